@@ -1,0 +1,157 @@
+"""Column contracts (pandera) for the canonical tables, and one place to validate them.
+
+``validate(frame, schema, file=...)`` turns pandera's lazy error report into a
+:class:`~samenleven_analysis.errors.DataError` that names file, row and column.
+Row numbers are 1-based data rows plus one for the header (so they match a text editor's
+line numbers in a CSV) when the frame carries a ``_line`` column or a default RangeIndex.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from .errors import DataError
+
+REFNIS_PATTERN = r"^\d{5}$"
+ORIGIN_GROUPS = ("BEL", "EU14", "EU13", "EUROPE_OTHER", "NON_EUROPE")
+"""Origin groups of DESIGN.md (contract)."""
+
+_refnis = pa.Column(str, pa.Check.str_matches(REFNIS_PATTERN), nullable=False)
+_year = pa.Column(int, pa.Check.in_range(1990, 2100), nullable=False)
+_count = pa.Column(int, pa.Check.ge(0), nullable=False)
+
+POPULATION_NATIONALITY = pa.DataFrameSchema(
+    {
+        "year": _year,
+        "refnis": _refnis,
+        "sex": pa.Column(str, pa.Check.isin(["M", "F"])),
+        "nationality": pa.Column(str, pa.Check.isin(["BEL", "ETR"])),
+        "age": pa.Column(int, pa.Check.in_range(0, 130)),
+        "population": _count,
+    },
+    unique=["year", "refnis", "sex", "nationality", "age"],
+    coerce=False,
+    strict=False,
+    name="population_nationality",
+)
+
+POPULATION_ORIGIN = pa.DataFrameSchema(
+    {
+        "year": _year,
+        "refnis": _refnis,
+        "origin": pa.Column(str, pa.Check.isin(list(ORIGIN_GROUPS))),
+        "population": _count,
+    },
+    unique=["year", "refnis", "origin"],
+    strict=False,
+    name="population_origin",
+)
+
+MUNICIPALITIES = pa.DataFrameSchema(
+    {
+        "refnis": _refnis,
+        "name_nl": pa.Column(str),
+        "name_fr": pa.Column(str, nullable=True),
+        "arrondissement": pa.Column(str, pa.Check.str_matches(REFNIS_PATTERN)),
+        "province": pa.Column(str, pa.Check.str_matches(REFNIS_PATTERN), nullable=True),
+        "region": pa.Column(str, pa.Check.isin(["02000", "03000", "04000"])),
+    },
+    unique=["refnis"],
+    name="municipalities",
+)
+
+INCOME = pa.DataFrameSchema(
+    {
+        "year": _year,
+        "refnis": _refnis,
+        "residents": _count,
+        "net_taxable_income": pa.Column(float, pa.Check.ge(0)),
+    },
+    unique=["year", "refnis"],
+    strict=False,
+    name="income",
+)
+
+OUTCOMES = pa.DataFrameSchema(
+    {
+        "refnis": _refnis,
+        "year": _year,
+        "outcome": pa.Column(str),
+        "value": pa.Column(float, nullable=True),
+    },
+    unique=["refnis", "year", "outcome"],
+    name="outcomes",
+)
+
+TREATMENT = pa.DataFrameSchema(
+    {
+        "applicant": pa.Column(str),
+        "refnis": _refnis,
+        # First funded project year (project years start 1 Oct); NaN = never treated.
+        "cohort": pa.Column(float, pa.Check.isin([2022.0, 2023.0, 2024.0, 2025.0]), nullable=True),
+        "intensity_eur_per_resident": pa.Column(float, pa.Check.ge(0), nullable=True),
+        "eligible": pa.Column(bool),
+    },
+    unique=["refnis"],
+    name="treatment",
+)
+
+PROGRAMMES = pa.DataFrameSchema(
+    {
+        "project_id": pa.Column(str),
+        "regime": pa.Column(str, pa.Check.isin(["fragmented", "consolidated"])),
+        "kind": pa.Column(str, pa.Check.isin(["project", "training"])),
+        "programme": pa.Column(str),
+        "goal": pa.Column(str),
+        "authority": pa.Column(str),  # refnis or partnership id
+        "project_year": pa.Column(int, pa.Check.in_range(2015, 2030)),  # year the Oct–Sep year starts
+        "budget_eur": pa.Column(float, pa.Check.ge(0)),
+        "participants": pa.Column(int, pa.Check.ge(0)),
+        "trainings": pa.Column(int, pa.Check.ge(0)),
+    },
+    unique=["project_id"],
+    name="programmes",
+)
+
+PARTNERSHIPS = pa.DataFrameSchema(
+    {
+        "partnership_id": pa.Column(str),
+        "name": pa.Column(str, nullable=True),
+        "refnis": _refnis,
+    },
+    unique=["partnership_id", "refnis"],
+    name="partnerships",
+)
+
+
+def validate(
+    frame: pd.DataFrame, schema: pa.DataFrameSchema, *, file: str | Path | None = None
+) -> pd.DataFrame:
+    """Validate ``frame``; on failure raise DataError naming file, first bad row and column."""
+    try:
+        return schema.validate(frame, lazy=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+        first = cases.iloc[0]
+        column = first.get("column")
+        index = first.get("index")
+        row = None
+        if index is not None and pd.notna(index):
+            if "_line" in frame.columns and index in frame.index:
+                row = int(frame.loc[index, "_line"])
+            elif isinstance(frame.index, pd.RangeIndex):
+                row = int(index) + 2  # header is line 1
+        check = first.get("check")
+        value = first.get("failure_case")
+        n = len(cases)
+        more = f" ({n - 1} more failure(s))" if n > 1 else ""
+        raise DataError(
+            f"{schema.name}: check {check!s} failed for value {value!r}{more}",
+            file=file,
+            row=row,
+            column=None if column is None or pd.isna(column) else str(column),
+        ) from exc
