@@ -1,0 +1,395 @@
+"""Where each data set comes from: a declared registry, and ``resolve()`` to a local file.
+
+Resolution order (``docs/architecture.md``):
+
+1. ``data/raw/`` download cache (``config.raw_dir()``);
+2. a local mirror folder (``data_dir`` argument or ``$SAMENLEVEN_DATA_DIR``), searched by file
+   name; a mirror holding ``DEMOLAND.txt`` is demo data and is flagged so;
+3. download from the declared URL with pooch (checksum verified; skipped when offline);
+4. the generated Demoland files — only when the caller allows demo data (or
+   ``$SAMENLEVEN_DEMO`` is set, which skips 1–3 altogether).
+
+Every answer carries its provenance: data set id, file, sha256 and whether it is demo data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from . import config
+from .errors import ChecksumMismatch, DataUnavailable
+
+STATBEL_LICENCE = "Statbel open data licence (CC BY 4.0 compatible)"
+STATBEL_ATTRIBUTION = "Statbel (Directorate-General Statistics - Statistics Belgium)"
+_POPULATION_URL = (
+    "https://statbel.fgov.be/sites/default/files/files/opendata/"
+    "bevolking%20naar%20woonplaats%2C%20nationaliteit%20burgelijke%20staat%20%2C"
+    "%20leeftijd%20en%20geslacht/TF_SOC_POP_STRUCT_{year}.zip"
+)
+_GH = "https://raw.githubusercontent.com"
+_PINC = f"{_GH}/provinciesincijfers/gebiedsniveaus/3b1b6d8/data_voor_swing/shapefiles"
+_PINC_LICENCE = "Provincies in Cijfers, built from Statbel open data (attribute both)"
+_TOPO = f"{_GH}/bmesuere/belgium-topojson/a903fda"
+
+POPULATION_YEARS = tuple(range(2009, 2027))
+"""Years for which Statbel publishes TF_SOC_POP_STRUCT_YYYY (population on 1 January)."""
+
+DEMO_MARKER = "DEMOLAND.txt"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One declared data set. ``sha256`` maps file name → checksum where it is known."""
+
+    id: str
+    filename: str
+    url: str | None
+    licence: str
+    attribution: str
+    description: str
+    sha256: dict[str, str] = field(default_factory=dict)
+    companions: tuple[str, ...] = ()
+    demo_filename: str | None = None  # file name in the Demoland set; None = no demo version
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return (self.filename, *self.companions)
+
+    def url_for(self, filename: str) -> str | None:
+        if self.url is None:
+            return None
+        return self.url.rsplit("/", 1)[0] + "/" + filename if filename != self.filename else self.url
+
+
+def _population(year: int) -> Dataset:
+    name = f"TF_SOC_POP_STRUCT_{year}.zip"
+    return Dataset(
+        id=f"population_{year}",
+        filename=name,
+        url=_POPULATION_URL.format(year=year),
+        licence=STATBEL_LICENCE,
+        attribution=STATBEL_ATTRIBUTION,
+        description=f"Population on 1 January {year} by municipality, sex, nationality "
+        "(BEL/ETR), civil status and age",
+        demo_filename=name if 2012 <= year <= 2025 else None,
+    )
+
+
+def _shapefile(dataset_id: str, stem: str, description: str, sums: dict[str, str]) -> Dataset:
+    exts = [e for e in (".shx", ".dbf", ".prj", ".cpg") if f"{stem}{e}" in sums]
+    return Dataset(
+        id=dataset_id,
+        filename=f"{stem}.shp",
+        url=f"{_PINC}/{stem}.shp",
+        licence=_PINC_LICENCE,
+        attribution="Provincies in Cijfers; Statbel",
+        description=description,
+        sha256=sums,
+        companions=tuple(f"{stem}{e}" for e in exts),
+    )
+
+
+_CPG = "3ad3031f5503a4404af825262ee8232cc04d4ea6683d42c5dd0a2f2a27ac9824"
+_PRJ = "11d1fbab4f20ea15d3d403f784b15dea64bb52a12a12899daab3460a15ebc1d2"
+
+DATASETS: dict[str, Dataset] = {d.id: d for d in [_population(y) for y in POPULATION_YEARS]}
+DATASETS.update(
+    {
+        d.id: d
+        for d in [
+            Dataset(
+                id="refnis",
+                filename="TU_COM_REFNIS.txt",
+                url=f"{_GH}/gehuybre/data-blog/main/embuild-analyses/shared-data/nis/TU_COM_REFNIS.txt",
+                licence=STATBEL_LICENCE,
+                attribution=STATBEL_ATTRIBUTION,
+                description="REFNIS code list (regions, provinces, arrondissements, "
+                "municipalities with validity dates); upstream Statbel",
+                sha256={
+                    "TU_COM_REFNIS.txt": "ebd05f9663eec01317062e6e70e7191989baaf670582df77b626639ccc2b8ad1"
+                },
+                demo_filename="TU_COM_REFNIS.txt",
+            ),
+            Dataset(
+                id="income",
+                filename="TF_PSNL_INC_TAX_MUNTY.xlsx",
+                url=f"{_GH}/fabriziolufe/Machine-Learning-in-Python-Data-Modelling---Analyzing-"
+                "data-for-social-funding/91647211d7f201c200db9325ffb972dceda6a52a/"
+                "TF_PSNL_INC_TAX_MUNTY.xlsx",
+                licence=STATBEL_LICENCE,
+                attribution=STATBEL_ATTRIBUTION,
+                description="Fiscal income per municipality, income years 2005-2020 "
+                "(unmodified Statbel download kept in a public repository)",
+                sha256={
+                    "TF_PSNL_INC_TAX_MUNTY.xlsx": "cd9ce0bf510c309e5988bb50bfc6d3e3e8150f5c8b3390453be55768a1617110"
+                },
+                demo_filename="TF_PSNL_INC_TAX_MUNTY.xlsx",
+            ),
+            Dataset(
+                id="mergers_2025",
+                filename="fusies-2025.csv",
+                url=None,
+                licence="Public facts (Vlaamse overheid; Statbel REFNIS)",
+                attribution="Provincies in Cijfers",
+                description="Municipal mergers of 1 January 2025 (old codes -> new code)",
+                sha256={
+                    "fusies-2025.csv": "a65d7504d63a45b16e048ad3b890fdc8c221ac8b3eea7bab7f5c1687ad6af427"
+                },
+                demo_filename="fusies-2025.csv",
+            ),
+            Dataset(
+                id="boundaries_belgium_581",
+                filename="belgium.json",
+                url=f"{_TOPO}/belgium.json",
+                licence="CC0 1.0",
+                attribution="bmesuere/belgium-topojson",
+                description="TopoJSON of the 581 municipalities (2019-2024), WGS84, no CRS declared",
+                sha256={
+                    "belgium.json": "7ddc9dc111856b4ef9ad72e73f80ac94b8112fa0a7cd0a77c63c94f732bf9454"
+                },
+            ),
+            _shapefile(
+                "boundaries_fb_2025",
+                "gemeente",
+                "Flanders + Brussels municipalities from 1 Jan 2025 (304), EPSG:31370",
+                {
+                    "gemeente.shp": "4c895eb6679cf17e645486c017ddb589152d58b68f999b4096e2084d99d69d31",
+                    "gemeente.shx": "755629a3eb848247b6f15b5c9ff837c5e1adf68d65fb3e8d829a24a2b168247c",
+                    "gemeente.dbf": "836ef363f5133127a3fe9f69e7b7fbf893f505bb01c945128cfe32cbb8e949be",
+                    "gemeente.prj": _PRJ,
+                    "gemeente.cpg": _CPG,
+                },
+            ),
+            _shapefile(
+                "boundaries_fb_2024",
+                "gemeente2024",
+                "Flanders + Brussels municipalities 2019-2024 (319), EPSG:31370",
+                {
+                    "gemeente2024.shp": "3231a6dee250fd30c0cd03c6e7e3b0a87611873e99583d741711f0f9750a2499",
+                    "gemeente2024.shx": "aa3b55fc1bf80a53b0118b008877373a227a21de8c78ac31bc34bc6d071a4783",
+                    "gemeente2024.dbf": "4a4965fd1b60bb061181a675b4b1898a41c1485a76dc7b856c80775fa27a966f",
+                    "gemeente2024.prj": _PRJ,
+                    "gemeente2024.cpg": _CPG,
+                },
+            ),
+            _shapefile(
+                "boundaries_fb_2018",
+                "gemeente2018",
+                "Flanders + Brussels municipalities before 2019 (327), EPSG:31370",
+                {
+                    "gemeente2018.shp": "29b7e7c43ac8577ceb17f8e956965cabec0f18ac30bd065c320a7969aa2d1c9c",
+                    "gemeente2018.shx": "d9bbf56ae50b3977febd2af9a3e141ecf6fff5458a535ebd7182aec117956ba1",
+                    "gemeente2018.dbf": "c76647d69370fb43b2b0365f868de40096bf1374f427b3e169cff3d3ada52581",
+                    "gemeente2018.prj": "138ced3b6071f4f047a8cfda5f063ee2d2bed4af67aabbddbada975e98fb85dc",
+                },
+            ),
+        ]
+    }
+)
+# Demo-only and user-supplied data sets: no public source exists (origin tables need a
+# Statbel request; outcomes, treatment, programmes and partnerships are administrative data).
+for _id, _file, _desc in [
+    ("boundaries_demo_2024", "demoland_2024.geojson", "Demoland polygons up to 2024"),
+    ("boundaries_demo_2025", "demoland_2025.geojson", "Demoland polygons from 2025"),
+    ("origin", "population_origin.csv", "Population by origin group (canonical year,refnis,origin,population)"),
+    ("outcomes", "outcomes.csv", "Outcome panel (refnis,year,outcome,value)"),
+    ("treatment", "treatment.csv", "Plan Samenleven funding: applicant, member, cohort, intensity"),
+    ("programmes", "programmes.csv", "One row per funded project or training"),
+    ("partnerships", "partnerships.csv", "Partnerships (IGS): partnership_id,name,refnis"),
+]:
+    DATASETS[_id] = Dataset(
+        id=_id,
+        filename=_file,
+        url=None,
+        licence="user-supplied" if not _id.startswith("boundaries_demo") else "fictional (generated)",
+        attribution="user-supplied",
+        description=_desc,
+        demo_filename=_file,
+    )
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A data set found on disk, with where it came from."""
+
+    dataset_id: str
+    path: Path
+    sha256: str
+    demo: bool
+    source: str  # "cache" | "mirror" | "download" | "demo"
+
+    def provenance(self) -> dict:
+        d = asdict(self)
+        ds = DATASETS[self.dataset_id]
+        d.update(
+            file=self.path.name,
+            path=str(self.path),
+            url=ds.url,
+            licence=ds.licence,
+            attribution=ds.attribution,
+        )
+        return d
+
+
+def population_years() -> list[int]:
+    return list(POPULATION_YEARS)
+
+
+@lru_cache(maxsize=256)
+def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sha256_of(path: Path) -> str:
+    """sha256 of a file (memoised on path, size and modification time)."""
+    st = path.stat()
+    return _sha256_cached(str(path), st.st_size, st.st_mtime_ns)
+
+
+def _verify(ds: Dataset, path: Path, where: str) -> None:
+    for name in ds.files:
+        expected = ds.sha256.get(name)
+        f = path.parent / name
+        if expected and sha256_of(f) != expected:
+            raise ChecksumMismatch(
+                f"{f}: sha256 {sha256_of(f)} does not match the catalog's {expected} for "
+                f"data set {ds.id!r} ({where}); the file was changed or is a different "
+                "edition. Delete it (cache) or fix the mirror."
+            )
+
+
+def _mirror_index(root: str) -> dict[str, Path]:
+    """File name → path for every file under a mirror folder (first found, sorted walk)."""
+    index: dict[str, Path] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            index.setdefault(name, Path(dirpath) / name)
+    return index
+
+
+def _is_demo_folder(path: Path, root: Path) -> bool:
+    for folder in [path.parent, *path.parent.parents]:
+        if (folder / DEMO_MARKER).is_file():
+            return True
+        if folder == root:
+            break
+    return False
+
+
+def _complete(path: Path, ds: Dataset) -> bool:
+    return all((path.parent / name).is_file() for name in ds.files)
+
+
+def locate(dataset_id: str, *, data_dir: str | Path | None = None) -> Resolved | None:
+    """Find a data set in the download cache or a mirror; never downloads or generates."""
+    ds = _dataset(dataset_id)
+    cached = config.raw_dir() / ds.filename
+    if cached.is_file() and _complete(cached, ds):
+        _verify(ds, cached, "download cache")
+        return Resolved(ds.id, cached, sha256_of(cached), False, "cache")
+    mirror = Path(data_dir) if data_dir is not None else config.data_dir()
+    if mirror is not None:
+        if not mirror.is_dir():
+            raise DataUnavailable(f"mirror folder {mirror} does not exist")
+        found = _mirror_index(str(mirror.resolve())).get(ds.filename)
+        if found is not None and found.is_file() and _complete(found, ds):
+            demo = _is_demo_folder(found, mirror.resolve())
+            if not demo:
+                _verify(ds, found, f"mirror {mirror}")
+            return Resolved(ds.id, found, sha256_of(found), demo, "mirror")
+    return None
+
+
+def _dataset(dataset_id: str) -> Dataset:
+    try:
+        return DATASETS[dataset_id]
+    except KeyError:
+        raise DataUnavailable(
+            f"unknown data set {dataset_id!r}; known: {', '.join(sorted(DATASETS))}"
+        ) from None
+
+
+def _download(ds: Dataset) -> Resolved:
+    import pooch
+
+    target = config.raw_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ds.files:
+        url = ds.url_for(name)
+        known = ds.sha256.get(name)
+        try:
+            pooch.retrieve(
+                url,
+                known_hash=f"sha256:{known}" if known else None,
+                fname=name,
+                path=target,
+                progressbar=True,
+            )
+        except ValueError as exc:  # pooch's hash mismatch; it has already deleted the file
+            raise ChecksumMismatch(f"download of {url} for {ds.id!r}: {exc}") from None
+        except Exception as exc:  # network errors of any kind: one line, no retry
+            raise DataUnavailable(
+                f"download of {ds.id!r} from {url} failed: {type(exc).__name__}: {exc}"
+            ) from None
+    path = target / ds.filename
+    return Resolved(ds.id, path, sha256_of(path), False, "download")
+
+
+def _demo(ds: Dataset) -> Resolved:
+    from . import demo
+
+    if ds.demo_filename is None:
+        raise DataUnavailable(f"data set {ds.id!r} has no demo version")
+    folder = demo.ensure_demo(config.demo_dir())
+    path = folder / ds.demo_filename
+    return Resolved(ds.id, path, sha256_of(path), True, "demo")
+
+
+def resolve(
+    dataset_id: str,
+    *,
+    data_dir: str | Path | None = None,
+    offline: bool | None = None,
+    allow_demo: bool = False,
+) -> Resolved:
+    """Return a local file for ``dataset_id`` (see the module docstring for the order).
+
+    Raises DataUnavailable with a one-line reason when nothing works, ChecksumMismatch
+    when a cached, mirrored or downloaded file differs from the declared checksum.
+    """
+    ds = _dataset(dataset_id)
+    if config.force_demo():
+        return _demo(ds)
+    found = locate(dataset_id, data_dir=data_dir)
+    if found is not None:
+        return found
+    offline = config.offline() if offline is None else offline
+    reasons = []
+    if ds.url is None:
+        reasons.append("no public download (user-supplied data: put the file in a mirror folder)")
+    elif offline:
+        reasons.append("offline and not in the cache or mirror")
+    else:
+        try:
+            return _download(ds)
+        except DataUnavailable as exc:
+            reasons.append(str(exc))
+    if allow_demo and ds.demo_filename is not None:
+        return _demo(ds)
+    hint = "; no demo version of it exists" if allow_demo else "; demo data not allowed here (use --demo)"
+    raise DataUnavailable(f"{ds.id} ({ds.filename}): {'; '.join(reasons)}{hint}")
+
+
+def fetch(dataset_ids: list[str] | None = None, *, data_dir: str | Path | None = None) -> list[Resolved]:
+    """Download (or find locally) every declared data set that has a public URL."""
+    ids = dataset_ids or [d.id for d in DATASETS.values() if d.url is not None]
+    return [resolve(i, data_dir=data_dir, offline=False) for i in ids]

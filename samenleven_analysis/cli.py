@@ -1,0 +1,150 @@
+"""The ``samenleven`` command line (DESIGN.md contract). Thin: every command calls the package.
+
+Written with click rather than typer: ``run`` takes papermill-style ``-p NAME VALUE`` pairs,
+which typer cannot declare, and typer vendors its own click so the two cannot be mixed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import ParameterError, SamenlevenError
+
+_PATH = click.Path(path_type=Path)
+
+
+def _data_dir_option(f):
+    return click.option(
+        "--data-dir", type=_PATH, default=None, help="Local mirror folder (else $SAMENLEVEN_DATA_DIR)."
+    )(f)
+
+
+def _offline_option(f):
+    return click.option("--offline", is_flag=True, help="Never download; fall back to demo data.")(f)
+
+
+def _fail(exc: Exception, code: int = 1) -> None:
+    click.secho(f"error: {exc}", fg="red", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Measure and evaluate Flanders' Plan Samenleven from Statbel open data."""
+
+
+@cli.command()
+@_data_dir_option
+@_offline_option
+@click.option("--vintage", type=click.Choice(["2025", "2019", "2018"]), default="2025",
+              help="Municipality vintage to harmonise to.")
+@click.option("--demo", is_flag=True, help="Use the generated Demoland data only.")
+@click.option("--out", type=_PATH, default=None, help="Output folder (default data/processed).")
+def build(data_dir, offline, vintage, demo, out) -> None:
+    """Read, validate and harmonise the sources into data/processed/ (Parquet + provenance)."""
+    from . import build as build_mod
+
+    try:
+        result = build_mod.build(
+            vintage=int(vintage), data_dir=data_dir, offline=offline or None,
+            demo=True if demo else None, out=out,
+        )
+    except SamenlevenError as exc:
+        _fail(exc)
+    status = "unchanged (cache hit)" if result.cache_hit else "written"
+    click.echo(f"{status}: {result.out_dir}")
+    for name, path in sorted(result.tables.items()):
+        click.echo(f"  {name}: {Path(path).name}")
+    if result.demo:
+        click.secho("DEMO: some or all inputs are generated Demoland data, not real statistics.",
+                    fg="yellow", err=True)
+
+
+@cli.command("run")
+@click.argument("notebooks", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Run every notebook in notebooks/.")
+@click.option("-f", "--file", "param_files", multiple=True, type=_PATH,
+              help="YAML file of parameters (repeatable).")
+@click.option("-p", "--parameter", "params", nargs=2, multiple=True, metavar="NAME VALUE",
+              help="One parameter (repeatable), as in papermill.")
+@click.option("--out", type=_PATH, default=None, help="Output folder (default reports/<timestamp>/).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, help="Notebooks run in parallel.")
+@click.option("--authorities", multiple=True,
+              help="eligible, all, or REFNIS codes / partnership ids (repeatable or "
+                   "comma-separated): one authority report each.")
+@_data_dir_option
+@_offline_option
+def run(notebooks, all_, param_files, params, out, jobs, authorities, data_dir, offline) -> None:
+    """Execute notebooks with papermill into dated report folders with an index.html.
+
+    Parameters are checked against each notebook's `parameters` cell before any kernel
+    starts: an unknown or ill-typed one exits with status 2. A failing notebook does not
+    stop the others; the run then exits with status 1.
+    """
+    from . import runner
+
+    codes = [c for a in authorities for c in a.replace(",", " ").split()]
+    try:
+        status = runner.run_notebooks(
+            list(notebooks),
+            all_=all_,
+            param_files=tuple(param_files),
+            params=tuple(params),
+            out=out,
+            jobs=jobs,
+            data_dir=data_dir,
+            offline=offline,
+            authorities=codes or None,
+        )
+    except ParameterError as exc:
+        _fail(exc, 2)
+    except SamenlevenError as exc:
+        _fail(exc)
+    sys.exit(status)
+
+
+@cli.command()
+@_data_dir_option
+@click.option("--dataset", multiple=True, help="Data set id(s); default: all with a public URL.")
+def fetch(data_dir, dataset) -> None:
+    """Download every declared public data set into data/raw/ (checksums verified)."""
+    from . import catalog
+
+    failed = 0
+    ids = list(dataset) or [d.id for d in catalog.DATASETS.values() if d.url is not None]
+    for dataset_id in ids:
+        try:
+            found = catalog.resolve(dataset_id, data_dir=data_dir, offline=False)
+            click.echo(f"{dataset_id}: {found.source} {found.path}")
+        except SamenlevenError as exc:
+            failed += 1
+            click.secho(f"{dataset_id}: {exc}", fg="red", err=True)
+    sys.exit(1 if failed else 0)
+
+
+@cli.command()
+@click.option("--out", type=_PATH, required=True, help="Folder to write the Demoland files into.")
+@click.option("--seed", type=int, default=20221001, show_default=True,
+              help="Random seed (same seed, same bytes).")
+def demo(out, seed) -> None:
+    """Write the generated Demoland data set in the real Statbel file layouts."""
+    from . import demo as demo_mod
+
+    paths = demo_mod.write_demo(out, seed=seed)
+    click.echo(f"DEMO data (fictional) written: {len(paths)} files in {out}")
+
+
+@cli.command()
+@click.argument("what", type=click.Choice(["build", "reports", "simulation"]), default="build")
+def bench(what) -> None:
+    """Print benchmark figures (no pass/fail): build speed, report suite, simulation study."""
+    from . import bench as bench_mod
+
+    sys.exit(bench_mod.main([what]))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    cli()

@@ -1,0 +1,153 @@
+"""catalog.resolve(): order, checksums, provenance, offline and demo rules."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from samenleven_analysis import catalog, config
+from samenleven_analysis.errors import ChecksumMismatch, DataUnavailable
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def no_mirror(monkeypatch):
+    monkeypatch.delenv("SAMENLEVEN_DATA_DIR", raising=False)
+
+
+def test_registry_declares_the_required_sources():
+    ids = set(catalog.DATASETS)
+    assert {f"population_{y}" for y in range(2009, 2027)} <= ids
+    assert {"refnis", "income", "boundaries_belgium_581", "boundaries_fb_2025",
+            "boundaries_fb_2024", "boundaries_fb_2018"} <= ids
+    pop = catalog.DATASETS["population_2015"]
+    assert pop.url.endswith("/TF_SOC_POP_STRUCT_2015.zip") and pop.url.startswith("https://statbel.fgov.be/")
+    for ds in catalog.DATASETS.values():
+        assert ds.licence and ds.attribution and ds.description
+        assert set(ds.sha256) <= set(ds.files)
+    shp = catalog.DATASETS["boundaries_fb_2024"]
+    assert shp.files == ("gemeente2024.shp", "gemeente2024.shx", "gemeente2024.dbf",
+                         "gemeente2024.prj", "gemeente2024.cpg")
+    assert shp.url_for("gemeente2024.dbf").endswith("/gemeente2024.dbf")
+
+
+def test_mirror_is_searched_by_file_name_and_verified(tmp_path, no_mirror):
+    mirror = tmp_path / "mirror" / "nested" / "deeper"
+    mirror.mkdir(parents=True)
+    (mirror / "TF_SOC_POP_STRUCT_2030.zip").write_bytes(b"not declared")
+    (mirror / "outcomes.csv").write_text("refnis,year,outcome,value\n")
+    found = catalog.resolve("outcomes", data_dir=tmp_path / "mirror", offline=True)
+    assert found.source == "mirror" and found.path == mirror / "outcomes.csv"
+    assert found.sha256 == _sha(mirror / "outcomes.csv") and found.demo is False
+    prov = found.provenance()
+    assert prov["dataset_id"] == "outcomes" and prov["file"] == "outcomes.csv" and prov["demo"] is False
+
+
+def test_checksum_mismatch_in_mirror_is_a_clear_error(tmp_path, no_mirror):
+    (tmp_path / "TU_COM_REFNIS.txt").write_text("LVL_REFNIS|CD_REFNIS\n")
+    with pytest.raises(ChecksumMismatch, match=r"TU_COM_REFNIS\.txt.*sha256.*refnis"):
+        catalog.resolve("refnis", data_dir=tmp_path, offline=True)
+
+
+def test_checksum_mismatch_on_download_caches_nothing(tmp_path, no_mirror, monkeypatch):
+    """A download whose bytes differ from the declared sha256 raises and leaves no file."""
+    served = tmp_path / "server" / "TU_COM_REFNIS.txt"
+    served.parent.mkdir()
+    served.write_text("tampered\n")
+    ds = catalog.DATASETS["refnis"]
+    monkeypatch.setitem(
+        catalog.DATASETS, "refnis",
+        catalog.Dataset(**{**ds.__dict__, "url": served.as_uri()}),
+    )
+    import pooch
+
+    # pooch has no file:// downloader: serve the file through a downloader stand-in
+    def fake_retrieve(url, known_hash, fname, path, progressbar):
+        target = Path(path) / fname
+        tmp = Path(path) / (fname + ".part")
+        tmp.write_bytes(served.read_bytes())
+        if known_hash and known_hash.split(":")[1] != _sha(tmp):
+            tmp.unlink()
+            raise ValueError(f"SHA256 hash of downloaded file does not match the known hash: expected {known_hash}")
+        tmp.rename(target)
+        return str(target)
+
+    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
+    with pytest.raises(ChecksumMismatch, match="refnis"):
+        catalog.resolve("refnis", offline=False)
+    assert not any(config.raw_dir().glob("TU_COM_REFNIS*"))
+
+
+def test_network_failure_is_one_line_and_not_retried(tmp_path, no_mirror, monkeypatch):
+    import pooch
+
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        raise ConnectionError("Name or service not known")
+
+    monkeypatch.setattr(pooch, "retrieve", failing)
+    with pytest.raises(DataUnavailable) as info:
+        catalog.resolve("population_2016", offline=False)
+    assert len(calls) == 1
+    message = str(info.value)
+    assert "\n" not in message and "population_2016" in message and "ConnectionError" in message
+
+
+def test_offline_without_demo_is_a_clear_error(no_mirror):
+    with pytest.raises(DataUnavailable, match=r"population_2016.*offline.*demo data not allowed"):
+        catalog.resolve("population_2016", offline=True)
+
+
+def test_user_supplied_without_mirror_says_so(no_mirror):
+    with pytest.raises(DataUnavailable, match="user-supplied"):
+        catalog.resolve("programmes", offline=True)
+
+
+def test_offline_with_demo_allowed_falls_back_and_flags_demo(no_mirror, demo_dir):
+    found = catalog.resolve("population_2016", offline=True, allow_demo=True)
+    assert found.demo is True and found.source == "demo"
+    assert found.path == demo_dir / "TF_SOC_POP_STRUCT_2016.zip"
+    assert found.provenance()["demo"] is True
+
+
+def test_no_demo_version_for_years_demoland_does_not_cover(no_mirror, demo_dir):
+    with pytest.raises(DataUnavailable, match="no demo version of it exists"):
+        catalog.resolve("population_2009", offline=True, allow_demo=True)
+
+
+def test_force_demo_skips_cache_and_mirror(real_data_dir, monkeypatch, demo_dir):
+    monkeypatch.setenv("SAMENLEVEN_DEMO", "1")
+    found = catalog.resolve("refnis", data_dir=real_data_dir)
+    assert found.demo is True and found.path.parent == demo_dir
+
+
+def test_demo_folder_used_as_mirror_is_flagged_demo(demo_dir, no_mirror):
+    found = catalog.resolve("refnis", data_dir=demo_dir, offline=True)
+    assert found.source == "mirror" and found.demo is True
+
+
+def test_cache_is_preferred_and_verified(no_mirror):
+    cache = config.raw_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / "TF_SOC_POP_STRUCT_2026.zip").write_bytes(b"cached")
+    found = catalog.resolve("population_2026", offline=True)
+    assert found.source == "cache" and found.demo is False
+    (cache / "TF_SOC_POP_STRUCT_2026.zip").unlink()
+
+
+@pytest.mark.realdata
+def test_real_mirror_files_match_declared_checksums(real_data_dir):
+    for dataset_id in ["refnis", "income", "boundaries_belgium_581", "boundaries_fb_2025",
+                       "boundaries_fb_2024", "boundaries_fb_2018", "mergers_2025"]:
+        found = catalog.resolve(dataset_id, data_dir=real_data_dir, offline=True)
+        assert found.source == "mirror" and found.demo is False
+    years = [y for y in catalog.population_years()
+             if catalog.locate(f"population_{y}", data_dir=real_data_dir)]
+    assert years == list(range(2009, 2016))

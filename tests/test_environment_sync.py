@@ -1,0 +1,40 @@
+"""pyproject.toml and environment.yml must list the same packages."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(spec: str) -> str:
+    return re.split(r"[<>=!~ \[]", spec.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_environment_yml_and_pyproject_list_the_same_packages():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {_name(s) for s in project["dependencies"]}
+    declared |= {_name(s) for s in project["optional-dependencies"]["dev"]}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    listed = set()
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            listed |= {_name(s) for s in dep["pip"] if not s.startswith("-e")}
+        elif not dep.startswith(("python=", "pip")) or dep.startswith("pip "):
+            listed.add(_name(dep))
+    assert declared == listed, (
+        f"only in pyproject.toml: {sorted(declared - listed)}; "
+        f"only in environment.yml: {sorted(listed - declared)}"
+    )
+
+
+def test_required_packages_are_declared():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {_name(s) for s in project["dependencies"]}
+    assert {"jupyterlab", "pandas", "pyarrow", "geopandas", "pyogrio", "matplotlib", "mapclassify",
+            "statsmodels", "papermill", "nbval", "pooch", "pandera", "typer", "tqdm"} <= declared
+    assert project["scripts"]["samenleven"] == "samenleven_analysis.cli:cli"
