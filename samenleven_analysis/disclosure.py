@@ -1,0 +1,265 @@
+"""Small-cell suppression for every count of persons a report publishes.
+
+Rule (statistical disclosure control, as used by Statbel and most statistical offices):
+
+1. *Primary suppression*: a count of persons below ``min_cell`` (default 5, a run
+   parameter) is not published. Zeros count as small too (``zeros=True``): a published
+   0 in a cross-table also tells a reader something about identifiable people, and the
+   reports' disclosure check treats every published count below ``min_cell`` as a leak.
+2. *Complementary (secondary) suppression*: where row or column totals are published, a
+   row or column with exactly one suppressed cell would let a reader recompute it as
+   total − the others; the next-smallest published cell of that row/column is suppressed
+   too. This repeats until no row or column has a lone suppressed cell (a complementary
+   suppression in a row can create a lone one in a column).
+
+Suppressed cells read ``"<5"`` (``f"<{min_cell}"``), never 0 or blank.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+MIN_CELL_DEFAULT = 5
+"""Smallest count of persons a report may publish."""
+
+COUNT_COLUMN_PATTERN = re.compile(
+    r"(^|[\s_(])(count|counts|n|persons|people|population|residents|inwoners|participants|"
+    r"deelnemers|pop|aantal|total|bel|eu14|eu13|europe_other|non_europe|non_eu14|non_eu27|"
+    r"m|f|men|women)([\s_)]|$)",
+    re.IGNORECASE,
+)
+"""Column headers that name counts of persons (used by :func:`find_small_counts`): counts,
+residents, participants, totals, origin groups (DESIGN.md) and sexes."""
+
+
+def placeholder(min_cell: int = MIN_CELL_DEFAULT) -> str:
+    """Text shown instead of a suppressed count, e.g. ``"<5"``."""
+    return f"<{int(min_cell)}"
+
+
+def _normalise_totals(totals: str | Iterable[str] | None) -> set[str]:
+    if totals is None:
+        return set()
+    if isinstance(totals, str):
+        key = totals.lower()
+        mapping = {
+            "both": {"row", "column"},
+            "rows": {"row"},
+            "row": {"row"},
+            "columns": {"column"},
+            "column": {"column"},
+            "none": set(),
+        }
+        if key not in mapping:
+            raise ValueError(f"totals must be 'both', 'rows', 'columns' or 'none', not {totals!r}")
+        return mapping[key]
+    out: set[str] = set()
+    for t in totals:
+        out |= _normalise_totals(t)
+    return out
+
+
+def suppression_mask(
+    table: pd.DataFrame,
+    count_cols: Sequence[str],
+    min_cell: int = MIN_CELL_DEFAULT,
+    totals: str | Iterable[str] | None = "both",
+    *,
+    total_cols: Sequence[str] = (),
+    zeros: bool = True,
+) -> pd.DataFrame:
+    """Boolean frame (index of ``table``, columns ``count_cols`` + ``total_cols``): True = suppress.
+
+    ``totals`` says which margins are published: ``"both"`` (default, the cautious
+    choice), ``"rows"`` (a total per row, e.g. a municipality's population), ``"columns"``
+    (a total per column, e.g. a Flanders row or column sums a reader can add up), or
+    ``"none"``. ``total_cols`` are columns of ``table`` holding published row totals: they
+    are primary-suppressed when small, count in the column margins, and are never picked
+    as complementary cells (hiding a component protects the total's row as well).
+    """
+    count_cols = list(count_cols)
+    total_cols = [c for c in total_cols if c not in count_cols]
+    missing = [c for c in count_cols + total_cols if c not in table.columns]
+    if missing:
+        raise KeyError(f"count columns not in table: {missing}")
+    margins = _normalise_totals(totals)
+    cols = count_cols + total_cols
+    values = table[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    present = ~np.isnan(values)
+    small = present & (values < min_cell)
+    if not zeros:
+        small &= values != 0
+    mask = small.copy()
+    ncomp = len(count_cols)  # components are the first ncomp columns
+
+    def pick_next(candidates: np.ndarray, vals: np.ndarray) -> int | None:
+        # Smallest published value among candidates; ties go to the first position.
+        idx = np.flatnonzero(candidates)
+        if idx.size == 0:
+            return None
+        return int(idx[np.argmin(vals[idx])])  # argmin returns the first of ties
+
+    changed = True
+    while changed:
+        changed = False
+        if "row" in margins and ncomp > 1:
+            for i in range(values.shape[0]):
+                row_mask = mask[i, :ncomp]
+                if row_mask.sum() == 1:
+                    j = pick_next(present[i, :ncomp] & ~row_mask, values[i, :ncomp])
+                    if j is not None:
+                        mask[i, j] = True
+                        changed = True
+        if "column" in margins and values.shape[0] > 1:
+            for j in range(values.shape[1]):
+                col_mask = mask[:, j]
+                if col_mask.sum() == 1:
+                    i = pick_next(present[:, j] & ~col_mask, values[:, j])
+                    if i is not None:
+                        mask[i, j] = True
+                        changed = True
+    return pd.DataFrame(mask, index=table.index, columns=cols)
+
+
+def format_count(value: object, min_cell: int = MIN_CELL_DEFAULT, *, zeros: bool = True) -> str:
+    """One count as published text: ``"<5"`` when below ``min_cell``, ``"12345"`` otherwise,
+    ``""`` when missing. For labels and sentences outside tables (no complementary rule)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    number = float(value)  # type: ignore[arg-type]
+    if number < min_cell and (zeros or number != 0):
+        return placeholder(min_cell)
+    return f"{int(round(number))}"
+
+
+def suppress(
+    table: pd.DataFrame,
+    count_cols: Sequence[str],
+    min_cell: int = MIN_CELL_DEFAULT,
+    totals: str | Iterable[str] | None = "both",
+    *,
+    total_cols: Sequence[str] = (),
+    zeros: bool = True,
+) -> pd.DataFrame:
+    """Copy of ``table`` whose count columns are strings with small cells suppressed.
+
+    Counts are written as whole numbers (``"7512"``); primary and complementary
+    suppressions read ``f"<{min_cell}"``; missing values read ``""``. Other columns are
+    unchanged. See :func:`suppression_mask` for ``totals``, ``total_cols`` and ``zeros``.
+    """
+    mask = suppression_mask(table, count_cols, min_cell, totals, total_cols=total_cols, zeros=zeros)
+    out = table.copy()
+    text = placeholder(min_cell)
+    for col in mask.columns:
+        numeric = pd.to_numeric(table[col], errors="coerce")
+        formatted = [
+            "" if pd.isna(v) else f"{int(round(float(v)))}" for v in numeric.to_numpy(dtype=float)
+        ]
+        out[col] = pd.Series(
+            np.where(mask[col].to_numpy(), text, np.asarray(formatted, dtype=object)),
+            index=table.index,
+            dtype=object,
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- checking
+
+_NUMBER = re.compile(r"^-?\d[\d,\u202f\u00a0 ]*(\.\d+)?$")
+
+
+def _as_number(text: str) -> float | None:
+    text = text.strip()
+    if not _NUMBER.match(text):
+        return None
+    try:
+        return float(re.sub(r"[,\u202f\u00a0 ]", "", text))
+    except ValueError:
+        return None
+
+
+def find_small_counts(html: str, min_cell: int = MIN_CELL_DEFAULT) -> list[tuple[str, str]]:
+    """Published person counts below ``min_cell`` in the HTML tables of ``html``.
+
+    A column counts as a count of persons when its header matches
+    :data:`COUNT_COLUMN_PATTERN` (``count``, ``population``, ``participants`` …) or
+    carries the ``data-counts`` attribute. Returns ``(header, cell text)`` pairs; an empty
+    list means the page passes. Cells reading ``<{min_cell}`` pass, and so do non-integer
+    numbers (shares, rates) in such columns.
+    """
+    from html.parser import HTMLParser
+
+    class _Tables(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.tables: list[list[list[tuple[str, str, bool]]]] = []
+            self._cell: list[str] | None = None
+            self._cell_tag = ""
+            self._cell_flag = False
+            self._row: list[tuple[str, str, bool]] | None = None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table":
+                self.tables.append([])
+            elif tag == "tr" and self.tables:
+                self._row = []
+            elif tag in ("td", "th") and self._row is not None:
+                self._cell = []
+                self._cell_tag = tag
+                self._cell_flag = any(k == "data-counts" for k, _ in attrs)
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th") and self._cell is not None and self._row is not None:
+                self._row.append((self._cell_tag, "".join(self._cell).strip(), self._cell_flag))
+                self._cell = None
+            elif tag == "tr" and self._row is not None and self.tables:
+                self.tables[-1].append(self._row)
+                self._row = None
+
+        def handle_data(self, data):
+            if self._cell is not None:
+                self._cell.append(data)
+
+    parser = _Tables()
+    parser.feed(html)
+    problems: list[tuple[str, str]] = []
+    for rows in parser.tables:
+        header_rows = [r for r in rows if r and all(tag == "th" for tag, _, _ in r)]
+        headers: list[str] = []
+        flags: list[bool] = []
+        if header_rows:
+            # the last all-<th> row names the columns (pandas puts index names below)
+            headers = [text for _, text, _ in header_rows[0]]
+            flags = [flag for _, _, flag in header_rows[0]]
+        count_idx = {
+            i for i, h in enumerate(headers) if COUNT_COLUMN_PATTERN.search(h) or (i < len(flags) and flags[i])
+        }
+        for r in rows:
+            if r in header_rows:
+                continue
+            # pandas HTML: index cells are <th> then data <td>; align from the right
+            offset = len(headers) - len(r)
+            for k, (_, text, _) in enumerate(r):
+                col = k + offset
+                if col not in count_idx:
+                    continue
+                number = _as_number(text)
+                if number is None or number != int(number):
+                    continue
+                if number < min_cell:
+                    problems.append((headers[col], text))
+    return problems
+
+
+def find_small_counts_in_text(text: str, min_cell: int = MIN_CELL_DEFAULT) -> list[str]:
+    """Plain-text phrases like ``"3 persons"``/``"4 participants"`` with a count below ``min_cell``."""
+    pattern = re.compile(
+        r"(?<![\d.,])(\d+)\s+(persons|people|residents|participants|inwoners|deelnemers)\b",
+        re.IGNORECASE,
+    )
+    return [m.group(0) for m in pattern.finditer(text) if int(m.group(1)) < min_cell]

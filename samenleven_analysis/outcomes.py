@@ -1,0 +1,290 @@
+"""Outcome panels for the impact evaluation: readers, the analysis frame, fiscal income.
+
+Canonical shapes (pandera schemas in :mod:`samenleven_analysis.schemas`):
+
+- **outcomes** (``schemas.OUTCOMES``), long: ``refnis`` (5-digit str), ``year`` (int),
+  ``outcome`` (str), ``value`` (float, may be missing) — one row per authority × year ×
+  outcome, on one municipality vintage;
+- **treatment** (``schemas.TREATMENT``), one row per member municipality: ``applicant``
+  (refnis or partnership id), ``refnis``, ``cohort`` (first funded project year — the
+  year in which the Oct–Sep project year starts — NaN = never treated),
+  ``intensity_eur_per_resident`` (optional), ``eligible`` (bool).
+
+:func:`panel` joins them into the frame the estimators in
+:mod:`samenleven_analysis.evaluation` take (``refnis, year, value, cohort, treated, post,
+d, …``). :func:`income_panel` turns Statbel's fiscal-income table (the one real outcome
+source in the mirror, income years 2005–2020) into the canonical long shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import schemas
+from .errors import DataError
+
+__all__ = [
+    "OUTCOME_LABELS",
+    "PLACEBO_OUTCOMES",
+    "INCOME_OUTCOME",
+    "read_outcomes",
+    "read_treatment",
+    "canonical_outcomes",
+    "canonical_treatment",
+    "panel",
+    "income_panel",
+    "treatment_from_groups",
+    "change_frame",
+    "label",
+]
+
+INCOME_OUTCOME = "fiscal_income_per_resident"
+"""Outcome name :func:`income_panel` gives net taxable income per resident (EUR)."""
+
+OUTCOME_LABELS: dict[str, str] = {
+    "employment_rate": "employment rate (%)",
+    "dutch_a2_pass_rate": "Dutch A2 pass rate (%)",
+    "liveability_index": "liveability index (0–100)",
+    "rainfall_mm": "rainfall (mm, placebo outcome)",
+    INCOME_OUTCOME: "net taxable income per resident (EUR)",
+}
+"""Plain-language labels for the outcomes the notebooks know about."""
+
+PLACEBO_OUTCOMES = ("rainfall_mm",)
+"""Outcomes the programme cannot plausibly change: an 'effect' on them flags a bad design."""
+
+
+def label(outcome: str) -> str:
+    """Plain-language label of an outcome (its name if unknown)."""
+    return OUTCOME_LABELS.get(outcome, outcome.replace("_", " "))
+
+
+def _refnis(values: pd.Series) -> pd.Series:
+    """REFNIS codes as 5-character strings (restores leading zeros lost by spreadsheets)."""
+    s = values.astype(str).str.strip()
+    s = s.str.replace(r"\.0$", "", regex=True)
+    return s.where(~s.str.fullmatch(r"\d{1,4}"), s.str.zfill(5))
+
+
+def canonical_outcomes(frame: pd.DataFrame, *, file: str | Path | None = None) -> pd.DataFrame:
+    """Coerce a long outcome table to the canonical dtypes, sort it, validate it."""
+    missing = [c for c in ("refnis", "year", "outcome", "value") if c not in frame.columns]
+    if missing:
+        raise DataError(f"outcomes: missing column(s) {missing}", file=file, column=missing[0])
+    out = pd.DataFrame(
+        {
+            "refnis": _refnis(frame["refnis"]),
+            "year": pd.to_numeric(frame["year"], errors="coerce"),
+            "outcome": frame["outcome"].astype(str).str.strip(),
+            "value": pd.to_numeric(frame["value"], errors="coerce").astype(float),
+        },
+        index=frame.index,
+    )
+    bad_year = out["year"].isna() | (out["year"] % 1 != 0)
+    if bad_year.any():
+        i = int(np.flatnonzero(bad_year.to_numpy())[0])
+        raise DataError(f"outcomes: year {frame['year'].iloc[i]!r} is not a whole number", file=file, row=i + 2, column="year")
+    out["year"] = out["year"].astype(int)
+    schemas.validate(out.reset_index(drop=True), schemas.OUTCOMES, file=file)
+    return out.sort_values(["outcome", "refnis", "year"]).reset_index(drop=True)
+
+
+def read_outcomes(path: str | Path) -> pd.DataFrame:
+    """Read a canonical long outcome table (CSV, or Parquet by suffix) and validate it.
+
+    Raises :class:`~samenleven_analysis.errors.DataError` naming file, row and column.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        raw = pd.read_parquet(path)
+    else:
+        raw = pd.read_csv(path, dtype={"refnis": str}, encoding="utf-8-sig")
+    return canonical_outcomes(raw, file=path.name)
+
+
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+
+
+def canonical_treatment(frame: pd.DataFrame, *, file: str | Path | None = None, validate: bool = True) -> pd.DataFrame:
+    """Coerce a treatment table to canonical dtypes (cohort float, 0 → NaN; eligible bool)."""
+    missing = [c for c in ("applicant", "refnis", "cohort", "eligible") if c not in frame.columns]
+    if missing:
+        raise DataError(f"treatment: missing column(s) {missing}", file=file, column=missing[0])
+    out = pd.DataFrame(
+        {
+            "applicant": frame["applicant"].astype(str).str.strip(),
+            "refnis": _refnis(frame["refnis"]),
+            "cohort": pd.to_numeric(frame["cohort"], errors="coerce").astype(float),
+            "intensity_eur_per_resident": pd.to_numeric(
+                frame.get("intensity_eur_per_resident", pd.Series(np.nan, index=frame.index)), errors="coerce"
+            ).astype(float),
+        },
+        index=frame.index,
+    )
+    out["cohort"] = out["cohort"].where(out["cohort"] > 0)  # 0 = never treated, as NaN
+    elig = frame["eligible"]
+    if elig.dtype != bool:
+        text = elig.astype(str).str.strip().str.lower()
+        unknown = ~text.isin(_TRUE | _FALSE)
+        if unknown.any():
+            i = int(np.flatnonzero(unknown.to_numpy())[0])
+            raise DataError(f"treatment: eligible value {elig.iloc[i]!r} is not true/false", file=file, row=i + 2, column="eligible")
+        elig = text.isin(_TRUE)
+    out["eligible"] = elig.astype(bool).to_numpy()
+    if validate:
+        schemas.validate(out.reset_index(drop=True), schemas.TREATMENT, file=file)
+    return out.sort_values("refnis").reset_index(drop=True)
+
+
+def read_treatment(path: str | Path) -> pd.DataFrame:
+    """Read a treatment table (CSV or Parquet) and validate it against ``schemas.TREATMENT``."""
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        raw = pd.read_parquet(path)
+    else:
+        raw = pd.read_csv(path, dtype={"refnis": str, "applicant": str}, encoding="utf-8-sig")
+    return canonical_treatment(raw, file=path.name)
+
+
+def panel(
+    outcomes: pd.DataFrame,
+    treatment: pd.DataFrame,
+    outcome: str,
+    *,
+    first_year: int | None = None,
+    last_year: int | None = None,
+    treatment_year: int | None = None,
+    units: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Analysis frame for one outcome: one row per authority × year.
+
+    Columns: ``refnis``, ``year``, ``outcome``, ``value``, ``applicant``, ``cohort``
+    (float, NaN = never treated), ``treated`` (ever treated), ``post`` (``year >=
+    cohort``; with ``treatment_year`` given, ``year >= treatment_year`` for everyone — a
+    common-timing design, e.g. a placebo year), ``d`` (``treated & post`` as 0/1),
+    ``intensity_eur_per_resident``, ``eligible``. Authorities missing from the treatment
+    table are never treated and not eligible. ``units`` restricts the authorities (e.g.
+    one region). Raises ``KeyError`` naming the available outcomes if ``outcome`` is
+    unknown.
+    """
+    out = outcomes[outcomes["outcome"] == outcome]
+    if out.empty:
+        raise KeyError(f"outcome {outcome!r} not in the outcome table; available: {sorted(outcomes['outcome'].unique())}")
+    out = out[["refnis", "year", "outcome", "value"]].copy()
+    out["refnis"] = _refnis(out["refnis"])
+    out["year"] = out["year"].astype(int)
+    if first_year is not None:
+        out = out[out["year"] >= first_year]
+    if last_year is not None:
+        out = out[out["year"] <= last_year]
+    if units is not None:
+        out = out[out["refnis"].isin({str(u) for u in units})]
+    tr = treatment.copy()
+    tr["refnis"] = _refnis(tr["refnis"])
+    if "intensity_eur_per_resident" not in tr.columns:
+        tr["intensity_eur_per_resident"] = np.nan
+    tr = tr[["refnis", "applicant", "cohort", "intensity_eur_per_resident", "eligible"]]
+    frame = out.merge(tr, on="refnis", how="left", validate="many_to_one")
+    frame["applicant"] = frame["applicant"].fillna(frame["refnis"])
+    frame["cohort"] = pd.to_numeric(frame["cohort"], errors="coerce").astype(float)
+    frame["cohort"] = frame["cohort"].where(frame["cohort"] > 0)
+    frame["eligible"] = frame["eligible"].astype("boolean").fillna(False).astype(bool)
+    frame["treated"] = frame["cohort"].notna()
+    if treatment_year is not None:
+        frame["post"] = frame["year"] >= treatment_year
+    else:
+        frame["post"] = frame["treated"] & (frame["year"] >= frame["cohort"].fillna(np.inf))
+    frame["d"] = (frame["treated"] & frame["post"]).astype(int)
+    return frame.sort_values(["refnis", "year"]).reset_index(drop=True)
+
+
+def income_panel(
+    income: pd.DataFrame,
+    *,
+    first_year: int | None = None,
+    last_year: int | None = None,
+    refnis: Iterable[str] | None = None,
+    name: str = INCOME_OUTCOME,
+) -> pd.DataFrame:
+    """Fiscal income per resident as a canonical long outcome table.
+
+    ``income``: the build's income table (``year`` = income year, ``refnis``,
+    ``residents``, ``net_taxable_income`` in EUR). ``value = net_taxable_income /
+    residents``; rows with no residents are dropped (a ratio would be meaningless).
+    Statbel's fiscal statistics use the income year (assessment year − 1).
+    """
+    missing = [c for c in ("year", "refnis", "residents", "net_taxable_income") if c not in income.columns]
+    if missing:
+        raise KeyError(f"income table lacks column(s) {missing}")
+    inc = income.copy()
+    inc["refnis"] = _refnis(inc["refnis"])
+    inc["year"] = pd.to_numeric(inc["year"]).astype(int)
+    res = pd.to_numeric(inc["residents"], errors="coerce")
+    inc = inc[res > 0]
+    if first_year is not None:
+        inc = inc[inc["year"] >= first_year]
+    if last_year is not None:
+        inc = inc[inc["year"] <= last_year]
+    if refnis is not None:
+        inc = inc[inc["refnis"].isin({str(r) for r in refnis})]
+    value = pd.to_numeric(inc["net_taxable_income"], errors="coerce") / pd.to_numeric(inc["residents"])
+    out = pd.DataFrame({"refnis": inc["refnis"], "year": inc["year"], "outcome": name, "value": value.astype(float)})
+    return canonical_outcomes(out)
+
+
+def treatment_from_groups(
+    units: Iterable[str],
+    treated: Iterable[str],
+    cohort: int,
+    *,
+    eligible: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """A treatment table for a *constructed* comparison (e.g. a placebo year on real data).
+
+    Every unit in ``treated`` gets ``cohort``; the others are never treated. ``eligible``
+    defaults to ``treated``. Not validated against ``schemas.TREATMENT`` (whose cohorts
+    are the real project years 2022–2025), because placebo cohorts lie elsewhere.
+    """
+    units = sorted({str(u) for u in units})
+    tset = {str(t) for t in treated}
+    eset = tset if eligible is None else {str(e) for e in eligible}
+    frame = pd.DataFrame(
+        {
+            "applicant": units,
+            "refnis": units,
+            "cohort": [float(cohort) if u in tset else np.nan for u in units],
+            "intensity_eur_per_resident": np.nan,
+            "eligible": [u in eset for u in units],
+        }
+    )
+    return canonical_treatment(frame, validate=False)
+
+
+def change_frame(
+    frame: pd.DataFrame,
+    pre: Sequence[int],
+    post: Sequence[int],
+    *,
+    unit: str = "refnis",
+    value: str = "value",
+) -> pd.DataFrame:
+    """One row per unit: mean of ``value`` over the ``pre`` and ``post`` years and the change.
+
+    ``pre``/``post`` are inclusive ``(first, last)`` year pairs. Unit-level columns of the
+    analysis frame (``applicant``, ``cohort``, ``treated``, ``eligible``…) are carried over.
+    Used for the RDD, whose outcome is the before/after change of each authority (this
+    removes level differences that vary smoothly with size).
+    """
+    y = frame["year"].astype(int)
+    pre_mean = frame[(y >= pre[0]) & (y <= pre[1])].groupby(unit)[value].mean()
+    post_mean = frame[(y >= post[0]) & (y <= post[1])].groupby(unit)[value].mean()
+    keep = [c for c in ("applicant", "cohort", "treated", "eligible", "intensity_eur_per_resident") if c in frame.columns]
+    units = frame.drop_duplicates(unit).set_index(unit)[keep]
+    out = units.join(pre_mean.rename("pre_mean")).join(post_mean.rename("post_mean"))
+    out["change"] = out["post_mean"] - out["pre_mean"]
+    return out.reset_index().sort_values(unit).reset_index(drop=True)

@@ -1,0 +1,708 @@
+"""What notebooks call: one data context per report, a DEMO banner, captions, provenance.
+
+A notebook's second code cell is::
+
+    from samenleven_analysis.reporting import data_context
+    ctx = data_context(vintage=vintage)
+    ctx.banner()
+
+and its last cell ``ctx.provenance_cell(params)``. ``data_context`` runs
+:func:`samenleven_analysis.build.build` (a cache hit when nothing changed) and then loads
+processed tables through :func:`samenleven_analysis.build.load`, remembering the provenance
+of everything it loaded so that the report can say where its numbers came from and whether
+any of them are Demoland (fictional) data.
+
+When the report runner has already built the data (it builds once before starting
+notebooks in parallel, so that kernels never race to write ``data/processed``), it passes
+the built folders through the environment variable ``SAMENLEVEN_PREBUILT``
+(``2025=folder`` entries for the main build of each vintage and ``demo-2025=folder`` for
+the demo builds used in demo mode and as fallback, separated by ``os.pathsep``); ``data_context`` then reads those folders without
+building. Printed output is kept free of absolute paths, so stored notebook outputs are
+identical between machines; the volatile parts of the provenance cell (run time, git
+commit, package versions, sha256) carry fixed labels that ``notebooks/sanitize.cfg``
+masks.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.metadata
+import os
+import subprocess
+import sys
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import config
+from .errors import DataUnavailable
+
+PREBUILT_ENV = "SAMENLEVEN_PREBUILT"
+"""Environment variable through which the runner hands pre-built folders to kernels."""
+
+GIT_COMMIT_ENV = "SAMENLEVEN_GIT_COMMIT"
+"""Optional override of the git commit shown in provenance (set by the runner)."""
+
+PACKAGES = (
+    "samenleven-analysis",
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "geopandas",
+    "statsmodels",
+    "matplotlib",
+    "papermill",
+)
+"""Packages whose versions every provenance cell lists."""
+
+DEMO_NOTE = (
+    "**DEMO DATA** — the figures below are computed from *Demoland*, a fictional, "
+    "generated data set. They say nothing about any real municipality."
+)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _prebuilt() -> dict[str, Path]:
+    """Parse ``SAMENLEVEN_PREBUILT`` into ``{"2025": Path, "demo-2025": Path, ...}``."""
+    raw = os.environ.get(PREBUILT_ENV, "").strip()
+    out: dict[str, Path] = {}
+    if not raw:
+        return out
+    for entry in raw.split(os.pathsep):
+        if "=" in entry:
+            key, _, value = entry.partition("=")
+            if key.strip() and value.strip():
+                out[key.strip()] = Path(value.strip())
+    return out
+
+
+def encode_prebuilt(folders: dict[str, Path | str]) -> str:
+    """Inverse of the ``SAMENLEVEN_PREBUILT`` parser (used by the runner)."""
+    return os.pathsep.join(f"{k}={Path(v)}" for k, v in folders.items())
+
+
+def demo_processed_dir() -> Path:
+    """Folder for a demo build kept apart from the real processed tables.
+
+    With ``SAMENLEVEN_DEMO`` set, :func:`config.processed_dir` already points at a demo
+    folder; otherwise the demo build goes to a ``demo/`` subfolder of it, so that a demo
+    fallback never overwrites real tables.
+    """
+    base = config.processed_dir()
+    return base if config.force_demo() else base / "demo"
+
+
+def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:
+    """Installed versions of ``packages`` plus Python itself ("not installed" when absent)."""
+    versions = {"python": sys.version.split()[0]}
+    for name in packages:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit(root: Path | None = None) -> str:
+    """The checkout's commit (``<sha> (modified)`` with uncommitted changes), or "unknown"."""
+    override = os.environ.get(GIT_COMMIT_ENV)
+    if override:
+        return override
+    root = root or config.project_root()
+    try:
+        sha = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{sha} (modified)" if dirty else sha
+
+
+def utc_now() -> str:
+    """Current UTC time, ISO 8601 to the second (the format the sanitiser masks)."""
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def sources_of(provenance: dict[str, Any]) -> list[dict[str, Any]]:
+    """The input files named in one table's provenance sidecar, as uniform dicts.
+
+    Tolerates the sidecar's layouts: a list under ``inputs``/``sources``, a dict of
+    dataset id → entry, or a single top-level entry. Each result has ``dataset_id``,
+    ``file`` (a file name, never a path), ``sha256`` and ``demo``.
+    """
+    items: list[Any] = []
+    for key in ("inputs", "sources"):
+        value = provenance.get(key)
+        if isinstance(value, list):
+            items.extend(value)
+        elif isinstance(value, dict):
+            for ds_id, entry in value.items():
+                if isinstance(entry, dict):
+                    items.append({"dataset_id": ds_id, **entry})
+    if not items and "sha256" in provenance:
+        items.append(provenance)
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        name = item.get("file") or item.get("filename") or item.get("file_name") or item.get("path")
+        out.append(
+            {
+                "dataset_id": str(item.get("dataset_id") or item.get("id") or item.get("dataset") or ""),
+                "file": Path(str(name)).name if name else "",
+                "sha256": str(item.get("sha256") or ""),
+                "demo": bool(item.get("demo", False)),
+            }
+        )
+    return out
+
+
+def _provenance_is_demo(provenance: dict[str, Any]) -> bool:
+    if bool(provenance.get("demo", False)):
+        return True
+    return any(s["demo"] for s in sources_of(provenance))
+
+
+def _display(obj: Any) -> None:
+    """IPython display when available (notebooks), plain print otherwise (scripts, tests)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+
+        if get_ipython() is not None:
+            display(obj)
+            return
+    except ImportError:  # pragma: no cover - IPython ships with ipykernel
+        pass
+    print(getattr(obj, "data", obj))
+
+
+def _md_escape(text: Any) -> str:
+    return str(text).replace("|", "\\|")
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass
+class DataContext:
+    """Processed tables for one report, plus what is needed to describe their origin.
+
+    Build it with :func:`data_context`. ``demo`` is True as soon as anything this
+    context loaded (or built) is Demoland data.
+    """
+
+    vintage: int
+    processed: Path
+    built_demo: bool
+    demo_processed: Path | None = None
+    data_dir: Path | None = None
+    offline: bool | None = None
+    provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+    demo_tables: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+    _frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    # ----------------------------------------------------------------- loading
+    @property
+    def demo(self) -> bool:
+        """True when the build or any loaded table is Demoland (fictional) data."""
+        return self.built_demo or bool(self.demo_tables)
+
+    def available(self) -> list[str]:
+        """Names of the processed tables present in this context's build folder."""
+        return sorted(p.stem for p in self.processed.glob("*.parquet"))
+
+    def has(self, name: str) -> bool:
+        """Whether the build holds table ``name`` (without the demo fallback)."""
+        return (self.processed / f"{name}.parquet").is_file()
+
+    def load(self, name: str, fallback_demo: bool = False) -> pd.DataFrame:
+        """Load processed table ``name`` (e.g. ``"population_origin"``).
+
+        With ``fallback_demo=True`` a table missing from the real build (for instance
+        the origin table, which has no public source) is loaded from a demo build kept
+        in a separate folder, and the context is marked as using demo data.
+        Raises :class:`~samenleven_analysis.errors.DataUnavailable` when the table is
+        absent and no fallback applies.
+        """
+        if name in self._frames:
+            return self._frames[name].copy()
+        from . import build
+
+        if self.has(name):
+            frame, prov = build.load(name, processed=self.processed)
+            demo = self.built_demo or _provenance_is_demo(prov)
+        elif fallback_demo and not self.built_demo:
+            folder = self._demo_build()
+            if not (folder / f"{name}.parquet").is_file():
+                raise DataUnavailable(f"table {name!r} is in neither the real nor the demo build")
+            frame, prov = build.load(name, processed=folder)
+            demo = True
+            self.notes.append(f"`{name}` is Demoland data: the real build has no such table.")
+            warnings.warn(
+                f"DEMO DATA: table {name!r} is missing from the real build; using Demoland "
+                "(fictional) data instead",
+                stacklevel=2,
+            )
+        else:
+            raise DataUnavailable(
+                f"processed table {name!r} not found (available: {', '.join(self.available()) or 'none'}); "
+                "run `samenleven build`, or supply its source file"
+            )
+        self.provenance[name] = {**prov, "demo": demo}
+        if demo:
+            self.demo_tables.add(name)
+        self._frames[name] = frame
+        return frame.copy()
+
+    def _demo_build(self) -> Path:
+        if self.demo_processed is not None and (self.demo_processed / "municipalities.parquet").exists():
+            return self.demo_processed
+        pre = _prebuilt().get(f"demo-{self.vintage}")
+        if pre is not None and pre.is_dir():
+            self.demo_processed = pre
+            return pre
+        from . import build
+
+        result = build.build(self.vintage, demo=True, offline=True, out=demo_processed_dir())
+        self.demo_processed = Path(result.out_dir)
+        return self.demo_processed
+
+    # ----------------------------------------------------------------- display
+    def banner(self) -> None:
+        """Display a loud DEMO banner, or a one-line note on the real data used."""
+        from IPython.display import Markdown
+
+        _display(Markdown(self.banner_text()))
+
+    def banner_text(self) -> str:
+        """Markdown of :meth:`banner` (deterministic: no paths, no times)."""
+        if self.built_demo:
+            return f"> {DEMO_NOTE}\n>\n> Municipality vintage {self.vintage}."
+        text = (
+            f"Data: Statbel open data (processed tables, municipality vintage {self.vintage}); "
+            "tables missing from the real sources fall back to Demoland and are then marked DEMO."
+        )
+        if self.demo_tables:
+            text = f"> {DEMO_NOTE}\n>\n> Demo tables: {', '.join(sorted(self.demo_tables))}.\n\n" + text
+        return text
+
+    def caption(self, year: int | None = None, definition: str | None = None, extra: str | None = None) -> str:
+        """One-line figure/table caption: source, year, vintage, origin definition, DEMO stamp."""
+        parts = ["Source: " + ("Demoland (fictional demo data)" if self.demo else "Statbel open data")]
+        if year is not None:
+            parts.append(f"year {year}")
+        parts.append(f"municipalities as of vintage {self.vintage}")
+        if definition is not None:
+            label = definition
+            if definition == "nationality_proxy":
+                label += " (proxy: non-Belgian nationality understates origin)"
+            parts.append(f"origin definition {label}")
+        if extra:
+            parts.append(str(extra))
+        text = "; ".join(parts)
+        return f"DEMO — {text}" if self.demo else text
+
+    def sources(self) -> list[dict[str, Any]]:
+        """Unique input files behind everything loaded so far, sorted by dataset id."""
+        seen: dict[tuple[str, str], dict[str, Any]] = {}
+        for name, prov in self.provenance.items():
+            for src in sources_of(prov):
+                key = (src["dataset_id"], src["sha256"])
+                entry = seen.setdefault(key, {**src, "tables": []})
+                entry["tables"].append(name)
+                entry["demo"] = entry["demo"] or bool(prov.get("demo"))
+        return [seen[k] for k in sorted(seen)]
+
+    def provenance_record(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Everything :meth:`provenance_cell` shows, as a dict (the runner stores it too)."""
+        return {
+            "parameters": dict(params or {}),
+            "demo": self.demo,
+            "demo_tables": sorted(self.demo_tables),
+            "vintage": self.vintage,
+            "tables": sorted(self.provenance),
+            "sources": self.sources(),
+            "packages": package_versions(),
+            "git_commit": git_commit(),
+            "run_time_utc": utc_now(),
+        }
+
+    def provenance_markdown(self, params: dict[str, Any] | None = None) -> str:
+        """Markdown of the provenance cell. Volatile values sit behind fixed labels
+        (``run time (UTC):``, ``git commit:``, ``==version``, ``sha256``) for the sanitiser."""
+        rec = self.provenance_record(params)
+        lines = ["### Provenance", ""]
+        lines.append(
+            "**Data: DEMO (Demoland, fictional)**" if rec["demo"] else "**Data: real (Statbel open data)**"
+        )
+        if rec["demo_tables"] and not self.built_demo:
+            lines.append(f"\nDemo tables in this report: {', '.join(rec['demo_tables'])}")
+        lines += ["", "**Parameters**", "", "| parameter | value |", "|---|---|"]
+        for key in sorted(rec["parameters"]):
+            lines.append(f"| {_md_escape(key)} | {_md_escape(repr(rec['parameters'][key]))} |")
+        lines += ["", "**Sources**", "", "| data set | file | sha256 | demo | tables |", "|---|---|---|---|---|"]
+        for src in rec["sources"]:
+            lines.append(
+                f"| {_md_escape(src['dataset_id'])} | {_md_escape(src['file'])} | `{src['sha256']}` | "
+                f"{'yes' if src['demo'] else 'no'} | {', '.join(src['tables'])} |"
+            )
+        if not rec["sources"]:
+            lines.append("| (no tables loaded) | | | | |")
+        pkgs = ", ".join(f"{k}=={v}" for k, v in rec["packages"].items())
+        lines += [
+            "",
+            f"**Packages:** {pkgs}",
+            "",
+            f"git commit: {rec['git_commit']}",
+            "",
+            f"run time (UTC): {rec['run_time_utc']}",
+            "",
+            f"municipality vintage: {rec['vintage']}",
+        ]
+        return "\n".join(lines)
+
+    def provenance_cell(self, params: dict[str, Any] | None = None) -> None:
+        """Display the closing provenance cell: parameters, sources with sha256, demo flag,
+        package versions, git commit and run time."""
+        from IPython.display import Markdown
+
+        _display(Markdown(self.provenance_markdown(params)))
+
+
+# --------------------------------------------------------------------------- factory
+
+
+def data_context(
+    vintage: int = 2025,
+    *,
+    data_dir: str | Path | None = None,
+    offline: bool | None = None,
+    demo: bool | None = None,
+) -> DataContext:
+    """Build (or reuse) the processed tables for ``vintage`` and return a :class:`DataContext`.
+
+    ``demo=None`` follows ``SAMENLEVEN_DEMO``. When no real data can be found and ``demo``
+    is not explicitly False, the context falls back to Demoland data with a loud warning
+    (the banner then says DEMO). Tables pre-built by the report runner are reused without
+    building (see module docstring).
+    """
+    vintage = int(vintage)
+    data_dir = Path(data_dir) if data_dir is not None else None
+    want_demo = config.force_demo() if demo is None else bool(demo)
+    prebuilt = _prebuilt()
+    key = f"demo-{vintage}" if want_demo else str(vintage)
+    if key in prebuilt and prebuilt[key].is_dir():
+        folder = prebuilt[key]
+        built_demo = want_demo or _folder_is_demo(folder)
+        return DataContext(
+            vintage=vintage, processed=folder, built_demo=built_demo,
+            demo_processed=prebuilt.get(f"demo-{vintage}"), data_dir=data_dir, offline=offline,
+        )
+
+    from . import build
+
+    try:
+        if want_demo:
+            result = build.build(vintage, data_dir=data_dir, offline=True, demo=True, out=demo_processed_dir())
+        else:
+            result = build.build(vintage, data_dir=data_dir, offline=offline, demo=demo)
+    except DataUnavailable as exc:
+        if demo is False:
+            raise
+        warnings.warn(
+            f"DEMO DATA: no real data available ({exc}); this report uses Demoland (fictional) data",
+            stacklevel=2,
+        )
+        result = build.build(vintage, data_dir=data_dir, offline=True, demo=True, out=demo_processed_dir())
+    return DataContext(
+        vintage=vintage, processed=Path(result.out_dir), built_demo=bool(result.demo),
+        demo_processed=prebuilt.get(f"demo-{vintage}"), data_dir=data_dir, offline=offline,
+    )
+
+
+def _folder_is_demo(folder: Path) -> bool:
+    """Whether a processed folder holds demo tables (from their provenance sidecars)."""
+    import json
+
+    for sidecar in sorted(folder.glob("*.provenance.json")):
+        try:
+            prov = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if _provenance_is_demo(prov):
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- authorities
+# Shared by the authority_report notebook and the runner's dashboard, so that the
+# dashboard row of an authority and its report show the same numbers.
+
+FLANDERS = "02000"
+"""Region code of Flanders (Demoland-Noord in demo data)."""
+
+KEY_OUTCOME = "employment_rate"
+"""Outcome whose trend the dashboard shows."""
+
+TREND_YEARS = 5
+"""The dashboard's outcome trend: change over this many years up to the latest year."""
+
+
+def _origin_source(ctx: DataContext, definition: str) -> tuple[pd.DataFrame, bool]:
+    """The table eligibility counts from, and whether it came from the demo fallback."""
+    if definition == "nationality_proxy":
+        return ctx.load("population_nationality"), ctx.built_demo
+    frame = ctx.load("population_origin", fallback_demo=True)
+    return frame, "population_origin" in ctx.demo_tables and not ctx.built_demo
+
+
+def load_consistent(ctx: DataContext, name: str, demo_side: bool) -> pd.DataFrame | None:
+    """Load ``name`` from the same side (real build or demo fallback) as the origin table,
+    so that codes match; None when the table does not exist on that side."""
+    from . import build
+
+    try:
+        if demo_side:
+            folder = ctx._demo_build()
+            if not (folder / f"{name}.parquet").is_file():
+                return None
+            frame, prov = build.load(name, processed=folder)
+            ctx.provenance[f"{name} (demo)"] = {**prov, "demo": True}
+            ctx.demo_tables.add(name)
+            return frame
+        return ctx.load(name, fallback_demo=False)
+    except DataUnavailable:
+        return None
+
+
+def authority_table(
+    ctx: DataContext | None = None,
+    *,
+    year: int | None = None,
+    definition: str = "non_eu14",
+    threshold: float = 7500,
+    vintage: int = 2025,
+    inclusive: bool = False,
+    outcome: str = KEY_OUTCOME,
+    region: str = FLANDERS,
+) -> pd.DataFrame:
+    """One row per applicant (municipality, or partnership pooling several) of ``region``.
+
+    Columns: those of :func:`samenleven_analysis.eligibility.eligible` (``applicant,
+    members, count, eligible, margin, kind, name, n_members, total, share, year,
+    definition``) with ``name`` filled for municipalities, plus ``cohort`` (first funded
+    project year, NaN when never funded), ``outcome_from``, ``outcome_to``,
+    ``outcome_change`` (change of the members' mean ``outcome`` over the last
+    :data:`TREND_YEARS` years, NaN without outcome data). Counts are raw: publish them
+    through :mod:`samenleven_analysis.disclosure`.
+    """
+    from . import eligibility
+
+    ctx = ctx or data_context(vintage)
+    origin, demo_side = _origin_source(ctx, definition)
+    munis = load_consistent(ctx, "municipalities", demo_side)
+    partnerships = load_consistent(ctx, "partnerships", demo_side)
+    within = None
+    if munis is not None and region:
+        within = munis.loc[munis["region"].astype(str) == region, "refnis"].astype(str).tolist()
+    table = eligibility.eligible(
+        origin, threshold, definition, year, partnerships, inclusive, within=within
+    )
+    if munis is not None:
+        names = dict(zip(munis["refnis"].astype(str), munis["name_nl"]))
+        table["name"] = table["name"].where(table["name"].notna(), table["applicant"].map(names))
+    table["name"] = table["name"].fillna(table["applicant"]).astype(str)
+
+    treatment = load_consistent(ctx, "treatment", demo_side)
+    cohort_of: dict[str, float] = {}
+    if treatment is not None:
+        cohort_of = treatment.groupby(treatment["refnis"].astype(str))["cohort"].min().to_dict()
+    table["cohort"] = [
+        min((cohort_of.get(m, float("nan")) for m in members), default=float("nan"))
+        if any(pd.notna(cohort_of.get(m)) for m in members) else float("nan")
+        for members in table["members"]
+    ]
+    outcomes = load_consistent(ctx, "outcomes", demo_side)
+    table["outcome_from"] = pd.NA
+    table["outcome_to"] = pd.NA
+    table["outcome_change"] = float("nan")
+    if outcomes is not None:
+        frame = outcomes[outcomes["outcome"] == outcome]
+        if len(frame):
+            last = int(frame["year"].max())
+            first = last - TREND_YEARS
+            wide = frame[frame["year"].isin([first, last])].pivot_table(
+                index="refnis", columns="year", values="value", aggfunc="mean"
+            )
+            if first in wide.columns and last in wide.columns:
+                changes = []
+                for members in table["members"]:
+                    rows = wide.reindex([str(m) for m in members])
+                    changes.append(float(rows[last].mean() - rows[first].mean()))
+                table["outcome_from"] = first
+                table["outcome_to"] = last
+                table["outcome_change"] = changes
+    table.attrs.update(outcome=outcome, demo=ctx.demo or demo_side)
+    return table
+
+
+def find_authority(table: pd.DataFrame, authority: str) -> pd.Series:
+    """The row of ``authority`` (an applicant code or partnership id, or a member
+    municipality, which yields its partnership's row). Raises KeyError naming the code."""
+    authority = str(authority)
+    hit = table[table["applicant"].astype(str) == authority]
+    if hit.empty:
+        hit = table[[authority in list(m) for m in table["members"]]]
+    if hit.empty:
+        raise KeyError(f"authority {authority!r} is not in the data (codes such as {', '.join(map(str, table['applicant'].head(3)))})")
+    return hit.iloc[0]
+
+
+def similar_authorities(
+    table: pd.DataFrame, authority: str, k: int = 5, features: tuple[str, ...] = ("total", "share")
+) -> pd.DataFrame:
+    """The ``k`` applicants most similar to ``authority`` on size and origin share.
+
+    Nearest neighbours (scipy k-d tree) on standardised ``log(total)`` and ``share``;
+    ties are broken by applicant code so the cluster is deterministic. Returns the
+    neighbours' rows with a ``distance`` column, nearest first.
+    """
+    from scipy.spatial import cKDTree
+    import numpy as np
+
+    row = find_authority(table, authority)
+    data = table.dropna(subset=list(features)).reset_index(drop=True)
+    X = np.column_stack(
+        [np.log(data[f].astype(float).clip(lower=1)) if f == "total" else data[f].astype(float) for f in features]
+    )
+    sd = X.std(axis=0)
+    sd[sd == 0] = 1.0
+    Z = (X - X.mean(axis=0)) / sd
+    me = data.index[data["applicant"] == row["applicant"]]
+    if len(me) == 0:
+        raise KeyError(f"authority {authority!r} lacks {', '.join(features)}")
+    dist, idx = cKDTree(Z).query(Z[me[0]], k=min(len(data), k + 1))
+    found = data.iloc[np.atleast_1d(idx)].assign(distance=np.round(np.atleast_1d(dist), 12))
+    found = found[found["applicant"] != row["applicant"]]
+    return found.sort_values(["distance", "applicant"], kind="stable").head(k).reset_index(drop=True)
+
+
+def composition_over_time(origin: pd.DataFrame, members: list[str]) -> pd.DataFrame:
+    """Residents by year × origin group summed over ``members`` (wide: one column per group)."""
+    frame = origin[origin["refnis"].astype(str).isin([str(m) for m in members])]
+    wide = frame.pivot_table(index="year", columns="origin", values="population", aggfunc="sum", fill_value=0)
+    return wide.astype("int64")
+
+
+def table_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
+    """The :func:`authority_table` arguments among a notebook's parameters."""
+    keys = ("year", "definition", "threshold", "vintage", "inclusive")
+    return {k: settings[k] for k in keys if k in settings}
+
+
+def data_provenance(folders: dict[str, Path]) -> list[dict[str, Any]]:
+    """Provenance of every processed table in the runner's build folders (for index.html).
+
+    One dict per table: ``build`` (folder key, e.g. ``2025`` or ``demo-2025``), ``table``,
+    ``demo`` and its ``sources`` (dataset id, file name, sha256, demo)."""
+    import json
+
+    rows = []
+    for key, folder in sorted(folders.items()):
+        for sidecar in sorted(Path(folder).glob("*.provenance.json")):
+            try:
+                prov = json.loads(sidecar.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            rows.append(
+                {
+                    "build": key,
+                    "table": sidecar.name.removesuffix(".provenance.json"),
+                    "demo": _provenance_is_demo(prov) or key.startswith("demo"),
+                    "sources": sources_of(prov),
+                }
+            )
+    return rows
+
+
+def origin_counts(ctx: DataContext, definition: str = "non_eu14") -> pd.DataFrame:
+    """Residents of ``definition`` per municipality and year (all years): ``year, refnis,
+    count, total, share`` from the same source the authority table uses."""
+    from . import origin as origin_mod
+
+    frame, _ = _origin_source(ctx, definition)
+    return origin_mod.count(frame, definition)
+
+
+def region_codes(ctx: DataContext, region: str = FLANDERS, definition: str = "non_eu14") -> list[str]:
+    """Municipality codes of ``region`` on the side (real/demo) the origin data come from."""
+    _, demo_side = _origin_source(ctx, definition)
+    munis = load_consistent(ctx, "municipalities", demo_side)
+    if munis is None:
+        return []
+    return sorted(munis.loc[munis["region"].astype(str) == region, "refnis"].astype(str))
+
+
+def benchmark_shares(
+    counted: pd.DataFrame, groups: dict[str, list[str]]
+) -> pd.DataFrame:
+    """Share of the origin group per year for named groups of municipalities (pooled:
+    sum of counts / sum of totals). ``groups``: label → member codes. Wide: one column per
+    label, index ``year``."""
+    out = {}
+    for label, members in groups.items():
+        sub = counted[counted["refnis"].astype(str).isin([str(m) for m in members])]
+        sums = sub.groupby("year")[["count", "total"]].sum()
+        out[label] = sums["count"] / sums["total"]
+    return pd.DataFrame(out)
+
+
+def outcome_benchmark(
+    outcomes: pd.DataFrame, groups: dict[str, list[str]], outcomes_shown: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Mean outcome per year for named groups of municipalities (unweighted mean over
+    members). Long: ``outcome, year, group, value``."""
+    frames = []
+    data = outcomes if outcomes_shown is None else outcomes[outcomes["outcome"].isin(list(outcomes_shown))]
+    for label, members in groups.items():
+        sub = data[data["refnis"].astype(str).isin([str(m) for m in members])]
+        mean = sub.groupby(["outcome", "year"], sort=True)["value"].mean().reset_index()
+        frames.append(mean.assign(group=label))
+    if not frames:
+        return pd.DataFrame(columns=["outcome", "year", "group", "value"])
+    return pd.concat(frames, ignore_index=True)[["outcome", "year", "group", "value"]]
+
+
+def programme_summary(programmes: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
+    """Grants, budget and participants per regime and project year for the authorities
+    ``codes`` (an applicant id and/or its member municipalities)."""
+    sub = programmes[programmes["authority"].astype(str).isin([str(c) for c in codes])]
+    if sub.empty:
+        return pd.DataFrame(columns=["regime", "project_year", "grants", "budget_eur", "participants"])
+    grouped = (
+        sub.groupby(["regime", "project_year"], sort=True)
+        .agg(grants=("project_id", "count"), budget_eur=("budget_eur", "sum"), participants=("participants", "sum"))
+        .reset_index()
+    )
+    order = {"fragmented": 0, "consolidated": 1}
+    return grouped.sort_values(["regime", "project_year"], key=lambda s: s.map(order) if s.name == "regime" else s,
+                               kind="stable").reset_index(drop=True)
+
+
+def add_caption(fig, text: str, *, y: float = 0.0, fontsize: float = 7) -> None:
+    """Write ``text`` (e.g. :meth:`DataContext.caption`) under a figure, below its axis
+    labels (the inline backend's tight bounding box keeps it in view)."""
+    fig.text(0.01, y, text, ha="left", va="top", fontsize=fontsize)

@@ -1,0 +1,299 @@
+"""Report runner: parameter validation before any kernel starts, papermill runs with
+failures collected, HTML without code, dashboard index, dated folders and `latest`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from samenleven_analysis import runner
+from samenleven_analysis.errors import ParameterError
+
+
+def write_nb(path: Path, params_src: str | None, *cells: str) -> Path:
+    nb = new_notebook()
+    nb.metadata.kernelspec = {"name": "samenleven", "display_name": "Python (samenleven)", "language": "python"}
+    nb.metadata.language_info = {"name": "python"}
+    nb.cells.append(new_markdown_cell("# tiny"))
+    if params_src is not None:
+        nb.cells.append(new_code_cell(params_src, metadata={"tags": ["parameters"]}))
+    nb.cells += [new_code_cell(src) for src in cells]
+    nbformat.write(nb, str(path))
+    return path
+
+
+PARAMS = """\
+%matplotlib inline
+year = 2022
+threshold = 7500.0
+definition = "non_eu14"
+authority: str = "97021"
+show = True
+codes = ["11002"]
+anything = None
+limit: int | None = None
+computed = len("abc")
+"""
+
+
+@pytest.fixture
+def nb(tmp_path) -> Path:
+    return write_nb(tmp_path / "report.ipynb", PARAMS, "print(year)")
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def test_parse_parameters_reads_names_and_default_types(nb):
+    specs = runner.parse_parameters(nb)
+    assert list(specs) == ["year", "threshold", "definition", "authority", "show", "codes",
+                           "anything", "limit", "computed"]
+    assert specs["year"].types == ("int",) and specs["year"].default == 2022
+    assert specs["threshold"].types == ("float",)
+    assert specs["authority"].types == ("str",)
+    assert specs["show"].types == ("bool",)
+    assert specs["codes"].types == ("list",) and specs["codes"].element_type == "str"
+    assert specs["anything"].types == ()  # None default: anything goes
+    assert set(specs["limit"].types) == {"int", "NoneType"}
+    assert specs["computed"].types == ()  # not a literal
+
+
+def test_notebook_without_parameters_cell_accepts_none(tmp_path):
+    path = write_nb(tmp_path / "plain.ipynb", None, "1")
+    assert runner.parse_parameters(path) == {}
+    with pytest.raises(ParameterError, match="unknown parameter 'year'"):
+        runner.validate_parameters(path, {"year": 2020})
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def cli(*pairs: tuple[str, str]):
+    values, raw, _ = runner.read_parameters((), list(pairs))
+    return values, raw
+
+
+def test_cli_values_are_parsed_like_yaml_scalars(nb):
+    values, raw = cli(("year", "2023"), ("threshold", "8000"), ("show", "false"),
+                      ("authority", "01001"), ("codes", "[11002, 44021]"),
+                      ("anything", "[1, 2]"), ("limit", "null"))
+    got = runner.validate_parameters(nb, values, raw=raw)
+    assert got == {"year": 2023, "threshold": 8000.0, "show": False, "authority": "01001",
+                   "codes": ["11002", "44021"], "anything": [1, 2], "limit": None}
+    assert isinstance(got["threshold"], float)
+
+
+def test_a_scalar_for_a_list_parameter_becomes_a_one_element_list(nb):
+    values, raw = cli(("codes", "44021"))
+    assert runner.validate_parameters(nb, values, raw=raw) == {"codes": ["44021"]}
+
+
+@pytest.mark.parametrize(
+    "name, text, expected",
+    [
+        ("year", "2022.5", "expects int"),
+        ("year", "twenty", "expects int"),
+        ("threshold", "yes", "expects float"),
+        ("show", "1", "expects bool"),
+        ("limit", "ten", "expects int or None"),
+    ],
+)
+def test_ill_typed_cli_values_name_notebook_parameter_and_type(nb, name, text, expected):
+    values, raw = cli((name, text))
+    with pytest.raises(ParameterError) as info:
+        runner.validate_parameters(nb, values, raw=raw)
+    msg = str(info.value)
+    assert "report.ipynb" in msg and repr(name) in msg and expected in msg
+
+
+def test_yaml_file_values_keep_their_types_and_strings_must_be_quoted(nb, tmp_path):
+    f = tmp_path / "p.yaml"
+    f.write_text("year: 2021\nauthority: 97021\n", encoding="utf-8")
+    values, raw, _ = runner.read_parameters([f], ())
+    with pytest.raises(ParameterError, match="'authority' expects str, got int"):
+        runner.validate_parameters(nb, values, raw=raw)
+    f.write_text("year: 2021\nauthority: '97021'\n", encoding="utf-8")
+    values, raw, _ = runner.read_parameters([f], ())
+    assert runner.validate_parameters(nb, values, raw=raw) == {"year": 2021, "authority": "97021"}
+
+
+def test_later_sources_win_and_notebook_sections_are_kept_apart(tmp_path):
+    a = tmp_path / "a.yaml"
+    a.write_text("year: 2020\nnotebooks:\n  report:\n    definition: non_eu27\n", encoding="utf-8")
+    b = tmp_path / "b.yaml"
+    b.write_text("year: 2021\n", encoding="utf-8")
+    values, raw, per_nb = runner.read_parameters([a, b], [("year", "2024")])
+    assert values == {"year": 2024} and raw == {"year": "2024"}
+    assert per_nb == {"report": {"definition": "non_eu27"}}
+
+
+def test_bad_parameter_files_are_parameter_errors(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("year: [2020\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="not valid YAML"):
+        runner.read_parameters([bad], ())
+    listy = tmp_path / "list.yaml"
+    listy.write_text("- 1\n- 2\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="mapping"):
+        runner.read_parameters([listy], ())
+    with pytest.raises(ParameterError, match="cannot read"):
+        runner.read_parameters([tmp_path / "missing.yaml"], ())
+
+
+# --------------------------------------------------------------------------- run_notebooks
+
+
+@pytest.fixture
+def no_kernels(monkeypatch):
+    """Make any data build or kernel start fail the test loudly."""
+
+    def boom(*args, **kwargs):  # pragma: no cover - reached only on a bug
+        raise AssertionError("work started before parameters were validated")
+
+    monkeypatch.setattr(runner, "prepare_data", boom)
+    monkeypatch.setattr(runner, "execute_jobs", boom)
+    monkeypatch.setattr(runner, "execute_job", boom)
+
+
+def test_unknown_parameter_fails_before_any_build_or_kernel(nb, tmp_path, no_kernels):
+    with pytest.raises(ParameterError, match="unknown parameter 'yeer'"):
+        runner.run_notebooks([str(nb)], params=[("yeer", "2022")], out=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_ill_typed_parameter_fails_before_any_build_or_kernel(nb, tmp_path, no_kernels):
+    with pytest.raises(ParameterError, match="report.ipynb: parameter 'year' expects int"):
+        runner.run_notebooks([str(nb)], params=("year", "soon"), out=tmp_path / "out")
+
+
+def test_unknown_notebook_and_empty_selection_are_parameter_errors(tmp_path, no_kernels):
+    with pytest.raises(ParameterError, match="unknown notebook 'nope'"):
+        runner.run_notebooks(["nope"], folder=tmp_path)
+    with pytest.raises(ParameterError, match="no notebooks selected"):
+        runner.run_notebooks([], folder=tmp_path)
+
+
+def test_module_main_exits_2_on_a_bad_parameter(nb, no_kernels, capsys):
+    assert runner.main(["run", str(nb), "-p", "year", "x"]) == 2
+    assert "parameter 'year' expects int" in capsys.readouterr().err
+
+
+def test_parameter_is_applied_only_to_notebooks_declaring_it(tmp_path, no_kernels):
+    a = write_nb(tmp_path / "a.ipynb", "year = 2022\n", "1")
+    b = write_nb(tmp_path / "b.ipynb", "definition = 'non_eu14'\n", "1")
+    # 'year' is declared by a only: fine for the pair, but ill-typed is still caught
+    with pytest.raises(ParameterError, match="a.ipynb: parameter 'year'"):
+        runner.run_notebooks([str(a), str(b)], params=[("year", "x")])
+
+
+@pytest.fixture
+def fake_data(monkeypatch):
+    """No data build: the tiny notebooks need none. Kernels get a marker variable."""
+
+    def prepare(vintages, **kwargs):
+        return runner.PreparedData(folders={}, demo=True, env={"SAMENLEVEN_PREBUILT": "2025=/nowhere"})
+
+    monkeypatch.setattr(runner, "prepare_data", prepare)
+
+
+@pytest.mark.notebooks
+def test_run_collects_failures_exports_html_without_code_and_writes_index(tmp_path, fake_data):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    write_nb(folder / "ok.ipynb", "year = 2022\n",
+             "import os\nSECRET_CODE_MARKER = 1\n"
+             "print('year =', year, 'cwd =', os.path.basename(os.getcwd()), os.environ['SAMENLEVEN_PREBUILT'])")
+    write_nb(folder / "broken.ipynb", "year = 2022\n", "raise ValueError('planned failure')")
+    write_nb(folder / "slow.ipynb", None, "import time\ntime.sleep(30)")
+    out = tmp_path / "reports" / "20250101T060000Z"
+    status = runner.run_notebooks(
+        ["ok", "broken", "slow"], params=[("year", "2030")], out=out, jobs=2, timeout=1,
+        folder=folder, progress=False,
+    )
+    assert status == 1
+    executed = nbformat.read(str(out / "ok.ipynb"), as_version=4)
+    text = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    assert "year = 2030" in text  # injected parameter
+    assert "cwd = notebooks" in text  # fixed working directory
+    assert "2025=/nowhere" in text  # prepared-data environment reaches the kernel
+    html = (out / "ok.html").read_text(encoding="utf-8")
+    assert "year = 2030" in html and "SECRET_CODE_MARKER" not in html  # no code cells
+    assert (out / "broken.ipynb").exists() and (out / "broken.html").exists()
+    info = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    by_label = {r["label"]: r for r in info["results"]}
+    assert by_label["ok"]["ok"] is True
+    assert by_label["broken"]["ok"] is False and "planned failure" in by_label["broken"]["error"]
+    assert by_label["slow"]["ok"] is False  # per-cell timeout
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="ok.html"' in index and 'href="broken.html"' in index
+    assert "DEMO DATA" in index and "failed" in index
+    latest = out.parent / "latest"
+    assert latest.is_symlink() and os.readlink(latest) == out.name
+
+
+def test_update_latest_replaces_an_existing_link(tmp_path):
+    first, second = tmp_path / "20240101T000000Z", tmp_path / "20250101T000000Z"
+    first.mkdir()
+    second.mkdir()
+    runner.update_latest(first)
+    runner.update_latest(second)
+    assert os.readlink(tmp_path / "latest") == second.name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["20240101T000000Z", "20250101T000000Z", "latest"]
+
+
+def test_default_out_is_a_utc_timestamp_folder(tmp_path):
+    import datetime as dt
+
+    when = dt.datetime(2025, 3, 4, 5, 6, 7, tzinfo=dt.timezone.utc)
+    assert runner.default_out(tmp_path, when) == tmp_path / "20250304T050607Z"
+
+
+# --------------------------------------------------------------------------- authorities
+
+
+@pytest.fixture
+def authority_table() -> pd.DataFrame:
+    table = pd.DataFrame(
+        {
+            "applicant": ["96001", "IGS01", "96002", "96003"],
+            "members": [["96001"], ["96015", "96016"], ["96002"], ["96003"]],
+            "count": [9000, 7600, 7400, 3],
+            "eligible": [True, True, False, False],
+            "margin": [1500, 100, -100, -7497],
+            "kind": ["municipality", "partnership", "municipality", "municipality"],
+            "name": ["A", "IGS", "B", "C"],
+            "total": [40000, 30000, 50000, 900],
+            "share": [0.225, 0.253, 0.148, 0.0033],
+            "cohort": [2022.0, 2024.0, float("nan"), float("nan")],
+            "outcome_from": [2020] * 4,
+            "outcome_to": [2025] * 4,
+            "outcome_change": [1.5, 0.7, 0.2, -0.1],
+        }
+    )
+    table.attrs.update(definition="non_eu14", year=2022, threshold=7500, outcome="employment_rate")
+    return table
+
+
+def test_authority_selection(authority_table):
+    codes = runner._authority_codes
+    assert codes("eligible", authority_table, "x") == ["96001", "IGS01"]
+    assert codes(["all"], authority_table, "x") == ["96001", "IGS01", "96002", "96003"]
+    assert codes(["96002", "96016", "96002"], authority_table, "x") == ["96002", "96016"]
+    with pytest.raises(ParameterError, match="unknown authority '12345'"):
+        codes(["12345"], authority_table, "x")
+
+
+def test_dashboard_rows_suppress_small_counts_and_what_would_reveal_them(authority_table, tmp_path):
+    rows = runner.dashboard_rows(authority_table, {}, tmp_path, min_cell=5)
+    small = rows[3]
+    assert small["count"] == "<5" and small["margin"] == "" and small["share"] == ""
+    # complementary: the next smallest count in the column is hidden as well
+    assert rows[2]["count"] == "<5"
+    assert rows[0]["count"] == "9000" and rows[0]["margin"] == "+1500" and rows[0]["share"] == "22.5%"
+    assert rows[1]["cohort"] == "2024" and rows[2]["cohort"] == "—"

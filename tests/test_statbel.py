@@ -1,0 +1,386 @@
+"""Statbel readers: population (both layouts, zip/txt/xlsx), REFNIS list, fiscal income."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from samenleven_analysis import statbel
+from samenleven_analysis.errors import DataError
+
+OLD = [
+    "CD_MUNTY_REFNIS", "TX_MUNTY_DESCR_NL", "TX_MUNTY_DESCR_FR", "CD_DSTR_REFNIS",
+    "TX_ADM_DSTR_DESCR_NL", "TX_ADM_DSTR_DESCR_FR", "CD_PROV_REFNIS", "TX_PROV_DESCR_NL",
+    "TX_PROV_DESCR_FR", "CD_RGN_REFNIS", "TX_RGN_DESCR_NL", "TX_RGN_DESCR_FR", "CD_SEX",
+    "CD_NATLTY", "TX_NATLTY_FR", "TX_NATLTY_NL", "CD_CIV_STS", "TX_CIV_STS_FR", "TX_CIV_STS_NL",
+    "CD_AGE", "MS_POPULATION", "CD_YEAR",
+]
+NEW = [
+    "CD_REFNIS", "TX_DESCR_NL", "TX_DESCR_FR", "CD_DSTR_REFNIS", "TX_ADM_DSTR_DESCR_NL",
+    "TX_ADM_DSTR_DESCR_FR", "CD_PROV_REFNIS", "TX_PROV_DESCR_NL", "TX_PROV_DESCR_FR",
+    "CD_RGN_REFNIS", "TX_RGN_DESCR_NL", "TX_RGN_DESCR_FR", "CD_SEX", "CD_NATLTY", "TX_NATLTY_NL",
+    "TX_NATLTY_FR", "CD_CIV_STS", "TX_CIV_STS_NL", "TX_CIV_STS_FR", "CD_AGE", "MS_POPULATION",
+]
+NAMES = {"11001": "Aartselaar", "11002": "Antwerpen", "21001": "Anderlecht", "1001": "Nulgem"}
+
+# (code, sex, nationality, civil status, age, count)
+ROWS = [
+    ("11002", "M", "BEL", "10", 0, 5),
+    ("11002", "M", "BEL", "20", 30, 7),
+    ("11002", "M", "BEL", "10", 30, 3),  # same key as above but civil status: summed
+    ("11002", "F", "ETR", "30", 80, 2),
+    ("11001", "F", "BEL", "20", 45, 11),
+    ("21001", "M", "ETR", "10", 5, 4),
+]
+
+
+def pop_lines(rows, layout="new", year=2016, sep="|"):
+    header = NEW if layout == "new" else OLD
+    lines = [sep.join(header)]
+    for code, sex, nat, civ, age, count in rows:
+        values = {c: "x" for c in header}
+        name = NAMES.get(str(code).lstrip("0"), "Naam") if str(code).strip() else "Naam"
+        values.update(
+            {
+                header[0]: str(code), header[1]: name, header[2]: name, "CD_DSTR_REFNIS": "11000",
+                "CD_PROV_REFNIS": "10000", "CD_RGN_REFNIS": "2000", "CD_SEX": sex, "CD_NATLTY": nat,
+                "CD_CIV_STS": civ, "CD_AGE": str(age), "MS_POPULATION": str(count),
+            }
+        )
+        if layout == "old":
+            values["CD_YEAR"] = str(year)
+        lines.append(sep.join(values[c] for c in header))
+    return lines
+
+
+def write_pop(folder: Path, rows=ROWS, *, layout="new", year=2016, kind="zip", bom=False,
+              crlf=True, sep="|", lines=None, name=None) -> Path:
+    lines = lines if lines is not None else pop_lines(rows, layout, year, sep)
+    nl = "\r\n" if crlf else "\n"
+    data = (nl.join(lines) + nl).encode("utf-8")
+    if bom:
+        data = b"\xef\xbb\xbf" + data
+    stem = name or f"TF_SOC_POP_STRUCT_{year}"
+    if kind == "zip":
+        path = folder / f"{stem}.zip"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(f"{stem}.txt", data)
+    else:
+        path = folder / f"{stem}.txt"
+        path.write_bytes(data)
+    return path
+
+
+def expected_frame(rows, year):
+    df = pd.DataFrame(rows, columns=["refnis", "sex", "nationality", "civ", "age", "population"])
+    df["refnis"] = df["refnis"].astype(str).str.strip().str.zfill(5)
+    out = df.groupby(["refnis", "sex", "nationality", "age"], as_index=False)["population"].sum()
+    out.insert(0, "year", year)
+    return out.sort_values(["refnis", "sex", "nationality", "age"], ignore_index=True)
+
+
+def assert_same(got: pd.DataFrame, want: pd.DataFrame):
+    assert list(got.columns) == list(statbel.POPULATION_COLUMNS)
+    assert got[["year", "refnis", "sex", "nationality", "age", "population"]].astype(
+        {"refnis": object, "sex": object, "nationality": object}
+    ).values.tolist() == want[["year", "refnis", "sex", "nationality", "age", "population"]].values.tolist()
+
+
+# ----------------------------------------------------------------------------- layouts
+def test_new_layout_zip_year_from_file_name_and_civil_status_summed(tmp_path):
+    path = write_pop(tmp_path, layout="new", year=2017)
+    got = statbel.read_population(path)
+    assert_same(got, expected_frame(ROWS, 2017))
+    assert got.loc[(got.refnis == "11002") & (got.age == 30), "population"].item() == 10
+    assert got["year"].dtype == np.int64 and got["population"].dtype == np.int64
+    assert got["age"].dtype == np.int64 and pd.api.types.is_string_dtype(got["refnis"])
+
+
+@pytest.mark.parametrize("bom", [False, True])
+@pytest.mark.parametrize("crlf", [False, True])
+def test_old_layout_bare_txt_with_or_without_bom(tmp_path, bom, crlf):
+    path = write_pop(tmp_path, layout="old", year=2012, kind="txt", bom=bom, crlf=crlf,
+                     name="population_export")  # no year in the name: CD_YEAR decides
+    got = statbel.read_population(path)
+    assert_same(got, expected_frame(ROWS, 2012))
+
+
+def test_codes_normalised_to_five_digits(tmp_path):
+    rows = [("1001", "F", "BEL", "10", 1, 3), ("  11001", "M", "BEL", "10", 2, 1)]
+    got = statbel.read_population(write_pop(tmp_path, rows))
+    assert sorted(got.refnis) == ["01001", "11001"]
+    assert statbel.normalise_refnis([2000, "4000", 11002.0]).tolist() == ["02000", "04000", "11002"]
+    with pytest.raises(ValueError, match="not a REFNIS code"):
+        statbel.normalise_refnis(["12x45"])
+
+
+def test_xlsx_edition(tmp_path):
+    lines = pop_lines(ROWS, "old", 2014)
+    frame = pd.DataFrame([ln.split("|") for ln in lines[1:]], columns=OLD)
+    for col in ("CD_MUNTY_REFNIS", "CD_AGE", "MS_POPULATION", "CD_YEAR", "CD_CIV_STS"):
+        frame[col] = pd.to_numeric(frame[col])  # spreadsheets hold numbers, not text
+    path = tmp_path / "TF_SOC_POP_STRUCT_2014.xlsx"
+    frame.to_excel(path, index=False)
+    assert_same(statbel.read_population(path), expected_frame(ROWS, 2014))
+    # a bad count in a spreadsheet names the sheet row
+    frame["MS_POPULATION"] = frame["MS_POPULATION"].astype(object)
+    frame.loc[3, "MS_POPULATION"] = "veel"
+    frame.to_excel(path, index=False)
+    with pytest.raises(DataError) as err:
+        statbel.read_population(path)
+    assert (err.value.row, err.value.column) == (5, "MS_POPULATION")
+
+
+def test_codes_check_and_recode_and_names(tmp_path):
+    path = write_pop(tmp_path, year=2025)
+    got, names = statbel.read_population(
+        path, codes={"11001", "11002", "21001"}, recode={"11001": "11002"}, with_names=True
+    )
+    assert set(got.refnis) == {"11002", "21001"}
+    assert got.population.sum() == sum(r[5] for r in ROWS)
+    # 11001 F BEL 45 lands on 11002 F BEL 45
+    assert got.loc[(got.refnis == "11002") & (got.sex == "F") & (got.age == 45), "population"].item() == 11
+    assert names.set_index("refnis").loc["11002", "name_nl"] == "Antwerpen"
+
+
+def test_year_contradiction_and_missing_year(tmp_path):
+    path = write_pop(tmp_path, layout="old", year=2012, name="TF_SOC_POP_STRUCT_2013")
+    with pytest.raises(DataError, match="contradictory years"):
+        statbel.read_population(path)
+    path = write_pop(tmp_path, layout="new", name="population")
+    with pytest.raises(DataError, match="cannot tell the year"):
+        statbel.read_population(path)
+    assert statbel.read_population(path, year=2020)["year"].eq(2020).all()
+
+
+# ----------------------------------------------------------------------------- bad input
+def _bad(lines, line, column, value):
+    """Set ``column`` on physical line ``line`` (1-based; the header is line 1)."""
+    header = lines[0].split("|")
+    fields = lines[line - 1].split("|")
+    fields[header.index(column)] = value
+    lines[line - 1] = "|".join(fields)
+    return lines
+
+
+BAD_CASES = {
+    # name: (make lines, expected row, expected column, message fragment)
+    "wrong delimiter": (lambda: pop_lines(ROWS, sep=";"), 1, None, "no '|'"),
+    "missing column": (
+        lambda: [";".join([]) or "|".join(c for c in NEW if c != "MS_POPULATION")]
+        + ["|".join(f.split("|")[:-1]) for f in pop_lines(ROWS)[1:]],
+        1, "MS_POPULATION", "missing column",
+    ),
+    "unknown code": (lambda: _bad(pop_lines(ROWS), 4, "CD_REFNIS", "99999"), 4, "CD_REFNIS", "unknown"),
+    "malformed code": (lambda: _bad(pop_lines(ROWS), 3, "CD_REFNIS", "11O02"), 3, "CD_REFNIS", "not a municipality"),
+    "duplicate key": (lambda: pop_lines(ROWS + [ROWS[1]]), 8, "CD_REFNIS", "duplicate key"),
+    "negative count": (lambda: _bad(pop_lines(ROWS), 5, "MS_POPULATION", "-3"), 5, "MS_POPULATION", "negative"),
+    "non-numeric count": (lambda: _bad(pop_lines(ROWS), 6, "MS_POPULATION", "12a"), 6, "MS_POPULATION", "non-numeric"),
+    "missing count": (lambda: _bad(pop_lines(ROWS), 2, "MS_POPULATION", ""), 2, "MS_POPULATION", "missing"),
+    "bad sex": (lambda: _bad(pop_lines(ROWS), 7, "CD_SEX", "X"), 7, "CD_SEX", "unexpected value"),
+    "short line": (lambda: pop_lines(ROWS)[:3] + ["11002|Antwerpen|M"] + pop_lines(ROWS)[3:],
+                   4, None, "fields"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+@pytest.mark.parametrize("kind", ["zip", "txt"])
+def test_bad_input_names_file_row_and_column(tmp_path, case, kind):
+    make, row, column, fragment = BAD_CASES[case]
+    path = write_pop(tmp_path, lines=make(), kind=kind, year=2016)
+    with pytest.raises(DataError) as err:
+        statbel.read_population(path, codes={"11001", "11002", "21001"})
+    e = err.value
+    assert path.name in e.file
+    assert e.row == row
+    if column is not None:
+        assert e.column == column
+    assert fragment in str(e)
+    assert f"row {row}" in str(e)
+
+
+def test_row_numbers_count_blank_lines(tmp_path):
+    lines = pop_lines(ROWS)
+    lines.insert(2, "")  # a blank physical line 3: pyarrow skips it, line numbers must not
+    lines = _bad(lines, 6, "MS_POPULATION", "-1")
+    with pytest.raises(DataError) as err:
+        statbel.read_population(write_pop(tmp_path, lines=lines))
+    assert err.value.row == 6
+
+
+def test_truncated_and_corrupt_zip(tmp_path):
+    good = write_pop(tmp_path, year=2016)
+    data = good.read_bytes()
+    truncated = tmp_path / "TF_SOC_POP_STRUCT_2017.zip"
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match="truncated or corrupt zip") as err:
+        statbel.read_population(truncated)
+    assert err.value.file == str(truncated)
+    # central directory intact, compressed data damaged → CRC/inflate error
+    rows = ROWS * 1
+    big = write_pop(tmp_path, [(r[0], r[1], r[2], r[3], a, r[5]) for a in range(60) for r in rows],
+                    year=2018)
+    raw = bytearray(big.read_bytes())
+    mid = 60
+    raw[mid : mid + 40] = bytes(40)
+    big.write_bytes(bytes(raw))
+    with pytest.raises(DataError, match="truncated or corrupt zip") as err:
+        statbel.read_population(big)
+    assert big.name in err.value.file
+
+
+def test_zip_must_hold_one_text_member(tmp_path):
+    path = tmp_path / "TF_SOC_POP_STRUCT_2016.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("a.txt", "x")
+        zf.writestr("b.txt", "y")
+    with pytest.raises(DataError, match="one .txt member"):
+        statbel.read_population(path)
+
+
+# ----------------------------------------------------------------------------- property
+cell = st.tuples(
+    st.sampled_from(["11001", "11002", "21001", "44021"]),
+    st.sampled_from(["M", "F"]),
+    st.sampled_from(["BEL", "ETR"]),
+    st.sampled_from(["10", "20", "30", "40"]),
+    st.integers(0, 110),
+    st.integers(0, 5000),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(cell, min_size=1, max_size=60, unique_by=lambda c: c[:5]))
+def test_sum_over_civil_status_matches_pandas(tmp_path, cells):
+    """Whatever the cells, the packed-key aggregation equals a plain pandas group-by."""
+    path = write_pop(tmp_path, cells, year=2019, name="TF_SOC_POP_STRUCT_2019")
+    got = statbel.read_population(path)
+    assert_same(got, expected_frame(cells, 2019))
+
+
+# ----------------------------------------------------------------------------- REFNIS list
+REFNIS_TEXT = (
+    "LVL_REFNIS|CD_REFNIS|CD_SUP_REFNIS|TX_REFNIS_DE|TX_REFNIS_FR|TX_REFNIS_NL|DT_VLDT_START|DT_VLDT_END\r\n"
+    "1|02000|-|Flämische Region|Région flamande|Vlaams Gewest|01/01/1970|31/12/9999\r\n"
+    "2|10000|02000|Provinz Antwerpen|Province d'Anvers|Provincie Antwerpen|01/01/1970|31/12/9999\r\n"
+    "3|11000|10000|Bezirk Antwerpen|Arrondissement d'Anvers|Arrondissement Antwerpen|01/01/1970|31/12/9999\r\n"
+    "4|11001|11000|Aartselaar|Aartselaar|Aartselaar|01/01/1970|31/12/9999\r\n"
+    "4|11007|11000|Borsbeek|Borsbeek|Borsbeek|01/01/1970|31/12/2024\r\n"
+)
+
+
+def test_read_refnis_bom_crlf_dates(tmp_path):
+    path = tmp_path / "TU_COM_REFNIS.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + REFNIS_TEXT.encode())
+    ref = statbel.read_refnis(path)
+    assert list(ref.columns) == ["level", "refnis", "parent", "name_de", "name_fr", "name_nl",
+                                 "valid_from", "valid_to"]
+    assert ref.level.tolist() == [1, 2, 3, 4, 4]
+    assert pd.isna(ref.parent.iloc[0]) and ref.parent.iloc[3] == "11000"
+    assert ref.valid_to.iloc[0] == pd.Timestamp("9999-12-31")
+    assert ref.valid_to.iloc[4] == pd.Timestamp("2024-12-31")
+    assert ref.name_de.iloc[0] == "Flämische Region"
+
+
+def test_read_refnis_bad_date_and_delimiter(tmp_path):
+    path = tmp_path / "TU_COM_REFNIS.txt"
+    path.write_text(REFNIS_TEXT.replace("31/12/2024", "2024-12-31"), encoding="utf-8-sig")
+    with pytest.raises(DataError) as err:
+        statbel.read_refnis(path)
+    assert (err.value.row, err.value.column) == (6, "DT_VLDT_END")
+    path.write_text(REFNIS_TEXT.replace("|", ";"), encoding="utf-8-sig")
+    with pytest.raises(DataError, match="no '\\|'"):
+        statbel.read_refnis(path)
+
+
+# ----------------------------------------------------------------------------- income
+def _income_frame():
+    return pd.DataFrame(
+        {
+            "CD_YEAR": [2019, 2019, 2020],
+            "CD_MUNTY_REFNIS": [11001, 21001, 11001],
+            "MS_NBR_NON_ZERO_INC": [8000, 60000, 8100],
+            "MS_TOT_NET_TAXABLE_INC": [2.6e8, 1.0e9, 2.7e8],
+            "MS_TOT_RESIDENTS": [14000, 120000, 0],
+            "TX_MUNTY_DESCR_NL": ["Aartselaar", "Anderlecht", "Aartselaar"],
+        }
+    )
+
+
+def test_read_income(tmp_path):
+    path = tmp_path / "TF_PSNL_INC_TAX_MUNTY.xlsx"
+    _income_frame().to_excel(path, index=False)
+    inc = statbel.read_income(path)
+    assert list(inc.columns) == ["year", "refnis", "residents", "net_taxable_income", "taxpayers",
+                                 "income_per_resident"]
+    assert inc.refnis.tolist() == ["11001", "21001", "11001"]
+    assert inc.income_per_resident.iloc[0] == pytest.approx(2.6e8 / 14000)
+    assert np.isnan(inc.income_per_resident.iloc[2])  # no residents → undefined, not inf
+
+
+def test_read_income_errors(tmp_path):
+    path = tmp_path / "TF_PSNL_INC_TAX_MUNTY.xlsx"
+    bad = _income_frame().astype({"MS_TOT_RESIDENTS": object})
+    bad.loc[1, "MS_TOT_RESIDENTS"] = "n/a"
+    bad.to_excel(path, index=False)
+    with pytest.raises(DataError) as err:
+        statbel.read_income(path)
+    assert (err.value.row, err.value.column) == (3, "MS_TOT_RESIDENTS")
+    dup = pd.concat([_income_frame(), _income_frame().iloc[[0]]], ignore_index=True)
+    dup.to_excel(path, index=False)
+    with pytest.raises(DataError, match="duplicate") as err:
+        statbel.read_income(path)
+    assert err.value.row == 5
+    _income_frame().drop(columns="MS_TOT_RESIDENTS").to_excel(path, index=False)
+    with pytest.raises(DataError) as err:
+        statbel.read_income(path)
+    assert err.value.column == "MS_TOT_RESIDENTS"
+
+
+# ----------------------------------------------------------------------------- demo + real
+def test_demo_population_files(demo_dir):
+    got = statbel.read_population(demo_dir / "TF_SOC_POP_STRUCT_2022.zip")
+    assert got.refnis.nunique() == 60 and got["year"].eq(2022).all()
+    assert set(got.nationality) == {"BEL", "ETR"} and (got.population > 0).all()
+    assert not got.duplicated(["refnis", "sex", "nationality", "age"]).any()
+    ref = statbel.read_refnis(demo_dir / "TU_COM_REFNIS.txt")
+    assert {"02000", "04000"} <= set(ref.refnis[ref.level == 1])
+
+
+REAL_TOTALS = {
+    2009: 10_753_080, 2010: 10_839_905, 2011: 10_951_266, 2012: 11_035_948,
+    2013: 11_099_554, 2014: 11_150_516, 2015: 11_209_044,
+}
+
+
+@pytest.mark.realdata
+def test_real_population_2015_reader(real_data_dir):
+    from samenleven_analysis import catalog
+
+    path = catalog.locate("population_2015", data_dir=real_data_dir).path
+    frame, names = statbel.read_population(path, with_names=True)
+    assert frame.population.sum() == REAL_TOTALS[2015]
+    assert frame.refnis.nunique() == 589 and len(names) == 589
+    assert frame.refnis.str.len().eq(5).all()
+
+
+@pytest.mark.realdata
+def test_real_refnis_and_income(real_data_dir):
+    from samenleven_analysis import catalog
+
+    ref = statbel.read_refnis(catalog.locate("refnis", data_dir=real_data_dir).path)
+    assert len(ref) == 2769
+    munis = ref[ref.level == 4]
+    assert (munis.valid_to == pd.Timestamp("2018-12-31")).sum() == 26
+    assert (munis.valid_from == pd.Timestamp("2019-01-01")).sum() == 18
+    assert (munis.valid_to == pd.Timestamp("9999-12-31")).sum() == 581
+    inc = statbel.read_income(catalog.locate("income", data_dir=real_data_dir).path)
+    assert len(inc) == 9296 and inc.year.min() == 2005 and inc.year.max() == 2020
+    assert inc.groupby("year").refnis.nunique().eq(581).all()
