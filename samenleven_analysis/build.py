@@ -47,26 +47,28 @@ from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from . import __version__, catalog, config, schemas
+from . import __version__, catalog, config
 from .errors import DataError, DataUnavailable
-from .municipalities import (
-    Geography,
-    builtin_geography,
-    geography_from_tables,
-    harmonise,
-    read_mergers,
-    reference_crosswalks,
-    vintage_of_year,
-    VINTAGES,
-)
-from .origin import read_origin
-from .statbel import normalise_refnis, read_income, read_population, read_refnis
+
+# pandas, pyarrow, pandera and the readers are imported where they are used, so that a
+# cache hit (the common case for notebooks and `samenleven build`) costs milliseconds in a
+# fresh process instead of a second of imports.
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .municipalities import Geography
+
+VINTAGES = (2018, 2019, 2025)
+"""Same as :data:`municipalities.VINTAGES` (kept here to keep cache hits import-light; a
+test checks they agree)."""
+
+
+def vintage_of_year(year: int) -> int:
+    """Same as :func:`municipalities.vintage_of_year` (import-light copy, tested equal)."""
+    year = int(year)
+    return max(v for v in VINTAGES if v <= year) if year >= VINTAGES[0] else VINTAGES[0]
 
 __all__ = ["TABLES", "BuildResult", "DemoDataWarning", "build", "is_demo", "load", "table_path"]
 
@@ -82,11 +84,11 @@ TABLES = (
 )
 """Every processed table ``build`` can write, in writing order."""
 
-_CANONICAL = {  # user-supplied canonical CSVs: dataset id → schema
-    "outcomes": schemas.OUTCOMES,
-    "treatment": schemas.TREATMENT,
-    "programmes": schemas.PROGRAMMES,
-    "partnerships": schemas.PARTNERSHIPS,
+_CANONICAL = {  # user-supplied canonical CSVs: dataset id → schema name in schemas.py
+    "outcomes": "OUTCOMES",
+    "treatment": "TREATMENT",
+    "programmes": "PROGRAMMES",
+    "partnerships": "PARTNERSHIPS",
 }
 _PARQUET_COMPRESSION = "zstd"
 _PARQUET_LEVEL = 3
@@ -353,6 +355,8 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def _to_arrow(frame: pd.DataFrame) -> pa.Table:
+    import pyarrow as pa
+
     table = pa.Table.from_pandas(frame, preserve_index=False)
     # No pandas metadata: it records library versions and index details, which would make
     # the bytes depend on more than the data.
@@ -360,6 +364,8 @@ def _to_arrow(frame: pd.DataFrame) -> pa.Table:
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    import pyarrow.parquet as pq
+
     table = _to_arrow(frame)
     _atomic_write(
         path,
@@ -384,6 +390,11 @@ def _write_json(obj: dict, path: Path) -> None:
 # table builders (pure: read + validate + harmonise, no writing)
 # ---------------------------------------------------------------------------------------
 def _population(plan: _Plan, geo: Geography, vintage: int, years: list[int]) -> pd.DataFrame:
+    import pandas as pd
+
+    from . import schemas
+    from .statbel import read_population
+
     def one(y: int) -> pd.DataFrame:
         source = vintage_of_year(y)
         # Validation against the year's own code list, and the harmonisation to ``vintage``
@@ -408,17 +419,23 @@ def _population(plan: _Plan, geo: Geography, vintage: int, years: list[int]) -> 
 
 def _validate(frame: pd.DataFrame, schema, file: str) -> pd.DataFrame:
     """pandera validation of the final table (rows are already clean: this guards the contract)."""
+    from . import schemas
+
     schemas.validate(frame, schema, file=file)
     return frame
 
 
 def _empty(schema) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame({c: pd.Series(dtype="int64") for c in schema.columns})
 
 
 def _on_vintage(raw: pd.DataFrame, inp: _Input, geo: Geography, vintage: int, value_cols: list[str],
                 notes: list[str], label: str) -> pd.DataFrame | None:
     """Harmonise a yearly count table to ``vintage``; None (with a note) when impossible."""
+    from .municipalities import harmonise
+
     later = sorted({int(y) for y in raw["year"] if vintage_of_year(y) > vintage})
     if later:
         notes.append(f"{label}: years {later} are on a later vintage than {vintage}; left out")
@@ -433,6 +450,9 @@ def _on_vintage(raw: pd.DataFrame, inp: _Input, geo: Geography, vintage: int, va
 
 
 def _income(inp: _Input, geo: Geography, vintage: int, notes: list[str]) -> pd.DataFrame | None:
+    from . import schemas
+    from .statbel import read_income
+
     raw = read_income(inp.path).drop(columns="income_per_resident")
     out = _on_vintage(raw, inp, geo, vintage, ["residents", "net_taxable_income", "taxpayers"],
                       notes, "income")
@@ -444,13 +464,18 @@ def _income(inp: _Input, geo: Geography, vintage: int, notes: list[str]) -> pd.D
 
 
 def _origin(inp: _Input, geo: Geography, vintage: int, notes: list[str]) -> pd.DataFrame | None:
+    from . import schemas
+    from .origin import read_origin
+
     out = _on_vintage(read_origin(inp.path), inp, geo, vintage, ["population"], notes, "origin")
     return None if out is None else _validate(out, schemas.POPULATION_ORIGIN, str(inp.path))
 
 
 def _canonical(name: str, inp: _Input, geo: Geography, vintage: int) -> tuple[pd.DataFrame, int | None]:
     """Read + validate a canonical CSV; also tell which vintage its municipality codes are on."""
-    frame = read_canonical(inp.path, _CANONICAL[name])
+    from . import schemas
+
+    frame = read_canonical(inp.path, getattr(schemas, _CANONICAL[name]))
     if "refnis" not in frame:
         return frame, None
     codes = set(frame["refnis"].dropna())
@@ -469,6 +494,12 @@ def read_canonical(path: str | Path, schema) -> pd.DataFrame:
     true/false/1/0, REFNIS codes as 5-digit strings); a bad value raises DataError naming
     file, line and column. Rows keep the file order.
     """
+    import numpy as np
+    import pandas as pd
+
+    from . import schemas
+    from .statbel import normalise_refnis
+
     path = Path(path)
     file = str(path)
     try:
@@ -644,7 +675,8 @@ def build(
             "notes": notes,
         }
         _write_json(provenance, _sidecar(parquet))
-    return BuildResult(out_dir, tables, plan.demo, False, tuple(notes))
+    present = {k: v for k, v in tables.items() if v.is_file()}
+    return BuildResult(out_dir, present, plan.demo, False, tuple(notes))
 
 
 def _geography_inputs(plan: _Plan) -> list[_Input]:
@@ -666,6 +698,15 @@ def _geography_inputs(plan: _Plan) -> list[_Input]:
 
 
 def _geography(plan: _Plan) -> Geography:
+    from .municipalities import (
+        Geography,
+        builtin_geography,
+        geography_from_tables,
+        read_mergers,
+        reference_crosswalks,
+    )
+    from .statbel import read_refnis
+
     if plan.demo:
         return geography_from_tables(
             read_refnis(plan.refnis.path), read_mergers(plan.mergers.path), demo=True
@@ -695,6 +736,8 @@ def load(name: str, processed: str | Path | None = None) -> tuple[pd.DataFrame, 
     ``processed`` defaults to ``config.processed_dir()``. Raises DataUnavailable (with a hint
     to run ``samenleven build``) when the table is absent.
     """
+    import pyarrow.parquet as pq
+
     path = table_path(name, processed)
     sidecar = _sidecar(path)
     if not path.is_file() and sidecar.is_file():

@@ -28,13 +28,15 @@ MIN_CELL_DEFAULT = 5
 """Smallest count of persons a report may publish."""
 
 COUNT_COLUMN_PATTERN = re.compile(
-    r"(^|[\s_(])(count|counts|n|persons|people|population|residents|inwoners|participants|"
-    r"deelnemers|pop|aantal|total|bel|eu14|eu13|europe_other|non_europe|non_eu14|non_eu27|"
-    r"m|f|men|women)([\s_)]|$)",
+    r"(^|[\s_(])(count|counts|persons|people|population|residents|inwoners|participants|"
+    r"deelnemers|aantal|total|men|women)([\s_)]|$)",
     re.IGNORECASE,
 )
-"""Column headers that name counts of persons (used by :func:`find_small_counts`): counts,
-residents, participants, totals, origin groups (DESIGN.md) and sexes."""
+"""Column headers (any level) that name counts of persons, used by :func:`scan_counts`."""
+
+COUNT_COLUMN_CODES = frozenset({"BEL", "EU14", "EU13", "EUROPE_OTHER", "NON_EUROPE", "M", "F"})
+"""Exact headers that are person counts too: origin groups (DESIGN.md) and sexes
+(case-sensitive, so that definition names such as ``non_europe`` do not match)."""
 
 
 def placeholder(min_cell: int = MIN_CELL_DEFAULT) -> str:
@@ -192,16 +194,23 @@ def find_small_counts(html: str, min_cell: int = MIN_CELL_DEFAULT) -> list[tuple
     list means the page passes. Cells reading ``<{min_cell}`` pass, and so do non-integer
     numbers (shares, rates) in such columns.
     """
+    return scan_counts(html, min_cell)[0]
+
+
+def scan_counts(html: str, min_cell: int = MIN_CELL_DEFAULT) -> tuple[list[tuple[str, str]], int]:
+    """Like :func:`find_small_counts`, also returning how many count cells were checked
+    (so a check can tell "nothing found" from "nothing looked at")."""
     from html.parser import HTMLParser
 
     class _Tables(HTMLParser):
         def __init__(self) -> None:
             super().__init__(convert_charrefs=True)
-            self.tables: list[list[list[tuple[str, str, bool]]]] = []
+            self.tables: list[list[list[tuple[str, str, bool, int]]]] = []
             self._cell: list[str] | None = None
             self._cell_tag = ""
             self._cell_flag = False
-            self._row: list[tuple[str, str, bool]] | None = None
+            self._cell_span = 1
+            self._row: list[tuple[str, str, bool, int]] | None = None
 
         def handle_starttag(self, tag, attrs):
             if tag == "table":
@@ -209,13 +218,19 @@ def find_small_counts(html: str, min_cell: int = MIN_CELL_DEFAULT) -> list[tuple
             elif tag == "tr" and self.tables:
                 self._row = []
             elif tag in ("td", "th") and self._row is not None:
+                attrs = dict(attrs)
                 self._cell = []
                 self._cell_tag = tag
-                self._cell_flag = any(k == "data-counts" for k, _ in attrs)
+                self._cell_flag = "data-counts" in attrs
+                try:
+                    self._cell_span = max(1, int(attrs.get("colspan") or 1))
+                except ValueError:
+                    self._cell_span = 1
 
         def handle_endtag(self, tag):
             if tag in ("td", "th") and self._cell is not None and self._row is not None:
-                self._row.append((self._cell_tag, "".join(self._cell).strip(), self._cell_flag))
+                text = "".join(self._cell).strip()
+                self._row.append((self._cell_tag, text, self._cell_flag, self._cell_span))
                 self._cell = None
             elif tag == "tr" and self._row is not None and self.tables:
                 self.tables[-1].append(self._row)
@@ -223,43 +238,58 @@ def find_small_counts(html: str, min_cell: int = MIN_CELL_DEFAULT) -> list[tuple
 
         def handle_data(self, data):
             if self._cell is not None:
-                self._cell.append(data)
+                data = data.strip()
+                if data:
+                    self._cell.append(data)
+
+    def expand(row):
+        cells = []
+        for tag, text, flag, span in row:
+            cells += [(tag, text, flag)] * span
+        return cells
+
+    def is_count_header(text: str, flag: bool) -> bool:
+        return flag or text in COUNT_COLUMN_CODES or bool(COUNT_COLUMN_PATTERN.search(text))
 
     parser = _Tables()
     parser.feed(html)
     problems: list[tuple[str, str]] = []
+    checked = 0
     for rows in parser.tables:
-        header_rows = [r for r in rows if r and all(tag == "th" for tag, _, _ in r)]
-        headers: list[str] = []
-        flags: list[bool] = []
-        if header_rows:
-            # the last all-<th> row names the columns (pandas puts index names below)
-            headers = [text for _, text, _ in header_rows[0]]
-            flags = [flag for _, _, flag in header_rows[0]]
-        count_idx = {
-            i for i, h in enumerate(headers) if COUNT_COLUMN_PATTERN.search(h) or (i < len(flags) and flags[i])
-        }
-        for r in rows:
-            if r in header_rows:
-                continue
-            # pandas HTML: index cells are <th> then data <td>; align from the right
-            offset = len(headers) - len(r)
+        header_rows = [expand(r) for r in rows if r and all(tag == "th" for tag, *_ in r)]
+        body_rows = [expand(r) for r in rows if r and not all(tag == "th" for tag, *_ in r)]
+        if not header_rows:
+            continue
+        width = max(len(h) for h in header_rows)
+        labels: dict[int, str] = {}
+        count_cols: set[int] = set()
+        for h in header_rows:
+            offset = width - len(h)  # right-align levels (pandas puts index names on the left)
+            for k, (_, text, flag) in enumerate(h):
+                col = k + offset
+                if text:
+                    labels[col] = f"{labels[col]} / {text}" if col in labels else text
+                if text and is_count_header(text, flag):
+                    count_cols.add(col)
+        for r in body_rows:
+            offset = width - len(r)  # data rows: index <th> cells, then <td>; align right
             for k, (_, text, _) in enumerate(r):
                 col = k + offset
-                if col not in count_idx:
+                if col not in count_cols:
                     continue
+                checked += 1
                 number = _as_number(text)
                 if number is None or number != int(number):
                     continue
                 if number < min_cell:
-                    problems.append((headers[col], text))
-    return problems
+                    problems.append((labels.get(col, ""), text))
+    return problems, checked
 
 
 def find_small_counts_in_text(text: str, min_cell: int = MIN_CELL_DEFAULT) -> list[str]:
     """Plain-text phrases like ``"3 persons"``/``"4 participants"`` with a count below ``min_cell``."""
     pattern = re.compile(
-        r"(?<![\d.,])(\d+)\s+(persons|people|residents|participants|inwoners|deelnemers)\b",
+        r"(?<![\d.,])(\d+) (persons|people|residents|participants|inwoners|deelnemers)\b",
         re.IGNORECASE,
     )
     return [m.group(0) for m in pattern.finditer(text) if int(m.group(1)) < min_cell]

@@ -33,7 +33,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import schemas
+from . import municipalities, schemas
+from . import origin as origin_mod
 from .errors import DataError
 
 DEFAULT_THRESHOLD = 7500
@@ -162,14 +163,10 @@ def counts(
             frame["total"] = np.nan
         frame = frame[["year", "refnis", "count", "total"]]
     else:
-        from . import origin as origin_mod  # imported late: written by another module owner
-
         frame = origin_mod.count(origin, definition, year)
         frame = frame[["year", "refnis", "count", "total"]]
 
     if vintage is not None and len(frame):
-        from . import municipalities
-
         # Demoland codes (94xxx-99xxx; no real REFNIS code starts so) need the demo geography.
         demo_codes = frame["refnis"].astype(str).str.match(r"^9[4-9]\d{3}$").all()
         geography = municipalities.demo_geography() if demo_codes else None
@@ -283,7 +280,7 @@ def applicants(
         clash = set(names) & (known - set(membership))
         if clash:
             raise DataError(
-                f"partnership id {sorted(clash)[0]} is also the code of a municipality that "
+                f"partnership id {min(clash)} is also the code of a municipality that "
                 "applies alone; give the partnership another id",
                 column="partnership_id",
             )
@@ -346,7 +343,7 @@ def decide(
 
 def _check_threshold(threshold: float) -> None:
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)):
-        raise ValueError(f"threshold must be a number, got {threshold!r}")
+        raise TypeError(f"threshold must be a number, got {threshold!r}")
     if not math.isfinite(float(threshold)) or threshold < 0:
         raise ValueError(f"threshold must be a finite number >= 0, got {threshold!r}")
 
@@ -448,8 +445,8 @@ class Coverage:
             definition=str(attrs.get("definition", "")),
             threshold=attrs.get("threshold", DEFAULT_THRESHOLD),
             inclusive=bool(attrs.get("inclusive", False)),
-            applicants=int(len(table)),
-            eligible_applicants=int(len(elig)),
+            applicants=len(table),
+            eligible_applicants=len(elig),
             eligible_municipalities=int(elig["n_members"].sum()),
             residents_eligible=reached,
             residents_total=total,

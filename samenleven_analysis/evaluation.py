@@ -71,6 +71,8 @@ __all__ = [
     "minimum_detectable_effect",
     "estimates_table",
     "verdict",
+    "pre_period_verdict",
+    "synthetic_verdict",
     "plot_event_study",
     "plot_rdd",
     "plot_synthetic_control",
@@ -143,8 +145,8 @@ class EventStudy:
     ``coefs``: one row per relative time (``rel_time``, ``estimate``, ``se``, ``ci_low``,
     ``ci_high``, ``pvalue``); the reference period is included with estimate 0 and NaN
     interval. ``pretrend_pvalue``: joint Wald test that all pre-period coefficients
-    (``rel_time < 0`` except the reference) are zero, with an F(q, G − 1) reference
-    distribution (G clusters); ``extra['pretrend_pvalue_chi2']`` has the asymptotic one.
+    (``rel_time < 0`` except the reference) are zero — wild-cluster-bootstrapped for TWFE
+    (see :func:`event_study`); ``extra`` has the analytic F(q, G − 1) and χ² p-values.
     """
 
     coefs: pd.DataFrame
@@ -464,6 +466,8 @@ def event_study(
     reference: int = -1,
     estimator: str = "twfe",
     alpha: float = 0.05,
+    bootstrap_reps: int = 999,
+    seed: int = 20221001,
 ) -> EventStudy:
     """Event-study coefficients by relative time ``time − cohort`` and a pre-trend test.
 
@@ -472,7 +476,11 @@ def event_study(
     estimator (robust to effects that differ by cohort). ``window=(lo, hi)`` bins relative
     times beyond the ends into the end points. SEs are CRV1 by ``cluster`` (default unit).
     The joint pre-trend test is a Wald test (pyfixest ``wald_test``) of all coefficients
-    with ``rel_time < 0`` other than the reference, reported with an F(q, G − 1) p-value.
+    with ``rel_time < 0`` other than the reference. Its ``pretrend_pvalue`` comes from a
+    wild cluster restricted bootstrap of that statistic (``bootstrap_reps`` draws, Webb
+    weights, fixed ``seed``) for the TWFE estimator, because the analytic test over-rejects
+    with many leads; ``extra`` keeps the analytic F(q, G − 1) and χ² p-values (the F one is
+    used for ``did2s`` or ``bootstrap_reps=0``).
     """
     _check_columns(panel, [cohort])
     df = _frame(panel, outcome, unit, time, cluster)
@@ -523,6 +531,7 @@ def event_study(
     )
     pre_names = [n for n in names if n.startswith("_rel::") and int(float(n.split("::", 1)[1])) < 0]
     n_clusters = int(df["_cl"].nunique())
+    extra: dict[str, Any] = {"n_clusters": n_clusters}
     if pre_names:
         R = np.zeros((len(pre_names), len(names)))
         for k, n in enumerate(pre_names):
@@ -532,18 +541,94 @@ def event_study(
         stat = float(w["statistic"])
         p_chi2 = float(w["pvalue"])
         p_f = float(stats.f.sf(stat / len(pre_names), len(pre_names), max(1, n_clusters - 1)))
+        extra.update(pretrend_pvalue_chi2=p_chi2, pretrend_pvalue_f=p_f)
+        pvalue = p_f
+        if estimator == "twfe" and bootstrap_reps > 0:
+            p_boot = _wild_wald_pretrend(df, reference, int(bootstrap_reps), int(seed))
+            if np.isfinite(p_boot):
+                pvalue = p_boot
+                extra["pretrend_pvalue_wild"] = p_boot
+                method += f"; pre-trend p from wild cluster bootstrap of the Wald test ({bootstrap_reps} reps)"
     else:
-        stat, p_chi2, p_f = float("nan"), float("nan"), float("nan")
+        stat, pvalue = float("nan"), float("nan")
     return EventStudy(
         coefs=coefs,
-        pretrend_pvalue=p_f,
+        pretrend_pvalue=pvalue,
         pretrend_stat=stat,
         pretrend_df=len(pre_names),
         n=int(len(df)),
         method=method,
         reference=reference,
-        extra={"pretrend_pvalue_chi2": p_chi2, "n_clusters": n_clusters},
+        extra=extra,
     )
+
+
+_WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+
+
+def _wild_wald_pretrend(df: pd.DataFrame, reference: int, reps: int, seed: int) -> float:
+    """Wild cluster restricted bootstrap p-value of the joint pre-trend Wald test.
+
+    wildboottest handles one coefficient only, and CRV1 Wald tests of many leads with
+    few clusters behind each lead over-reject (in our simulations ~15% at a nominal 5%),
+    so the joint test is bootstrapped here (Cameron, Gelbach & Miller 2008): impose
+    "all leads = 0", draw y* = fit_restricted + Webb weight by cluster × residual, and
+    compare the CRV1 Wald statistic with its bootstrap distribution. Fixed effects are
+    partialled out with pyfixest's ``demean`` (Frisch–Waugh–Lovell). Returns NaN when the
+    event-time dummies are collinear.
+    """
+    from pyfixest.estimation import demean
+
+    rels = np.sort(df["_rel"].unique())
+    rels = rels[rels != reference]
+    X = (df["_rel"].to_numpy()[:, None] == rels[None, :]).astype(np.float64)
+    pre = rels < 0
+    if not pre.any() or pre.all():
+        return float("nan")
+    flist = df[["_u", "_t"]].to_numpy().astype(np.uint64)
+    ones = np.ones(len(df))
+    yx, _ = demean(np.column_stack([df["_y"].to_numpy(), X]), flist, ones)
+    y, Xd = yx[:, 0], yx[:, 1:]
+    if np.linalg.matrix_rank(Xd) < Xd.shape[1]:
+        return float("nan")
+    XtX_inv = np.linalg.inv(Xd.T @ Xd)
+    A = XtX_inv @ Xd.T  # K × N: b = A y
+    P = XtX_inv[pre]  # q × K: rows of (X'X)^-1 for the leads
+    cl = df["_cl"].to_numpy()
+    G = int(cl.max()) + 1
+    C = np.zeros((G, len(df)))
+    C[cl, np.arange(len(df))] = 1.0
+    XP = Xd @ P.T  # N × q: the leads' part of the score
+
+    def wald(Y: np.ndarray) -> np.ndarray:
+        """CRV1 Wald statistics of "leads = 0" for each column of Y (scale cancels)."""
+        B = A @ Y  # K × B
+        E = Y - Xd @ B  # N × B
+        rb = B[pre]  # q × B
+        # cluster scores projected on the leads: Z[g, j, b] = sum_i in g (X P')_ij e_ib
+        n, q, nb = E.shape[0], XP.shape[1], E.shape[1]
+        Z = (C @ (XP[:, :, None] * E[:, None, :]).reshape(n, q * nb)).reshape(-1, q, nb)
+        V = np.einsum("gjb,gkb->bjk", Z, Z)
+        sol = np.linalg.solve(V, rb.T[:, :, None])[:, :, 0]
+        return np.einsum("bj,bj->b", rb.T, sol)
+
+    w_obs = wald(y[:, None])[0]
+    Xr = Xd[:, ~pre]
+    br, *_ = np.linalg.lstsq(Xr, y, rcond=None)
+    fitted = Xr @ br
+    resid = y - fitted
+    rng = np.random.default_rng(seed)
+    exceed, done = 0, 0
+    for start in range(0, reps, 250):  # chunks keep memory small (N × 250 arrays)
+        b = min(250, reps - start)
+        wts = rng.choice(_WEBB, size=(G, b))[cl]
+        ystar_raw = resid[:, None] * wts
+        # y* = fitted + demeaned(w × e): fitted is already in demeaned space.
+        ystar, _ = demean(ystar_raw, flist, ones)
+        w_star = wald(fitted[:, None] + ystar)
+        exceed += int(np.sum(w_star >= w_obs))
+        done += b
+    return float((1 + exceed) / (1 + done))
 
 
 # --------------------------------------------------------------------------- Callaway–Sant'Anna
@@ -807,6 +892,7 @@ def synthetic_control(
     controls: Sequence[Any] | None = None,
     placebos: bool = True,
     optimize_v: bool = False,
+    demean: bool = False,
     placebo_trim: float = 5.0,
     alpha: float = 0.05,
 ) -> SyntheticControl:
@@ -815,7 +901,11 @@ def synthetic_control(
     Predictors are the outcome in every pre-treatment year; with ``optimize_v=False``
     they get equal importance (V = I, so the weights minimise the pre-period fit
     error — one quadratic programme, deterministic and fast); ``optimize_v=True`` runs
-    pysyncon's nested V optimisation. Donors: ``controls`` or every other unit with a
+    pysyncon's nested V optimisation. ``demean=True`` fits each unit's deviations from
+    its own pre-period mean (the "demeaned" synthetic control, Doudchenko & Imbens 2016;
+    Ferman & Pinto 2021): level differences are allowed, only the *paths* are matched —
+    use it when the treated unit's level lies outside the donors' range (a large city),
+    where plain weights would pile onto the most extreme donor. Donors: ``controls`` or every other unit with a
     complete series (units with gaps are dropped; see ``extra['dropped']``). In-space
     placebos re-fit every donor as if treated (donor pool = the other donors); the
     smallest attainable p-value is ``1 / (1 + donors)`` (``extra['min_pvalue']``), so with
@@ -841,7 +931,10 @@ def synthetic_control(
     pre = wide.index < treatment_time
     if pre.sum() < 2 or (~pre).sum() < 1:
         raise ValueError("need at least two pre-treatment periods and one post-treatment period")
-    fit = _synth_fit(wide, treated_unit, complete, pre, optimize_v)
+    # Demeaning is per unit, so the same frame serves the fit and every placebo.
+    fit_frame = wide - wide.loc[pre].mean() if demean else wide
+    fit = _synth_fit(fit_frame, treated_unit, complete, pre, optimize_v)
+    fit["synthetic"] = wide[treated_unit].to_numpy() - fit["gap"]
     gaps = pd.DataFrame(
         {
             "time": wide.index.to_numpy(),
@@ -864,7 +957,7 @@ def synthetic_control(
         rows, gap_cols = [], {}
         for c in complete:
             others = [d for d in complete if d != c]
-            f = _synth_fit(wide, c, others, pre, optimize_v)
+            f = _synth_fit(fit_frame, c, others, pre, optimize_v)
             g = f["gap"]
             gap_cols[c] = g
             rows.append(
@@ -890,10 +983,15 @@ def synthetic_control(
         q = _z(alpha)
         lo, hi = att - q * se, att + q * se
     method = (
-        "synthetic control (pysyncon Synth, V = "
+        ("demeaned " if demean else "")
+        + "synthetic control (pysyncon Synth, V = "
         + ("optimised" if optimize_v else "equal")
         + ", pre-period outcomes as predictors); in-space placebo p-value and placebo SE"
     )
+    # Fit diagnostic: a treated unit fitted much worse than the typical donor (outside the
+    # convex hull) has a post-period gap that says little about an effect.
+    median_placebo_pre = float(plac["pre_rmspe"].median()) if placebos else float("nan")
+    poor_fit = bool(placebos and pre_rmspe > 2 * median_placebo_pre)
     return SyntheticControl(
         att=att,
         weights=weights,
@@ -914,6 +1012,9 @@ def synthetic_control(
             "treatment_time": int(treatment_time),
             "n_placebos_for_se": int(len(keep)) if placebos else 0,
             "min_pvalue": 1.0 / (1 + len(plac)) if placebos else float("nan"),
+            "median_placebo_pre_rmspe": median_placebo_pre,
+            "poor_fit": poor_fit,
+            "demean": demean,
         },
     )
 
@@ -1076,8 +1177,14 @@ def verdict(
     placebo_pvalues: Sequence[float] | None = None,
     demo: bool = False,
     alpha: float = 0.05,
+    design: str = "did",
+    cautions: Sequence[str] = (),
 ) -> str:
     """A plain-language, deliberately cautious reading of an estimate (Markdown).
+
+    ``design`` (``"did"`` or ``"rdd"``) chooses how the comparison and its key assumption
+    are described; ``cautions`` are extra warnings put first (e.g. too few units near
+    a cutoff).
 
     Never claims proof or causation beyond the design's assumptions: it states the
     interval, says "no effect detected" (not "no effect") when the interval includes zero,
@@ -1089,7 +1196,9 @@ def verdict(
     lines = []
     if demo:
         lines.append("**DEMO DATA — this verdict is about fictional Demoland, not about any real municipality.**")
-    warn = []
+    if design not in ("did", "rdd"):
+        raise ValueError(f"design must be 'did' or 'rdd', not {design!r}")
+    warn = list(cautions)
     if pretrend_pvalue is not None and np.isfinite(pretrend_pvalue) and pretrend_pvalue < alpha:
         warn.append(
             f"before funding started, funded and comparison authorities already moved differently "
@@ -1105,13 +1214,22 @@ def verdict(
         lines.append(f"The data do not allow an interval for {outcome_label} to be estimated.")
         return "\n\n".join(lines)
     rng = f"between {lo:.2f} and {hi:.2f}{u}"
+    if design == "did":
+        where = f"In funded authorities, {outcome_label} ended up {{direction}} than the comparison group predicts"
+        assumption = "without the funding, both groups would have followed parallel paths"
+    else:
+        where = f"At the threshold, {outcome_label} was {{direction}} on the funded side"
+        assumption = (
+            "authorities just below and just above the threshold would otherwise have fared alike "
+            "(and the estimate applies to authorities near the threshold only)"
+        )
     if lo > 0 or hi < 0:
         direction = "higher" if lo > 0 else "lower"
         lines.append(
-            f"In funded authorities, {outcome_label} ended up {direction} than the comparison group "
-            f"predicts: the estimate is {estimate.estimate:.2f}{u}, and the data are consistent with a "
-            f"difference {rng} (95% interval). This holds only if, without the funding, both groups "
-            "would have followed parallel paths; it is an estimate, not proof."
+            where.format(direction=direction)
+            + f": the estimate is {estimate.estimate:.2f}{u}, and the data are consistent with a "
+            f"difference {rng} (95% interval). This holds only if {assumption}; it is an estimate, "
+            "not proof."
         )
     else:
         lines.append(
@@ -1126,6 +1244,116 @@ def verdict(
                 f"With this design, only effects of about {m:.2f}{u} or larger would be detected reliably "
                 "(80% power, 5% significance); smaller effects could easily go unnoticed."
             )
+    return "\n\n".join(lines)
+
+
+def pre_period_verdict(
+    placebo: Estimate,
+    *,
+    placebo_year: int,
+    data_last_year: int,
+    programme_start: int = 2022,
+    outcome_label: str = "the outcome",
+    unit_label: str = "",
+    pretrend_pvalue: float | None = None,
+    mde: MinimumDetectableEffect | float | None = None,
+    alpha: float = 0.05,
+) -> str:
+    """Plain-language reading of a *pre-period check* (no post-programme data at all).
+
+    ``placebo`` is a DiD at a fake treatment year before the programme. Says first and
+    unambiguously that no effect of the programme can be estimated, then whether the
+    groups already moved apart before it (which would bias a later DiD), and how large an
+    effect a future evaluation of this design could detect.
+    """
+    u = f" {unit_label}" if unit_label else ""
+    lines = [
+        f"**No effect of the programme can be estimated from these data.** They end in "
+        f"{data_last_year}; the consolidated regime started in {programme_start}, so no outcome "
+        "after the start of the programme is in the data. What follows only checks whether a "
+        "later before/after comparison of these groups would be credible."
+    ]
+    diverged = np.isfinite(placebo.ci_low) and (placebo.ci_low > 0 or placebo.ci_high < 0)
+    if diverged:
+        lines.append(
+            f"At the placebo year {placebo_year} the two groups already drifted apart: the placebo "
+            f"'effect' on {outcome_label} is {placebo.estimate:.2f}{u} (95% interval {placebo.ci_low:.2f} "
+            f"to {placebo.ci_high:.2f}) although nothing happened then. A simple difference-in-differences "
+            "on this outcome would mix such drifts with any real effect; it would need a better "
+            "comparison group (or a design that models the trends)."
+        )
+    else:
+        lines.append(
+            f"At the placebo year {placebo_year} no divergence was detected (placebo estimate "
+            f"{placebo.estimate:.2f}{u}, 95% interval {placebo.ci_low:.2f} to {placebo.ci_high:.2f}). "
+            "That is consistent with parallel trends, but it does not prove them."
+        )
+    if pretrend_pvalue is not None and np.isfinite(pretrend_pvalue):
+        word = "differ" if pretrend_pvalue < alpha else "do not clearly differ"
+        lines.append(
+            f"Year by year before {placebo_year}, the groups' paths {word} (joint test p = {_fmt_p(pretrend_pvalue)})."
+        )
+    if mde is not None:
+        m = mde.mde if isinstance(mde, MinimumDetectableEffect) else float(mde)
+        if np.isfinite(m):
+            lines.append(
+                f"A future evaluation with this design could reliably detect only effects of about "
+                f"{m:.2f}{u} or more (80% power, 5% significance)."
+            )
+    return "\n\n".join(lines)
+
+
+def synthetic_verdict(
+    sc: SyntheticControl,
+    *,
+    outcome_label: str = "the outcome",
+    unit_label: str = "",
+    place: str = "the authority",
+    demo: bool = False,
+    alpha: float = 0.05,
+) -> str:
+    """Plain-language reading of a synthetic control: fit first, then the placebo rank.
+
+    A gap is only called a possible effect when the pre-period fit is good and the
+    in-space placebo p-value is small; the placebo-SE interval is reported as secondary.
+    """
+    u = f" {unit_label}" if unit_label else ""
+    lines = []
+    if demo:
+        lines.append("**DEMO DATA — this verdict is about fictional Demoland, not about any real municipality.**")
+    if sc.extra.get("poor_fit"):
+        lines.append(
+            f"**Caution:** the synthetic control does not reproduce {place}'s path before funding "
+            f"(pre-period RMSPE {sc.pre_rmspe:.2f}{u}, more than twice the donors' typical "
+            f"{sc.extra['median_placebo_pre_rmspe']:.2f}), so its later gap cannot be read as an effect."
+        )
+        return "\n\n".join(lines)
+    direction = "higher" if sc.att > 0 else "lower"
+    lines.append(
+        f"After funding started, {outcome_label} in {place} was on average {abs(sc.att):.2f}{u} {direction} "
+        f"than in its synthetic control (a weighted mix of never-funded authorities that tracked it "
+        f"before; pre-period RMSPE {sc.pre_rmspe:.2f}{u})."
+    )
+    p = sc.placebo_pvalue
+    if np.isfinite(p) and p <= alpha:
+        lines.append(
+            f"Gaps this large relative to the pre-period fit are rare among unfunded donors (placebo "
+            f"p = {_fmt_p(p)}; approximate 95% interval {sc.ci_low:.2f} to {sc.ci_high:.2f}{u}). That is "
+            "consistent with an effect of the funding — if nothing else changed in "
+            f"{place} at the same time."
+        )
+    else:
+        minp = sc.extra.get("min_pvalue", float("nan"))
+        extra = (
+            f" With {len(sc.placebos)} donors the smallest possible p-value is {minp:.3f}."
+            if np.isfinite(minp) and minp > alpha
+            else ""
+        )
+        lines.append(
+            f"No effect can be claimed: unfunded donors show gaps as large relative to their fit "
+            f"(placebo p = {_fmt_p(p)}).{extra} This does not show that the funding had no effect."
+        )
+    lines.append(f"One authority cannot separate the plan from anything else that happened in {place} at the same time.")
     return "\n\n".join(lines)
 
 

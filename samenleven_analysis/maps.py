@@ -579,8 +579,6 @@ DEMO_REGION_LABELS = {
     "flanders_brussels": "Demoland-Noord and -Hoofdstad",
     "belgium": "all of Demoland",
 }
-ELIGIBILITY_THRESHOLD = 7500
-"""Plan Samenleven: more than 7,500 residents of non-EU14 origin (reference/plan_samenleven.yaml)."""
 
 
 @dataclass
@@ -761,7 +759,7 @@ def highlight_codes(
     ctx,
     inputs: MapInputs,
     *,
-    threshold: float = ELIGIBILITY_THRESHOLD,
+    threshold: float | None = None,
 ) -> tuple[list[str], str]:
     """Codes to outline on the map, and their legend label.
 
@@ -778,6 +776,8 @@ def highlight_codes(
     from . import eligibility
     from .geo import in_region
 
+    if threshold is None:  # the plan's rule: more than 7,500 (reference/plan_samenleven.yaml)
+        threshold = eligibility.DEFAULT_THRESHOLD
     in_map = inputs.counts["refnis"].astype(str)
     flemish = sorted(set(in_map[in_region(in_map, "flanders").to_numpy()]))
     if not flemish:

@@ -28,7 +28,7 @@ Regions are always derived from the code list's parent chain (municipality → a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -94,7 +94,7 @@ _CODE_IN_TEXT = re.compile(r"\((\d{4,5})\)")
 
 
 def read_mergers(path: str | Path, *, date_: str | date = "2025-01-01") -> pd.DataFrame:
-    """Read a merger table into ``from_refnis, to_refnis, date, kind, from_name, to_name``.
+    """Read a merger table into ``from_refnis, to_refnis, date, kind, from_name, to_name, source``.
 
     Two layouts are understood:
 
@@ -128,6 +128,7 @@ def read_mergers(path: str | Path, *, date_: str | date = "2025-01-01") -> pd.Da
                 "kind": raw["kind"] if "kind" in raw else "merger",
                 "from_name": raw["from_name"] if "from_name" in raw else none,
                 "to_name": raw["to_name"] if "to_name" in raw else none,
+                "source": raw["source"] if "source" in raw else path.name,
             }
         )
     else:
@@ -156,6 +157,7 @@ def read_mergers(path: str | Path, *, date_: str | date = "2025-01-01") -> pd.Da
         out = pd.DataFrame(rows, columns=["from_refnis", "to_refnis", "from_name", "to_name"])
         out.insert(2, "date", pd.Series(pd.Timestamp(str(date_)), index=out.index).astype("datetime64[s]"))
         out.insert(3, "kind", "merger")
+        out["source"] = path.name
     dup = out.duplicated(["from_refnis", "date"])
     if dup.any():
         code = out.from_refnis[dup].iloc[0]
@@ -262,11 +264,6 @@ class Geography:
             f"other vintage: {shown[:20]}{more}",
             column="refnis",
         )
-
-
-def _apply_steps_backwards(codes: frozenset[str], step: Mapping[str, str]) -> frozenset[str]:
-    """Codes of the earlier vintage, given the later codes and the step old → new."""
-    return frozenset((set(codes) - set(step.values())) | set(step))
 
 
 def _steps_from_reference(ref: pd.DataFrame) -> dict[tuple[int, int], dict[str, str]]:
@@ -583,15 +580,17 @@ def crosswalk(
 def region_of(refnis_codes, table: pd.DataFrame | Geography | None = None) -> pd.Series:
     """Region code (``02000``/``03000``/``04000``) of each municipality code, aligned with input.
 
-    ``table`` is a municipality table (or a Geography: all its vintages are used; default the
-    built-in one). Codes not in the table are resolved through their arrondissement (first two
-    digits + ``000``), whose region the table knows — so pre-2019 codes work with a 2025 table.
+    ``table`` is a municipality table (or a Geography: its tables and crosswalks are used;
+    default the built-in one). Codes not in the table are resolved through their
+    arrondissement (first two digits + ``000``) when the table knows it, else (Geography)
+    through the crosswalk to the latest list — so pre-2019 codes work with the 2025 table.
     Region codes themselves (``2000`` → ``02000``) map to themselves. Raises ValueError
     listing codes whose region cannot be determined.
     """
     codes = normalise_refnis(refnis_codes)
     if table is None:
         table = builtin_geography()
+    geo = table if isinstance(table, Geography) else None
     if isinstance(table, Geography):
         frames = [table._tables[v] for v in VINTAGES if v in table._tables]
         if not frames:
@@ -601,13 +600,23 @@ def region_of(refnis_codes, table: pd.DataFrame | Geography | None = None) -> pd
     by_arr = dict(zip(table["arrondissement"], table["region"]))
     regions = set(table["region"])
     out = []
+    # Codes of earlier lists are followed forward (54007 Mouscron → 57096) when the table
+    # itself does not know them nor their (possibly abolished) arrondissement.
+    forward: dict[str, str] = {}
+    for g in [geo] if geo is not None else []:
+        for v in VINTAGES[:-1]:
+            forward.update(g.mapping(v, VINTAGES[-1]))
     for c in codes:
-        if c in regions:
+        if not isinstance(c, str):
+            out.append(None)
+        elif c in regions:
             out.append(c)
         elif c in lookup:
             out.append(lookup[c])
+        elif c[:2] + "000" in by_arr:
+            out.append(by_arr[c[:2] + "000"])
         else:
-            out.append(by_arr.get(str(c)[:2] + "000") if isinstance(c, str) else None)
+            out.append(lookup.get(forward.get(c, c)))
     index = refnis_codes.index if isinstance(refnis_codes, (pd.Series, pd.Index)) else None
     if isinstance(refnis_codes, pd.Index):
         index = None
@@ -683,7 +692,8 @@ def harmonise(
                         column=code_col,
                     )
             else:
-                src = geo.vintage_for(present, int(year), to_vintage)
+                # any vintage: one later than ``to_vintage`` then fails below, clearly
+                src = geo.vintage_for(present, int(year))
             if src > to_vintage:
                 raise ValueError(
                     f"year {year} is on vintage {src}, later than {to_vintage}: merged "

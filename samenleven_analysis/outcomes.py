@@ -39,7 +39,11 @@ __all__ = [
     "income_panel",
     "treatment_from_groups",
     "change_frame",
+    "applicant_frame",
+    "with_geography",
     "label",
+    "unit",
+    "OUTCOME_UNITS",
 ]
 
 INCOME_OUTCOME = "fiscal_income_per_resident"
@@ -54,6 +58,15 @@ OUTCOME_LABELS: dict[str, str] = {
 }
 """Plain-language labels for the outcomes the notebooks know about."""
 
+OUTCOME_UNITS: dict[str, str] = {
+    "employment_rate": "percentage points",
+    "dutch_a2_pass_rate": "percentage points",
+    "liveability_index": "index points",
+    "rainfall_mm": "mm",
+    INCOME_OUTCOME: "EUR",
+}
+"""Unit in which an *effect* on each outcome is expressed (for plain-language verdicts)."""
+
 PLACEBO_OUTCOMES = ("rainfall_mm",)
 """Outcomes the programme cannot plausibly change: an 'effect' on them flags a bad design."""
 
@@ -61,6 +74,11 @@ PLACEBO_OUTCOMES = ("rainfall_mm",)
 def label(outcome: str) -> str:
     """Plain-language label of an outcome (its name if unknown)."""
     return OUTCOME_LABELS.get(outcome, outcome.replace("_", " "))
+
+
+def unit(outcome: str) -> str:
+    """Unit of an effect on ``outcome`` ("" if unknown)."""
+    return OUTCOME_UNITS.get(outcome, "")
 
 
 def _refnis(values: pd.Series) -> pd.Series:
@@ -288,3 +306,59 @@ def change_frame(
     out = units.join(pre_mean.rename("pre_mean")).join(post_mean.rename("post_mean"))
     out["change"] = out["post_mean"] - out["pre_mean"]
     return out.reset_index().sort_values(unit).reset_index(drop=True)
+
+
+def applicant_frame(
+    frame: pd.DataFrame,
+    eligible: pd.DataFrame,
+    pre: Sequence[int],
+    post: Sequence[int],
+    *,
+    value: str = "value",
+) -> pd.DataFrame:
+    """One row per applicant for a regression discontinuity at the 7,500 rule.
+
+    ``frame``: an analysis panel (:func:`panel`); ``eligible``: the output of
+    :func:`samenleven_analysis.eligibility.eligible` (``applicant, members, count,
+    eligible, margin``). Member municipalities' before/after means (:func:`change_frame`)
+    are averaged per applicant, because eligibility is decided per applicant (a
+    partnership pools its members). Columns: ``applicant``, ``count`` (running variable),
+    ``margin``, ``eligible`` (and ``total``/``share`` when given), ``participates`` (share
+    of members ever funded, 0–1),
+    ``treated`` (any member funded, 0/1), ``pre_mean``, ``post_mean``, ``change``,
+    ``n_members``.
+    """
+    ch = change_frame(frame, pre, post, value=value)
+    member_of = {str(m): str(a) for a, ms in zip(eligible["applicant"], eligible["members"]) for m in ms}
+    ch["applicant"] = ch["refnis"].map(member_of)
+    ch = ch.dropna(subset=["applicant"])
+    agg = ch.groupby("applicant").agg(
+        participates=("treated", "mean"),
+        pre_mean=("pre_mean", "mean"),
+        post_mean=("post_mean", "mean"),
+        change=("change", "mean"),
+        n_members=("refnis", "size"),
+    )
+    keep = [c for c in ("count", "margin", "eligible", "total", "share") if c in eligible.columns]
+    base = eligible.set_index(eligible["applicant"].astype(str))[keep]
+    out = base.join(agg, how="inner")
+    out["treated"] = (out["participates"] > 0).astype(int)
+    out.index.name = "applicant"
+    return out.reset_index().sort_values(["count", "applicant"]).reset_index(drop=True)
+
+
+def with_geography(frame: pd.DataFrame, municipalities: pd.DataFrame, *, unit: str = "refnis") -> pd.DataFrame:
+    """Add ``arrondissement``, ``province`` and ``region`` of each municipality (for
+    clustering standard errors at a coarser level, or restricting to one region)."""
+    cols = [c for c in ("arrondissement", "province", "region") if c in municipalities.columns]
+    geo = municipalities[["refnis", *cols]].copy()
+    geo["refnis"] = _refnis(geo["refnis"])
+    out = frame.drop(columns=[c for c in cols if c in frame.columns]).merge(
+        geo, left_on=unit, right_on="refnis", how="left", suffixes=("", "_geo")
+    )
+    if unit != "refnis" and "refnis_geo" in out.columns:
+        out = out.drop(columns="refnis_geo")
+    # Brussels has no province: use the region code so clusters stay defined.
+    if "province" in out.columns and "region" in out.columns:
+        out["province"] = out["province"].fillna(out["region"])
+    return out

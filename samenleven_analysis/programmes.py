@@ -221,9 +221,9 @@ def _regime_metrics(rows: pd.DataFrame, regime: str, elig: set[str] | None) -> d
     return {
         "regime": regime,
         "project_years": f"{years[0]}–{years[-1]}" if years else "",
-        "n_projects": int(len(per_project)),
+        "n_projects": len(per_project),
         "n_trainings": int((rows["kind"] == "training").sum()),
-        "n_grants": int(len(rows)),
+        "n_grants": len(rows),
         "n_authorities": int(rows["authority"].nunique()),
         "budget_total_eur": budget,
         "budget_per_project_eur": (

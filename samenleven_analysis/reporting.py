@@ -469,6 +469,12 @@ def _origin_source(ctx: DataContext, definition: str) -> tuple[pd.DataFrame, boo
     return frame, "population_origin" in ctx.demo_tables and not ctx.built_demo
 
 
+def origin_is_demo(ctx: DataContext, definition: str = "non_eu14") -> bool:
+    """Whether the origin counts for ``definition`` come from the demo fallback (then the
+    tables joined to them must come from the demo build too, see :func:`load_consistent`)."""
+    return _origin_source(ctx, definition)[1]
+
+
 def load_consistent(ctx: DataContext, name: str, demo_side: bool) -> pd.DataFrame | None:
     """Load ``name`` from the same side (real build or demo fallback) as the origin table,
     so that codes match; None when the table does not exist on that side."""

@@ -35,6 +35,7 @@ import contextlib
 import datetime as _dt
 import html
 import json
+import math
 import multiprocessing
 import os
 import re
@@ -478,6 +479,7 @@ class JobResult:
     html: str | None
     seconds: float
     error: str | None = None
+    demo: bool | None = None  # from the report's provenance cell; None when it has none
 
 
 def export_html(ipynb: str | Path, html_path: str | Path | None = None) -> Path:
@@ -505,10 +507,106 @@ def _error_summary(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".strip()
 
 
-def execute_job(job: Job, env: dict[str, str] | None = None, timeout: int = DEFAULT_TIMEOUT) -> JobResult:
+_PRIME_CODE = """
+import matplotlib.pyplot as _plt
+_plt.figure()  # the inline backend configures itself after the first figure's cell
+_plt.close("all")
+del _plt
+"""
+
+_SNAPSHOT_CODE = """
+import sys as _sys, warnings as _warnings, matplotlib as _mpl
+# rcParams as the inline backend left them, except the backend itself (never re-set)
+_sys._samenleven_rc = {k: v for k, v in _mpl.rcParams.items() if k != "backend"}
+_sys._samenleven_warning_filters = list(_warnings.filters)
+del _sys, _warnings, _mpl
+"""
+
+_RESET_CODE = """
+get_ipython().reset(new_session=True)  # %reset -f, plus a new history session and In[1]
+import sys as _sys, warnings as _warnings, matplotlib as _mpl, matplotlib.pyplot as _plt
+_plt.close("all")
+_mpl.rcParams.update(_sys._samenleven_rc)
+_warnings.resetwarnings()
+for _f in reversed(_sys._samenleven_warning_filters):
+    _warnings.filters.insert(0, _f)
+getattr(_warnings, "_filters_mutated", lambda: None)()  # forget which warnings were shown
+del _sys, _warnings, _mpl, _plt
+"""
+
+
+class ReusableKernel:
+    """One kernel that runs several notebooks of the same kind in turn (authority reports).
+
+    Starting a kernel and importing pandas/matplotlib/the package costs seconds per
+    report; here they are paid once per batch. Between notebooks the user namespace is
+    cleared (``reset(new_session=True)``, as ``%reset -f``), figures are closed, matplotlib's rcParams, the warning filters
+    and "already shown" registries and the execution counter are restored, so each report
+    sees what a fresh kernel would (imported modules stay cached; they hold no report
+    state). After any failure the kernel is replaced before the next notebook.
+    """
+
+    def __init__(self, cwd: str) -> None:
+        self.cwd = cwd
+        self.km = None
+        self._start()
+
+    def _start(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        cls = _kernel_manager_class()
+        if cls is None:
+            from jupyter_client.manager import AsyncKernelManager as cls  # noqa: N813
+        self.km = cls(kernel_name=config.KERNEL_NAME)
+        run_sync(self.km.start_kernel)(cwd=self.cwd)
+        self._run(_PRIME_CODE)
+        self._run(_SNAPSHOT_CODE)
+
+    def _run(self, code: str, timeout: float = 120) -> None:
+        from jupyter_client import BlockingKernelClient
+
+        kc = BlockingKernelClient()
+        kc.load_connection_info(self.km.get_connection_info())
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=timeout)
+            reply = kc.execute_interactive(code, timeout=timeout, output_hook=lambda msg: None)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"kernel reset failed: {reply['content'].get('evalue')}")
+        finally:
+            kc.stop_channels()
+
+    def reset(self) -> None:
+        """Make the kernel look fresh for the next notebook (restart it if that fails)."""
+        try:
+            self._run(_RESET_CODE, timeout=60)
+        except Exception:
+            self.replace()
+
+    def replace(self) -> None:
+        """Shut this kernel down and start a new one."""
+        self.shutdown()
+        self._start()
+
+    def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        if self.km is not None:
+            try:
+                run_sync(self.km.shutdown_kernel)(now=True)
+            except Exception:  # already dead: nothing to stop
+                pass
+            self.km = None
+
+
+def execute_job(
+    job: Job, env: dict[str, str] | None = None, timeout: int = DEFAULT_TIMEOUT,
+    kernel: ReusableKernel | None = None,
+) -> JobResult:
     """Execute one notebook with papermill and export its HTML; never raises.
 
-    A kernel that fails to start (anything but an error inside a cell) is retried once.
+    With ``kernel`` the notebook runs in that (reset) kernel, else in a fresh one. A
+    kernel that fails to start (anything but an error inside a cell) is retried once.
     """
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -518,6 +616,15 @@ def execute_job(job: Job, env: dict[str, str] | None = None, timeout: int = DEFA
     error: str | None = None
     with environ(env or {}):
         for attempt in (1, 2):
+            extra: dict[str, Any] = {}
+            if kernel is not None:
+                kernel.reset()
+                extra["km"] = kernel.km
+            else:
+                extra["kernel_manager_class"] = _kernel_manager_class()
+                # outputs are saved cell by cell; a kernel stuck in a timed-out cell
+                # need not be waited for
+                extra["shutdown_kernel"] = "immediate"
             try:
                 pm.execute_notebook(
                     job.notebook,
@@ -528,10 +635,7 @@ def execute_job(job: Job, env: dict[str, str] | None = None, timeout: int = DEFA
                     execution_timeout=timeout,
                     progress_bar=False,
                     log_output=False,
-                    kernel_manager_class=_kernel_manager_class(),
-                    # outputs are saved cell by cell; a kernel stuck in a timed-out cell
-                    # need not be waited for
-                    shutdown_kernel="immediate",
+                    **extra,
                 )
                 error = None
                 break
@@ -539,15 +643,21 @@ def execute_job(job: Job, env: dict[str, str] | None = None, timeout: int = DEFA
                 # the notebook itself failed (a cell raised, ran too long, or killed its
                 # kernel): running it again would fail again
                 error = _error_summary(exc)
+                if kernel is not None:
+                    kernel.replace()  # it may still be busy with the failed cell
                 break
             except Exception as exc:  # kernel start/transport failures: retry once
                 error = _error_summary(exc)
+                if kernel is not None:
+                    kernel.replace()
                 if attempt == 2:
                     error += "\n" + traceback.format_exc(limit=3)
     html_path: str | None = None
+    demo: bool | None = None
     if Path(job.output).is_file():
         try:
             html_path = str(export_html(job.output))
+            demo = report_uses_demo(job.output)
         except Exception as exc:  # an unreadable output must not hide the original failure
             error = (error + "; " if error else "") + f"HTML export failed: {exc}"
     return JobResult(
@@ -558,7 +668,43 @@ def execute_job(job: Job, env: dict[str, str] | None = None, timeout: int = DEFA
         html=html_path,
         seconds=round(time.perf_counter() - start, 2),
         error=error,
+        demo=demo,
     )
+
+
+def report_uses_demo(ipynb: str | Path) -> bool | None:
+    """What the report's provenance cell says: True (DEMO data), False (real), None (no
+    provenance cell output, e.g. the notebook failed before it)."""
+    nb = nbformat.read(str(ipynb), as_version=4)
+    for cell in reversed(nb.cells):
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get("text/markdown", "")
+            if "### Provenance" in text:
+                return "**Data: DEMO" in text
+    return None
+
+
+def execute_batch(
+    jobs: Sequence[Job], env: dict[str, str] | None = None, timeout: int = DEFAULT_TIMEOUT,
+    reuse_kernel: bool = True,
+) -> list[JobResult]:
+    """Execute ``jobs`` one after another, sharing one :class:`ReusableKernel` when
+    ``reuse_kernel`` and there is more than one job; never raises."""
+    results: list[JobResult] = []
+    with environ(env or {}):
+        kernel = None
+        if reuse_kernel and len(jobs) > 1:
+            try:
+                kernel = ReusableKernel(str(Path(jobs[0].notebook).parent))
+            except Exception:  # fall back to a fresh kernel per notebook
+                kernel = None
+        try:
+            for job in jobs:
+                results.append(execute_job(job, None, timeout, kernel=kernel))
+        finally:
+            if kernel is not None:
+                kernel.shutdown()
+    return results
 
 
 def _thread_env(jobs: int) -> dict[str, str]:
@@ -571,50 +717,71 @@ def _thread_env(jobs: int) -> dict[str, str]:
     return env
 
 
+def plan_batches(jobs: Sequence[Job], workers: int, reuse_kernels: bool = True) -> list[list[int]]:
+    """Group job indices into tasks: every distinct notebook alone (fresh kernel), and
+    repeated runs of one notebook (authority reports) in batches sharing a kernel.
+
+    Batches hold about ``n / (2 * workers)`` reports, so that each worker gets at least
+    two and the last ones to finish are short. Singles come first (they are the longer).
+    """
+    singles = [[i] for i, j in enumerate(jobs) if j.kind != "authority" or not reuse_kernels]
+    repeated = [i for i, j in enumerate(jobs) if j.kind == "authority" and reuse_kernels]
+    if not repeated:
+        return singles
+    size = max(1, math.ceil(len(repeated) / (2 * max(1, workers))))
+    return singles + [repeated[k:k + size] for k in range(0, len(repeated), size)]
+
+
 def execute_jobs(
     jobs: Sequence[Job], *, workers: int = 1, env: dict[str, str] | None = None,
-    timeout: int = DEFAULT_TIMEOUT, progress: bool = True,
+    timeout: int = DEFAULT_TIMEOUT, progress: bool = True, reuse_kernels: bool = True,
 ) -> list[JobResult]:
     """Run ``jobs`` (in ``workers`` separate processes when > 1) with a tqdm progress bar.
 
-    Results come back in the order of ``jobs``.
+    Authority reports run in batches that share a kernel (``reuse_kernels``, see
+    :class:`ReusableKernel`). Results come back in the order of ``jobs``.
     """
     from tqdm.auto import tqdm
 
     env = {**(env or {}), **_thread_env(workers), "PYTHONHASHSEED": "0"}
+    tasks = plan_batches(jobs, workers, reuse_kernels)
     results: dict[int, JobResult] = {}
     bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not progress, file=sys.stderr)
+
+    def record(task: list[int], task_results: list[JobResult]) -> None:
+        for i, res in zip(task, task_results):
+            results[i] = res
+        bar.set_postfix_str(jobs[task[-1]].label)
+        bar.update(len(task))
+
     try:
-        if workers <= 1 or len(jobs) <= 1:
-            for i, job in enumerate(jobs):
-                bar.set_postfix_str(job.label)
-                results[i] = execute_job(job, env, timeout)
-                bar.update(1)
+        if workers <= 1 or len(tasks) <= 1:
+            for task in tasks:
+                record(task, execute_batch([jobs[i] for i in task], env, timeout, reuse_kernels))
         else:
             # spawn: a forked copy of a process with threads (tqdm, zmq) can deadlock
             ctx = multiprocessing.get_context("spawn")
             broken = False
             with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                futures = {pool.submit(execute_job, job, env, timeout): i for i, job in enumerate(jobs)}
+                futures = {
+                    pool.submit(execute_batch, [jobs[i] for i in task], env, timeout, reuse_kernels): k
+                    for k, task in enumerate(tasks)
+                }
                 for fut in cf.as_completed(futures):
-                    i = futures[fut]
+                    task = tasks[futures[fut]]
                     try:
-                        results[i] = fut.result()
+                        record(task, fut.result())
                     except BrokenProcessPool:
                         # a worker died (or could not start, e.g. a __main__ read from stdin):
                         # the jobs without a result run below, one by one, in this process
                         broken = True
-                        continue
-                    bar.set_postfix_str(jobs[i].label)
-                    bar.update(1)
             if broken:
-                print("warning: the worker pool broke; running the remaining notebooks one by one",
+                print("warning: the worker pool broke; running the remaining notebooks here",
                       file=sys.stderr)
-                for i, job in enumerate(jobs):
-                    if i not in results:
-                        bar.set_postfix_str(job.label)
-                        results[i] = execute_job(job, env, timeout)
-                        bar.update(1)
+                for task in tasks:
+                    missing = [i for i in task if i not in results]
+                    if missing:
+                        record(missing, execute_batch([jobs[i] for i in missing], env, timeout, reuse_kernels))
     finally:
         bar.close()
     return [results[i] for i in range(len(jobs))]
@@ -937,11 +1104,16 @@ def write_index(
                               "file": s["file"], "sha256": s["sha256"], "demo": p["demo"] or s["demo"]})
             if (p["demo"] or s["demo"]) and not run_info.get("demo") and p["build"][:4] != "demo":
                 demo_tables.append(p["table"])
+    names = {}
+    if authority_rows is not None:
+        names = dict(zip(authority_rows["applicant"].astype(str), authority_rows["name"].astype(str)))
     results_view = [
         {
             "label": r.label, "kind": r.kind, "ok": r.ok, "seconds": r.seconds,
             "html": _rel(r.html, out_dir), "ipynb": _rel(r.ipynb, out_dir) if Path(r.ipynb).exists() else None,
             "error_line": (r.error or "").splitlines()[0][:200] if r.error else "",
+            "data": {True: "DEMO", False: "real", None: "?"}[r.demo],
+            "name": names.get(r.label, "") if r.kind == "authority" else "",
         }
         for r in results
     ]

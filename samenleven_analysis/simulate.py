@@ -200,19 +200,21 @@ def _est_did(seed: int, effect: float):
     df = simulate_panel(n_units=40, effect=effect, seed=seed)
     # Common-timing TWFE: units of the first cohort vs never treated, as in a 2x2 design.
     sub = df[df.cohort.isna() | df.cohort.eq(2022)]
-    return evaluation.did(sub, "y", "unit", "year", "treated", "post"), effect
+    return evaluation.did(sub, "y", "unit", "year", "treated", "post", inference="cluster"), effect
 
 
 def _est_event(seed: int, effect: float):
     from . import evaluation
 
     df = simulate_panel(n_units=40, effect=effect, seed=seed)
-    es = evaluation.event_study(df, "y", "unit", "year", "cohort")
+    es = evaluation.event_study(df, "y", "unit", "year", "cohort", bootstrap_reps=199)
     row = es.coefs.loc[es.coefs.rel_time.eq(0)].iloc[0]
-    return evaluation.Estimate(
+    est = evaluation.Estimate(
         float(row.estimate), float(row.se), float(row.ci_low), float(row.ci_high),
         float(row.pvalue), es.n, "event study, rel_time 0",
-    ), effect
+    )
+    est.extra["pretrend_pvalue"] = es.pretrend_pvalue
+    return est, effect
 
 
 def _est_staggered(seed: int, effect: float):
@@ -239,7 +241,8 @@ def _est_rdd_fuzzy(seed: int, effect: float):
 def _est_synth(seed: int, effect: float):
     from . import evaluation
 
-    df = simulate_factor_panel(n_controls=15, effect=effect, seed=seed)
+    # 24 donors: the smallest attainable placebo p-value is 1/25 < 0.05.
+    df = simulate_factor_panel(n_controls=24, effect=effect, seed=seed)
     sc = evaluation.synthetic_control(df, "y", "unit", "year", "treated", 2022)
     return evaluation.Estimate(
         sc.att, sc.se, sc.ci_low, sc.ci_high, sc.placebo_pvalue, sc.n, sc.method
@@ -266,7 +269,9 @@ def simulation_study(
     out=None,
     progress: bool = False,
 ) -> pd.DataFrame:
-    """Monte Carlo check of each estimator: bias, RMSE, 95% coverage, mean CI width.
+    """Monte Carlo check of each estimator: bias, RMSE, 95% coverage, mean CI width,
+    rejection rate at 5% (power, or size with ``null=True``) and, for the event study, the
+    rejection rate of the joint pre-trend test (its size: every draw has parallel trends).
 
     Each draw ``k`` uses seed ``seed + k`` (the same data for every run with these
     arguments). ``null=True`` plants no effect (coverage of zero = 1 − size of the test).
@@ -282,7 +287,7 @@ def simulation_study(
     for name in names:
         fn, planted = ESTIMATORS[name]
         truth_effect = 0.0 if null else planted
-        est, lo, hi, truths, failed = [], [], [], [], 0
+        est, lo, hi, truths, pvals, pretrend, failed = [], [], [], [], [], [], 0
         t0 = time.perf_counter()
         for k in range(draws):
             with warnings.catch_warnings():
@@ -296,6 +301,9 @@ def simulation_study(
             lo.append(e.ci_low)
             hi.append(e.ci_high)
             truths.append(truth)
+            pvals.append(e.pvalue)
+            if "pretrend_pvalue" in e.extra:
+                pretrend.append(e.extra["pretrend_pvalue"])
         est_a, lo_a, hi_a, tr = map(np.asarray, (est, lo, hi, truths))
         ok = len(est_a) > 0
         rows.append(
@@ -309,6 +317,10 @@ def simulation_study(
                 "rmse": float(np.sqrt(((est_a - tr) ** 2).mean())) if ok else np.nan,
                 "coverage_95": float(((lo_a <= tr) & (tr <= hi_a)).mean()) if ok else np.nan,
                 "mean_ci_width": float((hi_a - lo_a).mean()) if ok else np.nan,
+                # share of draws with p < 0.05: power with a planted effect, size without
+                "reject_5pct": float((np.asarray(pvals) < 0.05).mean()) if ok else np.nan,
+                # event study only: how often the joint pre-trend test fires (true trends are parallel)
+                "pretrend_reject_5pct": float((np.asarray(pretrend) < 0.05).mean()) if pretrend else np.nan,
             }
         )
         if progress:

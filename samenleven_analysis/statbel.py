@@ -343,7 +343,8 @@ def _diagnose_text(opener, header: list[str], file: str, arrow_message: str) -> 
 def _population_table_from_excel(path: Path, with_names: bool):
     file = str(path)
     try:
-        raw = _read_excel(path)
+        wanted = {*_CODE_COLUMNS, *_REQUIRED, "CD_YEAR", *(c for pair in _NAME_COLUMNS.values() for c in pair)}
+        raw = _read_excel(path, columns=wanted)  # only the columns we may use become a frame
     except Exception as exc:
         raise DataError(f"unreadable spreadsheet ({type(exc).__name__}: {exc})", file=path) from None
     header = [str(c).strip() for c in raw.columns]
@@ -406,7 +407,8 @@ def _read_excel(path: Path, columns: Iterable[str] | None = None) -> pd.DataFram
     # calamine pads ragged rows; drop trailing fully empty rows (formatting leftovers).
     while body and all(v in ("", None) for v in body[-1]):
         body.pop()
-    keep = [i for i, c in enumerate(header) if columns is None or c in set(columns)]
+    wanted = None if columns is None else set(columns)
+    keep = [i for i, c in enumerate(header) if wanted is None or c in wanted]
     data = {header[i]: pd.Series([r[i] if i < len(r) else None for r in body], dtype=object)
             for i in keep}
     return pd.DataFrame(data)

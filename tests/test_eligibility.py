@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
-import types
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -14,44 +12,6 @@ from hypothesis import strategies as st
 
 from samenleven_analysis import eligibility as el
 from samenleven_analysis.errors import DataError
-
-_GROUPS = {
-    "non_eu14": ("EU13", "EUROPE_OTHER", "NON_EUROPE"),
-    "non_eu27": ("EUROPE_OTHER", "NON_EUROPE"),
-    "non_europe": ("NON_EUROPE",),
-}
-
-
-def _stub_count(frame: pd.DataFrame, definition: str, year: int | None = None) -> pd.DataFrame:
-    """Stand-in for origin.count with the agreed signature (used only if origin.py is absent)."""
-    if year is not None:
-        frame = frame[frame["year"] == year]
-    if definition == "nationality_proxy":
-        is_target = frame["nationality"] == "ETR"
-    elif definition in _GROUPS:
-        is_target = frame["origin"].isin(_GROUPS[definition])
-    else:
-        raise ValueError(f"unknown definition {definition!r}")
-    out = (
-        frame.assign(target=frame["population"].where(is_target, 0))
-        .groupby(["year", "refnis"], as_index=False)
-        .agg(count=("target", "sum"), total=("population", "sum"))
-    )
-    out["share"] = out["count"] / out["total"]
-    return out
-
-
-@pytest.fixture(autouse=True)
-def origin_module(monkeypatch):
-    """Use the real origin.count when it exists, else the stub above."""
-    try:
-        return importlib.import_module("samenleven_analysis.origin")
-    except ImportError:
-        stub = types.ModuleType("samenleven_analysis.origin")
-        stub.count = _stub_count
-        monkeypatch.setitem(sys.modules, "samenleven_analysis.origin", stub)
-        monkeypatch.setattr(sys.modules["samenleven_analysis"], "origin", stub, raising=False)
-        return stub
 
 
 def counts_frame(values: dict[str, int], year: int = 2022) -> pd.DataFrame:
@@ -118,9 +78,11 @@ def test_other_threshold_and_float_threshold():
     assert list(out["margin"]) == [0.5, -0.5]
 
 
-@pytest.mark.parametrize("bad", [-1, float("nan"), "7500", True])
-def test_bad_threshold_is_rejected(bad):
-    with pytest.raises(ValueError, match="threshold"):
+@pytest.mark.parametrize(
+    ("bad", "error"), [(-1, ValueError), (float("nan"), ValueError), ("7500", TypeError), (True, TypeError)]
+)
+def test_bad_threshold_is_rejected(bad, error):
+    with pytest.raises(error, match="threshold"):
         el.eligible(counts_frame({"11001": 1}), threshold=bad)
 
 
@@ -280,6 +242,8 @@ def test_within_restricts_applicants_and_the_coverage_denominator():
 
 def test_vintage_harmonises_counts_before_pooling(monkeypatch):
     """With ``vintage`` the counts go through municipalities.harmonise (merged codes summed)."""
+    from samenleven_analysis import municipalities
+
     calls = {}
 
     def fake_harmonise(frame, to_vintage, *, value_cols=("population",), **_):
@@ -287,10 +251,7 @@ def test_vintage_harmonises_counts_before_pooling(monkeypatch):
         merged = frame.assign(refnis=frame["refnis"].replace({"12001": "12099", "12002": "12099"}))
         return merged.groupby(["year", "refnis"], as_index=False)[list(value_cols)].sum()
 
-    fake = types.ModuleType("samenleven_analysis.municipalities")
-    fake.harmonise = fake_harmonise
-    monkeypatch.setitem(sys.modules, "samenleven_analysis.municipalities", fake)
-    monkeypatch.setattr(sys.modules["samenleven_analysis"], "municipalities", fake, raising=False)
+    monkeypatch.setattr(municipalities, "harmonise", fake_harmonise)
     data = counts_frame({"12001": 4000, "12002": 3600, "13001": 10})
     out = el.eligible(data, vintage=2025)
     assert calls["args"] == (2025, ("count", "total"))
@@ -373,7 +334,7 @@ def test_sensitivity_is_monotone_in_the_threshold(values, thresholds, inclusive,
         set(el.eligible(data, t, partnerships=table, inclusive=inclusive).query("eligible")["applicant"])
         for t in out["threshold"]
     ]
-    assert all(hi <= lo for lo, hi in zip(sets, sets[1:]))
+    assert all(hi <= lo for lo, hi in itertools.pairwise(sets))
     assert [len(s) for s in sets] == out["n_eligible"].tolist()
 
 

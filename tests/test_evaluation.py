@@ -96,13 +96,13 @@ def test_event_study_recovers_effect_and_passes_pretrend(staggered):
 
 
 def test_event_study_pretrend_test_detects_diverging_trends():
-    # Unit-specific linear trends break parallel trends: the joint test must notice.
-    frame = sim.simulate_panel(n_units=80, sigma=0.3, effect=2.0, trend_sd=0.3, seed=SEED)
-    # Make the violation systematic: treated units trend upwards before treatment.
-    frame = frame.copy()
-    frame["y"] = frame["y"] + np.where(frame.treated, 0.15 * (frame.year - 2012), 0.0)
+    # Treated units trend upwards by 0.1 a year (also before treatment): parallel trends
+    # fail and the joint (bootstrapped) test must notice.
+    frame = sim.simulate_panel(n_units=80, sigma=0.3, effect=2.0, seed=SEED)
+    frame["y"] = frame["y"] + np.where(frame.treated, 0.1 * (frame.year - 2012), 0.0)
     es = ev.event_study(frame, "y", "unit", "year", "cohort")
     assert es.pretrend_pvalue < 0.01
+    assert es.extra["pretrend_pvalue_f"] < 0.01
 
 
 def test_event_study_window_and_did2s(staggered):
@@ -159,9 +159,12 @@ def test_rdd_checks_density_balance_placebo_cutoffs_support():
     assert dens["pvalue"] > 0.05  # uniform running variable: no sorting
     bal = ev.rdd_balance(df, ["z"], "running", 7500.0)
     assert bal.loc[0, "ci_low"] <= 0 <= bal.loc[0, "ci_high"]
-    plac = ev.placebo_cutoffs(df, "y", "running", 7500.0, [5500.0, 9500.0])
-    assert list(plac.cutoff) == [5500.0, 9500.0]
-    assert ((plac.ci_low <= 0) & (0 <= plac.ci_high)).all(), plac
+    placebo = [5000.0, 6000.0, 9000.0, 10000.0]
+    plac = ev.placebo_cutoffs(df, "y", "running", 7500.0, placebo)
+    assert list(plac.cutoff) == placebo and (plac.note == "").all()
+    # No jump anywhere but 7,500: at most one of four 95% intervals may miss zero by chance.
+    assert ((plac.ci_low <= 0) & (0 <= plac.ci_high)).sum() >= 3, plac
+    assert (plac.n < len(df) / 2).all()  # each placebo uses one side of the true cutoff only
     sup = ev.rdd_support(df, "running", 7500.0, 300.0)
     x = df.running
     assert sup["below"] == ((x >= 7200) & (x < 7500)).sum()

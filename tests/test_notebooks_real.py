@@ -1,0 +1,111 @@
+"""The report notebooks run by `samenleven run` on the real mirror, and their products.
+
+Real data hold no origin table, so the run uses the nationality proxy (the only definition
+the public data support) for 1 January 2015 (the mirror's latest year), plus one
+authority report for Antwerpen (11002). Skipped without SAMENLEVEN_DATA_DIR.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from samenleven_analysis import build, disclosure, runner
+
+pytestmark = [pytest.mark.realdata, pytest.mark.notebooks]
+
+AUTHORITY = "11002"  # Antwerpen
+FLEMISH_MUNICIPALITIES_2025 = 285  # public fact (PROVENANCE.md)
+_RUN: dict[str, object] = {}
+
+
+@pytest.fixture
+def real_run(real_data_dir, tmp_path_factory) -> tuple[Path, int]:
+    if "out" not in _RUN:
+        out = tmp_path_factory.getbasetemp() / "real-reports" / "20250101T000000Z"
+        _RUN["status"] = runner.run_notebooks(
+            [], all_=True, authorities=[AUTHORITY], out=out, jobs=2, data_dir=real_data_dir,
+            offline=True, params=[("definition", "nationality_proxy"), ("year", "2015")], progress=False,
+        )
+        _RUN["out"] = out
+    return _RUN["out"], _RUN["status"]
+
+
+def markdown_outputs(path: Path) -> list[str]:
+    nb = nbformat.read(str(path), as_version=4)
+    return [o["data"]["text/markdown"] for c in nb.cells for o in c.get("outputs", [])
+            if "text/markdown" in o.get("data", {})]
+
+
+def html_outputs(path: Path) -> list[str]:
+    nb = nbformat.read(str(path), as_version=4)
+    return [o["data"]["text/html"] for c in nb.cells for o in c.get("outputs", [])
+            if "text/html" in o.get("data", {})]
+
+
+def test_every_notebook_runs_on_the_real_mirror(real_run):
+    out, status = real_run
+    results = {r.label: r for r in _results(out)}
+    failed = {k: v["error"] for k, v in results.items() if not v["ok"]}
+    assert status == 0 and not failed, failed
+    expected = {p.stem for p in runner.available_notebooks() if p.stem != runner.AUTHORITY_NOTEBOOK}
+    assert expected | {AUTHORITY} == set(results)
+
+
+def _results(out: Path):
+    import json
+
+    info = json.loads((out / "run.json").read_text(encoding="utf-8"))
+
+    class R(dict):
+        label = property(lambda self: self["label"])
+
+    return [R(r) for r in info["results"]]
+
+
+def test_authority_report_on_real_data_is_real_and_consistent(real_run, real_data_dir):
+    out, _ = real_run
+    report = out / "authorities" / f"{AUTHORITY}.ipynb"
+    assert runner.report_uses_demo(report) is False
+    md = "\n".join(markdown_outputs(report))
+    assert "DEMO" not in md
+    assert "**Antwerpen** (11002; municipality)" in md
+    assert "nationality_proxy" in md and "1 January 2015" in md
+    # the published count is the package's own count from the processed table
+    shown = int(re.search(r"1 January 2015: \*\*(\d+)\*\*", md).group(1))
+    processed = runner.config.processed_dir()
+    pop, _ = build.load("population_nationality", processed=processed)
+    etr = pop[(pop.year == 2015) & (pop.refnis == AUTHORITY) & (pop.nationality == "ETR")]["population"].sum()
+    assert shown == int(etr)
+    # provenance: the population file named with the checksum the mirror declares
+    sums = dict(
+        (line.split()[1].lstrip("*").split("/")[-1], line.split()[0])
+        for line in (real_data_dir / "SHA256SUMS").read_text().splitlines() if line.strip()
+    )
+    assert f"TF_SOC_POP_STRUCT_2015.zip | `{sums['TF_SOC_POP_STRUCT_2015.zip']}`" in md
+
+
+def test_dashboard_on_real_data(real_run):
+    out, _ = real_run
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'id="demo-banner"' not in index
+    assert f'href="authorities/{AUTHORITY}.html"' in index
+    rows = re.findall(r"<tr>\s*<td>(?:<a [^>]*>)?(\d{5}|[A-Z]+\d+)", index.split('id="reports"')[0])
+    assert len(rows) == FLEMISH_MUNICIPALITIES_2025  # every Flemish municipality applies alone
+    assert disclosure.find_small_counts(index) == []
+
+
+def test_reports_mark_demo_data_and_publish_no_small_counts(real_run):
+    out, _ = real_run
+    for r in _results(out):
+        ipynb = out / r["ipynb"]
+        demo = runner.report_uses_demo(ipynb)
+        assert demo is not None, f"{r.label}: no provenance cell output"
+        html = (out / r["html"]).read_text(encoding="utf-8")
+        if demo:
+            assert "DEMO" in html, f"{r.label} uses demo data without saying so"
+        for page in html_outputs(ipynb):
+            assert disclosure.find_small_counts(page) == [], r.label

@@ -1,0 +1,181 @@
+"""reporting: the notebooks' data context (build once, load, demo fallback, provenance)
+and the authority helpers shared by authority_report.ipynb and the dashboard."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from samenleven_analysis import build, reporting
+from samenleven_analysis.errors import DataUnavailable
+
+
+_BUILT: dict[str, Path] = {}
+
+
+@pytest.fixture
+def demo_ctx() -> reporting.DataContext:
+    """A fresh context on the demo build (built once per session into the test folders)."""
+    if "demo" not in _BUILT:
+        _BUILT["demo"] = reporting.data_context(2025, demo=True).processed
+    return reporting.DataContext(vintage=2025, processed=_BUILT["demo"], built_demo=True)
+
+
+# --------------------------------------------------------------------------- pure helpers
+
+
+def test_sources_of_reads_the_sidecar_layouts():
+    listed = {"inputs": [{"dataset_id": "refnis", "file": "/abs/path/TU_COM_REFNIS.txt", "sha256": "ab", "demo": False}]}
+    assert reporting.sources_of(listed) == [
+        {"dataset_id": "refnis", "file": "TU_COM_REFNIS.txt", "sha256": "ab", "demo": False}
+    ]  # a file name, never a path
+    keyed = {"sources": {"origin": {"filename": "population_origin.csv", "sha256": "cd", "demo": True}}}
+    assert reporting.sources_of(keyed)[0]["dataset_id"] == "origin"
+    assert reporting.sources_of(keyed)[0]["demo"] is True
+    assert reporting.sources_of({}) == []
+
+
+def test_prebuilt_environment_round_trip(monkeypatch, tmp_path):
+    folders = {"2025": tmp_path / "a", "demo-2025": tmp_path / "b"}
+    monkeypatch.setenv(reporting.PREBUILT_ENV, reporting.encode_prebuilt(folders))
+    assert reporting._prebuilt() == folders
+
+
+def test_git_commit_override_and_package_versions(monkeypatch):
+    monkeypatch.setenv(reporting.GIT_COMMIT_ENV, "abc1234")
+    assert reporting.git_commit() == "abc1234"
+    versions = reporting.package_versions(("pandas", "surely-not-installed-xyz"))
+    assert versions["pandas"] == pd.__version__
+    assert versions["surely-not-installed-xyz"] == "not installed"
+    assert "python" in versions
+
+
+# --------------------------------------------------------------------------- context on demo data
+
+
+def test_demo_context_loads_tables_and_says_demo_everywhere(demo_ctx):
+    origin = demo_ctx.load("population_origin")
+    assert {"year", "refnis", "origin", "population"} <= set(origin.columns)
+    assert demo_ctx.demo and demo_ctx.built_demo
+    assert "DEMO DATA" in demo_ctx.banner_text()
+    cap = demo_ctx.caption(year=2022, definition="nationality_proxy", extra="x")
+    assert cap.startswith("DEMO — ") and "year 2022" in cap and "proxy" in cap and "vintage 2025" in cap
+    # loading returns copies: a notebook cannot corrupt the context's cache
+    origin.loc[:, "population"] = -1
+    assert (demo_ctx.load("population_origin")["population"] >= 0).all()
+
+
+def test_provenance_cell_names_sources_with_their_sha256(demo_ctx, capsys):
+    demo_ctx.load("population_origin")
+    text = demo_ctx.provenance_markdown({"authority": "99016", "year": 2022})
+    _, prov = build.load("population_origin", processed=demo_ctx.processed)
+    origin_input = next(i for i in prov["inputs"] if i["dataset_id"] == "origin")
+    assert origin_input["sha256"] in text and origin_input["file"] in text
+    for needle in ("Data: DEMO", "| authority | '99016' |", "| year | 2022 |", "git commit: ",
+                   "run time (UTC): ", "pandas==", "papermill=="):
+        assert needle in text
+    assert str(demo_ctx.processed) not in text  # no absolute paths in stored outputs
+    demo_ctx.provenance_cell({"year": 2022})  # outside IPython it prints
+    assert "### Provenance" in capsys.readouterr().out
+
+
+def test_missing_table_raises_and_the_demo_fallback_marks_the_context(demo_ctx, tmp_path):
+    # a "real" build holding only the municipality table (no origin data, as on the mirror)
+    real = tmp_path / "real"
+    real.mkdir()
+    shutil.copy(demo_ctx.processed / "municipalities.parquet", real)
+    sidecar = json.loads((demo_ctx.processed / "municipalities.provenance.json").read_text())
+    sidecar["demo"] = False
+    sidecar["inputs"] = [dict(i, demo=False) for i in sidecar["inputs"]]
+    (real / "municipalities.provenance.json").write_text(json.dumps(sidecar))
+    ctx = reporting.DataContext(vintage=2025, processed=real, built_demo=False, demo_processed=demo_ctx.processed)
+    ctx.load("municipalities")
+    assert not ctx.demo
+    with pytest.raises(DataUnavailable, match="population_origin"):
+        ctx.load("population_origin")
+    with pytest.warns(UserWarning, match="DEMO DATA"):
+        frame = ctx.load("population_origin", fallback_demo=True)
+    assert len(frame) and ctx.demo and ctx.demo_tables == {"population_origin"}
+    assert "Demo tables: population_origin" in ctx.banner_text()
+    assert "Demo tables in this report: population_origin" in ctx.provenance_markdown({})
+
+
+def test_prebuilt_folders_are_used_without_building(demo_ctx, monkeypatch):
+    monkeypatch.setenv(reporting.PREBUILT_ENV, reporting.encode_prebuilt({"demo-2025": demo_ctx.processed}))
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("data_context built although the runner had built already")
+
+    monkeypatch.setattr(build, "build", no_build)
+    ctx = reporting.data_context(2025, demo=True)
+    assert ctx.processed == demo_ctx.processed and ctx.demo
+
+
+# --------------------------------------------------------------------------- authorities
+
+
+@pytest.fixture
+def table(demo_ctx) -> pd.DataFrame:
+    return reporting.authority_table(demo_ctx, year=2022)
+
+
+def test_authority_table_applies_the_rule_and_adds_names_cohorts_trends(table):
+    assert (table["eligible"] == (table["count"] > 7500)).all()
+    assert (table["margin"] == table["count"] - 7500).all()
+    assert table["applicant"].is_unique
+    assert not table["name"].str.fullmatch(r"\d{5}").any()  # municipality names filled in
+    assert set(table["kind"]) == {"municipality", "partnership"}
+    assert table.loc[~table["eligible"], "cohort"].isna().all()  # only eligible ones are funded
+    assert table.loc[table["eligible"], "cohort"].notna().any()
+    assert table["outcome_change"].notna().all()
+    assert int(table["outcome_to"].iloc[0]) - int(table["outcome_from"].iloc[0]) == reporting.TREND_YEARS
+    # Flanders only: no capital-region (94xxx) municipality applies
+    members = [m for ms in table["members"] for m in ms]
+    assert members and not any(m.startswith("94") for m in members)
+
+
+def test_find_authority_by_code_member_or_error(table):
+    partnership = table[table["kind"] == "partnership"].iloc[0]
+    member = partnership["members"][0]
+    assert reporting.find_authority(table, member)["applicant"] == partnership["applicant"]
+    assert reporting.find_authority(table, partnership["applicant"])["applicant"] == partnership["applicant"]
+    with pytest.raises(KeyError, match="12345"):
+        reporting.find_authority(table, "12345")
+
+
+def test_similar_authorities_are_the_nearest_on_size_and_share(table):
+    me = str(table["applicant"].iloc[0])
+    peers = reporting.similar_authorities(table, me, k=4)
+    assert len(peers) == 4 and me not in set(peers["applicant"])
+    assert peers["distance"].is_monotonic_increasing
+    # brute force check of the nearest neighbour
+    data = table.dropna(subset=["total", "share"]).reset_index(drop=True)
+    import numpy as np
+
+    X = np.column_stack([np.log(data["total"].astype(float)), data["share"].astype(float)])
+    Z = (X - X.mean(axis=0)) / X.std(axis=0)
+    i = int(data.index[data["applicant"] == me][0])
+    d = np.sqrt(((Z - Z[i]) ** 2).sum(axis=1))
+    d[i] = math.inf
+    assert peers["applicant"].iloc[0] == data["applicant"].iloc[int(np.argmin(d))]
+    assert peers.equals(reporting.similar_authorities(table, me, k=4))  # deterministic
+
+
+def test_benchmark_and_summaries(demo_ctx, table):
+    counted = reporting.origin_counts(demo_ctx)
+    row = table.iloc[0]
+    shares = reporting.benchmark_shares(counted, {"me": list(row["members"]), "flanders": reporting.region_codes(demo_ctx)})
+    ref = counted[counted["refnis"].isin(row["members"]) & (counted["year"] == 2022)]
+    assert shares.loc[2022, "me"] == pytest.approx(ref["count"].sum() / ref["total"].sum())
+    assert 0 < shares.loc[2022, "flanders"] < shares.loc[2022, "me"]
+    comp = reporting.composition_over_time(demo_ctx.load("population_origin"), list(row["members"]))
+    assert int(comp.loc[2022].sum()) == int(row["total"])
+    prog = reporting.programme_summary(demo_ctx.load("programmes"), [row["applicant"], *row["members"]])
+    assert list(prog.columns) == ["regime", "project_year", "grants", "budget_eur", "participants"]
+    assert prog["regime"].iloc[0] == "fragmented" and prog["regime"].iloc[-1] == "consolidated"

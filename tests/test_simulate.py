@@ -1,0 +1,94 @@
+"""Generators with a planted effect and the simulation-study command (smoke test only:
+the ≥ 200-draw study is a benchmark, ``python -m samenleven_analysis.simulate``)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from samenleven_analysis import simulate as sim
+
+
+def test_simulate_panel_structure_and_determinism():
+    a = sim.simulate_panel(n_units=30, seed=7)
+    b = sim.simulate_panel(n_units=30, seed=7)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(sim.simulate_panel(n_units=30, seed=8))
+    assert len(a) == 30 * 14 and a.groupby("unit").size().eq(14).all()
+    assert list(a.columns) == ["unit", "year", "cohort", "treated", "post", "d", "y"]
+    cohorts = a.drop_duplicates("unit").cohort
+    assert cohorts.notna().sum() == round(0.45 * 30)
+    assert set(cohorts.dropna()) == {2022.0, 2023.0, 2024.0}
+    expected_d = a.cohort.notna() & (a.year >= a.cohort.fillna(np.inf))
+    assert (a.d == expected_d.astype(int)).all() and (a.post == expected_d).all()
+    assert (a.treated == a.cohort.notna()).all()
+    assert a.attrs["effect"] == 2.0
+
+
+def test_simulate_panel_planted_effect_is_in_the_outcome():
+    # Same seed, different effect: outcomes differ by exactly the effect in treated cells.
+    base = sim.simulate_panel(n_units=20, effect=0.0, seed=1)
+    planted = sim.simulate_panel(n_units=20, effect=1.5, dynamic=0.5, seed=1)
+    diff = planted.y - base.y
+    rel = planted.year - planted.cohort
+    expected = np.where(planted.d == 1, 1.5 + 0.5 * rel.fillna(0), 0.0)
+    np.testing.assert_allclose(diff, expected, atol=1e-12)
+    assert planted.attrs["effect"] == pytest.approx(float(expected[planted.d == 1].mean()))
+
+
+def test_simulate_rdd_sharp_and_fuzzy():
+    sharp = sim.simulate_rdd(n=500, seed=2)
+    assert (sharp.treated == (sharp.running >= 7500).astype(int)).all()
+    assert sharp.running.between(2500, 12500).all()
+    fuzzy = sim.simulate_rdd(n=4000, fuzzy=True, seed=2)
+    above = fuzzy[fuzzy.above].treated.mean()
+    below = fuzzy[~fuzzy.above].treated.mean()
+    assert abs(above - 0.85) < 0.03 and abs(below - 0.10) < 0.03
+    pd.testing.assert_frame_equal(fuzzy, sim.simulate_rdd(n=4000, fuzzy=True, seed=2))
+
+
+def test_simulate_factor_panel_has_one_treated_unit_in_the_hull():
+    f = sim.simulate_factor_panel(n_controls=10, effect=2.0, seed=4)
+    assert f.unit.nunique() == 11 and f.loc[f.treated, "unit"].unique().tolist() == ["treated"]
+    w = f.attrs["true_weights"]
+    assert sum(w.values()) == pytest.approx(1.0) and len(w) == 3
+    # Without noise the treated unit is exactly the weighted donors plus the effect after 2022.
+    g = sim.simulate_factor_panel(n_controls=10, effect=2.0, sigma=0.0, seed=4)
+    wide = g.pivot(index="year", columns="unit", values="y")
+    synth = sum(v * wide[k] for k, v in w.items())
+    gap = wide["treated"] - synth
+    np.testing.assert_allclose(gap[gap.index < 2022], 0.0, atol=1e-9)
+    np.testing.assert_allclose(gap[gap.index >= 2022], 2.0, atol=1e-9)
+
+
+def test_simulation_study_smoke():
+    buf = io.StringIO()
+    table = sim.simulation_study(draws=2, seed=11, estimators=["did_twfe", "rdd_fuzzy"], out=buf)
+    text = buf.getvalue()
+    assert text.startswith("Simulation study (2 draws, seed 11, planted effect)")
+    assert "did_twfe" in text and "rdd_fuzzy" in text
+    assert list(table.estimator) == ["did_twfe", "rdd_fuzzy"]
+    assert (table.draws + table.failed == 2).all()
+    assert {"bias", "rmse", "coverage_95", "mean_ci_width", "reject_5pct"} <= set(table.columns)
+    assert table.coverage_95.between(0, 1).all()
+    # deterministic: the same seeds give the same table
+    again = sim.simulation_study(draws=2, seed=11, estimators=["did_twfe", "rdd_fuzzy"], out=io.StringIO())
+    pd.testing.assert_frame_equal(table, again)
+
+
+def test_simulation_study_null_and_bad_name():
+    table = sim.simulation_study(draws=1, seed=5, estimators=["rdd_sharp"], null=True, out=io.StringIO())
+    assert table.loc[0, "truth"] == 0.0
+    with pytest.raises(ValueError, match="unknown estimator"):
+        sim.simulation_study(draws=1, estimators=["nope"], out=io.StringIO())
+
+
+def test_command_line(capsys):
+    assert sim.main(["--draws", "1", "--estimator", "rdd_sharp", "--quiet", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Simulation study (1 draws, seed 3" in out and "rdd_sharp" in out
+    with pytest.raises(SystemExit):
+        sim.main(["--draws", "0"])
