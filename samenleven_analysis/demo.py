@@ -13,6 +13,7 @@ Flanders and ``04000`` "Demoland-Hoofdstad" for Brussels; 60 municipalities up t
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -28,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_SEED = 20221001
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+"""Changes whenever this module changes, so a cached Demoland folder is regenerated."""
 DEMO_MARKER = "DEMOLAND.txt"
 YEARS = tuple(range(2012, 2026))
 INCOME_YEARS = tuple(range(2012, 2024))

@@ -50,34 +50,34 @@ import pandas as pd
 from scipy import stats
 
 __all__ = [
+    "FEW_CLUSTERS",
+    "LIBRARY_NOTES",
     "Estimate",
     "EventStudy",
-    "SyntheticControl",
     "MinimumDetectableEffect",
+    "SyntheticControl",
     "did",
+    "estimates_table",
     "event_study",
-    "staggered_did",
-    "rdd",
-    "synthetic_control",
-    "wild_bootstrap_pvalue",
-    "randomization_inference",
-    "placebo_years",
-    "placebo_outcomes",
-    "placebo_cutoffs",
-    "rdd_density",
-    "rdd_balance",
-    "rdd_support",
     "first_stage",
     "minimum_detectable_effect",
-    "estimates_table",
-    "verdict",
-    "pre_period_verdict",
-    "synthetic_verdict",
+    "placebo_cutoffs",
+    "placebo_outcomes",
+    "placebo_years",
     "plot_event_study",
     "plot_rdd",
     "plot_synthetic_control",
-    "FEW_CLUSTERS",
-    "LIBRARY_NOTES",
+    "pre_period_verdict",
+    "randomization_inference",
+    "rdd",
+    "rdd_balance",
+    "rdd_density",
+    "rdd_support",
+    "staggered_did",
+    "synthetic_control",
+    "synthetic_verdict",
+    "verdict",
+    "wild_bootstrap_pvalue",
 ]
 
 FEW_CLUSTERS = 10
@@ -373,7 +373,7 @@ def did(
         method += f"; randomisation-inference p ({r} permutations of units)"
     elif mode != "cluster":
         raise ValueError(f"inference must be auto, cluster, wild or ri, not {inference!r}")
-    return Estimate(est, se, lo, hi, pvalue, int(len(df)), method, extra)
+    return Estimate(est, se, lo, hi, pvalue, len(df), method, extra)
 
 
 def _wild_p(fit, *, reps: int, seed: int) -> float:
@@ -483,6 +483,8 @@ def event_study(
     used for ``did2s`` or ``bootstrap_reps=0``).
     """
     _check_columns(panel, [cohort])
+    if window is not None and not (window[0] <= reference <= window[1] and window[0] < 0 <= window[1]):
+        raise ValueError(f"window {window} must contain the reference period {reference} and period 0")
     df = _frame(panel, outcome, unit, time, cluster)
     coh = _normalise_cohort(panel.loc[df.index, cohort])
     if coh.notna().sum() == 0:
@@ -532,7 +534,14 @@ def event_study(
     pre_names = [n for n in names if n.startswith("_rel::") and int(float(n.split("::", 1)[1])) < 0]
     n_clusters = int(df["_cl"].nunique())
     extra: dict[str, Any] = {"n_clusters": n_clusters}
-    if pre_names:
+    if pre_names and len(pre_names) >= n_clusters:
+        # A cluster-robust covariance has rank < G: q >= G restrictions cannot be tested jointly.
+        stat, pvalue = float("nan"), float("nan")
+        extra["pretrend_note"] = (
+            f"{len(pre_names)} leads but only {n_clusters} clusters: no joint test is possible "
+            "(bin leads with `window`, or cluster at a finer level)"
+        )
+    elif pre_names:
         R = np.zeros((len(pre_names), len(names)))
         for k, n in enumerate(pre_names):
             R[k, names.index(n)] = 1.0
@@ -556,7 +565,7 @@ def event_study(
         pretrend_pvalue=pvalue,
         pretrend_stat=stat,
         pretrend_df=len(pre_names),
-        n=int(len(df)),
+        n=len(df),
         method=method,
         reference=reference,
         extra=extra,
@@ -689,7 +698,7 @@ def staggered_did(
         "n_treated_units": int(df.loc[df["_g"].notna(), "_unit"].nunique()),
     }
     method = f"Callaway–Sant'Anna ATT (differences ATTgt, {est_method}, {control_group.replace('_', '-')} controls), simple aggregation"
-    return Estimate(est, se, lo, hi, p, int(len(df)), method, extra)
+    return Estimate(est, se, lo, hi, p, len(df), method, extra)
 
 
 def _flatten_agg(frame: pd.DataFrame, index_name: str | None) -> pd.DataFrame:
@@ -807,7 +816,7 @@ def rdd_support(df: pd.DataFrame, running: str, cutoff: float, window: float) ->
     x = pd.to_numeric(df[running], errors="coerce").dropna()
     below = int(((x >= cutoff - window) & (x < cutoff)).sum())
     above = int(((x >= cutoff) & (x <= cutoff + window)).sum())
-    return {"below": below, "above": above, "total": below + above, "n": int(len(x))}
+    return {"below": below, "above": above, "total": below + above, "n": len(x)}
 
 
 def rdd_density(df: pd.DataFrame, running: str, cutoff: float) -> dict[str, float]:
@@ -1010,7 +1019,7 @@ def synthetic_control(
             "dropped": dropped,
             "treated_unit": treated_unit,
             "treatment_time": int(treatment_time),
-            "n_placebos_for_se": int(len(keep)) if placebos else 0,
+            "n_placebos_for_se": len(keep) if placebos else 0,
             "min_pvalue": 1.0 / (1 + len(plac)) if placebos else float("nan"),
             "median_placebo_pre_rmspe": median_placebo_pre,
             "poor_fit": poor_fit,
@@ -1216,11 +1225,11 @@ def verdict(
     rng = f"between {lo:.2f} and {hi:.2f}{u}"
     if design == "did":
         where = f"In funded authorities, {outcome_label} ended up {{direction}} than the comparison group predicts"
-        assumption = "without the funding, both groups would have followed parallel paths"
+        assumption = ", without the funding, both groups would have followed parallel paths"
     else:
         where = f"At the threshold, {outcome_label} was {{direction}} on the funded side"
         assumption = (
-            "authorities just below and just above the threshold would otherwise have fared alike "
+            " authorities just below and just above the threshold would otherwise have fared alike "
             "(and the estimate applies to authorities near the threshold only)"
         )
     if lo > 0 or hi < 0:
@@ -1228,7 +1237,7 @@ def verdict(
         lines.append(
             where.format(direction=direction)
             + f": the estimate is {estimate.estimate:.2f}{u}, and the data are consistent with a "
-            f"difference {rng} (95% interval). This holds only if {assumption}; it is an estimate, "
+            f"difference {rng} (95% interval). This holds only if{assumption}; it is an estimate, "
             "not proof."
         )
     else:
@@ -1268,10 +1277,12 @@ def pre_period_verdict(
     """
     u = f" {unit_label}" if unit_label else ""
     lines = [
-        f"**No effect of the programme can be estimated from these data.** They end in "
-        f"{data_last_year}; the consolidated regime started in {programme_start}, so no outcome "
-        "after the start of the programme is in the data. What follows only checks whether a "
-        "later before/after comparison of these groups would be credible."
+        (
+            f"**No effect of the programme can be estimated from these data.** They end in "
+            f"{data_last_year}; the consolidated regime started in {programme_start}, so no outcome "
+            "after the start of the programme is in the data. What follows only checks whether a "
+            "later before/after comparison of these groups would be credible."
+        )
     ]
     diverged = np.isfinite(placebo.ci_low) and (placebo.ci_low > 0 or placebo.ci_high < 0)
     if diverged:
@@ -1339,8 +1350,7 @@ def synthetic_verdict(
         lines.append(
             f"Gaps this large relative to the pre-period fit are rare among unfunded donors (placebo "
             f"p = {_fmt_p(p)}; approximate 95% interval {sc.ci_low:.2f} to {sc.ci_high:.2f}{u}). That is "
-            "consistent with an effect of the funding — if nothing else changed in "
-            f"{place} at the same time."
+            "consistent with an effect of the funding."
         )
     else:
         minp = sc.extra.get("min_pvalue", float("nan"))
@@ -1415,7 +1425,9 @@ def plot_rdd(
     return ax
 
 
-def plot_synthetic_control(sc: SyntheticControl, axes=None, *, placebos: bool = True, title: str | None = None):
+def plot_synthetic_control(
+    sc: SyntheticControl, axes=None, *, placebos: bool = True, title: str | None = None, treated_label: str | None = None
+):
     """Left: treated vs synthetic path. Right: gap, with the placebo gaps in grey."""
     import matplotlib.pyplot as plt
 
@@ -1424,7 +1436,7 @@ def plot_synthetic_control(sc: SyntheticControl, axes=None, *, placebos: bool = 
     g = sc.gaps
     t0 = sc.extra.get("treatment_time")
     a1, a2 = axes
-    a1.plot(g.time, g.treated, color="#1f4e79", label=str(sc.extra.get("treated_unit", "treated")))
+    a1.plot(g.time, g.treated, color="#1f4e79", label=treated_label or str(sc.extra.get("treated_unit", "treated")))
     a1.plot(g.time, g.synthetic, color="#c0504d", ls="--", label="synthetic control")
     a1.legend(frameon=False)
     if placebos and not sc.placebo_gaps.empty:

@@ -28,22 +28,22 @@ from . import schemas
 from .errors import DataError
 
 __all__ = [
-    "OUTCOME_LABELS",
-    "PLACEBO_OUTCOMES",
     "INCOME_OUTCOME",
-    "read_outcomes",
-    "read_treatment",
+    "OUTCOME_LABELS",
+    "OUTCOME_UNITS",
+    "PLACEBO_OUTCOMES",
+    "applicant_frame",
     "canonical_outcomes",
     "canonical_treatment",
-    "panel",
-    "income_panel",
-    "treatment_from_groups",
     "change_frame",
-    "applicant_frame",
-    "with_geography",
+    "income_panel",
     "label",
+    "panel",
+    "read_outcomes",
+    "read_treatment",
+    "treatment_from_groups",
     "unit",
-    "OUTCOME_UNITS",
+    "with_geography",
 ]
 
 INCOME_OUTCOME = "fiscal_income_per_resident"

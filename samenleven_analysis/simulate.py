@@ -30,12 +30,12 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "simulate_panel",
-    "simulate_rdd",
-    "simulate_factor_panel",
-    "simulation_study",
     "ESTIMATORS",
     "main",
+    "simulate_factor_panel",
+    "simulate_panel",
+    "simulate_rdd",
+    "simulation_study",
 ]
 
 
@@ -69,7 +69,7 @@ def simulate_panel(
     rng = np.random.default_rng(seed)
     years = np.asarray(list(years), dtype=int)
     n_t = len(years)
-    n_treated = int(round(share_treated * n_units))
+    n_treated = round(share_treated * n_units)
     cohort = np.full(n_units, np.nan)
     if n_treated:
         cohort[:n_treated] = np.asarray(cohorts, dtype=float)[np.arange(n_treated) % len(cohorts)]

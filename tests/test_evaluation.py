@@ -112,6 +112,16 @@ def test_event_study_window_and_did2s(staggered):
     assert _within(es.post_average(), 2.0)
 
 
+def test_event_study_guards_window_and_too_few_clusters(staggered):
+    with pytest.raises(ValueError, match="reference"):
+        ev.event_study(staggered, "y", "unit", "year", "cohort", window=(0, 3))
+    coarse = staggered.assign(region=staggered["unit"].str[-1].astype(int) % 4)  # 4 clusters, 11 leads
+    es = ev.event_study(coarse, "y", "unit", "year", "cohort", cluster="region")
+    assert np.isnan(es.pretrend_pvalue) and "no joint test" in es.extra["pretrend_note"]
+    binned = ev.event_study(coarse, "y", "unit", "year", "cohort", cluster="region", window=(-3, 3))
+    assert binned.pretrend_df == 2 and np.isfinite(binned.pretrend_pvalue)
+
+
 def test_staggered_did_recovers_planted_effect(staggered):
     e = ev.staggered_did(staggered, "y", "unit", "year", "cohort")
     assert _within(e.estimate, 2.0), e
@@ -296,6 +306,55 @@ def test_verdict_never_overstates():
     assert warned.startswith("**DEMO DATA")
     assert "Caution" in warned and "pre-trend" in warned and "placebo" in warned
     assert "descriptive only" in warned
+
+
+def test_verdict_rdd_wording_and_cautions_first():
+    text = ev.verdict(_est(0.2, 1.0), outcome_label="the change", design="rdd", demo=True,
+                      cautions=["only 4 authorities lie near the cutoff"])
+    parts = text.split("\n\n")
+    assert parts[0].startswith("**DEMO DATA") and parts[1].startswith("**Caution:** only 4 authorities")
+    assert "At the threshold" in text and "near the threshold only" in text
+    assert "parallel paths" not in text
+    with pytest.raises(ValueError):
+        ev.verdict(_est(0.2, 1.0), design="rct")
+
+
+def test_pre_period_verdict_says_no_effect_can_be_estimated():
+    drift = ev.pre_period_verdict(_est(50.0, 150.0), placebo_year=2016, data_last_year=2020,
+                                  outcome_label="income", unit_label="EUR", pretrend_pvalue=0.01, mde=300.0)
+    assert drift.startswith("**No effect of the programme can be estimated from these data.**")
+    assert "They end in 2020" in drift and "drifted apart" in drift and "differ (joint test p = 0.010)" in drift
+    assert "300.00 EUR" in drift
+    calm = ev.pre_period_verdict(_est(-50.0, 60.0), placebo_year=2016, data_last_year=2020, pretrend_pvalue=0.4)
+    assert "no divergence was detected" in calm and "does not prove" in calm and "do not clearly differ" in calm
+
+
+def test_synthetic_verdict_reads_fit_then_placebo_rank():
+    panel = sim.simulate_factor_panel(n_controls=24, sigma=0.05, effect=1.0, seed=SEED)
+    sc = ev.synthetic_control(panel, "y", "unit", "year", "treated", 2022)
+    good = ev.synthetic_verdict(sc, outcome_label="y", place="the city")
+    assert sc.placebo_pvalue <= 0.05 and "consistent with an effect" in good and "cannot separate the plan" in good
+    null = ev.synthetic_control(
+        sim.simulate_factor_panel(n_controls=24, sigma=0.05, effect=0.0, seed=SEED), "y", "unit", "year", "treated", 2022
+    )
+    assert "No effect can be claimed" in ev.synthetic_verdict(null)
+    poor = sc
+    poor.extra = {**sc.extra, "poor_fit": True}
+    assert "cannot be read as an effect" in ev.synthetic_verdict(poor, demo=True)
+
+
+def test_synthetic_control_demeaned_handles_a_unit_outside_the_hull():
+    # Shift the treated unit's level far above every donor: plain weights cannot reach it,
+    # the demeaned version matches paths and recovers the effect.
+    panel = sim.simulate_factor_panel(n_controls=20, sigma=0.05, effect=1.0, seed=SEED)
+    panel.loc[panel.treated, "y"] += 50.0
+    levels = ev.synthetic_control(panel, "y", "unit", "year", "treated", 2022)
+    demeaned = ev.synthetic_control(panel, "y", "unit", "year", "treated", 2022, demean=True)
+    assert levels.extra["poor_fit"] and not demeaned.extra["poor_fit"]
+    assert _within(demeaned.att, 1.0, 0.15) and demeaned.ci_low <= 1.0 <= demeaned.ci_high
+    assert "demeaned" in demeaned.method
+    g = demeaned.gaps
+    assert (g.treated - g.synthetic).to_numpy() == pytest.approx(g.gap.to_numpy())
 
 
 def test_estimates_table_rounds_and_skips_none(staggered):

@@ -137,6 +137,40 @@ def test_treatment_from_groups_and_change_frame(small):
     assert bool(ch.set_index("refnis").loc["11002", "treated"])
 
 
+def test_applicant_frame_pools_partnership_members(small):
+    out, _ = small
+    t = oc.treatment_from_groups(["11002", "44021", "46003"], ["11002", "46003"], 2022)
+    p = oc.panel(out, t, "emp")
+    elig = pd.DataFrame(
+        {
+            "applicant": ["11002", "IGS01"],
+            "members": [["11002"], ["44021", "46003"]],
+            "count": [9000, 7000],
+            "eligible": [True, False],
+            "margin": [1500, -500],
+            "total": [50000, 30000],
+        }
+    )
+    df = oc.applicant_frame(p, elig, (2019, 2021), (2022, 2024))
+    assert df.applicant.tolist() == ["IGS01", "11002"]  # sorted by count
+    igs = df.set_index("applicant").loc["IGS01"]
+    assert igs.n_members == 2 and igs.participates == 0.5 and igs.treated == 1 and igs.total == 30000
+    # members' means averaged: 44021 (10..15) and 46003 (20..25) -> pre 21-year mean, post 24-year mean
+    assert igs.pre_mean == pytest.approx((11 + 21) / 2) and igs.change == pytest.approx(3.0)
+
+
+def test_with_geography_and_units():
+    munis = pd.DataFrame(
+        {"refnis": ["11002", "21004"], "arrondissement": ["11000", "21000"], "province": ["10000", None], "region": ["02000", "04000"]}
+    )
+    frame = pd.DataFrame({"refnis": ["11002", "21004", "99999"], "value": [1.0, 2.0, 3.0]})
+    out = oc.with_geography(frame, munis)
+    assert out.arrondissement.tolist()[:2] == ["11000", "21000"]
+    assert out.province.tolist()[1] == "04000"  # Brussels: no province, region used as cluster
+    assert pd.isna(out.arrondissement.iloc[2])
+    assert oc.unit("employment_rate") == "percentage points" and oc.unit("nope") == ""
+
+
 def test_demo_files_round_trip(demo_dir):
     from samenleven_analysis import demo
 
