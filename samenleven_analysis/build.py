@@ -143,22 +143,11 @@ def _from_resolved(r: catalog.Resolved) -> _Input:
 # ---------------------------------------------------------------------------------------
 def _demo_input(dataset_id: str) -> _Input:
     """A Demoland file for ``dataset_id`` (generated once into ``config.demo_dir()``)."""
-    from . import demo
-
-    ds = catalog.DATASETS[dataset_id]
-    if ds.demo_filename is None:
-        raise DataUnavailable(f"data set {dataset_id!r} has no demo version")
-    folder = Path(demo.ensure_demo(config.demo_dir()))
-    path = folder / ds.demo_filename
-    return _Input(dataset_id, path.name, catalog.sha256_of(path), True, "demo", path)
+    return _from_resolved(catalog.resolve_demo(dataset_id))
 
 
 def _demo_years() -> list[int]:
-    return [
-        int(i.split("_")[1])
-        for i, d in catalog.DATASETS.items()
-        if i.startswith("population_") and d.demo_filename is not None
-    ]
+    return catalog.demo_population_years()
 
 
 @dataclass

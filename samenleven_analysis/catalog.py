@@ -344,6 +344,16 @@ def _download(ds: Dataset) -> Resolved:
     return Resolved(ds.id, path, sha256_of(path), False, "download")
 
 
+def resolve_demo(dataset_id: str) -> Resolved:
+    """The Demoland file for ``dataset_id`` (generated once into ``config.demo_dir()``)."""
+    return _demo(_dataset(dataset_id))
+
+
+def demo_population_years() -> list[int]:
+    """Population years that the Demoland set covers."""
+    return [y for y in POPULATION_YEARS if DATASETS[f"population_{y}"].demo_filename is not None]
+
+
 def _demo(ds: Dataset) -> Resolved:
     from . import demo
 

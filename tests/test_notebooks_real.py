@@ -71,7 +71,7 @@ def test_authority_report_on_real_data_is_real_and_consistent(real_run, real_dat
     report = out / "authorities" / f"{AUTHORITY}.ipynb"
     assert runner.report_uses_demo(report) is False
     md = "\n".join(markdown_outputs(report))
-    assert "DEMO" not in md
+    assert "DEMO DATA" not in md and "Data: DEMO" not in md and "Data: real (Statbel open data)" in md
     assert "**Antwerpen** (11002; municipality)" in md
     assert "nationality_proxy" in md and "1 January 2015" in md
     # the published count is the package's own count from the processed table
