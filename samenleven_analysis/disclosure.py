@@ -136,7 +136,7 @@ def format_count(value: object, min_cell: int = MIN_CELL_DEFAULT, *, zeros: bool
     number = float(value)  # type: ignore[arg-type]
     if number < min_cell and (zeros or number != 0):
         return placeholder(min_cell)
-    return f"{int(round(number))}"
+    return f"{round(number)}"
 
 
 def suppress(
@@ -160,7 +160,7 @@ def suppress(
     for col in mask.columns:
         numeric = pd.to_numeric(table[col], errors="coerce")
         formatted = [
-            "" if pd.isna(v) else f"{int(round(float(v)))}" for v in numeric.to_numpy(dtype=float)
+            "" if pd.isna(v) else f"{round(float(v))}" for v in numeric.to_numpy(dtype=float)
         ]
         out[col] = pd.Series(
             np.where(mask[col].to_numpy(), text, np.asarray(formatted, dtype=object)),

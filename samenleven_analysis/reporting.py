@@ -131,7 +131,7 @@ def git_commit(root: Path | None = None) -> str:
 
 def utc_now() -> str:
     """Current UTC time, ISO 8601 to the second (the format the sanitiser masks)."""
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def sources_of(provenance: dict[str, Any]) -> list[dict[str, Any]]:
@@ -586,8 +586,8 @@ def similar_authorities(
     ties are broken by applicant code so the cluster is deterministic. Returns the
     neighbours' rows with a ``distance`` column, nearest first.
     """
-    from scipy.spatial import cKDTree
     import numpy as np
+    from scipy.spatial import cKDTree
 
     row = find_authority(table, authority)
     data = table.dropna(subset=list(features)).reset_index(drop=True)

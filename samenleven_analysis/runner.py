@@ -30,10 +30,8 @@ from __future__ import annotations
 import argparse
 import ast
 import concurrent.futures as cf
-from concurrent.futures.process import BrokenProcessPool
 import contextlib
 import datetime as _dt
-import html
 import json
 import math
 import multiprocessing
@@ -45,6 +43,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -496,9 +495,8 @@ def export_html(ipynb: str | Path, html_path: str | Path | None = None) -> Path:
 
 
 def _error_summary(exc: BaseException) -> str:
-    from papermill.exceptions import PapermillExecutionError
-
     from nbclient.exceptions import CellTimeoutError
+    from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
         return f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}".strip()
@@ -556,7 +554,7 @@ class ReusableKernel:
 
         cls = _kernel_manager_class()
         if cls is None:
-            from jupyter_client.manager import AsyncKernelManager as cls  # noqa: N813
+            from jupyter_client.manager import AsyncKernelManager as cls
         self.km = cls(kernel_name=config.KERNEL_NAME)
         run_sync(self.km.start_kernel)(cwd=self.cwd)
         self._run(_PRIME_CODE)
@@ -580,7 +578,7 @@ class ReusableKernel:
         """Make the kernel look fresh for the next notebook (restart it if that fails)."""
         try:
             self._run(_RESET_CODE, timeout=60)
-        except Exception:
+        except Exception:  # noqa: BLE001 - any failure: a fresh kernel is the safe answer
             self.replace()
 
     def replace(self) -> None:
@@ -594,7 +592,7 @@ class ReusableKernel:
         if self.km is not None:
             try:
                 run_sync(self.km.shutdown_kernel)(now=True)
-            except Exception:  # already dead: nothing to stop
+            except Exception:  # noqa: BLE001, S110 - already dead: nothing to stop
                 pass
             self.km = None
 
@@ -646,7 +644,7 @@ def execute_job(
                 if kernel is not None:
                     kernel.replace()  # it may still be busy with the failed cell
                 break
-            except Exception as exc:  # kernel start/transport failures: retry once
+            except Exception as exc:  # noqa: BLE001 - kernel start/transport failures: retry once
                 error = _error_summary(exc)
                 if kernel is not None:
                     kernel.replace()
@@ -658,7 +656,7 @@ def execute_job(
         try:
             html_path = str(export_html(job.output))
             demo = report_uses_demo(job.output)
-        except Exception as exc:  # an unreadable output must not hide the original failure
+        except Exception as exc:  # noqa: BLE001 - must not hide the original failure
             error = (error + "; " if error else "") + f"HTML export failed: {exc}"
     return JobResult(
         label=job.label,
@@ -696,7 +694,7 @@ def execute_batch(
         if reuse_kernel and len(jobs) > 1:
             try:
                 kernel = ReusableKernel(str(Path(jobs[0].notebook).parent))
-            except Exception:  # fall back to a fresh kernel per notebook
+            except Exception:  # noqa: BLE001 - fall back to a fresh kernel per notebook
                 kernel = None
         try:
             for job in jobs:
@@ -792,7 +790,7 @@ def execute_jobs(
 
 def default_out(root: Path | None = None, now: _dt.datetime | None = None) -> Path:
     """``reports/<UTC timestamp>/`` under the project root (e.g. ``reports/20250101T060000Z``)."""
-    now = now or _dt.datetime.now(_dt.timezone.utc)
+    now = now or _dt.datetime.now(_dt.UTC)
     return (root or config.project_root() / "reports") / now.strftime("%Y%m%dT%H%M%SZ")
 
 
@@ -899,13 +897,13 @@ def run_notebooks(
         extra = per_nb.get(path.stem, {})
         checked.update(validate_parameters(path, extra))
         nb_params[path] = checked
-    unknown_stems = set(per_nb) - {p.stem for p in all_nbs}
+    # sections for notebooks not in this run are fine (one file for several runs); a
+    # section naming no notebook at all is a typo
+    unknown_stems = set(per_nb) - {p.stem for p in available_notebooks(folder)} - {p.stem for p in all_nbs}
     if unknown_stems:
-        raise ParameterError(f"parameter file names notebooks not selected: {', '.join(sorted(unknown_stems))}")
-    if auth_nb is not None:
-        # authority codes are strings; check the parameter cell really declares it
-        if "authority" not in specs[auth_nb]:
-            raise ParameterError(f"{auth_nb.name}: declares no parameter 'authority'")
+        raise ParameterError(f"parameter file has sections for unknown notebooks: {', '.join(sorted(unknown_stems))}")
+    if auth_nb is not None and "authority" not in specs[auth_nb]:
+        raise ParameterError(f"{auth_nb.name}: declares no parameter 'authority'")
 
     # ---- data, once
     def vintage_of(path: Path) -> int:
@@ -944,7 +942,7 @@ def run_notebooks(
 
     commit = git_commit()
     env = {**prepared.env, GIT_COMMIT_ENV: commit}
-    started = _dt.datetime.now(_dt.timezone.utc)
+    started = _dt.datetime.now(_dt.UTC)
     t0 = time.perf_counter()
     results = execute_jobs(run_jobs, workers=max(1, int(jobs)), env=env, timeout=timeout, progress=progress)
     elapsed = time.perf_counter() - t0
@@ -1178,7 +1176,7 @@ def refresh_notebooks(
                     execution_timeout=timeout, progress_bar=False,
                     kernel_manager_class=_kernel_manager_class(),
                 )
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - listed; the others are still refreshed
                 failures.append((path.name, _error_summary(exc)))
                 tmp.unlink(missing_ok=True)
                 continue

@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-
 from _demo_run import DEMO_AUTHORITIES, demo_run
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -32,7 +31,7 @@ def chromium(url: str, profile: Path, *extra: str) -> subprocess.CompletedProces
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
         f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", *extra, url,
     ]
-    return subprocess.run(args, capture_output=True, text=True, timeout=120)
+    return subprocess.run(args, check=False, capture_output=True, text=True, timeout=120)
 
 
 def console_messages(stderr: str) -> list[str]:

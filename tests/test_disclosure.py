@@ -155,9 +155,8 @@ def test_find_small_counts_in_text():
 
 # --------------------------------------------------------------------------- demo run outputs
 
-import nbformat  # noqa: E402
-
-from _demo_run import DEMO_AUTHORITIES, DEMO_MIN_CELL, demo_run  # noqa: E402
+import nbformat
+from _demo_run import DEMO_AUTHORITIES, DEMO_MIN_CELL, demo_run
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 

@@ -37,7 +37,7 @@ def nbval(path: Path, *extra: str) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
          "-c", str(ini), "--rootdir", str(folder), "--nbval", "--nbval-kernel-name", "samenleven",
          *extra, str(path)],
-        capture_output=True, text=True, timeout=180, cwd=folder,
+        check=False, capture_output=True, text=True, timeout=180, cwd=folder,
     )
 
 

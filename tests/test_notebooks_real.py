@@ -81,10 +81,10 @@ def test_authority_report_on_real_data_is_real_and_consistent(real_run, real_dat
     etr = pop[(pop.year == 2015) & (pop.refnis == AUTHORITY) & (pop.nationality == "ETR")]["population"].sum()
     assert shown == int(etr)
     # provenance: the population file named with the checksum the mirror declares
-    sums = dict(
-        (line.split()[1].lstrip("*").split("/")[-1], line.split()[0])
+    sums = {
+        line.split()[1].lstrip("*").split("/")[-1]: line.split()[0]
         for line in (real_data_dir / "SHA256SUMS").read_text().splitlines() if line.strip()
-    )
+    }
     assert f"TF_SOC_POP_STRUCT_2015.zip | `{sums['TF_SOC_POP_STRUCT_2015.zip']}`" in md
 
 

@@ -3,7 +3,6 @@ and the authority helpers shared by authority_report.ipynb and the dashboard."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import shutil
@@ -14,7 +13,6 @@ import pytest
 
 from samenleven_analysis import build, reporting
 from samenleven_analysis.errors import DataUnavailable
-
 
 _BUILT: dict[str, Path] = {}
 

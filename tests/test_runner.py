@@ -251,7 +251,7 @@ def test_update_latest_replaces_an_existing_link(tmp_path):
 def test_default_out_is_a_utc_timestamp_folder(tmp_path):
     import datetime as dt
 
-    when = dt.datetime(2025, 3, 4, 5, 6, 7, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2025, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
     assert runner.default_out(tmp_path, when) == tmp_path / "20250304T050607Z"
 
 
