@@ -8,47 +8,15 @@ say so. (Their demo-mode outputs are checked by nbval.)
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
 import pytest
 
-from samenleven_analysis import config
-
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-
-
-def _text(nb) -> str:
-    parts = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream":
-                parts.append(out.get("text", ""))
-            elif out.get("output_type") == "error":
-                parts.append(f"ERROR {out.get('ename')}: {out.get('evalue')}")
-            else:
-                data = out.get("data", {})
-                parts.append(data.get("text/markdown", data.get("text/plain", "")))
-    return "\n".join(parts)
-
-
-def _run(name: str, tmp_path: Path, real_data_dir: Path, monkeypatch, **params) -> str:
-    import papermill
-
-    monkeypatch.setenv("SAMENLEVEN_DATA_DIR", str(real_data_dir))
-    monkeypatch.setenv("SAMENLEVEN_OFFLINE", "1")
-    out = tmp_path / f"{name}.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOKS / f"{name}.ipynb"), str(out), parameters=params, cwd=str(NOTEBOOKS),
-        kernel_name=config.KERNEL_NAME, progress_bar=False,
-    )
-    return _text(nbformat.read(str(out), as_version=4))
+from _notebooks import run_on_real_mirror
 
 
 @pytest.mark.realdata
 @pytest.mark.notebooks
 def test_impact_did_on_the_real_mirror_is_a_pre_period_check(real_data_dir, tmp_path, monkeypatch):
-    text = _run("impact_did", tmp_path, real_data_dir, monkeypatch)
+    text = run_on_real_mirror("impact_did", tmp_path, real_data_dir, monkeypatch)
     assert "ERROR" not in text
     assert "Design: pre-period check (no post-2022 outcomes)" in text
     assert "net taxable income per resident (EUR)" in text
@@ -62,11 +30,11 @@ def test_impact_did_on_the_real_mirror_is_a_pre_period_check(real_data_dir, tmp_
 @pytest.mark.realdata
 @pytest.mark.notebooks
 def test_rdd_and_synthetic_control_on_the_real_mirror_say_demo(real_data_dir, tmp_path, monkeypatch):
-    rdd = _run("threshold_rdd", tmp_path, real_data_dir, monkeypatch)
+    rdd = run_on_real_mirror("threshold_rdd", tmp_path, real_data_dir, monkeypatch)
     assert "ERROR" not in rdd
     assert "**DEMO DATA.** No public table of outcomes or funded authorities exists" in rdd
     assert "Warning: too few authorities near the cutoff" in rdd
-    sc = _run("synthetic_control", tmp_path, real_data_dir, monkeypatch)
+    sc = run_on_real_mirror("synthetic_control", tmp_path, real_data_dir, monkeypatch)
     assert "ERROR" not in sc
     assert "**DEMO DATA.** No public table of outcomes or funded authorities exists" in sc
     assert "placebo p-value" in sc and "One authority cannot separate the plan" in sc
