@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 KERNEL := samenleven
 JOBS   ?= 2
 
-.PHONY: reports test venv kernel bench build demo lab clean-processed notebooks-refresh
+.PHONY: reports test venv kernel bench bench-simulation build demo lab clean-processed notebooks-refresh
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,8 +33,14 @@ build: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/samenleven demo --out data/raw/demo
 
+## Benchmarks print figures and never fail: build speed (needs a mirror) and the demo report suite.
 bench: $(STAMP)
-	$(BIN)/python -m samenleven_analysis.bench
+	$(BIN)/python -m samenleven_analysis.bench build
+	$(BIN)/python -m samenleven_analysis.bench reports
+
+## Simulation study of the estimators (>= 200 draws: bias and 95% coverage per estimator).
+bench-simulation: $(STAMP)
+	$(BIN)/python -m samenleven_analysis.bench simulation
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
