@@ -41,8 +41,9 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -848,11 +849,7 @@ def rdd_balance(
     (too few units) carry NaN and a ``note``."""
     rows = []
     for cov in covariates:
-        try:
-            e = rdd(df, cov, running, cutoff, **kwargs)
-            rows.append({"covariate": cov, **{k: v for k, v in e.as_row().items() if k != "method"}, "note": ""})
-        except Exception as exc:  # noqa: BLE001 - reported per row
-            rows.append(_nan_row({"covariate": cov}, exc))
+        rows.append(_table_row({"covariate": cov}, partial(rdd, df, cov, running, cutoff, **kwargs)))
     return pd.DataFrame(rows)
 
 
@@ -874,17 +871,19 @@ def placebo_cutoffs(
     x = pd.to_numeric(df[running], errors="coerce")
     for c in placebo:
         side = df[x < cutoff] if c < cutoff else df[x >= cutoff]
-        try:
-            e = rdd(side, outcome, running, float(c), **kwargs)
-            rows.append({"cutoff": float(c), **{k: v for k, v in e.as_row().items() if k != "method"}, "note": ""})
-        except Exception as exc:  # noqa: BLE001 - reported per row
-            rows.append(_nan_row({"cutoff": float(c)}, exc))
+        rows.append(_table_row({"cutoff": float(c)}, partial(rdd, side, outcome, running, float(c), **kwargs)))
     return pd.DataFrame(rows)
 
 
-def _nan_row(key: dict, exc: Exception) -> dict:
-    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return {**key, "estimate": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "pvalue": np.nan, "n": 0, "note": msg[:120]}
+def _table_row(key: dict, fit: Callable[[], Estimate]) -> dict:
+    """One row of a placebo or balance table: ``key`` plus the estimate's columns, or NaN
+    with a one-line ``note`` when it cannot be estimated (instead of failing the table)."""
+    try:
+        e = fit()
+    except Exception as exc:  # noqa: BLE001 - reported per row
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return {**key, "estimate": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "pvalue": np.nan, "n": 0, "note": msg[:120]}
+    return {**key, **{k: v for k, v in e.as_row().items() if k != "method"}, "note": ""}
 
 
 # --------------------------------------------------------------------------- synthetic control
@@ -1072,11 +1071,8 @@ def placebo_years(
     rows = []
     for f in fake_years:
         pre["_fake_post"] = pd.to_numeric(pre[time]) >= f
-        try:
-            e = did(pre, outcome, unit, time, treated, "_fake_post", cluster, inference="cluster")
-            rows.append({"fake_year": int(f), **{k: v for k, v in e.as_row().items() if k != "method"}, "note": ""})
-        except Exception as exc:  # noqa: BLE001 - reported per row
-            rows.append(_nan_row({"fake_year": int(f)}, exc))
+        fit = partial(did, pre, outcome, unit, time, treated, "_fake_post", cluster, inference="cluster")
+        rows.append(_table_row({"fake_year": int(f)}, fit))
     return pd.DataFrame(rows)
 
 
@@ -1098,14 +1094,11 @@ def placebo_outcomes(
     """
     rows = []
     for name, frame in panels.items():
-        try:
-            if estimator == "staggered":
-                e = staggered_did(frame, value, unit, time, cohort)
-            else:
-                e = did(frame, value, unit, time, "treated", "post", inference="cluster")
-            rows.append({"outcome": name, **{k: v for k, v in e.as_row().items() if k != "method"}, "note": ""})
-        except Exception as exc:  # noqa: BLE001 - reported per row
-            rows.append(_nan_row({"outcome": name}, exc))
+        if estimator == "staggered":
+            fit = partial(staggered_did, frame, value, unit, time, cohort)
+        else:
+            fit = partial(did, frame, value, unit, time, "treated", "post", inference="cluster")
+        rows.append(_table_row({"outcome": name}, fit))
     return pd.DataFrame(rows)
 
 
