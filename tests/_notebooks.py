@@ -1,4 +1,4 @@
-"""Helpers for tests that execute notebooks with papermill and read their outputs."""
+"""Helpers for tests that read executed notebooks: one shared run on the real mirror."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ from pathlib import Path
 
 import nbformat
 
-from samenleven_analysis import config
-
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+from samenleven_analysis import runner
 
 
 def output_text(nb) -> str:
@@ -26,15 +24,24 @@ def output_text(nb) -> str:
     return "\n".join(parts)
 
 
-def run_on_real_mirror(name: str, tmp_path: Path, real_data_dir: Path, monkeypatch, **params) -> str:
-    """Execute ``notebooks/<name>.ipynb`` offline on the real mirror; return its output text."""
-    import papermill
+REAL_RUN_AUTHORITY = "11002"  # Antwerpen
+_REAL_RUN: dict[str, object] = {}
 
-    monkeypatch.setenv("SAMENLEVEN_DATA_DIR", str(real_data_dir))
-    monkeypatch.setenv("SAMENLEVEN_OFFLINE", "1")
-    out = tmp_path / f"{name}.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOKS / f"{name}.ipynb"), str(out), parameters=params, cwd=str(NOTEBOOKS),
-        kernel_name=config.KERNEL_NAME, progress_bar=False,
-    )
-    return output_text(nbformat.read(str(out), as_version=4))
+
+def real_run_once(real_data_dir: Path, base: Path) -> tuple[Path, int]:
+    """``(out_dir, exit status)`` of one ``samenleven run --all`` on the real mirror (offline,
+    nationality proxy, 2015, plus Antwerpen's authority report), shared by the session."""
+    if "out" not in _REAL_RUN:
+        out = base / "real-reports" / "20250101T000000Z"
+        _REAL_RUN["status"] = runner.run_notebooks(
+            [], all_=True, authorities=[REAL_RUN_AUTHORITY], out=out, jobs=2, data_dir=real_data_dir,
+            offline=True, params=[("definition", "nationality_proxy"), ("year", "2015")], progress=False,
+        )
+        _REAL_RUN["out"] = out
+    return _REAL_RUN["out"], _REAL_RUN["status"]
+
+
+def real_run_text(real_run: tuple[Path, int], name: str) -> str:
+    """Output text of notebook ``name`` from the shared real-mirror run."""
+    out, _ = real_run
+    return output_text(nbformat.read(str(out / f"{name}.ipynb"), as_version=4))

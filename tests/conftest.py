@@ -43,3 +43,11 @@ def real_data_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"real-data test: SAMENLEVEN_DATA_DIR={path} is not a folder")
     return path
+
+
+@pytest.fixture
+def real_run(real_data_dir, tmp_path_factory):
+    """The report notebooks run once per session on the real mirror (see _notebooks.py)."""
+    from _notebooks import real_run_once
+
+    return real_run_once(real_data_dir, tmp_path_factory.getbasetemp())

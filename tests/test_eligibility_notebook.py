@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from _notebooks import run_on_real_mirror
+from _notebooks import real_run_text
 
 
 @pytest.mark.realdata
 @pytest.mark.notebooks
-def test_eligibility_notebook_on_the_real_mirror_uses_the_labelled_proxy(real_data_dir, tmp_path, monkeypatch):
-    text = run_on_real_mirror("eligibility", tmp_path, real_data_dir, monkeypatch)
+def test_eligibility_notebook_on_the_real_mirror_uses_the_labelled_proxy(real_run):
+    text = real_run_text(real_run, "eligibility")
     assert "ERROR" not in text
     assert "Proxy, not the Plan's rule" in text
     assert "non-Belgian nationality" in text and "understates" in text

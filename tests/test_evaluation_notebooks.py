@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import pytest
 
-from _notebooks import run_on_real_mirror
+from _notebooks import real_run_text
 
 
 @pytest.mark.realdata
 @pytest.mark.notebooks
-def test_impact_did_on_the_real_mirror_is_a_pre_period_check(real_data_dir, tmp_path, monkeypatch):
-    text = run_on_real_mirror("impact_did", tmp_path, real_data_dir, monkeypatch)
+def test_impact_did_on_the_real_mirror_is_a_pre_period_check(real_run):
+    text = real_run_text(real_run, "impact_did")
     assert "ERROR" not in text
     assert "Design: pre-period check (no post-2022 outcomes)" in text
     assert "net taxable income per resident (EUR)" in text
@@ -29,12 +29,12 @@ def test_impact_did_on_the_real_mirror_is_a_pre_period_check(real_data_dir, tmp_
 
 @pytest.mark.realdata
 @pytest.mark.notebooks
-def test_rdd_and_synthetic_control_on_the_real_mirror_say_demo(real_data_dir, tmp_path, monkeypatch):
-    rdd = run_on_real_mirror("threshold_rdd", tmp_path, real_data_dir, monkeypatch)
+def test_rdd_and_synthetic_control_on_the_real_mirror_say_demo(real_run):
+    rdd = real_run_text(real_run, "threshold_rdd")
     assert "ERROR" not in rdd
     assert "**DEMO DATA.** No public table of outcomes or funded authorities exists" in rdd
     assert "Warning: too few authorities near the cutoff" in rdd
-    sc = run_on_real_mirror("synthetic_control", tmp_path, real_data_dir, monkeypatch)
+    sc = real_run_text(real_run, "synthetic_control")
     assert "ERROR" not in sc
     assert "**DEMO DATA.** No public table of outcomes or funded authorities exists" in sc
     assert "placebo p-value" in sc and "One authority cannot separate the plan" in sc

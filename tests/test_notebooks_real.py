@@ -13,25 +13,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from _notebooks import REAL_RUN_AUTHORITY as AUTHORITY
+
 from samenleven_analysis import build, disclosure, runner
 
 pytestmark = [pytest.mark.realdata, pytest.mark.notebooks]
 
-AUTHORITY = "11002"  # Antwerpen
 FLEMISH_MUNICIPALITIES_2025 = 285  # public fact (PROVENANCE.md)
-_RUN: dict[str, object] = {}
-
-
-@pytest.fixture
-def real_run(real_data_dir, tmp_path_factory) -> tuple[Path, int]:
-    if "out" not in _RUN:
-        out = tmp_path_factory.getbasetemp() / "real-reports" / "20250101T000000Z"
-        _RUN["status"] = runner.run_notebooks(
-            [], all_=True, authorities=[AUTHORITY], out=out, jobs=2, data_dir=real_data_dir,
-            offline=True, params=[("definition", "nationality_proxy"), ("year", "2015")], progress=False,
-        )
-        _RUN["out"] = out
-    return _RUN["out"], _RUN["status"]
 
 
 def markdown_outputs(path: Path) -> list[str]:
