@@ -47,7 +47,7 @@ lab: $(STAMP)
 
 ## Re-execute the committed notebooks on demo data so their stored outputs are fresh.
 notebooks-refresh: $(STAMP)
-	$(BIN)/python -m samenleven_analysis.runner refresh-notebooks
+	$(BIN)/python -m samenleven_analysis.reports.runner refresh-notebooks
 
 clean-processed:
 	find data/processed -mindepth 1 ! -name README.md -delete

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .errors import ParameterError, SamenlevenError
+from samenleven_analysis.errors import ParameterError, SamenlevenError
 
 _PATH = click.Path(path_type=Path)
 
@@ -45,7 +45,7 @@ def cli() -> None:
 @click.option("--out", type=_PATH, default=None, help="Output folder (default data/processed).")
 def build(data_dir, offline, vintage, demo, out) -> None:
     """Read, validate and harmonise the sources into data/processed/ (Parquet + provenance)."""
-    from . import build as build_mod
+    from samenleven_analysis.data import build as build_mod
 
     try:
         result = build_mod.build(
@@ -84,7 +84,7 @@ def run(notebooks, all_, param_files, params, out, jobs, authorities, data_dir, 
     starts: an unknown or ill-typed one exits with status 2. A failing notebook does not
     stop the others; the run then exits with status 1.
     """
-    from . import runner
+    from samenleven_analysis.reports import runner
 
     codes = [c for a in authorities for c in a.replace(",", " ").split()]
     try:
@@ -111,7 +111,7 @@ def run(notebooks, all_, param_files, params, out, jobs, authorities, data_dir, 
 @click.option("--dataset", multiple=True, help="Data set id(s); default: all with a public URL.")
 def fetch(data_dir, dataset) -> None:
     """Download every declared public data set into data/raw/ (checksums verified)."""
-    from . import catalog
+    from samenleven_analysis.data import catalog
 
     failed = 0
     ids = list(dataset) or [d.id for d in catalog.DATASETS.values() if d.url is not None]
@@ -131,7 +131,7 @@ def fetch(data_dir, dataset) -> None:
               help="Random seed (same seed, same bytes).")
 def demo(out, seed) -> None:
     """Write the generated Demoland data set in the real Statbel file layouts."""
-    from . import demo as demo_mod
+    from samenleven_analysis.data import demo as demo_mod
 
     paths = demo_mod.write_demo(out, seed=seed)
     click.echo(f"DEMO data (fictional) written: {len(paths)} files in {out}")
@@ -141,7 +141,7 @@ def demo(out, seed) -> None:
 @click.argument("what", type=click.Choice(["build", "reports", "simulation"]), default="build")
 def bench(what) -> None:
     """Print benchmark figures (no pass/fail): build speed, report suite, simulation study."""
-    from . import bench as bench_mod
+    from samenleven_analysis import bench as bench_mod
 
     sys.exit(bench_mod.main([what]))
 

@@ -1088,7 +1088,7 @@ def placebo_outcomes(
     """Run the main estimator on outcomes the programme cannot plausibly affect.
 
     ``panels`` maps an outcome name to its analysis panel (e.g. from
-    :func:`samenleven_analysis.outcomes.panel`); ``estimator`` is ``"staggered"``
+    :func:`samenleven_analysis.analysis.outcomes.panel`); ``estimator`` is ``"staggered"``
     (Callaway–Sant'Anna) or ``"twfe"`` (:func:`did` on ``treated``/``post``). An interval
     far from zero for a placebo outcome is a warning sign about the comparison group.
     """

@@ -195,7 +195,7 @@ def simulate_factor_panel(
 
 
 def _est_did(seed: int, effect: float):
-    from . import evaluation
+    from samenleven_analysis import evaluation
 
     df = simulate_panel(n_units=40, effect=effect, seed=seed)
     # Common-timing TWFE: units of the first cohort vs never treated, as in a 2x2 design.
@@ -204,7 +204,7 @@ def _est_did(seed: int, effect: float):
 
 
 def _est_event(seed: int, effect: float):
-    from . import evaluation
+    from samenleven_analysis import evaluation
 
     df = simulate_panel(n_units=40, effect=effect, seed=seed)
     es = evaluation.event_study(df, "y", "unit", "year", "cohort", bootstrap_reps=199)
@@ -218,28 +218,28 @@ def _est_event(seed: int, effect: float):
 
 
 def _est_staggered(seed: int, effect: float):
-    from . import evaluation
+    from samenleven_analysis import evaluation
 
     df = simulate_panel(n_units=40, effect=effect, seed=seed)
     return evaluation.staggered_did(df, "y", "unit", "year", "cohort"), effect
 
 
 def _est_rdd_sharp(seed: int, effect: float):
-    from . import evaluation
+    from samenleven_analysis import evaluation
 
     df = simulate_rdd(n=600, effect=effect, seed=seed)
     return evaluation.rdd(df, "y", "running", 7500.0), effect
 
 
 def _est_rdd_fuzzy(seed: int, effect: float):
-    from . import evaluation
+    from samenleven_analysis import evaluation
 
     df = simulate_rdd(n=1500, effect=effect, fuzzy=True, seed=seed)
     return evaluation.rdd(df, "y", "running", 7500.0, treatment="treated"), effect
 
 
 def _est_synth(seed: int, effect: float):
-    from . import evaluation
+    from samenleven_analysis import evaluation
 
     # 24 donors: the smallest attainable placebo p-value is 1/25 < 0.05.
     df = simulate_factor_panel(n_controls=24, effect=effect, seed=seed)

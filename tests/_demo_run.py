@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from samenleven_analysis import runner
+from samenleven_analysis.reports import runner
 
 DEMO_AUTHORITIES = ("99016", "IGS01", "96006")
 """The largest municipality, a partnership, and a small municipality with small cells."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nbformat
 
-from samenleven_analysis import runner
+from samenleven_analysis.reports import runner
 
 
 def output_text(nb) -> str:

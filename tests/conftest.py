@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from samenleven_analysis import demo as demo_mod
+from samenleven_analysis.data import demo as demo_mod
 
 REAL_DATA_DIR = os.environ.get("SAMENLEVEN_DATA_DIR")
 

@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from samenleven_analysis import build, municipalities as mu, statbel
+from samenleven_analysis.data import build
+from samenleven_analysis.data import municipalities as mu
+from samenleven_analysis.data import statbel
 from samenleven_analysis.errors import DataError, DataUnavailable
 
 REAL_TOTALS = {
@@ -254,7 +256,7 @@ def test_cache_hit_in_a_fresh_process_is_import_light(real_layout, tmp_path):
     out = tmp_path / "out"
     build.build(2025, data_dir=real_layout, out=out, demo=False)
     code = (
-        "import sys; from samenleven_analysis import build; "
+        "import sys; from samenleven_analysis.data import build; "
         f"r = build.build(2025, data_dir={str(real_layout)!r}, out={str(out)!r}, demo=False); "
         "print(r.cache_hit, 'pandas' in sys.modules)"
     )
@@ -359,7 +361,7 @@ def test_real_build_totals_vintage_and_regions(real_build):
     # Flanders' non-Belgian residents on 1 Jan 2015 (Statbel): 504,130
     assert p15[(region[p15.index] == "02000") & (p15.nationality == "ETR")].population.sum() == 504_130
     # every region's total is conserved exactly by the 589 → 565 harmonisation
-    from samenleven_analysis import catalog
+    from samenleven_analysis.data import catalog
 
     raw = statbel.read_population(catalog.locate("population_2015", data_dir=data_dir).path)
     t18 = mu.municipality_table(2018, catalog.locate("refnis", data_dir=data_dir).path)

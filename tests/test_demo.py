@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from samenleven_analysis import demo
+from samenleven_analysis.data import demo
 
 
 def _digests(folder):

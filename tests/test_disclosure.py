@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from samenleven_analysis import disclosure
-from samenleven_analysis.disclosure import MIN_CELL_DEFAULT, suppress, suppression_mask
+from samenleven_analysis.analysis import disclosure
+from samenleven_analysis.analysis.disclosure import MIN_CELL_DEFAULT, suppress, suppression_mask
 
 
 def test_default_min_cell_is_five():

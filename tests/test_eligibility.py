@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from samenleven_analysis import eligibility as el
+from samenleven_analysis.analysis import eligibility as el
 from samenleven_analysis.errors import DataError
 
 
@@ -242,7 +242,7 @@ def test_within_restricts_applicants_and_the_coverage_denominator():
 
 def test_vintage_harmonises_counts_before_pooling(monkeypatch):
     """With ``vintage`` the counts go through municipalities.harmonise (merged codes summed)."""
-    from samenleven_analysis import municipalities
+    from samenleven_analysis.data import municipalities
 
     calls = {}
 
@@ -342,7 +342,7 @@ def test_sensitivity_is_monotone_in_the_threshold(values, thresholds, inclusive,
 
 
 def test_demo_partnership_pools_across_the_threshold():
-    from samenleven_analysis import demo
+    from samenleven_analysis.data import demo
 
     origin = demo.origin_table()
     parts = demo.partnerships_table()
@@ -378,7 +378,8 @@ def test_for_publication_suppresses_small_counts_and_what_reveals_them():
 
 def test_demo_counts_harmonised_to_the_2025_vintage(tmp_path, monkeypatch):
     """2022 data (old vintage) expressed in 2025 codes: the merged municipality pools its parts."""
-    from samenleven_analysis import demo, municipalities
+    from samenleven_analysis.data import demo
+    from samenleven_analysis.data import municipalities
 
     # The demo geography from just the two files it needs (not the whole demo folder).
     (tmp_path / "TU_COM_REFNIS.txt").write_bytes(demo.refnis_text())

@@ -369,7 +369,8 @@ def test_estimates_table_rounds_and_skips_none(staggered):
 
 @pytest.fixture(scope="module")
 def demo_tables():
-    from samenleven_analysis import demo, outcomes
+    from samenleven_analysis.data import demo
+    from samenleven_analysis.analysis import outcomes
 
     return (
         outcomes.canonical_outcomes(demo.outcomes_table()),
@@ -379,7 +380,7 @@ def demo_tables():
 
 
 def test_demo_panels_recover_planted_effects(demo_tables):
-    from samenleven_analysis import outcomes
+    from samenleven_analysis.analysis import outcomes
 
     out, treat, planted = demo_tables
     for name, effect in planted.items():

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from samenleven_analysis import geo
+from samenleven_analysis.data import boundaries as geo
 from samenleven_analysis.errors import DataUnavailable
 
 MIRROR = os.environ.get("SAMENLEVEN_DATA_DIR")
@@ -266,7 +266,7 @@ def test_real_belgium_2019_topojson_with_mesen_in_flanders(real_layers):
 @pytest.mark.realdata
 @needs_mirror
 def test_real_belgium_2025_dissolve_conserves_area(real_layers):
-    pytest.importorskip("samenleven_analysis.municipalities")
+    pytest.importorskip("samenleven_analysis.data.municipalities")
     g19 = real_layers[("belgium", 2019)]
     g25 = geo.load_boundaries(2025, "belgium", demo=False)
     assert len(g25) == 565
@@ -286,7 +286,7 @@ def test_real_belgium_2025_dissolve_conserves_area(real_layers):
 def test_region_rule_agrees_with_the_2025_and_demo_code_lists():
     """The prefix rule and municipalities.region_of's code lists agree (565 codes of 2025,
     shipped with the package, and Demoland)."""
-    municipalities = pytest.importorskip("samenleven_analysis.municipalities")
+    municipalities = pytest.importorskip("samenleven_analysis.data.municipalities")
     table = municipalities.municipality_table(2025)
     assert len(table) == 565
     assert geo.region_of_code(table["refnis"]).tolist() == table["region"].astype(str).tolist()
@@ -297,7 +297,7 @@ def test_region_rule_agrees_with_the_2025_and_demo_code_lists():
 @pytest.mark.realdata
 @needs_mirror
 def test_real_region_rule_agrees_with_the_refnis_list_before_2025():
-    municipalities = pytest.importorskip("samenleven_analysis.municipalities")
+    municipalities = pytest.importorskip("samenleven_analysis.data.municipalities")
     for vintage in (2018, 2019):
         table = municipalities.municipality_table(vintage)
         assert len(table) == municipalities.EXPECTED_COUNTS[vintage]

@@ -10,7 +10,7 @@ import pytest
 import shapely
 from matplotlib.colors import to_hex, to_rgba
 
-from samenleven_analysis import maps
+from samenleven_analysis.reports import maps
 
 
 def grid(values, codes=None, names=None) -> gpd.GeoDataFrame:
@@ -290,8 +290,8 @@ def test_highlight_codes_lists_and_eligible_by_proxy():
 def test_real_mirror_maps_the_nationality_proxy_2015_vs_2009_for_flanders(real_data_dir, tmp_path, capsys):
     """The notebook's default path on the real mirror: no origin table → nationality proxy,
     2015 vs 2009, Flanders on the 2025 vintage, every code matched, deterministic files."""
-    from samenleven_analysis import geo
-    from samenleven_analysis.reporting import data_context
+    from samenleven_analysis.data import boundaries as geo
+    from samenleven_analysis.reports.context import data_context
 
     ctx = data_context(vintage=2025, data_dir=real_data_dir, offline=True, demo=False)
     inputs = maps.prepare_inputs(ctx, definition="non_eu14", year=2024, compare_year=None, region="flanders")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from samenleven_analysis import catalog, municipalities as mu, statbel
+from samenleven_analysis.data import catalog
+from samenleven_analysis.data import municipalities as mu
+from samenleven_analysis.data import statbel
 from samenleven_analysis.errors import DataError
 
 

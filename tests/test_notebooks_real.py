@@ -15,7 +15,9 @@ import pytest
 
 from _notebooks import REAL_RUN_AUTHORITY as AUTHORITY
 
-from samenleven_analysis import build, disclosure, runner
+from samenleven_analysis.data import build
+from samenleven_analysis.analysis import disclosure
+from samenleven_analysis.reports import runner
 
 pytestmark = [pytest.mark.realdata, pytest.mark.notebooks]
 

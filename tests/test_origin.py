@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from samenleven_analysis import origin
+from samenleven_analysis.data import origin
 from samenleven_analysis.errors import DataError
-from samenleven_analysis.schemas import ORIGIN_GROUPS
+from samenleven_analysis.data.schemas import ORIGIN_GROUPS
 
 CANONICAL = """year,refnis,origin,population
 2022,11002,BEL,100

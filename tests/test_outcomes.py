@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from samenleven_analysis import outcomes as oc
+from samenleven_analysis.analysis import outcomes as oc
 from samenleven_analysis.errors import DataError
 
 
@@ -172,7 +172,7 @@ def test_with_geography_and_units():
 
 
 def test_demo_files_round_trip(demo_dir):
-    from samenleven_analysis import demo
+    from samenleven_analysis.data import demo
 
     out = oc.read_outcomes(demo_dir / "outcomes.csv")
     treat = oc.read_treatment(demo_dir / "treatment.csv")
@@ -189,7 +189,8 @@ def test_demo_files_round_trip(demo_dir):
 
 @pytest.mark.realdata
 def test_income_panel_on_real_mirror(real_data_dir):
-    from samenleven_analysis import catalog, statbel
+    from samenleven_analysis.data import catalog
+    from samenleven_analysis.data import statbel
 
     res = catalog.resolve("income", data_dir=real_data_dir, offline=True)
     inc = oc.income_panel(statbel.read_income(res.path))

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from samenleven_analysis import programmes as pr
+from samenleven_analysis.analysis import programmes as pr
 from samenleven_analysis.errors import DataError
 
 # --------------------------------------------------------------------------- concentration
@@ -189,7 +189,7 @@ def test_plot_comparison_draws_the_metric_values():
 
 
 def test_demo_programme_table_has_the_announced_project_counts():
-    from samenleven_analysis import demo
+    from samenleven_analysis.data import demo
 
     table = demo.programmes_table()
     pr.validate(table)

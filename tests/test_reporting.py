@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from samenleven_analysis import build, reporting
+from samenleven_analysis.data import build
+from samenleven_analysis.reports import context as reporting
 from samenleven_analysis.errors import DataUnavailable
 
 _BUILT: dict[str, Path] = {}

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from samenleven_analysis import runner
+from samenleven_analysis.reports import runner
 from samenleven_analysis.errors import ParameterError
 
 

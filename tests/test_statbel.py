@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from samenleven_analysis import statbel
+from samenleven_analysis.data import statbel
 from samenleven_analysis.errors import DataError
 
 OLD = [
@@ -361,7 +361,7 @@ REAL_TOTALS = {
 
 @pytest.mark.realdata
 def test_real_population_2015_reader(real_data_dir):
-    from samenleven_analysis import catalog
+    from samenleven_analysis.data import catalog
 
     path = catalog.locate("population_2015", data_dir=real_data_dir).path
     frame, names = statbel.read_population(path, with_names=True)
@@ -372,7 +372,7 @@ def test_real_population_2015_reader(real_data_dir):
 
 @pytest.mark.realdata
 def test_real_refnis_and_income(real_data_dir):
-    from samenleven_analysis import catalog
+    from samenleven_analysis.data import catalog
 
     ref = statbel.read_refnis(catalog.locate("refnis", data_dir=real_data_dir).path)
     assert len(ref) == 2769

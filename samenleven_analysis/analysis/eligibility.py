@@ -17,7 +17,7 @@ Row order (stable and deterministic): eligible applicants first, then by ``count
 descending, then by ``applicant`` ascending. Eligible-first because the eligible list is
 what a reader looks for; the code tie-break makes equal counts reproducible.
 
-Counting is done by :func:`samenleven_analysis.origin.count` (one row per municipality with
+Counting is done by :func:`samenleven_analysis.data.origin.count` (one row per municipality with
 ``count`` and ``total``). Every function here also accepts a frame that is already counted
 (columns ``year``, ``refnis``, ``count`` and optionally ``total``), which lets users bring
 their own counts and lets :func:`sensitivity` count once per definition and year.
@@ -33,9 +33,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import municipalities, schemas
-from . import origin as origin_mod
-from .errors import DataError
+from samenleven_analysis.data import municipalities
+from samenleven_analysis.data import schemas
+from samenleven_analysis.data import origin as origin_mod
+from samenleven_analysis.errors import DataError
 
 DEFAULT_THRESHOLD = 7500
 """Residents of the target origin an applicant must exceed (fact ``threshold_residents``)."""
@@ -121,7 +122,7 @@ def counts(
     ``origin`` is a canonical origin table, the population table (only with
     ``definition="nationality_proxy"``) or an already counted frame. ``year=None`` takes the
     latest year in the data. With ``vintage`` the counts are mapped to that municipality
-    vintage by :func:`samenleven_analysis.municipalities.harmonise` (needed when the data
+    vintage by :func:`samenleven_analysis.data.municipalities.harmonise` (needed when the data
     are on an older vintage than the partnership codes; data already on it pass unchanged;
     Demoland codes use the demo geography).
     """
@@ -602,14 +603,14 @@ def for_publication(
 ) -> pd.DataFrame:
     """Display copy of an :func:`eligible` result with small person counts suppressed.
 
-    ``count`` and ``total`` pass through :func:`samenleven_analysis.disclosure.suppress`
+    ``count`` and ``total`` pass through :func:`samenleven_analysis.analysis.disclosure.suppress`
     (column totals are published as coverage sums, so complementary suppression applies);
     where ``count`` is suppressed, ``margin`` and ``share`` (which would reveal it) are
     blanked too. ``names`` maps municipality codes to names for the ``name`` column.
     Returns text columns ``applicant, name, members, count, total, share, margin,
     eligible`` in the input order.
     """
-    from . import disclosure
+    from samenleven_analysis.analysis import disclosure
 
     min_cell = disclosure.MIN_CELL_DEFAULT if min_cell is None else int(min_cell)
     out = table[["applicant", "name", "members", "count", "total", "share", "margin", "eligible"]].copy()

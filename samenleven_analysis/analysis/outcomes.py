@@ -1,6 +1,6 @@
 """Outcome panels for the impact evaluation: readers, the analysis frame, fiscal income.
 
-Canonical shapes (pandera schemas in :mod:`samenleven_analysis.schemas`):
+Canonical shapes (pandera schemas in :mod:`samenleven_analysis.data.schemas`):
 
 - **outcomes** (``schemas.OUTCOMES``), long: ``refnis`` (5-digit str), ``year`` (int),
   ``outcome`` (str), ``value`` (float, may be missing) — one row per authority × year ×
@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import schemas
-from .errors import DataError
+from samenleven_analysis.data import schemas
+from samenleven_analysis.errors import DataError
 
 __all__ = [
     "INCOME_OUTCOME",
@@ -319,7 +319,7 @@ def applicant_frame(
     """One row per applicant for a regression discontinuity at the 7,500 rule.
 
     ``frame``: an analysis panel (:func:`panel`); ``eligible``: the output of
-    :func:`samenleven_analysis.eligibility.eligible` (``applicant, members, count,
+    :func:`samenleven_analysis.analysis.eligibility.eligible` (``applicant, members, count,
     eligible, margin``). Member municipalities' before/after means (:func:`change_frame`)
     are averaged per applicant, because eligibility is decided per applicant (a
     partnership pools its members). Columns: ``applicant``, ``count`` (running variable),

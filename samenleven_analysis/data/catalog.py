@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from . import config
-from .errors import ChecksumMismatch, DataUnavailable
+from samenleven_analysis import config
+from samenleven_analysis.errors import ChecksumMismatch, DataUnavailable
 
 STATBEL_LICENCE = "Statbel open data licence (CC BY 4.0 compatible)"
 STATBEL_ATTRIBUTION = "Statbel (Directorate-General Statistics - Statistics Belgium)"
@@ -355,7 +355,7 @@ def demo_population_years() -> list[int]:
 
 
 def _demo(ds: Dataset) -> Resolved:
-    from . import demo
+    from samenleven_analysis.data import demo
 
     if ds.demo_filename is None:
         raise DataUnavailable(f"data set {ds.id!r} has no demo version")

@@ -2,13 +2,13 @@
 
 A notebook's second code cell is::
 
-    from samenleven_analysis.reporting import data_context
+    from samenleven_analysis.reports.context import data_context
     ctx = data_context(vintage=vintage)
     ctx.banner()
 
 and its last cell ``ctx.provenance_cell(params)``. ``data_context`` runs
-:func:`samenleven_analysis.build.build` (a cache hit when nothing changed) and then loads
-processed tables through :func:`samenleven_analysis.build.load`, remembering the provenance
+:func:`samenleven_analysis.data.build.build` (a cache hit when nothing changed) and then loads
+processed tables through :func:`samenleven_analysis.data.build.load`, remembering the provenance
 of everything it loaded so that the report can say where its numbers came from and whether
 any of them are Demoland (fictional) data.
 
@@ -38,8 +38,8 @@ from typing import Any
 
 import pandas as pd
 
-from . import config
-from .errors import DataUnavailable
+from samenleven_analysis import config
+from samenleven_analysis.errors import DataUnavailable
 
 PREBUILT_ENV = "SAMENLEVEN_PREBUILT"
 """Environment variable through which the runner hands pre-built folders to kernels."""
@@ -239,7 +239,7 @@ class DataContext:
         """
         if name in self._frames:
             return self._frames[name].copy()
-        from . import build
+        from samenleven_analysis.data import build
 
         if self.has(name):
             frame, prov = build.load(name, processed=self.processed)
@@ -274,7 +274,7 @@ class DataContext:
         if pre is not None and pre.is_dir():
             self.demo_processed = pre
             return pre
-        from . import build
+        from samenleven_analysis.data import build
 
         result = build.build(self.vintage, demo=True, offline=True, out=demo_processed_dir())
         self.demo_processed = Path(result.out_dir)
@@ -412,7 +412,7 @@ def data_context(
             demo_processed=prebuilt.get(f"demo-{vintage}"), data_dir=data_dir, offline=offline,
         )
 
-    from . import build
+    from samenleven_analysis.data import build
 
     try:
         if want_demo:
@@ -478,7 +478,7 @@ def origin_is_demo(ctx: DataContext, definition: str = "non_eu14") -> bool:
 def load_consistent(ctx: DataContext, name: str, demo_side: bool) -> pd.DataFrame | None:
     """Load ``name`` from the same side (real build or demo fallback) as the origin table,
     so that codes match; None when the table does not exist on that side."""
-    from . import build
+    from samenleven_analysis.data import build
 
     try:
         if demo_side:
@@ -507,15 +507,15 @@ def authority_table(
 ) -> pd.DataFrame:
     """One row per applicant (municipality, or partnership pooling several) of ``region``.
 
-    Columns: those of :func:`samenleven_analysis.eligibility.eligible` (``applicant,
+    Columns: those of :func:`samenleven_analysis.analysis.eligibility.eligible` (``applicant,
     members, count, eligible, margin, kind, name, n_members, total, share, year,
     definition``) with ``name`` filled for municipalities, plus ``cohort`` (first funded
     project year, NaN when never funded), ``outcome_from``, ``outcome_to``,
     ``outcome_change`` (change of the members' mean ``outcome`` over the last
     :data:`TREND_YEARS` years, NaN without outcome data). Counts are raw: publish them
-    through :mod:`samenleven_analysis.disclosure`.
+    through :mod:`samenleven_analysis.analysis.disclosure`.
     """
-    from . import eligibility
+    from samenleven_analysis.analysis import eligibility
 
     ctx = ctx or data_context(vintage)
     origin, demo_side = _origin_source(ctx, definition)
@@ -647,7 +647,7 @@ def data_provenance(folders: dict[str, Path]) -> list[dict[str, Any]]:
 def origin_counts(ctx: DataContext, definition: str = "non_eu14") -> pd.DataFrame:
     """Residents of ``definition`` per municipality and year (all years): ``year, refnis,
     count, total, share`` from the same source the authority table uses."""
-    from . import origin as origin_mod
+    from samenleven_analysis.data import origin as origin_mod
 
     frame, _ = _origin_source(ctx, definition)
     return origin_mod.count(frame, definition)

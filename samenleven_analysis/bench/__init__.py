@@ -17,7 +17,7 @@ that load from other processes affects both sides alike. One-time setup (imports
 lists) is timed separately and is not part of the build figure.
 
 Other subcommands are dispatched lazily to their owners' modules:
-``reports`` → :func:`samenleven_analysis.runner.benchmark_reports`,
+``reports`` → :func:`samenleven_analysis.reports.runner.benchmark_reports`,
 ``simulation`` → :func:`samenleven_analysis.simulate.simulation_study`.
 """
 
@@ -66,12 +66,13 @@ def bare_parse(paths: list[Path]) -> tuple[float, float]:
 
 def bench_build(data_dir: Path, *, repeat: int = 3, vintage: int = 2025) -> dict:
     """Run the build benchmark and return its figures (also used by ``main``)."""
-    from . import catalog
+    from samenleven_analysis.data import catalog
 
     setup_start = time.perf_counter()
     # One-time setup: imports, the built-in code lists, pandera's backends.
-    from . import build as build_mod
-    from . import municipalities, schemas  # noqa: F401
+    from samenleven_analysis.data import build as build_mod
+    from samenleven_analysis.data import municipalities
+    from samenleven_analysis.data import schemas  # noqa: F401
 
     municipalities.builtin_geography()
     schemas.validate(

@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .errors import DataError
+from samenleven_analysis.errors import DataError
 
 __all__ = [
     "POPULATION_COLUMNS",
@@ -167,7 +167,7 @@ def read_population(
         Text must be UTF-8, with or without BOM, CRLF or LF line ends.
     codes:
         The municipality codes valid for the data's year (its vintage, see
-        :func:`samenleven_analysis.municipalities.vintage_of_year`); any other code is a
+        :func:`samenleven_analysis.data.municipalities.vintage_of_year`); any other code is a
         DataError listing the unknown codes. None skips that check.
     year:
         Used only when neither a ``CD_YEAR`` column nor a ``TF_SOC_POP_STRUCT_YYYY`` file

@@ -14,7 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from .errors import DataError
+from samenleven_analysis.errors import DataError
 
 REFNIS_PATTERN = r"^\d{5}$"
 ORIGIN_GROUPS = ("BEL", "EU14", "EU13", "EUROPE_OTHER", "NON_EUROPE")

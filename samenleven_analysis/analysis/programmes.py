@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import schemas
-from .errors import DataError
+from samenleven_analysis.data import schemas
+from samenleven_analysis.errors import DataError
 
 FACTS_FILE = "plan_samenleven.yaml"
 """File name of the facts in the package's ``reference/`` folder."""
@@ -44,7 +44,7 @@ PROJECT_KEY = {"fragmented": "project_id", "consolidated": "programme"}
 
 @functools.lru_cache(maxsize=1)
 def _facts_cached() -> dict[str, Any]:
-    text = importlib.resources.files(__package__).joinpath("reference", FACTS_FILE).read_text(
+    text = importlib.resources.files("samenleven_analysis.data").joinpath("reference", FACTS_FILE).read_text(
         encoding="utf-8"
     )
     data = yaml.safe_load(text)
@@ -170,7 +170,7 @@ def validate(programmes: pd.DataFrame, *, file: str | None = None) -> pd.DataFra
 def eligible_ids(eligible: pd.DataFrame | Iterable[str] | None) -> set[str] | None:
     """Authority ids that count as eligible.
 
-    Accepts an :func:`samenleven_analysis.eligibility.eligible` result (eligible applicants
+    Accepts an :func:`samenleven_analysis.analysis.eligibility.eligible` result (eligible applicants
     *and* their member municipalities, since a partnership's money may be booked on a
     member) or any iterable of ids. ``None`` passes through.
     """
@@ -331,7 +331,7 @@ COMPARE_UNITS = {
     "share_eligible": "share",
 }
 """Unit of each compared metric; ``persons`` rows are counts of people (publish them
-through :mod:`samenleven_analysis.disclosure`)."""
+through :mod:`samenleven_analysis.analysis.disclosure`)."""
 
 
 def compare(metric_table: pd.DataFrame) -> pd.DataFrame:
@@ -380,12 +380,12 @@ def plot_comparison(
 
     Returns the matplotlib Figure. Metrics that are all NaN (e.g. ``share_eligible`` without
     an eligibility result) are skipped. Bar labels of person counts (:data:`COMPARE_UNITS`
-    ``persons``) pass through :func:`samenleven_analysis.disclosure.format_count`.
+    ``persons``) pass through :func:`samenleven_analysis.analysis.disclosure.format_count`.
     """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
-    from . import disclosure
+    from samenleven_analysis.analysis import disclosure
 
     min_cell = disclosure.MIN_CELL_DEFAULT if min_cell is None else int(min_cell)
     per = metric_table.set_index("regime").reindex(list(REGIMES))

@@ -44,8 +44,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from . import __version__
-from .geo import normalise_codes
+from samenleven_analysis import __version__
+from samenleven_analysis.data.boundaries import normalise_codes
 
 # --------------------------------------------------------------------------- house style
 
@@ -670,11 +670,11 @@ def prepare_inputs(
     Statbel mirror has none), falls back to ``nationality_proxy`` — non-Belgian
     nationality from the population table, which understates origin — and says so in
     ``notes``. Years follow :func:`choose_years`. Counts come from
-    :func:`samenleven_analysis.origin.count`; only municipalities of ``region`` (from their
+    :func:`samenleven_analysis.data.origin.count`; only municipalities of ``region`` (from their
     codes, :func:`geo.in_region`) are kept.
     """
-    from . import origin
-    from .geo import in_region
+    from samenleven_analysis.data import origin
+    from samenleven_analysis.data.boundaries import in_region
 
     if definition not in origin.DEFINITIONS:
         raise ValueError(f"unknown definition {definition!r}; use one of {', '.join(origin.DEFINITIONS)}")
@@ -719,7 +719,7 @@ def map_panels(
     fewer than ``min_cell`` counted residents get no value (drawn as missing, see
     :func:`missing_label`), so a map never shows a class that pins down a small count.
     """
-    from .geo import join
+    from samenleven_analysis.data.boundaries import join
 
     if measure not in ("count", "share"):
         raise ValueError(f"measure must be 'count' or 'share', not {measure!r}")
@@ -764,7 +764,7 @@ def highlight_codes(
     """Codes to outline on the map, and their legend label.
 
     ``highlight``: ``"eligible"`` (authorities over the Plan Samenleven threshold in
-    ``inputs.year``, by :func:`samenleven_analysis.eligibility.eligible` on the non-EU14
+    ``inputs.year``, by :func:`samenleven_analysis.analysis.eligibility.eligible` on the non-EU14
     rule when an origin table exists, else by the nationality proxy; partnership members
     are highlighted when their partnership qualifies; Flemish authorities only, since the
     plan is Flemish), a list of codes, a comma-separated string of codes, or None/"".
@@ -773,8 +773,8 @@ def highlight_codes(
     if spec != "eligible":
         codes = sorted(set(normalise_codes(spec).dropna().astype(str))) if spec else []
         return codes, "Selected authorities"
-    from . import eligibility
-    from .geo import in_region
+    from samenleven_analysis.analysis import eligibility
+    from samenleven_analysis.data.boundaries import in_region
 
     if threshold is None:  # the plan's rule: more than 7,500 (reference/plan_samenleven.yaml)
         threshold = eligibility.DEFAULT_THRESHOLD
@@ -816,11 +816,11 @@ def top_table(
     (default: the latest mapped year), ready to display.
 
     Columns: ``rank``, ``refnis``, ``municipality``, ``count`` and ``population`` as text
-    passed through :func:`samenleven_analysis.disclosure.suppress` (counts below
+    passed through :func:`samenleven_analysis.analysis.disclosure.suppress` (counts below
     ``min_cell`` read ``"<5"``), and ``share`` as a percentage (blank where the count is
     suppressed, since share × population would give it back). Ties are broken by code.
     """
-    from . import disclosure
+    from samenleven_analysis.analysis import disclosure
 
     if by not in ("count", "share"):
         raise ValueError(f"by must be 'count' or 'share', not {by!r}")

@@ -1,0 +1,1 @@
+"""Analysis layer: eligibility, programme metrics, outcome panels, disclosure, estimators."""
