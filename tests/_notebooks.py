@@ -1,4 +1,4 @@
-"""Helpers for tests that read executed notebooks: one shared run on the real mirror."""
+"""Helpers for tests that read executed notebooks (the shared runs are fixtures in conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from pathlib import Path
 
 import nbformat
 
-from samenleven_analysis.reports import runner
 
 
 def output_text(nb) -> str:
@@ -25,20 +24,6 @@ def output_text(nb) -> str:
 
 
 REAL_RUN_AUTHORITY = "11002"  # Antwerpen
-_REAL_RUN: dict[str, object] = {}
-
-
-def real_run_once(real_data_dir: Path, base: Path) -> tuple[Path, int]:
-    """``(out_dir, exit status)`` of one ``samenleven run --all`` on the real mirror (offline,
-    nationality proxy, 2015, plus Antwerpen's authority report), shared by the session."""
-    if "out" not in _REAL_RUN:
-        out = base / "real-reports" / "20250101T000000Z"
-        _REAL_RUN["status"] = runner.run_notebooks(
-            [], all_=True, authorities=[REAL_RUN_AUTHORITY], out=out, jobs=2, data_dir=real_data_dir,
-            offline=True, params=[("definition", "nationality_proxy"), ("year", "2015")], progress=False,
-        )
-        _REAL_RUN["out"] = out
-    return _REAL_RUN["out"], _REAL_RUN["status"]
 
 
 def real_run_text(real_run: tuple[Path, int], name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -34,20 +35,71 @@ def demo_dir(tmp_path_factory) -> Path:
     return demo_mod.ensure_demo(folder)
 
 
+def _real_mirror() -> Path | None:
+    if not REAL_DATA_DIR or not Path(REAL_DATA_DIR).is_dir():
+        return None
+    return Path(REAL_DATA_DIR)
+
+
 @pytest.fixture
 def real_data_dir() -> Path:
     """The local mirror of real files; skips (with the reason shown) when not configured."""
     if not REAL_DATA_DIR:
         pytest.skip("real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (CI uses ../shared/data)")
-    path = Path(REAL_DATA_DIR)
-    if not path.is_dir():
-        pytest.skip(f"real-data test: SAMENLEVEN_DATA_DIR={path} is not a folder")
+    path = _real_mirror()
+    if path is None:
+        pytest.skip(f"real-data test: SAMENLEVEN_DATA_DIR={REAL_DATA_DIR} is not a folder")
     return path
 
 
-@pytest.fixture
-def real_run(real_data_dir, tmp_path_factory):
-    """The report notebooks run once per session on the real mirror (see _notebooks.py)."""
-    from _notebooks import real_run_once
+@contextlib.contextmanager
+def _isolated_env(base: Path, **extra: str):
+    """Session-scoped twin of ``_isolated_data_dirs`` for shared runs."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SAMENLEVEN_RAW_DIR", str(base / "raw"))
+        mp.setenv("SAMENLEVEN_PROCESSED_DIR", str(base / "processed"))
+        mp.delenv("SAMENLEVEN_DEMO", raising=False)
+        mp.delenv("SAMENLEVEN_OFFLINE", raising=False)
+        for key, value in extra.items():
+            mp.setenv(key, value)
+        yield
 
-    return real_run_once(real_data_dir, tmp_path_factory.getbasetemp())
+
+@pytest.fixture(scope="session")
+def real_run(tmp_path_factory) -> tuple[Path, int]:
+    """``(out_dir, exit status)`` of one ``samenleven run --all`` on the real mirror (offline,
+    nationality proxy, 2015, plus Antwerpen's authority report), shared by the session."""
+    mirror = _real_mirror()
+    if mirror is None:
+        pytest.skip("real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (CI uses ../shared/data)")
+    from _notebooks import REAL_RUN_AUTHORITY
+
+    from samenleven_analysis.reports import runner
+
+    base = tmp_path_factory.getbasetemp()
+    out = base / "real-reports" / "20250101T000000Z"
+    with _isolated_env(base):
+        status = runner.run_notebooks(
+            [], all_=True, authorities=[REAL_RUN_AUTHORITY], out=out, jobs=2, data_dir=mirror,
+            offline=True, params=[("definition", "nationality_proxy"), ("year", "2015")],
+            progress=False,
+        )
+    return out, status
+
+
+@pytest.fixture(scope="session")
+def demo_report_run(tmp_path_factory) -> tuple[Path, int]:
+    """``(out_dir, exit status)`` of ``samenleven run --authorities ... -p min_cell 50`` on
+    demo data, shared by the session (disclosure scan, headless-browser dashboard check)."""
+    from _demo_run import DEMO_AUTHORITIES, DEMO_MIN_CELL
+
+    from samenleven_analysis.reports import runner
+
+    base = tmp_path_factory.getbasetemp()
+    out = base / "reports" / "20250101T000000Z"
+    with _isolated_env(base, SAMENLEVEN_DEMO="1"):
+        status = runner.run_notebooks(
+            [], authorities=list(DEMO_AUTHORITIES), params=[("min_cell", str(DEMO_MIN_CELL))],
+            out=out, jobs=2, progress=False,
+        )
+    return out, status

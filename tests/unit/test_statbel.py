@@ -359,27 +359,3 @@ REAL_TOTALS = {
 }
 
 
-@pytest.mark.realdata
-def test_real_population_2015_reader(real_data_dir):
-    from samenleven_analysis.data import catalog
-
-    path = catalog.locate("population_2015", data_dir=real_data_dir).path
-    frame, names = statbel.read_population(path, with_names=True)
-    assert frame.population.sum() == REAL_TOTALS[2015]
-    assert frame.refnis.nunique() == 589 and len(names) == 589
-    assert frame.refnis.str.len().eq(5).all()
-
-
-@pytest.mark.realdata
-def test_real_refnis_and_income(real_data_dir):
-    from samenleven_analysis.data import catalog
-
-    ref = statbel.read_refnis(catalog.locate("refnis", data_dir=real_data_dir).path)
-    assert len(ref) == 2769
-    munis = ref[ref.level == 4]
-    assert (munis.valid_to == pd.Timestamp("2018-12-31")).sum() == 26
-    assert (munis.valid_from == pd.Timestamp("2019-01-01")).sum() == 18
-    assert (munis.valid_to == pd.Timestamp("9999-12-31")).sum() == 581
-    inc = statbel.read_income(catalog.locate("income", data_dir=real_data_dir).path)
-    assert len(inc) == 9296 and inc.year.min() == 2005 and inc.year.max() == 2020
-    assert inc.groupby("year").refnis.nunique().eq(581).all()

@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from _demo_run import DEMO_AUTHORITIES, demo_run
+from _demo_run import DEMO_AUTHORITIES
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -52,8 +52,8 @@ class _Links(HTMLParser):
 
 
 @pytest.fixture
-def run_dir(tmp_path_factory, monkeypatch) -> Path:
-    out, status = demo_run(tmp_path_factory.getbasetemp(), monkeypatch)
+def run_dir(demo_report_run) -> Path:
+    out, status = demo_report_run
     assert status == 0
     return out
 

@@ -1,0 +1,223 @@
+"""``samenleven build``: tables, provenance, cache hits, atomic/validated writes, demo rules."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from samenleven_analysis.data import build
+from samenleven_analysis.data import municipalities as mu
+from samenleven_analysis.data import statbel
+from samenleven_analysis.errors import DataError, DataUnavailable
+
+REAL_TOTALS = {
+    2009: 10_753_080, 2010: 10_839_905, 2011: 10_951_266, 2012: 11_035_948,
+    2013: 11_099_554, 2014: 11_150_516, 2015: 11_209_044,
+}
+
+
+def hashes(folder: Path) -> dict[str, tuple[str, int]]:
+    return {
+        p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(folder.iterdir())
+    }
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory, demo_dir):
+    """One full demo build (vintage 2025) shared by the read-only tests."""
+    base = tmp_path_factory.getbasetemp()
+    out = tmp_path_factory.mktemp("demo_build")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SAMENLEVEN_RAW_DIR", str(base / "raw"))  # same generated set as demo_dir
+        mp.delenv("SAMENLEVEN_DEMO", raising=False)
+        result = build.build(2025, demo=True, out=out)
+    return result
+
+
+def _demo_mirror(demo_dir: Path, folder: Path, years=(2013, 2014)) -> Path:
+    folder.mkdir()
+    for name in ("DEMOLAND.txt", "TU_COM_REFNIS.txt", "fusies-2025.csv",
+                 *(f"TF_SOC_POP_STRUCT_{y}.zip" for y in years)):
+        shutil.copy(demo_dir / name, folder / name)
+    return folder
+
+
+def _rewrite(path: Path, edit) -> None:
+    with zipfile.ZipFile(path) as zf:
+        member = zf.namelist()[0]
+        lines = zf.read(member).decode("utf-8").split("\r\n")
+    lines = edit(lines)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(member, "\r\n".join(lines))
+
+
+def _set(line_no: int, column: str, value: str):
+    def edit(lines):
+        header = [c.strip('"') for c in lines[0].split("|")]
+        fields = lines[line_no - 1].split("|")
+        fields[header.index(column)] = value
+        lines[line_no - 1] = "|".join(fields)
+        return lines
+
+    return edit
+
+
+def _drop_column(column: str):
+    def edit(lines):
+        header = [c.strip('"') for c in lines[0].split("|")]
+        i = header.index(column)
+        return ["|".join(f for j, f in enumerate(ln.split("|")) if j != i) if ln else ln for ln in lines]
+
+    return edit
+
+
+BUILD_BAD = {
+    "wrong delimiter": (lambda lines: [ln.replace("|", ";") for ln in lines], 1, None),
+    "missing column": (_drop_column("CD_NATLTY"), 1, "CD_NATLTY"),
+    "unknown code": (_set(10, "CD_REFNIS", "94999"), 10, "CD_REFNIS"),
+    "duplicate key": (lambda lines: lines[:-1] + [lines[40], ""], None, "CD_REFNIS"),
+    "negative count": (_set(25, "MS_POPULATION", "-4"), 25, "MS_POPULATION"),
+    "non-numeric count": (_set(30, "MS_POPULATION", "vier"), 30, "MS_POPULATION"),
+    "truncated zip": (None, None, None),
+}
+
+
+def _fake_real_mirror(folder: Path) -> Path:
+    """Hand-made files in the real layouts with real codes (no DEMOLAND marker)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    header = ("CD_REFNIS|TX_DESCR_NL|TX_DESCR_FR|CD_DSTR_REFNIS|TX_ADM_DSTR_DESCR_NL|"
+              "TX_ADM_DSTR_DESCR_FR|CD_PROV_REFNIS|TX_PROV_DESCR_NL|TX_PROV_DESCR_FR|CD_RGN_REFNIS|"
+              "TX_RGN_DESCR_NL|TX_RGN_DESCR_FR|CD_SEX|CD_NATLTY|TX_NATLTY_NL|TX_NATLTY_FR|CD_CIV_STS|"
+              "TX_CIV_STS_NL|TX_CIV_STS_FR|CD_AGE|MS_POPULATION")
+    rows = [("11002", "M", "BEL", 30, 100), ("11007", "M", "BEL", 30, 10), ("11007", "F", "ETR", 2, 3),
+            ("21001", "F", "ETR", 40, 7), ("82003", "M", "BEL", 1, 4), ("82005", "M", "BEL", 1, 5)]
+    lines = [header] + [
+        f"{c}|n|n|{c[:2]}000|a|a|x|p|p|2000|r|r|{s}|{n}|x|x|10|x|x|{a}|{p}" for c, s, n, a, p in rows
+    ]
+    with zipfile.ZipFile(folder / "TF_SOC_POP_STRUCT_2016.zip", "w") as zf:
+        zf.writestr("TF_SOC_POP_STRUCT_2016.txt", "\r\n".join(lines) + "\r\n")
+    (folder / "outcomes.csv").write_text(
+        "refnis,year,outcome,value\n82039,2016,employment_rate,70.5\n21001,2016,employment_rate,\n"
+    )
+    (folder / "treatment.csv").write_text(
+        "applicant,refnis,cohort,intensity_eur_per_resident,eligible\n"
+        "Antwerpen,11002,2022,3.5,true\nAnderlecht,21001,,,false\n"
+    )
+    return folder
+
+
+@pytest.fixture
+def real_layout(tmp_path, monkeypatch):
+    monkeypatch.delenv("SAMENLEVEN_DATA_DIR", raising=False)
+    monkeypatch.setenv("SAMENLEVEN_OFFLINE", "1")
+    monkeypatch.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path / "raw"))  # no demo, no cache
+    return _fake_real_mirror(tmp_path / "mirror")
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory):
+    data_dir = os.environ.get("SAMENLEVEN_DATA_DIR")
+    if not data_dir:
+        pytest.skip("real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (CI uses ../shared/data)")
+    out = tmp_path_factory.mktemp("real_build")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path_factory.mktemp("real_raw")))
+        mp.setenv("SAMENLEVEN_OFFLINE", "1")
+        mp.delenv("SAMENLEVEN_DEMO", raising=False)
+        result = build.build(2025, data_dir=data_dir, out=out, demo=False)
+        again = build.build(2025, data_dir=data_dir, out=out, demo=False)
+    return result, again, Path(data_dir)
+
+
+def test_no_data_falls_back_to_demo_loudly(demo_dir, tmp_path, monkeypatch):
+    monkeypatch.delenv("SAMENLEVEN_DATA_DIR", raising=False)
+    monkeypatch.setenv("SAMENLEVEN_OFFLINE", "1")
+    monkeypatch.setenv("SAMENLEVEN_PROCESSED_DIR", str(tmp_path / "processed"))
+    with pytest.raises(DataUnavailable, match="--demo"):
+        build.build(2025, demo=False, tables=["municipalities"])
+    with pytest.warns(build.DemoDataWarning, match="DEMO DATA"):
+        result = build.build(2025, tables=["municipalities"])
+    assert result.demo and result.out_dir == tmp_path / "processed" / "demo"
+    frame, prov = build.load("municipalities", result.out_dir)
+    assert len(frame) == 59 and prov["demo"] and any("DEMO DATA" in n for n in prov["notes"])
+
+
+@pytest.mark.realdata
+def test_real_build_totals_vintage_and_regions(real_build):
+    result, _, data_dir = real_build
+    assert not result.demo and {"population_nationality", "municipalities", "income"} <= set(result.tables)
+    pop, prov = build.load("population_nationality", result.out_dir)
+    assert prov["years"] == list(range(2009, 2016)) and not prov["demo"]
+    assert pop.groupby("year").population.sum().to_dict() == REAL_TOTALS
+    assert pop.groupby("year").refnis.nunique().eq(565).all()
+    munis, _ = build.load("municipalities", result.out_dir)
+    assert len(munis) == 565 and (munis.region == "02000").sum() == 285
+    region = pop.refnis.map(dict(zip(munis.refnis, munis.region)))
+    p15 = pop[pop.year == 2015]
+    # Flanders' non-Belgian residents on 1 Jan 2015 (Statbel): 504,130
+    assert p15[(region[p15.index] == "02000") & (p15.nationality == "ETR")].population.sum() == 504_130
+    # every region's total is conserved exactly by the 589 → 565 harmonisation
+    from samenleven_analysis.data import catalog
+
+    raw = statbel.read_population(catalog.locate("population_2015", data_dir=data_dir).path)
+    t18 = mu.municipality_table(2018, catalog.locate("refnis", data_dir=data_dir).path)
+    raw_regions = raw.groupby(raw.refnis.map(dict(zip(t18.refnis, t18.region)))).population.sum()
+    assert p15.groupby(region[p15.index]).population.sum().to_dict() == raw_regions.to_dict()
+
+
+@pytest.mark.realdata
+def test_real_rerun_is_cache_hit_byte_identical(real_build):
+    result, again, data_dir = real_build
+    assert again.cache_hit and not result.cache_hit
+    before = hashes(result.out_dir)
+    third = build.build(2025, data_dir=data_dir, out=result.out_dir, demo=False, offline=True)
+    assert third.cache_hit and hashes(result.out_dir) == before
+    inc, prov = build.load("income", result.out_dir)
+    assert prov["years"] == list(range(2005, 2021)) and inc.refnis.nunique() == 565
+    for name in result.tables:
+        prov = json.loads((result.out_dir / f"{name}.provenance.json").read_text())
+        assert all(not i["demo"] for i in prov["inputs"])
+
+
+@pytest.mark.realdata
+def test_real_vintage_2018_skips_income_and_still_hits_cache(real_data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("SAMENLEVEN_OFFLINE", "1")
+    monkeypatch.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path / "raw"))
+    kw = dict(data_dir=real_data_dir, out=tmp_path / "out", demo=False, years=[2015],
+              tables=["municipalities", "income"])
+    first = build.build(2018, **kw)
+    assert set(first.tables) == {"municipalities"}  # income is on the 581 list: not splittable
+    assert any("income not built" in n for n in first.notes)
+    munis, _ = build.load("municipalities", first.out_dir)
+    assert len(munis) == 589 and (munis.region == "02000").sum() == 308
+    with pytest.raises(DataUnavailable, match="not built"):
+        build.load("income", first.out_dir)
+    assert build.build(2018, **kw).cache_hit
+
+
+@pytest.mark.realdata
+def test_real_bad_file_writes_nothing(real_data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("SAMENLEVEN_OFFLINE", "1")
+    monkeypatch.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path / "raw"))
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    original = next(real_data_dir.rglob("TF_SOC_POP_STRUCT_2015.zip"))
+    target = mirror / original.name
+    shutil.copy(original, target)
+    _rewrite(target, _set(1000, "MS_POPULATION", "-1"))
+    with pytest.raises(DataError) as err:
+        build.build(2025, data_dir=mirror, out=tmp_path / "out", demo=False, years=[2015])
+    assert (err.value.row, err.value.column) == (1000, "MS_POPULATION")
+    assert "TF_SOC_POP_STRUCT_2015" in err.value.file
+    target.write_bytes(original.read_bytes()[:1_000_000])
+    with pytest.raises(DataError, match="truncated or corrupt zip"):
+        build.build(2025, data_dir=mirror, out=tmp_path / "out", demo=False, years=[2015])
+    assert not (tmp_path / "out").exists()
+
