@@ -35,19 +35,19 @@ demo: $(STAMP)
 
 ## Benchmarks print figures and never fail: build speed (needs a mirror) and the demo report suite.
 bench: $(STAMP)
-	$(BIN)/python -m samenleven_analysis.bench build
-	$(BIN)/python -m samenleven_analysis.bench reports
+	$(BIN)/samenleven bench build
+	$(BIN)/samenleven bench reports
 
 ## Simulation study of the estimators (>= 200 draws: bias and 95% coverage per estimator).
 bench-simulation: $(STAMP)
-	$(BIN)/python -m samenleven_analysis.bench simulation
+	$(BIN)/samenleven bench simulation
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 ## Re-execute the committed notebooks on demo data so their stored outputs are fresh.
 notebooks-refresh: $(STAMP)
-	$(BIN)/python -m samenleven_analysis.reports.runner refresh-notebooks
+	$(BIN)/samenleven refresh
 
 clean-processed:
 	find data/processed -mindepth 1 ! -name README.md -delete

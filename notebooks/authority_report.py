@@ -24,6 +24,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
+from samenleven_analysis.analysis import authorities
+from samenleven_analysis.reports import figures
 from samenleven_analysis.analysis import disclosure
 from samenleven_analysis.reports import context as reporting
 from samenleven_analysis.reports.context import data_context
@@ -38,7 +40,7 @@ params = dict(authority=authority, year=year, definition=definition, threshold=t
 
 # %%
 table = reporting.authority_table(ctx, year=year, definition=definition, threshold=threshold, vintage=vintage)
-row = reporting.find_authority(table, authority)
+row = authorities.find_authority(table, authority)
 applicant, members = str(row["applicant"]), [str(m) for m in row["members"]]
 ranked = table.sort_values(["count", "applicant"], ascending=[False, True]).reset_index(drop=True)
 rank = int(ranked.index[ranked["applicant"] == applicant][0]) + 1
@@ -71,7 +73,7 @@ if definition == "nationality_proxy":
     display(Markdown("*The nationality proxy has no origin breakdown; see the benchmark below.*"))
 else:
     origin_table = ctx.load("population_origin", fallback_demo=True)
-    comp = reporting.composition_over_time(origin_table, members)
+    comp = authorities.composition_over_time(origin_table, members)
     groups = [g for g in ("BEL", "EU14", "EU13", "EUROPE_OTHER", "NON_EUROPE") if g in comp.columns]
     comp = comp[groups]
     fig, ax = plt.subplots(figsize=(8, 3.6))
@@ -81,7 +83,7 @@ else:
     ax.set_ylim(0, 100)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.set_title(f"Origin composition, {row['name']}")
-    reporting.add_caption(fig, ctx.caption(definition=definition))
+    figures.add_caption(fig, ctx.caption(definition=definition))
     plt.show()
     shown_years = sorted(set(comp.index[::3]) | {comp.index.max()})
     wide = comp.loc[shown_years].assign(total=comp.sum(axis=1)).reset_index()
@@ -95,17 +97,17 @@ else:
 # standardised log population and share in the reference year).
 
 # %%
-cluster = reporting.similar_authorities(table, applicant, k=5)
+cluster = authorities.similar_authorities(table, applicant, k=5)
 cluster_members = [str(m) for ms in cluster["members"] for m in ms]
 flanders = reporting.region_codes(ctx, definition=definition)
 counted = reporting.origin_counts(ctx, definition)
-shares = reporting.benchmark_shares(counted, {str(row["name"]): members, "similar authorities": cluster_members, "Flanders": flanders})
+shares = authorities.benchmark_shares(counted, {str(row["name"]): members, "similar authorities": cluster_members, "Flanders": flanders})
 fig, ax = plt.subplots(figsize=(8, 3.4))
 (shares * 100).plot(ax=ax, marker="o", markersize=3)
 ax.set_ylabel(f"{definition} residents (%)")
 ax.set_xlabel("1 January of year")
 ax.legend(frameon=False)
-reporting.add_caption(fig, ctx.caption(definition=definition))
+figures.add_caption(fig, ctx.caption(definition=definition))
 plt.show()
 peers = cluster[["applicant", "name", "count", "total", "share", "eligible"]].copy()
 peers["share"] = (peers["share"] * 100).round(1)
@@ -130,13 +132,13 @@ ax.set_ylim(bottom=0)
 ax.set_ylabel(f"{definition} residents")
 ax.set_xlabel("1 January of year")
 ax.legend(frameon=False)
-reporting.add_caption(fig, ctx.caption(year=year, definition=definition))
+figures.add_caption(fig, ctx.caption(year=year, definition=definition))
 plt.show()
 rows = []
 for d in ("non_eu14", "non_eu27", "non_europe"):
     if definition == "nationality_proxy":
         break
-    alt = reporting.find_authority(
+    alt = authorities.find_authority(
         reporting.authority_table(ctx, year=year, definition=d, threshold=threshold, vintage=vintage), applicant)
     rows.append({"definition": d, "count": alt["count"], "eligible": bool(alt["eligible"]), "margin": alt["margin"]})
 if rows:
@@ -155,7 +157,7 @@ if rows:
 # %%
 # tables joined on authority codes come from the same side (real or demo) as the counts
 programmes = reporting.load_consistent(ctx, "programmes", reporting.origin_is_demo(ctx, definition))
-prog = None if programmes is None else reporting.programme_summary(programmes, [applicant, *members])
+prog = None if programmes is None else authorities.programme_summary(programmes, [applicant, *members])
 if prog is None:
     display(Markdown("*No programme table in these data (it has no public source: supply `programmes.csv`).*"))
 elif prog.empty:
@@ -168,7 +170,7 @@ else:
     ax.bar(prog["project_year"].astype(str), prog["budget_eur"] / 1000, color=colours)
     ax.set_ylabel("budget (k EUR)")
     ax.set_xlabel("project year (starting 1 October)")
-    reporting.add_caption(fig, ctx.caption(extra="light: fragmented regime; dark: consolidated"))
+    figures.add_caption(fig, ctx.caption(extra="light: fragmented regime; dark: consolidated"))
     plt.show()
 
 # %% [markdown]
@@ -182,7 +184,7 @@ else:
 outcomes = reporting.load_consistent(ctx, "outcomes", reporting.origin_is_demo(ctx, definition))
 names = [] if outcomes is None else [
     o for o in ("employment_rate", "dutch_a2_pass_rate", "liveability_index") if o in set(outcomes["outcome"])]
-bench = reporting.outcome_benchmark(
+bench = authorities.outcome_benchmark(
     outcomes, {str(row["name"]): members, "similar authorities": cluster_members, "Flanders": flanders}, names
 ) if names else pd.DataFrame()
 if bench.empty or str(row["name"]) not in set(bench["group"]):
@@ -198,12 +200,12 @@ else:
         ax.set_xlabel("")
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False)
-    reporting.add_caption(fig, ctx.caption(), y=-0.16)
+    figures.add_caption(fig, ctx.caption(), y=-0.16)
     plt.show()
     last = int(bench["year"].max())
-    summary = bench[bench["year"].isin([last - reporting.TREND_YEARS, last])].pivot_table(
+    summary = bench[bench["year"].isin([last - authorities.TREND_YEARS, last])].pivot_table(
         index=["outcome", "group"], columns="year", values="value").round(2)
-    summary["change"] = (summary[last] - summary[last - reporting.TREND_YEARS]).round(2)
+    summary["change"] = (summary[last] - summary[last - authorities.TREND_YEARS]).round(2)
     display(summary)
 
 # %% [markdown]

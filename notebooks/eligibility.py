@@ -25,6 +25,7 @@ min_cell = 5
 sensitivity_step = 500
 
 # %%
+from samenleven_analysis.reports import figures
 from samenleven_analysis.reports.context import data_context
 
 ctx = data_context(vintage=vintage)
@@ -142,7 +143,7 @@ fig = maps.choropleth(
     caption=ctx.caption(year=year_used, definition=definition),
     demo=ctx.demo,
 )
-maps.show(fig)
+figures.show(fig)
 plt.close(fig)
 
 # %% [markdown]
@@ -205,7 +206,7 @@ for ax, ylabel in zip(axes, ["applicants that qualify", "coverage (%)"]):
 axes[0].legend(frameon=False, fontsize=8)
 fig.text(0.01, 0.01, ctx.caption(year=year_used, definition=definition if definition == eligibility.PROXY_DEFINITION else None), fontsize=7)
 fig.tight_layout(rect=(0, 0.05, 1, 1))
-maps.show(fig)
+figures.show(fig)
 plt.close(fig)
 
 # %% [markdown]

@@ -33,6 +33,8 @@ min_cell = 5
 figure_dir = None  # folder for PNG + SVG files; None: display only
 
 # %%
+from samenleven_analysis.reports import figures
+from samenleven_analysis.reports import migration_roots
 from samenleven_analysis.reports.context import data_context
 
 ctx = data_context(vintage=vintage)
@@ -47,13 +49,13 @@ ctx.banner()
 from samenleven_analysis.data import boundaries as geo
 from samenleven_analysis.reports import maps
 
-inputs = maps.prepare_inputs(ctx, definition=definition, year=year, compare_year=compare_year, region=region)
+inputs = migration_roots.prepare_inputs(ctx, definition=definition, year=year, compare_year=compare_year, region=region)
 inputs.print_notes()
 
 # %%
 boundaries = geo.load_boundaries(vintage, region, demo=ctx.demo, data_dir=ctx.data_dir)
-maps.record_boundaries(ctx, boundaries)
-panels, reports = maps.map_panels(boundaries, inputs, measure, min_cell=min_cell)
+migration_roots.record_boundaries(ctx, boundaries)
+panels, reports = migration_roots.map_panels(boundaries, inputs, measure, min_cell=min_cell)
 for label, report in reports.items():
     print(f"{label}: {report.summary()}")
 
@@ -63,20 +65,20 @@ for label, report in reports.items():
 # Both panels share one classification computed from the pooled values of both years; classes empty in one year still appear in the legend. Hatched grey: no data, or fewer than `min_cell` residents.
 
 # %%
-codes, highlight_label = maps.highlight_codes(highlight, ctx, inputs)
+codes, highlight_label = migration_roots.highlight_codes(highlight, ctx, inputs)
 print(f"{len(codes)} authorities highlighted ({highlight_label}).")
 caption = ctx.caption(
     year=" vs ".join(str(y) for y in inputs.years),
     definition=inputs.definition,
     extra=f"{inputs.region_label}; classes: {scheme}, pooled over both years",
 )
-fig = maps.migration_roots_figure(
+fig = migration_roots.migration_roots_figure(
     panels, inputs, measure, caption=caption, scheme=scheme, k=k, bins=bins,
     highlight=codes, highlight_label=highlight_label, min_cell=min_cell,
 )
-maps.show(fig)
+figures.show(fig)
 if figure_dir:
-    png, svg = maps.save(fig, f"{figure_dir}/migration_roots_{inputs.definition}_{measure}_{'_'.join(map(str, inputs.years))}")
+    png, svg = figures.save(fig, f"{figure_dir}/migration_roots_{inputs.definition}_{measure}_{'_'.join(map(str, inputs.years))}")
     print(f"saved {png.name} and {svg.name}")
 
 # %% [markdown]
@@ -85,10 +87,10 @@ if figure_dir:
 # By number and by share of residents, in the latest mapped year. Counts below `min_cell` read "<5" (and their share is not shown).
 
 # %%
-maps.top_table(inputs, boundaries, by="count", n=20, min_cell=min_cell)
+migration_roots.top_table(inputs, boundaries, by="count", n=20, min_cell=min_cell)
 
 # %%
-maps.top_table(inputs, boundaries, by="share", n=20, min_cell=min_cell)
+migration_roots.top_table(inputs, boundaries, by="share", n=20, min_cell=min_cell)
 
 # %%
 ctx.provenance_cell(dict(year=year, compare_year=compare_year, vintage=vintage, region=region,

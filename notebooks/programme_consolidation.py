@@ -26,6 +26,7 @@ inclusive = False
 min_cell = 5
 
 # %%
+from samenleven_analysis.reports import figures
 from samenleven_analysis.reports.context import data_context
 
 ctx = data_context(vintage=vintage)
@@ -124,7 +125,7 @@ display(shown)
 
 # %%
 fig = programmes.plot_comparison(metrics, caption=ctx.caption(extra="programme table"), min_cell=min_cell)
-maps.show(fig)
+figures.show(fig)
 plt.close(fig)
 
 # %% [markdown]

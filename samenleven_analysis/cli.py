@@ -138,12 +138,53 @@ def demo(out, seed) -> None:
 
 
 @cli.command()
-@click.argument("what", type=click.Choice(["build", "reports", "simulation"]), default="build")
-def bench(what) -> None:
-    """Print benchmark figures (no pass/fail): build speed, report suite, simulation study."""
-    from samenleven_analysis import bench as bench_mod
+@click.argument("notebooks", nargs=-1)
+@click.option("--timeout", type=click.IntRange(min=1), default=600, show_default=True,
+              help="Seconds allowed per cell.")
+def refresh(notebooks, timeout) -> None:
+    """Re-execute the committed notebooks on demo data (their .py scripts are the source),
+    so that the outputs nbval compares are fresh."""
+    from samenleven_analysis.reports import runner
 
-    sys.exit(bench_mod.main([what]))
+    sys.exit(runner.refresh_notebooks(list(notebooks), timeout=timeout))
+
+
+@cli.group()
+def bench() -> None:
+    """Print benchmark figures (no pass/fail): build speed, report suite, simulation study."""
+
+
+@bench.command("build")
+@_data_dir_option
+@click.option("--repeat", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Runs per side (the median is reported).")
+def bench_build(data_dir, repeat) -> None:
+    """Time `samenleven build` on the real 2009-2015 population files against a bare parse."""
+    from samenleven_analysis.bench import build as bench_mod
+
+    sys.exit(bench_mod.main(data_dir=data_dir, repeat=repeat))
+
+
+@bench.command("reports")
+@click.option("-n", "--authorities", "n_authorities", type=click.IntRange(min=1), default=4,
+              show_default=True, help="Authority reports in the --jobs comparison.")
+def bench_reports(n_authorities) -> None:
+    """Time the demo report suite, one authority report, and --jobs 1 against --jobs 2."""
+    from samenleven_analysis.bench import reports as bench_mod
+
+    bench_mod.benchmark_reports(n_authorities)
+
+
+@bench.command("simulation")
+@click.option("--draws", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Simulated draws per scenario.")
+@click.option("--scenario", default="all", show_default=True, help="Scenario name, or all.")
+@click.option("--seed", type=int, default=20221001, show_default=True, help="Random seed.")
+def bench_simulation(draws, scenario, seed) -> None:
+    """Bias, RMSE, 95% coverage, size and power of every estimator over simulated draws."""
+    from samenleven_analysis.bench import simulation
+
+    sys.exit(simulation.main(draws=draws, scenario=scenario, seed=seed))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -23,15 +23,11 @@ commit, package versions, sha256) carry fixed labels that ``notebooks/sanitize.c
 masks.
 """
 
+
 from __future__ import annotations
 
-import datetime as _dt
-import importlib.metadata
 import os
-import subprocess
-import sys
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,33 +35,24 @@ from typing import Any
 import pandas as pd
 
 from samenleven_analysis import config
+from samenleven_analysis.analysis.authorities import FLANDERS, KEY_OUTCOME, TREND_YEARS
 from samenleven_analysis.errors import DataUnavailable
+from samenleven_analysis.reports.provenance import (
+    _provenance_is_demo,
+    git_commit,
+    package_versions,
+    sources_of,
+    utc_now,
+)
 
 PREBUILT_ENV = "SAMENLEVEN_PREBUILT"
 """Environment variable through which the runner hands pre-built folders to kernels."""
 
-GIT_COMMIT_ENV = "SAMENLEVEN_GIT_COMMIT"
-"""Optional override of the git commit shown in provenance (set by the runner)."""
-
-PACKAGES = (
-    "samenleven-analysis",
-    "pandas",
-    "numpy",
-    "pyarrow",
-    "geopandas",
-    "statsmodels",
-    "matplotlib",
-    "papermill",
-)
-"""Packages whose versions every provenance cell lists."""
 
 DEMO_NOTE = (
     "**DEMO DATA** — the figures below are computed from *Demoland*, a fictional, "
     "generated data set. They say nothing about any real municipality."
 )
-
-
-# --------------------------------------------------------------------------- helpers
 
 
 def _prebuilt() -> dict[str, Path]:
@@ -98,82 +85,6 @@ def demo_processed_dir() -> Path:
     return base if config.force_demo() else base / "demo"
 
 
-def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:
-    """Installed versions of ``packages`` plus Python itself ("not installed" when absent)."""
-    versions = {"python": sys.version.split()[0]}
-    for name in packages:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
-def git_commit(root: Path | None = None) -> str:
-    """The checkout's commit (``<sha> (modified)`` with uncommitted changes), or "unknown"."""
-    override = os.environ.get(GIT_COMMIT_ENV)
-    if override:
-        return override
-    root = root or config.project_root()
-    try:
-        sha = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=10, check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=10, check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return f"{sha} (modified)" if dirty else sha
-
-
-def utc_now() -> str:
-    """Current UTC time, ISO 8601 to the second (the format the sanitiser masks)."""
-    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def sources_of(provenance: dict[str, Any]) -> list[dict[str, Any]]:
-    """The input files named in one table's provenance sidecar, as uniform dicts.
-
-    Tolerates the sidecar's layouts: a list under ``inputs``/``sources``, a dict of
-    dataset id → entry, or a single top-level entry. Each result has ``dataset_id``,
-    ``file`` (a file name, never a path), ``sha256`` and ``demo``.
-    """
-    items: list[Any] = []
-    for key in ("inputs", "sources"):
-        value = provenance.get(key)
-        if isinstance(value, list):
-            items.extend(value)
-        elif isinstance(value, dict):
-            for ds_id, entry in value.items():
-                if isinstance(entry, dict):
-                    items.append({"dataset_id": ds_id, **entry})
-    if not items and "sha256" in provenance:
-        items.append(provenance)
-    out = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        name = item.get("file") or item.get("filename") or item.get("file_name") or item.get("path")
-        out.append(
-            {
-                "dataset_id": str(item.get("dataset_id") or item.get("id") or item.get("dataset") or ""),
-                "file": Path(str(name)).name if name else "",
-                "sha256": str(item.get("sha256") or ""),
-                "demo": bool(item.get("demo", False)),
-            }
-        )
-    return out
-
-
-def _provenance_is_demo(provenance: dict[str, Any]) -> bool:
-    if bool(provenance.get("demo", False)):
-        return True
-    return any(s["demo"] for s in sources_of(provenance))
-
-
 def _display(obj: Any) -> None:
     """IPython display when available (notebooks), plain print otherwise (scripts, tests)."""
     try:
@@ -190,9 +101,6 @@ def _display(obj: Any) -> None:
 
 def _md_escape(text: Any) -> str:
     return str(text).replace("|", "\\|")
-
-
-# --------------------------------------------------------------------------- context
 
 
 @dataclass
@@ -382,9 +290,6 @@ class DataContext:
         _display(Markdown(self.provenance_markdown(params)))
 
 
-# --------------------------------------------------------------------------- factory
-
-
 def data_context(
     vintage: int = 2025,
     *,
@@ -445,20 +350,6 @@ def _folder_is_demo(folder: Path) -> bool:
         if _provenance_is_demo(prov):
             return True
     return False
-
-
-# --------------------------------------------------------------------------- authorities
-# Shared by the authority_report notebook and the runner's dashboard, so that the
-# dashboard row of an authority and its report show the same numbers.
-
-FLANDERS = "02000"
-"""Region code of Flanders (Demoland-Noord in demo data)."""
-
-KEY_OUTCOME = "employment_rate"
-"""Outcome whose trend the dashboard shows."""
-
-TREND_YEARS = 5
-"""The dashboard's outcome trend: change over this many years up to the latest year."""
 
 
 def _origin_source(ctx: DataContext, definition: str) -> tuple[pd.DataFrame, bool]:
@@ -565,83 +456,10 @@ def authority_table(
     return table
 
 
-def find_authority(table: pd.DataFrame, authority: str) -> pd.Series:
-    """The row of ``authority`` (an applicant code or partnership id, or a member
-    municipality, which yields its partnership's row). Raises KeyError naming the code."""
-    authority = str(authority)
-    hit = table[table["applicant"].astype(str) == authority]
-    if hit.empty:
-        hit = table[[authority in list(m) for m in table["members"]]]
-    if hit.empty:
-        raise KeyError(f"authority {authority!r} is not in the data (codes such as {', '.join(map(str, table['applicant'].head(3)))})")
-    return hit.iloc[0]
-
-
-def similar_authorities(
-    table: pd.DataFrame, authority: str, k: int = 5, features: tuple[str, ...] = ("total", "share")
-) -> pd.DataFrame:
-    """The ``k`` applicants most similar to ``authority`` on size and origin share.
-
-    Nearest neighbours (scipy k-d tree) on standardised ``log(total)`` and ``share``;
-    ties are broken by applicant code so the cluster is deterministic. Returns the
-    neighbours' rows with a ``distance`` column, nearest first.
-    """
-    import numpy as np
-    from scipy.spatial import cKDTree
-
-    row = find_authority(table, authority)
-    data = table.dropna(subset=list(features)).reset_index(drop=True)
-    X = np.column_stack(
-        [np.log(data[f].astype(float).clip(lower=1)) if f == "total" else data[f].astype(float) for f in features]
-    )
-    sd = X.std(axis=0)
-    sd[sd == 0] = 1.0
-    Z = (X - X.mean(axis=0)) / sd
-    me = data.index[data["applicant"] == row["applicant"]]
-    if len(me) == 0:
-        raise KeyError(f"authority {authority!r} lacks {', '.join(features)}")
-    dist, idx = cKDTree(Z).query(Z[me[0]], k=min(len(data), k + 1))
-    found = data.iloc[np.atleast_1d(idx)].assign(distance=np.round(np.atleast_1d(dist), 12))
-    found = found[found["applicant"] != row["applicant"]]
-    return found.sort_values(["distance", "applicant"], kind="stable").head(k).reset_index(drop=True)
-
-
-def composition_over_time(origin: pd.DataFrame, members: list[str]) -> pd.DataFrame:
-    """Residents by year × origin group summed over ``members`` (wide: one column per group)."""
-    frame = origin[origin["refnis"].astype(str).isin([str(m) for m in members])]
-    wide = frame.pivot_table(index="year", columns="origin", values="population", aggfunc="sum", fill_value=0)
-    return wide.astype("int64")
-
-
 def table_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
     """The :func:`authority_table` arguments among a notebook's parameters."""
     keys = ("year", "definition", "threshold", "vintage", "inclusive")
     return {k: settings[k] for k in keys if k in settings}
-
-
-def data_provenance(folders: dict[str, Path]) -> list[dict[str, Any]]:
-    """Provenance of every processed table in the runner's build folders (for index.html).
-
-    One dict per table: ``build`` (folder key, e.g. ``2025`` or ``demo-2025``), ``table``,
-    ``demo`` and its ``sources`` (dataset id, file name, sha256, demo)."""
-    import json
-
-    rows = []
-    for key, folder in sorted(folders.items()):
-        for sidecar in sorted(Path(folder).glob("*.provenance.json")):
-            try:
-                prov = json.loads(sidecar.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            rows.append(
-                {
-                    "build": key,
-                    "table": sidecar.name.removesuffix(".provenance.json"),
-                    "demo": _provenance_is_demo(prov) or key.startswith("demo"),
-                    "sources": sources_of(prov),
-                }
-            )
-    return rows
 
 
 def origin_counts(ctx: DataContext, definition: str = "non_eu14") -> pd.DataFrame:
@@ -660,55 +478,3 @@ def region_codes(ctx: DataContext, region: str = FLANDERS, definition: str = "no
     if munis is None:
         return []
     return sorted(munis.loc[munis["region"].astype(str) == region, "refnis"].astype(str))
-
-
-def benchmark_shares(
-    counted: pd.DataFrame, groups: dict[str, list[str]]
-) -> pd.DataFrame:
-    """Share of the origin group per year for named groups of municipalities (pooled:
-    sum of counts / sum of totals). ``groups``: label → member codes. Wide: one column per
-    label, index ``year``."""
-    out = {}
-    for label, members in groups.items():
-        sub = counted[counted["refnis"].astype(str).isin([str(m) for m in members])]
-        sums = sub.groupby("year")[["count", "total"]].sum()
-        out[label] = sums["count"] / sums["total"]
-    return pd.DataFrame(out)
-
-
-def outcome_benchmark(
-    outcomes: pd.DataFrame, groups: dict[str, list[str]], outcomes_shown: Sequence[str] | None = None
-) -> pd.DataFrame:
-    """Mean outcome per year for named groups of municipalities (unweighted mean over
-    members). Long: ``outcome, year, group, value``."""
-    frames = []
-    data = outcomes if outcomes_shown is None else outcomes[outcomes["outcome"].isin(list(outcomes_shown))]
-    for label, members in groups.items():
-        sub = data[data["refnis"].astype(str).isin([str(m) for m in members])]
-        mean = sub.groupby(["outcome", "year"], sort=True)["value"].mean().reset_index()
-        frames.append(mean.assign(group=label))
-    if not frames:
-        return pd.DataFrame(columns=["outcome", "year", "group", "value"])
-    return pd.concat(frames, ignore_index=True)[["outcome", "year", "group", "value"]]
-
-
-def programme_summary(programmes: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
-    """Grants, budget and participants per regime and project year for the authorities
-    ``codes`` (an applicant id and/or its member municipalities)."""
-    sub = programmes[programmes["authority"].astype(str).isin([str(c) for c in codes])]
-    if sub.empty:
-        return pd.DataFrame(columns=["regime", "project_year", "grants", "budget_eur", "participants"])
-    grouped = (
-        sub.groupby(["regime", "project_year"], sort=True)
-        .agg(grants=("project_id", "count"), budget_eur=("budget_eur", "sum"), participants=("participants", "sum"))
-        .reset_index()
-    )
-    order = {"fragmented": 0, "consolidated": 1}
-    return grouped.sort_values(["regime", "project_year"], key=lambda s: s.map(order) if s.name == "regime" else s,
-                               kind="stable").reset_index(drop=True)
-
-
-def add_caption(fig, text: str, *, y: float = 0.0, fontsize: float = 7) -> None:
-    """Write ``text`` (e.g. :meth:`DataContext.caption`) under a figure, below its axis
-    labels (the inline backend's tight bounding box keeps it in view)."""
-    fig.text(0.01, y, text, ha="left", va="top", fontsize=fontsize)

@@ -10,6 +10,8 @@ import pytest
 import shapely
 from matplotlib.colors import to_hex
 
+from samenleven_analysis.reports import figures
+from samenleven_analysis.reports import migration_roots
 from samenleven_analysis.reports import maps
 
 
@@ -71,25 +73,25 @@ def test_real_mirror_maps_the_nationality_proxy_2015_vs_2009_for_flanders(real_d
     from samenleven_analysis.reports.context import data_context
 
     ctx = data_context(vintage=2025, data_dir=real_data_dir, offline=True, demo=False)
-    inputs = maps.prepare_inputs(ctx, definition="non_eu14", year=2024, compare_year=None, region="flanders")
+    inputs = migration_roots.prepare_inputs(ctx, definition="non_eu14", year=2024, compare_year=None, region="flanders")
     assert (inputs.definition, inputs.years) == ("nationality_proxy", (2009, 2015))
     assert not ctx.demo and not inputs.demo
     inputs.print_notes()
     assert "falling back to 'nationality_proxy'" in capsys.readouterr().out
     boundaries = geo.load_boundaries(2025, "flanders", demo=ctx.demo, data_dir=real_data_dir)
-    panels, reports = maps.map_panels(boundaries, inputs, "share")
+    panels, reports = migration_roots.map_panels(boundaries, inputs, "share")
     assert all(r.ok and r.matched == 285 for r in reports.values())
-    codes, label = maps.highlight_codes("eligible", ctx, inputs)
+    codes, label = migration_roots.highlight_codes("eligible", ctx, inputs)
     assert {"11002", "44021"} <= set(codes) and "proxy" in label  # Antwerpen, Gent
     caption = ctx.caption(year="2009 vs 2015", definition=inputs.definition)
-    fig = maps.migration_roots_figure(panels, inputs, "share", caption=caption, highlight=codes,
+    fig = migration_roots.migration_roots_figure(panels, inputs, "share", caption=caption, highlight=codes,
                                       highlight_label=label)
     assert not any("DEMO" in t.get_text() for t in fig.texts)
-    png, svg = maps.save(fig, tmp_path / "a")
-    again = maps.migration_roots_figure(panels, inputs, "share", caption=caption, highlight=codes,
+    png, svg = figures.save(fig, tmp_path / "a")
+    again = migration_roots.migration_roots_figure(panels, inputs, "share", caption=caption, highlight=codes,
                                         highlight_label=label)
-    png2, svg2 = maps.save(again, tmp_path / "b")
+    png2, svg2 = figures.save(again, tmp_path / "b")
     assert png.read_bytes() == png2.read_bytes() and svg.read_bytes() == svg2.read_bytes()
-    top = maps.top_table(inputs, boundaries, by="count", n=20)
+    top = migration_roots.top_table(inputs, boundaries, by="count", n=20)
     assert len(top) == 20 and top["refnis"].iloc[0] == "11002"
 

@@ -18,6 +18,7 @@ from _notebooks import REAL_RUN_AUTHORITY as AUTHORITY
 from samenleven_analysis.data import build
 from samenleven_analysis.analysis import disclosure
 from samenleven_analysis.reports import runner
+from samenleven_analysis.reports import kernels
 
 pytestmark = [pytest.mark.realdata, pytest.mark.notebooks]
 
@@ -59,7 +60,7 @@ def _results(out: Path):
 def test_authority_report_on_real_data_is_real_and_consistent(real_run, real_data_dir):
     out, _ = real_run
     report = out / "authorities" / f"{AUTHORITY}.ipynb"
-    assert runner.report_uses_demo(report) is False
+    assert kernels.report_uses_demo(report) is False
     md = "\n".join(markdown_outputs(report))
     assert "DEMO DATA" not in md and "Data: DEMO" not in md and "Data: real (Statbel open data)" in md
     assert "**Antwerpen** (11002; municipality)" in md
@@ -92,7 +93,7 @@ def test_reports_mark_demo_data_and_publish_no_small_counts(real_run):
     out, _ = real_run
     for r in _results(out):
         ipynb = out / r["ipynb"]
-        demo = runner.report_uses_demo(ipynb)
+        demo = kernels.report_uses_demo(ipynb)
         assert demo is not None, f"{r.label}: no provenance cell output"
         html = (out / r["html"]).read_text(encoding="utf-8")
         if demo:

@@ -10,6 +10,8 @@ import pytest
 import shapely
 from matplotlib.colors import to_hex, to_rgba
 
+from samenleven_analysis.reports import figures
+from samenleven_analysis.reports import migration_roots
 from samenleven_analysis.reports import maps
 
 
@@ -164,8 +166,8 @@ def _figure():
 
 
 def test_save_gives_identical_bytes_on_rerun(tmp_path):
-    png1, svg1 = maps.save(_figure(), tmp_path / "a" / "map")
-    png2, svg2 = maps.save(_figure(), tmp_path / "b" / "map")
+    png1, svg1 = figures.save(_figure(), tmp_path / "a" / "map")
+    png2, svg2 = figures.save(_figure(), tmp_path / "b" / "map")
     assert (png1.name, svg1.name) == ("map.png", "map.svg")
     assert png1.read_bytes() == png2.read_bytes()
     assert svg1.read_bytes() == svg2.read_bytes()
@@ -175,9 +177,9 @@ def test_save_gives_identical_bytes_on_rerun(tmp_path):
     assert png1.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # saving the same figure again does not change it either
     fig = _figure()
-    assert maps.figure_bytes(fig, "svg") == maps.figure_bytes(fig, "svg")
+    assert figures.figure_bytes(fig, "svg") == figures.figure_bytes(fig, "svg")
     with pytest.raises(ValueError, match="png"):
-        maps.figure_bytes(fig, "pdf")
+        figures.figure_bytes(fig, "pdf")
 
 
 def test_rgba_of_palette_is_sequential_light_to_dark():
@@ -214,17 +216,17 @@ def nationality_table() -> pd.DataFrame:
 
 
 def test_choose_years_falls_back_and_notes_it():
-    assert maps.choose_years([2012, 2024, 2025], 2024, 2012) == (2024, 2012, [])
-    year, cmp_, notes = maps.choose_years(range(2009, 2016), 2024, None)
+    assert migration_roots.choose_years([2012, 2024, 2025], 2024, 2012) == (2024, 2012, [])
+    year, cmp_, notes = migration_roots.choose_years(range(2009, 2016), 2024, None)
     assert (year, cmp_) == (2015, 2009) and "2024" in notes[0]
-    year, cmp_, notes = maps.choose_years([2009, 2015], 2015, 2001)
+    year, cmp_, notes = migration_roots.choose_years([2009, 2015], 2015, 2001)
     assert (year, cmp_) == (2015, 2009) and "2001" in notes[0]
-    assert maps.choose_years([2015], 2015, None)[:2] == (2015, None)
+    assert migration_roots.choose_years([2015], 2015, None)[:2] == (2015, None)
 
 
 def test_prepare_inputs_falls_back_to_the_nationality_proxy_without_an_origin_table(capsys):
     ctx = FakeContext({"population_nationality": nationality_table()})
-    inputs = maps.prepare_inputs(ctx, definition="non_eu14", year=2024, compare_year=None, region="flanders")
+    inputs = migration_roots.prepare_inputs(ctx, definition="non_eu14", year=2024, compare_year=None, region="flanders")
     assert inputs.definition == "nationality_proxy" and inputs.requested_definition == "non_eu14"
     assert inputs.years == (2009, 2015)
     assert ctx.loaded == ["population_nationality"]
@@ -236,53 +238,53 @@ def test_prepare_inputs_falls_back_to_the_nationality_proxy_without_an_origin_ta
     out = capsys.readouterr().out
     assert "falling back to 'nationality_proxy'" in out and "2009 vs 2015" in out
     with pytest.raises(ValueError, match="unknown definition"):
-        maps.prepare_inputs(ctx, definition="non_eu99")
+        migration_roots.prepare_inputs(ctx, definition="non_eu99")
 
 
 def test_map_panels_mask_small_counts_and_report_unknown_codes():
     ctx = FakeContext({"population_nationality": nationality_table()})
-    inputs = maps.prepare_inputs(ctx, definition="nationality_proxy", year=2015, compare_year=2009)
+    inputs = migration_roots.prepare_inputs(ctx, definition="nationality_proxy", year=2015, compare_year=2009)
     polys = grid([0.0, 0.0, 0.0], codes=["11002", "44021", "71022"]).drop(columns="v")
-    panels, reports = maps.map_panels(polys, inputs, "count", min_cell=5)
+    panels, reports = migration_roots.map_panels(polys, inputs, "count", min_cell=5)
     assert list(panels) == ["2009", "2015"]
     p = panels["2015"].set_index("refnis")
     assert p.loc["11002", "count"] == 9500 and np.isnan(p.loc["71022", "count"])  # 4 < 5
     assert np.isnan(p.loc["71022", "share"])
     assert reports["2015"].ok
     fewer = polys[polys.refnis != "44021"]
-    _, reports = maps.map_panels(fewer, inputs, "share")
+    _, reports = migration_roots.map_panels(fewer, inputs, "share")
     assert reports["2009"].unmatched_data == ("44021",)
     with pytest.raises(ValueError, match="measure"):
-        maps.map_panels(polys, inputs, "rate")
+        migration_roots.map_panels(polys, inputs, "rate")
 
 
 def test_top_table_suppresses_small_counts():
     ctx = FakeContext({"population_nationality": nationality_table()})
-    inputs = maps.prepare_inputs(ctx, definition="nationality_proxy", year=2015, region="flanders")
+    inputs = migration_roots.prepare_inputs(ctx, definition="nationality_proxy", year=2015, region="flanders")
     names = pd.DataFrame({"refnis": ["11002", "44021", "71022"], "name_nl": ["Antwerpen", "Gent", "Hasselt"]})
-    by_count = maps.top_table(inputs, names, by="count", n=20, min_cell=5)
+    by_count = migration_roots.top_table(inputs, names, by="count", n=20, min_cell=5)
     assert by_count["municipality"].tolist() == ["Antwerpen", "Gent", "Hasselt"]
     assert by_count["count"].tolist() == ["9500", "8000", "<5"]
     assert by_count["share"].iloc[2] == "" and by_count["share"].iloc[0] == "32.2%"
     assert by_count.index.tolist() == [1, 2, 3]
-    by_share = maps.top_table(inputs, names, by="share", n=1)
+    by_share = migration_roots.top_table(inputs, names, by="share", n=1)
     assert by_share["refnis"].tolist() == ["11002"]
 
 
 def test_highlight_codes_lists_and_eligible_by_proxy():
     ctx = FakeContext({"population_nationality": nationality_table()})
-    inputs = maps.prepare_inputs(ctx, definition="nationality_proxy", year=2015, region="flanders")
-    assert maps.highlight_codes("11002, 44021", ctx, inputs)[0] == ["11002", "44021"]
-    assert maps.highlight_codes([44021], ctx, inputs)[0] == ["44021"]
-    assert maps.highlight_codes(None, ctx, inputs)[0] == []
-    codes, label = maps.highlight_codes("eligible", ctx, inputs)
+    inputs = migration_roots.prepare_inputs(ctx, definition="nationality_proxy", year=2015, region="flanders")
+    assert migration_roots.highlight_codes("11002, 44021", ctx, inputs)[0] == ["11002", "44021"]
+    assert migration_roots.highlight_codes([44021], ctx, inputs)[0] == ["44021"]
+    assert migration_roots.highlight_codes(None, ctx, inputs)[0] == []
+    codes, label = migration_roots.highlight_codes("eligible", ctx, inputs)
     assert codes == ["11002", "44021"]  # > 7,500 non-Belgians in 2015; 62063 is Walloon
     assert "proxy" in label
     partnerships = pd.DataFrame({"partnership_id": ["P1", "P1"], "name": ["Duo", "Duo"],
                                  "refnis": ["44021", "71022"]})
     ctx.tables["partnerships"] = partnerships
-    inputs09 = maps.prepare_inputs(ctx, definition="nationality_proxy", year=2009, region="flanders")
-    codes, _ = maps.highlight_codes("eligible", ctx, inputs09)
+    inputs09 = migration_roots.prepare_inputs(ctx, definition="nationality_proxy", year=2009, region="flanders")
+    codes, _ = migration_roots.highlight_codes("eligible", ctx, inputs09)
     assert codes == ["11002"]  # 6,000 + 3 pooled stay below 7,500 in 2009
 
 

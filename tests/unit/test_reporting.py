@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from samenleven_analysis.analysis import authorities
+from samenleven_analysis.reports import provenance
 from samenleven_analysis.data import build
 from samenleven_analysis.reports import context as reporting
 from samenleven_analysis.errors import DataUnavailable
@@ -31,13 +33,13 @@ def demo_ctx() -> reporting.DataContext:
 
 def test_sources_of_reads_the_sidecar_layouts():
     listed = {"inputs": [{"dataset_id": "refnis", "file": "/abs/path/TU_COM_REFNIS.txt", "sha256": "ab", "demo": False}]}
-    assert reporting.sources_of(listed) == [
+    assert provenance.sources_of(listed) == [
         {"dataset_id": "refnis", "file": "TU_COM_REFNIS.txt", "sha256": "ab", "demo": False}
     ]  # a file name, never a path
     keyed = {"sources": {"origin": {"filename": "population_origin.csv", "sha256": "cd", "demo": True}}}
-    assert reporting.sources_of(keyed)[0]["dataset_id"] == "origin"
-    assert reporting.sources_of(keyed)[0]["demo"] is True
-    assert reporting.sources_of({}) == []
+    assert provenance.sources_of(keyed)[0]["dataset_id"] == "origin"
+    assert provenance.sources_of(keyed)[0]["demo"] is True
+    assert provenance.sources_of({}) == []
 
 
 def test_prebuilt_environment_round_trip(monkeypatch, tmp_path):
@@ -47,9 +49,9 @@ def test_prebuilt_environment_round_trip(monkeypatch, tmp_path):
 
 
 def test_git_commit_override_and_package_versions(monkeypatch):
-    monkeypatch.setenv(reporting.GIT_COMMIT_ENV, "abc1234")
-    assert reporting.git_commit() == "abc1234"
-    versions = reporting.package_versions(("pandas", "surely-not-installed-xyz"))
+    monkeypatch.setenv(provenance.GIT_COMMIT_ENV, "abc1234")
+    assert provenance.git_commit() == "abc1234"
+    versions = provenance.package_versions(("pandas", "surely-not-installed-xyz"))
     assert versions["pandas"] == pd.__version__
     assert versions["surely-not-installed-xyz"] == "not installed"
     assert "python" in versions
@@ -133,7 +135,7 @@ def test_authority_table_applies_the_rule_and_adds_names_cohorts_trends(table):
     assert table.loc[~table["eligible"], "cohort"].isna().all()  # only eligible ones are funded
     assert table.loc[table["eligible"], "cohort"].notna().any()
     assert table["outcome_change"].notna().all()
-    assert int(table["outcome_to"].iloc[0]) - int(table["outcome_from"].iloc[0]) == reporting.TREND_YEARS
+    assert int(table["outcome_to"].iloc[0]) - int(table["outcome_from"].iloc[0]) == authorities.TREND_YEARS
     # Flanders only: no capital-region (94xxx) municipality applies
     members = [m for ms in table["members"] for m in ms]
     assert members and not any(m.startswith("94") for m in members)
@@ -142,15 +144,15 @@ def test_authority_table_applies_the_rule_and_adds_names_cohorts_trends(table):
 def test_find_authority_by_code_member_or_error(table):
     partnership = table[table["kind"] == "partnership"].iloc[0]
     member = partnership["members"][0]
-    assert reporting.find_authority(table, member)["applicant"] == partnership["applicant"]
-    assert reporting.find_authority(table, partnership["applicant"])["applicant"] == partnership["applicant"]
+    assert authorities.find_authority(table, member)["applicant"] == partnership["applicant"]
+    assert authorities.find_authority(table, partnership["applicant"])["applicant"] == partnership["applicant"]
     with pytest.raises(KeyError, match="12345"):
-        reporting.find_authority(table, "12345")
+        authorities.find_authority(table, "12345")
 
 
 def test_similar_authorities_are_the_nearest_on_size_and_share(table):
     me = str(table["applicant"].iloc[0])
-    peers = reporting.similar_authorities(table, me, k=4)
+    peers = authorities.similar_authorities(table, me, k=4)
     assert len(peers) == 4 and me not in set(peers["applicant"])
     assert peers["distance"].is_monotonic_increasing
     # brute force check of the nearest neighbour
@@ -163,18 +165,18 @@ def test_similar_authorities_are_the_nearest_on_size_and_share(table):
     d = np.sqrt(((Z - Z[i]) ** 2).sum(axis=1))
     d[i] = math.inf
     assert peers["applicant"].iloc[0] == data["applicant"].iloc[int(np.argmin(d))]
-    assert peers.equals(reporting.similar_authorities(table, me, k=4))  # deterministic
+    assert peers.equals(authorities.similar_authorities(table, me, k=4))  # deterministic
 
 
 def test_benchmark_and_summaries(demo_ctx, table):
     counted = reporting.origin_counts(demo_ctx)
     row = table.iloc[0]
-    shares = reporting.benchmark_shares(counted, {"me": list(row["members"]), "flanders": reporting.region_codes(demo_ctx)})
+    shares = authorities.benchmark_shares(counted, {"me": list(row["members"]), "flanders": reporting.region_codes(demo_ctx)})
     ref = counted[counted["refnis"].isin(row["members"]) & (counted["year"] == 2022)]
     assert shares.loc[2022, "me"] == pytest.approx(ref["count"].sum() / ref["total"].sum())
     assert 0 < shares.loc[2022, "flanders"] < shares.loc[2022, "me"]
-    comp = reporting.composition_over_time(demo_ctx.load("population_origin"), list(row["members"]))
+    comp = authorities.composition_over_time(demo_ctx.load("population_origin"), list(row["members"]))
     assert int(comp.loc[2022].sum()) == int(row["total"])
-    prog = reporting.programme_summary(demo_ctx.load("programmes"), [row["applicant"], *row["members"]])
+    prog = authorities.programme_summary(demo_ctx.load("programmes"), [row["applicant"], *row["members"]])
     assert list(prog.columns) == ["regime", "project_year", "grants", "budget_eur", "participants"]
     assert prog["regime"].iloc[0] == "fragmented" and prog["regime"].iloc[-1] == "consolidated"

@@ -14,6 +14,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from samenleven_analysis.reports import runner
+from samenleven_analysis.reports import parameters
+from samenleven_analysis.reports import kernels
+from samenleven_analysis.reports import dashboard
 from samenleven_analysis.errors import ParameterError
 
 
@@ -52,7 +55,7 @@ def nb(tmp_path) -> Path:
 
 
 def test_parse_parameters_reads_names_and_default_types(nb):
-    specs = runner.parse_parameters(nb)
+    specs = parameters.parse_parameters(nb)
     assert list(specs) == ["year", "threshold", "definition", "authority", "show", "codes",
                            "anything", "limit", "computed"]
     assert specs["year"].types == ("int",) and specs["year"].default == 2022
@@ -67,16 +70,16 @@ def test_parse_parameters_reads_names_and_default_types(nb):
 
 def test_notebook_without_parameters_cell_accepts_none(tmp_path):
     path = write_nb(tmp_path / "plain.ipynb", None, "1")
-    assert runner.parse_parameters(path) == {}
+    assert parameters.parse_parameters(path) == {}
     with pytest.raises(ParameterError, match="unknown parameter 'year'"):
-        runner.validate_parameters(path, {"year": 2020})
+        parameters.validate_parameters(path, {"year": 2020})
 
 
 # --------------------------------------------------------------------------- validation
 
 
 def cli(*pairs: tuple[str, str]):
-    values, raw, _ = runner.read_parameters((), list(pairs))
+    values, raw, _ = parameters.read_parameters((), list(pairs))
     return values, raw
 
 
@@ -84,7 +87,7 @@ def test_cli_values_are_parsed_like_yaml_scalars(nb):
     values, raw = cli(("year", "2023"), ("threshold", "8000"), ("show", "false"),
                       ("authority", "01001"), ("codes", "[11002, 44021]"),
                       ("anything", "[1, 2]"), ("limit", "null"))
-    got = runner.validate_parameters(nb, values, raw=raw)
+    got = parameters.validate_parameters(nb, values, raw=raw)
     assert got == {"year": 2023, "threshold": 8000.0, "show": False, "authority": "01001",
                    "codes": ["11002", "44021"], "anything": [1, 2], "limit": None}
     assert isinstance(got["threshold"], float)
@@ -92,7 +95,7 @@ def test_cli_values_are_parsed_like_yaml_scalars(nb):
 
 def test_a_scalar_for_a_list_parameter_becomes_a_one_element_list(nb):
     values, raw = cli(("codes", "44021"))
-    assert runner.validate_parameters(nb, values, raw=raw) == {"codes": ["44021"]}
+    assert parameters.validate_parameters(nb, values, raw=raw) == {"codes": ["44021"]}
 
 
 @pytest.mark.parametrize(
@@ -108,7 +111,7 @@ def test_a_scalar_for_a_list_parameter_becomes_a_one_element_list(nb):
 def test_ill_typed_cli_values_name_notebook_parameter_and_type(nb, name, text, expected):
     values, raw = cli((name, text))
     with pytest.raises(ParameterError) as info:
-        runner.validate_parameters(nb, values, raw=raw)
+        parameters.validate_parameters(nb, values, raw=raw)
     msg = str(info.value)
     assert "report.ipynb" in msg and repr(name) in msg and expected in msg
 
@@ -116,12 +119,12 @@ def test_ill_typed_cli_values_name_notebook_parameter_and_type(nb, name, text, e
 def test_yaml_file_values_keep_their_types_and_strings_must_be_quoted(nb, tmp_path):
     f = tmp_path / "p.yaml"
     f.write_text("year: 2021\nauthority: 97021\n", encoding="utf-8")
-    values, raw, _ = runner.read_parameters([f], ())
+    values, raw, _ = parameters.read_parameters([f], ())
     with pytest.raises(ParameterError, match="'authority' expects str, got int"):
-        runner.validate_parameters(nb, values, raw=raw)
+        parameters.validate_parameters(nb, values, raw=raw)
     f.write_text("year: 2021\nauthority: '97021'\n", encoding="utf-8")
-    values, raw, _ = runner.read_parameters([f], ())
-    assert runner.validate_parameters(nb, values, raw=raw) == {"year": 2021, "authority": "97021"}
+    values, raw, _ = parameters.read_parameters([f], ())
+    assert parameters.validate_parameters(nb, values, raw=raw) == {"year": 2021, "authority": "97021"}
 
 
 def test_later_sources_win_and_notebook_sections_are_kept_apart(tmp_path):
@@ -129,7 +132,7 @@ def test_later_sources_win_and_notebook_sections_are_kept_apart(tmp_path):
     a.write_text("year: 2020\nnotebooks:\n  report:\n    definition: non_eu27\n", encoding="utf-8")
     b = tmp_path / "b.yaml"
     b.write_text("year: 2021\n", encoding="utf-8")
-    values, raw, per_nb = runner.read_parameters([a, b], [("year", "2024")])
+    values, raw, per_nb = parameters.read_parameters([a, b], [("year", "2024")])
     assert values == {"year": 2024} and raw == {"year": "2024"}
     assert per_nb == {"report": {"definition": "non_eu27"}}
 
@@ -138,13 +141,13 @@ def test_bad_parameter_files_are_parameter_errors(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("year: [2020\n", encoding="utf-8")
     with pytest.raises(ParameterError, match="not valid YAML"):
-        runner.read_parameters([bad], ())
+        parameters.read_parameters([bad], ())
     listy = tmp_path / "list.yaml"
     listy.write_text("- 1\n- 2\n", encoding="utf-8")
     with pytest.raises(ParameterError, match="mapping"):
-        runner.read_parameters([listy], ())
+        parameters.read_parameters([listy], ())
     with pytest.raises(ParameterError, match="cannot read"):
-        runner.read_parameters([tmp_path / "missing.yaml"], ())
+        parameters.read_parameters([tmp_path / "missing.yaml"], ())
 
 
 # --------------------------------------------------------------------------- run_notebooks
@@ -159,7 +162,7 @@ def no_kernels(monkeypatch):
 
     monkeypatch.setattr(runner, "prepare_data", boom)
     monkeypatch.setattr(runner, "execute_jobs", boom)
-    monkeypatch.setattr(runner, "execute_job", boom)
+    monkeypatch.setattr(kernels, "execute_job", boom)
 
 
 def test_unknown_parameter_fails_before_any_build_or_kernel(nb, tmp_path, no_kernels):
@@ -180,9 +183,14 @@ def test_unknown_notebook_and_empty_selection_are_parameter_errors(tmp_path, no_
         runner.run_notebooks([], folder=tmp_path)
 
 
-def test_module_main_exits_2_on_a_bad_parameter(nb, no_kernels, capsys):
-    assert runner.main(["run", str(nb), "-p", "year", "x"]) == 2
-    assert "parameter 'year' expects int" in capsys.readouterr().err
+def test_cli_run_exits_2_on_a_bad_parameter(nb, no_kernels):
+    from click.testing import CliRunner
+
+    from samenleven_analysis.cli import cli
+
+    result = CliRunner().invoke(cli, ["run", str(nb), "-p", "year", "x"])
+    assert result.exit_code == 2
+    assert "parameter 'year'" in result.output
 
 
 def test_parameter_is_applied_only_to_notebooks_declaring_it(tmp_path, no_kernels):
@@ -291,7 +299,7 @@ def test_authority_selection(authority_table):
 
 
 def test_dashboard_rows_suppress_small_counts_and_what_would_reveal_them(authority_table, tmp_path):
-    rows = runner.dashboard_rows(authority_table, {}, tmp_path, min_cell=5)
+    rows = dashboard.dashboard_rows(authority_table, {}, tmp_path, min_cell=5)
     small = rows[3]
     assert small["count"] == "<5" and small["margin"] == "" and small["share"] == ""
     # complementary: the next smallest count in the column is hidden as well
@@ -313,10 +321,10 @@ def test_reports_sharing_a_kernel_start_from_a_clean_state(tmp_path):
         "leak = authority\nmpl.rcParams['lines.linewidth'] = 9\nplt.figure()",
         "if authority == 'bad':\n    raise ValueError('planned')",
     )
-    jobs = [runner.Job(a, str(src), str(tmp_path / f"{a}.ipynb"), {"authority": a}, kind="authority")
+    jobs = [kernels.Job(a, str(src), str(tmp_path / f"{a}.ipynb"), {"authority": a}, kind="authority")
             for a in ("a", "bad", "b", "c")]
-    assert runner.plan_batches(jobs, workers=1) == [[0, 1], [2, 3]]
-    results = runner.execute_batch(jobs, timeout=60)
+    assert kernels.plan_batches(jobs, workers=1) == [[0, 1], [2, 3]]
+    results = kernels.execute_batch(jobs, timeout=60)
     assert [r.ok for r in results] == [True, False, True, True]  # the failure stays local
     first = None
     for a in ("a", "b", "c"):

@@ -1,0 +1,114 @@
+"""Per-authority analytics shared by the authority reports and the dashboard (so a dashboard
+row and its report show the same numbers): lookup, similar authorities, composition over
+time, benchmarks, programme summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+FLANDERS = "02000"
+"""Region code of Flanders (Demoland-Noord in demo data)."""
+
+
+KEY_OUTCOME = "employment_rate"
+"""Outcome whose trend the dashboard shows."""
+
+
+TREND_YEARS = 5
+"""The dashboard's outcome trend: change over this many years up to the latest year."""
+
+
+def find_authority(table: pd.DataFrame, authority: str) -> pd.Series:
+    """The row of ``authority`` (an applicant code or partnership id, or a member
+    municipality, which yields its partnership's row). Raises KeyError naming the code."""
+    authority = str(authority)
+    hit = table[table["applicant"].astype(str) == authority]
+    if hit.empty:
+        hit = table[[authority in list(m) for m in table["members"]]]
+    if hit.empty:
+        raise KeyError(f"authority {authority!r} is not in the data (codes such as {', '.join(map(str, table['applicant'].head(3)))})")
+    return hit.iloc[0]
+
+
+def similar_authorities(
+    table: pd.DataFrame, authority: str, k: int = 5, features: tuple[str, ...] = ("total", "share")
+) -> pd.DataFrame:
+    """The ``k`` applicants most similar to ``authority`` on size and origin share.
+
+    Nearest neighbours (scipy k-d tree) on standardised ``log(total)`` and ``share``;
+    ties are broken by applicant code so the cluster is deterministic. Returns the
+    neighbours' rows with a ``distance`` column, nearest first.
+    """
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    row = find_authority(table, authority)
+    data = table.dropna(subset=list(features)).reset_index(drop=True)
+    X = np.column_stack(
+        [np.log(data[f].astype(float).clip(lower=1)) if f == "total" else data[f].astype(float) for f in features]
+    )
+    sd = X.std(axis=0)
+    sd[sd == 0] = 1.0
+    Z = (X - X.mean(axis=0)) / sd
+    me = data.index[data["applicant"] == row["applicant"]]
+    if len(me) == 0:
+        raise KeyError(f"authority {authority!r} lacks {', '.join(features)}")
+    dist, idx = cKDTree(Z).query(Z[me[0]], k=min(len(data), k + 1))
+    found = data.iloc[np.atleast_1d(idx)].assign(distance=np.round(np.atleast_1d(dist), 12))
+    found = found[found["applicant"] != row["applicant"]]
+    return found.sort_values(["distance", "applicant"], kind="stable").head(k).reset_index(drop=True)
+
+
+def composition_over_time(origin: pd.DataFrame, members: list[str]) -> pd.DataFrame:
+    """Residents by year × origin group summed over ``members`` (wide: one column per group)."""
+    frame = origin[origin["refnis"].astype(str).isin([str(m) for m in members])]
+    wide = frame.pivot_table(index="year", columns="origin", values="population", aggfunc="sum", fill_value=0)
+    return wide.astype("int64")
+
+
+def benchmark_shares(
+    counted: pd.DataFrame, groups: dict[str, list[str]]
+) -> pd.DataFrame:
+    """Share of the origin group per year for named groups of municipalities (pooled:
+    sum of counts / sum of totals). ``groups``: label → member codes. Wide: one column per
+    label, index ``year``."""
+    out = {}
+    for label, members in groups.items():
+        sub = counted[counted["refnis"].astype(str).isin([str(m) for m in members])]
+        sums = sub.groupby("year")[["count", "total"]].sum()
+        out[label] = sums["count"] / sums["total"]
+    return pd.DataFrame(out)
+
+
+def outcome_benchmark(
+    outcomes: pd.DataFrame, groups: dict[str, list[str]], outcomes_shown: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Mean outcome per year for named groups of municipalities (unweighted mean over
+    members). Long: ``outcome, year, group, value``."""
+    frames = []
+    data = outcomes if outcomes_shown is None else outcomes[outcomes["outcome"].isin(list(outcomes_shown))]
+    for label, members in groups.items():
+        sub = data[data["refnis"].astype(str).isin([str(m) for m in members])]
+        mean = sub.groupby(["outcome", "year"], sort=True)["value"].mean().reset_index()
+        frames.append(mean.assign(group=label))
+    if not frames:
+        return pd.DataFrame(columns=["outcome", "year", "group", "value"])
+    return pd.concat(frames, ignore_index=True)[["outcome", "year", "group", "value"]]
+
+
+def programme_summary(programmes: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
+    """Grants, budget and participants per regime and project year for the authorities
+    ``codes`` (an applicant id and/or its member municipalities)."""
+    sub = programmes[programmes["authority"].astype(str).isin([str(c) for c in codes])]
+    if sub.empty:
+        return pd.DataFrame(columns=["regime", "project_year", "grants", "budget_eur", "participants"])
+    grouped = (
+        sub.groupby(["regime", "project_year"], sort=True)
+        .agg(grants=("project_id", "count"), budget_eur=("budget_eur", "sum"), participants=("participants", "sum"))
+        .reset_index()
+    )
+    order = {"fragmented": 0, "consolidated": 1}
+    return grouped.sort_values(["regime", "project_year"], key=lambda s: s.map(order) if s.name == "regime" else s,
+                               kind="stable").reset_index(drop=True)
