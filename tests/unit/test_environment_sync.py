@@ -38,3 +38,33 @@ def test_required_packages_are_declared():
     assert {"jupyterlab", "pandas", "pyarrow", "geopandas", "pyogrio", "matplotlib", "mapclassify",
             "statsmodels", "papermill", "nbval", "pooch", "pandera", "typer", "tqdm"} <= declared
     assert project["scripts"]["samenleven"] == "samenleven_analysis.cli:cli"
+
+
+def _imported_top_level_modules() -> set[str]:
+    import ast
+
+    found = set()
+    for path in (ROOT / "samenleven_analysis").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return found
+
+
+def test_every_imported_third_party_package_is_declared():
+    import importlib.metadata
+    import sys
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {_name(s) for s in project["dependencies"]}
+    owners = importlib.metadata.packages_distributions()
+    missing = {}
+    for module in sorted(_imported_top_level_modules() - {"samenleven_analysis"}):
+        if module in sys.stdlib_module_names:
+            continue
+        dists = {_name(d) for d in owners.get(module, [module])}
+        if not dists & declared:
+            missing[module] = sorted(dists)
+    assert missing == {}, f"imported but not declared in pyproject.toml: {missing}"
