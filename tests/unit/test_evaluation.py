@@ -21,7 +21,8 @@ import pytest
 from scipy import stats
 
 from samenleven_analysis import evaluation as ev
-from samenleven_analysis import simulate as sim
+from samenleven_analysis.analysis.estimators import common
+from samenleven_analysis.bench import simulation as sim
 
 SEED = 3  # one fixed seed for every simulated panel below
 
@@ -243,7 +244,7 @@ def test_wild_bootstrap_and_randomisation_inference():
 def test_randomisation_matches_twfe_coefficient(staggered):
     # The permutation loop demeans by hand (pyfixest demean); its observed coefficient
     # must equal the TWFE estimate, else the null distribution is of the wrong statistic.
-    df = ev._frame(staggered, "y", "unit", "year", None)
+    df = common._frame(staggered, "y", "unit", "year", None)
     df["_d"] = staggered["d"].astype(float).to_numpy()
     from pyfixest.estimation import demean
 

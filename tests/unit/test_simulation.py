@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from samenleven_analysis import simulate as sim
+from samenleven_analysis.bench import simulation as sim
 
 
 def test_simulate_panel_structure_and_determinism():
