@@ -1,9 +1,72 @@
-"""Public import contract for the impact-evaluation estimators (moved to sub-packages).
+"""Public import contract for the impact-evaluation estimators, verdicts and their plots.
 
-The estimators live in :mod:`samenleven_analysis.analysis.estimators`, verdict texts in
-:mod:`samenleven_analysis.analysis.verdicts`, plots in
-:mod:`samenleven_analysis.reports.figures.estimates`. Every public name stays importable here.
+Users' scripts import from here; the code lives in :mod:`samenleven_analysis.analysis.estimators`
+(one module per design), :mod:`samenleven_analysis.analysis.verdicts` and
+:mod:`samenleven_analysis.reports.figures.estimates`. Every name in ``__all__`` stays importable.
 """
 
-from samenleven_analysis.analysis.estimators.common import *  # noqa: F401,F403
-from samenleven_analysis.analysis.estimators.common import __all__  # noqa: F401
+from samenleven_analysis.analysis.estimators.common import (
+    FEW_CLUSTERS,
+    LIBRARY_NOTES,
+    Estimate,
+    EventStudy,
+    MinimumDetectableEffect,
+    SyntheticControl,
+    estimates_table,
+)
+from samenleven_analysis.analysis.estimators.did import (
+    did,
+    placebo_outcomes,
+    placebo_years,
+    randomization_inference,
+    wild_bootstrap_pvalue,
+)
+from samenleven_analysis.analysis.estimators.event_study import event_study
+from samenleven_analysis.analysis.estimators.power import minimum_detectable_effect
+from samenleven_analysis.analysis.estimators.rdd import (
+    first_stage,
+    placebo_cutoffs,
+    rdd,
+    rdd_balance,
+    rdd_density,
+    rdd_support,
+)
+from samenleven_analysis.analysis.estimators.staggered import staggered_did
+from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_control
+from samenleven_analysis.analysis.verdicts import pre_period_verdict, synthetic_verdict, verdict
+from samenleven_analysis.reports.figures.estimates import (
+    plot_event_study,
+    plot_rdd,
+    plot_synthetic_control,
+)
+
+__all__ = [
+    "FEW_CLUSTERS",
+    "LIBRARY_NOTES",
+    "Estimate",
+    "EventStudy",
+    "MinimumDetectableEffect",
+    "SyntheticControl",
+    "did",
+    "estimates_table",
+    "event_study",
+    "first_stage",
+    "minimum_detectable_effect",
+    "placebo_cutoffs",
+    "placebo_outcomes",
+    "placebo_years",
+    "plot_event_study",
+    "plot_rdd",
+    "plot_synthetic_control",
+    "pre_period_verdict",
+    "randomization_inference",
+    "rdd",
+    "rdd_balance",
+    "rdd_density",
+    "rdd_support",
+    "staggered_did",
+    "synthetic_control",
+    "synthetic_verdict",
+    "verdict",
+    "wild_bootstrap_pvalue",
+]
