@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -14,6 +15,48 @@ from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
 )
 
 
+
+def verdict_flags(
+    estimate: Estimate,
+    *,
+    pretrend_pvalue: float | None = None,
+    checks: Mapping[str, float] | None = None,
+    placebo_pvalues: Sequence[float] | None = None,
+    adjusted_pvalue: float | None = None,
+    honest: Any = None,
+    alpha: float = 0.05,
+) -> dict[str, Any]:
+    """What a verdict may say, as numbers and flags (the text only words these).
+
+    ``direction``: +1/−1 only when the interval excludes zero, inference exists, no check
+    failed, the estimate is not descriptive-only (thin support) and, if given, the
+    multiplicity-adjusted p-value is below ``alpha``; else 0. ``failed_checks``: names of
+    the checks with p < ``alpha`` (pre-trend test, named ``checks``, unnamed placebos).
+    """
+    failed: list[str] = []
+    if pretrend_pvalue is not None and np.isfinite(pretrend_pvalue) and pretrend_pvalue < alpha:
+        failed.append("joint pre-trend test")
+    for name, pv in (checks or {}).items():
+        if pv is not None and np.isfinite(pv) and pv < alpha:
+            failed.append(name)
+    bad = [pv for pv in (placebo_pvalues or []) if pv is not None and np.isfinite(pv) and pv < alpha]
+    if bad:
+        failed.append(f"{len(bad)} placebo check(s)")
+    descriptive = bool(estimate.extra.get("descriptive_only")) or bool(failed)
+    adjusted_ok = adjusted_pvalue is None or (np.isfinite(adjusted_pvalue) and adjusted_pvalue < alpha)
+    interval_dir = estimate.direction if estimate.has_inference or np.isfinite(estimate.ci_low) else 0
+    direction = interval_dir if (not descriptive and adjusted_ok) else 0
+    return {
+        "direction": int(direction),
+        "interval_direction": int(interval_dir),
+        "has_inference": bool(np.isfinite(estimate.ci_low) and np.isfinite(estimate.ci_high)),
+        "failed_checks": failed,
+        "descriptive_only": descriptive,
+        "adjusted_ok": bool(adjusted_ok),
+        "honest_breakdown": getattr(honest, "breakdown", None),
+    }
+
+
 def verdict(
     estimate: Estimate,
     *,
@@ -22,6 +65,10 @@ def verdict(
     pretrend_pvalue: float | None = None,
     mde: MinimumDetectableEffect | float | None = None,
     placebo_pvalues: Sequence[float] | None = None,
+    checks: Mapping[str, float] | None = None,
+    adjusted_pvalue: float | None = None,
+    adjustment: str = "",
+    honest: Any = None,
     demo: bool = False,
     alpha: float = 0.05,
     design: str = "did",
@@ -29,38 +76,35 @@ def verdict(
 ) -> str:
     """A plain-language, deliberately cautious reading of an estimate (Markdown).
 
-    ``design`` (``"did"`` or ``"rdd"``) chooses how the comparison and its key assumption
-    are described; ``cautions`` are extra warnings put first (e.g. too few units near
-    a cutoff).
-
-    Never claims proof or causation beyond the design's assumptions: it states the
-    interval, says "no effect detected" (not "no effect") when the interval includes zero,
-    names the smallest effect the design could reliably detect, and puts a failed
-    pre-trend or placebo check first.
+    Reads :func:`verdict_flags`: says "higher"/"lower" only when the flags give a direction;
+    otherwise it reports the numbers as descriptive and names the failed checks. ``design``
+    (``"did"`` or ``"rdd"``) chooses how the comparison and its key assumption are described;
+    ``cautions`` are extra warnings put first; ``honest`` (a HonestDiD sensitivity) adds the
+    breakdown value; ``adjusted_pvalue`` the multiple-testing corrected p-value.
     """
+    if design not in ("did", "rdd"):
+        raise ValueError(f"design must be 'did' or 'rdd', not {design!r}")
+    flags = verdict_flags(estimate, pretrend_pvalue=pretrend_pvalue, checks=checks,
+                          placebo_pvalues=placebo_pvalues, adjusted_pvalue=adjusted_pvalue,
+                          honest=honest, alpha=alpha)
     u = f" {unit_label}" if unit_label else ""
-    lo, hi = estimate.ci_low, estimate.ci_high
     lines = []
     if demo:
         lines.append("**DEMO DATA — this verdict is about fictional Demoland, not about any real municipality.**")
-    if design not in ("did", "rdd"):
-        raise ValueError(f"design must be 'did' or 'rdd', not {design!r}")
     warn = list(cautions)
-    if pretrend_pvalue is not None and np.isfinite(pretrend_pvalue) and pretrend_pvalue < alpha:
-        warn.append(
-            f"before funding started, funded and comparison authorities already moved differently "
-            f"(joint pre-trend test p = {_fmt_p(pretrend_pvalue)}), so the comparison is doubtful"
-        )
-    if placebo_pvalues is not None:
-        bad = [p for p in placebo_pvalues if p is not None and np.isfinite(p) and p < alpha]
-        if bad:
-            warn.append(f"{len(bad)} placebo check(s) found an 'effect' where there should be none")
+    if estimate.extra.get("descriptive_only") and estimate.note:
+        warn.append(estimate.note)
+    if flags["failed_checks"]:
+        warn.append("these checks failed: " + ", ".join(flags["failed_checks"]))
     if warn:
         lines.append("**Caution:** " + "; ".join(warn) + ". Treat the estimate below as descriptive only.")
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        lines.append(f"The data do not allow an interval for {outcome_label} to be estimated.")
+    if not flags["has_inference"]:
+        lines.append(
+            f"The estimate for {outcome_label} is {estimate.estimate:.2f}{u}, but the data do not allow "
+            f"an interval to be estimated ({estimate.note or 'no valid inference'}); nothing can be "
+            "concluded about its direction.")
         return "\n\n".join(lines)
-    rng = f"between {lo:.2f} and {hi:.2f}{u}"
+    rng = f"between {estimate.ci_low:.2f} and {estimate.ci_high:.2f}{u}"
     if design == "did":
         where = f"In funded authorities, {outcome_label} ended up {{direction}} than the comparison group predicts"
         assumption = ", without the funding, both groups would have followed parallel paths"
@@ -70,13 +114,20 @@ def verdict(
             " authorities just below and just above the threshold would otherwise have fared alike "
             "(and the estimate applies to authorities near the threshold only)"
         )
-    if lo > 0 or hi < 0:
-        direction = "higher" if lo > 0 else "lower"
+    if flags["direction"] != 0:
+        word = "higher" if flags["direction"] > 0 else "lower"
         lines.append(
-            where.format(direction=direction)
+            where.format(direction=word)
             + f": the estimate is {estimate.estimate:.2f}{u}, and the data are consistent with a "
             f"difference {rng} (95% interval). This holds only if{assumption}; it is an estimate, "
             "not proof."
+        )
+    elif flags["interval_direction"] != 0:
+        reason = ("the checks above failed" if flags["descriptive_only"]
+                  else f"after correcting for several outcomes the p-value is {_fmt_p(adjusted_pvalue)}")
+        lines.append(
+            f"The estimate for {outcome_label} is {estimate.estimate:.2f}{u} (95% interval {rng.replace('between ', '').replace(' and ', ' to ')}), "
+            f"but no direction is claimed because {reason}."
         )
     else:
         lines.append(
@@ -84,12 +135,26 @@ def verdict(
             f"the 95% interval runs {rng}. This is *not* evidence that the funding had no effect — "
             f"effects anywhere in that range are compatible with the data."
         )
+    if adjusted_pvalue is not None and np.isfinite(adjusted_pvalue):
+        lines.append(f"Across the outcomes tested, the adjusted p-value is {_fmt_p(adjusted_pvalue)}"
+                     + (f" ({adjustment})." if adjustment else "."))
+    if honest is not None and flags["interval_direction"] != 0:
+        b = honest.breakdown
+        if b is not None and np.isfinite(b):
+            lines.append(
+                f"Sensitivity (HonestDiD): the average post-period effect stays away from zero only if the "
+                f"differential trend bends by less than {b:.3g}{u} per year² (breakdown value M).")
+        else:
+            lines.append("Sensitivity (HonestDiD): the effect stays away from zero for every trend "
+                         "violation on the grid tried.")
+    if estimate.note and not estimate.extra.get("descriptive_only"):
+        lines.append(f"Note on inference: {estimate.note}.")
     if mde is not None:
         m = mde.mde if isinstance(mde, MinimumDetectableEffect) else float(mde)
         if np.isfinite(m):
             lines.append(
                 f"With this design, only effects of about {m:.2f}{u} or larger would be detected reliably "
-                "(80% power, 5% significance); smaller effects could easily go unnoticed."
+                "(80% power, 5% significance, by simulation); smaller effects could easily go unnoticed."
             )
     return "\n\n".join(lines)
 
@@ -122,7 +187,7 @@ def pre_period_verdict(
             "later before/after comparison of these groups would be credible."
         )
     ]
-    diverged = np.isfinite(placebo.ci_low) and (placebo.ci_low > 0 or placebo.ci_high < 0)
+    diverged = placebo.direction != 0
     if diverged:
         lines.append(
             f"At the placebo year {placebo_year} the two groups already drifted apart: the placebo "
@@ -130,6 +195,12 @@ def pre_period_verdict(
             f"to {placebo.ci_high:.2f}) although nothing happened then. A simple difference-in-differences "
             "on this outcome would mix such drifts with any real effect; it would need a better "
             "comparison group (or a design that models the trends)."
+        )
+    elif not np.isfinite(placebo.ci_low):
+        lines.append(
+            f"At the placebo year {placebo_year} the placebo estimate is {placebo.estimate:.2f}{u}, but "
+            f"no interval could be estimated ({placebo.note or 'no valid inference'}), so whether the "
+            "groups drifted apart cannot be said."
         )
     else:
         lines.append(
@@ -177,14 +248,19 @@ def synthetic_verdict(
             f"{sc.extra['median_placebo_pre_rmspe']:.2f}), so its later gap cannot be read as an effect."
         )
         return "\n\n".join(lines)
-    direction = "higher" if sc.att > 0 else "lower"
+    p = sc.placebo_pvalue
+    excludes = np.isfinite(sc.ci_low) and (sc.ci_low > 0 or sc.ci_high < 0)
+    if np.isfinite(p) and p <= alpha and excludes:
+        direction = "higher" if sc.att > 0 else "lower"
+        gap = f"{abs(sc.att):.2f}{u} {direction} than"
+    else:
+        gap = f"{sc.att:+.2f}{u} away from"
     lines.append(
-        f"After funding started, {outcome_label} in {place} was on average {abs(sc.att):.2f}{u} {direction} "
-        f"than in its synthetic control (a weighted mix of never-funded authorities that tracked it "
+        f"After funding started, {outcome_label} in {place} was on average {gap} "
+        f"its synthetic control (a weighted mix of never-funded authorities that tracked it "
         f"before; pre-period RMSPE {sc.pre_rmspe:.2f}{u})."
     )
-    p = sc.placebo_pvalue
-    if np.isfinite(p) and p <= alpha:
+    if np.isfinite(p) and p <= alpha and excludes:
         lines.append(
             f"Gaps this large relative to the pre-period fit are rare among unfunded donors (placebo "
             f"p = {_fmt_p(p)}; approximate 95% interval {sc.ci_low:.2f} to {sc.ci_high:.2f}{u}). That is "

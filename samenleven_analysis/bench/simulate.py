@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["simulate_factor_panel", "simulate_panel", "simulate_rdd"]
+__all__ = ["simulate_factor_panel", "simulate_flanders", "simulate_panel", "simulate_rdd"]
 
 
 def simulate_panel(
@@ -167,4 +167,70 @@ def simulate_factor_panel(
     frame["post"] = frame["year"].ge(treatment_year)
     frame.attrs["effect"] = float(effect)
     frame.attrs["true_weights"] = {units[j]: float(w[j]) for j in np.flatnonzero(w)}
+    return frame
+
+
+def simulate_flanders(
+    n_units: int = 300,
+    years: Sequence[int] = tuple(range(2016, 2026)),
+    n_treated: int = 30,
+    cohorts: Sequence[int] = (2022, 2023, 2024),
+    effect: float = 1.0,
+    *,
+    dynamic: float = 0.25,
+    cohort_scale: Sequence[float] = (1.5, 1.0, 0.5),
+    trend: float = 0.0,
+    rho: float = 0.4,
+    sigma: float = 1.0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """A Flemish-like panel: skewed sizes, funding concentrated in the largest authorities.
+
+    Residents ~ log-normal (median ≈ 8,000, a long right tail); the ``n_treated`` largest are
+    funded, cohorts assigned to them at random in equal shares. Noise shrinks with size
+    (``sigma / sqrt(size / median)``: rates of big cities are precise), AR(1) with ``rho``.
+    Effects are heterogeneous and dynamic — ``effect × cohort_scale[cohort] × (1 + dynamic ×
+    years since start)`` — so TWFE's staggered-adoption bias shows; ``trend > 0`` gives the
+    funded authorities an extra linear trend over all years (parallel trends fail).
+    Columns as :func:`simulate_panel` plus ``size``; ``attrs["effect"]`` = the ATT over
+    treated post cells (what C–S "simple", TWFE and pooled SDID target).
+    """
+    rng = np.random.default_rng(seed)
+    years = np.asarray(list(years), dtype=int)
+    n_t = len(years)
+    size = np.exp(rng.normal(np.log(8000.0), 1.0, n_units))
+    order = np.argsort(-size)
+    cohort = np.full(n_units, np.nan)
+    scale = np.zeros(n_units)
+    if n_treated:
+        labels = np.arange(n_treated) % len(cohorts)
+        labels = rng.permutation(labels)
+        cohort[order[:n_treated]] = np.asarray(cohorts, dtype=float)[labels]
+        scale[order[:n_treated]] = np.asarray(cohort_scale, dtype=float)[labels]
+    sd = sigma / np.sqrt(size / 8000.0)
+    a = rng.normal(0.0, 1.0, n_units)
+    g = rng.normal(0.0, 0.3, n_t) + 0.05 * (years - years[0])
+    e = np.empty((n_units, n_t))
+    e[:, 0] = rng.normal(0.0, 1.0, n_units) * sd / np.sqrt(1 - rho**2)
+    for k in range(1, n_t):
+        e[:, k] = rho * e[:, k - 1] + rng.normal(0.0, 1.0, n_units) * sd
+    rel = years[None, :] - cohort[:, None]
+    d = np.where(np.isnan(rel), False, rel >= 0)
+    tau = np.where(d, effect * scale[:, None] * (1 + dynamic * np.nan_to_num(rel)), 0.0)
+    drift = trend * (~np.isnan(cohort))[:, None] * (years - years[0])[None, :]
+    y = a[:, None] + g[None, :] + drift + tau + e
+    units = np.array([f"m{i:03d}" for i in range(n_units)])
+    frame = pd.DataFrame(
+        {
+            "unit": np.repeat(units, n_t),
+            "year": np.tile(years, n_units),
+            "cohort": np.repeat(cohort, n_t),
+            "treated": np.repeat(~np.isnan(cohort), n_t),
+            "post": d.ravel(),
+            "d": d.ravel().astype(int),
+            "y": y.ravel(),
+            "size": np.repeat(size, n_t),
+        }
+    )
+    frame.attrs["effect"] = float(tau[d].mean()) if d.any() else 0.0
     return frame

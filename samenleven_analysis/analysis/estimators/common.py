@@ -28,15 +28,7 @@ numba kernel fails on string cluster ids (we pass integer codes); ``differences`
 from the rank (minimum 0), so the in-space placebo loop and the Abadie et al. (2010)
 rank p-value ``(1 + #placebos with ratio ≥ treated) / (1 + #placebos)`` are done here.
 
-Minimum detectable effect (:func:`minimum_detectable_effect`)::
-
-    MDE = (z_{1-α/2} + z_{power}) · SE
-
-(Bloom 1995; Duflo, Glennerster & Kremer 2007) with ``SE`` the cluster-robust standard
-error of the DiD estimator *under the same design* (same treated group, same number of
-post years) estimated on pre-treatment years only, so that it reflects the outcome's
-real residual variance and serial correlation; α = 0.05 and power 0.8 give
-``MDE ≈ 2.80 · SE``.
+The minimum detectable effect is found by simulation (:mod:`.power`).
 """
 
 from __future__ import annotations
@@ -51,6 +43,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from samenleven_analysis.errors import DataError
 
 __all__ = [
     "FEW_CLUSTERS",
@@ -69,7 +63,10 @@ FEW_CLUSTERS = 10
 LIBRARY_NOTES: dict[str, str] = {
     "pyfixest": "works with pandas 3 (feols, i(), wald_test, did2s, demean)",
     "wildboottest": "works via pyfixest only with integer cluster ids (string ids fail in numba)",
-    "differences": "ATTgt.fit/aggregate work; wald_pre_test broken in 0.3.0; cohort must be NaN not 0",
+    "differences": "ATTgt.fit/aggregate work; wald_pre_test broken in 0.3.0; cohort must be NaN not 0; "
+    "fit(cluster_var=...) fails under pandas 3 (clustered SE from the influence function here)",
+    "diff-diff": "HonestDiD smoothness FLCI matches the published example; its relative-magnitudes CI "
+    "is plug-in ± z·SE (not the paper's hybrid test), so not used; SyntheticDiD placebo SE works",
     "rdrobust": "works (sharp, fuzzy, covariates, clusters)",
     "rddensity": "works",
     "pysyncon": "Synth works; PlaceboTest replaced by a serial loop (process pool, prints, rank p-value)",
@@ -86,6 +83,8 @@ class Estimate:
 
     ``extra`` carries estimator-specific details (bandwidths, cluster counts, bootstrap
     and conventional p-values, event-time aggregations…); it is not part of equality.
+    ``note`` is empty for an ordinary result; otherwise it says why the inference is missing
+    (NaN SE/interval/p-value) or what limits it (e.g. one or two treated clusters).
     """
 
     estimate: float
@@ -96,10 +95,23 @@ class Estimate:
     n: int
     method: str
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    note: str = ""
 
     def covers(self, value: float) -> bool:
-        """True when ``value`` lies inside the confidence interval."""
+        """True when ``value`` lies inside the confidence interval (False when it is missing)."""
         return bool(self.ci_low <= value <= self.ci_high)
+
+    @property
+    def has_inference(self) -> bool:
+        """True when SE, interval and p-value are all finite (a usable uncertainty statement)."""
+        return bool(np.isfinite([self.se, self.ci_low, self.ci_high, self.pvalue]).all())
+
+    @property
+    def direction(self) -> int:
+        """+1 / −1 when the interval lies entirely above / below zero, else 0 (also if missing)."""
+        if not (np.isfinite(self.ci_low) and np.isfinite(self.ci_high)):
+            return 0
+        return 1 if self.ci_low > 0 else (-1 if self.ci_high < 0 else 0)
 
     def as_row(self) -> dict[str, Any]:
         """The contract fields as a flat dict (one row of :func:`estimates_table`)."""
@@ -111,6 +123,7 @@ class Estimate:
             "pvalue": self.pvalue,
             "n": self.n,
             "method": self.method,
+            "note": self.note,
         }
 
     def __str__(self) -> str:
@@ -176,7 +189,11 @@ class SyntheticControl:
 
 @dataclass
 class MinimumDetectableEffect:
-    """``mde = (z_{1-alpha/2} + z_{power}) * se`` for the DiD design (see module docstring)."""
+    """Smallest effect detected with probability ``power`` (see :mod:`.power`).
+
+    ``curve``: the simulated power curve (``effect``, ``power``, ``draws``); ``se`` and
+    ``multiplier`` are NaN for the simulation (kept for the old ``2.8 × SE`` rule's readers).
+    """
 
     mde: float
     se: float
@@ -188,11 +205,13 @@ class MinimumDetectableEffect:
     pre_periods: int
     post_periods: int
     method: str
+    curve: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     def __str__(self) -> str:
+        m = f"{self.mde:.3f}" if np.isfinite(self.mde) else "not reached on the simulated grid"
         return (
-            f"MDE {self.mde:.3f} (= {self.multiplier:.2f} × SE {self.se:.3f}; α = {self.alpha}, "
-            f"power = {self.power}; {self.n_treated} treated vs {self.n_control} comparison units)"
+            f"MDE {m} (α = {self.alpha}, power = {self.power}; {self.n_treated} treated vs "
+            f"{self.n_control} comparison units; by simulation)"
         )
 
 
@@ -203,6 +222,31 @@ def _fmt_p(p: float) -> str:
     if p is None or not np.isfinite(p):
         return "n/a"
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _without_inference(est: Estimate, reason: str) -> Estimate:
+    """The point estimate with NaN SE/interval/p-value and a note saying why (never a 0-width CI)."""
+    nan = float("nan")
+    extra = dict(est.extra)
+    extra.setdefault("se_unreliable", est.se)
+    note = reason if not est.note else f"{est.note}; {reason}"
+    return Estimate(est.estimate, nan, nan, nan, nan, est.n, est.method, extra, note)
+
+
+def _check_se(est: Estimate) -> Estimate:
+    """Degenerate inference (SE not finite or <= 0) becomes NaN + note instead of a 0-width CI."""
+    if not np.isfinite(est.se) or est.se <= 0:
+        return _without_inference(est, f"standard error is {est.se!r}: no interval or p-value")
+    return est
+
+
+def _check_outcome_varies(y: pd.Series | np.ndarray, outcome: str) -> None:
+    """A constant outcome has nothing to estimate: fail clearly rather than return 0 ± 0."""
+    v = np.asarray(y, dtype=float)
+    v = v[np.isfinite(v)]
+    if len(v) == 0 or np.ptp(v) == 0:
+        raise DataError(f"outcome {outcome!r} is constant (or empty): no effect can be estimated",
+                        column=outcome)
 
 
 def _z(alpha: float) -> float:
@@ -242,6 +286,7 @@ def _frame(
         index=panel.index,
     )
     df = df[np.isfinite(df["_y"])].copy()
+    _check_outcome_varies(df["_y"], outcome)
     df["_u"] = _codes(df["_unit"])
     df["_t"] = _codes(df["_time"])
     df["_cl"] = _codes(df["_cl_raw"])
@@ -287,8 +332,9 @@ def _table_row(key: dict, fit: Callable[[], Estimate]) -> dict:
         e = fit()
     except Exception as exc:  # noqa: BLE001 - reported per row
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return {**key, "estimate": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "pvalue": np.nan, "n": 0, "note": msg[:120]}
-    return {**key, **{k: v for k, v in e.as_row().items() if k != "method"}, "note": ""}
+        return {**key, "estimate": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                "pvalue": np.nan, "n": 0, "note": msg[:120]}
+    return {**key, **{k: v for k, v in e.as_row().items() if k != "method"}}
 
 
 
@@ -309,3 +355,64 @@ def estimates_table(estimates: Mapping[str, Estimate | None], digits: int = 3) -
         out[num] = out[num].astype(float).round(digits)
     return out
 
+
+
+# --------------------------------------------------------------------------- randomisation inference
+
+
+RI_REPS = 999
+"""Default number of permutations for randomisation inference (p-values in steps of 1/1000)."""
+
+
+def _perm_pvalue(obs: float, null: np.ndarray) -> float:
+    """Two-sided permutation p-value ``(1 + #|null| >= |obs|) / (1 + R)``."""
+    null = np.asarray(null, dtype=float)
+    return float((1 + np.sum(np.abs(null) >= abs(obs) - 1e-12)) / (1 + len(null)))
+
+
+def _perm_interval(
+    obs: float, null_y: np.ndarray, null_d: np.ndarray, alpha: float
+) -> tuple[float, float, str]:
+    """Confidence interval by inverting the permutation test of a constant effect ``b``.
+
+    The statistic is linear in the outcome, so under ``H0: effect = b`` (outcome minus
+    ``b`` in treated post cells) the observed statistic is ``obs − b`` and permutation ``k``
+    gives ``null_y[k] − b · null_d[k]`` (``null_d`` = the statistic of the actual treatment
+    indicator under permutation ``k``). The interval is every ``b`` the test does not reject
+    at ``alpha`` (its hull if the set is not connected); the p-value at ``b = 0`` is the
+    reported p-value, so interval and p-value come from the same test. Returns NaN and a
+    reason when the set is unbounded within the search range.
+    """
+    null_y = np.asarray(null_y, dtype=float)
+    null_d = np.asarray(null_d, dtype=float)
+    scale = float(np.nanstd(null_y)) or abs(obs) or 1.0
+    grid = obs + scale * np.linspace(-12, 12, 4801)
+    stat = np.abs(obs - grid)  # observed statistic under each null value
+    perm = np.abs(null_y[None, :] - grid[:, None] * null_d[None, :])
+    p = (1 + np.sum(perm >= stat[:, None] - 1e-12, axis=1)) / (1 + len(null_y))
+    keep = p > alpha
+    if not keep.any():
+        return obs, obs, ""
+    if keep[0] or keep[-1]:
+        return float("nan"), float("nan"), "randomisation confidence set is unbounded"
+    idx = np.flatnonzero(keep)
+    step = grid[1] - grid[0]
+    return float(grid[idx[0]] - step / 2), float(grid[idx[-1]] + step / 2), ""
+
+
+def _cohorts_within_panel(cohort: pd.Series, time: pd.Series) -> tuple[pd.Series, list[int]]:
+    """Cohorts that start after the panel's last year are not yet treated here: NaN."""
+    last = float(pd.to_numeric(time).max())
+    late = sorted({int(c) for c in cohort.dropna().unique() if c > last})
+    return cohort.where(~(cohort > last)), late
+
+
+def few_treated_warning(n_treated_clusters: int, what: str) -> str:
+    """The note (and warning) for one or two treated clusters (MacKinnon & Webb 2017)."""
+    msg = (
+        f"only {n_treated_clusters} treated cluster(s): {what} relies on randomisation inference, "
+        "which is exact only if funding was as good as randomly assigned among authorities; "
+        "a restricted wild cluster bootstrap cannot reject at 5% here"
+    )
+    warnings.warn(msg, UserWarning, stacklevel=3)
+    return msg

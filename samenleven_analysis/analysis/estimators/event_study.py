@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
-    FEW_CLUSTERS,
-    Estimate,
+from samenleven_analysis.analysis.estimators.common import (
     EventStudy,
-    MinimumDetectableEffect,
-    SyntheticControl,
     _check_columns,
-    _codes,
-    _fmt_p,
+    _cohorts_within_panel,  # noqa: F401
     _frame,
     _normalise_cohort,
     _quiet,
-    _single_thread_blas,
-    _table_row,
-    _tidy_row,
     _z,
 )
+from samenleven_analysis.errors import DataError
 
 # --------------------------------------------------------------------------- event study
+
+
+DEFAULT_WINDOW = (-5, 3)
+"""Default event window: leads before −5 are binned into −5, lags after 3 into 3 (three
+cohorts 2022–2024 observed to 2025 give at most lag 3; five leads keep the pre-trend test
+within reach of a few dozen clusters)."""
 
 
 def event_study(
@@ -37,7 +37,7 @@ def event_study(
     cohort: str,
     *,
     cluster: str | None = None,
-    window: tuple[int, int] | None = None,
+    window: tuple[int, int] | str | None = "auto",
     reference: int = -1,
     estimator: str = "twfe",
     alpha: float = 0.05,
@@ -49,7 +49,15 @@ def event_study(
     ``estimator="twfe"``: ``y ~ i(rel_time, ref=reference) | unit + time`` (pyfixest), with
     never-treated units in the reference category; ``"did2s"``: Gardner's two-stage
     estimator (robust to effects that differ by cohort). ``window=(lo, hi)`` bins relative
-    times beyond the ends into the end points. SEs are CRV1 by ``cluster`` (default unit).
+    times beyond the ends into the end points; the default ``"auto"`` is
+    :data:`DEFAULT_WINDOW` = (−5, 3) cut to the observed range (``None``: no binning).
+    Safeguards: cohorts after the panel's last year are not yet treated (controls, listed
+    in ``extra["late_cohorts"]``); without never-treated units a ``UserWarning`` is issued
+    (the TWFE relative-time dummies are then identified only through binning/timing);
+    a rank-deficient design (a relative period dropped as collinear, which pyfixest does
+    silently and which fakes a linear pre-trend) raises
+    :class:`~samenleven_analysis.errors.DataError`. ``extra["vcov"]`` holds the
+    coefficients' covariance (for :func:`~samenleven_analysis.analysis.estimators.honest.honest_did`). SEs are CRV1 by ``cluster`` (default unit).
     The joint pre-trend test is a Wald test (pyfixest ``wald_test``) of all coefficients
     with ``rel_time < 0`` other than the reference. Its ``pretrend_pvalue`` comes from a
     wild cluster restricted bootstrap of that statistic (``bootstrap_reps`` draws, Webb
@@ -58,15 +66,24 @@ def event_study(
     used for ``did2s`` or ``bootstrap_reps=0``).
     """
     _check_columns(panel, [cohort])
+    if window == "auto":
+        window = DEFAULT_WINDOW
     if window is not None and not (window[0] <= reference <= window[1] and window[0] < 0 <= window[1]):
         raise ValueError(f"window {window} must contain the reference period {reference} and period 0")
     df = _frame(panel, outcome, unit, time, cluster)
-    coh = _normalise_cohort(panel.loc[df.index, cohort])
+    coh, late = _cohorts_within_panel(_normalise_cohort(panel.loc[df.index, cohort]), df["_time"])
+    if coh.notna().all():
+        warnings.warn("no never-treated units: event-study leads and lags are identified only "
+                      "by differences in timing (and binning); read them with care", UserWarning,
+                      stacklevel=2)
     if coh.notna().sum() == 0:
         raise ValueError("no treated units (all cohorts are 0/NaN)")
     rel = (df["_time"] - coh).to_numpy()
     rel = np.where(np.isnan(rel), reference, rel)
     if window is not None:
+        observed = rel[coh.notna().to_numpy()]
+        lo_w, hi_w = max(window[0], int(observed.min())), min(window[1], int(observed.max()))
+        window = (min(lo_w, reference), max(hi_w, 0))
         rel = np.clip(rel, window[0], window[1])
     df["_rel"] = rel.astype(int)
     df["_d"] = (coh.notna().to_numpy() & (df["_time"].to_numpy() >= coh.fillna(np.inf).to_numpy())).astype(int)
@@ -90,6 +107,15 @@ def event_study(
             raise ValueError(f"estimator must be 'twfe' or 'did2s', not {estimator!r}")
     tidy = fit.tidy()
     names = list(fit.coef().index)
+    expected = sorted(set(df["_rel"].unique()) - {reference})
+    got = sorted(int(float(n.split("::", 1)[1])) for n in names if n.startswith("_rel::"))
+    se_all = tidy["Std. Error"].to_numpy(dtype=float)
+    if got != expected or not np.isfinite(se_all).all():
+        missing = [int(m) for m in sorted(set(expected) - set(got))]
+        raise DataError(
+            f"rank-deficient event study: relative period(s) {missing} cannot be separated from "
+            "the unit and year effects (no never-treated units or too few cohorts); bin the end "
+            "points with `window`, add never-treated units, or use estimator='did2s'")
     rows = []
     q = _z(alpha)
     for name in names:
@@ -108,7 +134,13 @@ def event_study(
     )
     pre_names = [n for n in names if n.startswith("_rel::") and int(float(n.split("::", 1)[1])) < 0]
     n_clusters = int(df["_cl"].nunique())
-    extra: dict[str, Any] = {"n_clusters": n_clusters}
+    rel_names = [n for n in names if n.startswith("_rel::")]
+    vcov = pd.DataFrame(np.asarray(fit._vcov)[np.ix_([names.index(n) for n in rel_names],
+                                                     [names.index(n) for n in rel_names])],
+                        index=[int(float(n.split("::", 1)[1])) for n in rel_names],
+                        columns=[int(float(n.split("::", 1)[1])) for n in rel_names])
+    extra: dict[str, Any] = {"n_clusters": n_clusters, "vcov": vcov, "window": window,
+                             "late_cohorts": late, "estimator": estimator}
     if pre_names and len(pre_names) >= n_clusters:
         # A cluster-robust covariance has rank < G: q >= G restrictions cannot be tested jointly.
         stat, pvalue = float("nan"), float("nan")

@@ -16,6 +16,7 @@ from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
     MinimumDetectableEffect,
     SyntheticControl,
     _check_columns,
+    _check_se,
     _codes,
     _fmt_p,
     _frame,
@@ -28,6 +29,10 @@ from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
 )
 
 # --------------------------------------------------------------------------- RDD
+
+
+MIN_SUPPORT = 10
+"""Fewer units than this on either side inside the bandwidth: the RD is descriptive only."""
 
 
 def rdd(
@@ -107,16 +112,43 @@ def rdd(
         extra["first_stage"] = Estimate(
             fs_est, fs_se, fs_lo, fs_hi, fs_p, sum(n_eff), "first stage: jump in participation at the cutoff (rdrobust)"
         )
+        # Weak-instrument-robust (Anderson–Rubin) test of "no effect": with one instrument it
+        # is the reduced-form jump of the outcome at the same bandwidth.
+        rf_kwargs = {k: v for k, v in kwargs.items() if k != "fuzzy"}
+        rf_kwargs["h"] = h_l
+        with _quiet():
+            rf = rdrobust(y, x, **rf_kwargs)
+        extra["reduced_form"] = Estimate(
+            float(rf.coef.loc["Conventional"].iloc[0]), float(rf.se.loc["Robust"].iloc[0]),
+            *(float(v) for v in rf.ci.loc["Robust"].to_numpy()), float(rf.pv.loc["Robust"].iloc[0]),
+            int(sum(rf.N_h)), "reduced form: jump of the outcome at the fuzzy fit's bandwidth")
+        extra["ar_pvalue"] = extra["reduced_form"].pvalue
+        extra["weak_first_stage"] = bool(fs_lo <= 0 <= fs_hi) or not np.isfinite(fs_se)
     method = (
         f"{design} RD (rdrobust, local poly p={p}, {kernel} kernel, h={h_l:.4g}): "
         "conventional estimate, robust bias-corrected CI"
     )
-    return Estimate(est, se, lo, hi, pv, sum(n_eff), method, extra)
+    out = _check_se(Estimate(est, se, lo, hi, pv, sum(n_eff), method, extra))
+    thin = min(n_eff) < MIN_SUPPORT
+    extra["descriptive_only"] = thin
+    if thin:
+        out.note = (f"thin support: {n_eff[0]} below / {n_eff[1]} above the cutoff inside the "
+                    f"bandwidth (< {MIN_SUPPORT} per side): descriptive only")
+    if treatment and extra.get("weak_first_stage"):
+        out.note = "; ".join(filter(None, [out.note, "first stage interval includes zero: read "
+                                           "the Anderson–Rubin (reduced-form) p-value"]))
+    return out
 
 
-def first_stage(df: pd.DataFrame, treatment: str, running: str, cutoff: float, **kwargs) -> Estimate:
-    """Jump in the probability of treatment (participation) at the cutoff: a sharp RD of
-    ``treatment`` on the running variable (rdrobust). 1 = perfectly sharp design."""
+def first_stage(
+    df: pd.DataFrame, treatment: str, running: str, cutoff: float, outcome: str | None = None,
+    **kwargs,
+) -> Estimate:
+    """Jump in the probability of treatment (participation) at the cutoff. With ``outcome``:
+    the fuzzy fit's *own* first stage (same bandwidth and sample as the fuzzy estimate);
+    without: a separate sharp RD of ``treatment`` (its own bandwidth). 1 = a sharp design."""
+    if outcome is not None:
+        return rdd(df, outcome, running, cutoff, treatment, **kwargs).extra["first_stage"]
     return rdd(df, treatment, running, cutoff, **kwargs)
 
 
@@ -128,13 +160,20 @@ def rdd_support(df: pd.DataFrame, running: str, cutoff: float, window: float) ->
     return {"below": below, "above": above, "total": below + above, "n": len(x)}
 
 
-def rdd_density(df: pd.DataFrame, running: str, cutoff: float) -> dict[str, float]:
+def rdd_density(df: pd.DataFrame, running: str, cutoff: float, *, log: bool = True) -> dict[str, float]:
     """Manipulation test of the running variable's density at the cutoff (rddensity,
     Cattaneo, Jansson & Ma 2020). A small p-value suggests sorting around the cutoff.
-    Returns ``t``, ``pvalue`` (jackknife), bandwidths and effective counts by side."""
+    ``log=True`` (default) tests ``log(count)`` at ``log(cutoff)``: on a skewed count the
+    local-polynomial density fit mistakes the steep slope for a jump (the raw test rejected
+    two thirds of simulated no-manipulation draws, the log test about 3%). Returns ``t``,
+    ``pvalue`` (jackknife), bandwidths (on the tested scale), effective counts by side."""
     from rddensity import rddensity
 
     x = pd.to_numeric(df[running], errors="coerce").dropna().to_numpy(dtype=float)
+    if log:
+        if (x <= 0).any() or cutoff <= 0:
+            raise ValueError("log density test needs a positive running variable and cutoff")
+        x, cutoff = np.log(x), float(np.log(cutoff))
     with _quiet():
         r = rddensity(X=x, c=cutoff)
     h = r.h
