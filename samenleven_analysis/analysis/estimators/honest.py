@@ -92,6 +92,11 @@ def honest_did(
         return float(h.ci_lb), float(h.ci_ub)
 
     rows = [(m, *ci(m)) for m in grid]
+    # Extend the grid (doubling M) until the robust interval reaches zero, within reason.
+    while m_grid is None and (rows[-1][1] > 0 or rows[-1][2] < 0) and rows[-1][0] < 256 * se:
+        m = 2 * rows[-1][0]
+        rows.append((m, *ci(m)))
+    grid = np.array([r[0] for r in rows])
     table = pd.DataFrame(rows, columns=["M", "ci_low", "ci_high"])
     table["excludes_zero"] = (table.ci_low > 0) | (table.ci_high < 0)
     if not table.excludes_zero.iloc[0]:

@@ -98,7 +98,8 @@ def synthetic_control(
     weights = pd.Series(fit["weights"], index=complete, name="weight")
     weights = weights[weights > 1e-6].sort_values(ascending=False)
     weights = weights / weights.sum()
-    se = lo = hi = pval = float("nan")
+    se = lo = hi = pval = placebo_se = float("nan")
+    ci_note = ""
     plac = pd.DataFrame()
     plac_gaps = pd.DataFrame()
     if placebos:
@@ -127,14 +128,13 @@ def synthetic_control(
         keep = plac[plac["pre_rmspe"] <= placebo_trim * max(pre_rmspe, 1e-12)]
         if len(keep) < 5:
             keep = plac
-        se = float(keep["att"].std(ddof=1))
-        q = _z(alpha)
-        lo, hi = att - q * se, att + q * se
+        placebo_se = float(keep["att"].std(ddof=1))
+        lo, hi, ci_note = _rank_interval(fit["gap"], pre, plac["ratio"].to_numpy(), alpha)
     method = (
         ("demeaned " if demean else "")
         + "synthetic control (pysyncon Synth, V = "
         + ("optimised" if optimize_v else "equal")
-        + ", pre-period outcomes as predictors); in-space placebo p-value and placebo SE"
+        + ", pre-period outcomes as predictors); in-space placebo p-value, interval by inverting it"
     )
     # Fit diagnostic: a treated unit fitted much worse than the typical donor (outside the
     # convex hull) has a post-period gap that says little about an effect.
@@ -163,8 +163,34 @@ def synthetic_control(
             "median_placebo_pre_rmspe": median_placebo_pre,
             "poor_fit": poor_fit,
             "demean": demean,
+            "placebo_se": placebo_se,
+            "ci_note": ci_note,
         },
     )
+
+
+def _rank_interval(gap: np.ndarray, pre: np.ndarray, ratios: np.ndarray, alpha: float
+                   ) -> tuple[float, float, str]:
+    """Constant effects ``b`` the placebo rank test does not reject: the interval, its p-value
+    and the verdict then come from one procedure. Subtracting ``b`` from the post gaps leaves
+    the donors' ratios unchanged; the treated ratio is ``sqrt(v + (att − b)²) / pre_rmspe``
+    (``v`` = variance of the post gaps), so the set is ``att ± sqrt((r_k · pre_rmspe)² − v)``
+    with ``r_k`` the k-th largest placebo ratio. NaN with a reason when too few donors make the
+    set unbounded, or when the test rejects every constant effect."""
+    post_gap, pre_rmspe = gap[~pre], float(np.sqrt(np.mean(gap[pre] ** 2)))
+    att, v = float(post_gap.mean()), float(post_gap.var())
+    n = len(ratios)
+    k = int(np.floor(alpha * (1 + n) - 1)) + 1  # accept b when >= k placebo ratios >= its ratio
+    nan = float("nan")
+    if k <= 0:
+        return nan, nan, f"with {n} donors the placebo test cannot reject at {alpha}: no interval"
+    if k > n or pre_rmspe <= 0:
+        return nan, nan, "the placebo test rejects every constant effect: no interval"
+    r_k = float(np.sort(ratios)[::-1][k - 1])
+    room = (r_k * pre_rmspe) ** 2 - v
+    if room < 0:
+        return nan, nan, "the post-period gaps vary too much for any constant effect: no interval"
+    return att - np.sqrt(room), att + np.sqrt(room), ""
 
 
 def _synth_fit(wide: pd.DataFrame, treated: str, controls: list[str], pre: np.ndarray, optimize_v: bool) -> dict:
