@@ -21,8 +21,17 @@ from samenleven_analysis.analysis.estimators.did import (
     randomization_inference,
     wild_bootstrap_pvalue,
 )
-from samenleven_analysis.analysis.estimators.event_study import event_study
-from samenleven_analysis.analysis.estimators.power import minimum_detectable_effect
+from samenleven_analysis.analysis.estimators.event_study import DEFAULT_WINDOW, event_study
+from samenleven_analysis.analysis.estimators.honest import HonestSensitivity, honest_did
+from samenleven_analysis.analysis.estimators.multiple_testing import (
+    adjust_pvalues,
+    holm,
+    romano_wolf,
+)
+from samenleven_analysis.analysis.estimators.power import (
+    minimum_detectable_effect,
+    power_by_simulation,
+)
 from samenleven_analysis.analysis.estimators.rdd import (
     first_stage,
     placebo_cutoffs,
@@ -31,17 +40,38 @@ from samenleven_analysis.analysis.estimators.rdd import (
     rdd_density,
     rdd_support,
 )
+from samenleven_analysis.analysis.estimators.sdid import synthetic_did
 from samenleven_analysis.analysis.estimators.staggered import staggered_did
 from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_control
-from samenleven_analysis.analysis.verdicts import pre_period_verdict, synthetic_verdict, verdict
+from samenleven_analysis.analysis.verdicts import (
+    pre_period_verdict,
+    synthetic_verdict,
+    verdict,
+    verdict_flags,
+)
 from samenleven_analysis.reports.figures.estimates import (
+    plot_event_studies,
     plot_event_study,
+    plot_honest,
+    plot_power_curve,
     plot_rdd,
     plot_synthetic_control,
 )
 
 __all__ = [
+    "DEFAULT_WINDOW",
     "FEW_CLUSTERS",
+    "HonestSensitivity",
+    "adjust_pvalues",
+    "holm",
+    "honest_did",
+    "plot_event_studies",
+    "plot_honest",
+    "plot_power_curve",
+    "power_by_simulation",
+    "romano_wolf",
+    "synthetic_did",
+    "verdict_flags",
     "LIBRARY_NOTES",
     "Estimate",
     "EventStudy",
