@@ -7,13 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
+from samenleven_analysis.analysis.estimators.common import (
     Estimate,
     MinimumDetectableEffect,
     SyntheticControl,
     _fmt_p,
 )
-
 
 
 def verdict_flags(

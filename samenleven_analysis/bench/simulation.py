@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 
-from samenleven_analysis.bench.simulate import (  # noqa: F401 - re-exported
+from samenleven_analysis.bench.simulate import (
     simulate_factor_panel,
     simulate_flanders,
     simulate_panel,

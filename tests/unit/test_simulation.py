@@ -66,8 +66,8 @@ def test_simulate_factor_panel_has_one_treated_unit_in_the_hull():
 
 def test_simulation_study_smoke():
     buf = io.StringIO()
-    kw = dict(draws=2, seed=11, scenarios=["six_treated", "rdd"], estimators=["callaway_santanna", "rdd_fuzzy"],
-              workers=1)
+    kw = {"draws": 2, "seed": 11, "scenarios": ["six_treated", "rdd"],
+          "estimators": ["callaway_santanna", "rdd_fuzzy"], "workers": 1}
     table = sim.simulation_study(out=buf, **kw)
     assert set(table.estimator) == {"callaway_santanna", "rdd_fuzzy"} and len(table) == 2
     assert (table.draws + table.failed == 2).all() and (table.failed == 0).all()

@@ -12,7 +12,7 @@ from scipy import stats
 from samenleven_analysis.analysis.estimators.common import (
     EventStudy,
     _check_columns,
-    _cohorts_within_panel,  # noqa: F401
+    _cohorts_within_panel,
     _frame,
     _normalise_cohort,
     _quiet,

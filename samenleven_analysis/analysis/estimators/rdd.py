@@ -135,8 +135,8 @@ def rdd(
         out.note = (f"thin support: {n_eff[0]} below / {n_eff[1]} above the cutoff inside the "
                     f"bandwidth (< {MIN_SUPPORT} per side): descriptive only")
     if treatment and extra.get("weak_first_stage"):
-        out.note = "; ".join(filter(None, [out.note, "first stage interval includes zero: read "
-                                           "the Anderson–Rubin (reduced-form) p-value"]))
+        weak = "first stage interval includes zero: read the Anderson–Rubin (reduced-form) p-value"
+        out.note = "; ".join(filter(None, [out.note, weak]))
     return out
 
 
