@@ -139,7 +139,8 @@ def did(
     extra.update(pvalue_ri=pvalue, ri_reps=r)
     method += f"; randomisation inference ({r} permutations of treatment paths), p and interval"
     out = Estimate(est, float("nan"), lo, hi, pvalue, len(df), method, extra,
-                   "SE not reported: the interval inverts the randomisation test")
+                   "SE not reported: the interval inverts the randomisation test (conservative when "
+                   "the funded authorities are less noisy than the others, e.g. large cities)")
     if why:
         return _without_inference(out, why)
     if n_treated_clusters <= 2:

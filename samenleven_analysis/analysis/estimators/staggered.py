@@ -13,6 +13,10 @@
 * ``G1 <= 2``: the same, plus a ``UserWarning`` and a ``note``: a restricted wild cluster
   bootstrap cannot reject there, and the permutation test leans entirely on the
   random-assignment assumption.
+* simulation study (``bench.simulation``, 300 authorities, funding in the largest): analytic
+  coverage 0.96 / size 0.04 with 30 funded; randomisation intervals with 6 or 1 funded cover
+  1.00 (size ≤ 0.05): valid but conservative, because big funded cities are less noisy than
+  the authorities their labels are permuted to.
 * degenerate cases (SE not finite or ≤ 0, unbounded confidence set, unbalanced panel for
   the permutation) return the point estimate with NaN inference and a ``note``.
 """
@@ -167,7 +171,8 @@ def staggered_did(
     extra.update(pvalue_ri=p, ri_reps=r, ri_null=null_y, ri_key=key)
     method += f"; randomisation inference ({r} permutations of cohorts across units), p and interval"
     out = Estimate(est, float("nan"), lo, hi, p, len(df), method, extra,
-                   "SE not reported: the interval inverts the randomisation test")
+                   "SE not reported: the interval inverts the randomisation test (conservative when "
+                   "the funded authorities are less noisy than the others, e.g. large cities)")
     if why:
         return _without_inference(out, why)
     if cluster is not None and cluster != unit:
