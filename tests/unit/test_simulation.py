@@ -1,5 +1,5 @@
 """Generators with a planted effect and the simulation-study command (smoke test only:
-the ≥ 200-draw study is a benchmark, ``python -m samenleven_analysis.simulate``)."""
+the ≥ 200-draw study is a benchmark: ``samenleven_analysis.bench.simulation.main``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from samenleven_analysis import simulate as sim
+from samenleven_analysis.bench import simulation as sim
 
 
 def test_simulate_panel_structure_and_determinism():
@@ -66,29 +66,34 @@ def test_simulate_factor_panel_has_one_treated_unit_in_the_hull():
 
 def test_simulation_study_smoke():
     buf = io.StringIO()
-    table = sim.simulation_study(draws=2, seed=11, estimators=["did_twfe", "rdd_fuzzy"], out=buf)
-    text = buf.getvalue()
-    assert text.startswith("Simulation study (2 draws, seed 11, planted effect)")
-    assert "did_twfe" in text and "rdd_fuzzy" in text
-    assert list(table.estimator) == ["did_twfe", "rdd_fuzzy"]
-    assert (table.draws + table.failed == 2).all()
-    assert {"bias", "rmse", "coverage_95", "mean_ci_width", "reject_5pct"} <= set(table.columns)
-    assert table.coverage_95.between(0, 1).all()
-    # deterministic: the same seeds give the same table
-    again = sim.simulation_study(draws=2, seed=11, estimators=["did_twfe", "rdd_fuzzy"], out=io.StringIO())
-    pd.testing.assert_frame_equal(table, again)
+    kw = {"draws": 2, "seed": 11, "scenarios": ["six_treated", "rdd"],
+          "estimators": ["callaway_santanna", "rdd_fuzzy"], "workers": 1}
+    table = sim.simulation_study(out=buf, **kw)
+    assert set(table.estimator) == {"callaway_santanna", "rdd_fuzzy"} and len(table) == 2
+    assert (table.draws + table.failed == 2).all() and (table.failed == 0).all()
+    assert table[["bias", "rmse", "coverage"]].notna().all().all()
+    assert "Simulation study" in buf.getvalue()
+    again = sim.simulation_study(out=io.StringIO(), **kw)
+    pd.testing.assert_frame_equal(table.drop(columns="seconds"), again.drop(columns="seconds"))
 
 
-def test_simulation_study_null_and_bad_name():
-    table = sim.simulation_study(draws=1, seed=5, estimators=["rdd_sharp"], null=True, out=io.StringIO())
-    assert table.loc[0, "truth"] == 0.0
-    with pytest.raises(ValueError, match="unknown estimator"):
+def test_simulation_study_null_scenario_reports_size_and_rejects_bad_names():
+    table = sim.simulation_study(draws=1, seed=5, scenarios=["no_effect"], estimators=["callaway_santanna"],
+                                 workers=1, out=io.StringIO())
+    assert np.isnan(table.power.iloc[0]) and np.isfinite(table["size"].iloc[0])
+    with pytest.raises(ValueError, match="unknown"):
         sim.simulation_study(draws=1, estimators=["nope"], out=io.StringIO())
 
 
-def test_command_line(capsys):
-    assert sim.main(["--draws", "1", "--estimator", "rdd_sharp", "--quiet", "--seed", "3"]) == 0
-    out = capsys.readouterr().out
-    assert "Simulation study (1 draws, seed 3" in out and "rdd_sharp" in out
-    with pytest.raises(SystemExit):
-        sim.main(["--draws", "0"])
+def test_main_prints_one_scenario(capsys):
+    assert sim.main(draws=1, scenario="rdd") == 0
+    assert "rdd_sharp" in capsys.readouterr().out
+    with pytest.raises(ValueError):
+        sim.main(draws=0)
+
+
+def test_flanders_panel_concentrates_treatment_in_the_largest():
+    df = sim.simulate_flanders(n_treated=6, seed=2)
+    units = df.drop_duplicates("unit")
+    assert units.treated.sum() == 6 and units["size"].nlargest(6).index.isin(units.index[units.treated]).all()
+    assert df.attrs["effect"] > 0 and sim.simulate_flanders(n_treated=6, effect=0.0, seed=2).attrs["effect"] == 0

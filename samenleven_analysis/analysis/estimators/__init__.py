@@ -1,0 +1,1 @@
+"""Impact-evaluation estimators, one module per design (results and helpers in ``common``)."""

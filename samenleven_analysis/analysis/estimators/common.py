@@ -1,0 +1,418 @@
+"""Result types and shared helpers of the impact-evaluation estimators.
+
+The estimators themselves: :mod:`.did`, :mod:`.event_study`, :mod:`.staggered`, :mod:`.rdd`,
+:mod:`.synthetic_control`, :mod:`.power`.
+
+Public API (DESIGN.md, **contract**): :class:`Estimate`, :class:`EventStudy`,
+:class:`SyntheticControl`, :func:`did`, :func:`event_study`, :func:`staggered_did`,
+:func:`rdd`, :func:`synthetic_control`. ``cohort`` is the first treated year (the project
+year a municipality's funding starts); never-treated units have cohort 0 or NaN.
+
+Which library does what (all checked with pandas 3.1 / numpy 2.4):
+
+============================  ===================================================
+two-way fixed effects DiD     pyfixest ``feols`` (CRV1 cluster-robust SEs)
+event study + pre-trend test  pyfixest ``feols`` with ``i()`` (or ``did2s``), ``wald_test``
+wild cluster bootstrap        pyfixest ``Feols.wildboottest`` → wildboottest (WCR, Webb)
+randomisation inference       permutation loop; two-way demeaning by pyfixest ``demean``
+Callaway–Sant'Anna            differences ``ATTgt`` (+ ``aggregate``)
+regression discontinuity      rdrobust (robust bias-corrected CI), rddensity (density)
+synthetic control             pysyncon ``Synth`` (weights); in-space placebo loop here
+============================  ===================================================
+
+Known library issues worked around here (see :data:`LIBRARY_NOTES`): wildboottest's
+numba kernel fails on string cluster ids (we pass integer codes); ``differences``
+``ATTgt.wald_pre_test`` is broken in 0.3.0 (we test pre-trends with the event study);
+``differences`` rejects cohort 0 for never treated (we map 0 → NaN); pysyncon's
+``PlaceboTest`` runs in a process pool and prints, and its p-value omits the treated unit
+from the rank (minimum 0), so the in-space placebo loop and the Abadie et al. (2010)
+rank p-value ``(1 + #placebos with ratio ≥ treated) / (1 + #placebos)`` are done here.
+
+The minimum detectable effect is found by simulation (:mod:`.power`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from samenleven_analysis.errors import DataError
+
+__all__ = [
+    "FEW_CLUSTERS",
+    "LIBRARY_NOTES",
+    "Estimate",
+    "EventStudy",
+    "MinimumDetectableEffect",
+    "SyntheticControl",
+    "estimates_table",
+]
+
+FEW_CLUSTERS = 10
+"""Below this many *treated* clusters, CRV1 p-values over-reject (MacKinnon & Webb 2017);
+``did(inference="auto")`` then reports the wild cluster bootstrap p-value."""
+
+LIBRARY_NOTES: dict[str, str] = {
+    "pyfixest": "works with pandas 3 (feols, i(), wald_test, did2s, demean)",
+    "wildboottest": "works via pyfixest only with integer cluster ids (string ids fail in numba)",
+    "differences": "ATTgt.fit/aggregate work; wald_pre_test broken in 0.3.0; cohort must be NaN not 0; "
+    "fit(cluster_var=...) fails under pandas 3 (clustered SE from the influence function here)",
+    "diff-diff": "HonestDiD smoothness FLCI matches the published example; its relative-magnitudes CI "
+    "is plug-in ± z·SE (not the paper's hybrid test), so not used; SyntheticDiD placebo SE works",
+    "rdrobust": "works (sharp, fuzzy, covariates, clusters)",
+    "rddensity": "works",
+    "pysyncon": "Synth works; PlaceboTest replaced by a serial loop (process pool, prints, rank p-value)",
+    "linearmodels": "not needed (pyfixest covers TWFE); its jobtraining data set is used in tests",
+}
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class Estimate:
+    """One estimated effect with its 95% (or ``1 − alpha``) interval.
+
+    ``extra`` carries estimator-specific details (bandwidths, cluster counts, bootstrap
+    and conventional p-values, event-time aggregations…); it is not part of equality.
+    ``note`` is empty for an ordinary result; otherwise it says why the inference is missing
+    (NaN SE/interval/p-value) or what limits it (e.g. one or two treated clusters).
+    """
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    pvalue: float
+    n: int
+    method: str
+    extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    note: str = ""
+
+    def covers(self, value: float) -> bool:
+        """True when ``value`` lies inside the confidence interval (False when it is missing)."""
+        return bool(self.ci_low <= value <= self.ci_high)
+
+    @property
+    def has_inference(self) -> bool:
+        """True when SE, interval and p-value are all finite (a usable uncertainty statement)."""
+        return bool(np.isfinite([self.se, self.ci_low, self.ci_high, self.pvalue]).all())
+
+    @property
+    def direction(self) -> int:
+        """+1 / −1 when the interval lies entirely above / below zero, else 0 (also if missing)."""
+        if not (np.isfinite(self.ci_low) and np.isfinite(self.ci_high)):
+            return 0
+        return 1 if self.ci_low > 0 else (-1 if self.ci_high < 0 else 0)
+
+    def as_row(self) -> dict[str, Any]:
+        """The contract fields as a flat dict (one row of :func:`estimates_table`)."""
+        return {
+            "estimate": self.estimate,
+            "se": self.se,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "pvalue": self.pvalue,
+            "n": self.n,
+            "method": self.method,
+            "note": self.note,
+        }
+
+    def __str__(self) -> str:
+        return (
+            f"{self.estimate:.3f} (95% CI {self.ci_low:.3f} to {self.ci_high:.3f}; "
+            f"p = {_fmt_p(self.pvalue)}; n = {self.n}) — {self.method}"
+        )
+
+
+@dataclass
+class EventStudy:
+    """Dynamic effects by time relative to treatment, and a joint pre-trend test.
+
+    ``coefs``: one row per relative time (``rel_time``, ``estimate``, ``se``, ``ci_low``,
+    ``ci_high``, ``pvalue``); the reference period is included with estimate 0 and NaN
+    interval. ``pretrend_pvalue``: joint Wald test that all pre-period coefficients
+    (``rel_time < 0`` except the reference) are zero — wild-cluster-bootstrapped for TWFE
+    (see :func:`event_study`); ``extra`` has the analytic F(q, G − 1) and χ² p-values.
+    """
+
+    coefs: pd.DataFrame
+    pretrend_pvalue: float
+    pretrend_stat: float
+    pretrend_df: int
+    n: int
+    method: str
+    reference: int = -1
+    extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def post_average(self) -> float:
+        """Unweighted mean of the post-period (``rel_time >= 0``) coefficients."""
+        post = self.coefs[self.coefs.rel_time >= 0]
+        return float(post.estimate.mean())
+
+
+@dataclass
+class SyntheticControl:
+    """Synthetic-control fit for one treated unit, with in-space placebos.
+
+    ``att``: mean post-treatment gap. ``weights``: donor weights (Series, descending, sums
+    to 1). ``gaps``: frame ``time, treated, synthetic, gap, post``. ``placebo_pvalue``:
+    Abadie, Diamond & Hainmueller (2010) rank p-value of the post/pre RMSPE ratio among the
+    treated unit and every donor re-fitted as if treated. ``ci_*``: placebo rank test inverted (``se`` NaN; ``extra["placebo_se"]``: placebo-based
+    (standard deviation of the donors' placebo ATTs, cf. Arkhangelsky et al. 2021,
+    placebo variance) — an approximation; with few donors read the p-value first.
+    """
+
+    att: float
+    weights: pd.Series
+    gaps: pd.DataFrame
+    placebo_pvalue: float
+    se: float = float("nan")
+    ci_low: float = float("nan")
+    ci_high: float = float("nan")
+    pre_rmspe: float = float("nan")
+    post_rmspe: float = float("nan")
+    placebos: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    placebo_gaps: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    n: int = 0
+    method: str = "synthetic control"
+    extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass
+class MinimumDetectableEffect:
+    """Smallest effect detected with probability ``power`` (see :mod:`.power`).
+
+    ``curve``: the simulated power curve (``effect``, ``power``, ``draws``); ``se`` and
+    ``multiplier`` are NaN for the simulation (kept for the old ``2.8 × SE`` rule's readers).
+    """
+
+    mde: float
+    se: float
+    alpha: float
+    power: float
+    multiplier: float
+    n_treated: int
+    n_control: int
+    pre_periods: int
+    post_periods: int
+    method: str
+    curve: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    def __str__(self) -> str:
+        m = f"{self.mde:.3f}" if np.isfinite(self.mde) else "not reached on the simulated grid"
+        return (
+            f"MDE {m} (α = {self.alpha}, power = {self.power}; {self.n_treated} treated vs "
+            f"{self.n_control} comparison units; by simulation)"
+        )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _fmt_p(p: float) -> str:
+    if p is None or not np.isfinite(p):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _without_inference(est: Estimate, reason: str) -> Estimate:
+    """The point estimate with NaN SE/interval/p-value and a note saying why (never a 0-width CI)."""
+    nan = float("nan")
+    extra = dict(est.extra)
+    extra.setdefault("se_unreliable", est.se)
+    note = reason if not est.note else f"{est.note}; {reason}"
+    return Estimate(est.estimate, nan, nan, nan, nan, est.n, est.method, extra, note)
+
+
+def _check_se(est: Estimate) -> Estimate:
+    """Degenerate inference (SE not finite or <= 0) becomes NaN + note instead of a 0-width CI."""
+    if not np.isfinite(est.se) or est.se <= 0:
+        return _without_inference(est, f"standard error is {est.se!r}: no interval or p-value")
+    return est
+
+
+def _check_outcome_varies(y: pd.Series | np.ndarray, outcome: str) -> None:
+    """A constant outcome has nothing to estimate: fail clearly rather than return 0 ± 0."""
+    v = np.asarray(y, dtype=float)
+    v = v[np.isfinite(v)]
+    if len(v) == 0 or np.ptp(v) == 0:
+        raise DataError(f"outcome {outcome!r} is constant (or empty): no effect can be estimated",
+                        column=outcome)
+
+
+def _z(alpha: float) -> float:
+    return float(stats.norm.ppf(1 - alpha / 2))
+
+
+def _check_columns(frame: pd.DataFrame, columns: Iterable[str | None]) -> None:
+    missing = [c for c in columns if c is not None and c not in frame.columns]
+    if missing:
+        raise KeyError(f"column(s) {missing} not in the panel (has {list(frame.columns)})")
+
+
+def _normalise_cohort(values: pd.Series) -> pd.Series:
+    """First treated year as float; 0 (and negatives) → NaN = never treated."""
+    c = pd.to_numeric(values, errors="coerce").astype(float)
+    return c.where(c > 0)
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """Integer codes (sorted by value, so deterministic) for fixed effects and clusters."""
+    codes, _ = pd.factorize(values, sort=True)
+    return codes.astype(np.int64)
+
+
+def _frame(
+    panel: pd.DataFrame, outcome: str, unit: str, time: str, cluster: str | None
+) -> pd.DataFrame:
+    """Internal copy with safe column names (formulas never see user column names)."""
+    _check_columns(panel, [outcome, unit, time, cluster])
+    df = pd.DataFrame(
+        {
+            "_y": pd.to_numeric(panel[outcome], errors="coerce").astype(float).to_numpy(),
+            "_unit": panel[unit].astype(str).to_numpy(),
+            "_time": pd.to_numeric(panel[time]).to_numpy(),
+            "_cl_raw": (panel[cluster] if cluster else panel[unit]).astype(str).to_numpy(),
+        },
+        index=panel.index,
+    )
+    df = df[np.isfinite(df["_y"])].copy()
+    _check_outcome_varies(df["_y"], outcome)
+    df["_u"] = _codes(df["_unit"])
+    df["_t"] = _codes(df["_time"])
+    df["_cl"] = _codes(df["_cl_raw"])
+    return df
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Silence library chatter (multicollinearity notes, progress prints) in notebooks."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+
+
+@contextlib.contextmanager
+def _single_thread_blas():
+    """Limit BLAS to one thread (threadpoolctl, present via scikit-learn) if available."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional speed-up only
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def _tidy_row(fit, name: str) -> tuple[float, float, float, float, float]:
+    t = fit.tidy()
+    row = t.loc[name]
+    return (
+        float(row["Estimate"]),
+        float(row["Std. Error"]),
+        float(row["2.5%"]),
+        float(row["97.5%"]),
+        float(row["Pr(>|t|)"]),
+    )
+
+def _table_row(key: dict, fit: Callable[[], Estimate]) -> dict:
+    """One row of a placebo or balance table: ``key`` plus the estimate's columns, or NaN
+    with a one-line ``note`` when it cannot be estimated (instead of failing the table)."""
+    try:
+        e = fit()
+    except Exception as exc:  # noqa: BLE001 - reported per row
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return {**key, "estimate": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                "pvalue": np.nan, "n": 0, "note": msg[:120]}
+    return {**key, **{k: v for k, v in e.as_row().items() if k != "method"}}
+
+
+
+# --------------------------------------------------------------------------- presentation
+
+
+def estimates_table(estimates: Mapping[str, Estimate | None], digits: int = 3) -> pd.DataFrame:
+    """One row per named estimate (rounded), for display in reports."""
+    rows = []
+    for name, e in estimates.items():
+        if e is None:
+            continue
+        row = {"estimator": name, **e.as_row()}
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    if not out.empty:
+        num = ["estimate", "se", "ci_low", "ci_high", "pvalue"]
+        out[num] = out[num].astype(float).round(digits)
+    return out
+
+
+
+# --------------------------------------------------------------------------- randomisation inference
+
+
+RI_REPS = 999
+"""Default number of permutations for randomisation inference (p-values in steps of 1/1000)."""
+
+
+def _perm_pvalue(obs: float, null: np.ndarray) -> float:
+    """Two-sided permutation p-value ``(1 + #|null| >= |obs|) / (1 + R)``."""
+    null = np.asarray(null, dtype=float)
+    return float((1 + np.sum(np.abs(null) >= abs(obs) - 1e-12)) / (1 + len(null)))
+
+
+def _perm_interval(
+    obs: float, null_y: np.ndarray, null_d: np.ndarray, alpha: float
+) -> tuple[float, float, str]:
+    """Confidence interval by inverting the permutation test of a constant effect ``b``.
+
+    The statistic is linear in the outcome, so under ``H0: effect = b`` (outcome minus
+    ``b`` in treated post cells) the observed statistic is ``obs − b`` and permutation ``k``
+    gives ``null_y[k] − b · null_d[k]`` (``null_d`` = the statistic of the actual treatment
+    indicator under permutation ``k``). The interval is every ``b`` the test does not reject
+    at ``alpha`` (its hull if the set is not connected); the p-value at ``b = 0`` is the
+    reported p-value, so interval and p-value come from the same test. Returns NaN and a
+    reason when the set is unbounded within the search range.
+    """
+    null_y = np.asarray(null_y, dtype=float)
+    null_d = np.asarray(null_d, dtype=float)
+    scale = float(np.nanstd(null_y)) or abs(obs) or 1.0
+    grid = obs + scale * np.linspace(-12, 12, 4801)
+    stat = np.abs(obs - grid)  # observed statistic under each null value
+    perm = np.abs(null_y[None, :] - grid[:, None] * null_d[None, :])
+    p = (1 + np.sum(perm >= stat[:, None] - 1e-12, axis=1)) / (1 + len(null_y))
+    keep = p > alpha
+    if not keep.any():
+        return obs, obs, ""
+    if keep[0] or keep[-1]:
+        return float("nan"), float("nan"), "randomisation confidence set is unbounded"
+    idx = np.flatnonzero(keep)
+    step = grid[1] - grid[0]
+    return float(grid[idx[0]] - step / 2), float(grid[idx[-1]] + step / 2), ""
+
+
+def _cohorts_within_panel(cohort: pd.Series, time: pd.Series) -> tuple[pd.Series, list[int]]:
+    """Cohorts that start after the panel's last year are not yet treated here: NaN."""
+    last = float(pd.to_numeric(time).max())
+    late = sorted({int(c) for c in cohort.dropna().unique() if c > last})
+    return cohort.where(~(cohort > last)), late
+
+
+def few_treated_warning(n_treated_clusters: int, what: str) -> str:
+    """The note (and warning) for one or two treated clusters (MacKinnon & Webb 2017)."""
+    msg = (
+        f"only {n_treated_clusters} treated cluster(s): {what} relies on randomisation inference, "
+        "which is exact only if funding was as good as randomly assigned among authorities; "
+        "a restricted wild cluster bootstrap cannot reject at 5% here"
+    )
+    warnings.warn(msg, UserWarning, stacklevel=3)
+    return msg

@@ -1,0 +1,285 @@
+"""Two-way fixed-effects DiD with cluster, wild-bootstrap and randomisation inference,
+and the DiD placebo tables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
+    FEW_CLUSTERS,
+    RI_REPS,
+    Estimate,
+    EventStudy,
+    MinimumDetectableEffect,
+    SyntheticControl,
+    _check_columns,
+    _check_se,
+    _codes,
+    _fmt_p,
+    _frame,
+    _normalise_cohort,
+    _perm_interval,
+    _perm_pvalue,
+    _quiet,
+    _single_thread_blas,
+    _table_row,
+    _tidy_row,
+    _without_inference,
+    _z,
+    few_treated_warning,
+)
+
+# --------------------------------------------------------------------------- DiD
+
+
+def did(
+    panel: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    treated: str,
+    post: str,
+    cluster: str | None = None,
+    *,
+    inference: str = "auto",
+    reps: int = 9999,
+    seed: int = 20221001,
+    alpha: float = 0.05,
+) -> Estimate:
+    """Two-way fixed-effects difference-in-differences: ``y ~ treated×post | unit + time``.
+
+    ``treated`` and ``post`` are boolean/0-1 columns; their product is the treatment
+    indicator (``post`` may be unit-specific, e.g. ``year >= cohort``, for staggered
+    adoption — but then prefer :func:`staggered_did`, which is robust to heterogeneous
+    effects). Clusters: ``cluster`` (default ``unit``).
+
+    ``inference`` chooses one procedure for the p-value *and* the interval:
+    ``"cluster"`` (CRV1 SE, t(G − 1) interval); ``"ri"`` (randomisation inference: whole
+    treatment paths reassigned to units, ``min(reps, 999)`` draws; the interval inverts the
+    same test); ``"wild"`` (wild cluster restricted bootstrap p-value, Webb weights — it
+    gives no interval, so the interval is NaN with a note); ``"auto"`` = cluster when at
+    least :data:`FEW_CLUSTERS` clusters are treated and untreated, else ri (the few-treated
+    rule, see :func:`samenleven_analysis.analysis.estimators.staggered.staggered_did`).
+    Degenerate cases return the point estimate with NaN SE/interval/p and a ``note``: SE not
+    finite or ≤ 0, no residual degrees of freedom, fewer than two clusters in an arm, or a
+    bootstrap that cannot run. A constant outcome raises :class:`~samenleven_analysis.errors.DataError`.
+    """
+    _check_columns(panel, [treated, post])
+    df = _frame(panel, outcome, unit, time, cluster)
+    tr = panel.loc[df.index, treated].astype(bool).to_numpy()
+    po = panel.loc[df.index, post].astype(bool).to_numpy()
+    df["_d"] = (tr & po).astype(float)
+    df["_tr"] = tr
+    if df["_d"].nunique() < 2:
+        raise ValueError("no variation in treated × post: nothing to estimate")
+    import pyfixest as pf
+
+    with _quiet():
+        fit = pf.feols("_y ~ _d | _u + _t", data=df, vcov={"CRV1": "_cl"})
+    est, se, lo, hi, p_cl = _tidy_row(fit, "_d")
+    n_clusters = int(df["_cl"].nunique())
+    treated_cl = set(df.loc[df["_d"] > 0, "_cl"])
+    n_treated_clusters = len(treated_cl)
+    n_control_clusters = int(df.loc[~df["_cl"].isin(treated_cl), "_cl"].nunique())
+    if alpha != 0.05 and n_clusters > 1:
+        q = float(stats.t.ppf(1 - alpha / 2, n_clusters - 1))
+        lo, hi = est - q * se, est + q * se
+    mode = inference
+    if mode == "auto":
+        many = min(n_treated_clusters, n_control_clusters) >= FEW_CLUSTERS
+        mode = "cluster" if many else "ri"
+    if mode not in ("cluster", "wild", "ri"):
+        raise ValueError(f"inference must be auto, cluster, wild or ri, not {inference!r}")
+    extra: dict[str, Any] = {
+        "n_clusters": n_clusters,
+        "n_treated_clusters": n_treated_clusters,
+        "n_control_clusters": n_control_clusters,
+        "n_units": int(df["_u"].nunique()),
+        "pvalue_cluster": p_cl,
+        "inference": mode,
+    }
+    method = "TWFE DiD (pyfixest), CRV1 SE clustered by " + (cluster or unit)
+    base = Estimate(est, se, lo, hi, p_cl, len(df), method, extra)
+    resid_df = len(df) - df["_u"].nunique() - df["_t"].nunique()
+    if resid_df <= 0:
+        return _without_inference(base, f"no residual degrees of freedom ({len(df)} observations)")
+    if mode == "cluster":
+        if min(n_treated_clusters, n_control_clusters) < 2:
+            return _without_inference(
+                base, f"{n_treated_clusters} treated and {n_control_clusters} untreated clusters: "
+                "a cluster-robust SE needs at least two in each arm")
+        out = _check_se(base)
+        if out.has_inference and n_treated_clusters < FEW_CLUSTERS:
+            out.note = (f"only {n_treated_clusters} treated clusters: CRV1 intervals are too narrow "
+                        "(MacKinnon & Webb 2017); inference='ri' or 'auto' is safer")
+        return out
+    if mode == "wild":
+        try:
+            pvalue = _wild_p(fit, reps=reps, seed=seed)
+        except (ZeroDivisionError, ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+            return _without_inference(base, f"wild bootstrap not possible ({type(exc).__name__})")
+        extra["pvalue_wild"] = pvalue
+        method += f"; wild cluster bootstrap p (WCR, Webb, {reps} reps)"
+        out = Estimate(est, float("nan"), float("nan"), float("nan"), pvalue, len(df), method, extra,
+                       "the wild cluster bootstrap gives a p-value only: no interval from the same procedure")
+        if not np.isfinite(pvalue):
+            return _without_inference(out, "wild bootstrap p-value is not finite")
+        if n_treated_clusters <= 2:
+            out.note += "; " + few_treated_warning(n_treated_clusters, "the TWFE estimate")
+        return out
+    r = min(int(reps), RI_REPS)
+    pvalue, null, null_d = _ri(df, r, seed)
+    lo, hi, why = _perm_interval(est, null, null_d, alpha)
+    extra.update(pvalue_ri=pvalue, ri_reps=r)
+    method += f"; randomisation inference ({r} permutations of treatment paths), p and interval"
+    out = Estimate(est, float("nan"), lo, hi, pvalue, len(df), method, extra,
+                   "SE not reported: the interval inverts the randomisation test (conservative when "
+                   "the funded authorities are less noisy than the others, e.g. large cities)")
+    if why:
+        return _without_inference(out, why)
+    if n_treated_clusters <= 2:
+        out.note += "; " + few_treated_warning(n_treated_clusters, "the TWFE estimate")
+    return out
+
+
+def _wild_p(fit, *, reps: int, seed: int) -> float:
+    with _quiet():
+        wb = fit.wildboottest(param="_d", reps=int(reps), seed=int(seed), weights_type="webb")
+    return float(wb["Pr(>|t|)"])
+
+
+def wild_bootstrap_pvalue(
+    panel: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    treated: str,
+    post: str,
+    cluster: str | None = None,
+    *,
+    reps: int = 9999,
+    seed: int = 20221001,
+) -> float:
+    """Wild cluster restricted bootstrap p-value (Webb weights) of the TWFE DiD coefficient.
+
+    Use when few clusters are treated (Cameron, Gelbach & Miller 2008; MacKinnon & Webb
+    2017). Thin wrapper over :func:`did` with ``inference="wild"``.
+    """
+    return did(panel, outcome, unit, time, treated, post, cluster, inference="wild", reps=reps,
+               seed=seed).pvalue
+
+
+def _ri(df: pd.DataFrame, reps: int, seed: int) -> tuple[float, np.ndarray, np.ndarray]:
+    """Permute whole treatment paths across units; TWFE coefficient by two-way demeaning.
+
+    Returns the p-value, the null draws of the coefficient and, for inverting the test,
+    each permutation's coefficient on the *actual* treatment indicator.
+    """
+    from pyfixest.estimation import demean
+
+    units = np.sort(df["_u"].unique())
+    times = np.sort(df["_t"].unique())
+    path = np.zeros((len(units), len(times)))
+    path[df["_u"].to_numpy(), df["_t"].to_numpy()] = df["_d"].to_numpy()
+    rng = np.random.default_rng(seed)
+    u, t = df["_u"].to_numpy(), df["_t"].to_numpy()
+    perms = np.column_stack([path[rng.permutation(len(units))][u, t] for _ in range(reps)])
+    x = np.column_stack([df["_y"].to_numpy(), df["_d"].to_numpy(), perms]).astype(np.float64)
+    flist = df[["_u", "_t"]].to_numpy().astype(np.uint64)
+    xd, _ = demean(x, flist, np.ones(len(df)))
+    y, d = xd[:, 0], xd[:, 1]
+    dd = xd[:, 2:]
+    denom = (dd**2).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        null = (dd * y[:, None]).sum(axis=0) / denom
+        null_d = (dd * d[:, None]).sum(axis=0) / denom
+    obs = float((d * y).sum() / (d * d).sum())
+    ok = np.isfinite(null) & np.isfinite(null_d)
+    return _perm_pvalue(obs, null[ok]), null[ok], null_d[ok]
+
+
+def randomization_inference(
+    panel: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    treated: str,
+    post: str,
+    *,
+    reps: int = 999,
+    seed: int = 20221001,
+) -> tuple[float, np.ndarray]:
+    """Randomisation-inference p-value of the TWFE DiD coefficient, and the null draws.
+
+    Whole treatment paths (unit × time indicators) are reassigned to units at random, so
+    the number of treated units and their timing are kept (Fisher exact test of no effect
+    under random assignment of units to paths). ``p = (1 + #|β_perm| ≥ |β|) / (1 + reps)``.
+    """
+    _check_columns(panel, [treated, post])
+    df = _frame(panel, outcome, unit, time, None)
+    tr = panel.loc[df.index, treated].astype(bool).to_numpy()
+    po = panel.loc[df.index, post].astype(bool).to_numpy()
+    df["_d"] = (tr & po).astype(float)
+    p, null, _ = _ri(df, int(reps), int(seed))
+    return p, null
+
+
+def placebo_years(
+    panel: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    treated: str,
+    treatment_time: int,
+    fake_years: Sequence[int],
+    cluster: str | None = None,
+) -> pd.DataFrame:
+    """DiD with fake treatment years, on pre-treatment data only.
+
+    For each fake year ``f`` the panel is cut to ``time < treatment_time`` and ``post`` is
+    ``time >= f``; a real effect cannot show up there, so estimates should be near zero
+    (a non-zero one signals diverging trends). CRV1 inference. Unestimable years → NaN
+    with a ``note``.
+    """
+    _check_columns(panel, [outcome, unit, time, treated])
+    pre = panel[pd.to_numeric(panel[time]) < treatment_time].copy()
+    rows = []
+    for f in fake_years:
+        pre["_fake_post"] = pd.to_numeric(pre[time]) >= f
+        fit = partial(did, pre, outcome, unit, time, treated, "_fake_post", cluster, inference="cluster")
+        rows.append(_table_row({"fake_year": int(f)}, fit))
+    return pd.DataFrame(rows)
+
+
+def placebo_outcomes(
+    panels: Mapping[str, pd.DataFrame],
+    unit: str,
+    time: str,
+    cohort: str,
+    *,
+    value: str = "value",
+    estimator: str = "staggered",
+) -> pd.DataFrame:
+    """Run the main estimator on outcomes the programme cannot plausibly affect.
+
+    ``panels`` maps an outcome name to its analysis panel (e.g. from
+    :func:`samenleven_analysis.analysis.outcomes.panel`); ``estimator`` is ``"staggered"``
+    (Callaway–Sant'Anna) or ``"twfe"`` (:func:`did` on ``treated``/``post``). An interval
+    far from zero for a placebo outcome is a warning sign about the comparison group.
+    """
+    rows = []
+    for name, frame in panels.items():
+        if estimator == "staggered":
+            from samenleven_analysis.analysis.estimators.staggered import staggered_did
+
+            fit = partial(staggered_did, frame, value, unit, time, cohort)
+        else:
+            fit = partial(did, frame, value, unit, time, "treated", "post", inference="cluster")
+        rows.append(_table_row({"outcome": name}, fit))
+    return pd.DataFrame(rows)

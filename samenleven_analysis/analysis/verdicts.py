@@ -1,0 +1,280 @@
+"""Plain-language verdicts: cautious readings of estimates that say no more than the data allow."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from samenleven_analysis.analysis.estimators.common import (
+    Estimate,
+    MinimumDetectableEffect,
+    SyntheticControl,
+    _fmt_p,
+)
+
+
+def verdict_flags(
+    estimate: Estimate,
+    *,
+    pretrend_pvalue: float | None = None,
+    checks: Mapping[str, float] | None = None,
+    placebo_pvalues: Sequence[float] | None = None,
+    adjusted_pvalue: float | None = None,
+    honest: Any = None,
+    alpha: float = 0.05,
+) -> dict[str, Any]:
+    """What a verdict may say, as numbers and flags (the text only words these).
+
+    ``direction``: +1/−1 only when the interval excludes zero, inference exists, no check
+    failed, the estimate is not descriptive-only (thin support) and, if given, the
+    multiplicity-adjusted p-value is below ``alpha``; else 0. ``failed_checks``: names of
+    the checks with p < ``alpha`` (pre-trend test, named ``checks``, unnamed placebos).
+    """
+    failed: list[str] = []
+    if pretrend_pvalue is not None and np.isfinite(pretrend_pvalue) and pretrend_pvalue < alpha:
+        failed.append("joint pre-trend test")
+    for name, pv in (checks or {}).items():
+        if pv is not None and np.isfinite(pv) and pv < alpha:
+            failed.append(name)
+    bad = [pv for pv in (placebo_pvalues or []) if pv is not None and np.isfinite(pv) and pv < alpha]
+    if bad:
+        failed.append(f"{len(bad)} placebo check(s)")
+    descriptive = bool(estimate.extra.get("descriptive_only")) or bool(failed)
+    adjusted_ok = adjusted_pvalue is None or (np.isfinite(adjusted_pvalue) and adjusted_pvalue < alpha)
+    interval_dir = estimate.direction if estimate.has_inference or np.isfinite(estimate.ci_low) else 0
+    direction = interval_dir if (not descriptive and adjusted_ok) else 0
+    return {
+        "direction": int(direction),
+        "interval_direction": int(interval_dir),
+        "has_inference": bool(np.isfinite(estimate.ci_low) and np.isfinite(estimate.ci_high)),
+        "failed_checks": failed,
+        "descriptive_only": descriptive,
+        "adjusted_ok": bool(adjusted_ok),
+        "honest_breakdown": getattr(honest, "breakdown", None),
+    }
+
+
+def verdict(
+    estimate: Estimate,
+    *,
+    outcome_label: str = "the outcome",
+    unit_label: str = "",
+    pretrend_pvalue: float | None = None,
+    mde: MinimumDetectableEffect | float | None = None,
+    placebo_pvalues: Sequence[float] | None = None,
+    checks: Mapping[str, float] | None = None,
+    adjusted_pvalue: float | None = None,
+    adjustment: str = "",
+    honest: Any = None,
+    demo: bool = False,
+    alpha: float = 0.05,
+    design: str = "did",
+    cautions: Sequence[str] = (),
+) -> str:
+    """A plain-language, deliberately cautious reading of an estimate (Markdown).
+
+    Reads :func:`verdict_flags`: says "higher"/"lower" only when the flags give a direction;
+    otherwise it reports the numbers as descriptive and names the failed checks. ``design``
+    (``"did"`` or ``"rdd"``) chooses how the comparison and its key assumption are described;
+    ``cautions`` are extra warnings put first; ``honest`` (a HonestDiD sensitivity) adds the
+    breakdown value; ``adjusted_pvalue`` the multiple-testing corrected p-value.
+    """
+    if design not in ("did", "rdd"):
+        raise ValueError(f"design must be 'did' or 'rdd', not {design!r}")
+    flags = verdict_flags(estimate, pretrend_pvalue=pretrend_pvalue, checks=checks,
+                          placebo_pvalues=placebo_pvalues, adjusted_pvalue=adjusted_pvalue,
+                          honest=honest, alpha=alpha)
+    u = f" {unit_label}" if unit_label else ""
+    lines = []
+    if demo:
+        lines.append("**DEMO DATA — this verdict is about fictional Demoland, not about any real municipality.**")
+    warn = list(cautions)
+    if estimate.extra.get("descriptive_only") and estimate.note:
+        warn.append(estimate.note)
+    if flags["failed_checks"]:
+        warn.append("these checks failed: " + ", ".join(flags["failed_checks"]))
+    if warn:
+        lines.append("**Caution:** " + "; ".join(warn) + ". Treat the estimate below as descriptive only.")
+    if not flags["has_inference"]:
+        lines.append(
+            f"The estimate for {outcome_label} is {estimate.estimate:.2f}{u}, but the data do not allow "
+            f"an interval to be estimated ({estimate.note or 'no valid inference'}); nothing can be "
+            "concluded about its direction.")
+        return "\n\n".join(lines)
+    rng = f"between {estimate.ci_low:.2f} and {estimate.ci_high:.2f}{u}"
+    if design == "did":
+        where = f"In funded authorities, {outcome_label} ended up {{direction}} than the comparison group predicts"
+        assumption = ", without the funding, both groups would have followed parallel paths"
+    else:
+        where = f"At the threshold, {outcome_label} was {{direction}} on the funded side"
+        assumption = (
+            " authorities just below and just above the threshold would otherwise have fared alike "
+            "(and the estimate applies to authorities near the threshold only)"
+        )
+    if flags["direction"] != 0:
+        word = "higher" if flags["direction"] > 0 else "lower"
+        lines.append(
+            where.format(direction=word)
+            + f": the estimate is {estimate.estimate:.2f}{u}, and the data are consistent with a "
+            f"difference {rng} (95% interval). This holds only if{assumption}; it is an estimate, "
+            "not proof."
+        )
+    elif flags["interval_direction"] != 0:
+        reason = ("the checks above failed" if flags["descriptive_only"]
+                  else f"after correcting for several outcomes the p-value is {_fmt_p(adjusted_pvalue)}")
+        lines.append(
+            f"The estimate for {outcome_label} is {estimate.estimate:.2f}{u} (95% interval {rng.replace('between ', '').replace(' and ', ' to ')}), "
+            f"but no direction is claimed because {reason}."
+        )
+    else:
+        lines.append(
+            f"No effect on {outcome_label} was detected: the estimate is {estimate.estimate:.2f}{u} and "
+            f"the 95% interval runs {rng}. This is *not* evidence that the funding had no effect — "
+            f"effects anywhere in that range are compatible with the data."
+        )
+    if adjusted_pvalue is not None and np.isfinite(adjusted_pvalue):
+        lines.append(f"Across the outcomes tested, the adjusted p-value is {_fmt_p(adjusted_pvalue)}"
+                     + (f" ({adjustment})." if adjustment else "."))
+    if honest is not None and flags["interval_direction"] != 0:
+        b = honest.breakdown
+        if b is not None and np.isfinite(b):
+            lines.append(
+                f"Sensitivity (HonestDiD): the average post-period effect stays away from zero only if the "
+                f"differential trend bends by less than {b:.3g}{u} per year² (breakdown value M).")
+        else:
+            lines.append("Sensitivity (HonestDiD): the effect stays away from zero for every trend "
+                         "violation on the grid tried.")
+    if estimate.note and not estimate.extra.get("descriptive_only"):
+        lines.append(f"Note on inference: {estimate.note}.")
+    if mde is not None:
+        m = mde.mde if isinstance(mde, MinimumDetectableEffect) else float(mde)
+        if np.isfinite(m):
+            lines.append(
+                f"With this design, only effects of about {m:.2f}{u} or larger would be detected reliably "
+                "(80% power, 5% significance, by simulation); smaller effects could easily go unnoticed."
+            )
+    return "\n\n".join(lines)
+
+
+def pre_period_verdict(
+    placebo: Estimate,
+    *,
+    placebo_year: int,
+    data_last_year: int,
+    programme_start: int = 2022,
+    outcome_label: str = "the outcome",
+    unit_label: str = "",
+    pretrend_pvalue: float | None = None,
+    mde: MinimumDetectableEffect | float | None = None,
+    alpha: float = 0.05,
+) -> str:
+    """Plain-language reading of a *pre-period check* (no post-programme data at all).
+
+    ``placebo`` is a DiD at a fake treatment year before the programme. Says first and
+    unambiguously that no effect of the programme can be estimated, then whether the
+    groups already moved apart before it (which would bias a later DiD), and how large an
+    effect a future evaluation of this design could detect.
+    """
+    u = f" {unit_label}" if unit_label else ""
+    lines = [
+        (
+            f"**No effect of the programme can be estimated from these data.** They end in "
+            f"{data_last_year}; the consolidated regime started in {programme_start}, so no outcome "
+            "after the start of the programme is in the data. What follows only checks whether a "
+            "later before/after comparison of these groups would be credible."
+        )
+    ]
+    diverged = placebo.direction != 0
+    if diverged:
+        lines.append(
+            f"At the placebo year {placebo_year} the two groups already drifted apart: the placebo "
+            f"'effect' on {outcome_label} is {placebo.estimate:.2f}{u} (95% interval {placebo.ci_low:.2f} "
+            f"to {placebo.ci_high:.2f}) although nothing happened then. A simple difference-in-differences "
+            "on this outcome would mix such drifts with any real effect; it would need a better "
+            "comparison group (or a design that models the trends)."
+        )
+    elif not np.isfinite(placebo.ci_low):
+        lines.append(
+            f"At the placebo year {placebo_year} the placebo estimate is {placebo.estimate:.2f}{u}, but "
+            f"no interval could be estimated ({placebo.note or 'no valid inference'}), so whether the "
+            "groups drifted apart cannot be said."
+        )
+    else:
+        lines.append(
+            f"At the placebo year {placebo_year} no divergence was detected (placebo estimate "
+            f"{placebo.estimate:.2f}{u}, 95% interval {placebo.ci_low:.2f} to {placebo.ci_high:.2f}). "
+            "That is consistent with parallel trends, but it does not prove them."
+        )
+    if pretrend_pvalue is not None and np.isfinite(pretrend_pvalue):
+        word = "differ" if pretrend_pvalue < alpha else "do not clearly differ"
+        lines.append(
+            f"Year by year before {placebo_year}, the groups' paths {word} (joint test p = {_fmt_p(pretrend_pvalue)})."
+        )
+    if mde is not None:
+        m = mde.mde if isinstance(mde, MinimumDetectableEffect) else float(mde)
+        if np.isfinite(m):
+            lines.append(
+                f"A future evaluation with this design could reliably detect only effects of about "
+                f"{m:.2f}{u} or more (80% power, 5% significance)."
+            )
+    return "\n\n".join(lines)
+
+
+def synthetic_verdict(
+    sc: SyntheticControl,
+    *,
+    outcome_label: str = "the outcome",
+    unit_label: str = "",
+    place: str = "the authority",
+    demo: bool = False,
+    alpha: float = 0.05,
+) -> str:
+    """Plain-language reading of a synthetic control: fit first, then the placebo rank.
+
+    A gap is only called a possible effect when the pre-period fit is good and the
+    in-space placebo p-value is small; the placebo-SE interval is reported as secondary.
+    """
+    u = f" {unit_label}" if unit_label else ""
+    lines = []
+    if demo:
+        lines.append("**DEMO DATA — this verdict is about fictional Demoland, not about any real municipality.**")
+    if sc.extra.get("poor_fit"):
+        lines.append(
+            f"**Caution:** the synthetic control does not reproduce {place}'s path before funding "
+            f"(pre-period RMSPE {sc.pre_rmspe:.2f}{u}, more than twice the donors' typical "
+            f"{sc.extra['median_placebo_pre_rmspe']:.2f}), so its later gap cannot be read as an effect."
+        )
+        return "\n\n".join(lines)
+    p = sc.placebo_pvalue
+    excludes = np.isfinite(sc.ci_low) and (sc.ci_low > 0 or sc.ci_high < 0)
+    if np.isfinite(p) and p <= alpha and excludes:
+        direction = "higher" if sc.att > 0 else "lower"
+        gap = f"{abs(sc.att):.2f}{u} {direction} than"
+    else:
+        gap = f"{sc.att:+.2f}{u} away from"
+    lines.append(
+        f"After funding started, {outcome_label} in {place} was on average {gap} "
+        f"its synthetic control (a weighted mix of never-funded authorities that tracked it "
+        f"before; pre-period RMSPE {sc.pre_rmspe:.2f}{u})."
+    )
+    if np.isfinite(p) and p <= alpha and excludes:
+        lines.append(
+            f"Gaps this large relative to the pre-period fit are rare among unfunded donors (placebo "
+            f"p = {_fmt_p(p)}; approximate 95% interval {sc.ci_low:.2f} to {sc.ci_high:.2f}{u}). That is "
+            "consistent with an effect of the funding."
+        )
+    else:
+        minp = sc.extra.get("min_pvalue", float("nan"))
+        extra = (
+            f" With {len(sc.placebos)} donors the smallest possible p-value is {minp:.3f}."
+            if np.isfinite(minp) and minp > alpha
+            else ""
+        )
+        lines.append(
+            f"No effect can be claimed: unfunded donors show gaps as large relative to their fit "
+            f"(placebo p = {_fmt_p(p)}).{extra} This does not show that the funding had no effect."
+        )
+    lines.append(f"One authority cannot separate the plan from anything else that happened in {place} at the same time.")
+    return "\n\n".join(lines)
