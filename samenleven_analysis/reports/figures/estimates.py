@@ -1,0 +1,230 @@
+"""Figures of estimates: event-study coefficients, RD scatter, synthetic-control paths."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from samenleven_analysis.analysis.estimators.common import EventStudy, SyntheticControl
+
+
+def plot_event_study(es: EventStudy, ax=None, *, title: str | None = None, label: str | None = None):
+    """Coefficients with 95% intervals by relative time; dashed line at treatment start."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    c = es.coefs
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.axvline(-0.5, color="0.3", ls="--", lw=0.8)
+    err = np.vstack([c.estimate - c.ci_low, c.ci_high - c.estimate])
+    ax.errorbar(c.rel_time, c.estimate, yerr=np.nan_to_num(err), fmt="o", color="#1f4e79", capsize=3, label=label)
+    ax.set_xlabel("years relative to first funded project year")
+    ax.set_ylabel("effect estimate")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_rdd(
+    df: pd.DataFrame,
+    outcome: str,
+    running: str,
+    cutoff: float,
+    ax=None,
+    *,
+    bins: int = 10,
+    window: float | None = None,
+    title: str | None = None,
+):
+    """Scatter of units plus binned means and a linear fit on each side of the cutoff."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    d = df[[running, outcome]].dropna()
+    if window is not None:
+        d = d[(d[running] - cutoff).abs() <= window]
+    x, y = d[running].to_numpy(float), d[outcome].to_numpy(float)
+    ax.scatter(x, y, s=12, color="0.6", alpha=0.7, label="authorities")
+    for side in (x < cutoff, x >= cutoff):
+        if side.sum() >= 2:
+            xs, ys = x[side], y[side]
+            edges = np.linspace(xs.min(), xs.max(), min(bins, side.sum()) + 1)
+            idx = np.clip(np.digitize(xs, edges) - 1, 0, len(edges) - 2)
+            means = pd.Series(ys).groupby(idx).mean()
+            mids = (edges[:-1] + edges[1:]) / 2
+            ax.plot(mids[means.index], means.to_numpy(), "o", color="#1f4e79")
+            b = np.polyfit(xs, ys, 1)
+            grid = np.linspace(xs.min(), xs.max(), 50)
+            ax.plot(grid, np.polyval(b, grid), color="#c0504d")
+    ax.axvline(cutoff, color="0.2", ls="--", lw=1)
+    ax.set_xlabel(running)
+    ax.set_ylabel(outcome)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_synthetic_control(
+    sc: SyntheticControl, axes=None, *, placebos: bool = True, title: str | None = None, treated_label: str | None = None
+):
+    """Left: treated vs synthetic path. Right: gap, with the placebo gaps in grey."""
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(11, 4))
+    g = sc.gaps
+    t0 = sc.extra.get("treatment_time")
+    a1, a2 = axes
+    a1.plot(g.time, g.treated, color="#1f4e79", label=treated_label or str(sc.extra.get("treated_unit", "treated")))
+    a1.plot(g.time, g.synthetic, color="#c0504d", ls="--", label="synthetic control")
+    a1.legend(frameon=False)
+    if placebos and not sc.placebo_gaps.empty:
+        a2.plot(sc.placebo_gaps.index, sc.placebo_gaps.to_numpy(), color="0.75", lw=0.8)
+    a2.plot(g.time, g.gap, color="#1f4e79", lw=2)
+    a2.axhline(0, color="0.4", lw=0.8)
+    for a in axes:
+        if t0 is not None:
+            a.axvline(t0 - 0.5, color="0.3", ls=":", lw=1)
+        a.set_xlabel("year")
+    a1.set_ylabel("outcome")
+    a2.set_ylabel("gap (treated − synthetic)")
+    if title:
+        a1.set_title(title)
+    return axes
+
+
+def _caption(fig, caption: str | None, y: float = -0.02) -> None:
+    if caption:
+        fig.text(0.01, y, caption, fontsize=7)
+
+
+def plot_group_means(means: pd.DataFrame, start: int, label: str, *, caption: str | None = None):
+    """Mean outcome by year per group; dashed line at the first (placebo) treatment year."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    means.plot(ax=ax, marker="o", ms=3)
+    ax.axvline(start - 0.5, color="0.3", ls="--", lw=1)
+    ax.set_ylabel(label)
+    ax.set_title(f"Mean {label} by group")
+    ax.legend(frameon=False, fontsize=8)
+    _caption(fig, caption)
+    return ax
+
+
+def plot_event_studies(studies: Mapping[str, EventStudy], *, title: str | None = None,
+                       caption: str | None = None):
+    """Several event studies side by side (small horizontal offsets), 95% intervals."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.axvline(-0.5, color="0.3", ls="--", lw=0.8)
+    colours = ["#1f4e79", "#c0504d", "#4f8a3a"]
+    for k, (name, es) in enumerate(studies.items()):
+        c = es.coefs
+        err = np.vstack([c.estimate - c.ci_low, c.ci_high - c.estimate])
+        ax.errorbar(c.rel_time + 0.15 * (k - (len(studies) - 1) / 2), c.estimate,
+                    yerr=np.nan_to_num(err), fmt="o", color=colours[k % 3], capsize=3, label=name)
+    ax.set_xlabel("years relative to first funded project year (end points binned)")
+    ax.set_ylabel("effect estimate")
+    ax.legend(frameon=False, fontsize=8)
+    if title:
+        ax.set_title(title)
+    _caption(fig, caption)
+    return ax
+
+
+def plot_cs_event(event: pd.DataFrame, label: str, *, caption: str | None = None):
+    """Callaway–Sant'Anna event-time aggregation with its (analytic) 95% intervals."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.axvline(-0.5, color="0.3", ls="--", lw=0.8)
+    ax.errorbar(event.rel_time, event.estimate,
+                yerr=[event.estimate - event.ci_low, event.ci_high - event.estimate],
+                fmt="o", color="#1f4e79", capsize=3)
+    ax.set_xlabel("years relative to first treated year")
+    ax.set_ylabel(f"ATT, {label}")
+    ax.set_title("Callaway–Sant'Anna, by event time")
+    _caption(fig, caption)
+    return ax
+
+
+def plot_honest(h, *, unit_label: str = "", caption: str | None = None):
+    """HonestDiD sensitivity plot: robust interval of the average post effect against M."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    t = h.table
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.errorbar([-0.08 * max(t.M.max(), 1e-9)], [h.estimate],
+                yerr=[[h.estimate - h.original[0]], [h.original[1] - h.estimate]], fmt="s",
+                color="0.3", capsize=3, label="conventional")
+    mid = (t.ci_low + t.ci_high) / 2
+    ax.errorbar(t.M, mid, yerr=[mid - t.ci_low, t.ci_high - mid], fmt="o", color="#1f4e79",
+                capsize=3, label="robust (Δ^SD(M))")
+    if np.isfinite(h.breakdown):
+        ax.axvline(h.breakdown, color="#c0504d", ls=":", lw=1, label=f"breakdown M = {h.breakdown:.3g}")
+    ax.set_xlabel("M: largest change in the differential trend's slope per year")
+    ax.set_ylabel("average post-period effect" + (f" ({unit_label})" if unit_label else ""))
+    ax.legend(frameon=False, fontsize=8)
+    ax.set_title("Sensitivity to violations of parallel trends (HonestDiD)")
+    _caption(fig, caption)
+    return ax
+
+
+def plot_power_curve(mde, *, unit_label: str = "", caption: str | None = None):
+    """Simulated power against the planted effect, with the 80% line and the MDE."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    c = mde.curve
+    ax.plot(c.effect, c.power, "o-", color="#1f4e79")
+    ax.axhline(mde.power, color="0.5", ls="--", lw=0.8)
+    ax.axhline(mde.alpha, color="0.7", ls=":", lw=0.8)
+    if np.isfinite(mde.mde):
+        ax.axvline(mde.mde, color="#c0504d", ls=":", lw=1)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("planted effect" + (f" ({unit_label})" if unit_label else ""))
+    ax.set_ylabel("share of draws with p < 0.05")
+    ax.set_title("Power by simulation in the pre-programme years")
+    _caption(fig, caption)
+    return ax
+
+
+def plot_rdd_overview(df: pd.DataFrame, cutoff: float, threshold: int, xlabel: str, ylabel: str,
+                      *, caption: str | None = None):
+    """All applicants (log scale) and a ±5,000 zoom of the change in outcome at the cutoff."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    plot_rdd(df, "change", "count", cutoff, ax=axes[0], title="All applicants")
+    axes[0].set_xscale("log")
+    plot_rdd(df, "change", "count", cutoff, ax=axes[1], window=5000,
+             title=f"Within ±5,000 of {threshold:,}")
+    for a in axes:
+        a.set_xlabel(xlabel)
+        a.set_ylabel(ylabel)
+    _caption(fig, caption, y=-0.03)
+    return axes
+
+
+def plot_running_histogram(counts: pd.Series, cutoff: float, threshold: int, xlabel: str,
+                           *, caption: str | None = None):
+    """Histogram of the running variable on a log scale (what the density test sees)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3))
+    x = counts[counts > 0]
+    ax.hist(np.log10(x), bins=40, color="#1f4e79")
+    ax.axvline(np.log10(cutoff), color="0.2", ls="--")
+    ax.set_xlabel(f"log10 {xlabel}")
+    ax.set_ylabel("applicants")
+    _caption(fig, caption, y=-0.05)
+    return ax
