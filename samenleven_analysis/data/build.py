@@ -651,6 +651,11 @@ def build(
     ]
     tables = {name: table_path(name, out_dir) for name in wanted}
     if not stale and not orphans:
+        if any(out_dir.glob(".*.tmp")):  # left by a killed build: the tables are intact
+            from samenleven_analysis.locking import folder_lock
+
+            with folder_lock(out_dir, what="build"):
+                _remove_stale_temporaries(out_dir)
         present = {k: v for k, v in tables.items() if v.is_file()}
         return BuildResult(out_dir, present, plan.demo, True, tuple(notes))
 
@@ -674,6 +679,45 @@ def build(
     if "population_nationality" in frames:
         _check_years(frames["population_nationality"], plan, pop_years)
 
+    _prepare_out(out_dir)
+    from samenleven_analysis.locking import folder_lock
+
+    with folder_lock(out_dir, what="build"):
+        _remove_stale_temporaries(out_dir)
+        try:
+            _write_tables(out_dir, vintage, plan, wanted, keys, frames, tables, skipped, orphans,
+                          code_vintage, code, notes)
+        except OSError as exc:  # disk full, read-only file system, permissions
+            raise DataError(f"cannot write the processed tables ({exc.strerror or exc})",
+                            file=exc.filename or out_dir) from None
+    present = {k: v for k, v in tables.items() if v.is_file()}
+    return BuildResult(out_dir, present, plan.demo, False, tuple(notes))
+
+
+def _prepare_out(out_dir: Path) -> None:
+    """Create the output folder, or fail with a clear message if it cannot be written."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DataError("the processed-data folder is not a folder (a file of that name exists)",
+                        file=out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create the processed-data folder ({exc.strerror})",
+                        file=out_dir) from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise DataError("the processed-data folder is not writable (permission denied); "
+                        "choose another --out or SAMENLEVEN_PROCESSED_DIR", file=out_dir)
+
+
+def _remove_stale_temporaries(out_dir: Path) -> None:
+    """Remove the ``.<table>.*.tmp`` files a killed build left (the caller holds the lock)."""
+    for tmp in out_dir.glob(".*.tmp"):
+        if any(tmp.name.startswith(f".{n}.") for n in TABLES):
+            tmp.unlink(missing_ok=True)
+
+
+def _write_tables(out_dir, vintage, plan, wanted, keys, frames, tables, skipped, orphans,
+                  code_vintage, code, notes) -> None:
     for name in orphans:  # a source that disappeared must not leave a stale table behind
         table_path(name, out_dir).unlink(missing_ok=True)
         _sidecar(table_path(name, out_dir)).unlink(missing_ok=True)
@@ -709,8 +753,6 @@ def build(
             "notes": notes,
         }
         _write_json(provenance, _sidecar(parquet))
-    present = {k: v for k, v in tables.items() if v.is_file()}
-    return BuildResult(out_dir, present, plan.demo, False, tuple(notes))
 
 
 _CROSS_CHECKED = ("partnerships", "treatment", "programmes")
@@ -819,8 +861,19 @@ def load(name: str, processed: str | Path | None = None) -> tuple[pd.DataFrame, 
             f"processed table {name!r} not found in {path.parent} (known tables: {known}); "
             "run `samenleven build` (or supply its source file)"
         )
-    frame = pq.read_table(path).to_pandas()
-    provenance = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else {}
+    from samenleven_analysis.locking import folder_lock
+
+    # A shared lock: a build writing into this folder finishes its table + provenance first.
+    with folder_lock(path.parent, shared=True, what="build"):
+        provenance = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else {}
+        expected = provenance.get("output_sha256")
+        if expected and catalog.sha256_of(path) != expected:
+            raise DataError(
+                f"processed table {name!r} does not match the output_sha256 of its provenance "
+                "(an interrupted build, or an edited file); run `samenleven build` again",
+                file=path,
+            )
+        frame = pq.read_table(path).to_pandas()
     return frame, provenance
 
 
