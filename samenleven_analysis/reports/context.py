@@ -101,7 +101,9 @@ def _display(obj: Any) -> None:
 
 
 def _md_escape(text: Any) -> str:
-    return str(text).replace("|", "\\|")
+    from samenleven_analysis.reports.text import md_escape
+
+    return md_escape(text)
 
 
 @dataclass

@@ -312,6 +312,9 @@ def execute_job(
     if Path(job.output).is_file():
         try:
             html_path = str(export_html(job.output))
+            from samenleven_analysis.reports.text import sanitize_report_html
+
+            sanitize_report_html(html_path)  # defence in depth: no live markup from data
             demo = report_uses_demo(job.output)
         except Exception as exc:  # noqa: BLE001 - must not hide the original failure
             error = (error + "; " if error else "") + f"HTML export failed: {exc}"

@@ -537,3 +537,82 @@ def test_run_without_a_registered_kernel_and_without_absolute_paths(tmp_path, mo
     for path in (out / "tiny.ipynb", out / "tiny.html", out / "run.json", out / "index.html"):
         text = path.read_text(encoding="utf-8")
         assert str(out) not in text and str(folder) not in text, path.name
+
+
+# ------------------------------------------------------------------ 5. escaping
+ATTACKS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))",
+           "$\\alpha$", "Sint-Niklaas & Co | *bold* `code` #1", "- list\n# heading", "1. first"]
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_md_escape_renders_as_the_literal_text_and_nothing_else(attack):
+    from bs4 import BeautifulSoup
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from samenleven_analysis.reports import text
+
+    rendered = markdown2html_mistune(f"Name: **{text.md_escape(attack)}**")
+    soup = BeautifulSoup(rendered, "html.parser")
+    assert [t.name for t in soup.find_all(True)] == ["p", "strong"]  # no tag of the input
+    assert soup.strong.get_text() == " ".join(attack.split())
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_html_escape_and_figure_labels_keep_the_literal_text(attack):
+    from bs4 import BeautifulSoup
+    from matplotlib import cbook
+
+    from samenleven_analysis.reports import text
+
+    soup = BeautifulSoup(f"<p>{text.html_escape(attack)}</p>", "html.parser")
+    assert [t.name for t in soup.find_all(True)] == ["p"] and soup.p.get_text() == attack
+    assert not cbook.is_math_text(text.label(attack))
+
+
+def test_figure_caption_with_dollars_draws_literally():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from samenleven_analysis.reports import figures
+
+    fig, _ = plt.subplots()
+    figures.add_caption(fig, "cost $\\alpha$ and $\\notacommand$")
+    figures.figure_bytes(fig)  # mathtext would raise on \notacommand
+    plt.close(fig)
+
+
+def test_sanitizer_keeps_tables_images_and_plain_css_and_drops_live_markup(tmp_path):
+    from samenleven_analysis.reports import text
+
+    page = tmp_path / "r.html"
+    png = "data:image/png;base64,iVBORw0KGgo="
+    page.write_text(
+        '<html><head><script src="template.js"></script></head><body>'
+        '<div class="jp-OutputArea-output"><style scoped>.dataframe tbody tr th {vertical-align: top;}</style>'
+        '<table class="dataframe"><tr><th>name</th></tr><tr><td>a</td></tr></table>'
+        f'<img src="{png}"><a href="authorities/11002.html">r</a>'
+        '<script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:alert(3)">x</a>'
+        "</div></body></html>", encoding="utf-8")
+    assert len(text.unsafe_markup(page.read_text())) == 3
+    text.sanitize_report_html(page)
+    html = page.read_text()
+    assert text.unsafe_markup(html) == []
+    assert '<script src="template.js">' in html  # the template is not an output
+    assert f'src="{png}"' in html and 'href="authorities/11002.html"' in html
+    assert "<table" in html and "vertical-align: top" in html and "<style>" in html
+
+
+def test_provenance_markdown_escapes_parameter_values(tmp_path):
+    from bs4 import BeautifulSoup
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from samenleven_analysis.reports.context import DataContext
+
+    ctx = DataContext(vintage=2025, processed=tmp_path, built_demo=True)
+    md = ctx.provenance_markdown({"outcome": ATTACKS[0], "name": ATTACKS[1], "x": ATTACKS[2]})
+    soup = BeautifulSoup(markdown2html_mistune(md), "html.parser")
+    assert not soup.find_all(["script", "img"]) and not soup.select('a[href^="javascript"]')
+    cells = [td.get_text() for td in soup.find_all("td")]
+    assert repr(ATTACKS[0]) in cells and repr(ATTACKS[1]) in cells
