@@ -150,25 +150,38 @@ _PLAIN_CSS = re.compile(r"[\w\s.#:;,{}()%+>*-]*")
 no ``@import``, no escapes, no ``<``."""
 
 
-_UNSAFE_MARKUP = re.compile(
-    r"<\s*(script|iframe|object|embed|form|svg|math|link|meta|base)\b"
-    r"|\son[a-z]+\s*="
-    r"|(href|src|action|formaction|xlink:href)\s*=\s*[\"']?\s*(javascript|vbscript|data:text)",
-    re.IGNORECASE,
-)
+_LIVE_TAGS = frozenset({"script", "iframe", "frame", "object", "embed", "form", "base", "applet"})
+_LIVE_IN_OUTPUTS = _LIVE_TAGS | {"meta", "link", "svg", "math"}
+_LIVE_URL = re.compile(r"^\s*(javascript|vbscript|data:text)", re.IGNORECASE)
 
 
 def unsafe_markup(html_text: str, *, outputs_only: bool = True) -> list[str]:
-    """Pieces of live markup a reader's browser would execute (scripts, event handlers,
-    ``javascript:`` URLs), found in ``html_text``; ``outputs_only`` looks only inside the
-    output areas of a notebook report (the template's own scripts are not data).
-    Used by the tests that feed markup through every user-supplied file."""
+    """Live markup a reader's browser would act on, found in the parsed ``html_text``:
+    script-like elements, ``on…`` event-handler attributes, ``javascript:`` URLs.
+
+    ``outputs_only`` looks only inside the output areas of a notebook report (the page
+    template is not data); otherwise the whole page is checked (the dashboard), where
+    ``meta``/``link`` in the head are allowed. Escaped text never counts. Used by the tests
+    that feed markup through every user-supplied file.
+    """
     from bs4 import BeautifulSoup
 
-    if not outputs_only:
-        return [m.group(0) for m in _UNSAFE_MARKUP.finditer(html_text)]
     soup = BeautifulSoup(html_text, "html.parser")
+    if outputs_only:
+        scopes, live = soup.select(".jp-OutputArea-output"), _LIVE_IN_OUTPUTS
+    else:
+        scopes, live = [soup], _LIVE_TAGS
     found = []
-    for area in soup.select(".jp-OutputArea-output"):
-        found += [m.group(0) for m in _UNSAFE_MARKUP.finditer(area.decode_contents())]
+    for scope in scopes:
+        for tag in scope.find_all(True):
+            if tag.name in live:
+                found.append(f"<{tag.name}>")
+            for name, value in tag.attrs.items():
+                values = value if isinstance(value, list) else [value]
+                if name.lower().startswith("on"):
+                    found.append(f"{tag.name} {name}=")
+                elif name.lower() in ("href", "src", "action", "formaction", "xlink:href") and any(
+                    _LIVE_URL.match(str(v)) for v in values
+                ):
+                    found.append(f"{tag.name} {name}={values[0]}")
     return found
