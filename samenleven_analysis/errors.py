@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 NO_DATA_ROWS = "no data rows (the file holds only a header); supply the data or remove the file"
 """Message of the DataError raised for an input without data rows."""
 

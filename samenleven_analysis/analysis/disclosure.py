@@ -56,9 +56,11 @@ def disclosure_off() -> bool:
 def check_min_cell(min_cell: object) -> int:
     """``min_cell`` as an int, or ValueError: it must be a whole number ≥ 1 (0 only with the
     opt-out :func:`disclosure_off`). Below 1 nothing would be suppressed, silently."""
-    if isinstance(min_cell, bool) or not isinstance(min_cell, (int, np.integer)):
-        if not (isinstance(min_cell, float) and float(min_cell).is_integer()):
-            raise ValueError(f"min_cell must be a whole number, not {min_cell!r}")
+    whole = isinstance(min_cell, (int, np.integer)) or (
+        isinstance(min_cell, float) and float(min_cell).is_integer()
+    )
+    if isinstance(min_cell, bool) or not whole:
+        raise ValueError(f"min_cell must be a whole number, not {min_cell!r}")
     value = int(min_cell)  # type: ignore[arg-type]
     floor = 0 if disclosure_off() else 1
     if value < floor:

@@ -287,7 +287,7 @@ def _read_sums(path: str, size: int, mtime_ns: int) -> dict[str, str]:
                     "'<64 hex digits>  <relative path>')"
                 )
             name = m.group(2)
-            sums[name[2:] if name.startswith("./") else name] = m.group(1).lower()
+            sums[name.removeprefix("./")] = m.group(1).lower()
     return sums
 
 

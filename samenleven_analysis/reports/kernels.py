@@ -54,10 +54,8 @@ def interpreter_kernel_spec():
     """
     from jupyter_client.kernelspec import KernelSpec
 
-    argv = [sys.executable]
-    if sys.version_info >= (3, 11):
-        argv.append("-Xfrozen_modules=off")  # no debugger warning about frozen modules
-    argv += ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    # -Xfrozen_modules=off: no debugger warning about frozen modules (Python >= 3.11)
+    argv = [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     return KernelSpec(argv=argv, display_name="Python (samenleven)", language="python",
                       metadata={"debugger": True})
 

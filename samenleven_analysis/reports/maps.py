@@ -42,8 +42,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from samenleven_analysis.reports.text import label as text_label
 from samenleven_analysis.data.boundaries import normalise_codes
+from samenleven_analysis.reports.text import label as text_label
 
 CMAP = "YlGnBu"
 """Sequential colour map of every choropleth."""

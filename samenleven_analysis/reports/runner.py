@@ -43,7 +43,9 @@ from typing import Any
 import nbformat
 
 from samenleven_analysis import config
+from samenleven_analysis.analysis.disclosure import DISCLOSURE_ENV, DISCLOSURE_OFF, off_stamp
 from samenleven_analysis.errors import DataUnavailable, ParameterError
+from samenleven_analysis.locking import folder_lock
 from samenleven_analysis.reports.dashboard import relative_to_out, write_index
 from samenleven_analysis.reports.kernels import (
     DEFAULT_TIMEOUT,
@@ -60,8 +62,6 @@ from samenleven_analysis.reports.parameters import (
     validate_parameters,
 )
 from samenleven_analysis.reports.provenance import data_provenance
-from samenleven_analysis.analysis.disclosure import DISCLOSURE_ENV, DISCLOSURE_OFF, off_stamp
-from samenleven_analysis.locking import folder_lock
 
 AUTHORITY_NOTEBOOK = "authority_report"
 """Stem of the per-authority notebook; ``--all`` leaves it out unless authorities are given."""

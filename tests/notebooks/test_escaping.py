@@ -34,14 +34,16 @@ OUTCOME = f"jobs {IMG} {MATH}"
 
 def _edit_mirror(folder: Path) -> None:
     ref = folder / "TU_COM_REFNIS.txt"
-    text = ref.read_text(encoding="utf-8-sig")
-    lines = text.split("\r\n")
+    lines = ref.read_bytes().decode("utf-8-sig").split("\r\n")  # keep CRLF: no universal newlines
+    edited = 0
     for i, line in enumerate(lines):
         fields = line.split("|")
         if len(fields) > 5 and fields[1] in MARKERS:
             fields[3] = fields[4] = fields[5] = MARKERS[fields[1]]
             lines[i] = "|".join(fields)
-    ref.write_text("\ufeff" + "\r\n".join(lines), encoding="utf-8")
+            edited += 1
+    assert edited == len(MARKERS)
+    ref.write_bytes(("\ufeff" + "\r\n".join(lines)).encode("utf-8"))
     for geo in folder.glob("demoland_*.geojson"):
         data = json.loads(geo.read_text(encoding="utf-8"))
         for feature in data["features"]:
@@ -95,7 +97,11 @@ def test_markup_in_user_files_and_parameters_is_published_as_text(markup_run):
             live[str(page.relative_to(out))] = found
     assert live == {}
     # the markers arrived, as text: escaped in the reports and on the dashboard
-    authority_pages = "".join(p.read_text(encoding="utf-8") for p in (out / "authorities").glob("*.html"))
-    assert "&lt;script&gt;alert(1)" in authority_pages
-    assert "&lt;script&gt;alert(1)" in (out / "index.html").read_text(encoding="utf-8")
+    pages_of = {p.stem: p.read_text(encoding="utf-8") for p in (out / "authorities").glob("*.html")}
+    assert "&lt;script&gt;alert(1)" in pages_of["96006"]  # municipality name
+    assert "&lt;img src=x onerror=alert(2)&gt;" in pages_of["99016"]  # municipality name
+    assert "&lt;script&gt;alert(1)" in pages_of["IGS01"]  # partnership name
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)" in index and "&lt;img src=x onerror=alert(2)&gt;" in index
+    assert "onerror=alert(2)&gt;" in (out / "impact_did.html").read_text(encoding="utf-8")  # outcome
     assert status in (0, 1)  # failures (if any) are listed by the runner; the scan covers them too

@@ -403,17 +403,15 @@ def test_a_second_run_into_the_same_out_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "execute_jobs", lambda *a, **k: pytest.fail("ran while locked"))
     out = tmp_path / "out"
     out.mkdir()
-    with folder_lock(out):  # a first run is writing
-        with pytest.raises(FolderBusy):
-            runner.run_notebooks(["a"], out=out, folder=folder)
+    with folder_lock(out), pytest.raises(FolderBusy):  # a first run is writing
+        runner.run_notebooks(["a"], out=out, folder=folder)
     assert list(out.iterdir()) == []
 
 
 def test_folder_lock_is_exclusive_and_shared_locks_coexist(tmp_path):
-    with folder_lock(tmp_path, shared=True), folder_lock(tmp_path, shared=True):
-        with pytest.raises(FolderBusy):
-            with folder_lock(tmp_path, wait=False):
-                pass
+    with folder_lock(tmp_path, shared=True), folder_lock(tmp_path, shared=True), \
+            pytest.raises(FolderBusy), folder_lock(tmp_path, wait=False):
+        pass
     with folder_lock(tmp_path, wait=False):
         pass
 
