@@ -16,36 +16,45 @@ import re
 from pathlib import Path
 from typing import Any
 
-_MD_SPECIAL = set("\\`*_{}[]()#+!|~$")
-"""Markdown punctuation escaped with a backslash (CommonMark allows it for any ASCII
-punctuation); ``$`` too, so that Jupyter's renderer does not start math mode."""
+_MD_ALWAYS = set("\\`*|~$")
+"""Markdown punctuation that is backslash-escaped wherever it stands (CommonMark allows a
+backslash before any ASCII punctuation); ``$`` too, so that Jupyter does not start math."""
 
+_ENTITY = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _WHITESPACE = re.compile(r"\s+")
 
 
 def md_escape(value: Any) -> str:
     """``value`` as literal text inside Markdown (a paragraph, emphasis, a table cell).
 
-    HTML is neutralised (``<``, ``>``, ``&`` become entities), Markdown syntax is
-    backslash-escaped (links, emphasis, code, tables, math), and line breaks become spaces
-    (a newline could start a heading or end a table row). A leading ``-``/``+``/``1.`` is
-    escaped so that the text never turns into a list.
+    HTML is neutralised (``<``/``>`` become entities, and ``&`` where it would start one),
+    Markdown syntax is backslash-escaped: emphasis and code (``*``, ``_`` except inside a
+    word, backticks), links and images (``](``), tables (``|``), math (``$``); line breaks
+    become spaces (a newline could start a heading or end a table row), and a leading
+    ``#``, ``-``, ``+``, ``=`` or ``1.`` is escaped so the text never becomes a heading or a
+    list. Plain text (names, ``'non_eu14'``, ``['a', 'b']``) comes out unchanged.
     """
     text = _WHITESPACE.sub(" ", str(value)).strip()
     out = []
-    for ch in text:
+    for i, ch in enumerate(text):
+        prev = text[i - 1] if i else ""
+        nxt = text[i + 1] if i + 1 < len(text) else ""
         if ch == "<":
             out.append("&lt;")
         elif ch == ">":
             out.append("&gt;")
         elif ch == "&":
-            out.append("&amp;")
-        elif ch in _MD_SPECIAL:
+            out.append("&amp;" if _ENTITY.match(text, i) else "&")
+        elif ch == "_":
+            out.append("_" if prev.isalnum() and nxt.isalnum() else "\\_")
+        elif ch == "(" and prev == "]":
+            out.append("\\(")
+        elif ch in _MD_ALWAYS:
             out.append("\\" + ch)
         else:
             out.append(ch)
     escaped = "".join(out)
-    if escaped[:1] in ("-", "="):
+    if escaped[:1] in ("#", "-", "+", "="):
         escaped = "\\" + escaped
     match = re.match(r"^(\d+)([.)])", escaped)
     if match:

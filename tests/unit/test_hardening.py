@@ -614,3 +614,11 @@ def test_provenance_markdown_escapes_parameter_values(tmp_path):
     assert not soup.find_all(["script", "img"]) and not soup.select('a[href^="javascript"]')
     cells = [td.get_text() for td in soup.find_all("td")]
     assert repr(ATTACKS[0]) in cells and repr(ATTACKS[1]) in cells
+
+
+@pytest.mark.parametrize("plain", ["'non_eu14'", "['event_study', 'twfe']", "TF_SOC_POP_STRUCT_2012.zip",
+                                   "Sint-Niklaas", "None", "7500"])
+def test_md_escape_leaves_plain_text_alone(plain):
+    from samenleven_analysis.reports import text
+
+    assert text.md_escape(plain) == plain
