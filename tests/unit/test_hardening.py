@@ -622,3 +622,23 @@ def test_md_escape_leaves_plain_text_alone(plain):
     from samenleven_analysis.reports import text
 
     assert text.md_escape(plain) == plain
+
+
+@pytest.mark.notebooks
+def test_opt_out_run_sets_min_cell_0_and_stamps_the_dashboard(tmp_path, monkeypatch):
+    import json
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    write_nb(folder / "tiny.ipynb", "min_cell: int = 5  # range: 1..\n",
+             "import os\nprint('min_cell', min_cell, os.environ.get('SAMENLEVEN_DISCLOSURE'))")
+    monkeypatch.setattr(runner, "prepare_data",
+                        lambda vintages, **kw: runner.PreparedData(demo=True, env={}))
+    out = tmp_path / "run"
+    assert runner.run_notebooks(["tiny"], out=out, folder=folder, progress=False,
+                                disclosure_off=True) == 0
+    executed = nbformat.read(str(out / "tiny.ipynb"), as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert f"min_cell 0 {disclosure.DISCLOSURE_OFF}" in printed
+    assert json.loads((out / "run.json").read_text())["disclosure_control"] == "off"
+    assert 'id="disclosure-off-banner"' in (out / "index.html").read_text(encoding="utf-8")
