@@ -55,7 +55,7 @@ _ANNOTATION_TYPES = {"int", "float", "str", "bool", "list", "dict", "None", "Opt
 
 
 RANGE_COMMENT = re.compile(
-    r"#\s*range:\s*(?P<low>[-+]?\d+(?:\.\d*)?)?\s*\.\.\s*(?P<high>[-+]?\d+(?:\.\d*)?)?\s*(?:$|[;,#])"
+    r"#\s*range:\s*(?P<low>[-+]?\d+(?:\.\d+)?)?\s*\.\.\s*(?P<high>[-+]?\d+(?:\.\d+)?)?(?=\s|$|[;,#])"
 )
 """The bounds convention of a ``parameters`` cell: a trailing ``# range: LO..HI`` comment
 (inclusive; LO or HI may be empty), e.g. ``min_cell: int = 5  # range: 1..``."""
@@ -164,7 +164,13 @@ def parse_parameters(nb_path: str | Path) -> dict[str, ParamSpec]:
             if allowed is not None and "NoneType" in types:
                 allowed = tuple(dict.fromkeys((*allowed, None)))
             low = high = None
-            match = RANGE_COMMENT.search(lines[node.end_lineno - 1]) if node.end_lineno else None
+            line = lines[node.end_lineno - 1] if node.end_lineno else ""
+            match = RANGE_COMMENT.search(line)
+            if match is None and re.search(r"#.*\brange:", line):
+                raise ParameterError(
+                    f"{Path(nb_path).name}: parameter {target.id!r}: cannot read the range comment "
+                    "(expected '# range: LO..HI', LO or HI may be empty)"
+                )
             if match:
                 low = float(match["low"]) if match["low"] else None
                 high = float(match["high"]) if match["high"] else None

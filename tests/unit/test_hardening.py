@@ -642,3 +642,14 @@ def test_opt_out_run_sets_min_cell_0_and_stamps_the_dashboard(tmp_path, monkeypa
     assert f"min_cell 0 {disclosure.DISCLOSURE_OFF}" in printed
     assert json.loads((out / "run.json").read_text())["disclosure_control"] == "off"
     assert 'id="disclosure-off-banner"' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_range_comment_with_trailing_text_and_a_malformed_one(tmp_path):
+    ok = write_nb(tmp_path / "a.ipynb", "min_cell: int = 5  # range: 1.. smallest count published\n"
+                                        "k = 5  # range: 2..9; classes\n", "1")
+    specs = parameters.parse_parameters(ok)
+    assert (specs["min_cell"].low, specs["min_cell"].high) == (1, None)
+    assert (specs["k"].low, specs["k"].high) == (2, 9)
+    bad = write_nb(tmp_path / "b.ipynb", "k = 5  # range: two..nine\n", "1")
+    with pytest.raises(ParameterError, match="'k'"):
+        parameters.parse_parameters(bad)
