@@ -401,10 +401,10 @@ def _run_into(out_dir: Path, *, out_given: bool, selected, nb_params, auth_nb,
         "jobs": int(jobs),
         "disclosure_control": "off" if disclosure_off else "on",
     }
-    with environ(prepared.env):
+    with environ(prepared.env):  # incl. the disclosure opt-out, which the dashboard applies too
         provenance = data_provenance(prepared.folders)
-    write_index(out_dir, results=results, authority_rows=authority_rows, run_info=run_info,
-                provenance=provenance, settings=auth_settings)
+        write_index(out_dir, results=results, authority_rows=authority_rows, run_info=run_info,
+                    provenance=provenance, settings=auth_settings)
     (out_dir / "run.json").write_text(
         json.dumps({**run_info, "results": [asdict(r) | {"ipynb": relative_to_out(r.ipynb, out_dir),
                                                           "html": relative_to_out(r.html, out_dir)} for r in results]},

@@ -293,13 +293,26 @@ def authority_folder(tmp_path, monkeypatch):
     folder.mkdir()
     write_nb(folder / "authority_report.ipynb", 'authority: str = "11002"\nmin_cell: int = 5\n', "1")
     table = pd.DataFrame({"applicant": ["11002", "IGS01"], "eligible": [True, False],
-                          "members": [["11002"], ["11004", "11005"]], "name": ["A", "B"]})
+                          "members": [["11002"], ["11004", "11005"]], "name": ["A", "B"],
+                          "count": [3, 9000], "share": [0.01, 0.2], "margin": [-7497, 1500],
+                          "outcome_from": [pd.NA, pd.NA], "outcome_to": [pd.NA, pd.NA]})
     monkeypatch.setattr(runner, "prepare_data",
                         lambda vintages, **kw: runner.PreparedData(demo=True, env={}))
     from samenleven_analysis.reports import context
 
     monkeypatch.setattr(context, "authority_table", lambda **kw: table)
     return folder
+
+
+@pytest.mark.notebooks
+def test_opt_out_with_authority_reports_publishes_the_dashboard_unsuppressed(authority_folder, tmp_path):
+    out = tmp_path / "run"
+    status = runner.run_notebooks([], authorities=["11002"], out=out, folder=authority_folder,
+                                  progress=False, disclosure_off=True)
+    assert status == 0
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'id="disclosure-off-banner"' in index
+    assert disclosure.find_small_counts(index, 5) != []  # the count 3 is published, as asked
 
 
 def test_unknown_authority_exits_2_and_leaves_no_output_folder(authority_folder, tmp_path):
