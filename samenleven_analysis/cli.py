@@ -75,14 +75,19 @@ def build(data_dir, offline, vintage, demo, out) -> None:
 @click.option("--authorities", multiple=True,
               help="eligible, all, or REFNIS codes / partnership ids (repeatable or "
                    "comma-separated): one authority report each.")
+@click.option("--no-disclosure-control-i-know", "disclosure_off", is_flag=True,
+              help="Publish small counts of persons unsuppressed (min_cell 0). Every output is "
+                   "stamped DISCLOSURE CONTROL OFF; never for publication.")
 @_data_dir_option
 @_offline_option
-def run(notebooks, all_, param_files, params, out, jobs, authorities, data_dir, offline) -> None:
+def run(notebooks, all_, param_files, params, out, jobs, authorities, disclosure_off, data_dir,
+        offline) -> None:
     """Execute notebooks with papermill into dated report folders with an index.html.
 
     Parameters are checked against each notebook's `parameters` cell before any kernel
-    starts: an unknown or ill-typed one exits with status 2. A failing notebook does not
-    stop the others; the run then exits with status 1.
+    starts (names, types, Literal[...] values, `# range: LO..HI` bounds; min_cell >= 1):
+    a bad one exits with status 2. A failing notebook does not stop the others; the run
+    then exits with status 1.
     """
     from samenleven_analysis.reports import runner
 
@@ -98,6 +103,7 @@ def run(notebooks, all_, param_files, params, out, jobs, authorities, data_dir, 
             data_dir=data_dir,
             offline=offline,
             authorities=codes or None,
+            disclosure_off=disclosure_off,
         )
     except ParameterError as exc:
         _fail(exc, 2)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+NO_DATA_ROWS = "no data rows (the file holds only a header); supply the data or remove the file"
+"""Message of the DataError raised for an input without data rows."""
+
 
 class SamenlevenError(Exception):
     """Base class for the package's own errors."""
@@ -31,6 +34,7 @@ class DataError(SamenlevenError):
         row: int | None = None,
         column: str | None = None,
     ) -> None:
+        self.message = message  # without the location prefix (for re-raising with a file)
         self.file = str(file) if file is not None else None
         self.row = row
         self.column = column

@@ -39,6 +39,58 @@ COUNT_COLUMN_CODES = frozenset({"BEL", "EU14", "EU13", "EUROPE_OTHER", "NON_EURO
 (case-sensitive, so that definition names such as ``non_europe`` do not match)."""
 
 
+DISCLOSURE_ENV = "SAMENLEVEN_DISCLOSURE"
+"""Set to :data:`DISCLOSURE_OFF` (by ``samenleven run --no-disclosure-control-i-know``) to
+allow ``min_cell=0``; every output then carries :func:`off_stamp`."""
+
+DISCLOSURE_OFF = "off-unsafe"
+
+
+def disclosure_off() -> bool:
+    """Whether the explicit opt-out from small-cell suppression is in force."""
+    import os
+
+    return os.environ.get(DISCLOSURE_ENV, "").strip().lower() == DISCLOSURE_OFF
+
+
+def check_min_cell(min_cell: object) -> int:
+    """``min_cell`` as an int, or ValueError: it must be a whole number ≥ 1 (0 only with the
+    opt-out :func:`disclosure_off`). Below 1 nothing would be suppressed, silently."""
+    whole = isinstance(min_cell, (int, np.integer)) or (
+        isinstance(min_cell, float) and float(min_cell).is_integer()
+    )
+    if isinstance(min_cell, bool) or not whole:
+        raise ValueError(f"min_cell must be a whole number, not {min_cell!r}")
+    value = int(min_cell)  # type: ignore[arg-type]
+    floor = 0 if disclosure_off() else 1
+    if value < floor:
+        raise ValueError(
+            f"min_cell must be at least 1 (got {value}): counts below min_cell are suppressed, "
+            "and below 1 nothing would be; to publish every count, run with "
+            "--no-disclosure-control-i-know"
+        )
+    return value
+
+
+def rule_text(min_cell: int = MIN_CELL_DEFAULT) -> str:
+    """One sentence for report text saying which rule applies, with the actual value."""
+    value = int(min_cell)
+    if value < 1:
+        return off_stamp()
+    return (
+        f"Counts of persons below {value} are suppressed (shown as \"{placeholder(value)}\"), "
+        "as are the cells that would let a reader recompute them from published totals."
+    )
+
+
+def off_stamp() -> str:
+    """The stamp on every output made without small-cell suppression."""
+    return (
+        "DISCLOSURE CONTROL OFF: small counts of persons are published unsuppressed "
+        "(explicit opt-out); not for publication."
+    )
+
+
 def placeholder(min_cell: int = MIN_CELL_DEFAULT) -> str:
     """Text shown instead of a suppressed count, e.g. ``"<5"``."""
     return f"<{int(min_cell)}"
@@ -84,6 +136,7 @@ def suppression_mask(
     are primary-suppressed when small, count in the column margins, and are never picked
     as complementary cells (hiding a component protects the total's row as well).
     """
+    min_cell = check_min_cell(min_cell)
     count_cols = list(count_cols)
     total_cols = [c for c in total_cols if c not in count_cols]
     missing = [c for c in count_cols + total_cols if c not in table.columns]
@@ -131,6 +184,7 @@ def suppression_mask(
 def format_count(value: object, min_cell: int = MIN_CELL_DEFAULT, *, zeros: bool = True) -> str:
     """One count as published text: ``"<5"`` when below ``min_cell``, ``"12345"`` otherwise,
     ``""`` when missing. For labels and sentences outside tables (no complementary rule)."""
+    min_cell = check_min_cell(min_cell)
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
     number = float(value)  # type: ignore[arg-type]

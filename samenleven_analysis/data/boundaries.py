@@ -168,6 +168,38 @@ def _resolve(dataset_id: str, *, data_dir, demo: bool):
     return catalog.resolve(dataset_id, data_dir=data_dir, allow_demo=demo)
 
 
+_BELGIUM_LONLAT = (2.3, 49.3, 6.6, 51.7)
+"""Belgium's bounding box in degrees (EPSG:4326 lon/lat), with a margin of ~0.2°."""
+
+
+def _check_crs_fits(gdf: gpd.GeoDataFrame, file: str) -> None:
+    """DataError when the coordinates do not fit the declared CRS (e.g. Lambert 72 metres
+    declared as WGS84), instead of a GEOSException or an empty map later on."""
+    import numpy as np
+    from pyproj import Transformer
+
+    bounds = gdf.total_bounds
+    if not np.all(np.isfinite(bounds)):
+        return  # empty geometries: other checks report them
+    try:
+        to_lonlat = Transformer.from_crs(gdf.crs, "EPSG:4326", always_xy=True)
+        west, south, east, north = to_lonlat.transform_bounds(*bounds)
+    except Exception:  # noqa: BLE001 - pyproj errors on impossible coordinates
+        west = south = east = north = float("nan")
+    w, s, e, n = _BELGIUM_LONLAT
+    inside = all(np.isfinite([west, south, east, north])) and (
+        west >= w and east <= e and south >= s and north <= n
+    )
+    if not inside:
+        box = ", ".join(f"{v:g}" for v in bounds)
+        raise DataError(
+            f"the coordinates (bounds {box}) do not fit the declared CRS {gdf.crs.to_string()}: "
+            "converted, they do not lie in Belgium; declare the CRS the coordinates are in "
+            "(EPSG:31370 for Lambert 72 metres, EPSG:4326 for longitude/latitude)",
+            file=file,
+        )
+
+
 def _finish(
     frame: pd.DataFrame,
     geometry,
@@ -177,6 +209,7 @@ def _finish(
     demo: bool,
     sources: list[dict],
     file: str,
+    check_crs: bool = True,
 ) -> gpd.GeoDataFrame:
     """Common tail: normalised codes, region from the code, valid geometry, EPSG:31370."""
     codes = normalise_codes(frame["refnis"])
@@ -201,6 +234,8 @@ def _finish(
     )
     if gdf.crs is None:
         raise DataError("layer has no CRS", file=file)
+    if check_crs:
+        _check_crs_fits(gdf, file)
     gdf = gdf.to_crs(CRS)
     invalid = ~gdf.is_valid
     if invalid.any():
@@ -316,6 +351,7 @@ def dissolve(
         frame, merged.geometry, crs=boundaries.crs, vintage=vintage or boundaries.attrs.get("vintage"),
         demo=bool(boundaries.attrs.get("demo", False)),
         sources=list(boundaries.attrs.get("sources", [])), file="dissolved layer",
+        check_crs=False,  # already checked when the layer was read
     )
     return out
 

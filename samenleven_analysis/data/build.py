@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING
 from samenleven_analysis import __version__
 from samenleven_analysis.data import catalog
 from samenleven_analysis import config
-from samenleven_analysis.errors import DataError, DataUnavailable
+from samenleven_analysis.errors import NO_DATA_ROWS, DataError, DataUnavailable
 
 # pandas, pyarrow, pandera and the readers are imported where they are used, so that a
 # cache hit (the common case for notebooks and `samenleven build`) costs milliseconds in a
@@ -438,7 +438,9 @@ def _on_vintage(raw: pd.DataFrame, inp: _Input, geo: Geography, vintage: int, va
     try:
         return harmonise(raw, vintage, value_cols=value_cols, geography=geo)
     except DataError as exc:
-        raise DataError(str(exc.args[0]).split(": ", 1)[-1], file=inp.path, column="refnis") from None
+        column = "CD_MUNTY_REFNIS" if label == "income" else "refnis"
+        raise DataError(exc.message, file=inp.path, column=column,
+                        row=_row_of_unknown_code(inp.path, column, geo)) from None
     except ValueError as exc:  # the codes are on a later list than the requested vintage
         notes.append(f"{label} not built for vintage {vintage}: {exc}")
         return None
@@ -497,8 +499,41 @@ def _canonical(name: str, inp: _Input, geo: Geography, vintage: int) -> tuple[pd
     try:
         on = geo.vintage_for(codes, year)
     except DataError as exc:
-        raise DataError(str(exc.args[0]), file=inp.path, column="refnis") from None
+        raise DataError(exc.message, file=inp.path, column="refnis",
+                        row=_row_of_unknown_code(inp.path, "refnis", geo)) from None
     return frame, on
+
+
+def _row_of_unknown_code(path: Path | None, column: str, geo: Geography) -> int | None:
+    """Line (header = 1) of the first code in ``column`` of ``path`` that no vintage knows.
+
+    Used only on the error path, so re-reading the file is fine. None when the file cannot
+    be read that way (a column map, a spreadsheet layout) or every code is known somewhere
+    (then the codes are only a mix of vintages, which no single row shows).
+    """
+    import pandas as pd
+
+    from samenleven_analysis.data.statbel import normalise_refnis
+
+    if path is None:
+        return None
+    try:
+        if path.suffix.lower() in (".xlsx", ".xls"):
+            from samenleven_analysis.data.statbel import _read_excel
+
+            raw = _read_excel(path, columns=[column])
+            offset = 2
+        else:
+            sep = "|" if column == "CD_MUNTY_REFNIS" else ","
+            raw = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False,
+                              encoding="utf-8-sig", usecols=[column])
+            offset = 2
+        codes = normalise_refnis(raw[column].astype(str).str.strip().str.replace(r"\.0$", "", regex=True))
+    except Exception:  # noqa: BLE001 - only a better error message is at stake
+        return None
+    known = frozenset().union(*geo.codes.values())
+    bad = (~codes.isin(known)).to_numpy().nonzero()[0]
+    return int(bad[0]) + offset if len(bad) else None
 
 
 def read_canonical(path: str | Path, schema) -> pd.DataFrame:
@@ -521,6 +556,11 @@ def read_canonical(path: str | Path, schema) -> pd.DataFrame:
     except Exception as exc:
         raise DataError(f"unreadable CSV ({type(exc).__name__}: {exc})", file=path) from None
     raw.columns = [c.strip() for c in raw.columns]
+    missing = [name for name in schema.columns if name not in raw]
+    if missing:
+        raise DataError(f"missing column {missing[0]}", file=file, row=1, column=missing[0])
+    if raw.empty:
+        raise DataError(NO_DATA_ROWS, file=file)
     out = pd.DataFrame(index=raw.index)
     for name, col in schema.columns.items():
         if name not in raw:
@@ -636,6 +676,11 @@ def build(
     ]
     tables = {name: table_path(name, out_dir) for name in wanted}
     if not stale and not orphans:
+        if any(out_dir.glob(".*.tmp")):  # left by a killed build: the tables are intact
+            from samenleven_analysis.locking import folder_lock
+
+            with folder_lock(out_dir, what="build"):
+                _remove_stale_temporaries(out_dir)
         present = {k: v for k, v in tables.items() if v.is_file()}
         return BuildResult(out_dir, present, plan.demo, True, tuple(notes))
 
@@ -657,7 +702,49 @@ def build(
         else:
             frames[name], code_vintage[name] = _canonical(name, ins[0], geo, vintage)
     skipped = [name for name, frame in frames.items() if frame is None]
+    _cross_check(plan, frames, geo, set(stale))
+    if "population_nationality" in frames:
+        _check_years(frames["population_nationality"], plan, pop_years)
 
+    _prepare_out(out_dir)
+    from samenleven_analysis.locking import folder_lock
+
+    with folder_lock(out_dir, what="build"):
+        _remove_stale_temporaries(out_dir)
+        try:
+            _write_tables(out_dir, vintage, plan, wanted, keys, frames, tables, skipped, orphans,
+                          code_vintage, code, notes)
+        except OSError as exc:  # disk full, read-only file system, permissions
+            raise DataError(f"cannot write the processed tables ({exc.strerror or exc})",
+                            file=exc.filename or out_dir) from None
+    present = {k: v for k, v in tables.items() if v.is_file()}
+    return BuildResult(out_dir, present, plan.demo, False, tuple(notes))
+
+
+def _prepare_out(out_dir: Path) -> None:
+    """Create the output folder, or fail with a clear message if it cannot be written."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DataError("the processed-data folder is not a folder (a file of that name exists)",
+                        file=out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create the processed-data folder ({exc.strerror})",
+                        file=out_dir) from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise DataError("the processed-data folder is not writable (permission denied); "
+                        "choose another --out or SAMENLEVEN_PROCESSED_DIR", file=out_dir)
+
+
+def _remove_stale_temporaries(out_dir: Path) -> None:
+    """Remove the ``.<table>.*.tmp`` files a killed build left (the caller holds the lock)."""
+    for tmp in out_dir.glob(".*.tmp"):
+        if any(tmp.name.startswith(f".{n}.") for n in TABLES):
+            tmp.unlink(missing_ok=True)
+
+
+def _write_tables(out_dir, vintage, plan, wanted, keys, frames, tables, skipped, orphans,
+                  code_vintage, code, notes) -> None:
     for name in orphans:  # a source that disappeared must not leave a stale table behind
         table_path(name, out_dir).unlink(missing_ok=True)
         _sidecar(table_path(name, out_dir)).unlink(missing_ok=True)
@@ -693,8 +780,41 @@ def build(
             "notes": notes,
         }
         _write_json(provenance, _sidecar(parquet))
-    present = {k: v for k, v in tables.items() if v.is_file()}
-    return BuildResult(out_dir, present, plan.demo, False, tuple(notes))
+
+
+_CROSS_CHECKED = ("partnerships", "treatment", "programmes")
+
+
+def _cross_check(plan: _Plan, frames: dict, geo: Geography, stale: set[str]) -> None:
+    """Cross-table checks (:func:`schemas.cross_check`) whenever one of the tables involved
+    is rebuilt; the unchanged ones are read again from their source (small CSVs)."""
+    from samenleven_analysis.data import schemas
+
+    if not stale & set(_CROSS_CHECKED):
+        return
+    tables, files = {}, {}
+    for name in _CROSS_CHECKED:
+        inp = plan.optional.get(name)
+        if inp is None or inp.path is None:
+            continue
+        frame = frames.get(name)
+        tables[name] = frame if frame is not None else read_canonical(
+            inp.path, getattr(schemas, _CANONICAL[name]))
+        files[name] = str(inp.path)
+    known = frozenset().union(*geo.codes.values())
+    schemas.cross_check(tables, files, known)
+
+
+def _check_years(frame: pd.DataFrame, plan: _Plan, years: list[int]) -> None:
+    """The population table holds exactly the years its provenance will list."""
+    got = {int(y) for y in frame["year"].unique()}
+    for y in years:
+        if y not in got:
+            raise DataError(f"no rows for the year {y} after reading", file=plan.population[y].path)
+    extra = sorted(got - set(years))
+    if extra:
+        raise DataError(f"rows for years {extra} that were not asked for",
+                        file="population_nationality")
 
 
 def _geography_inputs(plan: _Plan) -> list[_Input]:
@@ -768,8 +888,19 @@ def load(name: str, processed: str | Path | None = None) -> tuple[pd.DataFrame, 
             f"processed table {name!r} not found in {path.parent} (known tables: {known}); "
             "run `samenleven build` (or supply its source file)"
         )
-    frame = pq.read_table(path).to_pandas()
-    provenance = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else {}
+    from samenleven_analysis.locking import folder_lock
+
+    # A shared lock: a build writing into this folder finishes its table + provenance first.
+    with folder_lock(path.parent, shared=True, what="build"):
+        provenance = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else {}
+        expected = provenance.get("output_sha256")
+        if expected and catalog.sha256_of(path) != expected:
+            raise DataError(
+                f"processed table {name!r} does not match the output_sha256 of its provenance "
+                "(an interrupted build, or an edited file); run `samenleven build` again",
+                file=path,
+            )
+        frame = pq.read_table(path).to_pandas()
     return frame, provenance
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -299,6 +300,68 @@ def _verify(ds: Dataset, path: Path, where: str) -> None:
             )
 
 
+SUMS_FILE = "SHA256SUMS"
+"""A mirror folder may carry this file (``sha256sum`` output, paths relative to its folder):
+every file used from below that folder is then verified against it."""
+
+
+@lru_cache(maxsize=32)
+def _read_sums(path: str, size: int, mtime_ns: int) -> dict[str, str]:
+    sums: dict[str, str] = {}
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            line = line.rstrip("\r\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            m = re.fullmatch(r"\\?([0-9a-fA-F]{64}) [ *](.+)", line)
+            if m is None:
+                raise ChecksumMismatch(
+                    f"file {path}, row {lineno}: not a sha256sum line (expected "
+                    "'<64 hex digits>  <relative path>')"
+                )
+            name = m.group(2)
+            sums[name.removeprefix("./")] = m.group(1).lower()
+    return sums
+
+
+def _sums_for(path: Path, root: Path) -> tuple[Path, dict[str, str]] | None:
+    """The nearest SHA256SUMS at or above ``path``'s folder (up to ``root``), parsed."""
+    for folder in [path.parent, *path.parent.parents]:
+        sums = folder / SUMS_FILE
+        if sums.is_file():
+            st = sums.stat()
+            return sums, _read_sums(str(sums), st.st_size, st.st_mtime_ns)
+        if folder == root:
+            break
+    return None
+
+
+def verify_against_sums(ds: Dataset, path: Path, root: Path) -> None:
+    """Check every file of ``ds`` next to ``path`` against the mirror's SHA256SUMS (if any).
+
+    A file missing from SHA256SUMS is an error too: the list is meant to cover the mirror.
+    """
+    for name in ds.files:
+        f = path.parent / name
+        found = _sums_for(f, root)
+        if found is None:
+            continue
+        sums_file, sums = found
+        rel = f.relative_to(sums_file.parent).as_posix()
+        expected = sums.get(rel)
+        if expected is None:
+            raise ChecksumMismatch(
+                f"file {f}: not listed in {sums_file}; add its checksum "
+                f"(sha256sum {rel} >> {SUMS_FILE}) or remove the file"
+            )
+        actual = sha256_of(f)
+        if actual != expected:
+            raise ChecksumMismatch(
+                f"file {f}: sha256 {actual} does not match {expected} listed in {sums_file}; "
+                "the file was changed after the checksums were taken"
+            )
+
+
 def _mirror_index(root: str) -> dict[str, Path]:
     """File name → path for every file under a mirror folder (first found, sorted walk)."""
     index: dict[str, Path] = {}
@@ -336,6 +399,7 @@ def locate(dataset_id: str, *, data_dir: str | Path | None = None) -> Resolved |
         found = _mirror_index(str(mirror.resolve())).get(ds.filename)
         if found is not None and found.is_file() and _complete(found, ds):
             demo = _is_demo_folder(found, mirror.resolve())
+            verify_against_sums(ds, found, mirror.resolve())
             if not demo:
                 _verify(ds, found, f"mirror {mirror}")
             return Resolved(ds.id, found, sha256_of(found), demo, "mirror")

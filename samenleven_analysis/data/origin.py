@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from samenleven_analysis.data import schemas
-from samenleven_analysis.errors import DataError
+from samenleven_analysis.errors import NO_DATA_ROWS, DataError
 from samenleven_analysis.data.statbel import normalise_refnis
 
 __all__ = ["CANONICAL_COLUMNS", "DEFINITIONS", "count", "load_column_map", "read_origin"]
@@ -140,6 +140,8 @@ def read_origin(path: str | Path, column_map: Mapping | str | Path | None = None
         if col not in raw.columns:
             hint = "" if column_map else " (pass column_map= for other layouts)"
             raise DataError(f"missing column {col}{hint}", file=file, row=1, column=col)
+    if raw.empty:
+        raise DataError(NO_DATA_ROWS, file=file)
     frame = raw[list(CANONICAL_COLUMNS)].copy()
     frame["_line"] = np.arange(len(frame)) + 2
     frame = frame.apply(lambda s: s.str.strip() if s.dtype != "int64" else s)

@@ -182,3 +182,44 @@ def validate(
             row=row,
             column=None if column is None or pd.isna(column) else str(column),
         ) from exc
+
+
+def cross_check(
+    frames: dict[str, pd.DataFrame], files: dict[str, str | Path], known_codes: frozenset[str]
+) -> None:
+    """Checks across the user-supplied tables, run by ``build`` before anything is written.
+
+    ``frames`` holds the tables as read (file order, default index, so row = index + 2);
+    any of ``partnerships``, ``treatment``, ``programmes`` may be absent. ``known_codes`` is
+    every municipality code of any vintage. Raises DataError naming file, row and column for:
+    a municipality in two partnerships; a ``treatment.applicant`` or ``programmes.authority``
+    that is neither a municipality code nor a partnership id of ``partnerships``.
+    """
+    partnership_ids: set[str] = set()
+    if "partnerships" in frames:
+        p = frames["partnerships"]
+        partnership_ids = set(p["partnership_id"].astype(str))
+        first_of: dict[str, str] = {}
+        for i, (pid, code) in enumerate(zip(p["partnership_id"].astype(str), p["refnis"])):
+            other = first_of.setdefault(code, pid)
+            if other != pid:
+                raise DataError(
+                    f"municipality {code} is in two partnerships ({other} and {pid}); a "
+                    "municipality can belong to one partnership only",
+                    file=files["partnerships"], row=i + 2, column="refnis",
+                )
+    for name, column in (("treatment", "applicant"), ("programmes", "authority")):
+        if name not in frames:
+            continue
+        values = frames[name][column].astype(str)
+        for i, value in enumerate(values):
+            if value in known_codes or value in partnership_ids:
+                continue
+            if partnership_ids:
+                hint = "a municipality code or a partnership id of partnerships.csv"
+            else:
+                hint = "a municipality code (no partnerships.csv is supplied for partnership ids)"
+            raise DataError(
+                f"unknown {column} {value!r}: expected {hint}",
+                file=files[name], row=i + 2, column=column,
+            )

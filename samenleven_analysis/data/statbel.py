@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from samenleven_analysis.errors import DataError
+from samenleven_analysis.errors import NO_DATA_ROWS, DataError
 
 __all__ = [
     "POPULATION_COLUMNS",
@@ -131,6 +131,11 @@ def _read_header(stream, file: str) -> list[str]:
         raise DataError(f"header is not UTF-8 ({exc})", file=file, row=1) from None
     if not line.strip():
         raise DataError("empty file or empty header line", file=file, row=1)
+    if "\r" in line:
+        raise DataError(
+            "lines end in a bare carriage return (CR, old Mac format); save the file with "
+            "LF or CRLF line ends", file=file, row=1,
+        )
     if "|" not in line:
         guess = next((d for d in (";", ",", "\t") if d in line), None)
         found = f" (it looks {'tab' if guess == chr(9) else repr(guess)}-delimited)" if guess else ""
@@ -199,6 +204,8 @@ def read_population(
         table, line_of, file, code_col, name_cols = _population_table_from_excel(path, with_names)
     else:
         table, line_of, file, code_col, name_cols = _population_table_from_text(path, with_names)
+    if table.num_rows == 0:
+        raise DataError(NO_DATA_ROWS, file=file)
     year = _population_year(table, path, year, file, line_of)
     frame = _clean_population(table, code_col, year, codes, file, line_of, recode)
     if not with_names:
@@ -678,6 +685,8 @@ def read_refnis(path: str | Path) -> pd.DataFrame:
     empty = (raw == "").all(axis=1)
     trailing = empty[::-1].cumprod()[::-1].astype(bool)
     raw = raw[~trailing]
+    if raw.empty:
+        raise DataError(NO_DATA_ROWS, file=file)
 
     def bad(mask: pd.Series, col: str, what: str):
         if mask.any():
@@ -749,6 +758,8 @@ def read_income(path: str | Path) -> pd.DataFrame:
     for col in _INCOME_COLUMNS:
         if col not in raw.columns:
             raise DataError(f"missing column {col}", file=file, row=1, column=col)
+    if raw.empty:
+        raise DataError(NO_DATA_ROWS, file=file)
 
     def numbers(col: str, integer: bool) -> pd.Series:
         s = raw[col]

@@ -35,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from samenleven_analysis import config
+from samenleven_analysis.analysis import disclosure
 from samenleven_analysis.analysis.authorities import FLANDERS, KEY_OUTCOME, TREND_YEARS
 from samenleven_analysis.errors import DataUnavailable
 from samenleven_analysis.reports.provenance import (
@@ -100,7 +101,9 @@ def _display(obj: Any) -> None:
 
 
 def _md_escape(text: Any) -> str:
-    return str(text).replace("|", "\\|")
+    from samenleven_analysis.reports.text import md_escape
+
+    return md_escape(text)
 
 
 @dataclass
@@ -197,6 +200,11 @@ class DataContext:
 
     def banner_text(self) -> str:
         """Markdown of :meth:`banner` (deterministic: no paths, no times)."""
+        if disclosure.disclosure_off():
+            return f"> **{disclosure.off_stamp()}**\n\n" + self._banner_text()
+        return self._banner_text()
+
+    def _banner_text(self) -> str:
         if self.built_demo:
             return f"> {DEMO_NOTE}\n>\n> Municipality vintage {self.vintage}."
         text = (
@@ -221,7 +229,8 @@ class DataContext:
         if extra:
             parts.append(str(extra))
         text = "; ".join(parts)
-        return f"DEMO — {text}" if self.demo else text
+        text = f"DEMO — {text}" if self.demo else text
+        return f"DISCLOSURE CONTROL OFF — {text}" if disclosure.disclosure_off() else text
 
     def sources(self) -> list[dict[str, Any]]:
         """Unique input files behind everything loaded so far, sorted by dataset id."""
@@ -253,6 +262,8 @@ class DataContext:
         (``run time (UTC):``, ``git commit:``, ``==version``, ``sha256``) for the sanitiser."""
         rec = self.provenance_record(params)
         lines = ["### Provenance", ""]
+        if disclosure.disclosure_off():
+            lines += [f"**{disclosure.off_stamp()}**", ""]
         lines.append(
             "**Data: DEMO (Demoland, fictional)**" if rec["demo"] else "**Data: real (Statbel open data)**"
         )

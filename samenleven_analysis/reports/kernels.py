@@ -44,18 +44,64 @@ def environ(env: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def kernel_manager_class():
-    """AsyncKernelManager over IPC sockets with a unique path per kernel (POSIX).
+def interpreter_kernel_spec():
+    """A kernel spec named ``config.KERNEL_NAME`` that runs ipykernel in *this* interpreter.
 
-    TCP kernels pick "free" ports by binding and releasing them, a known race when
-    several kernels start at once; IPC socket paths are unique by construction.
+    ``samenleven run`` uses it instead of a registered kernel spec, so that it works after a
+    plain ``pip install .`` (no ``make``, no ``ipykernel install``) and can never pick up a
+    stale registration pointing at another environment. JupyterLab and nbval still use the
+    registered ``samenleven`` kernel (``make kernel``).
     """
-    if os.name != "posix":
-        return None
+    from jupyter_client.kernelspec import KernelSpec
+
+    # -Xfrozen_modules=off: no debugger warning about frozen modules (Python >= 3.11)
+    argv = [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    return KernelSpec(argv=argv, display_name="Python (samenleven)", language="python",
+                      metadata={"debugger": True})
+
+
+def _spec_manager_class():
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    class InterpreterKernelSpecManager(KernelSpecManager):
+        """Registered specs, except that ``config.KERNEL_NAME`` is this interpreter."""
+
+        def get_kernel_spec(self, kernel_name):
+            if kernel_name == config.KERNEL_NAME:
+                return interpreter_kernel_spec()
+            return super().get_kernel_spec(kernel_name)
+
+        def get_all_specs(self):
+            specs = super().get_all_specs()
+            spec = interpreter_kernel_spec()
+            specs[config.KERNEL_NAME] = {"resource_dir": "", "spec": spec.to_dict()}
+            return specs
+
+    return InterpreterKernelSpecManager
+
+
+def kernel_manager_class():
+    """AsyncKernelManager for the notebooks this package runs.
+
+    The ``samenleven`` kernel is the running interpreter (:func:`interpreter_kernel_spec`).
+    On POSIX the kernel talks over IPC sockets with a unique path per kernel: TCP kernels
+    pick "free" ports by binding and releasing them, a known race when several kernels
+    start at once; IPC socket paths are unique by construction.
+    """
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
 
-    class IPCKernelManager(AsyncKernelManager):
+    specs = _spec_manager_class()
+
+    class InterpreterKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _kernel_spec_manager_default(self):
+            return specs(data_dir=self.data_dir)
+
+    if os.name != "posix":
+        return InterpreterKernelManager
+
+    class IPCKernelManager(InterpreterKernelManager):
         @default("transport")
         def _default_transport(self) -> str:
             return "ipc"
@@ -164,10 +210,7 @@ class ReusableKernel:
     def _start(self) -> None:
         from jupyter_core.utils import run_sync
 
-        cls = kernel_manager_class()
-        if cls is None:
-            from jupyter_client.manager import AsyncKernelManager as cls
-        self.km = cls(kernel_name=config.KERNEL_NAME)
+        self.km = kernel_manager_class()(kernel_name=config.KERNEL_NAME)
         run_sync(self.km.start_kernel)(cwd=self.cwd)
         self._run(_PRIME_CODE)
         self._run(_SNAPSHOT_CODE)
@@ -267,6 +310,9 @@ def execute_job(
     if Path(job.output).is_file():
         try:
             html_path = str(export_html(job.output))
+            from samenleven_analysis.reports.text import sanitize_report_html
+
+            sanitize_report_html(html_path)  # defence in depth: no live markup from data
             demo = report_uses_demo(job.output)
         except Exception as exc:  # noqa: BLE001 - must not hide the original failure
             error = (error + "; " if error else "") + f"HTML export failed: {exc}"

@@ -43,6 +43,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from samenleven_analysis.data.boundaries import normalise_codes
+from samenleven_analysis.reports.text import label as text_label
 
 CMAP = "YlGnBu"
 """Sequential colour map of every choropleth."""
@@ -305,14 +306,14 @@ def draw_panel(
                 if label is None or (isinstance(label, float) and math.isnan(label)) or label is pd.NA:
                     label = row[key]
                 ax.annotate(
-                    str(label), (point.x, point.y), ha="center", va="center", fontsize=FONT_SIZE - 2.5,
+                    text_label(label), (point.x, point.y), ha="center", va="center", fontsize=FONT_SIZE - 2.5,
                     color="#222222",
                     path_effects=[patheffects.withStroke(linewidth=1.8, foreground="white")],
                 )
     ax.set_axis_off()
     ax.set_aspect("equal")
     if title:
-        ax.set_title(title, fontsize=FONT_SIZE + 1, loc="left")
+        ax.set_title(text_label(title), fontsize=FONT_SIZE + 1, loc="left")
     return colours
 
 
@@ -325,8 +326,8 @@ def legend_handles(
 ) -> list:
     """Legend entries: every class (even when empty), "no data", highlighted units."""
     # Long labels are wrapped so that the legend fits its column beside the maps.
-    missing_label = textwrap.fill(missing_label, LEGEND_WRAP)
-    highlight_label = textwrap.fill(highlight_label, LEGEND_WRAP) if highlight_label else None
+    missing_label = text_label(textwrap.fill(missing_label, LEGEND_WRAP))
+    highlight_label = text_label(textwrap.fill(highlight_label, LEGEND_WRAP)) if highlight_label else None
     handles: list = [
         Patch(facecolor=c, edgecolor="#bbbbbb", linewidth=0.4, label=lab)
         for c, lab in zip(classes.colours_, classes.labels)
@@ -355,7 +356,7 @@ def _caption_and_stamp(fig: Figure, caption: str | None, demo: bool) -> None:
     if caption:
         # ~13 characters per inch at this size: the caption keeps to the left two thirds,
         # leaving the bottom-right corner to the DEMO label.
-        wrapped = textwrap.fill(caption, width=max(40, int(width_in * 13)))
+        wrapped = text_label(textwrap.fill(caption, width=max(40, int(width_in * 13))))
         fig.text(0.015, bottom, wrapped, ha="left", va="bottom", fontsize=FONT_SIZE - 1.5,
                  color="#333333")
     if demo:
@@ -446,7 +447,7 @@ def small_multiples(
         alignment="left",
     )
     if title:
-        fig.text(0.015, 1 - 0.08 / fig_h, title, ha="left", va="top", fontsize=FONT_SIZE + 3,
+        fig.text(0.015, 1 - 0.08 / fig_h, text_label(title), ha="left", va="top", fontsize=FONT_SIZE + 3,
                  fontweight="bold")
     _caption_and_stamp(fig, caption, is_demo)
     fig.samenleven_colours = colours

@@ -4,6 +4,7 @@ before any kernel starts (unknown or ill-typed values raise ``ParameterError``, 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,15 @@ class ParamSpec:
     default: Any
     types: tuple[str, ...]
     element_type: str | None = None  # for list defaults with homogeneous elements
+    allowed: tuple[Any, ...] | None = None  # from ``Literal[...]``; None = any value of the type
+    low: float | None = None  # from a trailing ``# range: LO..HI`` comment (inclusive)
+    high: float | None = None
+
+    def describe_range(self) -> str:
+        def fmt(v: float | None) -> str:
+            return "" if v is None else (str(int(v)) if float(v).is_integer() else str(v))
+
+        return f"{fmt(self.low)}..{fmt(self.high)}"
 
     def describe(self) -> str:
         if not self.types:
@@ -44,10 +54,39 @@ class ParamSpec:
 _ANNOTATION_TYPES = {"int", "float", "str", "bool", "list", "dict", "None", "Optional"}
 
 
+RANGE_COMMENT = re.compile(
+    r"#\s*range:\s*(?P<low>[-+]?\d+(?:\.\d+)?)?\s*\.\.\s*(?P<high>[-+]?\d+(?:\.\d+)?)?(?=\s|$|[;,#])"
+)
+"""The bounds convention of a ``parameters`` cell: a trailing ``# range: LO..HI`` comment
+(inclusive; LO or HI may be empty), e.g. ``min_cell: int = 5  # range: 1..``."""
+
+
+def _literal_values(node: ast.AST | None) -> tuple[Any, ...] | None:
+    """The values of a ``Literal[...]`` annotation (also inside ``Literal[...] | None``)."""
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "Literal":
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        try:
+            return tuple(ast.literal_eval(item) for item in items)
+        except (ValueError, SyntaxError, TypeError):
+            return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        left, right = _literal_values(node.left), _literal_values(node.right)
+        if left is None and right is None:
+            return None
+        return (left or ()) + (right or ())
+    return None
+
+
 def _annotation_types(node: ast.AST | None) -> tuple[str, ...] | None:
-    """Type names of a simple annotation (``int``, ``str | None``, ``Optional[int]``, ``list[str]``)."""
+    """Type names of a simple annotation (``int``, ``str | None``, ``Optional[int]``,
+    ``list[str]``, ``Literal["a", "b"]``)."""
     if node is None:
         return None
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "Literal":
+        values = _literal_values(node)
+        if values is None:
+            return None
+        return tuple(dict.fromkeys("NoneType" if v is None else type(v).__name__ for v in values))
     if isinstance(node, ast.Constant) and node.value is None:
         return ("NoneType",)
     if isinstance(node, ast.Name) and node.id in _ANNOTATION_TYPES - {"Optional", "None"}:
@@ -86,9 +125,11 @@ def parse_parameters(nb_path: str | Path) -> dict[str, ParamSpec]:
     )
     if cell is None:
         return {}
-    source = "\n".join(
-        line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))
-    )
+    # magics and shell lines blanked (not dropped), so that line numbers match the cell
+    lines = [
+        "" if line.lstrip().startswith(("%", "!")) else line for line in cell.source.splitlines()
+    ]
+    source = "\n".join(lines)
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
@@ -119,7 +160,24 @@ def parse_parameters(nb_path: str | Path) -> dict[str, ParamSpec]:
                 kinds = {type(v).__name__ for v in default}
                 if len(kinds) == 1:
                     element = kinds.pop()
-            specs[target.id] = ParamSpec(target.id, default, tuple(types), element)
+            allowed = _literal_values(annotation)
+            if allowed is not None and "NoneType" in types:
+                allowed = tuple(dict.fromkeys((*allowed, None)))
+            low = high = None
+            line = lines[node.end_lineno - 1] if node.end_lineno else ""
+            match = RANGE_COMMENT.search(line)
+            if match is None and re.search(r"#.*\brange:", line):
+                raise ParameterError(
+                    f"{Path(nb_path).name}: parameter {target.id!r}: cannot read the range comment "
+                    "(expected '# range: LO..HI', LO or HI may be empty)"
+                )
+            if match:
+                low = float(match["low"]) if match["low"] else None
+                high = float(match["high"]) if match["high"] else None
+            if target.id == "min_cell":
+                # disclosure control: never below 1, whatever the cell says (see check_min_cell)
+                low = max(low or 1.0, 1.0)
+            specs[target.id] = ParamSpec(target.id, default, tuple(types), element, allowed, low, high)
     return specs
 
 
@@ -183,15 +241,44 @@ def _check(nb_name: str, spec: ParamSpec, value: Any, raw: str | None) -> Any:
     raise fail()
 
 
+def _check_allowed(nb_name: str, spec: ParamSpec, value: Any) -> None:
+    """Raise ParameterError when ``value`` (or an element of a list) is outside the
+    ``Literal[...]`` values or the ``# range:`` bounds of ``spec``."""
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if spec.allowed is not None and item not in spec.allowed:
+            shown = ", ".join(repr(v) for v in spec.allowed)
+            raise ParameterError(
+                f"{nb_name}: parameter {spec.name!r} must be one of {shown}; got {item!r}"
+            )
+        if item is None or isinstance(item, bool) or not isinstance(item, (int, float)):
+            continue
+        if (spec.low is not None and item < spec.low) or (spec.high is not None and item > spec.high):
+            extra = ""
+            if spec.name == "min_cell":
+                extra = (" (disclosure control: counts below min_cell are suppressed; to publish "
+                         "every count use --no-disclosure-control-i-know)")
+            raise ParameterError(
+                f"{nb_name}: parameter {spec.name!r} must be in the range "
+                f"{spec.describe_range()}; got {item!r}{extra}"
+            )
+
+
 def validate_parameters(
-    nb_path: str | Path, params: dict[str, Any], *, raw: dict[str, str] | None = None
+    nb_path: str | Path, params: dict[str, Any], *, raw: dict[str, str] | None = None,
+    disclosure_off: bool = False,
 ) -> dict[str, Any]:
     """Check ``params`` against the notebook's ``parameters`` cell; return converted values.
 
     ``raw`` maps names to their command-line text for values that came from ``-p``.
     Raises :class:`ParameterError` naming the notebook, the parameter and the expected
-    type for an unknown or ill-typed parameter. Starts no kernel.
+    type for an unknown or ill-typed parameter, or allowed values / range for a value
+    outside its ``Literal[...]`` or ``# range: LO..HI`` declaration. ``min_cell`` is always
+    at least 1, except with ``disclosure_off`` (the explicit opt-out), where 0 is allowed.
+    Starts no kernel.
     """
+    import dataclasses
+
     nb_name = Path(nb_path).name
     specs = parse_parameters(nb_path)
     raw = raw or {}
@@ -200,7 +287,11 @@ def validate_parameters(
         if name not in specs:
             known = ", ".join(sorted(specs)) or "none"
             raise ParameterError(f"{nb_name}: unknown parameter {name!r} (declared parameters: {known})")
-        out[name] = _check(nb_name, specs[name], value, raw.get(name))
+        spec = specs[name]
+        if name == "min_cell" and disclosure_off:
+            spec = dataclasses.replace(spec, low=0.0)
+        out[name] = _check(nb_name, spec, value, raw.get(name))
+        _check_allowed(nb_name, spec, out[name])
     return out
 
 

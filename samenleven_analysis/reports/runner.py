@@ -43,7 +43,9 @@ from typing import Any
 import nbformat
 
 from samenleven_analysis import config
+from samenleven_analysis.analysis.disclosure import DISCLOSURE_ENV, DISCLOSURE_OFF, off_stamp
 from samenleven_analysis.errors import DataUnavailable, ParameterError
+from samenleven_analysis.locking import folder_lock
 from samenleven_analysis.reports.dashboard import relative_to_out, write_index
 from samenleven_analysis.reports.kernels import (
     DEFAULT_TIMEOUT,
@@ -145,6 +147,13 @@ def prepare_data(
                 )
                 break
             prepared.folders[str(v)] = Path(result.out_dir)
+            if result.demo and _is_demo_mirror(data_dir):
+                # the mirror is a Demoland folder (``samenleven demo --out DIR``, perhaps
+                # edited): use the tables built from it as given, never regenerate over them
+                prepared.demo = True
+                prepared.fallback_reason = None
+                prepared.folders[f"demo-{v}"] = Path(result.out_dir)
+                continue
             if result.demo:
                 # build() fell back to Demoland itself (no real population files)
                 prepared.demo = True
@@ -160,7 +169,7 @@ def prepare_data(
             if any(t not in present for t in OPTIONAL_TABLES):
                 need_demo.add(v)
     if prepared.demo:
-        need_demo = set(vintages)
+        need_demo = {v for v in vintages if f"demo-{v}" not in prepared.folders}
     for v in sorted(need_demo):
         base = demo_processed_dir()
         out = base if v == main else base / f"vintage-{v}"
@@ -176,6 +185,16 @@ def prepare_data(
     if offline:
         prepared.env["SAMENLEVEN_OFFLINE"] = "1"
     return prepared
+
+
+def _is_demo_mirror(data_dir: str | Path | None) -> bool:
+    """Whether the mirror folder (``data_dir`` or ``$SAMENLEVEN_DATA_DIR``) is a Demoland set."""
+    from samenleven_analysis.data.catalog import DEMO_MARKER
+
+    mirror = Path(data_dir) if data_dir is not None else config.data_dir()
+    if mirror is None or not mirror.is_dir():
+        return False
+    return any(mirror.rglob(DEMO_MARKER))
 
 
 def default_out(root: Path | None = None, now: _dt.datetime | None = None) -> Path:
@@ -242,6 +261,7 @@ def run_notebooks(
     timeout: int = DEFAULT_TIMEOUT,
     progress: bool = True,
     folder: str | Path | None = None,
+    disclosure_off: bool = False,
 ) -> int:
     """Execute report notebooks; return the exit status (0 all ran, 1 some failed).
 
@@ -254,7 +274,15 @@ def run_notebooks(
     A parameter is applied to every selected notebook that declares it; one that no
     selected notebook declares, or one with the wrong type, raises
     :class:`ParameterError` before any kernel starts (as do unknown notebooks and
-    unknown authorities).
+    unknown authorities; no output folder is created then). Values are also checked
+    against the ``Literal[...]`` types and ``# range: LO..HI`` comments of the
+    ``parameters`` cell (see :mod:`samenleven_analysis.reports.parameters`).
+
+    ``disclosure_off`` is the explicit opt-out from small-cell suppression
+    (``--no-disclosure-control-i-know``): ``min_cell`` defaults to 0 in every notebook that
+    declares it, and every output is stamped (see :func:`disclosure.off_stamp`).
+    A second run into the same ``out`` while one is running is refused
+    (:class:`~samenleven_analysis.locking.FolderBusy`).
     """
     from samenleven_analysis.reports import context as reporting
 
@@ -283,9 +311,11 @@ def run_notebooks(
     nb_params: dict[Path, dict[str, Any]] = {}
     for path in all_nbs:
         mine = {k: v for k, v in values.items() if k in specs[path]}
-        checked = validate_parameters(path, mine, raw=raw)
+        if disclosure_off and "min_cell" in specs[path] and "min_cell" not in values:
+            mine["min_cell"] = 0
+        checked = validate_parameters(path, mine, raw=raw, disclosure_off=disclosure_off)
         extra = per_nb.get(path.stem, {})
-        checked.update(validate_parameters(path, extra))
+        checked.update(validate_parameters(path, extra, disclosure_off=disclosure_off))
         nb_params[path] = checked
     # sections for notebooks not in this run are fine (one file for several runs); a
     # section naming no notebook at all is a typo
@@ -303,21 +333,41 @@ def run_notebooks(
 
     vintages = {vintage_of(p) for p in all_nbs}
     prepared = prepare_data(vintages, data_dir=data_dir, offline=offline)
+    if disclosure_off:
+        prepared.env[DISCLOSURE_ENV] = DISCLOSURE_OFF
+        _loud(off_stamp())
 
     out_dir = Path(out) if out else default_out()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    run_jobs: list[Job] = [
-        Job(p.stem, str(p), str(out_dir / f"{p.stem}.ipynb"), nb_params[p]) for p in selected
-    ]
     authority_rows = None
     auth_settings: dict[str, Any] = {}
+    codes: list[str] = []
     if auth_nb is not None:
         spec = specs[auth_nb]
         auth_settings = {k: s.default for k, s in spec.items() if k != "authority"}
         auth_settings.update(nb_params[auth_nb])
         with environ(prepared.env):
             authority_rows = reporting.authority_table(**reporting.table_kwargs(auth_settings))
+        # before the output folder exists: an unknown code leaves nothing behind
         codes = _authority_codes(authorities, authority_rows, auth_nb.name)  # type: ignore[arg-type]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with folder_lock(out_dir, wait=False, what="samenleven run"):
+        return _run_into(
+            out_dir, out_given=out is not None, selected=selected,
+            nb_params=nb_params, auth_nb=auth_nb, codes=codes, authority_rows=authority_rows,
+            auth_settings=auth_settings, prepared=prepared, values=values,
+            authorities=authorities, jobs=jobs, timeout=timeout, progress=progress,
+            disclosure_off=disclosure_off,
+        )
+
+
+def _run_into(out_dir: Path, *, out_given: bool, selected, nb_params, auth_nb,
+              codes, authority_rows, auth_settings, prepared, values, authorities, jobs,
+              timeout, progress, disclosure_off) -> int:
+    """The part of :func:`run_notebooks` that writes into ``out_dir`` (under its lock)."""
+    run_jobs: list[Job] = [
+        Job(p.stem, str(p), str(out_dir / f"{p.stem}.ipynb"), nb_params[p]) for p in selected
+    ]
+    if auth_nb is not None:
         (out_dir / "authorities").mkdir(exist_ok=True)
         for code in codes:
             run_jobs.append(
@@ -336,6 +386,8 @@ def run_notebooks(
     t0 = time.perf_counter()
     results = execute_jobs(run_jobs, workers=max(1, int(jobs)), env=env, timeout=timeout, progress=progress)
     elapsed = time.perf_counter() - t0
+    for r in results:
+        relative_papermill_paths(r.ipynb, out_dir)
 
     run_info = {
         "started_utc": started.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
@@ -347,18 +399,19 @@ def run_notebooks(
         "fallback_reason": prepared.fallback_reason,
         "git_commit": commit,
         "jobs": int(jobs),
+        "disclosure_control": "off" if disclosure_off else "on",
     }
-    with environ(prepared.env):
+    with environ(prepared.env):  # incl. the disclosure opt-out, which the dashboard applies too
         provenance = data_provenance(prepared.folders)
-    write_index(out_dir, results=results, authority_rows=authority_rows, run_info=run_info,
-                provenance=provenance, settings=auth_settings)
+        write_index(out_dir, results=results, authority_rows=authority_rows, run_info=run_info,
+                    provenance=provenance, settings=auth_settings)
     (out_dir / "run.json").write_text(
         json.dumps({**run_info, "results": [asdict(r) | {"ipynb": relative_to_out(r.ipynb, out_dir),
                                                           "html": relative_to_out(r.html, out_dir)} for r in results]},
                    indent=2, sort_keys=True, default=str),
         encoding="utf-8",
     )
-    if out is None or _TIMESTAMP_DIR.match(out_dir.name):
+    if not out_given or _TIMESTAMP_DIR.match(out_dir.name):
         update_latest(out_dir)
     failures = [r for r in results if not r.ok]
     print(f"{len(results) - len(failures)}/{len(results)} notebook(s) ran in {elapsed:.1f} s; "
@@ -370,6 +423,35 @@ def run_notebooks(
                   file=sys.stderr)
         return 1
     return 0
+
+
+def relative_papermill_paths(ipynb: str | Path, out_dir: Path) -> None:
+    """Rewrite papermill's ``input_path``/``output_path`` of an executed notebook relative
+    to the output folder, so that no absolute path of this machine is published."""
+    path = Path(ipynb)
+    if not path.is_file():
+        return
+    nb = nbformat.read(str(path), as_version=4)
+    meta = nb.metadata.get("papermill")
+    if not meta:
+        return
+    changed = False
+    for key in ("input_path", "output_path"):
+        value = meta.get(key)
+        if value and Path(value).is_absolute():
+            meta[key] = os.path.relpath(value, out_dir.resolve()) if key == "output_path" else (
+                _project_relative(Path(value)))
+            changed = True
+    if changed:
+        nbformat.write(nb, str(path))
+
+
+def _project_relative(path: Path) -> str:
+    """``notebooks/x.ipynb`` for a notebook of this project, else just the file name."""
+    try:
+        return path.resolve().relative_to(config.project_root().resolve()).as_posix()
+    except ValueError:
+        return path.name
 
 
 PAIRED_FORMATS = "ipynb,py:percent"

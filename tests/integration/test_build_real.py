@@ -108,7 +108,7 @@ def _fake_real_mirror(folder: Path) -> Path:
     )
     (folder / "treatment.csv").write_text(
         "applicant,refnis,cohort,intensity_eur_per_resident,eligible\n"
-        "Antwerpen,11002,2022,3.5,true\nAnderlecht,21001,,,false\n"
+        "11002,11002,2022,3.5,true\n21001,21001,,,false\n"
     )
     return folder
 

@@ -195,7 +195,7 @@ def _fake_real_mirror(folder: Path) -> Path:
     )
     (folder / "treatment.csv").write_text(
         "applicant,refnis,cohort,intensity_eur_per_resident,eligible\n"
-        "Antwerpen,11002,2022,3.5,true\nAnderlecht,21001,,,false\n"
+        "11002,11002,2022,3.5,true\n21001,21001,,,false\n"
     )
     return folder
 
@@ -240,7 +240,7 @@ def test_changed_and_removed_sources(real_layout, tmp_path):
     # untouched tables were not rewritten
     assert after["population_nationality.parquet"] == first["population_nationality.parquet"]
     (real_layout / "treatment.csv").write_text(
-        "applicant,refnis,cohort,intensity_eur_per_resident,eligible\nAntwerpen,11002,2023,3.5,true\n"
+        "applicant,refnis,cohort,intensity_eur_per_resident,eligible\n11002,11002,2023,3.5,true\n"
     )
     build.build(2025, data_dir=real_layout, out=out, demo=False)
     again = hashes(out)

@@ -72,5 +72,8 @@ def show(fig: Figure, *, dpi: int = 100) -> None:
 
 def add_caption(fig, text: str, *, y: float = 0.0, fontsize: float = 7) -> None:
     """Write ``text`` (e.g. :meth:`DataContext.caption`) under a figure, below its axis
-    labels (the inline backend's tight bounding box keeps it in view)."""
-    fig.text(0.01, y, text, ha="left", va="top", fontsize=fontsize)
+    labels (the inline backend's tight bounding box keeps it in view). ``$`` is kept literal
+    (no mathtext), see :func:`samenleven_analysis.reports.text.label`."""
+    from samenleven_analysis.reports.text import label
+
+    fig.text(0.01, y, label(text), ha="left", va="top", fontsize=fontsize)
