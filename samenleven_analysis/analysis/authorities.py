@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-FLANDERS = "02000"
-"""Region code of Flanders (Demoland-Noord in demo data)."""
-
+from samenleven_analysis.data.codes import (
+    FLANDERS as FLANDERS,  # re-exported: the region of the reports
+)
 
 KEY_OUTCOME = "employment_rate"
 """Outcome whose trend the dashboard shows."""

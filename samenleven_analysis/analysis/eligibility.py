@@ -33,9 +33,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from samenleven_analysis.data import municipalities
-from samenleven_analysis.data import schemas
+from samenleven_analysis.data import municipalities, schemas
 from samenleven_analysis.data import origin as origin_mod
+from samenleven_analysis.data.codes import PROXY_DEFINITION
 from samenleven_analysis.errors import DataError
 
 DEFAULT_THRESHOLD = 7500
@@ -44,7 +44,6 @@ DEFAULT_THRESHOLD = 7500
 ORIGIN_DEFINITIONS = ("non_eu14", "non_eu27", "non_europe")
 """Definitions computed from a canonical origin table (DESIGN.md origin groups)."""
 
-PROXY_DEFINITION = "nationality_proxy"
 """Non-Belgian nationality from the population table: understates origin (a proxy)."""
 
 DEFINITIONS = (*ORIGIN_DEFINITIONS, PROXY_DEFINITION)

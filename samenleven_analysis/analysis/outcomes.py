@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from samenleven_analysis.data import schemas
+from samenleven_analysis.data.codes import normalise_refnis
 from samenleven_analysis.errors import DataError
 
 __all__ = [
@@ -81,13 +82,6 @@ def unit(outcome: str) -> str:
     return OUTCOME_UNITS.get(outcome, "")
 
 
-def _refnis(values: pd.Series) -> pd.Series:
-    """REFNIS codes as 5-character strings (restores leading zeros lost by spreadsheets)."""
-    s = values.astype(str).str.strip()
-    s = s.str.replace(r"\.0$", "", regex=True)
-    return s.where(~s.str.fullmatch(r"\d{1,4}"), s.str.zfill(5))
-
-
 def canonical_outcomes(frame: pd.DataFrame, *, file: str | Path | None = None) -> pd.DataFrame:
     """Coerce a long outcome table to the canonical dtypes, sort it, validate it."""
     missing = [c for c in ("refnis", "year", "outcome", "value") if c not in frame.columns]
@@ -95,7 +89,7 @@ def canonical_outcomes(frame: pd.DataFrame, *, file: str | Path | None = None) -
         raise DataError(f"outcomes: missing column(s) {missing}", file=file, column=missing[0])
     out = pd.DataFrame(
         {
-            "refnis": _refnis(frame["refnis"]),
+            "refnis": normalise_refnis(frame["refnis"], strict=False),
             "year": pd.to_numeric(frame["year"], errors="coerce"),
             "outcome": frame["outcome"].astype(str).str.strip(),
             "value": pd.to_numeric(frame["value"], errors="coerce").astype(float),
@@ -136,7 +130,7 @@ def canonical_treatment(frame: pd.DataFrame, *, file: str | Path | None = None, 
     out = pd.DataFrame(
         {
             "applicant": frame["applicant"].astype(str).str.strip(),
-            "refnis": _refnis(frame["refnis"]),
+            "refnis": normalise_refnis(frame["refnis"], strict=False),
             "cohort": pd.to_numeric(frame["cohort"], errors="coerce").astype(float),
             "intensity_eur_per_resident": pd.to_numeric(
                 frame.get("intensity_eur_per_resident", pd.Series(np.nan, index=frame.index)), errors="coerce"
@@ -194,7 +188,7 @@ def panel(
     if out.empty:
         raise KeyError(f"outcome {outcome!r} not in the outcome table; available: {sorted(outcomes['outcome'].unique())}")
     out = out[["refnis", "year", "outcome", "value"]].copy()
-    out["refnis"] = _refnis(out["refnis"])
+    out["refnis"] = normalise_refnis(out["refnis"], strict=False)
     out["year"] = out["year"].astype(int)
     if first_year is not None:
         out = out[out["year"] >= first_year]
@@ -203,7 +197,7 @@ def panel(
     if units is not None:
         out = out[out["refnis"].isin({str(u) for u in units})]
     tr = treatment.copy()
-    tr["refnis"] = _refnis(tr["refnis"])
+    tr["refnis"] = normalise_refnis(tr["refnis"], strict=False)
     if "intensity_eur_per_resident" not in tr.columns:
         tr["intensity_eur_per_resident"] = np.nan
     tr = tr[["refnis", "applicant", "cohort", "intensity_eur_per_resident", "eligible"]]
@@ -240,7 +234,7 @@ def income_panel(
     if missing:
         raise KeyError(f"income table lacks column(s) {missing}")
     inc = income.copy()
-    inc["refnis"] = _refnis(inc["refnis"])
+    inc["refnis"] = normalise_refnis(inc["refnis"], strict=False)
     inc["year"] = pd.to_numeric(inc["year"]).astype(int)
     res = pd.to_numeric(inc["residents"], errors="coerce")
     inc = inc[res > 0]
@@ -352,7 +346,7 @@ def with_geography(frame: pd.DataFrame, municipalities: pd.DataFrame, *, unit: s
     clustering standard errors at a coarser level, or restricting to one region)."""
     cols = [c for c in ("arrondissement", "province", "region") if c in municipalities.columns]
     geo = municipalities[["refnis", *cols]].copy()
-    geo["refnis"] = _refnis(geo["refnis"])
+    geo["refnis"] = normalise_refnis(geo["refnis"], strict=False)
     out = frame.drop(columns=[c for c in cols if c in frame.columns]).merge(
         geo, left_on=unit, right_on="refnis", how="left", suffixes=("", "_geo")
     )

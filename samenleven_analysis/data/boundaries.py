@@ -42,13 +42,12 @@ import numpy as np
 import pandas as pd
 
 from samenleven_analysis import config
+from samenleven_analysis.data.codes import normalise_refnis
 from samenleven_analysis.errors import DataError, DataUnavailable
 
 CRS = "EPSG:31370"
 """Output CRS of every layer: Belgian Lambert 72 (metres)."""
 
-REGION_CODES = {"flanders": "02000", "wallonia": "03000", "brussels": "04000"}
-"""Region name → REFNIS region code (the demo regions reuse 02000 and 04000)."""
 
 REGION_SELECTIONS = {
     "flanders": ("02000",),
@@ -72,35 +71,6 @@ _VINTAGES = (2018, 2019, 2025)
 # --------------------------------------------------------------------------- codes
 
 
-def normalise_codes(values: Iterable, *, name: str = "refnis") -> pd.Series:
-    """REFNIS codes as 5-digit strings: ``11001``, ``"11001"``, ``11001.0``, ``" 2000"`` →
-    ``"11001"``/``"02000"`` (Statbel drops the leading zero of region codes).
-
-    Missing values stay missing (``pd.NA``); anything else that is not a code of at most
-    five digits raises :class:`ValueError` naming the first offender.
-    """
-    s = pd.Series(values) if not isinstance(values, pd.Series) else values
-    index = s.index
-    out = []
-    for v in s.tolist():
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            out.append(pd.NA)
-            continue
-        if isinstance(v, (bool, np.bool_)):
-            raise ValueError(f"{name}: {v!r} is not a REFNIS code")
-        if isinstance(v, (float, np.floating)):
-            if not float(v).is_integer():
-                raise ValueError(f"{name}: {v!r} is not a REFNIS code")
-            v = int(v)
-        text = str(v).strip()
-        if text.endswith(".0") and text[:-2].isdigit():  # floats written as text
-            text = text[:-2]
-        if not text.isdigit() or len(text) > 5:
-            raise ValueError(f"{name}: {v!r} is not a REFNIS code (expected up to 5 digits)")
-        out.append(text.zfill(5))
-    return pd.Series(out, index=index, dtype="string", name=s.name)
-
-
 def region_of_code(codes: Iterable) -> pd.Series:
     """Region code (``02000``/``03000``/``04000``) of municipality codes, from the code alone.
 
@@ -111,7 +81,7 @@ def region_of_code(codes: Iterable) -> pd.Series:
     94 = the capital region (04000), 95–99 = Demoland-Noord (02000). Unknown prefixes give
     ``pd.NA``. This is why Mesen (33016) comes out Flemish whatever a file says.
     """
-    s = normalise_codes(codes)
+    s = normalise_refnis(codes)
     p1 = s.str[:1]
     p2 = s.str[:2]
     conditions = [
@@ -212,7 +182,7 @@ def _finish(
     check_crs: bool = True,
 ) -> gpd.GeoDataFrame:
     """Common tail: normalised codes, region from the code, valid geometry, EPSG:31370."""
-    codes = normalise_codes(frame["refnis"])
+    codes = normalise_refnis(frame["refnis"])
     if codes.isna().any():
         raise DataError("municipality without a code", file=file, column="refnis")
     if codes.duplicated().any():
@@ -270,7 +240,7 @@ def _load_fb(vintage: int, *, data_dir, demo: bool) -> gpd.GeoDataFrame:
     code_field, name_field = _FB_FIELDS[vintage]
     if code_field not in raw.columns:
         raise DataError(f"expected a field {code_field!r}, found {list(raw.columns)}", file=res.path.name)
-    frame = pd.DataFrame({"refnis": normalise_codes(raw[code_field], name=code_field)})
+    frame = pd.DataFrame({"refnis": normalise_refnis(raw[code_field], name=code_field)})
     if name_field is not None:
         frame["name_nl"] = raw[name_field].astype("string")
     else:
@@ -287,7 +257,7 @@ def _load_belgium_581(*, data_dir, demo: bool) -> gpd.GeoDataFrame:
     raw = read_layer(res.path, layer=_TOPOJSON_LAYER)
     # The TopoJSON declares no CRS; it is WGS84 lon/lat. Region tags (reg_nis) are ignored.
     crs = raw.crs if raw.crs is not None else "EPSG:4326"
-    frame = pd.DataFrame({"refnis": normalise_codes(raw["nis"], name="nis"), "name_nl": raw["name_nl"]})
+    frame = pd.DataFrame({"refnis": normalise_refnis(raw["nis"], name="nis"), "name_nl": raw["name_nl"]})
     return _finish(
         frame, raw.geometry, crs=crs, vintage=2019, demo=res.demo,
         sources=[res.provenance()], file=res.path.name,
@@ -297,7 +267,7 @@ def _load_belgium_581(*, data_dir, demo: bool) -> gpd.GeoDataFrame:
 def _load_demo(vintage: int, *, data_dir) -> gpd.GeoDataFrame:
     res = _resolve(_DEMO_DATASETS[vintage], data_dir=data_dir, demo=True)
     raw = read_layer(res.path)
-    frame = pd.DataFrame({"refnis": normalise_codes(raw["refnis"]), "name_nl": raw.get("name_nl")})
+    frame = pd.DataFrame({"refnis": normalise_refnis(raw["refnis"]), "name_nl": raw.get("name_nl")})
     crs = raw.crs if raw.crs is not None else CRS  # demo coordinates are Lambert 72
     out = _finish(
         frame, raw.geometry, crs=crs, vintage=vintage, demo=True,
@@ -323,8 +293,8 @@ def dissolve(
     """
     cw = pd.DataFrame(
         {
-            "from_refnis": normalise_codes(crosswalk["from_refnis"]).astype(str),
-            "to_refnis": normalise_codes(crosswalk["to_refnis"]).astype(str),
+            "from_refnis": normalise_refnis(crosswalk["from_refnis"]).astype(str),
+            "to_refnis": normalise_refnis(crosswalk["to_refnis"]).astype(str),
         }
     ).drop_duplicates()
     split = cw["from_refnis"].duplicated(keep=False)
@@ -491,7 +461,7 @@ def join(
     if on not in boundaries.columns:
         raise KeyError(f"boundaries have no column {on!r}")
     left = data.copy()
-    left[on] = normalise_codes(left[on], name=on).astype(object)
+    left[on] = normalise_refnis(left[on], name=on).astype(object)
     if left[on].isna().any():
         raise ValueError(f"data has missing {on} codes")
     dup = left[on].duplicated()
@@ -501,7 +471,7 @@ def join(
             "select one row per code (e.g. one year) before joining"
         )
     geo = boundaries.copy()
-    geo[on] = normalise_codes(geo[on], name=on).astype(object)
+    geo[on] = normalise_refnis(geo[on], name=on).astype(object)
     data_codes = set(left[on])
     poly_codes = set(geo[on])
     report = JoinReport(
@@ -519,3 +489,7 @@ def join(
         if errors == "warn":
             warnings.warn(report.summary(), UnmatchedCodesWarning, stacklevel=2)
     return joined, report
+
+
+normalise_codes = normalise_refnis
+"""Former name of :func:`samenleven_analysis.data.codes.normalise_refnis` (report modules)."""

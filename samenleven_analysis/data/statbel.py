@@ -32,11 +32,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from samenleven_analysis.data.codes import normalise_refnis
 from samenleven_analysis.errors import NO_DATA_ROWS, DataError
 
 __all__ = [
     "POPULATION_COLUMNS",
-    "normalise_refnis",
     "population_year_from_name",
     "read_income",
     "read_population",
@@ -65,22 +65,6 @@ _MAX_AGE = 255  # packed key reserves 8 bits; Statbel ages stop well below
 # ---------------------------------------------------------------------------------------
 # small helpers
 # ---------------------------------------------------------------------------------------
-def normalise_refnis(codes) -> pd.Series:
-    """Return REFNIS codes as 5-digit strings (``2000`` → ``"02000"``, ``11002.0`` → ``"11002"``).
-
-    Accepts a scalar, list, Series or array of ints, floats or strings; missing values stay
-    missing. Raises ValueError for anything that is not a number of at most five digits.
-    """
-    s = pd.Series(codes) if not isinstance(codes, pd.Series) else codes
-    if pd.api.types.is_float_dtype(s.dtype):
-        s = s.astype("Int64")
-    out = s.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
-    bad = out.notna() & ~out.str.fullmatch(r"\d{1,5}").fillna(False)
-    if bad.any():
-        raise ValueError(f"not a REFNIS code: {sorted(set(out[bad]))[:10]}")
-    return out.str.zfill(5).astype("str")
-
-
 def population_year_from_name(name: str | Path) -> int | None:
     """The year in a ``TF_SOC_POP_STRUCT_YYYY`` file name, or None."""
     m = _YEAR_IN_NAME.search(Path(name).name)

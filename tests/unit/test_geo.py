@@ -47,7 +47,7 @@ def squares(codes, size=1000.0, **cols) -> gpd.GeoDataFrame:
 
 
 def test_normalise_codes_accepts_ints_floats_text_and_short_region_codes():
-    out = geo.normalise_codes([11001, "11002", 11004.0, " 21004 ", "2000", "46030.0", None])
+    out = geo.normalise_refnis([11001, "11002", 11004.0, " 21004 ", "2000", "46030.0", None])
     assert out.iloc[:6].tolist() == ["11001", "11002", "11004", "21004", "02000", "46030"]
     assert pd.isna(out.iloc[6])
 
@@ -55,7 +55,7 @@ def test_normalise_codes_accepts_ints_floats_text_and_short_region_codes():
 @pytest.mark.parametrize("bad", ["1100A", "123456", 11001.5, True])
 def test_normalise_codes_rejects_non_codes(bad):
     with pytest.raises(ValueError, match="REFNIS"):
-        geo.normalise_codes([bad])
+        geo.normalise_refnis([bad])
 
 
 @pytest.mark.parametrize(

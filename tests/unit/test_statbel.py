@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from samenleven_analysis.data import statbel
+from samenleven_analysis.data import codes, statbel
 from samenleven_analysis.errors import DataError
 
 OLD = [
@@ -115,9 +115,9 @@ def test_codes_normalised_to_five_digits(tmp_path):
     rows = [("1001", "F", "BEL", "10", 1, 3), ("  11001", "M", "BEL", "10", 2, 1)]
     got = statbel.read_population(write_pop(tmp_path, rows))
     assert sorted(got.refnis) == ["01001", "11001"]
-    assert statbel.normalise_refnis([2000, "4000", 11002.0]).tolist() == ["02000", "04000", "11002"]
+    assert codes.normalise_refnis([2000, "4000", 11002.0]).tolist() == ["02000", "04000", "11002"]
     with pytest.raises(ValueError, match="not a REFNIS code"):
-        statbel.normalise_refnis(["12x45"])
+        codes.normalise_refnis(["12x45"])
 
 
 def test_xlsx_edition(tmp_path):
