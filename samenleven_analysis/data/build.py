@@ -16,6 +16,8 @@ treatment                  applicant, refnis, cohort, intensity_eur_per_resident
 programmes                 schemas.PROGRAMMES                                          if found
 partnerships               partnership_id, name, refnis                                if found
 call_rules                 schemas.CALL_RULES (one row per KPI rule of the 2022 call)  if found
+contracts                  applicant, call, rule, period_start, target_units,          if found
+                           realised_units (checked against call_rules; contracts.py)
 =========================  ==========================================================  =========
 
 Counts are harmonised to the requested vintage (sums of counts; income per resident is
@@ -85,6 +87,7 @@ TABLES = (
     "programmes",
     "partnerships",
     "call_rules",
+    "contracts",
 )
 """Every processed table ``build`` can write, in writing order."""
 
@@ -93,6 +96,7 @@ _CANONICAL = {  # user-supplied canonical CSVs: dataset id → schema name in sc
     "treatment": "TREATMENT",
     "programmes": "PROGRAMMES",
     "partnerships": "PARTNERSHIPS",
+    "contracts": "CONTRACTS",  # read by _contracts (needs call_rules), not _canonical
 }
 _PARQUET_COMPRESSION = "zstd"
 _PARQUET_LEVEL = 3
@@ -101,7 +105,7 @@ _READ_WORKERS = min(4, os.cpu_count() or 1)
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 _CODE_FILES = ("build.py", "statbel.py", "origin.py", "municipalities.py", "schemas.py",
-               "call_rules.py", "reference/crosswalks.csv")
+               "call_rules.py", "contracts.py", "reference/crosswalks.csv")
 _CALL_CONFIG = "call_config"  # catalog id of the call configuration → table call_rules
 
 
@@ -485,6 +489,28 @@ def _call_rules(inputs: list[_Input]) -> pd.DataFrame:
     return _validate(read_call_rules(folder), schemas.CALL_RULES, str(folder))
 
 
+def _contracts(inp: _Input, frames: dict, wanted: dict, out_dir: Path, geo: Geography,
+               vintage: int) -> pd.DataFrame:
+    """Read ``contracts.csv`` and check it against call rules, partnerships and vintage codes."""
+    from samenleven_analysis.data import schemas
+    from samenleven_analysis.data.contracts import read_contracts
+
+    def table(name: str) -> pd.DataFrame | None:  # built now, or cached from the same inputs
+        if frames.get(name) is not None:
+            return frames[name]
+        if name in wanted and table_path(name, out_dir).is_file():
+            return load(name, out_dir)[0]
+        return None
+
+    rules = table("call_rules")
+    if rules is None:
+        raise DataError("contracts cannot be checked without the call configuration (call_config:"
+                        " the call's SPARQL migrations, docs/contracts.md)", file=inp.path)
+    codes = geo.table(vintage)["refnis"]
+    frame = read_contracts(inp.path, rules, codes, table("partnerships"))
+    return _validate(frame, schemas.CONTRACTS, str(inp.path))
+
+
 def _canonical(name: str, inp: _Input, geo: Geography, vintage: int) -> tuple[pd.DataFrame, int | None]:
     """Read + validate a canonical CSV; also tell which vintage its municipality codes are on."""
     from samenleven_analysis.data import schemas
@@ -621,6 +647,9 @@ def build(
             wanted[table] = ([plan.optional[ds], *extra], [])
     if _CALL_CONFIG in plan.optional:
         wanted["call_rules"] = (_call_config_inputs(plan.optional[_CALL_CONFIG]), [])
+    if "contracts" in wanted:  # checked against these, so they are part of its cache key
+        deps = [i for t in ("call_rules", "partnerships") if t in wanted for i in wanted[t][0]]
+        wanted["contracts"] = ([*wanted["contracts"][0], *deps, *geo_inputs], [])
     if tables is not None:
         only = set(tables)
         unknown = only - set(TABLES)
@@ -654,8 +683,14 @@ def build(
             frames[name] = _origin(ins[0], geo, vintage, notes)
         elif name == "call_rules":
             frames[name] = _call_rules(ins)
+        elif name == "contracts":
+            continue  # after call_rules and partnerships (below)
         else:
             frames[name], code_vintage[name] = _canonical(name, ins[0], geo, vintage)
+    if "contracts" in stale:
+        frames["contracts"] = _contracts(wanted["contracts"][0][0], frames, wanted, out_dir,
+                                         geo, vintage)
+        code_vintage["contracts"] = vintage
     skipped = [name for name, frame in frames.items() if frame is None]
 
     for name in orphans:  # a source that disappeared must not leave a stale table behind
