@@ -3,9 +3,9 @@
 Who signs: the Demoland applicants whose cohort (``demo.treatment_table``) is the project year
 in which the call's project period starts (the 2022 call → cohort 2022). What they sign:
 between four and eight of the call's rules, larger applicants (more non-EU14 residents) more
-rules and higher targets, never above a rule's ``max_units``. About four in five lines have a
-realisation (between half and 125 % of the target; an action plan is delivered or not); the
-rest stay empty (not reported). Deterministic for a seed.
+rules and higher targets, never above a rule's ``max_units``. About one applicant in five has
+not reported yet; the others report about nine lines in ten (between half and 125 % of the
+target; an action plan is delivered or not); unreported lines stay empty. Deterministic for a seed.
 
 Rules: those passed in; else the real call rules when the mirror (``$SAMENLEVEN_DATA_DIR`` or
 ``data_dir``) holds the call configuration; else ``demo.demo_call_rules()``. A demo *build*
@@ -68,12 +68,13 @@ def demo_contracts(
             scale = float(applicant_size[applicant]) / biggest  # 0–1, 1 = largest signer
             n_rules = min(len(call_rules), 4 + round(4 * scale))
             chosen = sorted(rng.choice(len(call_rules), size=n_rules, replace=False))
+            reports = rng.uniform() < 0.8  # about one applicant in five has not reported yet
             for i in chosen:
                 rule = call_rules.iloc[i]
                 cap = int(rule["max_units"])
                 share = (0.25 + 0.7 * scale) * rng.uniform(0.7, 1.0)
                 target = cap if cap <= 1 else int(np.clip(round(cap * share), 1, cap))
-                reported = rng.uniform() < 0.8
+                reported = reports and rng.uniform() < 0.9
                 if not reported:
                     realised = np.nan
                 elif target <= 1:
