@@ -27,6 +27,8 @@ Line numbers in errors are lines of the migration file.
 from __future__ import annotations
 
 import re
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -265,12 +267,14 @@ def _run(ds, op: _Operation, header: dict[str, str]) -> None:
 
     text, first_line = _prepare(op, header)
     try:
-        ds.update(text)
+        with _quiet_block():
+            ds.update(text)
     except ParseBaseException as exc:
         line = first_line + int(exc.lineno) - 1
         msg = " ".join(str(exc.msg).split())
         raise DataError(
-            f"operation {op.index + 1}: SPARQL syntax error: {msg}", file=op.file, row=line
+            f"operation {op.index + 1}: SPARQL syntax error at or after this line: {msg}",
+            file=op.file, row=line,
         ) from None
     except Exception as exc:  # noqa: BLE001 - rdflib raises bare Exception/ValueError
         msg = " ".join(str(exc).split())[:200]
@@ -289,8 +293,17 @@ class _Replay:
     snapshots: list[tuple[Path, dict]]  # after each file: (file, state)
 
 
+@contextmanager
+def _quiet_block():
+    """Silence rdflib 7's warnings about its own deprecated Dataset internals."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
+
+
 def _subjects(ds) -> set[str]:
-    return {str(s) for s, _, _, _ in ds.quads((None, None, None, None))}
+    with _quiet_block():
+        return {str(s) for s, _, _, _ in ds.quads((None, None, None, None))}
 
 
 def replay(folder: str | Path, *, snapshots: bool = False) -> _Replay:
@@ -323,20 +336,38 @@ def replay(folder: str | Path, *, snapshots: bool = False) -> _Replay:
 # ---------------------------------------------------------------------------------------
 # querying the final state
 # ---------------------------------------------------------------------------------------
+_PREDICATES_QUERY = "SELECT DISTINCT ?p WHERE { ?s ?p ?o }"
+# A vocabulary is recognised by the local names of its predicates, whatever its namespace
+# (the 2022-04-14 migration moved the rules to another one).
+_RULE_PREDICATES = {"max": "/range/maximum", "mul": "/contribution/multiplier",
+                    "label": "/range/label"}
 _RULES_QUERY = """
 PREFIX mu: <http://mu.semte.ch/vocabularies/core/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dct: <http://purl.org/dc/terms/>
 SELECT ?rule ?uuid ?objective ?description ?unit ?maximum ?multiplier WHERE {
+  VALUES ?pmax { %(max)s }
+  VALUES ?pmul { %(mul)s }
   ?rule ?pmax ?maximum ; ?pmul ?multiplier .
-  FILTER(STRENDS(STR(?pmax), "/range/maximum"))
-  FILTER(STRENDS(STR(?pmul), "/contribution/multiplier"))
   OPTIONAL { ?rule mu:uuid ?uuid }
   OPTIONAL { ?rule skos:prefLabel ?objective }
   OPTIONAL { ?rule dct:description ?description }
-  OPTIONAL { ?rule ?plabel ?unit . FILTER(STRENDS(STR(?plabel), "/range/label")) }
+  OPTIONAL { VALUES ?plabel { %(label)s } ?rule ?plabel ?unit }
 }
 """
+
+
+def _rules_query(ds) -> str | None:
+    """The rules query for the predicates present in the store (None: no rule predicates)."""
+    with _quiet_block():
+        predicates = [str(r.p) for r in ds.query(_PREDICATES_QUERY)]
+    found = {key: sorted(p for p in predicates if p.endswith(end))
+             for key, end in _RULE_PREDICATES.items()}
+    if not found["max"] or not found["mul"]:
+        return None
+    values = {k: " ".join(f"<{p}>" for p in v) or "<urn:x-none:label>" for k, v in found.items()}
+    return _RULES_QUERY % values
+
 
 _CALL_QUERY = """
 PREFIX dct: <http://purl.org/dc/terms/>
@@ -394,7 +425,8 @@ def _one(values: set, what: str, folder) -> object:
 
 
 def _periods(ds, folder, *, required: bool = True) -> CallPeriods | None:
-    rows = list(ds.query(_CALL_QUERY))
+    with _quiet_block():
+        rows = list(ds.query(_CALL_QUERY))
     series = {str(r.series) for r in rows}
     if not series:
         if required:
@@ -424,7 +456,10 @@ def call_periods(folder: str | Path) -> CallPeriods:
 
 def _rules(ds, order, folder) -> pd.DataFrame:
     rows: dict[str, dict] = {}
-    for r in ds.query(_RULES_QUERY):
+    query = _rules_query(ds)
+    with _quiet_block():
+        results = list(ds.query(query)) if query else []
+    for r in results:
         uri = str(r.rule)
         rec = rows.setdefault(uri, {"rule_uri": uri, **{k: set() for k in (
             "uuid", "objective", "description", "unit", "maximum", "multiplier")}})
