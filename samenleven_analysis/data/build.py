@@ -489,26 +489,33 @@ def _call_rules(inputs: list[_Input]) -> pd.DataFrame:
     return _validate(read_call_rules(folder), schemas.CALL_RULES, str(folder))
 
 
-def _contracts(inp: _Input, frames: dict, wanted: dict, out_dir: Path, geo: Geography,
+def _contracts(ins: list[_Input], frames: dict, out_dir: Path, geo: Geography,
                vintage: int) -> pd.DataFrame:
     """Read ``contracts.csv`` and check it against call rules, partnerships and vintage codes."""
     from samenleven_analysis.data import schemas
     from samenleven_analysis.data.contracts import read_contracts
 
-    def table(name: str) -> pd.DataFrame | None:  # built now, or cached from the same inputs
+    def table(name: str, dataset_id: str) -> pd.DataFrame | None:
+        # Built in this run, else cached from the same inputs, else read now (``tables=``
+        # may have left it out); never a stale table from other inputs.
         if frames.get(name) is not None:
             return frames[name]
-        if name in wanted and table_path(name, out_dir).is_file():
+        deps = [i for i in ins[1:] if i.dataset_id == dataset_id]
+        if not deps:
+            return None
+        if _is_cached(out_dir, name, _cache_key(name, vintage, [], deps, _code_fingerprint())):
             return load(name, out_dir)[0]
-        return None
+        if name == "call_rules":
+            return _call_rules(deps)
+        return read_canonical(deps[0].path, schemas.PARTNERSHIPS)
 
-    rules = table("call_rules")
+    rules = table("call_rules", _CALL_CONFIG)
     if rules is None:
         raise DataError("contracts cannot be checked without the call configuration (call_config:"
-                        " the call's SPARQL migrations, docs/contracts.md)", file=inp.path)
+                        " the call's SPARQL migrations, docs/contracts.md)", file=ins[0].path)
     codes = geo.table(vintage)["refnis"]
-    frame = read_contracts(inp.path, rules, codes, table("partnerships"))
-    return _validate(frame, schemas.CONTRACTS, str(inp.path))
+    frame = read_contracts(ins[0].path, rules, codes, table("partnerships", "partnerships"))
+    return _validate(frame, schemas.CONTRACTS, str(ins[0].path))
 
 
 def _canonical(name: str, inp: _Input, geo: Geography, vintage: int) -> tuple[pd.DataFrame, int | None]:
@@ -688,8 +695,7 @@ def build(
         else:
             frames[name], code_vintage[name] = _canonical(name, ins[0], geo, vintage)
     if "contracts" in stale:
-        frames["contracts"] = _contracts(wanted["contracts"][0][0], frames, wanted, out_dir,
-                                         geo, vintage)
+        frames["contracts"] = _contracts(wanted["contracts"][0], frames, out_dir, geo, vintage)
         code_vintage["contracts"] = vintage
     skipped = [name for name, frame in frames.items() if frame is None]
 

@@ -218,3 +218,16 @@ def test_contracts_without_call_rules_is_an_error(tmp_path, monkeypatch):
         build.build(2025, data_dir=mirror, out=tmp_path / "p")
     assert err.value.file.endswith("contracts.csv")
     assert not (tmp_path / "p").exists()
+
+
+def test_contracts_alone_are_checked_against_fresh_or_cached_rules(contract_mirror, tmp_path):
+    """``tables=("contracts",)`` reads the rules itself (fresh folder) or reuses cached ones."""
+    alone = build.build(2025, data_dir=contract_mirror, out=tmp_path / "alone", years=[2013],
+                        tables=("contracts",))
+    assert set(alone.tables) == {"contracts"}
+    out = tmp_path / "full"
+    build.build(2025, data_dir=contract_mirror, out=out, years=[2013], tables=TABLES)
+    text = (contract_mirror / "contracts.csv").read_text().splitlines()
+    (contract_mirror / "contracts.csv").write_text("\n".join(text[:-1]) + "\n")  # one line less
+    again = build.build(2025, data_dir=contract_mirror, out=out, years=[2013], tables=("contracts",))
+    assert len(build.load("contracts", out)[0]) == len(text) - 2 and not again.cache_hit
