@@ -32,6 +32,7 @@ __all__ = [
     "contract_figure",
     "contract_status",
     "contract_tables",
+    "display_contract_status",
     "display_contract_tables",
     "kpi_data",
     "kpi_data_from_context",
@@ -366,6 +367,14 @@ def contract_status(data: KpiData, applicant: str, *, min_cell: int = disclosure
     )
 
 
+def display_contract_status(data: KpiData, applicant: str, *,
+                            min_cell: int = disclosure.MIN_CELL_DEFAULT) -> None:
+    """Display :func:`contract_status` in a notebook."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(contract_status(data, applicant, min_cell=min_cell)))
+
+
 def authority_position(data: KpiData, applicant: str, *,
                        min_cell: int = disclosure.MIN_CELL_DEFAULT) -> pd.DataFrame:
     """This applicant among all applicants: committed EUR, attainment, persons targeted.
@@ -422,11 +431,18 @@ def contract_tables(data: KpiData, applicant: str, *,
 
 
 def display_contract_tables(data: KpiData, applicant: str, *,
-                            min_cell: int = disclosure.MIN_CELL_DEFAULT) -> None:
-    """Display :func:`contract_tables` in a notebook (nothing when there is no contract)."""
+                            min_cell: int = disclosure.MIN_CELL_DEFAULT,
+                            output_dir: str | Path = "") -> None:
+    """Display :func:`contract_tables` in a notebook (nothing when there is no contract);
+    with ``output_dir``, also write them as ``contract_<table>.csv`` there."""
     from IPython.display import Markdown, display
 
     tables = contract_tables(data, applicant, min_cell=min_cell)
+    if output_dir:
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+        for key, frame in tables.items():
+            frame.to_csv(Path(output_dir) / f"contract_{key}.csv", index=False,
+                         lineterminator="\n")
     titles = {"rules": "Contract lines (targets, realisations, subsidy)",
               "position": "Position among applicants"}
     for key, frame in tables.items():
@@ -476,8 +492,10 @@ def contract_figure(data: KpiData, applicant: str, *,
 
 
 def show_contract_figure(data: KpiData, applicant: str, *,
-                         min_cell: int = disclosure.MIN_CELL_DEFAULT) -> None:
-    """Show :func:`contract_figure` in a notebook (deterministic PNG); nothing when absent."""
+                         min_cell: int = disclosure.MIN_CELL_DEFAULT,
+                         output_dir: str | Path = "") -> None:
+    """Show :func:`contract_figure` in a notebook (deterministic PNG); nothing when absent.
+    With ``output_dir``, also save it as ``contract.png`` and ``contract.svg`` there."""
     import matplotlib.pyplot as plt
 
     from samenleven_analysis.reports import figures
@@ -485,4 +503,6 @@ def show_contract_figure(data: KpiData, applicant: str, *,
     fig = contract_figure(data, applicant, min_cell=min_cell)
     if fig is not None:
         figures.show(fig)
+        if output_dir:
+            figures.save(fig, Path(output_dir) / "contract")
         plt.close(fig)

@@ -257,3 +257,16 @@ def test_panel_in_headless_chromium(tmp_path, with_clicks):
         # committed EUR: A3 100, A2 600, A1 1500
         assert up == "A3,A2,A1|ascending"
         assert down == "A1,A2,A3|descending"
+
+
+def test_report_files_are_written_when_asked(tmp_path):
+    d = data()
+    report.display_contract_tables(d, "A1", output_dir=tmp_path)
+    report.show_contract_figure(d, "A1", output_dir=tmp_path)
+    rules = pd.read_csv(tmp_path / "contract_rules.csv")
+    assert len(rules) == 2 and (tmp_path / "contract_position.csv").is_file()
+    assert (tmp_path / "contract.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "contract.svg").is_file()
+    report.show_contract_figure(report.KpiData(None, status="no contracts"), "A1",
+                                output_dir=tmp_path / "none")
+    assert not (tmp_path / "none").exists()
