@@ -352,8 +352,9 @@ def contract_status(data: KpiData, applicant: str, *, min_cell: int = disclosure
         return f"*{missing_message(data.status)}*"
     mine = _lines_of(data, applicant)
     if mine.empty:
-        return (f"*{applicant} has no line in the contracts table: no contract under the calls "
-                "it holds (or not supplied for this applicant).*")
+        return (f"*{applicant} has no line in the contracts table: either it signed no contract "
+                "under the calls whose rules were supplied, or its lines are missing from "
+                f"{CONTRACTS_FILE}.*")
     s = kpi.summarise(mine.assign(_small=_small(mine, min_cell))).iloc[0]
     small = bool(_small(mine, min_cell).any())
     hidden = disclosure.placeholder(min_cell)
