@@ -1,0 +1,1 @@
+"""Report layer: the notebook context, provenance, figures, maps, the runner and dashboard."""

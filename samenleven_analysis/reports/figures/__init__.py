@@ -1,0 +1,76 @@
+"""Figures: one way to show a figure in a notebook (deterministic PNG), to save it as PNG and
+SVG with stable bytes, and to caption it. Plots that notebooks draw live in the modules beside
+this one."""
+
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+from matplotlib.figure import Figure
+
+from samenleven_analysis import __version__
+
+SVG_HASH_SALT = "samenleven-analysis"
+"""Fixed ``svg.hashsalt``: SVG element ids depend on it, so a fixed salt fixes the bytes."""
+
+
+PNG_DPI = 150
+
+
+_SVG_METADATA = {"Date": None, "Creator": f"samenleven-analysis {__version__}"}
+
+
+# PNG: matplotlib writes "Software: matplotlib version…" by default; None drops it, so the
+# bytes do not change with the matplotlib version either.
+_PNG_METADATA = {"Software": None}
+
+
+def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = PNG_DPI) -> bytes:
+    """The figure rendered as PNG (Agg) or SVG bytes, deterministically."""
+    fmt = fmt.lower()
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"format must be 'png' or 'svg', not {fmt!r}")
+    buf = io.BytesIO()
+    rc = {"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": "path", "path.simplify": True}
+    with matplotlib.rc_context(rc):
+        if fmt == "png":
+            fig.savefig(buf, format="png", dpi=dpi, metadata=_PNG_METADATA, facecolor="white")
+        else:
+            fig.savefig(buf, format="svg", metadata=_SVG_METADATA, facecolor="white")
+    return buf.getvalue()
+
+
+def save(fig: Figure, path_stem: str | Path, *, dpi: int = PNG_DPI) -> tuple[Path, Path]:
+    """Write ``<path_stem>.png`` and ``<path_stem>.svg``; reruns give identical bytes.
+
+    Fixed: the SVG hash salt (element ids), SVG metadata (no date), PNG metadata (no
+    software version), resolution and background. Parent folders are created.
+    """
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    png = stem.with_name(stem.name + ".png")
+    svg = stem.with_name(stem.name + ".svg")
+    png.write_bytes(figure_bytes(fig, "png", dpi=dpi))
+    svg.write_bytes(figure_bytes(fig, "svg"))
+    return png, svg
+
+
+def show(fig: Figure, *, dpi: int = 100) -> None:
+    """Display the figure in a notebook as deterministic PNG bytes (:func:`figure_bytes`;
+    100 dpi by default, to keep stored notebooks small; :func:`save` writes 150 dpi)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:  # pragma: no cover - IPython ships with ipykernel
+        return
+    if get_ipython() is not None:
+        display(Image(data=figure_bytes(fig, "png", dpi=dpi), format="png"))
+
+
+def add_caption(fig, text: str, *, y: float = 0.0, fontsize: float = 7) -> None:
+    """Write ``text`` (e.g. :meth:`DataContext.caption`) under a figure, below its axis
+    labels (the inline backend's tight bounding box keeps it in view)."""
+    fig.text(0.01, y, text, ha="left", va="top", fontsize=fontsize)

@@ -1,0 +1,409 @@
+"""Executing notebooks: papermill jobs on reusable kernels in worker processes, HTML export.
+
+Kernels talk over IPC sockets with unique paths (parallel kernels cannot clash on TCP
+ports); a kernel that fails to start is retried once."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import math
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+from collections.abc import Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from samenleven_analysis import config
+
+DEFAULT_TIMEOUT = 600
+"""Seconds a single cell may run before the notebook counts as failed."""
+
+
+@contextlib.contextmanager
+def environ(env: dict[str, str]) -> Iterator[None]:
+    """Temporarily set environment variables (restored afterwards)."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def kernel_manager_class():
+    """AsyncKernelManager over IPC sockets with a unique path per kernel (POSIX).
+
+    TCP kernels pick "free" ports by binding and releasing them, a known race when
+    several kernels start at once; IPC socket paths are unique by construction.
+    """
+    if os.name != "posix":
+        return None
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            # short path: AF_UNIX socket paths are limited to ~107 bytes
+            return os.path.join(tempfile.gettempdir(), f"slk-{uuid.uuid4().hex[:16]}")
+
+    return IPCKernelManager
+
+
+@dataclass
+class Job:
+    """One notebook execution."""
+
+    label: str  # shown in progress/index: notebook stem, or the authority code
+    notebook: str  # input path
+    output: str  # output .ipynb path
+    parameters: dict[str, Any]
+    kind: str = "notebook"  # or "authority"
+
+
+@dataclass
+class JobResult:
+    label: str
+    kind: str
+    ok: bool
+    ipynb: str
+    html: str | None
+    seconds: float
+    error: str | None = None
+    demo: bool | None = None  # from the report's provenance cell; None when it has none
+
+
+def export_html(ipynb: str | Path, html_path: str | Path | None = None) -> Path:
+    """Write the notebook as HTML without code cells or prompts (nbconvert)."""
+    from nbconvert import HTMLExporter
+
+    ipynb = Path(ipynb)
+    html_path = Path(html_path) if html_path else ipynb.with_suffix(".html")
+    nb = nbformat.read(str(ipynb), as_version=4)
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": ipynb.stem}})
+    html_path.write_text(body, encoding="utf-8")
+    return html_path
+
+
+def error_summary(exc: BaseException) -> str:
+    from nbclient.exceptions import CellTimeoutError
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}".strip()
+    if isinstance(exc, CellTimeoutError):
+        return f"CellTimeoutError: {str(exc).splitlines()[0]}"
+    return f"{type(exc).__name__}: {exc}".strip()
+
+
+_PRIME_CODE = """
+import matplotlib.pyplot as _plt
+_plt.figure()  # the inline backend configures itself after the first figure's cell
+_plt.close("all")
+del _plt
+"""
+
+
+_SNAPSHOT_CODE = """
+import sys as _sys, warnings as _warnings, matplotlib as _mpl
+# rcParams as the inline backend left them, except the backend itself (never re-set)
+_sys._samenleven_rc = {k: v for k, v in _mpl.rcParams.items() if k != "backend"}
+_sys._samenleven_warning_filters = list(_warnings.filters)
+del _sys, _warnings, _mpl
+"""
+
+
+_RESET_CODE = """
+get_ipython().reset(new_session=True)  # %reset -f, plus a new history session and In[1]
+import sys as _sys, warnings as _warnings, matplotlib as _mpl, matplotlib.pyplot as _plt
+_plt.close("all")
+_mpl.rcParams.update(_sys._samenleven_rc)
+_warnings.resetwarnings()
+for _f in reversed(_sys._samenleven_warning_filters):
+    _warnings.filters.insert(0, _f)
+getattr(_warnings, "_filters_mutated", lambda: None)()  # forget which warnings were shown
+del _sys, _warnings, _mpl, _plt
+"""
+
+
+class ReusableKernel:
+    """One kernel that runs several notebooks of the same kind in turn (authority reports).
+
+    Starting a kernel and importing pandas/matplotlib/the package costs seconds per
+    report; here they are paid once per batch. Between notebooks the user namespace is
+    cleared (``reset(new_session=True)``, as ``%reset -f``), figures are closed, matplotlib's rcParams, the warning filters
+    and "already shown" registries and the execution counter are restored, so each report
+    sees what a fresh kernel would (imported modules stay cached; they hold no report
+    state). After any failure the kernel is replaced before the next notebook.
+    """
+
+    def __init__(self, cwd: str) -> None:
+        self.cwd = cwd
+        self.km = None
+        self._start()
+
+    def _start(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        cls = kernel_manager_class()
+        if cls is None:
+            from jupyter_client.manager import AsyncKernelManager as cls
+        self.km = cls(kernel_name=config.KERNEL_NAME)
+        run_sync(self.km.start_kernel)(cwd=self.cwd)
+        self._run(_PRIME_CODE)
+        self._run(_SNAPSHOT_CODE)
+
+    def _run(self, code: str, timeout: float = 120) -> None:
+        from jupyter_client import BlockingKernelClient
+
+        kc = BlockingKernelClient()
+        kc.load_connection_info(self.km.get_connection_info())
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=timeout)
+            reply = kc.execute_interactive(code, timeout=timeout, output_hook=lambda msg: None)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"kernel reset failed: {reply['content'].get('evalue')}")
+        finally:
+            kc.stop_channels()
+
+    def reset(self) -> None:
+        """Make the kernel look fresh for the next notebook (restart it if that fails)."""
+        try:
+            self._run(_RESET_CODE, timeout=60)
+        except Exception:  # noqa: BLE001 - any failure: a fresh kernel is the safe answer
+            self.replace()
+
+    def replace(self) -> None:
+        """Shut this kernel down and start a new one."""
+        self.shutdown()
+        self._start()
+
+    def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        if self.km is not None:
+            try:
+                run_sync(self.km.shutdown_kernel)(now=True)
+            except Exception:  # noqa: BLE001, S110 - already dead: nothing to stop
+                pass
+            self.km = None
+
+
+def execute_job(
+    job: Job, env: dict[str, str] | None = None, timeout: int = DEFAULT_TIMEOUT,
+    kernel: ReusableKernel | None = None,
+) -> JobResult:
+    """Execute one notebook with papermill and export its HTML; never raises.
+
+    With ``kernel`` the notebook runs in that (reset) kernel, else in a fresh one. A
+    kernel that fails to start (anything but an error inside a cell) is retried once.
+    """
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    error: str | None = None
+    with environ(env or {}):
+        for attempt in (1, 2):
+            extra: dict[str, Any] = {}
+            if kernel is not None:
+                kernel.reset()
+                extra["km"] = kernel.km
+            else:
+                extra["kernel_manager_class"] = kernel_manager_class()
+                # outputs are saved cell by cell; a kernel stuck in a timed-out cell
+                # need not be waited for
+                extra["shutdown_kernel"] = "immediate"
+            try:
+                pm.execute_notebook(
+                    job.notebook,
+                    job.output,
+                    parameters=job.parameters,
+                    kernel_name=config.KERNEL_NAME,
+                    cwd=str(Path(job.notebook).parent),
+                    execution_timeout=timeout,
+                    progress_bar=False,
+                    log_output=False,
+                    **extra,
+                )
+                error = None
+                break
+            except (PapermillExecutionError, CellTimeoutError, DeadKernelError) as exc:
+                # the notebook itself failed (a cell raised, ran too long, or killed its
+                # kernel): running it again would fail again
+                error = error_summary(exc)
+                if kernel is not None:
+                    kernel.replace()  # it may still be busy with the failed cell
+                break
+            except Exception as exc:  # noqa: BLE001 - kernel start/transport failures: retry once
+                error = error_summary(exc)
+                if kernel is not None:
+                    kernel.replace()
+                if attempt == 2:
+                    error += "\n" + traceback.format_exc(limit=3)
+    html_path: str | None = None
+    demo: bool | None = None
+    if Path(job.output).is_file():
+        try:
+            html_path = str(export_html(job.output))
+            demo = report_uses_demo(job.output)
+        except Exception as exc:  # noqa: BLE001 - must not hide the original failure
+            error = (error + "; " if error else "") + f"HTML export failed: {exc}"
+    return JobResult(
+        label=job.label,
+        kind=job.kind,
+        ok=error is None,
+        ipynb=job.output,
+        html=html_path,
+        seconds=round(time.perf_counter() - start, 2),
+        error=error,
+        demo=demo,
+    )
+
+
+def report_uses_demo(ipynb: str | Path) -> bool | None:
+    """What the report's provenance cell says: True (DEMO data), False (real), None (no
+    provenance cell output, e.g. the notebook failed before it)."""
+    nb = nbformat.read(str(ipynb), as_version=4)
+    for cell in reversed(nb.cells):
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get("text/markdown", "")
+            if "### Provenance" in text:
+                return "**Data: DEMO" in text
+    return None
+
+
+def execute_batch(
+    jobs: Sequence[Job], env: dict[str, str] | None = None, timeout: int = DEFAULT_TIMEOUT,
+    reuse_kernel: bool = True,
+) -> list[JobResult]:
+    """Execute ``jobs`` one after another, sharing one :class:`ReusableKernel` when
+    ``reuse_kernel`` and there is more than one job; never raises."""
+    results: list[JobResult] = []
+    with environ(env or {}):
+        kernel = None
+        if reuse_kernel and len(jobs) > 1:
+            try:
+                kernel = ReusableKernel(str(Path(jobs[0].notebook).parent))
+            except Exception:  # noqa: BLE001 - fall back to a fresh kernel per notebook
+                kernel = None
+        try:
+            for job in jobs:
+                results.append(execute_job(job, None, timeout, kernel=kernel))
+        finally:
+            if kernel is not None:
+                kernel.shutdown()
+    return results
+
+
+def _thread_env(jobs: int) -> dict[str, str]:
+    """Cap BLAS/OpenMP threads so N parallel kernels do not oversubscribe the cores."""
+    threads = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
+    env = {}
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        if var not in os.environ:
+            env[var] = threads
+    return env
+
+
+def plan_batches(jobs: Sequence[Job], workers: int, reuse_kernels: bool = True) -> list[list[int]]:
+    """Group job indices into tasks: every distinct notebook alone (fresh kernel), and
+    repeated runs of one notebook (authority reports) in batches sharing a kernel.
+
+    Batches hold about ``n / (2 * workers)`` reports, so that each worker gets at least
+    two and the last ones to finish are short. Singles come first (they are the longer).
+    """
+    singles = [[i] for i, j in enumerate(jobs) if j.kind != "authority" or not reuse_kernels]
+    repeated = [i for i, j in enumerate(jobs) if j.kind == "authority" and reuse_kernels]
+    if not repeated:
+        return singles
+    size = max(1, math.ceil(len(repeated) / (2 * max(1, workers))))
+    return singles + [repeated[k:k + size] for k in range(0, len(repeated), size)]
+
+
+def execute_jobs(
+    jobs: Sequence[Job], *, workers: int = 1, env: dict[str, str] | None = None,
+    timeout: int = DEFAULT_TIMEOUT, progress: bool = True, reuse_kernels: bool = True,
+) -> list[JobResult]:
+    """Run ``jobs`` (in ``workers`` separate processes when > 1) with a tqdm progress bar.
+
+    Authority reports run in batches that share a kernel (``reuse_kernels``, see
+    :class:`ReusableKernel`). Results come back in the order of ``jobs``.
+    """
+    from tqdm.auto import tqdm
+
+    env = {**(env or {}), **_thread_env(workers), "PYTHONHASHSEED": "0"}
+    tasks = plan_batches(jobs, workers, reuse_kernels)
+    results: dict[int, JobResult] = {}
+    bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not progress, file=sys.stderr)
+
+    def record(task: list[int], task_results: list[JobResult]) -> None:
+        for i, res in zip(task, task_results):
+            results[i] = res
+        bar.set_postfix_str(jobs[task[-1]].label)
+        bar.update(len(task))
+
+    try:
+        if workers <= 1 or len(tasks) <= 1:
+            for task in tasks:
+                record(task, execute_batch([jobs[i] for i in task], env, timeout, reuse_kernels))
+        else:
+            # spawn: a forked copy of a process with threads (tqdm, zmq) can deadlock
+            ctx = multiprocessing.get_context("spawn")
+            broken = False
+            with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                futures = {
+                    pool.submit(execute_batch, [jobs[i] for i in task], env, timeout, reuse_kernels): k
+                    for k, task in enumerate(tasks)
+                }
+                for fut in cf.as_completed(futures):
+                    task = tasks[futures[fut]]
+                    try:
+                        record(task, fut.result())
+                    except BrokenProcessPool:
+                        # a worker died (or could not start, e.g. a __main__ read from stdin):
+                        # the jobs without a result run below, one by one, in this process
+                        broken = True
+            if broken:
+                print("warning: the worker pool broke; running the remaining notebooks here",
+                      file=sys.stderr)
+                for task in tasks:
+                    missing = [i for i in task if i not in results]
+                    if missing:
+                        record(missing, execute_batch([jobs[i] for i in missing], env, timeout, reuse_kernels))
+    finally:
+        bar.close()
+    return [results[i] for i in range(len(jobs))]
+
+
+def clean_notebook_metadata(nb) -> None:
+    """Drop volatile execution metadata (papermill timings, nbclient timing) in place,
+    so that re-running an unchanged notebook yields the same bytes where outputs agree."""
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                output.get("metadata", {}).pop("execution", None)

@@ -1,0 +1,250 @@
+"""Notebook parameters: read the ``parameters`` cell, read YAML and ``-p`` values, validate them
+before any kernel starts (unknown or ill-typed values raise ``ParameterError``, exit 2)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+
+from samenleven_analysis.errors import ParameterError
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter of a notebook's ``parameters`` cell.
+
+    ``types`` holds type names among ``bool int float str list dict NoneType``; an
+    empty tuple means "anything" (default ``None`` without annotation, or a default that
+    is not a literal).
+    """
+
+    name: str
+    default: Any
+    types: tuple[str, ...]
+    element_type: str | None = None  # for list defaults with homogeneous elements
+
+    def describe(self) -> str:
+        if not self.types:
+            return "any value"
+        names = [t for t in self.types if t != "NoneType"]
+        text = " or ".join(names) if names else "None"
+        if "list" in self.types and self.element_type:
+            text = text.replace("list", f"list of {self.element_type}")
+        if "NoneType" in self.types and names:
+            text += " or None"
+        return text
+
+
+_ANNOTATION_TYPES = {"int", "float", "str", "bool", "list", "dict", "None", "Optional"}
+
+
+def _annotation_types(node: ast.AST | None) -> tuple[str, ...] | None:
+    """Type names of a simple annotation (``int``, ``str | None``, ``Optional[int]``, ``list[str]``)."""
+    if node is None:
+        return None
+    if isinstance(node, ast.Constant) and node.value is None:
+        return ("NoneType",)
+    if isinstance(node, ast.Name) and node.id in _ANNOTATION_TYPES - {"Optional", "None"}:
+        return (node.id,)
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        if node.value.id in ("list", "dict"):
+            return (node.value.id,)
+        if node.value.id == "Optional":
+            inner = _annotation_types(node.slice)
+            return None if inner is None else inner + ("NoneType",)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        left, right = _annotation_types(node.left), _annotation_types(node.right)
+        if left is None or right is None:
+            return None
+        return left + right
+    return None
+
+
+def _type_of(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    name = type(value).__name__
+    return (name,) if name in {"bool", "int", "float", "str", "list", "dict"} else ()
+
+
+def parse_parameters(nb_path: str | Path) -> dict[str, ParamSpec]:
+    """Parameters declared in the notebook's cell tagged ``parameters`` (read with ``ast``).
+
+    Returns ``{}`` when the notebook has no such cell (it then accepts no parameters).
+    IPython magics and shell lines are ignored.
+    """
+    nb = nbformat.read(str(nb_path), as_version=4)
+    cell = next(
+        (c for c in nb.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])),
+        None,
+    )
+    if cell is None:
+        return {}
+    source = "\n".join(
+        line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))
+    )
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise ParameterError(f"{Path(nb_path).name}: cannot parse the parameters cell: {exc}") from exc
+    specs: dict[str, ParamSpec] = {}
+    for node in tree.body:
+        targets: list[ast.expr]
+        annotation = None
+        if isinstance(node, ast.Assign):
+            targets, value_node = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value_node, annotation = [node.target], node.value, node.annotation
+        else:
+            continue
+        try:
+            default = ast.literal_eval(value_node)
+            literal = True
+        except (ValueError, SyntaxError, TypeError):
+            default, literal = None, False
+        for target in targets:
+            if not isinstance(target, ast.Name):
+                continue
+            types = _annotation_types(annotation)
+            if types is None:
+                types = _type_of(default) if literal else ()
+            element = None
+            if isinstance(default, list) and default:
+                kinds = {type(v).__name__ for v in default}
+                if len(kinds) == 1:
+                    element = kinds.pop()
+            specs[target.id] = ParamSpec(target.id, default, tuple(types), element)
+    return specs
+
+
+def _yaml_scalar(text: str) -> Any:
+    """Parse one ``-p`` value like a YAML scalar/flow value (``2022`` → int, ``[a, b]`` → list)."""
+    try:
+        return yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError:
+        return text
+
+
+def _check(nb_name: str, spec: ParamSpec, value: Any, raw: str | None) -> Any:
+    """Return ``value`` converted to what ``spec`` expects, or raise ParameterError.
+
+    ``raw`` is the original command-line text (``-p``), None for values from YAML files:
+    a ``-p`` value for a ``str`` parameter is taken verbatim (``-p authority 01001`` keeps
+    its leading zero), whereas YAML files must quote such strings.
+    """
+    types = spec.types
+    if not types:
+        return value
+
+    def fail() -> ParameterError:
+        shown = raw if raw is not None else value
+        return ParameterError(
+            f"{nb_name}: parameter {spec.name!r} expects {spec.describe()}, "
+            f"got {type(value).__name__} {shown!r}"
+        )
+
+    if value is None and "NoneType" in types:
+        return None
+    if "str" in types and raw is not None:
+        return value if isinstance(value, str) else raw
+    if "bool" in types and isinstance(value, bool):
+        return value
+    if "int" in types and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if "float" in types and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if "str" in types and isinstance(value, str):
+        return value
+    if "dict" in types and isinstance(value, dict):
+        return value
+    if "list" in types:
+        items = value if isinstance(value, list) else ([value] if raw is not None else None)
+        if items is None:
+            raise fail()
+        if spec.element_type:
+            element_spec = ParamSpec(spec.name, None, (spec.element_type,))
+            try:
+                # from the command line, items of a str list are taken as text
+                # (``[11002, 44021]`` -> ``["11002", "44021"]``)
+                items = [
+                    _check(nb_name, element_spec, v,
+                           None if raw is None else (str(v) if isinstance(value, list) else raw))
+                    for v in items
+                ]
+            except ParameterError as exc:
+                raise fail() from exc
+        return items
+    raise fail()
+
+
+def validate_parameters(
+    nb_path: str | Path, params: dict[str, Any], *, raw: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Check ``params`` against the notebook's ``parameters`` cell; return converted values.
+
+    ``raw`` maps names to their command-line text for values that came from ``-p``.
+    Raises :class:`ParameterError` naming the notebook, the parameter and the expected
+    type for an unknown or ill-typed parameter. Starts no kernel.
+    """
+    nb_name = Path(nb_path).name
+    specs = parse_parameters(nb_path)
+    raw = raw or {}
+    out: dict[str, Any] = {}
+    for name, value in params.items():
+        if name not in specs:
+            known = ", ".join(sorted(specs)) or "none"
+            raise ParameterError(f"{nb_name}: unknown parameter {name!r} (declared parameters: {known})")
+        out[name] = _check(nb_name, specs[name], value, raw.get(name))
+    return out
+
+
+def read_parameters(
+    param_files: Sequence[str | Path] = (), params: Sequence[tuple[str, str]] | Sequence[str] = ()
+) -> tuple[dict[str, Any], dict[str, str], dict[str, dict[str, Any]]]:
+    """Merge ``-f`` YAML files (in order) and ``-p NAME VALUE`` pairs (last wins).
+
+    Returns ``(values, raw_texts, per_notebook)``. A YAML file is a mapping of parameter
+    names to values; a key ``notebooks:`` may hold ``{notebook_stem: {name: value}}`` for
+    parameters meant for one notebook only. ``params`` may also be a flat list
+    ``[NAME, VALUE, NAME, VALUE, ...]``.
+    """
+    values: dict[str, Any] = {}
+    raw: dict[str, str] = {}
+    per_nb: dict[str, dict[str, Any]] = {}
+    for file in param_files:
+        path = Path(file)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except OSError as exc:
+            raise ParameterError(f"cannot read parameter file {path}: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            raise ParameterError(f"parameter file {path} is not valid YAML: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ParameterError(f"parameter file {path} must hold a mapping of name: value")
+        for key, value in data.items():
+            if key == "notebooks" and isinstance(value, dict):
+                for stem, mapping in value.items():
+                    if not isinstance(mapping, dict):
+                        raise ParameterError(f"parameter file {path}: notebooks.{stem} must be a mapping")
+                    per_nb.setdefault(str(stem), {}).update(mapping)
+                continue
+            values[str(key)] = value
+            raw.pop(str(key), None)
+    pairs: list[tuple[str, str]]
+    if params and all(isinstance(p, str) for p in params):
+        flat = list(params)  # type: ignore[arg-type]
+        if len(flat) % 2:
+            raise ParameterError("-p expects NAME VALUE pairs")
+        pairs = list(zip(flat[::2], flat[1::2]))
+    else:
+        pairs = [tuple(p) for p in params]  # type: ignore[misc]
+    for name, text in pairs:
+        values[str(name)] = _yaml_scalar(str(text))
+        raw[str(name)] = str(text)
+    return values, raw, per_nb

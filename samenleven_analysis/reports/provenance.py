@@ -1,0 +1,131 @@
+"""Provenance of a report: package versions, git commit, the sources behind each processed
+table, and whether any of them is demo data."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.metadata
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from samenleven_analysis import config
+
+GIT_COMMIT_ENV = "SAMENLEVEN_GIT_COMMIT"
+"""Optional override of the git commit shown in provenance (set by the runner)."""
+
+
+PACKAGES = (
+    "samenleven-analysis",
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "geopandas",
+    "statsmodels",
+    "matplotlib",
+    "papermill",
+)
+"""Packages whose versions every provenance cell lists."""
+
+
+def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:
+    """Installed versions of ``packages`` plus Python itself ("not installed" when absent)."""
+    versions = {"python": sys.version.split()[0]}
+    for name in packages:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit(root: Path | None = None) -> str:
+    """The checkout's commit (``<sha> (modified)`` with uncommitted changes), or "unknown"."""
+    override = os.environ.get(GIT_COMMIT_ENV)
+    if override:
+        return override
+    root = root or config.project_root()
+    try:
+        sha = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{sha} (modified)" if dirty else sha
+
+
+def utc_now() -> str:
+    """Current UTC time, ISO 8601 to the second (the format the sanitiser masks)."""
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def sources_of(provenance: dict[str, Any]) -> list[dict[str, Any]]:
+    """The input files named in one table's provenance sidecar, as uniform dicts.
+
+    Tolerates the sidecar's layouts: a list under ``inputs``/``sources``, a dict of
+    dataset id → entry, or a single top-level entry. Each result has ``dataset_id``,
+    ``file`` (a file name, never a path), ``sha256`` and ``demo``.
+    """
+    items: list[Any] = []
+    for key in ("inputs", "sources"):
+        value = provenance.get(key)
+        if isinstance(value, list):
+            items.extend(value)
+        elif isinstance(value, dict):
+            for ds_id, entry in value.items():
+                if isinstance(entry, dict):
+                    items.append({"dataset_id": ds_id, **entry})
+    if not items and "sha256" in provenance:
+        items.append(provenance)
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        name = item.get("file") or item.get("filename") or item.get("file_name") or item.get("path")
+        out.append(
+            {
+                "dataset_id": str(item.get("dataset_id") or item.get("id") or item.get("dataset") or ""),
+                "file": Path(str(name)).name if name else "",
+                "sha256": str(item.get("sha256") or ""),
+                "demo": bool(item.get("demo", False)),
+            }
+        )
+    return out
+
+
+def _provenance_is_demo(provenance: dict[str, Any]) -> bool:
+    if bool(provenance.get("demo", False)):
+        return True
+    return any(s["demo"] for s in sources_of(provenance))
+
+
+def data_provenance(folders: dict[str, Path]) -> list[dict[str, Any]]:
+    """Provenance of every processed table in the runner's build folders (for index.html).
+
+    One dict per table: ``build`` (folder key, e.g. ``2025`` or ``demo-2025``), ``table``,
+    ``demo`` and its ``sources`` (dataset id, file name, sha256, demo)."""
+    import json
+
+    rows = []
+    for key, folder in sorted(folders.items()):
+        for sidecar in sorted(Path(folder).glob("*.provenance.json")):
+            try:
+                prov = json.loads(sidecar.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            rows.append(
+                {
+                    "build": key,
+                    "table": sidecar.name.removesuffix(".provenance.json"),
+                    "demo": _provenance_is_demo(prov) or key.startswith("demo"),
+                    "sources": sources_of(prov),
+                }
+            )
+    return rows
