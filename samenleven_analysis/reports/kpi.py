@@ -36,6 +36,7 @@ __all__ = [
     "display_contract_tables",
     "kpi_data",
     "kpi_data_from_context",
+    "kpi_panel_for_run",
     "kpi_panel_html",
     "missing_message",
     "show_contract_figure",
@@ -117,6 +118,19 @@ def kpi_data_from_context(ctx) -> KpiData:
     tables = {name: ctx.load(name) if ctx.has(name) else None
               for name in ("contracts", "call_rules", "treatment", "municipalities", "partnerships")}
     return _assemble(tables, bool(ctx.demo))
+
+
+def kpi_panel_for_run(vintage: int = 2025, *, min_cell: int = disclosure.MIN_CELL_DEFAULT) -> str:
+    """The KPI panel for the run's prepared build (``reports.context.data_context``; call it
+    inside the runner's prepared environment); the missing-data panel when there is no build."""
+    from samenleven_analysis.errors import DataUnavailable
+    from samenleven_analysis.reports.context import data_context
+
+    try:
+        data = kpi_data_from_context(data_context(vintage=vintage))
+    except DataUnavailable:
+        data = KpiData(None, status="no contracts")
+    return kpi_panel_html(data, min_cell=min_cell)
 
 
 # --------------------------------------------------------------------------- numbers

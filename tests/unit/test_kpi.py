@@ -270,3 +270,16 @@ def test_report_files_are_written_when_asked(tmp_path):
     report.show_contract_figure(report.KpiData(None, status="no contracts"), "A1",
                                 output_dir=tmp_path / "none")
     assert not (tmp_path / "none").exists()
+
+
+def test_panel_for_a_run_reads_the_prepared_build(tmp_path, demo_dir, monkeypatch):
+    from samenleven_analysis.data import build
+    from samenleven_analysis.reports.context import encode_prebuilt
+
+    out = tmp_path / "p"
+    build.build(2025, demo=True, out=out, years=[2013],
+                tables=("municipalities", "partnerships", "treatment", "call_rules", "contracts"))
+    monkeypatch.setenv("SAMENLEVEN_DEMO", "1")
+    monkeypatch.setenv("SAMENLEVEN_PREBUILT", encode_prebuilt({"2025": out}))
+    html = report.kpi_panel_for_run(2025)
+    assert 'id="kpi-authorities"' in html and 'class="kpi-demo"' in html
