@@ -41,6 +41,20 @@ def _linked_mirror(real: Path, folder: Path) -> Path:
     return folder
 
 
+def _add_file(mirror: Path, name: str, text: str) -> None:
+    """Write a file into the linked mirror and list it in the mirror's own SHA256SUMS (a
+    mirror's checksum list must name every file)."""
+    import hashlib
+
+    (mirror / name).write_text(text)
+    sums = mirror / "SHA256SUMS"
+    if sums.exists():
+        lines = [ln for ln in sums.read_text().splitlines() if not ln.endswith(f"  {name}")]
+        sums.unlink()  # the link to the read-only original, replaced by this mirror's own list
+        digest = hashlib.sha256((mirror / name).read_bytes()).hexdigest()
+        sums.write_text("\n".join([*lines, f"{digest}  {name}"]) + "\n")
+
+
 def test_demo_contracts_follow_the_real_rules(real_rules, real_data_dir):
     a = demo_contracts(data_dir=real_data_dir)
     assert set(a["rule"]) <= set(real_rules["rule_id"]) and (a["call"] == "Oproep 2022").all()
@@ -96,7 +110,7 @@ def test_real_build_with_and_without_contracts(real_data_dir, tmp_path, monkeypa
                          "rule": [LANGUAGE, POLARISATION],
                          "period_start": [pd.Timestamp("2022-10-01").date()] * 2,
                          "target_units": [1000, 1], "realised_units": [800.0, np.nan]})
-    (mirror / "contracts.csv").write_text(to_csv_text(rows))
+    _add_file(mirror, "contracts.csv", to_csv_text(rows))
     out = tmp_path / "with"
     build.build(2025, data_dir=mirror, out=out, demo=False, years=[2015], tables=tables)
     frame, prov = build.load("contracts", out)
@@ -107,7 +121,7 @@ def test_real_build_with_and_without_contracts(real_data_dir, tmp_path, monkeypa
     assert 'id="kpi-reported">1<' in html and 'class="kpi-demo"' not in html
     # a Demoland code is not a municipality of the real vintage
     bad = rows.assign(applicant=["11002", demo.MERGED_CODE])
-    (mirror / "contracts.csv").write_text(to_csv_text(bad))
+    _add_file(mirror, "contracts.csv", to_csv_text(bad))
     with pytest.raises(DataError) as err:
         build.build(2025, data_dir=mirror, out=out, demo=False, years=[2015], tables=tables)
     assert (err.value.row, err.value.column) == (3, "applicant")
