@@ -39,6 +39,7 @@ __all__ = [
     "kpi_panel_for_run",
     "kpi_panel_html",
     "missing_message",
+    "regime_comparison",
     "show_contract_figure",
 ]
 
@@ -351,6 +352,22 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
                 f"below {min_cell}, or a figure derived from one)."))
     parts += [_SCRIPT, "</section>"]
     return "\n".join(parts)
+
+
+def regime_comparison(data: KpiData, programmes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Fragmented vs consolidated (``analysis.kpi.compare_regimes``) ready to display: one row per
+    number with its 95 % interval (where estimated), what limits it, and its source."""
+    out = kpi.compare_regimes(data.lines if data.ok else None, programmes)
+
+    def fmt(v) -> str:
+        return "" if pd.isna(v) else (f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}")
+
+    return pd.DataFrame({
+        "regime": out["regime"], "measure": out["metric"], "value": out["value"].map(fmt),
+        "95 % interval": [f"{fmt(lo)} – {fmt(hi)}" if pd.notna(lo) else ""
+                          for lo, hi in zip(out["low"], out["high"], strict=True)],
+        "uncertainty": out["uncertainty"], "source": out["source"],
+    })
 
 
 # --------------------------------------------------------------------------- authority report

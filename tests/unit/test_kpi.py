@@ -283,3 +283,12 @@ def test_panel_for_a_run_reads_the_prepared_build(tmp_path, demo_dir, monkeypatc
     monkeypatch.setenv("SAMENLEVEN_PREBUILT", encode_prebuilt({"2025": out}))
     html = report.kpi_panel_for_run(2025)
     assert 'id="kpi-authorities"' in html and 'class="kpi-demo"' in html
+
+
+def test_regime_comparison_for_display():
+    shown = report.regime_comparison(data())
+    row = shown[shown["measure"] == "projects per authority"].iloc[0]
+    assert row["value"] == "1.67" and row["95 % interval"]
+    missing = report.regime_comparison(report.KpiData(None, status="no contracts"))
+    assert missing.loc[missing["regime"] == "consolidated", "value"].tolist()[-1] == ""
+    assert "380" in missing["value"].tolist() and "413" in missing["value"].tolist()
