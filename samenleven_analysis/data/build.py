@@ -16,6 +16,8 @@ treatment                  applicant, refnis, cohort, intensity_eur_per_resident
 programmes                 schemas.PROGRAMMES                                          if found
 partnerships               partnership_id, name, refnis                                if found
 call_rules                 schemas.CALL_RULES (one row per KPI rule of the 2022 call)  if found
+contracts                  applicant, call, rule, period_start, target_units,          if found
+                           realised_units (checked against call_rules; contracts.py)
 =========================  ==========================================================  =========
 
 Counts are harmonised to the requested vintage (sums of counts; income per resident is
@@ -84,6 +86,7 @@ TABLES = (
     "programmes",
     "partnerships",
     "call_rules",
+    "contracts",
 )
 """Every processed table ``build`` can write, in writing order."""
 
@@ -92,6 +95,7 @@ _CANONICAL = {  # user-supplied canonical CSVs: dataset id → schema name in sc
     "treatment": "TREATMENT",
     "programmes": "PROGRAMMES",
     "partnerships": "PARTNERSHIPS",
+    "contracts": "CONTRACTS",  # read by _contracts (needs call_rules), not _canonical
 }
 _PARQUET_COMPRESSION = "zstd"
 _PARQUET_LEVEL = 3
@@ -100,7 +104,7 @@ _READ_WORKERS = min(4, os.cpu_count() or 1)
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 _CODE_FILES = ("build.py", "statbel.py", "origin.py", "municipalities.py", "schemas.py",
-               "call_rules.py", "reference/crosswalks.csv")
+               "call_rules.py", "contracts.py", "reference/crosswalks.csv")
 _CALL_CONFIG = "call_config"  # catalog id of the call configuration → table call_rules
 
 
@@ -478,6 +482,35 @@ def _call_rules(inputs: list[_Input]) -> pd.DataFrame:
     return _validate(read_call_rules(folder), schemas.CALL_RULES, str(folder))
 
 
+def _contracts(ins: list[_Input], frames: dict, out_dir: Path, geo: Geography,
+               vintage: int) -> pd.DataFrame:
+    """Read ``contracts.csv`` and check it against call rules, partnerships and vintage codes."""
+    from samenleven_analysis.data import schemas
+    from samenleven_analysis.data.contracts import read_contracts
+
+    def table(name: str, dataset_id: str) -> pd.DataFrame | None:
+        # Built in this run, else cached from the same inputs, else read now (``tables=``
+        # may have left it out); never a stale table from other inputs.
+        if frames.get(name) is not None:
+            return frames[name]
+        deps = [i for i in ins[1:] if i.dataset_id == dataset_id]
+        if not deps:
+            return None
+        if _is_cached(out_dir, name, _cache_key(name, vintage, [], deps, _code_fingerprint())):
+            return load(name, out_dir)[0]
+        if name == "call_rules":
+            return _call_rules(deps)
+        return read_canonical(deps[0].path, schemas.PARTNERSHIPS)
+
+    rules = table("call_rules", _CALL_CONFIG)
+    if rules is None:
+        raise DataError("contracts cannot be checked without the call configuration (call_config:"
+                        " the call's SPARQL migrations, docs/contracts.md)", file=ins[0].path)
+    codes = geo.table(vintage)["refnis"]
+    frame = read_contracts(ins[0].path, rules, codes, table("partnerships", "partnerships"))
+    return _validate(frame, schemas.CONTRACTS, str(ins[0].path))
+
+
 def _canonical(name: str, inp: _Input, geo: Geography, vintage: int) -> tuple[pd.DataFrame, int | None]:
     """Read + validate a canonical CSV; also tell which vintage its municipality codes are on."""
     from samenleven_analysis.data import schemas
@@ -652,6 +685,9 @@ def build(
             wanted[table] = ([plan.optional[ds], *extra], [])
     if _CALL_CONFIG in plan.optional:
         wanted["call_rules"] = (_call_config_inputs(plan.optional[_CALL_CONFIG]), [])
+    if "contracts" in wanted:  # checked against these, so they are part of its cache key
+        deps = [i for t in ("call_rules", "partnerships") if t in wanted for i in wanted[t][0]]
+        wanted["contracts"] = ([*wanted["contracts"][0], *deps, *geo_inputs], [])
     if tables is not None:
         only = set(tables)
         unknown = only - set(TABLES)
@@ -690,8 +726,13 @@ def build(
             frames[name] = _origin(ins[0], geo, vintage, notes)
         elif name == "call_rules":
             frames[name] = _call_rules(ins)
+        elif name == "contracts":
+            continue  # after call_rules and partnerships (below)
         else:
             frames[name], code_vintage[name] = _canonical(name, ins[0], geo, vintage)
+    if "contracts" in stale:
+        frames["contracts"] = _contracts(wanted["contracts"][0], frames, out_dir, geo, vintage)
+        code_vintage["contracts"] = vintage
     skipped = [name for name, frame in frames.items() if frame is None]
     _cross_check(plan, frames, geo, set(stale))
     if "population_nationality" in frames:

@@ -234,6 +234,8 @@ for _id, _file, _desc in [
     ("treatment", "treatment.csv", "Plan Samenleven funding: applicant, member, cohort, intensity"),
     ("programmes", "programmes.csv", "One row per funded project or training"),
     ("partnerships", "partnerships.csv", "Partnerships (IGS): partnership_id,name,refnis"),
+    ("contracts", "contracts.csv", "Contracts: applicant, call, rule, period_start, "
+     "target_units, realised_units (docs/contracts.md)"),
 ]:
     DATASETS[_id] = Dataset(
         id=_id,

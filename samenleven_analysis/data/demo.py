@@ -31,7 +31,9 @@ import pandas as pd
 from samenleven_analysis.data.catalog import DEMO_MARKER
 
 DEFAULT_SEED = 20221001
-GENERATOR_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+GENERATOR_VERSION = hashlib.sha256(  # demo_contracts.py generates contracts.csv
+    Path(__file__).read_bytes() + Path(__file__).with_name("demo_contracts.py").read_bytes()
+).hexdigest()[:12]
 """Changes whenever this module changes, so a cached Demoland folder is regenerated."""
 YEARS = tuple(range(2012, 2026))
 INCOME_YEARS = tuple(range(2012, 2024))
@@ -808,6 +810,14 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
+def _contracts_bytes(seed: int) -> bytes:
+    """Demoland contracts under the Demoland call rules (the demo build's own rules)."""
+    from samenleven_analysis.data.contracts import to_csv_text
+    from samenleven_analysis.data.demo_contracts import demo_contracts
+
+    return to_csv_text(demo_contracts(demo_call_rules(), seed)).encode("utf-8")
+
+
 def write_demo(out_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
     """Write every Demoland file into ``out_dir`` (created); returns the paths written."""
     out = Path(out_dir)
@@ -823,6 +833,7 @@ def write_demo(out_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
         "outcomes.csv": _csv_bytes(outcomes_table(seed)),
         "programmes.csv": _csv_bytes(programmes_table(seed)),
         DEMO_CALL_RULES_FILE: call_rules_sparql(),
+        "contracts.csv": _contracts_bytes(seed),
     }
     b2024, b2025 = boundaries_bytes(seed)
     files["demoland_2024.geojson"] = b2024

@@ -155,6 +155,21 @@ CALL_RULES = pa.DataFrameSchema(
 )
 
 
+CONTRACTS = pa.DataFrameSchema(
+    {  # read and checked against the call rules by data/contracts.py (docs/contracts.md)
+        "applicant": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "call": pa.Column(str),
+        "rule": pa.Column(str),
+        "period_start": pa.Column(object),  # datetime.date
+        "target_units": pa.Column(int, pa.Check.ge(0)),
+        "realised_units": pa.Column(float, pa.Check.ge(0), nullable=True),  # NaN = not reported
+    },
+    unique=["applicant", "call", "rule", "period_start"],
+    strict=True,
+    name="contracts",
+)
+
+
 def validate(
     frame: pd.DataFrame, schema: pa.DataFrameSchema, *, file: str | Path | None = None
 ) -> pd.DataFrame:
