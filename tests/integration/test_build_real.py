@@ -29,26 +29,6 @@ def hashes(folder: Path) -> dict[str, tuple[str, int]]:
     }
 
 
-@pytest.fixture(scope="session")
-def demo_build(tmp_path_factory, demo_dir):
-    """One full demo build (vintage 2025) shared by the read-only tests."""
-    base = tmp_path_factory.getbasetemp()
-    out = tmp_path_factory.mktemp("demo_build")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SAMENLEVEN_RAW_DIR", str(base / "raw"))  # same generated set as demo_dir
-        mp.delenv("SAMENLEVEN_DEMO", raising=False)
-        result = build.build(2025, demo=True, out=out)
-    return result
-
-
-def _demo_mirror(demo_dir: Path, folder: Path, years=(2013, 2014)) -> Path:
-    folder.mkdir()
-    for name in ("DEMOLAND.txt", "TU_COM_REFNIS.txt", "fusies-2025.csv",
-                 *(f"TF_SOC_POP_STRUCT_{y}.zip" for y in years)):
-        shutil.copy(demo_dir / name, folder / name)
-    return folder
-
-
 def _rewrite(path: Path, edit) -> None:
     with zipfile.ZipFile(path) as zf:
         member = zf.namelist()[0]
@@ -87,38 +67,6 @@ BUILD_BAD = {
     "non-numeric count": (_set(30, "MS_POPULATION", "vier"), 30, "MS_POPULATION"),
     "truncated zip": (None, None, None),
 }
-
-
-def _fake_real_mirror(folder: Path) -> Path:
-    """Hand-made files in the real layouts with real codes (no DEMOLAND marker)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    header = ("CD_REFNIS|TX_DESCR_NL|TX_DESCR_FR|CD_DSTR_REFNIS|TX_ADM_DSTR_DESCR_NL|"
-              "TX_ADM_DSTR_DESCR_FR|CD_PROV_REFNIS|TX_PROV_DESCR_NL|TX_PROV_DESCR_FR|CD_RGN_REFNIS|"
-              "TX_RGN_DESCR_NL|TX_RGN_DESCR_FR|CD_SEX|CD_NATLTY|TX_NATLTY_NL|TX_NATLTY_FR|CD_CIV_STS|"
-              "TX_CIV_STS_NL|TX_CIV_STS_FR|CD_AGE|MS_POPULATION")
-    rows = [("11002", "M", "BEL", 30, 100), ("11007", "M", "BEL", 30, 10), ("11007", "F", "ETR", 2, 3),
-            ("21001", "F", "ETR", 40, 7), ("82003", "M", "BEL", 1, 4), ("82005", "M", "BEL", 1, 5)]
-    lines = [header] + [
-        f"{c}|n|n|{c[:2]}000|a|a|x|p|p|2000|r|r|{s}|{n}|x|x|10|x|x|{a}|{p}" for c, s, n, a, p in rows
-    ]
-    with zipfile.ZipFile(folder / "TF_SOC_POP_STRUCT_2016.zip", "w") as zf:
-        zf.writestr("TF_SOC_POP_STRUCT_2016.txt", "\r\n".join(lines) + "\r\n")
-    (folder / "outcomes.csv").write_text(
-        "refnis,year,outcome,value\n82039,2016,employment_rate,70.5\n21001,2016,employment_rate,\n"
-    )
-    (folder / "treatment.csv").write_text(
-        "applicant,refnis,cohort,intensity_eur_per_resident,eligible\n"
-        "11002,11002,2022,3.5,true\n21001,21001,,,false\n"
-    )
-    return folder
-
-
-@pytest.fixture
-def real_layout(tmp_path, monkeypatch):
-    monkeypatch.delenv("SAMENLEVEN_DATA_DIR", raising=False)
-    monkeypatch.setenv("SAMENLEVEN_OFFLINE", "1")
-    monkeypatch.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path / "raw"))  # no demo, no cache
-    return _fake_real_mirror(tmp_path / "mirror")
 
 
 @pytest.fixture(scope="session")

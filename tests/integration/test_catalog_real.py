@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
 
 import pytest
 
 from samenleven_analysis.data import catalog
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture
-def no_mirror(monkeypatch):
-    monkeypatch.delenv("SAMENLEVEN_DATA_DIR", raising=False)
 
 
 def test_force_demo_skips_cache_and_mirror(real_data_dir, monkeypatch, demo_dir):

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 
-import geopandas as gpd
 import pytest
-import shapely
 
 from samenleven_analysis.data import boundaries as geo
 
@@ -31,17 +29,6 @@ def _isolated_dirs(tmp_path_factory):
         mp.delenv("SAMENLEVEN_DEMO", raising=False)
         mp.delenv("SAMENLEVEN_OFFLINE", raising=False)
         yield
-
-
-def squares(codes, size=1000.0, **cols) -> gpd.GeoDataFrame:
-    """A row of unit squares (1 km) with the given codes, in EPSG:31370."""
-    geoms = [shapely.box(i * size, 0, (i + 1) * size, size) for i in range(len(codes))]
-    return gpd.GeoDataFrame({"refnis": list(codes), **cols}, geometry=geoms, crs=geo.CRS)
-
-
-@pytest.fixture(scope="module")
-def demo_layers():
-    return {v: geo.load_boundaries(v, "belgium", demo=True) for v in (2018, 2019, 2025)}
 
 
 @pytest.fixture(scope="module")

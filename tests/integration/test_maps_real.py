@@ -3,66 +3,10 @@ years, missing data and highlights in the legend, caption and DEMO stamp, identi
 
 from __future__ import annotations
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
 import pytest
-import shapely
-from matplotlib.colors import to_hex
 
 from samenleven_analysis.reports import figures
 from samenleven_analysis.reports import migration_roots
-from samenleven_analysis.reports import maps
-
-
-def grid(values, codes=None, names=None) -> gpd.GeoDataFrame:
-    """Unit squares on a 5-wide grid carrying ``values`` in column ``v`` (EPSG:31370)."""
-    n = len(values)
-    codes = codes or [f"{11001 + i:05d}" for i in range(n)]
-    geoms = [shapely.box(i % 5 * 1000, i // 5 * 1000, i % 5 * 1000 + 1000, i // 5 * 1000 + 1000) for i in range(n)]
-    return gpd.GeoDataFrame(
-        {"refnis": codes, "name_nl": names or [f"Gemeente {i}" for i in range(n)], "v": values},
-        geometry=geoms, crs="EPSG:31370",
-    )
-
-
-def facecolours_hex(collection) -> list[str]:
-    return [to_hex(c) for c in collection.get_facecolors()]
-
-
-def _figure():
-    before = grid([0.01, 0.02, np.nan, 0.2, 0.3, 0.25, 0.11])
-    after = grid([0.03, 0.05, 0.07, 0.31, 0.35, 0.29, 0.12])
-    return maps.small_multiples(
-        {"2009": before, "2015": after}, "v", k=4, highlight=["11004"],
-        caption="DEMO — Source: Demoland; year 2015; vintage 2025", legend_title="Share",
-        title="Non-Belgian share",
-    )
-
-
-class FakeContext:
-    """The part of reporting.DataContext the map helpers use: has/load/demo/provenance."""
-
-    def __init__(self, tables: dict[str, pd.DataFrame], demo: bool = False):
-        self.tables, self.demo, self.provenance, self.loaded = tables, demo, {}, []
-
-    def has(self, name):
-        return name in self.tables
-
-    def load(self, name, fallback_demo=False):
-        self.loaded.append(name)
-        return self.tables[name].copy()
-
-
-def nationality_table() -> pd.DataFrame:
-    """Three Flemish municipalities, one Walloon, two years; ETR persons = count."""
-    rows = []
-    for year, etr in [(2009, {"11002": 9000, "44021": 6000, "71022": 3, "62063": 9900}),
-                      (2015, {"11002": 9500, "44021": 8000, "71022": 4, "62063": 9999})]:
-        for code, n in etr.items():
-            rows.append((year, code, "M", "ETR", 30, n))
-            rows.append((year, code, "M", "BEL", 30, 20000))
-    return pd.DataFrame(rows, columns=["year", "refnis", "sex", "nationality", "age", "population"])
 
 
 @pytest.mark.realdata

@@ -33,15 +33,6 @@ TINY_REFNIS = """LVL_REFNIS|CD_REFNIS|CD_SUP_REFNIS|TX_REFNIS_DE|TX_REFNIS_FR|TX
 """
 
 
-@pytest.fixture
-def tiny(tmp_path):
-    ref = tmp_path / "TU_COM_REFNIS.txt"
-    ref.write_text(TINY_REFNIS.replace("\n", "\r\n"), encoding="utf-8-sig")
-    fus = tmp_path / "fusies-2025.csv"
-    fus.write_text("Fuserende gemeenten,\tNieuwe gemeenten\nEen (11001) + Twee (11002),\tEentwee (11004)\n")
-    return mu.geography_from_tables(ref, fus)
-
-
 @pytest.mark.realdata
 def test_real_tables_agree_with_builtin(real_data_dir):
     ref = statbel.read_refnis(catalog.locate("refnis", data_dir=real_data_dir).path)

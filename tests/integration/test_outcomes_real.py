@@ -2,36 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from samenleven_analysis.analysis import outcomes as oc
-
-
-def _write(path, text: str):
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def small():
-    years = range(2019, 2025)
-    rows = [(r, y, "emp", float(i * 10 + (y - 2019))) for i, r in enumerate(["11002", "44021", "46003"]) for y in years]
-    rows += [("11002", 2020, "other", 1.0)]
-    out = oc.canonical_outcomes(pd.DataFrame(rows, columns=["refnis", "year", "outcome", "value"]))
-    treat = oc.canonical_treatment(
-        pd.DataFrame(
-            {
-                "applicant": ["11002", "44021"],
-                "refnis": ["11002", "44021"],
-                "cohort": [2022.0, np.nan],
-                "intensity_eur_per_resident": [50.0, np.nan],
-                "eligible": [True, True],
-            }
-        )
-    )
-    return out, treat
 
 
 @pytest.mark.realdata

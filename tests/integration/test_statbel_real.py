@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -56,39 +54,6 @@ def pop_lines(rows, layout="new", year=2016, sep="|"):
     return lines
 
 
-def write_pop(folder: Path, rows=ROWS, *, layout="new", year=2016, kind="zip", bom=False,
-              crlf=True, sep="|", lines=None, name=None) -> Path:
-    lines = lines if lines is not None else pop_lines(rows, layout, year, sep)
-    nl = "\r\n" if crlf else "\n"
-    data = (nl.join(lines) + nl).encode("utf-8")
-    if bom:
-        data = b"\xef\xbb\xbf" + data
-    stem = name or f"TF_SOC_POP_STRUCT_{year}"
-    if kind == "zip":
-        path = folder / f"{stem}.zip"
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr(f"{stem}.txt", data)
-    else:
-        path = folder / f"{stem}.txt"
-        path.write_bytes(data)
-    return path
-
-
-def expected_frame(rows, year):
-    df = pd.DataFrame(rows, columns=["refnis", "sex", "nationality", "civ", "age", "population"])
-    df["refnis"] = df["refnis"].astype(str).str.strip().str.zfill(5)
-    out = df.groupby(["refnis", "sex", "nationality", "age"], as_index=False)["population"].sum()
-    out.insert(0, "year", year)
-    return out.sort_values(["refnis", "sex", "nationality", "age"], ignore_index=True)
-
-
-def assert_same(got: pd.DataFrame, want: pd.DataFrame):
-    assert list(got.columns) == list(statbel.POPULATION_COLUMNS)
-    assert got[["year", "refnis", "sex", "nationality", "age", "population"]].astype(
-        {"refnis": object, "sex": object, "nationality": object}
-    ).values.tolist() == want[["year", "refnis", "sex", "nationality", "age", "population"]].values.tolist()
-
-
 def _bad(lines, line, column, value):
     """Set ``column`` on physical line ``line`` (1-based; the header is line 1)."""
     header = lines[0].split("|")
@@ -136,19 +101,6 @@ REFNIS_TEXT = (
     "4|11001|11000|Aartselaar|Aartselaar|Aartselaar|01/01/1970|31/12/9999\r\n"
     "4|11007|11000|Borsbeek|Borsbeek|Borsbeek|01/01/1970|31/12/2024\r\n"
 )
-
-
-def _income_frame():
-    return pd.DataFrame(
-        {
-            "CD_YEAR": [2019, 2019, 2020],
-            "CD_MUNTY_REFNIS": [11001, 21001, 11001],
-            "MS_NBR_NON_ZERO_INC": [8000, 60000, 8100],
-            "MS_TOT_NET_TAXABLE_INC": [2.6e8, 1.0e9, 2.7e8],
-            "MS_TOT_RESIDENTS": [14000, 120000, 0],
-            "TX_MUNTY_DESCR_NL": ["Aartselaar", "Anderlecht", "Aartselaar"],
-        }
-    )
 
 
 REAL_TOTALS = {
