@@ -15,6 +15,7 @@ treatment                  applicant, refnis, cohort, intensity_eur_per_resident
                            eligible
 programmes                 schemas.PROGRAMMES                                          if found
 partnerships               partnership_id, name, refnis                                if found
+call_rules                 schemas.CALL_RULES (one row per KPI rule of the 2022 call)  if found
 =========================  ==========================================================  =========
 
 Counts are harmonised to the requested vintage (sums of counts; income per resident is
@@ -83,6 +84,7 @@ TABLES = (
     "treatment",
     "programmes",
     "partnerships",
+    "call_rules",
 )
 """Every processed table ``build`` can write, in writing order."""
 
@@ -99,7 +101,8 @@ _READ_WORKERS = min(4, os.cpu_count() or 1)
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 _CODE_FILES = ("build.py", "statbel.py", "origin.py", "municipalities.py", "schemas.py",
-               "reference/crosswalks.csv")
+               "call_rules.py", "reference/crosswalks.csv")
+_CALL_CONFIG = "call_config"  # catalog id of the call configuration → table call_rules
 
 
 class DemoDataWarning(UserWarning):
@@ -227,7 +230,8 @@ def _plan(vintage, data_dir, offline, demo, years) -> _Plan:
                 except DataUnavailable:
                     return None
 
-            optional = {ds: i for ds in ("income", "origin", *_CANONICAL) if (i := mirror_demo(ds))}
+            optional = {ds: i for ds in ("income", "origin", *_CANONICAL, _CALL_CONFIG)
+                        if (i := mirror_demo(ds))}
             return _Plan(True, population, mirror_demo("refnis"), mirror_demo("mergers_2025"),
                          optional, notes)
 
@@ -240,7 +244,7 @@ def _plan(vintage, data_dir, offline, demo, years) -> _Plan:
         refnis = _demo_input("refnis")
         mergers = _demo_input("mergers_2025")
         optional = {}
-        for ds in ("income", "origin", *_CANONICAL):
+        for ds in ("income", "origin", *_CANONICAL, _CALL_CONFIG):
             try:
                 optional[ds] = _demo_input(ds)
             except DataUnavailable:
@@ -259,7 +263,7 @@ def _plan(vintage, data_dir, offline, demo, years) -> _Plan:
         optional["income"] = _from_resolved(catalog.resolve("income", data_dir=data_dir, offline=offline))
     except DataUnavailable as exc:
         notes.append(f"income: {exc}")
-    for ds in ("origin", *_CANONICAL):
+    for ds in ("origin", *_CANONICAL, _CALL_CONFIG):
         found = catalog.locate(ds, data_dir=data_dir)
         if found is not None and not found.demo:
             optional[ds] = _from_resolved(found)
@@ -462,6 +466,25 @@ def _origin(inp: _Input, geo: Geography, vintage: int, notes: list[str]) -> pd.D
     return None if out is None else _validate(out, schemas.POPULATION_ORIGIN, str(inp.path))
 
 
+def _call_config_inputs(first: _Input) -> list[_Input]:
+    """Every migration of the call configuration's folder (each with its own sha256)."""
+    from samenleven_analysis.data.call_rules import migration_files
+
+    return [
+        _Input(first.dataset_id, p.name, catalog.sha256_of(p), first.demo, first.source, p)
+        for p in migration_files(first.path.parent)
+    ]
+
+
+def _call_rules(inputs: list[_Input]) -> pd.DataFrame:
+    """Replay the call configuration's migrations (``data/call_rules.py``) → one row per rule."""
+    from samenleven_analysis.data import schemas
+    from samenleven_analysis.data.call_rules import read_call_rules
+
+    folder = inputs[0].path.parent
+    return _validate(read_call_rules(folder), schemas.CALL_RULES, str(folder))
+
+
 def _canonical(name: str, inp: _Input, geo: Geography, vintage: int) -> tuple[pd.DataFrame, int | None]:
     """Read + validate a canonical CSV; also tell which vintage its municipality codes are on."""
     from samenleven_analysis.data import schemas
@@ -596,6 +619,8 @@ def build(
         if ds in plan.optional:
             extra = geo_inputs if table in ("income", "population_origin") else []
             wanted[table] = ([plan.optional[ds], *extra], [])
+    if _CALL_CONFIG in plan.optional:
+        wanted["call_rules"] = (_call_config_inputs(plan.optional[_CALL_CONFIG]), [])
     if tables is not None:
         only = set(tables)
         unknown = only - set(TABLES)
@@ -627,6 +652,8 @@ def build(
             frames[name] = _income(ins[0], geo, vintage, notes)
         elif name == "population_origin":
             frames[name] = _origin(ins[0], geo, vintage, notes)
+        elif name == "call_rules":
+            frames[name] = _call_rules(ins)
         else:
             frames[name], code_vintage[name] = _canonical(name, ins[0], geo, vintage)
     skipped = [name for name, frame in frames.items() if frame is None]

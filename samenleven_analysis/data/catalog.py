@@ -190,6 +190,39 @@ DATASETS.update(
         ]
     }
 )
+# The 2022 call configuration (SPARQL migrations, read by data/call_rules.py). No download:
+# lblod/app-digitaal-loket removed config/migrations/2022/ in September 2024 (last versions at
+# commits f1b43d55 and 7af7769c), so the folder is user-supplied or mirrored; found in a
+# mirror by its first migration, the other six are companions in the same folder.
+_CALL_CONFIG_SHA256 = {
+    "20220302141603-prepare-plan-samenleven.sparql":
+        "df2b6539087156f115cdb9adeeed0990489cfcc313f72d2d7d1b0d6b696370b0",
+    "20220317092606-add-plan-samenleven-subsidy-concepts.sparql":
+        "efde6f5145e37d27b5e189d080b921aa07055f240387b8628d7104e9737255aa",
+    "20220414124741-fix-naming-inconsistency-plan-living-together-withdrawal-rule.sparql":
+        "392c9552732f9c28f0e4f45e18c55006642b430470a0146e0a8b44ceee77db2b",
+    "20220517113241-update-endDate-aanvraag.sparql":
+        "4073a8ee17849d9581d45002d29a9025e61b3d8a995a55d4ac17c0bbd9b27857",
+    "20220613100000-plan-samenleven-actieplan-bijdrage-update.sparql":
+        "deba5065af46b44d9ef8478dcb3fe1e36d86fbc2ff83f2c18aa1cf705f885a6b",
+    "20220613110000-plan-samenleven-periode-update.sparql":
+        "e9cb06c3a91b01f6e610d797ebce90d1ccd6affc8707e902e3630bb36b29e579",
+    "20220625194419-deactivate-plan-samenleven.sparql":
+        "d335fb71a894a4bf5fadad4b4a46cccb51b228f2b1412065f0ae12e090e820fb",
+}
+_first_migration = next(iter(_CALL_CONFIG_SHA256))
+DATASETS["call_config"] = Dataset(
+    id="call_config",
+    filename=_first_migration,
+    url=None,
+    licence="MIT (lblod/app-digitaal-loket, copyright Vlaamse Overheid; LICENSE.md)",
+    attribution="Vlaamse Overheid, Loket voor Lokale Besturen (lblod/app-digitaal-loket)",
+    description="Plan Samenleven 2022 call configuration: SPARQL migrations (call, periods, "
+    "one rule per KPI); removed from the public repository in September 2024",
+    sha256=_CALL_CONFIG_SHA256,
+    companions=tuple(n for n in _CALL_CONFIG_SHA256 if n != _first_migration),
+    demo_filename="00000000000000-demoland-call-rules.sparql",  # demo.DEMO_CALL_RULES_FILE
+)
 # Demo-only and user-supplied data sets: no public source exists (origin tables need a
 # Statbel request; outcomes, treatment, programmes and partnerships are administrative data).
 for _id, _file, _desc in [

@@ -706,6 +706,93 @@ def programmes_table(seed: int = DEFAULT_SEED) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# --------------------------------------------------------------------------- call rules
+DEMO_CALL_RULES_FILE = "00000000000000-demoland-call-rules.sparql"
+_DEMO_RULES = (  # objective, action, kpi_unit, max_units, eur_per_unit (all fictional)
+    ("Demo taal", "Demo: oefenkansen voor volwassen anderstaligen", "demo deelnemers", 500, 50),
+    ("Demo werk", "Demo: begeleiding naar werk", "demo nieuwkomers", 100, 600),
+    ("Demo werk", "Demo: begeleiding naar werk", "demo 55-plussers", 40, 600),
+    ("Demo netwerk", "Demo: jongeren in contact brengen met sport", "demo jongeren", 120, 200),
+    ("Demo veiligheid", "Demo: lokaal actieplan tegen polarisatie", "demo actieplan", 1, 20000),
+)
+_DEMO_PERIODS = {  # the real call's final periods, so demo contracts line up with cohorts
+    "project": ("2022-10-01", "2023-09-30"),
+    "application": ("2022-03-01", "2022-07-01"),
+}
+
+
+def demo_call_rules() -> pd.DataFrame:
+    """The fictional Demoland call rules, with the columns of ``call_rules.read_call_rules``.
+
+    Ids and labels say "Demo"; like the real call, the 2nd target group of an action
+    carries no description. Reading :func:`call_rules_sparql` gives this same frame.
+    """
+    from datetime import date
+
+    from samenleven_analysis.data.call_rules import COLUMNS
+
+    (ps, pe), (as_, ae) = (
+        [date.fromisoformat(d) for d in _DEMO_PERIODS[k]] for k in ("project", "application")
+    )
+    rows = []
+    for i, (objective, action, unit, units, eur) in enumerate(_DEMO_RULES, start=1):
+        rule_id = f"demo-rule-{i:02d}"
+        described = i == 1 or _DEMO_RULES[i - 2][1] != action
+        rows.append({
+            "call": "Demo oproep 2022", "rule_id": rule_id, "objective": objective,
+            "action": action, "description": action if described else "", "kpi_unit": unit,
+            "max_units": units, "eur_per_unit": float(eur), "max_eur": float(units * eur),
+            "project_start": ps, "project_end": pe, "application_start": as_,
+            "application_end": ae,
+            "rule_uri": f"http://demoland.invalid/id/subsidies/rules/{rule_id}",
+        })
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    return frame.astype({"max_units": "int64", "eur_per_unit": "float64", "max_eur": "float64"})
+
+
+def call_rules_sparql() -> bytes:
+    """A Demoland call configuration as one SPARQL migration (the real files' layout)."""
+    base = "http://demoland.invalid/id"
+    lines = [
+        "PREFIX mu: <http://mu.semte.ch/vocabularies/core/>",
+        "PREFIX dct: <http://purl.org/dc/terms/>",
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>",
+        "PREFIX lblodSubsidie: <http://lblod.data.gift/vocabularies/subsidie/>",
+        "PREFIX mobiliteit: <https://data.vlaanderen.be/ns/mobiliteit#>",
+        "PREFIX m8g: <http://data.europa.eu/m8g/>",
+        "PREFIX range: <http://lblod.data.gift/vocabularies/subsidie/plan-samenleven/range/>",
+        ("PREFIX contribution: "
+         "<http://lblod.data.gift/vocabularies/subsidie/plan-samenleven/contribution/>"),
+        "",
+        "# DEMOLAND: fictional call configuration, NOT the real Plan Samenleven call.",
+        "INSERT DATA {",
+        "  GRAPH <http://mu.semte.ch/graphs/public> {",
+        f"    <{base}/series/demo-oproep-2022> a lblodSubsidie:SubsidiemaatregelAanbodReeks ;",
+        '      mu:uuid "demo-oproep-2022" ; dct:title "Demo oproep 2022"@nl ;',
+        f"      mobiliteit:periode <{base}/periodes/demo-project> ;",
+        f"      lblodSubsidie:heeftSubsidieprocedurestap <{base}/steps/demo-indienen> .",
+        f"    <{base}/steps/demo-indienen> mobiliteit:periode <{base}/periodes/demo-aanvraag> .",
+    ]
+    for kind, name in (("project", "demo-project"), ("application", "demo-aanvraag")):
+        start, end = _DEMO_PERIODS[kind]
+        lines += [
+            f'    <{base}/periodes/{name}> m8g:startTime "{start}T00:00:00"^^xsd:dateTime ;',
+            f'      m8g:endTime "{end}T23:59:59"^^xsd:dateTime .',
+        ]
+    lines += ["  }", "}", ";", "INSERT DATA {", "  GRAPH <http://mu.semte.ch/graphs/public> {"]
+    for rec in demo_call_rules().to_dict("records"):
+        lines += [
+            f'    <{rec["rule_uri"]}> mu:uuid "{rec["rule_id"]}" ;',
+            f'      skos:prefLabel "{rec["objective"]}"@nl ;',
+            *([f'      dct:description "{rec["description"]}"@nl ;'] if rec["description"] else []),
+            f'      range:label "{rec["kpi_unit"]}" ;',
+            f'      range:maximum "{rec["max_units"]}"^^xsd:integer ;',
+            f'      contribution:multiplier "{int(rec["eur_per_unit"])}"^^xsd:integer .',
+        ]
+    lines += ["  }", "}", ""]
+    return "\n".join(lines).encode("utf-8")
+
+
 # --------------------------------------------------------------------------- writing
 README_TEXT = """DEMOLAND — generated demo data, NOT real statistics.
 
@@ -734,6 +821,7 @@ def write_demo(out_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
         "treatment.csv": _csv_bytes(treatment_table(seed)),
         "outcomes.csv": _csv_bytes(outcomes_table(seed)),
         "programmes.csv": _csv_bytes(programmes_table(seed)),
+        DEMO_CALL_RULES_FILE: call_rules_sparql(),
     }
     b2024, b2025 = boundaries_bytes(seed)
     files["demoland_2024.geojson"] = b2024

@@ -128,6 +128,33 @@ PARTNERSHIPS = pa.DataFrameSchema(
 )
 
 
+CALL_RULES = pa.DataFrameSchema(
+    {
+        "call": pa.Column(str),
+        "rule_id": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "objective": pa.Column(str),
+        "action": pa.Column(str),
+        "description": pa.Column(str),  # empty for a 2nd/3rd target group of an action
+        "kpi_unit": pa.Column(str),
+        "max_units": pa.Column(int, pa.Check.ge(0)),
+        "eur_per_unit": pa.Column(float, pa.Check.ge(0)),
+        "max_eur": pa.Column(float, pa.Check.ge(0)),
+        "project_start": pa.Column(object, nullable=True),  # datetime.date
+        "project_end": pa.Column(object, nullable=True),
+        "application_start": pa.Column(object, nullable=True),
+        "application_end": pa.Column(object, nullable=True),
+        "rule_uri": pa.Column(str),
+    },
+    unique=["rule_id"],
+    checks=pa.Check(
+        lambda df: (df["max_eur"] - df["max_units"] * df["eur_per_unit"]).abs() < 1e-6,
+        error="max_eur = max_units * eur_per_unit",
+    ),
+    strict=True,
+    name="call_rules",
+)
+
+
 def validate(
     frame: pd.DataFrame, schema: pa.DataFrameSchema, *, file: str | Path | None = None
 ) -> pd.DataFrame:
