@@ -537,6 +537,7 @@ def authority_table(
         outcome=outcome, demo=ctx.demo, definition=source.definition, requested_definition=definition,
         proxy=source.proxy, year=ref.year, requested_year=ref.requested, threshold=threshold,
         inclusive=inclusive, region_codes=sorted(within or munis["refnis"].astype(str)), missing=missing,
+        vintage=ctx.vintage,
     )
     return table
 

@@ -365,8 +365,9 @@ def run_notebooks(
     }
     with environ(prepared.env):
         provenance = data_provenance(prepared.folders)
-    write_index(out_dir, results=results, authority_rows=authority_rows, run_info=run_info,
-                provenance=provenance, settings=auth_settings)
+        # the dashboard reads the prepared tables (headline figures, map, data status)
+        write_index(out_dir, results=results, authority_rows=authority_rows, run_info=run_info,
+                    provenance=provenance, settings=auth_settings)
     (out_dir / "run.json").write_text(
         json.dumps({**run_info, "results": [asdict(r) | {"ipynb": relative_to_out(r.ipynb, out_dir),
                                                           "html": relative_to_out(r.html, out_dir)} for r in results]},
