@@ -29,6 +29,8 @@ from samenleven_analysis.reports.publish import Publisher, thousands
 THRESHOLDS = (5000, 6000, 7000, 7500, 8000, 9000, 10000)
 """Thresholds of the sensitivity table."""
 
+_TABLES: dict[tuple, pd.DataFrame] = {}
+
 AGE_BANDS = 5
 """Width (years) of the population pyramid's age bands; the last band is open (90+)."""
 
@@ -63,9 +65,14 @@ class AuthorityReport:
         cls, ctx: reporting.DataContext, authority: str, *, year: int | None, definition: str,
         threshold: float, vintage: int, min_cell: int, output_dir: str = "",
     ) -> AuthorityReport:
-        table = reporting.authority_table(
-            ctx, year=year, definition=definition, threshold=threshold, vintage=vintage
-        )
+        key = (str(ctx.processed), year, definition, threshold, vintage)
+        if key not in _TABLES:
+            # the same table serves every report a kernel runs (ReusableKernel)
+            _TABLES[key] = reporting.authority_table(
+                ctx, year=year, definition=definition, threshold=threshold, vintage=vintage
+            )
+        table = _TABLES[key].copy()
+        table.attrs = dict(_TABLES[key].attrs)
         row = authorities.find_authority(table, str(authority))
         cluster = authorities.similar_authorities(table, str(row["applicant"]), k=5)
         return cls(ctx, str(authority), table, row, threshold, int(min_cell),
@@ -154,7 +161,7 @@ class AuthorityReport:
                title=f"Residents by {'nationality' if source.proxy else 'origin'}, {self.name}")
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
         self.publisher.figure(fig, "composition", "Composition over time",
-                              self.caption(extra=f"years {comp.index.min()}–{comp.index.max()}"))
+                              self.caption(extra=f"years {comp.index.min()}–{comp.index.max()}"), right=2.4)
         groups = list(comp.columns)
         wide = comp.assign(total=comp.sum(axis=1)).reset_index().rename(columns={"year": "year (1 January)"})
         shown = disclosure.suppress(wide, groups, self.min_cell, totals="rows", total_cols=["total"])
@@ -190,7 +197,7 @@ class AuthorityReport:
                title=f"Population by age, sex and nationality, {self.name}, {year}")
         ax.legend(frameon=False, loc="upper right", fontsize=8)
         self.publisher.figure(fig, "pyramid", "Population pyramid",
-                              self.ctx.caption(year=year, extra="bars under the disclosure limit not drawn"))
+                              self.ctx.caption(year=year, extra="bars under the disclosure limit not drawn"), left=0.8)
         out = pd.DataFrame({"age": labels})
         for sex in ("M", "F"):
             for nat in ("BEL", "ETR"):
@@ -206,7 +213,8 @@ class AuthorityReport:
         shares = authorities.benchmark_shares(counted, groups)
         fig, ax = plt.subplots(figsize=(8, 3.4))
         (shares * 100).plot(ax=ax, marker="o", markersize=3)
-        ax.set(ylabel=f"{definition_label(self.definition)} (% of residents)", xlabel="1 January of year")
+        ax.set(ylabel="share of residents (%)", xlabel="1 January of year",
+               title=f"Residents of {definition_label(self.definition)}: {self.name} and benchmarks")
         ax.legend(frameon=False)
         self.publisher.figure(fig, "benchmark", "Share against Flanders and similar authorities",
                               self.caption(extra="similar: 5 nearest applicants on size and share"))
@@ -229,7 +237,8 @@ class AuthorityReport:
         ax.axvline(self.year, color="grey", linewidth=0.8)
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
-        ax.set(ylabel=f"residents, {definition_label(self.definition)}", xlabel="1 January of year")
+        ax.set(ylabel="residents", xlabel="1 January of year",
+               title=f"Residents of {definition_label(self.definition)} against the threshold, {self.name}")
         ax.legend(frameon=False)
         self.publisher.figure(fig, "eligibility", "Count against the threshold", self.caption(year=self.year))
         inclusive = bool(self.table.attrs.get("inclusive"))
@@ -254,7 +263,8 @@ class AuthorityReport:
         fig, ax = plt.subplots(figsize=(8, 3.4))
         per.plot(ax=ax, marker="o", markersize=3)
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
-        ax.set(ylabel="net taxable income per resident (EUR)", xlabel="income year")
+        ax.set(ylabel="EUR per resident", xlabel="income year",
+               title=f"Net taxable income per resident, {self.name} and benchmarks")
         ax.legend(frameon=False)
         caption = "Source: " + ("Demoland (fictional)" if self.ctx.demo else "Statbel fiscal income statistics")
         self.publisher.figure(fig, "income", "Fiscal income per resident",
@@ -310,7 +320,7 @@ class AuthorityReport:
             _markdown(f"*No outcome data for {self.name}.*")
             return
         fig = plot_outcome_benchmark(bench, list(groups), self.row["cohort"])
-        self.publisher.figure(fig, "outcomes", "Outcome trends", self.ctx.caption())
+        self.publisher.figure(fig, "outcomes", "Outcome trends", self.ctx.caption(), left=0.5)
         self.publisher.table(authorities.outcome_change_table(bench), "outcomes", "Outcome change")
 
     def limits(self) -> None:

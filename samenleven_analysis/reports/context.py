@@ -195,10 +195,12 @@ class DataContext:
             parts.append(f"year {year}")
         parts.append(f"municipalities as of vintage {self.vintage}")
         if definition is not None:
-            label = definition
+            from samenleven_analysis.reports.labels import definition_label
+
+            label = f"counts: {definition_label(definition)}"
             if definition == "nationality_proxy":
-                label += " (proxy: non-Belgian nationality understates origin)"
-            parts.append(f"origin definition {label}")
+                label += ", which understates origin"
+            parts.append(label)
         if extra:
             parts.append(str(extra))
         text = "; ".join(parts)

@@ -212,6 +212,7 @@ class EligibilityReport:
             ax.set(xlabel="threshold (residents)", ylabel=ylabel)
             ax.spines[["top", "right"]].set_visible(False)
         axes[0].legend(frameon=False, fontsize=8)
+        fig.subplots_adjust(wspace=0.3)
         self.publisher.figure(fig, "sensitivity", "Sensitivity to the threshold", self.caption())
 
     def facts(self) -> None:

@@ -111,7 +111,8 @@ class ProgrammeReport:
         ax.tick_params(axis="y", labelsize=8)
         self.publisher.figure(fig, "subsidy_caps", "Maximum subsidy per objective",
                               "Source: " + ("Demoland (fictional)" if self.ctx.demo else
-                                            "Plan Samenleven 2022 call configuration") + "; sum of KPI caps")
+                                            "Plan Samenleven 2022 call configuration") + "; sum of KPI caps",
+                              left=2.2)
 
     def against_announcement(self) -> None:
         """The call's ceiling times the authorities, against the announced 33 M EUR, 28
