@@ -228,7 +228,7 @@ def dashboard_overview(table, results_by_label, out_dir: Path, min_cell: int, *,
     counted = counted[counted["refnis"].astype(str).isin(attrs["region_codes"])]
     hidden = {str(r) for r, c in zip(counted["refnis"], counted["count"]) if c < min_cell}
     shares = {str(r): float(s) * 100 for r, s in zip(counted["refnis"], counted["share"])
-              if str(r) not in hidden and s == s}
+              if str(r) not in hidden and pd_isna(s) is False}
     names = dict(zip(counted["refnis"].astype(str), counted["refnis"].astype(str)))
     munis = ctx.load("municipalities")
     names.update(zip(munis["refnis"].astype(str), munis["name_nl"].astype(str)))

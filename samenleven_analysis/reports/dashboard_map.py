@@ -86,8 +86,8 @@ def svg_map(
     bounds = class_bounds(list(values.values()))
     marked = {str(c) for c in highlight}
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" id="flanders-map" viewBox="0 0 {WIDTH} {height + 48}" '
-        f'role="img" aria-label="{html.escape(legend_title)}">'
+        (f'<svg xmlns="http://www.w3.org/2000/svg" id="flanders-map" viewBox="0 0 {WIDTH} {height + 48}" '
+        f'role="img" aria-label="{html.escape(legend_title)}">')
     ]
     outlines = []
     for code, geom in zip(frame["refnis"], frame.geometry):

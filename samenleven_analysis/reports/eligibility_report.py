@@ -91,8 +91,8 @@ class EligibilityReport:
     def data_note(self) -> None:
         """What the counts mean, the reference year, and the partnerships used."""
         lines = [self.source.note()] if self.source.proxy else [
-            f"Origin definition: **{self.source.label}** (origin table: "
-            f"{'Demoland, fictional' if self.ctx.demo else 'supplied by the user'})."]
+            (f"Origin definition: **{self.source.label}** (origin table: "
+            f"{'Demoland, fictional' if self.ctx.demo else 'supplied by the user'}).")]
         lines.append(f"Reference year: **1 January {self.year}**. {self.ref.note()}".strip())
         n = self.partnerships["partnership_id"].nunique() if self.partnerships is not None else 0
         lines.append(f"Flemish municipalities: {len(self.flanders)}; partnerships: {self.partnership_source}"
