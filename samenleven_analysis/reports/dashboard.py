@@ -159,6 +159,7 @@ def write_index(
         for r in results
     ]
     overview = dashboard_overview(authority_rows, by_label, out_dir, min_cell, demo=bool(run_info.get("demo")))
+    downloads = write_downloads(out_dir, authorities, overview)
     params = sorted((str(k), json.dumps(v, default=str)) for k, v in (run_info.get("parameters") or {}).items())
     text = _template_env().get_template("index.html.j2").render(
         demo=bool(run_info.get("demo")),
@@ -174,10 +175,35 @@ def write_index(
         demo_tables=sorted(set(demo_tables)),
         packages=sorted(package_versions().items()),
         overview=overview,
+        downloads=downloads,
     )
     path = out_dir / "index.html"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def write_downloads(out_dir: Path, authorities: list[dict[str, Any]] | None, overview: dict[str, Any] | None) -> list[dict[str, str]]:
+    """Write the dashboard's published table (CSV, the same disclosure-controlled text as the
+    page) and its map (SVG) next to ``index.html``; return the links to list."""
+    import csv
+
+    links = []
+    if authorities:
+        columns = [("applicant", "code"), ("name", "name"), ("kind", "kind"), ("members", "members"),
+                   ("count", "residents counted"), ("share", "share"), ("eligible", "qualifies"),
+                   ("margin", "margin"), ("cohort", "cohort")]
+        path = out_dir / "authorities.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow([label for _, label in columns])
+            for row in authorities:
+                writer.writerow(["yes" if row[k] is True else "no" if row[k] is False else row[k] for k, _ in columns])
+        links.append({"title": "Local authorities table", "kind": "CSV", "href": path.name})
+    if overview and overview.get("map"):
+        path = out_dir / "flanders_map.svg"
+        path.write_text(overview["map"] + "\n", encoding="utf-8")
+        links.append({"title": "Map of Flanders", "kind": "SVG", "href": path.name})
+    return links
 
 
 def data_status(ctx, demo: bool) -> list[dict[str, str]]:
