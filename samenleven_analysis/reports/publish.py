@@ -18,8 +18,10 @@ import pandas as pd
 
 from samenleven_analysis.reports import figures
 
-CAPTION_HEIGHT_IN = 0.32
-"""Height (inches) reserved under the axes for a one- or two-line caption."""
+CAPTION_LINE_IN = 0.13
+"""Height (inches) of one line of 7-point caption text, with its leading."""
+CAPTION_PAD_IN = 0.12
+"""Space (inches) between the caption and the axis labels above it, and under it."""
 
 
 SHOW_DPI = figures.PNG_DPI
@@ -63,14 +65,15 @@ def caption_figure(fig, caption: str | None, *, left: float = 0.9, right: float 
     caption never overlaps the axes. Fixed margins rather than ``tight_layout``: measuring
     every label costs about as much as drawing the figure, once per figure and report."""
     width, height = fig.get_figwidth(), fig.get_figheight()
-    strip = CAPTION_HEIGHT_IN if caption else 0.0
+    # wrapped here (about 19 characters of 7-point text per inch): matplotlib's own wrapping
+    # measures the text again and again
+    text = textwrap.fill(caption, width=max(40, int(width * 19))) if caption else ""
+    lines = text.count("\n") + 1 if text else 0
+    strip = CAPTION_PAD_IN + lines * CAPTION_LINE_IN if text else 0.0
     fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height,
-                        bottom=min(0.6, (bottom + strip) / height))
-    if caption:
-        # wrapped here (about 19 characters of 7-point text per inch): matplotlib's own
-        # wrapping measures the text again and again
-        text = textwrap.fill(caption, width=max(40, int(width * 19)))
-        fig.text(0.01, 0.06 / height, text, ha="left", va="bottom", fontsize=7)
+                        bottom=min(0.7, (bottom + strip) / height))
+    if text:
+        fig.text(0.01, CAPTION_PAD_IN / 2 / height, text, ha="left", va="bottom", fontsize=7)
 
 
 def table_html(frame: pd.DataFrame) -> str:
