@@ -76,15 +76,23 @@ def caption_figure(fig, caption: str | None, *, left: float = 0.9, right: float 
         fig.text(0.01, CAPTION_PAD_IN / 2 / height, text, ha="left", va="bottom", fontsize=7)
 
 
+def _plain(column) -> bool:
+    """Columns of years and codes: numbers without thousands separators."""
+    name = str(column).lower()
+    return "year" in name or name in ("code", "refnis", "rank", "applicant")
+
+
 def table_html(frame: pd.DataFrame) -> str:
-    """HTML table without index; every cell escaped; numbers with thousands separators."""
+    """HTML table without index; every cell escaped; numbers with thousands separators
+    (except in year and code columns)."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    plain = [_plain(c) for c in frame.columns]
     rows = []
     for rec in frame.itertuples(index=False):
         cells = "".join(
-            f'<td class="num">{html.escape(thousands(v))}</td>' if _numeric(v)
+            f'<td class="num">{html.escape(str(v) if keep else thousands(v))}</td>' if _numeric(v)
             else f"<td>{html.escape('' if v is None else str(v))}</td>"
-            for v in rec
+            for v, keep in zip(rec, plain)
         )
         rows.append(f"<tr>{cells}</tr>")
     return (

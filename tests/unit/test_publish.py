@@ -40,6 +40,8 @@ def test_table_html_has_no_index_escapes_and_separates_thousands():
     assert "<th>name</th><th>count</th>" in html and ">7<" not in html and ">9<" not in html
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "A&amp;B" in html and "<b>" not in html
     assert '<td class="num">12,345</td>' in html and '<td class="num">&lt;5</td>' in html
+    years = publish.table_html(pd.DataFrame({"year (1 January)": [2015], "code": [11002], "n": [2015]}))
+    assert '<td class="num">2015</td><td class="num">11002</td><td class="num">2,015</td>' in years
 
 
 def _figure(caption_len: int = 200):
