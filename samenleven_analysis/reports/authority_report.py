@@ -9,6 +9,7 @@ Counts of persons go through :mod:`samenleven_analysis.analysis.disclosure`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,8 +99,9 @@ class AuthorityReport:
     def definition(self) -> str:
         return str(self.table.attrs["definition"])
 
-    @property
+    @functools.cached_property
     def source(self) -> reporting.OriginSource:
+        # once per report: every load hands out a copy of a table of 1.3 million rows
         return reporting.origin_source(self.ctx, self.table.attrs["requested_definition"])
 
     @property

@@ -586,11 +586,17 @@ def origin_counts(ctx: DataContext, definition: str = "non_eu14") -> pd.DataFram
     count, total, share`` from :func:`origin_source` (the proxy without an origin table)."""
     from samenleven_analysis.data import origin as origin_mod
 
-    source = origin_source(ctx, definition)
-    key = (str(Path(ctx.processed).resolve()), source.definition)
+    from samenleven_analysis.analysis.eligibility import PROXY_DEFINITION
+
+    used = definition if definition != PROXY_DEFINITION and ctx.has("population_origin") else PROXY_DEFINITION
+    key = (str(Path(ctx.processed).resolve()), used)
     if key not in _COUNTS:
         # counting 1.3 million rows costs about half a second: once per kernel, not per report
+        source = origin_source(ctx, definition)
         _COUNTS[key] = origin_mod.count(source.frame, source.definition)
+    table = "population_nationality" if used == PROXY_DEFINITION else "population_origin"
+    if table not in ctx.provenance:
+        ctx.load(table)  # the counts' source is listed in this report's provenance
     return _COUNTS[key].copy()
 
 
