@@ -139,6 +139,8 @@ def write_index(
             demo_tables.append("origin-based authority table")
     prov_rows = []
     for p in provenance:
+        if not run_info.get("demo") and str(p["build"]).startswith("demo"):
+            continue  # a real run reads no demo build: it is not part of this run's data
         sources = p.get("sources") or [{"dataset_id": "", "file": "", "sha256": "", "demo": p.get("demo")}]
         for s in sources:
             prov_rows.append({"build": p["build"], "table": p["table"], "dataset_id": s["dataset_id"],
