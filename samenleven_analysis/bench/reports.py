@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import statistics
 import sys
@@ -85,8 +87,9 @@ def _phases(folder: Path, sample: list[str], out: Path) -> dict[str, float]:
                                        vintage=2025, min_cell=5, output_dir=str(out / f"{code}_files"))
         loading.append(time.perf_counter() - t)
         t = time.perf_counter()
-        for name in sections:
-            getattr(report, name)()
+        with contextlib.redirect_stdout(io.StringIO()):  # outside a notebook sections print
+            for name in sections:
+                getattr(report, name)()
         drawing.append(time.perf_counter() - t)
     phases["data loading, later reports (median)"] = statistics.median(loading)
     phases["sections: tables + 5 figures as PNG and SVG (median)"] = statistics.median(drawing)
