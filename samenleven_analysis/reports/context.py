@@ -584,9 +584,8 @@ def table_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
 def origin_counts(ctx: DataContext, definition: str = "non_eu14") -> pd.DataFrame:
     """Residents of ``definition`` per municipality and year (all years): ``year, refnis,
     count, total, share`` from :func:`origin_source` (the proxy without an origin table)."""
-    from samenleven_analysis.data import origin as origin_mod
-
     from samenleven_analysis.analysis.eligibility import PROXY_DEFINITION
+    from samenleven_analysis.data import origin as origin_mod
 
     used = definition if definition != PROXY_DEFINITION and ctx.has("population_origin") else PROXY_DEFINITION
     key = (str(Path(ctx.processed).resolve()), used)
