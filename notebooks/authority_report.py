@@ -9,8 +9,9 @@
 #
 # `samenleven run --authorities eligible` (or `all`) makes one copy per authority; set
 # `authority` (a REFNIS code or a partnership id) to make one by hand. Counts of persons
-# below `min_cell` are shown as “<5”. Every section says which data it uses; a section whose
-# input has no public source names the file that would fill it.
+# below `min_cell` are suppressed (the provenance cell states the value used). Every section
+# says which data it uses; a section whose input has no public source names the file that
+# would fill it.
 
 # %% tags=["parameters"]
 from typing import Literal
@@ -104,6 +105,17 @@ report.subsidy()
 # %%
 report.programmes()
 report.outcomes()
+
+# %% [markdown]
+# ## Contract: targets, realisations and subsidy
+#
+# What the authority committed to per KPI rule of the call, what it reported as realised, and
+# what that means in subsidy: committed = target × EUR per unit, earned = min(realised,
+# target) × EUR per unit (the call withdraws subsidy for units not realised). Realised person
+# counts below `min_cell` are suppressed. Needs a `contracts.csv` (docs/contracts.md).
+
+# %%
+report.contract()
 
 # %% [markdown]
 # ## Limits

@@ -490,6 +490,3 @@ def join(
             warnings.warn(report.summary(), UnmatchedCodesWarning, stacklevel=2)
     return joined, report
 
-
-normalise_codes = normalise_refnis
-"""Former name of :func:`samenleven_analysis.data.codes.normalise_refnis` (report modules)."""

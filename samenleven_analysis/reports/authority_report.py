@@ -325,6 +325,22 @@ class AuthorityReport:
         self.publisher.figure(fig, "outcomes", "Outcome trends", self.ctx.caption(), left=0.5)
         self.publisher.table(authorities.outcome_change_table(bench), "outcomes", "Outcome change")
 
+    def contract(self) -> None:
+        """The authority's contract under the call rules: targets, realisations, attainment and
+        subsidy committed and earned (when a contracts file was supplied)."""
+        from samenleven_analysis.reports import kpi as kpi_report
+
+        data = kpi_report.kpi_data_from_context(self.ctx)
+        kpi_report.display_contract_status(data, self.applicant, min_cell=self.min_cell)
+        fig = kpi_report.contract_figure(data, self.applicant, min_cell=self.min_cell)
+        if fig is not None:
+            self.publisher.figure(fig, "contract", "Contract attainment per objective",
+                                  self.ctx.caption())
+        titles = {"rules": "Contract lines", "position": "Position among applicants"}
+        for name, table in kpi_report.contract_tables(data, self.applicant,
+                                                      min_cell=self.min_cell).items():
+            self.publisher.table(table, f"contract_{name}", titles.get(name, name))
+
     def limits(self) -> None:
         """What these data cannot show."""
         missing = self.table.attrs.get("missing", [])

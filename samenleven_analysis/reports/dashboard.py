@@ -178,10 +178,23 @@ def write_index(
         packages=sorted(package_versions().items()),
         overview=overview,
         downloads=downloads,
+        kpi_panel=_kpi_panel(settings, run_info, min_cell),
     )
     path = out_dir / "index.html"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+
+def _kpi_panel(settings: dict[str, Any], run_info: dict[str, Any], min_cell: int):
+    """The contracts/KPI panel (already escaped HTML) for the run's build, or the panel that
+    says no contract data were supplied."""
+    import markupsafe
+
+    from samenleven_analysis.reports.kpi import kpi_panel_for_run
+
+    vintage = settings.get("vintage", run_info.get("parameters", {}).get("vintage", 2025))
+    return markupsafe.Markup(kpi_panel_for_run(int(vintage or 2025), min_cell=min_cell))
 
 
 def write_downloads(out_dir: Path, authorities: list[dict[str, Any]] | None, overview: dict[str, Any] | None) -> list[dict[str, str]]:

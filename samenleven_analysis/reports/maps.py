@@ -42,7 +42,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from samenleven_analysis.data.boundaries import normalise_codes
+from samenleven_analysis.data.codes import normalise_refnis
 from samenleven_analysis.reports.text import label as text_label
 
 CMAP = "YlGnBu"
@@ -262,7 +262,7 @@ def _highlight_codes(highlight) -> list[str]:
         return []
     if isinstance(highlight, str):
         highlight = [highlight]
-    codes = normalise_codes(list(highlight)).dropna()
+    codes = normalise_refnis(list(highlight)).dropna()
     return sorted(set(codes.astype(str)))
 
 

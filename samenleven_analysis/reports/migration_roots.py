@@ -14,17 +14,16 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from samenleven_analysis.data.boundaries import normalise_codes
+from samenleven_analysis.data.codes import PROXY_DEFINITION, normalise_refnis
 from samenleven_analysis.reports.maps import small_multiples
 
-PROXY = "nationality_proxy"
 
 
 DEFINITION_LABELS = {
     "non_eu14": "non-EU14 origin",
     "non_eu27": "non-EU27 origin",
     "non_europe": "non-European origin",
-    PROXY: "non-Belgian nationality",
+    PROXY_DEFINITION: "non-Belgian nationality",
 }
 """Reader-facing wording of each origin definition (DESIGN.md)."""
 
@@ -157,7 +156,7 @@ def prepare_inputs(
         notes.append(
             f"this build has no origin table (population_origin; Statbel publishes none openly), "
             f"so definition {definition!r} cannot be computed: falling back to "
-            f"{PROXY!r}, the share of residents of non-Belgian nationality, which understates "
+            f"{PROXY_DEFINITION!r}, the share of residents of non-Belgian nationality, which understates "
             "migration roots (Belgians of foreign origin are not counted)."
         )
     available = tuple(sorted(int(y) for y in pd.unique(table["year"])))
@@ -241,7 +240,7 @@ def highlight_codes(
     """
     spec = _parse_highlight(highlight)
     if spec != "eligible":
-        codes = sorted(set(normalise_codes(spec).dropna().astype(str))) if spec else []
+        codes = sorted(set(normalise_refnis(spec).dropna().astype(str))) if spec else []
         return codes, "Selected authorities"
     from samenleven_analysis.analysis import eligibility
     from samenleven_analysis.data.boundaries import in_region
@@ -252,8 +251,8 @@ def highlight_codes(
     flemish = sorted(set(in_map[in_region(in_map, "flanders").to_numpy()]))
     if not flemish:
         return [], "Eligible authorities"
-    if inputs.definition == PROXY:
-        source, definition = ctx.load("population_nationality"), PROXY
+    if inputs.definition == PROXY_DEFINITION:
+        source, definition = ctx.load("population_nationality"), PROXY_DEFINITION
         label = f"> {threshold:,.0f} non-Belgians (proxy)"
     else:
         source, definition = ctx.load("population_origin"), "non_eu14"
@@ -261,7 +260,7 @@ def highlight_codes(
     partnerships = None
     if ctx.has("partnerships"):
         parts = ctx.load("partnerships")
-        codes = normalise_codes(parts["refnis"]).astype(str)
+        codes = normalise_refnis(parts["refnis"]).astype(str)
         outside = set(parts.loc[~codes.isin(flemish).to_numpy(), "partnership_id"])
         partnerships = parts[~parts["partnership_id"].isin(outside)]
     table = eligibility.eligible(

@@ -46,14 +46,14 @@ def squares(codes, size=1000.0, **cols) -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------- codes and regions
 
 
-def test_normalise_codes_accepts_ints_floats_text_and_short_region_codes():
+def test_normalise_refnis_accepts_ints_floats_text_and_short_region_codes():
     out = geo.normalise_refnis([11001, "11002", 11004.0, " 21004 ", "2000", "46030.0", None])
     assert out.iloc[:6].tolist() == ["11001", "11002", "11004", "21004", "02000", "46030"]
     assert pd.isna(out.iloc[6])
 
 
 @pytest.mark.parametrize("bad", ["1100A", "123456", 11001.5, True])
-def test_normalise_codes_rejects_non_codes(bad):
+def test_normalise_refnis_rejects_non_codes(bad):
     with pytest.raises(ValueError, match="REFNIS"):
         geo.normalise_refnis([bad])
 
