@@ -1,4 +1,4 @@
-"""The ``samenleven`` command line (DESIGN.md contract). Thin: every command calls the package.
+"""The ``samenleven`` command line (contract: docs/design.md). Thin: every command calls the package.
 
 Written with click rather than typer: ``run`` takes papermill-style ``-p NAME VALUE`` pairs,
 which typer cannot declare, and typer vendors its own click so the two cannot be mixed.

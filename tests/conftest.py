@@ -45,7 +45,7 @@ def _real_mirror() -> Path | None:
 def real_data_dir() -> Path:
     """The local mirror of real files; skips (with the reason shown) when not configured."""
     if not REAL_DATA_DIR:
-        pytest.skip("real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (CI uses ../shared/data)")
+        pytest.skip("real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)")
     path = _real_mirror()
     if path is None:
         pytest.skip(f"real-data test: SAMENLEVEN_DATA_DIR={REAL_DATA_DIR} is not a folder")
@@ -71,7 +71,7 @@ def real_run(tmp_path_factory) -> tuple[Path, int]:
     nationality proxy, 2015, plus Antwerpen's authority report), shared by the session."""
     mirror = _real_mirror()
     if mirror is None:
-        pytest.skip("real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (CI uses ../shared/data)")
+        pytest.skip("real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)")
     from _notebooks import REAL_RUN_AUTHORITY
 
     from samenleven_analysis.reports import runner

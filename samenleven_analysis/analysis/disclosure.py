@@ -35,7 +35,7 @@ COUNT_COLUMN_PATTERN = re.compile(
 """Column headers (any level) that name counts of persons, used by :func:`scan_counts`."""
 
 COUNT_COLUMN_CODES = frozenset({"BEL", "EU14", "EU13", "EUROPE_OTHER", "NON_EUROPE", "M", "F"})
-"""Exact headers that are person counts too: origin groups (DESIGN.md) and sexes
+"""Exact headers that are person counts too: origin groups (docs/design.md) and sexes
 (case-sensitive, so that definition names such as ``non_europe`` do not match)."""
 
 

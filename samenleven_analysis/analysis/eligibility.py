@@ -4,7 +4,7 @@ The rule (``reference/plan_samenleven.yaml``, fact ``threshold_residents``): a l
 qualifies when it has *more than* 7,500 residents of non-EU14 origin; smaller authorities
 may pool their residents in a partnership (IGS), which then applies as one applicant.
 
-Contract (DESIGN.md, Eligibility API)::
+Contract (docs/design.md, Eligibility API)::
 
     eligible(origin, threshold=7500, definition="non_eu14", year=None,
              partnerships=None, inclusive=False, vintage=None) -> DataFrame
@@ -42,7 +42,7 @@ DEFAULT_THRESHOLD = 7500
 """Residents of the target origin an applicant must exceed (fact ``threshold_residents``)."""
 
 ORIGIN_DEFINITIONS = ("non_eu14", "non_eu27", "non_europe")
-"""Definitions computed from a canonical origin table (DESIGN.md origin groups)."""
+"""Definitions computed from a canonical origin table (docs/design.md origin groups)."""
 
 """Non-Belgian nationality from the population table: understates origin (a proxy)."""
 
@@ -62,7 +62,7 @@ COLUMNS = (
     "year",
     "definition",
 )
-"""Output columns of :func:`eligible`; the first five are the DESIGN.md contract."""
+"""Output columns of :func:`eligible`; the first five are the docs/design.md contract."""
 
 
 # --------------------------------------------------------------------------- counting

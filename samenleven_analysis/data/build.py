@@ -1,6 +1,6 @@
 """``samenleven build``: resolve → read → validate → harmonise → write Parquet + provenance.
 
-Processed tables (DESIGN.md contract), each ``<name>.parquet`` with ``<name>.provenance.json``:
+Processed tables (contract: docs/design.md), each ``<name>.parquet`` with ``<name>.provenance.json``:
 
 =========================  ==========================================================  =========
 table                      columns                                                     source

@@ -1,7 +1,7 @@
 """Population by origin group: the canonical table, a mapping hook for other layouts, and
 the counts behind the Plan Samenleven rule.
 
-Canonical shape (DESIGN.md contract): ``year, refnis, origin, population`` with ``origin`` in
+Canonical shape (contract: docs/design.md): ``year, refnis, origin, population`` with ``origin`` in
 ``BEL, EU14, EU13, EUROPE_OTHER, NON_EUROPE`` (:data:`schemas.ORIGIN_GROUPS`).
 
 Definitions (:data:`DEFINITIONS`): ``non_eu14`` = EU13 + EUROPE_OTHER + NON_EUROPE (the Plan

@@ -18,7 +18,7 @@ from samenleven_analysis.errors import DataError
 
 REFNIS_PATTERN = r"^\d{5}$"
 ORIGIN_GROUPS = ("BEL", "EU14", "EU13", "EUROPE_OTHER", "NON_EUROPE")
-"""Origin groups of DESIGN.md (contract)."""
+"""Origin groups of docs/design.md (contract)."""
 
 _refnis = pa.Column(str, pa.Check.str_matches(REFNIS_PATTERN), nullable=False)
 _year = pa.Column(int, pa.Check.in_range(1990, 2100), nullable=False)

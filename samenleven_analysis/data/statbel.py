@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 POPULATION_COLUMNS = ("year", "refnis", "sex", "nationality", "age", "population")
-"""Column order of :func:`read_population`'s result (DESIGN.md contract)."""
+"""Column order of :func:`read_population`'s result (contract: docs/design.md)."""
 
 _BOM = b"\xef\xbb\xbf"
 _YEAR_IN_NAME = re.compile(r"TF_SOC_POP_STRUCT_(\d{4})", re.IGNORECASE)

@@ -25,7 +25,7 @@ DEFINITION_LABELS = {
     "non_europe": "non-European origin",
     PROXY_DEFINITION: "non-Belgian nationality",
 }
-"""Reader-facing wording of each origin definition (DESIGN.md)."""
+"""Reader-facing wording of each origin definition (docs/design.md)."""
 
 
 REGION_LABELS = {

@@ -1,4 +1,4 @@
-"""Run the report notebooks with papermill: ``samenleven run`` (DESIGN.md contract).
+"""Run the report notebooks with papermill: ``samenleven run`` (contract: docs/design.md).
 
 One call of :func:`run_notebooks`:
 

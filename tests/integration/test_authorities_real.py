@@ -20,7 +20,7 @@ def real_ctx(tmp_path_factory):
     """A context on a real build (in a temporary folder) of the mirror."""
     data_dir = os.environ.get("SAMENLEVEN_DATA_DIR")
     if not data_dir:
-        pytest.skip("real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (CI uses ../shared/data)")
+        pytest.skip("real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)")
     out = tmp_path_factory.mktemp("real_build_authorities")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path_factory.mktemp("real_raw_authorities")))

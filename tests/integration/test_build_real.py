@@ -73,7 +73,7 @@ BUILD_BAD = {
 def real_build(tmp_path_factory):
     data_dir = os.environ.get("SAMENLEVEN_DATA_DIR")
     if not data_dir:
-        pytest.skip("real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (CI uses ../shared/data)")
+        pytest.skip("real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)")
     out = tmp_path_factory.mktemp("real_build")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path_factory.mktemp("real_raw")))

@@ -3,7 +3,7 @@
 The estimators themselves: :mod:`.did`, :mod:`.event_study`, :mod:`.staggered`, :mod:`.rdd`,
 :mod:`.synthetic_control`, :mod:`.power`.
 
-Public API (DESIGN.md, **contract**): :class:`Estimate`, :class:`EventStudy`,
+Public API (docs/design.md, **contract**): :class:`Estimate`, :class:`EventStudy`,
 :class:`SyntheticControl`, :func:`did`, :func:`event_study`, :func:`staggered_did`,
 :func:`rdd`, :func:`synthetic_control`. ``cohort`` is the first treated year (the project
 year a municipality's funding starts); never-treated units have cohort 0 or NaN.
