@@ -32,10 +32,11 @@ no ``.cpg``; codes come as integers, text or floats and are normalised to 5-digi
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from samenleven_analysis.data import build
+from samenleven_analysis.data import build, statbel
 from samenleven_analysis.data import municipalities as mu
-from samenleven_analysis.data import statbel
 from samenleven_analysis.errors import DataError, DataUnavailable
 
 REAL_TOTALS = {

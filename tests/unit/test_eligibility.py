@@ -378,8 +378,7 @@ def test_for_publication_suppresses_small_counts_and_what_reveals_them():
 
 def test_demo_counts_harmonised_to_the_2025_vintage(tmp_path, monkeypatch):
     """2022 data (old vintage) expressed in 2025 codes: the merged municipality pools its parts."""
-    from samenleven_analysis.data import demo
-    from samenleven_analysis.data import municipalities
+    from samenleven_analysis.data import demo, municipalities
 
     # The demo geography from just the two files it needs (not the whole demo folder).
     (tmp_path / "TU_COM_REFNIS.txt").write_bytes(demo.refnis_text())

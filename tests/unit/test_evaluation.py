@@ -18,7 +18,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 from samenleven_analysis import evaluation as ev
 from samenleven_analysis.analysis.estimators import common
@@ -378,8 +377,8 @@ def test_estimates_table_rounds_and_skips_none(staggered):
 
 @pytest.fixture(scope="module")
 def demo_tables():
-    from samenleven_analysis.data import demo
     from samenleven_analysis.analysis import outcomes
+    from samenleven_analysis.data import demo
 
     return (
         outcomes.canonical_outcomes(demo.outcomes_table()),

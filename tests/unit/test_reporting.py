@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from samenleven_analysis.analysis import authorities
-from samenleven_analysis.reports import provenance
 from samenleven_analysis.data import build
-from samenleven_analysis.reports import context as reporting
 from samenleven_analysis.errors import DataUnavailable
+from samenleven_analysis.reports import context as reporting
+from samenleven_analysis.reports import provenance
 
 _BUILT: dict[str, Path] = {}
 
