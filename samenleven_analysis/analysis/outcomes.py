@@ -323,7 +323,7 @@ def applicant_frame(
     ``n_members``.
     """
     ch = change_frame(frame, pre, post, value=value)
-    member_of = {str(m): str(a) for a, ms in zip(eligible["applicant"], eligible["members"]) for m in ms}
+    member_of = {str(m): str(a) for a, ms in zip(eligible["applicant"], eligible["members"], strict=True) for m in ms}
     ch["applicant"] = ch["refnis"].map(member_of)
     ch = ch.dropna(subset=["applicant"])
     agg = ch.groupby("applicant").agg(

@@ -477,7 +477,7 @@ def _clean_population(
     # Municipality code: digits only; Statbel drops leading zeros (2000 → 02000).
     code_dict, code_idx = _encode(table[code_col])
     stripped = [v.strip() if isinstance(v, str) else "" for v in code_dict]
-    malformed = {v for v, s in zip(code_dict, stripped) if not re.fullmatch(r"\d{1,5}", s)}
+    malformed = {v for v, s in zip(code_dict, stripped, strict=True) if not re.fullmatch(r"\d{1,5}", s)}
     if malformed:
         i = first_row(malformed, code_idx, code_dict)
         raise DataError(
@@ -489,7 +489,7 @@ def _clean_population(
         allowed = {str(c) for c in codes}
         unknown = sorted({p for p in padded if p not in allowed})
         if unknown:
-            bad = {v for v, p in zip(code_dict, padded) if p in unknown}
+            bad = {v for v, p in zip(code_dict, padded, strict=True) if p in unknown}
             i = first_row(bad, code_idx, code_dict)
             more = f" (+{len(unknown) - 10} more)" if len(unknown) > 10 else ""
             raise DataError(
@@ -603,7 +603,7 @@ def _clean_population(
 
 def _population_names(table: pa.Table, code_col: str, name_cols: tuple[str, str]) -> pd.DataFrame:
     cols = {"refnis": pc.utf8_lpad(pc.utf8_trim_whitespace(table[code_col]), 5, "0")}
-    for src, dst in zip(name_cols, ("name_nl", "name_fr")):
+    for src, dst in zip(name_cols, ("name_nl", "name_fr"), strict=True):
         if src in table.column_names:
             cols[dst] = table[src]
     names = pa.table(cols).group_by(list(cols)).aggregate([]).to_pandas()

@@ -405,7 +405,7 @@ def execute_jobs(
     bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not progress, file=sys.stderr)
 
     def record(task: list[int], task_results: list[JobResult]) -> None:
-        for i, res in zip(task, task_results):
+        for i, res in zip(task, task_results, strict=True):
             results[i] = res
         bar.set_postfix_str(jobs[task[-1]].label)
         bar.update(len(task))

@@ -332,7 +332,7 @@ def read_parameters(
         flat = list(params)  # type: ignore[arg-type]
         if len(flat) % 2:
             raise ParameterError("-p expects NAME VALUE pairs")
-        pairs = list(zip(flat[::2], flat[1::2]))
+        pairs = list(zip(flat[::2], flat[1::2], strict=True))
     else:
         pairs = [tuple(p) for p in params]  # type: ignore[misc]
     for name, text in pairs:

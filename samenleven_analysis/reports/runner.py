@@ -230,7 +230,7 @@ def _authority_codes(
         else:
             # a member municipality of a partnership, or a code the data do not know
             member_of = [
-                str(a) for a, members in zip(table["applicant"], table["members"]) if item in list(members)
+                str(a) for a, members in zip(table["applicant"], table["members"], strict=True) if item in list(members)
             ]
             if member_of:
                 codes.append(item)

@@ -200,7 +200,7 @@ def test_definitions_on_a_canonical_origin_table():
     )
     out = el.eligible(table)  # latest year, non_eu14
     assert out.loc[0, "year"] == 2022
-    assert dict(zip(out["applicant"], out["count"])) == {"11001": 7600, "11002": 60}
+    assert dict(zip(out["applicant"], out["count"], strict=True)) == {"11001": 7600, "11002": 60}
     assert list(out["eligible"]) == [True, False]
     assert out.loc[0, "total"] == 60600
     assert el.eligible(table, year=2021).loc[0, "count"] == 7000
@@ -226,7 +226,7 @@ def test_nationality_proxy_on_the_population_table():
         }
     )
     out = el.eligible(pop, definition="nationality_proxy")
-    assert dict(zip(out["applicant"], out["count"])) == {"11001": 7501, "11002": 10}
+    assert dict(zip(out["applicant"], out["count"], strict=True)) == {"11001": 7501, "11002": 10}
     assert list(out["eligible"]) == [True, False]
     with pytest.raises(ValueError, match="origin table"):
         el.eligible(pop)  # non_eu14 needs an origin table
@@ -323,7 +323,7 @@ def test_sensitivity_with_partnerships_and_inclusive():
 )
 def test_sensitivity_is_monotone_in_the_threshold(values, thresholds, inclusive, pool):
     codes = [f"{11001 + i}" for i in range(len(values))]
-    data = counts_frame(dict(zip(codes, values)))
+    data = counts_frame(dict(zip(codes, values, strict=True)))
     table = partnerships({"IGS": codes[:pool]}) if pool >= 1 and len(codes) >= pool else None
     out = el.sensitivity(data, thresholds, partnerships=table, inclusive=inclusive)
     assert out["threshold"].is_monotonic_increasing
