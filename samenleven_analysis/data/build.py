@@ -61,6 +61,7 @@ from samenleven_analysis.errors import NO_DATA_ROWS, DataError, DataUnavailable
 # fresh process instead of a second of imports.
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    import pyarrow as pa
 
     from samenleven_analysis.data.municipalities import Geography
 

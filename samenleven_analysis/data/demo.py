@@ -611,7 +611,7 @@ def treatment_table(seed: int = DEFAULT_SEED) -> pd.DataFrame:
         key=lambda a: -ref.loc[applicants[a], "non_eu14"].sum(),
     )
     never = set(eligible_solo[-4:-2])  # two eligible authorities that never sign up
-    for rank, applicant in enumerate(sorted(applicants)):
+    for _rank, applicant in enumerate(sorted(applicants)):
         members = applicants[applicant]
         count = int(ref.loc[members, "non_eu14"].sum())
         eligible = count > THRESHOLD

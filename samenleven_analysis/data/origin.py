@@ -152,7 +152,7 @@ def read_origin(path: str | Path, column_map: Mapping | str | Path | None = None
         if col not in frame:
             raise ValueError(f"value map for unknown column {col!r}")
         mapping = {str(k): str(v) for k, v in mapping.items()}
-        frame[col] = frame[col].map(lambda v: mapping.get(v, v))
+        frame[col] = frame[col].map(lambda v, mapping=mapping: mapping.get(v, v))
 
     def first_bad(mask: pd.Series, col: str, what: str):
         if mask.any():
