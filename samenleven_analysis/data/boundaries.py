@@ -334,7 +334,9 @@ def _load_belgium_2025(*, data_dir, demo: bool) -> gpd.GeoDataFrame:
     crosswalk = municipalities.crosswalk(2019, 2025)
     names = _names_from_table(2025, pd.Series(sorted(set(crosswalk["to_refnis"].astype(str)))),
                               data_dir=data_dir, demo=demo)
-    name_map = {c: n for c, n in zip(sorted(set(crosswalk["to_refnis"].astype(str))), names, strict=True) if pd.notna(n)}
+    name_map = {
+        c: n for c, n in zip(sorted(set(crosswalk["to_refnis"].astype(str))), names, strict=True) if pd.notna(n)
+    }
     out = dissolve(base, crosswalk, names=name_map, vintage=2025)
     out.attrs["derived"] = "boundaries_belgium_581 dissolved with municipalities.crosswalk(2019, 2025)"
     return out

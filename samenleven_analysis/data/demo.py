@@ -95,7 +95,8 @@ def municipalities() -> list[Municipality]:
         region = _PROVINCES[parent][0] if province else parent
         for i in range(1, n + 1):
             # prefix p with suffixes p, p+4, p+2 (mod 6) across the three rounds: 60 unique names
-            name = _PREFIXES[k % len(_PREFIXES)] + _SUFFIXES[(k % len(_PREFIXES) + 4 * (k // len(_PREFIXES))) % len(_SUFFIXES)]
+            suffix = _SUFFIXES[(k % len(_PREFIXES) + 4 * (k // len(_PREFIXES))) % len(_SUFFIXES)]
+            name = _PREFIXES[k % len(_PREFIXES)] + suffix
             k += 1
             out.append(Municipality(f"{arr[:2]}{i:03d}", name, arr, province, region))
     return out

@@ -671,7 +671,9 @@ def harmonise(
     codes = frame[code_col].astype("str")
     target = codes.copy()
     if crosswalk is not None:
-        cw = dict(zip(normalise_refnis(crosswalk["from_refnis"]), normalise_refnis(crosswalk["to_refnis"]), strict=True))
+        cw = dict(
+            zip(normalise_refnis(crosswalk["from_refnis"]), normalise_refnis(crosswalk["to_refnis"]), strict=True)
+        )
         unknown = sorted(set(codes.unique()) - set(cw))
         if unknown:
             raise DataError(f"code(s) not in the crosswalk: {unknown[:20]}", column=code_col)

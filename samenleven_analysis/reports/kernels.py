@@ -196,10 +196,10 @@ class ReusableKernel:
 
     Starting a kernel and importing pandas/matplotlib/the package costs seconds per
     report; here they are paid once per batch. Between notebooks the user namespace is
-    cleared (``reset(new_session=True)``, as ``%reset -f``), figures are closed, matplotlib's rcParams, the warning filters
-    and "already shown" registries and the execution counter are restored, so each report
-    sees what a fresh kernel would (imported modules stay cached; they hold no report
-    state). After any failure the kernel is replaced before the next notebook.
+    cleared (``reset(new_session=True)``, as ``%reset -f``), figures are closed,
+    matplotlib's rcParams, the warning filters and "already shown" registries and the
+    execution counter are restored, so each report sees what a fresh kernel would (imported
+    modules stay cached; they hold no report state). After any failure the kernel is replaced before the next notebook.
     """
 
     def __init__(self, cwd: str) -> None:

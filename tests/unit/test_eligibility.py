@@ -293,7 +293,9 @@ def test_sensitivity_exact_entries_and_exits():
 def test_sensitivity_default_grid_and_definitions_on_an_origin_table():
     table = origin_table(
         {
-            (year, "11001"): {"BEL": 1000, "EU14": 50, "EU13": 3000, "EUROPE_OTHER": 1000, "NON_EUROPE": 4000 + 100 * (year - 2020)}
+            (year, "11001"): {
+                "BEL": 1000, "EU14": 50, "EU13": 3000, "EUROPE_OTHER": 1000, "NON_EUROPE": 4000 + 100 * (year - 2020)
+            }
             for year in (2020, 2021, 2022)
         }
     )

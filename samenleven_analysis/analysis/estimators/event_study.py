@@ -57,7 +57,9 @@ def event_study(
     a rank-deficient design (a relative period dropped as collinear, which pyfixest does
     silently and which fakes a linear pre-trend) raises
     :class:`~samenleven_analysis.errors.DataError`. ``extra["vcov"]`` holds the
-    coefficients' covariance (for :func:`~samenleven_analysis.analysis.estimators.honest.honest_did`). SEs are CRV1 by ``cluster`` (default unit).
+    coefficients' covariance (for
+    :func:`~samenleven_analysis.analysis.estimators.honest.honest_did`). SEs are CRV1 by
+    ``cluster`` (default unit).
     The joint pre-trend test is a Wald test (pyfixest ``wald_test``) of all coefficients
     with ``rel_time < 0`` other than the reference. Its ``pretrend_pvalue`` comes from a
     wild cluster restricted bootstrap of that statistic (``bootstrap_reps`` draws, Webb
