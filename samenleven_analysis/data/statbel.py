@@ -454,21 +454,10 @@ def _encode(column: pa.ChunkedArray | pa.Array) -> tuple[list, np.ndarray]:
     return enc.dictionary.to_pylist(), indices
 
 
-def _clean_population(
-    table: pa.Table,
-    code_col: str,
-    year: int,
-    codes: Iterable[str] | None,
-    file: str,
-    line_of,
-    recode: Mapping[str, str] | None = None,
-) -> pd.DataFrame:
-    """Validate the parsed columns and sum civil status away (recoding codes first).
-
-    String columns have few distinct values (≈600 codes, 2 sexes, …), so every check and
-    translation runs on the hash dictionary, not on the ~450k rows.
-    """
-    n = table.num_rows
+def _checked_codes(
+    table: pa.Table, code_col: str, year: int, codes: Iterable[str] | None, file: str, line_of
+) -> tuple[list, np.ndarray, list[str]]:
+    """Check the municipality codes of :func:`_clean_population`: (distinct, index per row, 5-digit)."""
 
     def first_row(bad_values: set, indices: np.ndarray, dictionary: list) -> int:
         bad_idx = [i for i, v in enumerate(dictionary) if v in bad_values]
@@ -497,6 +486,25 @@ def _clean_population(
                 f"({len(allowed)} codes): {unknown[:10]}{more}",
                 file=file, row=line_of(i), column=code_col,
             )
+    return code_dict, code_idx, padded
+
+
+def _clean_population(
+    table: pa.Table,
+    code_col: str,
+    year: int,
+    codes: Iterable[str] | None,
+    file: str,
+    line_of,
+    recode: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Validate the parsed columns and sum civil status away (recoding codes first).
+
+    String columns have few distinct values (≈600 codes, 2 sexes, …), so every check and
+    translation runs on the hash dictionary, not on the ~450k rows.
+    """
+    n = table.num_rows
+    code_dict, code_idx, padded = _checked_codes(table, code_col, year, codes, file, line_of)
     code_int = np.array([int(p) for p in padded], dtype=np.int64)[code_idx]
     recoded = recode and any(recode.get(p, p) != p for p in padded)
     if recoded:
