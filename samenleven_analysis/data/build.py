@@ -645,6 +645,56 @@ def read_canonical(path: str | Path, schema) -> pd.DataFrame:
     return out
 
 
+def _wanted_tables(
+    plan: _Plan, pop_years: list[int], geo_inputs: list[_Input]
+) -> dict[str, tuple[list[_Input], list[int]]]:
+    """The tables the plan's inputs can give: ``{name: (inputs, population years)}``."""
+    wanted: dict[str, tuple[list[_Input], list[int]]] = {
+        "population_nationality": ([plan.population[y] for y in pop_years] + geo_inputs, pop_years),
+        "municipalities": (geo_inputs, []),
+    }
+    for ds, table in (("income", "income"), ("origin", "population_origin"),
+                      *((c, c) for c in _CANONICAL)):
+        if ds in plan.optional:
+            extra = geo_inputs if table in ("income", "population_origin") else []
+            wanted[table] = ([plan.optional[ds], *extra], [])
+    if _CALL_CONFIG in plan.optional:
+        wanted["call_rules"] = (_call_config_inputs(plan.optional[_CALL_CONFIG]), [])
+    if "contracts" in wanted:  # checked against these, so they are part of its cache key
+        deps = [i for t in ("call_rules", "partnerships") if t in wanted for i in wanted[t][0]]
+        wanted["contracts"] = ([*wanted["contracts"][0], *deps, *geo_inputs], [])
+    return wanted
+
+
+def _read_tables(
+    stale: list[str], wanted: dict[str, tuple[list[_Input], list[int]]], plan: _Plan, geo,
+    vintage: int, pop_years: list[int], out_dir: Path, notes: list[str],
+) -> tuple[dict[str, pd.DataFrame | None], dict[str, int | None]]:
+    """Read and validate the ``stale`` tables (before anything is written): (frames, code vintages)."""
+    frames: dict[str, pd.DataFrame | None] = {}
+    code_vintage: dict[str, int | None] = {}
+    for name in stale:  # read + validate everything before writing anything
+        ins, _ = wanted[name]
+        if name == "population_nationality":
+            frames[name] = _population(plan, geo, vintage, pop_years)
+        elif name == "municipalities":
+            frames[name] = geo.table(vintage).reset_index(drop=True)
+        elif name == "income":
+            frames[name] = _income(ins[0], geo, vintage, notes)
+        elif name == "population_origin":
+            frames[name] = _origin(ins[0], geo, vintage, notes)
+        elif name == "call_rules":
+            frames[name] = _call_rules(ins)
+        elif name == "contracts":
+            continue  # after call_rules and partnerships (below)
+        else:
+            frames[name], code_vintage[name] = _canonical(name, ins[0], geo, vintage)
+    if "contracts" in stale:
+        frames["contracts"] = _contracts(wanted["contracts"][0], frames, out_dir, geo, vintage)
+        code_vintage["contracts"] = vintage
+    return frames, code_vintage
+
+
 # ---------------------------------------------------------------------------------------
 # build / load
 # ---------------------------------------------------------------------------------------
@@ -695,20 +745,7 @@ def build(
 
     code = _code_fingerprint()
     geo_inputs = _geography_inputs(plan)
-    wanted: dict[str, tuple[list[_Input], list[int]]] = {
-        "population_nationality": ([plan.population[y] for y in pop_years] + geo_inputs, pop_years),
-        "municipalities": (geo_inputs, []),
-    }
-    for ds, table in (("income", "income"), ("origin", "population_origin"),
-                      *((c, c) for c in _CANONICAL)):
-        if ds in plan.optional:
-            extra = geo_inputs if table in ("income", "population_origin") else []
-            wanted[table] = ([plan.optional[ds], *extra], [])
-    if _CALL_CONFIG in plan.optional:
-        wanted["call_rules"] = (_call_config_inputs(plan.optional[_CALL_CONFIG]), [])
-    if "contracts" in wanted:  # checked against these, so they are part of its cache key
-        deps = [i for t in ("call_rules", "partnerships") if t in wanted for i in wanted[t][0]]
-        wanted["contracts"] = ([*wanted["contracts"][0], *deps, *geo_inputs], [])
+    wanted = _wanted_tables(plan, pop_years, geo_inputs)
     if tables is not None:
         only = set(tables)
         unknown = only - set(TABLES)
@@ -733,27 +770,7 @@ def build(
         return BuildResult(out_dir, present, plan.demo, True, tuple(notes))
 
     geo = _geography(plan)
-    frames: dict[str, pd.DataFrame | None] = {}
-    code_vintage: dict[str, int | None] = {}
-    for name in stale:  # read + validate everything before writing anything
-        ins, _ = wanted[name]
-        if name == "population_nationality":
-            frames[name] = _population(plan, geo, vintage, pop_years)
-        elif name == "municipalities":
-            frames[name] = geo.table(vintage).reset_index(drop=True)
-        elif name == "income":
-            frames[name] = _income(ins[0], geo, vintage, notes)
-        elif name == "population_origin":
-            frames[name] = _origin(ins[0], geo, vintage, notes)
-        elif name == "call_rules":
-            frames[name] = _call_rules(ins)
-        elif name == "contracts":
-            continue  # after call_rules and partnerships (below)
-        else:
-            frames[name], code_vintage[name] = _canonical(name, ins[0], geo, vintage)
-    if "contracts" in stale:
-        frames["contracts"] = _contracts(wanted["contracts"][0], frames, out_dir, geo, vintage)
-        code_vintage["contracts"] = vintage
+    frames, code_vintage = _read_tables(stale, wanted, plan, geo, vintage, pop_years, out_dir, notes)
     skipped = [name for name, frame in frames.items() if frame is None]
     _cross_check(plan, frames, geo, set(stale))
     if "population_nationality" in frames:
