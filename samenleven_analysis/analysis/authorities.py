@@ -28,7 +28,8 @@ def find_authority(table: pd.DataFrame, authority: str) -> pd.Series:
     if hit.empty:
         hit = table[[authority in list(m) for m in table["members"]]]
     if hit.empty:
-        raise KeyError(f"authority {authority!r} is not in the data (codes such as {', '.join(map(str, table['applicant'].head(3)))})")
+        examples = ", ".join(map(str, table["applicant"].head(3)))
+        raise KeyError(f"authority {authority!r} is not in the data (codes such as {examples})")
     return hit.iloc[0]
 
 

@@ -251,9 +251,8 @@ def find_small_counts(html: str, min_cell: int = MIN_CELL_DEFAULT) -> list[tuple
     return scan_counts(html, min_cell)[0]
 
 
-def scan_counts(html: str, min_cell: int = MIN_CELL_DEFAULT) -> tuple[list[tuple[str, str]], int]:
-    """Like :func:`find_small_counts`, also returning how many count cells were checked
-    (so a check can tell "nothing found" from "nothing looked at")."""
+def _parse_tables(html: str) -> list[list[list[tuple[str, str, bool, int]]]]:
+    """The HTML tables of ``html`` as rows of ``(tag, text, data-counts flag, colspan)`` cells."""
     from html.parser import HTMLParser
 
     class _Tables(HTMLParser):
@@ -296,47 +295,73 @@ def scan_counts(html: str, min_cell: int = MIN_CELL_DEFAULT) -> tuple[list[tuple
                 if data:
                     self._cell.append(data)
 
-    def expand(row):
-        cells = []
-        for tag, text, flag, span in row:
-            cells += [(tag, text, flag)] * span
-        return cells
-
-    def is_count_header(text: str, flag: bool) -> bool:
-        return flag or text in COUNT_COLUMN_CODES or bool(COUNT_COLUMN_PATTERN.search(text))
-
     parser = _Tables()
     parser.feed(html)
+    return parser.tables
+
+
+def _expand_row(row):
+    """A parsed row with each cell repeated ``colspan`` times, as ``(tag, text, flag)``."""
+    cells = []
+    for tag, text, flag, span in row:
+        cells += [(tag, text, flag)] * span
+    return cells
+
+
+def _is_count_header(text: str, flag: bool) -> bool:
+    """Whether a header cell marks a column of person counts."""
+    return flag or text in COUNT_COLUMN_CODES or bool(COUNT_COLUMN_PATTERN.search(text))
+
+
+def _header_columns(header_rows: list, width: int) -> tuple[dict[int, str], set[int]]:
+    """Column labels (header levels joined with `` / ``) and the count columns of a table."""
+    labels: dict[int, str] = {}
+    count_cols: set[int] = set()
+    for h in header_rows:
+        offset = width - len(h)  # right-align levels (pandas puts index names on the left)
+        for k, (_, text, flag) in enumerate(h):
+            col = k + offset
+            if text:
+                labels[col] = f"{labels[col]} / {text}" if col in labels else text
+            if text and _is_count_header(text, flag):
+                count_cols.add(col)
+    return labels, count_cols
+
+
+def _scan_table(rows: list, min_cell: int) -> tuple[list[tuple[str, str]], int]:
+    """Small counts in one parsed table and how many count cells it has, for :func:`scan_counts`."""
     problems: list[tuple[str, str]] = []
     checked = 0
-    for rows in parser.tables:
-        header_rows = [expand(r) for r in rows if r and all(tag == "th" for tag, *_ in r)]
-        body_rows = [expand(r) for r in rows if r and not all(tag == "th" for tag, *_ in r)]
-        if not header_rows:
-            continue
-        width = max(len(h) for h in header_rows)
-        labels: dict[int, str] = {}
-        count_cols: set[int] = set()
-        for h in header_rows:
-            offset = width - len(h)  # right-align levels (pandas puts index names on the left)
-            for k, (_, text, flag) in enumerate(h):
-                col = k + offset
-                if text:
-                    labels[col] = f"{labels[col]} / {text}" if col in labels else text
-                if text and is_count_header(text, flag):
-                    count_cols.add(col)
-        for r in body_rows:
-            offset = width - len(r)  # data rows: index <th> cells, then <td>; align right
-            for k, (_, text, _) in enumerate(r):
-                col = k + offset
-                if col not in count_cols:
-                    continue
-                checked += 1
-                number = _as_number(text)
-                if number is None or number != int(number):
-                    continue
-                if number < min_cell:
-                    problems.append((labels.get(col, ""), text))
+    header_rows = [_expand_row(r) for r in rows if r and all(tag == "th" for tag, *_ in r)]
+    body_rows = [_expand_row(r) for r in rows if r and not all(tag == "th" for tag, *_ in r)]
+    if not header_rows:
+        return problems, checked
+    width = max(len(h) for h in header_rows)
+    labels, count_cols = _header_columns(header_rows, width)
+    for r in body_rows:
+        offset = width - len(r)  # data rows: index <th> cells, then <td>; align right
+        for k, (_, text, _) in enumerate(r):
+            col = k + offset
+            if col not in count_cols:
+                continue
+            checked += 1
+            number = _as_number(text)
+            if number is None or number != int(number):
+                continue
+            if number < min_cell:
+                problems.append((labels.get(col, ""), text))
+    return problems, checked
+
+
+def scan_counts(html: str, min_cell: int = MIN_CELL_DEFAULT) -> tuple[list[tuple[str, str]], int]:
+    """Like :func:`find_small_counts`, also returning how many count cells were checked
+    (so a check can tell "nothing found" from "nothing looked at")."""
+    problems: list[tuple[str, str]] = []
+    checked = 0
+    for rows in _parse_tables(html):
+        table_problems, table_checked = _scan_table(rows, min_cell)
+        problems += table_problems
+        checked += table_checked
     return problems, checked
 
 

@@ -625,11 +625,11 @@ def for_publication(
     hidden_total = shown["total"] == disclosure.placeholder(min_cell)
     shown["margin"] = [
         "" if h else (f"{m:+,.0f}" if float(m).is_integer() else f"{m:+,.1f}")
-        for h, m in zip(hidden, out["margin"])
+        for h, m in zip(hidden, out["margin"], strict=True)
     ]
     shown["share"] = [
         "" if (h or ht or pd.isna(s)) else f"{100 * s:.1f}%"
-        for h, ht, s in zip(hidden, hidden_total, out["share"])
+        for h, ht, s in zip(hidden, hidden_total, out["share"], strict=True)
     ]
     shown["eligible"] = out["eligible"].map({True: "yes", False: "no"})
     return shown.reset_index(drop=True)

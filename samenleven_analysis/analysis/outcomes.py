@@ -99,7 +99,9 @@ def canonical_outcomes(frame: pd.DataFrame, *, file: str | Path | None = None) -
     bad_year = out["year"].isna() | (out["year"] % 1 != 0)
     if bad_year.any():
         i = int(np.flatnonzero(bad_year.to_numpy())[0])
-        raise DataError(f"outcomes: year {frame['year'].iloc[i]!r} is not a whole number", file=file, row=i + 2, column="year")
+        raise DataError(
+            f"outcomes: year {frame['year'].iloc[i]!r} is not a whole number", file=file, row=i + 2, column="year"
+        )
     out["year"] = out["year"].astype(int)
     schemas.validate(out.reset_index(drop=True), schemas.OUTCOMES, file=file)
     return out.sort_values(["outcome", "refnis", "year"]).reset_index(drop=True)
@@ -145,7 +147,10 @@ def canonical_treatment(frame: pd.DataFrame, *, file: str | Path | None = None, 
         unknown = ~text.isin(_TRUE | _FALSE)
         if unknown.any():
             i = int(np.flatnonzero(unknown.to_numpy())[0])
-            raise DataError(f"treatment: eligible value {elig.iloc[i]!r} is not true/false", file=file, row=i + 2, column="eligible")
+            raise DataError(
+                f"treatment: eligible value {elig.iloc[i]!r} is not true/false",
+                file=file, row=i + 2, column="eligible",
+            )
         elig = text.isin(_TRUE)
     out["eligible"] = elig.astype(bool).to_numpy()
     if validate:
@@ -186,7 +191,9 @@ def panel(
     """
     out = outcomes[outcomes["outcome"] == outcome]
     if out.empty:
-        raise KeyError(f"outcome {outcome!r} not in the outcome table; available: {sorted(outcomes['outcome'].unique())}")
+        raise KeyError(
+            f"outcome {outcome!r} not in the outcome table; available: {sorted(outcomes['outcome'].unique())}"
+        )
     out = out[["refnis", "year", "outcome", "value"]].copy()
     out["refnis"] = normalise_refnis(out["refnis"], strict=False)
     out["year"] = out["year"].astype(int)
@@ -295,7 +302,9 @@ def change_frame(
     y = frame["year"].astype(int)
     pre_mean = frame[(y >= pre[0]) & (y <= pre[1])].groupby(unit)[value].mean()
     post_mean = frame[(y >= post[0]) & (y <= post[1])].groupby(unit)[value].mean()
-    keep = [c for c in ("applicant", "cohort", "treated", "eligible", "intensity_eur_per_resident") if c in frame.columns]
+    keep = [
+        c for c in ("applicant", "cohort", "treated", "eligible", "intensity_eur_per_resident") if c in frame.columns
+    ]
     units = frame.drop_duplicates(unit).set_index(unit)[keep]
     out = units.join(pre_mean.rename("pre_mean")).join(post_mean.rename("post_mean"))
     out["change"] = out["post_mean"] - out["pre_mean"]
@@ -323,7 +332,7 @@ def applicant_frame(
     ``n_members``.
     """
     ch = change_frame(frame, pre, post, value=value)
-    member_of = {str(m): str(a) for a, ms in zip(eligible["applicant"], eligible["members"]) for m in ms}
+    member_of = {str(m): str(a) for a, ms in zip(eligible["applicant"], eligible["members"], strict=True) for m in ms}
     ch["applicant"] = ch["refnis"].map(member_of)
     ch = ch.dropna(subset=["applicant"])
     agg = ch.groupby("applicant").agg(

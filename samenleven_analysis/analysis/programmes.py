@@ -394,7 +394,7 @@ def plot_comparison(
     nrows = max(1, -(-len(cols) // ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(10, 3.0 * nrows), squeeze=False)
     colours = ("#9e9e9e", "#1f5fa8")
-    for ax, col in zip(axes.flat, cols):
+    for ax, col in zip(axes.flat, cols, strict=False):
         unit = COMPARE_UNITS.get(col, "count")
         values = per[col].astype(float)
         bars = ax.bar(list(REGIMES), values.to_numpy(), color=colours)

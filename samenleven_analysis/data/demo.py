@@ -95,7 +95,8 @@ def municipalities() -> list[Municipality]:
         region = _PROVINCES[parent][0] if province else parent
         for i in range(1, n + 1):
             # prefix p with suffixes p, p+4, p+2 (mod 6) across the three rounds: 60 unique names
-            name = _PREFIXES[k % len(_PREFIXES)] + _SUFFIXES[(k % len(_PREFIXES) + 4 * (k // len(_PREFIXES))) % len(_SUFFIXES)]
+            suffix = _SUFFIXES[(k % len(_PREFIXES) + 4 * (k // len(_PREFIXES))) % len(_SUFFIXES)]
+            name = _PREFIXES[k % len(_PREFIXES)] + suffix
             k += 1
             out.append(Municipality(f"{arr[:2]}{i:03d}", name, arr, province, region))
     return out
@@ -520,7 +521,7 @@ def _polygons(seed: int) -> dict[str, object]:
     pts = pts_cap + pts_rest
     cells = shapely.voronoi_polygons(MultiPoint(pts), extend_to=frame.buffer(50_000))
     polys: dict[str, object] = {}
-    for m, p in zip(order, pts):
+    for m, p in zip(order, pts, strict=False):
         cell = next(c for c in cells.geoms if c.contains(Point(p)))
         polys[m.refnis] = shapely.set_precision(cell.intersection(frame), 1.0)
     # The merging pair must share a border: give 97012 the cell of a neighbour of 97011.
@@ -600,7 +601,7 @@ def treatment_table(seed: int = DEFAULT_SEED) -> pd.DataFrame:
     ref = wide[wide.year == REFERENCE_YEAR].set_index("refnis")
     # IGS01 pools three small municipalities; give them enough non-EU14 residents together.
     partners = partnerships_table(seed)
-    member_of = dict(zip(partners.refnis, partners.partnership_id))
+    member_of = dict(zip(partners.refnis, partners.partnership_id, strict=True))
     applicants: dict[str, list[str]] = {}
     for code in sorted(ref.index):
         applicants.setdefault(member_of.get(code, code), []).append(code)
@@ -611,7 +612,7 @@ def treatment_table(seed: int = DEFAULT_SEED) -> pd.DataFrame:
         key=lambda a: -ref.loc[applicants[a], "non_eu14"].sum(),
     )
     never = set(eligible_solo[-4:-2])  # two eligible authorities that never sign up
-    for rank, applicant in enumerate(sorted(applicants)):
+    for _rank, applicant in enumerate(sorted(applicants)):
         members = applicants[applicant]
         count = int(ref.loc[members, "non_eu14"].sum())
         eligible = count > THRESHOLD
@@ -642,8 +643,8 @@ def outcomes_table(seed: int = DEFAULT_SEED) -> pd.DataFrame:
     }
     rows = []
     for outcome, (mu, unit_sd, trend, shock_sd, noise_sd) in specs.items():
-        unit = dict(zip(codes, rng.normal(mu, unit_sd, len(codes))))
-        shocks = dict(zip(YEARS, rng.normal(0, shock_sd, len(YEARS))))
+        unit = dict(zip(codes, rng.normal(mu, unit_sd, len(codes)), strict=True))
+        shocks = dict(zip(YEARS, rng.normal(0, shock_sd, len(YEARS)), strict=True))
         for code in codes:
             cohort = treat.loc[code, "cohort"] if code in treat.index else np.nan
             for year in YEARS:
@@ -697,7 +698,7 @@ def programmes_table(seed: int = DEFAULT_SEED) -> pd.DataFrame:
             k = max(1, int(len(active) * 0.5))
             chosen = sorted(rng.choice(active, size=k, replace=False))
             split = rng.dirichlet(np.ones(k) * 4)
-            for a, s in zip(chosen, split):
+            for a, s in zip(chosen, split, strict=True):
                 budget = round(float(total * weights[p] * s), 2)
                 rows.append(dict(
                     project_id=f"C{p + 1:02d}-{a}-{year}", regime="consolidated", kind="project",

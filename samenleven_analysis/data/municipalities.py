@@ -210,7 +210,7 @@ class Geography:
         out: dict[str, str] = {}
         for code in self.codes[a]:
             target = code
-            for x, y in zip(chain, chain[1:]):
+            for x, y in zip(chain, chain[1:], strict=False):
                 target = self.steps.get((x, y), {}).get(target, target)
             if target != code:
                 out[code] = target
@@ -273,7 +273,7 @@ def _steps_from_reference(ref: pd.DataFrame) -> dict[tuple[int, int], dict[str, 
         b = int(d)
         a = max(v for v in VINTAGES if v < b)
         steps[(a, b)] = {
-            f: t for f, t in zip(rows.from_refnis, rows.to_refnis) if f != t
+            f: t for f, t in zip(rows.from_refnis, rows.to_refnis, strict=True) if f != t
         }
     return steps
 
@@ -385,10 +385,10 @@ def geography_from_tables(
         valid |= set(merges.to_refnis[merges.date <= d])
         codes[v] = frozenset(valid)
     steps: dict[tuple[int, int], dict[str, str]] = {}
-    for a, b in zip(VINTAGES, VINTAGES[1:]):
+    for a, b in zip(VINTAGES, VINTAGES[1:], strict=False):
         da, db = pd.Timestamp(vintage_date(a)), pd.Timestamp(vintage_date(b))
         window = merges[(merges.date > da) & (merges.date <= db)]
-        merge_map = dict(zip(window.from_refnis, window.to_refnis))
+        merge_map = dict(zip(window.from_refnis, window.to_refnis, strict=True))
         step: dict[str, str] = {}
         new_codes = codes[b] - codes[a]
         for code in sorted(codes[a]):
@@ -458,12 +458,12 @@ def _table_from_refnis(
     # A code can have several rows (different periods); use the one valid on the day, else its
     # latest row (a code that only exists through a merger table has none).
     latest = ref.sort_values("valid_from", kind="stable").drop_duplicates("refnis", keep="last")
-    level = dict(zip(latest.refnis, latest.level)) | dict(zip(valid.refnis, valid.level))
-    parent = dict(zip(latest.refnis, latest.parent)) | dict(zip(valid.refnis, valid.parent))
-    valid_names = {c: (nl, fr) for c, nl, fr in zip(valid.refnis, valid.name_nl, valid.name_fr)}
-    latest_nl = dict(zip(latest.refnis, latest.name_nl))
+    level = dict(zip(latest.refnis, latest.level, strict=True)) | dict(zip(valid.refnis, valid.level, strict=True))
+    parent = dict(zip(latest.refnis, latest.parent, strict=True)) | dict(zip(valid.refnis, valid.parent, strict=True))
+    valid_names = {c: (nl, fr) for c, nl, fr in zip(valid.refnis, valid.name_nl, valid.name_fr, strict=True)}
+    latest_nl = dict(zip(latest.refnis, latest.name_nl, strict=True))
     merged_names = {
-        t: n for t, n in zip(merges.to_refnis, merges.to_name) if isinstance(n, str) and n
+        t: n for t, n in zip(merges.to_refnis, merges.to_name, strict=True) if isinstance(n, str) and n
     }
     rows = []
     for code in sorted(codes):
@@ -598,8 +598,8 @@ def region_of(refnis_codes, table: pd.DataFrame | Geography | None = None) -> pd
         if not frames:
             frames = [table.table(VINTAGES[-1])]
         table = pd.concat(frames, ignore_index=True).drop_duplicates("refnis")
-    lookup = dict(zip(table["refnis"], table["region"]))
-    by_arr = dict(zip(table["arrondissement"], table["region"]))
+    lookup = dict(zip(table["refnis"], table["region"], strict=True))
+    by_arr = dict(zip(table["arrondissement"], table["region"], strict=True))
     regions = set(table["region"])
     out = []
     # Codes of earlier lists are followed forward (54007 Mouscron → 57096) when the table
@@ -623,7 +623,7 @@ def region_of(refnis_codes, table: pd.DataFrame | Geography | None = None) -> pd
     if isinstance(refnis_codes, pd.Index):
         index = None
     series = pd.Series(out, index=index, dtype="str", name="region")
-    missing = sorted({str(c) for c, r in zip(codes, out) if r is None})
+    missing = sorted({str(c) for c, r in zip(codes, out, strict=True) if r is None})
     if missing:
         raise ValueError(f"no region known for code(s) {missing[:20]}")
     return series
@@ -671,7 +671,9 @@ def harmonise(
     codes = frame[code_col].astype("str")
     target = codes.copy()
     if crosswalk is not None:
-        cw = dict(zip(normalise_refnis(crosswalk["from_refnis"]), normalise_refnis(crosswalk["to_refnis"])))
+        cw = dict(
+            zip(normalise_refnis(crosswalk["from_refnis"]), normalise_refnis(crosswalk["to_refnis"]), strict=True)
+        )
         unknown = sorted(set(codes.unique()) - set(cw))
         if unknown:
             raise DataError(f"code(s) not in the crosswalk: {unknown[:20]}", column=code_col)

@@ -89,23 +89,8 @@ def load_column_map(column_map: Mapping | str | Path | None) -> dict:
     return out
 
 
-def read_origin(path: str | Path, column_map: Mapping | str | Path | None = None) -> pd.DataFrame:
-    """Read a population-by-origin table into the canonical ``year, refnis, origin, population``.
-
-    ``path`` is a CSV (``.csv``/``.txt``; comma-delimited unless the map says otherwise) or a
-    spreadsheet (``.xlsx``). Without ``column_map`` the file must already carry the canonical
-    columns. ``column_map`` (a dict, or the path of a YAML file; see :func:`load_column_map`)
-    renames source columns to canonical ones, recodes values (e.g. Dutch origin labels to
-    ``BEL``/``EU14``/``EU13``/``EUROPE_OTHER``/``NON_EUROPE``), can drop total rows and can
-    sum finer breakdowns.
-
-    REFNIS codes are normalised to 5-digit strings. The result is validated with
-    :data:`schemas.POPULATION_ORIGIN`; a bad value raises DataError naming file, line and
-    column. Rows come out sorted by ``year, refnis, origin``.
-    """
-    path = Path(path)
-    spec = load_column_map(column_map)
-    file = str(path)
+def _read_raw(path: Path, spec: Mapping) -> pd.DataFrame:
+    """The origin table as text columns, read from CSV or a spreadsheet as :func:`read_origin` needs."""
     try:
         if path.suffix.lower() in (".xlsx", ".xls"):
             from samenleven_analysis.data.statbel import _read_excel
@@ -124,6 +109,27 @@ def read_origin(path: str | Path, column_map: Mapping | str | Path | None = None
         raise
     except Exception as exc:
         raise DataError(f"unreadable origin table ({type(exc).__name__}: {exc})", file=path) from None
+    return raw
+
+
+def read_origin(path: str | Path, column_map: Mapping | str | Path | None = None) -> pd.DataFrame:
+    """Read a population-by-origin table into the canonical ``year, refnis, origin, population``.
+
+    ``path`` is a CSV (``.csv``/``.txt``; comma-delimited unless the map says otherwise) or a
+    spreadsheet (``.xlsx``). Without ``column_map`` the file must already carry the canonical
+    columns. ``column_map`` (a dict, or the path of a YAML file; see :func:`load_column_map`)
+    renames source columns to canonical ones, recodes values (e.g. Dutch origin labels to
+    ``BEL``/``EU14``/``EU13``/``EUROPE_OTHER``/``NON_EUROPE``), can drop total rows and can
+    sum finer breakdowns.
+
+    REFNIS codes are normalised to 5-digit strings. The result is validated with
+    :data:`schemas.POPULATION_ORIGIN`; a bad value raises DataError naming file, line and
+    column. Rows come out sorted by ``year, refnis, origin``.
+    """
+    path = Path(path)
+    spec = load_column_map(column_map)
+    file = str(path)
+    raw = _read_raw(path, spec)
     raw.columns = [str(c).strip() for c in raw.columns]
     renames = {src: dst for src, dst in spec["columns"].items() if src in raw.columns}
     missing_src = sorted(set(spec["columns"]) - set(raw.columns))
@@ -152,7 +158,7 @@ def read_origin(path: str | Path, column_map: Mapping | str | Path | None = None
         if col not in frame:
             raise ValueError(f"value map for unknown column {col!r}")
         mapping = {str(k): str(v) for k, v in mapping.items()}
-        frame[col] = frame[col].map(lambda v: mapping.get(v, v))
+        frame[col] = frame[col].map(lambda v, mapping=mapping: mapping.get(v, v))
 
     def first_bad(mask: pd.Series, col: str, what: str):
         if mask.any():

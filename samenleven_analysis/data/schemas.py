@@ -215,7 +215,7 @@ def cross_check(
         p = frames["partnerships"]
         partnership_ids = set(p["partnership_id"].astype(str))
         first_of: dict[str, str] = {}
-        for i, (pid, code) in enumerate(zip(p["partnership_id"].astype(str), p["refnis"])):
+        for i, (pid, code) in enumerate(zip(p["partnership_id"].astype(str), p["refnis"], strict=True)):
             other = first_of.setdefault(code, pid)
             if other != pid:
                 raise DataError(

@@ -454,6 +454,41 @@ def _encode(column: pa.ChunkedArray | pa.Array) -> tuple[list, np.ndarray]:
     return enc.dictionary.to_pylist(), indices
 
 
+def _checked_codes(
+    table: pa.Table, code_col: str, year: int, codes: Iterable[str] | None, file: str, line_of
+) -> tuple[list, np.ndarray, list[str]]:
+    """Check the municipality codes of :func:`_clean_population`: (distinct, index per row, 5-digit)."""
+
+    def first_row(bad_values: set, indices: np.ndarray, dictionary: list) -> int:
+        bad_idx = [i for i, v in enumerate(dictionary) if v in bad_values]
+        return int(np.flatnonzero(np.isin(indices, bad_idx))[0])
+
+    # Municipality code: digits only; Statbel drops leading zeros (2000 → 02000).
+    code_dict, code_idx = _encode(table[code_col])
+    stripped = [v.strip() if isinstance(v, str) else "" for v in code_dict]
+    malformed = {v for v, s in zip(code_dict, stripped, strict=True) if not re.fullmatch(r"\d{1,5}", s)}
+    if malformed:
+        i = first_row(malformed, code_idx, code_dict)
+        raise DataError(
+            f"not a municipality code: {table[code_col][i].as_py()!r}",
+            file=file, row=line_of(i), column=code_col,
+        )
+    padded = [s.zfill(5) for s in stripped]
+    if codes is not None:
+        allowed = {str(c) for c in codes}
+        unknown = sorted({p for p in padded if p not in allowed})
+        if unknown:
+            bad = {v for v, p in zip(code_dict, padded, strict=True) if p in unknown}
+            i = first_row(bad, code_idx, code_dict)
+            more = f" (+{len(unknown) - 10} more)" if len(unknown) > 10 else ""
+            raise DataError(
+                f"unknown municipality code(s) for {year}'s code list "
+                f"({len(allowed)} codes): {unknown[:10]}{more}",
+                file=file, row=line_of(i), column=code_col,
+            )
+    return code_dict, code_idx, padded
+
+
 def _clean_population(
     table: pa.Table,
     code_col: str,
@@ -469,34 +504,7 @@ def _clean_population(
     translation runs on the hash dictionary, not on the ~450k rows.
     """
     n = table.num_rows
-
-    def first_row(bad_values: set, indices: np.ndarray, dictionary: list) -> int:
-        bad_idx = [i for i, v in enumerate(dictionary) if v in bad_values]
-        return int(np.flatnonzero(np.isin(indices, bad_idx))[0])
-
-    # Municipality code: digits only; Statbel drops leading zeros (2000 → 02000).
-    code_dict, code_idx = _encode(table[code_col])
-    stripped = [v.strip() if isinstance(v, str) else "" for v in code_dict]
-    malformed = {v for v, s in zip(code_dict, stripped) if not re.fullmatch(r"\d{1,5}", s)}
-    if malformed:
-        i = first_row(malformed, code_idx, code_dict)
-        raise DataError(
-            f"not a municipality code: {table[code_col][i].as_py()!r}",
-            file=file, row=line_of(i), column=code_col,
-        )
-    padded = [s.zfill(5) for s in stripped]
-    if codes is not None:
-        allowed = {str(c) for c in codes}
-        unknown = sorted({p for p in padded if p not in allowed})
-        if unknown:
-            bad = {v for v, p in zip(code_dict, padded) if p in unknown}
-            i = first_row(bad, code_idx, code_dict)
-            more = f" (+{len(unknown) - 10} more)" if len(unknown) > 10 else ""
-            raise DataError(
-                f"unknown municipality code(s) for {year}'s code list "
-                f"({len(allowed)} codes): {unknown[:10]}{more}",
-                file=file, row=line_of(i), column=code_col,
-            )
+    code_dict, code_idx, padded = _checked_codes(table, code_col, year, codes, file, line_of)
     code_int = np.array([int(p) for p in padded], dtype=np.int64)[code_idx]
     recoded = recode and any(recode.get(p, p) != p for p in padded)
     if recoded:
@@ -603,7 +611,7 @@ def _clean_population(
 
 def _population_names(table: pa.Table, code_col: str, name_cols: tuple[str, str]) -> pd.DataFrame:
     cols = {"refnis": pc.utf8_lpad(pc.utf8_trim_whitespace(table[code_col]), 5, "0")}
-    for src, dst in zip(name_cols, ("name_nl", "name_fr")):
+    for src, dst in zip(name_cols, ("name_nl", "name_fr"), strict=True):
         if src in table.column_names:
             cols[dst] = table[src]
     names = pa.table(cols).group_by(list(cols)).aggregate([]).to_pandas()

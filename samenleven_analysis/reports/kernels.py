@@ -212,10 +212,10 @@ class ReusableKernel:
 
     Starting a kernel and importing pandas/matplotlib/the package costs seconds per
     report; here they are paid once per batch. Between notebooks the user namespace is
-    cleared (``reset(new_session=True)``, as ``%reset -f``), figures are closed, matplotlib's rcParams, the warning filters
-    and "already shown" registries and the execution counter are restored, so each report
-    sees what a fresh kernel would (imported modules stay cached; they hold no report
-    state). After any failure the kernel is replaced before the next notebook.
+    cleared (``reset(new_session=True)``, as ``%reset -f``), figures are closed,
+    matplotlib's rcParams, the warning filters and "already shown" registries and the
+    execution counter are restored, so each report sees what a fresh kernel would (imported
+    modules stay cached; they hold no report state). After any failure the kernel is replaced before the next notebook.
     """
 
     def __init__(self, cwd: str) -> None:
@@ -421,7 +421,7 @@ def execute_jobs(
     bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not progress, file=sys.stderr)
 
     def record(task: list[int], task_results: list[JobResult]) -> None:
-        for i, res in zip(task, task_results):
+        for i, res in zip(task, task_results, strict=True):
             results[i] = res
         bar.set_postfix_str(jobs[task[-1]].label)
         bar.update(len(task))

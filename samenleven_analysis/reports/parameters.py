@@ -112,6 +112,21 @@ def _type_of(value: Any) -> tuple[str, ...]:
     return (name,) if name in {"bool", "int", "float", "str", "list", "dict"} else ()
 
 
+def _range_comment(line: str, name: str, nb_path: str | Path) -> tuple[float | None, float | None]:
+    """Bounds ``(low, high)`` from a parameter line's ``# range: LO..HI`` comment (None: no bound)."""
+    low = high = None
+    match = RANGE_COMMENT.search(line)
+    if match is None and re.search(r"#.*\brange:", line):
+        raise ParameterError(
+            f"{Path(nb_path).name}: parameter {name!r}: cannot read the range comment "
+            "(expected '# range: LO..HI', LO or HI may be empty)"
+        )
+    if match:
+        low = float(match["low"]) if match["low"] else None
+        high = float(match["high"]) if match["high"] else None
+    return low, high
+
+
 def parse_parameters(nb_path: str | Path) -> dict[str, ParamSpec]:
     """Parameters declared in the notebook's cell tagged ``parameters`` (read with ``ast``).
 
@@ -163,17 +178,8 @@ def parse_parameters(nb_path: str | Path) -> dict[str, ParamSpec]:
             allowed = _literal_values(annotation)
             if allowed is not None and "NoneType" in types:
                 allowed = tuple(dict.fromkeys((*allowed, None)))
-            low = high = None
             line = lines[node.end_lineno - 1] if node.end_lineno else ""
-            match = RANGE_COMMENT.search(line)
-            if match is None and re.search(r"#.*\brange:", line):
-                raise ParameterError(
-                    f"{Path(nb_path).name}: parameter {target.id!r}: cannot read the range comment "
-                    "(expected '# range: LO..HI', LO or HI may be empty)"
-                )
-            if match:
-                low = float(match["low"]) if match["low"] else None
-                high = float(match["high"]) if match["high"] else None
+            low, high = _range_comment(line, target.id, nb_path)
             if target.id == "min_cell":
                 # disclosure control: never below 1, whatever the cell says (see check_min_cell)
                 low = max(low or 1.0, 1.0)
@@ -332,7 +338,7 @@ def read_parameters(
         flat = list(params)  # type: ignore[arg-type]
         if len(flat) % 2:
             raise ParameterError("-p expects NAME VALUE pairs")
-        pairs = list(zip(flat[::2], flat[1::2]))
+        pairs = list(zip(flat[::2], flat[1::2], strict=True))
     else:
         pairs = [tuple(p) for p in params]  # type: ignore[misc]
     for name, text in pairs:

@@ -435,8 +435,8 @@ def _run_into(out_dir: Path, *, out_given: bool, selected, nb_params, auth_nb,
     if failures:
         print("FAILED:", file=sys.stderr)
         for r in failures:
-            print(f"  {r.label}: {r.error.splitlines()[0] if r.error else 'failed'} ({relative_to_out(r.ipynb, out_dir)})",
-                  file=sys.stderr)
+            first = r.error.splitlines()[0] if r.error else "failed"
+            print(f"  {r.label}: {first} ({relative_to_out(r.ipynb, out_dir)})", file=sys.stderr)
         return 1
     return 0
 

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from samenleven_analysis.data import build
+from samenleven_analysis.data import build, statbel
 from samenleven_analysis.data import municipalities as mu
-from samenleven_analysis.data import statbel
 from samenleven_analysis.errors import DataError, DataUnavailable
 
 REAL_TOTALS = {
@@ -107,7 +106,7 @@ def test_real_build_totals_vintage_and_regions(real_build):
     assert pop.groupby("year").refnis.nunique().eq(565).all()
     munis, _ = build.load("municipalities", result.out_dir)
     assert len(munis) == 565 and (munis.region == "02000").sum() == 285
-    region = pop.refnis.map(dict(zip(munis.refnis, munis.region)))
+    region = pop.refnis.map(dict(zip(munis.refnis, munis.region, strict=True)))
     p15 = pop[pop.year == 2015]
     # Flanders' non-Belgian residents on 1 Jan 2015 (Statbel): 504,130
     assert p15[(region[p15.index] == "02000") & (p15.nationality == "ETR")].population.sum() == 504_130
@@ -116,7 +115,7 @@ def test_real_build_totals_vintage_and_regions(real_build):
 
     raw = statbel.read_population(catalog.locate("population_2015", data_dir=data_dir).path)
     t18 = mu.municipality_table(2018, catalog.locate("refnis", data_dir=data_dir).path)
-    raw_regions = raw.groupby(raw.refnis.map(dict(zip(t18.refnis, t18.region)))).population.sum()
+    raw_regions = raw.groupby(raw.refnis.map(dict(zip(t18.refnis, t18.region, strict=True)))).population.sum()
     assert p15.groupby(region[p15.index]).population.sum().to_dict() == raw_regions.to_dict()
 
 

@@ -54,7 +54,7 @@ def test_real_flanders_brussels_polygons_per_vintage(real_layers):
         2019: {"02000": 300, "04000": 19},
         2025: {"02000": 285, "04000": 19},
     }
-    for (_, v), g in real_layers.items():
+    for (_, _v), g in real_layers.items():
         assert g.crs.to_epsg() == 31370 and g.attrs["demo"] is False
         assert g["refnis"].str.fullmatch(r"\d{5}").all() and g["refnis"].is_unique
         assert g.is_valid.all()

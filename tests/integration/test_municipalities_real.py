@@ -5,10 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from samenleven_analysis.data import catalog
+from samenleven_analysis.data import catalog, statbel
 from samenleven_analysis.data import municipalities as mu
-from samenleven_analysis.data import statbel
-
 
 FUSIES = (
     "Fuserende gemeenten,\tNieuwe gemeenten\n"

@@ -9,8 +9,7 @@ from samenleven_analysis.analysis import outcomes as oc
 
 @pytest.mark.realdata
 def test_income_panel_on_real_mirror(real_data_dir):
-    from samenleven_analysis.data import catalog
-    from samenleven_analysis.data import statbel
+    from samenleven_analysis.data import catalog, statbel
 
     res = catalog.resolve("income", data_dir=real_data_dir, offline=True)
     inc = oc.income_panel(statbel.read_income(res.path))

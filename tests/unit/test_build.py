@@ -11,9 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from samenleven_analysis.data import build
+from samenleven_analysis.data import build, statbel
 from samenleven_analysis.data import municipalities as mu
-from samenleven_analysis.data import statbel
 from samenleven_analysis.errors import DataError, DataUnavailable
 
 REAL_TOTALS = {
@@ -45,7 +44,7 @@ def demo_build(tmp_path_factory, demo_dir):
 def test_demo_build_tables_and_provenance(demo_build, demo_dir):
     assert demo_build.demo and not demo_build.cache_hit
     assert set(demo_build.tables) == set(build.TABLES)
-    for name, path in demo_build.tables.items():
+    for name, _path in demo_build.tables.items():
         frame, prov = build.load(name, demo_build.out_dir)
         assert prov["vintage"] == 2025 and prov["demo"] is True and prov["table"] == name
         assert prov["rows"] == len(frame) > 0

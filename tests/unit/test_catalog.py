@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from samenleven_analysis.data import catalog
 from samenleven_analysis import config
+from samenleven_analysis.data import catalog
 from samenleven_analysis.errors import ChecksumMismatch, DataUnavailable
 
 

@@ -160,7 +160,9 @@ def test_scanner_handles_multi_level_headers_and_origin_codes():
     problems, checked = disclosure.scan_counts(wide.to_html())
     assert problems == [] and checked == 0
     # origin groups as columns of a year x group table are persons
-    comp = pd.DataFrame({"BEL": [900, 950], "EU13": [3, 7], "total": [903, 957]}, index=pd.Index([2021, 2022], name="year"))
+    comp = pd.DataFrame(
+        {"BEL": [900, 950], "EU13": [3, 7], "total": [903, 957]}, index=pd.Index([2021, 2022], name="year")
+    )
     problems, checked = disclosure.scan_counts(comp.to_html())
     assert problems == [("EU13", "3")] and checked == 6
     # persons under a multi-level header

@@ -200,7 +200,7 @@ def test_definitions_on_a_canonical_origin_table():
     )
     out = el.eligible(table)  # latest year, non_eu14
     assert out.loc[0, "year"] == 2022
-    assert dict(zip(out["applicant"], out["count"])) == {"11001": 7600, "11002": 60}
+    assert dict(zip(out["applicant"], out["count"], strict=True)) == {"11001": 7600, "11002": 60}
     assert list(out["eligible"]) == [True, False]
     assert out.loc[0, "total"] == 60600
     assert el.eligible(table, year=2021).loc[0, "count"] == 7000
@@ -226,7 +226,7 @@ def test_nationality_proxy_on_the_population_table():
         }
     )
     out = el.eligible(pop, definition="nationality_proxy")
-    assert dict(zip(out["applicant"], out["count"])) == {"11001": 7501, "11002": 10}
+    assert dict(zip(out["applicant"], out["count"], strict=True)) == {"11001": 7501, "11002": 10}
     assert list(out["eligible"]) == [True, False]
     with pytest.raises(ValueError, match="origin table"):
         el.eligible(pop)  # non_eu14 needs an origin table
@@ -293,7 +293,9 @@ def test_sensitivity_exact_entries_and_exits():
 def test_sensitivity_default_grid_and_definitions_on_an_origin_table():
     table = origin_table(
         {
-            (year, "11001"): {"BEL": 1000, "EU14": 50, "EU13": 3000, "EUROPE_OTHER": 1000, "NON_EUROPE": 4000 + 100 * (year - 2020)}
+            (year, "11001"): {
+                "BEL": 1000, "EU14": 50, "EU13": 3000, "EUROPE_OTHER": 1000, "NON_EUROPE": 4000 + 100 * (year - 2020)
+            }
             for year in (2020, 2021, 2022)
         }
     )
@@ -323,7 +325,7 @@ def test_sensitivity_with_partnerships_and_inclusive():
 )
 def test_sensitivity_is_monotone_in_the_threshold(values, thresholds, inclusive, pool):
     codes = [f"{11001 + i}" for i in range(len(values))]
-    data = counts_frame(dict(zip(codes, values)))
+    data = counts_frame(dict(zip(codes, values, strict=True)))
     table = partnerships({"IGS": codes[:pool]}) if pool >= 1 and len(codes) >= pool else None
     out = el.sensitivity(data, thresholds, partnerships=table, inclusive=inclusive)
     assert out["threshold"].is_monotonic_increasing
@@ -378,8 +380,7 @@ def test_for_publication_suppresses_small_counts_and_what_reveals_them():
 
 def test_demo_counts_harmonised_to_the_2025_vintage(tmp_path, monkeypatch):
     """2022 data (old vintage) expressed in 2025 codes: the merged municipality pools its parts."""
-    from samenleven_analysis.data import demo
-    from samenleven_analysis.data import municipalities
+    from samenleven_analysis.data import demo, municipalities
 
     # The demo geography from just the two files it needs (not the whole demo folder).
     (tmp_path / "TU_COM_REFNIS.txt").write_bytes(demo.refnis_text())

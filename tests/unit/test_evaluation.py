@@ -18,7 +18,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 from samenleven_analysis import evaluation as ev
 from samenleven_analysis.analysis.estimators import common
@@ -160,7 +159,10 @@ def test_rdd_fuzzy_planted_and_first_stage():
     fs = e.extra["first_stage"]
     assert fs.covers(0.85 - 0.10), fs  # the planted jump in participation
     assert ev.first_stage(df, "treated", "running", 7500.0).covers(0.75)
-    null = ev.rdd(sim.simulate_rdd(n=3000, sigma=0.2, effect=0.0, fuzzy=True, seed=SEED), "y", "running", 7500.0, treatment="treated")
+    null = ev.rdd(
+        sim.simulate_rdd(n=3000, sigma=0.2, effect=0.0, fuzzy=True, seed=SEED), "y", "running", 7500.0,
+        treatment="treated",
+    )
     assert null.covers(0.0), null
 
 
@@ -204,7 +206,8 @@ def test_synthetic_control_planted_and_null():
     assert sc.pre_rmspe < 0.1
 
     null = ev.synthetic_control(
-        sim.simulate_factor_panel(n_controls=15, sigma=0.05, effect=0.0, seed=SEED), "y", "unit", "year", "treated", 2022
+        sim.simulate_factor_panel(n_controls=15, sigma=0.05, effect=0.0, seed=SEED),
+        "y", "unit", "year", "treated", 2022,
     )
     assert null.placebo_pvalue > 0.2
     wide = ev.synthetic_control(sim.simulate_factor_panel(n_controls=24, sigma=0.05, effect=1.0, seed=SEED),
@@ -344,7 +347,8 @@ def test_synthetic_verdict_reads_fit_then_placebo_rank():
     good = ev.synthetic_verdict(sc, outcome_label="y", place="the city")
     assert sc.placebo_pvalue <= 0.05 and "consistent with an effect" in good and "cannot separate the plan" in good
     null = ev.synthetic_control(
-        sim.simulate_factor_panel(n_controls=24, sigma=0.05, effect=0.0, seed=SEED), "y", "unit", "year", "treated", 2022
+        sim.simulate_factor_panel(n_controls=24, sigma=0.05, effect=0.0, seed=SEED),
+        "y", "unit", "year", "treated", 2022,
     )
     assert "No effect can be claimed" in ev.synthetic_verdict(null)
     poor = sc
@@ -378,8 +382,8 @@ def test_estimates_table_rounds_and_skips_none(staggered):
 
 @pytest.fixture(scope="module")
 def demo_tables():
-    from samenleven_analysis.data import demo
     from samenleven_analysis.analysis import outcomes
+    from samenleven_analysis.data import demo
 
     return (
         outcomes.canonical_outcomes(demo.outcomes_table()),

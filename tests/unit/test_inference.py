@@ -166,7 +166,7 @@ def test_honest_did_reproduces_the_published_smoothness_intervals():
     # M=0: [0.0259, 0.0607]; 0.01: [0.0132, 0.0787]; 0.02: [0.00286, 0.0907]; 0.03: [-0.00714, 0.101]
     h = honest.honest_did(_ehec_event_study(), m_grid=[0, 0.01, 0.02, 0.03], weights=np.array([1.0, 0.0]))
     published = [(0.0259, 0.0607), (0.0132, 0.0787), (0.00286, 0.0907), (-0.00714, 0.101)]
-    for (lo, hi), row in zip(published, h.table.itertuples()):
+    for (lo, hi), row in zip(published, h.table.itertuples(), strict=True):
         assert row.ci_low == pytest.approx(lo, abs=6e-4) and row.ci_high == pytest.approx(hi, abs=6e-4)
     assert 0.02 < h.breakdown < 0.03  # README: "the breakdown value ... is M ≈ 0.03"
 

@@ -10,9 +10,7 @@ import pytest
 import shapely
 from matplotlib.colors import to_hex, to_rgba
 
-from samenleven_analysis.reports import figures
-from samenleven_analysis.reports import migration_roots
-from samenleven_analysis.reports import maps
+from samenleven_analysis.reports import figures, maps, migration_roots
 
 
 def grid(values, codes=None, names=None) -> gpd.GeoDataFrame:

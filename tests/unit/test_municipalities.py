@@ -29,10 +29,10 @@ def test_reference_crosswalks_cover_2019_and_2025():
         "12041", "44083", "44084", "44085", "45068", "72042", "72043",
     ]
     assert (r19.kind == "renumbering").sum() == 11
-    renum = dict(zip(r19.from_refnis, r19.to_refnis))
+    renum = dict(zip(r19.from_refnis, r19.to_refnis, strict=True))
     assert renum["54007"] == "57096" and renum["55022"] == "58001"
     assert r25.to_refnis.nunique() == 14 and len(r25) == 30
-    m25 = dict(zip(r25.from_refnis, r25.to_refnis))
+    m25 = dict(zip(r25.from_refnis, r25.to_refnis, strict=True))
     assert m25["82003"] == m25["82005"] == "82039"  # Bastogne + Bertogne
     assert m25["11002"] == m25["11007"] == "11002"  # Antwerpen keeps its code
     assert m25["71022"] == m25["73040"] == "71072"  # Hasselt gets a new code
@@ -50,7 +50,7 @@ def test_builtin_geography_counts_and_regions():
     cw = mu.crosswalk(2018, 2025)
     assert len(cw) == 589 and cw.to_refnis.nunique() == 565
     assert set(cw.to_refnis) == set(geo.codes[2025])
-    chained = dict(zip(cw.from_refnis, cw.to_refnis))
+    chained = dict(zip(cw.from_refnis, cw.to_refnis, strict=True))
     assert chained["44049"] == "44083" and chained["54007"] == "57096" and chained["11007"] == "11002"
     with pytest.raises(ValueError, match="backwards"):
         mu.crosswalk(2025, 2019)

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from samenleven_analysis.data import origin
-from samenleven_analysis.errors import DataError
 from samenleven_analysis.data.schemas import ORIGIN_GROUPS
+from samenleven_analysis.errors import DataError
 
 CANONICAL = """year,refnis,origin,population
 2022,11002,BEL,100

@@ -148,7 +148,7 @@ def test_share_of_money_to_eligible_authorities_counts_partnership_members():
 
 def test_metrics_by_project_year():
     m = pr.metrics(programme_rows(), by=("regime", "project_year"))
-    assert list(zip(m["regime"], m["project_year"])) == [
+    assert list(zip(m["regime"], m["project_year"], strict=True)) == [
         ("fragmented", 2019), ("fragmented", 2020), ("consolidated", 2022), ("consolidated", 2023)
     ]
     assert m["budget_total_eur"].tolist() == [12_000, 30_000, 150_000, 250_000]

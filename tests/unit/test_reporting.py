@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from samenleven_analysis.analysis import authorities
-from samenleven_analysis.reports import provenance
 from samenleven_analysis.data import build
-from samenleven_analysis.reports import context as reporting
 from samenleven_analysis.errors import DataUnavailable
+from samenleven_analysis.reports import context as reporting
+from samenleven_analysis.reports import provenance
 
 _BUILT: dict[str, Path] = {}
 
@@ -32,7 +32,9 @@ def demo_ctx() -> reporting.DataContext:
 
 
 def test_sources_of_reads_the_sidecar_layouts():
-    listed = {"inputs": [{"dataset_id": "refnis", "file": "/abs/path/TU_COM_REFNIS.txt", "sha256": "ab", "demo": False}]}
+    listed = {
+        "inputs": [{"dataset_id": "refnis", "file": "/abs/path/TU_COM_REFNIS.txt", "sha256": "ab", "demo": False}]
+    }
     assert provenance.sources_of(listed) == [
         {"dataset_id": "refnis", "file": "TU_COM_REFNIS.txt", "sha256": "ab", "demo": False}
     ]  # a file name, never a path
@@ -205,7 +207,9 @@ def test_similar_authorities_are_the_nearest_on_size_and_share(table):
 def test_benchmark_and_summaries(demo_ctx, table):
     counted = reporting.origin_counts(demo_ctx)
     row = table.iloc[0]
-    shares = authorities.benchmark_shares(counted, {"me": list(row["members"]), "flanders": reporting.region_codes(demo_ctx)})
+    shares = authorities.benchmark_shares(
+        counted, {"me": list(row["members"]), "flanders": reporting.region_codes(demo_ctx)}
+    )
     ref = counted[counted["refnis"].isin(row["members"]) & (counted["year"] == 2022)]
     assert shares.loc[2022, "me"] == pytest.approx(ref["count"].sum() / ref["total"].sum())
     assert 0 < shares.loc[2022, "flanders"] < shares.loc[2022, "me"]

@@ -13,11 +13,8 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from samenleven_analysis.reports import runner
-from samenleven_analysis.reports import parameters
-from samenleven_analysis.reports import kernels
-from samenleven_analysis.reports import dashboard
 from samenleven_analysis.errors import ParameterError
+from samenleven_analysis.reports import dashboard, kernels, parameters, runner
 
 
 def write_nb(path: Path, params_src: str | None, *cells: str) -> Path:

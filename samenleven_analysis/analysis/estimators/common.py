@@ -166,7 +166,8 @@ class SyntheticControl:
     ``att``: mean post-treatment gap. ``weights``: donor weights (Series, descending, sums
     to 1). ``gaps``: frame ``time, treated, synthetic, gap, post``. ``placebo_pvalue``:
     Abadie, Diamond & Hainmueller (2010) rank p-value of the post/pre RMSPE ratio among the
-    treated unit and every donor re-fitted as if treated. ``ci_*``: placebo rank test inverted (``se`` NaN; ``extra["placebo_se"]``: placebo-based
+    treated unit and every donor re-fitted as if treated. ``ci_*``: placebo rank test
+    inverted (``se`` NaN; ``extra["placebo_se"]``: placebo-based
     (standard deviation of the donors' placebo ATTs, cf. Arkhangelsky et al. 2021,
     placebo variance) — an approximation; with few donors read the p-value first.
     """

@@ -29,6 +29,21 @@ cohorts 2022–2024 observed to 2025 give at most lag 3; five leads keep the pre
 within reach of a few dozen clusters)."""
 
 
+def _relative_time_rows(tidy: pd.DataFrame, names: list[str], alpha: float) -> list[tuple]:
+    """Rows ``(rel_time, estimate, se, ci_low, ci_high, pvalue)`` of the ``_rel::`` coefficients."""
+    rows = []
+    q = _z(alpha)
+    for name in names:
+        if not name.startswith("_rel::"):
+            continue
+        r = int(float(name.split("::", 1)[1]))
+        row = tidy.loc[name]
+        b, s = float(row["Estimate"]), float(row["Std. Error"])
+        lo, hi = (float(row["2.5%"]), float(row["97.5%"])) if alpha == 0.05 else (b - q * s, b + q * s)
+        rows.append((r, b, s, lo, hi, float(row["Pr(>|t|)"])))
+    return rows
+
+
 def event_study(
     panel: pd.DataFrame,
     outcome: str,
@@ -57,7 +72,9 @@ def event_study(
     a rank-deficient design (a relative period dropped as collinear, which pyfixest does
     silently and which fakes a linear pre-trend) raises
     :class:`~samenleven_analysis.errors.DataError`. ``extra["vcov"]`` holds the
-    coefficients' covariance (for :func:`~samenleven_analysis.analysis.estimators.honest.honest_did`). SEs are CRV1 by ``cluster`` (default unit).
+    coefficients' covariance (for
+    :func:`~samenleven_analysis.analysis.estimators.honest.honest_did`). SEs are CRV1 by
+    ``cluster`` (default unit).
     The joint pre-trend test is a Wald test (pyfixest ``wald_test``) of all coefficients
     with ``rel_time < 0`` other than the reference. Its ``pretrend_pvalue`` comes from a
     wild cluster restricted bootstrap of that statistic (``bootstrap_reps`` draws, Webb
@@ -116,16 +133,7 @@ def event_study(
             f"rank-deficient event study: relative period(s) {missing} cannot be separated from "
             "the unit and year effects (no never-treated units or too few cohorts); bin the end "
             "points with `window`, add never-treated units, or use estimator='did2s'")
-    rows = []
-    q = _z(alpha)
-    for name in names:
-        if not name.startswith("_rel::"):
-            continue
-        r = int(float(name.split("::", 1)[1]))
-        row = tidy.loc[name]
-        b, s = float(row["Estimate"]), float(row["Std. Error"])
-        lo, hi = (float(row["2.5%"]), float(row["97.5%"])) if alpha == 0.05 else (b - q * s, b + q * s)
-        rows.append((r, b, s, lo, hi, float(row["Pr(>|t|)"])))
+    rows = _relative_time_rows(tidy, names, alpha)
     rows.append((reference, 0.0, np.nan, np.nan, np.nan, np.nan))
     coefs = (
         pd.DataFrame(rows, columns=["rel_time", "estimate", "se", "ci_low", "ci_high", "pvalue"])

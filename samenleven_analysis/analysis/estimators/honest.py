@@ -48,7 +48,7 @@ def _as_results(es: EventStudy):
     effects = {
         p: PeriodEffect(period=p, effect=float(b), se=float(s), t_stat=float(b / s), p_value=float(pv),
                         conf_int=(float(lo), float(hi)))
-        for p, b, s, pv, lo, hi in zip(periods, c.estimate, c.se, c.pvalue, c.ci_low, c.ci_high)
+        for p, b, s, pv, lo, hi in zip(periods, c.estimate, c.se, c.pvalue, c.ci_low, c.ci_high, strict=True)
     }
     pre = [p for p in periods if p < es.reference] + [es.reference]
     post = [p for p in periods if p > es.reference]

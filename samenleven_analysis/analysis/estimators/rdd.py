@@ -61,7 +61,10 @@ def rdd(
     design, the first stage (jump in participation) as an :class:`Estimate`.
     """
     _check_columns(df, [outcome, running, treatment, cluster, *(covariates or [])])
-    cols = [outcome, running] + ([treatment] if treatment else []) + list(covariates or []) + ([cluster] if cluster else [])
+    cols = (
+        [outcome, running] + ([treatment] if treatment else []) + list(covariates or [])
+        + ([cluster] if cluster else [])
+    )
     data = df[cols].dropna()
     y = data[outcome].astype(float).to_numpy()
     x = data[running].astype(float).to_numpy()

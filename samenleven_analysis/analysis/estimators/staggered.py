@@ -46,6 +46,38 @@ from samenleven_analysis.analysis.estimators.common import (
 )
 
 
+def _analytic_estimate(
+    df: pd.DataFrame, lib: dict | None, se_if: float | None, *, cluster: str | None, unit: str,
+    est_method: str, control_group: str, alpha: float, method: str, extra: dict[str, Any],
+    g1: int, g0: int,
+) -> Estimate:
+    """The analytic-inference result of :func:`staggered_did` (``se_if`` set: the numpy fast path)."""
+    fast = se_if is not None
+    cl_word = cluster or unit
+    if fast:
+        est = float(_numpy_att(df))
+        q = float(stats.norm.ppf(1 - alpha / 2))
+        se, lo, hi = se_if, est - q * se_if, est + q * se_if
+    else:
+        est, se, lo, hi = lib["simple"]
+    if not fast and cluster is not None and cluster != unit:
+        # differences 0.3's cluster_var fails under pandas 3 (LIBRARY_NOTES): the
+        # influence function of the same estimator, summed by cluster, gives the SE.
+        se = _clustered_if_se(df, control_group)
+        if est_method != "reg":
+            extra["se_note"] = "clustered SE from the outcome-regression influence function"
+        q = float(stats.norm.ppf(1 - alpha / 2))
+        lo, hi = est - q * se, est + q * se
+    p = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else float("nan")
+    out = Estimate(est, se, lo, hi, p, len(df),
+                   method + f"; analytic SE clustered by {cl_word}, normal interval", extra)
+    out = _check_se(out)
+    if out.has_inference and min(g1, g0) < FEW_CLUSTERS:
+        out.note = (f"{g1} treated / {g0} untreated clusters: the analytic interval is too "
+                    "narrow with so few; inference='auto' uses randomisation inference")
+    return out
+
+
 def staggered_did(
     panel: pd.DataFrame,
     outcome: str,
@@ -105,7 +137,6 @@ def staggered_did(
         "late_cohorts": late,
         "cohorts_without_pre_period": no_pre,
     }
-    cl_word = cluster or unit
     method = (f"Callaway–Sant'Anna ATT ({est_method}, {control_group.replace('_', '-')} controls, "
               "simple aggregation)")
     lib = None
@@ -117,28 +148,9 @@ def staggered_did(
         lib = _differences_fit(df, est_method, control_group, alpha, details)
         extra.update(lib["extra"])
     if mode == "analytic":
-        if fast:
-            est = float(_numpy_att(df))
-            q = float(stats.norm.ppf(1 - alpha / 2))
-            se, lo, hi = se_if, est - q * se_if, est + q * se_if
-        else:
-            est, se, lo, hi = lib["simple"]
-        if not fast and cluster is not None and cluster != unit:
-            # differences 0.3's cluster_var fails under pandas 3 (LIBRARY_NOTES): the
-            # influence function of the same estimator, summed by cluster, gives the SE.
-            se = _clustered_if_se(df, control_group)
-            if est_method != "reg":
-                extra["se_note"] = "clustered SE from the outcome-regression influence function"
-            q = float(stats.norm.ppf(1 - alpha / 2))
-            lo, hi = est - q * se, est + q * se
-        p = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else float("nan")
-        out = Estimate(est, se, lo, hi, p, len(df),
-                       method + f"; analytic SE clustered by {cl_word}, normal interval", extra)
-        out = _check_se(out)
-        if out.has_inference and min(g1, g0) < FEW_CLUSTERS:
-            out.note = (f"{g1} treated / {g0} untreated clusters: the analytic interval is too "
-                        "narrow with so few; inference='auto' uses randomisation inference")
-        return out
+        return _analytic_estimate(df, lib, se_if if fast else None, cluster=cluster, unit=unit,
+                                  est_method=est_method, control_group=control_group, alpha=alpha,
+                                  method=method, extra=extra, g1=g1, g0=g0)
     if control_group != "never_treated":
         out = Estimate(lib["simple"][0], float("nan"), float("nan"), float("nan"), float("nan"),
                        len(df), method, extra)
