@@ -255,6 +255,8 @@ def dashboard_overview(table, results_by_label, out_dir: Path, min_cell: int, *,
     from samenleven_analysis.reports.dashboard_map import svg_map
     from samenleven_analysis.reports.labels import definition_label
 
+    if table is not None and not {"requested_definition", "year", "region_codes"} <= set(table.attrs):
+        return None  # a table not made by reporting.authority_table: no headline figures
     try:
         ctx = reporting.data_context(int((table.attrs if table is not None else {}).get("vintage", 2025)))
         if table is None:

@@ -295,7 +295,10 @@ def authority_folder(tmp_path, monkeypatch):
     table = pd.DataFrame({"applicant": ["11002", "IGS01"], "eligible": [True, False],
                           "members": [["11002"], ["11004", "11005"]], "name": ["A", "B"],
                           "count": [3, 9000], "share": [0.01, 0.2], "margin": [-7497, 1500],
-                          "outcome_from": [pd.NA, pd.NA], "outcome_to": [pd.NA, pd.NA]})
+                          "outcome_from": [pd.NA, pd.NA], "outcome_to": [pd.NA, pd.NA],
+                          "kind": ["municipality", "partnership"], "n_members": [1, 2],
+                          "total": [300, 45000], "cohort": [float("nan"), float("nan")],
+                          "outcome_change": [float("nan"), float("nan")]})
     monkeypatch.setattr(runner, "prepare_data",
                         lambda vintages, **kw: runner.PreparedData(demo=True, env={}))
     from samenleven_analysis.reports import context
