@@ -18,12 +18,17 @@ _PATH = click.Path(path_type=Path)
 
 def _data_dir_option(f):
     return click.option(
-        "--data-dir", type=_PATH, default=None, help="Local mirror folder (else $SAMENLEVEN_DATA_DIR)."
+        "--data-dir",
+        type=_PATH,
+        default=None,
+        help="Local mirror folder (else $SAMENLEVEN_DATA_DIR).",
     )(f)
 
 
 def _offline_option(f):
-    return click.option("--offline", is_flag=True, help="Never download; fall back to demo data.")(f)
+    return click.option("--offline", is_flag=True, help="Never download; fall back to demo data.")(
+        f
+    )
 
 
 def _fail(exc: Exception, code: int = 1) -> None:
@@ -39,8 +44,12 @@ def cli() -> None:
 @cli.command()
 @_data_dir_option
 @_offline_option
-@click.option("--vintage", type=click.Choice(["2025", "2019", "2018"]), default="2025",
-              help="Municipality vintage to harmonise to.")
+@click.option(
+    "--vintage",
+    type=click.Choice(["2025", "2019", "2018"]),
+    default="2025",
+    help="Municipality vintage to harmonise to.",
+)
 @click.option("--demo", is_flag=True, help="Use the generated Demoland data only.")
 @click.option("--out", type=_PATH, default=None, help="Output folder (default data/processed).")
 def build(data_dir, offline, vintage, demo, out) -> None:
@@ -49,8 +58,11 @@ def build(data_dir, offline, vintage, demo, out) -> None:
 
     try:
         result = build_mod.build(
-            vintage=int(vintage), data_dir=data_dir, offline=offline or None,
-            demo=True if demo else None, out=out,
+            vintage=int(vintage),
+            data_dir=data_dir,
+            offline=offline or None,
+            demo=True if demo else None,
+            out=out,
         )
     except SamenlevenError as exc:
         _fail(exc)
@@ -59,29 +71,55 @@ def build(data_dir, offline, vintage, demo, out) -> None:
     for name, path in sorted(result.tables.items()):
         click.echo(f"  {name}: {Path(path).name}")
     if result.demo:
-        click.secho("DEMO: some or all inputs are generated Demoland data, not real statistics.",
-                    fg="yellow", err=True)
+        click.secho(
+            "DEMO: some or all inputs are generated Demoland data, not real statistics.",
+            fg="yellow",
+            err=True,
+        )
 
 
 @cli.command("run")
 @click.argument("notebooks", nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Run every notebook in notebooks/.")
-@click.option("-f", "--file", "param_files", multiple=True, type=_PATH,
-              help="YAML file of parameters (repeatable).")
-@click.option("-p", "--parameter", "params", nargs=2, multiple=True, metavar="NAME VALUE",
-              help="One parameter (repeatable), as in papermill.")
-@click.option("--out", type=_PATH, default=None, help="Output folder (default reports/<timestamp>/).")
+@click.option(
+    "-f",
+    "--file",
+    "param_files",
+    multiple=True,
+    type=_PATH,
+    help="YAML file of parameters (repeatable).",
+)
+@click.option(
+    "-p",
+    "--parameter",
+    "params",
+    nargs=2,
+    multiple=True,
+    metavar="NAME VALUE",
+    help="One parameter (repeatable), as in papermill.",
+)
+@click.option(
+    "--out", type=_PATH, default=None, help="Output folder (default reports/<timestamp>/)."
+)
 @click.option("--jobs", type=click.IntRange(min=1), default=1, help="Notebooks run in parallel.")
-@click.option("--authorities", multiple=True,
-              help="eligible, all, or REFNIS codes / partnership ids (repeatable or "
-                   "comma-separated): one authority report each.")
-@click.option("--no-disclosure-control-i-know", "disclosure_off", is_flag=True,
-              help="Publish small counts of persons unsuppressed (min_cell 0). Every output is "
-                   "stamped DISCLOSURE CONTROL OFF; never for publication.")
+@click.option(
+    "--authorities",
+    multiple=True,
+    help="eligible, all, or REFNIS codes / partnership ids (repeatable or "
+    "comma-separated): one authority report each.",
+)
+@click.option(
+    "--no-disclosure-control-i-know",
+    "disclosure_off",
+    is_flag=True,
+    help="Publish small counts of persons unsuppressed (min_cell 0). Every output is "
+    "stamped DISCLOSURE CONTROL OFF; never for publication.",
+)
 @_data_dir_option
 @_offline_option
-def run(notebooks, all_, param_files, params, out, jobs, authorities, disclosure_off, data_dir,
-        offline) -> None:
+def run(
+    notebooks, all_, param_files, params, out, jobs, authorities, disclosure_off, data_dir, offline
+) -> None:
     """Execute notebooks with papermill into dated report folders with an index.html.
 
     Parameters are checked against each notebook's `parameters` cell before any kernel
@@ -133,8 +171,13 @@ def fetch(data_dir, dataset) -> None:
 
 @cli.command()
 @click.option("--out", type=_PATH, required=True, help="Folder to write the Demoland files into.")
-@click.option("--seed", type=int, default=20221001, show_default=True,
-              help="Random seed (same seed, same bytes).")
+@click.option(
+    "--seed",
+    type=int,
+    default=20221001,
+    show_default=True,
+    help="Random seed (same seed, same bytes).",
+)
 def demo(out, seed) -> None:
     """Write the generated Demoland data set in the real Statbel file layouts."""
     from samenleven_analysis.data import demo as demo_mod
@@ -145,8 +188,13 @@ def demo(out, seed) -> None:
 
 @cli.command()
 @click.argument("notebooks", nargs=-1)
-@click.option("--timeout", type=click.IntRange(min=1), default=600, show_default=True,
-              help="Seconds allowed per cell.")
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=1),
+    default=600,
+    show_default=True,
+    help="Seconds allowed per cell.",
+)
 def refresh(notebooks, timeout) -> None:
     """Re-execute the committed notebooks on demo data (their .py scripts are the source),
     so that the outputs nbval compares are fresh."""
@@ -162,8 +210,13 @@ def bench() -> None:
 
 @bench.command("build")
 @_data_dir_option
-@click.option("--repeat", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Runs per side (the median is reported).")
+@click.option(
+    "--repeat",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Runs per side (the median is reported).",
+)
 def bench_build(data_dir, repeat) -> None:
     """Time `samenleven build` on the real 2009-2015 population files against a bare parse."""
     from samenleven_analysis.bench import build as bench_mod
@@ -172,12 +225,27 @@ def bench_build(data_dir, repeat) -> None:
 
 
 @bench.command("reports")
-@click.option("-n", "--authorities", "n_authorities", type=click.IntRange(min=1), default=4,
-              show_default=True, help="Authority reports in the --jobs comparison.")
-@click.option("--all-authorities", is_flag=True,
-              help="Instead: `run --all --authorities all` on the real mirror (every municipality).")
-@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Parallel notebooks for --all-authorities.")
+@click.option(
+    "-n",
+    "--authorities",
+    "n_authorities",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Authority reports in the --jobs comparison.",
+)
+@click.option(
+    "--all-authorities",
+    is_flag=True,
+    help="Instead: `run --all --authorities all` on the real mirror (every municipality).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Parallel notebooks for --all-authorities.",
+)
 @_data_dir_option
 def bench_reports(n_authorities, all_authorities, jobs, data_dir) -> None:
     """Time the demo report suite, one authority report, and --jobs 1 against --jobs 2; or,
@@ -191,8 +259,13 @@ def bench_reports(n_authorities, all_authorities, jobs, data_dir) -> None:
 
 
 @bench.command("simulation")
-@click.option("--draws", type=click.IntRange(min=1), default=200, show_default=True,
-              help="Simulated draws per scenario.")
+@click.option(
+    "--draws",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Simulated draws per scenario.",
+)
 @click.option("--scenario", default="all", show_default=True, help="Scenario name, or all.")
 @click.option("--seed", type=int, default=20221001, show_default=True, help="Random seed.")
 def bench_simulation(draws, scenario, seed) -> None:

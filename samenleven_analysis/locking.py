@@ -20,8 +20,9 @@ class FolderBusy(SamenlevenError):
 
 
 @contextlib.contextmanager
-def folder_lock(folder: str | Path, *, shared: bool = False, wait: bool = True,
-                what: str = "samenleven") -> Iterator[None]:
+def folder_lock(
+    folder: str | Path, *, shared: bool = False, wait: bool = True, what: str = "samenleven"
+) -> Iterator[None]:
     """Hold a lock on ``folder`` (which must exist) for the ``with`` block.
 
     ``shared``: a reader's lock (many at once; waits for an exclusive holder). ``wait``:
@@ -44,8 +45,11 @@ def folder_lock(folder: str | Path, *, shared: bool = False, wait: bool = True,
                     f"{folder} is in use by another {what} (a second run into the same folder); "
                     "wait for it to finish or choose another --out"
                 ) from None
-            print(f"waiting for another {what} to finish writing {folder} ...", file=sys.stderr,
-                  flush=True)
+            print(
+                f"waiting for another {what} to finish writing {folder} ...",
+                file=sys.stderr,
+                flush=True,
+            )
             fcntl.flock(fd, mode)
         yield
     finally:

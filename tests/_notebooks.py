@@ -7,7 +7,6 @@ from pathlib import Path
 import nbformat
 
 
-
 def output_text(nb) -> str:
     """Every stream, error and markdown/plain output of a notebook, as one text."""
     parts = []

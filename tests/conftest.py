@@ -45,7 +45,9 @@ def _real_mirror() -> Path | None:
 def real_data_dir() -> Path:
     """The local mirror of real files; skips (with the reason shown) when not configured."""
     if not REAL_DATA_DIR:
-        pytest.skip("real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)")
+        pytest.skip(
+            "real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)"
+        )
     path = _real_mirror()
     if path is None:
         pytest.skip(f"real-data test: SAMENLEVEN_DATA_DIR={REAL_DATA_DIR} is not a folder")
@@ -71,7 +73,9 @@ def real_run(tmp_path_factory) -> tuple[Path, int]:
     nationality proxy, 2015, plus Antwerpen's authority report), shared by the session."""
     mirror = _real_mirror()
     if mirror is None:
-        pytest.skip("real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)")
+        pytest.skip(
+            "real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)"
+        )
     from _notebooks import REAL_RUN_AUTHORITY
 
     from samenleven_analysis.reports import runner
@@ -80,8 +84,14 @@ def real_run(tmp_path_factory) -> tuple[Path, int]:
     out = base / "real-reports" / "20250101T000000Z"
     with _isolated_env(base):
         status = runner.run_notebooks(
-            [], all_=True, authorities=[REAL_RUN_AUTHORITY], out=out, jobs=2, data_dir=mirror,
-            offline=True, params=[("definition", "nationality_proxy"), ("year", "2015")],
+            [],
+            all_=True,
+            authorities=[REAL_RUN_AUTHORITY],
+            out=out,
+            jobs=2,
+            data_dir=mirror,
+            offline=True,
+            params=[("definition", "nationality_proxy"), ("year", "2015")],
             progress=False,
         )
     return out, status
@@ -99,7 +109,11 @@ def demo_report_run(tmp_path_factory) -> tuple[Path, int]:
     out = base / "reports" / "20250101T000000Z"
     with _isolated_env(base, SAMENLEVEN_DEMO="1"):
         status = runner.run_notebooks(
-            [], authorities=list(DEMO_AUTHORITIES), params=[("min_cell", str(DEMO_MIN_CELL))],
-            out=out, jobs=2, progress=False,
+            [],
+            authorities=list(DEMO_AUTHORITIES),
+            params=[("min_cell", str(DEMO_MIN_CELL))],
+            out=out,
+            jobs=2,
+            progress=False,
         )
     return out, status

@@ -48,7 +48,10 @@ def similar_authorities(
     row = find_authority(table, authority)
     data = table.dropna(subset=list(features)).reset_index(drop=True)
     X = np.column_stack(
-        [np.log(data[f].astype(float).clip(lower=1)) if f == "total" else data[f].astype(float) for f in features]
+        [
+            np.log(data[f].astype(float).clip(lower=1)) if f == "total" else data[f].astype(float)
+            for f in features
+        ]
     )
     sd = X.std(axis=0)
     sd[sd == 0] = 1.0
@@ -59,19 +62,21 @@ def similar_authorities(
     dist, idx = cKDTree(Z).query(Z[me[0]], k=min(len(data), k + 1))
     found = data.iloc[np.atleast_1d(idx)].assign(distance=np.round(np.atleast_1d(dist), 12))
     found = found[found["applicant"] != row["applicant"]]
-    return found.sort_values(["distance", "applicant"], kind="stable").head(k).reset_index(drop=True)
+    return (
+        found.sort_values(["distance", "applicant"], kind="stable").head(k).reset_index(drop=True)
+    )
 
 
 def composition_over_time(origin: pd.DataFrame, members: list[str]) -> pd.DataFrame:
     """Residents by year × origin group summed over ``members`` (wide: one column per group)."""
     frame = origin[origin["refnis"].astype(str).isin([str(m) for m in members])]
-    wide = frame.pivot_table(index="year", columns="origin", values="population", aggfunc="sum", fill_value=0)
+    wide = frame.pivot_table(
+        index="year", columns="origin", values="population", aggfunc="sum", fill_value=0
+    )
     return wide.astype("int64")
 
 
-def benchmark_shares(
-    counted: pd.DataFrame, groups: dict[str, list[str]]
-) -> pd.DataFrame:
+def benchmark_shares(counted: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:
     """Share of the origin group per year for named groups of municipalities (pooled:
     sum of counts / sum of totals). ``groups``: label → member codes. Wide: one column per
     label, index ``year``."""
@@ -84,12 +89,18 @@ def benchmark_shares(
 
 
 def outcome_benchmark(
-    outcomes: pd.DataFrame, groups: dict[str, list[str]], outcomes_shown: Sequence[str] | None = None
+    outcomes: pd.DataFrame,
+    groups: dict[str, list[str]],
+    outcomes_shown: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Mean outcome per year for named groups of municipalities (unweighted mean over
     members). Long: ``outcome, year, group, value``."""
     frames = []
-    data = outcomes if outcomes_shown is None else outcomes[outcomes["outcome"].isin(list(outcomes_shown))]
+    data = (
+        outcomes
+        if outcomes_shown is None
+        else outcomes[outcomes["outcome"].isin(list(outcomes_shown))]
+    )
     for label, members in groups.items():
         sub = data[data["refnis"].astype(str).isin([str(m) for m in members])]
         mean = sub.groupby(["outcome", "year"], sort=True)["value"].mean().reset_index()
@@ -104,15 +115,24 @@ def programme_summary(programmes: pd.DataFrame, codes: Sequence[str]) -> pd.Data
     ``codes`` (an applicant id and/or its member municipalities)."""
     sub = programmes[programmes["authority"].astype(str).isin([str(c) for c in codes])]
     if sub.empty:
-        return pd.DataFrame(columns=["regime", "project_year", "grants", "budget_eur", "participants"])
+        return pd.DataFrame(
+            columns=["regime", "project_year", "grants", "budget_eur", "participants"]
+        )
     grouped = (
         sub.groupby(["regime", "project_year"], sort=True)
-        .agg(grants=("project_id", "count"), budget_eur=("budget_eur", "sum"), participants=("participants", "sum"))
+        .agg(
+            grants=("project_id", "count"),
+            budget_eur=("budget_eur", "sum"),
+            participants=("participants", "sum"),
+        )
         .reset_index()
     )
     order = {"fragmented": 0, "consolidated": 1}
-    return grouped.sort_values(["regime", "project_year"], key=lambda s: s.map(order) if s.name == "regime" else s,
-                               kind="stable").reset_index(drop=True)
+    return grouped.sort_values(
+        ["regime", "project_year"],
+        key=lambda s: s.map(order) if s.name == "regime" else s,
+        kind="stable",
+    ).reset_index(drop=True)
 
 
 SHOWN_OUTCOMES = ("employment_rate", "dutch_a2_pass_rate", "liveability_index")
@@ -133,12 +153,16 @@ def income_per_resident(income: pd.DataFrame, groups: dict[str, list[str]]) -> p
 def subsidy_caps(rules: pd.DataFrame) -> pd.DataFrame:
     """Maximum subsidy one authority could claim per objective of a call (``call_rules``):
     ``objective, actions, KPI rules, maximum (EUR)``, largest first, ties by objective."""
-    grouped = rules.groupby("objective", sort=True).agg(
-        actions=("action", "nunique"), rules=("rule_id", "count"), maximum=("max_eur", "sum")
-    ).reset_index()
+    grouped = (
+        rules.groupby("objective", sort=True)
+        .agg(actions=("action", "nunique"), rules=("rule_id", "count"), maximum=("max_eur", "sum"))
+        .reset_index()
+    )
     grouped["maximum"] = grouped["maximum"].round(0).astype("int64")
     grouped = grouped.sort_values(["maximum", "objective"], ascending=[False, True], kind="stable")
-    return grouped.rename(columns={"rules": "KPI rules", "maximum": "maximum (EUR)"}).reset_index(drop=True)
+    return grouped.rename(columns={"rules": "KPI rules", "maximum": "maximum (EUR)"}).reset_index(
+        drop=True
+    )
 
 
 def outcome_change_table(bench: pd.DataFrame, years: int = TREND_YEARS) -> pd.DataFrame:

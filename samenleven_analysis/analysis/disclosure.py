@@ -78,7 +78,7 @@ def rule_text(min_cell: int = MIN_CELL_DEFAULT) -> str:
     if value < 1:
         return off_stamp()
     return (
-        f"Counts of persons below {value} are suppressed (shown as \"{placeholder(value)}\"), "
+        f'Counts of persons below {value} are suppressed (shown as "{placeholder(value)}"), '
         "as are the cells that would let a reader recompute them from published totals."
     )
 

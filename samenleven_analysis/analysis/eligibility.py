@@ -142,8 +142,12 @@ def counts(
         )
     if origin.empty:
         return pd.DataFrame(
-            {"year": pd.Series(dtype="int64"), "refnis": pd.Series(dtype=str),
-             "count": pd.Series(dtype="int64"), "total": pd.Series(dtype="float64")}
+            {
+                "year": pd.Series(dtype="int64"),
+                "refnis": pd.Series(dtype=str),
+                "count": pd.Series(dtype="int64"),
+                "total": pd.Series(dtype="float64"),
+            }
         )
     years = sorted(int(y) for y in pd.to_numeric(origin["year"]).unique())
     if year is None:
@@ -178,7 +182,9 @@ def counts(
     frame = frame.assign(year=year, refnis=frame["refnis"].astype(str))
     if frame["refnis"].duplicated().any():
         dup = frame.loc[frame["refnis"].duplicated(), "refnis"].iloc[0]
-        raise DataError(f"municipality {dup} appears more than once in year {year}", column="refnis")
+        raise DataError(
+            f"municipality {dup} appears more than once in year {year}", column="refnis"
+        )
     return frame.reset_index(drop=True)
 
 
@@ -342,7 +348,9 @@ def decide(
 
 
 def _check_threshold(threshold: float) -> None:
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)):
+    if isinstance(threshold, bool) or not isinstance(
+        threshold, (int, float, np.integer, np.floating)
+    ):
         raise TypeError(f"threshold must be a number, got {threshold!r}")
     if not math.isfinite(float(threshold)) or threshold < 0:
         raise ValueError(f"threshold must be a finite number >= 0, got {threshold!r}")
@@ -612,15 +620,15 @@ def for_publication(
     from samenleven_analysis.analysis import disclosure
 
     min_cell = disclosure.MIN_CELL_DEFAULT if min_cell is None else int(min_cell)
-    out = table[["applicant", "name", "members", "count", "total", "share", "margin", "eligible"]].copy()
+    out = table[
+        ["applicant", "name", "members", "count", "total", "share", "margin", "eligible"]
+    ].copy()
     if names:
         fill = out["applicant"].astype(str).map(lambda a: names.get(a))
         out["name"] = out["name"].where(out["name"].notna(), fill)
     out["name"] = out["name"].fillna("").astype(str)
     out["members"] = out["members"].map(lambda m: ", ".join(map(str, m)))
-    shown = disclosure.suppress(
-        out, ["count"], min_cell, totals="columns", total_cols=["total"]
-    )
+    shown = disclosure.suppress(out, ["count"], min_cell, totals="columns", total_cols=["total"])
     hidden = shown["count"] == disclosure.placeholder(min_cell)
     hidden_total = shown["total"] == disclosure.placeholder(min_cell)
     shown["margin"] = [

@@ -46,15 +46,31 @@ UNIT_KINDS = (
     ("authorities", r"\bbestuur\b"),
     ("deployed workers", r"pleinmaker|brugfigu|mentor(en)?$"),
     ("households", r"gezin"),
-    ("persons", r"persoon|personen|anderstalig|kinderen|uitstromer|nieuwkomer|plusser|vrouw"
-                r"|jongeren|professional|burger|deelnemer"),
+    (
+        "persons",
+        r"persoon|personen|anderstalig|kinderen|uitstromer|nieuwkomer|plusser|vrouw"
+        r"|jongeren|professional|burger|deelnemer",
+    ),
 )
 """(kind, regular expression on the lower-cased ``kpi_unit``) pairs, first match wins."""
 
 LINE_COLUMNS = (
-    "applicant", "call", "rule", "period_start", "objective", "action", "kpi_unit", "unit_kind",
-    "max_units", "eur_per_unit", "target", "realised", "reported", "attainment",
-    "committed_eur", "earned_eur",
+    "applicant",
+    "call",
+    "rule",
+    "period_start",
+    "objective",
+    "action",
+    "kpi_unit",
+    "unit_kind",
+    "max_units",
+    "eur_per_unit",
+    "target",
+    "realised",
+    "reported",
+    "attainment",
+    "committed_eur",
+    "earned_eur",
 )
 
 
@@ -103,9 +119,17 @@ def contract_lines(
 
 
 SUMMARY_COLUMNS = (
-    "lines", "applicants", "lines_reported", "applicants_reported", "committed_eur",
-    "committed_reported_eur", "earned_eur", "attainment_eur", "reported_share_eur",
-    "median_attainment", "lines_over_target",
+    "lines",
+    "applicants",
+    "lines_reported",
+    "applicants_reported",
+    "committed_eur",
+    "committed_reported_eur",
+    "earned_eur",
+    "attainment_eur",
+    "reported_share_eur",
+    "median_attainment",
+    "lines_over_target",
 )
 
 
@@ -127,21 +151,25 @@ def summarise(lines: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     )
     keys = by if by else (lambda _: "all")
     g = d.groupby(keys, sort=True, dropna=False)
-    out = pd.DataFrame({
-        "lines": g.size(),
-        "applicants": g["applicant"].nunique(),
-        "lines_reported": g["reported"].sum().astype(int),
-        "applicants_reported": g["_rep_app"].nunique(),
-        "committed_eur": g["committed_eur"].sum(),
-        "committed_reported_eur": g["_rep_eur"].sum(),
-        "earned_eur": g["earned_eur"].sum(min_count=1),
-        "median_attainment": g["attainment"].median(),
-        "lines_over_target": g["_over"].sum().astype(int),
-    })
+    out = pd.DataFrame(
+        {
+            "lines": g.size(),
+            "applicants": g["applicant"].nunique(),
+            "lines_reported": g["reported"].sum().astype(int),
+            "applicants_reported": g["_rep_app"].nunique(),
+            "committed_eur": g["committed_eur"].sum(),
+            "committed_reported_eur": g["_rep_eur"].sum(),
+            "earned_eur": g["earned_eur"].sum(min_count=1),
+            "median_attainment": g["attainment"].median(),
+            "lines_over_target": g["_over"].sum().astype(int),
+        }
+    )
     out["attainment_eur"] = out["earned_eur"] / out["committed_reported_eur"].where(
-        out["committed_reported_eur"] > 0)
+        out["committed_reported_eur"] > 0
+    )
     out["reported_share_eur"] = out["committed_reported_eur"] / out["committed_eur"].where(
-        out["committed_eur"] > 0)
+        out["committed_eur"] > 0
+    )
     out = out.reset_index(drop=not by)
     return out[[*by, *SUMMARY_COLUMNS]]
 
@@ -161,24 +189,35 @@ def reach(lines: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     p = p.assign(_target_rep=p["target"].where(p["reported"], 0.0))
     keys = by if by else (lambda _: "all")
     g = p.groupby(keys, sort=True, dropna=False)
-    out = pd.DataFrame({
-        "target_persons": g["target"].sum(),
-        "realised_persons": g["realised"].sum(min_count=1),
-        "lines": g.size(),
-        "lines_reported": g["reported"].sum().astype(int),
-        "_target_rep": g["_target_rep"].sum(),
-    })
+    out = pd.DataFrame(
+        {
+            "target_persons": g["target"].sum(),
+            "realised_persons": g["realised"].sum(min_count=1),
+            "lines": g.size(),
+            "lines_reported": g["reported"].sum().astype(int),
+            "_target_rep": g["_target_rep"].sum(),
+        }
+    )
     if out.empty and not by:
-        out = pd.DataFrame({"target_persons": [0.0], "realised_persons": [np.nan], "lines": [0],
-                            "lines_reported": [0], "_target_rep": [0.0]})
+        out = pd.DataFrame(
+            {
+                "target_persons": [0.0],
+                "realised_persons": [np.nan],
+                "lines": [0],
+                "lines_reported": [0],
+                "_target_rep": [0.0],
+            }
+        )
     out["realised_share_of_target"] = out["realised_persons"] / out["_target_rep"].where(
-        out["_target_rep"] > 0)
+        out["_target_rep"] > 0
+    )
     out = out.drop(columns="_target_rep").reset_index(drop=not by)
     out.insert(len(by), "unit", "persons")
     return out
 
 
 # --------------------------------------------------------------------------- regimes
+
 
 def _ratio_interval(num: np.ndarray, den: np.ndarray, seed: int) -> tuple[float, float]:
     """95 % bootstrap interval (resampling applicants) of sum(num) / sum(den)."""
@@ -187,8 +226,13 @@ def _ratio_interval(num: np.ndarray, den: np.ndarray, seed: int) -> tuple[float,
     if len(num) < 2 or not np.isfinite(num).all():
         return (np.nan, np.nan)
     res = stats.bootstrap(
-        (num, den), lambda a, b, axis=-1: a.sum(axis=axis) / b.sum(axis=axis), paired=True,
-        vectorized=True, n_resamples=2000, method="percentile", random_state=seed,
+        (num, den),
+        lambda a, b, axis=-1: a.sum(axis=axis) / b.sum(axis=axis),
+        paired=True,
+        vectorized=True,
+        n_resamples=2000,
+        method="percentile",
+        random_state=seed,
     )
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
@@ -228,81 +272,172 @@ def compare_regimes(
     rows: list[dict] = []
 
     def add(regime, metric, value, interval=(np.nan, np.nan), uncertainty="", source=""):
-        rows.append({"regime": regime, "metric": metric, "value": float(value),
-                     "low": interval[0], "high": interval[1], "uncertainty": uncertainty,
-                     "source": source})
+        rows.append(
+            {
+                "regime": regime,
+                "metric": metric,
+                "value": float(value),
+                "low": interval[0],
+                "high": interval[1],
+                "uncertainty": uncertainty,
+                "source": source,
+            }
+        )
 
     published = "published count, no breakdown per authority; "
-    add("fragmented", "projects", prog.fact("projects_before"),
+    add(
+        "fragmented",
+        "projects",
+        prog.fact("projects_before"),
         uncertainty=published + "what counted as one project is not defined in the source",
-        source=prog.citation("projects_before"))
-    add("fragmented", "trainings", prog.fact("trainings_before"),
+        source=prog.citation("projects_before"),
+    )
+    add(
+        "fragmented",
+        "trainings",
+        prog.fact("trainings_before"),
         uncertainty=published + "trainings may overlap with projects",
-        source=prog.citation("trainings_before"))
-    add("consolidated", "projects (published)", prog.fact("projects_after"),
+        source=prog.citation("trainings_before"),
+    )
+    add(
+        "consolidated",
+        "projects (published)",
+        prog.fact("projects_after"),
         uncertainty="published count of actions; each action is carried out by many authorities",
-        source=prog.citation("projects_after"))
+        source=prog.citation("projects_after"),
+    )
     if programmes is not None and len(programmes):
-        frag = programmes[(programmes["regime"] == "fragmented") & (programmes["kind"] == "project")]
+        frag = programmes[
+            (programmes["regime"] == "fragmented") & (programmes["kind"] == "project")
+        ]
         if len(frag):
             per_auth = frag.groupby("authority").agg(
-                projects=("project_id", "nunique"), persons=("participants", "sum"),
-                eur=("budget_eur", "sum"))
+                projects=("project_id", "nunique"),
+                persons=("participants", "sum"),
+                eur=("budget_eur", "sum"),
+            )
             src = "user-supplied programmes table (fragmented project rows)"
-            add("fragmented", "projects per authority", per_auth["projects"].mean(),
+            add(
+                "fragmented",
+                "projects per authority",
+                per_auth["projects"].mean(),
                 _mean_interval(per_auth["projects"].to_numpy(float), seed),
                 "mean over authorities in the table; 95 % bootstrap interval over authorities; "
-                "covers only the authorities and years the table holds", src)
-            add("fragmented", "persons per 1,000 EUR", 1000 * per_auth["persons"].sum()
-                / per_auth["eur"].sum(),
-                tuple(1000 * v for v in _ratio_interval(per_auth["persons"].to_numpy(float),
-                                                          per_auth["eur"].to_numpy(float), seed)),
+                "covers only the authorities and years the table holds",
+                src,
+            )
+            add(
+                "fragmented",
+                "persons per 1,000 EUR",
+                1000 * per_auth["persons"].sum() / per_auth["eur"].sum(),
+                tuple(
+                    1000 * v
+                    for v in _ratio_interval(
+                        per_auth["persons"].to_numpy(float), per_auth["eur"].to_numpy(float), seed
+                    )
+                ),
                 "participants as reported per project (a person in two projects counts twice); "
-                "95 % bootstrap interval over authorities", src)
+                "95 % bootstrap interval over authorities",
+                src,
+            )
     else:
-        add("fragmented", "persons per 1,000 EUR", np.nan,
+        add(
+            "fragmented",
+            "persons per 1,000 EUR",
+            np.nan,
             uncertainty="unknown: the published counts give no persons or amounts; supply "
-            "programmes.csv (schemas.PROGRAMMES) to estimate it", source="")
+            "programmes.csv (schemas.PROGRAMMES) to estimate it",
+            source="",
+        )
     if lines is None or not len(lines):
-        add("consolidated", "persons per 1,000 EUR", np.nan,
+        add(
+            "consolidated",
+            "persons per 1,000 EUR",
+            np.nan,
             uncertainty="unknown: no contract data supplied; supply contracts.csv "
-            "(docs/contracts.md)", source="")
+            "(docs/contracts.md)",
+            source="",
+        )
         return pd.DataFrame(rows, columns=list(COMPARE_COLUMNS))
     src = "contracts table (contracts.csv) under the call rules"
     per_app = lines.groupby("applicant").agg(
-        projects=("action", "nunique"), committed=("committed_eur", "sum"))
+        projects=("action", "nunique"), committed=("committed_eur", "sum")
+    )
     persons = lines[lines["unit_kind"] == "persons"]
     per_app["persons_target"] = persons.groupby("applicant")["target"].sum()
     per_app = per_app.fillna({"persons_target": 0.0})
-    add("consolidated", "applicants with a contract", len(per_app),
-        uncertainty="exact count of applicants in the contracts table", source=src)
-    add("consolidated", "projects (actions contracted)", lines["action"].nunique(),
-        uncertainty="exact count of distinct actions in the contracts table", source=src)
-    add("consolidated", "projects per authority", per_app["projects"].mean(),
+    add(
+        "consolidated",
+        "applicants with a contract",
+        len(per_app),
+        uncertainty="exact count of applicants in the contracts table",
+        source=src,
+    )
+    add(
+        "consolidated",
+        "projects (actions contracted)",
+        lines["action"].nunique(),
+        uncertainty="exact count of distinct actions in the contracts table",
+        source=src,
+    )
+    add(
+        "consolidated",
+        "projects per authority",
+        per_app["projects"].mean(),
         _mean_interval(per_app["projects"].to_numpy(float), seed),
-        "mean distinct actions per applicant; 95 % bootstrap interval over applicants", src)
-    add("consolidated", "committed EUR", per_app["committed"].sum(),
-        uncertainty="exact sum of target × EUR per unit; a commitment, not spending", source=src)
-    add("consolidated", "persons targeted per 1,000 EUR committed",
+        "mean distinct actions per applicant; 95 % bootstrap interval over applicants",
+        src,
+    )
+    add(
+        "consolidated",
+        "committed EUR",
+        per_app["committed"].sum(),
+        uncertainty="exact sum of target × EUR per unit; a commitment, not spending",
+        source=src,
+    )
+    add(
+        "consolidated",
+        "persons targeted per 1,000 EUR committed",
         1000 * per_app["persons_target"].sum() / per_app["committed"].sum(),
-        tuple(1000 * v for v in _ratio_interval(per_app["persons_target"].to_numpy(float),
-                                                 per_app["committed"].to_numpy(float), seed)),
+        tuple(
+            1000 * v
+            for v in _ratio_interval(
+                per_app["persons_target"].to_numpy(float),
+                per_app["committed"].to_numpy(float),
+                seed,
+            )
+        ),
         "targets, not results; person-type KPI units only, a person under two rules counts "
         "twice; committed EUR includes non-person rules (action plans); 95 % bootstrap interval "
-        "over applicants", src)
+        "over applicants",
+        src,
+    )
     rep = lines[lines["reported"]]
     if len(rep):
         rp = rep.groupby("applicant").agg(earned=("earned_eur", "sum"))
         rp["persons"] = rep[rep["unit_kind"] == "persons"].groupby("applicant")["realised"].sum()
         rp = rp.fillna({"persons": 0.0})
         share = float(rep["committed_eur"].sum() / lines["committed_eur"].sum())
-        add("consolidated", "persons realised per 1,000 EUR earned",
+        add(
+            "consolidated",
+            "persons realised per 1,000 EUR earned",
             1000 * rp["persons"].sum() / rp["earned"].sum() if rp["earned"].sum() else np.nan,
-            tuple(1000 * v for v in _ratio_interval(rp["persons"].to_numpy(float),
-                                                     rp["earned"].to_numpy(float), seed)),
+            tuple(
+                1000 * v
+                for v in _ratio_interval(
+                    rp["persons"].to_numpy(float), rp["earned"].to_numpy(float), seed
+                )
+            ),
             f"reported lines only ({share:.0%} of committed EUR); persons beyond target count, "
-            "EUR beyond target do not; 95 % bootstrap interval over reporting applicants", src)
+            "EUR beyond target do not; 95 % bootstrap interval over reporting applicants",
+            src,
+        )
     else:
-        add("consolidated", "persons realised per 1,000 EUR earned", np.nan,
-            uncertainty="unknown: no realisation reported yet", source=src)
+        add(
+            "consolidated",
+            "persons realised per 1,000 EUR earned",
+            np.nan,
+            uncertainty="unknown: no realisation reported yet",
+            source=src,
+        )
     return pd.DataFrame(rows, columns=list(COMPARE_COLUMNS))

@@ -100,7 +100,10 @@ def canonical_outcomes(frame: pd.DataFrame, *, file: str | Path | None = None) -
     if bad_year.any():
         i = int(np.flatnonzero(bad_year.to_numpy())[0])
         raise DataError(
-            f"outcomes: year {frame['year'].iloc[i]!r} is not a whole number", file=file, row=i + 2, column="year"
+            f"outcomes: year {frame['year'].iloc[i]!r} is not a whole number",
+            file=file,
+            row=i + 2,
+            column="year",
         )
     out["year"] = out["year"].astype(int)
     schemas.validate(out.reset_index(drop=True), schemas.OUTCOMES, file=file)
@@ -124,7 +127,9 @@ _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
 
 
-def canonical_treatment(frame: pd.DataFrame, *, file: str | Path | None = None, validate: bool = True) -> pd.DataFrame:
+def canonical_treatment(
+    frame: pd.DataFrame, *, file: str | Path | None = None, validate: bool = True
+) -> pd.DataFrame:
     """Coerce a treatment table to canonical dtypes (cohort float, 0 → NaN; eligible bool)."""
     missing = [c for c in ("applicant", "refnis", "cohort", "eligible") if c not in frame.columns]
     if missing:
@@ -135,7 +140,8 @@ def canonical_treatment(frame: pd.DataFrame, *, file: str | Path | None = None, 
             "refnis": normalise_refnis(frame["refnis"], strict=False),
             "cohort": pd.to_numeric(frame["cohort"], errors="coerce").astype(float),
             "intensity_eur_per_resident": pd.to_numeric(
-                frame.get("intensity_eur_per_resident", pd.Series(np.nan, index=frame.index)), errors="coerce"
+                frame.get("intensity_eur_per_resident", pd.Series(np.nan, index=frame.index)),
+                errors="coerce",
             ).astype(float),
         },
         index=frame.index,
@@ -149,7 +155,9 @@ def canonical_treatment(frame: pd.DataFrame, *, file: str | Path | None = None, 
             i = int(np.flatnonzero(unknown.to_numpy())[0])
             raise DataError(
                 f"treatment: eligible value {elig.iloc[i]!r} is not true/false",
-                file=file, row=i + 2, column="eligible",
+                file=file,
+                row=i + 2,
+                column="eligible",
             )
         elig = text.isin(_TRUE)
     out["eligible"] = elig.astype(bool).to_numpy()
@@ -237,7 +245,9 @@ def income_panel(
     residents``; rows with no residents are dropped (a ratio would be meaningless).
     Statbel's fiscal statistics use the income year (assessment year − 1).
     """
-    missing = [c for c in ("year", "refnis", "residents", "net_taxable_income") if c not in income.columns]
+    missing = [
+        c for c in ("year", "refnis", "residents", "net_taxable_income") if c not in income.columns
+    ]
     if missing:
         raise KeyError(f"income table lacks column(s) {missing}")
     inc = income.copy()
@@ -251,8 +261,17 @@ def income_panel(
         inc = inc[inc["year"] <= last_year]
     if refnis is not None:
         inc = inc[inc["refnis"].isin({str(r) for r in refnis})]
-    value = pd.to_numeric(inc["net_taxable_income"], errors="coerce") / pd.to_numeric(inc["residents"])
-    out = pd.DataFrame({"refnis": inc["refnis"], "year": inc["year"], "outcome": name, "value": value.astype(float)})
+    value = pd.to_numeric(inc["net_taxable_income"], errors="coerce") / pd.to_numeric(
+        inc["residents"]
+    )
+    out = pd.DataFrame(
+        {
+            "refnis": inc["refnis"],
+            "year": inc["year"],
+            "outcome": name,
+            "value": value.astype(float),
+        }
+    )
     return canonical_outcomes(out)
 
 
@@ -303,7 +322,9 @@ def change_frame(
     pre_mean = frame[(y >= pre[0]) & (y <= pre[1])].groupby(unit)[value].mean()
     post_mean = frame[(y >= post[0]) & (y <= post[1])].groupby(unit)[value].mean()
     keep = [
-        c for c in ("applicant", "cohort", "treated", "eligible", "intensity_eur_per_resident") if c in frame.columns
+        c
+        for c in ("applicant", "cohort", "treated", "eligible", "intensity_eur_per_resident")
+        if c in frame.columns
     ]
     units = frame.drop_duplicates(unit).set_index(unit)[keep]
     out = units.join(pre_mean.rename("pre_mean")).join(post_mean.rename("post_mean"))
@@ -332,7 +353,11 @@ def applicant_frame(
     ``n_members``.
     """
     ch = change_frame(frame, pre, post, value=value)
-    member_of = {str(m): str(a) for a, ms in zip(eligible["applicant"], eligible["members"], strict=True) for m in ms}
+    member_of = {
+        str(m): str(a)
+        for a, ms in zip(eligible["applicant"], eligible["members"], strict=True)
+        for m in ms
+    }
     ch["applicant"] = ch["refnis"].map(member_of)
     ch = ch.dropna(subset=["applicant"])
     agg = ch.groupby("applicant").agg(
@@ -350,7 +375,9 @@ def applicant_frame(
     return out.reset_index().sort_values(["count", "applicant"]).reset_index(drop=True)
 
 
-def with_geography(frame: pd.DataFrame, municipalities: pd.DataFrame, *, unit: str = "refnis") -> pd.DataFrame:
+def with_geography(
+    frame: pd.DataFrame, municipalities: pd.DataFrame, *, unit: str = "refnis"
+) -> pd.DataFrame:
     """Add ``arrondissement``, ``province`` and ``region`` of each municipality (for
     clustering standard errors at a coarser level, or restricting to one region)."""
     cols = [c for c in ("arrondissement", "province", "region") if c in municipalities.columns]

@@ -44,8 +44,10 @@ PROJECT_KEY = {"fragmented": "project_id", "consolidated": "programme"}
 
 @functools.lru_cache(maxsize=1)
 def _facts_cached() -> dict[str, Any]:
-    text = importlib.resources.files("samenleven_analysis.data").joinpath("reference", FACTS_FILE).read_text(
-        encoding="utf-8"
+    text = (
+        importlib.resources.files("samenleven_analysis.data")
+        .joinpath("reference", FACTS_FILE)
+        .read_text(encoding="utf-8")
     )
     data = yaml.safe_load(text)
     check_facts(data)
@@ -410,7 +412,7 @@ def plot_comparison(
             ax.set_ylim(0, 1.15)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos, unit=unit: _short(v, unit)))
         ax.spines[["top", "right"]].set_visible(False)
-    for ax in list(axes.flat)[len(cols):]:
+    for ax in list(axes.flat)[len(cols) :]:
         ax.set_visible(False)
     if caption:
         fig.text(0.01, 0.005, caption, fontsize=7, ha="left", va="bottom")
@@ -443,11 +445,21 @@ def per_year(programmes: pd.DataFrame) -> pd.DataFrame:
     ``fact_authorities`` (facts ``budget_paid_eur`` and ``participating_authorities``).
     """
     out = metrics(programmes, by=("regime", "project_year"))[
-        ["regime", "project_year", "n_projects", "n_grants", "n_authorities", "budget_total_eur", "reach_total"]
+        [
+            "regime",
+            "project_year",
+            "n_projects",
+            "n_grants",
+            "n_authorities",
+            "budget_total_eur",
+            "reach_total",
+        ]
     ].rename(columns={"budget_total_eur": "budget_eur", "reach_total": "participants"})
     paid = {int(k): float(v) for k, v in fact("budget_paid_eur").items()}
     authorities = {int(k): int(v) for k, v in fact("participating_authorities").items()}
     consolidated = out["regime"] == "consolidated"
     out["fact_budget_eur"] = out["project_year"].map(paid).where(consolidated)
-    out["fact_authorities"] = out["project_year"].map(authorities).where(consolidated).astype("Int64")
+    out["fact_authorities"] = (
+        out["project_year"].map(authorities).where(consolidated).astype("Int64")
+    )
     return out

@@ -72,7 +72,9 @@ def bench_build(data_dir: Path, *, repeat: int = 3, vintage: int = 2025) -> dict
 
     municipalities.builtin_geography()
     schemas.validate(
-        municipalities.builtin_geography().table(2025).head(1), schemas.MUNICIPALITIES, file="warm-up"
+        municipalities.builtin_geography().table(2025).head(1),
+        schemas.MUNICIPALITIES,
+        file="warm-up",
     )
     setup_s = time.perf_counter() - setup_start
 
@@ -80,7 +82,9 @@ def bench_build(data_dir: Path, *, repeat: int = 3, vintage: int = 2025) -> dict
     for year in REAL_YEARS:
         found = catalog.locate(f"population_{year}", data_dir=data_dir)
         if found is None or found.demo:
-            raise SystemExit(f"population_{year} (TF_SOC_POP_STRUCT_{year}.zip) not found in {data_dir}")
+            raise SystemExit(
+                f"population_{year} (TF_SOC_POP_STRUCT_{year}.zip) not found in {data_dir}"
+            )
         paths.append(found.path)
     for p in paths:  # warm the OS file cache so neither side pays the first disk read
         p.read_bytes()
@@ -97,8 +101,13 @@ def bench_build(data_dir: Path, *, repeat: int = 3, vintage: int = 2025) -> dict
             out = work / f"run{i}"
             start, cpu0 = time.perf_counter(), time.process_time()
             result = build_mod.build(
-                vintage, data_dir=data_dir, offline=True, demo=False, out=out,
-                years=REAL_YEARS, tables=("population_nationality",),
+                vintage,
+                data_dir=data_dir,
+                offline=True,
+                demo=False,
+                out=out,
+                years=REAL_YEARS,
+                tables=("population_nationality",),
             )
             builds.append(time.perf_counter() - start)
             builds_cpu.append(time.process_time() - cpu0)
@@ -107,8 +116,13 @@ def bench_build(data_dir: Path, *, repeat: int = 3, vintage: int = 2025) -> dict
             peak = max(peak, _maxrss_bytes())
             start = time.perf_counter()
             again = build_mod.build(
-                vintage, data_dir=data_dir, offline=True, demo=False, out=out,
-                years=REAL_YEARS, tables=("population_nationality",),
+                vintage,
+                data_dir=data_dir,
+                offline=True,
+                demo=False,
+                out=out,
+                years=REAL_YEARS,
+                tables=("population_nationality",),
             )
             cached.append(time.perf_counter() - start)
             if not again.cache_hit:
@@ -146,34 +160,54 @@ def _print_build(fig: dict) -> None:
         "peak": fig["peak_rss_gb"] <= GOALS["peak_gb"],
     }
     mark = {True: "ok", False: "MISSED"}
-    print(f"samenleven build benchmark: population {fig['years']} ({fig['files']} zip files, "
-          f"{fig['rows_out']:,} rows out, vintage 2025), median of {len(fig['runs_build_s'])} runs")
-    print(f"  one-time setup (imports, code lists)  {fig['setup_s']:7.2f} s   (not in the build figure)")
-    print(f"  build (clean + harmonise + write)     {fig['build_s']:7.2f} s   runs: "
-          + ", ".join(f"{x:.2f}" for x in fig["runs_build_s"]))
-    print(f"  bare pyarrow.csv parse of same files  {fig['bare_parse_s']:7.2f} s   runs: "
-          + ", ".join(f"{x:.2f}" for x in fig["runs_parse_s"]))
-    print(f"  ratio build / bare parse              {fig['ratio']:7.2f}     goal <= {GOALS['ratio']}  "
-          f"{mark[ok['ratio']]}")
-    print(f"  CPU seconds (all threads): build {fig['build_cpu_s']:.2f}, bare parse "
-          f"{fig['bare_parse_cpu_s']:.2f}, ratio {fig['build_cpu_s'] / fig['bare_parse_cpu_s']:.2f} "
-          "(less sensitive to other load)")
-    print(f"  peak memory (max RSS of the process)  {fig['peak_rss_gb']:7.2f} GB  goal <= {GOALS['peak_gb']}  "
-          f"{mark[ok['peak']]}")
-    print(f"  cached rebuild                        {fig['cached_s']:7.3f} s   goal < {GOALS['cached_s']}  "
-          f"{mark[ok['cached']]}")
+    print(
+        f"samenleven build benchmark: population {fig['years']} ({fig['files']} zip files, "
+        f"{fig['rows_out']:,} rows out, vintage 2025), median of {len(fig['runs_build_s'])} runs"
+    )
+    print(
+        f"  one-time setup (imports, code lists)  {fig['setup_s']:7.2f} s   (not in the build figure)"
+    )
+    print(
+        f"  build (clean + harmonise + write)     {fig['build_s']:7.2f} s   runs: "
+        + ", ".join(f"{x:.2f}" for x in fig["runs_build_s"])
+    )
+    print(
+        f"  bare pyarrow.csv parse of same files  {fig['bare_parse_s']:7.2f} s   runs: "
+        + ", ".join(f"{x:.2f}" for x in fig["runs_parse_s"])
+    )
+    print(
+        f"  ratio build / bare parse              {fig['ratio']:7.2f}     goal <= {GOALS['ratio']}  "
+        f"{mark[ok['ratio']]}"
+    )
+    print(
+        f"  CPU seconds (all threads): build {fig['build_cpu_s']:.2f}, bare parse "
+        f"{fig['bare_parse_cpu_s']:.2f}, ratio {fig['build_cpu_s'] / fig['bare_parse_cpu_s']:.2f} "
+        "(less sensitive to other load)"
+    )
+    print(
+        f"  peak memory (max RSS of the process)  {fig['peak_rss_gb']:7.2f} GB  goal <= {GOALS['peak_gb']}  "
+        f"{mark[ok['peak']]}"
+    )
+    print(
+        f"  cached rebuild                        {fig['cached_s']:7.3f} s   goal < {GOALS['cached_s']}  "
+        f"{mark[ok['cached']]}"
+    )
     if fig.get("load_avg"):
         print(f"  (machine: {fig['cpus']} CPUs, load average {fig['load_avg'][0]:.2f})")
 
 
 def main(data_dir: Path | None = None, repeat: int = 3) -> int:
     """``samenleven bench build``: print the build figures (skips without a mirror)."""
-    data_dir = data_dir or (Path(os.environ["SAMENLEVEN_DATA_DIR"])
-                            if os.environ.get("SAMENLEVEN_DATA_DIR") else None)
+    data_dir = data_dir or (
+        Path(os.environ["SAMENLEVEN_DATA_DIR"]) if os.environ.get("SAMENLEVEN_DATA_DIR") else None
+    )
     if data_dir is None:
         # Skipped, not failed: `make bench` goes on to the report benchmark.
-        print("build benchmark skipped: set SAMENLEVEN_DATA_DIR or pass --data-dir (a mirror "
-              "with the 2009-2015 TF_SOC_POP_STRUCT zips)", file=sys.stderr)
+        print(
+            "build benchmark skipped: set SAMENLEVEN_DATA_DIR or pass --data-dir (a mirror "
+            "with the 2009-2015 TF_SOC_POP_STRUCT zips)",
+            file=sys.stderr,
+        )
         return 0
     # The benchmark must never write into the project's data/ folders.
     with tempfile.TemporaryDirectory(prefix="samenleven-bench-raw-") as raw:

@@ -28,7 +28,10 @@ def benchmark_reports(n_authorities: int = 4, out: Path | None = None) -> dict[s
     from samenleven_analysis.reports import context as reporting
 
     figures: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="samenleven-bench-") as tmp, environ({"SAMENLEVEN_DEMO": "1"}):
+    with (
+        tempfile.TemporaryDirectory(prefix="samenleven-bench-") as tmp,
+        environ({"SAMENLEVEN_DEMO": "1"}),
+    ):
         base = Path(out) if out else Path(tmp)
         t = time.perf_counter()
         prepared = prepare_data([2025])
@@ -44,11 +47,20 @@ def benchmark_reports(n_authorities: int = 4, out: Path | None = None) -> dict[s
             if status:
                 print(f"warning: {label}: status {status}", file=sys.stderr)
 
-        timed("full demo suite (--all --authorities eligible --jobs 2)",
-              all_=True, authorities="eligible", jobs=2, out=base / "full")
+        timed(
+            "full demo suite (--all --authorities eligible --jobs 2)",
+            all_=True,
+            authorities="eligible",
+            jobs=2,
+            out=base / "full",
+        )
         timed("one authority report", authorities=codes[:1], jobs=1, out=base / "one")
-        timed(f"{len(codes)} authority reports --jobs 1", authorities=codes, jobs=1, out=base / "j1")
-        timed(f"{len(codes)} authority reports --jobs 2", authorities=codes, jobs=2, out=base / "j2")
+        timed(
+            f"{len(codes)} authority reports --jobs 1", authorities=codes, jobs=1, out=base / "j1"
+        )
+        timed(
+            f"{len(codes)} authority reports --jobs 2", authorities=codes, jobs=2, out=base / "j2"
+        )
     print(f"benchmark on {os.cpu_count()} CPU(s):")
     for label, seconds in figures.items():
         print(f"  {label:<60} {seconds:7.1f} s")
@@ -75,16 +87,37 @@ def _phases(folder: Path, sample: list[str], out: Path) -> dict[str, float]:
     kernel.shutdown()
     t = time.perf_counter()
     ctx = reporting.data_context(2025)
-    AuthorityReport.build(ctx, sample[0], year=2022, definition="non_eu14", threshold=7500,
-                          vintage=2025, min_cell=5)
-    phases["data loading, first report (tables read and counted once per kernel)"] = time.perf_counter() - t
-    sections = ("at_a_glance", "composition", "pyramid", "benchmark", "eligibility", "income",
-                "subsidy", "programmes", "outcomes", "limits")
+    AuthorityReport.build(
+        ctx, sample[0], year=2022, definition="non_eu14", threshold=7500, vintage=2025, min_cell=5
+    )
+    phases["data loading, first report (tables read and counted once per kernel)"] = (
+        time.perf_counter() - t
+    )
+    sections = (
+        "at_a_glance",
+        "composition",
+        "pyramid",
+        "benchmark",
+        "eligibility",
+        "income",
+        "subsidy",
+        "programmes",
+        "outcomes",
+        "limits",
+    )
     loading, drawing = [], []
     for code in sample:
         t = time.perf_counter()
-        report = AuthorityReport.build(ctx, code, year=2022, definition="non_eu14", threshold=7500,
-                                       vintage=2025, min_cell=5, output_dir=str(out / f"{code}_files"))
+        report = AuthorityReport.build(
+            ctx,
+            code,
+            year=2022,
+            definition="non_eu14",
+            threshold=7500,
+            vintage=2025,
+            min_cell=5,
+            output_dir=str(out / f"{code}_files"),
+        )
         loading.append(time.perf_counter() - t)
         t = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):  # outside a notebook sections print
@@ -97,7 +130,11 @@ def _phases(folder: Path, sample: list[str], out: Path) -> dict[str, float]:
 
 
 def benchmark_all_authorities(
-    data_dir: str | Path | None = None, *, jobs: int = 2, topics: bool = True, out: Path | None = None
+    data_dir: str | Path | None = None,
+    *,
+    jobs: int = 2,
+    topics: bool = True,
+    out: Path | None = None,
 ) -> dict[str, float]:
     """Print (and return) the figures of ``samenleven run --all --authorities all`` on the
     real mirror: wall time, reports, per-report median, and where one report's time goes
@@ -110,20 +147,31 @@ def benchmark_all_authorities(
     with tempfile.TemporaryDirectory(prefix="samenleven-bench-all-") as tmp:
         base = Path(out) if out else Path(tmp)
         t0 = time.perf_counter()
-        status = run_notebooks(all_=topics, authorities="all", jobs=jobs, data_dir=data_dir,
-                               out=base / "all", progress=False)
+        status = run_notebooks(
+            all_=topics,
+            authorities="all",
+            jobs=jobs,
+            data_dir=data_dir,
+            out=base / "all",
+            progress=False,
+        )
         figures["wall time, --all --authorities all"] = time.perf_counter() - t0
         info = json.loads((base / "all" / "run.json").read_text(encoding="utf-8"))
         reports = [r for r in info["results"] if r["kind"] == "authority"]
         others = [r for r in info["results"] if r["kind"] != "authority"]
         figures["authority reports"] = len(reports)
         figures["authority reports ok"] = sum(bool(r["ok"]) for r in reports)
-        figures["per report median (s, incl. HTML export)"] = statistics.median(r["seconds"] for r in reports)
+        figures["per report median (s, incl. HTML export)"] = statistics.median(
+            r["seconds"] for r in reports
+        )
         figures["per report max (s)"] = max(r["seconds"] for r in reports)
         figures["topic notebooks (s, sum)"] = sum(r["seconds"] for r in others)
         if status:
-            print(f"warning: run status {status}: "
-                  + ", ".join(r["label"] for r in info["results"] if not r["ok"]), file=sys.stderr)
+            print(
+                f"warning: run status {status}: "
+                + ", ".join(r["label"] for r in info["results"] if not r["ok"]),
+                file=sys.stderr,
+            )
         html = base / "all" / "authorities" / f"{reports[0]['label']}.ipynb"
         t = time.perf_counter()
         export_html(html, base / "export-check.html")

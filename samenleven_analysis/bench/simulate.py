@@ -111,7 +111,9 @@ def simulate_rdd(
     s = (x - cutoff) / spread
     y = 1.0 + 0.8 * s - 0.5 * s**2 + effect * treated + rng.normal(0.0, sigma, n)
     z = 3.0 + 0.5 * s + rng.normal(0.0, 0.5, n)
-    frame = pd.DataFrame({"running": x, "above": above, "treated": treated.astype(int), "y": y, "z": z})
+    frame = pd.DataFrame(
+        {"running": x, "above": above, "treated": treated.astype(int), "y": y, "z": z}
+    )
     frame.attrs["effect"] = float(effect)
     return frame
 
@@ -141,7 +143,10 @@ def simulate_factor_panel(
     tt = (years - years[0]) / max(1, n_t - 1)
     # Smooth factors (sines with random phase) plus a random walk: realistic co-movement.
     f = np.column_stack(
-        [np.sin(2 * np.pi * (k + 1) * tt / 1.5 + rng.uniform(0, 2 * np.pi)) for k in range(n_factors)]
+        [
+            np.sin(2 * np.pi * (k + 1) * tt / 1.5 + rng.uniform(0, 2 * np.pi))
+            for k in range(n_factors)
+        ]
     ) + 0.3 * rng.normal(size=(n_t, n_factors)).cumsum(axis=0)
     lam = rng.normal(0.0, 1.0, (n_controls, n_factors))
     mu = rng.normal(10.0, 2.0, n_controls)

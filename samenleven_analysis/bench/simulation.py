@@ -30,8 +30,16 @@ from samenleven_analysis.bench.simulate import (
     simulate_rdd,
 )
 
-__all__ = ["ESTIMATORS", "SCENARIOS", "main", "simulate_factor_panel", "simulate_flanders",
-           "simulate_panel", "simulate_rdd", "simulation_study"]
+__all__ = [
+    "ESTIMATORS",
+    "SCENARIOS",
+    "main",
+    "simulate_factor_panel",
+    "simulate_flanders",
+    "simulate_panel",
+    "simulate_rdd",
+    "simulation_study",
+]
 
 SCENARIOS: dict[str, dict] = {
     "baseline": {"n_treated": 30, "effect": 1.0},
@@ -55,7 +63,9 @@ def _cs(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.staggered import staggered_did
 
     df = _panel(scenario, seed)
-    return staggered_did(df, "y", "unit", "year", "cohort", details=False, seed=seed), df.attrs["effect"]
+    return staggered_did(df, "y", "unit", "year", "cohort", details=False, seed=seed), df.attrs[
+        "effect"
+    ]
 
 
 def _twfe(scenario: str, seed: int):
@@ -109,7 +119,11 @@ def _synth(scenario: str, seed: int):
 ESTIMATORS: dict[str, tuple[Callable, tuple[str, ...], float]] = {
     "callaway_santanna": (_cs, PANEL, 1.0),
     "twfe": (_twfe, PANEL, 1.0),
-    "event_study_pretrend": (_pretrend, ("baseline", "no_effect", "non_parallel", "six_treated"), 1.0),
+    "event_study_pretrend": (
+        _pretrend,
+        ("baseline", "no_effect", "non_parallel", "six_treated"),
+        1.0,
+    ),
     "synthetic_did": (_sdid, PANEL, 0.15),
     "rdd_sharp": (_rdd_sharp, ("rdd",), 1.0),
     "rdd_fuzzy": (_rdd_fuzzy, ("rdd",), 1.0),
@@ -119,8 +133,15 @@ ESTIMATORS: dict[str, tuple[Callable, tuple[str, ...], float]] = {
 Synthetic DiD's placebo variance costs ~3 s a draw on 300 units: it runs 15% of the draws."""
 
 
-_COST = {"synthetic_did": 4.7, "synthetic_control": 0.7, "twfe": 0.3, "event_study_pretrend": 0.25,
-         "callaway_santanna": 0.13, "rdd_sharp": 0.05, "rdd_fuzzy": 0.05}
+_COST = {
+    "synthetic_did": 4.7,
+    "synthetic_control": 0.7,
+    "twfe": 0.3,
+    "event_study_pretrend": 0.25,
+    "callaway_santanna": 0.13,
+    "rdd_sharp": 0.05,
+    "rdd_fuzzy": 0.05,
+}
 """Seconds per draw on one core (for ordering the work only)."""
 
 
@@ -154,11 +175,14 @@ def _task(args: tuple[str, str, int, int]) -> dict:
         "estimator": name,
         "draws": len(est_a),
         "failed": failed,
-        "reported": float(has_ci.mean()) if len(has_ci) and not pretrend else (
-            float(has_p.mean()) if len(has_p) else np.nan),
+        "reported": float(has_ci.mean())
+        if len(has_ci) and not pretrend
+        else (float(has_p.mean()) if len(has_p) else np.nan),
         "bias": float((est_a[ok] - tr_a[ok]).mean()) if ok.any() else np.nan,
         "rmse": float(np.sqrt(((est_a[ok] - tr_a[ok]) ** 2).mean())) if ok.any() else np.nan,
-        "coverage": float(((lo_a <= tr_a) & (tr_a <= hi_a))[has_ci].mean()) if has_ci.any() else np.nan,
+        "coverage": float(((lo_a <= tr_a) & (tr_a <= hi_a))[has_ci].mean())
+        if has_ci.any()
+        else np.nan,
         "size": reject if null else np.nan,
         "power": np.nan if null else reject,
         "seconds": round(time.perf_counter() - t0, 1),
@@ -183,17 +207,28 @@ def simulation_study(
     names = list(estimators) if estimators else list(ESTIMATORS)
     unknown = sorted(set(scen) - set(SCENARIOS)) + sorted(set(names) - set(ESTIMATORS))
     if unknown:
-        raise ValueError(f"unknown scenario/estimator {unknown}; scenarios {sorted(SCENARIOS)}, "
-                         f"estimators {sorted(ESTIMATORS)}")
-    tasks = [(n, s, max(1, int(np.ceil(ESTIMATORS[n][2] * draws))), seed)
-             for n in names for s in scen if s in ESTIMATORS[n][1]]
+        raise ValueError(
+            f"unknown scenario/estimator {unknown}; scenarios {sorted(SCENARIOS)}, "
+            f"estimators {sorted(ESTIMATORS)}"
+        )
+    tasks = [
+        (n, s, max(1, int(np.ceil(ESTIMATORS[n][2] * draws))), seed)
+        for n in names
+        for s in scen
+        if s in ESTIMATORS[n][1]
+    ]
     tasks.sort(key=lambda t: -_COST.get(t[0], 0.2) * t[2])  # longest first: balanced workers
     t0 = time.perf_counter()
     if workers > 1 and len(tasks) > 1:
         # One BLAS/Rayon thread per worker (set before the spawned workers import numpy):
         # oversubscribed threads made each draw several times slower on 2 cores.
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "RAYON_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        for var in (
+            "OMP_NUM_THREADS",
+            "OPENBLAS_NUM_THREADS",
+            "MKL_NUM_THREADS",
+            "RAYON_NUM_THREADS",
+            "NUMBA_NUM_THREADS",
+        ):
             os.environ.setdefault(var, "1")
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
@@ -204,7 +239,9 @@ def simulation_study(
         rows = [_task(t) for t in tasks]
     table = pd.DataFrame(rows)
     out = sys.stdout if out is None else out
-    print(f"Simulation study ({draws} draws, seed {seed}; {time.perf_counter() - t0:.0f} s)", file=out)
+    print(
+        f"Simulation study ({draws} draws, seed {seed}; {time.perf_counter() - t0:.0f} s)", file=out
+    )
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"), file=out)
     return table
 

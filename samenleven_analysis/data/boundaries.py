@@ -64,7 +64,11 @@ Region = Literal["flanders", "brussels", "flanders_brussels", "wallonia", "belgi
 _FB_DATASETS = {2018: "boundaries_fb_2018", 2019: "boundaries_fb_2024", 2025: "boundaries_fb_2025"}
 # Code and name fields of each Flanders/Brussels shapefile (the 2018 layer has no names).
 _FB_FIELDS = {2018: ("gemeente20", None), 2019: ("gemeente", "naam"), 2025: ("geoitem", "naam")}
-_DEMO_DATASETS = {2018: "boundaries_demo_2024", 2019: "boundaries_demo_2024", 2025: "boundaries_demo_2025"}
+_DEMO_DATASETS = {
+    2018: "boundaries_demo_2024",
+    2019: "boundaries_demo_2024",
+    2025: "boundaries_demo_2025",
+}
 _TOPOJSON_LAYER = "municipalities"
 _VINTAGES = (2018, 2019, 2025)
 
@@ -197,7 +201,9 @@ def _finish(
     gdf = gpd.GeoDataFrame(
         {
             "refnis": pd.Series(codes.to_numpy(dtype=object), dtype="str"),
-            "name_nl": pd.Series(names.astype(object).where(names.notna(), None).to_numpy(), dtype="str"),
+            "name_nl": pd.Series(
+                names.astype(object).where(names.notna(), None).to_numpy(), dtype="str"
+            ),
             "region": pd.Series(region.to_numpy(dtype=object), dtype="str"),
         },
         geometry=gpd.GeoSeries(geometry).to_numpy(),
@@ -240,7 +246,9 @@ def _load_fb(vintage: int, *, data_dir, demo: bool) -> gpd.GeoDataFrame:
     raw = read_layer(res.path)
     code_field, name_field = _FB_FIELDS[vintage]
     if code_field not in raw.columns:
-        raise DataError(f"expected a field {code_field!r}, found {list(raw.columns)}", file=res.path.name)
+        raise DataError(
+            f"expected a field {code_field!r}, found {list(raw.columns)}", file=res.path.name
+        )
     frame = pd.DataFrame({"refnis": normalise_refnis(raw[code_field], name=code_field)})
     if name_field is not None:
         frame["name_nl"] = raw[name_field].astype("string")
@@ -248,8 +256,13 @@ def _load_fb(vintage: int, *, data_dir, demo: bool) -> gpd.GeoDataFrame:
         # 2018: no names in the file; take them from the REFNIS list (historical codes).
         frame["name_nl"] = _names_from_table(2018, frame["refnis"], data_dir=data_dir, demo=demo)
     return _finish(
-        frame, raw.geometry, crs=raw.crs, vintage=vintage, demo=res.demo,
-        sources=[res.provenance()], file=res.path.name,
+        frame,
+        raw.geometry,
+        crs=raw.crs,
+        vintage=vintage,
+        demo=res.demo,
+        sources=[res.provenance()],
+        file=res.path.name,
     )
 
 
@@ -258,10 +271,17 @@ def _load_belgium_581(*, data_dir, demo: bool) -> gpd.GeoDataFrame:
     raw = read_layer(res.path, layer=_TOPOJSON_LAYER)
     # The TopoJSON declares no CRS; it is WGS84 lon/lat. Region tags (reg_nis) are ignored.
     crs = raw.crs if raw.crs is not None else "EPSG:4326"
-    frame = pd.DataFrame({"refnis": normalise_refnis(raw["nis"], name="nis"), "name_nl": raw["name_nl"]})
+    frame = pd.DataFrame(
+        {"refnis": normalise_refnis(raw["nis"], name="nis"), "name_nl": raw["name_nl"]}
+    )
     return _finish(
-        frame, raw.geometry, crs=crs, vintage=2019, demo=res.demo,
-        sources=[res.provenance()], file=res.path.name,
+        frame,
+        raw.geometry,
+        crs=crs,
+        vintage=2019,
+        demo=res.demo,
+        sources=[res.provenance()],
+        file=res.path.name,
     )
 
 
@@ -271,8 +291,13 @@ def _load_demo(vintage: int, *, data_dir) -> gpd.GeoDataFrame:
     frame = pd.DataFrame({"refnis": normalise_refnis(raw["refnis"]), "name_nl": raw.get("name_nl")})
     crs = raw.crs if raw.crs is not None else CRS  # demo coordinates are Lambert 72
     out = _finish(
-        frame, raw.geometry, crs=crs, vintage=vintage, demo=True,
-        sources=[res.provenance()], file=res.path.name,
+        frame,
+        raw.geometry,
+        crs=crs,
+        vintage=vintage,
+        demo=True,
+        sources=[res.provenance()],
+        file=res.path.name,
     )
     return out
 
@@ -300,8 +325,10 @@ def dissolve(
     ).drop_duplicates()
     split = cw["from_refnis"].duplicated(keep=False)
     if split.any():
-        raise ValueError(f"crosswalk splits codes {sorted(cw.loc[split, 'from_refnis'].unique())[:5]}; "
-                         "a split cannot be drawn by dissolving polygons")
+        raise ValueError(
+            f"crosswalk splits codes {sorted(cw.loc[split, 'from_refnis'].unique())[:5]}; "
+            "a split cannot be drawn by dissolving polygons"
+        )
     mapping = dict(zip(cw["from_refnis"], cw["to_refnis"], strict=True))
     work = boundaries[["refnis", "name_nl", "geometry"]].copy()
     work["to_refnis"] = [mapping.get(c, c) for c in work["refnis"]]
@@ -319,9 +346,13 @@ def dissolve(
             label.append(" + ".join(parts) if parts else pd.NA)
     frame = pd.DataFrame({"refnis": merged["to_refnis"], "name_nl": label})
     out = _finish(
-        frame, merged.geometry, crs=boundaries.crs, vintage=vintage or boundaries.attrs.get("vintage"),
+        frame,
+        merged.geometry,
+        crs=boundaries.crs,
+        vintage=vintage or boundaries.attrs.get("vintage"),
         demo=bool(boundaries.attrs.get("demo", False)),
-        sources=list(boundaries.attrs.get("sources", [])), file="dissolved layer",
+        sources=list(boundaries.attrs.get("sources", [])),
+        file="dissolved layer",
         check_crs=False,  # already checked when the layer was read
     )
     return out
@@ -332,13 +363,21 @@ def _load_belgium_2025(*, data_dir, demo: bool) -> gpd.GeoDataFrame:
 
     base = _load_belgium_581(data_dir=data_dir, demo=demo)
     crosswalk = municipalities.crosswalk(2019, 2025)
-    names = _names_from_table(2025, pd.Series(sorted(set(crosswalk["to_refnis"].astype(str)))),
-                              data_dir=data_dir, demo=demo)
+    names = _names_from_table(
+        2025,
+        pd.Series(sorted(set(crosswalk["to_refnis"].astype(str)))),
+        data_dir=data_dir,
+        demo=demo,
+    )
     name_map = {
-        c: n for c, n in zip(sorted(set(crosswalk["to_refnis"].astype(str))), names, strict=True) if pd.notna(n)
+        c: n
+        for c, n in zip(sorted(set(crosswalk["to_refnis"].astype(str))), names, strict=True)
+        if pd.notna(n)
     }
     out = dissolve(base, crosswalk, names=name_map, vintage=2025)
-    out.attrs["derived"] = "boundaries_belgium_581 dissolved with municipalities.crosswalk(2019, 2025)"
+    out.attrs["derived"] = (
+        "boundaries_belgium_581 dissolved with municipalities.crosswalk(2019, 2025)"
+    )
     return out
 
 
@@ -492,4 +531,3 @@ def join(
         if errors == "warn":
             warnings.warn(report.summary(), UnmatchedCodesWarning, stacklevel=2)
     return joined, report
-

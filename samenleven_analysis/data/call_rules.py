@@ -135,9 +135,7 @@ def _classify(text: str) -> str:
 
 def _code_only(text: str, kinds: str) -> str:
     """``text`` with strings, IRIs and comments blanked (same length, newlines kept)."""
-    return "".join(
-        ch if k == "c" or ch == "\n" else " " for ch, k in zip(text, kinds, strict=True)
-    )
+    return "".join(ch if k == "c" or ch == "\n" else " " for ch, k in zip(text, kinds, strict=True))
 
 
 @dataclass(frozen=True)
@@ -241,7 +239,8 @@ def _prepare(op: _Operation, header: dict[str, str]) -> tuple[str, int]:
             line = op.first_line + op.text.count("\n", 0, offset)
             raise DataError(
                 f"operation {op.index + 1}: prefix {name!r}: is used but never declared",
-                file=op.file, row=line,
+                file=op.file,
+                row=line,
             )
     body = _long_delete_where(op.text)
     # The prelude shares the operation's first line, so parser line numbers stay file lines.
@@ -274,14 +273,16 @@ def _run(ds, op: _Operation, header: dict[str, str]) -> None:
         msg = " ".join(str(exc.msg).split())
         raise DataError(
             f"operation {op.index + 1}: SPARQL syntax error at or after this line: {msg}",
-            file=op.file, row=line,
+            file=op.file,
+            row=line,
         ) from None
     except Exception as exc:  # noqa: BLE001 - rdflib raises bare Exception/ValueError
         msg = " ".join(str(exc).split())[:200]
         raise DataError(
             f"operation {op.index + 1} (from line {op.first_line}) failed: "
             f"{type(exc).__name__}: {msg}",
-            file=op.file, row=op.first_line,
+            file=op.file,
+            row=op.first_line,
         ) from None
 
 
@@ -318,7 +319,9 @@ def replay(folder: str | Path, *, snapshots: bool = False) -> _Replay:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise DataError(f"unreadable migration ({type(exc).__name__}: {exc})", file=path) from None
+            raise DataError(
+                f"unreadable migration ({type(exc).__name__}: {exc})", file=path
+            ) from None
         ops = _split(path, text)
         header = _declared(ops[0].text) if ops else {}
         for op in ops:
@@ -339,8 +342,11 @@ def replay(folder: str | Path, *, snapshots: bool = False) -> _Replay:
 _PREDICATES_QUERY = "SELECT DISTINCT ?p WHERE { ?s ?p ?o }"
 # A vocabulary is recognised by the local names of its predicates, whatever its namespace
 # (the 2022-04-14 migration moved the rules to another one).
-_RULE_PREDICATES = {"max": "/range/maximum", "mul": "/contribution/multiplier",
-                    "label": "/range/label"}
+_RULE_PREDICATES = {
+    "max": "/range/maximum",
+    "mul": "/contribution/multiplier",
+    "label": "/range/label",
+}
 _RULES_QUERY = """
 PREFIX mu: <http://mu.semte.ch/vocabularies/core/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -361,8 +367,10 @@ def _rules_query(ds) -> str | None:
     """The rules query for the predicates present in the store (None: no rule predicates)."""
     with _quiet_block():
         predicates = [str(r.p) for r in ds.query(_PREDICATES_QUERY)]
-    found = {key: sorted(p for p in predicates if p.endswith(end))
-             for key, end in _RULE_PREDICATES.items()}
+    found = {
+        key: sorted(p for p in predicates if p.endswith(end))
+        for key, end in _RULE_PREDICATES.items()
+    }
     if not found["max"] or not found["mul"]:
         return None
     values = {k: " ".join(f"<{p}>" for p in v) or "<urn:x-none:label>" for k, v in found.items()}
@@ -430,7 +438,9 @@ def _periods(ds, folder, *, required: bool = True) -> CallPeriods | None:
     series = {str(r.series) for r in rows}
     if not series:
         if required:
-            raise DataError("no call (subsidy measure offer series) in the final state", file=folder)
+            raise DataError(
+                "no call (subsidy measure offer series) in the final state", file=folder
+            )
         return None
     if len(series) > 1:
         raise DataError(
@@ -441,8 +451,11 @@ def _periods(ds, folder, *, required: bool = True) -> CallPeriods | None:
     out = {}
     for kind in ("project", "application"):
         for end in ("start", "end"):
-            vals = {_local_date(getattr(r, end)) for r in rows
-                    if str(r.kind) == kind and getattr(r, end) is not None}
+            vals = {
+                _local_date(getattr(r, end))
+                for r in rows
+                if str(r.kind) == kind and getattr(r, end) is not None
+            }
             out[f"{kind}_{end}"] = _one(vals, f"the {kind} period's {end}", folder)
     titles = {str(r.title) for r in rows if r.title is not None}
     title = _one(titles, "the call title", folder) or ""
@@ -461,8 +474,16 @@ def _rules(ds, order, folder) -> pd.DataFrame:
         results = list(ds.query(query)) if query else []
     for r in results:
         uri = str(r.rule)
-        rec = rows.setdefault(uri, {"rule_uri": uri, **{k: set() for k in (
-            "uuid", "objective", "description", "unit", "maximum", "multiplier")}})
+        rec = rows.setdefault(
+            uri,
+            {
+                "rule_uri": uri,
+                **{
+                    k: set()
+                    for k in ("uuid", "objective", "description", "unit", "maximum", "multiplier")
+                },
+            },
+        )
         for key in ("uuid", "objective", "description", "unit", "maximum", "multiplier"):
             if getattr(r, key) is not None:
                 rec[key].add(getattr(r, key))
@@ -478,20 +499,34 @@ def _rules(ds, order, folder) -> pd.DataFrame:
                 "is not a number",
                 file=folder,
             ) from None
-        out.append({
-            "rule_uri": uri,
-            # mu:uuid is the id the portal itself uses; else the last path segment of the URI.
-            "rule_id": str(one["uuid"]) if one["uuid"] is not None else re.split(r"[/#]", uri)[-1],
-            "objective": "" if one["objective"] is None else str(one["objective"]),
-            "description": "" if one["description"] is None else str(one["description"]),
-            "kpi_unit": "" if one["unit"] is None else str(one["unit"]),
-            "max_units": max_units,
-            "eur_per_unit": eur,
-            "_order": order.get(uri, (_UNUSED, _UNUSED, _UNUSED)),
-        })
-    frame = pd.DataFrame(out, columns=[
-        "rule_uri", "rule_id", "objective", "description", "kpi_unit", "max_units",
-        "eur_per_unit", "_order"])
+        out.append(
+            {
+                "rule_uri": uri,
+                # mu:uuid is the id the portal itself uses; else the last path segment of the URI.
+                "rule_id": str(one["uuid"])
+                if one["uuid"] is not None
+                else re.split(r"[/#]", uri)[-1],
+                "objective": "" if one["objective"] is None else str(one["objective"]),
+                "description": "" if one["description"] is None else str(one["description"]),
+                "kpi_unit": "" if one["unit"] is None else str(one["unit"]),
+                "max_units": max_units,
+                "eur_per_unit": eur,
+                "_order": order.get(uri, (_UNUSED, _UNUSED, _UNUSED)),
+            }
+        )
+    frame = pd.DataFrame(
+        out,
+        columns=[
+            "rule_uri",
+            "rule_id",
+            "objective",
+            "description",
+            "kpi_unit",
+            "max_units",
+            "eur_per_unit",
+            "_order",
+        ],
+    )
     frame = frame.sort_values(["_order", "rule_uri"], kind="stable").reset_index(drop=True)
     dup = frame["rule_id"][frame["rule_id"].duplicated()]
     if len(dup):
@@ -529,8 +564,10 @@ def _state(ds, order, folder) -> dict:
     except DataError:
         rules = pd.DataFrame()
     for rec in rules.to_dict("records"):
-        state[rec["rule_id"]] = {k: rec[k] for k in (
-            "objective", "action", "description", "kpi_unit", "max_units", "eur_per_unit")}
+        state[rec["rule_id"]] = {
+            k: rec[k]
+            for k in ("objective", "action", "description", "kpi_unit", "max_units", "eur_per_unit")
+        }
     return state
 
 

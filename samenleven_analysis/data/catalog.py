@@ -63,7 +63,9 @@ class Dataset:
     def url_for(self, filename: str) -> str | None:
         if self.url is None:
             return None
-        return self.url.rsplit("/", 1)[0] + "/" + filename if filename != self.filename else self.url
+        return (
+            self.url.rsplit("/", 1)[0] + "/" + filename if filename != self.filename else self.url
+        )
 
 
 def _population(year: int) -> Dataset:
@@ -196,20 +198,27 @@ DATASETS.update(
 # commits f1b43d55 and 7af7769c), so the folder is user-supplied or mirrored; found in a
 # mirror by its first migration, the other six are companions in the same folder.
 _CALL_CONFIG_SHA256 = {
-    "20220302141603-prepare-plan-samenleven.sparql":
-        "df2b6539087156f115cdb9adeeed0990489cfcc313f72d2d7d1b0d6b696370b0",
-    "20220317092606-add-plan-samenleven-subsidy-concepts.sparql":
-        "efde6f5145e37d27b5e189d080b921aa07055f240387b8628d7104e9737255aa",
-    "20220414124741-fix-naming-inconsistency-plan-living-together-withdrawal-rule.sparql":
-        "392c9552732f9c28f0e4f45e18c55006642b430470a0146e0a8b44ceee77db2b",
-    "20220517113241-update-endDate-aanvraag.sparql":
-        "4073a8ee17849d9581d45002d29a9025e61b3d8a995a55d4ac17c0bbd9b27857",
-    "20220613100000-plan-samenleven-actieplan-bijdrage-update.sparql":
-        "deba5065af46b44d9ef8478dcb3fe1e36d86fbc2ff83f2c18aa1cf705f885a6b",
-    "20220613110000-plan-samenleven-periode-update.sparql":
-        "e9cb06c3a91b01f6e610d797ebce90d1ccd6affc8707e902e3630bb36b29e579",
-    "20220625194419-deactivate-plan-samenleven.sparql":
-        "d335fb71a894a4bf5fadad4b4a46cccb51b228f2b1412065f0ae12e090e820fb",
+    "20220302141603-prepare-plan-samenleven.sparql": (
+        "df2b6539087156f115cdb9adeeed0990489cfcc313f72d2d7d1b0d6b696370b0"
+    ),
+    "20220317092606-add-plan-samenleven-subsidy-concepts.sparql": (
+        "efde6f5145e37d27b5e189d080b921aa07055f240387b8628d7104e9737255aa"
+    ),
+    "20220414124741-fix-naming-inconsistency-plan-living-together-withdrawal-rule.sparql": (
+        "392c9552732f9c28f0e4f45e18c55006642b430470a0146e0a8b44ceee77db2b"
+    ),
+    "20220517113241-update-endDate-aanvraag.sparql": (
+        "4073a8ee17849d9581d45002d29a9025e61b3d8a995a55d4ac17c0bbd9b27857"
+    ),
+    "20220613100000-plan-samenleven-actieplan-bijdrage-update.sparql": (
+        "deba5065af46b44d9ef8478dcb3fe1e36d86fbc2ff83f2c18aa1cf705f885a6b"
+    ),
+    "20220613110000-plan-samenleven-periode-update.sparql": (
+        "e9cb06c3a91b01f6e610d797ebce90d1ccd6affc8707e902e3630bb36b29e579"
+    ),
+    "20220625194419-deactivate-plan-samenleven.sparql": (
+        "d335fb71a894a4bf5fadad4b4a46cccb51b228f2b1412065f0ae12e090e820fb"
+    ),
 }
 _first_migration = next(iter(_CALL_CONFIG_SHA256))
 DATASETS["call_config"] = Dataset(
@@ -229,19 +238,29 @@ DATASETS["call_config"] = Dataset(
 for _id, _file, _desc in [
     ("boundaries_demo_2024", "demoland_2024.geojson", "Demoland polygons up to 2024"),
     ("boundaries_demo_2025", "demoland_2025.geojson", "Demoland polygons from 2025"),
-    ("origin", "population_origin.csv", "Population by origin group (canonical year,refnis,origin,population)"),
+    (
+        "origin",
+        "population_origin.csv",
+        "Population by origin group (canonical year,refnis,origin,population)",
+    ),
     ("outcomes", "outcomes.csv", "Outcome panel (refnis,year,outcome,value)"),
     ("treatment", "treatment.csv", "Plan Samenleven funding: applicant, member, cohort, intensity"),
     ("programmes", "programmes.csv", "One row per funded project or training"),
     ("partnerships", "partnerships.csv", "Partnerships (IGS): partnership_id,name,refnis"),
-    ("contracts", "contracts.csv", "Contracts: applicant, call, rule, period_start, "
-     "target_units, realised_units (docs/contracts.md)"),
+    (
+        "contracts",
+        "contracts.csv",
+        "Contracts: applicant, call, rule, period_start, "
+        "target_units, realised_units (docs/contracts.md)",
+    ),
 ]:
     DATASETS[_id] = Dataset(
         id=_id,
         filename=_file,
         url=None,
-        licence="user-supplied" if not _id.startswith("boundaries_demo") else "fictional (generated)",
+        licence="user-supplied"
+        if not _id.startswith("boundaries_demo")
+        else "fictional (generated)",
         attribution="user-supplied",
         description=_desc,
         demo_filename=_file,
@@ -494,11 +513,17 @@ def resolve(
             reasons.append(str(exc))
     if allow_demo and ds.demo_filename is not None:
         return _demo(ds)
-    hint = "; no demo version of it exists" if allow_demo else "; demo data not allowed here (use --demo)"
+    hint = (
+        "; no demo version of it exists"
+        if allow_demo
+        else "; demo data not allowed here (use --demo)"
+    )
     raise DataUnavailable(f"{ds.id} ({ds.filename}): {'; '.join(reasons)}{hint}")
 
 
-def fetch(dataset_ids: list[str] | None = None, *, data_dir: str | Path | None = None) -> list[Resolved]:
+def fetch(
+    dataset_ids: list[str] | None = None, *, data_dir: str | Path | None = None
+) -> list[Resolved]:
     """Download (or find locally) every declared data set that has a public URL."""
     ids = dataset_ids or [d.id for d in DATASETS.values() if d.url is not None]
     return [resolve(i, data_dir=data_dir, offline=False) for i in ids]

@@ -42,14 +42,20 @@ def normalise_refnis(values: Iterable, *, name: str = "refnis", strict: bool = T
     else:
         objects = s.astype(object)
         if objects.map(lambda v: isinstance(v, (bool, float, int))).any():  # mixed Python values
-            odd = objects.map(lambda v: isinstance(v, bool) or (isinstance(v, float) and v == v
-                                                                and not v.is_integer()))
-            objects = objects.map(lambda v: str(int(v)) if isinstance(v, float) and v == v
-                                  and v.is_integer() else v)
+            odd = objects.map(
+                lambda v: (
+                    isinstance(v, bool) or (isinstance(v, float) and v == v and not v.is_integer())
+                )
+            )
+            objects = objects.map(
+                lambda v: str(int(v)) if isinstance(v, float) and v == v and v.is_integer() else v
+            )
         text = objects.astype("string")
     out = text.str.strip().str.replace(r"^(\d+)\.0$", r"\1", regex=True)
     bad = (out.notna() & ~out.str.fullmatch(_CODE).fillna(False)) | odd
     if bad.any() and strict:
         offenders = sorted({repr(v) for v in s[bad]})[:5]
-        raise ValueError(f"{name}: not a REFNIS code (expected up to 5 digits): {', '.join(offenders)}")
+        raise ValueError(
+            f"{name}: not a REFNIS code (expected up to 5 digits): {', '.join(offenders)}"
+        )
     return out.where(bad | out.isna(), out.str.zfill(5)).astype("str").rename(s.name)

@@ -112,36 +112,62 @@ def validate_contracts(
         known |= set(partnerships["partnership_id"].astype(str))
     app = text["applicant"]
     flag(app == "", "applicant", "missing applicant")
-    flag((app != "") & ~app.isin(known), "applicant",
-         lambda i: f"unknown applicant {val('applicant', i)} (not a municipality code of the "
-                   "vintage nor a partnership id in partnerships.csv)")
+    flag(
+        (app != "") & ~app.isin(known),
+        "applicant",
+        lambda i: (
+            f"unknown applicant {val('applicant', i)} (not a municipality code of the "
+            "vintage nor a partnership id in partnerships.csv)"
+        ),
+    )
     # call and rule
     calls = set(rules["call"].astype(str))
     call = text["call"]
-    flag(~call.isin(calls), "call",
-         lambda i: f"unknown call {val('call', i)} (known: {', '.join(sorted(calls))})")
+    flag(
+        ~call.isin(calls),
+        "call",
+        lambda i: f"unknown call {val('call', i)} (known: {', '.join(sorted(calls))})",
+    )
     rule_call = dict(zip(rules["rule_id"].astype(str), rules["call"].astype(str), strict=True))
     rule = text["rule"]
-    flag(~rule.isin(rule_call.keys()), "rule",
-         lambda i: f"unknown rule {val('rule', i)} (not a rule_id of the call configuration)")
+    flag(
+        ~rule.isin(rule_call.keys()),
+        "rule",
+        lambda i: f"unknown rule {val('rule', i)} (not a rule_id of the call configuration)",
+    )
     other_call = rule.isin(rule_call.keys()) & call.isin(calls) & (rule.map(rule_call) != call)
-    flag(other_call, "rule",
-         lambda i: f"rule {val('rule', i)} belongs to call {rule_call[rule.iloc[i]]!r}, "
-                   f"not {call.iloc[i]!r}")
+    flag(
+        other_call,
+        "rule",
+        lambda i: (
+            f"rule {val('rule', i)} belongs to call {rule_call[rule.iloc[i]]!r}, "
+            f"not {call.iloc[i]!r}"
+        ),
+    )
     # period_start: an ISO date inside the call's project period
     starts = pd.to_datetime(text["period_start"], format="%Y-%m-%d", errors="coerce")
-    flag(starts.isna(), "period_start",
-         lambda i: f"not an ISO date (YYYY-MM-DD): {val('period_start', i)}")
+    flag(
+        starts.isna(),
+        "period_start",
+        lambda i: f"not an ISO date (YYYY-MM-DD): {val('period_start', i)}",
+    )
     by_rule = rules.assign(rule_id=rules["rule_id"].astype(str)).set_index("rule_id")
     known_rule = rule.isin(by_rule.index).to_numpy()
     p_start = pd.to_datetime(rule.map(by_rule["project_start"]), errors="coerce")
     p_end = pd.to_datetime(rule.map(by_rule["project_end"]), errors="coerce")
-    outside = known_rule & starts.notna() & (
-        (p_start.notna() & (starts < p_start)) | (p_end.notna() & (starts > p_end))
+    outside = (
+        known_rule
+        & starts.notna()
+        & ((p_start.notna() & (starts < p_start)) | (p_end.notna() & (starts > p_end)))
     )
-    flag(outside, "period_start",
-         lambda i: f"period {text['period_start'].iloc[i]} is outside the project period "
-                   f"{p_start.iloc[i].date()}–{p_end.iloc[i].date()} of call {call.iloc[i]!r}")
+    flag(
+        outside,
+        "period_start",
+        lambda i: (
+            f"period {text['period_start'].iloc[i]} is outside the project period "
+            f"{p_start.iloc[i].date()}–{p_end.iloc[i].date()} of call {call.iloc[i]!r}"
+        ),
+    )
     # units
     numbers = {}
     for col, required in (("target_units", True), ("realised_units", False)):
@@ -153,52 +179,70 @@ def validate_contracts(
             flag(blank, col, f"missing {col}")
         flag(num.isna().to_numpy() & ~blank, col, lambda i, c=col: f"non-numeric {c}: {val(c, i)}")
         flag((num < 0).to_numpy(), col, lambda i, c=col: f"negative {c}: {val(c, i)}")
-        flag((num >= 0).to_numpy() & (num % 1 != 0).to_numpy(), col,
-             lambda i, c=col: f"{c} must be a whole number of units: {val(c, i)}")
+        flag(
+            (num >= 0).to_numpy() & (num % 1 != 0).to_numpy(),
+            col,
+            lambda i, c=col: f"{c} must be a whole number of units: {val(c, i)}",
+        )
     max_units = rule.map(by_rule["max_units"])
     above = known_rule & (numbers["target_units"] > max_units).to_numpy()
-    flag(above, "target_units",
-         lambda i: f"target {val('target_units', i)} is above the rule's maximum of "
-                   f"{int(max_units.iloc[i])} units ({by_rule.loc[rule.iloc[i], 'kpi_unit']})")
+    flag(
+        above,
+        "target_units",
+        lambda i: (
+            f"target {val('target_units', i)} is above the rule's maximum of "
+            f"{int(max_units.iloc[i])} units ({by_rule.loc[rule.iloc[i], 'kpi_unit']})"
+        ),
+    )
     # duplicates (after the key is known to be well-formed)
     key = pd.DataFrame({c: text[c] for c in KEY})
     dup = key.duplicated(keep="first").to_numpy()
     first_of = {}
     for i, k in enumerate(map(tuple, key.to_numpy())):
         first_of.setdefault(k, i)
-    flag(dup, "applicant",
-         lambda i: "duplicate contract line: same applicant, call, rule and period_start as "
-                   f"line {first_of[tuple(key.iloc[i])] + 2}")
+    flag(
+        dup,
+        "applicant",
+        lambda i: (
+            "duplicate contract line: same applicant, call, rule and period_start as "
+            f"line {first_of[tuple(key.iloc[i])] + 2}"
+        ),
+    )
     if problems:
         i, _, column, message = min(problems)
         _fail(message, file, int(lines[i]), column)
 
-    return pd.DataFrame({
-        "applicant": app.to_numpy(dtype=object),
-        "call": call.to_numpy(dtype=object),
-        "rule": rule.to_numpy(dtype=object),
-        "period_start": [d.date() for d in starts],
-        "target_units": numbers["target_units"].astype("int64").to_numpy(),
-        "realised_units": numbers["realised_units"].astype("float64").to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "applicant": app.to_numpy(dtype=object),
+            "call": call.to_numpy(dtype=object),
+            "rule": rule.to_numpy(dtype=object),
+            "period_start": [d.date() for d in starts],
+            "target_units": numbers["target_units"].astype("int64").to_numpy(),
+            "realised_units": numbers["realised_units"].astype("float64").to_numpy(),
+        }
+    )
 
 
 def empty_contracts() -> pd.DataFrame:
     """A ``contracts`` table with no rows (the right columns and dtypes)."""
-    return pd.DataFrame({
-        "applicant": pd.Series([], dtype=object), "call": pd.Series([], dtype=object),
-        "rule": pd.Series([], dtype=object), "period_start": pd.Series([], dtype=object),
-        "target_units": pd.Series([], dtype="int64"),
-        "realised_units": pd.Series([], dtype="float64"),
-    })
+    return pd.DataFrame(
+        {
+            "applicant": pd.Series([], dtype=object),
+            "call": pd.Series([], dtype=object),
+            "rule": pd.Series([], dtype=object),
+            "period_start": pd.Series([], dtype=object),
+            "target_units": pd.Series([], dtype="int64"),
+            "realised_units": pd.Series([], dtype="float64"),
+        }
+    )
 
 
 def to_csv_text(contracts: pd.DataFrame) -> str:
     """``contracts`` as canonical CSV text (empty ``realised_units`` = not reported)."""
     out = contracts.loc[:, list(COLUMNS)].copy()
-    out["period_start"] = [d.isoformat() if isinstance(d, date) else str(d)
-                           for d in out["period_start"]]
-    out["realised_units"] = [
-        "" if pd.isna(v) else str(int(v)) for v in out["realised_units"]
+    out["period_start"] = [
+        d.isoformat() if isinstance(d, date) else str(d) for d in out["period_start"]
     ]
+    out["realised_units"] = ["" if pd.isna(v) else str(int(v)) for v in out["realised_units"]]
     return out.to_csv(index=False, lineterminator="\n")

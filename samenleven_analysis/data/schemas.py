@@ -108,7 +108,9 @@ PROGRAMMES = pa.DataFrameSchema(
         "programme": pa.Column(str),
         "goal": pa.Column(str),
         "authority": pa.Column(str),  # refnis or partnership id
-        "project_year": pa.Column(int, pa.Check.in_range(2015, 2030)),  # year the Oct–Sep year starts
+        "project_year": pa.Column(
+            int, pa.Check.in_range(2015, 2030)
+        ),  # year the Oct–Sep year starts
         "budget_eur": pa.Column(float, pa.Check.ge(0)),
         "participants": pa.Column(int, pa.Check.ge(0)),
         "trainings": pa.Column(int, pa.Check.ge(0)),
@@ -215,13 +217,17 @@ def cross_check(
         p = frames["partnerships"]
         partnership_ids = set(p["partnership_id"].astype(str))
         first_of: dict[str, str] = {}
-        for i, (pid, code) in enumerate(zip(p["partnership_id"].astype(str), p["refnis"], strict=True)):
+        for i, (pid, code) in enumerate(
+            zip(p["partnership_id"].astype(str), p["refnis"], strict=True)
+        ):
             other = first_of.setdefault(code, pid)
             if other != pid:
                 raise DataError(
                     f"municipality {code} is in two partnerships ({other} and {pid}); a "
                     "municipality can belong to one partnership only",
-                    file=files["partnerships"], row=i + 2, column="refnis",
+                    file=files["partnerships"],
+                    row=i + 2,
+                    column="refnis",
                 )
     for name, column in (("treatment", "applicant"), ("programmes", "authority")):
         if name not in frames:
@@ -236,5 +242,7 @@ def cross_check(
                 hint = "a municipality code (no partnerships.csv is supplied for partnership ids)"
             raise DataError(
                 f"unknown {column} {value!r}: expected {hint}",
-                file=files[name], row=i + 2, column=column,
+                file=files[name],
+                row=i + 2,
+                column=column,
             )

@@ -118,11 +118,15 @@ def _read_header(stream, file: str) -> list[str]:
     if "\r" in line:
         raise DataError(
             "lines end in a bare carriage return (CR, old Mac format); save the file with "
-            "LF or CRLF line ends", file=file, row=1,
+            "LF or CRLF line ends",
+            file=file,
+            row=1,
         )
     if "|" not in line:
         guess = next((d for d in (";", ",", "\t") if d in line), None)
-        found = f" (it looks {'tab' if guess == chr(9) else repr(guess)}-delimited)" if guess else ""
+        found = (
+            f" (it looks {'tab' if guess == chr(9) else repr(guess)}-delimited)" if guess else ""
+        )
         raise DataError(
             f"the header has no '|': Statbel files are pipe-delimited{found}",
             file=file,
@@ -334,10 +338,17 @@ def _diagnose_text(opener, header: list[str], file: str, arrow_message: str) -> 
 def _population_table_from_excel(path: Path, with_names: bool):
     file = str(path)
     try:
-        wanted = {*_CODE_COLUMNS, *_REQUIRED, "CD_YEAR", *(c for pair in _NAME_COLUMNS.values() for c in pair)}
+        wanted = {
+            *_CODE_COLUMNS,
+            *_REQUIRED,
+            "CD_YEAR",
+            *(c for pair in _NAME_COLUMNS.values() for c in pair),
+        }
         raw = _read_excel(path, columns=wanted)  # only the columns we may use become a frame
     except Exception as exc:
-        raise DataError(f"unreadable spreadsheet ({type(exc).__name__}: {exc})", file=path) from None
+        raise DataError(
+            f"unreadable spreadsheet ({type(exc).__name__}: {exc})", file=path
+        ) from None
     header = [str(c).strip() for c in raw.columns]
     raw.columns = header
     code_col, name_cols = _population_columns(header, file)
@@ -348,8 +359,13 @@ def _population_table_from_excel(path: Path, with_names: bool):
     ):
         s = raw[col]
         # numeric cells come back as int/float: render codes without a trailing ".0"
-        s = s.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else
-                  (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()))
+        s = s.map(
+            lambda v: (
+                ""
+                if v is None or (isinstance(v, float) and np.isnan(v))
+                else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip())
+            )
+        )
         cols[col] = pa.array(s.tolist(), type=pa.string())
     for col in ["CD_AGE", "MS_POPULATION"] + (["CD_YEAR"] if "CD_YEAR" in header else []):
         cols[col] = pa.array(_excel_ints(raw[col], col, file), type=pa.int64())
@@ -369,11 +385,15 @@ def _excel_ints(s: pd.Series, col: str, file: str) -> np.ndarray:
         raise DataError("missing value", file=file, row=_excel_line(i), column=col)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"non-numeric value {s.iloc[i]!r}", file=file, row=_excel_line(i), column=col)
+        raise DataError(
+            f"non-numeric value {s.iloc[i]!r}", file=file, row=_excel_line(i), column=col
+        )
     frac = num % 1 != 0
     if frac.any():
         i = int(np.flatnonzero(frac.to_numpy())[0])
-        raise DataError(f"not a whole number: {s.iloc[i]!r}", file=file, row=_excel_line(i), column=col)
+        raise DataError(
+            f"not a whole number: {s.iloc[i]!r}", file=file, row=_excel_line(i), column=col
+        )
     return num.astype("int64").to_numpy()
 
 
@@ -400,8 +420,10 @@ def _read_excel(path: Path, columns: Iterable[str] | None = None) -> pd.DataFram
         body.pop()
     wanted = None if columns is None else set(columns)
     keep = [i for i, c in enumerate(header) if wanted is None or c in wanted]
-    data = {header[i]: pd.Series([r[i] if i < len(r) else None for r in body], dtype=object)
-            for i in keep}
+    data = {
+        header[i]: pd.Series([r[i] if i < len(r) else None for r in body], dtype=object)
+        for i in keep
+    }
     return pd.DataFrame(data)
 
 
@@ -466,12 +488,16 @@ def _checked_codes(
     # Municipality code: digits only; Statbel drops leading zeros (2000 → 02000).
     code_dict, code_idx = _encode(table[code_col])
     stripped = [v.strip() if isinstance(v, str) else "" for v in code_dict]
-    malformed = {v for v, s in zip(code_dict, stripped, strict=True) if not re.fullmatch(r"\d{1,5}", s)}
+    malformed = {
+        v for v, s in zip(code_dict, stripped, strict=True) if not re.fullmatch(r"\d{1,5}", s)
+    }
     if malformed:
         i = first_row(malformed, code_idx, code_dict)
         raise DataError(
             f"not a municipality code: {table[code_col][i].as_py()!r}",
-            file=file, row=line_of(i), column=code_col,
+            file=file,
+            row=line_of(i),
+            column=code_col,
         )
     padded = [s.zfill(5) for s in stripped]
     if codes is not None:
@@ -484,7 +510,9 @@ def _checked_codes(
             raise DataError(
                 f"unknown municipality code(s) for {year}'s code list "
                 f"({len(allowed)} codes): {unknown[:10]}{more}",
-                file=file, row=line_of(i), column=code_col,
+                file=file,
+                row=line_of(i),
+                column=code_col,
             )
     return code_dict, code_idx, padded
 
@@ -517,8 +545,10 @@ def _clean_population(
     def categorical(col: str, levels: tuple[str, ...]) -> np.ndarray:
         values, idx = _encode(table[col])
         lookup = np.array(
-            [levels.index(v.strip()) if isinstance(v, str) and v.strip() in levels else -1
-             for v in values],
+            [
+                levels.index(v.strip()) if isinstance(v, str) and v.strip() in levels else -1
+                for v in values
+            ],
             dtype=np.int64,
         )
         bits = lookup[idx] if n else np.zeros(0, np.int64)
@@ -526,7 +556,9 @@ def _clean_population(
             i = int(np.flatnonzero(bits < 0)[0])
             raise DataError(
                 f"unexpected value {table[col][i].as_py()!r} (expected one of {list(levels)})",
-                file=file, row=line_of(i), column=col,
+                file=file,
+                row=line_of(i),
+                column=col,
             )
         return bits
 
@@ -545,7 +577,9 @@ def _clean_population(
             raise DataError(f"negative {what} {values[i]}", file=file, row=line_of(i), column=col)
         if upper is not None and (values > upper).any():
             i = int(np.flatnonzero(values > upper)[0])
-            raise DataError(f"implausible {what} {values[i]}", file=file, row=line_of(i), column=col)
+            raise DataError(
+                f"implausible {what} {values[i]}", file=file, row=line_of(i), column=col
+            )
         return values
 
     age = integers("CD_AGE", "age", _MAX_AGE)
@@ -568,7 +602,9 @@ def _clean_population(
             "duplicate key (municipality, sex, nationality, civil status, age) "
             f"{padded[code_idx[b]]}/{_SEXES[sex[b]]}/{_NATIONALITIES[nat[b]]}/"
             f"{civ_values[civ_idx[b]]}/{age[b]}, first seen on line {line_of(a)}",
-            file=file, row=line_of(b), column=code_col,
+            file=file,
+            row=line_of(b),
+            column=code_col,
         )
     k4 = k5 // radix
     if recoded:
@@ -745,7 +781,9 @@ def read_income(path: str | Path) -> pd.DataFrame:
         else:
             raw = pd.read_csv(path, sep="|", dtype=str, encoding="utf-8-sig", keep_default_na=False)
     except Exception as exc:
-        raise DataError(f"unreadable income table ({type(exc).__name__}: {exc})", file=path) from None
+        raise DataError(
+            f"unreadable income table ({type(exc).__name__}: {exc})", file=path
+        ) from None
     raw.columns = [str(c).strip() for c in raw.columns]
     for col in _INCOME_COLUMNS:
         if col not in raw.columns:
@@ -769,7 +807,9 @@ def read_income(path: str | Path) -> pd.DataFrame:
             frac = num % 1 != 0
             if frac.any():
                 i = int(np.flatnonzero(frac.to_numpy())[0])
-                raise DataError(f"not a whole number {num.iloc[i]}", file=file, row=i + 2, column=col)
+                raise DataError(
+                    f"not a whole number {num.iloc[i]}", file=file, row=i + 2, column=col
+                )
             return num.astype("int64")
         return num.astype("float64")
 

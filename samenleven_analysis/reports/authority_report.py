@@ -63,8 +63,16 @@ class AuthorityReport:
     # ----------------------------------------------------------------- construction
     @classmethod
     def build(
-        cls, ctx: reporting.DataContext, authority: str, *, year: int | None, definition: str,
-        threshold: float, vintage: int, min_cell: int, output_dir: str = "",
+        cls,
+        ctx: reporting.DataContext,
+        authority: str,
+        *,
+        year: int | None,
+        definition: str,
+        threshold: float,
+        vintage: int,
+        min_cell: int,
+        output_dir: str = "",
     ) -> AuthorityReport:
         key = (str(ctx.processed), year, definition, threshold, vintage)
         if key not in _TABLES:
@@ -76,8 +84,17 @@ class AuthorityReport:
         table.attrs = dict(_TABLES[key].attrs)
         row = authorities.find_authority(table, str(authority))
         cluster = authorities.similar_authorities(table, str(row["applicant"]), k=5)
-        return cls(ctx, str(authority), table, row, threshold, int(min_cell),
-                   Publisher.for_folder(output_dir), year, cluster)
+        return cls(
+            ctx,
+            str(authority),
+            table,
+            row,
+            threshold,
+            int(min_cell),
+            Publisher.for_folder(output_dir),
+            year,
+            cluster,
+        )
 
     @property
     def applicant(self) -> str:
@@ -119,17 +136,24 @@ class AuthorityReport:
     def at_a_glance(self) -> None:
         """Name, count and share, rank, eligibility and margin, with the data notes."""
         row, label = self.row, definition_label(self.definition)
-        ranked = self.table.sort_values(["count", "applicant"], ascending=[False, True]).reset_index(drop=True)
+        ranked = self.table.sort_values(
+            ["count", "applicant"], ascending=[False, True]
+        ).reset_index(drop=True)
         rank = int(ranked.index[ranked["applicant"] == self.applicant][0]) + 1
         count_text = _count(row["count"], self.min_cell)
         hidden = count_text.startswith("<")
         comparison = "at least" if self.table.attrs.get("inclusive") else "more than"
-        kind = row["kind"] if row["kind"] != "partnership" else (
-            f"partnership of {len(self.members)} municipalities: {', '.join(self.members)}")
+        kind = (
+            row["kind"]
+            if row["kind"] != "partnership"
+            else (f"partnership of {len(self.members)} municipalities: {', '.join(self.members)}")
+        )
         lines = []
         if self.authority != self.applicant:
-            lines.append(f"*{self.authority} applies as a member of partnership {self.applicant}; "
-                         "the report covers the partnership.*\n")
+            lines.append(
+                f"*{self.authority} applies as a member of partnership {self.applicant}; "
+                "the report covers the partnership.*\n"
+            )
         lines += [
             f"**{self.name}** ({self.applicant}; {kind})",
             "",
@@ -153,20 +177,37 @@ class AuthorityReport:
         if source.proxy:
             frame = source.frame.assign(origin=source.frame["nationality"])
             comp = authorities.composition_over_time(
-                frame.groupby(["year", "refnis", "origin"], as_index=False)["population"].sum(), self.members)
+                frame.groupby(["year", "refnis", "origin"], as_index=False)["population"].sum(),
+                self.members,
+            )
         else:
             comp = authorities.composition_over_time(source.frame, self.members)
         comp = comp.rename(columns=origin_label)
         fig, ax = plt.subplots(figsize=(8, 3.6))
         (comp.div(comp.sum(axis=1), axis=0) * 100).plot.area(ax=ax, linewidth=0, colormap="tab20c")
-        ax.set(ylabel="share of residents (%)", xlabel="1 January of year", ylim=(0, 100),
-               title=f"Residents by {'nationality' if source.proxy else 'origin'}, {self.name}")
+        ax.set(
+            ylabel="share of residents (%)",
+            xlabel="1 January of year",
+            ylim=(0, 100),
+            title=f"Residents by {'nationality' if source.proxy else 'origin'}, {self.name}",
+        )
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-        self.publisher.figure(fig, "composition", "Composition over time",
-                              self.caption(extra=f"years {comp.index.min()}–{comp.index.max()}"), right=2.4)
+        self.publisher.figure(
+            fig,
+            "composition",
+            "Composition over time",
+            self.caption(extra=f"years {comp.index.min()}–{comp.index.max()}"),
+            right=2.4,
+        )
         groups = list(comp.columns)
-        wide = comp.assign(total=comp.sum(axis=1)).reset_index().rename(columns={"year": "year (1 January)"})
-        shown = disclosure.suppress(wide, groups, self.min_cell, totals="rows", total_cols=["total"])
+        wide = (
+            comp.assign(total=comp.sum(axis=1))
+            .reset_index()
+            .rename(columns={"year": "year (1 January)"})
+        )
+        shown = disclosure.suppress(
+            wide, groups, self.min_cell, totals="rows", total_cols=["total"]
+        )
         shown["total"] = shown["total"].map(lambda v: str(int(v)))
         self.publisher.table(shown, "composition", "Residents by group and year")
 
@@ -177,8 +218,15 @@ class AuthorityReport:
         sub = pop[(pop["year"] == year) & pop["refnis"].astype(str).isin(self.members)]
         band = (sub["age"].clip(upper=90) // AGE_BANDS * AGE_BANDS).astype(int)
         wide = sub.assign(band=band).pivot_table(
-            index="band", columns=["sex", "nationality"], values="population", aggfunc="sum", fill_value=0)
-        wide = wide.reindex(columns=pd.MultiIndex.from_product([["M", "F"], ["BEL", "ETR"]]), fill_value=0)
+            index="band",
+            columns=["sex", "nationality"],
+            values="population",
+            aggfunc="sum",
+            fill_value=0,
+        )
+        wide = wide.reindex(
+            columns=pd.MultiIndex.from_product([["M", "F"], ["BEL", "ETR"]]), fill_value=0
+        )
         # cells below min_cell are not drawn: a bar would give the small count back
         drawn = wide.where(wide >= self.min_cell, 0)
         labels = [f"{b}–{b + AGE_BANDS - 1}" if b < 90 else "90+" for b in drawn.index]
@@ -189,66 +237,115 @@ class AuthorityReport:
             left = np.zeros(len(drawn))
             for nat in ("BEL", "ETR"):
                 values = drawn[(sex, nat)].to_numpy(dtype=float)
-                ax.barh(y, sign * values, left=sign * left, color=colours[nat], height=0.85,
-                        label=origin_label(nat) if sex == "M" else None)
+                ax.barh(
+                    y,
+                    sign * values,
+                    left=sign * left,
+                    color=colours[nat],
+                    height=0.85,
+                    label=origin_label(nat) if sex == "M" else None,
+                )
                 left += values
         ax.set_yticks(y, labels, fontsize=7)
         ax.axvline(0, color="black", linewidth=0.6)
         ax.xaxis.set_major_formatter(lambda v, _pos: f"{abs(v):,.0f}")
-        ax.set(xlabel="residents (men left, women right)", ylabel="age",
-               title=f"Population by age, sex and nationality, {self.name}, {year}")
+        ax.set(
+            xlabel="residents (men left, women right)",
+            ylabel="age",
+            title=f"Population by age, sex and nationality, {self.name}, {year}",
+        )
         ax.legend(frameon=False, loc="upper right", fontsize=8)
-        self.publisher.figure(fig, "pyramid", "Population pyramid",
-                              self.ctx.caption(year=year, extra="bars under the disclosure limit not drawn"), left=0.8)
+        self.publisher.figure(
+            fig,
+            "pyramid",
+            "Population pyramid",
+            self.ctx.caption(year=year, extra="bars under the disclosure limit not drawn"),
+            left=0.8,
+        )
         out = pd.DataFrame({"age": labels})
         for sex in ("M", "F"):
             for nat in ("BEL", "ETR"):
                 out[f"{SEX_LABELS[sex]}, {origin_label(nat)}"] = wide[(sex, nat)].to_numpy()
         counts = [c for c in out.columns if c != "age"]
-        self.publisher.table(disclosure.suppress(out, counts, self.min_cell, totals="none"),
-                             "pyramid", "Population by age band, sex and nationality")
+        self.publisher.table(
+            disclosure.suppress(out, counts, self.min_cell, totals="none"),
+            "pyramid",
+            "Population by age band, sex and nationality",
+        )
 
     def benchmark(self) -> None:
         """Share of the group over time: this authority, similar authorities, Flanders."""
         counted = reporting.origin_counts(self.ctx, self.table.attrs["requested_definition"])
-        groups = {self.name: self.members, "similar authorities": self.cluster_members, "Flanders": self.flanders}
+        groups = {
+            self.name: self.members,
+            "similar authorities": self.cluster_members,
+            "Flanders": self.flanders,
+        }
         shares = authorities.benchmark_shares(counted, groups)
         fig, ax = plt.subplots(figsize=(8, 3.4))
         (shares * 100).plot(ax=ax, marker="o", markersize=3)
-        ax.set(ylabel="share of residents (%)", xlabel="1 January of year",
-               title=f"Residents of {definition_label(self.definition)}: {self.name} and benchmarks")
+        ax.set(
+            ylabel="share of residents (%)",
+            xlabel="1 January of year",
+            title=f"Residents of {definition_label(self.definition)}: {self.name} and benchmarks",
+        )
         ax.legend(frameon=False)
-        self.publisher.figure(fig, "benchmark", "Share against Flanders and similar authorities",
-                              self.caption(extra="similar: 5 nearest applicants on size and share"))
+        self.publisher.figure(
+            fig,
+            "benchmark",
+            "Share against Flanders and similar authorities",
+            self.caption(extra="similar: 5 nearest applicants on size and share"),
+        )
         peers = self.cluster[["applicant", "name", "count", "total", "share", "eligible"]].copy()
         peers["share"] = (peers["share"] * 100).round(1)
         peers["eligible"] = peers["eligible"].map({True: "yes", False: "no"})
         peers = disclosure.suppress(peers, ["count", "total"], self.min_cell, totals="none")
-        peers = peers.rename(columns={"applicant": "code", "count": f"residents, {definition_label(self.definition)}",
-                                      "total": "all residents", "share": "share (%)", "eligible": "qualifies"})
+        peers = peers.rename(
+            columns={
+                "applicant": "code",
+                "count": f"residents, {definition_label(self.definition)}",
+                "total": "all residents",
+                "share": "share (%)",
+                "eligible": "qualifies",
+            }
+        )
         self.publisher.table(peers, "similar_authorities", f"Similar authorities, {self.year}")
 
     def eligibility(self) -> None:
         """Count over time against the threshold, and the decision by threshold and year."""
         counted = reporting.origin_counts(self.ctx, self.table.attrs["requested_definition"])
-        own = counted[counted["refnis"].astype(str).isin(self.members)].groupby("year")["count"].sum()
+        own = (
+            counted[counted["refnis"].astype(str).isin(self.members)].groupby("year")["count"].sum()
+        )
         fig, ax = plt.subplots(figsize=(8, 3.2))
         ax.plot(own.index, own.to_numpy(), marker="o", markersize=3, label=self.name)
-        ax.axhline(self.threshold, color="black", linestyle="--", linewidth=1,
-                   label=f"threshold {thousands(int(self.threshold))}")
+        ax.axhline(
+            self.threshold,
+            color="black",
+            linestyle="--",
+            linewidth=1,
+            label=f"threshold {thousands(int(self.threshold))}",
+        )
         ax.axvline(self.year, color="grey", linewidth=0.8)
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
-        ax.set(ylabel="residents", xlabel="1 January of year",
-               title=f"Residents of {definition_label(self.definition)} against the threshold, {self.name}")
+        ax.set(
+            ylabel="residents",
+            xlabel="1 January of year",
+            title=f"Residents of {definition_label(self.definition)} against the threshold, {self.name}",
+        )
         ax.legend(frameon=False)
-        self.publisher.figure(fig, "eligibility", "Count against the threshold", self.caption(year=self.year))
+        self.publisher.figure(
+            fig, "eligibility", "Count against the threshold", self.caption(year=self.year)
+        )
         inclusive = bool(self.table.attrs.get("inclusive"))
         rows = pd.DataFrame({"year (1 January)": own.index.astype(int), "count": own.to_numpy()})
         shown = disclosure.suppress(rows, ["count"], self.min_cell, totals="none")
         hidden = shown["count"].str.startswith("<")
         shown["margin"] = [
-            "" if h else f"{int(c - self.threshold):+,}" for h, c in zip(hidden, rows["count"])]
+            "" if h else f"{int(c - self.threshold):+,}"
+            for h, c in zip(hidden, rows["count"], strict=False)
+        ]
         for t in THRESHOLDS:
             passed = rows["count"] >= t if inclusive else rows["count"] > t
             shown[f"qualifies at {t:,}"] = passed.map({True: "yes", False: "no"})
@@ -258,19 +355,34 @@ class AuthorityReport:
         """Fiscal income per resident against similar authorities and Flanders."""
         income = self.ctx.optional("income")
         if income is None:
-            _markdown("> **No fiscal income table in these data** (Statbel `TF_PSNL_INC_TAX_MUNTY.xlsx`).")
+            _markdown(
+                "> **No fiscal income table in these data** (Statbel `TF_PSNL_INC_TAX_MUNTY.xlsx`)."
+            )
             return
-        groups = {self.name: self.members, "similar authorities": self.cluster_members, "Flanders": self.flanders}
+        groups = {
+            self.name: self.members,
+            "similar authorities": self.cluster_members,
+            "Flanders": self.flanders,
+        }
         per = authorities.income_per_resident(income, groups)
         fig, ax = plt.subplots(figsize=(8, 3.4))
         per.plot(ax=ax, marker="o", markersize=3)
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
-        ax.set(ylabel="EUR per resident", xlabel="income year",
-               title=f"Net taxable income per resident, {self.name} and benchmarks")
+        ax.set(
+            ylabel="EUR per resident",
+            xlabel="income year",
+            title=f"Net taxable income per resident, {self.name} and benchmarks",
+        )
         ax.legend(frameon=False)
-        caption = "Source: " + ("Demoland (fictional)" if self.ctx.demo else "Statbel fiscal income statistics")
-        self.publisher.figure(fig, "income", "Fiscal income per resident",
-                              f"{caption}; income years {per.index.min()}–{per.index.max()}; pooled over members")
+        caption = "Source: " + (
+            "Demoland (fictional)" if self.ctx.demo else "Statbel fiscal income statistics"
+        )
+        self.publisher.figure(
+            fig,
+            "income",
+            "Fiscal income per resident",
+            f"{caption}; income years {per.index.min()}–{per.index.max()}; pooled over members",
+        )
         shown = per.round(0).astype("Int64").reset_index().rename(columns={"year": "income year"})
         self.publisher.table(shown, "income", "Fiscal income per resident (EUR)")
 
@@ -278,7 +390,9 @@ class AuthorityReport:
         """The most this authority could claim under the 2022 call (sum of its KPI caps)."""
         rules = self.ctx.optional("call_rules")
         if rules is None:
-            _markdown("> **No call rules in these data** (the 2022 call configuration, `plansamenleven/`).")
+            _markdown(
+                "> **No call rules in these data** (the 2022 call configuration, `plansamenleven/`)."
+            )
             return
         per = authorities.subsidy_caps(rules)
         total = float(per["maximum (EUR)"].sum())
@@ -288,10 +402,12 @@ class AuthorityReport:
             f"{rules['project_end'].iloc[0]}) an eligible authority could claim at most **{total:,.0f} EUR** "
             f"for one project year: the sum over {len(rules)} KPI rules of the maximum number of units "
             "times the amount per unit. "
-            + (f"{self.name} qualifies under this report's definition and year, so this is its ceiling."
-               if qualifies else
-               f"{self.name} does not qualify under this report's definition and year, so it could claim "
-               "nothing on its own (a partnership could).")
+            + (
+                f"{self.name} qualifies under this report's definition and year, so this is its ceiling."
+                if qualifies
+                else f"{self.name} does not qualify under this report's definition and year, so it could claim "
+                "nothing on its own (a partnership could)."
+            )
         )
         self.publisher.table(per, "subsidy_caps", "Maximum subsidy per objective, 2022 call")
 
@@ -316,7 +432,11 @@ class AuthorityReport:
         if outcomes is None:
             _markdown(missing_input_text("outcomes", "Outcome trends"))
             return
-        groups = {self.name: self.members, "similar authorities": self.cluster_members, "Flanders": self.flanders}
+        groups = {
+            self.name: self.members,
+            "similar authorities": self.cluster_members,
+            "Flanders": self.flanders,
+        }
         bench = authorities.outcome_benchmark(outcomes, groups, authorities.SHOWN_OUTCOMES)
         if bench.empty or self.name not in set(bench["group"]):
             _markdown(f"*No outcome data for {self.name}.*")
@@ -334,11 +454,13 @@ class AuthorityReport:
         kpi_report.display_contract_status(data, self.applicant, min_cell=self.min_cell)
         fig = kpi_report.contract_figure(data, self.applicant, min_cell=self.min_cell)
         if fig is not None:
-            self.publisher.figure(fig, "contract", "Contract attainment per objective",
-                                  self.ctx.caption())
+            self.publisher.figure(
+                fig, "contract", "Contract attainment per objective", self.ctx.caption()
+            )
         titles = {"rules": "Contract lines", "position": "Position among applicants"}
-        for name, table in kpi_report.contract_tables(data, self.applicant,
-                                                      min_cell=self.min_cell).items():
+        for name, table in kpi_report.contract_tables(
+            data, self.applicant, min_cell=self.min_cell
+        ).items():
             self.publisher.table(table, f"contract_{name}", titles.get(name, name))
 
     def limits(self) -> None:
@@ -346,19 +468,29 @@ class AuthorityReport:
         missing = self.table.attrs.get("missing", [])
         items = []
         if self.source.proxy:
-            items.append("**Origin.** Counts are non-Belgian *nationality*; residents of foreign origin "
-                         "with Belgian nationality are not counted, so the real non-EU14 count is higher.")
+            items.append(
+                "**Origin.** Counts are non-Belgian *nationality*; residents of foreign origin "
+                "with Belgian nationality are not counted, so the real non-EU14 count is higher."
+            )
         if self.source.frame["year"].max() < (self.requested_year or 2022):
-            items.append(f"**Recent years.** The population data end in {int(self.source.frame['year'].max())}; "
-                         "the eligibility decision of the call used later counts.")
+            items.append(
+                f"**Recent years.** The population data end in {int(self.source.frame['year'].max())}; "
+                "the eligibility decision of the call used later counts."
+            )
         if "treatment" in missing or "programmes" in missing:
-            items.append("**Funding received.** Which projects the authority ran and what it was paid "
-                         "is not published per authority.")
+            items.append(
+                "**Funding received.** Which projects the authority ran and what it was paid "
+                "is not published per authority."
+            )
         if "outcomes" in missing:
-            items.append("**Outcomes.** Employment, Dutch-language and liveability outcomes per municipality "
-                         "are not in the open data, so no effect of the programme can be shown here.")
-        items.append("**Causality.** Trends compared with other authorities describe; they do not "
-                     "measure the effect of Plan Samenleven (see the evaluation notebooks).")
+            items.append(
+                "**Outcomes.** Employment, Dutch-language and liveability outcomes per municipality "
+                "are not in the open data, so no effect of the programme can be shown here."
+            )
+        items.append(
+            "**Causality.** Trends compared with other authorities describe; they do not "
+            "measure the effect of Plan Samenleven (see the evaluation notebooks)."
+        )
         _markdown("> **What these data cannot show**\n>\n" + "\n".join(f"> - {i}" for i in items))
 
     def files(self) -> None:
@@ -369,8 +501,10 @@ class AuthorityReport:
 def plot_outcome_benchmark(bench: pd.DataFrame, groups: list[str], cohort: Any = None):
     """One small panel per outcome: each group's mean per year; dashed: the cohort year."""
     names = list(dict.fromkeys(bench["outcome"]))
-    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.2), sharex=True, squeeze=False)
-    for ax, name in zip(axes[0], names):
+    fig, axes = plt.subplots(
+        1, len(names), figsize=(3.2 * len(names), 3.2), sharex=True, squeeze=False
+    )
+    for ax, name in zip(axes[0], names, strict=False):
         sub = bench[bench["outcome"] == name].pivot(index="year", columns="group", values="value")
         sub[[g for g in groups if g in sub.columns]].plot(ax=ax, legend=False)
         if cohort is not None and pd.notna(cohort):

@@ -16,13 +16,12 @@ When the report runner has already built the data (it builds once before startin
 notebooks in parallel, so that kernels never race to write ``data/processed``), it passes
 the built folders through the environment variable ``SAMENLEVEN_PREBUILT``
 (``2025=folder`` entries for the main build of each vintage and ``demo-2025=folder`` for
-the demo builds used in demo mode and as fallback, separated by ``os.pathsep``); ``data_context`` then reads those folders without
-building. Printed output is kept free of absolute paths, so stored notebook outputs are
+the demo builds used in demo mode, separated by ``os.pathsep``); ``data_context`` then
+reads those folders without building. Printed output is kept free of absolute paths, so stored notebook outputs are
 identical between machines; the volatile parts of the provenance cell (run time, git
 commit, package versions, sha256) carry fixed labels that ``notebooks/sanitize.cfg``
 masks.
 """
-
 
 from __future__ import annotations
 
@@ -193,12 +192,19 @@ class DataContext:
             "sections whose input has no public source say so and name the file that would fill them."
         )
         if self.demo_tables:
-            text = f"> {DEMO_NOTE}\n>\n> Demo tables: {', '.join(sorted(self.demo_tables))}.\n\n" + text
+            text = (
+                f"> {DEMO_NOTE}\n>\n> Demo tables: {', '.join(sorted(self.demo_tables))}.\n\n"
+                + text
+            )
         return text
 
-    def caption(self, year: int | None = None, definition: str | None = None, extra: str | None = None) -> str:
+    def caption(
+        self, year: int | None = None, definition: str | None = None, extra: str | None = None
+    ) -> str:
         """One-line figure/table caption: source, year, vintage, origin definition, DEMO stamp."""
-        parts = ["Source: " + ("Demoland (fictional demo data)" if self.demo else "Statbel open data")]
+        parts = [
+            "Source: " + ("Demoland (fictional demo data)" if self.demo else "Statbel open data")
+        ]
         if year is not None:
             parts.append(f"year {year}")
         parts.append(f"municipalities as of vintage {self.vintage}")
@@ -248,14 +254,22 @@ class DataContext:
         if disclosure.disclosure_off():
             lines += [f"**{disclosure.off_stamp()}**", ""]
         lines.append(
-            "**Data: DEMO (Demoland, fictional)**" if rec["demo"] else "**Data: real (Statbel open data)**"
+            "**Data: DEMO (Demoland, fictional)**"
+            if rec["demo"]
+            else "**Data: real (Statbel open data)**"
         )
         if rec["demo_tables"] and not self.built_demo:
             lines.append(f"\nDemo tables in this report: {', '.join(rec['demo_tables'])}")
         lines += ["", "**Parameters**", "", "| parameter | value |", "|---|---|"]
         for key in sorted(rec["parameters"]):
             lines.append(f"| {_md_escape(key)} | {_md_escape(repr(rec['parameters'][key]))} |")
-        lines += ["", "**Sources**", "", "| data set | file | sha256 | demo | tables |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "**Sources**",
+            "",
+            "| data set | file | sha256 | demo | tables |",
+            "|---|---|---|---|---|",
+        ]
         for src in rec["sources"]:
             lines.append(
                 f"| {_md_escape(src['dataset_id'])} | {_md_escape(src['file'])} | `{src['sha256']}` | "
@@ -307,15 +321,21 @@ def data_context(
         folder = prebuilt[key]
         built_demo = want_demo or _folder_is_demo(folder)
         return DataContext(
-            vintage=vintage, processed=folder, built_demo=built_demo,
-            demo_processed=prebuilt.get(f"demo-{vintage}"), data_dir=data_dir, offline=offline,
+            vintage=vintage,
+            processed=folder,
+            built_demo=built_demo,
+            demo_processed=prebuilt.get(f"demo-{vintage}"),
+            data_dir=data_dir,
+            offline=offline,
         )
 
     from samenleven_analysis.data import build
 
     try:
         if want_demo:
-            result = build.build(vintage, data_dir=data_dir, offline=True, demo=True, out=demo_processed_dir())
+            result = build.build(
+                vintage, data_dir=data_dir, offline=True, demo=True, out=demo_processed_dir()
+            )
         else:
             result = build.build(vintage, data_dir=data_dir, offline=offline, demo=demo)
     except DataUnavailable as exc:
@@ -325,10 +345,16 @@ def data_context(
             f"DEMO DATA: no real data available ({exc}); this report uses Demoland (fictional) data",
             stacklevel=2,
         )
-        result = build.build(vintage, data_dir=data_dir, offline=True, demo=True, out=demo_processed_dir())
+        result = build.build(
+            vintage, data_dir=data_dir, offline=True, demo=True, out=demo_processed_dir()
+        )
     return DataContext(
-        vintage=vintage, processed=Path(result.out_dir), built_demo=bool(result.demo),
-        demo_processed=prebuilt.get(f"demo-{vintage}"), data_dir=data_dir, offline=offline,
+        vintage=vintage,
+        processed=Path(result.out_dir),
+        built_demo=bool(result.demo),
+        demo_processed=prebuilt.get(f"demo-{vintage}"),
+        data_dir=data_dir,
+        offline=offline,
     )
 
 
@@ -409,7 +435,9 @@ class OriginSource:
         file = MISSING_INPUTS["population_origin"][0]
         reason = (
             f"The data hold no origin table, so the requested definition "
-            f"({definition_label(self.requested)}) cannot be computed. " if self.substituted else ""
+            f"({definition_label(self.requested)}) cannot be computed. "
+            if self.substituted
+            else ""
         )
         return (
             f"> **Proxy, not the Plan's rule.** {reason}Counts are residents of **non-Belgian "
@@ -431,9 +459,13 @@ def origin_source(ctx: DataContext, definition: str = "non_eu14") -> OriginSourc
     from samenleven_analysis.analysis.eligibility import DEFINITIONS, PROXY_DEFINITION
 
     if definition not in DEFINITIONS:
-        raise ValueError(f"unknown definition {definition!r}; choose one of {', '.join(DEFINITIONS)}")
+        raise ValueError(
+            f"unknown definition {definition!r}; choose one of {', '.join(DEFINITIONS)}"
+        )
     if definition != PROXY_DEFINITION and ctx.has("population_origin"):
-        return OriginSource(ctx.load("population_origin"), definition, definition, "population_origin")
+        return OriginSource(
+            ctx.load("population_origin"), definition, definition, "population_origin"
+        )
     return OriginSource(
         ctx.load("population_nationality"), PROXY_DEFINITION, definition, "population_nationality"
     )
@@ -460,14 +492,16 @@ class ReferenceYear:
             return (
                 f"The data hold no counts for {self.requested} (years {first}–{last}); "
                 f"figures use {self.year}, the nearest earlier year available."
-                if self.year <= self.requested else
-                f"The data hold no counts for {self.requested} (years {first}–{last}); "
+                if self.year <= self.requested
+                else f"The data hold no counts for {self.requested} (years {first}–{last}); "
                 f"figures use {self.year}, the earliest year available."
             )
         return ""
 
 
-def reference_year(frame_or_years: pd.DataFrame | Sequence[int], requested: int | None = None) -> ReferenceYear:
+def reference_year(
+    frame_or_years: pd.DataFrame | Sequence[int], requested: int | None = None
+) -> ReferenceYear:
     """Choose the reference year: the one place this rule lives.
 
     ``requested`` when the data hold it; ``None`` means the rule's reference year
@@ -477,11 +511,19 @@ def reference_year(frame_or_years: pd.DataFrame | Sequence[int], requested: int 
     """
     from samenleven_analysis.analysis import programmes
 
-    years = frame_or_years["year"].unique() if isinstance(frame_or_years, pd.DataFrame) else frame_or_years
+    years = (
+        frame_or_years["year"].unique()
+        if isinstance(frame_or_years, pd.DataFrame)
+        else frame_or_years
+    )
     available = tuple(sorted({int(y) for y in years}))
     if not available:
         raise DataUnavailable("no years in the data to choose a reference year from")
-    target = int(requested) if requested is not None else int(programmes.fact("eligibility_reference_year"))
+    target = (
+        int(requested)
+        if requested is not None
+        else int(programmes.fact("eligibility_reference_year"))
+    )
     earlier = [y for y in available if y <= target]
     year = max(earlier) if earlier else available[0]
     shown = requested if requested is None else int(requested)
@@ -535,21 +577,36 @@ def authority_table(
     ref = reference_year(source.frame, year)
     munis = ctx.load("municipalities")
     partnerships = ctx.optional("partnerships")
-    within = munis.loc[munis["region"].astype(str) == region, "refnis"].astype(str).tolist() if region else None
+    within = (
+        munis.loc[munis["region"].astype(str) == region, "refnis"].astype(str).tolist()
+        if region
+        else None
+    )
     table = eligibility.eligible(
         source.frame, threshold, source.definition, ref.year, partnerships, inclusive, within=within
     )
-    names = dict(zip(munis["refnis"].astype(str), munis["name_nl"]))
+    names = dict(zip(munis["refnis"].astype(str), munis["name_nl"], strict=False))
     table["name"] = table["name"].where(table["name"].notna(), table["applicant"].map(names))
     table["name"] = table["name"].fillna(table["applicant"]).astype(str)
     table["cohort"] = _cohorts(ctx.optional("treatment"), table["members"])
     table = _outcome_trend(table, ctx.optional("outcomes"), outcome)
-    missing = [t for t in ("population_origin", "outcomes", "treatment", "programmes", "partnerships")
-               if not ctx.has(t)]
+    missing = [
+        t
+        for t in ("population_origin", "outcomes", "treatment", "programmes", "partnerships")
+        if not ctx.has(t)
+    ]
     table.attrs.update(
-        outcome=outcome, demo=ctx.demo, definition=source.definition, requested_definition=definition,
-        proxy=source.proxy, year=ref.year, requested_year=ref.requested, threshold=threshold,
-        inclusive=inclusive, region_codes=sorted(within or munis["refnis"].astype(str)), missing=missing,
+        outcome=outcome,
+        demo=ctx.demo,
+        definition=source.definition,
+        requested_definition=definition,
+        proxy=source.proxy,
+        year=ref.year,
+        requested_year=ref.requested,
+        threshold=threshold,
+        inclusive=inclusive,
+        region_codes=sorted(within or munis["refnis"].astype(str)),
+        missing=missing,
         vintage=ctx.vintage,
     )
     return table
@@ -563,7 +620,9 @@ def _cohorts(treatment: pd.DataFrame | None, members: pd.Series) -> list[float]:
     return [float(cohort_of.reindex([str(m) for m in ms]).min()) for ms in members]
 
 
-def _outcome_trend(table: pd.DataFrame, outcomes: pd.DataFrame | None, outcome: str) -> pd.DataFrame:
+def _outcome_trend(
+    table: pd.DataFrame, outcomes: pd.DataFrame | None, outcome: str
+) -> pd.DataFrame:
     """Add ``outcome_from``, ``outcome_to``, ``outcome_change`` (NaN without outcome data)."""
     table["outcome_from"] = pd.NA
     table["outcome_to"] = pd.NA
@@ -598,7 +657,11 @@ def origin_counts(ctx: DataContext, definition: str = "non_eu14") -> pd.DataFram
     from samenleven_analysis.analysis.eligibility import PROXY_DEFINITION
     from samenleven_analysis.data import origin as origin_mod
 
-    used = definition if definition != PROXY_DEFINITION and ctx.has("population_origin") else PROXY_DEFINITION
+    used = (
+        definition
+        if definition != PROXY_DEFINITION and ctx.has("population_origin")
+        else PROXY_DEFINITION
+    )
     key = (str(Path(ctx.processed).resolve()), used)
     if key not in _COUNTS:
         # counting 1.3 million rows costs about half a second: once per kernel, not per report
@@ -613,7 +676,9 @@ def origin_counts(ctx: DataContext, definition: str = "non_eu14") -> pd.DataFram
 _COUNTS: dict[tuple[str, str], pd.DataFrame] = {}
 
 
-def region_codes(ctx: DataContext, region: str = FLANDERS, definition: str = "non_eu14") -> list[str]:
+def region_codes(
+    ctx: DataContext, region: str = FLANDERS, definition: str = "non_eu14"
+) -> list[str]:
     """Municipality codes of ``region`` in this context's vintage."""
     munis = ctx.load("municipalities")
     return sorted(munis.loc[munis["region"].astype(str) == region, "refnis"].astype(str))

@@ -54,7 +54,9 @@ def dashboard_rows(
     """
     from samenleven_analysis.analysis import disclosure
 
-    shown = disclosure.suppress(table[["count"]].reset_index(drop=True), ["count"], min_cell, totals="columns")
+    shown = disclosure.suppress(
+        table[["count"]].reset_index(drop=True), ["count"], min_cell, totals="columns"
+    )
     rows = []
     for i, rec in enumerate(table.reset_index(drop=True).to_dict("records")):
         hidden = shown.loc[i, "count"].startswith("<")
@@ -66,8 +68,12 @@ def dashboard_rows(
         rows.append(
             {
                 "sort_count": "" if hidden else f"{float(rec['count']):.0f}",
-                "sort_share": "" if hidden or share is None or pd_isna(share) else f"{float(share):.6f}",
-                "sort_margin": "" if hidden or margin is None or pd_isna(margin) else f"{float(margin):.0f}",
+                "sort_share": ""
+                if hidden or share is None or pd_isna(share)
+                else f"{float(share):.6f}",
+                "sort_margin": ""
+                if hidden or margin is None or pd_isna(margin)
+                else f"{float(margin):.0f}",
                 "applicant": str(rec["applicant"]),
                 "name": str(rec.get("name") or rec["applicant"]),
                 "kind": rec.get("kind", "municipality"),
@@ -75,7 +81,9 @@ def dashboard_rows(
                 "count": thousands(shown.loc[i, "count"]),
                 "share": "" if hidden or share is None or pd_isna(share) else f"{float(share):.1%}",
                 "eligible": bool(rec.get("eligible")),
-                "margin": "" if hidden or margin is None or pd_isna(margin) else f"{int(margin):+,}",
+                "margin": ""
+                if hidden or margin is None or pd_isna(margin)
+                else f"{int(margin):+,}",
                 "cohort": "—" if cohort is None or pd_isna(cohort) else str(int(cohort)),
                 "trend": "" if change is None or pd_isna(change) else f"{float(change):+.1f}",
                 "href": relative_to_out(result.html, out_dir) if result and result.html else None,
@@ -114,7 +122,11 @@ def write_index(
 
     out_dir = Path(out_dir)
     settings = settings or {}
-    min_cell = int(settings.get("min_cell", run_info.get("parameters", {}).get("min_cell", disclosure.MIN_CELL_DEFAULT)))
+    min_cell = int(
+        settings.get(
+            "min_cell", run_info.get("parameters", {}).get("min_cell", disclosure.MIN_CELL_DEFAULT)
+        )
+    )
     by_label = {r.label: r for r in results if r.kind == "authority"}
     authorities = None
     caption = ""
@@ -141,49 +153,76 @@ def write_index(
     for p in provenance:
         if not run_info.get("demo") and str(p["build"]).startswith("demo"):
             continue  # a real run reads no demo build: it is not part of this run's data
-        sources = p.get("sources") or [{"dataset_id": "", "file": "", "sha256": "", "demo": p.get("demo")}]
+        sources = p.get("sources") or [
+            {"dataset_id": "", "file": "", "sha256": "", "demo": p.get("demo")}
+        ]
         for s in sources:
-            prov_rows.append({"build": p["build"], "table": p["table"], "dataset_id": s["dataset_id"],
-                              "file": s["file"], "sha256": s["sha256"], "demo": p["demo"] or s["demo"]})
+            prov_rows.append(
+                {
+                    "build": p["build"],
+                    "table": p["table"],
+                    "dataset_id": s["dataset_id"],
+                    "file": s["file"],
+                    "sha256": s["sha256"],
+                    "demo": p["demo"] or s["demo"],
+                }
+            )
             if (p["demo"] or s["demo"]) and not run_info.get("demo") and p["build"][:4] != "demo":
                 demo_tables.append(p["table"])
     names = {}
     if authority_rows is not None:
-        names = dict(zip(authority_rows["applicant"].astype(str), authority_rows["name"].astype(str)))
+        names = dict(
+            zip(
+                authority_rows["applicant"].astype(str),
+                authority_rows["name"].astype(str),
+                strict=False,
+            )
+        )
     results_view = [
         {
-            "label": r.label, "kind": r.kind, "ok": r.ok, "seconds": r.seconds,
-            "html": relative_to_out(r.html, out_dir), "ipynb": relative_to_out(r.ipynb, out_dir) if Path(r.ipynb).exists() else None,
+            "label": r.label,
+            "kind": r.kind,
+            "ok": r.ok,
+            "seconds": r.seconds,
+            "html": relative_to_out(r.html, out_dir),
+            "ipynb": relative_to_out(r.ipynb, out_dir) if Path(r.ipynb).exists() else None,
             "error_line": (r.error or "").splitlines()[0][:200] if r.error else "",
             "data": {True: "DEMO", False: "real", None: "?"}[r.demo],
             "name": names.get(r.label, "") if r.kind == "authority" else "",
         }
         for r in results
     ]
-    overview = dashboard_overview(authority_rows, by_label, out_dir, min_cell, demo=bool(run_info.get("demo")))
+    overview = dashboard_overview(
+        authority_rows, by_label, out_dir, min_cell, demo=bool(run_info.get("demo"))
+    )
     downloads = write_downloads(out_dir, authorities, overview)
-    params = sorted((str(k), json.dumps(v, default=str)) for k, v in (run_info.get("parameters") or {}).items())
-    text = _template_env().get_template("index.html.j2").render(
-        demo=bool(run_info.get("demo")),
-        run=run_info,
-        results=results_view,
-        failures=[r for r in results_view if not r["ok"]],
-        authorities=authorities,
-        authority_caption=caption,
-        outcome_label=outcome_label,
-        min_cell=min_cell,
-        parameters=params,
-        provenance=prov_rows,
-        demo_tables=sorted(set(demo_tables)),
-        packages=sorted(package_versions().items()),
-        overview=overview,
-        downloads=downloads,
-        kpi_panel=_kpi_panel(settings, run_info, min_cell),
+    params = sorted(
+        (str(k), json.dumps(v, default=str)) for k, v in (run_info.get("parameters") or {}).items()
+    )
+    text = (
+        _template_env()
+        .get_template("index.html.j2")
+        .render(
+            demo=bool(run_info.get("demo")),
+            run=run_info,
+            results=results_view,
+            failures=[r for r in results_view if not r["ok"]],
+            authorities=authorities,
+            authority_caption=caption,
+            outcome_label=outcome_label,
+            min_cell=min_cell,
+            parameters=params,
+            provenance=prov_rows,
+            demo_tables=sorted(set(demo_tables)),
+            packages=sorted(package_versions().items()),
+            overview=overview,
+            downloads=downloads,
+            kpi_panel=_kpi_panel(settings, run_info, min_cell),
+        )
     )
     path = out_dir / "index.html"
     path.write_text(text, encoding="utf-8")
     return path
-
 
 
 def _kpi_panel(settings: dict[str, Any], run_info: dict[str, Any], min_cell: int):
@@ -197,22 +236,37 @@ def _kpi_panel(settings: dict[str, Any], run_info: dict[str, Any], min_cell: int
     return markupsafe.Markup(kpi_panel_for_run(int(vintage or 2025), min_cell=min_cell))
 
 
-def write_downloads(out_dir: Path, authorities: list[dict[str, Any]] | None, overview: dict[str, Any] | None) -> list[dict[str, str]]:
+def write_downloads(
+    out_dir: Path, authorities: list[dict[str, Any]] | None, overview: dict[str, Any] | None
+) -> list[dict[str, str]]:
     """Write the dashboard's published table (CSV, the same disclosure-controlled text as the
     page) and its map (SVG) next to ``index.html``; return the links to list."""
     import csv
 
     links = []
     if authorities:
-        columns = [("applicant", "code"), ("name", "name"), ("kind", "kind"), ("members", "members"),
-                   ("count", "residents counted"), ("share", "share"), ("eligible", "qualifies"),
-                   ("margin", "margin"), ("cohort", "cohort")]
+        columns = [
+            ("applicant", "code"),
+            ("name", "name"),
+            ("kind", "kind"),
+            ("members", "members"),
+            ("count", "residents counted"),
+            ("share", "share"),
+            ("eligible", "qualifies"),
+            ("margin", "margin"),
+            ("cohort", "cohort"),
+        ]
         path = out_dir / "authorities.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh, lineterminator="\n")
             writer.writerow([label for _, label in columns])
             for row in authorities:
-                writer.writerow(["yes" if row[k] is True else "no" if row[k] is False else row[k] for k, _ in columns])
+                writer.writerow(
+                    [
+                        "yes" if row[k] is True else "no" if row[k] is False else row[k]
+                        for k, _ in columns
+                    ]
+                )
         links.append({"title": "Local authorities table", "kind": "CSV", "href": path.name})
     if overview and overview.get("map"):
         path = out_dir / "flanders_map.svg"
@@ -233,20 +287,29 @@ def data_status(ctx, demo: bool) -> list[dict[str, str]]:
             if table in ("population_nationality", "population_origin", "income"):
                 frame = ctx.load(table)
                 years = f" ({int(frame['year'].min())}–{int(frame['year'].max())})"
-            text = ("Demoland, fictional generated data" if demo else "real data in this run") + years + "."
+            text = (
+                ("Demoland, fictional generated data" if demo else "real data in this run")
+                + years
+                + "."
+            )
         else:
             status = "missing"
             file = MISSING_INPUTS.get(table, (f"{table}.csv",))[0]
             cols = ", ".join(canonical_columns(table))
-            text = (f"not in the open data; supply {file}" + (f" ({cols})" if cols else "")
-                    + " to fill the sections that need it.")
+            text = (
+                f"not in the open data; supply {file}"
+                + (f" ({cols})" if cols else "")
+                + " to fill the sections that need it."
+            )
             if table == "population_origin":
                 text += " Until then counts use non-Belgian nationality (a proxy that understates origin)."
         rows.append({"table": table, "title": title, "status": status, "text": text})
     return rows
 
 
-def dashboard_overview(table, results_by_label, out_dir: Path, min_cell: int, *, demo: bool) -> dict[str, Any] | None:
+def dashboard_overview(
+    table, results_by_label, out_dir: Path, min_cell: int, *, demo: bool
+) -> dict[str, Any] | None:
     """Headline figures, the map of Flanders and the data-status panel; None without data."""
     from samenleven_analysis.analysis import disclosure, eligibility, programmes
     from samenleven_analysis.data import boundaries as geo
@@ -255,10 +318,14 @@ def dashboard_overview(table, results_by_label, out_dir: Path, min_cell: int, *,
     from samenleven_analysis.reports.dashboard_map import svg_map
     from samenleven_analysis.reports.labels import definition_label
 
-    if table is not None and not {"requested_definition", "year", "region_codes"} <= set(table.attrs):
+    if table is not None and not {"requested_definition", "year", "region_codes"} <= set(
+        table.attrs
+    ):
         return None  # a table not made by reporting.authority_table: no headline figures
     try:
-        ctx = reporting.data_context(int((table.attrs if table is not None else {}).get("vintage", 2025)))
+        ctx = reporting.data_context(
+            int((table.attrs if table is not None else {}).get("vintage", 2025))
+        )
         if table is None:
             table = reporting.authority_table(ctx)
     except DataUnavailable:
@@ -269,30 +336,48 @@ def dashboard_overview(table, results_by_label, out_dir: Path, min_cell: int, *,
     counted = reporting.origin_counts(ctx, attrs["requested_definition"])
     counted = counted[counted["year"] == int(attrs["year"])]
     counted = counted[counted["refnis"].astype(str).isin(attrs["region_codes"])]
-    hidden = {str(r) for r, c in zip(counted["refnis"], counted["count"]) if c < min_cell}
-    shares = {str(r): float(s) * 100 for r, s in zip(counted["refnis"], counted["share"])
-              if str(r) not in hidden and pd_isna(s) is False}
-    names = dict(zip(counted["refnis"].astype(str), counted["refnis"].astype(str)))
+    hidden = {
+        str(r) for r, c in zip(counted["refnis"], counted["count"], strict=False) if c < min_cell
+    }
+    shares = {
+        str(r): float(s) * 100
+        for r, s in zip(counted["refnis"], counted["share"], strict=False)
+        if str(r) not in hidden and pd_isna(s) is False
+    }
+    names = dict(zip(counted["refnis"].astype(str), counted["refnis"].astype(str), strict=False))
     munis = ctx.load("municipalities")
-    names.update(zip(munis["refnis"].astype(str), munis["name_nl"].astype(str)))
+    names.update(zip(munis["refnis"].astype(str), munis["name_nl"].astype(str), strict=False))
     hrefs = {}
     for code in attrs["region_codes"]:
         res = results_by_label.get(code)
         if res is not None and res.html:
             hrefs[code] = relative_to_out(res.html, out_dir)
-    members = sorted({str(m) for ms in table.loc[table["eligible"].astype(bool), "members"] for m in ms})
+    members = sorted(
+        {str(m) for ms in table.loc[table["eligible"].astype(bool), "members"] for m in ms}
+    )
     titles = {
         str(r): f"{names.get(str(r), r)} ({r}): "
-        + (f"{thousands(disclosure.format_count(c, min_cell))} residents, {s:.1%}" if str(r) not in hidden
-           else f"fewer than {min_cell} residents")
-        for r, c, s in zip(counted["refnis"], counted["count"], counted["share"])
+        + (
+            f"{thousands(disclosure.format_count(c, min_cell))} residents, {s:.1%}"
+            if str(r) not in hidden
+            else f"fewer than {min_cell} residents"
+        )
+        for r, c, s in zip(counted["refnis"], counted["count"], counted["share"], strict=False)
     }
     svg = None
     try:
-        shapes = geo.load_boundaries(ctx.vintage, "flanders", demo=ctx.built_demo, data_dir=ctx.data_dir)
-        svg = svg_map(shapes, shares, highlight=members, hrefs=hrefs, titles=titles,
-                      legend_title=f"Share of residents, {definition_label(attrs['definition'])} (%)",
-                      fmt=lambda v: f"{v:.1f}")
+        shapes = geo.load_boundaries(
+            ctx.vintage, "flanders", demo=ctx.built_demo, data_dir=ctx.data_dir
+        )
+        svg = svg_map(
+            shapes,
+            shares,
+            highlight=members,
+            hrefs=hrefs,
+            titles=titles,
+            legend_title=f"Share of residents, {definition_label(attrs['definition'])} (%)",
+            fmt=lambda v: f"{v:.1f}",
+        )
     except DataUnavailable:
         svg = None
     return {

@@ -86,11 +86,13 @@ def svg_map(
     bounds = class_bounds(list(values.values()))
     marked = {str(c) for c in highlight}
     out = [
-        (f'<svg xmlns="http://www.w3.org/2000/svg" id="flanders-map" viewBox="0 0 {WIDTH} {height + 48}" '
-        f'role="img" aria-label="{html.escape(legend_title)}">')
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" id="flanders-map" viewBox="0 0 {WIDTH} {height + 48}" '
+            f'role="img" aria-label="{html.escape(legend_title)}">'
+        )
     ]
     outlines = []
-    for code, geom in zip(frame["refnis"], frame.geometry):
+    for code, geom in zip(frame["refnis"], frame.geometry, strict=False):
         d = _path_data(geom, x0, y1, scale)
         if not d:
             continue
@@ -98,13 +100,17 @@ def svg_map(
         cls = classify(value, bounds)
         fill = NO_DATA if cls is None else PALETTE[cls]
         title = html.escape(titles.get(code, code))
-        path = (f'<path d="{d}" fill="{fill}" stroke="#ffffff" stroke-width="0.5" '
-                f'data-refnis="{code}"><title>{title}</title></path>')
+        path = (
+            f'<path d="{d}" fill="{fill}" stroke="#ffffff" stroke-width="0.5" '
+            f'data-refnis="{code}"><title>{title}</title></path>'
+        )
         href = hrefs.get(code)
         out.append(f'<a href="{html.escape(href)}" class="map-link">{path}</a>' if href else path)
         if code in marked:
-            outlines.append(f'<path d="{d}" fill="none" stroke="#b00020" stroke-width="1.6" '
-                            'pointer-events="none"/>')
+            outlines.append(
+                f'<path d="{d}" fill="none" stroke="#b00020" stroke-width="1.6" '
+                'pointer-events="none"/>'
+            )
     out += outlines
     out.append(_legend(bounds, height, legend_title, fmt, bool(marked)))
     out.append("</svg>")
@@ -112,17 +118,23 @@ def svg_map(
 
 
 def _legend(bounds: Sequence[float], top: int, title: str, fmt, outlined: bool) -> str:
-    parts = [f'<g font-size="11" font-family="sans-serif" transform="translate(0,{top + 8})">',
-             f'<text x="0" y="10">{html.escape(title)}:</text>']
+    parts = [
+        f'<g font-size="11" font-family="sans-serif" transform="translate(0,{top + 8})">',
+        f'<text x="0" y="10">{html.escape(title)}:</text>',
+    ]
     x, lower = 0, None
     for i, upper in enumerate(bounds):
         label = f"≤ {fmt(upper)}" if lower is None else f"{fmt(lower)}–{fmt(upper)}"
-        parts.append(f'<rect x="{x}" y="16" width="14" height="12" fill="{PALETTE[i]}" stroke="#999"/>')
+        parts.append(
+            f'<rect x="{x}" y="16" width="14" height="12" fill="{PALETTE[i]}" stroke="#999"/>'
+        )
         parts.append(f'<text x="{x + 18}" y="26">{html.escape(label)}</text>')
         x += 24 + 7 * len(label)
         lower = upper
     if outlined:
-        parts.append(f'<rect x="{x}" y="16" width="14" height="12" fill="none" stroke="#b00020" stroke-width="1.6"/>')
+        parts.append(
+            f'<rect x="{x}" y="16" width="14" height="12" fill="none" stroke="#b00020" stroke-width="1.6"/>'
+        )
         parts.append(f'<text x="{x + 18}" y="26">qualifies</text>')
     parts.append("</g>")
     return "".join(parts)
@@ -132,4 +144,6 @@ def shares_of(table: pd.DataFrame, counted: pd.DataFrame, year: int) -> dict[str
     """refnis → share of residents counted by the rule in ``year`` (each municipality, also
     partnership members)."""
     sub = counted[counted["year"] == int(year)]
-    return {str(r): float(s) for r, s in zip(sub["refnis"], sub["share"]) if pd.notna(s)}
+    return {
+        str(r): float(s) for r, s in zip(sub["refnis"], sub["share"], strict=False) if pd.notna(s)
+    }

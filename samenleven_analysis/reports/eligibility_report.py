@@ -18,13 +18,24 @@ from samenleven_analysis.reports.labels import definition_label
 from samenleven_analysis.reports.publish import Publisher, thousands
 
 FACTS_SHOWN = (
-    "threshold_residents", "origin_criterion", "eligibility_reference_year", "partnerships_allowed",
-    "one_partnership_per_authority", "coverage_claim", "authorities_announced",
+    "threshold_residents",
+    "origin_criterion",
+    "eligibility_reference_year",
+    "partnerships_allowed",
+    "one_partnership_per_authority",
+    "coverage_claim",
+    "authorities_announced",
 )
 
 PUBLISHED_COLUMNS = {
-    "applicant": "code", "name": "name", "members": "members", "count": "residents counted",
-    "total": "all residents", "share": "share", "margin": "margin", "eligible": "qualifies",
+    "applicant": "code",
+    "name": "name",
+    "members": "members",
+    "count": "residents counted",
+    "total": "all residents",
+    "share": "share",
+    "margin": "margin",
+    "eligible": "qualifies",
 }
 
 
@@ -36,8 +47,10 @@ def _markdown(text: str) -> None:
 
 def count_formatter(min_cell: int):
     """Legend formatter for class bounds that are person counts (small ones suppressed)."""
+
     def fmt(value: float) -> str:
         return thousands(disclosure.format_count(value, min_cell))
+
     return fmt
 
 
@@ -58,20 +71,43 @@ class EligibilityReport:
     publisher: Publisher
 
     @classmethod
-    def build(cls, ctx, *, threshold: float, definition: str, year: int | None, inclusive: bool,
-              partnerships_file: str = "", min_cell: int = 5, output_dir: str = "") -> EligibilityReport:
+    def build(
+        cls,
+        ctx,
+        *,
+        threshold: float,
+        definition: str,
+        year: int | None,
+        inclusive: bool,
+        partnerships_file: str = "",
+        min_cell: int = 5,
+        output_dir: str = "",
+    ) -> EligibilityReport:
         source = reporting.origin_source(ctx, definition)
         munis = ctx.load("municipalities")
         flanders = munis.loc[munis["region"] == reporting.FLANDERS, "refnis"].astype(str).tolist()
         if partnerships_file:
-            partnerships, how = eligibility.read_partnerships(partnerships_file), "the file given in `partnerships_file`"
+            partnerships, how = (
+                eligibility.read_partnerships(partnerships_file),
+                "the file given in `partnerships_file`",
+            )
         elif ctx.has("partnerships"):
             partnerships, how = ctx.load("partnerships"), "the partnerships table of the build"
         else:
             partnerships, how = None, "none in the data (every municipality applies alone)"
-        return cls(ctx, source, reporting.reference_year(source.frame, year), threshold, inclusive,
-                   int(min_cell), partnerships, how, flanders,
-                   dict(zip(munis["refnis"].astype(str), munis["name_nl"])), Publisher.for_folder(output_dir))
+        return cls(
+            ctx,
+            source,
+            reporting.reference_year(source.frame, year),
+            threshold,
+            inclusive,
+            int(min_cell),
+            partnerships,
+            how,
+            flanders,
+            dict(zip(munis["refnis"].astype(str), munis["name_nl"], strict=False)),
+            Publisher.for_folder(output_dir),
+        )
 
     @property
     def definition(self) -> str:
@@ -90,19 +126,35 @@ class EligibilityReport:
 
     def data_note(self) -> None:
         """What the counts mean, the reference year, and the partnerships used."""
-        lines = [self.source.note()] if self.source.proxy else [
-            (f"Origin definition: **{self.source.label}** (origin table: "
-            f"{'Demoland, fictional' if self.ctx.demo else 'supplied by the user'}).")]
+        lines = (
+            [self.source.note()]
+            if self.source.proxy
+            else [
+                (
+                    f"Origin definition: **{self.source.label}** (origin table: "
+                    f"{'Demoland, fictional' if self.ctx.demo else 'supplied by the user'})."
+                )
+            ]
+        )
         lines.append(f"Reference year: **1 January {self.year}**. {self.ref.note()}".strip())
         n = self.partnerships["partnership_id"].nunique() if self.partnerships is not None else 0
-        lines.append(f"Flemish municipalities: {len(self.flanders)}; partnerships: {self.partnership_source}"
-                     + (f" ({n} partnerships)." if n else "."))
+        lines.append(
+            f"Flemish municipalities: {len(self.flanders)}; partnerships: {self.partnership_source}"
+            + (f" ({n} partnerships)." if n else ".")
+        )
         _markdown("\n\n".join(lines))
 
     def table(self) -> pd.DataFrame:
         """The :func:`eligibility.eligible` result for Flanders (raw counts)."""
-        return eligibility.eligible(self.source.frame, self.threshold, self.definition, self.year,
-                                    self.partnerships, self.inclusive, within=self.flanders)
+        return eligibility.eligible(
+            self.source.frame,
+            self.threshold,
+            self.definition,
+            self.year,
+            self.partnerships,
+            self.inclusive,
+            within=self.flanders,
+        )
 
     def publish_list(self, table: pd.DataFrame, stem: str, title: str) -> None:
         """Disclosure-controlled table with human column labels (and its CSV)."""
@@ -125,8 +177,11 @@ class EligibilityReport:
         self.publish_list(chosen, "eligible", "Applicants that qualify")
 
     def near(self, band: float = 500) -> None:
-        self.publish_list(eligibility.near_threshold(self.table(), band=band), "near_threshold",
-                          f"Applicants within ±{band:,.0f} of the threshold")
+        self.publish_list(
+            eligibility.near_threshold(self.table(), band=band),
+            "near_threshold",
+            f"Applicants within ±{band:,.0f} of the threshold",
+        )
 
     def map(self) -> None:
         """Municipalities shaded by their count; members of qualifying applicants outlined."""
@@ -135,17 +190,26 @@ class EligibilityReport:
 
         table = self.table()
         counted = eligibility.counts(self.source.frame, self.definition, self.year)
-        shapes = geo.load_boundaries(self.ctx.vintage, "flanders", demo=self.ctx.built_demo or None,
-                                     data_dir=self.ctx.data_dir)
+        shapes = geo.load_boundaries(
+            self.ctx.vintage,
+            "flanders",
+            demo=self.ctx.built_demo or None,
+            data_dir=self.ctx.data_dir,
+        )
         shapes = shapes.merge(counted[["refnis", "count"]], on="refnis", how="left")
         top = max(float(shapes["count"].max()), 2.0 * self.threshold + 1)
         t = self.threshold
         members = sorted({m for ms in table.loc[table["eligible"], "members"] for m in ms})
         fig = maps.choropleth(
-            shapes, "count", bins=[t / 3, 2 * t / 3, t, 2 * t, top], highlight=members,
+            shapes,
+            "count",
+            bins=[t / 3, 2 * t / 3, t, 2 * t, top],
+            highlight=members,
             highlight_label=f"Qualifies ({self.comparison} {t:,.0f}, alone or pooled)",
-            legend_title=f"Residents, {self.source.label}", fmt=count_formatter(self.min_cell),
-            caption=self.caption(), demo=self.ctx.demo,
+            legend_title=f"Residents, {self.source.label}",
+            fmt=count_formatter(self.min_cell),
+            caption=self.caption(),
+            demo=self.ctx.demo,
         )
         if self.publisher.folder is not None:
             from samenleven_analysis.reports import figures
@@ -165,17 +229,25 @@ class EligibilityReport:
         _markdown(
             f"Qualifying applicants hold **{cov.share:.1%}** of the {residents} residents "
             f"({self.source.label}, {self.year}) in {cov.eligible_municipalities} of {len(self.flanders)} "
-            f"municipalities. Claim: \"{claim['value']}\" (about {claim['approx']:.0%}; source: "
+            f'municipalities. Claim: "{claim["value"]}" (about {claim["approx"]:.0%}; source: '
             f"{programmes.citation('coverage_claim')})."
-            + (" The proxy understates origin, so this share is not comparable with the claim."
-               if self.source.proxy else "")
+            + (
+                " The proxy understates origin, so this share is not comparable with the claim."
+                if self.source.proxy
+                else ""
+            )
         )
 
     def sensitivity(self, step: int = 500, n_years: int = 5) -> pd.DataFrame:
         years = [y for y in self.ref.available if y <= self.year][-n_years:]
-        return eligibility.sensitivity(self.source.frame, step=step, years=years,
-                                       partnerships=self.partnerships, inclusive=self.inclusive,
-                                       within=self.flanders)
+        return eligibility.sensitivity(
+            self.source.frame,
+            step=step,
+            years=years,
+            partnerships=self.partnerships,
+            inclusive=self.inclusive,
+            within=self.flanders,
+        )
 
     def sensitivity_table(self, sens: pd.DataFrame) -> None:
         """Applicants that qualify by threshold (rows) and definition × year (columns)."""
@@ -183,19 +255,25 @@ class EligibilityReport:
         wide.columns = [f"{definition_label(d)}, {y}" for d, y in wide.columns]
         wide = wide.reset_index()
         wide["threshold"] = wide["threshold"].map(lambda v: thousands(int(v)))
-        self.publisher.table(wide, "sensitivity", "Applicants that qualify by threshold, definition and year")
+        self.publisher.table(
+            wide, "sensitivity", "Applicants that qualify by threshold, definition and year"
+        )
 
     def moves(self, sens: pd.DataFrame) -> None:
         """Applicants that enter or leave against the 7,500 baseline (definition and year of the run)."""
         here = sens[(sens["definition"] == self.definition) & (sens["year"] == self.year)]
         moved = here[(here["n_entered"] > 0) | (here["n_left"] > 0)]
-        out = pd.DataFrame({
-            "threshold": moved["threshold"].map(lambda v: thousands(int(v))),
-            "applicants that qualify": moved["n_eligible"],
-            "enter": moved["entered"].map(self._labels),
-            "leave": moved["left"].map(self._labels),
-        })
-        self.publisher.table(out, "threshold_moves", f"Changes against the 7,500 baseline, {self.year}")
+        out = pd.DataFrame(
+            {
+                "threshold": moved["threshold"].map(lambda v: thousands(int(v))),
+                "applicants that qualify": moved["n_eligible"],
+                "enter": moved["entered"].map(self._labels),
+                "leave": moved["left"].map(self._labels),
+            }
+        )
+        self.publisher.table(
+            out, "threshold_moves", f"Changes against the 7,500 baseline, {self.year}"
+        )
 
     def _labels(self, codes: Any) -> str:
         return ", ".join(f"{self.names.get(c, c)} ({c})" for c in codes)
@@ -204,9 +282,13 @@ class EligibilityReport:
         fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
         latest = sens[sens["year"] == self.year]
         for name, part in latest.groupby("definition", sort=True):
-            axes[0].plot(part["threshold"], part["n_eligible"], marker="o", label=definition_label(name))
-            axes[1].plot(part["threshold"], 100 * part["coverage"], marker="o", label=definition_label(name))
-        for ax, ylabel in zip(axes, ["applicants that qualify", "coverage (%)"]):
+            axes[0].plot(
+                part["threshold"], part["n_eligible"], marker="o", label=definition_label(name)
+            )
+            axes[1].plot(
+                part["threshold"], 100 * part["coverage"], marker="o", label=definition_label(name)
+            )
+        for ax, ylabel in zip(axes, ["applicants that qualify", "coverage (%)"], strict=False):
             ax.axvline(7500, color="grey", lw=0.8, ls="--")
             ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
             ax.set(xlabel="threshold (residents)", ylabel=ylabel)
@@ -218,5 +300,8 @@ class EligibilityReport:
     def facts(self) -> None:
         """The policy facts the notebook relies on (reference facts, with conflicts)."""
         table = programmes.facts_table()
-        self.publisher.table(table[table["fact"].isin(FACTS_SHOWN)].reset_index(drop=True), "facts",
-                             "The rule and its sources")
+        self.publisher.table(
+            table[table["fact"].isin(FACTS_SHOWN)].reset_index(drop=True),
+            "facts",
+            "The rule and its sources",
+        )

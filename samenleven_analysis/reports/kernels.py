@@ -56,9 +56,20 @@ def interpreter_kernel_spec():
     from jupyter_client.kernelspec import KernelSpec
 
     # -Xfrozen_modules=off: no debugger warning about frozen modules (Python >= 3.11)
-    argv = [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    return KernelSpec(argv=argv, display_name="Python (samenleven)", language="python",
-                      metadata={"debugger": True})
+    argv = [
+        sys.executable,
+        "-Xfrozen_modules=off",
+        "-m",
+        "ipykernel_launcher",
+        "-f",
+        "{connection_file}",
+    ]
+    return KernelSpec(
+        argv=argv,
+        display_name="Python (samenleven)",
+        language="python",
+        metadata={"debugger": True},
+    )
 
 
 def _spec_manager_class():
@@ -151,7 +162,9 @@ def _html_exporter():
     return HTMLExporter(
         template_name=OFFLINE_TEMPLATE,
         extra_template_basedirs=[str(Path(__file__).parent / "templates" / "nbconvert")],
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
     )
 
 
@@ -269,7 +282,9 @@ class ReusableKernel:
 
 
 def execute_job(
-    job: Job, env: dict[str, str] | None = None, timeout: int = DEFAULT_TIMEOUT,
+    job: Job,
+    env: dict[str, str] | None = None,
+    timeout: int = DEFAULT_TIMEOUT,
     kernel: ReusableKernel | None = None,
 ) -> JobResult:
     """Execute one notebook with papermill and export its HTML; never raises.
@@ -357,7 +372,9 @@ def report_uses_demo(ipynb: str | Path) -> bool | None:
 
 
 def execute_batch(
-    jobs: Sequence[Job], env: dict[str, str] | None = None, timeout: int = DEFAULT_TIMEOUT,
+    jobs: Sequence[Job],
+    env: dict[str, str] | None = None,
+    timeout: int = DEFAULT_TIMEOUT,
     reuse_kernel: bool = True,
 ) -> list[JobResult]:
     """Execute ``jobs`` one after another, sharing one :class:`ReusableKernel` when
@@ -401,12 +418,17 @@ def plan_batches(jobs: Sequence[Job], workers: int, reuse_kernels: bool = True) 
     if not repeated:
         return singles
     size = max(1, math.ceil(len(repeated) / (2 * max(1, workers))))
-    return singles + [repeated[k:k + size] for k in range(0, len(repeated), size)]
+    return singles + [repeated[k : k + size] for k in range(0, len(repeated), size)]
 
 
 def execute_jobs(
-    jobs: Sequence[Job], *, workers: int = 1, env: dict[str, str] | None = None,
-    timeout: int = DEFAULT_TIMEOUT, progress: bool = True, reuse_kernels: bool = True,
+    jobs: Sequence[Job],
+    *,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    timeout: int = DEFAULT_TIMEOUT,
+    progress: bool = True,
+    reuse_kernels: bool = True,
 ) -> list[JobResult]:
     """Run ``jobs`` (in ``workers`` separate processes when > 1) with a tqdm progress bar.
 
@@ -436,7 +458,9 @@ def execute_jobs(
             broken = False
             with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
                 futures = {
-                    pool.submit(execute_batch, [jobs[i] for i in task], env, timeout, reuse_kernels): k
+                    pool.submit(
+                        execute_batch, [jobs[i] for i in task], env, timeout, reuse_kernels
+                    ): k
                     for k, task in enumerate(tasks)
                 }
                 for fut in cf.as_completed(futures):
@@ -448,12 +472,17 @@ def execute_jobs(
                         # the jobs without a result run below, one by one, in this process
                         broken = True
             if broken:
-                print("warning: the worker pool broke; running the remaining notebooks here",
-                      file=sys.stderr)
+                print(
+                    "warning: the worker pool broke; running the remaining notebooks here",
+                    file=sys.stderr,
+                )
                 for task in tasks:
                     missing = [i for i in task if i not in results]
                     if missing:
-                        record(missing, execute_batch([jobs[i] for i in missing], env, timeout, reuse_kernels))
+                        record(
+                            missing,
+                            execute_batch([jobs[i] for i in missing], env, timeout, reuse_kernels),
+                        )
     finally:
         bar.close()
     return [results[i] for i in range(len(jobs))]

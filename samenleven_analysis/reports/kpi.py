@@ -51,12 +51,16 @@ def missing_message(status: str = "no contracts") -> str:
     """One plain sentence on what is missing and the file a user can supply."""
     columns = ", ".join(CONTRACT_COLUMNS)
     if status == "no call rules":
-        return ("Contract data cannot be followed: the call configuration (the call's SPARQL "
-                "migrations, data set call_config) is missing; supply it next to "
-                f"{CONTRACTS_FILE} (docs/contracts.md).")
-    return (f"No contract data supplied — supply {CONTRACTS_FILE} with columns {columns} "
-            "(one row per applicant × KPI rule × project period; docs/contracts.md) and run "
-            "samenleven build.")
+        return (
+            "Contract data cannot be followed: the call configuration (the call's SPARQL "
+            "migrations, data set call_config) is missing; supply it next to "
+            f"{CONTRACTS_FILE} (docs/contracts.md)."
+        )
+    return (
+        f"No contract data supplied — supply {CONTRACTS_FILE} with columns {columns} "
+        "(one row per applicant × KPI rule × project period; docs/contracts.md) and run "
+        "samenleven build."
+    )
 
 
 @dataclass
@@ -76,12 +80,22 @@ class KpiData:
 def _names(municipalities: pd.DataFrame | None, partnerships: pd.DataFrame | None) -> dict:
     names: dict[str, str] = {}
     if municipalities is not None:
-        names.update(zip(municipalities["refnis"].astype(str),
-                         municipalities["name_nl"].astype(str), strict=True))
+        names.update(
+            zip(
+                municipalities["refnis"].astype(str),
+                municipalities["name_nl"].astype(str),
+                strict=True,
+            )
+        )
     if partnerships is not None and "name" in partnerships:
         first = partnerships.drop_duplicates("partnership_id")
-        names.update(zip(first["partnership_id"].astype(str), first["name"].fillna("").astype(str),
-                         strict=True))
+        names.update(
+            zip(
+                first["partnership_id"].astype(str),
+                first["name"].fillna("").astype(str),
+                strict=True,
+            )
+        )
     return names
 
 
@@ -116,8 +130,10 @@ def kpi_data_from_context(ctx) -> KpiData:
     Contracts never fall back to Demoland in a real run: a real report without
     ``contracts.csv`` says so (:func:`missing_message`).
     """
-    tables = {name: ctx.load(name) if ctx.has(name) else None
-              for name in ("contracts", "call_rules", "treatment", "municipalities", "partnerships")}
+    tables = {
+        name: ctx.load(name) if ctx.has(name) else None
+        for name in ("contracts", "call_rules", "treatment", "municipalities", "partnerships")
+    }
     return _assemble(tables, bool(ctx.demo))
 
 
@@ -135,6 +151,7 @@ def kpi_panel_for_run(vintage: int = 2025, *, min_cell: int = disclosure.MIN_CEL
 
 
 # --------------------------------------------------------------------------- numbers
+
 
 def _small(lines: pd.DataFrame, min_cell: int) -> pd.Series:
     """Lines whose realised count of persons/households is below ``min_cell`` (to suppress)."""
@@ -160,21 +177,24 @@ def _per_authority(data: KpiData, min_cell: int) -> tuple[pd.DataFrame, list[str
     att = per_obj["attainment_eur"].where(~small_obj.reindex(per_obj.index, fill_value=False))
     wide = att.unstack("objective").reindex(index=total.index, columns=objectives)
     people = kpi.reach(lines, ["applicant"]).set_index("applicant")
-    out = pd.DataFrame({
-        "applicant": total.index.astype(str),
-        "name": [data.names.get(str(a), "") for a in total.index],
-        "lines": total["lines"].to_numpy(),
-        "lines_reported": total["lines_reported"].to_numpy(),
-        "committed_eur": total["committed_eur"].to_numpy(),
-        "earned_eur": total["earned_eur"].where(~small_all).to_numpy(),
-        "attainment_eur": total["attainment_eur"].where(~small_all).to_numpy(),
-        "persons_target": people["target_persons"].reindex(total.index).to_numpy(),
-        "persons_realised": people["realised_persons"].reindex(total.index).to_numpy(),
-        "suppressed": small_all.reindex(total.index, fill_value=False).to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "applicant": total.index.astype(str),
+            "name": [data.names.get(str(a), "") for a in total.index],
+            "lines": total["lines"].to_numpy(),
+            "lines_reported": total["lines_reported"].to_numpy(),
+            "committed_eur": total["committed_eur"].to_numpy(),
+            "earned_eur": total["earned_eur"].where(~small_all).to_numpy(),
+            "attainment_eur": total["attainment_eur"].where(~small_all).to_numpy(),
+            "persons_target": people["target_persons"].reindex(total.index).to_numpy(),
+            "persons_realised": people["realised_persons"].reindex(total.index).to_numpy(),
+            "suppressed": small_all.reindex(total.index, fill_value=False).to_numpy(),
+        }
+    )
     if "cohort" in lines:
-        out.insert(2, "cohort", lines.groupby("applicant")["cohort"].min().reindex(total.index)
-                   .to_numpy())
+        out.insert(
+            2, "cohort", lines.groupby("applicant")["cohort"].min().reindex(total.index).to_numpy()
+        )
     withheld = small_obj.unstack("objective").reindex(index=total.index, columns=objectives)
     for obj in objectives:
         out[f"att::{obj}"] = wide[obj].to_numpy()
@@ -253,15 +273,23 @@ def _cell(text: str, value=None, numeric: bool = False) -> str:
     return f"<td{attr}>{_e(text)}</td>"
 
 
-def _table(headers: list[tuple[str, bool]], rows: list[list[str]], *, sortable: bool,
-           table_id: str, caption: str) -> str:
+def _table(
+    headers: list[tuple[str, bool]],
+    rows: list[list[str]],
+    *,
+    sortable: bool,
+    table_id: str,
+    caption: str,
+) -> str:
     cls = "kpi-table kpi-sortable" if sortable else "kpi-table"
     head = "".join(
         f'<th scope="col" data-type="{"num" if num else "text"}">{_e(h)}</th>' for h, num in headers
     )
     body = "\n".join(f"<tr>{''.join(r)}</tr>" for r in rows)
-    return (f'<table class="{cls}" id="{_e(table_id)}"><caption class="muted">{_e(caption)}'
-            f"</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>")
+    return (
+        f'<table class="{cls}" id="{_e(table_id)}"><caption class="muted">{_e(caption)}'
+        f"</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>"
+    )
 
 
 def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT) -> str:
@@ -274,8 +302,10 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
     if data.demo:
         parts.append('<p class="kpi-demo">DEMO DATA — fictional Demoland contracts.</p>')
     if not data.ok:
-        parts += [f'<p class="kpi-missing" id="kpi-missing">{_e(missing_message(data.status))}</p>',
-                  "</section>"]
+        parts += [
+            f'<p class="kpi-missing" id="kpi-missing">{_e(missing_message(data.status))}</p>',
+            "</section>",
+        ]
         return "\n".join(parts)
     lines = data.lines
     everyone = kpi.summarise(lines).iloc[0]
@@ -300,21 +330,37 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
     )
     # per objective, all applicants
     obj = kpi.summarise(lines, ["objective"])
-    rows = [[_cell(r.objective), _cell(r.applicants, r.applicants, True),
-             _cell(f"{r.lines_reported}/{r.lines}", r.lines_reported, True),
-             _cell(_eur(r.committed_eur), r.committed_eur, True),
-             _cell(_eur(r.earned_eur), r.earned_eur, True),
-             _cell(_pct(r.attainment_eur), r.attainment_eur, True),
-             _cell(_pct(r.median_attainment), r.median_attainment, True)]
-            for r in obj.itertuples()]
-    parts.append(_table(
-        [("objective", False), ("applicants", True), ("lines reported", True),
-         ("committed EUR", True), ("earned EUR", True), ("attainment", True),
-         ("median line attainment", True)],
-        rows, sortable=True, table_id="kpi-objectives",
-        caption=f"{area}, per objective. Attainment = earned / committed on reported lines "
-                f"(subsidy-weighted; {kpi.EARNING_RULE}). Unreported lines are left out, "
-                "not counted as zero."))
+    rows = [
+        [
+            _cell(r.objective),
+            _cell(r.applicants, r.applicants, True),
+            _cell(f"{r.lines_reported}/{r.lines}", r.lines_reported, True),
+            _cell(_eur(r.committed_eur), r.committed_eur, True),
+            _cell(_eur(r.earned_eur), r.earned_eur, True),
+            _cell(_pct(r.attainment_eur), r.attainment_eur, True),
+            _cell(_pct(r.median_attainment), r.median_attainment, True),
+        ]
+        for r in obj.itertuples()
+    ]
+    parts.append(
+        _table(
+            [
+                ("objective", False),
+                ("applicants", True),
+                ("lines reported", True),
+                ("committed EUR", True),
+                ("earned EUR", True),
+                ("attainment", True),
+                ("median line attainment", True),
+            ],
+            rows,
+            sortable=True,
+            table_id="kpi-objectives",
+            caption=f"{area}, per objective. Attainment = earned / committed on reported lines "
+            f"(subsidy-weighted; {kpi.EARNING_RULE}). Unreported lines are left out, "
+            "not counted as zero.",
+        )
+    )
     # per authority
     auth, objectives = _per_authority(data, min_cell)
     shown = disclosure.suppress(auth, ["persons_realised"], min_cell, totals="none")
@@ -322,9 +368,15 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
     headers = [("applicant", False), ("name", False)]
     if "cohort" in auth:
         headers.append(("cohort", True))
-    headers += [("lines reported", True), ("committed EUR", True), ("earned EUR", True),
-                ("attainment", True), *((f"attainment: {o}", True) for o in objectives),
-                ("persons targeted", True), ("persons realised", True)]
+    headers += [
+        ("lines reported", True),
+        ("committed EUR", True),
+        ("earned EUR", True),
+        ("attainment", True),
+        *((f"attainment: {o}", True) for o in objectives),
+        ("persons targeted", True),
+        ("persons realised", True),
+    ]
     rows = []
     for i, r in auth.iterrows():
         cells = [_cell(r["applicant"]), _cell(r["name"])]
@@ -341,15 +393,22 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
             v = r[f"att::{o}"]
             cells.append(_cell(hidden if r[f"withheld::{o}"] else _pct(v), v, True))
         realised_text = shown.loc[i, "persons_realised"]
-        cells += [_cell(_eur(r["persons_target"]), r["persons_target"], True),
-                  _cell(realised_text, None if realised_text == hidden else r["persons_realised"],
-                        True)]
+        cells += [
+            _cell(_eur(r["persons_target"]), r["persons_target"], True),
+            _cell(realised_text, None if realised_text == hidden else r["persons_realised"], True),
+        ]
         rows.append(cells)
-    parts.append(_table(
-        headers, rows, sortable=True, table_id="kpi-authorities",
-        caption="Per applicant (click a column to sort). Empty attainment = not reported or "
-                f"no line under that objective; {hidden} = withheld (a realised count of persons "
-                f"below {min_cell}, or a figure derived from one)."))
+    parts.append(
+        _table(
+            headers,
+            rows,
+            sortable=True,
+            table_id="kpi-authorities",
+            caption="Per applicant (click a column to sort). Empty attainment = not reported or "
+            f"no line under that objective; {hidden} = withheld (a realised count of persons "
+            f"below {min_cell}, or a figure derived from one).",
+        )
+    )
     parts += [_SCRIPT, "</section>"]
     return "\n".join(parts)
 
@@ -362,30 +421,41 @@ def regime_comparison(data: KpiData, programmes: pd.DataFrame | None = None) -> 
     def fmt(v) -> str:
         return "" if pd.isna(v) else (f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}")
 
-    return pd.DataFrame({
-        "regime": out["regime"], "measure": out["metric"], "value": out["value"].map(fmt),
-        "95 % interval": [f"{fmt(lo)} – {fmt(hi)}" if pd.notna(lo) else ""
-                          for lo, hi in zip(out["low"], out["high"], strict=True)],
-        "uncertainty": out["uncertainty"], "source": out["source"],
-    })
+    return pd.DataFrame(
+        {
+            "regime": out["regime"],
+            "measure": out["metric"],
+            "value": out["value"].map(fmt),
+            "95 % interval": [
+                f"{fmt(lo)} – {fmt(hi)}" if pd.notna(lo) else ""
+                for lo, hi in zip(out["low"], out["high"], strict=True)
+            ],
+            "uncertainty": out["uncertainty"],
+            "source": out["source"],
+        }
+    )
 
 
 # --------------------------------------------------------------------------- authority report
+
 
 def _lines_of(data: KpiData, applicant: str) -> pd.DataFrame:
     return data.lines[data.lines["applicant"].astype(str) == str(applicant)]
 
 
-def contract_status(data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
-                    ) -> str:
+def contract_status(
+    data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
+) -> str:
     """Markdown: the contract section's opening lines, or what is missing."""
     if not data.ok:
         return f"*{missing_message(data.status)}*"
     mine = _lines_of(data, applicant)
     if mine.empty:
-        return (f"*{applicant} has no line in the contracts table: either it signed no contract "
-                "under the calls whose rules were supplied, or its lines are missing from "
-                f"{CONTRACTS_FILE}.*")
+        return (
+            f"*{applicant} has no line in the contracts table: either it signed no contract "
+            "under the calls whose rules were supplied, or its lines are missing from "
+            f"{CONTRACTS_FILE}.*"
+        )
     s = kpi.summarise(mine.assign(_small=_small(mine, min_cell))).iloc[0]
     small = bool(_small(mine, min_cell).any())
     hidden = disclosure.placeholder(min_cell)
@@ -399,16 +469,18 @@ def contract_status(data: KpiData, applicant: str, *, min_cell: int = disclosure
     )
 
 
-def display_contract_status(data: KpiData, applicant: str, *,
-                            min_cell: int = disclosure.MIN_CELL_DEFAULT) -> None:
+def display_contract_status(
+    data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
+) -> None:
     """Display :func:`contract_status` in a notebook."""
     from IPython.display import Markdown, display
 
     display(Markdown(contract_status(data, applicant, min_cell=min_cell)))
 
 
-def authority_position(data: KpiData, applicant: str, *,
-                       min_cell: int = disclosure.MIN_CELL_DEFAULT) -> pd.DataFrame:
+def authority_position(
+    data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
+) -> pd.DataFrame:
     """This applicant among all applicants: committed EUR, attainment, persons targeted.
 
     Columns ``measure, this authority, median of applicants, rank, of`` (rank 1 = highest;
@@ -417,21 +489,30 @@ def authority_position(data: KpiData, applicant: str, *,
     auth, _ = _per_authority(data, min_cell)
     me = auth[auth["applicant"] == str(applicant)]
     rows = []
-    for col, label, fmt in (("committed_eur", "subsidy committed (EUR)", _eur),
-                            ("attainment_eur", "attainment (earned / committed, reported)", _pct),
-                            ("persons_target", "persons targeted", _eur)):
+    for col, label, fmt in (
+        ("committed_eur", "subsidy committed (EUR)", _eur),
+        ("attainment_eur", "attainment (earned / committed, reported)", _pct),
+        ("persons_target", "persons targeted", _eur),
+    ):
         values = auth[col].astype(float)
         mine = float(me[col].iloc[0]) if len(me) else np.nan
         ranked = values.dropna()
         rank = int((ranked > mine).sum()) + 1 if not np.isnan(mine) else None
-        rows.append({"measure": label, "this authority": fmt(mine),
-                     "median of applicants": fmt(ranked.median() if len(ranked) else np.nan),
-                     "rank": "" if rank is None else str(rank), "of": str(len(ranked))})
+        rows.append(
+            {
+                "measure": label,
+                "this authority": fmt(mine),
+                "median of applicants": fmt(ranked.median() if len(ranked) else np.nan),
+                "rank": "" if rank is None else str(rank),
+                "of": str(len(ranked)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def contract_tables(data: KpiData, applicant: str, *,
-                    min_cell: int = disclosure.MIN_CELL_DEFAULT) -> dict[str, pd.DataFrame]:
+def contract_tables(
+    data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
+) -> dict[str, pd.DataFrame]:
     """The authority's contract tables ready to display: ``rules`` (one row per line) and
     ``position`` (:func:`authority_position`); empty dict when there is nothing to show."""
     if not data.ok:
@@ -441,30 +522,42 @@ def contract_tables(data: KpiData, applicant: str, *,
         return {}
     small = _small(mine, min_cell).to_numpy()
     hidden = disclosure.placeholder(min_cell)
-    realised = ["" if pd.isna(v) else (hidden if s else f"{v:,.0f}")
-                for v, s in zip(mine["realised"], small, strict=True)]
-    rules = pd.DataFrame({
-        "objective": mine["objective"].to_numpy(),
-        "action": mine["action"].to_numpy(),
-        "KPI unit": mine["kpi_unit"].to_numpy(),
-        "period from": [str(d) for d in mine["period_start"]],
-        "max units": mine["max_units"].astype(int).to_numpy(),
-        "target": mine["target"].map(lambda v: f"{v:,.0f}").to_numpy(),
-        "realised": realised,
-        "attainment": [hidden if s else _pct(v) for v, s in zip(mine["attainment"], small,
-                                                                  strict=True)],
-        "committed EUR": mine["committed_eur"].map(_eur).to_numpy(),
-        "earned EUR": [hidden if s else _eur(v) for v, s in zip(mine["earned_eur"], small,
-                                                                  strict=True)],
-    })
+    realised = [
+        "" if pd.isna(v) else (hidden if s else f"{v:,.0f}")
+        for v, s in zip(mine["realised"], small, strict=True)
+    ]
+    rules = pd.DataFrame(
+        {
+            "objective": mine["objective"].to_numpy(),
+            "action": mine["action"].to_numpy(),
+            "KPI unit": mine["kpi_unit"].to_numpy(),
+            "period from": [str(d) for d in mine["period_start"]],
+            "max units": mine["max_units"].astype(int).to_numpy(),
+            "target": mine["target"].map(lambda v: f"{v:,.0f}").to_numpy(),
+            "realised": realised,
+            "attainment": [
+                hidden if s else _pct(v) for v, s in zip(mine["attainment"], small, strict=True)
+            ],
+            "committed EUR": mine["committed_eur"].map(_eur).to_numpy(),
+            "earned EUR": [
+                hidden if s else _eur(v) for v, s in zip(mine["earned_eur"], small, strict=True)
+            ],
+        }
+    )
     rules = rules.sort_values(["objective", "action", "KPI unit"], kind="stable")
-    return {"rules": rules.reset_index(drop=True),
-            "position": authority_position(data, applicant, min_cell=min_cell)}
+    return {
+        "rules": rules.reset_index(drop=True),
+        "position": authority_position(data, applicant, min_cell=min_cell),
+    }
 
 
-def display_contract_tables(data: KpiData, applicant: str, *,
-                            min_cell: int = disclosure.MIN_CELL_DEFAULT,
-                            output_dir: str | Path = "") -> None:
+def display_contract_tables(
+    data: KpiData,
+    applicant: str,
+    *,
+    min_cell: int = disclosure.MIN_CELL_DEFAULT,
+    output_dir: str | Path = "",
+) -> None:
     """Display :func:`contract_tables` in a notebook (nothing when there is no contract);
     with ``output_dir``, also write them as ``contract_<table>.csv`` there."""
     from IPython.display import Markdown, display
@@ -473,17 +566,17 @@ def display_contract_tables(data: KpiData, applicant: str, *,
     if output_dir:
         Path(output_dir).mkdir(parents=True, exist_ok=True)
         for key, frame in tables.items():
-            frame.to_csv(Path(output_dir) / f"contract_{key}.csv", index=False,
-                         lineterminator="\n")
-    titles = {"rules": "Contract lines (targets, realisations, subsidy)",
-              "position": "Position among applicants"}
+            frame.to_csv(Path(output_dir) / f"contract_{key}.csv", index=False, lineterminator="\n")
+    titles = {
+        "rules": "Contract lines (targets, realisations, subsidy)",
+        "position": "Position among applicants",
+    }
     for key, frame in tables.items():
         display(Markdown(f"**{titles[key]}**"))
         display(frame.style.hide(axis="index") if hasattr(frame, "style") else frame)
 
 
-def contract_figure(data: KpiData, applicant: str, *,
-                    min_cell: int = disclosure.MIN_CELL_DEFAULT):
+def contract_figure(data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT):
     """Two panels: attainment per objective (this authority vs all applicants) and committed vs
     earned subsidy per objective. None when there is no contract line to draw."""
     import matplotlib.pyplot as plt
@@ -499,10 +592,22 @@ def contract_figure(data: KpiData, applicant: str, *,
     objectives = list(own.index)
     y = np.arange(len(objectives))
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 0.5 * len(objectives) + 1.8), sharey=True)
-    ax1.barh(y, own["attainment_eur"].fillna(0) * 100, height=0.6, color="#2b6cb0",
-             label="this authority")
-    ax1.scatter(everyone["attainment_eur"].reindex(objectives) * 100, y, marker="|", s=200,
-                color="#1b1b1b", zorder=3, label="all applicants")
+    ax1.barh(
+        y,
+        own["attainment_eur"].fillna(0) * 100,
+        height=0.6,
+        color="#2b6cb0",
+        label="this authority",
+    )
+    ax1.scatter(
+        everyone["attainment_eur"].reindex(objectives) * 100,
+        y,
+        marker="|",
+        s=200,
+        color="#1b1b1b",
+        zorder=3,
+        label="all applicants",
+    )
     ax1.axvline(100, color="#999", linewidth=0.8, linestyle="--")
     for yi, value in zip(y, own["attainment_eur"], strict=True):
         if pd.isna(value):
@@ -511,10 +616,10 @@ def contract_figure(data: KpiData, applicant: str, *,
     ax1.invert_yaxis()
     ax1.set_xlabel("attainment (% of committed EUR earned, reported lines)")
     ax1.legend(frameon=False, fontsize=7, loc="lower right")
-    ax2.barh(y - 0.18, own["committed_eur"] / 1000, height=0.36, color="#a0aec0",
-             label="committed")
-    ax2.barh(y + 0.18, own["earned_eur"].fillna(0) / 1000, height=0.36, color="#2f855a",
-             label="earned")
+    ax2.barh(y - 0.18, own["committed_eur"] / 1000, height=0.36, color="#a0aec0", label="committed")
+    ax2.barh(
+        y + 0.18, own["earned_eur"].fillna(0) / 1000, height=0.36, color="#2f855a", label="earned"
+    )
     ax2.set_xlabel("subsidy (1,000 EUR)")
     ax2.legend(frameon=False, fontsize=7, loc="lower right")
     title = f"Contract of {data.names.get(str(applicant), str(applicant))}"
@@ -523,9 +628,13 @@ def contract_figure(data: KpiData, applicant: str, *,
     return fig
 
 
-def show_contract_figure(data: KpiData, applicant: str, *,
-                         min_cell: int = disclosure.MIN_CELL_DEFAULT,
-                         output_dir: str | Path = "") -> None:
+def show_contract_figure(
+    data: KpiData,
+    applicant: str,
+    *,
+    min_cell: int = disclosure.MIN_CELL_DEFAULT,
+    output_dir: str | Path = "",
+) -> None:
     """Show :func:`contract_figure` in a notebook (deterministic PNG); nothing when absent.
     With ``output_dir``, also save it as ``contract.png`` and ``contract.svg`` there."""
     import matplotlib.pyplot as plt

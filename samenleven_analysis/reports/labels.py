@@ -26,7 +26,10 @@ ORIGIN_LABELS = {
 SEX_LABELS = {"M": "men", "F": "women"}
 
 MISSING_INPUTS: dict[str, tuple[str, str]] = {
-    "population_origin": ("population_origin.csv", "population by origin group (a Statbel request)"),
+    "population_origin": (
+        "population_origin.csv",
+        "population by origin group (a Statbel request)",
+    ),
     "outcomes": ("outcomes.csv", "outcome panel (administrative data)"),
     "treatment": ("treatment.csv", "Plan Samenleven funding per authority"),
     "programmes": ("programmes.csv", "one row per funded project or training"),
@@ -66,6 +69,7 @@ def missing_input_text(table: str, what: str | None = None) -> str:
     lead = f"*{what}* needs " if what else "This section needs "
     return (
         f"> **Not in the open data.** {lead}the {holds}, which has no public source. "
-        f"Supply `{file}`" + (f" (columns: `{columns}`)" if columns else "")
+        f"Supply `{file}`"
+        + (f" (columns: `{columns}`)" if columns else "")
         + " in the data folder and run `samenleven build` to fill it."
     )

@@ -21,7 +21,6 @@ nothing here depends on, or changes, the interactive backend; PNG files are rend
 by Agg and SVG files by matplotlib's SVG backend.
 """
 
-
 from __future__ import annotations
 
 import math
@@ -116,7 +115,9 @@ def _default_fmt(values: np.ndarray) -> Callable[[float], str]:
     return lambda v: f"{v:,.2f}"
 
 
-def _as_formatter(fmt: str | Callable[[float], str] | None, values: np.ndarray) -> Callable[[float], str]:
+def _as_formatter(
+    fmt: str | Callable[[float], str] | None, values: np.ndarray
+) -> Callable[[float], str]:
     if fmt is None:
         return _default_fmt(values)
     if callable(fmt):
@@ -148,8 +149,10 @@ class Classes:
 
     def classify(self, values: Iterable) -> np.ndarray:
         """Class index of each value (``-1`` for missing values)."""
-        v = pd.to_numeric(pd.Series(list(values) if not isinstance(values, pd.Series) else values),
-                          errors="coerce").to_numpy(dtype=float)
+        v = pd.to_numeric(
+            pd.Series(list(values) if not isinstance(values, pd.Series) else values),
+            errors="coerce",
+        ).to_numpy(dtype=float)
         out = np.full(v.shape, -1, dtype=int)
         ok = ~np.isnan(v)
         if ok.any():
@@ -243,8 +246,10 @@ def _pool(values) -> np.ndarray:
         parts = list(values.values())
     else:
         parts = list(values)
-    arrays = [pd.to_numeric(pd.Series(np.asarray(p, dtype=object)), errors="coerce").to_numpy(dtype=float)
-              for p in parts]
+    arrays = [
+        pd.to_numeric(pd.Series(np.asarray(p, dtype=object)), errors="coerce").to_numpy(dtype=float)
+        for p in parts
+    ]
     pooled = np.concatenate(arrays) if arrays else np.array([], dtype=float)
     return pooled[~np.isnan(pooled)]
 
@@ -288,11 +293,17 @@ def draw_panel(
     missing = values.isna().to_numpy()
     if (~missing).any():
         gdf[~missing].plot(
-            ax=ax, color=list(colours.to_numpy()[~missing]), edgecolor=EDGE_COLOUR, linewidth=EDGE_WIDTH
+            ax=ax,
+            color=list(colours.to_numpy()[~missing]),
+            edgecolor=EDGE_COLOUR,
+            linewidth=EDGE_WIDTH,
         )
     if missing.any():
         gdf[missing].plot(
-            ax=ax, facecolor=MISSING_COLOUR, edgecolor=MISSING_EDGE, hatch=MISSING_HATCH,
+            ax=ax,
+            facecolor=MISSING_COLOUR,
+            edgecolor=MISSING_EDGE,
+            hatch=MISSING_HATCH,
             linewidth=EDGE_WIDTH,
         )
     codes = set(_highlight_codes(highlight))
@@ -301,12 +312,20 @@ def draw_panel(
         if len(chosen):
             chosen.boundary.plot(ax=ax, color=HIGHLIGHT_COLOUR, linewidth=HIGHLIGHT_WIDTH)
             points = chosen.geometry.representative_point()
-            for (_, row), point in zip(chosen.iterrows(), points):
+            for (_, row), point in zip(chosen.iterrows(), points, strict=False):
                 label = row.get(label_col) if label_col in chosen.columns else None
-                if label is None or (isinstance(label, float) and math.isnan(label)) or label is pd.NA:
+                if (
+                    label is None
+                    or (isinstance(label, float) and math.isnan(label))
+                    or label is pd.NA
+                ):
                     label = row[key]
                 ax.annotate(
-                    text_label(label), (point.x, point.y), ha="center", va="center", fontsize=FONT_SIZE - 2.5,
+                    text_label(label),
+                    (point.x, point.y),
+                    ha="center",
+                    va="center",
+                    fontsize=FONT_SIZE - 2.5,
                     color="#222222",
                     path_effects=[patheffects.withStroke(linewidth=1.8, foreground="white")],
                 )
@@ -327,18 +346,29 @@ def legend_handles(
     """Legend entries: every class (even when empty), "no data", highlighted units."""
     # Long labels are wrapped so that the legend fits its column beside the maps.
     missing_label = text_label(textwrap.fill(missing_label, LEGEND_WRAP))
-    highlight_label = text_label(textwrap.fill(highlight_label, LEGEND_WRAP)) if highlight_label else None
+    highlight_label = (
+        text_label(textwrap.fill(highlight_label, LEGEND_WRAP)) if highlight_label else None
+    )
     handles: list = [
         Patch(facecolor=c, edgecolor="#bbbbbb", linewidth=0.4, label=lab)
-        for c, lab in zip(classes.colours_, classes.labels)
+        for c, lab in zip(classes.colours_, classes.labels, strict=False)
     ]
     if missing:
         handles.append(
-            Patch(facecolor=MISSING_COLOUR, edgecolor=MISSING_EDGE, hatch=MISSING_HATCH, linewidth=0.4,
-                  label=missing_label)
+            Patch(
+                facecolor=MISSING_COLOUR,
+                edgecolor=MISSING_EDGE,
+                hatch=MISSING_HATCH,
+                linewidth=0.4,
+                label=missing_label,
+            )
         )
     if highlight_label:
-        handles.append(Line2D([0], [0], color=HIGHLIGHT_COLOUR, linewidth=HIGHLIGHT_WIDTH, label=highlight_label))
+        handles.append(
+            Line2D(
+                [0], [0], color=HIGHLIGHT_COLOUR, linewidth=HIGHLIGHT_WIDTH, label=highlight_label
+            )
+        )
     return handles
 
 
@@ -357,13 +387,38 @@ def _caption_and_stamp(fig: Figure, caption: str | None, demo: bool) -> None:
         # ~13 characters per inch at this size: the caption keeps to the left two thirds,
         # leaving the bottom-right corner to the DEMO label.
         wrapped = text_label(textwrap.fill(caption, width=max(40, int(width_in * 13))))
-        fig.text(0.015, bottom, wrapped, ha="left", va="bottom", fontsize=FONT_SIZE - 1.5,
-                 color="#333333")
+        fig.text(
+            0.015,
+            bottom,
+            wrapped,
+            ha="left",
+            va="bottom",
+            fontsize=FONT_SIZE - 1.5,
+            color="#333333",
+        )
     if demo:
-        fig.text(0.5, 0.55, "DEMO", ha="center", va="center", fontsize=72, color=DEMO_COLOUR,
-                 alpha=0.18, rotation=25, fontweight="bold")
-        fig.text(0.985, bottom, "DEMO — fictional Demoland data", ha="right", va="bottom",
-                 fontsize=FONT_SIZE, color=DEMO_COLOUR, fontweight="bold")
+        fig.text(
+            0.5,
+            0.55,
+            "DEMO",
+            ha="center",
+            va="center",
+            fontsize=72,
+            color=DEMO_COLOUR,
+            alpha=0.18,
+            rotation=25,
+            fontweight="bold",
+        )
+        fig.text(
+            0.985,
+            bottom,
+            "DEMO — fictional Demoland data",
+            ha="right",
+            va="bottom",
+            fontsize=FONT_SIZE,
+            color=DEMO_COLOUR,
+            fontweight="bold",
+        )
 
 
 def _demo_caption(caption: str | None, demo: bool | None) -> tuple[str | None, bool]:
@@ -412,7 +467,9 @@ def small_multiples(
     if not frames:
         raise ValueError("no panels to draw")
     if classes is None:
-        classes = make_classes([f[column] for f in frames], scheme, k, bins=bins, cmap=cmap, fmt=fmt)
+        classes = make_classes(
+            [f[column] for f in frames], scheme, k, bins=bins, cmap=cmap, fmt=fmt
+        )
     caption, is_demo = _demo_caption(caption, demo)
     n = len(frames)
     aspect = _aspect(frames)
@@ -433,22 +490,44 @@ def small_multiples(
         bottom = (caption_h + (nrows - 1 - r) * (panel_h + panel_title_h)) / fig_h
         ax = fig.add_axes((left, bottom, (panel_width - 0.2) / fig_w, panel_h / fig_h))
         colours[name] = draw_panel(
-            ax, frame, column, classes, highlight=highlight, label_col=label_col, key=key,
+            ax,
+            frame,
+            column,
+            classes,
+            highlight=highlight,
+            label_col=label_col,
+            key=key,
             title=str(name) if n > 1 or name is not None else None,
         )
     has_highlight = bool(_highlight_codes(highlight))
     fig.legend(
-        handles=legend_handles(classes, missing=any_missing,
-                               highlight_label=highlight_label if has_highlight else None,
-                               missing_label=missing_label),
+        handles=legend_handles(
+            classes,
+            missing=any_missing,
+            highlight_label=highlight_label if has_highlight else None,
+            missing_label=missing_label,
+        ),
         loc="center left",
-        bbox_to_anchor=((ncols * panel_width + 0.05) / fig_w, (caption_h + (fig_h - caption_h - title_h) / 2) / fig_h),
-        frameon=False, fontsize=FONT_SIZE, title=legend_title, title_fontsize=FONT_SIZE,
+        bbox_to_anchor=(
+            (ncols * panel_width + 0.05) / fig_w,
+            (caption_h + (fig_h - caption_h - title_h) / 2) / fig_h,
+        ),
+        frameon=False,
+        fontsize=FONT_SIZE,
+        title=legend_title,
+        title_fontsize=FONT_SIZE,
         alignment="left",
     )
     if title:
-        fig.text(0.015, 1 - 0.08 / fig_h, text_label(title), ha="left", va="top", fontsize=FONT_SIZE + 3,
-                 fontweight="bold")
+        fig.text(
+            0.015,
+            1 - 0.08 / fig_h,
+            text_label(title),
+            ha="left",
+            va="top",
+            fontsize=FONT_SIZE + 3,
+            fontweight="bold",
+        )
     _caption_and_stamp(fig, caption, is_demo)
     fig.samenleven_colours = colours
     fig.samenleven_classes = classes
@@ -491,22 +570,46 @@ def choropleth(
     if ax is not None:
         if classes is None:
             classes = make_classes(gdf[column], scheme, k, bins=bins, cmap=cmap, fmt=fmt)
-        colours = draw_panel(ax, gdf, column, classes, highlight=highlight, label_col=label_col, key=key,
-                             title=title)
+        colours = draw_panel(
+            ax, gdf, column, classes, highlight=highlight, label_col=label_col, key=key, title=title
+        )
         any_missing = bool(pd.to_numeric(gdf[column], errors="coerce").isna().any())
-        ax.legend(handles=legend_handles(classes, missing=any_missing,
-                                         highlight_label=highlight_label if _highlight_codes(highlight) else None,
-                                         missing_label=missing_label),
-                  loc="best", frameon=False, fontsize=FONT_SIZE, title=legend_title)
+        ax.legend(
+            handles=legend_handles(
+                classes,
+                missing=any_missing,
+                highlight_label=highlight_label if _highlight_codes(highlight) else None,
+                missing_label=missing_label,
+            ),
+            loc="best",
+            frameon=False,
+            fontsize=FONT_SIZE,
+            title=legend_title,
+        )
         fig = ax.figure
         fig.samenleven_colours = colours
         fig.samenleven_classes = classes
         return fig
     fig = small_multiples(
-        {None: gdf}, column, scheme=scheme, k=k, bins=bins, classes=classes, cmap=cmap, fmt=fmt,
-        highlight=highlight, highlight_label=highlight_label, label_col=label_col, key=key,
-        legend_title=legend_title, title=title, caption=caption, demo=demo,
-        missing_label=missing_label, ncols=1, panel_width=panel_width,
+        {None: gdf},
+        column,
+        scheme=scheme,
+        k=k,
+        bins=bins,
+        classes=classes,
+        cmap=cmap,
+        fmt=fmt,
+        highlight=highlight,
+        highlight_label=highlight_label,
+        label_col=label_col,
+        key=key,
+        legend_title=legend_title,
+        title=title,
+        caption=caption,
+        demo=demo,
+        missing_label=missing_label,
+        ncols=1,
+        panel_width=panel_width,
     )
     fig.samenleven_colours = fig.samenleven_colours[None]
     return fig

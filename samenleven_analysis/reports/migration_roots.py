@@ -17,8 +17,6 @@ from matplotlib.figure import Figure
 from samenleven_analysis.data.codes import PROXY_DEFINITION, normalise_refnis
 from samenleven_analysis.reports.maps import small_multiples
 
-
-
 DEFINITION_LABELS = {
     "non_eu14": "non-EU14 origin",
     "non_eu27": "non-EU27 origin",
@@ -82,8 +80,10 @@ class MapInputs:
     def print_notes(self) -> None:
         """Print the choices made (definition, years), one line each."""
         yrs = " vs ".join(str(y) for y in self.years)
-        print(f"Definition: {self.definition} ({self.definition_label}); years: {yrs}; "
-              f"region: {self.region_label}; {self.counts['refnis'].nunique()} municipalities.")
+        print(
+            f"Definition: {self.definition} ({self.definition_label}); years: {yrs}; "
+            f"region: {self.region_label}; {self.counts['refnis'].nunique()} municipalities."
+        )
         for note in self.notes:
             print(f"Note: {note}")
 
@@ -108,20 +108,26 @@ def choose_years(
     elif int(year) not in years:
         # the one reference-year rule of the package: the nearest earlier year the data hold
         chosen = reference_year(years, int(year)).year
-        notes.append(f"year {year} is not in the data ({years[0]}–{years[-1]}): mapping {chosen} instead.")
+        notes.append(
+            f"year {year} is not in the data ({years[0]}–{years[-1]}): mapping {chosen} instead."
+        )
         year = chosen
     year = int(year)
     if compare_year is None:
         compare_year = years[0]
     elif int(compare_year) not in years:
-        notes.append(f"compare_year {compare_year} is not in the data: comparing with {years[0]} instead.")
+        notes.append(
+            f"compare_year {compare_year} is not in the data: comparing with {years[0]} instead."
+        )
         compare_year = years[0]
     compare_year = int(compare_year)
     if compare_year == year:
         notes.append(f"only one year to show ({year}): a single map.")
         return year, None, notes
     if compare_year > year:
-        notes.append(f"compare_year {compare_year} is after year {year}: the maps show {year} first.")
+        notes.append(
+            f"compare_year {compare_year} is after year {year}: the maps show {year} first."
+        )
     return year, compare_year, notes
 
 
@@ -146,7 +152,9 @@ def prepare_inputs(
     from samenleven_analysis.data.boundaries import in_region
 
     if definition not in origin.DEFINITIONS:
-        raise ValueError(f"unknown definition {definition!r}; use one of {', '.join(origin.DEFINITIONS)}")
+        raise ValueError(
+            f"unknown definition {definition!r}; use one of {', '.join(origin.DEFINITIONS)}"
+        )
     from samenleven_analysis.reports.context import origin_source
 
     notes: list[str] = []
@@ -168,9 +176,16 @@ def prepare_inputs(
     counts = origin.count(table, used, year=wanted)
     counts = counts[in_region(counts["refnis"], region).to_numpy()].reset_index(drop=True)
     return MapInputs(
-        definition=used, requested_definition=definition, year=year_, compare_year=compare_,
-        region=str(region).lower(), counts=counts, source_table=table_name,
-        available_years=available, demo=bool(getattr(ctx, "demo", False)), notes=notes,
+        definition=used,
+        requested_definition=definition,
+        year=year_,
+        compare_year=compare_,
+        region=str(region).lower(),
+        counts=counts,
+        source_table=table_name,
+        available_years=available,
+        demo=bool(getattr(ctx, "demo", False)),
+        notes=notes,
     )
 
 
@@ -264,8 +279,12 @@ def highlight_codes(
         outside = set(parts.loc[~codes.isin(flemish).to_numpy(), "partnership_id"])
         partnerships = parts[~parts["partnership_id"].isin(outside)]
     table = eligibility.eligible(
-        source, threshold=threshold, definition=definition, year=inputs.year,
-        partnerships=partnerships, within=flemish,
+        source,
+        threshold=threshold,
+        definition=definition,
+        year=inputs.year,
+        partnerships=partnerships,
+        within=flemish,
     )
     members = table.loc[table["eligible"], "members"]
     codes = sorted({str(c) for m in members for c in m})
@@ -298,12 +317,14 @@ def top_table(
     data = data.sort_values([by, "refnis"], ascending=[False, True], kind="stable").head(n)
     lookup = {}
     if names is not None and "name_nl" in names.columns:
-        lookup = dict(zip(names["refnis"].astype(str), names["name_nl"]))
+        lookup = dict(zip(names["refnis"].astype(str), names["name_nl"], strict=False))
     table = pd.DataFrame(
         {
             "rank": np.arange(1, len(data) + 1),
             "refnis": data["refnis"].astype(str).to_numpy(),
-            "municipality": [lookup.get(c, "") if pd.notna(lookup.get(c, "")) else "" for c in data["refnis"]],
+            "municipality": [
+                lookup.get(c, "") if pd.notna(lookup.get(c, "")) else "" for c in data["refnis"]
+            ],
             "count": data["count"].to_numpy(),
             "population": data["total"].to_numpy(),
             "share": data["share"].to_numpy(),
@@ -311,7 +332,10 @@ def top_table(
     )
     out = disclosure.suppress(table, ["count"], min_cell, totals="none", total_cols=["population"])
     hidden = out["count"].eq(disclosure.placeholder(min_cell)).to_numpy()
-    out["share"] = [("" if h or pd.isna(s) else f"{s:.1%}") for h, s in zip(hidden, table["share"])]
+    out["share"] = [
+        ("" if h or pd.isna(s) else f"{s:.1%}")
+        for h, s in zip(hidden, table["share"], strict=False)
+    ]
     return out.set_index("rank")
 
 
@@ -347,10 +371,18 @@ def migration_roots_figure(
     what = "Share of residents" if measure == "share" else "Residents"
     title = f"{what} of {inputs.definition_label}, {inputs.region_label}"
     return small_multiples(
-        panels, measure, scheme=scheme, k=k, bins=bins, highlight=highlight,
+        panels,
+        measure,
+        scheme=scheme,
+        k=k,
+        bins=bins,
+        highlight=highlight,
         highlight_label=highlight_label,
         legend_title="share of residents" if measure == "share" else "residents",
-        title=title, caption=caption, demo=inputs.demo, missing_label=missing_label(min_cell),
+        title=title,
+        caption=caption,
+        demo=inputs.demo,
+        missing_label=missing_label(min_cell),
         fmt="{:.1%}" if measure == "share" else "{:,.0f}",
     )
 
@@ -370,8 +402,9 @@ def caption_for(ctx, inputs: MapInputs, scheme: str) -> str:
     )
 
 
-def publish_top_tables(inputs: MapInputs, boundaries, *, n: int = 20, min_cell: int = 5,
-                       folder: str | None = None) -> None:
+def publish_top_tables(
+    inputs: MapInputs, boundaries, *, n: int = 20, min_cell: int = 5, folder: str | None = None
+) -> None:
     """Show the top-``n`` tables by count and by share (no index, thousands separators,
     human labels) and, with ``folder``, write them as CSV."""
     from samenleven_analysis.reports.publish import Publisher, thousands
@@ -381,8 +414,13 @@ def publish_top_tables(inputs: MapInputs, boundaries, *, n: int = 20, min_cell: 
         table = top_table(inputs, boundaries, by=by, n=n, min_cell=min_cell).reset_index()
         table["count"] = table["count"].map(thousands)
         table["population"] = table["population"].map(thousands)
-        table = table.rename(columns={"refnis": "code", "count": f"residents, {inputs.definition_label}",
-                                      "population": "all residents"})
+        table = table.rename(
+            columns={
+                "refnis": "code",
+                "count": f"residents, {inputs.definition_label}",
+                "population": "all residents",
+            }
+        )
         publisher.table(table, f"top_{n}_by_{by}", f"Top {n} by {by}, {inputs.year}")
     if publisher.written:
         print("\n".join(f"wrote {name}" for _, _, name in publisher.written))

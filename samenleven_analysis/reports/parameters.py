@@ -63,7 +63,11 @@ RANGE_COMMENT = re.compile(
 
 def _literal_values(node: ast.AST | None) -> tuple[Any, ...] | None:
     """The values of a ``Literal[...]`` annotation (also inside ``Literal[...] | None``)."""
-    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "Literal":
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Literal"
+    ):
         items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         try:
             return tuple(ast.literal_eval(item) for item in items)
@@ -82,7 +86,11 @@ def _annotation_types(node: ast.AST | None) -> tuple[str, ...] | None:
     ``list[str]``, ``Literal["a", "b"]``)."""
     if node is None:
         return None
-    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "Literal":
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Literal"
+    ):
         values = _literal_values(node)
         if values is None:
             return None
@@ -135,7 +143,11 @@ def parse_parameters(nb_path: str | Path) -> dict[str, ParamSpec]:
     """
     nb = nbformat.read(str(nb_path), as_version=4)
     cell = next(
-        (c for c in nb.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])),
+        (
+            c
+            for c in nb.cells
+            if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])
+        ),
         None,
     )
     if cell is None:
@@ -148,7 +160,9 @@ def parse_parameters(nb_path: str | Path) -> dict[str, ParamSpec]:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        raise ParameterError(f"{Path(nb_path).name}: cannot parse the parameters cell: {exc}") from exc
+        raise ParameterError(
+            f"{Path(nb_path).name}: cannot parse the parameters cell: {exc}"
+        ) from exc
     specs: dict[str, ParamSpec] = {}
     for node in tree.body:
         targets: list[ast.expr]
@@ -183,7 +197,9 @@ def parse_parameters(nb_path: str | Path) -> dict[str, ParamSpec]:
             if target.id == "min_cell":
                 # disclosure control: never below 1, whatever the cell says (see check_min_cell)
                 low = max(low or 1.0, 1.0)
-            specs[target.id] = ParamSpec(target.id, default, tuple(types), element, allowed, low, high)
+            specs[target.id] = ParamSpec(
+                target.id, default, tuple(types), element, allowed, low, high
+            )
     return specs
 
 
@@ -237,8 +253,12 @@ def _check(nb_name: str, spec: ParamSpec, value: Any, raw: str | None) -> Any:
                 # from the command line, items of a str list are taken as text
                 # (``[11002, 44021]`` -> ``["11002", "44021"]``)
                 items = [
-                    _check(nb_name, element_spec, v,
-                           None if raw is None else (str(v) if isinstance(value, list) else raw))
+                    _check(
+                        nb_name,
+                        element_spec,
+                        v,
+                        None if raw is None else (str(v) if isinstance(value, list) else raw),
+                    )
                     for v in items
                 ]
             except ParameterError as exc:
@@ -259,11 +279,15 @@ def _check_allowed(nb_name: str, spec: ParamSpec, value: Any) -> None:
             )
         if item is None or isinstance(item, bool) or not isinstance(item, (int, float)):
             continue
-        if (spec.low is not None and item < spec.low) or (spec.high is not None and item > spec.high):
+        if (spec.low is not None and item < spec.low) or (
+            spec.high is not None and item > spec.high
+        ):
             extra = ""
             if spec.name == "min_cell":
-                extra = (" (disclosure control: counts below min_cell are suppressed; to publish "
-                         "every count use --no-disclosure-control-i-know)")
+                extra = (
+                    " (disclosure control: counts below min_cell are suppressed; to publish "
+                    "every count use --no-disclosure-control-i-know)"
+                )
             raise ParameterError(
                 f"{nb_name}: parameter {spec.name!r} must be in the range "
                 f"{spec.describe_range()}; got {item!r}{extra}"
@@ -271,7 +295,10 @@ def _check_allowed(nb_name: str, spec: ParamSpec, value: Any) -> None:
 
 
 def validate_parameters(
-    nb_path: str | Path, params: dict[str, Any], *, raw: dict[str, str] | None = None,
+    nb_path: str | Path,
+    params: dict[str, Any],
+    *,
+    raw: dict[str, str] | None = None,
     disclosure_off: bool = False,
 ) -> dict[str, Any]:
     """Check ``params`` against the notebook's ``parameters`` cell; return converted values.
@@ -292,7 +319,9 @@ def validate_parameters(
     for name, value in params.items():
         if name not in specs:
             known = ", ".join(sorted(specs)) or "none"
-            raise ParameterError(f"{nb_name}: unknown parameter {name!r} (declared parameters: {known})")
+            raise ParameterError(
+                f"{nb_name}: unknown parameter {name!r} (declared parameters: {known})"
+            )
         spec = specs[name]
         if name == "min_cell" and disclosure_off:
             spec = dataclasses.replace(spec, low=0.0)
@@ -328,7 +357,9 @@ def read_parameters(
             if key == "notebooks" and isinstance(value, dict):
                 for stem, mapping in value.items():
                     if not isinstance(mapping, dict):
-                        raise ParameterError(f"parameter file {path}: notebooks.{stem} must be a mapping")
+                        raise ParameterError(
+                            f"parameter file {path}: notebooks.{stem} must be a mapping"
+                        )
                     per_nb.setdefault(str(stem), {}).update(mapping)
                 continue
             values[str(key)] = value

@@ -50,11 +50,17 @@ def git_commit(root: Path | None = None) -> str:
     try:
         sha = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=10, check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=10, check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -91,7 +97,9 @@ def sources_of(provenance: dict[str, Any]) -> list[dict[str, Any]]:
         name = item.get("file") or item.get("filename") or item.get("file_name") or item.get("path")
         out.append(
             {
-                "dataset_id": str(item.get("dataset_id") or item.get("id") or item.get("dataset") or ""),
+                "dataset_id": str(
+                    item.get("dataset_id") or item.get("id") or item.get("dataset") or ""
+                ),
                 "file": Path(str(name)).name if name else "",
                 "sha256": str(item.get("sha256") or ""),
                 "demo": bool(item.get("demo", False)),

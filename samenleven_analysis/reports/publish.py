@@ -59,8 +59,15 @@ def thousands(value) -> str:
     return text
 
 
-def caption_figure(fig, caption: str | None, *, left: float = 0.9, right: float = 0.25,
-                   top: float = 0.45, bottom: float = 0.55) -> None:
+def caption_figure(
+    fig,
+    caption: str | None,
+    *,
+    left: float = 0.9,
+    right: float = 0.25,
+    top: float = 0.45,
+    bottom: float = 0.55,
+) -> None:
     """Fixed margins (inches) around the axes and a strip under them for ``caption``, so the
     caption never overlaps the axes. Fixed margins rather than ``tight_layout``: measuring
     every label costs about as much as drawing the figure, once per figure and report."""
@@ -70,8 +77,12 @@ def caption_figure(fig, caption: str | None, *, left: float = 0.9, right: float 
     text = textwrap.fill(caption, width=max(40, int(width * 19))) if caption else ""
     lines = text.count("\n") + 1 if text else 0
     strip = CAPTION_PAD_IN + lines * CAPTION_LINE_IN if text else 0.0
-    fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height,
-                        bottom=min(0.7, (bottom + strip) / height))
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        top=1 - top / height,
+        bottom=min(0.7, (bottom + strip) / height),
+    )
     if text:
         fig.text(0.01, CAPTION_PAD_IN / 2 / height, text, ha="left", va="bottom", fontsize=7)
 
@@ -90,14 +101,18 @@ def table_html(frame: pd.DataFrame) -> str:
     rows = []
     for rec in frame.itertuples(index=False):
         cells = "".join(
-            f'<td class="num">{html.escape(str(v) if keep else thousands(v))}</td>' if _numeric(v)
+            f'<td class="num">{html.escape(str(v) if keep else thousands(v))}</td>'
+            if _numeric(v)
             else f"<td>{html.escape('' if v is None else str(v))}</td>"
-            for v, keep in zip(rec, plain)
+            for v, keep in zip(rec, plain, strict=False)
         )
         rows.append(f"<tr>{cells}</tr>")
     return (
-        '<table class="samenleven-table"><thead><tr>' + head + "</tr></thead><tbody>"
-        + "".join(rows) + "</tbody></table>"
+        '<table class="samenleven-table"><thead><tr>'
+        + head
+        + "</tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
     )
 
 
@@ -129,7 +144,9 @@ class Publisher:
         folder = Path(output_dir)
         return cls(folder=folder, link_prefix=folder.name)
 
-    def figure(self, fig, stem: str, title: str, caption: str | None = None, **margins: float) -> None:
+    def figure(
+        self, fig, stem: str, title: str, caption: str | None = None, **margins: float
+    ) -> None:
         """Caption, show and (with a folder) save ``fig`` as ``<stem>.png`` and ``.svg``.
         ``margins``: ``left``, ``right``, ``top``, ``bottom`` in inches (see :func:`caption_figure`)."""
         import matplotlib.pyplot as plt
@@ -169,4 +186,8 @@ class Publisher:
         from IPython.display import Markdown
 
         text = self.links_markdown()
-        _display(Markdown(text or "*Figures and tables are written as files only in a `samenleven run`.*"))
+        _display(
+            Markdown(
+                text or "*Figures and tables are written as files only in a `samenleven run`.*"
+            )
+        )

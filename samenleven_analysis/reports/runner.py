@@ -25,7 +25,6 @@ One call of :func:`run_notebooks`:
 demo data so that the outputs nbval compares are fresh.
 """
 
-
 from __future__ import annotations
 
 import datetime as _dt
@@ -212,9 +211,7 @@ def update_latest(out: Path) -> Path:
     return link
 
 
-def _authority_codes(
-    spec: Sequence[str] | str, table, nb_name: str
-) -> list[str]:
+def _authority_codes(spec: Sequence[str] | str, table, nb_name: str) -> list[str]:
     """Expand ``eligible`` / ``all`` / explicit codes against the authority table.
 
     ``eligible``: the applicants that qualify under the table's definition and reference
@@ -226,7 +223,11 @@ def _authority_codes(
     items = [spec] if isinstance(spec, str) else list(spec)
     known = [str(a) for a in table["applicant"]]
     region = [str(c) for c in table.attrs.get("region_codes", ())]
-    partnerships = [str(a) for a, k in zip(table["applicant"], table["kind"]) if k == "partnership"]
+    partnerships = [
+        str(a)
+        for a, k in zip(table["applicant"], table["kind"], strict=False)
+        if k == "partnership"
+    ]
     members = {str(m) for ms in table["members"] for m in ms}
     codes: list[str] = []
     for item in items:
@@ -318,7 +319,9 @@ def run_notebooks(
     for name in values:
         if not any(name in s for s in specs.values()):
             names = ", ".join(p.name for p in all_nbs)
-            raise ParameterError(f"unknown parameter {name!r}: no selected notebook ({names}) declares it")
+            raise ParameterError(
+                f"unknown parameter {name!r}: no selected notebook ({names}) declares it"
+            )
     nb_params: dict[Path, dict[str, Any]] = {}
     for path in all_nbs:
         mine = {k: v for k, v in values.items() if k in specs[path]}
@@ -330,9 +333,13 @@ def run_notebooks(
         nb_params[path] = checked
     # sections for notebooks not in this run are fine (one file for several runs); a
     # section naming no notebook at all is a typo
-    unknown_stems = set(per_nb) - {p.stem for p in available_notebooks(folder)} - {p.stem for p in all_nbs}
+    unknown_stems = (
+        set(per_nb) - {p.stem for p in available_notebooks(folder)} - {p.stem for p in all_nbs}
+    )
     if unknown_stems:
-        raise ParameterError(f"parameter file has sections for unknown notebooks: {', '.join(sorted(unknown_stems))}")
+        raise ParameterError(
+            f"parameter file has sections for unknown notebooks: {', '.join(sorted(unknown_stems))}"
+        )
     if auth_nb is not None and "authority" not in specs[auth_nb]:
         raise ParameterError(f"{auth_nb.name}: declares no parameter 'authority'")
 
@@ -363,31 +370,69 @@ def run_notebooks(
     out_dir.mkdir(parents=True, exist_ok=True)
     with folder_lock(out_dir, wait=False, what="samenleven run"):
         return _run_into(
-            out_dir, out_given=out is not None, selected=selected,
-            nb_params=nb_params, auth_nb=auth_nb, codes=codes, authority_rows=authority_rows,
-            auth_settings=auth_settings, prepared=prepared, values=values,
-            authorities=authorities, jobs=jobs, timeout=timeout, progress=progress,
-            disclosure_off=disclosure_off, specs=specs,
+            out_dir,
+            out_given=out is not None,
+            selected=selected,
+            nb_params=nb_params,
+            auth_nb=auth_nb,
+            codes=codes,
+            authority_rows=authority_rows,
+            auth_settings=auth_settings,
+            prepared=prepared,
+            values=values,
+            authorities=authorities,
+            jobs=jobs,
+            timeout=timeout,
+            progress=progress,
+            disclosure_off=disclosure_off,
+            specs=specs,
         )
 
 
-def _run_into(out_dir: Path, *, out_given: bool, selected, nb_params, auth_nb,
-              codes, authority_rows, auth_settings, prepared, values, authorities, jobs,
-              timeout, progress, disclosure_off, specs) -> int:
+def _run_into(
+    out_dir: Path,
+    *,
+    out_given: bool,
+    selected,
+    nb_params,
+    auth_nb,
+    codes,
+    authority_rows,
+    auth_settings,
+    prepared,
+    values,
+    authorities,
+    jobs,
+    timeout,
+    progress,
+    disclosure_off,
+    specs,
+) -> int:
     """The part of :func:`run_notebooks` that writes into ``out_dir`` (under its lock)."""
     run_jobs: list[Job] = [
-        Job(p.stem, str(p), str(out_dir / f"{p.stem}.ipynb"),
-            _with_output_dir(nb_params[p], specs[p], out_dir / f"{p.stem}_files"))
+        Job(
+            p.stem,
+            str(p),
+            str(out_dir / f"{p.stem}.ipynb"),
+            _with_output_dir(nb_params[p], specs[p], out_dir / f"{p.stem}_files"),
+        )
         for p in selected
     ]
     if auth_nb is not None:
         (out_dir / "authorities").mkdir(exist_ok=True)
         for code in codes:
             run_jobs.append(
-                Job(code, str(auth_nb), str(out_dir / "authorities" / f"{_safe_name(code)}.ipynb"),
-                    _with_output_dir({**nb_params[auth_nb], "authority": code}, specs[auth_nb],
-                                     out_dir / "authorities" / f"{_safe_name(code)}_files"),
-                    kind="authority")
+                Job(
+                    code,
+                    str(auth_nb),
+                    str(out_dir / "authorities" / f"{_safe_name(code)}.ipynb"),
+                    _with_output_dir(
+                        {**nb_params[auth_nb], "authority": code},
+                        specs[auth_nb],
+                        out_dir / "authorities" / f"{_safe_name(code)}_files",
+                    ),
+                    kind="authority",
+                )
             )
 
     if prepared.demo:
@@ -399,7 +444,9 @@ def _run_into(out_dir: Path, *, out_given: bool, selected, nb_params, auth_nb,
     env = {**prepared.env, GIT_COMMIT_ENV: commit}
     started = _dt.datetime.now(_dt.UTC)
     t0 = time.perf_counter()
-    results = execute_jobs(run_jobs, workers=max(1, int(jobs)), env=env, timeout=timeout, progress=progress)
+    results = execute_jobs(
+        run_jobs, workers=max(1, int(jobs)), env=env, timeout=timeout, progress=progress
+    )
     elapsed = time.perf_counter() - t0
     for r in results:
         relative_papermill_paths(r.ipynb, out_dir)
@@ -419,19 +466,41 @@ def _run_into(out_dir: Path, *, out_given: bool, selected, nb_params, auth_nb,
     with environ(prepared.env):  # incl. the disclosure opt-out, which the dashboard applies too
         provenance = data_provenance(prepared.folders)
         # the dashboard reads the prepared tables (headline figures, map, data status)
-        write_index(out_dir, results=results, authority_rows=authority_rows, run_info=run_info,
-                    provenance=provenance, settings=auth_settings)
+        write_index(
+            out_dir,
+            results=results,
+            authority_rows=authority_rows,
+            run_info=run_info,
+            provenance=provenance,
+            settings=auth_settings,
+        )
     (out_dir / "run.json").write_text(
-        json.dumps({**run_info, "results": [asdict(r) | {"ipynb": relative_to_out(r.ipynb, out_dir),
-                                                          "html": relative_to_out(r.html, out_dir)} for r in results]},
-                   indent=2, sort_keys=True, default=str),
+        json.dumps(
+            {
+                **run_info,
+                "results": [
+                    asdict(r)
+                    | {
+                        "ipynb": relative_to_out(r.ipynb, out_dir),
+                        "html": relative_to_out(r.html, out_dir),
+                    }
+                    for r in results
+                ],
+            },
+            indent=2,
+            sort_keys=True,
+            default=str,
+        ),
         encoding="utf-8",
     )
     if not out_given or _TIMESTAMP_DIR.match(out_dir.name):
         update_latest(out_dir)
     failures = [r for r in results if not r.ok]
-    print(f"{len(results) - len(failures)}/{len(results)} notebook(s) ran in {elapsed:.1f} s; "
-          f"index: {out_dir / 'index.html'}", file=sys.stderr)
+    print(
+        f"{len(results) - len(failures)}/{len(results)} notebook(s) ran in {elapsed:.1f} s; "
+        f"index: {out_dir / 'index.html'}",
+        file=sys.stderr,
+    )
     if failures:
         print("FAILED:", file=sys.stderr)
         for r in failures:
@@ -455,8 +524,11 @@ def relative_papermill_paths(ipynb: str | Path, out_dir: Path) -> None:
     for key in ("input_path", "output_path"):
         value = meta.get(key)
         if value and Path(value).is_absolute():
-            meta[key] = os.path.relpath(value, out_dir.resolve()) if key == "output_path" else (
-                _project_relative(Path(value)))
+            meta[key] = (
+                os.path.relpath(value, out_dir.resolve())
+                if key == "output_path"
+                else (_project_relative(Path(value)))
+            )
             changed = True
     if changed:
         nbformat.write(nb, str(path))
@@ -487,7 +559,9 @@ def notebook_from_script(ipynb: Path):
     nb = jupytext.read(str(paired_script(ipynb)), fmt="py:percent")
     nb.metadata["jupytext"] = {"formats": PAIRED_FORMATS}
     nb.metadata["kernelspec"] = {
-        "name": config.KERNEL_NAME, "display_name": "Python (samenleven)", "language": "python",
+        "name": config.KERNEL_NAME,
+        "display_name": "Python (samenleven)",
+        "language": "python",
     }
     return nb
 
@@ -515,8 +589,12 @@ def refresh_notebooks(
             try:
                 nbformat.write(notebook_from_script(path), str(src))
                 pm.execute_notebook(
-                    str(src), str(tmp), kernel_name=config.KERNEL_NAME, cwd=str(folder),
-                    execution_timeout=timeout, progress_bar=False,
+                    str(src),
+                    str(tmp),
+                    kernel_name=config.KERNEL_NAME,
+                    cwd=str(folder),
+                    execution_timeout=timeout,
+                    progress_bar=False,
                     kernel_manager_class=kernel_manager_class(),
                 )
             except Exception as exc:  # noqa: BLE001 - listed; the others are still refreshed

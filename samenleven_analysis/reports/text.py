@@ -58,7 +58,7 @@ def md_escape(value: Any) -> str:
         escaped = "\\" + escaped
     match = re.match(r"^(\d+)([.)])", escaped)
     if match:
-        escaped = f"{match[1]}\\{match[2]}{escaped[match.end():]}"
+        escaped = f"{match[1]}\\{match[2]}{escaped[match.end() :]}"
     return escaped
 
 
@@ -79,18 +79,78 @@ def label(value: Any) -> str:
 
 
 # --------------------------------------------------------------------------- HTML sanitiser
-_ALLOWED_TAGS = frozenset({
-    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del",
-    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-    "i", "img", "kbd", "li", "ol", "p", "pre", "s", "samp", "small", "span", "strong", "sub",
-    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
-})
-_ALLOWED_ATTRIBUTES = frozenset({
-    "class", "id", "title", "alt", "colspan", "rowspan", "border", "width", "height", "align",
-    "data-counts", "data-mime-type", "lang",
-})
+_ALLOWED_TAGS = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "code",
+        "col",
+        "colgroup",
+        "dd",
+        "del",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "kbd",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "u",
+        "ul",
+    }
+)
+_ALLOWED_ATTRIBUTES = frozenset(
+    {
+        "class",
+        "id",
+        "title",
+        "alt",
+        "colspan",
+        "rowspan",
+        "border",
+        "width",
+        "height",
+        "align",
+        "data-counts",
+        "data-mime-type",
+        "lang",
+    }
+)
 _IMAGE_DATA = re.compile(r"^data:image/(png|jpeg|gif|svg\+xml);base64,[A-Za-z0-9+/=\s]*$")
-_SAFE_HREF = re.compile(r"^(https?://|mailto:|#|[A-Za-z0-9_./-]+(\.html?|\.ipynb|\.png|\.svg|\.csv)(#.*)?$)")
+_SAFE_HREF = re.compile(
+    r"^(https?://|mailto:|#|[A-Za-z0-9_./-]+(\.html?|\.ipynb|\.png|\.svg|\.csv)(#.*)?$)"
+)
 
 
 def _attribute_ok(tag: str, name: str, value: str) -> bool:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from samenleven_analysis.data import build
-
 from samenleven_analysis.reports import context as reporting
 from samenleven_analysis.reports import runner
 
@@ -20,7 +19,9 @@ def real_ctx(tmp_path_factory):
     """A context on a real build (in a temporary folder) of the mirror."""
     data_dir = os.environ.get("SAMENLEVEN_DATA_DIR")
     if not data_dir:
-        pytest.skip("real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)")
+        pytest.skip(
+            "real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)"
+        )
     out = tmp_path_factory.mktemp("real_build_authorities")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path_factory.mktemp("real_raw_authorities")))
@@ -33,10 +34,21 @@ def real_ctx(tmp_path_factory):
 
 def test_eligible_by_proxy_in_2015_are_the_six(real_ctx):
     table = reporting.authority_table(real_ctx)  # default definition non_eu14, year 2022
-    assert table.attrs["proxy"] and table.attrs["year"] == 2015 and table.attrs["requested_year"] == 2022
+    assert (
+        table.attrs["proxy"]
+        and table.attrs["year"] == 2015
+        and table.attrs["requested_year"] == 2022
+    )
     codes = runner._authority_codes("eligible", table, "authority_report")
-    names = dict(zip(table["applicant"], table["name"]))
-    assert [names[c] for c in codes] == ["Antwerpen", "Gent", "Leuven", "Mechelen", "Genk", "Lanaken"]
+    names = dict(zip(table["applicant"], table["name"], strict=False))
+    assert [names[c] for c in codes] == [
+        "Antwerpen",
+        "Gent",
+        "Leuven",
+        "Mechelen",
+        "Genk",
+        "Lanaken",
+    ]
 
 
 def test_all_is_every_flemish_municipality_of_the_vintage(real_ctx):

@@ -16,8 +16,13 @@ from samenleven_analysis.data import municipalities as mu
 from samenleven_analysis.errors import DataError, DataUnavailable
 
 REAL_TOTALS = {
-    2009: 10_753_080, 2010: 10_839_905, 2011: 10_951_266, 2012: 11_035_948,
-    2013: 11_099_554, 2014: 11_150_516, 2015: 11_209_044,
+    2009: 10_753_080,
+    2010: 10_839_905,
+    2011: 10_951_266,
+    2012: 11_035_948,
+    2013: 11_099_554,
+    2014: 11_150_516,
+    2015: 11_209_044,
 }
 
 
@@ -52,7 +57,9 @@ def _drop_column(column: str):
     def edit(lines):
         header = [c.strip('"') for c in lines[0].split("|")]
         i = header.index(column)
-        return ["|".join(f for j, f in enumerate(ln.split("|")) if j != i) if ln else ln for ln in lines]
+        return [
+            "|".join(f for j, f in enumerate(ln.split("|")) if j != i) if ln else ln for ln in lines
+        ]
 
     return edit
 
@@ -72,7 +79,9 @@ BUILD_BAD = {
 def real_build(tmp_path_factory):
     data_dir = os.environ.get("SAMENLEVEN_DATA_DIR")
     if not data_dir:
-        pytest.skip("real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)")
+        pytest.skip(
+            "real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)"
+        )
     out = tmp_path_factory.mktemp("real_build")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path_factory.mktemp("real_raw")))
@@ -99,7 +108,9 @@ def test_no_data_falls_back_to_demo_loudly(demo_dir, tmp_path, monkeypatch):
 @pytest.mark.realdata
 def test_real_build_totals_vintage_and_regions(real_build):
     result, _, data_dir = real_build
-    assert not result.demo and {"population_nationality", "municipalities", "income"} <= set(result.tables)
+    assert not result.demo and {"population_nationality", "municipalities", "income"} <= set(
+        result.tables
+    )
     pop, prov = build.load("population_nationality", result.out_dir)
     assert prov["years"] == list(range(2009, 2016)) and not prov["demo"]
     assert pop.groupby("year").population.sum().to_dict() == REAL_TOTALS
@@ -109,13 +120,17 @@ def test_real_build_totals_vintage_and_regions(real_build):
     region = pop.refnis.map(dict(zip(munis.refnis, munis.region, strict=True)))
     p15 = pop[pop.year == 2015]
     # Flanders' non-Belgian residents on 1 Jan 2015 (Statbel): 504,130
-    assert p15[(region[p15.index] == "02000") & (p15.nationality == "ETR")].population.sum() == 504_130
+    assert (
+        p15[(region[p15.index] == "02000") & (p15.nationality == "ETR")].population.sum() == 504_130
+    )
     # every region's total is conserved exactly by the 589 → 565 harmonisation
     from samenleven_analysis.data import catalog
 
     raw = statbel.read_population(catalog.locate("population_2015", data_dir=data_dir).path)
     t18 = mu.municipality_table(2018, catalog.locate("refnis", data_dir=data_dir).path)
-    raw_regions = raw.groupby(raw.refnis.map(dict(zip(t18.refnis, t18.region, strict=True)))).population.sum()
+    raw_regions = raw.groupby(
+        raw.refnis.map(dict(zip(t18.refnis, t18.region, strict=True)))
+    ).population.sum()
     assert p15.groupby(region[p15.index]).population.sum().to_dict() == raw_regions.to_dict()
 
 
@@ -137,8 +152,13 @@ def test_real_rerun_is_cache_hit_byte_identical(real_build):
 def test_real_vintage_2018_skips_income_and_still_hits_cache(real_data_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("SAMENLEVEN_OFFLINE", "1")
     monkeypatch.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path / "raw"))
-    kw = dict(data_dir=real_data_dir, out=tmp_path / "out", demo=False, years=[2015],
-              tables=["municipalities", "income"])
+    kw = dict(
+        data_dir=real_data_dir,
+        out=tmp_path / "out",
+        demo=False,
+        years=[2015],
+        tables=["municipalities", "income"],
+    )
     first = build.build(2018, **kw)
     assert set(first.tables) == {"municipalities"}  # income is on the 581 list: not splittable
     assert any("income not built" in n for n in first.notes)
@@ -167,4 +187,3 @@ def test_real_bad_file_writes_nothing(real_data_dir, tmp_path, monkeypatch):
     with pytest.raises(DataError, match="truncated or corrupt zip"):
         build.build(2025, data_dir=mirror, out=tmp_path / "out", demo=False, years=[2015])
     assert not (tmp_path / "out").exists()
-

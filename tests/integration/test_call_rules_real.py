@@ -49,17 +49,33 @@ def test_row_count_and_ids(rules):
 
 def test_amounts(rules):
     r = rules.set_index("rule_id")
-    assert r.loc[POLARISATION, ["max_units", "eur_per_unit", "max_eur"]].tolist() == [1, 25000.0, 25000.0]
+    assert r.loc[POLARISATION, ["max_units", "eur_per_unit", "max_eur"]].tolist() == [
+        1,
+        25000.0,
+        25000.0,
+    ]
     assert (rules["max_eur"] == rules["max_units"] * rules["eur_per_unit"]).all()
     assert rules["max_eur"].sum() == 1_139_500
     first = rules.iloc[1]
     assert (first["objective"], first["kpi_unit"], first["max_units"], first["eur_per_unit"]) == (
-        "Nederlands", "volwassen anderstaligen", 2250, 60.0)
+        "Nederlands",
+        "volwassen anderstaligen",
+        2250,
+        60.0,
+    )
     per_objective = rules.groupby("objective")["max_eur"].sum()
     assert per_objective["Competenties"] == 208_800 and per_objective["Netwerk"] == 171_600
     assert set(rules["objective"]) == {
-        "Veiligheid en leefbaarheid", "Nederlands", "Competenties", "Werk arbeidsmarkt",
-        "Werk ondernemerschap", "Werk", "Netwerk", "Non-discriminatie", "1 gemeenschap"}
+        "Veiligheid en leefbaarheid",
+        "Nederlands",
+        "Competenties",
+        "Werk arbeidsmarkt",
+        "Werk ondernemerschap",
+        "Werk",
+        "Netwerk",
+        "Non-discriminatie",
+        "1 gemeenschap",
+    }
 
 
 def test_final_periods(rules, folder):
@@ -84,8 +100,9 @@ def test_history_records_the_conflicting_values(folder):
 
 
 def test_build_writes_call_rules_with_provenance(real_data_dir, folder, tmp_path):
-    result = build.build(2025, data_dir=real_data_dir, offline=True, demo=False, out=tmp_path,
-                         tables=["call_rules"])
+    result = build.build(
+        2025, data_dir=real_data_dir, offline=True, demo=False, out=tmp_path, tables=["call_rules"]
+    )
     assert "call_rules" in result.tables and not result.demo
     frame, prov = build.load("call_rules", tmp_path)
     assert len(frame) == prov["rows"] == 27 and prov["demo"] is False
@@ -95,6 +112,7 @@ def test_build_writes_call_rules_with_provenance(real_data_dir, folder, tmp_path
     for inp in prov["inputs"]:
         assert inp["dataset_id"] == "call_config" and inp["source"] == "mirror"
         assert inp["sha256"] == hashlib.sha256((folder / inp["file"]).read_bytes()).hexdigest()
-    again = build.build(2025, data_dir=real_data_dir, offline=True, demo=False, out=tmp_path,
-                        tables=["call_rules"])
+    again = build.build(
+        2025, data_dir=real_data_dir, offline=True, demo=False, out=tmp_path, tables=["call_rules"]
+    )
     assert again.cache_hit

@@ -98,18 +98,30 @@ def test_real_build_with_and_without_contracts(real_data_dir, tmp_path, monkeypa
     monkeypatch.setenv("SAMENLEVEN_OFFLINE", "1")
     tables = ("municipalities", "call_rules", "contracts")
     # without contracts.csv: no contracts table, and the panel says what to supply
-    plain = build.build(2025, data_dir=real_data_dir, out=tmp_path / "plain", demo=False,
-                        years=[2015], tables=tables)
+    plain = build.build(
+        2025,
+        data_dir=real_data_dir,
+        out=tmp_path / "plain",
+        demo=False,
+        years=[2015],
+        tables=tables,
+    )
     assert "call_rules" in plain.tables and "contracts" not in plain.tables
     d = report.kpi_data(tmp_path / "plain")
     assert d.status == "no contracts" and not d.demo
     assert 'id="kpi-missing"' in report.kpi_panel_html(d)
     # with a crafted contracts.csv next to the real files
     mirror = _linked_mirror(real_data_dir, tmp_path / "mirror")
-    rows = pd.DataFrame({"applicant": ["11002", "44021"], "call": ["Oproep 2022"] * 2,
-                         "rule": [LANGUAGE, POLARISATION],
-                         "period_start": [pd.Timestamp("2022-10-01").date()] * 2,
-                         "target_units": [1000, 1], "realised_units": [800.0, np.nan]})
+    rows = pd.DataFrame(
+        {
+            "applicant": ["11002", "44021"],
+            "call": ["Oproep 2022"] * 2,
+            "rule": [LANGUAGE, POLARISATION],
+            "period_start": [pd.Timestamp("2022-10-01").date()] * 2,
+            "target_units": [1000, 1],
+            "realised_units": [800.0, np.nan],
+        }
+    )
     _add_file(mirror, "contracts.csv", to_csv_text(rows))
     out = tmp_path / "with"
     build.build(2025, data_dir=mirror, out=out, demo=False, years=[2015], tables=tables)

@@ -14,7 +14,8 @@ from samenleven_analysis.data import boundaries as geo
 
 MIRROR = os.environ.get("SAMENLEVEN_DATA_DIR")
 needs_mirror = pytest.mark.skipif(
-    not MIRROR, reason="real-data test: SAMENLEVEN_DATA_DIR is not set (point it at the data mirror)"
+    not MIRROR,
+    reason="real-data test: SAMENLEVEN_DATA_DIR is not set (point it at the data mirror)",
 )
 
 
@@ -107,4 +108,3 @@ def test_real_region_rule_agrees_with_the_refnis_list_before_2025():
         table = municipalities.municipality_table(vintage)
         assert len(table) == municipalities.EXPECTED_COUNTS[vintage]
         assert geo.region_of_code(table["refnis"]).tolist() == table["region"].astype(str).tolist()
-

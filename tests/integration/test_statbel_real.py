@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pandas as pd
 import pytest
 from hypothesis import strategies as st
@@ -10,17 +9,51 @@ from hypothesis import strategies as st
 from samenleven_analysis.data import statbel
 
 OLD = [
-    "CD_MUNTY_REFNIS", "TX_MUNTY_DESCR_NL", "TX_MUNTY_DESCR_FR", "CD_DSTR_REFNIS",
-    "TX_ADM_DSTR_DESCR_NL", "TX_ADM_DSTR_DESCR_FR", "CD_PROV_REFNIS", "TX_PROV_DESCR_NL",
-    "TX_PROV_DESCR_FR", "CD_RGN_REFNIS", "TX_RGN_DESCR_NL", "TX_RGN_DESCR_FR", "CD_SEX",
-    "CD_NATLTY", "TX_NATLTY_FR", "TX_NATLTY_NL", "CD_CIV_STS", "TX_CIV_STS_FR", "TX_CIV_STS_NL",
-    "CD_AGE", "MS_POPULATION", "CD_YEAR",
+    "CD_MUNTY_REFNIS",
+    "TX_MUNTY_DESCR_NL",
+    "TX_MUNTY_DESCR_FR",
+    "CD_DSTR_REFNIS",
+    "TX_ADM_DSTR_DESCR_NL",
+    "TX_ADM_DSTR_DESCR_FR",
+    "CD_PROV_REFNIS",
+    "TX_PROV_DESCR_NL",
+    "TX_PROV_DESCR_FR",
+    "CD_RGN_REFNIS",
+    "TX_RGN_DESCR_NL",
+    "TX_RGN_DESCR_FR",
+    "CD_SEX",
+    "CD_NATLTY",
+    "TX_NATLTY_FR",
+    "TX_NATLTY_NL",
+    "CD_CIV_STS",
+    "TX_CIV_STS_FR",
+    "TX_CIV_STS_NL",
+    "CD_AGE",
+    "MS_POPULATION",
+    "CD_YEAR",
 ]
 NEW = [
-    "CD_REFNIS", "TX_DESCR_NL", "TX_DESCR_FR", "CD_DSTR_REFNIS", "TX_ADM_DSTR_DESCR_NL",
-    "TX_ADM_DSTR_DESCR_FR", "CD_PROV_REFNIS", "TX_PROV_DESCR_NL", "TX_PROV_DESCR_FR",
-    "CD_RGN_REFNIS", "TX_RGN_DESCR_NL", "TX_RGN_DESCR_FR", "CD_SEX", "CD_NATLTY", "TX_NATLTY_NL",
-    "TX_NATLTY_FR", "CD_CIV_STS", "TX_CIV_STS_NL", "TX_CIV_STS_FR", "CD_AGE", "MS_POPULATION",
+    "CD_REFNIS",
+    "TX_DESCR_NL",
+    "TX_DESCR_FR",
+    "CD_DSTR_REFNIS",
+    "TX_ADM_DSTR_DESCR_NL",
+    "TX_ADM_DSTR_DESCR_FR",
+    "CD_PROV_REFNIS",
+    "TX_PROV_DESCR_NL",
+    "TX_PROV_DESCR_FR",
+    "CD_RGN_REFNIS",
+    "TX_RGN_DESCR_NL",
+    "TX_RGN_DESCR_FR",
+    "CD_SEX",
+    "CD_NATLTY",
+    "TX_NATLTY_NL",
+    "TX_NATLTY_FR",
+    "CD_CIV_STS",
+    "TX_CIV_STS_NL",
+    "TX_CIV_STS_FR",
+    "CD_AGE",
+    "MS_POPULATION",
 ]
 NAMES = {"11001": "Aartselaar", "11002": "Antwerpen", "21001": "Anderlecht", "1001": "Nulgem"}
 
@@ -43,9 +76,17 @@ def pop_lines(rows, layout="new", year=2016, sep="|"):
         name = NAMES.get(str(code).lstrip("0"), "Naam") if str(code).strip() else "Naam"
         values.update(
             {
-                header[0]: str(code), header[1]: name, header[2]: name, "CD_DSTR_REFNIS": "11000",
-                "CD_PROV_REFNIS": "10000", "CD_RGN_REFNIS": "2000", "CD_SEX": sex, "CD_NATLTY": nat,
-                "CD_CIV_STS": civ, "CD_AGE": str(age), "MS_POPULATION": str(count),
+                header[0]: str(code),
+                header[1]: name,
+                header[2]: name,
+                "CD_DSTR_REFNIS": "11000",
+                "CD_PROV_REFNIS": "10000",
+                "CD_RGN_REFNIS": "2000",
+                "CD_SEX": sex,
+                "CD_NATLTY": nat,
+                "CD_CIV_STS": civ,
+                "CD_AGE": str(age),
+                "MS_POPULATION": str(count),
             }
         )
         if layout == "old":
@@ -67,19 +108,52 @@ BAD_CASES = {
     # name: (make lines, expected row, expected column, message fragment)
     "wrong delimiter": (lambda: pop_lines(ROWS, sep=";"), 1, None, "no '|'"),
     "missing column": (
-        lambda: [";".join([]) or "|".join(c for c in NEW if c != "MS_POPULATION")]
-        + ["|".join(f.split("|")[:-1]) for f in pop_lines(ROWS)[1:]],
-        1, "MS_POPULATION", "missing column",
+        lambda: (
+            [";".join([]) or "|".join(c for c in NEW if c != "MS_POPULATION")]
+            + ["|".join(f.split("|")[:-1]) for f in pop_lines(ROWS)[1:]]
+        ),
+        1,
+        "MS_POPULATION",
+        "missing column",
     ),
-    "unknown code": (lambda: _bad(pop_lines(ROWS), 4, "CD_REFNIS", "99999"), 4, "CD_REFNIS", "unknown"),
-    "malformed code": (lambda: _bad(pop_lines(ROWS), 3, "CD_REFNIS", "11O02"), 3, "CD_REFNIS", "not a municipality"),
+    "unknown code": (
+        lambda: _bad(pop_lines(ROWS), 4, "CD_REFNIS", "99999"),
+        4,
+        "CD_REFNIS",
+        "unknown",
+    ),
+    "malformed code": (
+        lambda: _bad(pop_lines(ROWS), 3, "CD_REFNIS", "11O02"),
+        3,
+        "CD_REFNIS",
+        "not a municipality",
+    ),
     "duplicate key": (lambda: pop_lines(ROWS + [ROWS[1]]), 8, "CD_REFNIS", "duplicate key"),
-    "negative count": (lambda: _bad(pop_lines(ROWS), 5, "MS_POPULATION", "-3"), 5, "MS_POPULATION", "negative"),
-    "non-numeric count": (lambda: _bad(pop_lines(ROWS), 6, "MS_POPULATION", "12a"), 6, "MS_POPULATION", "non-numeric"),
-    "missing count": (lambda: _bad(pop_lines(ROWS), 2, "MS_POPULATION", ""), 2, "MS_POPULATION", "missing"),
+    "negative count": (
+        lambda: _bad(pop_lines(ROWS), 5, "MS_POPULATION", "-3"),
+        5,
+        "MS_POPULATION",
+        "negative",
+    ),
+    "non-numeric count": (
+        lambda: _bad(pop_lines(ROWS), 6, "MS_POPULATION", "12a"),
+        6,
+        "MS_POPULATION",
+        "non-numeric",
+    ),
+    "missing count": (
+        lambda: _bad(pop_lines(ROWS), 2, "MS_POPULATION", ""),
+        2,
+        "MS_POPULATION",
+        "missing",
+    ),
     "bad sex": (lambda: _bad(pop_lines(ROWS), 7, "CD_SEX", "X"), 7, "CD_SEX", "unexpected value"),
-    "short line": (lambda: pop_lines(ROWS)[:3] + ["11002|Antwerpen|M"] + pop_lines(ROWS)[3:],
-                   4, None, "fields"),
+    "short line": (
+        lambda: pop_lines(ROWS)[:3] + ["11002|Antwerpen|M"] + pop_lines(ROWS)[3:],
+        4,
+        None,
+        "fields",
+    ),
 }
 
 
@@ -104,8 +178,13 @@ REFNIS_TEXT = (
 
 
 REAL_TOTALS = {
-    2009: 10_753_080, 2010: 10_839_905, 2011: 10_951_266, 2012: 11_035_948,
-    2013: 11_099_554, 2014: 11_150_516, 2015: 11_209_044,
+    2009: 10_753_080,
+    2010: 10_839_905,
+    2011: 10_951_266,
+    2012: 11_035_948,
+    2013: 11_099_554,
+    2014: 11_150_516,
+    2015: 11_209_044,
 }
 
 
@@ -133,4 +212,3 @@ def test_real_refnis_and_income(real_data_dir):
     inc = statbel.read_income(catalog.locate("income", data_dir=real_data_dir).path)
     assert len(inc) == 9296 and inc.year.min() == 2005 and inc.year.max() == 2020
     assert inc.groupby("year").refnis.nunique().eq(581).all()
-

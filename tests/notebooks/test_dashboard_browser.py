@@ -27,9 +27,20 @@ pytestmark = [
 def chromium(url: str, profile: Path, *extra: str) -> subprocess.CompletedProcess:
     """Run headless Chromium on ``url`` with console messages logged to stderr."""
     args = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-        f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", *extra, url,
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--v=0",
+        *extra,
+        url,
     ]
     return subprocess.run(args, check=False, capture_output=True, text=True, timeout=120)
 
@@ -102,8 +113,13 @@ def test_dashboard_links_resolve_to_files_of_the_run(run_dir):
 
 def test_dashboard_screenshot_is_produced(run_dir, tmp_path):
     shot = tmp_path / "dashboard.png"
-    result = chromium((run_dir / "index.html").as_uri(), tmp_path / "profile",
-                      f"--screenshot={shot}", "--window-size=1280,1600", "--hide-scrollbars")
+    result = chromium(
+        (run_dir / "index.html").as_uri(),
+        tmp_path / "profile",
+        f"--screenshot={shot}",
+        "--window-size=1280,1600",
+        "--hide-scrollbars",
+    )
     assert shot.is_file(), result.stderr[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
@@ -164,8 +180,11 @@ window.addEventListener("load", function () {
 </script>
 """
 
-OFFLINE = ("--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
-           "--virtual-time-budget=5000")
+OFFLINE = (
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--proxy-server=127.0.0.1:9",
+    "--virtual-time-budget=5000",
+)
 """Network off: no name resolves and every connection would go to a closed port."""
 
 
@@ -197,7 +216,9 @@ def test_table_sorts_and_filters_offline(run_dir, tmp_path):
     found = _probe_result(_probe(run_dir, tmp_path, "index.html", script))
     # the expected orders come from the data, not from the page
     counts = {}
-    for row in reporting.authority_table(reporting.data_context(2025, demo=True), year=2022).itertuples():
+    for row in reporting.authority_table(
+        reporting.data_context(2025, demo=True), year=2022
+    ).itertuples():
         counts[str(row.applicant)] = row.count
     shown = [c for c in found["before"] if c in counts]
     assert len(shown) == len(found["before"]) > 10
@@ -208,7 +229,9 @@ def test_table_sorts_and_filters_offline(run_dir, tmp_path):
     assert [counts[c] for c in visible] == sorted((counts[c] for c in visible), reverse=True)
     assert found["descending"][0] == max(counts, key=counts.get)
     assert set(found["eligibleOnly"]) == {c for c in counts if counts[c] > 7500}
-    assert DEMO_AUTHORITIES[0] in found["filtered"] and len(found["filtered"]) < len(found["before"])
+    assert DEMO_AUTHORITIES[0] in found["filtered"] and len(found["filtered"]) < len(
+        found["before"]
+    )
     assert found["counter"] == f"{len(found['filtered'])} shown"
     # nothing fetched from outside the run folder
     assert all(r.startswith(("file://", "data:")) for r in found["resources"]), found["resources"]
@@ -232,7 +255,9 @@ def test_reports_render_offline_and_fetch_nothing(run_dir, tmp_path):
     assert len(pages) >= 1 + len(DEMO_AUTHORITIES)
     for page in pages:
         html = page.read_text(encoding="utf-8")
-        assert not re.findall(r"<(?:script|link|img|iframe)[^>]+(?:src|href)=[\"']?(?:https?:)?//", html), page.name
+        assert not re.findall(
+            r"<(?:script|link|img|iframe)[^>]+(?:src|href)=[\"']?(?:https?:)?//", html
+        ), page.name
         assert "cdnjs.cloudflare.com" not in html and "MathJax.Hub" not in html, page.name
     probe = """<script>window.addEventListener("load", function () {
       var pre = document.createElement("pre"); pre.id = "probe";

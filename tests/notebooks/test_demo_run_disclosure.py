@@ -2,16 +2,14 @@
 
 from pathlib import Path
 
+import nbformat
 import pytest
+from _demo_run import DEMO_AUTHORITIES, DEMO_MIN_CELL
 
 from samenleven_analysis.analysis import disclosure
 from samenleven_analysis.analysis.disclosure import MIN_CELL_DEFAULT
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-import nbformat
-from _demo_run import DEMO_AUTHORITIES, DEMO_MIN_CELL
 
 
 def published_texts(nb_path):
@@ -45,7 +43,9 @@ def test_demo_run_publishes_no_count_below_min_cell(demo_report_run):
             checked += n
         for t in text:
             assert disclosure.find_small_counts_in_text(t, DEMO_MIN_CELL) == []
-    problems, n = disclosure.scan_counts((out / "index.html").read_text(encoding="utf-8"), DEMO_MIN_CELL)
+    problems, n = disclosure.scan_counts(
+        (out / "index.html").read_text(encoding="utf-8"), DEMO_MIN_CELL
+    )
     assert problems == [] and n > 0
     assert checked > 50, "the scan looked at too few count cells to mean anything"
     # the small authority's tables really went through suppression with the run's min_cell
@@ -53,7 +53,9 @@ def test_demo_run_publishes_no_count_below_min_cell(demo_report_run):
     assert any(f"&lt;{DEMO_MIN_CELL}" in h for h in small_html)
 
 
-COMMITTED = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if not p.name.startswith((".", "_")))
+COMMITTED = sorted(
+    p for p in (ROOT / "notebooks").glob("*.ipynb") if not p.name.startswith((".", "_"))
+)
 
 
 @pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.name)

@@ -75,8 +75,15 @@ def markup_run(tmp_path_factory):
         mp.delenv("SAMENLEVEN_DEMO", raising=False)
         mp.delenv("SAMENLEVEN_DATA_DIR", raising=False)
         status = runner.run_notebooks(
-            [], all_=True, authorities=["96006", "99016", "IGS01"], out=out, jobs=2,
-            data_dir=mirror, offline=True, params=[("outcome", OUTCOME)], progress=False,
+            [],
+            all_=True,
+            authorities=["96006", "99016", "IGS01"],
+            out=out,
+            jobs=2,
+            data_dir=mirror,
+            offline=True,
+            params=[("outcome", OUTCOME)],
+            progress=False,
         )
     return out, status
 
@@ -103,7 +110,9 @@ def test_markup_in_user_files_and_parameters_is_published_as_text(markup_run):
     assert "&lt;script&gt;alert(1)" in pages_of["IGS01"]  # partnership name
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)" in index and "&lt;img src=x onerror=alert(2)&gt;" in index
-    assert "onerror=alert(2)&gt;" in (out / "impact_did.html").read_text(encoding="utf-8")  # outcome
+    assert "onerror=alert(2)&gt;" in (out / "impact_did.html").read_text(
+        encoding="utf-8"
+    )  # outcome
     assert status == 0
 
 

@@ -20,7 +20,11 @@ SANITIZE = NOTEBOOKS / "sanitize.cfg"
 def tiny(path: Path, source: str, stored: str) -> Path:
     """A one-cell notebook whose stored output is ``stored``."""
     nb = new_notebook()
-    nb.metadata.kernelspec = {"name": "samenleven", "display_name": "Python (samenleven)", "language": "python"}
+    nb.metadata.kernelspec = {
+        "name": "samenleven",
+        "display_name": "Python (samenleven)",
+        "language": "python",
+    }
     cell = new_code_cell(source, execution_count=1)
     cell.outputs = [new_output("stream", name="stdout", text=stored)]
     nb.cells = [cell]
@@ -34,10 +38,30 @@ def nbval(path: Path, *extra: str) -> subprocess.CompletedProcess:
     ini = folder / "pytest.ini"
     ini.write_text("[pytest]\n", encoding="utf-8")
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-         "-c", str(ini), "--rootdir", str(folder), "--nbval", "--nbval-kernel-name", "samenleven",
-         *extra, str(path)],
-        check=False, capture_output=True, text=True, timeout=180, cwd=folder,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            "-c",
+            str(ini),
+            "--rootdir",
+            str(folder),
+            "--nbval",
+            "--nbval-kernel-name",
+            "samenleven",
+            *extra,
+            str(path),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=folder,
     )
 
 
@@ -85,7 +109,10 @@ def test_nbval_fails_stale_outputs_and_sanitises_volatile_text(tmp_path):
     tiny(tmp_path / "wrong.ipynb", VOLATILE_SRC, VOLATILE_STORED.replace("answer 42", "answer 43"))
     result = nbval(tmp_path, "-rA", "--nbval-sanitize-with", str(SANITIZE))
     assert outcomes(result) == {
-        "fresh.ipynb": "PASSED", "stale.ipynb": "FAILED", "volatile.ipynb": "PASSED", "wrong.ipynb": "FAILED",
+        "fresh.ipynb": "PASSED",
+        "stale.ipynb": "FAILED",
+        "volatile.ipynb": "PASSED",
+        "wrong.ipynb": "FAILED",
     }, result.stdout + result.stderr
     assert result.returncode == 1
 
@@ -103,14 +130,14 @@ def test_sanitiser_patterns_on_provenance_text():
         "**Packages:** python==3.11.7, pandas==3.1.1\n"
         "run time (UTC): 2026-11-28T04:26:34Z\n"
         "/home/user/project/samenleven_analysis/build.py:212: DemoDataWarning\n"
-        "<img src=\"data:image/png;base64,iVBORw0KGgo=\"> share 12.5 2022/2023 </td>"
+        '<img src="data:image/png;base64,iVBORw0KGgo="> share 12.5 2022/2023 </td>'
     )
     assert sanitize(text) == (
         "git commit: COMMIT\n"
         "**Packages:** python==VERSION, pandas==VERSION\n"
         "run time (UTC): TIMESTAMP\n"
         "PATH:LINE: DemoDataWarning\n"
-        "<img src=\"data:image/IMAGE\"> share 12.5 2022/2023 </td>"
+        '<img src="data:image/IMAGE"> share 12.5 2022/2023 </td>'
     )
 
 
@@ -135,6 +162,10 @@ def test_committed_notebook_conventions(path):
     nb = nbformat.read(str(path), as_version=4)
     assert nb.metadata.get("kernelspec", {}).get("name") == "samenleven"
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert code and "parameters" in code[0].metadata.get("tags", []), "first code cell must be tagged parameters"
-    assert all(c.execution_count is not None for c in code), "commit notebooks executed (make notebooks-refresh)"
+    assert code and "parameters" in code[0].metadata.get("tags", []), (
+        "first code cell must be tagged parameters"
+    )
+    assert all(c.execution_count is not None for c in code), (
+        "commit notebooks executed (make notebooks-refresh)"
+    )
     assert "provenance_cell" in code[-1].source, "the last code cell shows ctx.provenance_cell(...)"

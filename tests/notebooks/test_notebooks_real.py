@@ -12,13 +12,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from _notebooks import REAL_RUN_AUTHORITY as AUTHORITY
 
-from samenleven_analysis.data import build
 from samenleven_analysis.analysis import disclosure
-from samenleven_analysis.reports import runner
-from samenleven_analysis.reports import kernels
+from samenleven_analysis.data import build
+from samenleven_analysis.reports import kernels, runner
 
 pytestmark = [pytest.mark.realdata, pytest.mark.notebooks]
 
@@ -27,14 +25,22 @@ FLEMISH_MUNICIPALITIES_2025 = 285  # public fact (PROVENANCE.md)
 
 def markdown_outputs(path: Path) -> list[str]:
     nb = nbformat.read(str(path), as_version=4)
-    return [o["data"]["text/markdown"] for c in nb.cells for o in c.get("outputs", [])
-            if "text/markdown" in o.get("data", {})]
+    return [
+        o["data"]["text/markdown"]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "text/markdown" in o.get("data", {})
+    ]
 
 
 def html_outputs(path: Path) -> list[str]:
     nb = nbformat.read(str(path), as_version=4)
-    return [o["data"]["text/html"] for c in nb.cells for o in c.get("outputs", [])
-            if "text/html" in o.get("data", {})]
+    return [
+        o["data"]["text/html"]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "text/html" in o.get("data", {})
+    ]
 
 
 def test_every_notebook_runs_on_the_real_mirror(real_run):
@@ -62,19 +68,24 @@ def test_authority_report_on_real_data_is_real_and_consistent(real_run, real_dat
     report = out / "authorities" / f"{AUTHORITY}.ipynb"
     assert kernels.report_uses_demo(report) is False
     md = "\n".join(markdown_outputs(report))
-    assert "DEMO DATA" not in md and "Data: DEMO" not in md and "Data: real (Statbel open data)" in md
+    assert (
+        "DEMO DATA" not in md and "Data: DEMO" not in md and "Data: real (Statbel open data)" in md
+    )
     assert "**Antwerpen** (11002; municipality)" in md
     assert "non-Belgian nationality (proxy)" in md and "1 January 2015" in md
     # the published count is the package's own count from the processed table
     shown = int(re.search(r"1 January 2015: \*\*([\d,]+)\*\*", md).group(1).replace(",", ""))
     processed = runner.config.processed_dir()
     pop, _ = build.load("population_nationality", processed=processed)
-    etr = pop[(pop.year == 2015) & (pop.refnis == AUTHORITY) & (pop.nationality == "ETR")]["population"].sum()
+    etr = pop[(pop.year == 2015) & (pop.refnis == AUTHORITY) & (pop.nationality == "ETR")][
+        "population"
+    ].sum()
     assert shown == int(etr)
     # provenance: the population file named with the checksum the mirror declares
     sums = {
         line.split()[1].lstrip("*").split("/")[-1]: line.split()[0]
-        for line in (real_data_dir / "SHA256SUMS").read_text().splitlines() if line.strip()
+        for line in (real_data_dir / "SHA256SUMS").read_text().splitlines()
+        if line.strip()
     }
     assert f"TF_SOC_POP_STRUCT_2015.zip | `{sums['TF_SOC_POP_STRUCT_2015.zip']}`" in md
 
@@ -84,8 +95,10 @@ def test_dashboard_on_real_data(real_run):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'id="demo-banner"' not in index
     assert f'href="authorities/{AUTHORITY}.html"' in index
-    rows = re.findall(r'<tr data-eligible="(?:yes|no)"[^>]*>\s*<td>(?:<a [^>]*>)?(\d{5}|[A-Z]+\d+)',
-                      index.split('id="reports"')[0])
+    rows = re.findall(
+        r'<tr data-eligible="(?:yes|no)"[^>]*>\s*<td>(?:<a [^>]*>)?(\d{5}|[A-Z]+\d+)',
+        index.split('id="reports"')[0],
+    )
     assert len(rows) == FLEMISH_MUNICIPALITIES_2025  # every Flemish municipality applies alone
     assert disclosure.find_small_counts(index) == []
 
@@ -131,10 +144,16 @@ def test_real_run_shows_no_demoland_place(real_run):
     names = _demoland_names()
     assert "Zwirerzand" in names or len(names) > 20  # the check knows what to look for
     # negative control: the same checks flag a Demoland row
-    sample = _visible_text('<tr data-sort-5="96599"><td><a href="authorities/99016.html">99016</a></td></tr>')
+    sample = _visible_text(
+        '<tr data-sort-5="96599"><td><a href="authorities/99016.html">99016</a></td></tr>'
+    )
     assert re.findall(DEMO_CODE, sample) == ["99016", "99016"]
-    pages = {"index.html": (out / "index.html").read_text(encoding="utf-8"),
-             f"{AUTHORITY}.html": (out / "authorities" / f"{AUTHORITY}.html").read_text(encoding="utf-8")}
+    pages = {
+        "index.html": (out / "index.html").read_text(encoding="utf-8"),
+        f"{AUTHORITY}.html": (out / "authorities" / f"{AUTHORITY}.html").read_text(
+            encoding="utf-8"
+        ),
+    }
     for label, html in pages.items():
         text = _visible_text(html)
         assert not [n for n in names if n in text], label
@@ -142,6 +161,8 @@ def test_real_run_shows_no_demoland_place(real_run):
         assert not re.findall(DEMO_CODE, text), label
         assert "Demoland" not in text.replace("no Demoland data", ""), label
     index = pages["index.html"]
-    assert 'id="flanders-map"' in index and index.count("data-refnis=") == FLEMISH_MUNICIPALITIES_2025
+    assert (
+        'id="flanders-map"' in index and index.count("data-refnis=") == FLEMISH_MUNICIPALITIES_2025
+    )
     assert 'data-table="population_origin" data-status="missing"' in index
     assert 'data-table="population_nationality" data-status="real"' in index

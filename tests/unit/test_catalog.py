@@ -24,16 +24,29 @@ def no_mirror(monkeypatch):
 def test_registry_declares_the_required_sources():
     ids = set(catalog.DATASETS)
     assert {f"population_{y}" for y in range(2009, 2027)} <= ids
-    assert {"refnis", "income", "boundaries_belgium_581", "boundaries_fb_2025",
-            "boundaries_fb_2024", "boundaries_fb_2018"} <= ids
+    assert {
+        "refnis",
+        "income",
+        "boundaries_belgium_581",
+        "boundaries_fb_2025",
+        "boundaries_fb_2024",
+        "boundaries_fb_2018",
+    } <= ids
     pop = catalog.DATASETS["population_2015"]
-    assert pop.url.endswith("/TF_SOC_POP_STRUCT_2015.zip") and pop.url.startswith("https://statbel.fgov.be/")
+    assert pop.url.endswith("/TF_SOC_POP_STRUCT_2015.zip") and pop.url.startswith(
+        "https://statbel.fgov.be/"
+    )
     for ds in catalog.DATASETS.values():
         assert ds.licence and ds.attribution and ds.description
         assert set(ds.sha256) <= set(ds.files)
     shp = catalog.DATASETS["boundaries_fb_2024"]
-    assert shp.files == ("gemeente2024.shp", "gemeente2024.shx", "gemeente2024.dbf",
-                         "gemeente2024.prj", "gemeente2024.cpg")
+    assert shp.files == (
+        "gemeente2024.shp",
+        "gemeente2024.shx",
+        "gemeente2024.dbf",
+        "gemeente2024.prj",
+        "gemeente2024.cpg",
+    )
     assert shp.url_for("gemeente2024.dbf").endswith("/gemeente2024.dbf")
 
 
@@ -46,7 +59,11 @@ def test_mirror_is_searched_by_file_name_and_verified(tmp_path, no_mirror):
     assert found.source == "mirror" and found.path == mirror / "outcomes.csv"
     assert found.sha256 == _sha(mirror / "outcomes.csv") and found.demo is False
     prov = found.provenance()
-    assert prov["dataset_id"] == "outcomes" and prov["file"] == "outcomes.csv" and prov["demo"] is False
+    assert (
+        prov["dataset_id"] == "outcomes"
+        and prov["file"] == "outcomes.csv"
+        and prov["demo"] is False
+    )
 
 
 def test_checksum_mismatch_in_mirror_is_a_clear_error(tmp_path, no_mirror):
@@ -62,7 +79,8 @@ def test_checksum_mismatch_on_download_caches_nothing(tmp_path, no_mirror, monke
     served.write_text("tampered\n")
     ds = catalog.DATASETS["refnis"]
     monkeypatch.setitem(
-        catalog.DATASETS, "refnis",
+        catalog.DATASETS,
+        "refnis",
         catalog.Dataset(**{**ds.__dict__, "url": served.as_uri()}),
     )
     import pooch
@@ -74,7 +92,9 @@ def test_checksum_mismatch_on_download_caches_nothing(tmp_path, no_mirror, monke
         tmp.write_bytes(served.read_bytes())
         if known_hash and known_hash.split(":")[1] != _sha(tmp):
             tmp.unlink()
-            raise ValueError(f"SHA256 hash of downloaded file does not match the known hash: expected {known_hash}")
+            raise ValueError(
+                f"SHA256 hash of downloaded file does not match the known hash: expected {known_hash}"
+            )
         tmp.rename(target)
         return str(target)
 
@@ -135,5 +155,3 @@ def test_cache_is_preferred_and_verified(no_mirror):
     found = catalog.resolve("population_2026", offline=True)
     assert found.source == "cache" and found.demo is False
     (cache / "TF_SOC_POP_STRUCT_2026.zip").unlink()
-
-

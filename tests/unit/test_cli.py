@@ -26,6 +26,10 @@ def test_demo_command_writes_the_files(tmp_path):
 
 
 def test_console_script_is_installed():
-    out = subprocess.run([sys.executable, "-m", "samenleven_analysis.cli", "--help"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "samenleven_analysis.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "Plan Samenleven" in out.stdout

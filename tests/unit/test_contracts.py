@@ -20,8 +20,9 @@ RULES = demo.demo_call_rules()
 CALL = RULES["call"].iloc[0]
 R1, R2, PLAN = "demo-rule-01", "demo-rule-02", "demo-rule-05"  # max units 500, 100, 1
 MUNICIPALITIES = ["96001", "96002", "97001"]
-PARTNERSHIPS = pd.DataFrame({"partnership_id": ["IGS01", "IGS01"], "name": ["x", "x"],
-                             "refnis": ["96005", "96010"]})
+PARTNERSHIPS = pd.DataFrame(
+    {"partnership_id": ["IGS01", "IGS01"], "name": ["x", "x"], "refnis": ["96005", "96010"]}
+)
 HEADER = ",".join(COLUMNS)
 GOOD = [
     f"96001,{CALL},{R1},2022-10-01,200,180",
@@ -161,8 +162,15 @@ def _hashes(folder: Path) -> dict[str, str]:
 def contract_mirror(demo_dir, tmp_path) -> Path:
     folder = tmp_path / "mirror"
     folder.mkdir()
-    for name in ("DEMOLAND.txt", "TU_COM_REFNIS.txt", "fusies-2025.csv", "TF_SOC_POP_STRUCT_2013.zip",
-                 "partnerships.csv", "contracts.csv", demo.DEMO_CALL_RULES_FILE):
+    for name in (
+        "DEMOLAND.txt",
+        "TU_COM_REFNIS.txt",
+        "fusies-2025.csv",
+        "TF_SOC_POP_STRUCT_2013.zip",
+        "partnerships.csv",
+        "contracts.csv",
+        demo.DEMO_CALL_RULES_FILE,
+    ):
         shutil.copy(demo_dir / name, folder / name)
     return folder
 
@@ -200,8 +208,9 @@ def test_bad_contracts_fail_the_build_and_write_nothing(contract_mirror, tmp_pat
     assert err.value.file.endswith("contracts.csv") and err.value.row == len(good) + 1
     assert _hashes(out) == before
     with pytest.raises(DataError):
-        build.build(2025, data_dir=contract_mirror, out=tmp_path / "fresh", years=[2013],
-                    tables=TABLES)
+        build.build(
+            2025, data_dir=contract_mirror, out=tmp_path / "fresh", years=[2013], tables=TABLES
+        )
     assert not (tmp_path / "fresh").exists()
 
 
@@ -222,12 +231,15 @@ def test_contracts_without_call_rules_is_an_error(tmp_path, monkeypatch):
 
 def test_contracts_alone_are_checked_against_fresh_or_cached_rules(contract_mirror, tmp_path):
     """``tables=("contracts",)`` reads the rules itself (fresh folder) or reuses cached ones."""
-    alone = build.build(2025, data_dir=contract_mirror, out=tmp_path / "alone", years=[2013],
-                        tables=("contracts",))
+    alone = build.build(
+        2025, data_dir=contract_mirror, out=tmp_path / "alone", years=[2013], tables=("contracts",)
+    )
     assert set(alone.tables) == {"contracts"}
     out = tmp_path / "full"
     build.build(2025, data_dir=contract_mirror, out=out, years=[2013], tables=TABLES)
     text = (contract_mirror / "contracts.csv").read_text().splitlines()
     (contract_mirror / "contracts.csv").write_text("\n".join(text[:-1]) + "\n")  # one line less
-    again = build.build(2025, data_dir=contract_mirror, out=out, years=[2013], tables=("contracts",))
+    again = build.build(
+        2025, data_dir=contract_mirror, out=out, years=[2013], tables=("contracts",)
+    )
     assert len(build.load("contracts", out)[0]) == len(text) - 2 and not again.cache_hit

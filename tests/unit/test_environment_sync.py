@@ -35,8 +35,22 @@ def test_environment_yml_and_pyproject_list_the_same_packages():
 def test_required_packages_are_declared():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     declared = {_name(s) for s in project["dependencies"]}
-    assert {"jupyterlab", "pandas", "pyarrow", "geopandas", "pyogrio", "matplotlib", "mapclassify",
-            "statsmodels", "papermill", "nbval", "pooch", "pandera", "typer", "tqdm"} <= declared
+    assert {
+        "jupyterlab",
+        "pandas",
+        "pyarrow",
+        "geopandas",
+        "pyogrio",
+        "matplotlib",
+        "mapclassify",
+        "statsmodels",
+        "papermill",
+        "nbval",
+        "pooch",
+        "pandera",
+        "typer",
+        "tqdm",
+    } <= declared
     assert project["scripts"]["samenleven"] == "samenleven_analysis.cli:cli"
 
 

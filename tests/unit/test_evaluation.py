@@ -58,7 +58,9 @@ def test_did_recovers_planted_effect(staggered):
 
 
 def test_did_null_covers_zero(staggered_null):
-    e = ev.did(_two_by_two(staggered_null), "y", "unit", "year", "treated", "post", inference="cluster")
+    e = ev.did(
+        _two_by_two(staggered_null), "y", "unit", "year", "treated", "post", inference="cluster"
+    )
     assert e.covers(0.0), e
     assert e.pvalue > 0.05
 
@@ -67,7 +69,9 @@ def test_did_cluster_column_changes_inference_not_estimate(staggered):
     frame = _two_by_two(staggered).copy()
     frame["region"] = frame["unit"].str[-1]  # 10 coarse clusters
     by_unit = ev.did(frame, "y", "unit", "year", "treated", "post", inference="cluster")
-    by_region = ev.did(frame, "y", "unit", "year", "treated", "post", cluster="region", inference="cluster")
+    by_region = ev.did(
+        frame, "y", "unit", "year", "treated", "post", cluster="region", inference="cluster"
+    )
     assert by_region.estimate == pytest.approx(by_unit.estimate)
     assert by_region.extra["n_clusters"] == 10
     assert by_region.se != pytest.approx(by_unit.se)
@@ -115,7 +119,9 @@ def test_event_study_window_and_did2s(staggered):
 def test_event_study_guards_window_and_too_few_clusters(staggered):
     with pytest.raises(ValueError, match="reference"):
         ev.event_study(staggered, "y", "unit", "year", "cohort", window=(0, 3))
-    coarse = staggered.assign(region=staggered["unit"].str[-1].astype(int) % 4)  # 4 clusters, 11 leads
+    coarse = staggered.assign(
+        region=staggered["unit"].str[-1].astype(int) % 4
+    )  # 4 clusters, 11 leads
     es = ev.event_study(coarse, "y", "unit", "year", "cohort", cluster="region")
     assert np.isnan(es.pretrend_pvalue) and "no joint test" in es.extra["pretrend_note"]
     binned = ev.event_study(coarse, "y", "unit", "year", "cohort", cluster="region", window=(-3, 3))
@@ -135,7 +141,9 @@ def test_staggered_did_null_and_cohort_zero_means_never(staggered_null):
     frame = staggered_null.assign(cohort=staggered_null.cohort.fillna(0))
     e = ev.staggered_did(frame, "y", "unit", "year", "cohort")
     assert e.covers(0.0), e
-    assert e.extra["n_treated_units"] == staggered_null.loc[staggered_null.treated, "unit"].nunique()
+    assert (
+        e.extra["n_treated_units"] == staggered_null.loc[staggered_null.treated, "unit"].nunique()
+    )
 
 
 def test_staggered_did_needs_never_treated(staggered):
@@ -145,9 +153,13 @@ def test_staggered_did_needs_never_treated(staggered):
 
 
 def test_rdd_sharp_planted_and_null():
-    planted = ev.rdd(sim.simulate_rdd(n=2000, sigma=0.2, effect=1.0, seed=SEED), "y", "running", 7500.0)
+    planted = ev.rdd(
+        sim.simulate_rdd(n=2000, sigma=0.2, effect=1.0, seed=SEED), "y", "running", 7500.0
+    )
     assert _within(planted.estimate, 1.0) and planted.covers(1.0), planted
-    null = ev.rdd(sim.simulate_rdd(n=2000, sigma=0.2, effect=0.0, seed=SEED), "y", "running", 7500.0)
+    null = ev.rdd(
+        sim.simulate_rdd(n=2000, sigma=0.2, effect=0.0, seed=SEED), "y", "running", 7500.0
+    )
     assert null.covers(0.0), null
     assert planted.extra["n_eff_left"] + planted.extra["n_eff_right"] == planted.n
 
@@ -160,7 +172,10 @@ def test_rdd_fuzzy_planted_and_first_stage():
     assert fs.covers(0.85 - 0.10), fs  # the planted jump in participation
     assert ev.first_stage(df, "treated", "running", 7500.0).covers(0.75)
     null = ev.rdd(
-        sim.simulate_rdd(n=3000, sigma=0.2, effect=0.0, fuzzy=True, seed=SEED), "y", "running", 7500.0,
+        sim.simulate_rdd(n=3000, sigma=0.2, effect=0.0, fuzzy=True, seed=SEED),
+        "y",
+        "running",
+        7500.0,
         treatment="treated",
     )
     assert null.covers(0.0), null
@@ -207,11 +222,21 @@ def test_synthetic_control_planted_and_null():
 
     null = ev.synthetic_control(
         sim.simulate_factor_panel(n_controls=15, sigma=0.05, effect=0.0, seed=SEED),
-        "y", "unit", "year", "treated", 2022,
+        "y",
+        "unit",
+        "year",
+        "treated",
+        2022,
     )
     assert null.placebo_pvalue > 0.2
-    wide = ev.synthetic_control(sim.simulate_factor_panel(n_controls=24, sigma=0.05, effect=1.0, seed=SEED),
-                                "y", "unit", "year", "treated", 2022)
+    wide = ev.synthetic_control(
+        sim.simulate_factor_panel(n_controls=24, sigma=0.05, effect=1.0, seed=SEED),
+        "y",
+        "unit",
+        "year",
+        "treated",
+        2022,
+    )
     assert wide.ci_low <= 1.0 <= wide.ci_high
     # interval and p-value come from the same rank test: 0 is outside iff p <= 0.05
     assert (wide.placebo_pvalue <= 0.05) == (not wide.ci_low <= 0.0 <= wide.ci_high)
@@ -231,7 +256,9 @@ def test_synthetic_control_drops_incomplete_donors_and_rejects_unknown_unit():
 
 
 def test_wild_bootstrap_and_randomisation_inference():
-    few = sim.simulate_panel(n_units=30, share_treated=0.2, sigma=0.3, effect=1.0, cohorts=(2022,), seed=SEED)
+    few = sim.simulate_panel(
+        n_units=30, share_treated=0.2, sigma=0.3, effect=1.0, cohorts=(2022,), seed=SEED
+    )
     e = ev.did(few, "y", "unit", "year", "treated", "post", reps=999)
     assert e.extra["n_treated_clusters"] == 6 < ev.FEW_CLUSTERS
     # few treated clusters: randomisation inference gives both the p-value and the interval
@@ -245,7 +272,9 @@ def test_wild_bootstrap_and_randomisation_inference():
     assert p_ri < 0.05 and len(draws) == 499
     assert np.isfinite(draws).all()
 
-    null = sim.simulate_panel(n_units=30, share_treated=0.2, sigma=0.3, effect=0.0, cohorts=(2022,), seed=SEED)
+    null = sim.simulate_panel(
+        n_units=30, share_treated=0.2, sigma=0.3, effect=0.0, cohorts=(2022,), seed=SEED
+    )
     assert ev.wild_bootstrap_pvalue(null, "y", "unit", "year", "treated", "post", reps=999) > 0.05
     p0, _ = ev.randomization_inference(null, "y", "unit", "year", "treated", "post", reps=499)
     assert p0 > 0.05
@@ -260,7 +289,9 @@ def test_randomisation_matches_twfe_coefficient(staggered):
     df["_d"] = staggered["d"].astype(float).to_numpy()
     from pyfixest.estimation import demean
 
-    xd, _ = demean(df[["_y", "_d"]].to_numpy(), df[["_u", "_t"]].to_numpy().astype(np.uint64), np.ones(len(df)))
+    xd, _ = demean(
+        df[["_y", "_d"]].to_numpy(), df[["_u", "_t"]].to_numpy().astype(np.uint64), np.ones(len(df))
+    )
     beta = (xd[:, 0] * xd[:, 1]).sum() / (xd[:, 1] ** 2).sum()
     twfe = ev.did(staggered, "y", "unit", "year", "treated", "post", inference="cluster")
     assert beta == pytest.approx(twfe.estimate, rel=1e-6)
@@ -277,7 +308,9 @@ def test_placebo_years_are_null(staggered):
 
 
 def test_placebo_outcomes_table(staggered, staggered_null):
-    table = ev.placebo_outcomes({"real": staggered, "placebo": staggered_null}, "unit", "year", "cohort", value="y")
+    table = ev.placebo_outcomes(
+        {"real": staggered, "placebo": staggered_null}, "unit", "year", "cohort", value="y"
+    )
     assert list(table.outcome) == ["real", "placebo"]
     real, plac = table.iloc[0], table.iloc[1]
     assert real.ci_low > 0 and plac.ci_low <= 0 <= plac.ci_high
@@ -314,17 +347,26 @@ def test_verdict_never_overstates():
     for text in (null_text, pos, neg):
         low = text.lower()
         assert "proves" not in low and "caused" not in low and "demonstrates" not in low
-    warned = ev.verdict(_est(0.5, 1.5), pretrend_pvalue=0.01, placebo_pvalues=[0.5, 0.01], demo=True)
+    warned = ev.verdict(
+        _est(0.5, 1.5), pretrend_pvalue=0.01, placebo_pvalues=[0.5, 0.01], demo=True
+    )
     assert warned.startswith("**DEMO DATA")
     assert "Caution" in warned and "pre-trend" in warned and "placebo" in warned
     assert "descriptive only" in warned
 
 
 def test_verdict_rdd_wording_and_cautions_first():
-    text = ev.verdict(_est(0.2, 1.0), outcome_label="the change", design="rdd", demo=True,
-                      cautions=["only 4 authorities lie near the cutoff"])
+    text = ev.verdict(
+        _est(0.2, 1.0),
+        outcome_label="the change",
+        design="rdd",
+        demo=True,
+        cautions=["only 4 authorities lie near the cutoff"],
+    )
     parts = text.split("\n\n")
-    assert parts[0].startswith("**DEMO DATA") and parts[1].startswith("**Caution:** only 4 authorities")
+    assert parts[0].startswith("**DEMO DATA") and parts[1].startswith(
+        "**Caution:** only 4 authorities"
+    )
     assert "At the threshold" in text and "near the threshold only" in text
     assert "parallel paths" not in text
     with pytest.raises(ValueError):
@@ -332,23 +374,48 @@ def test_verdict_rdd_wording_and_cautions_first():
 
 
 def test_pre_period_verdict_says_no_effect_can_be_estimated():
-    drift = ev.pre_period_verdict(_est(50.0, 150.0), placebo_year=2016, data_last_year=2020,
-                                  outcome_label="income", unit_label="EUR", pretrend_pvalue=0.01, mde=300.0)
+    drift = ev.pre_period_verdict(
+        _est(50.0, 150.0),
+        placebo_year=2016,
+        data_last_year=2020,
+        outcome_label="income",
+        unit_label="EUR",
+        pretrend_pvalue=0.01,
+        mde=300.0,
+    )
     assert drift.startswith("**No effect of the programme can be estimated from these data.**")
-    assert "They end in 2020" in drift and "drifted apart" in drift and "differ (joint test p = 0.010)" in drift
+    assert (
+        "They end in 2020" in drift
+        and "drifted apart" in drift
+        and "differ (joint test p = 0.010)" in drift
+    )
     assert "300.00 EUR" in drift
-    calm = ev.pre_period_verdict(_est(-50.0, 60.0), placebo_year=2016, data_last_year=2020, pretrend_pvalue=0.4)
-    assert "no divergence was detected" in calm and "does not prove" in calm and "do not clearly differ" in calm
+    calm = ev.pre_period_verdict(
+        _est(-50.0, 60.0), placebo_year=2016, data_last_year=2020, pretrend_pvalue=0.4
+    )
+    assert (
+        "no divergence was detected" in calm
+        and "does not prove" in calm
+        and "do not clearly differ" in calm
+    )
 
 
 def test_synthetic_verdict_reads_fit_then_placebo_rank():
     panel = sim.simulate_factor_panel(n_controls=24, sigma=0.05, effect=1.0, seed=SEED)
     sc = ev.synthetic_control(panel, "y", "unit", "year", "treated", 2022)
     good = ev.synthetic_verdict(sc, outcome_label="y", place="the city")
-    assert sc.placebo_pvalue <= 0.05 and "consistent with an effect" in good and "cannot separate the plan" in good
+    assert (
+        sc.placebo_pvalue <= 0.05
+        and "consistent with an effect" in good
+        and "cannot separate the plan" in good
+    )
     null = ev.synthetic_control(
         sim.simulate_factor_panel(n_controls=24, sigma=0.05, effect=0.0, seed=SEED),
-        "y", "unit", "year", "treated", 2022,
+        "y",
+        "unit",
+        "year",
+        "treated",
+        2022,
     )
     assert "No effect can be claimed" in ev.synthetic_verdict(null)
     poor = sc
@@ -422,7 +489,10 @@ def test_reference_rdrobust_senate_ccft_2017():
     e = ev.rdd(senate, "vote", "margin", 0.0)
     assert e.estimate == pytest.approx(7.414, abs=5e-4)
     assert e.extra["se_conventional"] == pytest.approx(1.459, abs=5e-4)
-    assert (e.ci_low, e.ci_high) == (pytest.approx(4.094, abs=5e-4), pytest.approx(10.919, abs=5e-4))
+    assert (e.ci_low, e.ci_high) == (
+        pytest.approx(4.094, abs=5e-4),
+        pytest.approx(10.919, abs=5e-4),
+    )
     assert e.extra["h_left"] == pytest.approx(17.754, abs=5e-4)
     assert (e.extra["n_eff_left"], e.extra["n_eff_right"]) == (360, 323)
 
@@ -479,5 +549,7 @@ def test_reference_df_het_callaway_santanna_vs_truth():
     assert _within(cs.estimate, truth, 0.05) and cs.covers(truth), cs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        twfe = ev.did(d, "dep_var", "unit", "year", "treat", "treat", cluster="state", inference="cluster")
+        twfe = ev.did(
+            d, "dep_var", "unit", "year", "treat", "treat", cluster="state", inference="cluster"
+        )
     assert not twfe.covers(truth)

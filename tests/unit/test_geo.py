@@ -20,7 +20,8 @@ from samenleven_analysis.errors import DataUnavailable
 
 MIRROR = os.environ.get("SAMENLEVEN_DATA_DIR")
 needs_mirror = pytest.mark.skipif(
-    not MIRROR, reason="real-data test: SAMENLEVEN_DATA_DIR is not set (point it at the data mirror)"
+    not MIRROR,
+    reason="real-data test: SAMENLEVEN_DATA_DIR is not set (point it at the data mirror)",
 )
 
 
@@ -85,7 +86,11 @@ def test_region_of_unknown_prefix_is_missing_and_in_region_masks():
     assert pd.isna(geo.region_of_code(["00001"]).iloc[0])
     mask = geo.in_region(["11001", "21004", "57096", "33016"], "flanders")
     assert mask.tolist() == [True, False, False, True]
-    assert geo.in_region(["11001", "21004", "57096"], "flanders_brussels").tolist() == [True, True, False]
+    assert geo.in_region(["11001", "21004", "57096"], "flanders_brussels").tolist() == [
+        True,
+        True,
+        False,
+    ]
     with pytest.raises(ValueError, match="unknown region"):
         geo.in_region(["11001"], "atlantis")
 
@@ -127,7 +132,10 @@ def test_join_clean_match_is_silent_and_rejects_duplicates():
         joined, report = geo.join(data, polys)
     assert report.ok
     assert joined["count"].tolist() == [1, 2]
-    assert joined["name_nl"].tolist() == ["A", "B"] and joined["name_nl_data"].tolist() == ["a", "b"]
+    assert joined["name_nl"].tolist() == ["A", "B"] and joined["name_nl_data"].tolist() == [
+        "a",
+        "b",
+    ]
     dup = pd.DataFrame({"refnis": ["11001", "11001"], "count": [1, 2]})
     with pytest.raises(ValueError, match="several rows"):
         geo.join(dup, polys)
@@ -137,10 +145,16 @@ def test_join_clean_match_is_silent_and_rejects_duplicates():
 
 
 def test_dissolve_merges_along_a_partial_crosswalk_and_conserves_area():
-    polys = squares(["11002", "11007", "23023", "23024", "21004"],
-                    name_nl=["Antwerpen", "Borsbeek", "Galmaarden", "Gooik", "Brussel"])
-    cw = pd.DataFrame({"from_refnis": ["11007", "11002", "23023", "23024"],
-                       "to_refnis": ["11002", "11002", "23106", "23106"]})
+    polys = squares(
+        ["11002", "11007", "23023", "23024", "21004"],
+        name_nl=["Antwerpen", "Borsbeek", "Galmaarden", "Gooik", "Brussel"],
+    )
+    cw = pd.DataFrame(
+        {
+            "from_refnis": ["11007", "11002", "23023", "23024"],
+            "to_refnis": ["11002", "11002", "23106", "23106"],
+        }
+    )
     out = geo.dissolve(polys, cw, vintage=2025)
     assert out["refnis"].tolist() == ["11002", "21004", "23106"]
     # the code kept by Antwerpen keeps its name; a new code gets the joined names
@@ -233,5 +247,3 @@ def test_region_rule_agrees_with_the_2025_and_demo_code_lists():
     assert geo.region_of_code(table["refnis"]).tolist() == table["region"].astype(str).tolist()
     demo = municipalities.municipality_table(2025, demo=True)
     assert geo.region_of_code(demo["refnis"]).tolist() == demo["region"].astype(str).tolist()
-
-

@@ -106,16 +106,24 @@ def test_a_year_that_vanishes_while_reading_is_an_error(mirror, tmp_path, monkey
 
     monkeypatch.setattr(statbel, "read_population", lose_2014)
     with pytest.raises(DataError) as err:
-        build.build(2025, data_dir=mirror, out=tmp_path / "out", years=[2013, 2014],
-                    tables=["population_nationality"])
+        build.build(
+            2025,
+            data_dir=mirror,
+            out=tmp_path / "out",
+            years=[2013, 2014],
+            tables=["population_nationality"],
+        )
     assert "TF_SOC_POP_STRUCT_2014" in err.value.file
     assert not (tmp_path / "out").exists()
 
 
 # ------------------------------------------------------------------ 3. checksums
 def _write_sums(folder: Path) -> None:
-    lines = [f"{_sha(p)}  {p.relative_to(folder).as_posix()}"
-             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != catalog.SUMS_FILE]
+    lines = [
+        f"{_sha(p)}  {p.relative_to(folder).as_posix()}"
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != catalog.SUMS_FILE
+    ]
     (folder / catalog.SUMS_FILE).write_text("\n".join(lines) + "\n")
 
 
@@ -136,8 +144,9 @@ def test_mirror_sha256sums_are_verified(tmp_path, monkeypatch):
 
 def test_edited_population_zip_in_a_summed_mirror_is_rejected_by_build(mirror, tmp_path):
     _write_sums(mirror)
-    build.build(2025, data_dir=mirror, out=tmp_path / "ok", years=[2013],
-                tables=["population_nationality"])
+    build.build(
+        2025, data_dir=mirror, out=tmp_path / "ok", years=[2013], tables=["population_nationality"]
+    )
     zpath = mirror / "TF_SOC_POP_STRUCT_2013.zip"
     with zipfile.ZipFile(zpath) as zf:
         member = zf.namelist()[0]
@@ -150,8 +159,13 @@ def test_edited_population_zip_in_a_summed_mirror_is_rejected_by_build(mirror, t
     with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(member, "\r\n".join(lines))
     with pytest.raises(ChecksumMismatch, match="TF_SOC_POP_STRUCT_2013"):
-        build.build(2025, data_dir=mirror, out=tmp_path / "bad", years=[2013],
-                    tables=["population_nationality"])
+        build.build(
+            2025,
+            data_dir=mirror,
+            out=tmp_path / "bad",
+            years=[2013],
+            tables=["population_nationality"],
+        )
     assert not (tmp_path / "bad").exists()
 
 
@@ -185,8 +199,11 @@ plain = 3
 
 def write_nb(path: Path, params_src: str | None, *cells: str) -> Path:
     nb = new_notebook()
-    nb.metadata.kernelspec = {"name": "samenleven", "display_name": "Python (samenleven)",
-                              "language": "python"}
+    nb.metadata.kernelspec = {
+        "name": "samenleven",
+        "display_name": "Python (samenleven)",
+        "language": "python",
+    }
     nb.metadata.language_info = {"name": "python"}
     nb.cells.append(new_markdown_cell("# tiny"))
     if params_src is not None:
@@ -203,7 +220,12 @@ def nb(tmp_path) -> Path:
 
 def test_literal_and_range_declarations_are_parsed(nb):
     specs = parameters.parse_parameters(nb)
-    assert specs["definition"].allowed == ("non_eu14", "non_eu27", "non_europe", "nationality_proxy")
+    assert specs["definition"].allowed == (
+        "non_eu14",
+        "non_eu27",
+        "non_europe",
+        "nationality_proxy",
+    )
     assert specs["definition"].types == ("str",)
     assert (specs["year"].low, specs["year"].high) == (2009, 2026)
     assert (specs["threshold"].low, specs["threshold"].high) == (0, None)
@@ -211,8 +233,14 @@ def test_literal_and_range_declarations_are_parsed(nb):
     assert specs["plain"].allowed is None and specs["plain"].low is None
 
 
-GOOD = [("definition", "non_eu27", "non_eu27"), ("year", "2009", 2009), ("year", "null", None),
-        ("threshold", "0", 0.0), ("min_cell", "1", 1), ("cohort", "2023", 2023)]
+GOOD = [
+    ("definition", "non_eu27", "non_eu27"),
+    ("year", "2009", 2009),
+    ("year", "null", None),
+    ("threshold", "0", 0.0),
+    ("min_cell", "1", 1),
+    ("cohort", "2023", 2023),
+]
 
 
 @pytest.mark.parametrize("name,text,value", GOOD)
@@ -221,19 +249,29 @@ def test_values_inside_the_declarations_pass(nb, name, text, value):
     assert parameters.validate_parameters(nb, values, raw=raw) == {name: value}
 
 
-BAD = [("definition", "bogus", "'non_eu14'"), ("year", "1800", "2009..2026"),
-       ("year", "2027", "2009..2026"), ("threshold", "-5", "0.."), ("min_cell", "0", "1.."),
-       ("min_cell", "-1", "1.."), ("cohort", "2019", "2022")]
+BAD = [
+    ("definition", "bogus", "'non_eu14'"),
+    ("year", "1800", "2009..2026"),
+    ("year", "2027", "2009..2026"),
+    ("threshold", "-5", "0.."),
+    ("min_cell", "0", "1.."),
+    ("min_cell", "-1", "1.."),
+    ("cohort", "2019", "2022"),
+]
 
 
 @pytest.mark.parametrize("name,text,allowed", BAD)
-def test_values_outside_the_declarations_exit_2_before_any_work(nb, name, text, allowed, monkeypatch):
+def test_values_outside_the_declarations_exit_2_before_any_work(
+    nb, name, text, allowed, monkeypatch
+):
     def boom(*args, **kwargs):  # pragma: no cover - reached only on a bug
         raise AssertionError("work started before parameters were validated")
 
     monkeypatch.setattr(runner, "prepare_data", boom)
     monkeypatch.setattr(runner, "execute_jobs", boom)
-    result = CliRunner().invoke(cli, ["run", str(nb), "-p", name, text, "--out", str(nb.parent / "o")])
+    result = CliRunner().invoke(
+        cli, ["run", str(nb), "-p", name, text, "--out", str(nb.parent / "o")]
+    )
     assert result.exit_code == 2
     assert f"'{name}'" in result.output and allowed in result.output
     assert not (nb.parent / "o").exists()
@@ -249,7 +287,9 @@ def test_min_cell_below_1_is_refused_even_without_a_range_comment(tmp_path):
 
 def test_the_disclosure_opt_out_is_explicit_and_allows_0_only(tmp_path, nb):
     values, raw, _ = parameters.read_parameters((), [("min_cell", "0")])
-    assert parameters.validate_parameters(nb, values, raw=raw, disclosure_off=True) == {"min_cell": 0}
+    assert parameters.validate_parameters(nb, values, raw=raw, disclosure_off=True) == {
+        "min_cell": 0
+    }
     values, raw, _ = parameters.read_parameters((), [("min_cell", "-1")])
     with pytest.raises(ParameterError):
         parameters.validate_parameters(nb, values, raw=raw, disclosure_off=True)
@@ -264,7 +304,11 @@ def test_suppression_functions_refuse_min_cell_below_1_unless_opted_out(monkeypa
         with pytest.raises(ValueError):
             disclosure.format_count(3, bad)
     monkeypatch.setenv(disclosure.DISCLOSURE_ENV, disclosure.DISCLOSURE_OFF)
-    assert disclosure.suppress(table, ["count"], 0, totals="none")["count"].tolist() == ["1", "2", "50"]
+    assert disclosure.suppress(table, ["count"], 0, totals="none")["count"].tolist() == [
+        "1",
+        "2",
+        "50",
+    ]
 
 
 def test_rule_text_uses_the_actual_value():
@@ -291,16 +335,30 @@ def authority_folder(tmp_path, monkeypatch):
     """A notebooks folder with an authority_report, and an authority table without a build."""
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    write_nb(folder / "authority_report.ipynb", 'authority: str = "11002"\nmin_cell: int = 5\n', "1")
-    table = pd.DataFrame({"applicant": ["11002", "IGS01"], "eligible": [True, False],
-                          "members": [["11002"], ["11004", "11005"]], "name": ["A", "B"],
-                          "count": [3, 9000], "share": [0.01, 0.2], "margin": [-7497, 1500],
-                          "outcome_from": [pd.NA, pd.NA], "outcome_to": [pd.NA, pd.NA],
-                          "kind": ["municipality", "partnership"], "n_members": [1, 2],
-                          "total": [300, 45000], "cohort": [float("nan"), float("nan")],
-                          "outcome_change": [float("nan"), float("nan")]})
-    monkeypatch.setattr(runner, "prepare_data",
-                        lambda vintages, **kw: runner.PreparedData(demo=True, env={}))
+    write_nb(
+        folder / "authority_report.ipynb", 'authority: str = "11002"\nmin_cell: int = 5\n', "1"
+    )
+    table = pd.DataFrame(
+        {
+            "applicant": ["11002", "IGS01"],
+            "eligible": [True, False],
+            "members": [["11002"], ["11004", "11005"]],
+            "name": ["A", "B"],
+            "count": [3, 9000],
+            "share": [0.01, 0.2],
+            "margin": [-7497, 1500],
+            "outcome_from": [pd.NA, pd.NA],
+            "outcome_to": [pd.NA, pd.NA],
+            "kind": ["municipality", "partnership"],
+            "n_members": [1, 2],
+            "total": [300, 45000],
+            "cohort": [float("nan"), float("nan")],
+            "outcome_change": [float("nan"), float("nan")],
+        }
+    )
+    monkeypatch.setattr(
+        runner, "prepare_data", lambda vintages, **kw: runner.PreparedData(demo=True, env={})
+    )
     from samenleven_analysis.reports import context
 
     monkeypatch.setattr(context, "authority_table", lambda **kw: table)
@@ -308,10 +366,18 @@ def authority_folder(tmp_path, monkeypatch):
 
 
 @pytest.mark.notebooks
-def test_opt_out_with_authority_reports_publishes_the_dashboard_unsuppressed(authority_folder, tmp_path):
+def test_opt_out_with_authority_reports_publishes_the_dashboard_unsuppressed(
+    authority_folder, tmp_path
+):
     out = tmp_path / "run"
-    status = runner.run_notebooks([], authorities=["11002"], out=out, folder=authority_folder,
-                                  progress=False, disclosure_off=True)
+    status = runner.run_notebooks(
+        [],
+        authorities=["11002"],
+        out=out,
+        folder=authority_folder,
+        progress=False,
+        disclosure_off=True,
+    )
     assert status == 0
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'id="disclosure-off-banner"' in index
@@ -339,8 +405,9 @@ def test_municipality_in_two_partnerships_fails_at_build(mirror, tmp_path):
     other = next(pid for pid in rows.partnership_id if pid != first.partnership_id)
     line = _append(p, f"{other},x,{first.refnis}")
     with pytest.raises(DataError) as err:
-        build.build(2025, data_dir=mirror, out=tmp_path / "out", years=[2013],
-                    tables=["partnerships"])
+        build.build(
+            2025, data_dir=mirror, out=tmp_path / "out", years=[2013], tables=["partnerships"]
+        )
     assert err.value.file.endswith("partnerships.csv")
     assert (err.value.row, err.value.column) == (line, "refnis")
     assert not (tmp_path / "out").exists()
@@ -414,8 +481,9 @@ def test_a_second_run_into_the_same_out_is_refused(tmp_path, monkeypatch):
     folder = tmp_path / "notebooks"
     folder.mkdir()
     write_nb(folder / "a.ipynb", "year = 2022\n", "1")
-    monkeypatch.setattr(runner, "prepare_data",
-                        lambda vintages, **kw: runner.PreparedData(demo=True, env={}))
+    monkeypatch.setattr(
+        runner, "prepare_data", lambda vintages, **kw: runner.PreparedData(demo=True, env={})
+    )
     monkeypatch.setattr(runner, "execute_jobs", lambda *a, **k: pytest.fail("ran while locked"))
     out = tmp_path / "out"
     out.mkdir()
@@ -425,8 +493,12 @@ def test_a_second_run_into_the_same_out_is_refused(tmp_path, monkeypatch):
 
 
 def test_folder_lock_is_exclusive_and_shared_locks_coexist(tmp_path):
-    with folder_lock(tmp_path, shared=True), folder_lock(tmp_path, shared=True), \
-            pytest.raises(FolderBusy), folder_lock(tmp_path, wait=False):
+    with (
+        folder_lock(tmp_path, shared=True),
+        folder_lock(tmp_path, shared=True),
+        pytest.raises(FolderBusy),
+        folder_lock(tmp_path, wait=False),
+    ):
         pass
     with folder_lock(tmp_path, wait=False):
         pass
@@ -440,7 +512,9 @@ def test_processed_folder_that_is_a_file_is_a_clear_error(mirror, tmp_path):
         build.build(2025, data_dir=mirror, out=blocker, years=[2013], tables=["partnerships"])
     assert err.value.file == str(blocker)
     with pytest.raises(DataError) as err:
-        build.build(2025, data_dir=mirror, out=blocker / "sub", years=[2013], tables=["partnerships"])
+        build.build(
+            2025, data_dir=mirror, out=blocker / "sub", years=[2013], tables=["partnerships"]
+        )
     assert err.value.file == str(blocker / "sub")
 
 
@@ -463,7 +537,9 @@ def test_write_failure_is_a_clear_error(mirror, tmp_path, monkeypatch):
 
     monkeypatch.setattr(build, "_write_parquet", full)
     with pytest.raises(DataError) as err:
-        build.build(2025, data_dir=mirror, out=tmp_path / "out", years=[2013], tables=["partnerships"])
+        build.build(
+            2025, data_dir=mirror, out=tmp_path / "out", years=[2013], tables=["partnerships"]
+        )
     assert err.value.file.endswith("x.tmp")
 
 
@@ -475,8 +551,13 @@ def test_cr_only_line_ends_are_a_clear_error(mirror, tmp_path):
     with zipfile.ZipFile(zpath, "w") as zf:
         zf.writestr(member, text.replace("\r\n", "\r"))
     with pytest.raises(DataError) as err:
-        build.build(2025, data_dir=mirror, out=tmp_path / "out", years=[2013],
-                    tables=["population_nationality"])
+        build.build(
+            2025,
+            data_dir=mirror,
+            out=tmp_path / "out",
+            years=[2013],
+            tables=["population_nationality"],
+        )
     assert "TF_SOC_POP_STRUCT_2013" in err.value.file and err.value.row == 1
 
 
@@ -539,8 +620,9 @@ def test_run_without_a_registered_kernel_and_without_absolute_paths(tmp_path, mo
     folder = tmp_path / "notebooks"
     folder.mkdir()
     write_nb(folder / "tiny.ipynb", "year = 2022\n", "import sys\nprint(sys.executable)")
-    monkeypatch.setattr(runner, "prepare_data",
-                        lambda vintages, **kw: runner.PreparedData(demo=True, env={}))
+    monkeypatch.setattr(
+        runner, "prepare_data", lambda vintages, **kw: runner.PreparedData(demo=True, env={})
+    )
     out = tmp_path / "reports" / "run1"
     status = runner.run_notebooks(["tiny"], out=out, folder=folder, progress=False)
     assert status == 0
@@ -554,8 +636,15 @@ def test_run_without_a_registered_kernel_and_without_absolute_paths(tmp_path, mo
 
 
 # ------------------------------------------------------------------ 5. escaping
-ATTACKS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))",
-           "$\\alpha$", "Sint-Niklaas & Co | *bold* `code` #1", "- list\n# heading", "1. first"]
+ATTACKS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[x](javascript:alert(1))",
+    "$\\alpha$",
+    "Sint-Niklaas & Co | *bold* `code` #1",
+    "- list\n# heading",
+    "1. first",
+]
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
@@ -608,7 +697,9 @@ def test_sanitizer_keeps_tables_images_and_plain_css_and_drops_live_markup(tmp_p
         '<table class="dataframe"><tr><th>name</th></tr><tr><td>a</td></tr></table>'
         f'<img src="{png}"><a href="authorities/11002.html">r</a>'
         '<script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:alert(3)">x</a>'
-        "</div></body></html>", encoding="utf-8")
+        "</div></body></html>",
+        encoding="utf-8",
+    )
     assert len(text.unsafe_markup(page.read_text())) == 3
     text.sanitize_report_html(page)
     html = page.read_text()
@@ -632,8 +723,17 @@ def test_provenance_markdown_escapes_parameter_values(tmp_path):
     assert repr(ATTACKS[0]) in cells and repr(ATTACKS[1]) in cells
 
 
-@pytest.mark.parametrize("plain", ["'non_eu14'", "['event_study', 'twfe']", "TF_SOC_POP_STRUCT_2012.zip",
-                                   "Sint-Niklaas", "None", "7500"])
+@pytest.mark.parametrize(
+    "plain",
+    [
+        "'non_eu14'",
+        "['event_study', 'twfe']",
+        "TF_SOC_POP_STRUCT_2012.zip",
+        "Sint-Niklaas",
+        "None",
+        "7500",
+    ],
+)
 def test_md_escape_leaves_plain_text_alone(plain):
     from samenleven_analysis.reports import text
 
@@ -646,13 +746,19 @@ def test_opt_out_run_sets_min_cell_0_and_stamps_the_dashboard(tmp_path, monkeypa
 
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    write_nb(folder / "tiny.ipynb", "min_cell: int = 5  # range: 1..\n",
-             "import os\nprint('min_cell', min_cell, os.environ.get('SAMENLEVEN_DISCLOSURE'))")
-    monkeypatch.setattr(runner, "prepare_data",
-                        lambda vintages, **kw: runner.PreparedData(demo=True, env={}))
+    write_nb(
+        folder / "tiny.ipynb",
+        "min_cell: int = 5  # range: 1..\n",
+        "import os\nprint('min_cell', min_cell, os.environ.get('SAMENLEVEN_DISCLOSURE'))",
+    )
+    monkeypatch.setattr(
+        runner, "prepare_data", lambda vintages, **kw: runner.PreparedData(demo=True, env={})
+    )
     out = tmp_path / "run"
-    assert runner.run_notebooks(["tiny"], out=out, folder=folder, progress=False,
-                                disclosure_off=True) == 0
+    assert (
+        runner.run_notebooks(["tiny"], out=out, folder=folder, progress=False, disclosure_off=True)
+        == 0
+    )
     executed = nbformat.read(str(out / "tiny.ipynb"), as_version=4)
     printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert f"min_cell 0 {disclosure.DISCLOSURE_OFF}" in printed
@@ -661,8 +767,11 @@ def test_opt_out_run_sets_min_cell_0_and_stamps_the_dashboard(tmp_path, monkeypa
 
 
 def test_range_comment_with_trailing_text_and_a_malformed_one(tmp_path):
-    ok = write_nb(tmp_path / "a.ipynb", "min_cell: int = 5  # range: 1.. smallest count published\n"
-                                        "k = 5  # range: 2..9; classes\n", "1")
+    ok = write_nb(
+        tmp_path / "a.ipynb",
+        "min_cell: int = 5  # range: 1.. smallest count published\nk = 5  # range: 2..9; classes\n",
+        "1",
+    )
     specs = parameters.parse_parameters(ok)
     assert (specs["min_cell"].low, specs["min_cell"].high) == (1, None)
     assert (specs["k"].low, specs["k"].high) == (2, 9)

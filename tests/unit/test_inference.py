@@ -40,8 +40,15 @@ def _agree(e: Estimate) -> bool:
 
 
 def test_two_by_two_on_four_means_returns_nan_with_note():
-    four = pd.DataFrame({"u": ["a", "a", "b", "b"], "t": [0, 1, 0, 1], "y": [1.0, 2.0, 1.5, 4.0],
-                         "tr": [1, 1, 0, 0], "po": [0, 1, 0, 1]})
+    four = pd.DataFrame(
+        {
+            "u": ["a", "a", "b", "b"],
+            "t": [0, 1, 0, 1],
+            "y": [1.0, 2.0, 1.5, 4.0],
+            "tr": [1, 1, 0, 0],
+            "po": [0, 1, 0, 1],
+        }
+    )
     for inference in ("cluster", "wild", "ri", "auto"):
         e = did.did(four, "y", "u", "t", "tr", "po", inference=inference, reps=99)
         assert e.estimate == pytest.approx(-1.5)  # (2 - 1) - (4 - 1.5)
@@ -76,7 +83,9 @@ def test_nan_estimate_never_covers_and_has_no_direction():
 def test_cs_numpy_permutation_estimator_equals_differences():
     df = sim.simulate_panel(n_units=60, share_treated=0.3, seed=SEED)
     lib = staggered.staggered_did(df, "y", "unit", "year", "cohort", inference="analytic")
-    fast = staggered.staggered_did(df, "y", "unit", "year", "cohort", inference="analytic", details=False)
+    fast = staggered.staggered_did(
+        df, "y", "unit", "year", "cohort", inference="analytic", details=False
+    )
     assert fast.estimate == pytest.approx(lib.estimate, rel=1e-9)
     assert fast.se == pytest.approx(lib.se, rel=0.05)  # IF SE without the weight term
 
@@ -87,7 +96,10 @@ def test_few_treated_rule_uses_randomisation_inference():
     assert e.extra["inference"] == "ri" and e.extra["n_treated_clusters"] == 8
     assert np.isnan(e.se) and e.covers(1.0) and e.ci_low > 0 and _agree(e)
     many = sim.simulate_panel(n_units=80, share_treated=0.4, effect=1.0, seed=SEED)
-    assert staggered.staggered_did(many, "y", "unit", "year", "cohort").extra["inference"] == "analytic"
+    assert (
+        staggered.staggered_did(many, "y", "unit", "year", "cohort").extra["inference"]
+        == "analytic"
+    )
 
 
 def test_one_treated_unit_warns_and_notes():
@@ -152,22 +164,43 @@ def _ehec_event_study():
     b, V = fit.coef().to_numpy(), np.asarray(fit._vcov)
     rel = [-6, -5, -4, -3, -2, 0, 1]  # 2008..2012, 2014, 2015 relative to 2014
     se = np.sqrt(np.diag(V))
-    coefs = pd.DataFrame({"rel_time": rel, "estimate": b, "se": se, "ci_low": b - 1.96 * se,
-                          "ci_high": b + 1.96 * se, "pvalue": 0.0})
-    coefs = pd.concat([coefs, pd.DataFrame({"rel_time": [-1], "estimate": [0.0]})]).sort_values("rel_time")
+    coefs = pd.DataFrame(
+        {
+            "rel_time": rel,
+            "estimate": b,
+            "se": se,
+            "ci_low": b - 1.96 * se,
+            "ci_high": b + 1.96 * se,
+            "pvalue": 0.0,
+        }
+    )
+    coefs = pd.concat([coefs, pd.DataFrame({"rel_time": [-1], "estimate": [0.0]})]).sort_values(
+        "rel_time"
+    )
     from samenleven_analysis.analysis.estimators.common import EventStudy
 
-    return EventStudy(coefs.reset_index(drop=True), np.nan, np.nan, 0, len(df), "twfe",
-                      extra={"vcov": pd.DataFrame(V, index=rel, columns=rel)})
+    return EventStudy(
+        coefs.reset_index(drop=True),
+        np.nan,
+        np.nan,
+        0,
+        len(df),
+        "twfe",
+        extra={"vcov": pd.DataFrame(V, index=rel, columns=rel)},
+    )
 
 
 def test_honest_did_reproduces_the_published_smoothness_intervals():
     # Published (HonestDiD README, DeltaSD FLCI, first post period):
     # M=0: [0.0259, 0.0607]; 0.01: [0.0132, 0.0787]; 0.02: [0.00286, 0.0907]; 0.03: [-0.00714, 0.101]
-    h = honest.honest_did(_ehec_event_study(), m_grid=[0, 0.01, 0.02, 0.03], weights=np.array([1.0, 0.0]))
+    h = honest.honest_did(
+        _ehec_event_study(), m_grid=[0, 0.01, 0.02, 0.03], weights=np.array([1.0, 0.0])
+    )
     published = [(0.0259, 0.0607), (0.0132, 0.0787), (0.00286, 0.0907), (-0.00714, 0.101)]
     for (lo, hi), row in zip(published, h.table.itertuples(), strict=True):
-        assert row.ci_low == pytest.approx(lo, abs=6e-4) and row.ci_high == pytest.approx(hi, abs=6e-4)
+        assert row.ci_low == pytest.approx(lo, abs=6e-4) and row.ci_high == pytest.approx(
+            hi, abs=6e-4
+        )
     assert 0.02 < h.breakdown < 0.03  # README: "the breakdown value ... is M ≈ 0.03"
 
 
@@ -201,8 +234,13 @@ def test_fuzzy_rdd_has_its_own_first_stage_and_anderson_rubin_test():
     assert 0.5 < fs.estimate < 1.0 and fs.ci_low > 0
     rf = e.extra["reduced_form"]
     assert rf.n == e.n and e.extra["ar_pvalue"] == rf.pvalue < 0.05
-    null = rdd.rdd(sim.simulate_rdd(n=1500, effect=0.0, fuzzy=True, seed=SEED), "y", "running", 7500.0,
-                   treatment="treated")
+    null = rdd.rdd(
+        sim.simulate_rdd(n=1500, effect=0.0, fuzzy=True, seed=SEED),
+        "y",
+        "running",
+        7500.0,
+        treatment="treated",
+    )
     assert null.extra["ar_pvalue"] > 0.05
 
 
@@ -221,7 +259,9 @@ def test_density_test_on_log_counts():
     rng = np.random.default_rng(SEED)
     draws = [pd.DataFrame({"count": np.exp(rng.normal(np.log(3000), 1.0, 300))}) for _ in range(20)]
     log_rej = np.mean([rdd.rdd_density(c, "count", 7500.5)["pvalue"] < 0.05 for c in draws])
-    raw_rej = np.mean([rdd.rdd_density(c, "count", 7500.5, log=False)["pvalue"] < 0.05 for c in draws])
+    raw_rej = np.mean(
+        [rdd.rdd_density(c, "count", 7500.5, log=False)["pvalue"] < 0.05 for c in draws]
+    )
     assert log_rej <= 0.15 and np.isfinite(raw_rej)
     counts = draws[0]
     with pytest.raises(ValueError):
@@ -236,7 +276,11 @@ def test_power_by_simulation_size_and_monotone_curve():
     m = power.power_by_simulation(df, "y", "unit", "year", "cohort", 2022, draws=15)
     c = m.curve
     assert c.effect.iloc[0] == 0 and c.power.iloc[0] <= 0.2
-    assert c.power.iloc[-1] >= 0.8 and np.isfinite(m.mde) and c.effect.iloc[0] < m.mde <= c.effect.max()
+    assert (
+        c.power.iloc[-1] >= 0.8
+        and np.isfinite(m.mde)
+        and c.effect.iloc[0] < m.mde <= c.effect.max()
+    )
     again = power.power_by_simulation(df, "y", "unit", "year", "cohort", 2022, draws=15)
     pd.testing.assert_frame_equal(c, again.curve)
 
@@ -259,8 +303,10 @@ def test_adjust_pvalues_uses_the_shared_randomisation_distribution():
     other = base.assign(y=base["y"] * 0.5 + np.random.default_rng(1).normal(size=len(base)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ests = {k: staggered.staggered_did(f, "y", "unit", "year", "cohort", details=False)
-                for k, f in (("a", base), ("b", other))}
+        ests = {
+            k: staggered.staggered_did(f, "y", "unit", "year", "cohort", details=False)
+            for k, f in (("a", base), ("b", other))
+        }
     out = multiple_testing.adjust_pvalues(ests)
     assert out.method.iloc[0].startswith("Romano–Wolf")
     assert (out.pvalue_adjusted >= out.pvalue - 1e-12).all()

@@ -18,18 +18,21 @@ from samenleven_analysis.analysis import kpi
 from samenleven_analysis.reports import kpi as report
 
 D = date(2022, 10, 1)
-RULES = pd.DataFrame({
-    "call": ["C"] * 3,
-    "rule_id": ["ra", "rb", "rc"],
-    "objective": ["Taal", "Veiligheid", "Netwerk"],
-    "action": ["oefenkansen", "actieplan polarisatie", "brugfiguren"],
-    "description": ["", "", ""],
-    "kpi_unit": ["volwassen anderstaligen", "lokaal actieplan", "kwetsbare gezinnen"],
-    "max_units": [100, 1, 50],
-    "eur_per_unit": [10.0, 1000.0, 20.0],
-    "max_eur": [1000.0, 1000.0, 1000.0],
-    "project_start": [D] * 3, "project_end": [date(2023, 9, 30)] * 3,
-})
+RULES = pd.DataFrame(
+    {
+        "call": ["C"] * 3,
+        "rule_id": ["ra", "rb", "rc"],
+        "objective": ["Taal", "Veiligheid", "Netwerk"],
+        "action": ["oefenkansen", "actieplan polarisatie", "brugfiguren"],
+        "description": ["", "", ""],
+        "kpi_unit": ["volwassen anderstaligen", "lokaal actieplan", "kwetsbare gezinnen"],
+        "max_units": [100, 1, 50],
+        "eur_per_unit": [10.0, 1000.0, 20.0],
+        "max_eur": [1000.0, 1000.0, 1000.0],
+        "project_start": [D] * 3,
+        "project_end": [date(2023, 9, 30)] * 3,
+    }
+)
 
 
 def contracts(rows) -> pd.DataFrame:
@@ -39,15 +42,22 @@ def contracts(rows) -> pd.DataFrame:
     ).astype({"target_units": "int64"})
 
 
-CASE = contracts([
-    ("A1", "ra", 50, 25),    # partial: half
-    ("A1", "rb", 1, 1),      # action plan delivered
-    ("A2", "ra", 40, 60),    # over-realisation
-    ("A2", "rc", 10, None),  # not reported (missing, not zero)
-    ("A3", "ra", 10, None),  # an applicant that reported nothing
-])
-TREATMENT = pd.DataFrame({"applicant": ["A1", "A1", "A2", "A3"],
-                          "refnis": ["1", "2", "3", "4"], "cohort": [2023.0, 2022.0, 2022.0, np.nan]})
+CASE = contracts(
+    [
+        ("A1", "ra", 50, 25),  # partial: half
+        ("A1", "rb", 1, 1),  # action plan delivered
+        ("A2", "ra", 40, 60),  # over-realisation
+        ("A2", "rc", 10, None),  # not reported (missing, not zero)
+        ("A3", "ra", 10, None),  # an applicant that reported nothing
+    ]
+)
+TREATMENT = pd.DataFrame(
+    {
+        "applicant": ["A1", "A1", "A2", "A3"],
+        "refnis": ["1", "2", "3", "4"],
+        "cohort": [2023.0, 2022.0, 2022.0, np.nan],
+    }
+)
 
 
 @pytest.fixture
@@ -71,8 +81,14 @@ def test_unit_kinds_of_the_real_labels():
     assert kpi.unit_kind("bestuur dat correspondentietesten inzet") == "authorities"
     assert kpi.unit_kind("pleinmakers") == "deployed workers"
     assert kpi.unit_kind("begeleide gezinnen") == "households"
-    for unit in ("volwassen anderstaligen", "begeleide 55-plussers", "gevormde burgers",
-                 "jongeren met een handicap", "kwetsbare kinderen", "begeleide vrouwen"):
+    for unit in (
+        "volwassen anderstaligen",
+        "begeleide 55-plussers",
+        "gevormde burgers",
+        "jongeren met een handicap",
+        "kwetsbare kinderen",
+        "begeleide vrouwen",
+    ):
         assert kpi.unit_kind(unit) == "persons", unit
     assert kpi.unit_kind("iets nieuws") == "other"
 
@@ -132,12 +148,20 @@ def test_compare_regimes(lines):
 
 
 def test_compare_regimes_with_a_programmes_table(lines):
-    prog = pd.DataFrame({
-        "project_id": ["p1", "p2", "p3"], "regime": ["fragmented"] * 3, "kind": ["project"] * 3,
-        "programme": ["x"] * 3, "goal": ["g"] * 3, "authority": ["A1", "A1", "A2"],
-        "project_year": [2019] * 3, "budget_eur": [1000.0, 1000.0, 2000.0],
-        "participants": [10, 20, 30], "trainings": [0, 0, 0],
-    })
+    prog = pd.DataFrame(
+        {
+            "project_id": ["p1", "p2", "p3"],
+            "regime": ["fragmented"] * 3,
+            "kind": ["project"] * 3,
+            "programme": ["x"] * 3,
+            "goal": ["g"] * 3,
+            "authority": ["A1", "A1", "A2"],
+            "project_year": [2019] * 3,
+            "budget_eur": [1000.0, 1000.0, 2000.0],
+            "participants": [10, 20, 30],
+            "trainings": [0, 0, 0],
+        }
+    )
     out = kpi.compare_regimes(lines, prog).set_index(["regime", "metric"])
     assert out.loc[("fragmented", "projects per authority"), "value"] == 1.5
     assert out.loc[("fragmented", "persons per 1,000 EUR"), "value"] == pytest.approx(15.0)
@@ -186,7 +210,10 @@ def test_authority_pieces():
     assert report.contract_tables(d, "A9") == {}
     assert report.contract_figure(d, "A9") is None
     missing = report.KpiData(None, status="no contracts")
-    assert report.contract_tables(missing, "A1") == {} and report.contract_figure(missing, "A1") is None
+    assert (
+        report.contract_tables(missing, "A1") == {}
+        and report.contract_figure(missing, "A1") is None
+    )
     assert "contracts.csv" in report.contract_status(missing, "A1")
     pos = report.authority_position(d, "A2").set_index("measure")
     assert pos["rank"].tolist() == ["2", "1", "2"]  # committed 600 < 1500; attainment 100 % first
@@ -201,8 +228,13 @@ def test_kpi_data_from_a_demo_build(tmp_path, demo_dir, monkeypatch):
 
     monkeypatch.setenv("SAMENLEVEN_DEMO", "1")
     out = tmp_path / "p"
-    build.build(2025, demo=True, out=out, years=[2013],
-                tables=("municipalities", "partnerships", "treatment", "call_rules", "contracts"))
+    build.build(
+        2025,
+        demo=True,
+        out=out,
+        years=[2013],
+        tables=("municipalities", "partnerships", "treatment", "call_rules", "contracts"),
+    )
     d = report.kpi_data(out)
     assert d.ok and d.demo and len(d.lines) > 0
     assert d.names[d.lines["applicant"].iloc[0]]  # names from the municipalities table
@@ -239,14 +271,31 @@ window.addEventListener("load", function () {
 def test_panel_in_headless_chromium(tmp_path, with_clicks):
     panel = report.kpi_panel_html(data())
     page = tmp_path / "panel.html"
-    page.write_text("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>KPI</title>"
-                    "<link rel='icon' href='data:,'></head><body>" + panel
-                    + (_CLICK if with_clicks else "") + "</body></html>", encoding="utf-8")
-    args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run", "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}",
-            "--enable-logging=stderr", "--v=0", "--virtual-time-budget=3000", "--dump-dom",
-            page.as_uri()]
+    page.write_text(
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>KPI</title>"
+        "<link rel='icon' href='data:,'></head><body>"
+        + panel
+        + (_CLICK if with_clicks else "")
+        + "</body></html>",
+        encoding="utf-8",
+    )
+    args = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=3000",
+        "--dump-dom",
+        page.as_uri(),
+    ]
     result = subprocess.run(args, check=False, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert [ln for ln in result.stderr.splitlines() if ":CONSOLE" in ln] == []
@@ -267,8 +316,9 @@ def test_report_files_are_written_when_asked(tmp_path):
     assert len(rules) == 2 and (tmp_path / "contract_position.csv").is_file()
     assert (tmp_path / "contract.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "contract.svg").is_file()
-    report.show_contract_figure(report.KpiData(None, status="no contracts"), "A1",
-                                output_dir=tmp_path / "none")
+    report.show_contract_figure(
+        report.KpiData(None, status="no contracts"), "A1", output_dir=tmp_path / "none"
+    )
     assert not (tmp_path / "none").exists()
 
 
@@ -277,8 +327,13 @@ def test_panel_for_a_run_reads_the_prepared_build(tmp_path, demo_dir, monkeypatc
     from samenleven_analysis.reports.context import encode_prebuilt
 
     out = tmp_path / "p"
-    build.build(2025, demo=True, out=out, years=[2013],
-                tables=("municipalities", "partnerships", "treatment", "call_rules", "contracts"))
+    build.build(
+        2025,
+        demo=True,
+        out=out,
+        years=[2013],
+        tables=("municipalities", "partnerships", "treatment", "call_rules", "contracts"),
+    )
     monkeypatch.setenv("SAMENLEVEN_DEMO", "1")
     monkeypatch.setenv("SAMENLEVEN_PREBUILT", encode_prebuilt({"2025": out}))
     html = report.kpi_panel_for_run(2025)

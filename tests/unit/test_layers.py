@@ -7,7 +7,16 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "samenleven_analysis"
-RANK = {"config": 0, "errors": 0, "locking": 0, "data": 1, "analysis": 2, "reports": 3, "bench": 4, "cli": 5}
+RANK = {
+    "config": 0,
+    "errors": 0,
+    "locking": 0,
+    "data": 1,
+    "analysis": 2,
+    "reports": 3,
+    "bench": 4,
+    "cli": 5,
+}
 PUBLIC_SHIMS = {"eligibility", "geo", "reporting", "evaluation"}
 
 
@@ -24,8 +33,11 @@ def _imports(path: Path) -> list[tuple[int, tuple[str, ...]]]:
                 base = tuple(node.module.split(".")[1:])
                 found += [(node.lineno, base + (a.name,)) for a in node.names]
         elif isinstance(node, ast.Import):
-            found += [(node.lineno, tuple(a.name.split(".")[1:])) for a in node.names
-                      if a.name.split(".")[0] == "samenleven_analysis"]
+            found += [
+                (node.lineno, tuple(a.name.split(".")[1:]))
+                for a in node.names
+                if a.name.split(".")[0] == "samenleven_analysis"
+            ]
     return found
 
 
@@ -42,7 +54,9 @@ def test_imports_point_down_and_avoid_public_shims():
                 problems.append(f"{path.name}:{line} imports public shim {'.'.join(target)}")
             other = _layer(target)
             if other is not None and RANK[other] > RANK[own]:
-                problems.append(f"{'/'.join(rel)}:{line} ({own}) imports {'.'.join(target)} ({other})")
+                problems.append(
+                    f"{'/'.join(rel)}:{line} ({own}) imports {'.'.join(target)} ({other})"
+                )
     assert problems == []
 
 

@@ -17,10 +17,14 @@ def grid(values, codes=None, names=None) -> gpd.GeoDataFrame:
     """Unit squares on a 5-wide grid carrying ``values`` in column ``v`` (EPSG:31370)."""
     n = len(values)
     codes = codes or [f"{11001 + i:05d}" for i in range(n)]
-    geoms = [shapely.box(i % 5 * 1000, i // 5 * 1000, i % 5 * 1000 + 1000, i // 5 * 1000 + 1000) for i in range(n)]
+    geoms = [
+        shapely.box(i % 5 * 1000, i // 5 * 1000, i % 5 * 1000 + 1000, i // 5 * 1000 + 1000)
+        for i in range(n)
+    ]
     return gpd.GeoDataFrame(
         {"refnis": codes, "name_nl": names or [f"Gemeente {i}" for i in range(n)], "v": values},
-        geometry=geoms, crs="EPSG:31370",
+        geometry=geoms,
+        crs="EPSG:31370",
     )
 
 
@@ -94,8 +98,12 @@ def test_drawn_colours_are_the_assigned_colours_and_missing_is_hatched():
     colours = maps.unit_colours(gdf, "v", fig.samenleven_classes)
     pal = fig.samenleven_classes.colours_
     assert colours.to_dict() == {
-        "11001": pal[0], "11002": pal[0], "11003": maps.MISSING_COLOUR,
-        "11004": pal[1], "11005": pal[2], "11006": pal[2],
+        "11001": pal[0],
+        "11002": pal[0],
+        "11003": maps.MISSING_COLOUR,
+        "11004": pal[1],
+        "11005": pal[2],
+        "11006": pal[2],
     }
     assert fig.samenleven_colours.equals(colours)
     ax = fig.axes[0]
@@ -114,8 +122,9 @@ def test_drawn_colours_are_the_assigned_colours_and_missing_is_hatched():
 
 def test_highlighted_units_are_outlined_labelled_and_in_the_legend():
     gdf = grid([1.0, 2.0, 3.0, 4.0], names=["Aalst", "Brugge", "Gent", "Hasselt"])
-    fig = maps.choropleth(gdf, "v", k=2, highlight=[11002, "11004", "99999"],
-                          highlight_label="Eligible (> 7,500)")
+    fig = maps.choropleth(
+        gdf, "v", k=2, highlight=[11002, "11004", "99999"], highlight_label="Eligible (> 7,500)"
+    )
     ax = fig.axes[0]
     outline = ax.collections[-1]
     assert to_hex(outline.get_colors()[0]) == maps.HIGHLIGHT_COLOUR
@@ -157,8 +166,12 @@ def _figure():
     before = grid([0.01, 0.02, np.nan, 0.2, 0.3, 0.25, 0.11])
     after = grid([0.03, 0.05, 0.07, 0.31, 0.35, 0.29, 0.12])
     return maps.small_multiples(
-        {"2009": before, "2015": after}, "v", k=4, highlight=["11004"],
-        caption="DEMO — Source: Demoland; year 2015; vintage 2025", legend_title="Share",
+        {"2009": before, "2015": after},
+        "v",
+        k=4,
+        highlight=["11004"],
+        caption="DEMO — Source: Demoland; year 2015; vintage 2025",
+        legend_title="Share",
         title="Non-Belgian share",
     )
 
@@ -181,7 +194,9 @@ def test_save_gives_identical_bytes_on_rerun(tmp_path):
 
 
 def test_rgba_of_palette_is_sequential_light_to_dark():
-    lum = [0.2126 * r + 0.7152 * g + 0.0722 * b for r, g, b, _ in map(to_rgba, maps.class_colours(5))]
+    lum = [
+        0.2126 * r + 0.7152 * g + 0.0722 * b for r, g, b, _ in map(to_rgba, maps.class_colours(5))
+    ]
     assert lum == sorted(lum, reverse=True)
 
 
@@ -205,8 +220,10 @@ class FakeContext:
 def nationality_table() -> pd.DataFrame:
     """Three Flemish municipalities, one Walloon, two years; ETR persons = count."""
     rows = []
-    for year, etr in [(2009, {"11002": 9000, "44021": 6000, "71022": 3, "62063": 9900}),
-                      (2015, {"11002": 9500, "44021": 8000, "71022": 4, "62063": 9999})]:
+    for year, etr in [
+        (2009, {"11002": 9000, "44021": 6000, "71022": 3, "62063": 9900}),
+        (2015, {"11002": 9500, "44021": 8000, "71022": 4, "62063": 9999}),
+    ]:
         for code, n in etr.items():
             rows.append((year, code, "M", "ETR", 30, n))
             rows.append((year, code, "M", "BEL", 30, 20000))
@@ -224,7 +241,9 @@ def test_choose_years_falls_back_and_notes_it():
 
 def test_prepare_inputs_falls_back_to_the_nationality_proxy_without_an_origin_table(capsys):
     ctx = FakeContext({"population_nationality": nationality_table()})
-    inputs = migration_roots.prepare_inputs(ctx, definition="non_eu14", year=2024, compare_year=None, region="flanders")
+    inputs = migration_roots.prepare_inputs(
+        ctx, definition="non_eu14", year=2024, compare_year=None, region="flanders"
+    )
     assert inputs.definition == "nationality_proxy" and inputs.requested_definition == "non_eu14"
     assert inputs.years == (2009, 2015)
     assert ctx.loaded == ["population_nationality"]
@@ -241,7 +260,9 @@ def test_prepare_inputs_falls_back_to_the_nationality_proxy_without_an_origin_ta
 
 def test_map_panels_mask_small_counts_and_report_unknown_codes():
     ctx = FakeContext({"population_nationality": nationality_table()})
-    inputs = migration_roots.prepare_inputs(ctx, definition="nationality_proxy", year=2015, compare_year=2009)
+    inputs = migration_roots.prepare_inputs(
+        ctx, definition="nationality_proxy", year=2015, compare_year=2009
+    )
     polys = grid([0.0, 0.0, 0.0], codes=["11002", "44021", "71022"]).drop(columns="v")
     panels, reports = migration_roots.map_panels(polys, inputs, "count", min_cell=5)
     assert list(panels) == ["2009", "2015"]
@@ -258,8 +279,12 @@ def test_map_panels_mask_small_counts_and_report_unknown_codes():
 
 def test_top_table_suppresses_small_counts():
     ctx = FakeContext({"population_nationality": nationality_table()})
-    inputs = migration_roots.prepare_inputs(ctx, definition="nationality_proxy", year=2015, region="flanders")
-    names = pd.DataFrame({"refnis": ["11002", "44021", "71022"], "name_nl": ["Antwerpen", "Gent", "Hasselt"]})
+    inputs = migration_roots.prepare_inputs(
+        ctx, definition="nationality_proxy", year=2015, region="flanders"
+    )
+    names = pd.DataFrame(
+        {"refnis": ["11002", "44021", "71022"], "name_nl": ["Antwerpen", "Gent", "Hasselt"]}
+    )
     by_count = migration_roots.top_table(inputs, names, by="count", n=20, min_cell=5)
     assert by_count["municipality"].tolist() == ["Antwerpen", "Gent", "Hasselt"]
     assert by_count["count"].tolist() == ["9500", "8000", "<5"]
@@ -271,18 +296,21 @@ def test_top_table_suppresses_small_counts():
 
 def test_highlight_codes_lists_and_eligible_by_proxy():
     ctx = FakeContext({"population_nationality": nationality_table()})
-    inputs = migration_roots.prepare_inputs(ctx, definition="nationality_proxy", year=2015, region="flanders")
+    inputs = migration_roots.prepare_inputs(
+        ctx, definition="nationality_proxy", year=2015, region="flanders"
+    )
     assert migration_roots.highlight_codes("11002, 44021", ctx, inputs)[0] == ["11002", "44021"]
     assert migration_roots.highlight_codes([44021], ctx, inputs)[0] == ["44021"]
     assert migration_roots.highlight_codes(None, ctx, inputs)[0] == []
     codes, label = migration_roots.highlight_codes("eligible", ctx, inputs)
     assert codes == ["11002", "44021"]  # > 7,500 non-Belgians in 2015; 62063 is Walloon
     assert "proxy" in label
-    partnerships = pd.DataFrame({"partnership_id": ["P1", "P1"], "name": ["Duo", "Duo"],
-                                 "refnis": ["44021", "71022"]})
+    partnerships = pd.DataFrame(
+        {"partnership_id": ["P1", "P1"], "name": ["Duo", "Duo"], "refnis": ["44021", "71022"]}
+    )
     ctx.tables["partnerships"] = partnerships
-    inputs09 = migration_roots.prepare_inputs(ctx, definition="nationality_proxy", year=2009, region="flanders")
+    inputs09 = migration_roots.prepare_inputs(
+        ctx, definition="nationality_proxy", year=2009, region="flanders"
+    )
     codes, _ = migration_roots.highlight_codes("eligible", ctx, inputs09)
     assert codes == ["11002"]  # 6,000 + 3 pooled stay below 7,500 in 2009
-
-

@@ -12,7 +12,12 @@ from samenleven_analysis.errors import DataError
 
 def test_vintage_of_year():
     assert [mu.vintage_of_year(y) for y in (2009, 2018, 2019, 2024, 2025, 2030)] == [
-        2018, 2018, 2019, 2019, 2025, 2025,
+        2018,
+        2018,
+        2019,
+        2019,
+        2025,
+        2025,
     ]
     with pytest.raises(ValueError, match="unknown vintage"):
         mu.municipality_table(2020)
@@ -26,7 +31,13 @@ def test_reference_crosswalks_cover_2019_and_2025():
     assert len(r19) == 26
     assert (r19.kind == "merger").sum() == 15 and r19[r19.kind == "merger"].to_refnis.nunique() == 7
     assert sorted(r19[r19.kind == "merger"].to_refnis.unique()) == [
-        "12041", "44083", "44084", "44085", "45068", "72042", "72043",
+        "12041",
+        "44083",
+        "44084",
+        "44085",
+        "45068",
+        "72042",
+        "72043",
     ]
     assert (r19.kind == "renumbering").sum() == 11
     renum = dict(zip(r19.from_refnis, r19.to_refnis, strict=True))
@@ -51,7 +62,9 @@ def test_builtin_geography_counts_and_regions():
     assert len(cw) == 589 and cw.to_refnis.nunique() == 565
     assert set(cw.to_refnis) == set(geo.codes[2025])
     chained = dict(zip(cw.from_refnis, cw.to_refnis, strict=True))
-    assert chained["44049"] == "44083" and chained["54007"] == "57096" and chained["11007"] == "11002"
+    assert (
+        chained["44049"] == "44083" and chained["54007"] == "57096" and chained["11007"] == "11002"
+    )
     with pytest.raises(ValueError, match="backwards"):
         mu.crosswalk(2025, 2019)
 
@@ -60,7 +73,9 @@ def test_2025_arrondissement_rule_and_brussels():
     t = mu.municipality_table(2025).set_index("refnis")
     # arrondissement = first two digits + 000, incl. the 2025 codes and Hainaut 57/58
     assert (t.arrondissement == t.index.str[:2] + "000").all()
-    assert t.loc["46030", "arrondissement"] == "46000" and t.loc["71072", "arrondissement"] == "71000"
+    assert (
+        t.loc["46030", "arrondissement"] == "46000" and t.loc["71072", "arrondissement"] == "71000"
+    )
     assert t.loc["82039", "region"] == "03000"
     assert {"57000", "58000"} <= set(t.arrondissement)
     brussels = t[t.region == mu.REGIONS["brussels"]]
@@ -114,7 +129,9 @@ def tiny(tmp_path):
     ref = tmp_path / "TU_COM_REFNIS.txt"
     ref.write_text(TINY_REFNIS.replace("\n", "\r\n"), encoding="utf-8-sig")
     fus = tmp_path / "fusies-2025.csv"
-    fus.write_text("Fuserende gemeenten,\tNieuwe gemeenten\nEen (11001) + Twee (11002),\tEentwee (11004)\n")
+    fus.write_text(
+        "Fuserende gemeenten,\tNieuwe gemeenten\nEen (11001) + Twee (11002),\tEentwee (11004)\n"
+    )
     return mu.geography_from_tables(ref, fus)
 
 
@@ -127,7 +144,9 @@ def test_geography_from_tables(tiny):
     assert tiny.mapping(2018, 2019) == {"11003": "12001"}  # renumbered (same name, next day)
     assert tiny.mapping(2018, 2025) == {"11001": "11004", "11002": "11004", "11003": "12001"}
     t25 = tiny.table(2025).set_index("refnis")
-    assert t25.loc["11004", "name_nl"] == "Eentwee" and t25.loc["11004", "arrondissement"] == "11000"
+    assert (
+        t25.loc["11004", "name_nl"] == "Eentwee" and t25.loc["11004", "arrondissement"] == "11000"
+    )
     assert t25.loc["11004", "region"] == "02000" and t25.loc["11004", "province"] == "10000"
     assert t25.loc["21001", "region"] == "04000" and pd.isna(t25.loc["21001", "province"])
 
@@ -144,10 +163,15 @@ def test_harmonise_sums_counts_and_conserves_totals(tiny):
     out = mu.harmonise(frame, 2025, geography=tiny)
     # merged codes summed, renumbered code moved, rows sorted by year, code, other keys
     assert out.values.tolist() == [
-        [2015, "11004", "M", 3], [2015, "12001", "F", 4], [2015, "21001", "F", 8],
+        [2015, "11004", "M", 3],
+        [2015, "12001", "F", 4],
+        [2015, "21001", "F", 8],
         [2022, "11004", "M", 48],
     ]
-    assert out.groupby("year").population.sum().to_dict() == frame.groupby("year").population.sum().to_dict()
+    assert (
+        out.groupby("year").population.sum().to_dict()
+        == frame.groupby("year").population.sum().to_dict()
+    )
     assert out.population.dtype == frame.population.dtype
 
 
@@ -179,7 +203,9 @@ def test_harmonise_on_a_later_list_and_explicit_crosswalk(tiny):
 
 
 def test_region_of():
-    regions = mu.region_of(pd.Series(["2000", "11002", "44049", "57096", "21004", "33016", "54007"]))
+    regions = mu.region_of(
+        pd.Series(["2000", "11002", "44049", "57096", "21004", "33016", "54007"])
+    )
     # 44049 (Nevele, 2018 code) via its arrondissement; 33016 (Mesen) is Flemish by its code;
     # 54007 (Mouscron until 2018, arrondissement 54 abolished) via the crosswalk to 57096
     assert regions.tolist() == ["02000", "02000", "02000", "03000", "04000", "02000", "03000"]
@@ -206,5 +232,3 @@ def test_demo_geography(demo_dir):
 
 
 # ----------------------------------------------------------------------------- real data
-
-

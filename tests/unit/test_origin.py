@@ -67,7 +67,9 @@ def test_column_map_yaml_with_totals_and_aggregation(tmp_path):
 def test_flat_column_map(tmp_path):
     path = tmp_path / "o.csv"
     path.write_text("y,code,o,n\n2022,21001,EU14,3\n")
-    got = origin.read_origin(path, {"y": "year", "code": "refnis", "o": "origin", "n": "population"})
+    got = origin.read_origin(
+        path, {"y": "year", "code": "refnis", "o": "origin", "n": "population"}
+    )
     assert got.iloc[0].tolist() == [2022, "21001", "EU14", 3]
     with pytest.raises(ValueError, match="not canonical"):
         origin.read_origin(path, {"y": "jaar"})
@@ -76,8 +78,18 @@ def test_flat_column_map(tmp_path):
 @pytest.mark.parametrize(
     "text, row, column, fragment",
     [
-        (CANONICAL.replace("2022,11002,EU13,20", "2022,11002,EU13,-2"), 4, "population", "negative"),
-        (CANONICAL.replace("2022,11002,EU13,20", "2022,11002,EU13,x"), 4, "population", "non-numeric"),
+        (
+            CANONICAL.replace("2022,11002,EU13,20", "2022,11002,EU13,-2"),
+            4,
+            "population",
+            "negative",
+        ),
+        (
+            CANONICAL.replace("2022,11002,EU13,20", "2022,11002,EU13,x"),
+            4,
+            "population",
+            "non-numeric",
+        ),
         (CANONICAL.replace("EUROPE_OTHER", "ELDERS"), 5, "origin", "ELDERS"),
         (CANONICAL + "2022,11002,BEL,1\n", 9, "origin", "duplicate"),
         (CANONICAL.replace("2022,4001", "2022,4O01"), 7, "refnis", "not a REFNIS"),
@@ -113,8 +125,15 @@ def test_count_definitions(tmp_path):
     assert c.loc["11002", "count"] == 90 and c.loc["11002", "total"] == 200
     assert c.loc["11002", "share"] == pytest.approx(0.45)
     assert np.isnan(c.loc["04001", "share"])  # total 0 → undefined share
-    assert origin.count(frame, "non_eu27", year=2022).set_index("refnis").loc["11002", "count"] == 70
-    assert origin.count(frame, "non_europe").set_index(["year", "refnis"]).loc[(2023, "11002"), "count"] == 45
+    assert (
+        origin.count(frame, "non_eu27", year=2022).set_index("refnis").loc["11002", "count"] == 70
+    )
+    assert (
+        origin.count(frame, "non_europe")
+        .set_index(["year", "refnis"])
+        .loc[(2023, "11002"), "count"]
+        == 45
+    )
     assert origin.count(frame, "non_eu14", year=[2022, 2023])["year"].tolist() == [2022, 2022, 2023]
     with pytest.raises(ValueError, match="unknown origin definition 'non_eu15'"):
         origin.count(frame, "non_eu15")

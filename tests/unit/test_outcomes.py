@@ -32,7 +32,9 @@ def test_read_outcomes_errors_name_file_row_and_column(tmp_path):
     with pytest.raises(DataError) as err:
         oc.read_outcomes(p)
     assert err.value.file == "bad.csv" and err.value.row == 3 and err.value.column == "year"
-    dup = _write(tmp_path / "dup.csv", "refnis,year,outcome,value\n44021,2022,x,1\n44021,2022,x,2\n")
+    dup = _write(
+        tmp_path / "dup.csv", "refnis,year,outcome,value\n44021,2022,x,1\n44021,2022,x,2\n"
+    )
     with pytest.raises(DataError, match="dup.csv"):
         oc.read_outcomes(dup)
     nocol = _write(tmp_path / "nocol.csv", "refnis,year,value\n44021,2022,1\n")
@@ -55,7 +57,9 @@ def test_read_treatment_cohort_zero_and_booleans(tmp_path):
     with pytest.raises(DataError) as err:
         oc.read_treatment(bad)
     assert err.value.column == "eligible" and err.value.row == 2
-    wrong_cohort = _write(tmp_path / "c.csv", "applicant,refnis,cohort,eligible\n1,11002,2019,True\n")
+    wrong_cohort = _write(
+        tmp_path / "c.csv", "applicant,refnis,cohort,eligible\n1,11002,2019,True\n"
+    )
     with pytest.raises(DataError, match="cohort"):
         oc.read_treatment(wrong_cohort)
 
@@ -63,7 +67,11 @@ def test_read_treatment_cohort_zero_and_booleans(tmp_path):
 @pytest.fixture
 def small():
     years = range(2019, 2025)
-    rows = [(r, y, "emp", float(i * 10 + (y - 2019))) for i, r in enumerate(["11002", "44021", "46003"]) for y in years]
+    rows = [
+        (r, y, "emp", float(i * 10 + (y - 2019)))
+        for i, r in enumerate(["11002", "44021", "46003"])
+        for y in years
+    ]
     rows += [("11002", 2020, "other", 1.0)]
     out = oc.canonical_outcomes(pd.DataFrame(rows, columns=["refnis", "year", "outcome", "value"]))
     treat = oc.canonical_treatment(
@@ -83,7 +91,17 @@ def small():
 def test_panel_columns_and_treatment_timing(small):
     out, treat = small
     p = oc.panel(out, treat, "emp")
-    assert {"refnis", "year", "value", "cohort", "treated", "post", "d", "eligible", "applicant"} <= set(p.columns)
+    assert {
+        "refnis",
+        "year",
+        "value",
+        "cohort",
+        "treated",
+        "post",
+        "d",
+        "eligible",
+        "applicant",
+    } <= set(p.columns)
     assert len(p) == 18
     a = p[p.refnis == "11002"]
     assert a.treated.all() and a.post.tolist() == [False, False, False, True, True, True]
@@ -91,12 +109,24 @@ def test_panel_columns_and_treatment_timing(small):
     never = p[p.refnis == "44021"]
     assert not never.treated.any() and not never.post.any() and never.eligible.all()
     missing = p[p.refnis == "46003"]  # not in the treatment table: never treated, not eligible
-    assert missing.cohort.isna().all() and not missing.eligible.any() and (missing.applicant == "46003").all()
+    assert (
+        missing.cohort.isna().all()
+        and not missing.eligible.any()
+        and (missing.applicant == "46003").all()
+    )
 
 
 def test_panel_options_and_unknown_outcome(small):
     out, treat = small
-    p = oc.panel(out, treat, "emp", first_year=2020, last_year=2023, treatment_year=2021, units=["11002", "44021"])
+    p = oc.panel(
+        out,
+        treat,
+        "emp",
+        first_year=2020,
+        last_year=2023,
+        treatment_year=2021,
+        units=["11002", "44021"],
+    )
     assert p.year.min() == 2020 and p.year.max() == 2023 and p.refnis.nunique() == 2
     # a common (placebo) timing: post for everyone from 2021, d only for the treated unit
     assert (p.post == (p.year >= 2021)).all()
@@ -155,7 +185,9 @@ def test_applicant_frame_pools_partnership_members(small):
     df = oc.applicant_frame(p, elig, (2019, 2021), (2022, 2024))
     assert df.applicant.tolist() == ["IGS01", "11002"]  # sorted by count
     igs = df.set_index("applicant").loc["IGS01"]
-    assert igs.n_members == 2 and igs.participates == 0.5 and igs.treated == 1 and igs.total == 30000
+    assert (
+        igs.n_members == 2 and igs.participates == 0.5 and igs.treated == 1 and igs.total == 30000
+    )
     # members' means averaged: 44021 (10..15) and 46003 (20..25) -> pre 21-year mean, post 24-year mean
     assert igs.pre_mean == pytest.approx((11 + 21) / 2) and igs.change == pytest.approx(3.0)
 
@@ -163,8 +195,10 @@ def test_applicant_frame_pools_partnership_members(small):
 def test_with_geography_and_units():
     munis = pd.DataFrame(
         {
-            "refnis": ["11002", "21004"], "arrondissement": ["11000", "21000"],
-            "province": ["10000", None], "region": ["02000", "04000"],
+            "refnis": ["11002", "21004"],
+            "arrondissement": ["11000", "21000"],
+            "province": ["10000", None],
+            "region": ["02000", "04000"],
         }
     )
     frame = pd.DataFrame({"refnis": ["11002", "21004", "99999"], "value": [1.0, 2.0, 3.0]})
@@ -189,5 +223,3 @@ def test_demo_files_round_trip(demo_dir):
     ch = oc.change_frame(p, (2015, 2020), (2024, 2025))
     gap = ch[ch.treated].change.mean() - ch[~ch.treated].change.mean()
     assert gap == pytest.approx(demo.PLANTED_EFFECTS["employment_rate"], abs=0.5)
-
-

@@ -22,7 +22,13 @@ from samenleven_analysis.errors import DataError
 
 @pytest.mark.parametrize(
     ("values", "expected"),
-    [([1, 2, 3, 4], 0.25), ([0, 0, 0, 1], 0.75), ([5, 5, 5], 0.0), ([12_000, 30_000], 3 / 14), ([7], 0.0)],
+    [
+        ([1, 2, 3, 4], 0.25),
+        ([0, 0, 0, 1], 0.75),
+        ([5, 5, 5], 0.0),
+        ([12_000, 30_000], 3 / 14),
+        ([7], 0.0),
+    ],
 )
 def test_gini_hand_computed(values, expected):
     assert pr.gini(values) == pytest.approx(expected)
@@ -73,8 +79,17 @@ def programme_rows() -> pd.DataFrame:
     ]
     frame = pd.DataFrame(
         rows,
-        columns=["project_id", "regime", "kind", "programme", "authority", "project_year",
-                 "budget_eur", "participants", "trainings"],
+        columns=[
+            "project_id",
+            "regime",
+            "kind",
+            "programme",
+            "authority",
+            "project_year",
+            "budget_eur",
+            "participants",
+            "trainings",
+        ],
     )
     frame.insert(4, "goal", "work")
     return frame
@@ -149,7 +164,10 @@ def test_share_of_money_to_eligible_authorities_counts_partnership_members():
 def test_metrics_by_project_year():
     m = pr.metrics(programme_rows(), by=("regime", "project_year"))
     assert list(zip(m["regime"], m["project_year"], strict=True)) == [
-        ("fragmented", 2019), ("fragmented", 2020), ("consolidated", 2022), ("consolidated", 2023)
+        ("fragmented", 2019),
+        ("fragmented", 2020),
+        ("consolidated", 2022),
+        ("consolidated", 2023),
     ]
     assert m["budget_total_eur"].tolist() == [12_000, 30_000, 150_000, 250_000]
     assert m["n_projects"].tolist() == [1, 1, 1, 2]
@@ -198,7 +216,9 @@ def test_demo_programme_table_has_the_announced_project_counts():
     assert m.loc["fragmented", "n_trainings"] == pr.fact("trainings_before") == 413
     assert m.loc["consolidated", "n_projects"] == pr.fact("projects_after") == 24
     years = pr.per_year(table).query("regime == 'consolidated'")
-    assert years["budget_eur"].to_numpy() == pytest.approx(years["fact_budget_eur"].to_numpy(), rel=0.02)
+    assert years["budget_eur"].to_numpy() == pytest.approx(
+        years["fact_budget_eur"].to_numpy(), rel=0.02
+    )
 
 
 # --------------------------------------------------------------------------- facts
@@ -221,7 +241,12 @@ def test_facts_load_with_sources():
 
 def test_conflicting_facts_are_marked():
     table = pr.facts_table().set_index("fact")
-    for key in ("budget_paid_eur", "participating_authorities", "origin_criterion", "budget_announced_eur"):
+    for key in (
+        "budget_paid_eur",
+        "participating_authorities",
+        "origin_criterion",
+        "budget_announced_eur",
+    ):
         assert table.loc[key, "conflicting"], key
     assert "roots outside Europe" in table.loc["origin_criterion", "conflicting"]
     # the rounded per-year amounts do not add up to the ~47 M total: said in the file
@@ -259,7 +284,9 @@ def test_plot_labels_small_person_counts_as_suppressed():
 
     m = pr.metrics(programme_rows())
     m.loc[m["regime"] == "fragmented", "reach_median_grant"] = 3.0
-    fig = pr.plot_comparison(m, ["reach_median_grant", "share_eligible", "gini_authorities"], min_cell=5)
+    fig = pr.plot_comparison(
+        m, ["reach_median_grant", "share_eligible", "gini_authorities"], min_cell=5
+    )
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.texts] == ["<5", "75"]
     assert [t.get_text() for t in fig.axes[1].texts] == ["0.21", "0.38"]

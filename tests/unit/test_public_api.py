@@ -30,8 +30,10 @@ def test_contract_names_are_importable():
     )
     from samenleven_analysis.reporting import data_context
 
-    assert all(callable(f) for f in (eligible, did, event_study, rdd, staggered_did,
-                                     synthetic_control, data_context))
+    assert all(
+        callable(f)
+        for f in (eligible, did, event_study, rdd, staggered_did, synthetic_control, data_context)
+    )
     assert {"estimate", "se", "ci_low", "ci_high", "pvalue", "n", "method"} <= set(
         Estimate.__dataclass_fields__
     )

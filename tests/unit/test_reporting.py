@@ -33,12 +33,21 @@ def demo_ctx() -> reporting.DataContext:
 
 def test_sources_of_reads_the_sidecar_layouts():
     listed = {
-        "inputs": [{"dataset_id": "refnis", "file": "/abs/path/TU_COM_REFNIS.txt", "sha256": "ab", "demo": False}]
+        "inputs": [
+            {
+                "dataset_id": "refnis",
+                "file": "/abs/path/TU_COM_REFNIS.txt",
+                "sha256": "ab",
+                "demo": False,
+            }
+        ]
     }
     assert provenance.sources_of(listed) == [
         {"dataset_id": "refnis", "file": "TU_COM_REFNIS.txt", "sha256": "ab", "demo": False}
     ]  # a file name, never a path
-    keyed = {"sources": {"origin": {"filename": "population_origin.csv", "sha256": "cd", "demo": True}}}
+    keyed = {
+        "sources": {"origin": {"filename": "population_origin.csv", "sha256": "cd", "demo": True}}
+    }
     assert provenance.sources_of(keyed)[0]["dataset_id"] == "origin"
     assert provenance.sources_of(keyed)[0]["demo"] is True
     assert provenance.sources_of({}) == []
@@ -68,7 +77,12 @@ def test_demo_context_loads_tables_and_says_demo_everywhere(demo_ctx):
     assert demo_ctx.demo and demo_ctx.built_demo
     assert "DEMO DATA" in demo_ctx.banner_text()
     cap = demo_ctx.caption(year=2022, definition="nationality_proxy", extra="x")
-    assert cap.startswith("DEMO — ") and "year 2022" in cap and "proxy" in cap and "vintage 2025" in cap
+    assert (
+        cap.startswith("DEMO — ")
+        and "year 2022" in cap
+        and "proxy" in cap
+        and "vintage 2025" in cap
+    )
     # loading returns copies: a notebook cannot corrupt the context's cache
     origin.loc[:, "population"] = -1
     assert (demo_ctx.load("population_origin")["population"] >= 0).all()
@@ -80,15 +94,24 @@ def test_provenance_cell_names_sources_with_their_sha256(demo_ctx, capsys):
     _, prov = build.load("population_origin", processed=demo_ctx.processed)
     origin_input = next(i for i in prov["inputs"] if i["dataset_id"] == "origin")
     assert origin_input["sha256"] in text and origin_input["file"] in text
-    for needle in ("Data: DEMO", "| authority | '99016' |", "| year | 2022 |", "git commit: ",
-                   "run time (UTC): ", "pandas==", "papermill=="):
+    for needle in (
+        "Data: DEMO",
+        "| authority | '99016' |",
+        "| year | 2022 |",
+        "git commit: ",
+        "run time (UTC): ",
+        "pandas==",
+        "papermill==",
+    ):
         assert needle in text
     assert str(demo_ctx.processed) not in text  # no absolute paths in stored outputs
     demo_ctx.provenance_cell({"year": 2022})  # outside IPython it prints
     assert "### Provenance" in capsys.readouterr().out
 
 
-def _real_like(demo_ctx, folder: Path, tables=("municipalities", "population_nationality")) -> reporting.DataContext:
+def _real_like(
+    demo_ctx, folder: Path, tables=("municipalities", "population_nationality")
+) -> reporting.DataContext:
     """A "real" build holding only ``tables`` (no origin data, as on the mirror)."""
     folder.mkdir()
     for name in tables:
@@ -116,7 +139,11 @@ def test_a_missing_table_raises_and_never_falls_back_to_demo(demo_ctx, tmp_path)
 def test_origin_source_uses_the_proxy_without_an_origin_table(demo_ctx, tmp_path):
     ctx = _real_like(demo_ctx, tmp_path / "real")
     src = reporting.origin_source(ctx, "non_eu14")
-    assert (src.definition, src.requested, src.table) == ("nationality_proxy", "non_eu14", "population_nationality")
+    assert (src.definition, src.requested, src.table) == (
+        "nationality_proxy",
+        "non_eu14",
+        "population_nationality",
+    )
     assert src.proxy and src.substituted and "population_origin.csv" in src.note()
     own = reporting.origin_source(demo_ctx, "non_eu27")
     assert (own.definition, own.table, own.proxy) == ("non_eu27", "population_origin", False)
@@ -125,9 +152,21 @@ def test_origin_source_uses_the_proxy_without_an_origin_table(demo_ctx, tmp_path
         reporting.origin_source(demo_ctx, "bogus")
     table = reporting.authority_table(ctx, year=2022)
     assert table.attrs["proxy"] and table.attrs["definition"] == "nationality_proxy"
-    assert not table.attrs["demo"] and table["cohort"].isna().all() and table["outcome_change"].isna().all()
-    assert set(table.attrs["missing"]) == {"population_origin", "outcomes", "treatment", "programmes", "partnerships"}
-    assert len(table.attrs["region_codes"]) == len(table)  # no partnerships: one row per municipality
+    assert (
+        not table.attrs["demo"]
+        and table["cohort"].isna().all()
+        and table["outcome_change"].isna().all()
+    )
+    assert set(table.attrs["missing"]) == {
+        "population_origin",
+        "outcomes",
+        "treatment",
+        "programmes",
+        "partnerships",
+    }
+    assert len(table.attrs["region_codes"]) == len(
+        table
+    )  # no partnerships: one row per municipality
 
 
 def test_reference_year_is_one_rule():
@@ -144,7 +183,9 @@ def test_reference_year_is_one_rule():
 
 
 def test_prebuilt_folders_are_used_without_building(demo_ctx, monkeypatch):
-    monkeypatch.setenv(reporting.PREBUILT_ENV, reporting.encode_prebuilt({"demo-2025": demo_ctx.processed}))
+    monkeypatch.setenv(
+        reporting.PREBUILT_ENV, reporting.encode_prebuilt({"demo-2025": demo_ctx.processed})
+    )
 
     def no_build(*args, **kwargs):
         raise AssertionError("data_context built although the runner had built already")
@@ -171,7 +212,10 @@ def test_authority_table_applies_the_rule_and_adds_names_cohorts_trends(table):
     assert table.loc[~table["eligible"], "cohort"].isna().all()  # only eligible ones are funded
     assert table.loc[table["eligible"], "cohort"].notna().any()
     assert table["outcome_change"].notna().all()
-    assert int(table["outcome_to"].iloc[0]) - int(table["outcome_from"].iloc[0]) == authorities.TREND_YEARS
+    assert (
+        int(table["outcome_to"].iloc[0]) - int(table["outcome_from"].iloc[0])
+        == authorities.TREND_YEARS
+    )
     # Flanders only: no capital-region (94xxx) municipality applies
     members = [m for ms in table["members"] for m in ms]
     assert members and not any(m.startswith("94") for m in members)
@@ -181,7 +225,10 @@ def test_find_authority_by_code_member_or_error(table):
     partnership = table[table["kind"] == "partnership"].iloc[0]
     member = partnership["members"][0]
     assert authorities.find_authority(table, member)["applicant"] == partnership["applicant"]
-    assert authorities.find_authority(table, partnership["applicant"])["applicant"] == partnership["applicant"]
+    assert (
+        authorities.find_authority(table, partnership["applicant"])["applicant"]
+        == partnership["applicant"]
+    )
     with pytest.raises(KeyError, match="12345"):
         authorities.find_authority(table, "12345")
 
@@ -213,8 +260,12 @@ def test_benchmark_and_summaries(demo_ctx, table):
     ref = counted[counted["refnis"].isin(row["members"]) & (counted["year"] == 2022)]
     assert shares.loc[2022, "me"] == pytest.approx(ref["count"].sum() / ref["total"].sum())
     assert 0 < shares.loc[2022, "flanders"] < shares.loc[2022, "me"]
-    comp = authorities.composition_over_time(demo_ctx.load("population_origin"), list(row["members"]))
+    comp = authorities.composition_over_time(
+        demo_ctx.load("population_origin"), list(row["members"])
+    )
     assert int(comp.loc[2022].sum()) == int(row["total"])
-    prog = authorities.programme_summary(demo_ctx.load("programmes"), [row["applicant"], *row["members"]])
+    prog = authorities.programme_summary(
+        demo_ctx.load("programmes"), [row["applicant"], *row["members"]]
+    )
     assert list(prog.columns) == ["regime", "project_year", "grants", "budget_eur", "participants"]
     assert prog["regime"].iloc[0] == "fragmented" and prog["regime"].iloc[-1] == "consolidated"

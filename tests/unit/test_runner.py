@@ -19,7 +19,11 @@ from samenleven_analysis.reports import dashboard, kernels, parameters, runner
 
 def write_nb(path: Path, params_src: str | None, *cells: str) -> Path:
     nb = new_notebook()
-    nb.metadata.kernelspec = {"name": "samenleven", "display_name": "Python (samenleven)", "language": "python"}
+    nb.metadata.kernelspec = {
+        "name": "samenleven",
+        "display_name": "Python (samenleven)",
+        "language": "python",
+    }
     nb.metadata.language_info = {"name": "python"}
     nb.cells.append(new_markdown_cell("# tiny"))
     if params_src is not None:
@@ -53,8 +57,17 @@ def nb(tmp_path) -> Path:
 
 def test_parse_parameters_reads_names_and_default_types(nb):
     specs = parameters.parse_parameters(nb)
-    assert list(specs) == ["year", "threshold", "definition", "authority", "show", "codes",
-                           "anything", "limit", "computed"]
+    assert list(specs) == [
+        "year",
+        "threshold",
+        "definition",
+        "authority",
+        "show",
+        "codes",
+        "anything",
+        "limit",
+        "computed",
+    ]
     assert specs["year"].types == ("int",) and specs["year"].default == 2022
     assert specs["threshold"].types == ("float",)
     assert specs["authority"].types == ("str",)
@@ -81,12 +94,25 @@ def cli(*pairs: tuple[str, str]):
 
 
 def test_cli_values_are_parsed_like_yaml_scalars(nb):
-    values, raw = cli(("year", "2023"), ("threshold", "8000"), ("show", "false"),
-                      ("authority", "01001"), ("codes", "[11002, 44021]"),
-                      ("anything", "[1, 2]"), ("limit", "null"))
+    values, raw = cli(
+        ("year", "2023"),
+        ("threshold", "8000"),
+        ("show", "false"),
+        ("authority", "01001"),
+        ("codes", "[11002, 44021]"),
+        ("anything", "[1, 2]"),
+        ("limit", "null"),
+    )
     got = parameters.validate_parameters(nb, values, raw=raw)
-    assert got == {"year": 2023, "threshold": 8000.0, "show": False, "authority": "01001",
-                   "codes": ["11002", "44021"], "anything": [1, 2], "limit": None}
+    assert got == {
+        "year": 2023,
+        "threshold": 8000.0,
+        "show": False,
+        "authority": "01001",
+        "codes": ["11002", "44021"],
+        "anything": [1, 2],
+        "limit": None,
+    }
     assert isinstance(got["threshold"], float)
 
 
@@ -121,7 +147,10 @@ def test_yaml_file_values_keep_their_types_and_strings_must_be_quoted(nb, tmp_pa
         parameters.validate_parameters(nb, values, raw=raw)
     f.write_text("year: 2021\nauthority: '97021'\n", encoding="utf-8")
     values, raw, _ = parameters.read_parameters([f], ())
-    assert parameters.validate_parameters(nb, values, raw=raw) == {"year": 2021, "authority": "97021"}
+    assert parameters.validate_parameters(nb, values, raw=raw) == {
+        "year": 2021,
+        "authority": "97021",
+    }
 
 
 def test_later_sources_win_and_notebook_sections_are_kept_apart(tmp_path):
@@ -203,7 +232,9 @@ def fake_data(monkeypatch):
     """No data build: the tiny notebooks need none. Kernels get a marker variable."""
 
     def prepare(vintages, **kwargs):
-        return runner.PreparedData(folders={}, demo=True, env={"SAMENLEVEN_PREBUILT": "2025=/nowhere"})
+        return runner.PreparedData(
+            folders={}, demo=True, env={"SAMENLEVEN_PREBUILT": "2025=/nowhere"}
+        )
 
     monkeypatch.setattr(runner, "prepare_data", prepare)
 
@@ -212,19 +243,29 @@ def fake_data(monkeypatch):
 def test_run_collects_failures_exports_html_without_code_and_writes_index(tmp_path, fake_data):
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    write_nb(folder / "ok.ipynb", "year = 2022\n",
-             "import os\nSECRET_CODE_MARKER = 1\n"
-             "print('year =', year, 'cwd =', os.path.basename(os.getcwd()), os.environ['SAMENLEVEN_PREBUILT'])")
+    write_nb(
+        folder / "ok.ipynb",
+        "year = 2022\n",
+        "import os\nSECRET_CODE_MARKER = 1\n"
+        "print('year =', year, 'cwd =', os.path.basename(os.getcwd()), os.environ['SAMENLEVEN_PREBUILT'])",
+    )
     write_nb(folder / "broken.ipynb", "year = 2022\n", "raise ValueError('planned failure')")
     write_nb(folder / "slow.ipynb", None, "import time\ntime.sleep(30)")
     out = tmp_path / "reports" / "20250101T060000Z"
     status = runner.run_notebooks(
-        ["ok", "broken", "slow"], params=[("year", "2030")], out=out, jobs=2, timeout=1,
-        folder=folder, progress=False,
+        ["ok", "broken", "slow"],
+        params=[("year", "2030")],
+        out=out,
+        jobs=2,
+        timeout=1,
+        folder=folder,
+        progress=False,
     )
     assert status == 1
     executed = nbformat.read(str(out / "ok.ipynb"), as_version=4)
-    text = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    text = "".join(
+        o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs
+    )
     assert "year = 2030" in text  # injected parameter
     assert "cwd = notebooks" in text  # fixed working directory
     assert "2025=/nowhere" in text  # prepared-data environment reaches the kernel
@@ -250,7 +291,11 @@ def test_update_latest_replaces_an_existing_link(tmp_path):
     runner.update_latest(first)
     runner.update_latest(second)
     assert os.readlink(tmp_path / "latest") == second.name
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["20240101T000000Z", "20250101T000000Z", "latest"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "20240101T000000Z",
+        "20250101T000000Z",
+        "latest",
+    ]
 
 
 def test_default_out_is_a_utc_timestamp_folder(tmp_path):
@@ -282,8 +327,13 @@ def authority_table() -> pd.DataFrame:
             "outcome_change": [1.5, 0.7, 0.2, -0.1],
         }
     )
-    table.attrs.update(definition="non_eu14", year=2022, threshold=7500, outcome="employment_rate",
-                       region_codes=["96001", "96002", "96003", "96015", "96016", "96017"])
+    table.attrs.update(
+        definition="non_eu14",
+        year=2022,
+        threshold=7500,
+        outcome="employment_rate",
+        region_codes=["96001", "96002", "96003", "96015", "96016", "96017"],
+    )
     return table
 
 
@@ -292,7 +342,15 @@ def test_authority_selection(authority_table):
     assert codes("eligible", authority_table, "x") == ["96001", "IGS01"]
     # all: every municipality of the region (partnership members and non-applicants too), then
     # the partnerships
-    assert codes(["all"], authority_table, "x") == ["96001", "96002", "96003", "96015", "96016", "96017", "IGS01"]
+    assert codes(["all"], authority_table, "x") == [
+        "96001",
+        "96002",
+        "96003",
+        "96015",
+        "96016",
+        "96017",
+        "IGS01",
+    ]
     assert codes(["96017"], authority_table, "x") == ["96017"]  # a municipality of the region
     assert codes(["96002", "96016", "96002"], authority_table, "x") == ["96002", "96016"]
     with pytest.raises(ParameterError, match="unknown authority '12345'"):
@@ -305,8 +363,14 @@ def test_dashboard_rows_suppress_small_counts_and_what_would_reveal_them(authori
     assert small["count"] == "<5" and small["margin"] == "" and small["share"] == ""
     # complementary: the next smallest count in the column is hidden as well
     assert rows[2]["count"] == "<5"
-    assert rows[0]["count"] == "9,000" and rows[0]["margin"] == "+1,500" and rows[0]["share"] == "22.5%"
-    assert rows[0]["sort_count"] == "9000" and rows[3]["sort_count"] == ""  # sort keys hide suppressed counts
+    assert (
+        rows[0]["count"] == "9,000"
+        and rows[0]["margin"] == "+1,500"
+        and rows[0]["share"] == "22.5%"
+    )
+    assert (
+        rows[0]["sort_count"] == "9000" and rows[3]["sort_count"] == ""
+    )  # sort keys hide suppressed counts
     assert rows[1]["cohort"] == "2024" and rows[2]["cohort"] == "—"
 
 
@@ -316,15 +380,18 @@ def test_reports_sharing_a_kernel_start_from_a_clean_state(tmp_path):
     folder = tmp_path / "nbs"
     folder.mkdir()
     src = write_nb(
-        folder / "auth.ipynb", "authority = 'x'\n",
+        folder / "auth.ipynb",
+        "authority = 'x'\n",
         "import warnings, matplotlib as mpl, matplotlib.pyplot as plt\n"
         "print('leak' in globals(), mpl.rcParams['lines.linewidth'], len(plt.get_fignums()))\n"
         "warnings.warn('shown every time')\n"
         "leak = authority\nmpl.rcParams['lines.linewidth'] = 9\nplt.figure()",
         "if authority == 'bad':\n    raise ValueError('planned')",
     )
-    jobs = [kernels.Job(a, str(src), str(tmp_path / f"{a}.ipynb"), {"authority": a}, kind="authority")
-            for a in ("a", "bad", "b", "c")]
+    jobs = [
+        kernels.Job(a, str(src), str(tmp_path / f"{a}.ipynb"), {"authority": a}, kind="authority")
+        for a in ("a", "bad", "b", "c")
+    ]
     assert kernels.plan_batches(jobs, workers=1) == [[0, 1], [2, 3]]
     results = kernels.execute_batch(jobs, timeout=60)
     assert [r.ok for r in results] == [True, False, True, True]  # the failure stays local
@@ -334,8 +401,10 @@ def test_reports_sharing_a_kernel_start_from_a_clean_state(tmp_path):
         code = [c for c in nb.cells if c.cell_type == "code"]
         # the warning's location names the kernel's temp folder, which changes with the
         # kernel replaced after the failure
-        outputs = [(o.get("name"), re.sub(r"ipykernel_\d+", "ipykernel_PID", o.get("text") or ""))
-                   for o in code[2].outputs]
+        outputs = [
+            (o.get("name"), re.sub(r"ipykernel_\d+", "ipykernel_PID", o.get("text") or ""))
+            for o in code[2].outputs
+        ]
         assert outputs[0] == ("stdout", "False 1.5 0\n"), a  # no variable, rcParam or figure leaked
         assert any(name == "stderr" and "shown every time" in text for name, text in outputs), a
         counts = [c.execution_count for c in code]

@@ -26,7 +26,9 @@ def test_no_file_refers_outside_the_repository():
             text = (ROOT / name).read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue
-        hits += [f"{name}:{i}" for i, line in enumerate(text.splitlines(), 1) if OUTSIDE.search(line)]
+        hits += [
+            f"{name}:{i}" for i, line in enumerate(text.splitlines(), 1) if OUTSIDE.search(line)
+        ]
     assert hits == []
 
 

@@ -66,8 +66,13 @@ def test_simulate_factor_panel_has_one_treated_unit_in_the_hull():
 
 def test_simulation_study_smoke():
     buf = io.StringIO()
-    kw = {"draws": 2, "seed": 11, "scenarios": ["six_treated", "rdd"],
-          "estimators": ["callaway_santanna", "rdd_fuzzy"], "workers": 1}
+    kw = {
+        "draws": 2,
+        "seed": 11,
+        "scenarios": ["six_treated", "rdd"],
+        "estimators": ["callaway_santanna", "rdd_fuzzy"],
+        "workers": 1,
+    }
     table = sim.simulation_study(out=buf, **kw)
     assert set(table.estimator) == {"callaway_santanna", "rdd_fuzzy"} and len(table) == 2
     assert (table.draws + table.failed == 2).all() and (table.failed == 0).all()
@@ -78,8 +83,14 @@ def test_simulation_study_smoke():
 
 
 def test_simulation_study_null_scenario_reports_size_and_rejects_bad_names():
-    table = sim.simulation_study(draws=1, seed=5, scenarios=["no_effect"], estimators=["callaway_santanna"],
-                                 workers=1, out=io.StringIO())
+    table = sim.simulation_study(
+        draws=1,
+        seed=5,
+        scenarios=["no_effect"],
+        estimators=["callaway_santanna"],
+        workers=1,
+        out=io.StringIO(),
+    )
     assert np.isnan(table.power.iloc[0]) and np.isfinite(table["size"].iloc[0])
     with pytest.raises(ValueError, match="unknown"):
         sim.simulation_study(draws=1, estimators=["nope"], out=io.StringIO())
@@ -95,5 +106,11 @@ def test_main_prints_one_scenario(capsys):
 def test_flanders_panel_concentrates_treatment_in_the_largest():
     df = sim.simulate_flanders(n_treated=6, seed=2)
     units = df.drop_duplicates("unit")
-    assert units.treated.sum() == 6 and units["size"].nlargest(6).index.isin(units.index[units.treated]).all()
-    assert df.attrs["effect"] > 0 and sim.simulate_flanders(n_treated=6, effect=0.0, seed=2).attrs["effect"] == 0
+    assert (
+        units.treated.sum() == 6
+        and units["size"].nlargest(6).index.isin(units.index[units.treated]).all()
+    )
+    assert (
+        df.attrs["effect"] > 0
+        and sim.simulate_flanders(n_treated=6, effect=0.0, seed=2).attrs["effect"] == 0
+    )

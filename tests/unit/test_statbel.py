@@ -15,17 +15,51 @@ from samenleven_analysis.data import codes, statbel
 from samenleven_analysis.errors import DataError
 
 OLD = [
-    "CD_MUNTY_REFNIS", "TX_MUNTY_DESCR_NL", "TX_MUNTY_DESCR_FR", "CD_DSTR_REFNIS",
-    "TX_ADM_DSTR_DESCR_NL", "TX_ADM_DSTR_DESCR_FR", "CD_PROV_REFNIS", "TX_PROV_DESCR_NL",
-    "TX_PROV_DESCR_FR", "CD_RGN_REFNIS", "TX_RGN_DESCR_NL", "TX_RGN_DESCR_FR", "CD_SEX",
-    "CD_NATLTY", "TX_NATLTY_FR", "TX_NATLTY_NL", "CD_CIV_STS", "TX_CIV_STS_FR", "TX_CIV_STS_NL",
-    "CD_AGE", "MS_POPULATION", "CD_YEAR",
+    "CD_MUNTY_REFNIS",
+    "TX_MUNTY_DESCR_NL",
+    "TX_MUNTY_DESCR_FR",
+    "CD_DSTR_REFNIS",
+    "TX_ADM_DSTR_DESCR_NL",
+    "TX_ADM_DSTR_DESCR_FR",
+    "CD_PROV_REFNIS",
+    "TX_PROV_DESCR_NL",
+    "TX_PROV_DESCR_FR",
+    "CD_RGN_REFNIS",
+    "TX_RGN_DESCR_NL",
+    "TX_RGN_DESCR_FR",
+    "CD_SEX",
+    "CD_NATLTY",
+    "TX_NATLTY_FR",
+    "TX_NATLTY_NL",
+    "CD_CIV_STS",
+    "TX_CIV_STS_FR",
+    "TX_CIV_STS_NL",
+    "CD_AGE",
+    "MS_POPULATION",
+    "CD_YEAR",
 ]
 NEW = [
-    "CD_REFNIS", "TX_DESCR_NL", "TX_DESCR_FR", "CD_DSTR_REFNIS", "TX_ADM_DSTR_DESCR_NL",
-    "TX_ADM_DSTR_DESCR_FR", "CD_PROV_REFNIS", "TX_PROV_DESCR_NL", "TX_PROV_DESCR_FR",
-    "CD_RGN_REFNIS", "TX_RGN_DESCR_NL", "TX_RGN_DESCR_FR", "CD_SEX", "CD_NATLTY", "TX_NATLTY_NL",
-    "TX_NATLTY_FR", "CD_CIV_STS", "TX_CIV_STS_NL", "TX_CIV_STS_FR", "CD_AGE", "MS_POPULATION",
+    "CD_REFNIS",
+    "TX_DESCR_NL",
+    "TX_DESCR_FR",
+    "CD_DSTR_REFNIS",
+    "TX_ADM_DSTR_DESCR_NL",
+    "TX_ADM_DSTR_DESCR_FR",
+    "CD_PROV_REFNIS",
+    "TX_PROV_DESCR_NL",
+    "TX_PROV_DESCR_FR",
+    "CD_RGN_REFNIS",
+    "TX_RGN_DESCR_NL",
+    "TX_RGN_DESCR_FR",
+    "CD_SEX",
+    "CD_NATLTY",
+    "TX_NATLTY_NL",
+    "TX_NATLTY_FR",
+    "CD_CIV_STS",
+    "TX_CIV_STS_NL",
+    "TX_CIV_STS_FR",
+    "CD_AGE",
+    "MS_POPULATION",
 ]
 NAMES = {"11001": "Aartselaar", "11002": "Antwerpen", "21001": "Anderlecht", "1001": "Nulgem"}
 
@@ -48,9 +82,17 @@ def pop_lines(rows, layout="new", year=2016, sep="|"):
         name = NAMES.get(str(code).lstrip("0"), "Naam") if str(code).strip() else "Naam"
         values.update(
             {
-                header[0]: str(code), header[1]: name, header[2]: name, "CD_DSTR_REFNIS": "11000",
-                "CD_PROV_REFNIS": "10000", "CD_RGN_REFNIS": "2000", "CD_SEX": sex, "CD_NATLTY": nat,
-                "CD_CIV_STS": civ, "CD_AGE": str(age), "MS_POPULATION": str(count),
+                header[0]: str(code),
+                header[1]: name,
+                header[2]: name,
+                "CD_DSTR_REFNIS": "11000",
+                "CD_PROV_REFNIS": "10000",
+                "CD_RGN_REFNIS": "2000",
+                "CD_SEX": sex,
+                "CD_NATLTY": nat,
+                "CD_CIV_STS": civ,
+                "CD_AGE": str(age),
+                "MS_POPULATION": str(count),
             }
         )
         if layout == "old":
@@ -59,8 +101,19 @@ def pop_lines(rows, layout="new", year=2016, sep="|"):
     return lines
 
 
-def write_pop(folder: Path, rows=ROWS, *, layout="new", year=2016, kind="zip", bom=False,
-              crlf=True, sep="|", lines=None, name=None) -> Path:
+def write_pop(
+    folder: Path,
+    rows=ROWS,
+    *,
+    layout="new",
+    year=2016,
+    kind="zip",
+    bom=False,
+    crlf=True,
+    sep="|",
+    lines=None,
+    name=None,
+) -> Path:
     lines = lines if lines is not None else pop_lines(rows, layout, year, sep)
     nl = "\r\n" if crlf else "\n"
     data = (nl.join(lines) + nl).encode("utf-8")
@@ -87,9 +140,12 @@ def expected_frame(rows, year):
 
 def assert_same(got: pd.DataFrame, want: pd.DataFrame):
     assert list(got.columns) == list(statbel.POPULATION_COLUMNS)
-    assert got[["year", "refnis", "sex", "nationality", "age", "population"]].astype(
-        {"refnis": object, "sex": object, "nationality": object}
-    ).values.tolist() == want[["year", "refnis", "sex", "nationality", "age", "population"]].values.tolist()
+    assert (
+        got[["year", "refnis", "sex", "nationality", "age", "population"]]
+        .astype({"refnis": object, "sex": object, "nationality": object})
+        .values.tolist()
+        == want[["year", "refnis", "sex", "nationality", "age", "population"]].values.tolist()
+    )
 
 
 # ----------------------------------------------------------------------------- layouts
@@ -105,8 +161,9 @@ def test_new_layout_zip_year_from_file_name_and_civil_status_summed(tmp_path):
 @pytest.mark.parametrize("bom", [False, True])
 @pytest.mark.parametrize("crlf", [False, True])
 def test_old_layout_bare_txt_with_or_without_bom(tmp_path, bom, crlf):
-    path = write_pop(tmp_path, layout="old", year=2012, kind="txt", bom=bom, crlf=crlf,
-                     name="population_export")  # no year in the name: CD_YEAR decides
+    path = write_pop(
+        tmp_path, layout="old", year=2012, kind="txt", bom=bom, crlf=crlf, name="population_export"
+    )  # no year in the name: CD_YEAR decides
     got = statbel.read_population(path)
     assert_same(got, expected_frame(ROWS, 2012))
 
@@ -145,7 +202,10 @@ def test_codes_check_and_recode_and_names(tmp_path):
     assert set(got.refnis) == {"11002", "21001"}
     assert got.population.sum() == sum(r[5] for r in ROWS)
     # 11001 F BEL 45 lands on 11002 F BEL 45
-    assert got.loc[(got.refnis == "11002") & (got.sex == "F") & (got.age == 45), "population"].item() == 11
+    assert (
+        got.loc[(got.refnis == "11002") & (got.sex == "F") & (got.age == 45), "population"].item()
+        == 11
+    )
     assert names.set_index("refnis").loc["11002", "name_nl"] == "Antwerpen"
 
 
@@ -173,19 +233,52 @@ BAD_CASES = {
     # name: (make lines, expected row, expected column, message fragment)
     "wrong delimiter": (lambda: pop_lines(ROWS, sep=";"), 1, None, "no '|'"),
     "missing column": (
-        lambda: [";".join([]) or "|".join(c for c in NEW if c != "MS_POPULATION")]
-        + ["|".join(f.split("|")[:-1]) for f in pop_lines(ROWS)[1:]],
-        1, "MS_POPULATION", "missing column",
+        lambda: (
+            [";".join([]) or "|".join(c for c in NEW if c != "MS_POPULATION")]
+            + ["|".join(f.split("|")[:-1]) for f in pop_lines(ROWS)[1:]]
+        ),
+        1,
+        "MS_POPULATION",
+        "missing column",
     ),
-    "unknown code": (lambda: _bad(pop_lines(ROWS), 4, "CD_REFNIS", "99999"), 4, "CD_REFNIS", "unknown"),
-    "malformed code": (lambda: _bad(pop_lines(ROWS), 3, "CD_REFNIS", "11O02"), 3, "CD_REFNIS", "not a municipality"),
+    "unknown code": (
+        lambda: _bad(pop_lines(ROWS), 4, "CD_REFNIS", "99999"),
+        4,
+        "CD_REFNIS",
+        "unknown",
+    ),
+    "malformed code": (
+        lambda: _bad(pop_lines(ROWS), 3, "CD_REFNIS", "11O02"),
+        3,
+        "CD_REFNIS",
+        "not a municipality",
+    ),
     "duplicate key": (lambda: pop_lines(ROWS + [ROWS[1]]), 8, "CD_REFNIS", "duplicate key"),
-    "negative count": (lambda: _bad(pop_lines(ROWS), 5, "MS_POPULATION", "-3"), 5, "MS_POPULATION", "negative"),
-    "non-numeric count": (lambda: _bad(pop_lines(ROWS), 6, "MS_POPULATION", "12a"), 6, "MS_POPULATION", "non-numeric"),
-    "missing count": (lambda: _bad(pop_lines(ROWS), 2, "MS_POPULATION", ""), 2, "MS_POPULATION", "missing"),
+    "negative count": (
+        lambda: _bad(pop_lines(ROWS), 5, "MS_POPULATION", "-3"),
+        5,
+        "MS_POPULATION",
+        "negative",
+    ),
+    "non-numeric count": (
+        lambda: _bad(pop_lines(ROWS), 6, "MS_POPULATION", "12a"),
+        6,
+        "MS_POPULATION",
+        "non-numeric",
+    ),
+    "missing count": (
+        lambda: _bad(pop_lines(ROWS), 2, "MS_POPULATION", ""),
+        2,
+        "MS_POPULATION",
+        "missing",
+    ),
     "bad sex": (lambda: _bad(pop_lines(ROWS), 7, "CD_SEX", "X"), 7, "CD_SEX", "unexpected value"),
-    "short line": (lambda: pop_lines(ROWS)[:3] + ["11002|Antwerpen|M"] + pop_lines(ROWS)[3:],
-                   4, None, "fields"),
+    "short line": (
+        lambda: pop_lines(ROWS)[:3] + ["11002|Antwerpen|M"] + pop_lines(ROWS)[3:],
+        4,
+        None,
+        "fields",
+    ),
 }
 
 
@@ -224,8 +317,9 @@ def test_truncated_and_corrupt_zip(tmp_path):
     assert err.value.file == str(truncated)
     # central directory intact, compressed data damaged → CRC/inflate error
     rows = ROWS * 1
-    big = write_pop(tmp_path, [(r[0], r[1], r[2], r[3], a, r[5]) for a in range(60) for r in rows],
-                    year=2018)
+    big = write_pop(
+        tmp_path, [(r[0], r[1], r[2], r[3], a, r[5]) for a in range(60) for r in rows], year=2018
+    )
     raw = bytearray(big.read_bytes())
     mid = 60
     raw[mid : mid + 40] = bytes(40)
@@ -255,7 +349,9 @@ cell = st.tuples(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(cells=st.lists(cell, min_size=1, max_size=60, unique_by=lambda c: c[:5]))
 def test_sum_over_civil_status_matches_pandas(tmp_path, cells):
     """Whatever the cells, the packed-key aggregation equals a plain pandas group-by."""
@@ -279,8 +375,16 @@ def test_read_refnis_bom_crlf_dates(tmp_path):
     path = tmp_path / "TU_COM_REFNIS.txt"
     path.write_bytes(b"\xef\xbb\xbf" + REFNIS_TEXT.encode())
     ref = statbel.read_refnis(path)
-    assert list(ref.columns) == ["level", "refnis", "parent", "name_de", "name_fr", "name_nl",
-                                 "valid_from", "valid_to"]
+    assert list(ref.columns) == [
+        "level",
+        "refnis",
+        "parent",
+        "name_de",
+        "name_fr",
+        "name_nl",
+        "valid_from",
+        "valid_to",
+    ]
     assert ref.level.tolist() == [1, 2, 3, 4, 4]
     assert pd.isna(ref.parent.iloc[0]) and ref.parent.iloc[3] == "11000"
     assert ref.valid_to.iloc[0] == pd.Timestamp("9999-12-31")
@@ -317,8 +421,14 @@ def test_read_income(tmp_path):
     path = tmp_path / "TF_PSNL_INC_TAX_MUNTY.xlsx"
     _income_frame().to_excel(path, index=False)
     inc = statbel.read_income(path)
-    assert list(inc.columns) == ["year", "refnis", "residents", "net_taxable_income", "taxpayers",
-                                 "income_per_resident"]
+    assert list(inc.columns) == [
+        "year",
+        "refnis",
+        "residents",
+        "net_taxable_income",
+        "taxpayers",
+        "income_per_resident",
+    ]
     assert inc.refnis.tolist() == ["11001", "21001", "11001"]
     assert inc.income_per_resident.iloc[0] == pytest.approx(2.6e8 / 14000)
     assert np.isnan(inc.income_per_resident.iloc[2])  # no residents → undefined, not inf
@@ -354,8 +464,11 @@ def test_demo_population_files(demo_dir):
 
 
 REAL_TOTALS = {
-    2009: 10_753_080, 2010: 10_839_905, 2011: 10_951_266, 2012: 11_035_948,
-    2013: 11_099_554, 2014: 11_150_516, 2015: 11_209_044,
+    2009: 10_753_080,
+    2010: 10_839_905,
+    2011: 10_951_266,
+    2012: 11_035_948,
+    2013: 11_099_554,
+    2014: 11_150_516,
+    2015: 11_209_044,
 }
-
-

@@ -246,8 +246,10 @@ def _check_outcome_varies(y: pd.Series | np.ndarray, outcome: str) -> None:
     v = np.asarray(y, dtype=float)
     v = v[np.isfinite(v)]
     if len(v) == 0 or np.ptp(v) == 0:
-        raise DataError(f"outcome {outcome!r} is constant (or empty): no effect can be estimated",
-                        column=outcome)
+        raise DataError(
+            f"outcome {outcome!r} is constant (or empty): no effect can be estimated",
+            column=outcome,
+        )
 
 
 def _z(alpha: float) -> float:
@@ -326,6 +328,7 @@ def _tidy_row(fit, name: str) -> tuple[float, float, float, float, float]:
         float(row["Pr(>|t|)"]),
     )
 
+
 def _table_row(key: dict, fit: Callable[[], Estimate]) -> dict:
     """One row of a placebo or balance table: ``key`` plus the estimate's columns, or NaN
     with a one-line ``note`` when it cannot be estimated (instead of failing the table)."""
@@ -333,10 +336,17 @@ def _table_row(key: dict, fit: Callable[[], Estimate]) -> dict:
         e = fit()
     except Exception as exc:  # noqa: BLE001 - reported per row
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return {**key, "estimate": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                "pvalue": np.nan, "n": 0, "note": msg[:120]}
+        return {
+            **key,
+            "estimate": np.nan,
+            "se": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "pvalue": np.nan,
+            "n": 0,
+            "note": msg[:120],
+        }
     return {**key, **{k: v for k, v in e.as_row().items() if k != "method"}}
-
 
 
 # --------------------------------------------------------------------------- presentation
@@ -355,7 +365,6 @@ def estimates_table(estimates: Mapping[str, Estimate | None], digits: int = 3) -
         num = ["estimate", "se", "ci_low", "ci_high", "pvalue"]
         out[num] = out[num].astype(float).round(digits)
     return out
-
 
 
 # --------------------------------------------------------------------------- randomisation inference

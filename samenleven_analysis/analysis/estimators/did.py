@@ -112,12 +112,16 @@ def did(
     if mode == "cluster":
         if min(n_treated_clusters, n_control_clusters) < 2:
             return _without_inference(
-                base, f"{n_treated_clusters} treated and {n_control_clusters} untreated clusters: "
-                "a cluster-robust SE needs at least two in each arm")
+                base,
+                f"{n_treated_clusters} treated and {n_control_clusters} untreated clusters: "
+                "a cluster-robust SE needs at least two in each arm",
+            )
         out = _check_se(base)
         if out.has_inference and n_treated_clusters < FEW_CLUSTERS:
-            out.note = (f"only {n_treated_clusters} treated clusters: CRV1 intervals are too narrow "
-                        "(MacKinnon & Webb 2017); inference='ri' or 'auto' is safer")
+            out.note = (
+                f"only {n_treated_clusters} treated clusters: CRV1 intervals are too narrow "
+                "(MacKinnon & Webb 2017); inference='ri' or 'auto' is safer"
+            )
         return out
     if mode == "wild":
         try:
@@ -126,8 +130,17 @@ def did(
             return _without_inference(base, f"wild bootstrap not possible ({type(exc).__name__})")
         extra["pvalue_wild"] = pvalue
         method += f"; wild cluster bootstrap p (WCR, Webb, {reps} reps)"
-        out = Estimate(est, float("nan"), float("nan"), float("nan"), pvalue, len(df), method, extra,
-                       "the wild cluster bootstrap gives a p-value only: no interval from the same procedure")
+        out = Estimate(
+            est,
+            float("nan"),
+            float("nan"),
+            float("nan"),
+            pvalue,
+            len(df),
+            method,
+            extra,
+            "the wild cluster bootstrap gives a p-value only: no interval from the same procedure",
+        )
         if not np.isfinite(pvalue):
             return _without_inference(out, "wild bootstrap p-value is not finite")
         if n_treated_clusters <= 2:
@@ -138,9 +151,18 @@ def did(
     lo, hi, why = _perm_interval(est, null, null_d, alpha)
     extra.update(pvalue_ri=pvalue, ri_reps=r)
     method += f"; randomisation inference ({r} permutations of treatment paths), p and interval"
-    out = Estimate(est, float("nan"), lo, hi, pvalue, len(df), method, extra,
-                   "SE not reported: the interval inverts the randomisation test (conservative when "
-                   "the funded authorities are less noisy than the others, e.g. large cities)")
+    out = Estimate(
+        est,
+        float("nan"),
+        lo,
+        hi,
+        pvalue,
+        len(df),
+        method,
+        extra,
+        "SE not reported: the interval inverts the randomisation test (conservative when "
+        "the funded authorities are less noisy than the others, e.g. large cities)",
+    )
     if why:
         return _without_inference(out, why)
     if n_treated_clusters <= 2:
@@ -171,8 +193,9 @@ def wild_bootstrap_pvalue(
     Use when few clusters are treated (Cameron, Gelbach & Miller 2008; MacKinnon & Webb
     2017). Thin wrapper over :func:`did` with ``inference="wild"``.
     """
-    return did(panel, outcome, unit, time, treated, post, cluster, inference="wild", reps=reps,
-               seed=seed).pvalue
+    return did(
+        panel, outcome, unit, time, treated, post, cluster, inference="wild", reps=reps, seed=seed
+    ).pvalue
 
 
 def _ri(df: pd.DataFrame, reps: int, seed: int) -> tuple[float, np.ndarray, np.ndarray]:
@@ -252,7 +275,9 @@ def placebo_years(
     rows = []
     for f in fake_years:
         pre["_fake_post"] = pd.to_numeric(pre[time]) >= f
-        fit = partial(did, pre, outcome, unit, time, treated, "_fake_post", cluster, inference="cluster")
+        fit = partial(
+            did, pre, outcome, unit, time, treated, "_fake_post", cluster, inference="cluster"
+        )
         rows.append(_table_row({"fake_year": int(f)}, fit))
     return pd.DataFrame(rows)
 

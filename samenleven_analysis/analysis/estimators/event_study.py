@@ -39,7 +39,9 @@ def _relative_time_rows(tidy: pd.DataFrame, names: list[str], alpha: float) -> l
         r = int(float(name.split("::", 1)[1]))
         row = tidy.loc[name]
         b, s = float(row["Estimate"]), float(row["Std. Error"])
-        lo, hi = (float(row["2.5%"]), float(row["97.5%"])) if alpha == 0.05 else (b - q * s, b + q * s)
+        lo, hi = (
+            (float(row["2.5%"]), float(row["97.5%"])) if alpha == 0.05 else (b - q * s, b + q * s)
+        )
         rows.append((r, b, s, lo, hi, float(row["Pr(>|t|)"])))
     return rows
 
@@ -85,14 +87,21 @@ def event_study(
     _check_columns(panel, [cohort])
     if window == "auto":
         window = DEFAULT_WINDOW
-    if window is not None and not (window[0] <= reference <= window[1] and window[0] < 0 <= window[1]):
-        raise ValueError(f"window {window} must contain the reference period {reference} and period 0")
+    if window is not None and not (
+        window[0] <= reference <= window[1] and window[0] < 0 <= window[1]
+    ):
+        raise ValueError(
+            f"window {window} must contain the reference period {reference} and period 0"
+        )
     df = _frame(panel, outcome, unit, time, cluster)
     coh, late = _cohorts_within_panel(_normalise_cohort(panel.loc[df.index, cohort]), df["_time"])
     if coh.notna().all():
-        warnings.warn("no never-treated units: event-study leads and lags are identified only "
-                      "by differences in timing (and binning); read them with care", UserWarning,
-                      stacklevel=2)
+        warnings.warn(
+            "no never-treated units: event-study leads and lags are identified only "
+            "by differences in timing (and binning); read them with care",
+            UserWarning,
+            stacklevel=2,
+        )
     if coh.notna().sum() == 0:
         raise ValueError("no treated units (all cohorts are 0/NaN)")
     rel = (df["_time"] - coh).to_numpy()
@@ -103,12 +112,16 @@ def event_study(
         window = (min(lo_w, reference), max(hi_w, 0))
         rel = np.clip(rel, window[0], window[1])
     df["_rel"] = rel.astype(int)
-    df["_d"] = (coh.notna().to_numpy() & (df["_time"].to_numpy() >= coh.fillna(np.inf).to_numpy())).astype(int)
+    df["_d"] = (
+        coh.notna().to_numpy() & (df["_time"].to_numpy() >= coh.fillna(np.inf).to_numpy())
+    ).astype(int)
     import pyfixest as pf
 
     with _quiet():
         if estimator == "twfe":
-            fit = pf.feols(f"_y ~ i(_rel, ref={reference}) | _u + _t", data=df, vcov={"CRV1": "_cl"})
+            fit = pf.feols(
+                f"_y ~ i(_rel, ref={reference}) | _u + _t", data=df, vcov={"CRV1": "_cl"}
+            )
             method = "TWFE event study (pyfixest), CRV1 SE clustered by " + (cluster or unit)
         elif estimator == "did2s":
             fit = pf.did2s(
@@ -119,7 +132,9 @@ def event_study(
                 treatment="_d",
                 cluster="_cl",
             )
-            method = "two-stage DiD event study (Gardner 2021; pyfixest did2s), clustered by " + (cluster or unit)
+            method = "two-stage DiD event study (Gardner 2021; pyfixest did2s), clustered by " + (
+                cluster or unit
+            )
         else:
             raise ValueError(f"estimator must be 'twfe' or 'did2s', not {estimator!r}")
     tidy = fit.tidy()
@@ -132,7 +147,8 @@ def event_study(
         raise DataError(
             f"rank-deficient event study: relative period(s) {missing} cannot be separated from "
             "the unit and year effects (no never-treated units or too few cohorts); bin the end "
-            "points with `window`, add never-treated units, or use estimator='did2s'")
+            "points with `window`, add never-treated units, or use estimator='did2s'"
+        )
     rows = _relative_time_rows(tidy, names, alpha)
     rows.append((reference, 0.0, np.nan, np.nan, np.nan, np.nan))
     coefs = (
@@ -143,12 +159,20 @@ def event_study(
     pre_names = [n for n in names if n.startswith("_rel::") and int(float(n.split("::", 1)[1])) < 0]
     n_clusters = int(df["_cl"].nunique())
     rel_names = [n for n in names if n.startswith("_rel::")]
-    vcov = pd.DataFrame(np.asarray(fit._vcov)[np.ix_([names.index(n) for n in rel_names],
-                                                     [names.index(n) for n in rel_names])],
-                        index=[int(float(n.split("::", 1)[1])) for n in rel_names],
-                        columns=[int(float(n.split("::", 1)[1])) for n in rel_names])
-    extra: dict[str, Any] = {"n_clusters": n_clusters, "vcov": vcov, "window": window,
-                             "late_cohorts": late, "estimator": estimator}
+    vcov = pd.DataFrame(
+        np.asarray(fit._vcov)[
+            np.ix_([names.index(n) for n in rel_names], [names.index(n) for n in rel_names])
+        ],
+        index=[int(float(n.split("::", 1)[1])) for n in rel_names],
+        columns=[int(float(n.split("::", 1)[1])) for n in rel_names],
+    )
+    extra: dict[str, Any] = {
+        "n_clusters": n_clusters,
+        "vcov": vcov,
+        "window": window,
+        "late_cohorts": late,
+        "estimator": estimator,
+    }
     if pre_names and len(pre_names) >= n_clusters:
         # A cluster-robust covariance has rank < G: q >= G restrictions cannot be tested jointly.
         stat, pvalue = float("nan"), float("nan")
@@ -253,5 +277,3 @@ def _wild_wald_pretrend(df: pd.DataFrame, reference: int, reps: int, seed: int) 
         exceed += int(np.sum(w_star >= w_obs))
         done += b
     return float((1 + exceed) / (1 + done))
-
-

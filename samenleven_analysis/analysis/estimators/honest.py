@@ -46,17 +46,35 @@ def _as_results(es: EventStudy):
     vcov = es.extra["vcov"].loc[c.rel_time.tolist(), c.rel_time.tolist()].to_numpy()
     periods = [int(r) for r in c.rel_time]
     effects = {
-        p: PeriodEffect(period=p, effect=float(b), se=float(s), t_stat=float(b / s), p_value=float(pv),
-                        conf_int=(float(lo), float(hi)))
-        for p, b, s, pv, lo, hi in zip(periods, c.estimate, c.se, c.pvalue, c.ci_low, c.ci_high, strict=True)
+        p: PeriodEffect(
+            period=p,
+            effect=float(b),
+            se=float(s),
+            t_stat=float(b / s),
+            p_value=float(pv),
+            conf_int=(float(lo), float(hi)),
+        )
+        for p, b, s, pv, lo, hi in zip(
+            periods, c.estimate, c.se, c.pvalue, c.ci_low, c.ci_high, strict=True
+        )
     }
     pre = [p for p in periods if p < es.reference] + [es.reference]
     post = [p for p in periods if p > es.reference]
     nan = float("nan")
     return MultiPeriodDiDResults(
-        period_effects=effects, avg_att=nan, avg_se=nan, avg_t_stat=nan, avg_p_value=nan,
-        avg_conf_int=(nan, nan), n_obs=es.n, n_treated=0, n_control=0, pre_periods=pre,
-        post_periods=post, vcov=vcov, interaction_indices={p: i for i, p in enumerate(periods)},
+        period_effects=effects,
+        avg_att=nan,
+        avg_se=nan,
+        avg_t_stat=nan,
+        avg_p_value=nan,
+        avg_conf_int=(nan, nan),
+        n_obs=es.n,
+        n_treated=0,
+        n_control=0,
+        pre_periods=pre,
+        post_periods=post,
+        vcov=vcov,
+        interaction_indices={p: i for i, p in enumerate(periods)},
         reference_period=es.reference,
     ), post
 
@@ -81,10 +99,17 @@ def honest_did(
     res, post = _as_results(es)
     lvec = np.full(len(post), 1.0 / len(post)) if weights is None else np.asarray(weights, float)
     beta = np.array([res.period_effects[p].effect for p in post])
-    vpost = res.vcov[np.ix_([res.interaction_indices[p] for p in post],
-                            [res.interaction_indices[p] for p in post])]
+    vpost = res.vcov[
+        np.ix_(
+            [res.interaction_indices[p] for p in post], [res.interaction_indices[p] for p in post]
+        )
+    ]
     est, se = float(lvec @ beta), float(np.sqrt(lvec @ vpost @ lvec))
-    grid = np.array([0, 0.25, 0.5, 1, 2, 4]) * se if m_grid is None else np.asarray(m_grid, dtype=float)
+    grid = (
+        np.array([0, 0.25, 0.5, 1, 2, 4]) * se
+        if m_grid is None
+        else np.asarray(m_grid, dtype=float)
+    )
 
     def ci(m: float) -> tuple[float, float]:
         with _quiet():
@@ -106,7 +131,9 @@ def honest_did(
     else:
         k = int(np.argmin(table.excludes_zero.to_numpy()))
         lo_m, hi_m = float(grid[k - 1]), float(grid[k])
-        for _ in range(6):  # bisection (each fit solves an LP) between the last excluding and first including M
+        for _ in range(
+            6
+        ):  # bisection (each fit solves an LP) between the last excluding and first including M
             mid = (lo_m + hi_m) / 2
             a, b = ci(mid)
             lo_m, hi_m = (mid, hi_m) if (a > 0 or b < 0) else (lo_m, mid)
@@ -115,10 +142,15 @@ def honest_did(
 
     q = float(stats.norm.ppf(1 - alpha / 2))
     return HonestSensitivity(
-        table=table, breakdown=breakdown, original=(est - q * se, est + q * se), estimate=est,
+        table=table,
+        breakdown=breakdown,
+        original=(est - q * se, est + q * se),
+        estimate=est,
         se=se,
-        method=("HonestDiD smoothness restriction Δ^SD(M), FLCI (Rambachan & Roth 2023; diff-diff), "
-                f"target: average of {len(post)} post-period coefficients of the {es.extra.get('estimator', 'twfe')} "
-                "event study"),
+        method=(
+            "HonestDiD smoothness restriction Δ^SD(M), FLCI (Rambachan & Roth 2023; diff-diff), "
+            f"target: average of {len(post)} post-period coefficients of the {es.extra.get('estimator', 'twfe')} "
+            "event study"
+        ),
         extra={"n_pre": len(res.pre_periods) - 1, "n_post": len(post)},
     )

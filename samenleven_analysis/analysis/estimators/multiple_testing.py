@@ -58,14 +58,26 @@ def adjust_pvalues(estimates: Mapping[str, Estimate | None]) -> pd.DataFrame:
     ``pvalue_adjusted``, ``method``. Estimates without a p-value keep NaN."""
     ests = {k: e for k, e in estimates.items() if e is not None}
     keys = {e.extra.get("ri_key") for e in ests.values()}
-    shared = len(ests) > 1 and None not in keys and len(keys) == 1 and all(
-        np.isfinite(e.pvalue) for e in ests.values())
+    shared = (
+        len(ests) > 1
+        and None not in keys
+        and len(keys) == 1
+        and all(np.isfinite(e.pvalue) for e in ests.values())
+    )
     if shared:
-        adj = romano_wolf({k: e.estimate for k, e in ests.items()},
-                          {k: e.extra["ri_null"] for k, e in ests.items()})
+        adj = romano_wolf(
+            {k: e.estimate for k, e in ests.items()},
+            {k: e.extra["ri_null"] for k, e in ests.items()},
+        )
         how = "Romano–Wolf step-down (joint randomisation distribution)"
     else:
         adj = holm({k: e.pvalue for k, e in ests.items()})
         how = "Holm step-down"
-    return pd.DataFrame({"outcome": list(ests), "pvalue": [e.pvalue for e in ests.values()],
-                         "pvalue_adjusted": [adj[k] for k in ests], "method": how})
+    return pd.DataFrame(
+        {
+            "outcome": list(ests),
+            "pvalue": [e.pvalue for e in ests.values()],
+            "pvalue_adjusted": [adj[k] for k in ests],
+            "method": how,
+        }
+    )

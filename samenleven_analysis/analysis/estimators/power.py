@@ -75,8 +75,10 @@ def power_by_simulation(
     rng = np.random.default_rng(seed)
     controls = units.index[units.isna()].to_numpy()
     pre = pre[pd.to_numeric(pre[time]) <= last_start + offsets.max() + k_post - 1]
-    plan = [(int(rng.choice(starts)), rng.choice(controls, size=len(controls), replace=True))
-            for _ in range(int(draws))]
+    plan = [
+        (int(rng.choice(starts)), rng.choice(controls, size=len(controls), replace=True))
+        for _ in range(int(draws))
+    ]
     cols = [unit, time, outcome] + ([cluster] if cluster else [])
     tr_rows = pre[pre[unit].isin(offsets.index)][cols].copy()
     tr_fake = tr_rows[unit].map(offsets).to_numpy(dtype=float)
@@ -97,8 +99,18 @@ def power_by_simulation(
         sim = pd.concat([treated_part, ctrl_part], ignore_index=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            e = staggered_did(sim, outcome, unit, time, "_fake", cluster=cluster, details=False,
-                              reps=reps, seed=seed + k, alpha=alpha)
+            e = staggered_did(
+                sim,
+                outcome,
+                unit,
+                time,
+                "_fake",
+                cluster=cluster,
+                details=False,
+                reps=reps,
+                seed=seed + k,
+                alpha=alpha,
+            )
         return e.pvalue, e.ci_low, e.ci_high
 
     base = [one(0.0, *plan[0], 0)]
@@ -111,17 +123,30 @@ def power_by_simulation(
     for delta in effects:
         ps = np.array([one(float(delta), s, c, k)[0] for k, (s, c) in enumerate(plan)])
         ok = np.isfinite(ps)
-        rows.append({"effect": float(delta), "power": float((ps[ok] < alpha).mean()) if ok.any()
-                     else np.nan, "draws": int(ok.sum())})
+        rows.append(
+            {
+                "effect": float(delta),
+                "power": float((ps[ok] < alpha).mean()) if ok.any() else np.nan,
+                "draws": int(ok.sum()),
+            }
+        )
     curve = pd.DataFrame(rows)
     mde = _crossing(curve, power)
     return MinimumDetectableEffect(
-        mde=mde, se=float("nan"), alpha=alpha, power=power, multiplier=float("nan"),
-        n_treated=len(treated), n_control=len(controls), pre_periods=len(years),
+        mde=mde,
+        se=float("nan"),
+        alpha=alpha,
+        power=power,
+        multiplier=float("nan"),
+        n_treated=len(treated),
+        n_control=len(controls),
+        pre_periods=len(years),
         post_periods=k_post,
-        method=(f"simulation: effects planted in {len(years)} pre-programme years "
-                f"(fake starts {starts[0]}–{starts[-1]}), comparison units resampled, "
-                f"{draws} draws per effect, Callaway–Sant'Anna with its few-treated inference rule"),
+        method=(
+            f"simulation: effects planted in {len(years)} pre-programme years "
+            f"(fake starts {starts[0]}–{starts[-1]}), comparison units resampled, "
+            f"{draws} draws per effect, Callaway–Sant'Anna with its few-treated inference rule"
+        ),
         curve=curve,
     )
 
@@ -167,6 +192,17 @@ def minimum_detectable_effect(
     if cohort is None:
         frame["_cohort"] = np.where(frame[treated].astype(bool), float(treatment_time), np.nan)
         cohort = "_cohort"
-    return power_by_simulation(frame, outcome, unit, time, cohort, treatment_time, cluster=cluster,
-                               post_periods=post_periods, alpha=alpha, power=power, draws=draws,
-                               seed=seed)
+    return power_by_simulation(
+        frame,
+        outcome,
+        unit,
+        time,
+        cohort,
+        treatment_time,
+        cluster=cluster,
+        post_periods=post_periods,
+        alpha=alpha,
+        power=power,
+        draws=draws,
+        seed=seed,
+    )

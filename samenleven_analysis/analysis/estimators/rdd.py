@@ -62,7 +62,9 @@ def rdd(
     """
     _check_columns(df, [outcome, running, treatment, cluster, *(covariates or [])])
     cols = (
-        [outcome, running] + ([treatment] if treatment else []) + list(covariates or [])
+        [outcome, running]
+        + ([treatment] if treatment else [])
+        + list(covariates or [])
         + ([cluster] if cluster else [])
     )
     data = df[cols].dropna()
@@ -70,7 +72,9 @@ def rdd(
     x = data[running].astype(float).to_numpy()
     n_left, n_right = int((x < cutoff).sum()), int((x >= cutoff).sum())
     if n_left < 5 or n_right < 5:
-        raise ValueError(f"too few observations on one side of the cutoff ({n_left} below, {n_right} at/above)")
+        raise ValueError(
+            f"too few observations on one side of the cutoff ({n_left} below, {n_right} at/above)"
+        )
     kwargs: dict[str, Any] = {"c": cutoff, "p": p, "kernel": kernel, "level": 100 * (1 - alpha)}
     if treatment:
         kwargs["fuzzy"] = data[treatment].astype(float).to_numpy()
@@ -113,7 +117,13 @@ def rdd(
         fs_lo, fs_hi = float(ci_t[-1, 0]), float(ci_t[-1, 1])
         fs_p = float(np.asarray(r.pv_T).ravel()[-1])
         extra["first_stage"] = Estimate(
-            fs_est, fs_se, fs_lo, fs_hi, fs_p, sum(n_eff), "first stage: jump in participation at the cutoff (rdrobust)"
+            fs_est,
+            fs_se,
+            fs_lo,
+            fs_hi,
+            fs_p,
+            sum(n_eff),
+            "first stage: jump in participation at the cutoff (rdrobust)",
         )
         # Weak-instrument-robust (Anderson–Rubin) test of "no effect": with one instrument it
         # is the reduced-form jump of the outcome at the same bandwidth.
@@ -122,9 +132,13 @@ def rdd(
         with _quiet():
             rf = rdrobust(y, x, **rf_kwargs)
         extra["reduced_form"] = Estimate(
-            float(rf.coef.loc["Conventional"].iloc[0]), float(rf.se.loc["Robust"].iloc[0]),
-            *(float(v) for v in rf.ci.loc["Robust"].to_numpy()), float(rf.pv.loc["Robust"].iloc[0]),
-            int(sum(rf.N_h)), "reduced form: jump of the outcome at the fuzzy fit's bandwidth")
+            float(rf.coef.loc["Conventional"].iloc[0]),
+            float(rf.se.loc["Robust"].iloc[0]),
+            *(float(v) for v in rf.ci.loc["Robust"].to_numpy()),
+            float(rf.pv.loc["Robust"].iloc[0]),
+            int(sum(rf.N_h)),
+            "reduced form: jump of the outcome at the fuzzy fit's bandwidth",
+        )
         extra["ar_pvalue"] = extra["reduced_form"].pvalue
         extra["weak_first_stage"] = bool(fs_lo <= 0 <= fs_hi) or not np.isfinite(fs_se)
     method = (
@@ -135,8 +149,10 @@ def rdd(
     thin = min(n_eff) < MIN_SUPPORT
     extra["descriptive_only"] = thin
     if thin:
-        out.note = (f"thin support: {n_eff[0]} below / {n_eff[1]} above the cutoff inside the "
-                    f"bandwidth (< {MIN_SUPPORT} per side): descriptive only")
+        out.note = (
+            f"thin support: {n_eff[0]} below / {n_eff[1]} above the cutoff inside the "
+            f"bandwidth (< {MIN_SUPPORT} per side): descriptive only"
+        )
     if treatment and extra.get("weak_first_stage"):
         weak = "first stage interval includes zero: read the Anderson–Rubin (reduced-form) p-value"
         out.note = "; ".join(filter(None, [out.note, weak]))
@@ -144,7 +160,11 @@ def rdd(
 
 
 def first_stage(
-    df: pd.DataFrame, treatment: str, running: str, cutoff: float, outcome: str | None = None,
+    df: pd.DataFrame,
+    treatment: str,
+    running: str,
+    cutoff: float,
+    outcome: str | None = None,
     **kwargs,
 ) -> Estimate:
     """Jump in the probability of treatment (participation) at the cutoff. With ``outcome``:
@@ -163,7 +183,9 @@ def rdd_support(df: pd.DataFrame, running: str, cutoff: float, window: float) ->
     return {"below": below, "above": above, "total": below + above, "n": len(x)}
 
 
-def rdd_density(df: pd.DataFrame, running: str, cutoff: float, *, log: bool = True) -> dict[str, float]:
+def rdd_density(
+    df: pd.DataFrame, running: str, cutoff: float, *, log: bool = True
+) -> dict[str, float]:
     """Manipulation test of the running variable's density at the cutoff (rddensity,
     Cattaneo, Jansson & Ma 2020). A small p-value suggests sorting around the cutoff.
     ``log=True`` (default) tests ``log(count)`` at ``log(cutoff)``: on a skewed count the
@@ -199,7 +221,9 @@ def rdd_balance(
     (too few units) carry NaN and a ``note``."""
     rows = []
     for cov in covariates:
-        rows.append(_table_row({"covariate": cov}, partial(rdd, df, cov, running, cutoff, **kwargs)))
+        rows.append(
+            _table_row({"covariate": cov}, partial(rdd, df, cov, running, cutoff, **kwargs))
+        )
     return pd.DataFrame(rows)
 
 
@@ -221,7 +245,9 @@ def placebo_cutoffs(
     x = pd.to_numeric(df[running], errors="coerce")
     for c in placebo:
         side = df[x < cutoff] if c < cutoff else df[x >= cutoff]
-        rows.append(_table_row({"cutoff": float(c)}, partial(rdd, side, outcome, running, float(c), **kwargs)))
+        rows.append(
+            _table_row(
+                {"cutoff": float(c)}, partial(rdd, side, outcome, running, float(c), **kwargs)
+            )
+        )
     return pd.DataFrame(rows)
-
-

@@ -64,11 +64,18 @@ def synthetic_did(
         if (years < c).sum() < 2:
             continue
         with _quiet():
-            r = SyntheticDiD(variance_method="placebo", n_bootstrap=int(reps), seed=int(seed) + k,
-                             alpha=alpha).fit(sub, outcome="_y", treatment="_tr", unit="_unit",
-                                              time="_time", post_periods=post)
-        rows.append({"cohort": int(c), "estimate": float(r.att), "se": float(r.se),
-                     "n_treated": n1, "post_years": len(post)})
+            r = SyntheticDiD(
+                variance_method="placebo", n_bootstrap=int(reps), seed=int(seed) + k, alpha=alpha
+            ).fit(sub, outcome="_y", treatment="_tr", unit="_unit", time="_time", post_periods=post)
+        rows.append(
+            {
+                "cohort": int(c),
+                "estimate": float(r.att),
+                "se": float(r.se),
+                "n_treated": n1,
+                "post_years": len(post),
+            }
+        )
     if not rows:
         raise ValueError("no cohort with at least two pre-treatment years")
     tab = pd.DataFrame(rows)
@@ -77,10 +84,16 @@ def synthetic_did(
     est = float((w * tab.estimate).sum())
     se = float(np.sqrt((w**2 * tab.se**2).sum()))
     q = float(stats.norm.ppf(1 - alpha / 2))
-    extra: dict[str, Any] = {"cohort": tab, "late_cohorts": late, "placebo_reps": int(reps),
-                             "n_treated_units": int(tab.n_treated.sum())}
-    method = (f"synthetic DiD (Arkhangelsky et al. 2021; diff-diff), per cohort vs never treated, "
-              f"placebo SE ({reps} draws), normal interval")
+    extra: dict[str, Any] = {
+        "cohort": tab,
+        "late_cohorts": late,
+        "placebo_reps": int(reps),
+        "n_treated_units": int(tab.n_treated.sum()),
+    }
+    method = (
+        f"synthetic DiD (Arkhangelsky et al. 2021; diff-diff), per cohort vs never treated, "
+        f"placebo SE ({reps} draws), normal interval"
+    )
     p = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else float("nan")
     out = _check_se(Estimate(est, se, est - q * se, est + q * se, p, len(df), method, extra))
     if not out.has_inference:

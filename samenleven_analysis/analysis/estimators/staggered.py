@@ -47,9 +47,19 @@ from samenleven_analysis.analysis.estimators.common import (
 
 
 def _analytic_estimate(
-    df: pd.DataFrame, lib: dict | None, se_if: float | None, *, cluster: str | None, unit: str,
-    est_method: str, control_group: str, alpha: float, method: str, extra: dict[str, Any],
-    g1: int, g0: int,
+    df: pd.DataFrame,
+    lib: dict | None,
+    se_if: float | None,
+    *,
+    cluster: str | None,
+    unit: str,
+    est_method: str,
+    control_group: str,
+    alpha: float,
+    method: str,
+    extra: dict[str, Any],
+    g1: int,
+    g0: int,
 ) -> Estimate:
     """The analytic-inference result of :func:`staggered_did` (``se_if`` set: the numpy fast path)."""
     fast = se_if is not None
@@ -69,12 +79,22 @@ def _analytic_estimate(
         q = float(stats.norm.ppf(1 - alpha / 2))
         lo, hi = est - q * se, est + q * se
     p = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else float("nan")
-    out = Estimate(est, se, lo, hi, p, len(df),
-                   method + f"; analytic SE clustered by {cl_word}, normal interval", extra)
+    out = Estimate(
+        est,
+        se,
+        lo,
+        hi,
+        p,
+        len(df),
+        method + f"; analytic SE clustered by {cl_word}, normal interval",
+        extra,
+    )
     out = _check_se(out)
     if out.has_inference and min(g1, g0) < FEW_CLUSTERS:
-        out.note = (f"{g1} treated / {g0} untreated clusters: the analytic interval is too "
-                    "narrow with so few; inference='auto' uses randomisation inference")
+        out.note = (
+            f"{g1} treated / {g0} untreated clusters: the analytic interval is too "
+            "narrow with so few; inference='auto' uses randomisation inference"
+        )
     return out
 
 
@@ -137,8 +157,10 @@ def staggered_did(
         "late_cohorts": late,
         "cohorts_without_pre_period": no_pre,
     }
-    method = (f"Callaway–Sant'Anna ATT ({est_method}, {control_group.replace('_', '-')} controls, "
-              "simple aggregation)")
+    method = (
+        f"Callaway–Sant'Anna ATT ({est_method}, {control_group.replace('_', '-')} controls, "
+        "simple aggregation)"
+    )
     lib = None
     fast = not details and est_method == "reg" and control_group == "never_treated"
     if fast:  # same estimator in numpy (checked against differences in the tests)
@@ -148,21 +170,43 @@ def staggered_did(
         lib = _differences_fit(df, est_method, control_group, alpha, details)
         extra.update(lib["extra"])
     if mode == "analytic":
-        return _analytic_estimate(df, lib, se_if if fast else None, cluster=cluster, unit=unit,
-                                  est_method=est_method, control_group=control_group, alpha=alpha,
-                                  method=method, extra=extra, g1=g1, g0=g0)
+        return _analytic_estimate(
+            df,
+            lib,
+            se_if if fast else None,
+            cluster=cluster,
+            unit=unit,
+            est_method=est_method,
+            control_group=control_group,
+            alpha=alpha,
+            method=method,
+            extra=extra,
+            g1=g1,
+            g0=g0,
+        )
     if control_group != "never_treated":
-        out = Estimate(lib["simple"][0], float("nan"), float("nan"), float("nan"), float("nan"),
-                       len(df), method, extra)
-        return _without_inference(out, "randomisation inference is implemented for "
-                                       "never-treated controls only")
+        out = Estimate(
+            lib["simple"][0],
+            float("nan"),
+            float("nan"),
+            float("nan"),
+            float("nan"),
+            len(df),
+            method,
+            extra,
+        )
+        return _without_inference(
+            out, "randomisation inference is implemented for never-treated controls only"
+        )
     wide = df.pivot_table(index="_unit", columns="_time", values="_y", aggfunc="first")
     if wide.isna().any().any():
         est = lib["simple"][0] if lib else float("nan")
-        out = Estimate(est, float("nan"), float("nan"), float("nan"), float("nan"), len(df),
-                       method, extra)
-        return _without_inference(out, "unbalanced panel: the permutation test needs every "
-                                       "unit in every year")
+        out = Estimate(
+            est, float("nan"), float("nan"), float("nan"), float("nan"), len(df), method, extra
+        )
+        return _without_inference(
+            out, "unbalanced panel: the permutation test needs every unit in every year"
+        )
     gvec = df.drop_duplicates("_unit").set_index("_unit")["_g"].reindex(wide.index).to_numpy()
     years = wide.columns.to_numpy(dtype=float)
     Y = wide.to_numpy(dtype=float)
@@ -181,10 +225,21 @@ def staggered_did(
     # null distribution that Romano–Wolf needs (multiple_testing.adjust_pvalues).
     key = hash((tuple(wide.index), tuple(np.nan_to_num(gvec)), int(seed), r))
     extra.update(pvalue_ri=p, ri_reps=r, ri_null=null_y, ri_key=key)
-    method += f"; randomisation inference ({r} permutations of cohorts across units), p and interval"
-    out = Estimate(est, float("nan"), lo, hi, p, len(df), method, extra,
-                   "SE not reported: the interval inverts the randomisation test (conservative when "
-                   "the funded authorities are less noisy than the others, e.g. large cities)")
+    method += (
+        f"; randomisation inference ({r} permutations of cohorts across units), p and interval"
+    )
+    out = Estimate(
+        est,
+        float("nan"),
+        lo,
+        hi,
+        p,
+        len(df),
+        method,
+        extra,
+        "SE not reported: the interval inverts the randomisation test (conservative when "
+        "the funded authorities are less noisy than the others, e.g. large cities)",
+    )
     if why:
         return _without_inference(out, why)
     if cluster is not None and cluster != unit:
@@ -227,8 +282,9 @@ def _numpy_att(df: pd.DataFrame) -> float:
     """The simple C–S ATT of the actual assignment by :func:`cs_simple_att` (balanced panel)."""
     wide = df.pivot_table(index="_unit", columns="_time", values="_y", aggfunc="first")
     g = df.drop_duplicates("_unit").set_index("_unit")["_g"].reindex(wide.index).to_numpy()
-    return cs_simple_att(wide.to_numpy(dtype=float)[:, :, None], g[None, :],
-                         wide.columns.to_numpy(dtype=float))[0][0]
+    return cs_simple_att(
+        wide.to_numpy(dtype=float)[:, :, None], g[None, :], wide.columns.to_numpy(dtype=float)
+    )[0][0]
 
 
 def _clustered_if_se(df: pd.DataFrame, control_group: str) -> float:
@@ -251,7 +307,7 @@ def _clustered_if_se(df: pd.DataFrame, control_group: str) -> float:
     ctrl_sum = np.zeros(len(g))
     for c in cohorts:
         b = index[c - 1]
-        change = (Y[:, b + 1:] - Y[:, [b]]).sum(axis=1)  # sum over post years of Δ_i,ct
+        change = (Y[:, b + 1 :] - Y[:, [b]]).sum(axis=1)  # sum over post years of Δ_i,ct
         mem = g == c
         psi[mem] = (change[mem] - change[mem].mean()) / den
         ctrl_sum += mem.sum() / den * change
@@ -262,8 +318,9 @@ def _clustered_if_se(df: pd.DataFrame, control_group: str) -> float:
     return float(np.sqrt(n_cl / max(1, n_cl - 1) * np.sum(by_cluster**2)))
 
 
-def _differences_fit(df: pd.DataFrame, est_method: str, control_group: str, alpha: float,
-                     details: bool) -> dict:
+def _differences_fit(
+    df: pd.DataFrame, est_method: str, control_group: str, alpha: float, details: bool
+) -> dict:
     """Fit differences' ATTgt once; the simple aggregation and (optionally) the tables."""
     from differences import ATTgt
 
@@ -272,8 +329,13 @@ def _differences_fit(df: pd.DataFrame, est_method: str, control_group: str, alph
     data = data.set_index(["_unit", "_time"]).sort_index()
     with _quiet():
         att = ATTgt(data=data, cohort_column="_g")
-        att.fit(formula="_y", est_method=est_method, control_group=control_group, alpha=alpha,
-                progress_bar=False)
+        att.fit(
+            formula="_y",
+            est_method=est_method,
+            control_group=control_group,
+            alpha=alpha,
+            progress_bar=False,
+        )
         simple = att.aggregate("simple", alpha=alpha)
         tables = {}
         if details:

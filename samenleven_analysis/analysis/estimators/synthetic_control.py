@@ -70,7 +70,11 @@ def synthetic_control(
         raise KeyError(f"treated unit {treated_unit!r} not in the panel")
     if wide[treated_unit].isna().any():
         raise ValueError(f"treated unit {treated_unit!r} has missing years")
-    pool = [str(c) for c in controls] if controls is not None else [c for c in wide.columns if c != treated_unit]
+    pool = (
+        [str(c) for c in controls]
+        if controls is not None
+        else [c for c in wide.columns if c != treated_unit]
+    )
     pool = [c for c in pool if c != treated_unit]
     complete = [c for c in pool if c in wide.columns and wide[c].notna().all()]
     dropped = sorted(set(pool) - set(complete))
@@ -169,8 +173,9 @@ def synthetic_control(
     )
 
 
-def _rank_interval(gap: np.ndarray, pre: np.ndarray, ratios: np.ndarray, alpha: float
-                   ) -> tuple[float, float, str]:
+def _rank_interval(
+    gap: np.ndarray, pre: np.ndarray, ratios: np.ndarray, alpha: float
+) -> tuple[float, float, str]:
     """Constant effects ``b`` the placebo rank test does not reject: the interval, its p-value
     and the verdict then come from one procedure. Subtracting ``b`` from the post gaps leaves
     the donors' ratios unchanged; the treated ratio is ``sqrt(v + (att − b)²) / pre_rmspe``
@@ -193,7 +198,9 @@ def _rank_interval(gap: np.ndarray, pre: np.ndarray, ratios: np.ndarray, alpha: 
     return att - np.sqrt(room), att + np.sqrt(room), ""
 
 
-def _synth_fit(wide: pd.DataFrame, treated: str, controls: list[str], pre: np.ndarray, optimize_v: bool) -> dict:
+def _synth_fit(
+    wide: pd.DataFrame, treated: str, controls: list[str], pre: np.ndarray, optimize_v: bool
+) -> dict:
     from pysyncon import Synth
 
     Z0 = wide.loc[pre, controls]
@@ -210,5 +217,3 @@ def _synth_fit(wide: pd.DataFrame, treated: str, controls: list[str], pre: np.nd
     synthetic = wide[controls].to_numpy() @ w
     gap = wide[treated].to_numpy() - synthetic
     return {"weights": w, "synthetic": synthetic, "gap": gap}
-
-

@@ -2,7 +2,6 @@
 SVG with stable bytes, and to caption it. Plots that notebooks draw live in the modules beside
 this one."""
 
-
 from __future__ import annotations
 
 import io
