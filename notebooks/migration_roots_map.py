@@ -16,21 +16,25 @@
 # (municipality boundaries 2018 / 2019 / 2025), `region` (flanders / brussels / belgium),
 # `measure` (count / share), `definition`, `scheme` (quantiles / fisher_jenks / user_defined with
 # `bins`), `k`, `highlight` ("eligible", a list of REFNIS codes, or ""), `min_cell` (smallest
-# count shown), `figure_dir` (folder for PNG + SVG files; None = display only).
+# count shown), `figure_dir` (folder for PNG + SVG files; None = display only), `output_dir`
+# (where a `samenleven run` puts the report's PNG, SVG and CSV files; empty = display only).
 
 # %% tags=["parameters"]
-year = 2024
-compare_year = None  # None: the earliest year in the data
-vintage = 2025
-region = "flanders"
-measure = "share"
-definition = "non_eu14"
-scheme = "quantiles"
-k = 5
+from typing import Literal
+
+year: int = 2024  # range: 1990..2100
+compare_year: int | None = None  # range: 1990..2100
+vintage: Literal[2025, 2019, 2018] = 2025
+region: Literal["flanders", "brussels", "flanders_brussels", "wallonia", "belgium"] = "flanders"
+measure: Literal["count", "share"] = "share"
+definition: Literal["non_eu14", "non_eu27", "non_europe", "nationality_proxy"] = "non_eu14"
+scheme: Literal["quantiles", "fisher_jenks", "user_defined"] = "quantiles"
+k: int = 5  # range: 2..9
 bins: list | None = None  # upper class bounds for scheme="user_defined" (shares as fractions)
 highlight: str | list = "eligible"  # "eligible", REFNIS codes (list or "11002,44021"), or ""
-min_cell = 5
+min_cell: int = 5  # range: 1..
 figure_dir = None  # folder for PNG + SVG files; None: display only
+output_dir = ""
 
 # %%
 from samenleven_analysis.reports import figures
@@ -56,8 +60,7 @@ inputs.print_notes()
 boundaries = geo.load_boundaries(vintage, region, demo=ctx.demo, data_dir=ctx.data_dir)
 migration_roots.record_boundaries(ctx, boundaries)
 panels, reports = migration_roots.map_panels(boundaries, inputs, measure, min_cell=min_cell)
-for label, report in reports.items():
-    print(f"{label}: {report.summary()}")
+migration_roots.print_reports(reports)
 
 # %% [markdown]
 # ## Map
@@ -67,19 +70,13 @@ for label, report in reports.items():
 # %%
 codes, highlight_label = migration_roots.highlight_codes(highlight, ctx, inputs)
 print(f"{len(codes)} authorities highlighted ({highlight_label}).")
-caption = ctx.caption(
-    year=" vs ".join(str(y) for y in inputs.years),
-    definition=inputs.definition,
-    extra=f"{inputs.region_label}; classes: {scheme}, pooled over both years",
-)
+caption = migration_roots.caption_for(ctx, inputs, scheme)
 fig = migration_roots.migration_roots_figure(
     panels, inputs, measure, caption=caption, scheme=scheme, k=k, bins=bins,
     highlight=codes, highlight_label=highlight_label, min_cell=min_cell,
 )
 figures.show(fig)
-if figure_dir:
-    png, svg = figures.save(fig, f"{figure_dir}/migration_roots_{inputs.definition}_{measure}_{'_'.join(map(str, inputs.years))}")
-    print(f"saved {png.name} and {svg.name}")
+migration_roots.save_figure(fig, inputs, measure, figure_dir or output_dir)
 
 # %% [markdown]
 # ## Top 20 municipalities
@@ -87,10 +84,7 @@ if figure_dir:
 # By number and by share of residents, in the latest mapped year. Counts below `min_cell` read "<5" (and their share is not shown).
 
 # %%
-migration_roots.top_table(inputs, boundaries, by="count", n=20, min_cell=min_cell)
-
-# %%
-migration_roots.top_table(inputs, boundaries, by="share", n=20, min_cell=min_cell)
+migration_roots.publish_top_tables(inputs, boundaries, n=20, min_cell=min_cell, folder=output_dir)
 
 # %%
 ctx.provenance_cell(dict(year=year, compare_year=compare_year, vintage=vintage, region=region,

@@ -1,151 +1,82 @@
 # %% [markdown]
-# # From 380 projects to 24: fragmented versus consolidated funding
+# # The programme design: the official 2022 call, and from 380 projects to 24
 #
 # Before Plan Samenleven, Flemish funding for living together in diversity went to **380
-# projects and 413 trainings**; from 1 October 2022 it was consolidated into **24 projects**
-# (the Plan's actions), each carried out by many local authorities over three project years
-# (October–September, 2022–2024). This notebook compares the two regimes on the programme
-# table (`schemas.PROGRAMMES`: one row per project or per authority's part of a project in a
-# project year):
+# projects and 413 trainings**; from 1 October 2022 it was consolidated into the Plan's
+# actions, each carried out by many local authorities over three project years
+# (October–September, 2022–2024). This notebook shows:
 #
-# - size: number of projects, budget per project, per grant and per participant;
-# - reach: total participants and the median per project and per grant;
-# - concentration of money over recipient authorities (HHI, Gini, share of the five largest)
-#   and the share going to authorities that meet the 7,500 rule.
+# - the official 2022 call as configured on the Flemish local-authorities portal: its
+#   objectives, actions and KPI caps, and the most one authority could claim per objective
+#   and in total, against the announced 33 M EUR for 28 authorities and 24 projects;
+# - the two regimes compared (size, reach, concentration of money, the share going to
+#   authorities that meet the 7,500 rule) when a programme table is supplied; otherwise the
+#   published counts.
 #
 # Parameters: `vintage`, `threshold`, `definition`, `year` (reference year of the eligibility
-# rule; None = the rule's reference year 2022 when the data have it, else the latest),
-# `inclusive`, `min_cell`.
+# rule; None = the rule's year 2022, or the nearest earlier year the data hold), `inclusive`,
+# `min_cell`, `output_dir` (folder for PNG, SVG and CSV files; empty = display only).
 
 # %% tags=["parameters"]
-vintage = 2025
-threshold = 7500
-definition = "non_eu14"
-year: int | None = None
+from typing import Literal
+
+vintage: Literal[2025, 2019, 2018] = 2025
+threshold: int = 7500  # range: 1..
+definition: Literal["non_eu14", "non_eu27", "non_europe", "nationality_proxy"] = "non_eu14"
+year: int | None = None  # range: 1990..2100
 inclusive = False
-min_cell = 5
+min_cell: int = 5  # range: 1..
+output_dir = ""
 
 # %%
-from samenleven_analysis.reports import figures
 from samenleven_analysis.reports.context import data_context
+from samenleven_analysis.reports.programme_report import ProgrammeReport
 
 ctx = data_context(vintage=vintage)
 ctx.banner()
-
-# %%
-import warnings
-
-import matplotlib.pyplot as plt
-import pandas as pd
-from IPython.display import Markdown, display
-
-from samenleven_analysis.analysis import disclosure
-from samenleven_analysis.analysis import eligibility
-from samenleven_analysis.reports import maps
-from samenleven_analysis.analysis import programmes
-from samenleven_analysis.reports.context import load_consistent
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # the fallback is announced below, in plain words
-    table = ctx.load("programmes", fallback_demo=True)
-programmes.validate(table)
-demo_side = "programmes" in ctx.demo_tables and not ctx.built_demo
-if ctx.built_demo or demo_side:
-    display(Markdown(
-        "> **DEMO programme table.** No public file lists the funded projects of both regimes, so "
-        "the table below is **Demoland (fictional) data** generated to the published totals "
-        "(380 projects and 413 trainings; 24 projects; about 14.1 / 16.9 / 17.0 M EUR per project "
-        "year). The numbers illustrate the method; they are not findings about Flanders. Supply "
-        "`programmes.csv` (columns of `schemas.PROGRAMMES`) for a real analysis."
-    ))
-else:
-    display(Markdown("Programme table: supplied by the user (`programmes.csv`)."))
-print(f"{len(table)} rows; regimes: {', '.join(f'{r} {n}' for r, n in table['regime'].value_counts().sort_index().items())}")
+report = ProgrammeReport.build(ctx, threshold=threshold, definition=definition, year=year,
+                               inclusive=inclusive, min_cell=min_cell, output_dir=output_dir)
 
 # %% [markdown]
-# ## Which authorities meet the 7,500 rule?
+# ## The 2022 call
 #
-# Needed for the share of money going to eligible authorities. The eligibility data come from
-# the same side (real or Demoland) as the programme table, so that codes match.
+# The call's configuration is a series of SPARQL migrations, replayed in file-name order
+# (`samenleven build` writes the `call_rules` table). One row per KPI rule: an objective, an
+# action, a unit of output, the most units paid for and the amount per unit.
 
 # %%
-source = load_consistent(ctx, "population_origin", demo_side) if definition != eligibility.PROXY_DEFINITION else None
-used_definition = definition
-if source is None:
-    source = load_consistent(ctx, "population_nationality", demo_side)
-    used_definition = eligibility.PROXY_DEFINITION
-partnerships = load_consistent(ctx, "partnerships", demo_side)
-reference_year = programmes.fact("eligibility_reference_year")
-years = {int(y) for y in source["year"].unique()}
-year_used = int(year) if year is not None else (reference_year if reference_year in years else max(years))
-elig = eligibility.eligible(source, threshold, used_definition, year_used, partnerships, inclusive)
-print(
-    f"Eligibility: {used_definition}, {year_used}, {'>=' if inclusive else '>'} {threshold:,}: "
-    f"{int(elig['eligible'].sum())} of {len(elig)} applicants qualify."
-)
-if used_definition == eligibility.PROXY_DEFINITION:
-    display(Markdown("> **Proxy:** no origin table, so eligibility uses non-Belgian *nationality*, which understates origin."))
+report.call_overview()
+report.rules_table()
 
 # %% [markdown]
-# ## Before and after
+# ## The most one authority could claim
 #
-# Metrics per regime. A *project* is one `project_id` in the fragmented regime and one of the
-# 24 actions (`programme`) in the consolidated regime; a *grant* is one row (an authority's
-# part of a project in one project year). Concentration is measured over recipient
-# authorities (money summed per authority over all years of the regime).
+# Per objective, the sum of its KPI caps (maximum units × amount per unit); the total is the
+# most one qualifying authority could claim for one project year.
 
 # %%
-metrics = programmes.metrics(table, elig)
-comparison = programmes.compare(metrics)
-
-def show_value(value, unit, signed=False):
-    # Person counts go through the disclosure rule; other units are formatted by kind.
-    if pd.isna(value):
-        return ""
-    sign = "+" if signed else ""
-    if unit == "persons":
-        text = disclosure.format_count(abs(value) if signed else value, min_cell)
-        if not text.isdigit():
-            return text
-        return f"{'-' if signed and value < 0 else sign}{int(text):,}"
-    if unit == "share":
-        return f"{100 * value:{sign}.1f}" + (" pp" if signed else "%")
-    if unit == "index":
-        return f"{value:{sign}.3f}"
-    return f"{value:{sign},.0f}"
-
-shown = pd.DataFrame({
-    "metric": comparison["metric"],
-    "fragmented": [show_value(v, u) for v, u in zip(comparison["fragmented"], comparison["unit"])],
-    "consolidated": [show_value(v, u) for v, u in zip(comparison["consolidated"], comparison["unit"])],
-    "change": [show_value(v, u, signed=True) for v, u in zip(comparison["change"], comparison["unit"])],
-    "ratio": comparison["ratio"].map(lambda r: "" if pd.isna(r) else f"×{r:.2f}"),
-})
-display(shown)
-
-# %%
-fig = programmes.plot_comparison(metrics, caption=ctx.caption(extra="programme table"), min_cell=min_cell)
-figures.show(fig)
-plt.close(fig)
+report.caps()
 
 # %% [markdown]
-# ## Per project year, next to the published figures
+# ## The call against the announcement
 #
-# `fact_budget_eur` and `fact_authorities` are the published amounts and counts per
-# consolidated project year (`reference/plan_samenleven.yaml`). Their sources disagree: the
-# authority counts mix units (104 and 147 local authorities, but 59 *applicants* in the third
-# year, a partnership counting once), and the per-year amounts add up to 48.0 M EUR against the
-# "about 47 M" total. `n_authorities` counts recipients as booked in the table (a partnership
-# once).
+# The announcement of 20 October 2021 promised 33 M EUR for 28 authorities and 24 projects.
 
 # %%
-years_table = programmes.per_year(table)
-years_table["participants"] = [disclosure.format_count(v, min_cell) for v in years_table["participants"]]
-years_table["budget_eur"] = years_table["budget_eur"].round(0).astype("int64")
-years_table["fact_budget_eur"] = years_table["fact_budget_eur"].round(0).astype("Int64")
-display(years_table)
-facts = programmes.facts_table()
-display(facts[facts["fact"].isin(["budget_paid_eur", "budget_total_eur", "participating_authorities", "projects_before", "trainings_before", "projects_after"])].reset_index(drop=True))
+report.against_announcement()
+report.call_facts()
+
+# %% [markdown]
+# ## Before and after: fragmented versus consolidated
+#
+# A *project* is one `project_id` in the fragmented regime and one action (`programme`) in
+# the consolidated regime; a *grant* is one row (an authority's part of a project in one
+# project year). Concentration is measured over recipient authorities.
+
+# %%
+report.eligibility_note()
+report.regimes()
+report.per_year()
 
 # %% [markdown]
 # ## Reading the comparison
@@ -154,9 +85,11 @@ display(facts[facts["fact"].isin(["budget_paid_eur", "budget_total_eur", "partic
 #   budget and reach per project rise by construction; budget per participant is the figure
 #   that says whether reaching a person became cheaper or dearer.
 # - *Concentration*: HHI and Gini over authorities show whether the money moved into fewer
-#   hands; the share going to eligible authorities shows how much the 7,500 rule steers it.
-# - With the Demoland table these are illustrations of the method, not results.
+#   hands; the share going to qualifying authorities shows how much the 7,500 rule steers it.
+# - *The call's caps* bound what an authority could receive; what authorities actually
+#   received needs the programme table.
 
 # %%
-params = dict(vintage=vintage, threshold=threshold, definition=definition, year=year, inclusive=inclusive, min_cell=min_cell)
-ctx.provenance_cell(params)
+report.publisher.links()
+ctx.provenance_cell(dict(vintage=vintage, threshold=threshold, definition=definition, year=year,
+                         inclusive=inclusive, min_cell=min_cell))

@@ -174,11 +174,20 @@ def bench_build(data_dir, repeat) -> None:
 @bench.command("reports")
 @click.option("-n", "--authorities", "n_authorities", type=click.IntRange(min=1), default=4,
               show_default=True, help="Authority reports in the --jobs comparison.")
-def bench_reports(n_authorities) -> None:
-    """Time the demo report suite, one authority report, and --jobs 1 against --jobs 2."""
+@click.option("--all-authorities", is_flag=True,
+              help="Instead: `run --all --authorities all` on the real mirror (every municipality).")
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Parallel notebooks for --all-authorities.")
+@_data_dir_option
+def bench_reports(n_authorities, all_authorities, jobs, data_dir) -> None:
+    """Time the demo report suite, one authority report, and --jobs 1 against --jobs 2; or,
+    with --all-authorities, a report for every municipality on the real mirror."""
     from samenleven_analysis.bench import reports as bench_mod
 
-    bench_mod.benchmark_reports(n_authorities)
+    if all_authorities:
+        bench_mod.benchmark_all_authorities(data_dir, jobs=jobs)
+    else:
+        bench_mod.benchmark_reports(n_authorities)
 
 
 @bench.command("simulation")

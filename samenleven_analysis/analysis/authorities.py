@@ -112,3 +112,45 @@ def programme_summary(programmes: pd.DataFrame, codes: Sequence[str]) -> pd.Data
     order = {"fragmented": 0, "consolidated": 1}
     return grouped.sort_values(["regime", "project_year"], key=lambda s: s.map(order) if s.name == "regime" else s,
                                kind="stable").reset_index(drop=True)
+
+
+SHOWN_OUTCOMES = ("employment_rate", "dutch_a2_pass_rate", "liveability_index")
+"""Outcomes an authority report plots, when the outcome table has them."""
+
+
+def income_per_resident(income: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:
+    """Net taxable income per resident per income year for named groups of municipalities
+    (pooled: sum of income / sum of residents). Wide: one column per label, index ``year``."""
+    out = {}
+    for label, members in groups.items():
+        sub = income[income["refnis"].astype(str).isin([str(m) for m in members])]
+        sums = sub.groupby("year")[["net_taxable_income", "residents"]].sum()
+        out[label] = sums["net_taxable_income"] / sums["residents"].where(sums["residents"] > 0)
+    return pd.DataFrame(out)
+
+
+def subsidy_caps(rules: pd.DataFrame) -> pd.DataFrame:
+    """Maximum subsidy one authority could claim per objective of a call (``call_rules``):
+    ``objective, actions, KPI rules, maximum (EUR)``, largest first, ties by objective."""
+    grouped = rules.groupby("objective", sort=True).agg(
+        actions=("action", "nunique"), rules=("rule_id", "count"), maximum=("max_eur", "sum")
+    ).reset_index()
+    grouped["maximum"] = grouped["maximum"].round(0).astype("int64")
+    grouped = grouped.sort_values(["maximum", "objective"], ascending=[False, True], kind="stable")
+    return grouped.rename(columns={"rules": "KPI rules", "maximum": "maximum (EUR)"}).reset_index(drop=True)
+
+
+def outcome_change_table(bench: pd.DataFrame, years: int = TREND_YEARS) -> pd.DataFrame:
+    """Per outcome and group: the value ``years`` before the latest year, the latest, and the
+    change (rounded to 2 decimals); flat columns, no index."""
+    last = int(bench["year"].max())
+    first = last - years
+    wide = bench[bench["year"].isin([first, last])].pivot_table(
+        index=["outcome", "group"], columns="year", values="value"
+    )
+    wide = wide.reindex(columns=[first, last])
+    out = wide.reset_index()
+    out.columns = ["outcome", "group", str(first), str(last)]
+    out["change"] = out[str(last)] - out[str(first)]
+    out["outcome"] = out["outcome"].str.replace("_", " ")
+    return out.round(2)

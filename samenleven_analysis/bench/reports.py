@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -49,4 +50,88 @@ def benchmark_reports(n_authorities: int = 4, out: Path | None = None) -> dict[s
     print(f"benchmark on {os.cpu_count()} CPU(s):")
     for label, seconds in figures.items():
         print(f"  {label:<60} {seconds:7.1f} s")
+    return figures
+
+
+def _phases(folder: Path, sample: list[str], out: Path) -> dict[str, float]:
+    """Where one authority report's time goes, measured in this process on warm caches:
+    kernel start, data loading, the report's sections (mostly plotting) and HTML export."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from samenleven_analysis.reports import context as reporting
+    from samenleven_analysis.reports.authority_report import AuthorityReport
+    from samenleven_analysis.reports.kernels import ReusableKernel
+
+    phases: dict[str, float] = {}
+    t = time.perf_counter()
+    kernel = ReusableKernel(str(folder))
+    phases["kernel start (once per batch)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    kernel.reset()
+    phases["kernel reset (per report)"] = time.perf_counter() - t
+    kernel.shutdown()
+    t = time.perf_counter()
+    ctx = reporting.data_context(2025)
+    AuthorityReport.build(ctx, sample[0], year=2022, definition="non_eu14", threshold=7500,
+                          vintage=2025, min_cell=5)
+    phases["data loading, first report (tables read and counted once per kernel)"] = time.perf_counter() - t
+    sections = ("at_a_glance", "composition", "pyramid", "benchmark", "eligibility", "income",
+                "subsidy", "programmes", "outcomes", "limits")
+    loading, drawing = [], []
+    for code in sample:
+        t = time.perf_counter()
+        report = AuthorityReport.build(ctx, code, year=2022, definition="non_eu14", threshold=7500,
+                                       vintage=2025, min_cell=5, output_dir=str(out / f"{code}_files"))
+        loading.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        for name in sections:
+            getattr(report, name)()
+        drawing.append(time.perf_counter() - t)
+    phases["data loading, later reports (median)"] = statistics.median(loading)
+    phases["sections: tables + 5 figures as PNG and SVG (median)"] = statistics.median(drawing)
+    return phases
+
+
+def benchmark_all_authorities(
+    data_dir: str | Path | None = None, *, jobs: int = 2, topics: bool = True, out: Path | None = None
+) -> dict[str, float]:
+    """Print (and return) the figures of ``samenleven run --all --authorities all`` on the
+    real mirror: wall time, reports, per-report median, and where one report's time goes
+    (kernel, data loading, plotting, HTML export). Not a test: nothing is asserted."""
+    import json
+
+    from samenleven_analysis.reports.kernels import export_html
+
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="samenleven-bench-all-") as tmp:
+        base = Path(out) if out else Path(tmp)
+        t0 = time.perf_counter()
+        status = run_notebooks(all_=topics, authorities="all", jobs=jobs, data_dir=data_dir,
+                               out=base / "all", progress=False)
+        figures["wall time, --all --authorities all"] = time.perf_counter() - t0
+        info = json.loads((base / "all" / "run.json").read_text(encoding="utf-8"))
+        reports = [r for r in info["results"] if r["kind"] == "authority"]
+        others = [r for r in info["results"] if r["kind"] != "authority"]
+        figures["authority reports"] = len(reports)
+        figures["authority reports ok"] = sum(bool(r["ok"]) for r in reports)
+        figures["per report median (s, incl. HTML export)"] = statistics.median(r["seconds"] for r in reports)
+        figures["per report max (s)"] = max(r["seconds"] for r in reports)
+        figures["topic notebooks (s, sum)"] = sum(r["seconds"] for r in others)
+        if status:
+            print(f"warning: run status {status}: "
+                  + ", ".join(r["label"] for r in info["results"] if not r["ok"]), file=sys.stderr)
+        html = base / "all" / "authorities" / f"{reports[0]['label']}.ipynb"
+        t = time.perf_counter()
+        export_html(html, base / "export-check.html")
+        figures["HTML export of one report (s)"] = time.perf_counter() - t
+        from samenleven_analysis.reports.runner import notebooks_dir
+
+        with environ(prepare_data([2025], data_dir=data_dir).env):
+            sample = [r["label"] for r in reports[:5]]
+            for label, seconds in _phases(notebooks_dir(), sample, base / "phases").items():
+                figures[label] = seconds
+    print(f"benchmark on {os.cpu_count()} CPU(s), --jobs {jobs}:")
+    for label, value in figures.items():
+        print(f"  {label:<72} {value:8.2f}")
     return figures

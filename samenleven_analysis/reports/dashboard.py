@@ -8,6 +8,20 @@ from pathlib import Path
 from typing import Any
 
 from samenleven_analysis.reports.kernels import JobResult
+from samenleven_analysis.reports.publish import thousands
+
+SOURCES = (
+    ("population_nationality", "Population by nationality, age and sex (Statbel)"),
+    ("population_origin", "Population by origin group"),
+    ("income", "Fiscal income per resident (Statbel)"),
+    ("call_rules", "Plan Samenleven 2022 call rules (local-authorities portal)"),
+    ("municipalities", "Municipality list (Statbel REFNIS)"),
+    ("outcomes", "Outcome panel"),
+    ("treatment", "Plan Samenleven funding per authority"),
+    ("programmes", "Funded projects and trainings"),
+    ("partnerships", "Partnerships (IGS)"),
+)
+"""Sources the data-status panel reports on, in display order."""
 
 
 def relative_to_out(path: str | None, base: Path) -> str | None:
@@ -51,14 +65,17 @@ def dashboard_rows(
         change = rec.get("outcome_change")
         rows.append(
             {
+                "sort_count": "" if hidden else f"{float(rec['count']):.0f}",
+                "sort_share": "" if hidden or share is None or pd_isna(share) else f"{float(share):.6f}",
+                "sort_margin": "" if hidden or margin is None or pd_isna(margin) else f"{float(margin):.0f}",
                 "applicant": str(rec["applicant"]),
                 "name": str(rec.get("name") or rec["applicant"]),
                 "kind": rec.get("kind", "municipality"),
                 "members": ", ".join(map(str, rec.get("members") or [])),
-                "count": shown.loc[i, "count"],
+                "count": thousands(shown.loc[i, "count"]),
                 "share": "" if hidden or share is None or pd_isna(share) else f"{float(share):.1%}",
                 "eligible": bool(rec.get("eligible")),
-                "margin": "" if hidden or margin is None or pd_isna(margin) else f"{int(margin):+d}",
+                "margin": "" if hidden or margin is None or pd_isna(margin) else f"{int(margin):+,}",
                 "cohort": "—" if cohort is None or pd_isna(cohort) else str(int(cohort)),
                 "trend": "" if change is None or pd_isna(change) else f"{float(change):+.1f}",
                 "href": relative_to_out(result.html, out_dir) if result and result.html else None,
@@ -92,6 +109,7 @@ def write_index(
     run's parameters, data provenance (DEMO marked), package versions and git commit.
     """
     from samenleven_analysis.analysis import disclosure
+    from samenleven_analysis.reports.labels import definition_label
     from samenleven_analysis.reports.provenance import package_versions
 
     out_dir = Path(out_dir)
@@ -112,7 +130,7 @@ def write_index(
             outcome_label = f"{outcome} {int(first.iloc[0])}→{int(last.iloc[0])} (change)"
         year = attrs.get("year")
         caption = (
-            f"Residents of origin definition {attrs.get('definition', '')} on 1 January {year}; "
+            f"Residents of {definition_label(attrs.get('definition', ''))} on 1 January {year}; "
             f"eligible = more than {attrs.get('threshold', 7500):,.0f}"
             f"{' (inclusive)' if attrs.get('inclusive') else ''}; margin = count − threshold; "
             "cohort = first funded project year."
@@ -140,6 +158,8 @@ def write_index(
         }
         for r in results
     ]
+    overview = dashboard_overview(authority_rows, by_label, out_dir, min_cell, demo=bool(run_info.get("demo")))
+    downloads = write_downloads(out_dir, authorities, overview)
     params = sorted((str(k), json.dumps(v, default=str)) for k, v in (run_info.get("parameters") or {}).items())
     text = _template_env().get_template("index.html.j2").render(
         demo=bool(run_info.get("demo")),
@@ -154,7 +174,124 @@ def write_index(
         provenance=prov_rows,
         demo_tables=sorted(set(demo_tables)),
         packages=sorted(package_versions().items()),
+        overview=overview,
+        downloads=downloads,
     )
     path = out_dir / "index.html"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def write_downloads(out_dir: Path, authorities: list[dict[str, Any]] | None, overview: dict[str, Any] | None) -> list[dict[str, str]]:
+    """Write the dashboard's published table (CSV, the same disclosure-controlled text as the
+    page) and its map (SVG) next to ``index.html``; return the links to list."""
+    import csv
+
+    links = []
+    if authorities:
+        columns = [("applicant", "code"), ("name", "name"), ("kind", "kind"), ("members", "members"),
+                   ("count", "residents counted"), ("share", "share"), ("eligible", "qualifies"),
+                   ("margin", "margin"), ("cohort", "cohort")]
+        path = out_dir / "authorities.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow([label for _, label in columns])
+            for row in authorities:
+                writer.writerow(["yes" if row[k] is True else "no" if row[k] is False else row[k] for k, _ in columns])
+        links.append({"title": "Local authorities table", "kind": "CSV", "href": path.name})
+    if overview and overview.get("map"):
+        path = out_dir / "flanders_map.svg"
+        path.write_text(overview["map"] + "\n", encoding="utf-8")
+        links.append({"title": "Map of Flanders", "kind": "SVG", "href": path.name})
+    return links
+
+
+def data_status(ctx, demo: bool) -> list[dict[str, str]]:
+    """Per source: ``real``, ``missing`` or ``demo``, and a plain sentence for the reader."""
+    from samenleven_analysis.reports.labels import MISSING_INPUTS, canonical_columns
+
+    rows = []
+    for table, title in SOURCES:
+        if ctx is not None and ctx.has(table):
+            status = "demo" if demo else "real"
+            years = ""
+            if table in ("population_nationality", "population_origin", "income"):
+                frame = ctx.load(table)
+                years = f" ({int(frame['year'].min())}–{int(frame['year'].max())})"
+            text = ("Demoland, fictional generated data" if demo else "real data in this run") + years + "."
+        else:
+            status = "missing"
+            file = MISSING_INPUTS.get(table, (f"{table}.csv",))[0]
+            cols = ", ".join(canonical_columns(table))
+            text = (f"not in the open data; supply {file}" + (f" ({cols})" if cols else "")
+                    + " to fill the sections that need it.")
+            if table == "population_origin":
+                text += " Until then counts use non-Belgian nationality (a proxy that understates origin)."
+        rows.append({"table": table, "title": title, "status": status, "text": text})
+    return rows
+
+
+def dashboard_overview(table, results_by_label, out_dir: Path, min_cell: int, *, demo: bool) -> dict[str, Any] | None:
+    """Headline figures, the map of Flanders and the data-status panel; None without data."""
+    from samenleven_analysis.analysis import disclosure, eligibility, programmes
+    from samenleven_analysis.data import boundaries as geo
+    from samenleven_analysis.errors import DataUnavailable
+    from samenleven_analysis.reports import context as reporting
+    from samenleven_analysis.reports.dashboard_map import svg_map
+    from samenleven_analysis.reports.labels import definition_label
+
+    try:
+        ctx = reporting.data_context(int((table.attrs if table is not None else {}).get("vintage", 2025)))
+        if table is None:
+            table = reporting.authority_table(ctx)
+    except DataUnavailable:
+        return None
+    attrs = table.attrs
+    cov = eligibility.Coverage.from_applicants(table)
+    claim = programmes.facts()["facts"]["coverage_claim"]
+    counted = reporting.origin_counts(ctx, attrs["requested_definition"])
+    counted = counted[counted["year"] == int(attrs["year"])]
+    counted = counted[counted["refnis"].astype(str).isin(attrs["region_codes"])]
+    hidden = {str(r) for r, c in zip(counted["refnis"], counted["count"]) if c < min_cell}
+    shares = {str(r): float(s) * 100 for r, s in zip(counted["refnis"], counted["share"])
+              if str(r) not in hidden and pd_isna(s) is False}
+    names = dict(zip(counted["refnis"].astype(str), counted["refnis"].astype(str)))
+    munis = ctx.load("municipalities")
+    names.update(zip(munis["refnis"].astype(str), munis["name_nl"].astype(str)))
+    hrefs = {}
+    for code in attrs["region_codes"]:
+        res = results_by_label.get(code)
+        if res is not None and res.html:
+            hrefs[code] = relative_to_out(res.html, out_dir)
+    members = sorted({str(m) for ms in table.loc[table["eligible"].astype(bool), "members"] for m in ms})
+    titles = {
+        str(r): f"{names.get(str(r), r)} ({r}): "
+        + (f"{thousands(disclosure.format_count(c, min_cell))} residents, {s:.1%}" if str(r) not in hidden
+           else f"fewer than {min_cell} residents")
+        for r, c, s in zip(counted["refnis"], counted["count"], counted["share"])
+    }
+    svg = None
+    try:
+        shapes = geo.load_boundaries(ctx.vintage, "flanders", demo=ctx.built_demo, data_dir=ctx.data_dir)
+        svg = svg_map(shapes, shares, highlight=members, hrefs=hrefs, titles=titles,
+                      legend_title=f"Share of residents, {definition_label(attrs['definition'])} (%)",
+                      fmt=lambda v: f"{v:.1f}")
+    except DataUnavailable:
+        svg = None
+    return {
+        "definition": definition_label(attrs["definition"]),
+        "requested_definition": definition_label(attrs["requested_definition"]),
+        "proxy": bool(attrs.get("proxy")),
+        "year": int(attrs["year"]),
+        "requested_year": attrs.get("requested_year"),
+        "threshold": thousands(int(attrs.get("threshold", 7500))),
+        "qualifying": int(cov.eligible_applicants),
+        "applicants": int(cov.applicants),
+        "municipalities": int(cov.eligible_municipalities),
+        "coverage": f"{cov.share:.1%}",
+        "claim": str(claim["value"]),
+        "claim_approx": f"{float(claim['approx']):.0%}",
+        "announced": int(programmes.fact("authorities_announced")),
+        "map": svg,
+        "status": data_status(ctx, demo),
+    }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import functools
 import math
 import multiprocessing
 import os
@@ -137,15 +138,30 @@ class JobResult:
     demo: bool | None = None  # from the report's provenance cell; None when it has none
 
 
-def export_html(ipynb: str | Path, html_path: str | Path | None = None) -> Path:
-    """Write the notebook as HTML without code cells or prompts (nbconvert)."""
+OFFLINE_TEMPLATE = "offline"
+"""nbconvert template (``reports/templates/nbconvert/offline``): the lab template without the
+require.js and MathJax scripts it would load from a CDN."""
+
+
+@functools.lru_cache(maxsize=1)
+def _html_exporter():
+    # building an exporter (templates, CSS) costs more than exporting one report: once per process
     from nbconvert import HTMLExporter
 
+    return HTMLExporter(
+        template_name=OFFLINE_TEMPLATE,
+        extra_template_basedirs=[str(Path(__file__).parent / "templates" / "nbconvert")],
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+    )
+
+
+def export_html(ipynb: str | Path, html_path: str | Path | None = None) -> Path:
+    """Write the notebook as HTML without code cells or prompts (nbconvert), as a static
+    page that loads nothing from the network (no require.js, no MathJax)."""
     ipynb = Path(ipynb)
     html_path = Path(html_path) if html_path else ipynb.with_suffix(".html")
     nb = nbformat.read(str(ipynb), as_version=4)
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": ipynb.stem}})
+    body, _ = _html_exporter().from_notebook_node(nb, resources={"metadata": {"name": ipynb.stem}})
     html_path.write_text(body, encoding="utf-8")
     return html_path
 

@@ -101,11 +101,16 @@ def choose_years(
     years = sorted({int(y) for y in available})
     if not years:
         raise ValueError("the table holds no years")
+    from samenleven_analysis.reports.context import reference_year
+
     notes: list[str] = []
-    if year is None or int(year) not in years:
-        if year is not None:
-            notes.append(f"year {year} is not in the data ({years[0]}–{years[-1]}): mapping {years[-1]} instead.")
+    if year is None:
         year = years[-1]
+    elif int(year) not in years:
+        # the one reference-year rule of the package: the nearest earlier year the data hold
+        chosen = reference_year(years, int(year)).year
+        notes.append(f"year {year} is not in the data ({years[0]}–{years[-1]}): mapping {chosen} instead.")
+        year = chosen
     year = int(year)
     if compare_year is None:
         compare_year = years[0]
@@ -143,18 +148,18 @@ def prepare_inputs(
 
     if definition not in origin.DEFINITIONS:
         raise ValueError(f"unknown definition {definition!r}; use one of {', '.join(origin.DEFINITIONS)}")
+    from samenleven_analysis.reports.context import origin_source
+
     notes: list[str] = []
-    used = definition
-    if definition != PROXY and not ctx.has("population_origin"):
-        used = PROXY
+    source = origin_source(ctx, definition)
+    used, table_name, table = source.definition, source.table, source.frame
+    if source.substituted:
         notes.append(
             f"this build has no origin table (population_origin; Statbel publishes none openly), "
             f"so definition {definition!r} cannot be computed: falling back to "
             f"{PROXY!r}, the share of residents of non-Belgian nationality, which understates "
             "migration roots (Belgians of foreign origin are not counted)."
         )
-    table_name = "population_nationality" if used == PROXY else "population_origin"
-    table = ctx.load(table_name)
     available = tuple(sorted(int(y) for y in pd.unique(table["year"])))
     year_, compare_, year_notes = choose_years(available, year, compare_year)
     notes += year_notes
@@ -349,3 +354,47 @@ def migration_roots_figure(
         title=title, caption=caption, demo=inputs.demo, missing_label=missing_label(min_cell),
         fmt="{:.1%}" if measure == "share" else "{:,.0f}",
     )
+
+
+def print_reports(reports: Mapping[str, Any]) -> None:
+    """One line per mapped panel: what was joined, missing or suppressed."""
+    for label, report in reports.items():
+        print(f"{label}: {report.summary()}")
+
+
+def caption_for(ctx, inputs: MapInputs, scheme: str) -> str:
+    """The map's caption: source, years, definition, region, classification."""
+    return ctx.caption(
+        year=" vs ".join(str(y) for y in inputs.years),
+        definition=inputs.definition,
+        extra=f"{inputs.region_label}; classes: {scheme}, pooled over both years",
+    )
+
+
+def publish_top_tables(inputs: MapInputs, boundaries, *, n: int = 20, min_cell: int = 5,
+                       folder: str | None = None) -> None:
+    """Show the top-``n`` tables by count and by share (no index, thousands separators,
+    human labels) and, with ``folder``, write them as CSV."""
+    from samenleven_analysis.reports.publish import Publisher, thousands
+
+    publisher = Publisher.for_folder(folder)
+    for by in ("count", "share"):
+        table = top_table(inputs, boundaries, by=by, n=n, min_cell=min_cell).reset_index()
+        table["count"] = table["count"].map(thousands)
+        table["population"] = table["population"].map(thousands)
+        table = table.rename(columns={"refnis": "code", "count": f"residents, {inputs.definition_label}",
+                                      "population": "all residents"})
+        publisher.table(table, f"top_{n}_by_{by}", f"Top {n} by {by}, {inputs.year}")
+    if publisher.written:
+        print("\n".join(f"wrote {name}" for _, _, name in publisher.written))
+
+
+def save_figure(fig, inputs: MapInputs, measure: str, folder: str | None) -> None:
+    """With ``folder``, write the map as PNG and SVG (deterministic bytes) and say so."""
+    from samenleven_analysis.reports import figures
+
+    if not folder:
+        return
+    stem = f"migration_roots_{inputs.definition}_{measure}_{'_'.join(map(str, inputs.years))}"
+    png, svg = figures.save(fig, f"{folder}/{stem}")
+    print(f"saved {png.name} and {svg.name}")

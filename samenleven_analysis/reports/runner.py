@@ -215,32 +215,43 @@ def update_latest(out: Path) -> Path:
 def _authority_codes(
     spec: Sequence[str] | str, table, nb_name: str
 ) -> list[str]:
-    """Expand ``eligible`` / ``all`` / explicit codes against the authority table."""
+    """Expand ``eligible`` / ``all`` / explicit codes against the authority table.
+
+    ``eligible``: the applicants that qualify under the table's definition and reference
+    year (municipalities alone and partnerships). ``all``: every municipality of the region
+    in the vintage (``table.attrs["region_codes"]``, members of partnerships included) plus
+    every partnership. Explicit codes must be applicants, partnership members or
+    municipalities of the region.
+    """
     items = [spec] if isinstance(spec, str) else list(spec)
     known = [str(a) for a in table["applicant"]]
+    region = [str(c) for c in table.attrs.get("region_codes", ())]
+    partnerships = [str(a) for a, k in zip(table["applicant"], table["kind"]) if k == "partnership"]
+    members = {str(m) for ms in table["members"] for m in ms}
     codes: list[str] = []
     for item in items:
         item = str(item).strip()
         if item == "eligible":
             codes += [str(a) for a in table.loc[table["eligible"].astype(bool), "applicant"]]
         elif item == "all":
-            codes += known
-        elif item in known:
+            codes += sorted(set(region) | (set(known) - set(partnerships))) + partnerships
+        elif item in known or item in members or item in region:
             codes.append(item)
         else:
-            # a member municipality of a partnership, or a code the data do not know
-            member_of = [
-                str(a) for a, members in zip(table["applicant"], table["members"]) if item in list(members)
-            ]
-            if member_of:
-                codes.append(item)
-            else:
-                raise ParameterError(
-                    f"{nb_name}: unknown authority {item!r} (use 'eligible', 'all', a municipality "
-                    "code or a partnership id present in the data)"
-                )
+            raise ParameterError(
+                f"{nb_name}: unknown authority {item!r} (use 'eligible', 'all', a municipality "
+                "code or a partnership id present in the data)"
+            )
     seen: dict[str, None] = dict.fromkeys(codes)
     return list(seen)
+
+
+def _with_output_dir(params: dict[str, Any], spec: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """Give a notebook that declares ``output_dir`` (and was not given one) a folder next to
+    its report for the PNG, SVG and CSV files it publishes."""
+    if "output_dir" in spec and not params.get("output_dir"):
+        return {**params, "output_dir": str(folder)}
+    return params
 
 
 def _safe_name(label: str) -> str:
@@ -356,23 +367,27 @@ def run_notebooks(
             nb_params=nb_params, auth_nb=auth_nb, codes=codes, authority_rows=authority_rows,
             auth_settings=auth_settings, prepared=prepared, values=values,
             authorities=authorities, jobs=jobs, timeout=timeout, progress=progress,
-            disclosure_off=disclosure_off,
+            disclosure_off=disclosure_off, specs=specs,
         )
 
 
 def _run_into(out_dir: Path, *, out_given: bool, selected, nb_params, auth_nb,
               codes, authority_rows, auth_settings, prepared, values, authorities, jobs,
-              timeout, progress, disclosure_off) -> int:
+              timeout, progress, disclosure_off, specs) -> int:
     """The part of :func:`run_notebooks` that writes into ``out_dir`` (under its lock)."""
     run_jobs: list[Job] = [
-        Job(p.stem, str(p), str(out_dir / f"{p.stem}.ipynb"), nb_params[p]) for p in selected
+        Job(p.stem, str(p), str(out_dir / f"{p.stem}.ipynb"),
+            _with_output_dir(nb_params[p], specs[p], out_dir / f"{p.stem}_files"))
+        for p in selected
     ]
     if auth_nb is not None:
         (out_dir / "authorities").mkdir(exist_ok=True)
         for code in codes:
             run_jobs.append(
                 Job(code, str(auth_nb), str(out_dir / "authorities" / f"{_safe_name(code)}.ipynb"),
-                    {**nb_params[auth_nb], "authority": code}, kind="authority")
+                    _with_output_dir({**nb_params[auth_nb], "authority": code}, specs[auth_nb],
+                                     out_dir / "authorities" / f"{_safe_name(code)}_files"),
+                    kind="authority")
             )
 
     if prepared.demo:
@@ -403,6 +418,7 @@ def _run_into(out_dir: Path, *, out_given: bool, selected, nb_params, auth_nb,
     }
     with environ(prepared.env):  # incl. the disclosure opt-out, which the dashboard applies too
         provenance = data_provenance(prepared.folders)
+        # the dashboard reads the prepared tables (headline figures, map, data status)
         write_index(out_dir, results=results, authority_rows=authority_rows, run_info=run_info,
                     provenance=provenance, settings=auth_settings)
     (out_dir / "run.json").write_text(

@@ -64,9 +64,9 @@ def test_authority_report_on_real_data_is_real_and_consistent(real_run, real_dat
     md = "\n".join(markdown_outputs(report))
     assert "DEMO DATA" not in md and "Data: DEMO" not in md and "Data: real (Statbel open data)" in md
     assert "**Antwerpen** (11002; municipality)" in md
-    assert "nationality_proxy" in md and "1 January 2015" in md
+    assert "non-Belgian nationality (proxy)" in md and "1 January 2015" in md
     # the published count is the package's own count from the processed table
-    shown = int(re.search(r"1 January 2015: \*\*(\d+)\*\*", md).group(1))
+    shown = int(re.search(r"1 January 2015: \*\*([\d,]+)\*\*", md).group(1).replace(",", ""))
     processed = runner.config.processed_dir()
     pop, _ = build.load("population_nationality", processed=processed)
     etr = pop[(pop.year == 2015) & (pop.refnis == AUTHORITY) & (pop.nationality == "ETR")]["population"].sum()
@@ -84,7 +84,8 @@ def test_dashboard_on_real_data(real_run):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'id="demo-banner"' not in index
     assert f'href="authorities/{AUTHORITY}.html"' in index
-    rows = re.findall(r"<tr>\s*<td>(?:<a [^>]*>)?(\d{5}|[A-Z]+\d+)", index.split('id="reports"')[0])
+    rows = re.findall(r'<tr data-eligible="(?:yes|no)"[^>]*>\s*<td>(?:<a [^>]*>)?(\d{5}|[A-Z]+\d+)',
+                      index.split('id="reports"')[0])
     assert len(rows) == FLEMISH_MUNICIPALITIES_2025  # every Flemish municipality applies alone
     assert disclosure.find_small_counts(index) == []
 
@@ -100,3 +101,38 @@ def test_reports_mark_demo_data_and_publish_no_small_counts(real_run):
             assert "DEMO" in html, f"{r.label} uses demo data without saying so"
         for page in html_outputs(ipynb):
             assert disclosure.find_small_counts(page) == [], r.label
+
+
+def _demoland_names() -> set[str]:
+    """Names of the fictional Demoland municipalities (from the demo build)."""
+    from samenleven_analysis.reports import context as reporting
+
+    ctx = reporting.data_context(2025, demo=True)
+    return {str(n) for n in ctx.load("municipalities")["name_nl"] if len(str(n)) > 4}
+
+
+def _visible_text(html: str) -> str:
+    """The page without embedded images, SVG path data and scripts (digits in base64 or
+    coordinates are not codes)."""
+    html = re.sub(r"data:[a-z/+]+;base64,[A-Za-z0-9+/=]+", "", html)
+    html = re.sub(r'\sd="[^"]*"', "", html)
+    return re.sub(r"<script.*?</script>", "", html, flags=re.S)
+
+
+def test_real_run_shows_no_demoland_place(real_run):
+    """Item 1: the dashboard and Antwerpen's report name only real places."""
+    out, _ = real_run
+    names = _demoland_names()
+    assert "Zwirerzand" in names or len(names) > 20  # the check knows what to look for
+    pages = {"index.html": (out / "index.html").read_text(encoding="utf-8"),
+             f"{AUTHORITY}.html": (out / "authorities" / f"{AUTHORITY}.html").read_text(encoding="utf-8")}
+    for label, html in pages.items():
+        text = _visible_text(html)
+        assert not [n for n in names if n in text], label
+        # Demoland codes are 94xxx-99xxx; Flemish codes start with 1, 2, 3, 4 or 7
+        assert not re.findall(r"(?<![\w.#-])9[4-9]\d{3}(?![\w.])", text), label
+        assert "Demoland" not in text.replace("no Demoland data", ""), label
+    index = pages["index.html"]
+    assert 'id="flanders-map"' in index and index.count("data-refnis=") == FLEMISH_MUNICIPALITIES_2025
+    assert 'data-table="population_origin" data-status="missing"' in index
+    assert 'data-table="population_nationality" data-status="real"' in index

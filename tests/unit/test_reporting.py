@@ -86,25 +86,59 @@ def test_provenance_cell_names_sources_with_their_sha256(demo_ctx, capsys):
     assert "### Provenance" in capsys.readouterr().out
 
 
-def test_missing_table_raises_and_the_demo_fallback_marks_the_context(demo_ctx, tmp_path):
-    # a "real" build holding only the municipality table (no origin data, as on the mirror)
-    real = tmp_path / "real"
-    real.mkdir()
-    shutil.copy(demo_ctx.processed / "municipalities.parquet", real)
-    sidecar = json.loads((demo_ctx.processed / "municipalities.provenance.json").read_text())
-    sidecar["demo"] = False
-    sidecar["inputs"] = [dict(i, demo=False) for i in sidecar["inputs"]]
-    (real / "municipalities.provenance.json").write_text(json.dumps(sidecar))
-    ctx = reporting.DataContext(vintage=2025, processed=real, built_demo=False, demo_processed=demo_ctx.processed)
+def _real_like(demo_ctx, folder: Path, tables=("municipalities", "population_nationality")) -> reporting.DataContext:
+    """A "real" build holding only ``tables`` (no origin data, as on the mirror)."""
+    folder.mkdir()
+    for name in tables:
+        shutil.copy(demo_ctx.processed / f"{name}.parquet", folder)
+        sidecar = json.loads((demo_ctx.processed / f"{name}.provenance.json").read_text())
+        sidecar["demo"] = False
+        sidecar["inputs"] = [dict(i, demo=False) for i in sidecar["inputs"]]
+        (folder / f"{name}.provenance.json").write_text(json.dumps(sidecar))
+    return reporting.DataContext(vintage=2025, processed=folder, built_demo=False)
+
+
+def test_a_missing_table_raises_and_never_falls_back_to_demo(demo_ctx, tmp_path):
+    ctx = _real_like(demo_ctx, tmp_path / "real")
     ctx.load("municipalities")
     assert not ctx.demo
-    with pytest.raises(DataUnavailable, match="population_origin"):
+    with pytest.raises(DataUnavailable, match="population_origin.csv"):
         ctx.load("population_origin")
-    with pytest.warns(UserWarning, match="DEMO DATA"):
-        frame = ctx.load("population_origin", fallback_demo=True)
-    assert len(frame) and ctx.demo and ctx.demo_tables == {"population_origin"}
-    assert "Demo tables: population_origin" in ctx.banner_text()
-    assert "Demo tables in this report: population_origin" in ctx.provenance_markdown({})
+    with pytest.raises(DataUnavailable, match="population_origin"):
+        ctx.load("population_origin", fallback_demo=True)  # accepted, ignored
+    assert ctx.optional("outcomes") is None
+    assert not ctx.demo and not ctx.demo_tables
+    assert reporting.load_consistent(ctx, "treatment", True) is None
+
+
+def test_origin_source_uses_the_proxy_without_an_origin_table(demo_ctx, tmp_path):
+    ctx = _real_like(demo_ctx, tmp_path / "real")
+    src = reporting.origin_source(ctx, "non_eu14")
+    assert (src.definition, src.requested, src.table) == ("nationality_proxy", "non_eu14", "population_nationality")
+    assert src.proxy and src.substituted and "population_origin.csv" in src.note()
+    own = reporting.origin_source(demo_ctx, "non_eu27")
+    assert (own.definition, own.table, own.proxy) == ("non_eu27", "population_origin", False)
+    assert own.note() == ""
+    with pytest.raises(ValueError, match="bogus"):
+        reporting.origin_source(demo_ctx, "bogus")
+    table = reporting.authority_table(ctx, year=2022)
+    assert table.attrs["proxy"] and table.attrs["definition"] == "nationality_proxy"
+    assert not table.attrs["demo"] and table["cohort"].isna().all() and table["outcome_change"].isna().all()
+    assert set(table.attrs["missing"]) == {"population_origin", "outcomes", "treatment", "programmes", "partnerships"}
+    assert len(table.attrs["region_codes"]) == len(table)  # no partnerships: one row per municipality
+
+
+def test_reference_year_is_one_rule():
+    years = list(range(2009, 2016))
+    assert reporting.reference_year(years, 2012).year == 2012
+    ref = reporting.reference_year(years, 2022)
+    assert (ref.year, ref.requested, ref.substituted) == (2015, 2022, True)
+    assert reporting.reference_year(years, None).year == 2015  # the rule's 2022, nearest earlier
+    assert reporting.reference_year(list(range(2012, 2026)), None).year == 2022
+    assert reporting.reference_year([2012, 2013], 2005).year == 2012  # all later: the earliest
+    assert not reporting.reference_year(years, 2015).substituted
+    with pytest.raises(DataUnavailable):
+        reporting.reference_year([], 2015)
 
 
 def test_prebuilt_folders_are_used_without_building(demo_ctx, monkeypatch):

@@ -285,14 +285,18 @@ def authority_table() -> pd.DataFrame:
             "outcome_change": [1.5, 0.7, 0.2, -0.1],
         }
     )
-    table.attrs.update(definition="non_eu14", year=2022, threshold=7500, outcome="employment_rate")
+    table.attrs.update(definition="non_eu14", year=2022, threshold=7500, outcome="employment_rate",
+                       region_codes=["96001", "96002", "96003", "96015", "96016", "96017"])
     return table
 
 
 def test_authority_selection(authority_table):
     codes = runner._authority_codes
     assert codes("eligible", authority_table, "x") == ["96001", "IGS01"]
-    assert codes(["all"], authority_table, "x") == ["96001", "IGS01", "96002", "96003"]
+    # all: every municipality of the region (partnership members and non-applicants too), then
+    # the partnerships
+    assert codes(["all"], authority_table, "x") == ["96001", "96002", "96003", "96015", "96016", "96017", "IGS01"]
+    assert codes(["96017"], authority_table, "x") == ["96017"]  # a municipality of the region
     assert codes(["96002", "96016", "96002"], authority_table, "x") == ["96002", "96016"]
     with pytest.raises(ParameterError, match="unknown authority '12345'"):
         codes(["12345"], authority_table, "x")
@@ -304,7 +308,8 @@ def test_dashboard_rows_suppress_small_counts_and_what_would_reveal_them(authori
     assert small["count"] == "<5" and small["margin"] == "" and small["share"] == ""
     # complementary: the next smallest count in the column is hidden as well
     assert rows[2]["count"] == "<5"
-    assert rows[0]["count"] == "9000" and rows[0]["margin"] == "+1500" and rows[0]["share"] == "22.5%"
+    assert rows[0]["count"] == "9,000" and rows[0]["margin"] == "+1,500" and rows[0]["share"] == "22.5%"
+    assert rows[0]["sort_count"] == "9000" and rows[3]["sort_count"] == ""  # sort keys hide suppressed counts
     assert rows[1]["cohort"] == "2024" and rows[2]["cohort"] == "—"
 
 

@@ -1,0 +1,364 @@
+"""The sections of one local authority's report (``notebooks/authority_report``), so that the
+notebook is one call per section.
+
+Each section uses only what the data hold: on the real open data that is population by
+nationality, age and sex (2009–2015), fiscal income (2005–2020) and the 2022 call rules;
+a section whose input has no public source says so and names the file that would fill it.
+Counts of persons go through :mod:`samenleven_analysis.analysis.disclosure`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from samenleven_analysis.analysis import authorities, disclosure
+from samenleven_analysis.reports import context as reporting
+from samenleven_analysis.reports.labels import (
+    SEX_LABELS,
+    definition_label,
+    missing_input_text,
+    origin_label,
+)
+from samenleven_analysis.reports.publish import Publisher, thousands
+
+THRESHOLDS = (5000, 6000, 7000, 7500, 8000, 9000, 10000)
+"""Thresholds of the sensitivity table."""
+
+_TABLES: dict[tuple, pd.DataFrame] = {}
+
+AGE_BANDS = 5
+"""Width (years) of the population pyramid's age bands; the last band is open (90+)."""
+
+
+def _markdown(text: str) -> None:
+    from IPython.display import Markdown
+
+    reporting._display(Markdown(text))
+
+
+def _count(value: Any, min_cell: int) -> str:
+    return thousands(disclosure.format_count(value, min_cell))
+
+
+@dataclass
+class AuthorityReport:
+    """Everything one report needs, computed once; the methods display one section each."""
+
+    ctx: reporting.DataContext
+    authority: str
+    table: pd.DataFrame
+    row: pd.Series
+    threshold: float
+    min_cell: int
+    publisher: Publisher
+    requested_year: int | None = None
+    cluster: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    # ----------------------------------------------------------------- construction
+    @classmethod
+    def build(
+        cls, ctx: reporting.DataContext, authority: str, *, year: int | None, definition: str,
+        threshold: float, vintage: int, min_cell: int, output_dir: str = "",
+    ) -> AuthorityReport:
+        key = (str(ctx.processed), year, definition, threshold, vintage)
+        if key not in _TABLES:
+            # the same table serves every report a kernel runs (ReusableKernel)
+            _TABLES[key] = reporting.authority_table(
+                ctx, year=year, definition=definition, threshold=threshold, vintage=vintage
+            )
+        table = _TABLES[key].copy()
+        table.attrs = dict(_TABLES[key].attrs)
+        row = authorities.find_authority(table, str(authority))
+        cluster = authorities.similar_authorities(table, str(row["applicant"]), k=5)
+        return cls(ctx, str(authority), table, row, threshold, int(min_cell),
+                   Publisher.for_folder(output_dir), year, cluster)
+
+    @property
+    def applicant(self) -> str:
+        return str(self.row["applicant"])
+
+    @property
+    def members(self) -> list[str]:
+        return [str(m) for m in self.row["members"]]
+
+    @property
+    def name(self) -> str:
+        return str(self.row["name"])
+
+    @property
+    def year(self) -> int:
+        return int(self.table.attrs["year"])
+
+    @property
+    def definition(self) -> str:
+        return str(self.table.attrs["definition"])
+
+    @property
+    def source(self) -> reporting.OriginSource:
+        return reporting.origin_source(self.ctx, self.table.attrs["requested_definition"])
+
+    @property
+    def cluster_members(self) -> list[str]:
+        return [str(m) for ms in self.cluster["members"] for m in ms]
+
+    @property
+    def flanders(self) -> list[str]:
+        return list(self.table.attrs["region_codes"])
+
+    def caption(self, year: Any = None, extra: str | None = None) -> str:
+        return self.ctx.caption(year=year, definition=self.definition, extra=extra)
+
+    # ----------------------------------------------------------------- sections
+    def at_a_glance(self) -> None:
+        """Name, count and share, rank, eligibility and margin, with the data notes."""
+        row, label = self.row, definition_label(self.definition)
+        ranked = self.table.sort_values(["count", "applicant"], ascending=[False, True]).reset_index(drop=True)
+        rank = int(ranked.index[ranked["applicant"] == self.applicant][0]) + 1
+        count_text = _count(row["count"], self.min_cell)
+        hidden = count_text.startswith("<")
+        comparison = "at least" if self.table.attrs.get("inclusive") else "more than"
+        kind = row["kind"] if row["kind"] != "partnership" else (
+            f"partnership of {len(self.members)} municipalities: {', '.join(self.members)}")
+        lines = []
+        if self.authority != self.applicant:
+            lines.append(f"*{self.authority} applies as a member of partnership {self.applicant}; "
+                         "the report covers the partnership.*\n")
+        lines += [
+            f"**{self.name}** ({self.applicant}; {kind})",
+            "",
+            f"- residents of {label} on 1 January {self.year}: **{count_text}**"
+            + ("" if hidden else f" of {thousands(int(row['total']))} ({row['share']:.1%})"),
+            f"- rank **{rank}** of {len(self.table)} applicants in Flanders by that count",
+            f"- qualifies under the rule ({comparison} {thousands(int(self.threshold))}): "
+            f"**{'yes' if row['eligible'] else 'no'}**"
+            + ("" if hidden else f", margin {int(row['margin']):+,}"),
+        ]
+        notes = [n for n in (self.source.note(), self._year_note()) if n]
+        _markdown("\n".join(lines) + ("\n\n" + "\n\n".join(notes) if notes else ""))
+
+    def _year_note(self) -> str:
+        ref = reporting.reference_year(self.source.frame, self.requested_year)
+        return f"> {ref.note()}" if ref.note() else ""
+
+    def composition(self) -> None:
+        """Residents by origin group (or nationality) over time: stacked shares + counts."""
+        source = self.source
+        if source.proxy:
+            frame = source.frame.assign(origin=source.frame["nationality"])
+            comp = authorities.composition_over_time(
+                frame.groupby(["year", "refnis", "origin"], as_index=False)["population"].sum(), self.members)
+        else:
+            comp = authorities.composition_over_time(source.frame, self.members)
+        comp = comp.rename(columns=origin_label)
+        fig, ax = plt.subplots(figsize=(8, 3.6))
+        (comp.div(comp.sum(axis=1), axis=0) * 100).plot.area(ax=ax, linewidth=0, colormap="tab20c")
+        ax.set(ylabel="share of residents (%)", xlabel="1 January of year", ylim=(0, 100),
+               title=f"Residents by {'nationality' if source.proxy else 'origin'}, {self.name}")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        self.publisher.figure(fig, "composition", "Composition over time",
+                              self.caption(extra=f"years {comp.index.min()}–{comp.index.max()}"), right=2.4)
+        groups = list(comp.columns)
+        wide = comp.assign(total=comp.sum(axis=1)).reset_index().rename(columns={"year": "year (1 January)"})
+        shown = disclosure.suppress(wide, groups, self.min_cell, totals="rows", total_cols=["total"])
+        shown["total"] = shown["total"].map(lambda v: str(int(v)))
+        self.publisher.table(shown, "composition", "Residents by group and year")
+
+    def pyramid(self) -> None:
+        """Age and sex structure in the reference year: Belgians and non-Belgians."""
+        pop = self.ctx.load("population_nationality")
+        year = reporting.reference_year(pop, self.year).year
+        sub = pop[(pop["year"] == year) & pop["refnis"].astype(str).isin(self.members)]
+        band = (sub["age"].clip(upper=90) // AGE_BANDS * AGE_BANDS).astype(int)
+        wide = sub.assign(band=band).pivot_table(
+            index="band", columns=["sex", "nationality"], values="population", aggfunc="sum", fill_value=0)
+        wide = wide.reindex(columns=pd.MultiIndex.from_product([["M", "F"], ["BEL", "ETR"]]), fill_value=0)
+        # cells below min_cell are not drawn: a bar would give the small count back
+        drawn = wide.where(wide >= self.min_cell, 0)
+        labels = [f"{b}–{b + AGE_BANDS - 1}" if b < 90 else "90+" for b in drawn.index]
+        fig, ax = plt.subplots(figsize=(7, 4.6))
+        y = np.arange(len(drawn))
+        colours = {"BEL": "#6baed6", "ETR": "#fd8d3c"}
+        for sex, sign in (("M", -1), ("F", 1)):
+            left = np.zeros(len(drawn))
+            for nat in ("BEL", "ETR"):
+                values = drawn[(sex, nat)].to_numpy(dtype=float)
+                ax.barh(y, sign * values, left=sign * left, color=colours[nat], height=0.85,
+                        label=origin_label(nat) if sex == "M" else None)
+                left += values
+        ax.set_yticks(y, labels, fontsize=7)
+        ax.axvline(0, color="black", linewidth=0.6)
+        ax.xaxis.set_major_formatter(lambda v, _pos: f"{abs(v):,.0f}")
+        ax.set(xlabel="residents (men left, women right)", ylabel="age",
+               title=f"Population by age, sex and nationality, {self.name}, {year}")
+        ax.legend(frameon=False, loc="upper right", fontsize=8)
+        self.publisher.figure(fig, "pyramid", "Population pyramid",
+                              self.ctx.caption(year=year, extra="bars under the disclosure limit not drawn"), left=0.8)
+        out = pd.DataFrame({"age": labels})
+        for sex in ("M", "F"):
+            for nat in ("BEL", "ETR"):
+                out[f"{SEX_LABELS[sex]}, {origin_label(nat)}"] = wide[(sex, nat)].to_numpy()
+        counts = [c for c in out.columns if c != "age"]
+        self.publisher.table(disclosure.suppress(out, counts, self.min_cell, totals="none"),
+                             "pyramid", "Population by age band, sex and nationality")
+
+    def benchmark(self) -> None:
+        """Share of the group over time: this authority, similar authorities, Flanders."""
+        counted = reporting.origin_counts(self.ctx, self.table.attrs["requested_definition"])
+        groups = {self.name: self.members, "similar authorities": self.cluster_members, "Flanders": self.flanders}
+        shares = authorities.benchmark_shares(counted, groups)
+        fig, ax = plt.subplots(figsize=(8, 3.4))
+        (shares * 100).plot(ax=ax, marker="o", markersize=3)
+        ax.set(ylabel="share of residents (%)", xlabel="1 January of year",
+               title=f"Residents of {definition_label(self.definition)}: {self.name} and benchmarks")
+        ax.legend(frameon=False)
+        self.publisher.figure(fig, "benchmark", "Share against Flanders and similar authorities",
+                              self.caption(extra="similar: 5 nearest applicants on size and share"))
+        peers = self.cluster[["applicant", "name", "count", "total", "share", "eligible"]].copy()
+        peers["share"] = (peers["share"] * 100).round(1)
+        peers["eligible"] = peers["eligible"].map({True: "yes", False: "no"})
+        peers = disclosure.suppress(peers, ["count", "total"], self.min_cell, totals="none")
+        peers = peers.rename(columns={"applicant": "code", "count": f"residents, {definition_label(self.definition)}",
+                                      "total": "all residents", "share": "share (%)", "eligible": "qualifies"})
+        self.publisher.table(peers, "similar_authorities", f"Similar authorities, {self.year}")
+
+    def eligibility(self) -> None:
+        """Count over time against the threshold, and the decision by threshold and year."""
+        counted = reporting.origin_counts(self.ctx, self.table.attrs["requested_definition"])
+        own = counted[counted["refnis"].astype(str).isin(self.members)].groupby("year")["count"].sum()
+        fig, ax = plt.subplots(figsize=(8, 3.2))
+        ax.plot(own.index, own.to_numpy(), marker="o", markersize=3, label=self.name)
+        ax.axhline(self.threshold, color="black", linestyle="--", linewidth=1,
+                   label=f"threshold {thousands(int(self.threshold))}")
+        ax.axvline(self.year, color="grey", linewidth=0.8)
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
+        ax.set(ylabel="residents", xlabel="1 January of year",
+               title=f"Residents of {definition_label(self.definition)} against the threshold, {self.name}")
+        ax.legend(frameon=False)
+        self.publisher.figure(fig, "eligibility", "Count against the threshold", self.caption(year=self.year))
+        inclusive = bool(self.table.attrs.get("inclusive"))
+        rows = pd.DataFrame({"year (1 January)": own.index.astype(int), "count": own.to_numpy()})
+        shown = disclosure.suppress(rows, ["count"], self.min_cell, totals="none")
+        hidden = shown["count"].str.startswith("<")
+        shown["margin"] = [
+            "" if h else f"{int(c - self.threshold):+,}" for h, c in zip(hidden, rows["count"])]
+        for t in THRESHOLDS:
+            passed = rows["count"] >= t if inclusive else rows["count"] > t
+            shown[f"qualifies at {t:,}"] = passed.map({True: "yes", False: "no"})
+        self.publisher.table(shown, "eligibility", "Eligibility by year and threshold")
+
+    def income(self) -> None:
+        """Fiscal income per resident against similar authorities and Flanders."""
+        income = self.ctx.optional("income")
+        if income is None:
+            _markdown("> **No fiscal income table in these data** (Statbel `TF_PSNL_INC_TAX_MUNTY.xlsx`).")
+            return
+        groups = {self.name: self.members, "similar authorities": self.cluster_members, "Flanders": self.flanders}
+        per = authorities.income_per_resident(income, groups)
+        fig, ax = plt.subplots(figsize=(8, 3.4))
+        per.plot(ax=ax, marker="o", markersize=3)
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
+        ax.set(ylabel="EUR per resident", xlabel="income year",
+               title=f"Net taxable income per resident, {self.name} and benchmarks")
+        ax.legend(frameon=False)
+        caption = "Source: " + ("Demoland (fictional)" if self.ctx.demo else "Statbel fiscal income statistics")
+        self.publisher.figure(fig, "income", "Fiscal income per resident",
+                              f"{caption}; income years {per.index.min()}–{per.index.max()}; pooled over members")
+        shown = per.round(0).astype("Int64").reset_index().rename(columns={"year": "income year"})
+        self.publisher.table(shown, "income", "Fiscal income per resident (EUR)")
+
+    def subsidy(self) -> None:
+        """The most this authority could claim under the 2022 call (sum of its KPI caps)."""
+        rules = self.ctx.optional("call_rules")
+        if rules is None:
+            _markdown("> **No call rules in these data** (the 2022 call configuration, `plansamenleven/`).")
+            return
+        per = authorities.subsidy_caps(rules)
+        total = float(per["maximum (EUR)"].sum())
+        qualifies = bool(self.row["eligible"])
+        _markdown(
+            f"Under the 2022 call ({rules['call'].iloc[0]}; project period {rules['project_start'].iloc[0]} to "
+            f"{rules['project_end'].iloc[0]}) an eligible authority could claim at most **{total:,.0f} EUR** "
+            f"for one project year: the sum over {len(rules)} KPI rules of the maximum number of units "
+            "times the amount per unit. "
+            + (f"{self.name} qualifies under this report's definition and year, so this is its ceiling."
+               if qualifies else
+               f"{self.name} does not qualify under this report's definition and year, so it could claim "
+               "nothing on its own (a partnership could).")
+        )
+        self.publisher.table(per, "subsidy_caps", "Maximum subsidy per objective, 2022 call")
+
+    def programmes(self) -> None:
+        """Grants, budget and participants per regime and project year (when supplied)."""
+        table = self.ctx.optional("programmes")
+        if table is None:
+            _markdown(missing_input_text("programmes", "Programme participation"))
+            return
+        prog = authorities.programme_summary(table, [self.applicant, *self.members])
+        if prog.empty:
+            _markdown(f"*No programme records for {self.name}.*")
+            return
+        prog["budget_eur"] = prog["budget_eur"].round(0).astype("int64")
+        shown = disclosure.suppress(prog, ["participants"], self.min_cell, totals="columns")
+        shown = shown.rename(columns={"project_year": "project year", "budget_eur": "budget (EUR)"})
+        self.publisher.table(shown, "programmes", "Programme participation")
+
+    def outcomes(self) -> None:
+        """Outcome trends against similar authorities and Flanders (when supplied)."""
+        outcomes = self.ctx.optional("outcomes")
+        if outcomes is None:
+            _markdown(missing_input_text("outcomes", "Outcome trends"))
+            return
+        groups = {self.name: self.members, "similar authorities": self.cluster_members, "Flanders": self.flanders}
+        bench = authorities.outcome_benchmark(outcomes, groups, authorities.SHOWN_OUTCOMES)
+        if bench.empty or self.name not in set(bench["group"]):
+            _markdown(f"*No outcome data for {self.name}.*")
+            return
+        fig = plot_outcome_benchmark(bench, list(groups), self.row["cohort"])
+        self.publisher.figure(fig, "outcomes", "Outcome trends", self.ctx.caption(), left=0.5)
+        self.publisher.table(authorities.outcome_change_table(bench), "outcomes", "Outcome change")
+
+    def limits(self) -> None:
+        """What these data cannot show."""
+        missing = self.table.attrs.get("missing", [])
+        items = []
+        if self.source.proxy:
+            items.append("**Origin.** Counts are non-Belgian *nationality*; residents of foreign origin "
+                         "with Belgian nationality are not counted, so the real non-EU14 count is higher.")
+        if self.source.frame["year"].max() < (self.requested_year or 2022):
+            items.append(f"**Recent years.** The population data end in {int(self.source.frame['year'].max())}; "
+                         "the eligibility decision of the call used later counts.")
+        if "treatment" in missing or "programmes" in missing:
+            items.append("**Funding received.** Which projects the authority ran and what it was paid "
+                         "is not published per authority.")
+        if "outcomes" in missing:
+            items.append("**Outcomes.** Employment, Dutch-language and liveability outcomes per municipality "
+                         "are not in the open data, so no effect of the programme can be shown here.")
+        items.append("**Causality.** Trends compared with other authorities describe; they do not "
+                     "measure the effect of Plan Samenleven (see the evaluation notebooks).")
+        _markdown("> **What these data cannot show**\n>\n" + "\n".join(f"> - {i}" for i in items))
+
+    def files(self) -> None:
+        """Links to the PNG, SVG and CSV files written next to the report."""
+        self.publisher.links()
+
+
+def plot_outcome_benchmark(bench: pd.DataFrame, groups: list[str], cohort: Any = None):
+    """One small panel per outcome: each group's mean per year; dashed: the cohort year."""
+    names = list(dict.fromkeys(bench["outcome"]))
+    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.2), sharex=True, squeeze=False)
+    for ax, name in zip(axes[0], names):
+        sub = bench[bench["outcome"] == name].pivot(index="year", columns="group", values="value")
+        sub[[g for g in groups if g in sub.columns]].plot(ax=ax, legend=False)
+        if cohort is not None and pd.notna(cohort):
+            ax.axvline(int(cohort), color="black", linestyle="--", linewidth=0.8)
+        ax.set_title(name.replace("_", " "), fontsize=9)
+        ax.set_xlabel("")
+    handles, labels = axes[0][-1].get_legend_handles_labels()
+    axes[0][0].legend(handles, labels, frameon=False, fontsize=7)
+    return fig
