@@ -89,3 +89,15 @@ def test_pre_period_check_ran_on_fiscal_income(real_run, name):
     else:
         assert facts["authority"] == "11002" and facts["donors"] == 30
         assert facts["placebo_pvalue"] is not None
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("name", EVALUATION)
+def test_committed_demo_outputs_run_the_full_estimators(name):
+    """The stored demo run (what nbval compares) shows the estimators, labelled as demo."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "notebooks" / f"{name}.ipynb"
+    facts = _facts((path.parent, 0), name)
+    assert facts["demo"] is True
+    assert facts["mode"] in ("full", "estimates")
