@@ -1,4 +1,8 @@
-"""Plain-language verdicts: cautious readings of estimates that say no more than the data allow."""
+"""Plain-language verdicts: cautious readings of estimates that say no more than the data allow.
+
+Labels, places and notes passed in are put into Markdown as given: callers in the reports
+layer escape user-supplied strings with :func:`samenleven_analysis.reports.text.md_escape`
+(this analysis module may not import the reports layer)."""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ from samenleven_analysis.analysis.estimators.common import (
     SyntheticControl,
     _fmt_p,
 )
-from samenleven_analysis.reports.text import md_escape
 
 
 def verdict_flags(
@@ -87,8 +90,7 @@ def verdict(
     flags = verdict_flags(estimate, pretrend_pvalue=pretrend_pvalue, checks=checks,
                           placebo_pvalues=placebo_pvalues, adjusted_pvalue=adjusted_pvalue,
                           honest=honest, alpha=alpha)
-    u = f" {md_escape(unit_label)}" if unit_label else ""
-    outcome_label = md_escape(outcome_label)
+    u = f" {unit_label}" if unit_label else ""
     lines = []
     if demo:
         lines.append("**DEMO DATA — this verdict is about fictional Demoland, not about any real municipality.**")
@@ -96,7 +98,7 @@ def verdict(
     if estimate.extra.get("descriptive_only") and estimate.note:
         warn.append(estimate.note)
     if flags["failed_checks"]:
-        warn.append("these checks failed: " + ", ".join(map(md_escape, flags["failed_checks"])))
+        warn.append("these checks failed: " + ", ".join(flags["failed_checks"]))
     if warn:
         lines.append("**Caution:** " + "; ".join(warn) + ". Treat the estimate below as descriptive only.")
     if not flags["has_inference"]:
@@ -139,7 +141,7 @@ def verdict(
         )
     if adjusted_pvalue is not None and np.isfinite(adjusted_pvalue):
         lines.append(f"Across the outcomes tested, the adjusted p-value is {_fmt_p(adjusted_pvalue)}"
-                     + (f" ({md_escape(adjustment)})." if adjustment else "."))
+                     + (f" ({adjustment})." if adjustment else "."))
     if honest is not None and flags["interval_direction"] != 0:
         b = honest.breakdown
         if b is not None and np.isfinite(b):
@@ -150,7 +152,7 @@ def verdict(
             lines.append("Sensitivity (HonestDiD): the effect stays away from zero for every trend "
                          "violation on the grid tried.")
     if estimate.note and not estimate.extra.get("descriptive_only"):
-        lines.append(f"Note on inference: {md_escape(estimate.note)}.")
+        lines.append(f"Note on inference: {estimate.note}.")
     lines += _mde_lines(mde, u)
     return "\n\n".join(lines)
 
@@ -184,8 +186,7 @@ def pre_period_verdict(
     groups already moved apart before it (which would bias a later DiD), and how large an
     effect a future evaluation of this design could detect.
     """
-    u = f" {md_escape(unit_label)}" if unit_label else ""
-    outcome_label = md_escape(outcome_label)
+    u = f" {unit_label}" if unit_label else ""
     lines = [
         (
             f"**No effect of the programme can be estimated from these data.** They end in "
@@ -244,8 +245,7 @@ def synthetic_verdict(
     A gap is only called a possible effect when the pre-period fit is good and the
     in-space placebo p-value is small; the placebo-SE interval is reported as secondary.
     """
-    u = f" {md_escape(unit_label)}" if unit_label else ""
-    place, outcome_label = md_escape(place), md_escape(outcome_label)
+    u = f" {unit_label}" if unit_label else ""
     lines = []
     if demo:
         lines.append("**DEMO DATA — this verdict is about fictional Demoland, not about any real municipality.**")
@@ -307,7 +307,7 @@ def rdd_support_verdict(
         "**No effect at the threshold can be estimated from these data**: they hold no outcomes "
         "after the plan started and no funding table. What follows describes the counts only.",
         f"In {year}, {near['below']} applicants lie within {window:,} below and {near['above']} "
-        f"within {window:,} above {threshold:,} residents ({md_escape(counts_label)}), of "
+        f"within {window:,} above {threshold:,} residents ({counts_label}), of "
         f"{near['n']} applicants.",
     ]
     if min(near["below"], near["above"]) < 10:
@@ -315,7 +315,7 @@ def rdd_support_verdict(
                      "future estimate at this threshold would rest on a handful of authorities and be "
                      "descriptive only.")
     if density is None:
-        lines.append(f"The density test could not be run ({md_escape(density_note or 'too few units')}).")
+        lines.append(f"The density test could not be run ({density_note or 'too few units'}).")
     else:
         p = float(density["pvalue"])
         word = ("jumps at the threshold, which could mean sorting (or a lumpy distribution of few "
@@ -337,8 +337,7 @@ def synthetic_pre_period_verdict(
 ) -> str:
     """Plain-language reading of a synthetic control at a *placebo* year before the
     programme: whether the synthetic twin keeps tracking the authority when nothing happened."""
-    u = f" {md_escape(unit_label)}" if unit_label else ""
-    place, outcome_label = md_escape(place), md_escape(outcome_label)
+    u = f" {unit_label}" if unit_label else ""
     lines = [
         f"**No effect of the programme can be estimated from these data.** They end in "
         f"{data_last_year}; the consolidated regime started in {programme_start}. This is a "

@@ -406,15 +406,17 @@ def impact_verdict(design: ImpactDesign, studies: dict[str, EventStudy], avg: Av
         placebo = avg.main or did_mod.did(design.panel, "value", "refnis", "year", "treated", "post")
         return pre_period_verdict(placebo, placebo_year=design.start,
                                   data_last_year=int(design.panel.year.max()),
-                                  programme_start=PROGRAMME_START, outcome_label=design.label,
-                                  unit_label=design.unit_label, pretrend_pvalue=pre_p, mde=mde)
+                                  programme_start=PROGRAMME_START, outcome_label=md_escape(design.label),
+                                  unit_label=md_escape(design.unit_label), pretrend_pvalue=pre_p,
+                                  mde=mde)
     if avg.main is None:
         return "No average-effect estimator was requested (`estimators`), so there is no verdict."
     adj = how = None
     if multiple is not None and design.outcome in set(multiple.outcome) and len(multiple) > 1:
         row = multiple.set_index("outcome").loc[design.outcome]
         adj, how = float(row.pvalue_adjusted), f"{row.method}, {len(multiple)} outcomes"
-    return verdict(avg.main, outcome_label=design.label, unit_label=design.unit_label,
+    return verdict(avg.main, outcome_label=md_escape(design.label),
+                   unit_label=md_escape(design.unit_label),
                    pretrend_pvalue=pre_p, mde=mde, checks=plac.checks(), adjusted_pvalue=adj,
                    adjustment=how or "", honest=honest, demo=demo)
 
@@ -651,8 +653,8 @@ def rdd_verdict(design: RDDDesign, est: dict, checks: dict, near: dict, window: 
     if not design.full:
         return rdd_support_verdict(near, checks["density"], threshold=design.threshold,
                                    window=window, year=design.ref_year,
-                                   counts_label=design.definition_label or design.definition,
-                                   density_note=checks.get("density_note", ""))
+                                   counts_label=md_escape(design.definition_label or design.definition),
+                                   density_note=md_escape(checks.get("density_note", "")))
     rd = est["estimates"]
     main = rd.get("fuzzy (participation, LATE)") or rd.get("sharp (eligibility, ITT)")
     if main is None:
@@ -673,7 +675,8 @@ def rdd_verdict(design: RDDDesign, est: dict, checks: dict, near: dict, window: 
                         f"interval is unreliable; the weak-IV-robust (Anderson–Rubin) p-value is "
                         f"{fuzzy.extra['ar_pvalue']:.3f}")
         main.extra["descriptive_only"] = True
-    return verdict(main, outcome_label=f"the change in {design.label}", unit_label=oc.unit(design.outcome),
+    return verdict(main, outcome_label=md_escape(f"the change in {design.label}"),
+                   unit_label=md_escape(oc.unit(design.outcome)),
                    checks=named, demo=demo, design="rdd", cautions=cautions)
 
 
@@ -861,10 +864,11 @@ def synthetic_text(design: SyntheticDesign, sc, *, demo: bool) -> str:
     if not design.full:
         return synthetic_pre_period_verdict(
             sc, placebo_year=design.start, data_last_year=int(design.panel.year.max()),
-            programme_start=PROGRAMME_START, outcome_label=oc.label(design.outcome),
-            unit_label=oc.unit(design.outcome), place=design.place)
-    return synthetic_verdict(sc, outcome_label=oc.label(design.outcome), unit_label=oc.unit(design.outcome),
-                             place=design.place, demo=demo)
+            programme_start=PROGRAMME_START, outcome_label=md_escape(oc.label(design.outcome)),
+            unit_label=md_escape(oc.unit(design.outcome)), place=md_escape(design.place))
+    return synthetic_verdict(sc, outcome_label=md_escape(oc.label(design.outcome)),
+                             unit_label=md_escape(oc.unit(design.outcome)),
+                             place=md_escape(design.place), demo=demo)
 
 
 def synthetic_facts(design: SyntheticDesign, sc, *, demo: bool) -> dict[str, Any]:
