@@ -28,7 +28,8 @@
 # default 2016). It cannot and does not estimate an effect of the plan. With Demoland (demo)
 # data, or a user-supplied `outcomes.csv` and `treatment.csv`, it runs the full design.
 #
-# Parameters: `outcome`, `first_year`/`last_year` (None = all years), `treatment_year` (None =
+# Parameters: `year` (reference year of the counts that define the groups; None = the rule's
+# year, or the nearest earlier year the data hold), `outcome`, `first_year`/`last_year` (None = all years), `treatment_year` (None =
 # each authority's cohort; a year = common timing for everyone, e.g. a placebo year),
 # `definition` and `threshold` (the eligibility rule, for the pre-period check), `cluster`
 # (`municipality`, `arrondissement` or `province`: level of the clustered standard errors),
@@ -38,6 +39,7 @@
 from typing import Literal
 
 vintage = 2025
+year: int | None = None  # range: 2000..2030
 outcome = "employment_rate"
 first_year: int | None = None  # range: 2005..2030
 last_year: int | None = None  # range: 2005..2030
@@ -68,7 +70,7 @@ from samenleven_analysis.reports.figures import estimates as figs
 # %%
 design = steps.impact_design(ctx, outcome=outcome, first_year=first_year, last_year=last_year,
                              treatment_year=treatment_year, definition=definition,
-                             threshold=threshold, cluster=cluster)
+                             threshold=threshold, cluster=cluster, year=year)
 display(Markdown(design.notes))
 print(design.summary)
 
@@ -173,10 +175,11 @@ plt.show()
 
 # %%
 text = steps.impact_verdict(design, studies, avg, plac, mde, honest, multiple, demo=ctx.demo)
-display(Markdown(steps.quote(text)))
+steps.publish(text, steps.impact_facts(design, studies, avg, mde, demo=ctx.demo))
 
 # %%
-params = dict(vintage=vintage, outcome=outcome, first_year=first_year, last_year=last_year,
-              treatment_year=treatment_year, definition=definition, threshold=threshold,
+params = dict(vintage=vintage, year=year, outcome=outcome, first_year=first_year,
+              last_year=last_year, treatment_year=treatment_year, definition=definition,
+              threshold=threshold,
               cluster=cluster, estimators=estimators)
 ctx.provenance_cell(params)

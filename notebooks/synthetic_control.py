@@ -15,10 +15,16 @@
 # city's post/pre fit ratio is ranked among them (p-value). With *N* donors the smallest possible
 # p-value is 1/(N+1). An approximate interval uses the spread of the donors' placebo effects.
 #
-# No real outcome or funding table exists: on the real data this notebook shows **Demoland
-# (demo) data** and says so.
+# **Real data.** The open data hold no outcomes after the plan started and no funding table. On
+# real data this notebook therefore runs as a **pre-period check only**: fiscal income per
+# resident (2005–2020) of the authority (`auto`: the most populous Flemish municipality above
+# `threshold` by the run's definition — the nationality proxy without an origin table) against
+# a synthetic control of the 30 most populous Flemish municipalities below the threshold, with
+# a *placebo* start year (`treatment_year`, default 2016). It cannot and does not estimate an effect of the plan.
+# Demo runs show the full method on Demoland.
 #
-# Parameters: `authority` (REFNIS code, or `auto` = the most populous funded authority, in
+# Parameters: `year` (reference year of the counts; None = the rule's year, or the nearest
+# earlier year the data hold), `authority` (REFNIS code, or `auto` = the most populous funded authority, in
 # Flanders when there is one), `outcome`, `first_year`/`last_year`, `treatment_year` (None = the
 # authority's first funded year), `definition`/`threshold` (to report the authority's position
 # against the rule), `cluster` (not used: one treated unit), `estimators` (the first is the main
@@ -29,6 +35,7 @@
 from typing import Literal
 
 vintage = 2025
+year: int | None = None  # range: 2000..2030
 outcome = "employment_rate"
 first_year: int | None = None  # range: 2005..2030
 last_year: int | None = None  # range: 2005..2030
@@ -55,7 +62,7 @@ from samenleven_analysis.reports.figures import estimates as figs
 
 design = steps.synthetic_design(ctx, outcome=outcome, first_year=first_year, last_year=last_year,
                                 treatment_year=treatment_year, definition=definition,
-                                threshold=threshold, authority=authority)
+                                threshold=threshold, authority=authority, year=year)
 display(Markdown(design.demo_note))
 print(design.summary)
 
@@ -69,7 +76,8 @@ display(main["summary"])
 print(main["text"])
 axes = figs.plot_synthetic_control(main["fit"], title=f"{design.place}: {design.label}",
                                    treated_label=design.place)
-axes[0].figure.text(0.01, -0.03, ctx.caption(extra="grey: in-space placebos (donors as if funded)"), fontsize=7)
+caption = ctx.caption(extra="grey: in-space placebos (donors as if funded)")
+axes[0].figure.text(0.01, -0.03, caption, fontsize=7)
 plt.show()
 
 # %%
@@ -82,10 +90,11 @@ print(variants_text)
 
 # %%
 text = steps.synthetic_text(design, main["fit"], demo=ctx.demo)
-display(Markdown(steps.quote(text)))
+steps.publish(text, steps.synthetic_facts(design, main["fit"], demo=ctx.demo))
 
 # %%
-params = dict(vintage=vintage, outcome=outcome, first_year=first_year, last_year=last_year,
-              treatment_year=treatment_year, definition=definition, threshold=threshold,
+params = dict(vintage=vintage, year=year, outcome=outcome, first_year=first_year,
+              last_year=last_year, treatment_year=treatment_year, definition=definition,
+              threshold=threshold,
               cluster=cluster, estimators=estimators, authority=authority)
 ctx.provenance_cell(params)

@@ -14,13 +14,16 @@
 # test), the **density** of log(count) (do authorities sort just above it?),
 # **covariate balance** (pre-period level and size should not jump), and **placebo cutoffs**.
 #
-# **Honest limits.** Flanders has few authorities near 7,500 (and Demoland only ~59
-# municipalities), so local estimates rest on a handful of authorities: the notebook warns
-# when fewer than 10 lie within `near_window` on either side, and the verdict is then
-# descriptive only. No real outcome or funding table
-# exists: on the real data this notebook shows **Demoland (demo) data** and says so.
+# **Honest limits.** Flanders has few authorities near 7,500, so local estimates rest on a
+# handful of authorities: the notebook warns when fewer than 10 lie within `near_window` on
+# either side, and the verdict is then descriptive only. The open data hold no outcomes after
+# the plan started and no funding table: on real data this notebook shows only what the real
+# counts can show — the **support** (how many authorities lie near the threshold) and the
+# **density** of log(count) — and names the files that would allow estimates. Demo runs show
+# the full method on Demoland.
 #
-# Parameters: `outcome`, `first_year` (start of the before window; None = 2016), `last_year`
+# Parameters: `year` (reference year of the counts; None = the rule's year, or the nearest
+# earlier year the data hold), `outcome`, `first_year` (start of the before window; None = 2016), `last_year`
 # (None = latest), `treatment_year` (None = 2022: the before window ends the year before),
 # `definition`, `threshold`, `cluster` (`municipality`: one observation per applicant, no
 # clustering; `arrondissement`: cluster-robust RD variance by the applicant's arrondissement),
@@ -30,6 +33,7 @@
 from typing import Literal
 
 vintage = 2025
+year: int | None = None  # range: 2000..2030
 outcome = "employment_rate"
 first_year: int | None = None  # range: 2005..2030
 last_year: int | None = None  # range: 2005..2030
@@ -56,7 +60,7 @@ from samenleven_analysis.reports.figures import estimates as figs
 
 design = steps.rdd_design(ctx, outcome=outcome, first_year=first_year, last_year=last_year,
                           treatment_year=treatment_year, definition=definition,
-                          threshold=threshold, cluster=cluster)
+                          threshold=threshold, cluster=cluster, year=year)
 display(Markdown(design.demo_note))
 print(design.summary)
 
@@ -66,10 +70,13 @@ print(design.summary)
 # %%
 near, support = steps.support_text(design, near_window)
 display(Markdown(support))
-xlabel = f"residents ({design.definition}), {design.ref_year}"
-figs.plot_rdd_overview(design.frame, design.cutoff, threshold, xlabel, f"change in {design.label}",
-                       caption=ctx.caption(year=design.ref_year, definition=design.definition))
-plt.show()
+display(steps.support_table(design, near_window))
+xlabel = f"residents ({design.definition_label}), {design.ref_year}"
+if design.full:
+    figs.plot_rdd_overview(design.frame, design.cutoff, threshold, xlabel,
+                           f"change in {design.label}",
+                           caption=ctx.caption(year=design.ref_year, definition=design.definition))
+    plt.show()
 
 # %% [markdown]
 # ## Estimates at the threshold, and the fuzzy fit's first stage
@@ -82,9 +89,8 @@ plt.show()
 
 # %%
 est = steps.rdd_estimates(design, estimators)
-display(est["table"])
+display(*est["tables"])
 print(est["text"])
-display(est["participation"])
 
 # %% [markdown]
 # ## Checks: density, covariate balance, placebo cutoffs
@@ -92,13 +98,13 @@ display(est["participation"])
 # *Density* (rddensity) on the **log** of the count: on the raw, very skewed count the test
 # mistakes the steep slope for bunching. *Balance*: the outcome level before 2022 and the total
 # population should not jump at the threshold. *Placebo cutoffs*: fake thresholds (using only
-# authorities on one side of the real one) should show no jump.
+# authorities on one side of the real one) should show no jump. Balance and placebo cutoffs need
+# the outcome table; without it only the density test runs.
 
 # %%
 checks = steps.rdd_checks(design)
 print(checks["text"])
-display(checks["balance"].round(3))
-display(checks["placebo"].round(3))
+display(*checks["tables"])
 figs.plot_running_histogram(design.frame["count"], design.cutoff, threshold, xlabel,
                             caption=ctx.caption(year=design.ref_year, definition=design.definition))
 plt.show()
@@ -108,10 +114,11 @@ plt.show()
 
 # %%
 text = steps.rdd_verdict(design, est, checks, near, near_window, demo=ctx.demo)
-display(Markdown(steps.quote(text)))
+steps.publish(text, steps.rdd_facts(design, near_window, checks, demo=ctx.demo))
 
 # %%
-params = dict(vintage=vintage, outcome=outcome, first_year=first_year, last_year=last_year,
-              treatment_year=treatment_year, definition=definition, threshold=threshold,
+params = dict(vintage=vintage, year=year, outcome=outcome, first_year=first_year,
+              last_year=last_year, treatment_year=treatment_year, definition=definition,
+              threshold=threshold,
               cluster=cluster, estimators=estimators, near_window=near_window)
 ctx.provenance_cell(params)

@@ -1,4 +1,8 @@
-"""Plain-language verdicts: cautious readings of estimates that say no more than the data allow."""
+"""Plain-language verdicts: cautious readings of estimates that say no more than the data allow.
+
+Labels, places and notes passed in are put into Markdown as given: callers in the reports
+layer escape user-supplied strings with :func:`samenleven_analysis.reports.text.md_escape`
+(this analysis module may not import the reports layer)."""
 
 from __future__ import annotations
 
@@ -125,7 +129,8 @@ def verdict(
         reason = ("the checks above failed" if flags["descriptive_only"]
                   else f"after correcting for several outcomes the p-value is {_fmt_p(adjusted_pvalue)}")
         lines.append(
-            f"The estimate for {outcome_label} is {estimate.estimate:.2f}{u} (95% interval {rng.replace('between ', '').replace(' and ', ' to ')}), "
+            f"The estimate for {outcome_label} is {estimate.estimate:.2f}{u} (95% interval "
+            f"{estimate.ci_low:.2f} to {estimate.ci_high:.2f}{u}), "
             f"but no direction is claimed because {reason}."
         )
     else:
@@ -148,14 +153,18 @@ def verdict(
                          "violation on the grid tried.")
     if estimate.note and not estimate.extra.get("descriptive_only"):
         lines.append(f"Note on inference: {estimate.note}.")
-    if mde is not None:
-        m = mde.mde if isinstance(mde, MinimumDetectableEffect) else float(mde)
-        if np.isfinite(m):
-            lines.append(
-                f"With this design, only effects of about {m:.2f}{u} or larger would be detected reliably "
-                "(80% power, 5% significance, by simulation); smaller effects could easily go unnoticed."
-            )
+    lines += _mde_lines(mde, u)
     return "\n\n".join(lines)
+
+
+def _mde_lines(mde: MinimumDetectableEffect | float | None, u: str) -> list[str]:
+    """The verdict's closing sentence on the minimum detectable effect (none without one)."""
+    m = float("nan") if mde is None else (
+        mde.mde if isinstance(mde, MinimumDetectableEffect) else float(mde))
+    if not np.isfinite(m):
+        return []
+    return [f"With this design, only effects of about {m:.2f}{u} or larger would be detected reliably "
+            "(80% power, 5% significance, by simulation); smaller effects could easily go unnoticed."]
 
 
 def pre_period_verdict(
@@ -276,5 +285,80 @@ def synthetic_verdict(
             f"No effect can be claimed: unfunded donors show gaps as large relative to their fit "
             f"(placebo p = {_fmt_p(p)}).{extra} This does not show that the funding had no effect."
         )
-    lines.append(f"One authority cannot separate the plan from anything else that happened in {place} at the same time.")
+    lines.append("One authority cannot separate the plan from anything else that happened in "
+                 f"{place} at the same time.")
+    return "\n\n".join(lines)
+
+
+def rdd_support_verdict(
+    near: Mapping[str, int],
+    density: Mapping[str, float] | None,
+    *,
+    threshold: int,
+    window: int,
+    year: int,
+    counts_label: str,
+    density_note: str = "",
+    alpha: float = 0.05,
+) -> str:
+    """Plain-language reading of the threshold's support and density when no outcome or
+    funding table exists: what the counts show, and that no effect can be estimated."""
+    lines = [
+        "**No effect at the threshold can be estimated from these data**: they hold no outcomes "
+        "after the plan started and no funding table. What follows describes the counts only.",
+        f"In {year}, {near['below']} applicants lie within {window:,} below and {near['above']} "
+        f"within {window:,} above {threshold:,} residents ({counts_label}), of "
+        f"{near['n']} applicants.",
+    ]
+    if min(near["below"], near["above"]) < 10:
+        lines.append("That is too few on at least one side for a regression discontinuity: any "
+                     "future estimate at this threshold would rest on a handful of authorities and be "
+                     "descriptive only.")
+    if density is None:
+        lines.append(f"The density test could not be run ({density_note or 'too few units'}).")
+    else:
+        p = float(density["pvalue"])
+        word = ("jumps at the threshold, which could mean sorting (or a lumpy distribution of few "
+                "authorities)" if np.isfinite(p) and p < alpha else "shows no clear jump at the threshold")
+        lines.append(f"The density of log(count) {word} (p = {_fmt_p(p)}).")
+    return "\n\n".join(lines)
+
+
+def synthetic_pre_period_verdict(
+    sc: SyntheticControl,
+    *,
+    placebo_year: int,
+    data_last_year: int,
+    programme_start: int = 2022,
+    outcome_label: str = "the outcome",
+    unit_label: str = "",
+    place: str = "the authority",
+    alpha: float = 0.05,
+) -> str:
+    """Plain-language reading of a synthetic control at a *placebo* year before the
+    programme: whether the synthetic twin keeps tracking the authority when nothing happened."""
+    u = f" {unit_label}" if unit_label else ""
+    lines = [
+        f"**No effect of the programme can be estimated from these data.** They end in "
+        f"{data_last_year}; the consolidated regime started in {programme_start}. This is a "
+        f"pre-period check at the placebo year {placebo_year}, when nothing happened.",
+    ]
+    if sc.extra.get("poor_fit"):
+        lines.append(
+            f"The synthetic control does not reproduce {place}'s path before {placebo_year} "
+            f"(pre-period RMSPE {sc.pre_rmspe:.2f}{u}, more than twice the donors' typical "
+            f"{sc.extra['median_placebo_pre_rmspe']:.2f}): a synthetic control on {outcome_label} "
+            "would not be credible for this authority.")
+        return "\n\n".join(lines)
+    p = sc.placebo_pvalue
+    if np.isfinite(p) and p <= alpha:
+        lines.append(
+            f"After the placebo year the synthetic control drifts away from {place} (mean gap "
+            f"{sc.att:+.2f}{u}, placebo p = {_fmt_p(p)}) although nothing happened: a later synthetic "
+            f"control on {outcome_label} would mix such drifts with any effect.")
+    else:
+        lines.append(
+            f"After the placebo year the gap between {place} and its synthetic control stays within "
+            f"what donors show (mean gap {sc.att:+.2f}{u}, placebo p = {_fmt_p(p)}; pre-period RMSPE "
+            f"{sc.pre_rmspe:.2f}{u}). That is consistent with a usable comparison, not proof of one.")
     return "\n\n".join(lines)

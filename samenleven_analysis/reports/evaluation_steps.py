@@ -22,7 +22,7 @@ from samenleven_analysis.analysis.estimators import did as did_mod
 from samenleven_analysis.analysis.estimators import event_study as es_mod
 from samenleven_analysis.analysis.estimators import rdd as rdd_mod
 from samenleven_analysis.analysis.estimators.common import Estimate, EventStudy, estimates_table
-from samenleven_analysis.analysis.estimators.honest import HonestSensitivity, honest_did
+from samenleven_analysis.analysis.estimators.honest import HonestSensitivity
 from samenleven_analysis.analysis.estimators.multiple_testing import adjust_pvalues
 from samenleven_analysis.analysis.estimators.power import power_by_simulation
 from samenleven_analysis.analysis.estimators.sdid import synthetic_did
@@ -30,11 +30,14 @@ from samenleven_analysis.analysis.estimators.staggered import staggered_did
 from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_control
 from samenleven_analysis.analysis.verdicts import (
     pre_period_verdict,
+    rdd_support_verdict,
+    synthetic_pre_period_verdict,
     synthetic_verdict,
     verdict,
     verdict_flags,
 )
 from samenleven_analysis.errors import ParameterError
+from samenleven_analysis.reports.text import md_escape
 
 PROGRAMME_START = 2022  # consolidated regime from 1 October 2022
 CLUSTERS = {"municipality": "refnis", "arrondissement": "arrondissement", "province": "province"}
@@ -85,9 +88,23 @@ class ImpactDesign:
         return oc.unit(self.outcome)
 
 
+def _proxy_groups(ctx, definition: str, threshold: int, year: int | None):
+    """Flemish municipality codes, the eligible ones under ``definition`` (the proxy without
+    an origin table) in the reference year, the origin source and the reference year."""
+    from samenleven_analysis.reports.context import origin_source, reference_year
+
+    munis = ctx.load("municipalities")
+    flemish = munis.loc[munis["region"].astype(str) == "02000", "refnis"].astype(str).tolist()
+    source = origin_source(ctx, definition)
+    ref = reference_year(source.frame, year)
+    elig = eligibility.eligible(source.frame, threshold, source.definition, ref.year, within=flemish)
+    members = sorted({m for ms in elig.loc[elig["eligible"], "members"] for m in ms})
+    return flemish, members, source, ref, elig
+
+
 def impact_design(ctx, *, outcome: str, first_year: int | None, last_year: int | None,
                   treatment_year: int | None, definition: str, threshold: int,
-                  cluster: str) -> ImpactDesign:
+                  cluster: str, year: int | None = None) -> ImpactDesign:
     """Full before/after design when outcome and funding tables exist, else the pre-period
     check on fiscal income of proxy-eligible Flemish municipalities (placebo year)."""
     _choose("cluster", cluster, CLUSTERS)
@@ -107,14 +124,7 @@ def impact_design(ctx, *, outcome: str, first_year: int | None, last_year: int |
             panel.loc[panel.treated, "cohort"].min())
         used, word = outcome, "funded"
     else:
-        munis = ctx.load("municipalities")
-        flemish = munis.loc[munis["region"] == "02000", "refnis"].tolist()
-        if definition != eligibility.PROXY_DEFINITION and ctx.has("population_origin"):
-            source, used_def = ctx.load("population_origin"), definition
-        else:
-            source, used_def = ctx.load("population_nationality"), eligibility.PROXY_DEFINITION
-        elig = eligibility.eligible(source, threshold, used_def, within=flemish)
-        members = sorted({m for ms in elig.loc[elig["eligible"], "members"] for m in ms})
+        flemish, members, src, ref, _ = _proxy_groups(ctx, definition, threshold, year)
         start = int(treatment_year) if treatment_year is not None else 2016
         income = oc.income_panel(ctx.load("income"), first_year=first_year, last_year=last_year,
                                  refnis=flemish)
@@ -122,14 +132,16 @@ def impact_design(ctx, *, outcome: str, first_year: int | None, last_year: int |
         used, word = oc.INCOME_OUTCOME, "proxy-eligible"
         notes = [
             (f"**Pre-period check.** The real data hold no outcomes after {int(panel.year.max())} "
-             f"and no funding table, so `outcome = {outcome!r}` cannot be used: the outcome is "
-             f"**{oc.label(used)}** (Statbel fiscal statistics, income year)."),
+             f"and no funding table, so `outcome = {md_escape(repr(outcome))}` cannot be used: the "
+             f"outcome is **{md_escape(oc.label(used))}** (Statbel fiscal statistics, income year)."),
             (f"Groups: {len(members)} Flemish municipalities with more than {threshold:,} residents "
-             f"by `{used_def}` in {int(elig['year'].iloc[0])} (*proxy-eligible*) versus the other "
+             f"({md_escape(src.label)}) in {ref.year} (*proxy-eligible*) versus the other "
              f"{len(flemish) - len(members)}. **{start} is a placebo year**: nothing happened then, "
              "so any 'effect' measures diverging trends, not the plan."),
         ]
-        if used_def == eligibility.PROXY_DEFINITION:
+        if ref.note():
+            notes.append(ref.note())
+        if src.proxy:
             notes.append("Non-Belgian *nationality* understates non-EU14 *origin*: the proxy group is "
                          "not the eligible group.")
     cl = CLUSTERS[cluster]
@@ -141,9 +153,11 @@ def impact_design(ctx, *, outcome: str, first_year: int | None, last_year: int |
                f"{len(units)} authorities"),
               "Authorities by first treated year (0 = comparison group):",
               by_cohort.rename_axis("cohort").to_string()]
+    text = "\n\n".join(f"> {n}" for n in notes)
+    if not full:
+        text += "\n\n" + _missing_design_text("An effect of the plan")
     return ImpactDesign(panel, start, used, full, word, None if cl == "refnis" else cl,
-                        "\n".join(lines), "\n\n".join(f"> {n}" for n in notes), table, treat,
-                        first_year, last_year)
+                        "\n".join(lines), text, table, treat, first_year, last_year)
 
 
 def group_means(design: ImpactDesign) -> pd.DataFrame:
@@ -231,13 +245,74 @@ def average_effects(design: ImpactDesign, estimators: list[str]) -> AverageEffec
     return AverageEffects(res, table, "\n".join(lines), main)
 
 
+HONEST_GRID = (0.0, 1.0, 3.0, 9.0)
+"""Default HonestDiD grid of M, in multiples of the target's SE (extended ×3 until the robust
+interval reaches zero); each M is one fit of about 1.6 s, so the grid is coarse."""
+
+HONEST_BISECTIONS = 2
+"""Bisection steps refining the breakdown value between two grid points (bracket / 4)."""
+
+
 def sensitivity(studies: dict[str, EventStudy]) -> HonestSensitivity | None:
     """HonestDiD smoothness sensitivity of the heterogeneity-robust event study's average
-    post-period effect (TWFE if did2s is missing)."""
+    post-period effect (TWFE if did2s is missing), on the coarse :data:`HONEST_GRID`: about
+    six fits instead of thirteen. As in :func:`~samenleven_analysis.analysis.estimators.honest.
+    honest_did`, the breakdown value is the upper end of its final bracket (the smallest M
+    tried at which the robust interval includes zero); the bracket is a quarter of a grid step
+    wide, so the value may exceed the exact breakdown by up to that much (on the demo panel
+    0.227 against 0.220 from the fine search)."""
     es = studies.get("two-stage (did2s)") or studies.get("TWFE")
     if es is None or (es.coefs.rel_time > es.reference).sum() == 0:
         return None
-    return honest_did(es)
+    return _coarse_honest(es)
+
+
+def _coarse_honest(es: EventStudy, alpha: float = 0.05) -> HonestSensitivity:
+    from diff_diff.honest_did import HonestDiD
+    from scipy import stats
+
+    from samenleven_analysis.analysis.estimators.common import _quiet
+    from samenleven_analysis.analysis.estimators.honest import _as_results
+
+    res, post = _as_results(es)
+    lvec = np.full(len(post), 1.0 / len(post))
+    idx = [res.interaction_indices[p] for p in post]
+    beta = np.array([res.period_effects[p].effect for p in post])
+    est, se = float(lvec @ beta), float(np.sqrt(lvec @ res.vcov[np.ix_(idx, idx)] @ lvec))
+
+    def ci(m: float) -> tuple[float, float, float]:
+        with _quiet():
+            h = HonestDiD(method="smoothness", M=float(m), alpha=alpha, l_vec=lvec).fit(res)
+        return float(m), float(h.ci_lb), float(h.ci_ub)
+
+    def excludes(row) -> bool:
+        return row[1] > 0 or row[2] < 0
+
+    rows = [ci(k * se) for k in HONEST_GRID]
+    while excludes(rows[-1]) and rows[-1][0] < 81 * se:
+        rows.append(ci(3 * rows[-1][0]))
+    table = pd.DataFrame(rows, columns=["M", "ci_low", "ci_high"])
+    table["excludes_zero"] = (table.ci_low > 0) | (table.ci_high < 0)
+    if not table.excludes_zero.iloc[0]:
+        breakdown = 0.0
+    elif table.excludes_zero.all():
+        breakdown = float("nan")
+    else:
+        k = int(np.argmin(table.excludes_zero.to_numpy()))
+        lo_m, hi_m = float(table.M.iloc[k - 1]), float(table.M.iloc[k])
+        for _ in range(HONEST_BISECTIONS):
+            mid = (lo_m + hi_m) / 2
+            lo_m, hi_m = (mid, hi_m) if excludes(ci(mid)) else (lo_m, mid)
+        breakdown = hi_m
+    q = float(stats.norm.ppf(1 - alpha / 2))
+    return HonestSensitivity(
+        table=table, breakdown=breakdown, original=(est - q * se, est + q * se), estimate=est, se=se,
+        method=("HonestDiD smoothness restriction Δ^SD(M), FLCI (Rambachan & Roth 2023; diff-diff), "
+                f"target: average of {len(post)} post-period coefficients of the "
+                f"{es.extra.get('estimator', 'twfe')} event study; M on a coarse grid (0, 1, 3, 9 × SE), "
+                "breakdown bracketed to a quarter of a grid step"),
+        extra={"n_pre": len(res.pre_periods) - 1, "n_post": len(post)},
+    )
 
 
 def sensitivity_text(h: HonestSensitivity | None) -> str:
@@ -305,6 +380,11 @@ def multiple_outcomes(design: ImpactDesign) -> pd.DataFrame | None:
     return out
 
 
+POWER_REPS = 99
+"""Permutations per simulated draw when randomisation inference applies: a p-value resolution
+of 0.01 is enough to tell p < 0.05, and halves the power simulation (the slowest step)."""
+
+
 def power(design: ImpactDesign, draws: int = 40):
     """Power curve and MDE by simulation in the pre-programme years of this panel."""
     start = design.start if design.full_design else PROGRAMME_START
@@ -312,7 +392,7 @@ def power(design: ImpactDesign, draws: int = 40):
         warnings.simplefilter("ignore")
         return power_by_simulation(design.panel, "value", "refnis", "year", "cohort",
                                    min(start, int(design.panel.year.max()) + 1),
-                                   cluster=design.cluster, draws=draws,
+                                   cluster=design.cluster, draws=draws, reps=POWER_REPS,
                                    post_periods=None if design.full_design else 3)
 
 
@@ -326,15 +406,17 @@ def impact_verdict(design: ImpactDesign, studies: dict[str, EventStudy], avg: Av
         placebo = avg.main or did_mod.did(design.panel, "value", "refnis", "year", "treated", "post")
         return pre_period_verdict(placebo, placebo_year=design.start,
                                   data_last_year=int(design.panel.year.max()),
-                                  programme_start=PROGRAMME_START, outcome_label=design.label,
-                                  unit_label=design.unit_label, pretrend_pvalue=pre_p, mde=mde)
+                                  programme_start=PROGRAMME_START, outcome_label=md_escape(design.label),
+                                  unit_label=md_escape(design.unit_label), pretrend_pvalue=pre_p,
+                                  mde=mde)
     if avg.main is None:
         return "No average-effect estimator was requested (`estimators`), so there is no verdict."
     adj = how = None
     if multiple is not None and design.outcome in set(multiple.outcome) and len(multiple) > 1:
         row = multiple.set_index("outcome").loc[design.outcome]
         adj, how = float(row.pvalue_adjusted), f"{row.method}, {len(multiple)} outcomes"
-    return verdict(avg.main, outcome_label=design.label, unit_label=design.unit_label,
+    return verdict(avg.main, outcome_label=md_escape(design.label),
+                   unit_label=md_escape(design.unit_label),
                    pretrend_pvalue=pre_p, mde=mde, checks=plac.checks(), adjusted_pvalue=adj,
                    adjustment=how or "", honest=honest, demo=demo)
 
@@ -346,12 +428,41 @@ def impact_flags(design: ImpactDesign, studies, avg: AverageEffects, plac: Place
                          checks=plac.checks()) if avg.main is not None else {}
 
 
+def impact_facts(design: ImpactDesign, studies: dict[str, EventStudy], avg: AverageEffects,
+                 mde, *, demo: bool) -> dict[str, Any]:
+    """Machine-readable summary of the impact notebook (design, groups, the headline or
+    placebo estimate, pre-trend test, MDE) for tests and dashboards."""
+    units = design.panel.drop_duplicates("refnis")
+    main = avg.main
+    if main is None and not design.full_design:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            main = did_mod.did(design.panel, "value", "refnis", "year", "treated", "post")
+    es = studies.get("TWFE")
+    return {
+        "notebook": "impact_did", "demo": bool(demo),
+        "mode": "full" if design.full_design else "pre_period_check",
+        "outcome": design.outcome, "start_year": int(design.start),
+        "placebo_year": None if design.full_design else int(design.start),
+        "years": [int(design.panel.year.min()), int(design.panel.year.max())],
+        "treated_units": int(units["treated"].sum()), "comparison_units": int((~units["treated"]).sum()),
+        "estimate": None if main is None else _num(main.estimate),
+        "ci": None if main is None else [_num(main.ci_low), _num(main.ci_high)],
+        "pretrend_pvalue": None if es is None else _num(es.pretrend_pvalue),
+        "mde": None if mde is None else _num(mde.mde),
+        "effect_claimed": bool(design.full_design and main is not None and verdict_flags(main)["direction"]),
+        "unit_codes": sorted(str(r) for r in units["refnis"]),
+    }
+
+
 # --------------------------------------------------------------------------- threshold_rdd
 
 
 @dataclass
 class RDDDesign:
-    """One row per applicant: running variable (count), change in outcome, participation."""
+    """One row per applicant: running variable (count), and, when outcome and funding tables
+    exist (``full``), change in outcome and participation. Without them (the real open data)
+    the design holds the counts only: support and density around the threshold."""
 
     frame: pd.DataFrame
     cutoff: float
@@ -362,42 +473,68 @@ class RDDDesign:
     cluster: str | None
     summary: str
     demo_note: str = ""
+    full: bool = True
+    definition_label: str = ""
 
     @property
     def label(self) -> str:
         return oc.label(self.outcome)
 
 
+SUPPORT_WINDOWS = (250, 500, 1000, 2500, 5000)
+"""Half-widths (residents) around the threshold at which the support is counted."""
+
+
+def _missing_design_text(what: str) -> str:
+    """Markdown naming the canonical outcome and funding files an estimate would need."""
+    from samenleven_analysis.reports.labels import missing_input_text
+
+    return "\n\n".join(missing_input_text(t, what) for t in ("outcomes", "treatment"))
+
+
 def rdd_design(ctx, *, outcome: str, first_year: int | None, last_year: int | None,
-               treatment_year: int | None, definition: str, threshold: int, cluster: str) -> RDDDesign:
-    """The applicant frame at the threshold (Demoland when no outcome/funding table exists)."""
-    from samenleven_analysis.reports.context import load_consistent
+               treatment_year: int | None, definition: str, threshold: int, cluster: str,
+               year: int | None = None) -> RDDDesign:
+    """The applicant frame at the threshold: counts from :func:`~samenleven_analysis.reports.
+    context.origin_source` in the year :func:`~samenleven_analysis.reports.context.
+    reference_year` chooses (``year``; None = the rule's year). With outcome and funding
+    tables, the change in outcome and participation too; without, the counts only (never
+    Demoland in a real run)."""
+    from samenleven_analysis.reports.context import origin_source, reference_year
 
     _choose("cluster", cluster, ("municipality", "arrondissement"))
-    real_tables = ctx.has("outcomes") and ctx.has("treatment")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the fallback is announced in plain words
-        table = ctx.load("outcomes", fallback_demo=True)
-        treat = ctx.load("treatment", fallback_demo=True)
-    demo_side = not real_tables and not ctx.built_demo
+    source = origin_source(ctx, definition)
+    ref = reference_year(source.frame, year)
+    partnerships = ctx.optional("partnerships")
+    munis = ctx.load("municipalities")
+    # the plan funds Flemish authorities: a real run compares Flemish applicants only
+    within = None if ctx.built_demo else munis.loc[munis["region"].astype(str) == "02000", "refnis"]
+    elig = eligibility.eligible(source.frame, threshold, source.definition, ref.year, partnerships,
+                                within=None if within is None else within.astype(str).tolist())
+    used_def, label = source.definition, source.label
     note = ""
     if ctx.demo:
-        note = ("> **DEMO DATA.** No public table of outcomes or funded authorities exists, so this "
-                "notebook shows **Demoland** (fictional) data: the method, not findings about Flanders.")
-    source = None
-    if definition != eligibility.PROXY_DEFINITION:
-        source = load_consistent(ctx, "population_origin", demo_side)
-    used_def = definition
-    if source is None:
-        source = load_consistent(ctx, "population_nationality", demo_side)
-        used_def = eligibility.PROXY_DEFINITION
-    partnerships = load_consistent(ctx, "partnerships", demo_side)
-    munis = load_consistent(ctx, "municipalities", demo_side)
-    years_src = sorted(int(y) for y in source["year"].unique())
-    ref_year = 2022 if 2022 in years_src else years_src[-1]
-    elig = eligibility.eligible(source, threshold, used_def, ref_year, partnerships)
+        note = ("> **DEMO DATA.** Outcomes and funding are Demoland (fictional) data: the method, "
+                "not findings about Flanders.")
+    head = (f"Running variable: residents by {used_def} on 1 January {ref.year}, per applicant "
+            f"(partnerships pooled); {int(elig['eligible'].sum())} of {len(elig)} applicants above "
+            f"{threshold:,}.")
+    if ref.note():
+        head += f"\n{ref.note()}"
+    if not (ctx.has("outcomes") and ctx.has("treatment")):
+        frame = elig[["applicant", "name", "count", "total", "eligible"]].copy()
+        note = "\n\n".join(n for n in (
+            source.note(),
+            ("> **Descriptive only.** The open data hold no outcomes after the plan started and no "
+             "funding table, so no effect at the threshold can be estimated. This notebook shows what "
+             "the real counts can show: how many authorities lie near the threshold, and whether "
+             "their density jumps there."),
+            _missing_design_text("An estimate at the threshold")) if n)
+        return RDDDesign(frame, threshold + 0.5, threshold, outcome, used_def, ref.year, None,
+                         head, note, full=False, definition_label=label)
+    table, treat = ctx.load("outcomes"), ctx.load("treatment")
     panel = oc.panel(table, treat, outcome, first_year=first_year, last_year=last_year)
-    start = int(treatment_year) if treatment_year is not None else 2022
+    start = int(treatment_year) if treatment_year is not None else PROGRAMME_START
     last = int(panel.year.max())
     all_in = int(panel.loc[panel.treated, "cohort"].max()) if panel.treated.any() else start
     pre = (int(first_year) if first_year is not None else max(int(panel.year.min()), start - 6),
@@ -405,18 +542,25 @@ def rdd_design(ctx, *, outcome: str, first_year: int | None, last_year: int | No
     post = (min(max(all_in, start), last), last)
     df = oc.applicant_frame(panel, elig, pre, post)
     if cluster == "arrondissement":
-        arr = dict(zip(munis["refnis"], munis["arrondissement"]))
-        first_member = {a: ms[0] for a, ms in zip(elig["applicant"], elig["members"])}
+        arr = dict(zip(munis["refnis"], munis["arrondissement"], strict=True))
+        first_member = {a: ms[0] for a, ms in zip(elig["applicant"], elig["members"], strict=True)}
         df["arrondissement"] = df["applicant"].map(lambda a: arr.get(first_member.get(a)))
-    summary = (
-        f"Running variable: residents by {used_def} on 1 January {ref_year}, per applicant "
-        f"(partnerships pooled); {int(elig['eligible'].sum())} of {len(elig)} applicants above "
-        f"{threshold:,}.\nOutcome: change in {oc.label(outcome)}, mean {post[0]}-{post[1]} minus "
-        f"mean {pre[0]}-{pre[1]}; {len(df)} applicants."
-    )
+    summary = (f"{head}\nOutcome: change in {oc.label(outcome)}, mean {post[0]}-{post[1]} minus "
+               f"mean {pre[0]}-{pre[1]}; {len(df)} applicants.")
     # "More than 7,500" on whole numbers: count >= threshold + 1; rdrobust treats x >= c as above.
-    return RDDDesign(df, threshold + 0.5, threshold, outcome, used_def, ref_year,
-                     "arrondissement" if cluster == "arrondissement" else None, summary, note)
+    return RDDDesign(df, threshold + 0.5, threshold, outcome, used_def, ref.year,
+                     "arrondissement" if cluster == "arrondissement" else None, summary, note,
+                     full=True, definition_label=label)
+
+
+def support_table(design: RDDDesign, near_window: int) -> pd.DataFrame:
+    """Applicants within ± each of :data:`SUPPORT_WINDOWS` (and ``near_window``) of the
+    threshold, below and above it."""
+    rows = []
+    for w in sorted({*SUPPORT_WINDOWS, int(near_window)}):
+        near = rdd_mod.rdd_support(design.frame, "count", design.cutoff, w)
+        rows.append({"within ± residents": w, "below": near["below"], "above": near["above"]})
+    return pd.DataFrame(rows)
 
 
 def support_text(design: RDDDesign, window: int) -> tuple[dict, str]:
@@ -430,8 +574,9 @@ def support_text(design: RDDDesign, window: int) -> tuple[dict, str]:
             f"\n\n> **Warning: too few authorities near the cutoff.** Only {near['below']} applicants "
             f"lie within {window:,} below and {near['above']} within {window:,} above {t:,}. A regression "
             "discontinuity compares authorities *at* the threshold; with so few, the local fits lean on "
-            "authorities far away, intervals are wide and one authority can move the result. Every "
-            "estimate below is descriptive only: an illustration of the method, not evidence."
+            "authorities far away, intervals are wide and one authority can move the result. "
+            + ("Every estimate below is descriptive only: an illustration of the method, not evidence."
+               if design.full else "Any estimate at this threshold would be descriptive only.")
         )
     return near, text
 
@@ -445,8 +590,14 @@ def _attempt(fn, *args, **kwargs):
 
 
 def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
-    """Sharp and fuzzy RD, the fuzzy fit's own first stage and the Anderson–Rubin test."""
+    """Sharp and fuzzy RD, the fuzzy fit's own first stage and the Anderson–Rubin test.
+    ``tables`` are what the notebook displays (the missing-input note without outcomes)."""
+    from IPython.display import Markdown
+
     _choose("estimators", estimators, RDD_ESTIMATORS)
+    if not design.full:
+        return {"estimates": {}, "tables": [Markdown(_missing_design_text("This section"))],
+                "text": "", "first_stage": None, "fuzzy": None}
     df, c, cl = design.frame, design.cutoff, design.cluster
     rd, msgs = {}, []
     if "sharp" in estimators:
@@ -473,26 +624,37 @@ def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
     share = (df.assign(side=np.where(df["count"] >= c, "above", "below"))
              .groupby(["side", "eligible"])["treated"].agg(["size", "mean"])
              .rename(columns={"size": "applicants", "mean": "share participating"}).round(2))
-    return {"estimates": rd, "table": table, "text": "\n".join(lines), "first_stage": fs,
-            "fuzzy": fuzzy, "participation": share}
+    return {"estimates": rd, "tables": [table, share], "table": table, "text": "\n".join(lines),
+            "first_stage": fs, "fuzzy": fuzzy, "participation": share}
 
 
 def rdd_checks(design: RDDDesign) -> dict[str, Any]:
-    """Density test on log(count), covariate balance and placebo cutoffs."""
+    """Density test on log(count); with outcomes also covariate balance and placebo cutoffs.
+    ``tables`` are what the notebook displays."""
     df, c, cl = design.frame, design.cutoff, design.cluster
     dens, msg = _attempt(rdd_mod.rdd_density, df, "count", c, log=True)
     text = msg or (f"Density test on log(count): t = {dens['t']:.2f}, p = {dens['pvalue']:.3f} "
                    f"({dens['n_eff_left']} below / {dens['n_eff_right']} above in its bandwidth)")
+    if not design.full:
+        return {"density": dens, "density_note": msg, "text": text, "balance": None,
+                "placebo": None, "tables": []}
     covs = [v for v in ("pre_mean", "total") if v in df.columns]
     balance = rdd_mod.rdd_balance(df, covs, "count", c, cluster=cl)
     cut = [round(design.threshold * f) for f in (0.5, 0.75, 1.5, 2.0)]
     plac = rdd_mod.placebo_cutoffs(df, "change", "count", c, cut, cluster=cl)
-    return {"density": dens, "text": text, "balance": balance, "placebo": plac}
+    return {"density": dens, "density_note": msg, "text": text, "balance": balance,
+            "placebo": plac, "tables": [balance.round(3), plac.round(3)]}
 
 
 def rdd_verdict(design: RDDDesign, est: dict, checks: dict, near: dict, window: int, *,
                 demo: bool) -> str:
-    """Cautious verdict: descriptive only with thin support or failed checks."""
+    """Cautious verdict: descriptive only with thin support or failed checks; without
+    outcomes, what the counts show (support, density) and nothing more."""
+    if not design.full:
+        return rdd_support_verdict(near, checks["density"], threshold=design.threshold,
+                                   window=window, year=design.ref_year,
+                                   counts_label=md_escape(design.definition_label or design.definition),
+                                   density_note=md_escape(checks.get("density_note", "")))
     rd = est["estimates"]
     main = rd.get("fuzzy (participation, LATE)") or rd.get("sharp (eligibility, ITT)")
     if main is None:
@@ -513,8 +675,46 @@ def rdd_verdict(design: RDDDesign, est: dict, checks: dict, near: dict, window: 
                         f"interval is unreliable; the weak-IV-robust (Anderson–Rubin) p-value is "
                         f"{fuzzy.extra['ar_pvalue']:.3f}")
         main.extra["descriptive_only"] = True
-    return verdict(main, outcome_label=f"the change in {design.label}", unit_label=oc.unit(design.outcome),
+    return verdict(main, outcome_label=md_escape(f"the change in {design.label}"),
+                   unit_label=md_escape(oc.unit(design.outcome)),
                    checks=named, demo=demo, design="rdd", cautions=cautions)
+
+
+def rdd_facts(design: RDDDesign, near_window: int, checks: dict, *, demo: bool) -> dict[str, Any]:
+    """Machine-readable summary of the RDD notebook (support, density, mode) for tests and
+    dashboards; :func:`publish` displays it."""
+    dens = checks.get("density")
+    return {
+        "notebook": "threshold_rdd", "demo": bool(demo),
+        "mode": "estimates" if design.full else "support_only",
+        "definition": design.definition, "year": int(design.ref_year),
+        "threshold": int(design.threshold), "applicants": int(len(design.frame)),
+        "above_threshold": int((design.frame["count"] >= design.cutoff).sum()),
+        "support": support_table(design, near_window).rename(
+            columns={"within ± residents": "window"}).to_dict(orient="records"),
+        "density_log": dens is not None,
+        "density_pvalue": None if dens is None else _num(dens["pvalue"]),
+        "applicant_codes": sorted(str(a) for a in design.frame["applicant"]),
+    }
+
+
+def _num(x: Any) -> float | None:
+    """A finite float rounded for stable output, or None (JSON has no NaN)."""
+    x = float(x)
+    return round(x, 6) if np.isfinite(x) else None
+
+
+SUMMARY_KEY = "samenleven_summary"
+"""Output-metadata key under which :func:`publish` stores a notebook's machine-readable summary."""
+
+
+def publish(text: str, facts: dict[str, Any]) -> None:
+    """Display the verdict ``text`` (a Markdown block quote) carrying ``facts`` in the output's
+    metadata under :data:`SUMMARY_KEY`: tests and tools read the numbers there, readers see
+    the prose, and the HTML export needs no extra output type."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(quote(text)), metadata={SUMMARY_KEY: facts})
 
 
 # --------------------------------------------------------------------------- synthetic_control
@@ -530,6 +730,7 @@ class SyntheticDesign:
     outcome: str
     summary: str
     demo_note: str = ""
+    full: bool = True
 
     @property
     def place(self) -> str:
@@ -540,56 +741,87 @@ class SyntheticDesign:
         return oc.label(self.outcome)
 
 
+PLACEBO_YEAR = 2016
+"""Default fake start of the pre-period checks (income data run 2005-2020)."""
+
+REAL_DONORS = 30
+"""Donor pool of the pre-period synthetic control: the most populous Flemish municipalities
+below the threshold (smallest possible placebo p-value 1/31)."""
+
+
 def synthetic_design(ctx, *, outcome: str, first_year: int | None, last_year: int | None,
                      treatment_year: int | None, definition: str, threshold: int,
-                     authority: str) -> SyntheticDesign:
+                     authority: str, year: int | None = None) -> SyntheticDesign:
     """The treated city (``auto``: the most populous funded one, in Flanders if any), its start
-    year, the never-funded donors and the city's position against the 7,500 rule."""
-    from samenleven_analysis.reports.context import load_consistent
+    year, the never-funded donors and the city's position against the 7,500 rule.
 
-    real_tables = ctx.has("outcomes") and ctx.has("treatment")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the fallback is announced in plain words
-        table = ctx.load("outcomes", fallback_demo=True)
-        treat = ctx.load("treatment", fallback_demo=True)
-    demo_side = not real_tables and not ctx.built_demo
+    Without outcome and funding tables (the real open data): a pre-period check on fiscal
+    income per resident, the city (``auto``: the most populous proxy-eligible Flemish one)
+    against the Flemish municipalities below the threshold, at a placebo year."""
+    from samenleven_analysis.reports.context import origin_source, reference_year
+
+    munis = ctx.load("municipalities")
+    names = dict(zip(munis["refnis"].astype(str), munis["name_nl"], strict=True))
+    pop = ctx.load("population_nationality")
+    latest = pop[pop["year"] == pop["year"].max()].groupby("refnis")["population"].sum()
+    full = ctx.has("outcomes") and ctx.has("treatment")
     note = ""
     if ctx.demo:
-        note = ("> **DEMO DATA.** No public table of outcomes or funded authorities exists, so this "
-                "notebook shows **Demoland** (fictional) data: the method, not findings about any real city.")
-    munis = load_consistent(ctx, "municipalities", demo_side)
-    pop = load_consistent(ctx, "population_nationality", demo_side)
-    names = dict(zip(munis["refnis"], munis["name_nl"]))
-    panel = oc.panel(table, treat, outcome, first_year=first_year, last_year=last_year)
-    latest = pop[pop["year"] == pop["year"].max()].groupby("refnis")["population"].sum()
-    funded = panel.loc[panel.treated, "refnis"].unique().tolist()
-    if authority == "auto":
-        flemish = set(munis.loc[munis["region"] == "02000", "refnis"])
+        note = ("> **DEMO DATA.** Outcomes and funding are Demoland (fictional) data: the method, "
+                "not findings about any real city.")
+    if full:
+        table, treat = ctx.load("outcomes"), ctx.load("treatment")
+        panel = oc.panel(table, treat, outcome, first_year=first_year, last_year=last_year)
+        used = outcome
+        funded = panel.loc[panel.treated, "refnis"].unique().tolist()
+        flemish = set(munis.loc[munis["region"].astype(str) == "02000", "refnis"].astype(str))
         pool = [r for r in funded if r in flemish] or funded
+    else:
+        flemish_list, members, _, _, _ = _proxy_groups(ctx, definition, threshold, year)
+        start0 = int(treatment_year) if treatment_year is not None else PLACEBO_YEAR
+        income = oc.income_panel(ctx.load("income"), first_year=first_year, last_year=last_year,
+                                 refnis=flemish_list)
+        panel = oc.panel(income, oc.treatment_from_groups(flemish_list, members, start0),
+                         oc.INCOME_OUTCOME)
+        used, pool = oc.INCOME_OUTCOME, members
+    if authority == "auto":
+        if not pool:
+            raise ParameterError("no authority above the threshold to study: pass authority")
         city = max(pool, key=lambda r: (latest.get(r, 0), r))
     else:
         city = str(authority).zfill(5)
         if city not in set(panel["refnis"]):
             raise ParameterError(f"authority {authority!r} is not in the outcome table")
     cohort = panel.loc[panel.refnis == city, "cohort"].iloc[0]
-    if treatment_year is None and pd.isna(cohort):
+    if full and treatment_year is None and pd.isna(cohort):
         raise ParameterError(f"authority {city} was never funded: pass treatment_year for a placebo analysis")
-    t0 = int(treatment_year) if treatment_year is not None else int(cohort)
-    donors = sorted(panel.loc[~panel.treated, "refnis"].unique())
-    origin = (load_consistent(ctx, "population_origin", demo_side)
-              if definition != eligibility.PROXY_DEFINITION else None)
-    used_def = definition if origin is not None else eligibility.PROXY_DEFINITION
-    src = origin if origin is not None else pop
-    ref_year = 2022 if 2022 in {int(y) for y in src["year"].unique()} else int(src["year"].max())
-    elig = eligibility.eligible(src, threshold, used_def, ref_year)
+    t0 = int(treatment_year) if treatment_year is not None else (
+        int(cohort) if full else PLACEBO_YEAR)
+    # donors never funded (real data: below the threshold), the city itself excluded
+    donors = sorted(r for r in panel.loc[~panel.treated, "refnis"].unique() if r != city)
+    if not full:
+        # a city's twin is drawn from the larger towns, and each donor costs one placebo fit
+        # (about 2 s): the most populous ones below the threshold
+        donors = sorted(sorted(donors, key=lambda r: (-latest.get(r, 0), r))[:REAL_DONORS])
+    source = origin_source(ctx, definition)
+    ref = reference_year(source.frame, year)
+    elig = eligibility.eligible(source.frame, threshold, source.definition, ref.year)
     row = elig[elig["members"].map(lambda ms: city in ms)]
-    status = (f"{int(row['count'].iloc[0]):,} residents by {used_def} in {int(row['year'].iloc[0])} "
+    status = (f"{int(row['count'].iloc[0]):,} residents ({source.label}) in {int(row['year'].iloc[0])} "
               f"({'above' if bool(row['eligible'].iloc[0]) else 'not above'} {threshold:,})"
               if len(row) else "not in the eligibility table")
+    start_word = "Treatment starts" if full else "Placebo year (pre-period check, nothing happened)"
     summary = (f"Authority: {names.get(city, city)} ({city}), {int(latest.get(city, 0)):,} residents; "
-               f"{status}\nTreatment starts {t0}; {len(donors)} never-funded donors; outcome "
-               f"{oc.label(outcome)}")
-    return SyntheticDesign(panel, city, t0, donors, names, outcome, summary, note)
+               f"{status}\n{start_word} {t0}; {len(donors)} donors; outcome {oc.label(used)}")
+    if not full:
+        note = "\n\n".join([
+            (f"> **Pre-period check.** The real data hold no outcomes after {int(panel.year.max())} "
+             f"and no funding table, so `outcome = {md_escape(repr(outcome))}` cannot be used: the "
+             f"outcome is **{md_escape(oc.label(used))}**. The synthetic control is fitted before the "
+             f"placebo year {t0}; donors are the {len(donors)} most populous Flemish municipalities "
+             "below the threshold."),
+            _missing_design_text("An effect of the plan on this authority")])
+    return SyntheticDesign(panel, city, t0, donors, names, used, summary, note, full)
 
 
 def synthetic_main(design: SyntheticDesign, estimators: list[str]) -> dict[str, Any]:
@@ -628,5 +860,26 @@ def synthetic_variants(design: SyntheticDesign, estimators: list[str], main) -> 
 
 
 def synthetic_text(design: SyntheticDesign, sc, *, demo: bool) -> str:
-    return synthetic_verdict(sc, outcome_label=oc.label(design.outcome), unit_label=oc.unit(design.outcome),
-                             place=design.place, demo=demo)
+    """The verdict: a placebo-year reading without outcome data, else the effect reading."""
+    if not design.full:
+        return synthetic_pre_period_verdict(
+            sc, placebo_year=design.start, data_last_year=int(design.panel.year.max()),
+            programme_start=PROGRAMME_START, outcome_label=md_escape(oc.label(design.outcome)),
+            unit_label=md_escape(oc.unit(design.outcome)), place=md_escape(design.place))
+    return synthetic_verdict(sc, outcome_label=md_escape(oc.label(design.outcome)),
+                             unit_label=md_escape(oc.unit(design.outcome)),
+                             place=md_escape(design.place), demo=demo)
+
+
+def synthetic_facts(design: SyntheticDesign, sc, *, demo: bool) -> dict[str, Any]:
+    """Machine-readable summary of the synthetic-control notebook for tests and dashboards."""
+    return {
+        "notebook": "synthetic_control", "demo": bool(demo),
+        "mode": "full" if design.full else "pre_period_check",
+        "outcome": design.outcome, "authority": design.city, "start_year": int(design.start),
+        "placebo_year": None if design.full else int(design.start),
+        "years": [int(design.panel.year.min()), int(design.panel.year.max())],
+        "donors": len(design.donors), "att": _num(sc.att), "pre_rmspe": _num(sc.pre_rmspe),
+        "placebo_pvalue": _num(sc.placebo_pvalue),
+        "weight_codes": sorted(str(r) for r in sc.weights.index),
+    }

@@ -22,7 +22,7 @@ FORBIDDEN = {
     ast.ListComp: "comprehension", ast.SetComp: "comprehension", ast.DictComp: "comprehension",
     ast.GeneratorExp: "comprehension",
 }
-NOT_YET_THIN: set[str] = {"impact_did", "synthetic_control", "threshold_rdd"}
+NOT_YET_THIN: set[str] = set()
 """Notebooks still being thinned (empty when the architecture issue is done)."""
 
 

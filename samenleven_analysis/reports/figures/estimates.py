@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from samenleven_analysis.analysis.estimators.common import EventStudy, SyntheticControl
+from samenleven_analysis.reports.text import label as _t
 
 
 def plot_event_study(es: EventStudy, ax=None, *, title: str | None = None, label: str | None = None):
@@ -20,11 +21,12 @@ def plot_event_study(es: EventStudy, ax=None, *, title: str | None = None, label
     ax.axhline(0, color="0.5", lw=0.8)
     ax.axvline(-0.5, color="0.3", ls="--", lw=0.8)
     err = np.vstack([c.estimate - c.ci_low, c.ci_high - c.estimate])
-    ax.errorbar(c.rel_time, c.estimate, yerr=np.nan_to_num(err), fmt="o", color="#1f4e79", capsize=3, label=label)
-    ax.set_xlabel("years relative to first funded project year")
-    ax.set_ylabel("effect estimate")
+    ax.errorbar(c.rel_time, c.estimate, yerr=np.nan_to_num(err), fmt="o", color="#1f4e79", capsize=3,
+                label=None if label is None else _t(label))
+    ax.set_xlabel(_t("years relative to first funded project year"))
+    ax.set_ylabel(_t("effect estimate"))
     if title:
-        ax.set_title(title)
+        ax.set_title(_t(title))
     return ax
 
 
@@ -61,15 +63,16 @@ def plot_rdd(
             grid = np.linspace(xs.min(), xs.max(), 50)
             ax.plot(grid, np.polyval(b, grid), color="#c0504d")
     ax.axvline(cutoff, color="0.2", ls="--", lw=1)
-    ax.set_xlabel(running)
-    ax.set_ylabel(outcome)
+    ax.set_xlabel(_t(running))
+    ax.set_ylabel(_t(outcome))
     if title:
-        ax.set_title(title)
+        ax.set_title(_t(title))
     return ax
 
 
 def plot_synthetic_control(
-    sc: SyntheticControl, axes=None, *, placebos: bool = True, title: str | None = None, treated_label: str | None = None
+    sc: SyntheticControl, axes=None, *, placebos: bool = True, title: str | None = None,
+    treated_label: str | None = None,
 ):
     """Left: treated vs synthetic path. Right: gap, with the placebo gaps in grey."""
     import matplotlib.pyplot as plt
@@ -79,7 +82,7 @@ def plot_synthetic_control(
     g = sc.gaps
     t0 = sc.extra.get("treatment_time")
     a1, a2 = axes
-    a1.plot(g.time, g.treated, color="#1f4e79", label=treated_label or str(sc.extra.get("treated_unit", "treated")))
+    a1.plot(g.time, g.treated, color="#1f4e79", label=_t(treated_label or sc.extra.get("treated_unit", "treated")))
     a1.plot(g.time, g.synthetic, color="#c0504d", ls="--", label="synthetic control")
     a1.legend(frameon=False)
     if placebos and not sc.placebo_gaps.empty:
@@ -89,17 +92,17 @@ def plot_synthetic_control(
     for a in axes:
         if t0 is not None:
             a.axvline(t0 - 0.5, color="0.3", ls=":", lw=1)
-        a.set_xlabel("year")
-    a1.set_ylabel("outcome")
-    a2.set_ylabel("gap (treated − synthetic)")
+        a.set_xlabel(_t("year"))
+    a1.set_ylabel(_t("outcome"))
+    a2.set_ylabel(_t("gap (treated − synthetic)"))
     if title:
-        a1.set_title(title)
+        a1.set_title(_t(title))
     return axes
 
 
 def _caption(fig, caption: str | None, y: float = -0.02) -> None:
     if caption:
-        fig.text(0.01, y, caption, fontsize=7)
+        fig.text(0.01, y, _t(caption), fontsize=7)
 
 
 def plot_group_means(means: pd.DataFrame, start: int, label: str, *, caption: str | None = None):
@@ -107,10 +110,10 @@ def plot_group_means(means: pd.DataFrame, start: int, label: str, *, caption: st
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 4))
-    means.plot(ax=ax, marker="o", ms=3)
+    means.rename(columns=_t).plot(ax=ax, marker="o", ms=3)
     ax.axvline(start - 0.5, color="0.3", ls="--", lw=1)
-    ax.set_ylabel(label)
-    ax.set_title(f"Mean {label} by group")
+    ax.set_ylabel(_t(label))
+    ax.set_title(_t(f"Mean {label} by group"))
     ax.legend(frameon=False, fontsize=8)
     _caption(fig, caption)
     return ax
@@ -129,12 +132,12 @@ def plot_event_studies(studies: Mapping[str, EventStudy], *, title: str | None =
         c = es.coefs
         err = np.vstack([c.estimate - c.ci_low, c.ci_high - c.estimate])
         ax.errorbar(c.rel_time + 0.15 * (k - (len(studies) - 1) / 2), c.estimate,
-                    yerr=np.nan_to_num(err), fmt="o", color=colours[k % 3], capsize=3, label=name)
-    ax.set_xlabel("years relative to first funded project year (end points binned)")
-    ax.set_ylabel("effect estimate")
+                    yerr=np.nan_to_num(err), fmt="o", color=colours[k % 3], capsize=3, label=_t(name))
+    ax.set_xlabel(_t("years relative to first funded project year (end points binned)"))
+    ax.set_ylabel(_t("effect estimate"))
     ax.legend(frameon=False, fontsize=8)
     if title:
-        ax.set_title(title)
+        ax.set_title(_t(title))
     _caption(fig, caption)
     return ax
 
@@ -149,9 +152,9 @@ def plot_cs_event(event: pd.DataFrame, label: str, *, caption: str | None = None
     ax.errorbar(event.rel_time, event.estimate,
                 yerr=[event.estimate - event.ci_low, event.ci_high - event.estimate],
                 fmt="o", color="#1f4e79", capsize=3)
-    ax.set_xlabel("years relative to first treated year")
-    ax.set_ylabel(f"ATT, {label}")
-    ax.set_title("Callaway–Sant'Anna, by event time")
+    ax.set_xlabel(_t("years relative to first treated year"))
+    ax.set_ylabel(_t(f"ATT, {label}"))
+    ax.set_title(_t("Callaway–Sant'Anna, by event time"))
     _caption(fig, caption)
     return ax
 
@@ -171,10 +174,10 @@ def plot_honest(h, *, unit_label: str = "", caption: str | None = None):
                 capsize=3, label="robust (Δ^SD(M))")
     if np.isfinite(h.breakdown):
         ax.axvline(h.breakdown, color="#c0504d", ls=":", lw=1, label=f"breakdown M = {h.breakdown:.3g}")
-    ax.set_xlabel("M: largest change in the differential trend's slope per year")
-    ax.set_ylabel("average post-period effect" + (f" ({unit_label})" if unit_label else ""))
+    ax.set_xlabel(_t("M: largest change in the differential trend's slope per year"))
+    ax.set_ylabel(_t("average post-period effect" + (f" ({unit_label})" if unit_label else "")))
     ax.legend(frameon=False, fontsize=8)
-    ax.set_title("Sensitivity to violations of parallel trends (HonestDiD)")
+    ax.set_title(_t("Sensitivity to violations of parallel trends (HonestDiD)"))
     _caption(fig, caption)
     return ax
 
@@ -191,9 +194,9 @@ def plot_power_curve(mde, *, unit_label: str = "", caption: str | None = None):
     if np.isfinite(mde.mde):
         ax.axvline(mde.mde, color="#c0504d", ls=":", lw=1)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("planted effect" + (f" ({unit_label})" if unit_label else ""))
-    ax.set_ylabel("share of draws with p < 0.05")
-    ax.set_title("Power by simulation in the pre-programme years")
+    ax.set_xlabel(_t("planted effect" + (f" ({unit_label})" if unit_label else "")))
+    ax.set_ylabel(_t("share of draws with p < 0.05"))
+    ax.set_title(_t("Power by simulation in the pre-programme years"))
     _caption(fig, caption)
     return ax
 
@@ -209,8 +212,8 @@ def plot_rdd_overview(df: pd.DataFrame, cutoff: float, threshold: int, xlabel: s
     plot_rdd(df, "change", "count", cutoff, ax=axes[1], window=5000,
              title=f"Within ±5,000 of {threshold:,}")
     for a in axes:
-        a.set_xlabel(xlabel)
-        a.set_ylabel(ylabel)
+        a.set_xlabel(_t(xlabel))
+        a.set_ylabel(_t(ylabel))
     _caption(fig, caption, y=-0.03)
     return axes
 
@@ -224,7 +227,7 @@ def plot_running_histogram(counts: pd.Series, cutoff: float, threshold: int, xla
     x = counts[counts > 0]
     ax.hist(np.log10(x), bins=40, color="#1f4e79")
     ax.axvline(np.log10(cutoff), color="0.2", ls="--")
-    ax.set_xlabel(f"log10 {xlabel}")
-    ax.set_ylabel("applicants")
+    ax.set_xlabel(_t(f"log10 {xlabel}"))
+    ax.set_ylabel(_t("applicants"))
     _caption(fig, caption, y=-0.05)
     return ax
