@@ -37,8 +37,7 @@ figure_dir = None  # folder for PNG + SVG files; None: display only
 output_dir = ""
 
 # %%
-from samenleven_analysis.reports import figures
-from samenleven_analysis.reports import migration_roots
+from samenleven_analysis.reports import figures, migration_roots
 from samenleven_analysis.reports.context import data_context
 
 ctx = data_context(vintage=vintage)
@@ -51,7 +50,6 @@ ctx.banner()
 
 # %%
 from samenleven_analysis.data import boundaries as geo
-from samenleven_analysis.reports import maps
 
 inputs = migration_roots.prepare_inputs(ctx, definition=definition, year=year, compare_year=compare_year, region=region)
 inputs.print_notes()

@@ -42,12 +42,18 @@ def verdict_flags(
     for name, pv in (checks or {}).items():
         if pv is not None and np.isfinite(pv) and pv < alpha:
             failed.append(name)
-    bad = [pv for pv in (placebo_pvalues or []) if pv is not None and np.isfinite(pv) and pv < alpha]
+    bad = [
+        pv for pv in (placebo_pvalues or []) if pv is not None and np.isfinite(pv) and pv < alpha
+    ]
     if bad:
         failed.append(f"{len(bad)} placebo check(s)")
     descriptive = bool(estimate.extra.get("descriptive_only")) or bool(failed)
-    adjusted_ok = adjusted_pvalue is None or (np.isfinite(adjusted_pvalue) and adjusted_pvalue < alpha)
-    interval_dir = estimate.direction if estimate.has_inference or np.isfinite(estimate.ci_low) else 0
+    adjusted_ok = adjusted_pvalue is None or (
+        np.isfinite(adjusted_pvalue) and adjusted_pvalue < alpha
+    )
+    interval_dir = (
+        estimate.direction if estimate.has_inference or np.isfinite(estimate.ci_low) else 0
+    )
     direction = interval_dir if (not descriptive and adjusted_ok) else 0
     return {
         "direction": int(direction),
@@ -87,25 +93,36 @@ def verdict(
     """
     if design not in ("did", "rdd"):
         raise ValueError(f"design must be 'did' or 'rdd', not {design!r}")
-    flags = verdict_flags(estimate, pretrend_pvalue=pretrend_pvalue, checks=checks,
-                          placebo_pvalues=placebo_pvalues, adjusted_pvalue=adjusted_pvalue,
-                          honest=honest, alpha=alpha)
+    flags = verdict_flags(
+        estimate,
+        pretrend_pvalue=pretrend_pvalue,
+        checks=checks,
+        placebo_pvalues=placebo_pvalues,
+        adjusted_pvalue=adjusted_pvalue,
+        honest=honest,
+        alpha=alpha,
+    )
     u = f" {unit_label}" if unit_label else ""
     lines = []
     if demo:
-        lines.append("**DEMO DATA — this verdict is about fictional Demoland, not about any real municipality.**")
+        lines.append(
+            "**DEMO DATA — this verdict is about fictional Demoland, not about any real municipality.**"
+        )
     warn = list(cautions)
     if estimate.extra.get("descriptive_only") and estimate.note:
         warn.append(estimate.note)
     if flags["failed_checks"]:
         warn.append("these checks failed: " + ", ".join(flags["failed_checks"]))
     if warn:
-        lines.append("**Caution:** " + "; ".join(warn) + ". Treat the estimate below as descriptive only.")
+        lines.append(
+            "**Caution:** " + "; ".join(warn) + ". Treat the estimate below as descriptive only."
+        )
     if not flags["has_inference"]:
         lines.append(
             f"The estimate for {outcome_label} is {estimate.estimate:.2f}{u}, but the data do not allow "
             f"an interval to be estimated ({estimate.note or 'no valid inference'}); nothing can be "
-            "concluded about its direction.")
+            "concluded about its direction."
+        )
         return "\n\n".join(lines)
     rng = f"between {estimate.ci_low:.2f} and {estimate.ci_high:.2f}{u}"
     if design == "did":
@@ -126,8 +143,11 @@ def verdict(
             "not proof."
         )
     elif flags["interval_direction"] != 0:
-        reason = ("the checks above failed" if flags["descriptive_only"]
-                  else f"after correcting for several outcomes the p-value is {_fmt_p(adjusted_pvalue)}")
+        reason = (
+            "the checks above failed"
+            if flags["descriptive_only"]
+            else f"after correcting for several outcomes the p-value is {_fmt_p(adjusted_pvalue)}"
+        )
         lines.append(
             f"The estimate for {outcome_label} is {estimate.estimate:.2f}{u} (95% interval "
             f"{estimate.ci_low:.2f} to {estimate.ci_high:.2f}{u}), "
@@ -140,17 +160,22 @@ def verdict(
             f"effects anywhere in that range are compatible with the data."
         )
     if adjusted_pvalue is not None and np.isfinite(adjusted_pvalue):
-        lines.append(f"Across the outcomes tested, the adjusted p-value is {_fmt_p(adjusted_pvalue)}"
-                     + (f" ({adjustment})." if adjustment else "."))
+        lines.append(
+            f"Across the outcomes tested, the adjusted p-value is {_fmt_p(adjusted_pvalue)}"
+            + (f" ({adjustment})." if adjustment else ".")
+        )
     if honest is not None and flags["interval_direction"] != 0:
         b = honest.breakdown
         if b is not None and np.isfinite(b):
             lines.append(
                 f"Sensitivity (HonestDiD): the average post-period effect stays away from zero only if the "
-                f"differential trend bends by less than {b:.3g}{u} per year² (breakdown value M).")
+                f"differential trend bends by less than {b:.3g}{u} per year² (breakdown value M)."
+            )
         else:
-            lines.append("Sensitivity (HonestDiD): the effect stays away from zero for every trend "
-                         "violation on the grid tried.")
+            lines.append(
+                "Sensitivity (HonestDiD): the effect stays away from zero for every trend "
+                "violation on the grid tried."
+            )
     if estimate.note and not estimate.extra.get("descriptive_only"):
         lines.append(f"Note on inference: {estimate.note}.")
     lines += _mde_lines(mde, u)
@@ -159,12 +184,17 @@ def verdict(
 
 def _mde_lines(mde: MinimumDetectableEffect | float | None, u: str) -> list[str]:
     """The verdict's closing sentence on the minimum detectable effect (none without one)."""
-    m = float("nan") if mde is None else (
-        mde.mde if isinstance(mde, MinimumDetectableEffect) else float(mde))
+    m = (
+        float("nan")
+        if mde is None
+        else (mde.mde if isinstance(mde, MinimumDetectableEffect) else float(mde))
+    )
     if not np.isfinite(m):
         return []
-    return [f"With this design, only effects of about {m:.2f}{u} or larger would be detected reliably "
-            "(80% power, 5% significance, by simulation); smaller effects could easily go unnoticed."]
+    return [
+        f"With this design, only effects of about {m:.2f}{u} or larger would be detected reliably "
+        "(80% power, 5% significance, by simulation); smaller effects could easily go unnoticed."
+    ]
 
 
 def pre_period_verdict(
@@ -248,7 +278,9 @@ def synthetic_verdict(
     u = f" {unit_label}" if unit_label else ""
     lines = []
     if demo:
-        lines.append("**DEMO DATA — this verdict is about fictional Demoland, not about any real municipality.**")
+        lines.append(
+            "**DEMO DATA — this verdict is about fictional Demoland, not about any real municipality.**"
+        )
     if sc.extra.get("poor_fit"):
         lines.append(
             f"**Caution:** the synthetic control does not reproduce {place}'s path before funding "
@@ -285,8 +317,10 @@ def synthetic_verdict(
             f"No effect can be claimed: unfunded donors show gaps as large relative to their fit "
             f"(placebo p = {_fmt_p(p)}).{extra} This does not show that the funding had no effect."
         )
-    lines.append("One authority cannot separate the plan from anything else that happened in "
-                 f"{place} at the same time.")
+    lines.append(
+        "One authority cannot separate the plan from anything else that happened in "
+        f"{place} at the same time."
+    )
     return "\n\n".join(lines)
 
 
@@ -311,15 +345,21 @@ def rdd_support_verdict(
         f"{near['n']} applicants.",
     ]
     if min(near["below"], near["above"]) < 10:
-        lines.append("That is too few on at least one side for a regression discontinuity: any "
-                     "future estimate at this threshold would rest on a handful of authorities and be "
-                     "descriptive only.")
+        lines.append(
+            "That is too few on at least one side for a regression discontinuity: any "
+            "future estimate at this threshold would rest on a handful of authorities and be "
+            "descriptive only."
+        )
     if density is None:
         lines.append(f"The density test could not be run ({density_note or 'too few units'}).")
     else:
         p = float(density["pvalue"])
-        word = ("jumps at the threshold, which could mean sorting (or a lumpy distribution of few "
-                "authorities)" if np.isfinite(p) and p < alpha else "shows no clear jump at the threshold")
+        word = (
+            "jumps at the threshold, which could mean sorting (or a lumpy distribution of few "
+            "authorities)"
+            if np.isfinite(p) and p < alpha
+            else "shows no clear jump at the threshold"
+        )
         lines.append(f"The density of log(count) {word} (p = {_fmt_p(p)}).")
     return "\n\n".join(lines)
 
@@ -348,17 +388,20 @@ def synthetic_pre_period_verdict(
             f"The synthetic control does not reproduce {place}'s path before {placebo_year} "
             f"(pre-period RMSPE {sc.pre_rmspe:.2f}{u}, more than twice the donors' typical "
             f"{sc.extra['median_placebo_pre_rmspe']:.2f}): a synthetic control on {outcome_label} "
-            "would not be credible for this authority.")
+            "would not be credible for this authority."
+        )
         return "\n\n".join(lines)
     p = sc.placebo_pvalue
     if np.isfinite(p) and p <= alpha:
         lines.append(
             f"After the placebo year the synthetic control drifts away from {place} (mean gap "
             f"{sc.att:+.2f}{u}, placebo p = {_fmt_p(p)}) although nothing happened: a later synthetic "
-            f"control on {outcome_label} would mix such drifts with any effect.")
+            f"control on {outcome_label} would mix such drifts with any effect."
+        )
     else:
         lines.append(
             f"After the placebo year the gap between {place} and its synthetic control stays within "
             f"what donors show (mean gap {sc.att:+.2f}{u}, placebo p = {_fmt_p(p)}; pre-period RMSPE "
-            f"{sc.pre_rmspe:.2f}{u}). That is consistent with a usable comparison, not proof of one.")
+            f"{sc.pre_rmspe:.2f}{u}). That is consistent with a usable comparison, not proof of one."
+        )
     return "\n\n".join(lines)

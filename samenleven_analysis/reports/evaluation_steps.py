@@ -43,8 +43,11 @@ PROGRAMME_START = 2022  # consolidated regime from 1 October 2022
 CLUSTERS = {"municipality": "refnis", "arrondissement": "arrondissement", "province": "province"}
 IMPACT_ESTIMATORS = ("event_study", "callaway_santanna", "twfe", "synthetic_did")
 RDD_ESTIMATORS = ("sharp", "fuzzy")
-SC_VARIANTS = {"demeaned": {"demean": True}, "levels": {"demean": False},
-               "optimised_v": {"demean": False, "optimize_v": True}}
+SC_VARIANTS = {
+    "demeaned": {"demean": True},
+    "levels": {"demean": False},
+    "optimised_v": {"demean": False, "optimize_v": True},
+}
 
 
 def _choose(name: str, value: Any, allowed) -> None:
@@ -97,73 +100,122 @@ def _proxy_groups(ctx, definition: str, threshold: int, year: int | None):
     flemish = munis.loc[munis["region"].astype(str) == "02000", "refnis"].astype(str).tolist()
     source = origin_source(ctx, definition)
     ref = reference_year(source.frame, year)
-    elig = eligibility.eligible(source.frame, threshold, source.definition, ref.year, within=flemish)
+    elig = eligibility.eligible(
+        source.frame, threshold, source.definition, ref.year, within=flemish
+    )
     members = sorted({m for ms in elig.loc[elig["eligible"], "members"] for m in ms})
     return flemish, members, source, ref, elig
 
 
-def impact_design(ctx, *, outcome: str, first_year: int | None, last_year: int | None,
-                  treatment_year: int | None, definition: str, threshold: int,
-                  cluster: str, year: int | None = None) -> ImpactDesign:
+def impact_design(
+    ctx,
+    *,
+    outcome: str,
+    first_year: int | None,
+    last_year: int | None,
+    treatment_year: int | None,
+    definition: str,
+    threshold: int,
+    cluster: str,
+    year: int | None = None,
+) -> ImpactDesign:
     """Full before/after design when outcome and funding tables exist, else the pre-period
     check on fiscal income of proxy-eligible Flemish municipalities (placebo year)."""
     _choose("cluster", cluster, CLUSTERS)
     full = ctx.has("outcomes") and ctx.has("treatment")
-    lines = ["Design: " + ("full before/after comparison" if full
-                           else "pre-period check (no post-2022 outcomes)")]
+    lines = [
+        "Design: "
+        + ("full before/after comparison" if full else "pre-period check (no post-2022 outcomes)")
+    ]
     notes: list[str] = []
     table = treat = None
     if full:
         table, treat = ctx.load("outcomes"), ctx.load("treatment")
         source = oc.income_panel(ctx.load("income")) if outcome == oc.INCOME_OUTCOME else table
-        panel = oc.panel(source, treat, outcome, first_year=first_year, last_year=last_year,
-                         treatment_year=treatment_year)
+        panel = oc.panel(
+            source,
+            treat,
+            outcome,
+            first_year=first_year,
+            last_year=last_year,
+            treatment_year=treatment_year,
+        )
         if treatment_year is not None:  # common timing: every funded authority starts then
             panel["cohort"] = panel["cohort"].where(~panel["treated"], float(treatment_year))
-        start = int(treatment_year) if treatment_year is not None else int(
-            panel.loc[panel.treated, "cohort"].min())
+        start = (
+            int(treatment_year)
+            if treatment_year is not None
+            else int(panel.loc[panel.treated, "cohort"].min())
+        )
         used, word = outcome, "funded"
     else:
         flemish, members, src, ref, _ = _proxy_groups(ctx, definition, threshold, year)
         start = int(treatment_year) if treatment_year is not None else 2016
-        income = oc.income_panel(ctx.load("income"), first_year=first_year, last_year=last_year,
-                                 refnis=flemish)
-        panel = oc.panel(income, oc.treatment_from_groups(flemish, members, start), oc.INCOME_OUTCOME)
+        income = oc.income_panel(
+            ctx.load("income"), first_year=first_year, last_year=last_year, refnis=flemish
+        )
+        panel = oc.panel(
+            income, oc.treatment_from_groups(flemish, members, start), oc.INCOME_OUTCOME
+        )
         used, word = oc.INCOME_OUTCOME, "proxy-eligible"
         notes = [
-            (f"**Pre-period check.** The real data hold no outcomes after {int(panel.year.max())} "
-             f"and no funding table, so `outcome = {md_escape(repr(outcome))}` cannot be used: the "
-             f"outcome is **{md_escape(oc.label(used))}** (Statbel fiscal statistics, income year)."),
-            (f"Groups: {len(members)} Flemish municipalities with more than {threshold:,} residents "
-             f"({md_escape(src.label)}) in {ref.year} (*proxy-eligible*) versus the other "
-             f"{len(flemish) - len(members)}. **{start} is a placebo year**: nothing happened then, "
-             "so any 'effect' measures diverging trends, not the plan."),
+            (
+                f"**Pre-period check.** The real data hold no outcomes after {int(panel.year.max())} "
+                f"and no funding table, so `outcome = {md_escape(repr(outcome))}` cannot be used: the "
+                f"outcome is **{md_escape(oc.label(used))}** (Statbel fiscal statistics, income year)."
+            ),
+            (
+                f"Groups: {len(members)} Flemish municipalities with more than {threshold:,} residents "
+                f"({md_escape(src.label)}) in {ref.year} (*proxy-eligible*) versus the other "
+                f"{len(flemish) - len(members)}. **{start} is a placebo year**: nothing happened then, "
+                "so any 'effect' measures diverging trends, not the plan."
+            ),
         ]
         if ref.note():
             notes.append(ref.note())
         if src.proxy:
-            notes.append("Non-Belgian *nationality* understates non-EU14 *origin*: the proxy group is "
-                         "not the eligible group.")
+            notes.append(
+                "Non-Belgian *nationality* understates non-EU14 *origin*: the proxy group is "
+                "not the eligible group."
+            )
     cl = CLUSTERS[cluster]
     if cl != "refnis":
         panel = oc.with_geography(panel, ctx.load("municipalities"))
     units = panel.drop_duplicates("refnis")
     by_cohort = units["cohort"].fillna(0).astype(int).value_counts().sort_index()
-    lines += [(f"Outcome: {oc.label(used)}; years {panel.year.min()}-{panel.year.max()}; "
-               f"{len(units)} authorities"),
-              "Authorities by first treated year (0 = comparison group):",
-              by_cohort.rename_axis("cohort").to_string()]
+    lines += [
+        (
+            f"Outcome: {oc.label(used)}; years {panel.year.min()}-{panel.year.max()}; "
+            f"{len(units)} authorities"
+        ),
+        "Authorities by first treated year (0 = comparison group):",
+        by_cohort.rename_axis("cohort").to_string(),
+    ]
     text = "\n\n".join(f"> {n}" for n in notes)
     if not full:
         text += "\n\n" + _missing_design_text("An effect of the plan")
-    return ImpactDesign(panel, start, used, full, word, None if cl == "refnis" else cl,
-                        "\n".join(lines), text, table, treat, first_year, last_year)
+    return ImpactDesign(
+        panel,
+        start,
+        used,
+        full,
+        word,
+        None if cl == "refnis" else cl,
+        "\n".join(lines),
+        text,
+        table,
+        treat,
+        first_year,
+        last_year,
+    )
 
 
 def group_means(design: ImpactDesign) -> pd.DataFrame:
     """Mean outcome by year and group (each cohort, and the comparison group)."""
     p = design.panel
-    group = p["cohort"].map(lambda c: f"{design.group_word} from {int(c)}" if pd.notna(c) else "comparison")
+    group = p["cohort"].map(
+        lambda c: f"{design.group_word} from {int(c)}" if pd.notna(c) else "comparison"
+    )
     return p.assign(group=group).groupby(["year", "group"])["value"].mean().unstack()
 
 
@@ -175,9 +227,12 @@ def event_studies(design: ImpactDesign, estimators: list[str]) -> dict[str, Even
     args = (design.panel, "value", "refnis", "year", "cohort")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return {"TWFE": es_mod.event_study(*args, cluster=design.cluster),
-                "two-stage (did2s)": es_mod.event_study(*args, cluster=design.cluster,
-                                                        estimator="did2s")}
+        return {
+            "TWFE": es_mod.event_study(*args, cluster=design.cluster),
+            "two-stage (did2s)": es_mod.event_study(
+                *args, cluster=design.cluster, estimator="did2s"
+            ),
+        }
 
 
 def pretrend_text(studies: dict[str, EventStudy]) -> str:
@@ -190,16 +245,20 @@ def pretrend_text(studies: dict[str, EventStudy]) -> str:
             out.append(f"Joint pre-trend test ({name}): {es.extra['pretrend_note']}")
         else:
             kind = "bootstrap" if "pretrend_pvalue_wild" in es.extra else "analytic F"
-            out.append(f"Joint pre-trend test ({name}): {es.pretrend_df} leads, Wald = "
-                       f"{es.pretrend_stat:.2f}, p = {es.pretrend_pvalue:.3f} ({kind}); window "
-                       f"{es.extra['window']} (end points binned)")
+            out.append(
+                f"Joint pre-trend test ({name}): {es.pretrend_df} leads, Wald = "
+                f"{es.pretrend_stat:.2f}, p = {es.pretrend_pvalue:.3f} ({kind}); window "
+                f"{es.extra['window']} (end points binned)"
+            )
     return "\n".join(out)
 
 
 def event_table(studies: dict[str, EventStudy]) -> pd.DataFrame:
     """Side-by-side coefficients of the event studies."""
-    parts = [es.coefs.set_index("rel_time")[["estimate", "ci_low", "ci_high"]].add_prefix(f"{n}: ")
-             for n, es in studies.items()]
+    parts = [
+        es.coefs.set_index("rel_time")[["estimate", "ci_low", "ci_high"]].add_prefix(f"{n}: ")
+        for n, es in studies.items()
+    ]
     return pd.concat(parts, axis=1).round(3) if parts else pd.DataFrame()
 
 
@@ -224,16 +283,20 @@ def average_effects(design: ImpactDesign, estimators: list[str]) -> AverageEffec
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the note carries the warning
         if "callaway_santanna" in estimators:
-            res["Callaway–Sant'Anna ATT"] = staggered_did(p, "value", "refnis", "year", "cohort",
-                                                          cluster=cl)
+            res["Callaway–Sant'Anna ATT"] = staggered_did(
+                p, "value", "refnis", "year", "cohort", cluster=cl
+            )
         if "twfe" in estimators:
             res["TWFE DiD"] = did_mod.did(p, "value", "refnis", "year", "treated", "post", cl)
-            wild = did_mod.did(p, "value", "refnis", "year", "treated", "post", cl,
-                               inference="wild", reps=9999)
+            wild = did_mod.did(
+                p, "value", "refnis", "year", "treated", "post", cl, inference="wild", reps=9999
+            )
             t = res["TWFE DiD"].extra
-            lines.append(f"TWFE: {t['n_treated_clusters']} treated of {t['n_clusters']} clusters; "
-                         f"p (CRV1) = {t['pvalue_cluster']:.3f}; p (wild bootstrap) = "
-                         f"{wild.pvalue:.3f} (a second opinion; no interval)")
+            lines.append(
+                f"TWFE: {t['n_treated_clusters']} treated of {t['n_clusters']} clusters; "
+                f"p (CRV1) = {t['pvalue_cluster']:.3f}; p (wild bootstrap) = "
+                f"{wild.pvalue:.3f} (a second opinion; no interval)"
+            )
         if "synthetic_did" in estimators:
             res["synthetic DiD"] = synthetic_did(p, "value", "refnis", "year", "cohort")
     for name, e in res.items():
@@ -306,11 +369,17 @@ def _coarse_honest(es: EventStudy, alpha: float = 0.05) -> HonestSensitivity:
         breakdown = hi_m
     q = float(stats.norm.ppf(1 - alpha / 2))
     return HonestSensitivity(
-        table=table, breakdown=breakdown, original=(est - q * se, est + q * se), estimate=est, se=se,
-        method=("HonestDiD smoothness restriction Δ^SD(M), FLCI (Rambachan & Roth 2023; diff-diff), "
-                f"target: average of {len(post)} post-period coefficients of the "
-                f"{es.extra.get('estimator', 'twfe')} event study; M on a coarse grid (0, 1, 3, 9 × SE), "
-                "breakdown bracketed to a quarter of a grid step"),
+        table=table,
+        breakdown=breakdown,
+        original=(est - q * se, est + q * se),
+        estimate=est,
+        se=se,
+        method=(
+            "HonestDiD smoothness restriction Δ^SD(M), FLCI (Rambachan & Roth 2023; diff-diff), "
+            f"target: average of {len(post)} post-period coefficients of the "
+            f"{es.extra.get('estimator', 'twfe')} event study; M on a coarse grid (0, 1, 3, 9 × SE), "
+            "breakdown bracketed to a quarter of a grid step"
+        ),
         extra={"n_pre": len(res.pre_periods) - 1, "n_post": len(post)},
     )
 
@@ -319,10 +388,12 @@ def sensitivity_text(h: HonestSensitivity | None) -> str:
     if h is None:
         return "No event study, so no sensitivity analysis (estimators)."
     b = "not reached on the grid" if not np.isfinite(h.breakdown) else f"{h.breakdown:.3g}"
-    return (f"Average post-period effect {h.estimate:.3f} (conventional 95% interval "
-            f"{h.original[0]:.3f} to {h.original[1]:.3f}); breakdown value M = {b}: the smallest "
-            f"change in the slope of the differential trend per year at which the robust interval "
-            f"includes zero.\n{h.method}")
+    return (
+        f"Average post-period effect {h.estimate:.3f} (conventional 95% interval "
+        f"{h.original[0]:.3f} to {h.original[1]:.3f}); breakdown value M = {b}: the smallest "
+        f"change in the slope of the differential trend per year at which the robust interval "
+        f"includes zero.\n{h.method}"
+    )
 
 
 @dataclass
@@ -335,7 +406,9 @@ class Placebos:
         """Named p-values of the placebo checks (for the verdict)."""
         out = {f"placebo year {int(r.fake_year)}": r.pvalue for r in self.years.itertuples()}
         if self.outcomes is not None:
-            out.update({f"placebo outcome {r.outcome}": r.pvalue for r in self.outcomes.itertuples()})
+            out.update(
+                {f"placebo outcome {r.outcome}": r.pvalue for r in self.outcomes.itertuples()}
+            )
         return out
 
 
@@ -345,16 +418,35 @@ def placebos(design: ImpactDesign) -> Placebos:
     fake = [y for y in (design.start - 4, design.start - 3, design.start - 2) if y - years[0] >= 2]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        py = did_mod.placebo_years(design.panel, "value", "refnis", "year", "treated", design.start,
-                                   fake, cluster=design.cluster)
+        py = did_mod.placebo_years(
+            design.panel,
+            "value",
+            "refnis",
+            "year",
+            "treated",
+            design.start,
+            fake,
+            cluster=design.cluster,
+        )
         po, text = None, "No placebo outcome exists in the real data."
         if design.full_design:
-            others = [o for o in oc.PLACEBO_OUTCOMES if o in set(design.table["outcome"])
-                      and o != design.outcome]
+            others = [
+                o
+                for o in oc.PLACEBO_OUTCOMES
+                if o in set(design.table["outcome"]) and o != design.outcome
+            ]
             text = "No placebo outcome in the outcome table."
             if others:
-                panels = {o: oc.panel(design.table, design.treat, o, first_year=design.first_year,
-                                      last_year=design.last_year) for o in others}
+                panels = {
+                    o: oc.panel(
+                        design.table,
+                        design.treat,
+                        o,
+                        first_year=design.first_year,
+                        last_year=design.last_year,
+                    )
+                    for o in others
+                }
                 po, text = did_mod.placebo_outcomes(panels, "refnis", "year", "cohort"), ""
     return Placebos(py, po, text)
 
@@ -369,12 +461,20 @@ def multiple_outcomes(design: ImpactDesign) -> pd.DataFrame | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         for o in names:
-            pan = oc.panel(design.table, design.treat, o, first_year=design.first_year,
-                           last_year=design.last_year)
+            pan = oc.panel(
+                design.table,
+                design.treat,
+                o,
+                first_year=design.first_year,
+                last_year=design.last_year,
+            )
             if design.cluster:
-                pan = pan.merge(design.panel[["refnis", design.cluster]].drop_duplicates(), on="refnis")
-            ests[o] = staggered_did(pan, "value", "refnis", "year", "cohort", cluster=design.cluster,
-                                    details=False)
+                pan = pan.merge(
+                    design.panel[["refnis", design.cluster]].drop_duplicates(), on="refnis"
+                )
+            ests[o] = staggered_did(
+                pan, "value", "refnis", "year", "cohort", cluster=design.cluster, details=False
+            )
     out = adjust_pvalues(ests)
     out.insert(1, "estimate", [ests[o].estimate for o in out.outcome])
     return out
@@ -390,46 +490,83 @@ def power(design: ImpactDesign, draws: int = 40):
     start = design.start if design.full_design else PROGRAMME_START
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return power_by_simulation(design.panel, "value", "refnis", "year", "cohort",
-                                   min(start, int(design.panel.year.max()) + 1),
-                                   cluster=design.cluster, draws=draws, reps=POWER_REPS,
-                                   post_periods=None if design.full_design else 3)
+        return power_by_simulation(
+            design.panel,
+            "value",
+            "refnis",
+            "year",
+            "cohort",
+            min(start, int(design.panel.year.max()) + 1),
+            cluster=design.cluster,
+            draws=draws,
+            reps=POWER_REPS,
+            post_periods=None if design.full_design else 3,
+        )
 
 
-def impact_verdict(design: ImpactDesign, studies: dict[str, EventStudy], avg: AverageEffects,
-                   plac: Placebos, mde, honest: HonestSensitivity | None,
-                   multiple: pd.DataFrame | None, *, demo: bool) -> str:
+def impact_verdict(
+    design: ImpactDesign,
+    studies: dict[str, EventStudy],
+    avg: AverageEffects,
+    plac: Placebos,
+    mde,
+    honest: HonestSensitivity | None,
+    multiple: pd.DataFrame | None,
+    *,
+    demo: bool,
+) -> str:
     """The verdict: a pre-period reading on real data, else the cautious effect reading."""
     es = studies.get("TWFE")
     pre_p = es.pretrend_pvalue if es is not None else None
     if not design.full_design:
-        placebo = avg.main or did_mod.did(design.panel, "value", "refnis", "year", "treated", "post")
-        return pre_period_verdict(placebo, placebo_year=design.start,
-                                  data_last_year=int(design.panel.year.max()),
-                                  programme_start=PROGRAMME_START, outcome_label=md_escape(design.label),
-                                  unit_label=md_escape(design.unit_label), pretrend_pvalue=pre_p,
-                                  mde=mde)
+        placebo = avg.main or did_mod.did(
+            design.panel, "value", "refnis", "year", "treated", "post"
+        )
+        return pre_period_verdict(
+            placebo,
+            placebo_year=design.start,
+            data_last_year=int(design.panel.year.max()),
+            programme_start=PROGRAMME_START,
+            outcome_label=md_escape(design.label),
+            unit_label=md_escape(design.unit_label),
+            pretrend_pvalue=pre_p,
+            mde=mde,
+        )
     if avg.main is None:
         return "No average-effect estimator was requested (`estimators`), so there is no verdict."
     adj = how = None
     if multiple is not None and design.outcome in set(multiple.outcome) and len(multiple) > 1:
         row = multiple.set_index("outcome").loc[design.outcome]
         adj, how = float(row.pvalue_adjusted), f"{row.method}, {len(multiple)} outcomes"
-    return verdict(avg.main, outcome_label=md_escape(design.label),
-                   unit_label=md_escape(design.unit_label),
-                   pretrend_pvalue=pre_p, mde=mde, checks=plac.checks(), adjusted_pvalue=adj,
-                   adjustment=how or "", honest=honest, demo=demo)
+    return verdict(
+        avg.main,
+        outcome_label=md_escape(design.label),
+        unit_label=md_escape(design.unit_label),
+        pretrend_pvalue=pre_p,
+        mde=mde,
+        checks=plac.checks(),
+        adjusted_pvalue=adj,
+        adjustment=how or "",
+        honest=honest,
+        demo=demo,
+    )
 
 
 def impact_flags(design: ImpactDesign, studies, avg: AverageEffects, plac: Placebos) -> dict:
     """The verdict's flags (direction, failed checks) for tests and dashboards."""
     es = studies.get("TWFE")
-    return verdict_flags(avg.main, pretrend_pvalue=es.pretrend_pvalue if es else None,
-                         checks=plac.checks()) if avg.main is not None else {}
+    return (
+        verdict_flags(
+            avg.main, pretrend_pvalue=es.pretrend_pvalue if es else None, checks=plac.checks()
+        )
+        if avg.main is not None
+        else {}
+    )
 
 
-def impact_facts(design: ImpactDesign, studies: dict[str, EventStudy], avg: AverageEffects,
-                 mde, *, demo: bool) -> dict[str, Any]:
+def impact_facts(
+    design: ImpactDesign, studies: dict[str, EventStudy], avg: AverageEffects, mde, *, demo: bool
+) -> dict[str, Any]:
     """Machine-readable summary of the impact notebook (design, groups, the headline or
     placebo estimate, pre-trend test, MDE) for tests and dashboards."""
     units = design.panel.drop_duplicates("refnis")
@@ -440,17 +577,22 @@ def impact_facts(design: ImpactDesign, studies: dict[str, EventStudy], avg: Aver
             main = did_mod.did(design.panel, "value", "refnis", "year", "treated", "post")
     es = studies.get("TWFE")
     return {
-        "notebook": "impact_did", "demo": bool(demo),
+        "notebook": "impact_did",
+        "demo": bool(demo),
         "mode": "full" if design.full_design else "pre_period_check",
-        "outcome": design.outcome, "start_year": int(design.start),
+        "outcome": design.outcome,
+        "start_year": int(design.start),
         "placebo_year": None if design.full_design else int(design.start),
         "years": [int(design.panel.year.min()), int(design.panel.year.max())],
-        "treated_units": int(units["treated"].sum()), "comparison_units": int((~units["treated"]).sum()),
+        "treated_units": int(units["treated"].sum()),
+        "comparison_units": int((~units["treated"]).sum()),
         "estimate": None if main is None else _num(main.estimate),
         "ci": None if main is None else [_num(main.ci_low), _num(main.ci_high)],
         "pretrend_pvalue": None if es is None else _num(es.pretrend_pvalue),
         "mde": None if mde is None else _num(mde.mde),
-        "effect_claimed": bool(design.full_design and main is not None and verdict_flags(main)["direction"]),
+        "effect_claimed": bool(
+            design.full_design and main is not None and verdict_flags(main)["direction"]
+        ),
         "unit_codes": sorted(str(r) for r in units["refnis"]),
     }
 
@@ -492,9 +634,18 @@ def _missing_design_text(what: str) -> str:
     return "\n\n".join(missing_input_text(t, what) for t in ("outcomes", "treatment"))
 
 
-def rdd_design(ctx, *, outcome: str, first_year: int | None, last_year: int | None,
-               treatment_year: int | None, definition: str, threshold: int, cluster: str,
-               year: int | None = None) -> RDDDesign:
+def rdd_design(
+    ctx,
+    *,
+    outcome: str,
+    first_year: int | None,
+    last_year: int | None,
+    treatment_year: int | None,
+    definition: str,
+    threshold: int,
+    cluster: str,
+    year: int | None = None,
+) -> RDDDesign:
     """The applicant frame at the threshold: counts from :func:`~samenleven_analysis.reports.
     context.origin_source` in the year :func:`~samenleven_analysis.reports.context.
     reference_year` chooses (``year``; None = the rule's year). With outcome and funding
@@ -509,48 +660,90 @@ def rdd_design(ctx, *, outcome: str, first_year: int | None, last_year: int | No
     munis = ctx.load("municipalities")
     # the plan funds Flemish authorities: a real run compares Flemish applicants only
     within = None if ctx.built_demo else munis.loc[munis["region"].astype(str) == "02000", "refnis"]
-    elig = eligibility.eligible(source.frame, threshold, source.definition, ref.year, partnerships,
-                                within=None if within is None else within.astype(str).tolist())
+    elig = eligibility.eligible(
+        source.frame,
+        threshold,
+        source.definition,
+        ref.year,
+        partnerships,
+        within=None if within is None else within.astype(str).tolist(),
+    )
     used_def, label = source.definition, source.label
     note = ""
     if ctx.demo:
-        note = ("> **DEMO DATA.** Outcomes and funding are Demoland (fictional) data: the method, "
-                "not findings about Flanders.")
-    head = (f"Running variable: residents by {used_def} on 1 January {ref.year}, per applicant "
-            f"(partnerships pooled); {int(elig['eligible'].sum())} of {len(elig)} applicants above "
-            f"{threshold:,}.")
+        note = (
+            "> **DEMO DATA.** Outcomes and funding are Demoland (fictional) data: the method, "
+            "not findings about Flanders."
+        )
+    head = (
+        f"Running variable: residents by {used_def} on 1 January {ref.year}, per applicant "
+        f"(partnerships pooled); {int(elig['eligible'].sum())} of {len(elig)} applicants above "
+        f"{threshold:,}."
+    )
     if ref.note():
         head += f"\n{ref.note()}"
     if not (ctx.has("outcomes") and ctx.has("treatment")):
         frame = elig[["applicant", "name", "count", "total", "eligible"]].copy()
-        note = "\n\n".join(n for n in (
-            source.note(),
-            ("> **Descriptive only.** The open data hold no outcomes after the plan started and no "
-             "funding table, so no effect at the threshold can be estimated. This notebook shows what "
-             "the real counts can show: how many authorities lie near the threshold, and whether "
-             "their density jumps there."),
-            _missing_design_text("An estimate at the threshold")) if n)
-        return RDDDesign(frame, threshold + 0.5, threshold, outcome, used_def, ref.year, None,
-                         head, note, full=False, definition_label=label)
+        note = "\n\n".join(
+            n
+            for n in (
+                source.note(),
+                (
+                    "> **Descriptive only.** The open data hold no outcomes after the plan started and no "
+                    "funding table, so no effect at the threshold can be estimated. This notebook shows what "
+                    "the real counts can show: how many authorities lie near the threshold, and whether "
+                    "their density jumps there."
+                ),
+                _missing_design_text("An estimate at the threshold"),
+            )
+            if n
+        )
+        return RDDDesign(
+            frame,
+            threshold + 0.5,
+            threshold,
+            outcome,
+            used_def,
+            ref.year,
+            None,
+            head,
+            note,
+            full=False,
+            definition_label=label,
+        )
     table, treat = ctx.load("outcomes"), ctx.load("treatment")
     panel = oc.panel(table, treat, outcome, first_year=first_year, last_year=last_year)
     start = int(treatment_year) if treatment_year is not None else PROGRAMME_START
     last = int(panel.year.max())
     all_in = int(panel.loc[panel.treated, "cohort"].max()) if panel.treated.any() else start
-    pre = (int(first_year) if first_year is not None else max(int(panel.year.min()), start - 6),
-           start - 1)
+    pre = (
+        int(first_year) if first_year is not None else max(int(panel.year.min()), start - 6),
+        start - 1,
+    )
     post = (min(max(all_in, start), last), last)
     df = oc.applicant_frame(panel, elig, pre, post)
     if cluster == "arrondissement":
         arr = dict(zip(munis["refnis"], munis["arrondissement"], strict=True))
         first_member = {a: ms[0] for a, ms in zip(elig["applicant"], elig["members"], strict=True)}
         df["arrondissement"] = df["applicant"].map(lambda a: arr.get(first_member.get(a)))
-    summary = (f"{head}\nOutcome: change in {oc.label(outcome)}, mean {post[0]}-{post[1]} minus "
-               f"mean {pre[0]}-{pre[1]}; {len(df)} applicants.")
+    summary = (
+        f"{head}\nOutcome: change in {oc.label(outcome)}, mean {post[0]}-{post[1]} minus "
+        f"mean {pre[0]}-{pre[1]}; {len(df)} applicants."
+    )
     # "More than 7,500" on whole numbers: count >= threshold + 1; rdrobust treats x >= c as above.
-    return RDDDesign(df, threshold + 0.5, threshold, outcome, used_def, ref.year,
-                     "arrondissement" if cluster == "arrondissement" else None, summary, note,
-                     full=True, definition_label=label)
+    return RDDDesign(
+        df,
+        threshold + 0.5,
+        threshold,
+        outcome,
+        used_def,
+        ref.year,
+        "arrondissement" if cluster == "arrondissement" else None,
+        summary,
+        note,
+        full=True,
+        definition_label=label,
+    )
 
 
 def support_table(design: RDDDesign, near_window: int) -> pd.DataFrame:
@@ -567,16 +760,21 @@ def support_text(design: RDDDesign, window: int) -> tuple[dict, str]:
     """Units near the cutoff, and the warning (Markdown) when fewer than 10 per side."""
     near = rdd_mod.rdd_support(design.frame, "count", design.cutoff, window)
     t = design.threshold
-    text = (f"Within ±{window:,} of {t:,}: {near['below']} below, {near['above']} above "
-            f"(of {near['n']} applicants).")
+    text = (
+        f"Within ±{window:,} of {t:,}: {near['below']} below, {near['above']} above "
+        f"(of {near['n']} applicants)."
+    )
     if min(near["below"], near["above"]) < rdd_mod.MIN_SUPPORT:
         text += (
             f"\n\n> **Warning: too few authorities near the cutoff.** Only {near['below']} applicants "
             f"lie within {window:,} below and {near['above']} within {window:,} above {t:,}. A regression "
             "discontinuity compares authorities *at* the threshold; with so few, the local fits lean on "
             "authorities far away, intervals are wide and one authority can move the result. "
-            + ("Every estimate below is descriptive only: an illustration of the method, not evidence."
-               if design.full else "Any estimate at this threshold would be descriptive only.")
+            + (
+                "Every estimate below is descriptive only: an illustration of the method, not evidence."
+                if design.full
+                else "Any estimate at this threshold would be descriptive only."
+            )
         )
     return near, text
 
@@ -596,12 +794,19 @@ def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
 
     _choose("estimators", estimators, RDD_ESTIMATORS)
     if not design.full:
-        return {"estimates": {}, "tables": [Markdown(_missing_design_text("This section"))],
-                "text": "", "first_stage": None, "fuzzy": None}
+        return {
+            "estimates": {},
+            "tables": [Markdown(_missing_design_text("This section"))],
+            "text": "",
+            "first_stage": None,
+            "fuzzy": None,
+        }
     df, c, cl = design.frame, design.cutoff, design.cluster
     rd, msgs = {}, []
     if "sharp" in estimators:
-        rd["sharp (eligibility, ITT)"], m = _attempt(rdd_mod.rdd, df, "change", "count", c, cluster=cl)
+        rd["sharp (eligibility, ITT)"], m = _attempt(
+            rdd_mod.rdd, df, "change", "count", c, cluster=cl
+        )
         msgs.append(m)
     fuzzy, m = _attempt(rdd_mod.rdd, df, "change", "count", c, treatment="treated", cluster=cl)
     msgs.append(m)
@@ -610,22 +815,37 @@ def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
     lines = [m for m in msgs if m]
     fs = fuzzy.extra["first_stage"] if fuzzy is not None else None
     if fs is not None:
-        lines.append(f"First stage of the fuzzy fit (same bandwidth ±{fuzzy.extra['h_left']:,.0f}): "
-                     f"jump in participation {fs.estimate:.2f} (95% CI {fs.ci_low:.2f} to "
-                     f"{fs.ci_high:.2f}); Anderson–Rubin (reduced-form) p = {fuzzy.extra['ar_pvalue']:.3f}")
+        lines.append(
+            f"First stage of the fuzzy fit (same bandwidth ±{fuzzy.extra['h_left']:,.0f}): "
+            f"jump in participation {fs.estimate:.2f} (95% CI {fs.ci_low:.2f} to "
+            f"{fs.ci_high:.2f}); Anderson–Rubin (reduced-form) p = {fuzzy.extra['ar_pvalue']:.3f}"
+        )
     for name, e in rd.items():
         if e is not None:
-            lines.append(f"{name}: {e.method}; bandwidth ±{e.extra['h_left']:,.0f} residents, "
-                         f"{e.extra['n_eff_left']} below / {e.extra['n_eff_right']} above inside it"
-                         + (f" — {e.note}" if e.note else ""))
+            lines.append(
+                f"{name}: {e.method}; bandwidth ±{e.extra['h_left']:,.0f} residents, "
+                f"{e.extra['n_eff_left']} below / {e.extra['n_eff_right']} above inside it"
+                + (f" — {e.note}" if e.note else "")
+            )
     table = estimates_table(rd)
     if not table.empty:
         table = table.drop(columns="method")
-    share = (df.assign(side=np.where(df["count"] >= c, "above", "below"))
-             .groupby(["side", "eligible"])["treated"].agg(["size", "mean"])
-             .rename(columns={"size": "applicants", "mean": "share participating"}).round(2))
-    return {"estimates": rd, "tables": [table, share], "table": table, "text": "\n".join(lines),
-            "first_stage": fs, "fuzzy": fuzzy, "participation": share}
+    share = (
+        df.assign(side=np.where(df["count"] >= c, "above", "below"))
+        .groupby(["side", "eligible"])["treated"]
+        .agg(["size", "mean"])
+        .rename(columns={"size": "applicants", "mean": "share participating"})
+        .round(2)
+    )
+    return {
+        "estimates": rd,
+        "tables": [table, share],
+        "table": table,
+        "text": "\n".join(lines),
+        "first_stage": fs,
+        "fuzzy": fuzzy,
+        "participation": share,
+    }
 
 
 def rdd_checks(design: RDDDesign) -> dict[str, Any]:
@@ -633,51 +853,83 @@ def rdd_checks(design: RDDDesign) -> dict[str, Any]:
     ``tables`` are what the notebook displays."""
     df, c, cl = design.frame, design.cutoff, design.cluster
     dens, msg = _attempt(rdd_mod.rdd_density, df, "count", c, log=True)
-    text = msg or (f"Density test on log(count): t = {dens['t']:.2f}, p = {dens['pvalue']:.3f} "
-                   f"({dens['n_eff_left']} below / {dens['n_eff_right']} above in its bandwidth)")
+    text = msg or (
+        f"Density test on log(count): t = {dens['t']:.2f}, p = {dens['pvalue']:.3f} "
+        f"({dens['n_eff_left']} below / {dens['n_eff_right']} above in its bandwidth)"
+    )
     if not design.full:
-        return {"density": dens, "density_note": msg, "text": text, "balance": None,
-                "placebo": None, "tables": []}
+        return {
+            "density": dens,
+            "density_note": msg,
+            "text": text,
+            "balance": None,
+            "placebo": None,
+            "tables": [],
+        }
     covs = [v for v in ("pre_mean", "total") if v in df.columns]
     balance = rdd_mod.rdd_balance(df, covs, "count", c, cluster=cl)
     cut = [round(design.threshold * f) for f in (0.5, 0.75, 1.5, 2.0)]
     plac = rdd_mod.placebo_cutoffs(df, "change", "count", c, cut, cluster=cl)
-    return {"density": dens, "density_note": msg, "text": text, "balance": balance,
-            "placebo": plac, "tables": [balance.round(3), plac.round(3)]}
+    return {
+        "density": dens,
+        "density_note": msg,
+        "text": text,
+        "balance": balance,
+        "placebo": plac,
+        "tables": [balance.round(3), plac.round(3)],
+    }
 
 
-def rdd_verdict(design: RDDDesign, est: dict, checks: dict, near: dict, window: int, *,
-                demo: bool) -> str:
+def rdd_verdict(
+    design: RDDDesign, est: dict, checks: dict, near: dict, window: int, *, demo: bool
+) -> str:
     """Cautious verdict: descriptive only with thin support or failed checks; without
     outcomes, what the counts show (support, density) and nothing more."""
     if not design.full:
-        return rdd_support_verdict(near, checks["density"], threshold=design.threshold,
-                                   window=window, year=design.ref_year,
-                                   counts_label=md_escape(design.definition_label or design.definition),
-                                   density_note=md_escape(checks.get("density_note", "")))
+        return rdd_support_verdict(
+            near,
+            checks["density"],
+            threshold=design.threshold,
+            window=window,
+            year=design.ref_year,
+            counts_label=md_escape(design.definition_label or design.definition),
+            density_note=md_escape(checks.get("density_note", "")),
+        )
     rd = est["estimates"]
     main = rd.get("fuzzy (participation, LATE)") or rd.get("sharp (eligibility, ITT)")
     if main is None:
         return "No estimate at the threshold could be computed with these data."
     cautions = []
     if min(near["below"], near["above"]) < rdd_mod.MIN_SUPPORT:
-        cautions.append(f"only {near['below']} authorities lie within {window:,} below and "
-                        f"{near['above']} within {window:,} above {design.threshold:,}, so the "
-                        "threshold comparison cannot be precise, whatever it shows")
+        cautions.append(
+            f"only {near['below']} authorities lie within {window:,} below and "
+            f"{near['above']} within {window:,} above {design.threshold:,}, so the "
+            "threshold comparison cannot be precise, whatever it shows"
+        )
         main.extra["descriptive_only"] = True
     named = {f"balance of {r.covariate}": r.pvalue for r in checks["balance"].itertuples()}
-    named.update({f"placebo cutoff {int(r.cutoff):,}": r.pvalue for r in checks["placebo"].itertuples()})
+    named.update(
+        {f"placebo cutoff {int(r.cutoff):,}": r.pvalue for r in checks["placebo"].itertuples()}
+    )
     if checks["density"] is not None:
         named["density test"] = checks["density"]["pvalue"]
     fuzzy = est.get("fuzzy")
     if fuzzy is not None and main is fuzzy and fuzzy.extra.get("weak_first_stage"):
-        cautions.append("the first stage of the fuzzy fit is not clearly different from zero, so its "
-                        f"interval is unreliable; the weak-IV-robust (Anderson–Rubin) p-value is "
-                        f"{fuzzy.extra['ar_pvalue']:.3f}")
+        cautions.append(
+            "the first stage of the fuzzy fit is not clearly different from zero, so its "
+            f"interval is unreliable; the weak-IV-robust (Anderson–Rubin) p-value is "
+            f"{fuzzy.extra['ar_pvalue']:.3f}"
+        )
         main.extra["descriptive_only"] = True
-    return verdict(main, outcome_label=md_escape(f"the change in {design.label}"),
-                   unit_label=md_escape(oc.unit(design.outcome)),
-                   checks=named, demo=demo, design="rdd", cautions=cautions)
+    return verdict(
+        main,
+        outcome_label=md_escape(f"the change in {design.label}"),
+        unit_label=md_escape(oc.unit(design.outcome)),
+        checks=named,
+        demo=demo,
+        design="rdd",
+        cautions=cautions,
+    )
 
 
 def rdd_facts(design: RDDDesign, near_window: int, checks: dict, *, demo: bool) -> dict[str, Any]:
@@ -685,13 +937,17 @@ def rdd_facts(design: RDDDesign, near_window: int, checks: dict, *, demo: bool) 
     dashboards; :func:`publish` displays it."""
     dens = checks.get("density")
     return {
-        "notebook": "threshold_rdd", "demo": bool(demo),
+        "notebook": "threshold_rdd",
+        "demo": bool(demo),
         "mode": "estimates" if design.full else "support_only",
-        "definition": design.definition, "year": int(design.ref_year),
-        "threshold": int(design.threshold), "applicants": int(len(design.frame)),
+        "definition": design.definition,
+        "year": int(design.ref_year),
+        "threshold": int(design.threshold),
+        "applicants": int(len(design.frame)),
         "above_threshold": int((design.frame["count"] >= design.cutoff).sum()),
-        "support": support_table(design, near_window).rename(
-            columns={"within ± residents": "window"}).to_dict(orient="records"),
+        "support": support_table(design, near_window)
+        .rename(columns={"within ± residents": "window"})
+        .to_dict(orient="records"),
         "density_log": dens is not None,
         "density_pvalue": None if dens is None else _num(dens["pvalue"]),
         "applicant_codes": sorted(str(a) for a in design.frame["applicant"]),
@@ -749,9 +1005,18 @@ REAL_DONORS = 30
 below the threshold (smallest possible placebo p-value 1/31)."""
 
 
-def synthetic_design(ctx, *, outcome: str, first_year: int | None, last_year: int | None,
-                     treatment_year: int | None, definition: str, threshold: int,
-                     authority: str, year: int | None = None) -> SyntheticDesign:
+def synthetic_design(
+    ctx,
+    *,
+    outcome: str,
+    first_year: int | None,
+    last_year: int | None,
+    treatment_year: int | None,
+    definition: str,
+    threshold: int,
+    authority: str,
+    year: int | None = None,
+) -> SyntheticDesign:
     """The treated city (``auto``: the most populous funded one, in Flanders if any), its start
     year, the never-funded donors and the city's position against the 7,500 rule.
 
@@ -767,8 +1032,10 @@ def synthetic_design(ctx, *, outcome: str, first_year: int | None, last_year: in
     full = ctx.has("outcomes") and ctx.has("treatment")
     note = ""
     if ctx.demo:
-        note = ("> **DEMO DATA.** Outcomes and funding are Demoland (fictional) data: the method, "
-                "not findings about any real city.")
+        note = (
+            "> **DEMO DATA.** Outcomes and funding are Demoland (fictional) data: the method, "
+            "not findings about any real city."
+        )
     if full:
         table, treat = ctx.load("outcomes"), ctx.load("treatment")
         panel = oc.panel(table, treat, outcome, first_year=first_year, last_year=last_year)
@@ -779,10 +1046,12 @@ def synthetic_design(ctx, *, outcome: str, first_year: int | None, last_year: in
     else:
         flemish_list, members, _, _, _ = _proxy_groups(ctx, definition, threshold, year)
         start0 = int(treatment_year) if treatment_year is not None else PLACEBO_YEAR
-        income = oc.income_panel(ctx.load("income"), first_year=first_year, last_year=last_year,
-                                 refnis=flemish_list)
-        panel = oc.panel(income, oc.treatment_from_groups(flemish_list, members, start0),
-                         oc.INCOME_OUTCOME)
+        income = oc.income_panel(
+            ctx.load("income"), first_year=first_year, last_year=last_year, refnis=flemish_list
+        )
+        panel = oc.panel(
+            income, oc.treatment_from_groups(flemish_list, members, start0), oc.INCOME_OUTCOME
+        )
         used, pool = oc.INCOME_OUTCOME, members
     if authority == "auto":
         if not pool:
@@ -794,9 +1063,14 @@ def synthetic_design(ctx, *, outcome: str, first_year: int | None, last_year: in
             raise ParameterError(f"authority {authority!r} is not in the outcome table")
     cohort = panel.loc[panel.refnis == city, "cohort"].iloc[0]
     if full and treatment_year is None and pd.isna(cohort):
-        raise ParameterError(f"authority {city} was never funded: pass treatment_year for a placebo analysis")
-    t0 = int(treatment_year) if treatment_year is not None else (
-        int(cohort) if full else PLACEBO_YEAR)
+        raise ParameterError(
+            f"authority {city} was never funded: pass treatment_year for a placebo analysis"
+        )
+    t0 = (
+        int(treatment_year)
+        if treatment_year is not None
+        else (int(cohort) if full else PLACEBO_YEAR)
+    )
     # donors never funded (real data: below the threshold), the city itself excluded
     donors = sorted(r for r in panel.loc[~panel.treated, "refnis"].unique() if r != city)
     if not full:
@@ -807,79 +1081,152 @@ def synthetic_design(ctx, *, outcome: str, first_year: int | None, last_year: in
     ref = reference_year(source.frame, year)
     elig = eligibility.eligible(source.frame, threshold, source.definition, ref.year)
     row = elig[elig["members"].map(lambda ms: city in ms)]
-    status = (f"{int(row['count'].iloc[0]):,} residents ({source.label}) in {int(row['year'].iloc[0])} "
-              f"({'above' if bool(row['eligible'].iloc[0]) else 'not above'} {threshold:,})"
-              if len(row) else "not in the eligibility table")
+    status = (
+        f"{int(row['count'].iloc[0]):,} residents ({source.label}) in {int(row['year'].iloc[0])} "
+        f"({'above' if bool(row['eligible'].iloc[0]) else 'not above'} {threshold:,})"
+        if len(row)
+        else "not in the eligibility table"
+    )
     start_word = "Treatment starts" if full else "Placebo year (pre-period check, nothing happened)"
-    summary = (f"Authority: {names.get(city, city)} ({city}), {int(latest.get(city, 0)):,} residents; "
-               f"{status}\n{start_word} {t0}; {len(donors)} donors; outcome {oc.label(used)}")
+    summary = (
+        f"Authority: {names.get(city, city)} ({city}), {int(latest.get(city, 0)):,} residents; "
+        f"{status}\n{start_word} {t0}; {len(donors)} donors; outcome {oc.label(used)}"
+    )
     if not full:
-        note = "\n\n".join([
-            (f"> **Pre-period check.** The real data hold no outcomes after {int(panel.year.max())} "
-             f"and no funding table, so `outcome = {md_escape(repr(outcome))}` cannot be used: the "
-             f"outcome is **{md_escape(oc.label(used))}**. The synthetic control is fitted before the "
-             f"placebo year {t0}; donors are the {len(donors)} most populous Flemish municipalities "
-             "below the threshold."),
-            _missing_design_text("An effect of the plan on this authority")])
+        note = "\n\n".join(
+            [
+                (
+                    f"> **Pre-period check.** The real data hold no outcomes after {int(panel.year.max())} "
+                    f"and no funding table, so `outcome = {md_escape(repr(outcome))}` cannot be used: the "
+                    f"outcome is **{md_escape(oc.label(used))}**. The synthetic control is fitted before the "
+                    f"placebo year {t0}; donors are the {len(donors)} most populous Flemish municipalities "
+                    "below the threshold."
+                ),
+                _missing_design_text("An effect of the plan on this authority"),
+            ]
+        )
     return SyntheticDesign(panel, city, t0, donors, names, used, summary, note, full)
 
 
 def synthetic_main(design: SyntheticDesign, estimators: list[str]) -> dict[str, Any]:
     """The main synthetic control (first variant) with placebos: fit, weights and summary."""
     _choose("estimators", estimators, SC_VARIANTS)
-    sc = synthetic_control(design.panel, "value", "refnis", "year", design.city, design.start,
-                           controls=design.donors, **SC_VARIANTS[estimators[0]])
+    sc = synthetic_control(
+        design.panel,
+        "value",
+        "refnis",
+        "year",
+        design.city,
+        design.start,
+        controls=design.donors,
+        **SC_VARIANTS[estimators[0]],
+    )
     n = design.names
     weights = sc.weights.rename(index=lambda r: f"{n.get(r, r)} ({r})").round(3)
     summary = pd.DataFrame(
-        {"value": [sc.att, sc.ci_low, sc.ci_high, sc.placebo_pvalue, sc.extra["min_pvalue"],
-                   sc.pre_rmspe, sc.post_rmspe, sc.extra["median_placebo_pre_rmspe"]]},
-        index=["ATT (mean post gap)", "95% CI low (rank-test inversion)", "95% CI high (rank-test inversion)",
-               "placebo p-value", "smallest possible p-value", "pre-period RMSPE",
-               "post-period RMSPE", "median donor pre-period RMSPE"]).round(3)
+        {
+            "value": [
+                sc.att,
+                sc.ci_low,
+                sc.ci_high,
+                sc.placebo_pvalue,
+                sc.extra["min_pvalue"],
+                sc.pre_rmspe,
+                sc.post_rmspe,
+                sc.extra["median_placebo_pre_rmspe"],
+            ]
+        },
+        index=[
+            "ATT (mean post gap)",
+            "95% CI low (rank-test inversion)",
+            "95% CI high (rank-test inversion)",
+            "placebo p-value",
+            "smallest possible p-value",
+            "pre-period RMSPE",
+            "post-period RMSPE",
+            "median donor pre-period RMSPE",
+        ],
+    ).round(3)
     text = f"Main analysis: {estimators[0]}\n{sc.method}"
     if sc.extra["dropped"]:
         text += f"\nDonors without a complete series, left out: {', '.join(sc.extra['dropped'])}"
-    return {"fit": sc, "weights": weights[weights >= 0.001].to_frame(), "summary": summary, "text": text}
+    return {
+        "fit": sc,
+        "weights": weights[weights >= 0.001].to_frame(),
+        "summary": summary,
+        "text": text,
+    }
 
 
-def synthetic_variants(design: SyntheticDesign, estimators: list[str], main) -> tuple[pd.DataFrame, str]:
+def synthetic_variants(
+    design: SyntheticDesign, estimators: list[str], main
+) -> tuple[pd.DataFrame, str]:
     """Robustness variants (no placebos): ATT, fit and the largest donor weight."""
     rows = []
     for variant in estimators[1:]:
-        alt = synthetic_control(design.panel, "value", "refnis", "year", design.city, design.start,
-                                controls=design.donors, placebos=False, **SC_VARIANTS[variant])
+        alt = synthetic_control(
+            design.panel,
+            "value",
+            "refnis",
+            "year",
+            design.city,
+            design.start,
+            controls=design.donors,
+            placebos=False,
+            **SC_VARIANTS[variant],
+        )
         top = alt.weights.index[0]
-        rows.append({"variant": variant, "ATT": alt.att, "pre-period RMSPE": alt.pre_rmspe,
-                     "largest weight": f"{design.names.get(top, top)} ({alt.weights.iloc[0]:.2f})"})
+        rows.append(
+            {
+                "variant": variant,
+                "ATT": alt.att,
+                "pre-period RMSPE": alt.pre_rmspe,
+                "largest weight": f"{design.names.get(top, top)} ({alt.weights.iloc[0]:.2f})",
+            }
+        )
     if not rows:
         return pd.DataFrame(), "No robustness variants requested (estimators)."
     return pd.DataFrame(rows).round(3), (
         f"Main analysis ({estimators[0]}): ATT {main.att:.3f}, pre-period RMSPE {main.pre_rmspe:.3f}. "
-        "A variant that fits the years before funding much worse is not evidence either way.")
+        "A variant that fits the years before funding much worse is not evidence either way."
+    )
 
 
 def synthetic_text(design: SyntheticDesign, sc, *, demo: bool) -> str:
     """The verdict: a placebo-year reading without outcome data, else the effect reading."""
     if not design.full:
         return synthetic_pre_period_verdict(
-            sc, placebo_year=design.start, data_last_year=int(design.panel.year.max()),
-            programme_start=PROGRAMME_START, outcome_label=md_escape(oc.label(design.outcome)),
-            unit_label=md_escape(oc.unit(design.outcome)), place=md_escape(design.place))
-    return synthetic_verdict(sc, outcome_label=md_escape(oc.label(design.outcome)),
-                             unit_label=md_escape(oc.unit(design.outcome)),
-                             place=md_escape(design.place), demo=demo)
+            sc,
+            placebo_year=design.start,
+            data_last_year=int(design.panel.year.max()),
+            programme_start=PROGRAMME_START,
+            outcome_label=md_escape(oc.label(design.outcome)),
+            unit_label=md_escape(oc.unit(design.outcome)),
+            place=md_escape(design.place),
+        )
+    return synthetic_verdict(
+        sc,
+        outcome_label=md_escape(oc.label(design.outcome)),
+        unit_label=md_escape(oc.unit(design.outcome)),
+        place=md_escape(design.place),
+        demo=demo,
+    )
 
 
 def synthetic_facts(design: SyntheticDesign, sc, *, demo: bool) -> dict[str, Any]:
     """Machine-readable summary of the synthetic-control notebook for tests and dashboards."""
     return {
-        "notebook": "synthetic_control", "demo": bool(demo),
+        "notebook": "synthetic_control",
+        "demo": bool(demo),
         "mode": "full" if design.full else "pre_period_check",
-        "outcome": design.outcome, "authority": design.city, "start_year": int(design.start),
+        "outcome": design.outcome,
+        "authority": design.city,
+        "start_year": int(design.start),
         "placebo_year": None if design.full else int(design.start),
         "years": [int(design.panel.year.min()), int(design.panel.year.max())],
-        "donors": len(design.donors), "att": _num(sc.att), "pre_rmspe": _num(sc.pre_rmspe),
+        "donors": len(design.donors),
+        "att": _num(sc.att),
+        "pre_rmspe": _num(sc.pre_rmspe),
         "placebo_pvalue": _num(sc.placebo_pvalue),
         "weight_codes": sorted(str(r) for r in sc.weights.index),
     }

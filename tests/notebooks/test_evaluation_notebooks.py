@@ -24,8 +24,13 @@ EVALUATION = ("impact_did", "threshold_rdd", "synthetic_control")
 def _facts(real_run, name: str) -> dict:
     out, _ = real_run
     nb = nbformat.read(str(out / f"{name}.ipynb"), as_version=4)
-    found = [o["metadata"][SUMMARY_KEY] for c in nb.cells for o in c.get("outputs", [])
-             if SUMMARY_KEY in o.get("metadata", {}) and o["metadata"][SUMMARY_KEY].get("notebook") == name]
+    found = [
+        o["metadata"][SUMMARY_KEY]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if SUMMARY_KEY in o.get("metadata", {})
+        and o["metadata"][SUMMARY_KEY].get("notebook") == name
+    ]
     assert len(found) == 1, f"{name}: expected one published summary"
     return found[0]
 

@@ -14,12 +14,23 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if not p.name.startswith((".", "_")))
+NOTEBOOKS = sorted(
+    p for p in (ROOT / "notebooks").glob("*.ipynb") if not p.name.startswith((".", "_"))
+)
 MAX_CELL_LINES = 25
 FORBIDDEN = {
-    ast.FunctionDef: "def", ast.AsyncFunctionDef: "def", ast.ClassDef: "class", ast.Lambda: "lambda",
-    ast.Raise: "raise", ast.For: "loop", ast.AsyncFor: "loop", ast.While: "loop", ast.Try: "try",
-    ast.ListComp: "comprehension", ast.SetComp: "comprehension", ast.DictComp: "comprehension",
+    ast.FunctionDef: "def",
+    ast.AsyncFunctionDef: "def",
+    ast.ClassDef: "class",
+    ast.Lambda: "lambda",
+    ast.Raise: "raise",
+    ast.For: "loop",
+    ast.AsyncFor: "loop",
+    ast.While: "loop",
+    ast.Try: "try",
+    ast.ListComp: "comprehension",
+    ast.SetComp: "comprehension",
+    ast.DictComp: "comprehension",
     ast.GeneratorExp: "comprehension",
 }
 NOT_YET_THIN: set[str] = set()
@@ -32,8 +43,11 @@ def rule_violations(nb) -> list[str]:
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        source = "".join(line for line in cell.source.splitlines(keepends=True)
-                         if not line.lstrip().startswith(("%", "!")))
+        source = "".join(
+            line
+            for line in cell.source.splitlines(keepends=True)
+            if not line.lstrip().startswith(("%", "!"))
+        )
         lines = [line for line in source.strip().splitlines() if line.strip()]
         if len(lines) > MAX_CELL_LINES:
             problems.append(f"cell {i}: {len(lines)} lines (max {MAX_CELL_LINES})")
@@ -47,17 +61,21 @@ def rule_violations(nb) -> list[str]:
 
 
 def test_rules_catch_a_thick_notebook():
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("def f():\n    return 1\n"),
-        nbformat.v4.new_code_cell("try:\n    y = 1\nexcept Exception:\n    raise\n"),
-        nbformat.v4.new_code_cell("\n".join(f"a{i} = {i}" for i in range(30))),
-        nbformat.v4.new_code_cell("z = [i for i in range(3)]"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell("def f():\n    return 1\n"),
+            nbformat.v4.new_code_cell("try:\n    y = 1\nexcept Exception:\n    raise\n"),
+            nbformat.v4.new_code_cell("\n".join(f"a{i} = {i}" for i in range(30))),
+            nbformat.v4.new_code_cell("z = [i for i in range(3)]"),
+        ]
+    )
     found = " | ".join(rule_violations(nb))
     for kind in ("def", "try", "raise", "30 lines", "comprehension"):
         assert kind in found
-    thin = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})])
+    thin = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})]
+    )
     assert rule_violations(thin) == []
 
 

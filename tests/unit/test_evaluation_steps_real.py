@@ -15,11 +15,27 @@ from samenleven_analysis.reports import evaluation_steps as steps
 
 
 def _design(counts, full=False):
-    frame = pd.DataFrame({"applicant": [f"1{i:04d}" for i in range(len(counts))],
-                          "name": [f"m{i}" for i in range(len(counts))], "count": counts,
-                          "total": [c * 10 for c in counts], "eligible": [c > 7500 for c in counts]})
-    return steps.RDDDesign(frame, 7500.5, 7500, "employment_rate", "nationality_proxy", 2015, None,
-                           "", full=full, definition_label="non-Belgian nationality (proxy)")
+    frame = pd.DataFrame(
+        {
+            "applicant": [f"1{i:04d}" for i in range(len(counts))],
+            "name": [f"m{i}" for i in range(len(counts))],
+            "count": counts,
+            "total": [c * 10 for c in counts],
+            "eligible": [c > 7500 for c in counts],
+        }
+    )
+    return steps.RDDDesign(
+        frame,
+        7500.5,
+        7500,
+        "employment_rate",
+        "nationality_proxy",
+        2015,
+        None,
+        "",
+        full=full,
+        definition_label="non-Belgian nationality (proxy)",
+    )
 
 
 def test_support_table_counts_each_side_per_window():
@@ -58,32 +74,63 @@ def test_num_gives_json_safe_values():
 
 
 def test_support_verdict_flags_thin_support_and_missing_density():
-    thin = verdicts.rdd_support_verdict({"below": 2, "above": 2, "n": 285}, None, threshold=7500,
-                                        window=750, year=2015, counts_label="a*b")
-    thick = verdicts.rdd_support_verdict({"below": 20, "above": 12, "n": 285},
-                                         {"pvalue": 0.5}, threshold=7500, window=750, year=2015,
-                                         counts_label="x")
-    assert len(thin.split("\n\n")) == 4 and len(thick.split("\n\n")) == 3  # thin support adds a caution
+    thin = verdicts.rdd_support_verdict(
+        {"below": 2, "above": 2, "n": 285},
+        None,
+        threshold=7500,
+        window=750,
+        year=2015,
+        counts_label="a*b",
+    )
+    thick = verdicts.rdd_support_verdict(
+        {"below": 20, "above": 12, "n": 285},
+        {"pvalue": 0.5},
+        threshold=7500,
+        window=750,
+        year=2015,
+        counts_label="x",
+    )
+    assert (
+        len(thin.split("\n\n")) == 4 and len(thick.split("\n\n")) == 3
+    )  # thin support adds a caution
 
 
 def _sc(pvalue, poor=False):
-    return SyntheticControl(att=5.0, weights=pd.Series({"11001": 1.0}), gaps=pd.DataFrame(),
-                            placebo_pvalue=pvalue, pre_rmspe=1.0,
-                            extra={"poor_fit": poor, "median_placebo_pre_rmspe": 2.0})
+    return SyntheticControl(
+        att=5.0,
+        weights=pd.Series({"11001": 1.0}),
+        gaps=pd.DataFrame(),
+        placebo_pvalue=pvalue,
+        pre_rmspe=1.0,
+        extra={"poor_fit": poor, "median_placebo_pre_rmspe": 2.0},
+    )
 
 
 def test_synthetic_pre_period_verdict_never_claims_an_effect():
     for sc in (_sc(0.01), _sc(0.6), _sc(0.01, poor=True)):
         text = verdicts.synthetic_pre_period_verdict(sc, placebo_year=2016, data_last_year=2020)
         assert "2016" in text and "2020" in text
-    assert len(verdicts.synthetic_pre_period_verdict(_sc(0.01, poor=True), placebo_year=2016,
-                                                     data_last_year=2020).split("\n\n")) == 2
+    assert (
+        len(
+            verdicts.synthetic_pre_period_verdict(
+                _sc(0.01, poor=True), placebo_year=2016, data_last_year=2020
+            ).split("\n\n")
+        )
+        == 2
+    )
 
 
 def test_synthetic_verdict_escapes_the_place_name():
     """User-supplied names reach the verdict Markdown escaped (reports layer)."""
-    design = steps.SyntheticDesign(pd.DataFrame({"year": [2005, 2020]}), "11001", 2016, [],
-                                   {"11001": "<b>X</b> $1"}, "fiscal_income_per_resident", "",
-                                   full=False)
+    design = steps.SyntheticDesign(
+        pd.DataFrame({"year": [2005, 2020]}),
+        "11001",
+        2016,
+        [],
+        {"11001": "<b>X</b> $1"},
+        "fiscal_income_per_resident",
+        "",
+        full=False,
+    )
     text = steps.synthetic_text(design, _sc(0.6), demo=False)
     assert "<b>" not in text and "&lt;b&gt;" in text and "\\$1" in text

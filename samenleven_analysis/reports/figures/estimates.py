@@ -11,7 +11,9 @@ from samenleven_analysis.analysis.estimators.common import EventStudy, Synthetic
 from samenleven_analysis.reports.text import label as _t
 
 
-def plot_event_study(es: EventStudy, ax=None, *, title: str | None = None, label: str | None = None):
+def plot_event_study(
+    es: EventStudy, ax=None, *, title: str | None = None, label: str | None = None
+):
     """Coefficients with 95% intervals by relative time; dashed line at treatment start."""
     import matplotlib.pyplot as plt
 
@@ -21,8 +23,15 @@ def plot_event_study(es: EventStudy, ax=None, *, title: str | None = None, label
     ax.axhline(0, color="0.5", lw=0.8)
     ax.axvline(-0.5, color="0.3", ls="--", lw=0.8)
     err = np.vstack([c.estimate - c.ci_low, c.ci_high - c.estimate])
-    ax.errorbar(c.rel_time, c.estimate, yerr=np.nan_to_num(err), fmt="o", color="#1f4e79", capsize=3,
-                label=None if label is None else _t(label))
+    ax.errorbar(
+        c.rel_time,
+        c.estimate,
+        yerr=np.nan_to_num(err),
+        fmt="o",
+        color="#1f4e79",
+        capsize=3,
+        label=None if label is None else _t(label),
+    )
     ax.set_xlabel(_t("years relative to first funded project year"))
     ax.set_ylabel(_t("effect estimate"))
     if title:
@@ -71,7 +80,11 @@ def plot_rdd(
 
 
 def plot_synthetic_control(
-    sc: SyntheticControl, axes=None, *, placebos: bool = True, title: str | None = None,
+    sc: SyntheticControl,
+    axes=None,
+    *,
+    placebos: bool = True,
+    title: str | None = None,
     treated_label: str | None = None,
 ):
     """Left: treated vs synthetic path. Right: gap, with the placebo gaps in grey."""
@@ -82,7 +95,12 @@ def plot_synthetic_control(
     g = sc.gaps
     t0 = sc.extra.get("treatment_time")
     a1, a2 = axes
-    a1.plot(g.time, g.treated, color="#1f4e79", label=_t(treated_label or sc.extra.get("treated_unit", "treated")))
+    a1.plot(
+        g.time,
+        g.treated,
+        color="#1f4e79",
+        label=_t(treated_label or sc.extra.get("treated_unit", "treated")),
+    )
     a1.plot(g.time, g.synthetic, color="#c0504d", ls="--", label="synthetic control")
     a1.legend(frameon=False)
     if placebos and not sc.placebo_gaps.empty:
@@ -119,8 +137,9 @@ def plot_group_means(means: pd.DataFrame, start: int, label: str, *, caption: st
     return ax
 
 
-def plot_event_studies(studies: Mapping[str, EventStudy], *, title: str | None = None,
-                       caption: str | None = None):
+def plot_event_studies(
+    studies: Mapping[str, EventStudy], *, title: str | None = None, caption: str | None = None
+):
     """Several event studies side by side (small horizontal offsets), 95% intervals."""
     import matplotlib.pyplot as plt
 
@@ -131,8 +150,15 @@ def plot_event_studies(studies: Mapping[str, EventStudy], *, title: str | None =
     for k, (name, es) in enumerate(studies.items()):
         c = es.coefs
         err = np.vstack([c.estimate - c.ci_low, c.ci_high - c.estimate])
-        ax.errorbar(c.rel_time + 0.15 * (k - (len(studies) - 1) / 2), c.estimate,
-                    yerr=np.nan_to_num(err), fmt="o", color=colours[k % 3], capsize=3, label=_t(name))
+        ax.errorbar(
+            c.rel_time + 0.15 * (k - (len(studies) - 1) / 2),
+            c.estimate,
+            yerr=np.nan_to_num(err),
+            fmt="o",
+            color=colours[k % 3],
+            capsize=3,
+            label=_t(name),
+        )
     ax.set_xlabel(_t("years relative to first funded project year (end points binned)"))
     ax.set_ylabel(_t("effect estimate"))
     ax.legend(frameon=False, fontsize=8)
@@ -149,9 +175,14 @@ def plot_cs_event(event: pd.DataFrame, label: str, *, caption: str | None = None
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.axhline(0, color="0.5", lw=0.8)
     ax.axvline(-0.5, color="0.3", ls="--", lw=0.8)
-    ax.errorbar(event.rel_time, event.estimate,
-                yerr=[event.estimate - event.ci_low, event.ci_high - event.estimate],
-                fmt="o", color="#1f4e79", capsize=3)
+    ax.errorbar(
+        event.rel_time,
+        event.estimate,
+        yerr=[event.estimate - event.ci_low, event.ci_high - event.estimate],
+        fmt="o",
+        color="#1f4e79",
+        capsize=3,
+    )
     ax.set_xlabel(_t("years relative to first treated year"))
     ax.set_ylabel(_t(f"ATT, {label}"))
     ax.set_title(_t("Callaway–Sant'Anna, by event time"))
@@ -166,14 +197,29 @@ def plot_honest(h, *, unit_label: str = "", caption: str | None = None):
     fig, ax = plt.subplots(figsize=(7, 4))
     t = h.table
     ax.axhline(0, color="0.5", lw=0.8)
-    ax.errorbar([-0.08 * max(t.M.max(), 1e-9)], [h.estimate],
-                yerr=[[h.estimate - h.original[0]], [h.original[1] - h.estimate]], fmt="s",
-                color="0.3", capsize=3, label="conventional")
+    ax.errorbar(
+        [-0.08 * max(t.M.max(), 1e-9)],
+        [h.estimate],
+        yerr=[[h.estimate - h.original[0]], [h.original[1] - h.estimate]],
+        fmt="s",
+        color="0.3",
+        capsize=3,
+        label="conventional",
+    )
     mid = (t.ci_low + t.ci_high) / 2
-    ax.errorbar(t.M, mid, yerr=[mid - t.ci_low, t.ci_high - mid], fmt="o", color="#1f4e79",
-                capsize=3, label="robust (Δ^SD(M))")
+    ax.errorbar(
+        t.M,
+        mid,
+        yerr=[mid - t.ci_low, t.ci_high - mid],
+        fmt="o",
+        color="#1f4e79",
+        capsize=3,
+        label="robust (Δ^SD(M))",
+    )
     if np.isfinite(h.breakdown):
-        ax.axvline(h.breakdown, color="#c0504d", ls=":", lw=1, label=f"breakdown M = {h.breakdown:.3g}")
+        ax.axvline(
+            h.breakdown, color="#c0504d", ls=":", lw=1, label=f"breakdown M = {h.breakdown:.3g}"
+        )
     ax.set_xlabel(_t("M: largest change in the differential trend's slope per year"))
     ax.set_ylabel(_t("average post-period effect" + (f" ({unit_label})" if unit_label else "")))
     ax.legend(frameon=False, fontsize=8)
@@ -201,16 +247,30 @@ def plot_power_curve(mde, *, unit_label: str = "", caption: str | None = None):
     return ax
 
 
-def plot_rdd_overview(df: pd.DataFrame, cutoff: float, threshold: int, xlabel: str, ylabel: str,
-                      *, caption: str | None = None):
+def plot_rdd_overview(
+    df: pd.DataFrame,
+    cutoff: float,
+    threshold: int,
+    xlabel: str,
+    ylabel: str,
+    *,
+    caption: str | None = None,
+):
     """All applicants (log scale) and a ±5,000 zoom of the change in outcome at the cutoff."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     plot_rdd(df, "change", "count", cutoff, ax=axes[0], title="All applicants")
     axes[0].set_xscale("log")
-    plot_rdd(df, "change", "count", cutoff, ax=axes[1], window=5000,
-             title=f"Within ±5,000 of {threshold:,}")
+    plot_rdd(
+        df,
+        "change",
+        "count",
+        cutoff,
+        ax=axes[1],
+        window=5000,
+        title=f"Within ±5,000 of {threshold:,}",
+    )
     for a in axes:
         a.set_xlabel(_t(xlabel))
         a.set_ylabel(_t(ylabel))
@@ -218,8 +278,9 @@ def plot_rdd_overview(df: pd.DataFrame, cutoff: float, threshold: int, xlabel: s
     return axes
 
 
-def plot_running_histogram(counts: pd.Series, cutoff: float, threshold: int, xlabel: str,
-                           *, caption: str | None = None):
+def plot_running_histogram(
+    counts: pd.Series, cutoff: float, threshold: int, xlabel: str, *, caption: str | None = None
+):
     """Histogram of the running variable on a log scale (what the density test sees)."""
     import matplotlib.pyplot as plt
 
