@@ -24,7 +24,7 @@ def test_real_mirror_maps_the_nationality_proxy_2015_vs_2009_for_flanders(
     assert (inputs.definition, inputs.years) == ("nationality_proxy", (2009, 2015))
     assert not ctx.demo and not inputs.demo
     inputs.print_notes()
-    assert "falling back to 'nationality_proxy'" in capsys.readouterr().out
+    assert "'nationality_proxy'" in capsys.readouterr().out
     boundaries = geo.load_boundaries(2025, "flanders", demo=ctx.demo, data_dir=real_data_dir)
     panels, reports = migration_roots.map_panels(boundaries, inputs, "share")
     assert all(r.ok and r.matched == 285 for r in reports.values())

@@ -33,8 +33,6 @@ FORBIDDEN = {
     ast.DictComp: "comprehension",
     ast.GeneratorExp: "comprehension",
 }
-NOT_YET_THIN: set[str] = set()
-"""Notebooks still being thinned (empty when the architecture issue is done)."""
 
 
 def rule_violations(nb) -> list[str]:
@@ -81,8 +79,6 @@ def test_rules_catch_a_thick_notebook():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_is_thin(path):
-    if path.stem in NOT_YET_THIN:
-        pytest.xfail(f"{path.stem} is still being thinned")
     assert rule_violations(nbformat.read(str(path), as_version=4)) == []
 
 

