@@ -218,7 +218,7 @@ _STYLE = """<style>
 </style>"""
 
 # Sorts a table by the clicked column (numbers by data-value; empty or suppressed cells last).
-_SCRIPT = """<script>
+_SCRIPT = """<script id="kpi-panel-script">
 (function () {
   function key(cell, numeric) {
     var v = cell.getAttribute("data-value");

@@ -520,7 +520,7 @@ def relative_papermill_paths(ipynb: str | Path, out_dir: Path) -> None:
     meta = nb.metadata.get("papermill")
     if not meta:
         return
-    changed = False
+    changed = _relative_output_dirs(nb, out_dir)
     for key in ("input_path", "output_path"):
         value = meta.get(key)
         if value and Path(value).is_absolute():
@@ -532,6 +532,30 @@ def relative_papermill_paths(ipynb: str | Path, out_dir: Path) -> None:
             changed = True
     if changed:
         nbformat.write(nb, str(path))
+
+
+def _relative_output_dirs(nb, out_dir: Path) -> bool:
+    """Show the ``output_dir`` the runner injected relative to the output folder (it ran as
+    an absolute path) in the injected-parameters cell and papermill's parameter record."""
+    prefixes = sorted({str(out_dir), str(out_dir.resolve())}, key=len, reverse=True)
+
+    def rel(text: str) -> str:
+        for prefix in prefixes:
+            text = text.replace(prefix + os.sep, "").replace(prefix, ".")
+        return text
+
+    changed = False
+    params = nb.metadata.get("papermill", {}).get("parameters", {})
+    for key, value in list(params.items()):
+        if isinstance(value, str) and rel(value) != value:
+            params[key], changed = rel(value), True
+    for cell in nb.cells:
+        if (
+            "injected-parameters" in cell.metadata.get("tags", [])
+            and rel(cell.source) != cell.source
+        ):
+            cell.source, changed = rel(cell.source), True
+    return changed
 
 
 def _project_relative(path: Path) -> str:

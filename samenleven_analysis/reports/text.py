@@ -222,6 +222,9 @@ no ``@import``, no escapes, no ``<``."""
 _LIVE_TAGS = frozenset({"script", "iframe", "frame", "object", "embed", "form", "base", "applet"})
 _LIVE_IN_OUTPUTS = _LIVE_TAGS | {"meta", "link", "svg", "math"}
 _LIVE_URL = re.compile(r"^\s*(javascript|vbscript|data:text)", re.IGNORECASE)
+PAGE_SCRIPT_IDS = frozenset({"dashboard-script", "kpi-panel-script"})
+"""The dashboard's own inline scripts (sorting, filtering): allowed once each on a whole page;
+any other script, or a second copy, is live markup."""
 
 
 def unsafe_markup(html_text: str, *, outputs_only: bool = True) -> list[str]:
@@ -241,9 +244,13 @@ def unsafe_markup(html_text: str, *, outputs_only: bool = True) -> list[str]:
     else:
         scopes, live = [soup], _LIVE_TAGS
     found = []
+    page_scripts: set[str] = set()
     for scope in scopes:
         for tag in scope.find_all(True):
-            if tag.name in live:
+            own = not outputs_only and tag.name == "script" and tag.get("id") in PAGE_SCRIPT_IDS
+            if own and tag.get("id") not in page_scripts:
+                page_scripts.add(tag.get("id"))
+            elif tag.name in live:
                 found.append(f"<{tag.name}>")
             for name, value in tag.attrs.items():
                 values = value if isinstance(value, list) else [value]

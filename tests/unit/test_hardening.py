@@ -778,3 +778,16 @@ def test_range_comment_with_trailing_text_and_a_malformed_one(tmp_path):
     bad = write_nb(tmp_path / "b.ipynb", "k = 5  # range: two..nine\n", "1")
     with pytest.raises(ParameterError, match="'k'"):
         parameters.parse_parameters(bad)
+
+
+def test_the_dashboard_may_carry_its_own_scripts_once_and_nothing_else():
+    from samenleven_analysis.reports import text
+
+    own = '<script id="dashboard-script">x()</script><script id="kpi-panel-script">y()</script>'
+    assert text.unsafe_markup(f"<html><body>{own}</body></html>", outputs_only=False) == []
+    doubled = own + '<script id="dashboard-script">z()</script>'
+    assert text.unsafe_markup(doubled, outputs_only=False) == ["<script>"]
+    assert text.unsafe_markup("<script>alert(1)</script>", outputs_only=False) == ["<script>"]
+    # inside a report's output areas no script is ever the page's own
+    area = f'<div class="jp-OutputArea-output">{own}</div>'
+    assert text.unsafe_markup(area) == ["<script>", "<script>"]
