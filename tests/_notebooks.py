@@ -1,10 +1,12 @@
-"""Helpers for tests that read executed notebooks (the shared runs are fixtures in conftest.py)."""
+"""Notebook helpers for tests: reading executed notebooks (the shared runs are fixtures in
+conftest.py) and writing tiny ones for the runner tests."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 
 def output_text(nb) -> str:
@@ -29,3 +31,21 @@ def real_run_text(real_run: tuple[Path, int], name: str) -> str:
     """Output text of notebook ``name`` from the shared real-mirror run."""
     out, _ = real_run
     return output_text(nbformat.read(str(out / f"{name}.ipynb"), as_version=4))
+
+
+def write_nb(path: Path, params_src: str | None, *cells: str) -> Path:
+    """A tiny notebook for runner tests: a markdown title, a ``parameters`` cell from
+    ``params_src`` (none when None) and one code cell per item of ``cells``."""
+    nb = new_notebook()
+    nb.metadata.kernelspec = {
+        "name": "samenleven",
+        "display_name": "Python (samenleven)",
+        "language": "python",
+    }
+    nb.metadata.language_info = {"name": "python"}
+    nb.cells.append(new_markdown_cell("# tiny"))
+    if params_src is not None:
+        nb.cells.append(new_code_cell(params_src, metadata={"tags": ["parameters"]}))
+    nb.cells += [new_code_cell(src) for src in cells]
+    nbformat.write(nb, str(path))
+    return path

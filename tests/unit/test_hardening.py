@@ -13,8 +13,8 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from _notebooks import write_nb
 from click.testing import CliRunner
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from samenleven_analysis import config
 from samenleven_analysis.analysis import disclosure
@@ -195,22 +195,6 @@ min_cell: int = 5  # range: 1..
 cohort: Literal[2022, 2023, 2024] | None = None
 plain = 3
 """
-
-
-def write_nb(path: Path, params_src: str | None, *cells: str) -> Path:
-    nb = new_notebook()
-    nb.metadata.kernelspec = {
-        "name": "samenleven",
-        "display_name": "Python (samenleven)",
-        "language": "python",
-    }
-    nb.metadata.language_info = {"name": "python"}
-    nb.cells.append(new_markdown_cell("# tiny"))
-    if params_src is not None:
-        nb.cells.append(new_code_cell(params_src, metadata={"tags": ["parameters"]}))
-    nb.cells += [new_code_cell(src) for src in cells]
-    nbformat.write(nb, str(path))
-    return path
 
 
 @pytest.fixture

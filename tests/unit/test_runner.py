@@ -11,27 +11,10 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from _notebooks import write_nb
 
 from samenleven_analysis.errors import ParameterError
 from samenleven_analysis.reports import dashboard, kernels, parameters, runner
-
-
-def write_nb(path: Path, params_src: str | None, *cells: str) -> Path:
-    nb = new_notebook()
-    nb.metadata.kernelspec = {
-        "name": "samenleven",
-        "display_name": "Python (samenleven)",
-        "language": "python",
-    }
-    nb.metadata.language_info = {"name": "python"}
-    nb.cells.append(new_markdown_cell("# tiny"))
-    if params_src is not None:
-        nb.cells.append(new_code_cell(params_src, metadata={"tags": ["parameters"]}))
-    nb.cells += [new_code_cell(src) for src in cells]
-    nbformat.write(nb, str(path))
-    return path
-
 
 PARAMS = """\
 %matplotlib inline
