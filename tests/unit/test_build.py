@@ -305,21 +305,3 @@ def test_load_missing_table(tmp_path):
         build.load("population_nationality", tmp_path)
     with pytest.raises(ValueError, match="unknown table"):
         build.build(2025, demo=True, out=tmp_path, tables=["populations"])
-
-
-# ----------------------------------------------------------------------------- real data
-@pytest.fixture(scope="session")
-def real_build(tmp_path_factory):
-    data_dir = os.environ.get("SAMENLEVEN_DATA_DIR")
-    if not data_dir:
-        pytest.skip(
-            "real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)"
-        )
-    out = tmp_path_factory.mktemp("real_build")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path_factory.mktemp("real_raw")))
-        mp.setenv("SAMENLEVEN_OFFLINE", "1")
-        mp.delenv("SAMENLEVEN_DEMO", raising=False)
-        result = build.build(2025, data_dir=data_dir, out=out, demo=False)
-        again = build.build(2025, data_dir=data_dir, out=out, demo=False)
-    return result, again, Path(data_dir)
