@@ -3,17 +3,30 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
 KERNEL := samenleven
 JOBS   ?= 2
+# pytest workers (pytest-xdist); `make test TEST_JOBS=0` runs serially
+TEST_JOBS ?= 2
+XDIST   = $(if $(filter 0,$(TEST_JOBS)),-p no:xdist,-n $(TEST_JOBS) --dist loadgroup)
+# nbval: a notebook's cells share one kernel, so each file stays on one worker, in order
+XDIST_NB = $(if $(filter 0,$(TEST_JOBS)),-p no:xdist,-n $(TEST_JOBS) --dist loadfile)
+# prints how long a stage took: $(call timed,NAME,COMMAND)
+timed = @s=$$(date +%s); $(2); rc=$$?; echo "[make test] $(1): $$(( $$(date +%s) - s )) s" >&2; exit $$rc
+# the universal lock: CPython 3.11 on Linux, macOS, Windows ([tool.uv] environments)
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --extra dev --universal --generate-hashes \
+	--python-version 3.11.5 --custom-compile-command "make lock" --quiet -o $(LOCK)
 
 .DEFAULT_GOAL := help
-.PHONY: help reports test lint format venv kernel bench bench-simulation build demo lab \
-	clean-processed notebooks-refresh
+.PHONY: help reports test test-unit test-notebooks lint format venv kernel bench \
+	bench-simulation build demo lab clean-processed notebooks-refresh lock lock-upgrade wheel
 
-$(STAMP): pyproject.toml
+# Exactly the lock (every package pinned and hash-checked), then this checkout without deps.
+$(STAMP): $(LOCK) pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (samenleven)" >/dev/null
 	touch $(STAMP)
 
@@ -31,15 +44,38 @@ kernel: $(STAMP)
 reports: $(STAMP)
 	$(BIN)/samenleven run --all --authorities eligible --jobs $(JOBS)
 
-## Tests: lint, then unit, real-data (when SAMENLEVEN_DATA_DIR is set), notebooks via nbval (demo mode).
-test: lint
-	$(BIN)/python -m pytest
-	SAMENLEVEN_DEMO=1 $(BIN)/python -m pytest --nbval --nbval-sanitize-with notebooks/sanitize.cfg --nbval-kernel-name $(KERNEL) -p no:randomly notebooks/
+## Tests: lint, then the pytest suite (unit, real-data when SAMENLEVEN_DATA_DIR is set), then nbval; times each stage.
+test: $(STAMP)
+	$(call timed,lint,$(BIN)/ruff check . && $(BIN)/ruff format --check .)
+	$(call timed,pytest (unit + integration + notebook tests),$(BIN)/python -m pytest $(XDIST))
+	$(call timed,nbval (stored notebook outputs),$(MAKE) --no-print-directory test-notebooks)
+
+## Only the unit tests (fast), in parallel.
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest $(XDIST) tests/unit
+
+## Only nbval: re-execute every committed notebook on demo data and compare the stored outputs.
+test-notebooks: $(STAMP)
+	SAMENLEVEN_DEMO=1 $(BIN)/python -m pytest $(XDIST_NB) --nbval --nbval-sanitize-with notebooks/sanitize.cfg --nbval-kernel-name $(KERNEL) -p no:randomly notebooks/
 
 ## Lint (ruff rules in pyproject.toml) and check the formatting; changes nothing.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## Refresh requirements.lock for changed pyproject.toml dependencies (keeps the other pins).
+lock:
+	test -x $(BIN)/uv || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); $(BIN)/python -m pip install --quiet uv; }
+	$(UV_COMPILE)
+
+## Move every pin of requirements.lock to the newest release the ranges allow.
+lock-upgrade:
+	test -x $(BIN)/uv || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); $(BIN)/python -m pip install --quiet uv; }
+	$(UV_COMPILE) --upgrade
+
+## Build the wheel (with the notebooks and the lock inside) into dist/.
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --no-deps --quiet -w dist .
 
 ## Format the code and apply ruff's safe fixes.
 format: $(STAMP)

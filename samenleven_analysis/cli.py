@@ -31,6 +31,17 @@ def _offline_option(f):
     )
 
 
+def _notebooks_option(f):
+    return click.option(
+        "--notebooks",
+        "notebooks_dir",
+        type=click.Path(path_type=Path, file_okay=False, exists=True),
+        default=None,
+        help="Folder of report notebooks (else $SAMENLEVEN_NOTEBOOKS_DIR, the checkout's "
+        "notebooks/, or the copy shipped in the installed package).",
+    )(f)
+
+
 def _fail(exc: Exception, code: int = 1) -> None:
     click.secho(f"error: {exc}", fg="red", err=True)
     sys.exit(code)
@@ -117,8 +128,19 @@ def build(data_dir, offline, vintage, demo, out) -> None:
 )
 @_data_dir_option
 @_offline_option
+@_notebooks_option
 def run(
-    notebooks, all_, param_files, params, out, jobs, authorities, disclosure_off, data_dir, offline
+    notebooks,
+    all_,
+    param_files,
+    params,
+    out,
+    jobs,
+    authorities,
+    disclosure_off,
+    data_dir,
+    offline,
+    notebooks_dir,
 ) -> None:
     """Execute notebooks with papermill into dated report folders with an index.html.
 
@@ -142,6 +164,7 @@ def run(
             offline=offline,
             authorities=codes or None,
             disclosure_off=disclosure_off,
+            folder=notebooks_dir,
         )
     except ParameterError as exc:
         _fail(exc, 2)
@@ -195,12 +218,13 @@ def demo(out, seed) -> None:
     show_default=True,
     help="Seconds allowed per cell.",
 )
-def refresh(notebooks, timeout) -> None:
+@_notebooks_option
+def refresh(notebooks, timeout, notebooks_dir) -> None:
     """Re-execute the committed notebooks on demo data (their .py scripts are the source),
     so that the outputs nbval compares are fresh."""
     from samenleven_analysis.reports import runner
 
-    sys.exit(runner.refresh_notebooks(list(notebooks), timeout=timeout))
+    sys.exit(runner.refresh_notebooks(list(notebooks), timeout=timeout, folder=notebooks_dir))
 
 
 @cli.group()

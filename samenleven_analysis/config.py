@@ -6,6 +6,9 @@
 ``SAMENLEVEN_RAW_DIR``       download cache (default ``<root>/data/raw``)
 ``SAMENLEVEN_PROCESSED_DIR`` processed tables (default ``<root>/data/processed``, or its
                              ``demo/`` subfolder when SAMENLEVEN_DEMO is set)
+``SAMENLEVEN_NOTEBOOKS_DIR`` report notebooks (default: the checkout's ``notebooks/``, else
+                             the copy shipped in the installed package)
+``SOURCE_DATE_EPOCH``        fixed report time (reproducible builds); else reports show none
 """
 
 from __future__ import annotations
@@ -20,12 +23,18 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in _TRUE
 
 
+def checkout_root() -> Path | None:
+    """The checkout this code runs from (the folder holding ``pyproject.toml`` next to the
+    package: editable install or ``PYTHONPATH``), or None for an installed wheel."""
+    here = Path(__file__).resolve().parent.parent
+    if (here / "pyproject.toml").is_file() and (here / "samenleven_analysis").is_dir():
+        return here
+    return None
+
+
 def project_root() -> Path:
     """The checkout holding ``pyproject.toml`` (editable install), else the working directory."""
-    here = Path(__file__).resolve().parent.parent
-    if (here / "pyproject.toml").is_file():
-        return here
-    return Path.cwd()
+    return checkout_root() or Path.cwd()
 
 
 def raw_dir() -> Path:
@@ -61,3 +70,9 @@ def force_demo() -> bool:
 
 KERNEL_NAME = "samenleven"
 """The Jupyter kernel the Makefile registers; papermill and nbval use it."""
+
+
+def notebooks_dir_override() -> Path | None:
+    """``$SAMENLEVEN_NOTEBOOKS_DIR``, or None when unset."""
+    env = os.environ.get("SAMENLEVEN_NOTEBOOKS_DIR", "").strip()
+    return Path(env) if env else None

@@ -41,9 +41,10 @@ from samenleven_analysis.errors import DataUnavailable
 from samenleven_analysis.reports.provenance import (
     _provenance_is_demo,
     git_commit,
+    lock_sha256,
     package_versions,
+    report_time,
     sources_of,
-    utc_now,
 )
 
 PREBUILT_ENV = "SAMENLEVEN_PREBUILT"
@@ -243,7 +244,8 @@ class DataContext:
             "sources": self.sources(),
             "packages": package_versions(),
             "git_commit": git_commit(),
-            "run_time_utc": utc_now(),
+            "lock_sha256": lock_sha256(),
+            "run_time_utc": report_time(),
         }
 
     def provenance_markdown(self, params: dict[str, Any] | None = None) -> str:
@@ -282,7 +284,8 @@ class DataContext:
             "",
             f"**Packages:** {pkgs}",
             "",
-            f"git commit: {rec['git_commit']}",
+            # one line, one label for the sanitiser: the code and the exact environment
+            f"git commit: {rec['git_commit']}; requirements.lock sha256: {rec['lock_sha256']}",
             "",
             f"run time (UTC): {rec['run_time_utc']}",
             "",

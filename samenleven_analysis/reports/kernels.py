@@ -340,6 +340,7 @@ def execute_job(
     demo: bool | None = None
     if Path(job.output).is_file():
         try:
+            make_deterministic(job.output, job.parameters)
             html_path = str(export_html(job.output))
             from samenleven_analysis.reports.text import sanitize_report_html
 
@@ -486,6 +487,48 @@ def execute_jobs(
     finally:
         bar.close()
     return [results[i] for i in range(len(jobs))]
+
+
+INJECTED_TAG = "injected-parameters"
+"""Tag of the cell papermill inserts with the run's parameters."""
+
+_TIMING_KEYS = ("start_time", "end_time", "duration")
+
+
+def deterministic_cell_id(nb, parameters: dict[str, Any] | None = None) -> str:
+    """``injected-parameters``, or (should the source notebook already use that id) one
+    derived from a hash of the parameters: papermill gives the cell a random id, which
+    makes two runs of the same inputs differ in every .ipynb and .html."""
+    import hashlib
+    import json
+
+    taken = {c.get("id") for c in nb.cells if INJECTED_TAG not in c.metadata.get("tags", [])}
+    if INJECTED_TAG not in taken:
+        return INJECTED_TAG
+    digest = hashlib.sha256(json.dumps(parameters or {}, sort_keys=True, default=str).encode())
+    return f"{INJECTED_TAG}-{digest.hexdigest()[:12]}"
+
+
+def make_deterministic(ipynb: str | Path, parameters: dict[str, Any] | None = None) -> None:
+    """Rewrite an executed notebook so that two runs of the same inputs give the same bytes:
+    a fixed id for papermill's injected-parameters cell (:func:`deterministic_cell_id`) and
+    no clock times (papermill's start/end times and durations, nbclient's cell timings).
+    Run times live in ``run.json`` only."""
+    path = Path(ipynb)
+    nb = nbformat.read(str(path), as_version=4)
+    meta = nb.metadata.get("papermill", {})
+    for key in _TIMING_KEYS:
+        meta.pop(key, None)
+    for cell in nb.cells:
+        if INJECTED_TAG in cell.metadata.get("tags", []):
+            cell["id"] = deterministic_cell_id(nb, parameters)
+        for key in _TIMING_KEYS:
+            cell.metadata.get("papermill", {}).pop(key, None)
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                output.get("metadata", {}).pop("execution", None)
+    nbformat.write(nb, str(path))
 
 
 def clean_notebook_metadata(nb) -> None:

@@ -69,7 +69,70 @@ def git_commit(root: Path | None = None) -> str:
 
 def utc_now() -> str:
     """Current UTC time, ISO 8601 to the second (the format the sanitiser masks)."""
-    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return _iso(_dt.datetime.now(_dt.UTC))
+
+
+def _iso(moment: _dt.datetime) -> str:
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
+"""The reproducible-builds convention: a fixed time (seconds since 1970, UTC) that every
+output shows instead of the clock, so that reruns write the same bytes."""
+
+RUN_TIME_NOT_RECORDED = "not recorded in the report (see run.json)"
+"""What a report shows for its run time when ``SOURCE_DATE_EPOCH`` is not set."""
+
+
+def source_date() -> _dt.datetime | None:
+    """``$SOURCE_DATE_EPOCH`` as a UTC time, or None when it is unset or empty.
+
+    A value that is not a whole number of seconds raises ``ValueError`` naming the variable
+    (never silently the clock)."""
+    raw = os.environ.get(SOURCE_DATE_EPOCH, "").strip()
+    if not raw:
+        return None
+    try:
+        return _dt.datetime.fromtimestamp(int(raw), _dt.UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise ValueError(
+            f"{SOURCE_DATE_EPOCH}={raw!r}: expected whole seconds since 1970-01-01 UTC"
+        ) from exc
+
+
+def report_time() -> str:
+    """The run time a published report shows: ``$SOURCE_DATE_EPOCH`` (ISO 8601 UTC) when set,
+    else :data:`RUN_TIME_NOT_RECORDED`: the clock time lives only in ``run.json``, so two runs
+    of the same inputs write byte-identical reports."""
+    moment = source_date()
+    return _iso(moment) if moment is not None else RUN_TIME_NOT_RECORDED
+
+
+LOCK_FILE = "requirements.lock"
+"""The exact dependency set with hashes (``make lock``; see docs/environment.md)."""
+
+
+def lock_path() -> Path | None:
+    """The lock of this code: the checkout's ``requirements.lock`` when running from a
+    checkout, else the copy shipped inside the installed package; None when neither exists."""
+    candidates = [
+        config.checkout_root(),
+        Path(__file__).resolve().parent.parent / "_bundle",
+    ]
+    for folder in candidates:
+        if folder is not None and (folder / LOCK_FILE).is_file():
+            return folder / LOCK_FILE
+    return None
+
+
+def lock_sha256() -> str:
+    """sha256 of :func:`lock_path` (hex), or "unknown" when no lock can be found."""
+    import hashlib
+
+    path = lock_path()
+    if path is None:
+        return "unknown"
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def sources_of(provenance: dict[str, Any]) -> list[dict[str, Any]]:

@@ -74,9 +74,27 @@ prepared as the notebooks' fallback (``ctx.load(name, fallback_demo=True)``)."""
 _TIMESTAMP_DIR = re.compile(r"^\d{8}T\d{6}Z$")
 
 
+NOTEBOOKS_ENV = "SAMENLEVEN_NOTEBOOKS_DIR"
+"""Environment variable naming another notebooks folder (``samenleven run --notebooks``)."""
+
+
+def packaged_notebooks_dir() -> Path:
+    """The copy of the notebooks shipped inside the installed package (``setup.py`` puts
+    ``notebooks/*.ipynb`` there when it builds a wheel)."""
+    return Path(__file__).resolve().parent.parent / "_bundle" / "notebooks"
+
+
 def notebooks_dir() -> Path:
-    """The folder holding the report notebooks (also the kernels' working directory)."""
-    return config.project_root() / "notebooks"
+    """The folder holding the report notebooks (also the kernels' working directory):
+    ``$SAMENLEVEN_NOTEBOOKS_DIR`` when set, else the checkout's ``notebooks/`` when running
+    from a checkout, else the copy in the installed package."""
+    override = config.notebooks_dir_override()
+    if override is not None:
+        return override
+    checkout = config.checkout_root()
+    if checkout is not None and (checkout / "notebooks").is_dir():
+        return checkout / "notebooks"
+    return packaged_notebooks_dir()
 
 
 def available_notebooks(folder: Path | None = None) -> list[Path]:
@@ -450,10 +468,17 @@ def _run_into(
     elapsed = time.perf_counter() - t0
     for r in results:
         relative_papermill_paths(r.ipynb, out_dir)
+        r.error = public_error(r.error, out_dir)
+
+    from samenleven_analysis.reports.provenance import lock_sha256, package_versions, report_time
 
     run_info = {
+        # the clock time of the run is kept here only; reports show report_time
         "started_utc": started.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "seconds": round(elapsed, 1),
+        "report_time": report_time(),
+        "lock_sha256": lock_sha256(),
+        "packages": package_versions(),
         "parameters": values,
         "authority_settings": auth_settings,
         "authorities": list(authorities) if isinstance(authorities, (list, tuple)) else authorities,
@@ -508,6 +533,22 @@ def _run_into(
             print(f"  {r.label}: {first} ({relative_to_out(r.ipynb, out_dir)})", file=sys.stderr)
         return 1
     return 0
+
+
+_ABSOLUTE_PATH = re.compile(
+    r"(?<![\w.:/\\])(?:/|[A-Za-z]:\\)(?:[\w.+@~-]+[/\\])+(?P<name>[\w.+@~-]*)"
+)
+
+
+def public_error(text: str | None, out_dir: Path) -> str | None:
+    """An error text fit for ``run.json`` and ``index.html``: paths inside the output folder
+    relative to it, and every other absolute path (this machine's checkout, site-packages,
+    temporary folders) cut to its last component."""
+    if not text:
+        return text
+    for prefix in sorted({str(out_dir.resolve()), str(out_dir.absolute())}, key=len, reverse=True):
+        text = text.replace(prefix + os.sep, "").replace(prefix, ".")
+    return _ABSOLUTE_PATH.sub(lambda m: m.group("name") or ".", text)
 
 
 def relative_papermill_paths(ipynb: str | Path, out_dir: Path) -> None:

@@ -48,7 +48,6 @@ def test_required_packages_are_declared():
         "nbval",
         "pooch",
         "pandera",
-        "typer",
         "tqdm",
     } <= declared
     assert project["scripts"]["samenleven"] == "samenleven_analysis.cli:cli"
@@ -82,3 +81,89 @@ def test_every_imported_third_party_package_is_declared():
         if not dists & declared:
             missing[module] = sorted(dists)
     assert missing == {}, f"imported but not declared in pyproject.toml: {missing}"
+
+
+def _specs(items) -> dict[str, str]:
+    found = {}
+    for spec in items:
+        name = _name(spec)
+        found[name] = spec.strip()[len(name) :].replace(" ", "")
+    return found
+
+
+def test_environment_yml_keeps_the_same_version_ranges_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = _specs(project["dependencies"] + project["optional-dependencies"]["dev"])
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    listed: dict[str, str] = {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            listed |= _specs(s for s in dep["pip"] if not s.startswith("-e"))
+        elif not dep.startswith(("python=", "pip")):
+            listed |= _specs([dep.replace("_", "-")])
+    assert {k: v for k, v in listed.items() if declared.get(k) != v} == {}
+
+
+LOCK = ROOT / "requirements.lock"
+
+
+def _lock_pins() -> dict[str, tuple[str, str, list[str]]]:
+    """``name -> (version, marker, hashes)`` from requirements.lock (uv's pip format)."""
+    pins: dict[str, tuple[str, str, list[str]]] = {}
+    current = None
+    for line in LOCK.read_text(encoding="utf-8").splitlines():
+        head = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ ;\\]+)\s*(?:;\s*([^\\]*))?", line)
+        if head:
+            current = _name(head.group(1))
+            pins[current] = (head.group(2), (head.group(3) or "").strip(), [])
+        elif current and (h := re.search(r"--hash=sha256:([0-9a-f]{64})", line)):
+            pins[current][2].append(h.group(1))
+    return pins
+
+
+def test_lock_pins_every_declared_dependency_within_its_range_with_hashes():
+    """requirements.lock (``make lock``) is in step with pyproject.toml: run ``make lock``
+    after changing a dependency."""
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = _lock_pins()
+    assert len(pins) > 100  # the whole dependency set, not only the direct ones
+    problems = []
+    for spec in project["dependencies"] + project["optional-dependencies"]["dev"]:
+        req = Requirement(spec)
+        pin = pins.get(_name(req.name))
+        if pin is None:
+            problems.append(f"{req.name}: not in requirements.lock")
+        elif not req.specifier.contains(pin[0], prereleases=True):
+            problems.append(f"{req.name}: locked {pin[0]} outside {req.specifier}")
+    assert problems == [], "run `make lock`: " + "; ".join(problems)
+    assert [n for n, (_, _, hashes) in pins.items() if not hashes] == []
+    assert "samenleven-analysis" not in pins  # the package itself installs with --no-deps
+    assert "#    make lock" in LOCK.read_text(encoding="utf-8").splitlines()[1]
+
+
+def test_lock_covers_linux_macos_and_windows():
+    markers = " ".join(marker for _, marker, _ in _lock_pins().values())
+    for platform in ("linux", "darwin", "win32"):
+        assert f"sys_platform == '{platform}'" in markers
+
+
+def test_this_environment_has_exactly_the_locked_versions():
+    """``make`` installs the lock with ``--require-hashes``; every pin that applies to this
+    platform is installed at exactly its version (extra packages are not checked)."""
+    import importlib.metadata
+
+    from packaging.markers import Marker
+
+    wrong = {}
+    for name, (version, marker, _) in _lock_pins().items():
+        if marker and not Marker(marker).evaluate():
+            continue
+        try:
+            installed = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            installed = "not installed"
+        if installed != version:
+            wrong[name] = f"locked {version}, installed {installed}"
+    assert wrong == {}, "environment differs from requirements.lock (run `make`): " + str(wrong)
