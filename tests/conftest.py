@@ -12,6 +12,19 @@ from samenleven_analysis.data import demo as demo_mod
 
 REAL_DATA_DIR = os.environ.get("SAMENLEVEN_DATA_DIR")
 
+SHARED_RUNS = ("demo_report_run", "real_run")
+"""Session fixtures that execute many notebooks: under pytest-xdist (``make test`` runs
+``-n 2 --dist loadgroup``) every test using one of them goes to the same worker, so each
+run happens once per session, not once per worker."""
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for name in SHARED_RUNS:
+            if name in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(name))
+                break
+
 
 @pytest.fixture(autouse=True)
 def _isolated_data_dirs(tmp_path_factory, monkeypatch):

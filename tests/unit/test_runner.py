@@ -232,7 +232,11 @@ def test_run_collects_failures_exports_html_without_code_and_writes_index(tmp_pa
         "import os\nSECRET_CODE_MARKER = 1\n"
         "print('year =', year, 'cwd =', os.path.basename(os.getcwd()), os.environ['SAMENLEVEN_PREBUILT'])",
     )
-    write_nb(folder / "broken.ipynb", "year = 2022\n", "raise ValueError('planned failure')")
+    write_nb(
+        folder / "broken.ipynb",
+        "year = 2022\n",
+        "import os\nraise ValueError('planned failure in ' + os.path.abspath('missing.csv'))",
+    )
     write_nb(folder / "slow.ipynb", None, "import time\ntime.sleep(30)")
     out = tmp_path / "reports" / "20250101T060000Z"
     status = runner.run_notebooks(
@@ -258,11 +262,15 @@ def test_run_collects_failures_exports_html_without_code_and_writes_index(tmp_pa
     info = json.loads((out / "run.json").read_text(encoding="utf-8"))
     by_label = {r["label"]: r for r in info["results"]}
     assert by_label["ok"]["ok"] is True
-    assert by_label["broken"]["ok"] is False and "planned failure" in by_label["broken"]["error"]
+    assert by_label["broken"]["ok"] is False
+    assert "planned failure in missing.csv" in by_label["broken"]["error"]
+    # no absolute path of this machine in run.json (error texts included) or the index
+    assert str(tmp_path) not in (out / "run.json").read_text(encoding="utf-8")
     assert by_label["slow"]["ok"] is False  # per-cell timeout
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="ok.html"' in index and 'href="broken.html"' in index
     assert "DEMO DATA" in index and "failed" in index
+    assert "planned failure in missing.csv" in index and str(tmp_path) not in index
     latest = out.parent / "latest"
     assert latest.is_symlink() and os.readlink(latest) == out.name
 

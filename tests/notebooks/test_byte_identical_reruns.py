@@ -1,0 +1,57 @@
+"""Two runs of the same inputs write byte-identical files (issue 17): the shared demo run
+(``demo_report_run``: authority reports and the dashboard) is run once more into another
+folder and every published file is compared byte for byte. Only ``run.json`` may differ:
+it alone keeps the clock time and the durations of the run."""
+
+from __future__ import annotations
+
+import pytest
+from _demo_run import DEMO_AUTHORITIES, DEMO_MIN_CELL
+from conftest import _isolated_env
+
+from samenleven_analysis.reports import runner
+
+COMPARED = {".html", ".ipynb", ".csv", ".png", ".svg"}
+
+
+@pytest.mark.notebooks
+def test_a_second_run_of_the_same_inputs_writes_the_same_bytes(
+    demo_report_run, tmp_path_factory, monkeypatch
+):
+    first, status = demo_report_run
+    assert status == 0
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    base = tmp_path_factory.getbasetemp()
+    second = tmp_path_factory.mktemp("rerun") / "20250101T000000Z"
+    with _isolated_env(base, SAMENLEVEN_DEMO="1"):
+        status = runner.run_notebooks(
+            [],
+            authorities=list(DEMO_AUTHORITIES),
+            params=[("min_cell", str(DEMO_MIN_CELL))],
+            out=second,
+            jobs=2,
+            progress=False,
+        )
+    assert status == 0
+    files = sorted(
+        p.relative_to(first) for p in first.rglob("*") if p.is_file() and p.name != ".lock"
+    )
+    assert (
+        sorted(
+            p.relative_to(second) for p in second.rglob("*") if p.is_file() and p.name != ".lock"
+        )
+        == files
+    )
+    kinds = {p.suffix for p in files}
+    assert COMPARED <= kinds, f"the run should publish every kind of file: {kinds}"
+    differ = [
+        str(p)
+        for p in files
+        if p.name != "run.json" and (first / p).read_bytes() != (second / p).read_bytes()
+    ]
+    assert differ == []
+    # the clock time is in run.json, and nowhere else
+    started = __import__("json").loads((second / "run.json").read_text())["started_utc"]
+    for p in files:
+        if p.suffix in {".html", ".ipynb"}:
+            assert started[:16] not in (second / p).read_text(encoding="utf-8"), p
