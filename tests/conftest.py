@@ -12,18 +12,21 @@ from samenleven_analysis.data import demo as demo_mod
 
 REAL_DATA_DIR = os.environ.get("SAMENLEVEN_DATA_DIR")
 
-SHARED_RUNS = ("demo_report_run", "real_run")
-"""Session fixtures that execute many notebooks: under pytest-xdist (``make test`` runs
-``-n 2 --dist loadgroup``) every test using one of them goes to the same worker, so each
-run happens once per session, not once per worker."""
+SHARED_RUNS = ("demo_report_run", "real_run", "real_build")
+"""Session fixtures that execute many notebooks or build the real tables."""
 
 
 def pytest_collection_modifyitems(config, items):
+    """Groups for pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``): every test
+    using a fixture of :data:`SHARED_RUNS` goes to that fixture's group, the others to their
+    file's group, so that session and module fixtures run once per session, not once per
+    worker, and no two workers build the same thing."""
     for item in items:
-        for name in SHARED_RUNS:
-            if name in getattr(item, "fixturenames", ()):
-                item.add_marker(pytest.mark.xdist_group(name))
-                break
+        if item.get_closest_marker("xdist_group"):
+            continue
+        fixtures = getattr(item, "fixturenames", ())
+        shared = next((name for name in SHARED_RUNS if name in fixtures), None)
+        item.add_marker(pytest.mark.xdist_group(shared or item.nodeid.split("::")[0]))
 
 
 @pytest.fixture(autouse=True)
