@@ -22,10 +22,14 @@ UV_COMPILE = $(BIN)/uv pip compile --no-python-downloads pyproject.toml --extra 
 	bench-simulation build demo lab clean-processed notebooks-refresh lock lock-upgrade wheel
 
 # Exactly the lock (every package pinned and hash-checked), then this checkout without deps.
+# uv (itself taken from the lock, with its hashes, by pip) installs in parallel: minutes
+# faster than pip on a cold machine; `pip install --require-hashes -r requirements.lock` works too.
 $(STAMP): $(LOCK) pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	awk '/^uv==/{p=1} p{print} p&&!/\\$$/{exit}' $(LOCK) > $(VENV)/uv.requirements
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(VENV)/uv.requirements
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	$(BIN)/python -m pip check
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (samenleven)" >/dev/null
 	touch $(STAMP)

@@ -5,11 +5,15 @@ it alone keeps the clock time and the durations of the run."""
 
 from __future__ import annotations
 
+import difflib
+import json
+
 import pytest
 from _demo_run import DEMO_AUTHORITIES, DEMO_MIN_CELL
 from conftest import _isolated_env
 
 from samenleven_analysis.reports import runner
+from samenleven_analysis.reports.provenance import GIT_COMMIT_ENV
 
 COMPARED = {".html", ".ipynb", ".csv", ".png", ".svg"}
 
@@ -21,6 +25,9 @@ def test_a_second_run_of_the_same_inputs_writes_the_same_bytes(
     first, status = demo_report_run
     assert status == 0
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    # the same code: a commit made while the session runs must not count as a change
+    first_info = json.loads((first / "run.json").read_text(encoding="utf-8"))
+    monkeypatch.setenv(GIT_COMMIT_ENV, first_info["git_commit"])
     base = tmp_path_factory.getbasetemp()
     second = tmp_path_factory.mktemp("rerun") / "20250101T000000Z"
     with _isolated_env(base, SAMENLEVEN_DEMO="1"):
@@ -49,9 +56,13 @@ def test_a_second_run_of_the_same_inputs_writes_the_same_bytes(
         for p in files
         if p.name != "run.json" and (first / p).read_bytes() != (second / p).read_bytes()
     ]
-    assert differ == []
+    first_diff = ""
+    if differ and differ[0].endswith((".html", ".ipynb", ".csv", ".svg")):
+        a, b = ((d / differ[0]).read_text(encoding="utf-8").splitlines() for d in (first, second))
+        first_diff = "\n".join(list(difflib.unified_diff(a, b, lineterm="", n=0))[:20])
+    assert differ == [], first_diff
     # the clock time is in run.json, and nowhere else
-    started = __import__("json").loads((second / "run.json").read_text())["started_utc"]
+    started = json.loads((second / "run.json").read_text(encoding="utf-8"))["started_utc"]
     for p in files:
         if p.suffix in {".html", ".ipynb"}:
             assert started[:16] not in (second / p).read_text(encoding="utf-8"), p
