@@ -32,6 +32,10 @@ THRESHOLDS = (5000, 6000, 7000, 7500, 8000, 9000, 10000)
 
 _TABLES: dict[tuple, pd.DataFrame] = {}
 
+SUPPRESSED_BAND = "suppressed (see table)"
+"""Legend entry of the band that stands for the suppressed groups of a year together."""
+SUPPRESSED_COLOUR = "#d9d9d9"
+
 AGE_BANDS = 5
 """Width (years) of the population pyramid's age bands; the last band is open (90+)."""
 
@@ -141,7 +145,7 @@ class AuthorityReport:
         ).reset_index(drop=True)
         rank = int(ranked.index[ranked["applicant"] == self.applicant][0]) + 1
         count_text = _count(row["count"], self.min_cell)
-        hidden = count_text.startswith("<")
+        hidden = disclosure.is_suppressed(count_text)
         comparison = "at least" if self.table.attrs.get("inclusive") else "more than"
         kind = (
             row["kind"]
@@ -183,8 +187,35 @@ class AuthorityReport:
         else:
             comp = authorities.composition_over_time(source.frame, self.members)
         comp = comp.rename(columns=origin_label)
+        groups = list(comp.columns)
+        wide = (
+            comp.assign(total=comp.sum(axis=1))
+            .reset_index()
+            .rename(columns={"year": "year (1 January)"})
+        )
+        shown = disclosure.suppress(
+            wide, groups, self.min_cell, totals="rows", total_cols=["total"]
+        )
+        # the figure is drawn from the suppressed table: published groups as shares of the
+        # published total, the suppressed ones together as one band (total minus the
+        # published cells, which the table gives away anyway; never a single hidden cell)
+        years = wide["year (1 January)"].to_numpy()
+        drawn = pd.DataFrame(
+            {g: disclosure.published_values(shown[g]).to_numpy() for g in groups}, index=years
+        )
+        total = disclosure.published_values(shown["total"]).to_numpy()
+        drawn[SUPPRESSED_BAND] = total - drawn.fillna(0).sum(axis=1).to_numpy()
+        drawn = drawn.fillna(0)
+        drawn.loc[np.isnan(total), :] = 0.0
+        drawn.loc[np.isnan(total), SUPPRESSED_BAND] = 1.0  # total hidden: all of it
+        if not (drawn[SUPPRESSED_BAND] > 0).any():
+            drawn = drawn.drop(columns=SUPPRESSED_BAND)
+        shares = drawn.div(drawn.sum(axis=1), axis=0) * 100
+        shares.index.name = "year"
         fig, ax = plt.subplots(figsize=(8, 3.6))
-        (comp.div(comp.sum(axis=1), axis=0) * 100).plot.area(ax=ax, linewidth=0, colormap="tab20c")
+        colours = list(plt.get_cmap("tab20c").colors[: len(groups)])
+        colours += [SUPPRESSED_COLOUR] * (SUPPRESSED_BAND in shares)
+        shares.plot.area(ax=ax, linewidth=0, color=colours)
         ax.set(
             ylabel="share of residents (%)",
             xlabel="1 January of year",
@@ -199,16 +230,7 @@ class AuthorityReport:
             self.caption(extra=f"years {comp.index.min()}–{comp.index.max()}"),
             right=2.4,
         )
-        groups = list(comp.columns)
-        wide = (
-            comp.assign(total=comp.sum(axis=1))
-            .reset_index()
-            .rename(columns={"year": "year (1 January)"})
-        )
-        shown = disclosure.suppress(
-            wide, groups, self.min_cell, totals="rows", total_cols=["total"]
-        )
-        shown["total"] = shown["total"].map(lambda v: str(int(v)))
+        shown["total"] = shown["total"].map(str)
         self.publisher.table(shown, "composition", "Residents by group and year")
 
     def pyramid(self) -> None:
@@ -282,6 +304,12 @@ class AuthorityReport:
             "Flanders": self.flanders,
         }
         shares = authorities.benchmark_shares(counted, groups)
+        # a share of a count the tables suppress would give the count back (the totals are
+        # published): such points are not drawn
+        for label, codes in groups.items():
+            own = counted[counted["refnis"].astype(str).isin(codes)].groupby("year")["count"].sum()
+            small = own.reindex(shares.index) < self.min_cell
+            shares.loc[small.to_numpy(), label] = np.nan
         fig, ax = plt.subplots(figsize=(8, 3.4))
         (shares * 100).plot(ax=ax, marker="o", markersize=3)
         ax.set(
@@ -300,6 +328,11 @@ class AuthorityReport:
         peers["share"] = (peers["share"] * 100).round(1)
         peers["eligible"] = peers["eligible"].map({True: "yes", False: "no"})
         peers = disclosure.suppress(peers, ["count", "total"], self.min_cell, totals="none")
+        # share × total gives a suppressed count back
+        peers["share"] = [
+            "" if disclosure.is_suppressed(c) else s
+            for c, s in zip(peers["count"], peers["share"], strict=True)
+        ]
         peers = peers.rename(
             columns={
                 "applicant": "code",
@@ -317,8 +350,11 @@ class AuthorityReport:
         own = (
             counted[counted["refnis"].astype(str).isin(self.members)].groupby("year")["count"].sum()
         )
+        rows = pd.DataFrame({"year (1 January)": own.index.astype(int), "count": own.to_numpy()})
+        shown = disclosure.suppress(rows, ["count"], self.min_cell, totals="none")
+        drawn = disclosure.published_values(shown["count"]).to_numpy()  # suppressed: not drawn
         fig, ax = plt.subplots(figsize=(8, 3.2))
-        ax.plot(own.index, own.to_numpy(), marker="o", markersize=3, label=self.name)
+        ax.plot(own.index, drawn, marker="o", markersize=3, label=self.name)
         ax.axhline(
             self.threshold,
             color="black",
@@ -339,9 +375,7 @@ class AuthorityReport:
             fig, "eligibility", "Count against the threshold", self.caption(year=self.year)
         )
         inclusive = bool(self.table.attrs.get("inclusive"))
-        rows = pd.DataFrame({"year (1 January)": own.index.astype(int), "count": own.to_numpy()})
-        shown = disclosure.suppress(rows, ["count"], self.min_cell, totals="none")
-        hidden = shown["count"].str.startswith("<")
+        hidden = shown["count"].map(disclosure.is_suppressed)
         shown["margin"] = [
             "" if h else f"{int(c - self.threshold):+,}"
             for h, c in zip(hidden, rows["count"], strict=False)

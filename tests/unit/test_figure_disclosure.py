@@ -1,0 +1,58 @@
+"""Figures draw only what the suppressed tables publish (issue 19, item 2), on Demoland:
+the small municipality 96006 with a high ``min_cell`` so that its tables suppress cells."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _figure_scan import composition_leaks, scan_authority_report
+
+from samenleven_analysis.analysis import disclosure
+from samenleven_analysis.data import build
+from samenleven_analysis.reports import context as reporting
+
+
+@pytest.fixture(scope="module")
+def demo_ctx(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo_build_figures")
+    result = build.build(2025, offline=True, demo=True, out=out)
+    return reporting.DataContext(vintage=2025, processed=Path(result.out_dir), built_demo=True)
+
+
+@pytest.mark.parametrize("authority, min_cell", [("96006", 50), ("IGS01", 50), ("99016", 5)])
+def test_demo_figures_draw_only_published_counts(
+    demo_ctx, tmp_path, monkeypatch, authority, min_cell
+):
+    leaks, tables, _ = scan_authority_report(demo_ctx, authority, min_cell, tmp_path, monkeypatch)
+    assert leaks == {k: [] for k in leaks}
+    if authority == "96006":  # the scan had something to find
+        cells = [t for c in tables["composition"].columns[1:] for t in tables["composition"][c]]
+        assert any(disclosure.is_suppressed(t) for t in cells)
+
+
+def test_composition_scan_finds_an_edge_drawn_from_a_suppressed_cell():
+    """The scanner itself: Herstappe's 2009 row drawn from the counts behind it leaks 84/85."""
+    import matplotlib.pyplot as plt
+
+    table = pd.DataFrame(
+        {"year (1 January)": ["2009"], "Belgian": ["x"], "non-Belgian": ["<5"], "total": ["85"]}
+    )
+    fig, ax = plt.subplots()
+    pd.DataFrame(
+        {"Belgian": [84 / 85 * 100] * 2, "non-Belgian": [1 / 85 * 100] * 2}, index=[2009, 2010]
+    ).plot.area(ax=ax)
+    assert [round(y, 2) for _, y in composition_leaks(fig, table)] == [98.82]
+    plt.close(fig)
+
+
+def test_secondary_suppressions_are_marked_apart_from_small_cells():
+    table = pd.DataFrame({"BEL": [84, 900], "ETR": [1, 40], "total": [85, 940]})
+    shown = disclosure.suppress(table, ["BEL", "ETR"], 5, totals="rows", total_cols=["total"])
+    assert shown.to_dict("list") == {
+        "BEL": [disclosure.SECONDARY_MARK, "900"],
+        "ETR": ["<5", "40"],
+        "total": ["85", "940"],
+    }
+    assert disclosure.published_values(shown["BEL"]).isna().tolist() == [True, False]
