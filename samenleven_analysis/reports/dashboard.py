@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from samenleven_analysis.reports import outputs
 from samenleven_analysis.reports.kernels import JobResult
 from samenleven_analysis.reports.publish import thousands
 
@@ -59,7 +60,7 @@ def dashboard_rows(
     )
     rows = []
     for i, rec in enumerate(table.reset_index(drop=True).to_dict("records")):
-        hidden = shown.loc[i, "count"].startswith("<")
+        hidden = disclosure.is_suppressed(shown.loc[i, "count"])
         result = results_by_label.get(str(rec["applicant"]))
         share = rec.get("share")
         margin = rec.get("margin")
@@ -221,7 +222,7 @@ def write_index(
         )
     )
     path = out_dir / "index.html"
-    path.write_text(text, encoding="utf-8")
+    outputs.write_text(path, text)
     return path
 
 
@@ -241,7 +242,7 @@ def write_downloads(
 ) -> list[dict[str, str]]:
     """Write the dashboard's published table (CSV, the same disclosure-controlled text as the
     page) and its map (SVG) next to ``index.html``; return the links to list."""
-    import csv
+    import pandas as pd
 
     links = []
     if authorities:
@@ -257,20 +258,22 @@ def write_downloads(
             ("cohort", "cohort"),
         ]
         path = out_dir / "authorities.csv"
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow([label for _, label in columns])
-            for row in authorities:
-                writer.writerow(
-                    [
-                        "yes" if row[k] is True else "no" if row[k] is False else row[k]
-                        for k, _ in columns
-                    ]
-                )
+        frame = pd.DataFrame(
+            [
+                [
+                    "yes" if row[k] is True else "no" if row[k] is False else row[k]
+                    for k, _ in columns
+                ]
+                for row in authorities
+            ],
+            columns=[label for _, label in columns],
+            dtype=object,
+        )
+        outputs.write_csv(frame, path)
         links.append({"title": "Local authorities table", "kind": "CSV", "href": path.name})
     if overview and overview.get("map"):
         path = out_dir / "flanders_map.svg"
-        path.write_text(overview["map"] + "\n", encoding="utf-8")
+        outputs.write_text(path, overview["map"] + "\n")
         links.append({"title": "Map of Flanders", "kind": "SVG", "href": path.name})
     return links
 

@@ -210,7 +210,9 @@ def sanitize_report_html(path: str | Path) -> Path:
             area.append(BeautifulSoup(cleaned, "html.parser"))
             changed = True
     if changed:
-        path.write_text(str(soup), encoding="utf-8")
+        from samenleven_analysis.reports import outputs
+
+        outputs.write_text(path, str(soup))
     return path
 
 
