@@ -26,6 +26,8 @@ from samenleven_analysis.reports.labels import (
     origin_label,
 )
 from samenleven_analysis.reports.publish import Publisher, thousands
+from samenleven_analysis.reports.text import label as _label
+from samenleven_analysis.reports.text import md_escape as _md
 
 THRESHOLDS = (5000, 6000, 7000, 7500, 8000, 9000, 10000)
 """Thresholds of the sensitivity table."""
@@ -152,14 +154,17 @@ class AuthorityReport:
             if row["kind"] != "partnership"
             else (f"partnership of {len(self.members)} municipalities: {', '.join(self.members)}")
         )
+        # every string from the data is escaped here, at the source: the .ipynb an analyst
+        # opens carries no live markup and no link made from a name (the HTML sanitiser is
+        # only the second line of defence)
         lines = []
         if self.authority != self.applicant:
             lines.append(
-                f"*{self.authority} applies as a member of partnership {self.applicant}; "
+                f"*{_md(self.authority)} applies as a member of partnership {_md(self.applicant)}; "
                 "the report covers the partnership.*\n"
             )
         lines += [
-            f"**{self.name}** ({self.applicant}; {kind})",
+            f"**{_md(self.name)}** ({_md(self.applicant)}; {_md(kind)})",
             "",
             f"- residents of {label} on 1 January {self.year}: **{count_text}**"
             + ("" if hidden else f" of {thousands(int(row['total']))} ({row['share']:.1%})"),
@@ -220,7 +225,7 @@ class AuthorityReport:
             ylabel="share of residents (%)",
             xlabel="1 January of year",
             ylim=(0, 100),
-            title=f"Residents by {'nationality' if source.proxy else 'origin'}, {self.name}",
+            title=f"Residents by {'nationality' if source.proxy else 'origin'}, {_label(self.name)}",
         )
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
         self.publisher.figure(
@@ -274,7 +279,7 @@ class AuthorityReport:
         ax.set(
             xlabel="residents (men left, women right)",
             ylabel="age",
-            title=f"Population by age, sex and nationality, {self.name}, {year}",
+            title=f"Population by age, sex and nationality, {_label(self.name)}, {year}",
         )
         ax.legend(frameon=False, loc="upper right", fontsize=8)
         self.publisher.figure(
@@ -315,7 +320,7 @@ class AuthorityReport:
         ax.set(
             ylabel="share of residents (%)",
             xlabel="1 January of year",
-            title=f"Residents of {definition_label(self.definition)}: {self.name} and benchmarks",
+            title=f"Residents of {definition_label(self.definition)}: {_label(self.name)} and benchmarks",
         )
         ax.legend(frameon=False)
         self.publisher.figure(
@@ -368,7 +373,7 @@ class AuthorityReport:
         ax.set(
             ylabel="residents",
             xlabel="1 January of year",
-            title=f"Residents of {definition_label(self.definition)} against the threshold, {self.name}",
+            title=f"Residents of {definition_label(self.definition)} against the threshold, {_label(self.name)}",
         )
         ax.legend(frameon=False)
         self.publisher.figure(
@@ -405,7 +410,7 @@ class AuthorityReport:
         ax.set(
             ylabel="EUR per resident",
             xlabel="income year",
-            title=f"Net taxable income per resident, {self.name} and benchmarks",
+            title=f"Net taxable income per resident, {_label(self.name)} and benchmarks",
         )
         ax.legend(frameon=False)
         caption = "Source: " + (
@@ -432,14 +437,15 @@ class AuthorityReport:
         total = float(per["maximum (EUR)"].sum())
         qualifies = bool(self.row["eligible"])
         _markdown(
-            f"Under the 2022 call ({rules['call'].iloc[0]}; project period {rules['project_start'].iloc[0]} to "
-            f"{rules['project_end'].iloc[0]}) an eligible authority could claim at most **{total:,.0f} EUR** "
+            f"Under the 2022 call ({_md(rules['call'].iloc[0])}; project period "
+            f"{_md(rules['project_start'].iloc[0])} to "
+            f"{_md(rules['project_end'].iloc[0])}) an eligible authority could claim at most **{total:,.0f} EUR** "
             f"for one project year: the sum over {len(rules)} KPI rules of the maximum number of units "
             "times the amount per unit. "
             + (
-                f"{self.name} qualifies under this report's definition and year, so this is its ceiling."
+                f"{_md(self.name)} qualifies under this report's definition and year, so this is its ceiling."
                 if qualifies
-                else f"{self.name} does not qualify under this report's definition and year, so it could claim "
+                else f"{_md(self.name)} does not qualify under this report's definition and year, so it could claim "
                 "nothing on its own (a partnership could)."
             )
         )
@@ -453,7 +459,7 @@ class AuthorityReport:
             return
         prog = authorities.programme_summary(table, [self.applicant, *self.members])
         if prog.empty:
-            _markdown(f"*No programme records for {self.name}.*")
+            _markdown(f"*No programme records for {_md(self.name)}.*")
             return
         prog["budget_eur"] = prog["budget_eur"].round(0).astype("int64")
         shown = disclosure.suppress(prog, ["participants"], self.min_cell, totals="columns")
@@ -473,7 +479,7 @@ class AuthorityReport:
         }
         bench = authorities.outcome_benchmark(outcomes, groups, authorities.SHOWN_OUTCOMES)
         if bench.empty or self.name not in set(bench["group"]):
-            _markdown(f"*No outcome data for {self.name}.*")
+            _markdown(f"*No outcome data for {_md(self.name)}.*")
             return
         fig = plot_outcome_benchmark(bench, list(groups), self.row["cohort"])
         self.publisher.figure(fig, "outcomes", "Outcome trends", self.ctx.caption(), left=0.5)
