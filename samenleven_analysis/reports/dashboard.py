@@ -310,6 +310,45 @@ def data_status(ctx, demo: bool) -> list[dict[str, str]]:
     return rows
 
 
+def map_hidden(counted, table, min_cell: int) -> tuple[set[str], set[str]]:
+    """Municipalities whose count the map must not show: ``(small, hidden)``.
+
+    The map hides what the tables hide: counts below ``min_cell`` (``small``); their
+    complements among the municipalities (Flanders' total is published); every member of an
+    applicant whose count the authority table suppresses (the members would add up to it);
+    and, for a published partnership with one hidden member, its next-smallest member
+    (else partnership − the other members gives the hidden one back).
+    """
+    from samenleven_analysis.analysis import disclosure
+
+    counts = {str(r): float(c) for r, c in zip(counted["refnis"], counted["count"], strict=True)}
+    small = {r for r, c in counts.items() if c < min_cell}
+    mask = disclosure.suppression_mask(
+        counted[["count"]].reset_index(drop=True), ["count"], min_cell, totals="columns"
+    )["count"].to_numpy()
+    hidden = small | {r for r, m in zip(counts, mask, strict=True) if m}
+    shown = disclosure.suppress(
+        table[["count"]].reset_index(drop=True), ["count"], min_cell, totals="columns"
+    )["count"]
+    published = []
+    for ms, c in zip(table["members"], shown, strict=True):
+        members = [str(m) for m in ms if str(m) in counts]
+        if disclosure.is_suppressed(c):
+            hidden |= set(members)
+        elif len(members) > 1:
+            published.append(members)
+    changed = True
+    while changed:
+        changed = False
+        for members in published:
+            if sum(m in hidden for m in members) == 1:
+                rest = sorted((counts[m], m) for m in members if m not in hidden)
+                if rest:
+                    hidden.add(rest[0][1])
+                    changed = True
+    return small, hidden
+
+
 def dashboard_overview(
     table, results_by_label, out_dir: Path, min_cell: int, *, demo: bool
 ) -> dict[str, Any] | None:
@@ -339,9 +378,7 @@ def dashboard_overview(
     counted = reporting.origin_counts(ctx, attrs["requested_definition"])
     counted = counted[counted["year"] == int(attrs["year"])]
     counted = counted[counted["refnis"].astype(str).isin(attrs["region_codes"])]
-    hidden = {
-        str(r) for r, c in zip(counted["refnis"], counted["count"], strict=False) if c < min_cell
-    }
+    small, hidden = map_hidden(counted, table, min_cell)
     shares = {
         str(r): float(s) * 100
         for r, s in zip(counted["refnis"], counted["share"], strict=False)
@@ -364,6 +401,8 @@ def dashboard_overview(
             f"{thousands(disclosure.format_count(c, min_cell))} residents, {s:.1%}"
             if str(r) not in hidden
             else f"fewer than {min_cell} residents"
+            if str(r) in small
+            else "count suppressed (it would reveal a small one)"
         )
         for r, c, s in zip(counted["refnis"], counted["count"], counted["share"], strict=False)
     }

@@ -56,3 +56,35 @@ def test_secondary_suppressions_are_marked_apart_from_small_cells():
         "total": ["85", "940"],
     }
     assert disclosure.published_values(shown["BEL"]).isna().tolist() == [True, False]
+
+
+def test_map_tooltips_hide_what_the_tables_hide():
+    """The dashboard map (per municipality) hides each small count, its complement among the
+    municipalities, the members of a suppressed applicant, and a second member of a
+    published partnership with one hidden member."""
+    from samenleven_analysis.reports.dashboard import map_hidden
+
+    counted = pd.DataFrame(
+        {
+            "refnis": ["1", "2", "3", "4", "5", "6"],
+            "count": [3, 900, 800, 2000, 40, 7000],
+        }
+    )
+    table = pd.DataFrame(
+        {
+            "applicant": ["1", "IGS", "5", "6"],
+            "members": [["1"], ["2", "3", "4"], ["5"], ["6"]],
+            "count": [3, 3700, 40, 7000],
+        }
+    )
+    small, hidden = map_hidden(counted, table, 5)
+    assert small == {"1"}
+    # 5 (40, the next smallest) complements 1 in the column: Flanders' total is published
+    assert hidden == {"1", "5"}
+    counted["count"] = [3, 4, 800, 2000, 400, 7000]
+    table["count"] = [3, 2804, 400, 7000]  # the table hides 1 and (complement) 5
+    small, hidden = map_hidden(counted, table, 5)
+    assert small == {"1", "2"}
+    # 2 is a hidden member of the published IGS: its next-smallest member 3 goes too;
+    # 5 is hidden because the table hides applicant 5
+    assert hidden == {"1", "2", "3", "5"}
