@@ -218,7 +218,8 @@ class AuthorityReport:
         shares = drawn.div(drawn.sum(axis=1), axis=0) * 100
         shares.index.name = "year"
         fig, ax = plt.subplots(figsize=(8, 3.6))
-        colours = list(plt.get_cmap("tab20c").colors[: len(groups)])
+        # the colours pandas picks for colormap="tab20c", then grey for the suppressed band
+        colours = [plt.get_cmap("tab20c")(x) for x in np.linspace(0, 1, len(groups))]
         colours += [SUPPRESSED_COLOUR] * (SUPPRESSED_BAND in shares)
         shares.plot.area(ax=ax, linewidth=0, color=colours)
         ax.set(
