@@ -19,7 +19,10 @@ NAME = "Klein <script>alert(1)</script> <img src=x onerror=alert(2)> http://evil
 @pytest.fixture(scope="module")
 def demo_ctx(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo_build_text")
-    result = build.build(2025, offline=True, demo=True, out=out)
+    with pytest.MonkeyPatch.context() as mp:  # module scope: before the autouse isolation
+        mp.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path_factory.mktemp("demo_build_text_raw")))
+        mp.setenv("SAMENLEVEN_PROCESSED_DIR", str(out))
+        result = build.build(2025, offline=True, demo=True, out=out)
     return reporting.DataContext(vintage=2025, processed=Path(result.out_dir), built_demo=True)
 
 

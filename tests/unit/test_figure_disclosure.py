@@ -17,7 +17,10 @@ from samenleven_analysis.reports import context as reporting
 @pytest.fixture(scope="module")
 def demo_ctx(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo_build_figures")
-    result = build.build(2025, offline=True, demo=True, out=out)
+    with pytest.MonkeyPatch.context() as mp:  # module scope: before the autouse isolation
+        mp.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path_factory.mktemp("demo_build_figures_raw")))
+        mp.setenv("SAMENLEVEN_PROCESSED_DIR", str(out))
+        result = build.build(2025, offline=True, demo=True, out=out)
     return reporting.DataContext(vintage=2025, processed=Path(result.out_dir), built_demo=True)
 
 

@@ -235,6 +235,7 @@ def test_out_that_is_a_file_is_one_line_before_any_work(folder, tmp_path, no_wor
 
 
 def _fake_prepare(monkeypatch):
+    monkeypatch.setenv("SAMENLEVEN_OFFLINE", "1")  # the dashboard never downloads in a test
     monkeypatch.setattr(
         runner,
         "prepare_data",
@@ -356,8 +357,9 @@ def test_a_killed_run_is_marked_unfinished_and_publishes_no_partial_report(tmp_p
         "print('never')",
     )
     out = tmp_path / "out"
+    env = {**os.environ, "SAMENLEVEN_OFFLINE": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-c", KILLED_RUN, str(out), str(nbs)], start_new_session=True
+        [sys.executable, "-c", KILLED_RUN, str(out), str(nbs)], start_new_session=True, env=env
     )
     try:
         deadline = time.monotonic() + 120
