@@ -12,7 +12,11 @@ Rule (statistical disclosure control, as used by Statbel and most statistical of
    too. This repeats until no row or column has a lone suppressed cell (a complementary
    suppression in a row can create a lone one in a column).
 
-Suppressed cells read ``"<5"`` (``f"<{min_cell}"``), never 0 or blank.
+Primary suppressions read ``"<5"`` (``f"<{min_cell}"``), never 0 or blank; complementary
+suppressions read ``"x"`` (:data:`SECONDARY_MARK`, the convention of Statistics Canada):
+such a cell is not small, so ``"<5"`` would misstate it. :func:`is_suppressed` tells both
+from published counts. Figures, tooltips and CSV files are drawn from the suppressed table
+(:func:`published_values`), never from the counts behind it.
 """
 
 from __future__ import annotations
@@ -79,7 +83,8 @@ def rule_text(min_cell: int = MIN_CELL_DEFAULT) -> str:
         return off_stamp()
     return (
         f'Counts of persons below {value} are suppressed (shown as "{placeholder(value)}"), '
-        "as are the cells that would let a reader recompute them from published totals."
+        "as are the cells that would let a reader recompute them from published totals "
+        f'(shown as "{SECONDARY_MARK}"); figures draw only what the tables publish.'
     )
 
 
@@ -92,8 +97,28 @@ def off_stamp() -> str:
 
 
 def placeholder(min_cell: int = MIN_CELL_DEFAULT) -> str:
-    """Text shown instead of a suppressed count, e.g. ``"<5"``."""
+    """Text shown instead of a count below ``min_cell`` (primary suppression), e.g. ``"<5"``."""
     return f"<{int(min_cell)}"
+
+
+SECONDARY_MARK = "x"
+"""Text shown instead of a complementary (secondary) suppression: a count that is not
+small but is hidden so that a small one cannot be recomputed from a published total."""
+
+
+def is_suppressed(text: object) -> bool:
+    """Whether a published cell is a suppression (``"<5"`` or :data:`SECONDARY_MARK`)."""
+    value = str(text).strip()
+    return value == SECONDARY_MARK or (value.startswith("<") and value[1:].isdigit())
+
+
+def published_values(shown: pd.Series) -> pd.Series:
+    """The numbers a suppressed column publishes: the count where it is shown, NaN where
+    it is suppressed or missing. Figures are drawn from these, so a bar, line or share
+    can never give back what the table hides."""
+    return pd.to_numeric(
+        shown.map(lambda v: None if is_suppressed(v) else v), errors="coerce"
+    ).astype(float)
 
 
 def _normalise_totals(totals: str | Iterable[str] | None) -> set[str]:
@@ -204,20 +229,27 @@ def suppress(
 ) -> pd.DataFrame:
     """Copy of ``table`` whose count columns are strings with small cells suppressed.
 
-    Counts are written as whole numbers (``"7512"``); primary and complementary
-    suppressions read ``f"<{min_cell}"``; missing values read ``""``. Other columns are
-    unchanged. See :func:`suppression_mask` for ``totals``, ``total_cols`` and ``zeros``.
+    Counts are written as whole numbers (``"7512"``); primary suppressions read
+    ``f"<{min_cell}"``, complementary ones :data:`SECONDARY_MARK` (``"x"``); missing values
+    read ``""``. Other columns are unchanged. See :func:`suppression_mask` for ``totals``,
+    ``total_cols`` and ``zeros``.
     """
     mask = suppression_mask(table, count_cols, min_cell, totals, total_cols=total_cols, zeros=zeros)
     out = table.copy()
     text = placeholder(min_cell)
     for col in mask.columns:
-        numeric = pd.to_numeric(table[col], errors="coerce")
-        formatted = [
-            "" if pd.isna(v) else f"{round(float(v))}" for v in numeric.to_numpy(dtype=float)
-        ]
+        numeric = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype=float)
+        formatted = ["" if np.isnan(v) else f"{round(float(v))}" for v in numeric]
+        small = ~np.isnan(numeric) & (numeric < min_cell)
+        if not zeros:
+            small &= numeric != 0
+        hidden = mask[col].to_numpy()
         out[col] = pd.Series(
-            np.where(mask[col].to_numpy(), text, np.asarray(formatted, dtype=object)),
+            np.where(
+                hidden & small,
+                text,
+                np.where(hidden, SECONDARY_MARK, np.asarray(formatted, dtype=object)),
+            ),
             index=table.index,
             dtype=object,
         )

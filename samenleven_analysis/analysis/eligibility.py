@@ -629,8 +629,8 @@ def for_publication(
     out["name"] = out["name"].fillna("").astype(str)
     out["members"] = out["members"].map(lambda m: ", ".join(map(str, m)))
     shown = disclosure.suppress(out, ["count"], min_cell, totals="columns", total_cols=["total"])
-    hidden = shown["count"] == disclosure.placeholder(min_cell)
-    hidden_total = shown["total"] == disclosure.placeholder(min_cell)
+    hidden = shown["count"].map(disclosure.is_suppressed)
+    hidden_total = shown["total"].map(disclosure.is_suppressed)
     shown["margin"] = [
         "" if h else (f"{m:+,.0f}" if float(m).is_integer() else f"{m:+,.1f}")
         for h, m in zip(hidden, out["margin"], strict=True)

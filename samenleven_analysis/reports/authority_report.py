@@ -26,11 +26,17 @@ from samenleven_analysis.reports.labels import (
     origin_label,
 )
 from samenleven_analysis.reports.publish import Publisher, thousands
+from samenleven_analysis.reports.text import label as _label
+from samenleven_analysis.reports.text import md_escape as _md
 
 THRESHOLDS = (5000, 6000, 7000, 7500, 8000, 9000, 10000)
 """Thresholds of the sensitivity table."""
 
 _TABLES: dict[tuple, pd.DataFrame] = {}
+
+SUPPRESSED_BAND = "suppressed (see table)"
+"""Legend entry of the band that stands for the suppressed groups of a year together."""
+SUPPRESSED_COLOUR = "#d9d9d9"
 
 AGE_BANDS = 5
 """Width (years) of the population pyramid's age bands; the last band is open (90+)."""
@@ -141,21 +147,24 @@ class AuthorityReport:
         ).reset_index(drop=True)
         rank = int(ranked.index[ranked["applicant"] == self.applicant][0]) + 1
         count_text = _count(row["count"], self.min_cell)
-        hidden = count_text.startswith("<")
+        hidden = disclosure.is_suppressed(count_text)
         comparison = "at least" if self.table.attrs.get("inclusive") else "more than"
         kind = (
             row["kind"]
             if row["kind"] != "partnership"
             else (f"partnership of {len(self.members)} municipalities: {', '.join(self.members)}")
         )
+        # every string from the data is escaped here, at the source: the .ipynb an analyst
+        # opens carries no live markup and no link made from a name (the HTML sanitiser is
+        # only the second line of defence)
         lines = []
         if self.authority != self.applicant:
             lines.append(
-                f"*{self.authority} applies as a member of partnership {self.applicant}; "
+                f"*{_md(self.authority)} applies as a member of partnership {_md(self.applicant)}; "
                 "the report covers the partnership.*\n"
             )
         lines += [
-            f"**{self.name}** ({self.applicant}; {kind})",
+            f"**{_md(self.name)}** ({_md(self.applicant)}; {_md(kind)})",
             "",
             f"- residents of {label} on 1 January {self.year}: **{count_text}**"
             + ("" if hidden else f" of {thousands(int(row['total']))} ({row['share']:.1%})"),
@@ -183,22 +192,6 @@ class AuthorityReport:
         else:
             comp = authorities.composition_over_time(source.frame, self.members)
         comp = comp.rename(columns=origin_label)
-        fig, ax = plt.subplots(figsize=(8, 3.6))
-        (comp.div(comp.sum(axis=1), axis=0) * 100).plot.area(ax=ax, linewidth=0, colormap="tab20c")
-        ax.set(
-            ylabel="share of residents (%)",
-            xlabel="1 January of year",
-            ylim=(0, 100),
-            title=f"Residents by {'nationality' if source.proxy else 'origin'}, {self.name}",
-        )
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-        self.publisher.figure(
-            fig,
-            "composition",
-            "Composition over time",
-            self.caption(extra=f"years {comp.index.min()}–{comp.index.max()}"),
-            right=2.4,
-        )
         groups = list(comp.columns)
         wide = (
             comp.assign(total=comp.sum(axis=1))
@@ -208,7 +201,42 @@ class AuthorityReport:
         shown = disclosure.suppress(
             wide, groups, self.min_cell, totals="rows", total_cols=["total"]
         )
-        shown["total"] = shown["total"].map(lambda v: str(int(v)))
+        # the figure is drawn from the suppressed table: published groups as shares of the
+        # published total, the suppressed ones together as one band (total minus the
+        # published cells, which the table gives away anyway; never a single hidden cell)
+        years = wide["year (1 January)"].to_numpy()
+        drawn = pd.DataFrame(
+            {g: disclosure.published_values(shown[g]).to_numpy() for g in groups}, index=years
+        )
+        total = disclosure.published_values(shown["total"]).to_numpy()
+        drawn[SUPPRESSED_BAND] = total - drawn.fillna(0).sum(axis=1).to_numpy()
+        drawn = drawn.fillna(0)
+        drawn.loc[np.isnan(total), :] = 0.0
+        drawn.loc[np.isnan(total), SUPPRESSED_BAND] = 1.0  # total hidden: all of it
+        if not (drawn[SUPPRESSED_BAND] > 0).any():
+            drawn = drawn.drop(columns=SUPPRESSED_BAND)
+        shares = drawn.div(drawn.sum(axis=1), axis=0) * 100
+        shares.index.name = "year"
+        fig, ax = plt.subplots(figsize=(8, 3.6))
+        # the colours pandas picks for colormap="tab20c", then grey for the suppressed band
+        colours = [plt.get_cmap("tab20c")(x) for x in np.linspace(0, 1, len(groups))]
+        colours += [SUPPRESSED_COLOUR] * (SUPPRESSED_BAND in shares)
+        shares.plot.area(ax=ax, linewidth=0, color=colours)
+        ax.set(
+            ylabel="share of residents (%)",
+            xlabel="1 January of year",
+            ylim=(0, 100),
+            title=f"Residents by {'nationality' if source.proxy else 'origin'}, {_label(self.name)}",
+        )
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        self.publisher.figure(
+            fig,
+            "composition",
+            "Composition over time",
+            self.caption(extra=f"years {comp.index.min()}–{comp.index.max()}"),
+            right=2.4,
+        )
+        shown["total"] = shown["total"].map(str)
         self.publisher.table(shown, "composition", "Residents by group and year")
 
     def pyramid(self) -> None:
@@ -252,7 +280,7 @@ class AuthorityReport:
         ax.set(
             xlabel="residents (men left, women right)",
             ylabel="age",
-            title=f"Population by age, sex and nationality, {self.name}, {year}",
+            title=f"Population by age, sex and nationality, {_label(self.name)}, {year}",
         )
         ax.legend(frameon=False, loc="upper right", fontsize=8)
         self.publisher.figure(
@@ -282,12 +310,18 @@ class AuthorityReport:
             "Flanders": self.flanders,
         }
         shares = authorities.benchmark_shares(counted, groups)
+        # a share of a count the tables suppress would give the count back (the totals are
+        # published): such points are not drawn
+        for label, codes in groups.items():
+            own = counted[counted["refnis"].astype(str).isin(codes)].groupby("year")["count"].sum()
+            small = own.reindex(shares.index) < self.min_cell
+            shares.loc[small.to_numpy(), label] = np.nan
         fig, ax = plt.subplots(figsize=(8, 3.4))
         (shares * 100).plot(ax=ax, marker="o", markersize=3)
         ax.set(
             ylabel="share of residents (%)",
             xlabel="1 January of year",
-            title=f"Residents of {definition_label(self.definition)}: {self.name} and benchmarks",
+            title=f"Residents of {definition_label(self.definition)}: {_label(self.name)} and benchmarks",
         )
         ax.legend(frameon=False)
         self.publisher.figure(
@@ -300,6 +334,11 @@ class AuthorityReport:
         peers["share"] = (peers["share"] * 100).round(1)
         peers["eligible"] = peers["eligible"].map({True: "yes", False: "no"})
         peers = disclosure.suppress(peers, ["count", "total"], self.min_cell, totals="none")
+        # share × total gives a suppressed count back
+        peers["share"] = [
+            "" if disclosure.is_suppressed(c) else s
+            for c, s in zip(peers["count"], peers["share"], strict=True)
+        ]
         peers = peers.rename(
             columns={
                 "applicant": "code",
@@ -317,8 +356,11 @@ class AuthorityReport:
         own = (
             counted[counted["refnis"].astype(str).isin(self.members)].groupby("year")["count"].sum()
         )
+        rows = pd.DataFrame({"year (1 January)": own.index.astype(int), "count": own.to_numpy()})
+        shown = disclosure.suppress(rows, ["count"], self.min_cell, totals="none")
+        drawn = disclosure.published_values(shown["count"]).to_numpy()  # suppressed: not drawn
         fig, ax = plt.subplots(figsize=(8, 3.2))
-        ax.plot(own.index, own.to_numpy(), marker="o", markersize=3, label=self.name)
+        ax.plot(own.index, drawn, marker="o", markersize=3, label=self.name)
         ax.axhline(
             self.threshold,
             color="black",
@@ -332,16 +374,14 @@ class AuthorityReport:
         ax.set(
             ylabel="residents",
             xlabel="1 January of year",
-            title=f"Residents of {definition_label(self.definition)} against the threshold, {self.name}",
+            title=f"Residents of {definition_label(self.definition)} against the threshold, {_label(self.name)}",
         )
         ax.legend(frameon=False)
         self.publisher.figure(
             fig, "eligibility", "Count against the threshold", self.caption(year=self.year)
         )
         inclusive = bool(self.table.attrs.get("inclusive"))
-        rows = pd.DataFrame({"year (1 January)": own.index.astype(int), "count": own.to_numpy()})
-        shown = disclosure.suppress(rows, ["count"], self.min_cell, totals="none")
-        hidden = shown["count"].str.startswith("<")
+        hidden = shown["count"].map(disclosure.is_suppressed)
         shown["margin"] = [
             "" if h else f"{int(c - self.threshold):+,}"
             for h, c in zip(hidden, rows["count"], strict=False)
@@ -371,7 +411,7 @@ class AuthorityReport:
         ax.set(
             ylabel="EUR per resident",
             xlabel="income year",
-            title=f"Net taxable income per resident, {self.name} and benchmarks",
+            title=f"Net taxable income per resident, {_label(self.name)} and benchmarks",
         )
         ax.legend(frameon=False)
         caption = "Source: " + (
@@ -398,14 +438,15 @@ class AuthorityReport:
         total = float(per["maximum (EUR)"].sum())
         qualifies = bool(self.row["eligible"])
         _markdown(
-            f"Under the 2022 call ({rules['call'].iloc[0]}; project period {rules['project_start'].iloc[0]} to "
-            f"{rules['project_end'].iloc[0]}) an eligible authority could claim at most **{total:,.0f} EUR** "
+            f"Under the 2022 call ({_md(rules['call'].iloc[0])}; project period "
+            f"{_md(rules['project_start'].iloc[0])} to "
+            f"{_md(rules['project_end'].iloc[0])}) an eligible authority could claim at most **{total:,.0f} EUR** "
             f"for one project year: the sum over {len(rules)} KPI rules of the maximum number of units "
             "times the amount per unit. "
             + (
-                f"{self.name} qualifies under this report's definition and year, so this is its ceiling."
+                f"{_md(self.name)} qualifies under this report's definition and year, so this is its ceiling."
                 if qualifies
-                else f"{self.name} does not qualify under this report's definition and year, so it could claim "
+                else f"{_md(self.name)} does not qualify under this report's definition and year, so it could claim "
                 "nothing on its own (a partnership could)."
             )
         )
@@ -419,7 +460,7 @@ class AuthorityReport:
             return
         prog = authorities.programme_summary(table, [self.applicant, *self.members])
         if prog.empty:
-            _markdown(f"*No programme records for {self.name}.*")
+            _markdown(f"*No programme records for {_md(self.name)}.*")
             return
         prog["budget_eur"] = prog["budget_eur"].round(0).astype("int64")
         shown = disclosure.suppress(prog, ["participants"], self.min_cell, totals="columns")
@@ -439,7 +480,7 @@ class AuthorityReport:
         }
         bench = authorities.outcome_benchmark(outcomes, groups, authorities.SHOWN_OUTCOMES)
         if bench.empty or self.name not in set(bench["group"]):
-            _markdown(f"*No outcome data for {self.name}.*")
+            _markdown(f"*No outcome data for {_md(self.name)}.*")
             return
         fig = plot_outcome_benchmark(bench, list(groups), self.row["cohort"])
         self.publisher.figure(fig, "outcomes", "Outcome trends", self.ctx.caption(), left=0.5)

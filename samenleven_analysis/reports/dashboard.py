@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from samenleven_analysis.reports import outputs
 from samenleven_analysis.reports.kernels import JobResult
 from samenleven_analysis.reports.publish import thousands
 
@@ -59,7 +60,7 @@ def dashboard_rows(
     )
     rows = []
     for i, rec in enumerate(table.reset_index(drop=True).to_dict("records")):
-        hidden = shown.loc[i, "count"].startswith("<")
+        hidden = disclosure.is_suppressed(shown.loc[i, "count"])
         result = results_by_label.get(str(rec["applicant"]))
         share = rec.get("share")
         margin = rec.get("margin")
@@ -221,7 +222,7 @@ def write_index(
         )
     )
     path = out_dir / "index.html"
-    path.write_text(text, encoding="utf-8")
+    outputs.write_text(path, text)
     return path
 
 
@@ -241,7 +242,7 @@ def write_downloads(
 ) -> list[dict[str, str]]:
     """Write the dashboard's published table (CSV, the same disclosure-controlled text as the
     page) and its map (SVG) next to ``index.html``; return the links to list."""
-    import csv
+    import pandas as pd
 
     links = []
     if authorities:
@@ -257,20 +258,22 @@ def write_downloads(
             ("cohort", "cohort"),
         ]
         path = out_dir / "authorities.csv"
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow([label for _, label in columns])
-            for row in authorities:
-                writer.writerow(
-                    [
-                        "yes" if row[k] is True else "no" if row[k] is False else row[k]
-                        for k, _ in columns
-                    ]
-                )
+        frame = pd.DataFrame(
+            [
+                [
+                    "yes" if row[k] is True else "no" if row[k] is False else row[k]
+                    for k, _ in columns
+                ]
+                for row in authorities
+            ],
+            columns=[label for _, label in columns],
+            dtype=object,
+        )
+        outputs.write_csv(frame, path)
         links.append({"title": "Local authorities table", "kind": "CSV", "href": path.name})
     if overview and overview.get("map"):
         path = out_dir / "flanders_map.svg"
-        path.write_text(overview["map"] + "\n", encoding="utf-8")
+        outputs.write_text(path, overview["map"] + "\n")
         links.append({"title": "Map of Flanders", "kind": "SVG", "href": path.name})
     return links
 
@@ -307,6 +310,45 @@ def data_status(ctx, demo: bool) -> list[dict[str, str]]:
     return rows
 
 
+def map_hidden(counted, table, min_cell: int) -> tuple[set[str], set[str]]:
+    """Municipalities whose count the map must not show: ``(small, hidden)``.
+
+    The map hides what the tables hide: counts below ``min_cell`` (``small``); their
+    complements among the municipalities (Flanders' total is published); every member of an
+    applicant whose count the authority table suppresses (the members would add up to it);
+    and, for a published partnership with one hidden member, its next-smallest member
+    (else partnership − the other members gives the hidden one back).
+    """
+    from samenleven_analysis.analysis import disclosure
+
+    counts = {str(r): float(c) for r, c in zip(counted["refnis"], counted["count"], strict=True)}
+    small = {r for r, c in counts.items() if c < min_cell}
+    mask = disclosure.suppression_mask(
+        counted[["count"]].reset_index(drop=True), ["count"], min_cell, totals="columns"
+    )["count"].to_numpy()
+    hidden = small | {r for r, m in zip(counts, mask, strict=True) if m}
+    shown = disclosure.suppress(
+        table[["count"]].reset_index(drop=True), ["count"], min_cell, totals="columns"
+    )["count"]
+    published = []
+    for ms, c in zip(table["members"], shown, strict=True):
+        members = [str(m) for m in ms if str(m) in counts]
+        if disclosure.is_suppressed(c):
+            hidden |= set(members)
+        elif len(members) > 1:
+            published.append(members)
+    changed = True
+    while changed:
+        changed = False
+        for members in published:
+            if sum(m in hidden for m in members) == 1:
+                rest = sorted((counts[m], m) for m in members if m not in hidden)
+                if rest:
+                    hidden.add(rest[0][1])
+                    changed = True
+    return small, hidden
+
+
 def dashboard_overview(
     table, results_by_label, out_dir: Path, min_cell: int, *, demo: bool
 ) -> dict[str, Any] | None:
@@ -336,9 +378,7 @@ def dashboard_overview(
     counted = reporting.origin_counts(ctx, attrs["requested_definition"])
     counted = counted[counted["year"] == int(attrs["year"])]
     counted = counted[counted["refnis"].astype(str).isin(attrs["region_codes"])]
-    hidden = {
-        str(r) for r, c in zip(counted["refnis"], counted["count"], strict=False) if c < min_cell
-    }
+    small, hidden = map_hidden(counted, table, min_cell)
     shares = {
         str(r): float(s) * 100
         for r, s in zip(counted["refnis"], counted["share"], strict=False)
@@ -361,6 +401,8 @@ def dashboard_overview(
             f"{thousands(disclosure.format_count(c, min_cell))} residents, {s:.1%}"
             if str(r) not in hidden
             else f"fewer than {min_cell} residents"
+            if str(r) in small
+            else "count suppressed (it would reveal a small one)"
         )
         for r, c, s in zip(counted["refnis"], counted["count"], counted["share"], strict=False)
     }

@@ -175,7 +175,9 @@ def export_html(ipynb: str | Path, html_path: str | Path | None = None) -> Path:
     html_path = Path(html_path) if html_path else ipynb.with_suffix(".html")
     nb = nbformat.read(str(ipynb), as_version=4)
     body, _ = _html_exporter().from_notebook_node(nb, resources={"metadata": {"name": ipynb.stem}})
-    html_path.write_text(body, encoding="utf-8")
+    from samenleven_analysis.reports import outputs
+
+    outputs.write_text(html_path, body)  # atomic: a full disk leaves no truncated page
     return html_path
 
 
@@ -298,6 +300,12 @@ def execute_job(
 
     start = time.perf_counter()
     error: str | None = None
+    # papermill saves the notebook cell by cell: into a hidden partial file, moved onto the
+    # report's name once papermill has written it whole (a killed run leaves only the
+    # partial file, and run.json says 'running')
+    final = Path(job.output)
+    partial = final.with_name(f".{final.stem}.partial{final.suffix}")
+    written = False
     with environ(env or {}):
         for attempt in (1, 2):
             extra: dict[str, Any] = {}
@@ -312,7 +320,7 @@ def execute_job(
             try:
                 pm.execute_notebook(
                     job.notebook,
-                    job.output,
+                    str(partial),
                     parameters=job.parameters,
                     kernel_name=config.KERNEL_NAME,
                     cwd=str(Path(job.notebook).parent),
@@ -322,11 +330,13 @@ def execute_job(
                     **extra,
                 )
                 error = None
+                written = True
                 break
             except (PapermillExecutionError, CellTimeoutError, DeadKernelError) as exc:
                 # the notebook itself failed (a cell raised, ran too long, or killed its
                 # kernel): running it again would fail again
                 error = error_summary(exc)
+                written = True  # papermill saved it, with the error, before raising
                 if kernel is not None:
                     kernel.replace()  # it may still be busy with the failed cell
                 break
@@ -336,9 +346,10 @@ def execute_job(
                     kernel.replace()
                 if attempt == 2:
                     error += "\n" + traceback.format_exc(limit=3)
+    written, error = _publish_partial(partial, final, job.output, written, error)
     html_path: str | None = None
     demo: bool | None = None
-    if Path(job.output).is_file():
+    if written and final.is_file():
         try:
             make_deterministic(job.output, job.parameters)
             html_path = str(export_html(job.output))
@@ -358,6 +369,31 @@ def execute_job(
         error=error,
         demo=demo,
     )
+
+
+def _publish_partial(
+    partial: Path, final: Path, output_path: str, written: bool, error: str | None
+) -> tuple[bool, str | None]:
+    """Move papermill's partial notebook onto ``final`` (its recorded ``output_path`` set
+    to the report's name); a partial file papermill could not finish is removed. Returns
+    whether ``final`` now holds the notebook, and ``error`` (extended when that failed)."""
+    from samenleven_analysis.reports import outputs
+
+    if not written or not partial.is_file():
+        partial.unlink(missing_ok=True)
+        return False, error or f"{final.name} was not written"
+    try:
+        nb = nbformat.read(str(partial), as_version=4)
+        if "papermill" in nb.metadata:
+            nb.metadata["papermill"]["output_path"] = output_path
+        text = nbformat.writes(nb)
+        outputs.write_text(final, text if text.endswith("\n") else text + "\n")
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        return False, (error + "; " if error else "") + f"writing {final.name} failed: {reason}"
+    finally:
+        partial.unlink(missing_ok=True)
+    return True, error
 
 
 def report_uses_demo(ipynb: str | Path) -> bool | None:

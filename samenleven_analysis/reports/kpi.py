@@ -25,6 +25,7 @@ import pandas as pd
 
 from samenleven_analysis.analysis import disclosure, kpi
 from samenleven_analysis.data.contracts import COLUMNS as CONTRACT_COLUMNS
+from samenleven_analysis.reports import outputs
 
 __all__ = [
     "KpiData",
@@ -566,7 +567,7 @@ def display_contract_tables(
     if output_dir:
         Path(output_dir).mkdir(parents=True, exist_ok=True)
         for key, frame in tables.items():
-            frame.to_csv(Path(output_dir) / f"contract_{key}.csv", index=False, lineterminator="\n")
+            outputs.write_csv(frame, Path(output_dir) / f"contract_{key}.csv")
     titles = {
         "rules": "Contract lines (targets, realisations, subsidy)",
         "position": "Position among applicants",

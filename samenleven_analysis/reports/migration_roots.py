@@ -331,7 +331,7 @@ def top_table(
         }
     )
     out = disclosure.suppress(table, ["count"], min_cell, totals="none", total_cols=["population"])
-    hidden = out["count"].eq(disclosure.placeholder(min_cell)).to_numpy()
+    hidden = out["count"].map(disclosure.is_suppressed).to_numpy(dtype=bool)
     out["share"] = [
         ("" if h or pd.isna(s) else f"{s:.1%}")
         for h, s in zip(hidden, table["share"], strict=False)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from samenleven_analysis.reports import figures
+from samenleven_analysis.analysis.disclosure import is_suppressed
+from samenleven_analysis.reports import figures, outputs
 
 CAPTION_LINE_IN = 0.13
 """Height (inches) of one line of 7-point caption text, with its leading."""
@@ -122,7 +123,7 @@ def _numeric(value) -> bool:
     if isinstance(value, int | float):
         return True
     text = str(value).lstrip("+-")
-    return text.isdigit() or (text.startswith("<") and text[1:].isdigit())
+    return text.isdigit() or is_suppressed(text)
 
 
 @dataclass
@@ -157,8 +158,8 @@ class Publisher:
         _display_png(png, width=int(fig.get_figwidth() * 100))
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
-            (self.folder / f"{stem}.png").write_bytes(png)
-            (self.folder / f"{stem}.svg").write_bytes(figures.figure_bytes(fig, "svg"))
+            outputs.write_bytes(self.folder / f"{stem}.png", png)
+            outputs.write_bytes(self.folder / f"{stem}.svg", figures.figure_bytes(fig, "svg"))
             self.written += [(title, "PNG", f"{stem}.png"), (title, "SVG", f"{stem}.svg")]
         plt.close(fig)
 
@@ -170,7 +171,7 @@ class Publisher:
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
             path = self.folder / f"{stem}.csv"
-            frame.to_csv(path, index=False, lineterminator="\n")
+            outputs.write_csv(frame, path)
             self.written.append((title, "CSV", path.name))
 
     def links_markdown(self) -> str:

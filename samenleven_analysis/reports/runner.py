@@ -45,6 +45,7 @@ from samenleven_analysis import config
 from samenleven_analysis.analysis.disclosure import DISCLOSURE_ENV, DISCLOSURE_OFF, off_stamp
 from samenleven_analysis.errors import DataUnavailable, ParameterError
 from samenleven_analysis.locking import folder_lock
+from samenleven_analysis.reports import outputs
 from samenleven_analysis.reports.dashboard import relative_to_out, write_index
 from samenleven_analysis.reports.kernels import (
     DEFAULT_TIMEOUT,
@@ -368,12 +369,17 @@ def run_notebooks(
         return int(value) if value is not None else 2025
 
     vintages = {vintage_of(p) for p in all_nbs}
+    out_dir = Path(out) if out else default_out()
+    # before any work: folders a notebook writes into stay inside --out; --out is a folder
+    nb_params = {
+        p: outputs.contained_output_paths(v, out_dir, p.name) for p, v in nb_params.items()
+    }
+    outputs.check_output_folder(out_dir)
     prepared = prepare_data(vintages, data_dir=data_dir, offline=offline)
     if disclosure_off:
         prepared.env[DISCLOSURE_ENV] = DISCLOSURE_OFF
         _loud(off_stamp())
 
-    out_dir = Path(out) if out else default_out()
     authority_rows = None
     auth_settings: dict[str, Any] = {}
     codes: list[str] = []
@@ -385,26 +391,62 @@ def run_notebooks(
             authority_rows = reporting.authority_table(**reporting.table_kwargs(auth_settings))
         # before the output folder exists: an unknown code leaves nothing behind
         codes = _authority_codes(authorities, authority_rows, auth_nb.name)  # type: ignore[arg-type]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with folder_lock(out_dir, wait=False, what="samenleven run"):
-        return _run_into(
-            out_dir,
-            out_given=out is not None,
-            selected=selected,
-            nb_params=nb_params,
-            auth_nb=auth_nb,
-            codes=codes,
-            authority_rows=authority_rows,
-            auth_settings=auth_settings,
-            prepared=prepared,
-            values=values,
-            authorities=authorities,
-            jobs=jobs,
-            timeout=timeout,
-            progress=progress,
-            disclosure_off=disclosure_off,
-            specs=specs,
-        )
+        outputs.report_file_names(codes, _safe_name)  # one report per id, or a clear error
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with folder_lock(out_dir, wait=False, what="samenleven run"):
+            return _run_into(
+                out_dir,
+                out_given=out is not None,
+                selected=selected,
+                nb_params=nb_params,
+                auth_nb=auth_nb,
+                codes=codes,
+                authority_rows=authority_rows,
+                auth_settings=auth_settings,
+                prepared=prepared,
+                values=values,
+                authorities=authorities,
+                jobs=jobs,
+                timeout=timeout,
+                progress=progress,
+                disclosure_off=disclosure_off,
+                specs=specs,
+            )
+    except OSError as exc:  # read-only folder, full disk, ...: one line, run.json marked
+        error = outputs.output_error(exc, str(out_dir))
+        _mark_run_failed(out_dir, str(error))
+        raise error from exc
+
+
+def _mark_run_failed(out_dir: Path, error: str) -> None:
+    """Best effort: record in ``run.json`` that the run failed (it may say 'running')."""
+    path = out_dir / "run.json"
+    try:
+        info = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        outputs.write_json(path, {**info, "status": outputs.RUN_FAILED, "error": error})
+    except (OSError, ValueError):
+        pass  # the disk is full or the folder unwritable: run.json keeps 'running'
+
+
+def _mark_run_started(out_dir: Path, started: _dt.datetime, run_jobs: Sequence[Job]) -> None:
+    """``run.json`` with status 'running' and every report 'unfinished', and a dashboard
+    saying so, before any notebook runs: a run killed half-way is marked as such."""
+    info = {
+        "started_utc": started.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "status": outputs.RUN_RUNNING,
+        "results": [
+            {
+                "label": j.label,
+                "kind": j.kind,
+                "status": "unfinished",
+                "ipynb": relative_to_out(j.output, out_dir),
+            }
+            for j in run_jobs
+        ],
+    }
+    outputs.write_json(out_dir / "run.json", info)
+    outputs.write_unfinished_index(out_dir, info, [j.label for j in run_jobs])
 
 
 def _run_into(
@@ -438,16 +480,17 @@ def _run_into(
     ]
     if auth_nb is not None:
         (out_dir / "authorities").mkdir(exist_ok=True)
+        names = outputs.report_file_names(codes, _safe_name)
         for code in codes:
             run_jobs.append(
                 Job(
                     code,
                     str(auth_nb),
-                    str(out_dir / "authorities" / f"{_safe_name(code)}.ipynb"),
+                    str(out_dir / "authorities" / f"{names[code]}.ipynb"),
                     _with_output_dir(
                         {**nb_params[auth_nb], "authority": code},
                         specs[auth_nb],
-                        out_dir / "authorities" / f"{_safe_name(code)}_files",
+                        out_dir / "authorities" / f"{names[code]}_files",
                     ),
                     kind="authority",
                 )
@@ -462,6 +505,7 @@ def _run_into(
     env = {**prepared.env, GIT_COMMIT_ENV: commit}
     started = _dt.datetime.now(_dt.UTC)
     t0 = time.perf_counter()
+    _mark_run_started(out_dir, started, run_jobs)
     results = execute_jobs(
         run_jobs, workers=max(1, int(jobs)), env=env, timeout=timeout, progress=progress
     )
@@ -499,24 +543,21 @@ def _run_into(
             provenance=provenance,
             settings=auth_settings,
         )
-    (out_dir / "run.json").write_text(
-        json.dumps(
-            {
-                **run_info,
-                "results": [
-                    asdict(r)
-                    | {
-                        "ipynb": relative_to_out(r.ipynb, out_dir),
-                        "html": relative_to_out(r.html, out_dir),
-                    }
-                    for r in results
-                ],
-            },
-            indent=2,
-            sort_keys=True,
-            default=str,
-        ),
-        encoding="utf-8",
+    outputs.write_json(
+        out_dir / "run.json",
+        {
+            **run_info,
+            "status": outputs.RUN_COMPLETE if all(r.ok for r in results) else outputs.RUN_FAILED,
+            "results": [
+                asdict(r)
+                | {
+                    "status": "ok" if r.ok else "failed",
+                    "ipynb": relative_to_out(r.ipynb, out_dir),
+                    "html": relative_to_out(r.html, out_dir),
+                }
+                for r in results
+            ],
+        },
     )
     if not out_given or _TIMESTAMP_DIR.match(out_dir.name):
         update_latest(out_dir)

@@ -32,7 +32,9 @@ def md_escape(value: Any) -> str:
     word, backticks), links and images (``](``), tables (``|``), math (``$``); line breaks
     become spaces (a newline could start a heading or end a table row), and a leading
     ``#``, ``-``, ``+``, ``=`` or ``1.`` is escaped so the text never becomes a heading or a
-    list. Plain text (names, ``'non_eu14'``, ``['a', 'b']``) comes out unchanged.
+    list. A URL never becomes a link: ``://`` and a leading ``www.`` are escaped
+    (``http\\://``), so no autolink or linkify rule matches. Plain text (names,
+    ``'non_eu14'``, ``['a', 'b']``) comes out unchanged.
     """
     text = _WHITESPACE.sub(" ", str(value)).strip()
     out = []
@@ -49,6 +51,14 @@ def md_escape(value: Any) -> str:
             out.append("_" if prev.isalnum() and nxt.isalnum() else "\\_")
         elif ch == "(" and prev == "]":
             out.append("\\(")
+        elif ch == ":" and text[i + 1 : i + 3] == "//":
+            out.append("\\:")  # http\://: no bare-URL autolink (mistune, marked, GFM)
+        elif (
+            ch == "."
+            and text[max(0, i - 3) : i].lower() == "www"
+            and not text[i - 4 : i - 3].isalnum()
+        ):
+            out.append("\\.")  # www\.x.y: no "www." autolink
         elif ch in _MD_ALWAYS:
             out.append("\\" + ch)
         else:
@@ -210,7 +220,9 @@ def sanitize_report_html(path: str | Path) -> Path:
             area.append(BeautifulSoup(cleaned, "html.parser"))
             changed = True
     if changed:
-        path.write_text(str(soup), encoding="utf-8")
+        from samenleven_analysis.reports import outputs
+
+        outputs.write_text(path, str(soup))
     return path
 
 

@@ -23,11 +23,12 @@ SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(2)>"
 LINK = "[x](javascript:alert(3))"
 MATH = "$\\alpha$"
+URL = "http://evil.example/x"
 MARKERS = {
-    "96006": f"Klein {SCRIPT}",  # a municipality name (REFNIS list + boundaries)
+    "96006": f"Klein {SCRIPT} {URL}",  # a municipality name (REFNIS list + boundaries)
     "99016": f"Zwirerzand {IMG} {MATH}",
 }
-PARTNERSHIP = f"IGS {SCRIPT} {LINK}"
+PARTNERSHIP = f"IGS {SCRIPT} {LINK} www.evil.example"
 PROGRAMME = f"Oproep {LINK} {IMG}"
 OUTCOME = f"jobs {IMG} {MATH}"
 
@@ -129,3 +130,43 @@ def test_no_absolute_path_of_the_machine_in_any_output(markup_run):
             if hit:
                 leaks[str(path.relative_to(out))] = hit
     assert leaks == {}
+
+
+def _output_texts(nb):
+    """``(mime type, text)`` of every rich output of the code cells (data, not the notebook)."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            for mime in ("text/markdown", "text/html"):
+                text = out.get("data", {}).get(mime)
+                if text is not None:
+                    yield mime, "".join(text) if isinstance(text, list) else text
+
+
+@pytest.mark.notebooks
+def test_executed_notebooks_carry_no_live_markup_and_no_links_from_data(markup_run):
+    """Issue 19, item 4: escaped at the source, so the .ipynb an analyst opens in JupyterLab
+    is as clean as the sanitised HTML, and a URL in a name is never made a link."""
+    import nbformat
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    out, _ = markup_run
+    notebooks = sorted(out.rglob("*.ipynb"))
+    assert len(notebooks) >= 5
+    live, seen = {}, ""
+    for path in notebooks:
+        found = []
+        for mime, text in _output_texts(nbformat.read(str(path), as_version=4)):
+            seen += text
+            found += [raw for raw in (SCRIPT, IMG, "<script", "<img") if raw in text]
+            html = markdown2html_mistune(text) if mime == "text/markdown" else text
+            found += unsafe_markup(f'<div class="jp-OutputArea-output">{html}</div>')
+            found += [h for h in ('href="http://evil', 'href="http://www.evil') if h in html]
+        if found:
+            live[str(path.relative_to(out))] = sorted(set(found))
+    assert live == {}
+    assert "alert(1)" in seen and "evil.example/x" in seen  # the markers arrived, as text
+    for page in sorted(out.rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        assert 'href="http://evil' not in html and 'href="http://www.evil' not in html, page.name

@@ -40,7 +40,7 @@ def test_row_total_forces_next_smallest_cell_in_the_row():
     # row 0: 3 is small; with a published row total, 3 = total - 20 - 40 -> hide 20 as well
     t = pd.DataFrame({"x": [3, 100], "y": [20, 200], "z": [40, 300]})
     out = suppress(t, ["x", "y", "z"], totals="rows")
-    assert out.loc[0].tolist() == ["<5", "<5", "40"]
+    assert out.loc[0].tolist() == ["<5", "x", "40"]  # complementary: "x", not "<5"
     assert out.loc[1].tolist() == ["100", "200", "300"]
 
 
@@ -48,7 +48,7 @@ def test_column_total_forces_next_smallest_cell_in_the_column():
     t = pd.DataFrame({"n": [7500, 2, 12, 9000, 30]})
     out = suppress(t, ["n"], totals="columns")
     # 2 is primary; the next smallest published value (12) goes too
-    assert out["n"].tolist() == ["7500", "<5", "<5", "9000", "30"]
+    assert out["n"].tolist() == ["7500", "<5", "x", "9000", "30"]
 
 
 def test_two_primary_cells_in_a_row_need_no_complement():
@@ -80,7 +80,7 @@ def test_total_column_is_suppressed_when_small_but_never_chosen_as_complement():
 def test_missing_values_are_blank_and_not_counted():
     t = pd.DataFrame({"n": [np.nan, 3.0, 100.0, 200.0]})
     out = suppress(t, ["n"], totals="columns")
-    assert out["n"].tolist() == ["", "<5", "<5", "200"]
+    assert out["n"].tolist() == ["", "<5", "x", "200"]
 
 
 def test_unknown_totals_and_columns_are_errors():
@@ -121,7 +121,9 @@ def test_no_suppressed_cell_can_be_recomputed_from_published_totals(rows, totals
             assert c.sum() != 1, "a column has a single hidden cell"
     out = suppress(t, ["a", "b", "c"], totals=totals)
     shown = out.to_numpy()
-    assert (shown[mask] == "<5").all()
+    small = values < MIN_CELL_DEFAULT
+    assert (shown[mask & small] == "<5").all()  # primary
+    assert (shown[mask & ~small] == disclosure.SECONDARY_MARK).all()  # complementary
     assert (shown[~mask] == values[~mask].astype(str)).all()
 
 

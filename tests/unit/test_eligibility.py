@@ -409,9 +409,9 @@ def test_for_publication_suppresses_small_counts_and_what_reveals_them():
     assert shown["applicant"].tolist() == ["11001", "11003", "11002"]
     assert shown["count"].tolist() == [
         "8000",
+        "x",
         "<5",
-        "<5",
-    ]  # 60 goes too: the column sum is published
+    ]  # 60 goes too (marked "x"): the column sum is published
     assert shown.loc[0, "name"] == "Aastad" and shown.loc[0, "margin"] == "+500"
     assert shown.loc[0, "share"] == "40.0%" and shown.loc[0, "eligible"] == "yes"
     assert shown.loc[2, "margin"] == "" and shown.loc[2, "share"] == ""

@@ -52,8 +52,10 @@ def save(fig: Figure, path_stem: str | Path, *, dpi: int = PNG_DPI) -> tuple[Pat
     stem.parent.mkdir(parents=True, exist_ok=True)
     png = stem.with_name(stem.name + ".png")
     svg = stem.with_name(stem.name + ".svg")
-    png.write_bytes(figure_bytes(fig, "png", dpi=dpi))
-    svg.write_bytes(figure_bytes(fig, "svg"))
+    from samenleven_analysis.reports import outputs
+
+    outputs.write_bytes(png, figure_bytes(fig, "png", dpi=dpi))  # atomic: never half a file
+    outputs.write_bytes(svg, figure_bytes(fig, "svg"))
     return png, svg
 
 
