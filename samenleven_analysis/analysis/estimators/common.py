@@ -307,12 +307,12 @@ def _quiet():
 
 @contextlib.contextmanager
 def _single_thread_blas():
-    """Limit BLAS to one thread (threadpoolctl, present via scikit-learn) if available."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional speed-up only
-        yield
-        return
+    """Run the block with every loaded BLAS (numpy's, scipy's and diff-diff's OpenBLAS) on
+    one thread (threadpoolctl, a dependency): a multi-threaded BLAS splits sums differently
+    with the thread count, so a result could depend on the machine (docs/reproducibility.md).
+    Used around the optimisers (synthetic-control weights, SDID, HonestDiD)."""
+    from threadpoolctl import threadpool_limits
+
     with threadpool_limits(limits=1, user_api="blas"):
         yield
 
