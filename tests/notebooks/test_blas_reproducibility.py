@@ -122,6 +122,7 @@ def test_stored_outputs_hold_under_another_blas_kernel(coretype, threads, tmp_pa
             "no:cacheprovider",
             "-p",
             "no:randomly",
+            "--color=no",
             "--nbval",
             "--nbval-sanitize-with",
             str(SANITIZE),
