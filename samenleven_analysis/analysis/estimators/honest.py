@@ -112,7 +112,7 @@ def honest_did(
     )
 
     def ci(m: float) -> tuple[float, float]:
-        # One BLAS thread: the FLCI's SLSQP/grid search moved by ~6e-10 between 1 and 2 threads.
+        # One BLAS thread around the optimiser, as for every estimator (docs/reproducibility.md).
         with _quiet(), _single_thread_blas():
             h = HonestDiD(method="smoothness", M=float(m), alpha=alpha, l_vec=lvec).fit(res)
         return float(h.ci_lb), float(h.ci_ub)
