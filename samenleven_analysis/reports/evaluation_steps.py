@@ -1148,6 +1148,8 @@ def synthetic_main(design: SyntheticDesign, estimators: list[str]) -> dict[str, 
         ],
     ).round(3)
     text = f"Main analysis: {estimators[0]}\n{sc.method}"
+    if sc.extra.get("ci_note"):
+        text += f"\nNo interval: {sc.extra['ci_note']}"
     if sc.extra["dropped"]:
         text += f"\nDonors without a complete series, left out: {', '.join(sc.extra['dropped'])}"
     return {

@@ -17,7 +17,7 @@ wild cluster bootstrap        pyfixest ``Feols.wildboottest`` → wildboottest (
 randomisation inference       permutation loop; two-way demeaning by pyfixest ``demean``
 Callaway–Sant'Anna            differences ``ATTgt`` (+ ``aggregate``)
 regression discontinuity      rdrobust (robust bias-corrected CI), rddensity (density)
-synthetic control             pysyncon ``Synth`` (weights); in-space placebo loop here
+synthetic control             pysyncon ``Synth`` (scaling, V search); weights by exact NNLS; placebos here
 ============================  ===================================================
 
 Known library issues worked around here (see :data:`LIBRARY_NOTES`): wildboottest's
@@ -69,7 +69,9 @@ LIBRARY_NOTES: dict[str, str] = {
     "is plug-in ± z·SE (not the paper's hybrid test), so not used; SyntheticDiD placebo SE works",
     "rdrobust": "works (sharp, fuzzy, covariates, clusters)",
     "rddensity": "works",
-    "pysyncon": "Synth works; PlaceboTest replaced by a serial loop (process pool, prints, rank p-value)",
+    "pysyncon": "Synth works; its SLSQP weight step (ftol 1e-6: stopping point moved with the BLAS "
+    "kernel) replaced by an exact NNLS; PlaceboTest replaced by a serial loop (process pool, "
+    "prints, rank p-value)",
     "linearmodels": "not needed (pyfixest covers TWFE); its jobtraining data set is used in tests",
 }
 
@@ -307,12 +309,12 @@ def _quiet():
 
 @contextlib.contextmanager
 def _single_thread_blas():
-    """Limit BLAS to one thread (threadpoolctl, present via scikit-learn) if available."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional speed-up only
-        yield
-        return
+    """Run the block with every loaded BLAS (numpy's, scipy's and diff-diff's OpenBLAS) on
+    one thread (threadpoolctl, a dependency): a multi-threaded BLAS splits sums differently
+    with the thread count, so a result could depend on the machine (docs/reproducibility.md).
+    Used around the optimisers (synthetic-control weights, SDID, HonestDiD)."""
+    from threadpoolctl import threadpool_limits
+
     with threadpool_limits(limits=1, user_api="blas"):
         yield
 

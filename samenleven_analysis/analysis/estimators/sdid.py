@@ -23,6 +23,7 @@ from samenleven_analysis.analysis.estimators.common import (
     _frame,
     _normalise_cohort,
     _quiet,
+    _single_thread_blas,
     _without_inference,
 )
 
@@ -63,7 +64,8 @@ def synthetic_did(
         post = [int(y) for y in years if y >= c]
         if (years < c).sum() < 2:
             continue
-        with _quiet():
+        # One BLAS thread (threadpoolctl): no result may depend on the machine's thread count.
+        with _quiet(), _single_thread_blas():
             r = SyntheticDiD(
                 variance_method="placebo", n_bootstrap=int(reps), seed=int(seed) + k, alpha=alpha
             ).fit(sub, outcome="_y", treatment="_tr", unit="_unit", time="_time", post_periods=post)

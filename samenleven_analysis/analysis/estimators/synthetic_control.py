@@ -1,4 +1,9 @@
-"""Synthetic control (pysyncon ``Synth``) with in-space placebos."""
+"""Synthetic control (pysyncon ``Synth``, weights solved exactly) with in-space placebos.
+
+The donor weights are the exact minimiser of the scaled pre-period fit over the simplex
+(:func:`simplex_least_squares`, an active-set NNLS), not an optimiser's stopping point: the
+same inputs give the same weights on any CPU, BLAS kernel and thread count (see
+docs/reproducibility.md for what moved before and by how much)."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import nnls
 
 from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
     FEW_CLUSTERS,
@@ -48,8 +54,10 @@ def synthetic_control(
 
     Predictors are the outcome in every pre-treatment year; with ``optimize_v=False``
     they get equal importance (V = I, so the weights minimise the pre-period fit
-    error — one quadratic programme, deterministic and fast); ``optimize_v=True`` runs
-    pysyncon's nested V optimisation. ``demean=True`` fits each unit's deviations from
+    error — one quadratic programme over the simplex, solved exactly by
+    :func:`simplex_least_squares`, so the weights do not depend on the CPU's BLAS kernel or
+    thread count); ``optimize_v=True`` runs pysyncon's nested V optimisation (with the same
+    exact inner solver). ``demean=True`` fits each unit's deviations from
     its own pre-period mean (the "demeaned" synthetic control, Doudchenko & Imbens 2016;
     Ferman & Pinto 2021): level differences are allowed, only the *paths* are matched —
     use it when the treated unit's level lies outside the donors' range (a large city),
@@ -58,7 +66,10 @@ def synthetic_control(
     placebos re-fit every donor as if treated (donor pool = the other donors); the
     smallest attainable p-value is ``1 / (1 + donors)`` (``extra['min_pvalue']``), so with
     fewer than 19 donors it can never fall below 0.05. The placebo SE uses donors whose
-    pre-period fit is within ``placebo_trim`` times the treated unit's.
+    pre-period fit is within ``placebo_trim`` times the treated unit's. A donor fitted
+    exactly before treatment (inside the other donors' convex hull; :data:`EXACT_FIT_TOL`)
+    has an infinite post/pre ratio (``placebos['exact_fit']``); when such donors decide the
+    rank test, the interval is NaN with ``extra['ci_note']`` saying it is unbounded.
     """
     _check_columns(panel, [outcome, unit, time])
     data = panel[[unit, time, outcome]].copy()
@@ -119,12 +130,14 @@ def synthetic_control(
                     "pre_rmspe": float(np.sqrt(np.mean(g[pre] ** 2))),
                     "post_rmspe": float(np.sqrt(np.mean(g[~pre] ** 2))),
                     "att": float(g[~pre].mean()),
+                    "exact_fit": bool(f["exact_fit"]),
                 }
             )
         plac = pd.DataFrame(rows)
-        plac["ratio"] = plac["post_rmspe"] / plac["pre_rmspe"]
+        # An exact pre-period fit has ratio ∞, not post/(rounding noise) (EXACT_FIT_TOL).
+        plac["ratio"] = np.where(plac["exact_fit"], np.inf, plac["post_rmspe"] / plac["pre_rmspe"])
         plac_gaps = pd.DataFrame(gap_cols, index=wide.index)
-        ratio = post_rmspe / pre_rmspe if pre_rmspe > 0 else np.inf
+        ratio = np.inf if fit["exact_fit"] or pre_rmspe <= 0 else post_rmspe / pre_rmspe
         pval = float((1 + np.sum(plac["ratio"].to_numpy() >= ratio)) / (1 + len(plac)))
         # Placebo SE from donors that can be fitted about as well as the treated unit
         # (pre-RMSPE at most `placebo_trim` times the treated one, the trimming of Abadie
@@ -133,10 +146,12 @@ def synthetic_control(
         if len(keep) < 5:
             keep = plac
         placebo_se = float(keep["att"].std(ddof=1))
-        lo, hi, ci_note = _rank_interval(fit["gap"], pre, plac["ratio"].to_numpy(), alpha)
+        lo, hi, ci_note = _rank_interval(
+            fit["gap"], pre, plac["ratio"].to_numpy(), alpha, exact=fit["exact_fit"]
+        )
     method = (
         ("demeaned " if demean else "")
-        + "synthetic control (pysyncon Synth, V = "
+        + "synthetic control (pysyncon Synth, weights by exact simplex least squares, V = "
         + ("optimised" if optimize_v else "equal")
         + ", pre-period outcomes as predictors); in-space placebo p-value, interval by inverting it"
     )
@@ -169,19 +184,23 @@ def synthetic_control(
             "demean": demean,
             "placebo_se": placebo_se,
             "ci_note": ci_note,
+            "exact_fit": bool(fit["exact_fit"]),
+            "n_exact_placebos": int(plac["exact_fit"].sum()) if placebos else 0,
         },
     )
 
 
 def _rank_interval(
-    gap: np.ndarray, pre: np.ndarray, ratios: np.ndarray, alpha: float
+    gap: np.ndarray, pre: np.ndarray, ratios: np.ndarray, alpha: float, *, exact: bool = False
 ) -> tuple[float, float, str]:
     """Constant effects ``b`` the placebo rank test does not reject: the interval, its p-value
     and the verdict then come from one procedure. Subtracting ``b`` from the post gaps leaves
     the donors' ratios unchanged; the treated ratio is ``sqrt(v + (att − b)²) / pre_rmspe``
     (``v`` = variance of the post gaps), so the set is ``att ± sqrt((r_k · pre_rmspe)² − v)``
     with ``r_k`` the k-th largest placebo ratio. NaN with a reason when too few donors make the
-    set unbounded, or when the test rejects every constant effect."""
+    set unbounded, when a donor fitted exactly before treatment (infinite ratio, see
+    :data:`EXACT_FIT_TOL`) makes it unbounded, or when the test rejects every constant effect.
+    ``exact``: the treated unit itself is fitted exactly (its ratio is infinite for every b)."""
     post_gap, pre_rmspe = gap[~pre], float(np.sqrt(np.mean(gap[pre] ** 2)))
     att, v = float(post_gap.mean()), float(post_gap.var())
     n = len(ratios)
@@ -189,7 +208,16 @@ def _rank_interval(
     nan = float("nan")
     if k <= 0:
         return nan, nan, f"with {n} donors the placebo test cannot reject at {alpha}: no interval"
-    if k > n or pre_rmspe <= 0:
+    n_exact = int(np.isinf(ratios).sum())
+    unbounded = (
+        f"{n_exact} donor(s) fitted exactly before treatment (infinite post/pre ratio): "
+        f"the placebo test rejects no constant effect at {alpha}, the interval is unbounded"
+    )
+    if k > n:
+        return nan, nan, "the placebo test rejects every constant effect: no interval"
+    if n_exact >= k:
+        return nan, nan, unbounded
+    if exact or pre_rmspe <= 0:
         return nan, nan, "the placebo test rejects every constant effect: no interval"
     r_k = float(np.sort(ratios)[::-1][k - 1])
     room = (r_k * pre_rmspe) ** 2 - v
@@ -198,22 +226,100 @@ def _rank_interval(
     return att - np.sqrt(room), att + np.sqrt(room), ""
 
 
+WEIGHT_RIDGE = 1e-10
+"""Ridge on the donor weights, in pysyncon's scaled units (every pre-period predictor has
+standard deviation 1 across units): ``min ‖X₁ − X₀w‖²_V + WEIGHT_RIDGE·‖w‖²`` over the simplex.
+It only breaks ties: when several weightings fit the pre-period equally well (a unit inside
+the other units' convex hull), the most even one is chosen instead of whichever vertex an
+optimiser happens to stop at. On a fit that has one best weighting it moves the weights by
+less than 1e-8 (docs/reproducibility.md)."""
+
+EXACT_FIT_TOL = 1e-6
+"""Scaled pre-period RMSPE (root mean squared error in pysyncon's units, each pre year's
+standard deviation across units = 1) at or below which a fit counts as exact. The weights
+are solved to about 1e-12 in these units; an exact fit's RMSPE is then zero up to rounding,
+so its post/pre ratio is infinite rather than a large number set by the last bits of
+floating point (or, before, by SLSQP's stopping rule)."""
+
+
+def simplex_least_squares(a: np.ndarray, b: np.ndarray, ridge: float = 0.0) -> np.ndarray:
+    """``argmin ‖a·w − b‖² + ridge·‖w‖²`` over ``w ≥ 0, Σw = 1``, exactly (active set).
+
+    With ``u = s·w`` (``s > 0``) the problem is a non-negative least squares problem in
+    ``u``: ``min ‖[a − b·1ᵀ; √ridge·I; 1ᵀ]·u − [0; 0; 1]‖²``. For a fixed direction ``w``
+    its value ``s²·q(w) + (s − 1)²`` is smallest at ``s = 1 / (1 + q(w))``, where it equals
+    ``q / (1 + q)`` — increasing in ``q(w) = ‖a·w − b‖² + ridge·‖w‖²`` — so ``u / Σu`` is the
+    simplex minimiser (no penalty weight to tune, no tolerance to reach). SciPy's ``nnls``
+    (Lawson & Hanson's active-set algorithm) finishes in finitely many steps, from the same
+    start every time, and its result does not depend on a stopping tolerance.
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    n = a.shape[1]
+    rows = [a - b[:, None]]
+    if ridge > 0:
+        rows.append(np.sqrt(ridge) * np.eye(n))
+    rows.append(np.ones((1, n)))
+    e = np.vstack(rows)
+    f = np.zeros(e.shape[0])
+    f[-1] = 1.0
+    u, _ = nnls(e, f, maxiter=50 * max(n, 1))
+    total = float(u.sum())
+    if not np.isfinite(total) or total <= 0:
+        raise ValueError("synthetic control weights could not be solved (degenerate predictors)")
+    return u / total
+
+
+def _exact_synth():
+    """pysyncon ``Synth`` whose inner weight problem is solved exactly.
+
+    pysyncon keeps its semantics (each predictor row divided by its standard deviation
+    across the donors and the treated unit; the outer V search when ``optimize_v``); only
+    ``w_optimize`` — SLSQP from equal weights with scipy's default ``ftol = 1e-6``, whose
+    stopping point moved with the BLAS kernel — is replaced by :func:`simplex_least_squares`.
+    """
+    from pysyncon import Synth
+
+    class _ExactSynth(Synth):
+        @staticmethod
+        def w_optimize(V_mat, X0, X1, qp_method="SLSQP", qp_options=None):  # noqa: N803
+            root_v = np.sqrt(np.clip(np.diag(np.asarray(V_mat, dtype=float)), 0.0, None))
+            x0 = np.asarray(X0, dtype=float) * root_v[:, None]
+            x1 = np.asarray(X1, dtype=float) * root_v
+            w = simplex_least_squares(x0, x1, WEIGHT_RIDGE)
+            # pysyncon's loss: 0.5·wᵀPw − qᵀw with P = X0ᵀVX0, q = X0ᵀVX1
+            r = x0 @ w
+            return w, float(0.5 * r @ r - x1 @ r)
+
+    return _ExactSynth()
+
+
 def _synth_fit(
     wide: pd.DataFrame, treated: str, controls: list[str], pre: np.ndarray, optimize_v: bool
 ) -> dict:
-    from pysyncon import Synth
-
     Z0 = wide.loc[pre, controls]
     Z1 = wide.loc[pre, treated]
     # Predictors = pre-period outcomes (X = Z); pysyncon scales each predictor row by its sd.
-    s = Synth()
-    # SLSQP on a few dozen weights is tiny; multi-threaded BLAS makes it ~10x slower here.
+    s = _exact_synth()
+    # A few dozen weights: multi-threaded BLAS only adds overhead (and thread-count noise).
     with _quiet(), _single_thread_blas():
         if optimize_v:
             s.fit(X0=Z0, X1=Z1, Z0=Z0, Z1=Z1)
         else:
             s.fit(X0=Z0, X1=Z1, Z0=Z0, Z1=Z1, custom_V=np.ones(int(pre.sum())))
-    w = np.asarray(s.W, dtype=float)
-    synthetic = wide[controls].to_numpy() @ w
+        w = np.asarray(s.W, dtype=float)
+        synthetic = wide[controls].to_numpy() @ w
     gap = wide[treated].to_numpy() - synthetic
-    return {"weights": w, "synthetic": synthetic, "gap": gap}
+    # Exact fit? Judged in the units the weights were solved in (rows of equal spread).
+    both = pd.concat([Z0, Z1], axis=1).to_numpy(dtype=float)
+    sd = both.std(axis=1, ddof=1)
+    ok = sd > 0
+    scaled = (gap[pre][ok] / sd[ok]) if ok.any() else np.zeros(1)
+    scaled_rmspe = float(np.sqrt(np.mean(scaled**2)))
+    return {
+        "weights": w,
+        "synthetic": synthetic,
+        "gap": gap,
+        "exact_fit": scaled_rmspe <= EXACT_FIT_TOL,
+        "scaled_pre_rmspe": scaled_rmspe,
+    }
