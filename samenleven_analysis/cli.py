@@ -115,10 +115,34 @@ def build(data_dir, offline, vintage, demo, out) -> None:
     help="Publish small counts of persons unsuppressed (min_cell 0). Every output is "
     "stamped DISCLOSURE CONTROL OFF; never for publication.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Recompute every report (default: reuse a report whose inputs are unchanged since "
+    "the last run into --out, or reports/latest).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run the notebooks on Dask distributed: a scheduler address (tcp://host:8786) or "
+    "slurm[:N] / pbs[:N] for a dask-jobqueue cluster (needs the 'dask' extra).",
+)
 @_data_dir_option
 @_offline_option
 def run(
-    notebooks, all_, param_files, params, out, jobs, authorities, disclosure_off, data_dir, offline
+    notebooks,
+    all_,
+    param_files,
+    params,
+    out,
+    jobs,
+    authorities,
+    disclosure_off,
+    force,
+    scheduler,
+    data_dir,
+    offline,
 ) -> None:
     """Execute notebooks with papermill into dated report folders with an index.html.
 
@@ -142,6 +166,8 @@ def run(
             offline=offline,
             authorities=codes or None,
             disclosure_off=disclosure_off,
+            force=force,
+            scheduler=scheduler,
         )
     except ParameterError as exc:
         _fail(exc, 2)

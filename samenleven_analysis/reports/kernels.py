@@ -147,6 +147,7 @@ class JobResult:
     seconds: float
     error: str | None = None
     demo: bool | None = None  # from the report's provenance cell; None when it has none
+    status: str = "ran"  # "ran", "failed", or "reused" (incremental runs, see incremental.py)
 
 
 OFFLINE_TEMPLATE = "offline"
@@ -429,8 +430,12 @@ def execute_jobs(
     timeout: int = DEFAULT_TIMEOUT,
     progress: bool = True,
     reuse_kernels: bool = True,
+    scheduler: str | None = None,
 ) -> list[JobResult]:
     """Run ``jobs`` (in ``workers`` separate processes when > 1) with a tqdm progress bar.
+
+    With ``scheduler`` (a Dask scheduler address, or ``slurm[:N]``) the batches run on Dask
+    distributed instead (:func:`samenleven_analysis.reports.engines.run_tasks`).
 
     Authority reports run in batches that share a kernel (``reuse_kernels``, see
     :class:`ReusableKernel`). Results come back in the order of ``jobs``.
@@ -449,7 +454,16 @@ def execute_jobs(
         bar.update(len(task))
 
     try:
-        if workers <= 1 or len(tasks) <= 1:
+        if scheduler:
+            from samenleven_analysis.reports.engines import run_tasks
+
+            run_tasks(
+                execute_batch,
+                [([jobs[i] for i in task], env, timeout, reuse_kernels) for task in tasks],
+                scheduler=scheduler,
+                on_done=lambda k, res: record(tasks[k], res),
+            )
+        elif workers <= 1 or len(tasks) <= 1:
             for task in tasks:
                 record(task, execute_batch([jobs[i] for i in task], env, timeout, reuse_kernels))
         else:
