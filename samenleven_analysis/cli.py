@@ -294,11 +294,30 @@ def bench_reports(n_authorities, all_authorities, jobs, data_dir) -> None:
 )
 @click.option("--scenario", default="all", show_default=True, help="Scenario name, or all.")
 @click.option("--seed", type=int, default=20221001, show_default=True, help="Random seed.")
-def bench_simulation(draws, scenario, seed) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Local processes sharing the draws (results identical at any count).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run the draws on Dask distributed (tcp://host:8786, or slurm[:N]).",
+)
+def bench_simulation(draws, scenario, seed, workers, scheduler) -> None:
     """Bias, RMSE, 95% coverage, size and power of every estimator over simulated draws."""
     from samenleven_analysis.bench import simulation
 
-    sys.exit(simulation.main(draws=draws, scenario=scenario, seed=seed))
+    try:
+        status = simulation.main(
+            draws=draws, scenario=scenario, seed=seed, workers=workers, scheduler=scheduler
+        )
+    except SamenlevenError as exc:
+        _fail(exc)
+    sys.exit(status)
 
 
 if __name__ == "__main__":  # pragma: no cover
