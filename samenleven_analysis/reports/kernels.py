@@ -180,6 +180,79 @@ def export_html(ipynb: str | Path, html_path: str | Path | None = None) -> Path:
     return html_path
 
 
+def _sanitizing_exporter_class():
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    from samenleven_analysis.reports.text import sanitize_soup
+
+    class SanitizingHTMLExporter(HTMLExporter):
+        """``HTMLExporter`` whose one BeautifulSoup pass also sanitises the output areas.
+
+        nbconvert parses the rendered page once (image alt texts, focusable cells) and
+        :func:`~samenleven_analysis.reports.text.sanitize_report_html` used to parse it a
+        second time; parsing and serialising a page with the inlined lab CSS is a third of
+        the export. Same steps, same bytes (``tests/unit/test_export_html.py``).
+        """
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter.from_notebook_node (nbconvert 7), with sanitize_soup on its soup
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+            )
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            soup = BeautifulSoup(html, features="html.parser")
+            missing_alt = 0
+            for elem in soup.select("img:not([alt])"):
+                elem.attrs["alt"] = "No description has been provided for this image"
+                missing_alt += 1
+            if missing_alt:
+                self.log.warning("Alternative text is missing on %s image(s).", missing_alt)
+            for elem in soup.select(".jp-Notebook div.jp-Cell-inputWrapper"):
+                elem.attrs["tabindex"] = "0"
+            for elem in soup.select(".jp-Notebook div.jp-OutputArea-output"):
+                elem.attrs["tabindex"] = "0"
+            sanitize_soup(soup)
+            return str(soup), resources
+
+    return SanitizingHTMLExporter
+
+
+@functools.lru_cache(maxsize=1)
+def _sanitizing_exporter():
+    return _sanitizing_exporter_class()(
+        template_name=OFFLINE_TEMPLATE,
+        extra_template_basedirs=[str(Path(__file__).parent / "templates" / "nbconvert")],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+
+
+def export_report_html(ipynb: str | Path, html_path: str | Path | None = None) -> Path:
+    """:func:`export_html` followed by ``sanitize_report_html``, in one parse of the page
+    (defence in depth: no live markup from data in the outputs)."""
+    ipynb = Path(ipynb)
+    html_path = Path(html_path) if html_path else ipynb.with_suffix(".html")
+    nb = nbformat.read(str(ipynb), as_version=4)
+    body, _ = _sanitizing_exporter().from_notebook_node(
+        nb, resources={"metadata": {"name": ipynb.stem}}
+    )
+    html_path.write_text(body, encoding="utf-8")
+    return html_path
+
+
 def error_summary(exc: BaseException) -> str:
     from nbclient.exceptions import CellTimeoutError
     from papermill.exceptions import PapermillExecutionError
@@ -341,10 +414,7 @@ def execute_job(
     demo: bool | None = None
     if Path(job.output).is_file():
         try:
-            html_path = str(export_html(job.output))
-            from samenleven_analysis.reports.text import sanitize_report_html
-
-            sanitize_report_html(html_path)  # defence in depth: no live markup from data
+            html_path = str(export_report_html(job.output))  # export + sanitise, one pass
             demo = report_uses_demo(job.output)
         except Exception as exc:  # noqa: BLE001 - must not hide the original failure
             error = (error + "; " if error else "") + f"HTML export failed: {exc}"
