@@ -272,14 +272,21 @@ def bench_build(data_dir, repeat) -> None:
     show_default=True,
     help="Parallel notebooks for --all-authorities.",
 )
+@click.option(
+    "--sample",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --all-authorities: run only N evenly spaced authority reports and "
+    "extrapolate their CPU seconds to all (for shared machines).",
+)
 @_data_dir_option
-def bench_reports(n_authorities, all_authorities, jobs, data_dir) -> None:
+def bench_reports(n_authorities, all_authorities, jobs, sample, data_dir) -> None:
     """Time the demo report suite, one authority report, and --jobs 1 against --jobs 2; or,
     with --all-authorities, a report for every municipality on the real mirror."""
     from samenleven_analysis.bench import reports as bench_mod
 
     if all_authorities:
-        bench_mod.benchmark_all_authorities(data_dir, jobs=jobs)
+        bench_mod.benchmark_all_authorities(data_dir, jobs=jobs, sample=sample)
     else:
         bench_mod.benchmark_reports(n_authorities)
 

@@ -52,6 +52,11 @@ def _require(module: str, extra: str = "dask"):
         ) from exc
 
 
+def require_dask() -> None:
+    """Raise :class:`EngineUnavailable` (naming the extra to install) without distributed."""
+    _require("distributed")
+
+
 @contextlib.contextmanager
 def dask_client(scheduler: str) -> Iterator[Any]:
     """A ``distributed.Client`` for ``scheduler`` (an address, or ``slurm[:N]`` /

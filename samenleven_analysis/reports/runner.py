@@ -318,6 +318,10 @@ def run_notebooks(
     if not selected and auth_nb is None:
         raise ParameterError("no notebooks selected: name notebooks, or use --all / --authorities")
 
+    if scheduler:
+        from samenleven_analysis.reports.engines import require_dask
+
+        require_dask()  # before anything is built: a missing optional extra is a clear error
     values, raw, per_nb = read_parameters(param_files, params)
     if authorities and "authority" in values:
         raise ParameterError("give authorities with --authorities, not as parameter 'authority'")
