@@ -122,3 +122,26 @@ def test_tables_read_come_from_the_provenance_cell(tmp_path):
     nb.cells[0].outputs = []
     nbformat.write(nb, str(path))
     assert incremental.tables_read(path) is None  # no provenance: depends on every table
+
+
+@pytest.mark.notebooks
+def test_a_run_without_out_reuses_the_reports_of_latest_by_copying_them(
+    built, tmp_path, monkeypatch
+):
+    folder, _ = built
+    folders = iter(
+        [tmp_path / "reports" / "20250101T060000Z", tmp_path / "reports" / "20250201T060000Z"]
+    )
+    monkeypatch.setattr(runner, "default_out", lambda *a, **k: next(folders))
+    names = ["reads_alpha", "reads_beta"]
+    assert runner.run_notebooks(names, folder=folder, progress=False) == 0
+    assert runner.run_notebooks(names, folder=folder, progress=False) == 0
+    first, second = (
+        tmp_path / "reports" / "20250101T060000Z",
+        tmp_path / "reports" / "20250201T060000Z",
+    )
+    info = json.loads((second / "run.json").read_text(encoding="utf-8"))
+    assert {r["status"] for r in info["results"]} == {"reused"}
+    for name in ("reads_alpha.ipynb", "reads_alpha.html", "reads_beta.html"):
+        assert (second / name).read_bytes() == (first / name).read_bytes()
+    assert (tmp_path / "reports" / "latest").resolve() == second.resolve()
