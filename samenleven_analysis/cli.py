@@ -126,6 +126,19 @@ def build(data_dir, offline, vintage, demo, out) -> None:
     help="Publish small counts of persons unsuppressed (min_cell 0). Every output is "
     "stamped DISCLOSURE CONTROL OFF; never for publication.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Recompute every report (default: reuse a report whose inputs are unchanged since "
+    "the last run into --out, or reports/latest).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run the notebooks on Dask distributed: a scheduler address (tcp://host:8786) or "
+    "slurm[:N] / pbs[:N] for a dask-jobqueue cluster (needs the 'dask' extra).",
+)
 @_data_dir_option
 @_offline_option
 @_notebooks_option
@@ -141,6 +154,8 @@ def run(
     data_dir,
     offline,
     notebooks_dir,
+    force,
+    scheduler,
 ) -> None:
     """Execute notebooks with papermill into dated report folders with an index.html.
 
@@ -165,6 +180,8 @@ def run(
             authorities=codes or None,
             disclosure_off=disclosure_off,
             folder=notebooks_dir,
+            force=force,
+            scheduler=scheduler,
         )
     except ParameterError as exc:
         _fail(exc, 2)
@@ -270,14 +287,21 @@ def bench_build(data_dir, repeat) -> None:
     show_default=True,
     help="Parallel notebooks for --all-authorities.",
 )
+@click.option(
+    "--sample",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --all-authorities: run only N evenly spaced authority reports and "
+    "extrapolate their CPU seconds to all (for shared machines).",
+)
 @_data_dir_option
-def bench_reports(n_authorities, all_authorities, jobs, data_dir) -> None:
+def bench_reports(n_authorities, all_authorities, jobs, sample, data_dir) -> None:
     """Time the demo report suite, one authority report, and --jobs 1 against --jobs 2; or,
     with --all-authorities, a report for every municipality on the real mirror."""
     from samenleven_analysis.bench import reports as bench_mod
 
     if all_authorities:
-        bench_mod.benchmark_all_authorities(data_dir, jobs=jobs)
+        bench_mod.benchmark_all_authorities(data_dir, jobs=jobs, sample=sample)
     else:
         bench_mod.benchmark_reports(n_authorities)
 
@@ -292,11 +316,30 @@ def bench_reports(n_authorities, all_authorities, jobs, data_dir) -> None:
 )
 @click.option("--scenario", default="all", show_default=True, help="Scenario name, or all.")
 @click.option("--seed", type=int, default=20221001, show_default=True, help="Random seed.")
-def bench_simulation(draws, scenario, seed) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Local processes sharing the draws (results identical at any count).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run the draws on Dask distributed (tcp://host:8786, or slurm[:N]).",
+)
+def bench_simulation(draws, scenario, seed, workers, scheduler) -> None:
     """Bias, RMSE, 95% coverage, size and power of every estimator over simulated draws."""
     from samenleven_analysis.bench import simulation
 
-    sys.exit(simulation.main(draws=draws, scenario=scenario, seed=seed))
+    try:
+        status = simulation.main(
+            draws=draws, scenario=scenario, seed=seed, workers=workers, scheduler=scheduler
+        )
+    except SamenlevenError as exc:
+        _fail(exc)
+    sys.exit(status)
 
 
 if __name__ == "__main__":  # pragma: no cover

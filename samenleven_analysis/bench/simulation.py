@@ -12,13 +12,11 @@ returns no interval counts in ``reported`` < 1 and is left out of coverage and r
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -145,25 +143,38 @@ _COST = {
 """Seconds per draw on one core (for ordering the work only)."""
 
 
-def _task(args: tuple[str, str, int, int]) -> dict:
-    name, scenario, draws, seed = args
+def draw_seeds(seed: int, draws: int) -> list[int]:
+    """One independent seed per draw: ``numpy.random.SeedSequence(seed).spawn(draws)``, each
+    child reduced to a 32-bit integer (the generators take an integer seed). Draw ``k`` gets
+    the same seed whatever the number of workers or chunks, and the same for every estimator
+    (common random numbers: estimators are compared on the same simulated data)."""
+    return [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(seed).spawn(draws)]
+
+
+def _draws(name: str, scenario: str, seeds: Sequence[int]) -> tuple[list, float]:
+    """Run estimator ``name`` on ``scenario`` once per seed: ``([(estimate, ci_low, ci_high,
+    truth, pvalue) or None for a failed draw, ...], seconds)``."""
     fn = ESTIMATORS[name][0]
-    est, lo, hi, truth, pv, failed = [], [], [], [], [], 0
+    rows: list = []
     t0 = time.perf_counter()
-    for k in range(draws):
+    for s in seeds:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                e, tr = fn(scenario, seed + k)
+                e, tr = fn(scenario, int(s))
             except Exception:  # noqa: BLE001 - a failed draw is counted, not hidden
-                failed += 1
+                rows.append(None)
                 continue
-        est.append(e.estimate)
-        lo.append(e.ci_low)
-        hi.append(e.ci_high)
-        truth.append(tr)
-        pv.append(e.pvalue)
-    est_a, lo_a, hi_a, tr_a, pv_a = map(np.asarray, (est, lo, hi, truth, pv))
+        rows.append((e.estimate, e.ci_low, e.ci_high, tr, e.pvalue))
+    return rows, time.perf_counter() - t0
+
+
+def _summarise(name: str, scenario: str, rows: list, seconds: float) -> dict:
+    failed = sum(r is None for r in rows)
+    good = [r for r in rows if r is not None]
+    est_a, lo_a, hi_a, tr_a, pv_a = (
+        np.asarray([r[j] for r in good], dtype=float) for j in range(5)
+    )
     has_ci = np.isfinite(lo_a) & np.isfinite(hi_a)
     has_p = np.isfinite(pv_a)
     pretrend = name == "event_study_pretrend"
@@ -185,8 +196,13 @@ def _task(args: tuple[str, str, int, int]) -> dict:
         else np.nan,
         "size": reject if null else np.nan,
         "power": np.nan if null else reject,
-        "seconds": round(time.perf_counter() - t0, 1),
+        "seconds": round(seconds, 1),
     }
+
+
+CHUNK_SECONDS = 10.0
+"""About this many seconds of draws per task (by :data:`_COST`): small enough to balance
+the workers and show progress, large enough that task overhead does not count."""
 
 
 def simulation_study(
@@ -197,12 +213,22 @@ def simulation_study(
     *,
     workers: int = 2,
     out=None,
+    scheduler: str | None = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Run every estimator on every scenario it applies to; print and return the table.
 
-    Each draw ``k`` uses seed ``seed + k``; estimators with a cost share below 1 run
-    ``ceil(share × draws)`` draws (column ``draws``). ``workers`` processes share the work.
+    Draw ``k`` uses seed ``draw_seeds(seed, draws)[k]`` (:func:`draw_seeds`); estimators with
+    a cost share below 1 run the first ``ceil(share × draws)`` draws (column ``draws``).
+    The draws are cut into chunks that run in parallel on ``workers`` local processes, or on
+    Dask distributed with ``scheduler`` (:mod:`samenleven_analysis.reports.engines`); the
+    table is the same at any worker count (column ``seconds`` apart: compute time).
+    ``progress`` shows a tqdm bar (draws done, ETA) on stderr.
     """
+    from tqdm.auto import tqdm
+
+    from samenleven_analysis.reports.engines import run_tasks
+
     scen = list(scenarios) if scenarios else list(SCENARIOS)
     names = list(estimators) if estimators else list(ESTIMATORS)
     unknown = sorted(set(scen) - set(SCENARIOS)) + sorted(set(names) - set(ESTIMATORS))
@@ -211,15 +237,24 @@ def simulation_study(
             f"unknown scenario/estimator {unknown}; scenarios {sorted(SCENARIOS)}, "
             f"estimators {sorted(ESTIMATORS)}"
         )
-    tasks = [
-        (n, s, max(1, int(np.ceil(ESTIMATORS[n][2] * draws))), seed)
+    seeds = draw_seeds(seed, draws)
+    cells = [
+        (n, s, max(1, int(np.ceil(ESTIMATORS[n][2] * draws))))
         for n in names
         for s in scen
         if s in ESTIMATORS[n][1]
     ]
-    tasks.sort(key=lambda t: -_COST.get(t[0], 0.2) * t[2])  # longest first: balanced workers
+    tasks: list[tuple[str, str, list[int]]] = []
+    owner: list[int] = []
+    for c, (n, s, k) in enumerate(cells):
+        size = max(1, int(CHUNK_SECONDS / _COST.get(n, 0.2)))
+        for a in range(0, k, size):
+            tasks.append((n, s, seeds[a : min(k, a + size)]))
+            owner.append(c)
+    # longest first: balanced workers (results are put back in draw order below)
+    order = sorted(range(len(tasks)), key=lambda t: -_COST.get(tasks[t][0], 0.2) * len(tasks[t][2]))
     t0 = time.perf_counter()
-    if workers > 1 and len(tasks) > 1:
+    if (workers > 1 and len(tasks) > 1) or scheduler:
         # One BLAS/Rayon thread per worker (set before the spawned workers import numpy):
         # oversubscribed threads made each draw several times slower on 2 cores.
         for var in (
@@ -230,25 +265,57 @@ def simulation_study(
             "NUMBA_NUM_THREADS",
         ):
             os.environ.setdefault(var, "1")
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            rows = list(pool.map(_task, tasks))
-        order = {(n, s): i for i, (n, s) in enumerate((n, s) for n in names for s in scen)}
-        rows.sort(key=lambda r: order[(r["estimator"], r["scenario"])])
-    else:
-        rows = [_task(t) for t in tasks]
-    table = pd.DataFrame(rows)
-    out = sys.stdout if out is None else out
-    print(
-        f"Simulation study ({draws} draws, seed {seed}; {time.perf_counter() - t0:.0f} s)", file=out
+    bar = tqdm(
+        total=sum(len(t[2]) for t in tasks),
+        desc="simulation draws",
+        unit="draw",
+        disable=not progress,
+        file=sys.stderr,
     )
+    try:
+        done = run_tasks(
+            _draws,
+            [tasks[t] for t in order],
+            workers=workers,
+            scheduler=scheduler,
+            on_done=lambda k, res: bar.update(len(res[0])),
+        )
+    finally:
+        bar.close()
+    by_task = dict(zip(order, done, strict=True))
+    rows = []
+    for c, (n, s, _) in enumerate(cells):
+        mine = [by_task[t] for t in range(len(tasks)) if owner[t] == c]  # draw order
+        rows.append(
+            _summarise(n, s, [r for res in mine for r in res[0]], sum(res[1] for res in mine))
+        )
+    elapsed = time.perf_counter() - t0
+    table = pd.DataFrame(rows)
+    table.attrs["seconds"] = elapsed
+    out = sys.stdout if out is None else out
+    where = f"Dask scheduler {scheduler}" if scheduler else f"{max(1, workers)} worker(s)"
+    print(f"Simulation study ({draws} draws, seed {seed}; {elapsed:.0f} s on {where})", file=out)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"), file=out)
     return table
 
 
-def main(draws: int = 200, scenario: str = "all", seed: int = 20221001) -> int:
+def main(
+    draws: int = 200,
+    scenario: str = "all",
+    seed: int = 20221001,
+    *,
+    workers: int = 2,
+    scheduler: str | None = None,
+) -> int:
     """Print the simulation table for ``scenario`` (``"all"`` or one of :data:`SCENARIOS`)."""
     if draws < 1:
         raise ValueError("draws must be at least 1")
-    simulation_study(draws, seed, None if scenario == "all" else [scenario])
+    simulation_study(
+        draws,
+        seed,
+        None if scenario == "all" else [scenario],
+        workers=workers,
+        scheduler=scheduler,
+        progress=True,
+    )
     return 0

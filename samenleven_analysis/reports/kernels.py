@@ -147,6 +147,7 @@ class JobResult:
     seconds: float
     error: str | None = None
     demo: bool | None = None  # from the report's provenance cell; None when it has none
+    status: str = "ran"  # "ran", "failed", or "reused" (incremental runs, see incremental.py)
 
 
 OFFLINE_TEMPLATE = "offline"
@@ -178,6 +179,81 @@ def export_html(ipynb: str | Path, html_path: str | Path | None = None) -> Path:
     from samenleven_analysis.reports import outputs
 
     outputs.write_text(html_path, body)  # atomic: a full disk leaves no truncated page
+    return html_path
+
+
+def _sanitizing_exporter_class():
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    from samenleven_analysis.reports.text import sanitize_soup
+
+    class SanitizingHTMLExporter(HTMLExporter):
+        """``HTMLExporter`` whose one BeautifulSoup pass also sanitises the output areas.
+
+        nbconvert parses the rendered page once (image alt texts, focusable cells) and
+        :func:`~samenleven_analysis.reports.text.sanitize_report_html` used to parse it a
+        second time; parsing and serialising a page with the inlined lab CSS is a third of
+        the export. Same steps, same bytes (``tests/unit/test_export_html.py``).
+        """
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter.from_notebook_node (nbconvert 7), with sanitize_soup on its soup
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+            )
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            soup = BeautifulSoup(html, features="html.parser")
+            missing_alt = 0
+            for elem in soup.select("img:not([alt])"):
+                elem.attrs["alt"] = "No description has been provided for this image"
+                missing_alt += 1
+            if missing_alt:
+                self.log.warning("Alternative text is missing on %s image(s).", missing_alt)
+            for elem in soup.select(".jp-Notebook div.jp-Cell-inputWrapper"):
+                elem.attrs["tabindex"] = "0"
+            for elem in soup.select(".jp-Notebook div.jp-OutputArea-output"):
+                elem.attrs["tabindex"] = "0"
+            sanitize_soup(soup)
+            return str(soup), resources
+
+    return SanitizingHTMLExporter
+
+
+@functools.lru_cache(maxsize=1)
+def _sanitizing_exporter():
+    return _sanitizing_exporter_class()(
+        template_name=OFFLINE_TEMPLATE,
+        extra_template_basedirs=[str(Path(__file__).parent / "templates" / "nbconvert")],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+
+
+def export_report_html(ipynb: str | Path, html_path: str | Path | None = None) -> Path:
+    """:func:`export_html` followed by ``sanitize_report_html``, in one parse of the page
+    (defence in depth: no live markup from data in the outputs)."""
+    ipynb = Path(ipynb)
+    html_path = Path(html_path) if html_path else ipynb.with_suffix(".html")
+    nb = nbformat.read(str(ipynb), as_version=4)
+    body, _ = _sanitizing_exporter().from_notebook_node(
+        nb, resources={"metadata": {"name": ipynb.stem}}
+    )
+    from samenleven_analysis.reports import outputs
+
+    outputs.write_text(html_path, body)
     return html_path
 
 
@@ -352,10 +428,7 @@ def execute_job(
     if written and final.is_file():
         try:
             make_deterministic(job.output, job.parameters)
-            html_path = str(export_html(job.output))
-            from samenleven_analysis.reports.text import sanitize_report_html
-
-            sanitize_report_html(html_path)  # defence in depth: no live markup from data
+            html_path = str(export_report_html(job.output))  # export + sanitise, one pass
             demo = report_uses_demo(job.output)
         except Exception as exc:  # noqa: BLE001 - must not hide the original failure
             error = (error + "; " if error else "") + f"HTML export failed: {exc}"
@@ -466,8 +539,12 @@ def execute_jobs(
     timeout: int = DEFAULT_TIMEOUT,
     progress: bool = True,
     reuse_kernels: bool = True,
+    scheduler: str | None = None,
 ) -> list[JobResult]:
     """Run ``jobs`` (in ``workers`` separate processes when > 1) with a tqdm progress bar.
+
+    With ``scheduler`` (a Dask scheduler address, or ``slurm[:N]``) the batches run on Dask
+    distributed instead (:func:`samenleven_analysis.reports.engines.run_tasks`).
 
     Authority reports run in batches that share a kernel (``reuse_kernels``, see
     :class:`ReusableKernel`). Results come back in the order of ``jobs``.
@@ -486,7 +563,16 @@ def execute_jobs(
         bar.update(len(task))
 
     try:
-        if workers <= 1 or len(tasks) <= 1:
+        if scheduler:
+            from samenleven_analysis.reports.engines import run_tasks
+
+            run_tasks(
+                execute_batch,
+                [([jobs[i] for i in task], env, timeout, reuse_kernels) for task in tasks],
+                scheduler=scheduler,
+                on_done=lambda k, res: record(tasks[k], res),
+            )
+        elif workers <= 1 or len(tasks) <= 1:
             for task in tasks:
                 record(task, execute_batch([jobs[i] for i in task], env, timeout, reuse_kernels))
         else:

@@ -293,6 +293,8 @@ def run_notebooks(
     progress: bool = True,
     folder: str | Path | None = None,
     disclosure_off: bool = False,
+    force: bool = False,
+    scheduler: str | None = None,
 ) -> int:
     """Execute report notebooks; return the exit status (0 all ran, 1 some failed).
 
@@ -314,6 +316,12 @@ def run_notebooks(
     declares it, and every output is stamped (see :func:`disclosure.off_stamp`).
     A second run into the same ``out`` while one is running is refused
     (:class:`~samenleven_analysis.locking.FolderBusy`).
+
+    Runs are incremental (:mod:`samenleven_analysis.reports.incremental`): a report whose
+    inputs are unchanged since the last run into ``out`` (or, without ``out``, since
+    ``reports/latest``) is reused; ``force`` recomputes every report. ``scheduler``: the
+    address of a Dask distributed scheduler to run the notebooks on
+    (:mod:`samenleven_analysis.reports.engines`); the local process pool otherwise.
     """
     from samenleven_analysis.reports import context as reporting
 
@@ -329,6 +337,10 @@ def run_notebooks(
     if not selected and auth_nb is None:
         raise ParameterError("no notebooks selected: name notebooks, or use --all / --authorities")
 
+    if scheduler:
+        from samenleven_analysis.reports.engines import require_dask
+
+        require_dask()  # before anything is built: a missing optional extra is a clear error
     values, raw, per_nb = read_parameters(param_files, params)
     if authorities and "authority" in values:
         raise ParameterError("give authorities with --authorities, not as parameter 'authority'")
@@ -412,6 +424,8 @@ def run_notebooks(
                 progress=progress,
                 disclosure_off=disclosure_off,
                 specs=specs,
+                force=force,
+                scheduler=scheduler,
             )
     except OSError as exc:  # read-only folder, full disk, ...: one line, run.json marked
         error = outputs.output_error(exc, str(out_dir))
@@ -467,6 +481,8 @@ def _run_into(
     progress,
     disclosure_off,
     specs,
+    force=False,
+    scheduler=None,
 ) -> int:
     """The part of :func:`run_notebooks` that writes into ``out_dir`` (under its lock)."""
     run_jobs: list[Job] = [
@@ -506,13 +522,31 @@ def _run_into(
     started = _dt.datetime.now(_dt.UTC)
     t0 = time.perf_counter()
     _mark_run_started(out_dir, started, run_jobs)
-    results = execute_jobs(
-        run_jobs, workers=max(1, int(jobs)), env=env, timeout=timeout, progress=progress
+    from samenleven_analysis.reports import incremental
+
+    latest = out_dir.parent / "latest"
+    reuse = incremental.plan(
+        out_dir,
+        run_jobs,
+        prepared.folders,
+        env,
+        force=force,
+        source=latest if not out_given and latest.is_dir() else None,
     )
-    elapsed = time.perf_counter() - t0
-    for r in results:
+    ran = execute_jobs(
+        [run_jobs[i] for i in reuse.to_run],
+        workers=max(1, int(jobs)),
+        env=env,
+        timeout=timeout,
+        progress=progress,
+        scheduler=scheduler,
+    )
+    for r in ran:
         relative_papermill_paths(r.ipynb, out_dir)
         r.error = public_error(r.error, out_dir)
+    results = incremental.finish(reuse, run_jobs, dict(zip(reuse.to_run, ran, strict=True)))
+    elapsed = time.perf_counter() - t0
+    print(f"reports: {incremental.summary(results)}", file=sys.stderr)
 
     from samenleven_analysis.reports.provenance import lock_sha256, package_versions, report_time
 
@@ -551,7 +585,6 @@ def _run_into(
             "results": [
                 asdict(r)
                 | {
-                    "status": "ok" if r.ok else "failed",
                     "ipynb": relative_to_out(r.ipynb, out_dir),
                     "html": relative_to_out(r.html, out_dir),
                 }

@@ -192,13 +192,25 @@ def sanitize_fragment(fragment: str) -> str:
 def sanitize_report_html(path: str | Path) -> Path:
     """Sanitise the output areas of an exported notebook report in place.
 
-    Only the outputs are cleaned (:func:`sanitize_fragment`): that is where data-derived
+    Only the outputs are cleaned (:func:`sanitize_soup`): that is where data-derived
     text ends up; the page template (styles, the exporter's own scripts) is left as it is.
     """
     from bs4 import BeautifulSoup
 
     path = Path(path)
     soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    if sanitize_soup(soup):
+        from samenleven_analysis.reports import outputs
+
+        outputs.write_text(path, str(soup))
+    return path
+
+
+def sanitize_soup(soup) -> bool:
+    """Clean every output area of a parsed report page in place (:func:`sanitize_fragment`);
+    True when anything changed."""
+    from bs4 import BeautifulSoup
+
     changed = False
     for area in soup.select(".jp-OutputArea-output"):
         # pandas puts a <style scoped> before its tables: plain CSS is kept (it cannot run
@@ -219,11 +231,7 @@ def sanitize_report_html(path: str | Path) -> Path:
                 area.append(tag)
             area.append(BeautifulSoup(cleaned, "html.parser"))
             changed = True
-    if changed:
-        from samenleven_analysis.reports import outputs
-
-        outputs.write_text(path, str(soup))
-    return path
+    return changed
 
 
 _PLAIN_CSS = re.compile(r"[\w\s.#:;,{}()%+>*-]*")

@@ -18,7 +18,8 @@ def _name(spec: str) -> str:
 def test_environment_yml_and_pyproject_list_the_same_packages():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     declared = {_name(s) for s in project["dependencies"]}
-    declared |= {_name(s) for s in project["optional-dependencies"]["dev"]}
+    for extra in project["optional-dependencies"].values():  # dev, dask
+        declared |= {_name(s) for s in extra}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     listed = set()
     for dep in env["dependencies"]:

@@ -82,21 +82,35 @@ def power_by_simulation(
     cols = [unit, time, outcome] + ([cluster] if cluster else [])
     tr_rows = pre[pre[unit].isin(offsets.index)][cols].copy()
     tr_fake = tr_rows[unit].map(offsets).to_numpy(dtype=float)
-    by_unit = {u: g[cols] for u, g in pre.groupby(unit, sort=False)}
+    tr_time = pd.to_numeric(tr_rows[time]).to_numpy()
+    tr_y = tr_rows[outcome].to_numpy()
+    # row positions of each unit (in the order of ``pre``): resampled comparison panels are
+    # taken by position instead of concatenating one frame per unit
+    pre_cols = pre[cols].reset_index(drop=True)
+    rows_of = {u: np.asarray(ix) for u, ix in pre_cols.groupby(unit, sort=False).indices.items()}
 
-    def one(delta: float, start: int, ctrl: np.ndarray, k: int) -> tuple[float, float, float]:
+    def panel_for(start: int, ctrl: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+        """The draw's panel without planted effect, and the mask of its treated post cells
+        (built once per draw and reused for every effect: only the outcome changes)."""
         fake = start + tr_fake
-        post = pd.to_numeric(tr_rows[time]).to_numpy() >= fake
         treated_part = tr_rows.assign(_fake=fake)
-        treated_part[outcome] = tr_rows[outcome].to_numpy() + delta * post
-        ctrl_part = pd.concat([by_unit[u] for u in ctrl], ignore_index=True)
-        sizes = [len(by_unit[u]) for u in ctrl]
+        ctrl_part = pre_cols.iloc[np.concatenate([rows_of[u] for u in ctrl])].reset_index(drop=True)
+        sizes = [len(rows_of[u]) for u in ctrl]
         tag = np.repeat(np.arange(len(ctrl)), sizes).astype(str)
         ctrl_part[unit] = ctrl_part[unit].astype(str) + "#b" + tag
         if cluster is not None:
             ctrl_part[cluster] = ctrl_part[cluster].astype(str) + "#b" + tag
         ctrl_part["_fake"] = np.nan
         sim = pd.concat([treated_part, ctrl_part], ignore_index=True)
+        mask = np.zeros(len(sim), dtype=bool)
+        mask[: len(tr_rows)] = tr_time >= fake
+        return sim, mask
+
+    def one(delta: float, sim: pd.DataFrame, mask: np.ndarray, k: int) -> tuple[float, ...]:
+        sim = sim.copy()
+        y = sim[outcome].to_numpy(copy=True)
+        y[: len(tr_y)] = tr_y + delta * mask[: len(tr_y)]
+        sim[outcome] = y
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             e = staggered_did(
@@ -113,20 +127,28 @@ def power_by_simulation(
             )
         return e.pvalue, e.ci_low, e.ci_high
 
-    base = [one(0.0, *plan[0], 0)]
+    first = panel_for(*plan[0])
+    base = [one(0.0, *first, 0)]
     half = (base[0][2] - base[0][1]) / 2
     if effects is None:
         if not np.isfinite(half) or half <= 0:
             raise ValueError("the placebo estimate has no interval: power cannot be simulated")
         effects = half * np.array([0, 0.5, 1, 1.5, 2, 3])
+    effects = [float(d) for d in effects]
+    # draw by draw: each draw's panel is built once for all effects; each fit depends only on
+    # (effect, draw), so the loop order does not change any p-value
+    ps = np.full((len(effects), len(plan)), np.nan)
+    for k, draw in enumerate(plan):
+        sim, mask = first if k == 0 else panel_for(*draw)
+        for j, delta in enumerate(effects):
+            ps[j, k] = base[0][0] if (k == 0 and delta == 0.0) else one(delta, sim, mask, k)[0]
     rows = []
-    for delta in effects:
-        ps = np.array([one(float(delta), s, c, k)[0] for k, (s, c) in enumerate(plan)])
-        ok = np.isfinite(ps)
+    for j, delta in enumerate(effects):
+        ok = np.isfinite(ps[j])
         rows.append(
             {
-                "effect": float(delta),
-                "power": float((ps[ok] < alpha).mean()) if ok.any() else np.nan,
+                "effect": delta,
+                "power": float((ps[j][ok] < alpha).mean()) if ok.any() else np.nan,
                 "draws": int(ok.sum()),
             }
         )
