@@ -278,6 +278,23 @@ def _safe_name(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", label).strip("_") or "report"
 
 
+def _select_notebooks(
+    notebooks: Sequence[str | Path], all_: bool, with_authorities: bool, folder: Path
+) -> tuple[list[Path], Path | None]:
+    """The topic notebooks to run and, with authorities, the authority-report notebook."""
+    selected: list[Path] = [resolve_notebook(n, folder) for n in notebooks]
+    if all_:
+        selected += [p for p in available_notebooks(folder) if p.stem != AUTHORITY_NOTEBOOK]
+    selected = list(dict.fromkeys(selected))
+    auth_nb: Path | None = None
+    if with_authorities:
+        auth_nb = resolve_notebook(AUTHORITY_NOTEBOOK, folder)
+        selected = [p for p in selected if p != auth_nb]
+    if not selected and auth_nb is None:
+        raise ParameterError("no notebooks selected: name notebooks, or use --all / --authorities")
+    return selected, auth_nb
+
+
 def run_notebooks(
     notebooks: Sequence[str | Path] = (),
     *,
@@ -326,16 +343,7 @@ def run_notebooks(
     from samenleven_analysis.reports import context as reporting
 
     folder = Path(folder) if folder else notebooks_dir()
-    selected: list[Path] = [resolve_notebook(n, folder) for n in notebooks]
-    if all_:
-        selected += [p for p in available_notebooks(folder) if p.stem != AUTHORITY_NOTEBOOK]
-    selected = list(dict.fromkeys(selected))
-    auth_nb: Path | None = None
-    if authorities:
-        auth_nb = resolve_notebook(AUTHORITY_NOTEBOOK, folder)
-        selected = [p for p in selected if p != auth_nb]
-    if not selected and auth_nb is None:
-        raise ParameterError("no notebooks selected: name notebooks, or use --all / --authorities")
+    selected, auth_nb = _select_notebooks(notebooks, all_, bool(authorities), folder)
 
     if scheduler:
         from samenleven_analysis.reports.engines import require_dask
