@@ -234,10 +234,23 @@ def _without_inference(est: Estimate, reason: str) -> Estimate:
     return Estimate(est.estimate, nan, nan, nan, nan, est.n, est.method, extra, note)
 
 
-def _check_se(est: Estimate) -> Estimate:
-    """Degenerate inference (SE not finite or <= 0) becomes NaN + note instead of a 0-width CI."""
+SE_RTOL = 1e-10
+"""An SE below ``SE_RTOL`` × max(|estimate|, outcome SD) is rounding noise, not uncertainty."""
+
+
+def _check_se(est: Estimate, scale: float | None = None) -> Estimate:
+    """Degenerate inference becomes NaN + note instead of a 0-width CI: an SE that is not
+    finite, ≤ 0, or numerically zero relative to the estimate and the outcome's scale
+    (``scale``, e.g. its standard deviation; :data:`SE_RTOL`)."""
     if not np.isfinite(est.se) or est.se <= 0:
         return _without_inference(est, f"standard error is {est.se!r}: no interval or p-value")
+    ref = max(abs(est.estimate) if np.isfinite(est.estimate) else 0.0, abs(scale or 0.0))
+    if ref > 0 and est.se <= SE_RTOL * ref:
+        return _without_inference(
+            est,
+            f"standard error {est.se:.2g} is numerically zero (the data fit without noise): "
+            "no interval or p-value",
+        )
     return est
 
 
@@ -274,11 +287,42 @@ def _codes(values: pd.Series) -> np.ndarray:
     return codes.astype(np.int64)
 
 
+def _check_ids(panel: pd.DataFrame, columns: Iterable[str | None]) -> None:
+    """Missing unit or cluster ids would be pooled into one group called "nan": refuse."""
+    for c in columns:
+        if c is None:
+            continue
+        n_missing = int(panel[c].isna().sum())
+        if n_missing:
+            raise DataError(
+                f"column {c!r} has {n_missing} missing id(s) ({n_missing} of {len(panel)} rows): "
+                "every row needs a unit and cluster id",
+                column=c,
+            )
+
+
+def _check_comparison(df: pd.DataFrame, d: np.ndarray) -> None:
+    """All units treated on one common path (``d``: the treatment indicator per row of
+    ``df``, which has ``_unit`` and ``_time``): nothing separates the effect from the year
+    effects, so refuse clearly instead of failing inside the regression library."""
+    wide = pd.DataFrame(
+        {"u": df["_unit"].to_numpy(), "t": df["_time"].to_numpy(), "d": np.asarray(d, float)}
+    ).pivot_table(index="u", columns="t", values="d", aggfunc="max")
+    paths = wide.fillna(-1.0)
+    ever = (wide.fillna(0.0) > 0).any(axis=1).to_numpy()
+    if len(paths) and ever.all() and len(paths.drop_duplicates()) == 1:
+        raise ValueError(
+            f"all units are treated ({len(paths)} units, all from the same year): there is no "
+            "comparison group, so the effect cannot be separated from the year effects"
+        )
+
+
 def _frame(
     panel: pd.DataFrame, outcome: str, unit: str, time: str, cluster: str | None
 ) -> pd.DataFrame:
     """Internal copy with safe column names (formulas never see user column names)."""
     _check_columns(panel, [outcome, unit, time, cluster])
+    _check_ids(panel, [unit, cluster])
     df = pd.DataFrame(
         {
             "_y": pd.to_numeric(panel[outcome], errors="coerce").astype(float).to_numpy(),
@@ -293,6 +337,7 @@ def _frame(
     df["_u"] = _codes(df["_unit"])
     df["_t"] = _codes(df["_time"])
     df["_cl"] = _codes(df["_cl_raw"])
+    df.attrs["y_scale"] = float(np.std(df["_y"].to_numpy()))
     return df
 
 

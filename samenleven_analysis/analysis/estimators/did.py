@@ -19,6 +19,7 @@ from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
     MinimumDetectableEffect,
     SyntheticControl,
     _check_columns,
+    _check_comparison,
     _check_se,
     _codes,
     _fmt_p,
@@ -78,6 +79,7 @@ def did(
     df["_tr"] = tr
     if df["_d"].nunique() < 2:
         raise ValueError("no variation in treated × post: nothing to estimate")
+    _check_comparison(df, df["_d"].to_numpy())
     import pyfixest as pf
 
     with _quiet():
@@ -116,7 +118,7 @@ def did(
                 f"{n_treated_clusters} treated and {n_control_clusters} untreated clusters: "
                 "a cluster-robust SE needs at least two in each arm",
             )
-        out = _check_se(base)
+        out = _check_se(base, df.attrs.get("y_scale"))
         if out.has_inference and n_treated_clusters < FEW_CLUSTERS:
             out.note = (
                 f"only {n_treated_clusters} treated clusters: CRV1 intervals are too narrow "
@@ -165,6 +167,13 @@ def did(
     )
     if why:
         return _without_inference(out, why)
+    return _ri_notes(out, cluster if cluster != unit else None, n_treated_clusters)
+
+
+def _ri_notes(out: Estimate, cluster: str | None, n_treated_clusters: int) -> Estimate:
+    """What the randomisation result must say: units (not clusters) permuted, few treated."""
+    if cluster is not None:
+        out.note += f"; treatment paths are permuted across units, not across {cluster} clusters"
     if n_treated_clusters <= 2:
         out.note += "; " + few_treated_warning(n_treated_clusters, "the TWFE estimate")
     return out

@@ -34,6 +34,7 @@ from samenleven_analysis.analysis.estimators.common import (
     RI_REPS,
     Estimate,
     _check_columns,
+    _check_comparison,
     _check_se,
     _cohorts_within_panel,
     _frame,
@@ -89,7 +90,13 @@ def _analytic_estimate(
         method + f"; analytic SE clustered by {cl_word}, normal interval",
         extra,
     )
-    out = _check_se(out)
+    if min(g1, g0) < 2:
+        return _without_inference(
+            out,
+            f"{g1} treated and {g0} untreated clusters: a cluster-robust SE needs at least "
+            "two in each arm",
+        )
+    out = _check_se(out, df.attrs.get("y_scale"))
     if out.has_inference and min(g1, g0) < FEW_CLUSTERS:
         out.note = (
             f"{g1} treated / {g0} untreated clusters: the analytic interval is too "
@@ -139,6 +146,7 @@ def staggered_did(
         raise ValueError("no treated units (all cohorts are 0/NaN or outside the panel)")
     if control_group == "never_treated" and df["_g"].isna().sum() == 0:
         raise ValueError("no never-treated units: use control_group='not_yet_treated'")
+    _check_comparison(df, (df["_time"] >= df["_g"].fillna(np.inf)).to_numpy())
     treated_cl = set(df.loc[df["_g"].notna(), "_cl"])
     g1 = len(treated_cl)
     g0 = int(df.loc[~df["_cl"].isin(treated_cl), "_cl"].nunique())
