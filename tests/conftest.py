@@ -117,3 +117,13 @@ def demo_report_run(tmp_path_factory) -> tuple[Path, int]:
             progress=False,
         )
     return out, status
+
+
+def pytest_collection_modifyitems(config, items):
+    """``slow`` tests (simulation checks of size and coverage) run only with SAMENLEVEN_SLOW=1."""
+    if os.environ.get("SAMENLEVEN_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow simulation check: set SAMENLEVEN_SLOW=1 to run")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

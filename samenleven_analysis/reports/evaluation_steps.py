@@ -279,6 +279,16 @@ class AverageEffects:
     extra: dict = field(default_factory=dict)
 
 
+def ri_strata(panel: pd.DataFrame) -> str | None:
+    """The strata of randomisation inference for the Plan's design: funding could only go
+    to eligible authorities, so labels are permuted within ``eligible`` (when the panel has
+    it with both values); else across all authorities. The result names the scheme."""
+    if "eligible" not in panel.columns or panel["eligible"].isna().any():
+        return None
+    per_unit = panel.drop_duplicates("refnis")["eligible"]
+    return "eligible" if per_unit.nunique() == 2 else None
+
+
 def average_effects(design: ImpactDesign, estimators: list[str]) -> AverageEffects:
     """C–S (headline, few-treated rule), TWFE (same rule) and synthetic DiD, with the
     wild-bootstrap p-value of TWFE as a second opinion."""
@@ -288,12 +298,15 @@ def average_effects(design: ImpactDesign, estimators: list[str]) -> AverageEffec
     lines = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the note carries the warning
+        st = ri_strata(p)
         if "callaway_santanna" in estimators:
             res["Callaway–Sant'Anna ATT"] = staggered_did(
-                p, "value", "refnis", "year", "cohort", cluster=cl
+                p, "value", "refnis", "year", "cohort", cluster=cl, strata=st
             )
         if "twfe" in estimators:
-            res["TWFE DiD"] = did_mod.did(p, "value", "refnis", "year", "treated", "post", cl)
+            res["TWFE DiD"] = did_mod.did(
+                p, "value", "refnis", "year", "treated", "post", cl, strata=st
+            )
             wild = did_mod.did(
                 p, "value", "refnis", "year", "treated", "post", cl, inference="wild", reps=9999
             )
@@ -498,7 +511,14 @@ def multiple_outcomes(design: ImpactDesign) -> pd.DataFrame | None:
                     design.panel[["refnis", design.cluster]].drop_duplicates(), on="refnis"
                 )
             ests[o] = staggered_did(
-                pan, "value", "refnis", "year", "cohort", cluster=design.cluster, details=False
+                pan,
+                "value",
+                "refnis",
+                "year",
+                "cohort",
+                cluster=design.cluster,
+                details=False,
+                strata=ri_strata(pan),
             )
     out = adjust_pvalues(ests)
     out.insert(1, "estimate", [ests[o].estimate for o in out.outcome])

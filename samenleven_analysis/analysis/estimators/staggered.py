@@ -39,11 +39,13 @@ from samenleven_analysis.analysis.estimators.common import (
     _cohorts_within_panel,
     _frame,
     _normalise_cohort,
-    _perm_interval,
-    _perm_pvalue,
+    _permutations,
     _quiet,
+    _studentised_ri,
+    _unit_strata,
     _without_inference,
     few_treated_warning,
+    ri_scheme,
 )
 
 
@@ -120,6 +122,7 @@ def staggered_did(
     seed: int = 20221001,
     alpha: float = 0.05,
     details: bool = True,
+    strata: str | None = None,
 ) -> Estimate:
     """Callaway & Sant'Anna (2021) group-time ATTs, aggregated to one overall ATT.
 
@@ -215,27 +218,37 @@ def staggered_did(
         return _without_inference(
             out, "unbalanced panel: the permutation test needs every unit in every year"
         )
-    gvec = df.drop_duplicates("_unit").set_index("_unit")["_g"].reindex(wide.index).to_numpy()
+    units = df.drop_duplicates("_unit").set_index("_unit").reindex(wide.index)
+    gvec = units["_g"].to_numpy()
     years = wide.columns.to_numpy(dtype=float)
     Y = wide.to_numpy(dtype=float)
     D = np.where(np.isnan(gvec)[:, None], 0.0, (years[None, :] >= gvec[:, None]).astype(float))
     r = int(reps)
-    rng = np.random.default_rng(seed)
-    perms = np.vstack([np.arange(len(gvec))] + [rng.permutation(len(gvec)) for _ in range(r)])
-    stats_y, stats_d = cs_simple_att(np.stack([Y, D], axis=-1), gvec[perms], years)
-    est = float(stats_y[0])
+    st = _strata_codes(panel, df, strata, wide.index)
+    perms = np.vstack([np.arange(len(gvec)), _permutations(len(gvec), r, seed, st)])
+    att, scores = cs_scores(np.stack([Y, D], axis=-1), gvec[perms], years, units["_cl"].to_numpy())
+    est = float(att[0, 0])
     if lib is not None and abs(lib["simple"][0] - est) > 1e-6 * max(1.0, abs(est)):
         raise RuntimeError("internal check failed: numpy C–S ATT differs from differences' ATT")
-    null_y, null_d = stats_y[1:], stats_d[1:]
-    p = _perm_pvalue(est, null_y)
-    lo, hi, why = _perm_interval(est, null_y, null_d, alpha)
-    # Same units, cohorts and seed give the same permutations for every outcome: the joint
-    # null distribution that Romano–Wolf needs (multiple_testing.adjust_pvalues).
-    key = hash((tuple(wide.index), tuple(np.nan_to_num(gvec)), int(seed), r))
-    extra.update(pvalue_ri=p, ri_reps=r, ri_null=null_y, ri_key=key)
-    method += (
-        f"; randomisation inference ({r} permutations of cohorts across units), p and interval"
+    p, lo, hi, why = _studentised_ri(att[:, 0], att[:, 1], scores[:, :, 0], scores[:, :, 1], alpha)
+    n_strata = 1 if st is None else int(len(np.unique(st)))
+    scheme = ri_scheme(strata, n_strata, "cohort labels")
+    # Same units, cohorts, strata and seed give the same permutations for every outcome: the
+    # joint null distribution that Romano–Wolf needs (multiple_testing.adjust_pvalues).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        null_t = att[1:, 0] / np.sqrt((scores[1:, :, 0] ** 2).sum(axis=1))
+    obs_t = est / float(np.sqrt((scores[0, :, 0] ** 2).sum()))
+    key = hash((tuple(wide.index), tuple(np.nan_to_num(gvec)), int(seed), r, strata, n_strata))
+    extra.update(
+        pvalue_ri=p,
+        ri_reps=r,
+        ri_null=np.where(np.isfinite(null_t), null_t, 0.0),
+        ri_stat=obs_t,
+        ri_key=key,
+        ri_scheme=scheme,
+        ri_strata=strata,
     )
+    method += f"; randomisation inference ({r} draws: {scheme}), p and interval"
     out = Estimate(
         est,
         float("nan"),
@@ -245,8 +258,7 @@ def staggered_did(
         len(df),
         method,
         extra,
-        "SE not reported: the interval inverts the randomisation test (conservative when "
-        "the funded authorities are less noisy than the others, e.g. large cities)",
+        "SE not reported: the interval inverts the studentised randomisation test (" + scheme + ")",
     )
     if why:
         return _without_inference(out, why)
@@ -255,6 +267,17 @@ def staggered_did(
     if g1 <= 2:
         out.note += "; " + few_treated_warning(g1, "the Callaway–Sant'Anna ATT")
     return out
+
+
+def _strata_codes(
+    panel: pd.DataFrame, df: pd.DataFrame, strata: str | None, units: pd.Index
+) -> np.ndarray | None:
+    """One stratum code per unit of ``units`` (the wide panel's order), or None."""
+    codes = _unit_strata(panel, df, strata)
+    if codes is None:
+        return None
+    per_unit = pd.Series(codes, index=df.index).groupby(df["_unit"].to_numpy()).first()
+    return per_unit.reindex(units).to_numpy()
 
 
 def cs_simple_att(Z: np.ndarray, cohorts: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -284,6 +307,48 @@ def cs_simple_att(Z: np.ndarray, cohorts: np.ndarray, years: np.ndarray) -> tupl
             num += n_c * att
             den += n_c
     return tuple((num / den).T)
+
+
+def cs_scores(
+    Z: np.ndarray, cohorts: np.ndarray, years: np.ndarray, clusters: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The simple C–S ATT and its influence function summed by cluster, for many cohort
+    assignments at once (the studentised permutation test's workhorse).
+
+    ``Z``: units × years × k outcomes (balanced); ``cohorts``: assignments × units;
+    ``clusters``: one integer code per unit. Returns ``att`` (assignments × k) and
+    ``scores`` (assignments × clusters × k) with ``sqrt(G / (G − 1) · Σ_g scores²)`` = the
+    cluster-robust SE of :func:`_clustered_if_se` (the same influence function). Cohort
+    sizes are the actual assignment's (a permutation keeps them).
+    """
+    index = {y: k for k, y in enumerate(years)}
+    first = cohorts[0]
+    cohort_list = [c for c in np.unique(first[~np.isnan(first)]) if index.get(c - 1) is not None]
+    n_years = len(years)
+    den = sum((first == c).sum() * (n_years - index[c]) for c in cohort_list)
+    n_perm, n_units, k = cohorts.shape[0], Z.shape[0], Z.shape[-1]
+    psi = np.zeros((n_perm, n_units, k))
+    att = np.zeros((n_perm, k))
+    ctrl_sum = np.zeros((n_units, k))
+    control = np.isnan(cohorts).astype(float)
+    n0 = control[0].sum()
+    for c in cohort_list:
+        b = index[c - 1]
+        change = (Z[:, b + 1 :, :] - Z[:, [b], :]).sum(axis=1)  # units × k
+        mem = (cohorts == c).astype(float)
+        n_c = mem[0].sum()
+        m_c = mem @ change / n_c  # assignments × k
+        psi += mem[:, :, None] * (change[None, :, :] - m_c[:, None, :]) / den
+        ctrl_sum += n_c / den * change
+        att += n_c * (m_c - control @ change / n0) / den
+    mean_ctrl = control @ ctrl_sum / n0
+    psi -= control[:, :, None] * (ctrl_sum[None, :, :] - mean_ctrl[:, None, :]) / n0
+    onehot = np.zeros((n_units, int(clusters.max()) + 1))
+    onehot[np.arange(n_units), clusters] = 1.0
+    onehot = onehot[:, onehot.sum(axis=0) > 0]
+    scores = np.stack([psi[:, :, j] @ onehot for j in range(k)], axis=-1)
+    g = onehot.shape[1]
+    return att, scores * np.sqrt(g / max(1, g - 1))
 
 
 def _numpy_att(df: pd.DataFrame) -> float:
