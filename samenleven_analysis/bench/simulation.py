@@ -50,9 +50,23 @@ SCENARIOS: dict[str, dict] = {
     "rdd": {},
     "synthetic": {},
 }
-"""Scenario → keyword arguments of :func:`simulate_flanders` (panel scenarios)."""
+_FLANDERS = {"n_units": 285, "rho": 0.5}
+for _outcome in ("level", "rate"):
+    for _n in (6, 28):
+        for _effect, _tag in ((0.0, "_null"), (1.0, "")):
+            SCENARIOS[f"flanders_{_outcome}_{_n}{_tag}"] = {
+                **_FLANDERS,
+                "n_treated": _n,
+                "effect": _effect,
+                "outcome": _outcome,
+            }
+"""Scenario → keyword arguments of :func:`simulate_flanders` (panel scenarios). The
+``flanders_*`` scenarios are the regime of issue 20: 285 authorities, the 6 or 28 largest
+funded, AR(1) ρ = 0.5, heterogeneous dynamic effects (``_null``: effect 0), outcome in
+levels (noise ∝ √size: the funded are the noisiest) or rates (noise ∝ 1/√size)."""
 
-PANEL = ("baseline", "no_effect", "non_parallel", "six_treated", "one_treated")
+FLANDERS = tuple(k for k in SCENARIOS if k.startswith("flanders_"))
+PANEL = ("baseline", "no_effect", "non_parallel", "six_treated", "one_treated", *FLANDERS)
 
 
 def _panel(scenario: str, seed: int) -> pd.DataFrame:
@@ -63,16 +77,18 @@ def _cs(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.staggered import staggered_did
 
     df = _panel(scenario, seed)
-    return staggered_did(df, "y", "unit", "year", "cohort", details=False, seed=seed), df.attrs[
-        "effect"
-    ]
+    e = staggered_did(
+        df, "y", "unit", "year", "cohort", details=False, seed=seed, strata="size_class"
+    )
+    return e, df.attrs["effect"]
 
 
 def _twfe(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.did import did
 
     df = _panel(scenario, seed)
-    return did(df, "y", "unit", "year", "treated", "post", reps=999, seed=seed), df.attrs["effect"]
+    e = did(df, "y", "unit", "year", "treated", "post", reps=999, seed=seed, strata="size_class")
+    return e, df.attrs["effect"]
 
 
 def _sdid(scenario: str, seed: int):
@@ -145,6 +161,15 @@ _COST = {
 """Seconds per draw on one core (for ordering the work only)."""
 
 
+def _mcse(hits: np.ndarray) -> float:
+    """Monte Carlo standard error of a proportion over draws (NaN without draws)."""
+    n = len(hits)
+    if n == 0:
+        return float("nan")
+    q = float(np.mean(hits))
+    return float(np.sqrt(q * (1 - q) / n))
+
+
 def _task(args: tuple[str, str, int, int]) -> dict:
     name, scenario, draws, seed = args
     fn = ESTIMATORS[name][0]
@@ -167,7 +192,9 @@ def _task(args: tuple[str, str, int, int]) -> dict:
     has_ci = np.isfinite(lo_a) & np.isfinite(hi_a)
     has_p = np.isfinite(pv_a)
     pretrend = name == "event_study_pretrend"
-    null = (scenario == "no_effect") or (pretrend and scenario != "non_parallel")
+    null = SCENARIOS[scenario].get("effect", 1.0) == 0.0 or (
+        pretrend and scenario != "non_parallel"
+    )
     reject = float((pv_a[has_p] < 0.05).mean()) if has_p.any() else np.nan
     ok = np.isfinite(est_a) & np.isfinite(tr_a)
     return {
@@ -185,6 +212,9 @@ def _task(args: tuple[str, str, int, int]) -> dict:
         else np.nan,
         "size": reject if null else np.nan,
         "power": np.nan if null else reject,
+        # Monte Carlo standard errors: sqrt(q (1 − q) / draws) of coverage and rejection rate
+        "coverage_mcse": _mcse(((lo_a <= tr_a) & (tr_a <= hi_a))[has_ci]),
+        "reject_mcse": _mcse(pv_a[has_p] < 0.05),
         "seconds": round(time.perf_counter() - t0, 1),
     }
 
