@@ -175,7 +175,7 @@ plt.show()
 
 # %%
 text = steps.impact_verdict(design, studies, avg, plac, mde, honest, multiple, demo=ctx.demo)
-steps.publish(text, steps.impact_facts(design, studies, avg, mde, demo=ctx.demo))
+steps.publish(text, steps.impact_facts(design, studies, avg, plac, mde, honest, multiple, demo=ctx.demo))
 
 # %%
 params = dict(vintage=vintage, year=year, outcome=outcome, first_year=first_year,

@@ -114,7 +114,7 @@ plt.show()
 
 # %%
 text = steps.rdd_verdict(design, est, checks, near, near_window, demo=ctx.demo)
-steps.publish(text, steps.rdd_facts(design, near_window, checks, demo=ctx.demo))
+steps.publish(text, steps.rdd_facts(design, est, checks, near, near_window, demo=ctx.demo))
 
 # %%
 params = dict(vintage=vintage, year=year, outcome=outcome, first_year=first_year,

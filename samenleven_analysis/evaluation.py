@@ -45,6 +45,7 @@ from samenleven_analysis.analysis.estimators.staggered import staggered_did
 from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_control
 from samenleven_analysis.analysis.verdicts import (
     pre_period_verdict,
+    synthetic_flags,
     synthetic_verdict,
     verdict,
     verdict_flags,
@@ -95,6 +96,7 @@ __all__ = [
     "staggered_did",
     "synthetic_control",
     "synthetic_did",
+    "synthetic_flags",
     "synthetic_verdict",
     "verdict",
     "verdict_flags",

@@ -133,3 +133,14 @@ def demo_report_run(tmp_path_factory) -> tuple[Path, int]:
             progress=False,
         )
     return out, status
+
+
+def pytest_collection_modifyitems(config, items):
+    """``simulation`` tests (size and coverage checks by simulation, minutes each) run only with
+    SAMENLEVEN_SIMULATION=1 (``make test-simulation``); ``slow`` tests always run."""
+    if os.environ.get("SAMENLEVEN_SIMULATION") == "1":
+        return
+    skip = pytest.mark.skip(reason="simulation check: run with make test-simulation")
+    for item in items:
+        if "simulation" in item.keywords:
+            item.add_marker(skip)

@@ -28,13 +28,15 @@ def verdict_flags(
     adjusted_pvalue: float | None = None,
     honest: Any = None,
     alpha: float = 0.05,
+    descriptive_only: bool = False,
 ) -> dict[str, Any]:
     """What a verdict may say, as numbers and flags (the text only words these).
 
     ``direction``: +1/−1 only when the interval excludes zero, inference exists, no check
-    failed, the estimate is not descriptive-only (thin support) and, if given, the
-    multiplicity-adjusted p-value is below ``alpha``; else 0. ``failed_checks``: names of
-    the checks with p < ``alpha`` (pre-trend test, named ``checks``, unnamed placebos).
+    failed, the estimate is not descriptive-only (thin support: ``estimate.extra`` or
+    ``descriptive_only``) and, if given, the multiplicity-adjusted p-value is below
+    ``alpha``; else 0; ``effect_claimed`` is ``direction != 0``. ``failed_checks``: names
+    of the checks with p < ``alpha`` (pre-trend test, named ``checks``, unnamed placebos).
     """
     failed: list[str] = []
     if pretrend_pvalue is not None and np.isfinite(pretrend_pvalue) and pretrend_pvalue < alpha:
@@ -47,7 +49,9 @@ def verdict_flags(
     ]
     if bad:
         failed.append(f"{len(bad)} placebo check(s)")
-    descriptive = bool(estimate.extra.get("descriptive_only")) or bool(failed)
+    descriptive = (
+        bool(descriptive_only) or bool(estimate.extra.get("descriptive_only")) or bool(failed)
+    )
     adjusted_ok = adjusted_pvalue is None or (
         np.isfinite(adjusted_pvalue) and adjusted_pvalue < alpha
     )
@@ -57,6 +61,7 @@ def verdict_flags(
     direction = interval_dir if (not descriptive and adjusted_ok) else 0
     return {
         "direction": int(direction),
+        "effect_claimed": bool(direction != 0),
         "interval_direction": int(interval_dir),
         "has_inference": bool(np.isfinite(estimate.ci_low) and np.isfinite(estimate.ci_high)),
         "failed_checks": failed,
@@ -82,6 +87,7 @@ def verdict(
     alpha: float = 0.05,
     design: str = "did",
     cautions: Sequence[str] = (),
+    descriptive_only: bool = False,
 ) -> str:
     """A plain-language, deliberately cautious reading of an estimate (Markdown).
 
@@ -101,6 +107,7 @@ def verdict(
         adjusted_pvalue=adjusted_pvalue,
         honest=honest,
         alpha=alpha,
+        descriptive_only=descriptive_only,
     )
     u = f" {unit_label}" if unit_label else ""
     lines = []
@@ -113,7 +120,8 @@ def verdict(
         warn.append(estimate.note)
     if flags["failed_checks"]:
         warn.append("these checks failed: " + ", ".join(flags["failed_checks"]))
-    if warn:
+    if warn or flags["descriptive_only"]:
+        warn = warn or ["the design's checks do not support a claim"]
         lines.append(
             "**Caution:** " + "; ".join(warn) + ". Treat the estimate below as descriptive only."
         )
@@ -261,6 +269,22 @@ def pre_period_verdict(
     return "\n\n".join(lines)
 
 
+def synthetic_flags(sc: SyntheticControl, *, alpha: float = 0.05) -> dict[str, Any]:
+    """What the synthetic-control verdict may say (its text and the machine-readable summary
+    both read these): an effect is claimed only with a good pre-period fit, a placebo rank
+    p-value ≤ ``alpha`` and an approximate interval that excludes zero."""
+    p = sc.placebo_pvalue
+    poor = bool(sc.extra.get("poor_fit"))
+    rejects = bool(np.isfinite(p) and p <= alpha)
+    excludes = bool(np.isfinite(sc.ci_low) and (sc.ci_low > 0 or sc.ci_high < 0))
+    return {
+        "poor_fit": poor,
+        "placebo_rejects": rejects and not poor,
+        "interval_excludes_zero": excludes,
+        "effect_claimed": bool(not poor and rejects and excludes),
+    }
+
+
 def synthetic_verdict(
     sc: SyntheticControl,
     *,
@@ -289,8 +313,8 @@ def synthetic_verdict(
         )
         return "\n\n".join(lines)
     p = sc.placebo_pvalue
-    excludes = np.isfinite(sc.ci_low) and (sc.ci_low > 0 or sc.ci_high < 0)
-    if np.isfinite(p) and p <= alpha and excludes:
+    flags = synthetic_flags(sc, alpha=alpha)
+    if flags["effect_claimed"]:
         direction = "higher" if sc.att > 0 else "lower"
         gap = f"{abs(sc.att):.2f}{u} {direction} than"
     else:
@@ -300,12 +324,28 @@ def synthetic_verdict(
         f"its synthetic control (a weighted mix of never-funded authorities that tracked it "
         f"before; pre-period RMSPE {sc.pre_rmspe:.2f}{u})."
     )
-    if np.isfinite(p) and p <= alpha and excludes:
+    if flags["effect_claimed"]:
         lines.append(
             f"Gaps this large relative to the pre-period fit are rare among unfunded donors (placebo "
             f"p = {_fmt_p(p)}; approximate 95% interval {sc.ci_low:.2f} to {sc.ci_high:.2f}{u}). That is "
             "consistent with an effect of the funding."
         )
+    elif flags["placebo_rejects"]:
+        if np.isfinite(sc.ci_low):
+            why = (
+                f"the approximate 95% interval ({sc.ci_low:.2f} to {sc.ci_high:.2f}{u}) "
+                "includes zero"
+            )
+            lines.append(
+                f"Gaps this large relative to the pre-period fit are rare among unfunded donors "
+                f"(placebo p = {_fmt_p(p)}), but no effect is claimed because {why}."
+            )
+        else:
+            lines.append(
+                f"Gaps this large relative to the pre-period fit are rare among unfunded donors "
+                f"(placebo p = {_fmt_p(p)}), but no effect is claimed because no interval could "
+                "be computed for the size of the gap."
+            )
     else:
         minp = sc.extra.get("min_pvalue", float("nan"))
         extra = (

@@ -188,8 +188,14 @@ def simulate_flanders(
     rho: float = 0.4,
     sigma: float = 1.0,
     seed: int = 0,
+    outcome: str = "rate",
 ) -> pd.DataFrame:
     """A Flemish-like panel: skewed sizes, funding concentrated in the largest authorities.
+
+    ``outcome="rate"``: noise shrinks with size (a share or per-resident rate);
+    ``"level"``: noise grows with size (``sigma × sqrt(size / median)``, a count), so the
+    funded largest authorities are the noisiest. ``size_class``: size quintile (1–5), the
+    stratum of the assignment (funding went to the largest).
 
     Residents ~ log-normal (median ≈ 8,000, a long right tail); the ``n_treated`` largest are
     funded, cohorts assigned to them at random in equal shares. Noise shrinks with size
@@ -212,7 +218,9 @@ def simulate_flanders(
         labels = rng.permutation(labels)
         cohort[order[:n_treated]] = np.asarray(cohorts, dtype=float)[labels]
         scale[order[:n_treated]] = np.asarray(cohort_scale, dtype=float)[labels]
-    sd = sigma / np.sqrt(size / 8000.0)
+    if outcome not in ("rate", "level"):
+        raise ValueError(f"outcome must be 'rate' or 'level', not {outcome!r}")
+    sd = sigma / np.sqrt(size / 8000.0) if outcome == "rate" else sigma * np.sqrt(size / 8000.0)
     a = rng.normal(0.0, 1.0, n_units)
     g = rng.normal(0.0, 0.3, n_t) + 0.05 * (years - years[0])
     e = np.empty((n_units, n_t))
@@ -235,6 +243,9 @@ def simulate_flanders(
             "d": d.ravel().astype(int),
             "y": y.ravel(),
             "size": np.repeat(size, n_t),
+            "size_class": np.repeat(
+                1 + np.searchsorted(np.quantile(size, [0.2, 0.4, 0.6, 0.8]), size), n_t
+            ),
         }
     )
     frame.attrs["effect"] = float(tau[d].mean()) if d.any() else 0.0

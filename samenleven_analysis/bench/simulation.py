@@ -48,9 +48,23 @@ SCENARIOS: dict[str, dict] = {
     "rdd": {},
     "synthetic": {},
 }
-"""Scenario → keyword arguments of :func:`simulate_flanders` (panel scenarios)."""
+_FLANDERS = {"n_units": 285, "rho": 0.5}
+for _outcome in ("level", "rate"):
+    for _n in (6, 28):
+        for _effect, _tag in ((0.0, "_null"), (1.0, "")):
+            SCENARIOS[f"flanders_{_outcome}_{_n}{_tag}"] = {
+                **_FLANDERS,
+                "n_treated": _n,
+                "effect": _effect,
+                "outcome": _outcome,
+            }
+"""Scenario → keyword arguments of :func:`simulate_flanders` (panel scenarios). The
+``flanders_*`` scenarios are the regime of issue 20: 285 authorities, the 6 or 28 largest
+funded, AR(1) ρ = 0.5, heterogeneous dynamic effects (``_null``: effect 0), outcome in
+levels (noise ∝ √size: the funded are the noisiest) or rates (noise ∝ 1/√size)."""
 
-PANEL = ("baseline", "no_effect", "non_parallel", "six_treated", "one_treated")
+FLANDERS = tuple(k for k in SCENARIOS if k.startswith("flanders_"))
+PANEL = ("baseline", "no_effect", "non_parallel", "six_treated", "one_treated", *FLANDERS)
 
 
 def _panel(scenario: str, seed: int) -> pd.DataFrame:
@@ -61,16 +75,18 @@ def _cs(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.staggered import staggered_did
 
     df = _panel(scenario, seed)
-    return staggered_did(df, "y", "unit", "year", "cohort", details=False, seed=seed), df.attrs[
-        "effect"
-    ]
+    e = staggered_did(
+        df, "y", "unit", "year", "cohort", details=False, seed=seed, strata="size_class"
+    )
+    return e, df.attrs["effect"]
 
 
 def _twfe(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.did import did
 
     df = _panel(scenario, seed)
-    return did(df, "y", "unit", "year", "treated", "post", reps=999, seed=seed), df.attrs["effect"]
+    e = did(df, "y", "unit", "year", "treated", "post", reps=999, seed=seed, strata="size_class")
+    return e, df.attrs["effect"]
 
 
 def _sdid(scenario: str, seed: int):
@@ -143,6 +159,15 @@ _COST = {
 """Seconds per draw on one core (for ordering the work only)."""
 
 
+def _mcse(hits: np.ndarray) -> float:
+    """Monte Carlo standard error of a proportion over draws (NaN without draws)."""
+    n = len(hits)
+    if n == 0:
+        return float("nan")
+    q = float(np.mean(hits))
+    return float(np.sqrt(q * (1 - q) / n))
+
+
 def draw_seeds(seed: int, draws: int) -> list[int]:
     """One independent seed per draw: ``numpy.random.SeedSequence(seed).spawn(draws)``, each
     child reduced to a 32-bit integer (the generators take an integer seed). Draw ``k`` gets
@@ -178,7 +203,9 @@ def _summarise(name: str, scenario: str, rows: list, seconds: float) -> dict:
     has_ci = np.isfinite(lo_a) & np.isfinite(hi_a)
     has_p = np.isfinite(pv_a)
     pretrend = name == "event_study_pretrend"
-    null = (scenario == "no_effect") or (pretrend and scenario != "non_parallel")
+    null = SCENARIOS[scenario].get("effect", 1.0) == 0.0 or (
+        pretrend and scenario != "non_parallel"
+    )
     reject = float((pv_a[has_p] < 0.05).mean()) if has_p.any() else np.nan
     ok = np.isfinite(est_a) & np.isfinite(tr_a)
     return {
@@ -196,6 +223,9 @@ def _summarise(name: str, scenario: str, rows: list, seconds: float) -> dict:
         else np.nan,
         "size": reject if null else np.nan,
         "power": np.nan if null else reject,
+        # Monte Carlo standard errors: sqrt(q (1 − q) / draws) of coverage and rejection rate
+        "coverage_mcse": _mcse(((lo_a <= tr_a) & (tr_a <= hi_a))[has_ci]),
+        "reject_mcse": _mcse(pv_a[has_p] < 0.05),
         "seconds": round(seconds, 1),
     }
 

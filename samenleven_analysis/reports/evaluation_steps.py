@@ -31,6 +31,7 @@ from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_
 from samenleven_analysis.analysis.verdicts import (
     pre_period_verdict,
     rdd_support_verdict,
+    synthetic_flags,
     synthetic_pre_period_verdict,
     synthetic_verdict,
     verdict,
@@ -227,12 +228,17 @@ def event_studies(design: ImpactDesign, estimators: list[str]) -> dict[str, Even
     args = (design.panel, "value", "refnis", "year", "cohort")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return {
+        studies = {
             "TWFE": es_mod.event_study(*args, cluster=design.cluster),
             "two-stage (did2s)": es_mod.event_study(
                 *args, cluster=design.cluster, estimator="did2s"
             ),
         }
+        # HonestDiD reads every lead: binning the end points changes its answer (issue 20).
+        studies["two-stage (did2s)"].extra["full_window"] = es_mod.event_study(
+            *args, cluster=design.cluster, estimator="did2s", window=None, bootstrap_reps=0
+        )
+    return studies
 
 
 def pretrend_text(studies: dict[str, EventStudy]) -> str:
@@ -273,8 +279,33 @@ class AverageEffects:
     extra: dict = field(default_factory=dict)
 
 
+def closest_scenario_text(n_treated: int) -> str:
+    """The simulated scenario closest to this design and the coverage measured there."""
+    from samenleven_analysis.analysis.estimators.staggered import MEASURED_COVERAGE
+
+    n = 6 if abs(n_treated - 6) <= abs(n_treated - 28) else 28
+    lv, lv_se = MEASURED_COVERAGE[("level", n)]
+    rt, rt_se = MEASURED_COVERAGE[("rate", n)]
+    return (
+        f"Closest simulated scenarios (docs/inference.md): {n} largest of 285 authorities "
+        f"funded, AR(1) errors; the randomisation interval covered the truth in {lv:.2f} "
+        f"(MC s.e. {lv_se:.3f}) of 100 draws for outcomes in levels and {rt:.2f} (MC s.e. "
+        f"{rt_se:.3f}) for rates; this design has {n_treated} funded authorities."
+    )
+
+
+def ri_strata(panel: pd.DataFrame) -> str | None:
+    """The strata of randomisation inference for the Plan's design: funding could only go
+    to eligible authorities, so labels are permuted within ``eligible`` (when the panel has
+    it with both values); else across all authorities. The result names the scheme."""
+    if "eligible" not in panel.columns or panel["eligible"].isna().any():
+        return None
+    per_unit = panel.drop_duplicates("refnis")["eligible"]
+    return "eligible" if per_unit.nunique() == 2 else None
+
+
 def average_effects(design: ImpactDesign, estimators: list[str]) -> AverageEffects:
-    """C–S (headline, few-treated rule), TWFE (same rule) and synthetic DiD, with the
+    """C–S (headline, studentised randomisation inference), TWFE (few-treated rule) and synthetic DiD, with the
     wild-bootstrap p-value of TWFE as a second opinion."""
     _choose("estimators", estimators, IMPACT_ESTIMATORS)
     p, cl = design.panel, design.cluster
@@ -282,12 +313,15 @@ def average_effects(design: ImpactDesign, estimators: list[str]) -> AverageEffec
     lines = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the note carries the warning
+        st = ri_strata(p)
         if "callaway_santanna" in estimators:
             res["Callaway–Sant'Anna ATT"] = staggered_did(
-                p, "value", "refnis", "year", "cohort", cluster=cl
+                p, "value", "refnis", "year", "cohort", cluster=cl, strata=st
             )
         if "twfe" in estimators:
-            res["TWFE DiD"] = did_mod.did(p, "value", "refnis", "year", "treated", "post", cl)
+            res["TWFE DiD"] = did_mod.did(
+                p, "value", "refnis", "year", "treated", "post", cl, strata=st
+            )
             wild = did_mod.did(
                 p, "value", "refnis", "year", "treated", "post", cl, inference="wild", reps=9999
             )
@@ -301,6 +335,9 @@ def average_effects(design: ImpactDesign, estimators: list[str]) -> AverageEffec
             res["synthetic DiD"] = synthetic_did(p, "value", "refnis", "year", "cohort")
     for name, e in res.items():
         lines.append(f"{name}: {e.method}" + (f" — note: {e.note}" if e.note else ""))
+    cs = res.get("Callaway–Sant'Anna ATT")
+    if cs is not None and cs.extra.get("inference") == "ri":
+        lines.append(closest_scenario_text(int(cs.extra["n_treated_units"])))
     table = estimates_table(res)
     if not table.empty:
         table = table.drop(columns="method")
@@ -325,9 +362,24 @@ def sensitivity(studies: dict[str, EventStudy]) -> HonestSensitivity | None:
     wide, so the value may exceed the exact breakdown by up to that much (on the demo panel
     0.227 against 0.220 from the fine search)."""
     es = studies.get("two-stage (did2s)") or studies.get("TWFE")
-    if es is None or (es.coefs.rel_time > es.reference).sum() == 0:
+    if es is None:
+        return None
+    es = es.extra.get("full_window", es)
+    if (es.coefs.rel_time > es.reference).sum() == 0:
         return None
     return _coarse_honest(es)
+
+
+def _window_words(es: EventStudy) -> str:
+    """Which relative periods the sensitivity analysis read (a whole sentence fragment-free)."""
+    w = es.extra.get("window")
+    rel = es.coefs.rel_time
+    if w is None:
+        return f"every relative period from {int(rel.min())} to {int(rel.max())}, none binned"
+    return (
+        f"relative periods {int(w[0])} to {int(w[1])}, with earlier and later periods binned "
+        "into the end points"
+    )
 
 
 def _coarse_honest(es: EventStudy, alpha: float = 0.05) -> HonestSensitivity:
@@ -377,10 +429,14 @@ def _coarse_honest(es: EventStudy, alpha: float = 0.05) -> HonestSensitivity:
         method=(
             "HonestDiD smoothness restriction Δ^SD(M), FLCI (Rambachan & Roth 2023; diff-diff), "
             f"target: average of {len(post)} post-period coefficients of the "
-            f"{es.extra.get('estimator', 'twfe')} event study; M on a coarse grid (0, 1, 3, 9 × SE), "
-            "breakdown bracketed to a quarter of a grid step"
+            f"{es.extra.get('estimator', 'twfe')} event study on {_window_words(es)}; M on a "
+            "coarse grid (0, 1, 3, 9 × SE), breakdown bracketed to a quarter of a grid step"
         ),
-        extra={"n_pre": len(res.pre_periods) - 1, "n_post": len(post)},
+        extra={
+            "n_pre": len(res.pre_periods) - 1,
+            "n_post": len(post),
+            "window": es.extra.get("window"),
+        },
     )
 
 
@@ -473,7 +529,14 @@ def multiple_outcomes(design: ImpactDesign) -> pd.DataFrame | None:
                     design.panel[["refnis", design.cluster]].drop_duplicates(), on="refnis"
                 )
             ests[o] = staggered_did(
-                pan, "value", "refnis", "year", "cohort", cluster=design.cluster, details=False
+                pan,
+                "value",
+                "refnis",
+                "year",
+                "cohort",
+                cluster=design.cluster,
+                details=False,
+                strata=ri_strata(pan),
             )
     out = adjust_pvalues(ests)
     out.insert(1, "estimate", [ests[o].estimate for o in out.outcome])
@@ -504,6 +567,29 @@ def power(design: ImpactDesign, draws: int = 40):
         )
 
 
+def _impact_checks(
+    studies: dict[str, EventStudy],
+    plac: Placebos | None,
+    multiple: pd.DataFrame | None,
+    outcome: str,
+    honest: HonestSensitivity | None,
+) -> dict[str, Any]:
+    """The inputs of :func:`verdict_flags` for the impact notebook: its verdict text, its
+    flags and its machine-readable summary all read this one dict (issue 20, one verdict)."""
+    es = studies.get("TWFE")
+    adj = how = None
+    if multiple is not None and outcome in set(multiple.outcome) and len(multiple) > 1:
+        row = multiple.set_index("outcome").loc[outcome]
+        adj, how = float(row.pvalue_adjusted), f"{row.method}, {len(multiple)} outcomes"
+    return {
+        "pretrend_pvalue": es.pretrend_pvalue if es is not None else None,
+        "checks": plac.checks() if plac is not None else {},
+        "adjusted_pvalue": adj,
+        "adjustment": how or "",
+        "honest": honest,
+    }
+
+
 def impact_verdict(
     design: ImpactDesign,
     studies: dict[str, EventStudy],
@@ -516,8 +602,7 @@ def impact_verdict(
     demo: bool,
 ) -> str:
     """The verdict: a pre-period reading on real data, else the cautious effect reading."""
-    es = studies.get("TWFE")
-    pre_p = es.pretrend_pvalue if es is not None else None
+    inputs = _impact_checks(studies, plac, multiple, design.outcome, honest)
     if not design.full_design:
         placebo = avg.main or did_mod.did(
             design.panel, "value", "refnis", "year", "treated", "post"
@@ -529,46 +614,56 @@ def impact_verdict(
             programme_start=PROGRAMME_START,
             outcome_label=md_escape(design.label),
             unit_label=md_escape(design.unit_label),
-            pretrend_pvalue=pre_p,
+            pretrend_pvalue=inputs["pretrend_pvalue"],
             mde=mde,
         )
     if avg.main is None:
         return "No average-effect estimator was requested (`estimators`), so there is no verdict."
-    adj = how = None
-    if multiple is not None and design.outcome in set(multiple.outcome) and len(multiple) > 1:
-        row = multiple.set_index("outcome").loc[design.outcome]
-        adj, how = float(row.pvalue_adjusted), f"{row.method}, {len(multiple)} outcomes"
     return verdict(
         avg.main,
         outcome_label=md_escape(design.label),
         unit_label=md_escape(design.unit_label),
-        pretrend_pvalue=pre_p,
         mde=mde,
-        checks=plac.checks(),
-        adjusted_pvalue=adj,
-        adjustment=how or "",
-        honest=honest,
         demo=demo,
+        **inputs,
     )
 
 
-def impact_flags(design: ImpactDesign, studies, avg: AverageEffects, plac: Placebos) -> dict:
-    """The verdict's flags (direction, failed checks) for tests and dashboards."""
-    es = studies.get("TWFE")
-    return (
-        verdict_flags(
-            avg.main, pretrend_pvalue=es.pretrend_pvalue if es else None, checks=plac.checks()
-        )
-        if avg.main is not None
-        else {}
-    )
+def impact_flags(
+    design: ImpactDesign,
+    studies,
+    avg: AverageEffects,
+    plac: Placebos,
+    honest: HonestSensitivity | None = None,
+    multiple: pd.DataFrame | None = None,
+) -> dict:
+    """The verdict's flags (direction, failed checks, multiplicity) for tests and dashboards:
+    the same inputs as :func:`impact_verdict`."""
+    if avg.main is None:
+        return {}
+    inputs = _impact_checks(studies, plac, multiple, design.outcome, honest)
+    inputs.pop("adjustment")
+    flags = verdict_flags(avg.main, **inputs)
+    if not design.full_design:  # a pre-period check never claims an effect
+        flags.update(direction=0, effect_claimed=False)
+    return flags
 
 
 def impact_facts(
-    design: ImpactDesign, studies: dict[str, EventStudy], avg: AverageEffects, mde, *, demo: bool
+    design: ImpactDesign,
+    studies: dict[str, EventStudy],
+    avg: AverageEffects,
+    plac: Placebos,
+    mde,
+    honest: HonestSensitivity | None,
+    multiple: pd.DataFrame | None,
+    *,
+    demo: bool,
 ) -> dict[str, Any]:
     """Machine-readable summary of the impact notebook (design, groups, the headline or
-    placebo estimate, pre-trend test, MDE) for tests and dashboards."""
+    placebo estimate, pre-trend test, MDE, and the verdict's flags) for tests and dashboards.
+    Takes the same arguments as :func:`impact_verdict` and reads the same flags, so
+    ``effect_claimed`` is True exactly when the text claims a direction."""
     units = design.panel.drop_duplicates("refnis")
     main = avg.main
     if main is None and not design.full_design:
@@ -576,6 +671,8 @@ def impact_facts(
             warnings.simplefilter("ignore", UserWarning)
             main = did_mod.did(design.panel, "value", "refnis", "year", "treated", "post")
     es = studies.get("TWFE")
+    flags = impact_flags(design, studies, avg, plac, honest, multiple)
+    inputs = _impact_checks(studies, plac, multiple, design.outcome, honest)
     return {
         "notebook": "impact_did",
         "demo": bool(demo),
@@ -588,11 +685,15 @@ def impact_facts(
         "comparison_units": int((~units["treated"]).sum()),
         "estimate": None if main is None else _num(main.estimate),
         "ci": None if main is None else [_num(main.ci_low), _num(main.ci_high)],
+        "inference": None if main is None else main.extra.get("inference"),
         "pretrend_pvalue": None if es is None else _num(es.pretrend_pvalue),
+        "adjusted_pvalue": None
+        if inputs["adjusted_pvalue"] is None
+        else _num(inputs["adjusted_pvalue"]),
+        "failed_checks": list(flags.get("failed_checks", [])),
+        "descriptive_only": bool(flags.get("descriptive_only", False)),
         "mde": None if mde is None else _num(mde.mde),
-        "effect_claimed": bool(
-            design.full_design and main is not None and verdict_flags(main)["direction"]
-        ),
+        "effect_claimed": bool(flags.get("effect_claimed", False)),
         "unit_codes": sorted(str(r) for r in units["refnis"]),
     }
 
@@ -880,6 +981,44 @@ def rdd_checks(design: RDDDesign) -> dict[str, Any]:
     }
 
 
+def _rdd_inputs(design: RDDDesign, est: dict, checks: dict, near: dict, window: int) -> dict:
+    """The headline RD estimate and what its verdict may say (cautions, named checks,
+    descriptive-only): the verdict text and the machine-readable summary read this one dict."""
+    rd = est["estimates"]
+    main = rd.get("fuzzy (participation, LATE)") or rd.get("sharp (eligibility, ITT)")
+    cautions, descriptive = [], False
+    if min(near["below"], near["above"]) < rdd_mod.MIN_SUPPORT:
+        cautions.append(
+            f"only {near['below']} authorities lie within {window:,} below and "
+            f"{near['above']} within {window:,} above {design.threshold:,}, so the "
+            "threshold comparison cannot be precise, whatever it shows"
+        )
+        descriptive = True
+    named: dict[str, float] = {}
+    if checks.get("balance") is not None:
+        named = {f"balance of {r.covariate}": r.pvalue for r in checks["balance"].itertuples()}
+    if checks.get("placebo") is not None:
+        named.update(
+            {f"placebo cutoff {int(r.cutoff):,}": r.pvalue for r in checks["placebo"].itertuples()}
+        )
+    if checks.get("density") is not None:
+        named["density test"] = checks["density"]["pvalue"]
+    fuzzy = est.get("fuzzy")
+    if (
+        main is not None
+        and fuzzy is not None
+        and main is fuzzy
+        and fuzzy.extra.get("weak_first_stage")
+    ):
+        cautions.append(
+            "the first stage of the fuzzy fit is not clearly different from zero, so its "
+            f"interval is unreliable; the weak-IV-robust (Anderson–Rubin) p-value is "
+            f"{fuzzy.extra['ar_pvalue']:.3f}"
+        )
+        descriptive = True
+    return {"main": main, "cautions": cautions, "checks": named, "descriptive_only": descriptive}
+
+
 def rdd_verdict(
     design: RDDDesign, est: dict, checks: dict, near: dict, window: int, *, demo: bool
 ) -> str:
@@ -895,47 +1034,36 @@ def rdd_verdict(
             counts_label=md_escape(design.definition_label or design.definition),
             density_note=md_escape(checks.get("density_note", "")),
         )
-    rd = est["estimates"]
-    main = rd.get("fuzzy (participation, LATE)") or rd.get("sharp (eligibility, ITT)")
-    if main is None:
+    inputs = _rdd_inputs(design, est, checks, near, window)
+    if inputs["main"] is None:
         return "No estimate at the threshold could be computed with these data."
-    cautions = []
-    if min(near["below"], near["above"]) < rdd_mod.MIN_SUPPORT:
-        cautions.append(
-            f"only {near['below']} authorities lie within {window:,} below and "
-            f"{near['above']} within {window:,} above {design.threshold:,}, so the "
-            "threshold comparison cannot be precise, whatever it shows"
-        )
-        main.extra["descriptive_only"] = True
-    named = {f"balance of {r.covariate}": r.pvalue for r in checks["balance"].itertuples()}
-    named.update(
-        {f"placebo cutoff {int(r.cutoff):,}": r.pvalue for r in checks["placebo"].itertuples()}
-    )
-    if checks["density"] is not None:
-        named["density test"] = checks["density"]["pvalue"]
-    fuzzy = est.get("fuzzy")
-    if fuzzy is not None and main is fuzzy and fuzzy.extra.get("weak_first_stage"):
-        cautions.append(
-            "the first stage of the fuzzy fit is not clearly different from zero, so its "
-            f"interval is unreliable; the weak-IV-robust (Anderson–Rubin) p-value is "
-            f"{fuzzy.extra['ar_pvalue']:.3f}"
-        )
-        main.extra["descriptive_only"] = True
     return verdict(
-        main,
+        inputs["main"],
         outcome_label=md_escape(f"the change in {design.label}"),
         unit_label=md_escape(oc.unit(design.outcome)),
-        checks=named,
+        checks=inputs["checks"],
         demo=demo,
         design="rdd",
-        cautions=cautions,
+        cautions=inputs["cautions"],
+        descriptive_only=inputs["descriptive_only"],
     )
 
 
-def rdd_facts(design: RDDDesign, near_window: int, checks: dict, *, demo: bool) -> dict[str, Any]:
-    """Machine-readable summary of the RDD notebook (support, density, mode) for tests and
-    dashboards; :func:`publish` displays it."""
+def rdd_facts(
+    design: RDDDesign, est: dict, checks: dict, near: dict, window: int, *, demo: bool
+) -> dict[str, Any]:
+    """Machine-readable summary of the RDD notebook (support, density, mode, the headline
+    estimate and the verdict's flags) for tests and dashboards; :func:`publish` displays it.
+    Same arguments as :func:`rdd_verdict`, same flags."""
     dens = checks.get("density")
+    main, flags = None, {}
+    if design.full:
+        inputs = _rdd_inputs(design, est, checks, near, window)
+        main = inputs["main"]
+        if main is not None:
+            flags = verdict_flags(
+                main, checks=inputs["checks"], descriptive_only=inputs["descriptive_only"]
+            )
     return {
         "notebook": "threshold_rdd",
         "demo": bool(demo),
@@ -945,11 +1073,16 @@ def rdd_facts(design: RDDDesign, near_window: int, checks: dict, *, demo: bool) 
         "threshold": int(design.threshold),
         "applicants": int(len(design.frame)),
         "above_threshold": int((design.frame["count"] >= design.cutoff).sum()),
-        "support": support_table(design, near_window)
+        "support": support_table(design, window)
         .rename(columns={"within ± residents": "window"})
         .to_dict(orient="records"),
         "density_log": dens is not None,
         "density_pvalue": None if dens is None else _num(dens["pvalue"]),
+        "estimate": None if main is None else _num(main.estimate),
+        "ci": None if main is None else [_num(main.ci_low), _num(main.ci_high)],
+        "failed_checks": list(flags.get("failed_checks", [])),
+        "descriptive_only": bool(flags.get("descriptive_only", False)),
+        "effect_claimed": bool(flags.get("effect_claimed", False)),
         "applicant_codes": sorted(str(a) for a in design.frame["applicant"]),
     }
 
@@ -1230,5 +1363,7 @@ def synthetic_facts(design: SyntheticDesign, sc, *, demo: bool) -> dict[str, Any
         "att": _num(sc.att),
         "pre_rmspe": _num(sc.pre_rmspe),
         "placebo_pvalue": _num(sc.placebo_pvalue),
+        "ci": [_num(sc.ci_low), _num(sc.ci_high)],
+        "effect_claimed": bool(design.full and synthetic_flags(sc)["effect_claimed"]),
         "weight_codes": sorted(str(r) for r in sc.weights.index),
     }

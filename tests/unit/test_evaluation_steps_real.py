@@ -55,7 +55,8 @@ def test_support_only_design_has_no_estimates_but_a_density_check():
     assert est["estimates"] == {} and est["fuzzy"] is None and len(est["tables"]) == 1
     checks = steps.rdd_checks(d)
     assert checks["balance"] is None and checks["placebo"] is None and checks["tables"] == []
-    facts = steps.rdd_facts(d, 750, checks, demo=False)
+    near, _ = steps.support_text(d, 750)
+    facts = steps.rdd_facts(d, est, checks, near, 750, demo=False)
     json.dumps(facts)  # publishable as application/json (no NaN, no numpy types)
     assert facts["mode"] == "support_only" and facts["applicants"] == 300
     assert facts["above_threshold"] == int((d.frame["count"] > 7500).sum())

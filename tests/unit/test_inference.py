@@ -96,8 +96,12 @@ def test_few_treated_rule_uses_randomisation_inference():
     assert e.extra["inference"] == "ri" and e.extra["n_treated_clusters"] == 8
     assert np.isnan(e.se) and e.covers(1.0) and e.ci_low > 0 and _agree(e)
     many = sim.simulate_panel(n_units=80, share_treated=0.4, effect=1.0, seed=SEED)
+    # issue 20: the studentised permutation test is the default whenever it can run ...
+    assert staggered.staggered_did(many, "y", "unit", "year", "cohort").extra["inference"] == "ri"
+    # ... the analytic interval only when it cannot (unbalanced panel) with many clusters
+    unbalanced = many.drop(index=many.index[3])
     assert (
-        staggered.staggered_did(many, "y", "unit", "year", "cohort").extra["inference"]
+        staggered.staggered_did(unbalanced, "y", "unit", "year", "cohort").extra["inference"]
         == "analytic"
     )
 

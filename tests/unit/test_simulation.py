@@ -114,3 +114,24 @@ def test_flanders_panel_concentrates_treatment_in_the_largest():
         df.attrs["effect"] > 0
         and sim.simulate_flanders(n_treated=6, effect=0.0, seed=2).attrs["effect"] == 0
     )
+
+
+def test_flanders_regime_scenarios_levels_are_noisiest_in_the_largest_and_report_mc_se():
+    lv = sim.simulate_flanders(n_units=285, n_treated=6, effect=0.0, outcome="level", seed=3)
+    rt = sim.simulate_flanders(n_units=285, n_treated=6, effect=0.0, outcome="rate", seed=3)
+    for df, bigger_is_noisier in ((lv, True), (rt, False)):
+        sd = df.groupby("unit")["y"].apply(lambda y: y.diff().std())
+        size = df.drop_duplicates("unit").set_index("unit")["size"]
+        top = bool(sd[size.nlargest(20).index].mean() > sd[size.nsmallest(20).index].mean())
+        assert top is bigger_is_noisier
+    assert set(lv.drop_duplicates("unit")["size_class"]) == {1, 2, 3, 4, 5}
+    table = sim.simulation_study(
+        draws=1,
+        seed=5,
+        scenarios=["flanders_level_6_null"],
+        estimators=["callaway_santanna"],
+        workers=1,
+        out=io.StringIO(),
+    )
+    assert {"coverage_mcse", "reject_mcse"} <= set(table.columns)
+    assert np.isfinite(table["size"].iloc[0]) and np.isnan(table.power.iloc[0])

@@ -236,10 +236,23 @@ def _without_inference(est: Estimate, reason: str) -> Estimate:
     return Estimate(est.estimate, nan, nan, nan, nan, est.n, est.method, extra, note)
 
 
-def _check_se(est: Estimate) -> Estimate:
-    """Degenerate inference (SE not finite or <= 0) becomes NaN + note instead of a 0-width CI."""
+SE_RTOL = 1e-10
+"""An SE below ``SE_RTOL`` × max(|estimate|, outcome SD) is rounding noise, not uncertainty."""
+
+
+def _check_se(est: Estimate, scale: float | None = None) -> Estimate:
+    """Degenerate inference becomes NaN + note instead of a 0-width CI: an SE that is not
+    finite, ≤ 0, or numerically zero relative to the estimate and the outcome's scale
+    (``scale``, e.g. its standard deviation; :data:`SE_RTOL`)."""
     if not np.isfinite(est.se) or est.se <= 0:
         return _without_inference(est, f"standard error is {est.se!r}: no interval or p-value")
+    ref = max(abs(est.estimate) if np.isfinite(est.estimate) else 0.0, abs(scale or 0.0))
+    if ref > 0 and est.se <= SE_RTOL * ref:
+        return _without_inference(
+            est,
+            f"standard error {est.se:.2g} is numerically zero (the data fit without noise): "
+            "no interval or p-value",
+        )
     return est
 
 
@@ -276,11 +289,42 @@ def _codes(values: pd.Series) -> np.ndarray:
     return codes.astype(np.int64)
 
 
+def _check_ids(panel: pd.DataFrame, columns: Iterable[str | None]) -> None:
+    """Missing unit or cluster ids would be pooled into one group called "nan": refuse."""
+    for c in columns:
+        if c is None:
+            continue
+        n_missing = int(panel[c].isna().sum())
+        if n_missing:
+            raise DataError(
+                f"column {c!r} has {n_missing} missing id(s) ({n_missing} of {len(panel)} rows): "
+                "every row needs a unit and cluster id",
+                column=c,
+            )
+
+
+def _check_comparison(df: pd.DataFrame, d: np.ndarray) -> None:
+    """All units treated on one common path (``d``: the treatment indicator per row of
+    ``df``, which has ``_unit`` and ``_time``): nothing separates the effect from the year
+    effects, so refuse clearly instead of failing inside the regression library."""
+    wide = pd.DataFrame(
+        {"u": df["_unit"].to_numpy(), "t": df["_time"].to_numpy(), "d": np.asarray(d, float)}
+    ).pivot_table(index="u", columns="t", values="d", aggfunc="max")
+    paths = wide.fillna(-1.0)
+    ever = (wide.fillna(0.0) > 0).any(axis=1).to_numpy()
+    if len(paths) and ever.all() and len(paths.drop_duplicates()) == 1:
+        raise ValueError(
+            f"all units are treated ({len(paths)} units, all from the same year): there is no "
+            "comparison group, so the effect cannot be separated from the year effects"
+        )
+
+
 def _frame(
     panel: pd.DataFrame, outcome: str, unit: str, time: str, cluster: str | None
 ) -> pd.DataFrame:
     """Internal copy with safe column names (formulas never see user column names)."""
     _check_columns(panel, [outcome, unit, time, cluster])
+    _check_ids(panel, [unit, cluster])
     df = pd.DataFrame(
         {
             "_y": pd.to_numeric(panel[outcome], errors="coerce").astype(float).to_numpy(),
@@ -295,6 +339,7 @@ def _frame(
     df["_u"] = _codes(df["_unit"])
     df["_t"] = _codes(df["_time"])
     df["_cl"] = _codes(df["_cl_raw"])
+    df.attrs["y_scale"] = float(np.std(df["_y"].to_numpy()))
     return df
 
 
@@ -428,3 +473,92 @@ def few_treated_warning(n_treated_clusters: int, what: str) -> str:
     )
     warnings.warn(msg, UserWarning, stacklevel=3)
     return msg
+
+
+def _unit_strata(panel: pd.DataFrame, df: pd.DataFrame, strata: str | None) -> np.ndarray | None:
+    """Stratum code per row of ``df`` (``None`` without strata); a stratum must be constant
+    within a unit and never missing, since the permutation moves whole units."""
+    if strata is None:
+        return None
+    _check_columns(panel, [strata])
+    _check_ids(panel, [strata])
+    s = panel.loc[df.index, strata].astype(str)
+    per_unit = s.groupby(df["_unit"].to_numpy()).nunique()
+    if (per_unit > 1).any():
+        bad = per_unit[per_unit > 1].index[0]
+        raise DataError(
+            f"column {strata!r} changes within unit {bad!r}: strata for randomisation "
+            "inference must be fixed per unit",
+            column=strata,
+        )
+    return _codes(s)
+
+
+def _permutations(n: int, reps: int, seed: int, strata: np.ndarray | None) -> np.ndarray:
+    """``reps`` permutations of ``range(n)`` (one per row) that keep every unit within its
+    stratum (``strata``: one code per unit; None = one stratum), from a fixed seed."""
+    rng = np.random.default_rng(seed)
+    if strata is None:
+        return np.vstack([rng.permutation(n) for _ in range(reps)])
+    out = np.tile(np.arange(n), (reps, 1))
+    for s in np.unique(strata):
+        idx = np.flatnonzero(strata == s)
+        out[:, idx] = rng.permuted(np.tile(idx, (reps, 1)), axis=1)
+    return out
+
+
+def ri_scheme(strata: str | None, n_strata: int, what: str) -> str:
+    """The permutation scheme in words, as the result reports it."""
+    if strata is None:
+        return f"{what} permuted across all units; studentised statistic (estimate / cluster-robust SE)"
+    return (
+        f"{what} permuted within {n_strata} strata of {strata}; studentised statistic "
+        "(estimate / cluster-robust SE)"
+    )
+
+
+def _studentised_ri(
+    est: np.ndarray,
+    est_d: np.ndarray,
+    s_y: np.ndarray,
+    s_d: np.ndarray,
+    alpha: float,
+) -> tuple[float, float, float, str]:
+    """Studentised randomisation p-value and the interval that inverts the same test.
+
+    Index 0 is the actual assignment, 1.. the permutations. ``est``: the estimator of the
+    outcome under each assignment; ``est_d``: of the actual treatment indicator (so that
+    under ``H0: effect = b`` the estimator is ``est − b · est_d``); ``s_y``/``s_d``
+    (assignments × clusters): cluster sums of the estimator's score for the outcome and for
+    the treatment indicator, so that the cluster-robust variance under ``H0: b`` is
+    ``Σ_g (s_y − b s_d)²`` (a quadratic in ``b``; constant factors cancel in the t ratio).
+    The statistic is ``t = (est − b est_d) / SE`` (Chung & Romano 2013: a studentised
+    permutation test keeps its size when the treated and untreated differ in variance,
+    which the raw difference does not). Returns p (at ``b = 0``), interval and a reason
+    when it is unbounded."""
+    qa = (s_y**2).sum(axis=1)
+    qc = (s_y * s_d).sum(axis=1)
+    qe = (s_d**2).sum(axis=1)
+
+    def tstats(b: np.ndarray) -> np.ndarray:  # len(b) × assignments
+        num = est[None, :] - b[:, None] * est_d[None, :]
+        var = qa[None, :] - 2 * b[:, None] * qc[None, :] + b[:, None] ** 2 * qe[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = num / np.sqrt(np.maximum(var, 0.0))
+        return np.where(np.isfinite(t), t, 0.0)
+
+    def pvals(b: np.ndarray) -> np.ndarray:
+        t = np.abs(tstats(b))
+        return (1 + np.sum(t[:, 1:] >= t[:, [0]] - 1e-12, axis=1)) / len(est)
+
+    p0 = float(pvals(np.array([0.0]))[0])
+    se0 = float(np.sqrt(qa[0])) if qa[0] > 0 else abs(est[0]) or 1.0
+    grid = est[0] + se0 * np.linspace(-15, 15, 3001)
+    keep = np.concatenate([pvals(grid[k : k + 500]) for k in range(0, len(grid), 500)]) > alpha
+    if not keep.any():
+        return p0, float(est[0]), float(est[0]), ""
+    if keep[0] or keep[-1]:
+        return p0, float("nan"), float("nan"), "randomisation confidence set is unbounded"
+    idx = np.flatnonzero(keep)
+    step = grid[1] - grid[0]
+    return p0, float(grid[idx[0]] - step / 2), float(grid[idx[-1]] + step / 2), ""

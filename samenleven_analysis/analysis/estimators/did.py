@@ -19,20 +19,24 @@ from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
     MinimumDetectableEffect,
     SyntheticControl,
     _check_columns,
+    _check_comparison,
     _check_se,
     _codes,
     _fmt_p,
     _frame,
     _normalise_cohort,
-    _perm_interval,
     _perm_pvalue,
+    _permutations,
     _quiet,
     _single_thread_blas,
+    _studentised_ri,
     _table_row,
     _tidy_row,
+    _unit_strata,
     _without_inference,
     _z,
     few_treated_warning,
+    ri_scheme,
 )
 
 # --------------------------------------------------------------------------- DiD
@@ -51,6 +55,7 @@ def did(
     reps: int = 9999,
     seed: int = 20221001,
     alpha: float = 0.05,
+    strata: str | None = None,
 ) -> Estimate:
     """Two-way fixed-effects difference-in-differences: ``y ~ treated×post | unit + time``.
 
@@ -78,6 +83,7 @@ def did(
     df["_tr"] = tr
     if df["_d"].nunique() < 2:
         raise ValueError("no variation in treated × post: nothing to estimate")
+    _check_comparison(df, df["_d"].to_numpy())
     import pyfixest as pf
 
     with _quiet():
@@ -116,7 +122,7 @@ def did(
                 f"{n_treated_clusters} treated and {n_control_clusters} untreated clusters: "
                 "a cluster-robust SE needs at least two in each arm",
             )
-        out = _check_se(base)
+        out = _check_se(base, df.attrs.get("y_scale"))
         if out.has_inference and n_treated_clusters < FEW_CLUSTERS:
             out.note = (
                 f"only {n_treated_clusters} treated clusters: CRV1 intervals are too narrow "
@@ -147,10 +153,15 @@ def did(
             out.note += "; " + few_treated_warning(n_treated_clusters, "the TWFE estimate")
         return out
     r = min(int(reps), RI_REPS)
-    pvalue, null, null_d = _ri(df, r, seed)
-    lo, hi, why = _perm_interval(est, null, null_d, alpha)
-    extra.update(pvalue_ri=pvalue, ri_reps=r)
-    method += f"; randomisation inference ({r} permutations of treatment paths), p and interval"
+    st = _unit_strata(panel, df, strata)
+    st_u = None if st is None else pd.Series(st).groupby(df["_u"].to_numpy()).first().to_numpy()
+    b_y, b_d, s_y, s_d = _ri(df, r, seed, st_u)
+    ok = np.isfinite(b_y) & np.isfinite(b_d)
+    ok[0] = True
+    pvalue, lo, hi, why = _studentised_ri(b_y[ok], b_d[ok], s_y[ok], s_d[ok], alpha)
+    scheme = ri_scheme(strata, 1 if st is None else len(np.unique(st)), "treatment paths")
+    extra.update(pvalue_ri=pvalue, ri_reps=r, ri_scheme=scheme, ri_strata=strata)
+    method += f"; randomisation inference ({r} draws: {scheme}), p and interval"
     out = Estimate(
         est,
         float("nan"),
@@ -160,11 +171,17 @@ def did(
         len(df),
         method,
         extra,
-        "SE not reported: the interval inverts the randomisation test (conservative when "
-        "the funded authorities are less noisy than the others, e.g. large cities)",
+        "SE not reported: the interval inverts the studentised randomisation test (" + scheme + ")",
     )
     if why:
         return _without_inference(out, why)
+    return _ri_notes(out, cluster if cluster != unit else None, n_treated_clusters)
+
+
+def _ri_notes(out: Estimate, cluster: str | None, n_treated_clusters: int) -> Estimate:
+    """What the randomisation result must say: units (not clusters) permuted, few treated."""
+    if cluster is not None:
+        out.note += f"; treatment paths are permuted across units, not across {cluster} clusters"
     if n_treated_clusters <= 2:
         out.note += "; " + few_treated_warning(n_treated_clusters, "the TWFE estimate")
     return out
@@ -198,11 +215,17 @@ def wild_bootstrap_pvalue(
     ).pvalue
 
 
-def _ri(df: pd.DataFrame, reps: int, seed: int) -> tuple[float, np.ndarray, np.ndarray]:
-    """Permute whole treatment paths across units; TWFE coefficient by two-way demeaning.
+def _ri(
+    df: pd.DataFrame, reps: int, seed: int, strata: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Permute whole treatment paths across units (within ``strata``: one code per unit
+    code ``_u``); TWFE coefficient by two-way demeaning (Frisch–Waugh–Lovell).
 
-    Returns the p-value, the null draws of the coefficient and, for inverting the test,
-    each permutation's coefficient on the *actual* treatment indicator.
+    Index 0 is the actual assignment. Returns, per assignment, the coefficient on the
+    outcome and on the actual treatment indicator, and the CRV1 cluster sums of the score
+    (scaled so that ``sqrt(Σ_g s²)`` is the SE up to the small-sample factor) for the
+    outcome and for the treatment indicator — the inputs of
+    :func:`~samenleven_analysis.analysis.estimators.common._studentised_ri`.
     """
     from pyfixest.estimation import demean
 
@@ -210,21 +233,26 @@ def _ri(df: pd.DataFrame, reps: int, seed: int) -> tuple[float, np.ndarray, np.n
     times = np.sort(df["_t"].unique())
     path = np.zeros((len(units), len(times)))
     path[df["_u"].to_numpy(), df["_t"].to_numpy()] = df["_d"].to_numpy()
-    rng = np.random.default_rng(seed)
     u, t = df["_u"].to_numpy(), df["_t"].to_numpy()
-    perms = np.column_stack([path[rng.permutation(len(units))][u, t] for _ in range(reps)])
-    x = np.column_stack([df["_y"].to_numpy(), df["_d"].to_numpy(), perms]).astype(np.float64)
+    perms = _permutations(len(units), reps, seed, strata)
+    cols = [path[u, t]] + [path[pm][u, t] for pm in perms]
+    x = np.column_stack([df["_y"].to_numpy(), df["_d"].to_numpy(), *cols]).astype(np.float64)
     flist = df[["_u", "_t"]].to_numpy().astype(np.uint64)
     xd, _ = demean(x, flist, np.ones(len(df)))
-    y, d = xd[:, 0], xd[:, 1]
-    dd = xd[:, 2:]
-    denom = (dd**2).sum(axis=0)
+    y, d, dd = xd[:, 0], xd[:, 1], xd[:, 2:]
+    xx = (dd**2).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        null = (dd * y[:, None]).sum(axis=0) / denom
-        null_d = (dd * d[:, None]).sum(axis=0) / denom
-    obs = float((d * y).sum() / (d * d).sum())
-    ok = np.isfinite(null) & np.isfinite(null_d)
-    return _perm_pvalue(obs, null[ok]), null[ok], null_d[ok]
+        b_y = (dd * y[:, None]).sum(axis=0) / xx
+        b_d = (dd * d[:, None]).sum(axis=0) / xx
+        e_y = y[:, None] - dd * b_y[None, :]
+        e_d = d[:, None] - dd * b_d[None, :]
+        cl = df["_cl"].to_numpy()
+        g = int(cl.max()) + 1
+        onehot = np.zeros((len(df), g))
+        onehot[np.arange(len(df)), cl] = 1.0
+        s_y = (onehot.T @ (dd * e_y)) / xx[None, :]
+        s_d = (onehot.T @ (dd * e_d)) / xx[None, :]
+    return b_y, b_d, s_y.T, s_d.T
 
 
 def randomization_inference(
@@ -249,8 +277,9 @@ def randomization_inference(
     tr = panel.loc[df.index, treated].astype(bool).to_numpy()
     po = panel.loc[df.index, post].astype(bool).to_numpy()
     df["_d"] = (tr & po).astype(float)
-    p, null, _ = _ri(df, int(reps), int(seed))
-    return p, null
+    b_y, _, _, _ = _ri(df, int(reps), int(seed))
+    null = b_y[1:][np.isfinite(b_y[1:])]
+    return _perm_pvalue(float(b_y[0]), null), null
 
 
 def placebo_years(

@@ -12,6 +12,7 @@ from scipy import stats
 from samenleven_analysis.analysis.estimators.common import (
     EventStudy,
     _check_columns,
+    _check_comparison,
     _cohorts_within_panel,
     _frame,
     _normalise_cohort,
@@ -104,6 +105,7 @@ def event_study(
         )
     if coh.notna().sum() == 0:
         raise ValueError("no treated units (all cohorts are 0/NaN)")
+    _check_comparison(df, (df["_time"] >= coh.fillna(np.inf)).to_numpy())
     rel = (df["_time"] - coh).to_numpy()
     rel = np.where(np.isnan(rel), reference, rel)
     if window is not None:

@@ -66,7 +66,7 @@ def adjust_pvalues(estimates: Mapping[str, Estimate | None]) -> pd.DataFrame:
     )
     if shared:
         adj = romano_wolf(
-            {k: e.estimate for k, e in ests.items()},
+            {k: e.extra.get("ri_stat", e.estimate) for k, e in ests.items()},
             {k: e.extra["ri_null"] for k, e in ests.items()},
         )
         how = "Romano–Wolf step-down (joint randomisation distribution)"
