@@ -18,7 +18,7 @@ UV_COMPILE = $(BIN)/uv pip compile --no-python-downloads pyproject.toml --extra 
 	--python-version 3.11.5 --custom-compile-command "make lock" --quiet -o $(LOCK)
 
 .DEFAULT_GOAL := help
-.PHONY: help reports test test-unit test-notebooks lint format venv kernel bench \
+.PHONY: help reports test test-unit test-notebooks test-simulation lint format venv kernel bench \
 	bench-simulation build demo lab clean-processed notebooks-refresh lock lock-upgrade wheel
 
 # Exactly the lock (every package pinned and hash-checked), then this checkout without deps.
@@ -57,6 +57,10 @@ test: $(STAMP)
 ## Only the unit tests (fast), in parallel.
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest $(XDIST) tests/unit
+
+## Size and coverage checks by simulation (minutes; not part of `make test`).
+test-simulation: $(STAMP)
+	SAMENLEVEN_SIMULATION=1 $(BIN)/python -m pytest $(XDIST) -m simulation tests
 
 ## Only nbval: re-execute every committed notebook on demo data and compare the stored outputs.
 test-notebooks: $(STAMP)

@@ -27,6 +27,13 @@ def pytest_collection_modifyitems(config, items):
         fixtures = getattr(item, "fixturenames", ())
         shared = next((name for name in SHARED_RUNS if name in fixtures), None)
         item.add_marker(pytest.mark.xdist_group(shared or item.nodeid.split("::")[0]))
+    # ``simulation`` tests (size and coverage checks by simulation, minutes each) run only with
+    # SAMENLEVEN_SIMULATION=1 (``make test-simulation``); ``slow`` tests always run.
+    if os.environ.get("SAMENLEVEN_SIMULATION") != "1":
+        skip = pytest.mark.skip(reason="simulation check: run with make test-simulation")
+        for item in items:
+            if "simulation" in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)
@@ -133,14 +140,3 @@ def demo_report_run(tmp_path_factory) -> tuple[Path, int]:
             progress=False,
         )
     return out, status
-
-
-def pytest_collection_modifyitems(config, items):
-    """``simulation`` tests (size and coverage checks by simulation, minutes each) run only with
-    SAMENLEVEN_SIMULATION=1 (``make test-simulation``); ``slow`` tests always run."""
-    if os.environ.get("SAMENLEVEN_SIMULATION") == "1":
-        return
-    skip = pytest.mark.skip(reason="simulation check: run with make test-simulation")
-    for item in items:
-        if "simulation" in item.keywords:
-            item.add_marker(skip)
