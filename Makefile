@@ -8,7 +8,7 @@ JOBS   ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help reports test lint format venv kernel bench bench-simulation build demo lab \
-	clean-processed notebooks-refresh
+	clean-processed notebooks-refresh messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,6 +70,15 @@ lab: $(STAMP)
 ## Rebuild each notebook from its paired .py script and re-execute it on demo data (stored outputs).
 notebooks-refresh: $(STAMP)
 	$(BIN)/samenleven refresh
+
+## Extract the report messages (code and templates, babel.cfg) and update the nl and en catalogs.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _html -k NC_:1c,2 -k pgettext:1c,2 \
+		--no-location --sort-output --omit-header -o $(VENV)/samenleven.pot .
+	$(BIN)/pybabel update -i $(VENV)/samenleven.pot -d samenleven_analysis/locale -D samenleven \
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/python -m samenleven_analysis.i18n fill-english
+	@echo "Translate the empty msgstr entries of samenleven_analysis/locale/nl (and call names in en)."
 
 ## Delete the processed tables (the raw files are never touched).
 clean-processed:
