@@ -115,10 +115,28 @@ def build(data_dir, offline, vintage, demo, out) -> None:
     help="Publish small counts of persons unsuppressed (min_cell 0). Every output is "
     "stamped DISCLOSURE CONTROL OFF; never for publication.",
 )
+@click.option(
+    "--language",
+    type=click.Choice(["nl", "en"]),
+    default=None,
+    help="Language of the reports and the dashboard (nl: Dutch with nl_BE number and date "
+    "formats, en: English). Default: each notebook's own default (nl for the authority "
+    "reports) and a Dutch dashboard. Changes no number, file name or link.",
+)
 @_data_dir_option
 @_offline_option
 def run(
-    notebooks, all_, param_files, params, out, jobs, authorities, disclosure_off, data_dir, offline
+    notebooks,
+    all_,
+    param_files,
+    params,
+    out,
+    jobs,
+    authorities,
+    disclosure_off,
+    language,
+    data_dir,
+    offline,
 ) -> None:
     """Execute notebooks with papermill into dated report folders with an index.html.
 
@@ -142,6 +160,7 @@ def run(
             offline=offline,
             authorities=codes or None,
             disclosure_off=disclosure_off,
+            language=language,
         )
     except ParameterError as exc:
         _fail(exc, 2)

@@ -41,9 +41,10 @@ from typing import Any
 
 import nbformat
 
-from samenleven_analysis import config
+from samenleven_analysis import config, i18n
 from samenleven_analysis.analysis.disclosure import DISCLOSURE_ENV, DISCLOSURE_OFF, off_stamp
 from samenleven_analysis.errors import DataUnavailable, ParameterError
+from samenleven_analysis.i18n import DEFAULT_LANGUAGE
 from samenleven_analysis.locking import folder_lock
 from samenleven_analysis.reports.dashboard import relative_to_out, write_index
 from samenleven_analysis.reports.kernels import (
@@ -274,6 +275,7 @@ def run_notebooks(
     progress: bool = True,
     folder: str | Path | None = None,
     disclosure_off: bool = False,
+    language: str | None = None,
 ) -> int:
     """Execute report notebooks; return the exit status (0 all ran, 1 some failed).
 
@@ -293,6 +295,9 @@ def run_notebooks(
     ``disclosure_off`` is the explicit opt-out from small-cell suppression
     (``--no-disclosure-control-i-know``): ``min_cell`` defaults to 0 in every notebook that
     declares it, and every output is stamped (see :func:`disclosure.off_stamp`).
+    ``language`` (``nl`` or ``en``; ``--language``) is passed as parameter ``language`` to
+    every notebook that declares it and is the dashboard's language; without it the notebooks
+    keep their defaults and the dashboard is Dutch. ``run.json`` records it.
     A second run into the same ``out`` while one is running is refused
     (:class:`~samenleven_analysis.locking.FolderBusy`).
     """
@@ -327,6 +332,8 @@ def run_notebooks(
         mine = {k: v for k, v in values.items() if k in specs[path]}
         if disclosure_off and "min_cell" in specs[path] and "min_cell" not in values:
             mine["min_cell"] = 0
+        if language is not None and "language" in specs[path] and "language" not in values:
+            mine["language"] = language
         checked = validate_parameters(path, mine, raw=raw, disclosure_off=disclosure_off)
         extra = per_nb.get(path.stem, {})
         checked.update(validate_parameters(path, extra, disclosure_off=disclosure_off))
@@ -386,6 +393,7 @@ def run_notebooks(
             progress=progress,
             disclosure_off=disclosure_off,
             specs=specs,
+            language=i18n.check_language(language or values.get("language") or DEFAULT_LANGUAGE),
         )
 
 
@@ -407,6 +415,7 @@ def _run_into(
     progress,
     disclosure_off,
     specs,
+    language: str = DEFAULT_LANGUAGE,
 ) -> int:
     """The part of :func:`run_notebooks` that writes into ``out_dir`` (under its lock)."""
     run_jobs: list[Job] = [
@@ -462,6 +471,7 @@ def _run_into(
         "git_commit": commit,
         "jobs": int(jobs),
         "disclosure_control": "off" if disclosure_off else "on",
+        "language": language,
     }
     with environ(prepared.env):  # incl. the disclosure opt-out, which the dashboard applies too
         provenance = data_provenance(prepared.folders)
@@ -473,6 +483,7 @@ def _run_into(
             run_info=run_info,
             provenance=provenance,
             settings=auth_settings,
+            language=language,
         )
     (out_dir / "run.json").write_text(
         json.dumps(
