@@ -537,7 +537,7 @@ def authority_position(
     Columns ``measure, this authority, median of applicants, rank, of`` (rank 1 = highest;
     withheld or unreported values have no rank).
     """
-    auth, _ = _per_authority(data, min_cell)
+    auth, _objectives = _per_authority(data, min_cell)
     me = auth[auth["applicant"] == str(applicant)]
     rows = []
     for col, label, fmt in (
