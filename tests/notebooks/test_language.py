@@ -113,7 +113,10 @@ def _pages(folder: Path) -> list[Path]:
 
 
 def test_both_languages_write_the_same_files_and_links(runs):
-    files = {lang: sorted(p.relative_to(f) for p in f.rglob("*") if p.is_file()) for lang, f in runs.items()}
+    files = {
+        lang: sorted(p.relative_to(f) for p in f.rglob("*") if p.is_file())
+        for lang, f in runs.items()
+    }
     assert files["nl"] == files["en"]
     hrefs = {}
     for lang, folder in runs.items():
