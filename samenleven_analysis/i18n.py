@@ -165,7 +165,7 @@ class Translator:
 
     def first_january(self, year: Any) -> str:
         """``1 januari 2015`` / ``1 January 2015``: the reference date of a population count."""
-        return self.gettext("1 January {year}", year=int(year))
+        return self.gettext("1 January {year}", year="?" if _missing(year) else int(year))
 
     def yes_no(self, value: Any) -> str:
         return self.gettext("yes") if bool(value) else self.gettext("no")
