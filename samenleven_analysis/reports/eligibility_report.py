@@ -273,7 +273,7 @@ class EligibilityReport:
             }
         )
         self.publisher.table(
-            out, "threshold_moves", f"Changes against the 7,500 baseline, {self.year}"
+            out, "threshold_moves", f"Changes against the {i18n.number(7500)} baseline, {self.year}"
         )
 
     def _labels(self, codes: Any) -> str:

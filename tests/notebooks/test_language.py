@@ -108,10 +108,6 @@ def test_number_reader_handles_both_formats():
 _RUN_SPECIFIC = ("reports", "software", "provenance")
 
 
-def _pages(folder: Path) -> list[Path]:
-    return sorted(p.relative_to(folder) for p in folder.rglob("*.html"))
-
-
 def test_both_languages_write_the_same_files_and_links(runs):
     files = {
         lang: sorted(p.relative_to(f) for p in f.rglob("*") if p.is_file())
@@ -125,27 +121,70 @@ def test_both_languages_write_the_same_files_and_links(runs):
     assert hrefs["nl"] == hrefs["en"] and hrefs["nl"]
 
 
-def test_both_languages_show_the_same_numbers(runs):
-    pages = _pages(runs["nl"])
-    assert Path("index.html") in pages and Path("authorities") / f"{AUTHORITY}.html" in pages
-    for page in pages:
-        got = {}
-        for lang, folder in runs.items():
-            html = (folder / page).read_text(encoding="utf-8")
-            text = visible_text(html, drop_ids=_RUN_SPECIFIC if page.name == "index.html" else ())
-            if page.name != "index.html":
-                # a report's closing provenance cell: versions and times of this run
-                text = re.split(r"\n\s*(Herkomst|Provenance)\s*\n", text)[0]
+def output_text(ipynb: Path) -> str:
+    """The text of a notebook's outputs (markdown, HTML, plain text; no images), without its
+    closing provenance cell (versions and times of this run). The notebook's own markdown
+    cells are the same file in both languages, so they are left out."""
+    import nbformat
+
+    nb = nbformat.read(str(ipynb), as_version=4)
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            for kind in ("text/markdown", "text/html", "text/plain"):
+                if kind in data:
+                    text = data[kind]
+                    parts.append(visible_text(text) if kind == "text/html" else text)
+                    break
             else:
-                text = re.sub(r"^.*?(?=Kerncijfers|Headline figures)", "", text, flags=re.S)
-            got[lang] = numbers(text, lang)
-        assert got["nl"] == got["en"], f"{page}: numbers differ between nl and en"
-        assert len(got["nl"]) > 20, f"{page}: too few numbers to compare"
-    for csv in sorted(runs["nl"].rglob("*.csv")):
-        rel = csv.relative_to(runs["nl"])
-        assert numbers(csv.read_text(encoding="utf-8"), "nl") == numbers(
-            (runs["en"] / rel).read_text(encoding="utf-8"), "en"
-        ), f"{rel}: numbers differ between nl and en"
+                if out.get("output_type") == "stream":
+                    parts.append(out.get("text", ""))
+    text = "\n".join(parts)
+    return re.split(r"### (?:Herkomst|Provenance)\b", text)[0]
+
+
+def test_both_languages_show_the_same_numbers(runs):
+    notebooks = sorted(p.relative_to(runs["nl"]) for p in runs["nl"].rglob("*.ipynb"))
+    assert Path("authorities") / f"{AUTHORITY}.ipynb" in notebooks
+    for nb in notebooks:
+        got = {lang: numbers(output_text(folder / nb), lang) for lang, folder in runs.items()}
+        assert got["nl"] == got["en"], f"{nb}: numbers differ between nl and en"
+        assert len(got["nl"]) > 20, f"{nb}: too few numbers to compare"
+    # the dashboard, without the parts that differ between any two runs (times, versions)
+    got = {}
+    for lang, folder in runs.items():
+        text = visible_text(
+            (folder / "index.html").read_text(encoding="utf-8"), drop_ids=_RUN_SPECIFIC
+        )
+        text = re.sub(r"^.*?(?=Kerncijfers|Headline figures)", "", text, flags=re.S)
+        got[lang] = numbers(text, lang)
+    assert got["nl"] == got["en"] and len(got["nl"]) > 20, "index.html: numbers differ"
+    for path in sorted(runs["nl"].rglob("*.csv")):
+        rel = path.relative_to(runs["nl"])
+        assert csv_numbers(path, "nl") == csv_numbers(runs["en"] / rel, "en"), (
+            f"{rel}: numbers differ between nl and en"
+        )
+
+
+def csv_numbers(path: Path, language: str) -> list[float]:
+    """The numbers of a CSV file, cell by cell. A cell is a raw number (``31.1``, the same in
+    both languages) or text written in the report's format (``+22.417`` in nl)."""
+    import csv
+
+    thousands = {"nl": re.compile(r"^[-+]?\d{1,3}(\.\d{3})+(,\d+)?%?$"), "en": None}
+    found = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.reader(fh):
+            for cell in row:
+                cell = cell.strip()
+                if language == "nl" and thousands["nl"].match(cell):
+                    found += numbers(cell, "nl")
+                elif re.fullmatch(r"[-+]?\d+(\.\d+)?", cell):
+                    found.append(float(cell))  # raw number
+                else:
+                    found += numbers(cell, language)
+    return sorted(found)
 
 
 # --------------------------------------------------------------------------- Dutch only
