@@ -19,7 +19,7 @@ UV_COMPILE = $(BIN)/uv pip compile --no-python-downloads pyproject.toml --extra 
 
 .DEFAULT_GOAL := help
 .PHONY: help reports test test-unit test-notebooks test-simulation lint format venv kernel bench \
-	bench-simulation build demo lab clean-processed notebooks-refresh lock lock-upgrade wheel
+	bench-simulation build demo lab clean-processed notebooks-refresh lock lock-upgrade wheel messages
 
 # Exactly the lock (every package pinned and hash-checked), then this checkout without deps.
 # uv (itself taken from the lock, with its hashes, by pip) installs in parallel: minutes
@@ -114,6 +114,15 @@ lab: $(STAMP)
 ## Rebuild each notebook from its paired .py script and re-execute it on demo data (stored outputs).
 notebooks-refresh: $(STAMP)
 	$(BIN)/samenleven refresh
+
+## Extract the report messages (code and templates, babel.cfg) and update the nl and en catalogs.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _html -k NC_:1c,2 -k pgettext:1c,2 \
+		--no-location --sort-output --omit-header -o $(VENV)/samenleven.pot .
+	$(BIN)/pybabel update -i $(VENV)/samenleven.pot -d samenleven_analysis/locale -D samenleven \
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/python -m samenleven_analysis.i18n fill-english
+	@echo "Translate the empty msgstr entries of samenleven_analysis/locale/nl (and call names in en)."
 
 ## Delete the processed tables (the raw files are never touched).
 clean-processed:

@@ -1,17 +1,14 @@
-# %% [markdown]
-# # Local authority report — Plan Samenleven
+# %% [markdown] tags=["analyst-only"]
+# # Local authority report — Plan Samenleven (analyst's notes; not in the published report)
 #
 # One report per local authority (a municipality, or a partnership of municipalities applying
-# together): its population and its composition over time, its age and sex structure, where
-# it ranks against Flanders and similar municipalities, whether it meets the 7,500-resident
-# rule and how that depends on the threshold and the year, its fiscal income, the most it
-# could claim under the 2022 call, and what these data cannot show.
-#
-# `samenleven run --authorities eligible` (or `all`) makes one copy per authority; set
-# `authority` (a REFNIS code or a partnership id) to make one by hand. Counts of persons
-# below `min_cell` are suppressed (the provenance cell states the value used). Every section
-# says which data it uses; a section whose input has no public source names the file that
-# would fill it.
+# together). `samenleven run --authorities eligible` (or `all`) makes one copy per authority;
+# set `authority` (a REFNIS code or a partnership id) to make one by hand, and `language`
+# (`nl`, the default, or `en`) for the report's language. Counts of persons below `min_cell`
+# are suppressed (the provenance cell states the value used). The reader's opening, the
+# section headings and every sentence come from the package (message catalogs in
+# `samenleven_analysis/locale/`); see docs/notebooks.md. Cells tagged `analyst-only` are
+# dropped from the HTML report.
 
 # %% tags=["parameters"]
 from typing import Literal
@@ -20,6 +17,7 @@ from typing import Literal
 # year: reference year, residents on 1 January; None = the rule's year (2022)
 # threshold: an authority qualifies with MORE than this many residents
 # output_dir: folder for the report's PNG, SVG and CSV files; empty = display only
+# language: language of the report (nl: Dutch, nl_BE formats; en: English)
 authority = "99016"
 year: int | None = 2022  # range: 1990..2100
 definition: Literal["non_eu14", "non_eu27", "non_europe", "nationality_proxy"] = "non_eu14"
@@ -27,106 +25,85 @@ threshold: int = 7500  # range: 1..
 vintage: Literal[2025, 2019, 2018] = 2025
 min_cell: int = 5  # range: 1..
 output_dir = ""
+language: Literal["nl", "en"] = "nl"
 
 # %%
 from samenleven_analysis.reports.authority_report import AuthorityReport
 from samenleven_analysis.reports.context import data_context
 
-ctx = data_context(vintage=vintage)
-ctx.banner()
+ctx = data_context(vintage=vintage, language=language)
 report = AuthorityReport.build(ctx, authority, year=year, definition=definition, threshold=threshold,
                                vintage=vintage, min_cell=min_cell, output_dir=output_dir)
 
-# %% [markdown]
-# ## The authority at a glance
+# %%
+report.opening()
+ctx.banner()
+
+# %%
+report.section("glance")
 
 # %%
 report.at_a_glance()
 
-# %% [markdown]
-# ## Population and its composition over time
-#
-# Residents by origin group (with an origin table) or by nationality (the open data), summed
-# over the authority's municipalities, on the chosen municipality vintage.
+# %%
+report.section("composition")
 
 # %%
 report.composition()
 
-# %% [markdown]
-# ## Age and sex structure
-#
-# Residents by five-year age band and sex on 1 January of the reference year (or the nearest
-# earlier year the data hold), Belgians and non-Belgians stacked.
+# %%
+report.section("pyramid")
 
 # %%
 report.pyramid()
 
-# %% [markdown]
-# ## Rank and benchmark
-#
-# Share of residents counted by the rule, pooled over each group: this authority, Flanders,
-# and the five applicants most similar in size and share (nearest neighbours on standardised
-# log population and share in the reference year).
+# %%
+report.section("benchmark")
 
 # %%
 report.benchmark()
 
-# %% [markdown]
-# ## Eligibility, margin and sensitivity
-#
-# An applicant qualifies with **more than** the threshold on 1 January of the reference year;
-# the margin is count − threshold. The table shows the decision for every year in the data
-# and for thresholds around 7,500.
+# %%
+report.section("eligibility")
 
 # %%
 report.eligibility()
 
-# %% [markdown]
-# ## Fiscal income per resident
-#
-# Net taxable income per resident (Statbel fiscal statistics), pooled over the members,
-# against the similar authorities and Flanders.
+# %%
+report.section("income")
 
 # %%
 report.income()
 
-# %% [markdown]
-# ## The most the authority could claim under the 2022 call
-#
-# The 2022 call (the consolidated regime) paid per unit of output up to a cap per KPI rule;
-# the sum of the caps is the most one authority could claim for a project year.
+# %%
+report.section("subsidy")
 
 # %%
 report.subsidy()
 
-# %% [markdown]
-# ## Programme participation and outcomes
+# %%
+report.section("programmes")
 
 # %%
 report.programmes()
 report.outcomes()
 
-# %% [markdown]
-# ## Contract: targets, realisations and subsidy
-#
-# What the authority committed to per KPI rule of the call, what it reported as realised, and
-# what that means in subsidy: committed = target × EUR per unit, earned = min(realised,
-# target) × EUR per unit (the call withdraws subsidy for units not realised). Realised person
-# counts below `min_cell` are suppressed. Needs a `contracts.csv` (docs/contracts.md).
+# %%
+report.section("contract")
 
 # %%
 report.contract()
 
-# %% [markdown]
-# ## Limits
+# %%
+report.section("limits")
 
 # %%
 report.limits()
 report.files()
 
-# %% [markdown]
-# ## Provenance
+# %%
+report.section("provenance")
 
 # %%
 ctx.provenance_cell(dict(authority=authority, year=year, definition=definition, threshold=threshold,
-                         vintage=vintage, min_cell=min_cell))
+                         vintage=vintage, min_cell=min_cell, language=language))

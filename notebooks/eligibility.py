@@ -26,12 +26,14 @@ partnerships_file = ""
 min_cell: int = 5  # range: 1..
 sensitivity_step: int = 500  # range: 1..
 output_dir = ""
+language: Literal["nl", "en"] = "en"  # nl: Dutch (nl_BE formats); en: English
+
 
 # %%
 from samenleven_analysis.reports.context import data_context
 from samenleven_analysis.reports.eligibility_report import EligibilityReport
 
-ctx = data_context(vintage=vintage)
+ctx = data_context(vintage=vintage, language=language)
 ctx.banner()
 report = EligibilityReport.build(ctx, threshold=threshold, definition=definition, year=year,
                                  inclusive=inclusive, partnerships_file=partnerships_file,
@@ -101,4 +103,5 @@ report.publisher.links()
 ctx.provenance_cell(dict(
     threshold=threshold, definition=definition, year=year, vintage=vintage, inclusive=inclusive,
     partnerships_file=partnerships_file, min_cell=min_cell, sensitivity_step=sensitivity_step,
+    language=language,
 ))

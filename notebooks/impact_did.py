@@ -49,12 +49,13 @@ threshold = 7500  # range: 1..
 cluster: Literal["municipality", "arrondissement", "province"] = "municipality"
 estimators: list[Literal["event_study", "callaway_santanna", "twfe", "synthetic_did"]] = [
     "event_study", "callaway_santanna", "twfe", "synthetic_did"]
+language: Literal["nl", "en"] = "en"  # nl: Dutch (nl_BE formats); en: English
 
 
 # %%
 from samenleven_analysis.reports.context import data_context
 
-ctx = data_context(vintage=vintage)
+ctx = data_context(vintage=vintage, language=language)
 ctx.banner()
 
 # %%
@@ -181,5 +182,5 @@ steps.publish(text, steps.impact_facts(design, studies, avg, plac, mde, honest, 
 params = dict(vintage=vintage, year=year, outcome=outcome, first_year=first_year,
               last_year=last_year, treatment_year=treatment_year, definition=definition,
               threshold=threshold,
-              cluster=cluster, estimators=estimators)
+              cluster=cluster, estimators=estimators, language=language)
 ctx.provenance_cell(params)

@@ -35,12 +35,14 @@ highlight: str | list = "eligible"  # "eligible", REFNIS codes (list or "11002,4
 min_cell: int = 5  # range: 1..
 figure_dir = None  # folder for PNG + SVG files; None: display only
 output_dir = ""
+language: Literal["nl", "en"] = "en"  # nl: Dutch (nl_BE formats); en: English
+
 
 # %%
 from samenleven_analysis.reports import figures, migration_roots
 from samenleven_analysis.reports.context import data_context
 
-ctx = data_context(vintage=vintage)
+ctx = data_context(vintage=vintage, language=language)
 ctx.banner()
 
 # %% [markdown]
@@ -87,4 +89,5 @@ migration_roots.publish_top_tables(inputs, boundaries, n=20, min_cell=min_cell, 
 # %%
 ctx.provenance_cell(dict(year=year, compare_year=compare_year, vintage=vintage, region=region,
                          measure=measure, definition=definition, scheme=scheme, k=k, bins=bins,
-                         highlight=highlight, min_cell=min_cell, figure_dir=figure_dir))
+                         highlight=highlight, min_cell=min_cell, figure_dir=figure_dir,
+                         language=language))

@@ -27,12 +27,14 @@ year: int | None = None  # range: 1990..2100
 inclusive = False
 min_cell: int = 5  # range: 1..
 output_dir = ""
+language: Literal["nl", "en"] = "en"  # nl: Dutch (nl_BE formats); en: English
+
 
 # %%
 from samenleven_analysis.reports.context import data_context
 from samenleven_analysis.reports.programme_report import ProgrammeReport
 
-ctx = data_context(vintage=vintage)
+ctx = data_context(vintage=vintage, language=language)
 ctx.banner()
 report = ProgrammeReport.build(ctx, threshold=threshold, definition=definition, year=year,
                                inclusive=inclusive, min_cell=min_cell, output_dir=output_dir)
@@ -92,4 +94,4 @@ report.per_year()
 # %%
 report.publisher.links()
 ctx.provenance_cell(dict(vintage=vintage, threshold=threshold, definition=definition, year=year,
-                         inclusive=inclusive, min_cell=min_cell))
+                         inclusive=inclusive, min_cell=min_cell, language=language))

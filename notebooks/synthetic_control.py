@@ -45,12 +45,13 @@ threshold = 7500  # range: 1..
 cluster: Literal["municipality"] = "municipality"
 estimators: list[Literal["demeaned", "levels", "optimised_v"]] = ["demeaned", "levels"]
 authority = "auto"
+language: Literal["nl", "en"] = "en"  # nl: Dutch (nl_BE formats); en: English
 
 
 # %%
 from samenleven_analysis.reports.context import data_context
 
-ctx = data_context(vintage=vintage)
+ctx = data_context(vintage=vintage, language=language)
 ctx.banner()
 
 # %%
@@ -96,5 +97,5 @@ steps.publish(text, steps.synthetic_facts(design, main["fit"], demo=ctx.demo))
 params = dict(vintage=vintage, year=year, outcome=outcome, first_year=first_year,
               last_year=last_year, treatment_year=treatment_year, definition=definition,
               threshold=threshold,
-              cluster=cluster, estimators=estimators, authority=authority)
+              cluster=cluster, estimators=estimators, authority=authority, language=language)
 ctx.provenance_cell(params)

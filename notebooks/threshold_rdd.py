@@ -43,12 +43,13 @@ threshold = 7500  # range: 1..
 cluster: Literal["municipality", "arrondissement"] = "municipality"
 estimators: list[Literal["sharp", "fuzzy"]] = ["sharp", "fuzzy"]
 near_window = 750  # range: 1..
+language: Literal["nl", "en"] = "en"  # nl: Dutch (nl_BE formats); en: English
 
 
 # %%
 from samenleven_analysis.reports.context import data_context
 
-ctx = data_context(vintage=vintage)
+ctx = data_context(vintage=vintage, language=language)
 ctx.banner()
 
 # %%
@@ -120,5 +121,5 @@ steps.publish(text, steps.rdd_facts(design, est, checks, near, near_window, demo
 params = dict(vintage=vintage, year=year, outcome=outcome, first_year=first_year,
               last_year=last_year, treatment_year=treatment_year, definition=definition,
               threshold=threshold,
-              cluster=cluster, estimators=estimators, near_window=near_window)
+              cluster=cluster, estimators=estimators, near_window=near_window, language=language)
 ctx.provenance_cell(params)

@@ -139,6 +139,14 @@ def build(data_dir, offline, vintage, demo, out) -> None:
     help="Run the notebooks on Dask distributed: a scheduler address (tcp://host:8786) or "
     "slurm[:N] / pbs[:N] for a dask-jobqueue cluster (needs the 'dask' extra).",
 )
+@click.option(
+    "--language",
+    type=click.Choice(["nl", "en"]),
+    default=None,
+    help="Language of the reports and the dashboard (nl: Dutch with nl_BE number and date "
+    "formats, en: English). Default: each notebook's own default (nl for the authority "
+    "reports) and a Dutch dashboard. Changes no number, file name or link.",
+)
 @_data_dir_option
 @_offline_option
 @_notebooks_option
@@ -156,6 +164,7 @@ def run(
     notebooks_dir,
     force,
     scheduler,
+    language,
 ) -> None:
     """Execute notebooks with papermill into dated report folders with an index.html.
 
@@ -182,6 +191,7 @@ def run(
             folder=notebooks_dir,
             force=force,
             scheduler=scheduler,
+            language=language,
         )
     except ParameterError as exc:
         _fail(exc, 2)

@@ -33,7 +33,7 @@ MIN_CELL_DEFAULT = 5
 
 COUNT_COLUMN_PATTERN = re.compile(
     r"(^|[\s_(])(count|counts|persons|people|population|residents|inwoners|participants|"
-    r"deelnemers|aantal|total|men|women)([\s_)]|$)",
+    r"deelnemers|aantal|total|totaal|men|women|mannen|vrouwen|personen|bevolking)([\s_),]|$)",
     re.IGNORECASE,
 )
 """Column headers (any level) that name counts of persons, used by :func:`scan_counts`."""
@@ -261,8 +261,14 @@ def suppress(
 _NUMBER = re.compile(r"^-?\d[\d,\u202f\u00a0 ]*(\.\d+)?$")
 
 
+_NL_THOUSANDS = re.compile(r"^-?[1-9]\d{0,2}(\.\d{3})+(,\d+)?$")
+"""A number with the nl_BE thousands separator (``1.234``, ``12.345,5``)."""
+
+
 def _as_number(text: str) -> float | None:
     text = text.strip()
+    if _NL_THOUSANDS.match(text):  # 12.345 in the nl_BE format of the Dutch reports
+        text = text.replace(".", "").replace(",", ".")
     if not _NUMBER.match(text):
         return None
     try:

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from samenleven_analysis import i18n
 from samenleven_analysis.data import municipalities, schemas
 from samenleven_analysis.data import origin as origin_mod
 from samenleven_analysis.data.codes import PROXY_DEFINITION
@@ -632,12 +633,12 @@ def for_publication(
     hidden = shown["count"].map(disclosure.is_suppressed)
     hidden_total = shown["total"].map(disclosure.is_suppressed)
     shown["margin"] = [
-        "" if h else (f"{m:+,.0f}" if float(m).is_integer() else f"{m:+,.1f}")
+        "" if h else i18n.signed(m, 0 if float(m).is_integer() else 1)
         for h, m in zip(hidden, out["margin"], strict=True)
     ]
     shown["share"] = [
-        "" if (h or ht or pd.isna(s)) else f"{100 * s:.1f}%"
+        "" if (h or ht or pd.isna(s)) else i18n.percent(s)
         for h, ht, s in zip(hidden, hidden_total, out["share"], strict=True)
     ]
-    shown["eligible"] = out["eligible"].map({True: "yes", False: "no"})
+    shown["eligible"] = out["eligible"].map(i18n.yes_no)
     return shown.reset_index(drop=True)

@@ -17,13 +17,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from samenleven_analysis import i18n
 from samenleven_analysis.analysis import authorities, disclosure
+from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports import context as reporting
 from samenleven_analysis.reports.labels import (
-    SEX_LABELS,
     definition_label,
+    kind_label,
     missing_input_text,
     origin_label,
+    outcome_label,
+    sex_label,
 )
 from samenleven_analysis.reports.publish import Publisher, thousands
 from samenleven_analysis.reports.text import label as _label
@@ -34,7 +38,7 @@ THRESHOLDS = (5000, 6000, 7000, 7500, 8000, 9000, 10000)
 
 _TABLES: dict[tuple, pd.DataFrame] = {}
 
-SUPPRESSED_BAND = "suppressed (see table)"
+SUPPRESSED_BAND = N_("suppressed (see table)")
 """Legend entry of the band that stands for the suppressed groups of a year together."""
 SUPPRESSED_COLOUR = "#d9d9d9"
 
@@ -139,6 +143,23 @@ class AuthorityReport:
         return self.ctx.caption(year=year, definition=self.definition, extra=extra)
 
     # ----------------------------------------------------------------- sections
+    def opening(self) -> None:
+        """The report's opening for its reader: what it shows, for whom, where the data
+        come from (:mod:`samenleven_analysis.reports.authority_text`)."""
+        from samenleven_analysis.reports import authority_text
+
+        _markdown(
+            authority_text.opening_markdown(
+                self.name, self.applicant, demo=self.ctx.demo, min_cell=self.min_cell
+            )
+        )
+
+    def section(self, key: str) -> None:
+        """Heading and introduction of section ``key`` in the report's language."""
+        from samenleven_analysis.reports import authority_text
+
+        _markdown(authority_text.section_markdown(key))
+
     def at_a_glance(self) -> None:
         """Name, count and share, rank, eligibility and margin, with the data notes."""
         row, label = self.row, definition_label(self.definition)
@@ -148,11 +169,16 @@ class AuthorityReport:
         rank = int(ranked.index[ranked["applicant"] == self.applicant][0]) + 1
         count_text = _count(row["count"], self.min_cell)
         hidden = disclosure.is_suppressed(count_text)
-        comparison = "at least" if self.table.attrs.get("inclusive") else "more than"
+        inclusive = bool(self.table.attrs.get("inclusive"))
         kind = (
-            row["kind"]
+            kind_label(row["kind"])
             if row["kind"] != "partnership"
-            else (f"partnership of {len(self.members)} municipalities: {', '.join(self.members)}")
+            else i18n.ngettext(
+                "partnership of {n} municipality: {members}",
+                "partnership of {n} municipalities: {members}",
+                len(self.members),
+                members=", ".join(self.members),
+            )
         )
         # every string from the data is escaped here, at the source: the .ipynb an analyst
         # opens carries no live markup and no link made from a name (the HTML sanitiser is
@@ -160,18 +186,64 @@ class AuthorityReport:
         lines = []
         if self.authority != self.applicant:
             lines.append(
-                f"*{_md(self.authority)} applies as a member of partnership {_md(self.applicant)}; "
-                "the report covers the partnership.*\n"
+                "*"
+                + _(
+                    "{authority} applies as a member of partnership {applicant}; the report "
+                    "covers the partnership.",
+                    authority=_md(self.authority),
+                    applicant=_md(self.applicant),
+                )
+                + "*\n"
+            )
+        values = dict(
+            definition=label,
+            date=i18n.active().first_january(self.year),
+            count=count_text,
+            threshold=thousands(int(self.threshold)),
+            yes_no=i18n.yes_no(row["eligible"]),
+        )
+        if hidden:
+            residents = _("- residents of {definition} on {date}: **{count}**", **values)
+        else:
+            residents = _(
+                "- residents of {definition} on {date}: **{count}** of {total} ({share})",
+                total=thousands(int(row["total"])),
+                share=i18n.percent(row["share"]),
+                **values,
+            )
+        if hidden:
+            rule = (
+                _("- qualifies under the rule (at least {threshold}): **{yes_no}**", **values)
+                if inclusive
+                else _("- qualifies under the rule (more than {threshold}): **{yes_no}**", **values)
+            )
+        else:
+            margin = i18n.signed(int(row["margin"]))
+            rule = (
+                _(
+                    "- qualifies under the rule (at least {threshold}): **{yes_no}**, margin "
+                    "{margin}",
+                    margin=margin,
+                    **values,
+                )
+                if inclusive
+                else _(
+                    "- qualifies under the rule (more than {threshold}): **{yes_no}**, margin "
+                    "{margin}",
+                    margin=margin,
+                    **values,
+                )
             )
         lines += [
             f"**{_md(self.name)}** ({_md(self.applicant)}; {_md(kind)})",
             "",
-            f"- residents of {label} on 1 January {self.year}: **{count_text}**"
-            + ("" if hidden else f" of {thousands(int(row['total']))} ({row['share']:.1%})"),
-            f"- rank **{rank}** of {len(self.table)} applicants in Flanders by that count",
-            f"- qualifies under the rule ({comparison} {thousands(int(self.threshold))}): "
-            f"**{'yes' if row['eligible'] else 'no'}**"
-            + ("" if hidden else f", margin {int(row['margin']):+,}"),
+            residents,
+            _(
+                "- rank **{rank}** of {applicants} applicants in Flanders by that count",
+                rank=rank,
+                applicants=len(self.table),
+            ),
+            rule,
         ]
         notes = [n for n in (self.source.note(), self._year_note()) if n]
         _markdown("\n".join(lines) + ("\n\n" + "\n\n".join(notes) if notes else ""))
@@ -193,51 +265,54 @@ class AuthorityReport:
             comp = authorities.composition_over_time(source.frame, self.members)
         comp = comp.rename(columns=origin_label)
         groups = list(comp.columns)
-        wide = (
-            comp.assign(total=comp.sum(axis=1))
-            .reset_index()
-            .rename(columns={"year": "year (1 January)"})
-        )
+        wide = comp.assign(total=comp.sum(axis=1)).reset_index()
         shown = disclosure.suppress(
             wide, groups, self.min_cell, totals="rows", total_cols=["total"]
         )
         # the figure is drawn from the suppressed table: published groups as shares of the
         # published total, the suppressed ones together as one band (total minus the
         # published cells, which the table gives away anyway; never a single hidden cell)
-        years = wide["year (1 January)"].to_numpy()
+        years = wide["year"].to_numpy()
         drawn = pd.DataFrame(
             {g: disclosure.published_values(shown[g]).to_numpy() for g in groups}, index=years
         )
         total = disclosure.published_values(shown["total"]).to_numpy()
-        drawn[SUPPRESSED_BAND] = total - drawn.fillna(0).sum(axis=1).to_numpy()
+        band = _(SUPPRESSED_BAND)
+        drawn[band] = total - drawn.fillna(0).sum(axis=1).to_numpy()
         drawn = drawn.fillna(0)
         drawn.loc[np.isnan(total), :] = 0.0
-        drawn.loc[np.isnan(total), SUPPRESSED_BAND] = 1.0  # total hidden: all of it
-        if not (drawn[SUPPRESSED_BAND] > 0).any():
-            drawn = drawn.drop(columns=SUPPRESSED_BAND)
+        drawn.loc[np.isnan(total), band] = 1.0  # total hidden: all of it
+        if not (drawn[band] > 0).any():
+            drawn = drawn.drop(columns=band)
         shares = drawn.div(drawn.sum(axis=1), axis=0) * 100
         shares.index.name = "year"
         fig, ax = plt.subplots(figsize=(8, 3.6))
         # the colours pandas picks for colormap="tab20c", then grey for the suppressed band
         colours = [plt.get_cmap("tab20c")(x) for x in np.linspace(0, 1, len(groups))]
-        colours += [SUPPRESSED_COLOUR] * (SUPPRESSED_BAND in shares)
+        colours += [SUPPRESSED_COLOUR] * (band in shares)
         shares.plot.area(ax=ax, linewidth=0, color=colours)
         ax.set(
-            ylabel="share of residents (%)",
-            xlabel="1 January of year",
+            ylabel=_("share of residents (%)"),
+            xlabel=_("1 January of year"),
             ylim=(0, 100),
-            title=f"Residents by {'nationality' if source.proxy else 'origin'}, {_label(self.name)}",
+            title=_("Residents by nationality, {name}", name=_label(self.name))
+            if source.proxy
+            else _("Residents by origin, {name}", name=_label(self.name)),
         )
+        ax.yaxis.set_major_formatter(i18n.axis_formatter())
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
         self.publisher.figure(
             fig,
             "composition",
-            "Composition over time",
-            self.caption(extra=f"years {comp.index.min()}–{comp.index.max()}"),
+            _("Composition over time"),
+            self.caption(
+                extra=_("years {first}–{last}", first=comp.index.min(), last=comp.index.max())
+            ),
             right=2.4,
         )
         shown["total"] = shown["total"].map(str)
-        self.publisher.table(shown, "composition", "Residents by group and year")
+        shown = shown.rename(columns={"year": _("year (1 January)"), "total": _("total")})
+        self.publisher.table(shown, "composition", _("Residents by group and year"))
 
     def pyramid(self) -> None:
         """Age and sex structure in the reference year: Belgians and non-Belgians."""
@@ -276,29 +351,35 @@ class AuthorityReport:
                 left += values
         ax.set_yticks(y, labels, fontsize=7)
         ax.axvline(0, color="black", linewidth=0.6)
-        ax.xaxis.set_major_formatter(lambda v, _pos: f"{abs(v):,.0f}")
+        ax.xaxis.set_major_formatter(i18n.axis_formatter(absolute=True))
         ax.set(
-            xlabel="residents (men left, women right)",
-            ylabel="age",
-            title=f"Population by age, sex and nationality, {_label(self.name)}, {year}",
+            xlabel=_("residents (men left, women right)"),
+            ylabel=_("age"),
+            title=_(
+                "Population by age, sex and nationality, {name}, {year}",
+                name=_label(self.name),
+                year=year,
+            ),
         )
         ax.legend(frameon=False, loc="upper right", fontsize=8)
         self.publisher.figure(
             fig,
             "pyramid",
-            "Population pyramid",
-            self.ctx.caption(year=year, extra="bars under the disclosure limit not drawn"),
+            _("Population pyramid"),
+            self.ctx.caption(year=year, extra=_("bars under the disclosure limit not drawn")),
             left=0.8,
         )
-        out = pd.DataFrame({"age": labels})
+        age = _("age")
+        out = pd.DataFrame({age: labels})
         for sex in ("M", "F"):
             for nat in ("BEL", "ETR"):
-                out[f"{SEX_LABELS[sex]}, {origin_label(nat)}"] = wide[(sex, nat)].to_numpy()
-        counts = [c for c in out.columns if c != "age"]
+                column = _("{sex}, {group}", sex=sex_label(sex), group=origin_label(nat))
+                out[column] = wide[(sex, nat)].to_numpy()
+        counts = [c for c in out.columns if c != age]
         self.publisher.table(
             disclosure.suppress(out, counts, self.min_cell, totals="none"),
             "pyramid",
-            "Population by age band, sex and nationality",
+            _("Population by age band, sex and nationality"),
         )
 
     def benchmark(self) -> None:
@@ -306,8 +387,8 @@ class AuthorityReport:
         counted = reporting.origin_counts(self.ctx, self.table.attrs["requested_definition"])
         groups = {
             self.name: self.members,
-            "similar authorities": self.cluster_members,
-            "Flanders": self.flanders,
+            _("similar authorities"): self.cluster_members,
+            _("Flanders"): self.flanders,
         }
         shares = authorities.benchmark_shares(counted, groups)
         # a share of a count the tables suppress would give the count back (the totals are
@@ -319,20 +400,25 @@ class AuthorityReport:
         fig, ax = plt.subplots(figsize=(8, 3.4))
         (shares * 100).plot(ax=ax, marker="o", markersize=3)
         ax.set(
-            ylabel="share of residents (%)",
-            xlabel="1 January of year",
-            title=f"Residents of {definition_label(self.definition)}: {_label(self.name)} and benchmarks",
+            ylabel=_("share of residents (%)"),
+            xlabel=_("1 January of year"),
+            title=_(
+                "Residents of {definition}: {name} and benchmarks",
+                definition=definition_label(self.definition),
+                name=_label(self.name),
+            ),
         )
+        ax.yaxis.set_major_formatter(i18n.axis_formatter())
         ax.legend(frameon=False)
         self.publisher.figure(
             fig,
             "benchmark",
-            "Share against Flanders and similar authorities",
-            self.caption(extra="similar: 5 nearest applicants on size and share"),
+            _("Share against Flanders and similar authorities"),
+            self.caption(extra=_("similar: 5 nearest applicants on size and share")),
         )
         peers = self.cluster[["applicant", "name", "count", "total", "share", "eligible"]].copy()
         peers["share"] = (peers["share"] * 100).round(1)
-        peers["eligible"] = peers["eligible"].map({True: "yes", False: "no"})
+        peers["eligible"] = peers["eligible"].map(i18n.yes_no)
         peers = disclosure.suppress(peers, ["count", "total"], self.min_cell, totals="none")
         # share × total gives a suppressed count back
         peers["share"] = [
@@ -342,13 +428,16 @@ class AuthorityReport:
         peers = peers.rename(
             columns={
                 "applicant": "code",
-                "count": f"residents, {definition_label(self.definition)}",
-                "total": "all residents",
-                "share": "share (%)",
-                "eligible": "qualifies",
+                "name": _("name"),
+                "count": _("residents, {definition}", definition=definition_label(self.definition)),
+                "total": _("all residents"),
+                "share": _("share (%)"),
+                "eligible": _("qualifies"),
             }
         )
-        self.publisher.table(peers, "similar_authorities", f"Similar authorities, {self.year}")
+        self.publisher.table(
+            peers, "similar_authorities", _("Similar authorities, {year}", year=self.year)
+        )
 
     def eligibility(self) -> None:
         """Count over time against the threshold, and the decision by threshold and year."""
@@ -366,125 +455,179 @@ class AuthorityReport:
             color="black",
             linestyle="--",
             linewidth=1,
-            label=f"threshold {thousands(int(self.threshold))}",
+            label=_("threshold {threshold}", threshold=thousands(int(self.threshold))),
         )
         ax.axvline(self.year, color="grey", linewidth=0.8)
         ax.set_ylim(bottom=0)
-        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
+        ax.yaxis.set_major_formatter(i18n.axis_formatter())
         ax.set(
-            ylabel="residents",
-            xlabel="1 January of year",
-            title=f"Residents of {definition_label(self.definition)} against the threshold, {_label(self.name)}",
+            ylabel=_("residents"),
+            xlabel=_("1 January of year"),
+            title=_(
+                "Residents of {definition} against the threshold, {name}",
+                definition=definition_label(self.definition),
+                name=_label(self.name),
+            ),
         )
         ax.legend(frameon=False)
         self.publisher.figure(
-            fig, "eligibility", "Count against the threshold", self.caption(year=self.year)
+            fig, "eligibility", _("Count against the threshold"), self.caption(year=self.year)
         )
         inclusive = bool(self.table.attrs.get("inclusive"))
+        rows = pd.DataFrame({"year": own.index.astype(int), "count": own.to_numpy()})
+        shown = disclosure.suppress(rows, ["count"], self.min_cell, totals="none")
         hidden = shown["count"].map(disclosure.is_suppressed)
         shown["margin"] = [
-            "" if h else f"{int(c - self.threshold):+,}"
+            "" if h else i18n.signed(int(c - self.threshold))
             for h, c in zip(hidden, rows["count"], strict=False)
         ]
         for t in THRESHOLDS:
             passed = rows["count"] >= t if inclusive else rows["count"] > t
-            shown[f"qualifies at {t:,}"] = passed.map({True: "yes", False: "no"})
-        self.publisher.table(shown, "eligibility", "Eligibility by year and threshold")
+            shown[_("qualifies at {threshold}", threshold=thousands(t))] = passed.map(i18n.yes_no)
+        shown = shown.rename(
+            columns={"year": _("year (1 January)"), "count": _("count"), "margin": _("margin")}
+        )
+        self.publisher.table(shown, "eligibility", _("Eligibility by year and threshold"))
 
     def income(self) -> None:
         """Fiscal income per resident against similar authorities and Flanders."""
         income = self.ctx.optional("income")
         if income is None:
             _markdown(
-                "> **No fiscal income table in these data** (Statbel `TF_PSNL_INC_TAX_MUNTY.xlsx`)."
+                "> **"
+                + _("No fiscal income table in these data")
+                + "** (Statbel `TF_PSNL_INC_TAX_MUNTY.xlsx`)."
             )
             return
         groups = {
             self.name: self.members,
-            "similar authorities": self.cluster_members,
-            "Flanders": self.flanders,
+            _("similar authorities"): self.cluster_members,
+            _("Flanders"): self.flanders,
         }
         per = authorities.income_per_resident(income, groups)
         fig, ax = plt.subplots(figsize=(8, 3.4))
         per.plot(ax=ax, marker="o", markersize=3)
-        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
+        ax.yaxis.set_major_formatter(i18n.axis_formatter())
         ax.set(
-            ylabel="EUR per resident",
-            xlabel="income year",
-            title=f"Net taxable income per resident, {_label(self.name)} and benchmarks",
+            ylabel=_("EUR per resident"),
+            xlabel=_("income year"),
+            title=_(
+                "Net taxable income per resident, {name} and benchmarks", name=_label(self.name)
+            ),
         )
         ax.legend(frameon=False)
-        caption = "Source: " + (
-            "Demoland (fictional)" if self.ctx.demo else "Statbel fiscal income statistics"
-        )
+        years = dict(first=per.index.min(), last=per.index.max())
         self.publisher.figure(
             fig,
             "income",
-            "Fiscal income per resident",
-            f"{caption}; income years {per.index.min()}–{per.index.max()}; pooled over members",
+            _("Fiscal income per resident"),
+            _(
+                "Source: Demoland (fictional); income years {first}–{last}; pooled over members",
+                **years,
+            )
+            if self.ctx.demo
+            else _(
+                "Source: Statbel fiscal income statistics; income years {first}–{last}; pooled "
+                "over members",
+                **years,
+            ),
         )
-        shown = per.round(0).astype("Int64").reset_index().rename(columns={"year": "income year"})
-        self.publisher.table(shown, "income", "Fiscal income per resident (EUR)")
+        shown = (
+            per.round(0).astype("Int64").reset_index().rename(columns={"year": _("income year")})
+        )
+        self.publisher.table(shown, "income", _("Fiscal income per resident (EUR)"))
 
     def subsidy(self) -> None:
         """The most this authority could claim under the 2022 call (sum of its KPI caps)."""
         rules = self.ctx.optional("call_rules")
         if rules is None:
             _markdown(
-                "> **No call rules in these data** (the 2022 call configuration, `plansamenleven/`)."
+                "> **"
+                + _("No call rules in these data")
+                + "** "
+                + _("(the 2022 call configuration, `plansamenleven/`).")
             )
             return
         per = authorities.subsidy_caps(rules)
         total = float(per["maximum (EUR)"].sum())
         qualifies = bool(self.row["eligible"])
-        _markdown(
-            f"Under the 2022 call ({_md(rules['call'].iloc[0])}; project period "
-            f"{_md(rules['project_start'].iloc[0])} to "
-            f"{_md(rules['project_end'].iloc[0])}) an eligible authority could claim at most **{total:,.0f} EUR** "
-            f"for one project year: the sum over {len(rules)} KPI rules of the maximum number of units "
-            "times the amount per unit. "
-            + (
-                f"{_md(self.name)} qualifies under this report's definition and year, so this is its ceiling."
-                if qualifies
-                else f"{_md(self.name)} does not qualify under this report's definition and year, so it could claim "
-                "nothing on its own (a partnership could)."
+        values = dict(
+            call=_md(rules["call"].iloc[0]),
+            start=i18n.date(rules["project_start"].iloc[0]),
+            end=i18n.date(rules["project_end"].iloc[0]),
+            total=i18n.eur(total),
+            rules=len(rules),
+            name=_md(self.name),
+        )
+        lead = _(
+            "Under the 2022 call ({call}; project period {start} to {end}) an eligible authority "
+            "could claim at most **{total}** for one project year: the sum over {rules} KPI rules "
+            "of the maximum number of units times the amount per unit.",
+            **values,
+        )
+        verdict = (
+            _(
+                "{name} qualifies under this report's definition and year, so this is its ceiling.",
+                **values,
+            )
+            if qualifies
+            else _(
+                "{name} does not qualify under this report's definition and year, so it could "
+                "claim nothing on its own (a partnership could).",
+                **values,
             )
         )
-        self.publisher.table(per, "subsidy_caps", "Maximum subsidy per objective, 2022 call")
+        _markdown(f"{lead} {verdict}")
+        per = per.assign(objective=per["objective"].map(i18n.call_label)).rename(
+            columns={
+                "objective": _("objective"),
+                "actions": _("actions"),
+                "KPI rules": _("KPI rules"),
+                "maximum (EUR)": _("maximum (EUR)"),
+            }
+        )
+        self.publisher.table(per, "subsidy_caps", _("Maximum subsidy per objective, 2022 call"))
 
     def programmes(self) -> None:
         """Grants, budget and participants per regime and project year (when supplied)."""
         table = self.ctx.optional("programmes")
         if table is None:
-            _markdown(missing_input_text("programmes", "Programme participation"))
+            _markdown(missing_input_text("programmes", _("Programme participation")))
             return
         prog = authorities.programme_summary(table, [self.applicant, *self.members])
         if prog.empty:
-            _markdown(f"*No programme records for {_md(self.name)}.*")
+            _markdown("*" + _("No programme records for {name}.", name=_md(self.name)) + "*")
             return
         prog["budget_eur"] = prog["budget_eur"].round(0).astype("int64")
         shown = disclosure.suppress(prog, ["participants"], self.min_cell, totals="columns")
-        shown = shown.rename(columns={"project_year": "project year", "budget_eur": "budget (EUR)"})
-        self.publisher.table(shown, "programmes", "Programme participation")
+        shown = shown.rename(
+            columns={"project_year": _("project year"), "budget_eur": _("budget (EUR)")}
+        )
+        self.publisher.table(shown, "programmes", _("Programme participation"))
 
     def outcomes(self) -> None:
         """Outcome trends against similar authorities and Flanders (when supplied)."""
         outcomes = self.ctx.optional("outcomes")
         if outcomes is None:
-            _markdown(missing_input_text("outcomes", "Outcome trends"))
+            _markdown(missing_input_text("outcomes", _("Outcome trends")))
             return
         groups = {
             self.name: self.members,
-            "similar authorities": self.cluster_members,
-            "Flanders": self.flanders,
+            _("similar authorities"): self.cluster_members,
+            _("Flanders"): self.flanders,
         }
         bench = authorities.outcome_benchmark(outcomes, groups, authorities.SHOWN_OUTCOMES)
         if bench.empty or self.name not in set(bench["group"]):
-            _markdown(f"*No outcome data for {_md(self.name)}.*")
+            _markdown("*" + _("No outcome data for {name}.", name=_md(self.name)) + "*")
             return
         fig = plot_outcome_benchmark(bench, list(groups), self.row["cohort"])
-        self.publisher.figure(fig, "outcomes", "Outcome trends", self.ctx.caption(), left=0.5)
-        self.publisher.table(authorities.outcome_change_table(bench), "outcomes", "Outcome change")
+        self.publisher.figure(fig, "outcomes", _("Outcome trends"), self.ctx.caption(), left=0.5)
+        change = authorities.outcome_change_table(bench)
+        change["outcome"] = change["outcome"].str.replace(" ", "_").map(outcome_label)
+        change = change.rename(
+            columns={"outcome": _("outcome"), "group": _("group"), "change": _("change")}
+        )
+        self.publisher.table(change, "outcomes", _("Outcome change"))
 
     def contract(self) -> None:
         """The authority's contract under the call rules: targets, realisations, attainment and
@@ -496,9 +639,9 @@ class AuthorityReport:
         fig = kpi_report.contract_figure(data, self.applicant, min_cell=self.min_cell)
         if fig is not None:
             self.publisher.figure(
-                fig, "contract", "Contract attainment per objective", self.ctx.caption()
+                fig, "contract", _("Contract attainment per objective"), self.ctx.caption()
             )
-        titles = {"rules": "Contract lines", "position": "Position among applicants"}
+        titles = {"rules": _("Contract lines"), "position": _("Position among applicants")}
         for name, table in kpi_report.contract_tables(
             data, self.applicant, min_cell=self.min_cell
         ).items():
@@ -510,29 +653,42 @@ class AuthorityReport:
         items = []
         if self.source.proxy:
             items.append(
-                "**Origin.** Counts are non-Belgian *nationality*; residents of foreign origin "
-                "with Belgian nationality are not counted, so the real non-EU14 count is higher."
+                _(
+                    "**Origin.** Counts are non-Belgian *nationality*; residents of foreign origin "
+                    "with Belgian nationality are not counted, so the real non-EU14 count is higher."
+                )
             )
         if self.source.frame["year"].max() < (self.requested_year or 2022):
             items.append(
-                f"**Recent years.** The population data end in {int(self.source.frame['year'].max())}; "
-                "the eligibility decision of the call used later counts."
+                _(
+                    "**Recent years.** The population data end in {year}; the eligibility "
+                    "decision of the call used later counts.",
+                    year=int(self.source.frame["year"].max()),
+                )
             )
         if "treatment" in missing or "programmes" in missing:
             items.append(
-                "**Funding received.** Which projects the authority ran and what it was paid "
-                "is not published per authority."
+                _(
+                    "**Funding received.** Which projects the authority ran and what it was paid "
+                    "is not published per authority."
+                )
             )
         if "outcomes" in missing:
             items.append(
-                "**Outcomes.** Employment, Dutch-language and liveability outcomes per municipality "
-                "are not in the open data, so no effect of the programme can be shown here."
+                _(
+                    "**Outcomes.** Employment, Dutch-language and liveability outcomes per "
+                    "municipality are not in the open data, so no effect of the programme can be "
+                    "shown here."
+                )
             )
         items.append(
-            "**Causality.** Trends compared with other authorities describe; they do not "
-            "measure the effect of Plan Samenleven (see the evaluation notebooks)."
+            _(
+                "**Causality.** Trends compared with other authorities describe; they do not "
+                "measure the effect of Plan Samenleven (see the evaluation notebooks)."
+            )
         )
-        _markdown("> **What these data cannot show**\n>\n" + "\n".join(f"> - {i}" for i in items))
+        title = _("What these data cannot show")
+        _markdown(f"> **{title}**\n>\n" + "\n".join(f"> - {i}" for i in items))
 
     def files(self) -> None:
         """Links to the PNG, SVG and CSV files written next to the report."""
@@ -550,7 +706,7 @@ def plot_outcome_benchmark(bench: pd.DataFrame, groups: list[str], cohort: Any =
         sub[[g for g in groups if g in sub.columns]].plot(ax=ax, legend=False)
         if cohort is not None and pd.notna(cohort):
             ax.axvline(int(cohort), color="black", linestyle="--", linewidth=0.8)
-        ax.set_title(name.replace("_", " "), fontsize=9)
+        ax.set_title(outcome_label(name), fontsize=9)
         ax.set_xlabel("")
     handles, labels = axes[0][-1].get_legend_handles_labels()
     axes[0][0].legend(handles, labels, frameon=False, fontsize=7)

@@ -38,6 +38,7 @@ from samenleven_analysis import config
 from samenleven_analysis.analysis import disclosure
 from samenleven_analysis.analysis.authorities import FLANDERS, KEY_OUTCOME, TREND_YEARS
 from samenleven_analysis.errors import DataUnavailable
+from samenleven_analysis.i18n import N_, _, set_language, yes_no
 from samenleven_analysis.reports.provenance import (
     _provenance_is_demo,
     git_commit,
@@ -51,10 +52,11 @@ PREBUILT_ENV = "SAMENLEVEN_PREBUILT"
 """Environment variable through which the runner hands pre-built folders to kernels."""
 
 
-DEMO_NOTE = (
+DEMO_NOTE = N_(
     "**DEMO DATA** — the figures below are computed from *Demoland*, a fictional, "
     "generated data set. They say nothing about any real municipality."
 )
+"""Message id: shown through :func:`~samenleven_analysis.i18n._` in the active language."""
 
 
 def _prebuilt() -> dict[str, Path]:
@@ -65,7 +67,7 @@ def _prebuilt() -> dict[str, Path]:
         return out
     for entry in raw.split(os.pathsep):
         if "=" in entry:
-            key, _, value = entry.partition("=")
+            key, _sep, value = entry.partition("=")
             if key.strip() and value.strip():
                 out[key.strip()] = Path(value.strip())
     return out
@@ -187,14 +189,21 @@ class DataContext:
 
     def _banner_text(self) -> str:
         if self.built_demo:
-            return f"> {DEMO_NOTE}\n>\n> Municipality vintage {self.vintage}."
-        text = (
-            f"Data: Statbel open data (processed tables, municipality vintage {self.vintage}); "
-            "sections whose input has no public source say so and name the file that would fill them."
+            return f"> {_(DEMO_NOTE)}\n>\n> " + _(
+                "Municipality vintage {vintage}.", vintage=self.vintage
+            )
+        text = _(
+            "Data: Statbel open data (processed tables, municipality vintage {vintage}); "
+            "sections whose input has no public source say so and name the file that would "
+            "fill them.",
+            vintage=self.vintage,
         )
         if self.demo_tables:
+            tables = ", ".join(sorted(self.demo_tables))
             text = (
-                f"> {DEMO_NOTE}\n>\n> Demo tables: {', '.join(sorted(self.demo_tables))}.\n\n"
+                f"> {_(DEMO_NOTE)}\n>\n> "
+                + _("Demo tables: {tables}.", tables=tables)
+                + "\n\n"
                 + text
             )
         return text
@@ -204,18 +213,25 @@ class DataContext:
     ) -> str:
         """One-line figure/table caption: source, year, vintage, origin definition, DEMO stamp."""
         parts = [
-            "Source: " + ("Demoland (fictional demo data)" if self.demo else "Statbel open data")
+            _("Source: Demoland (fictional demo data)")
+            if self.demo
+            else _("Source: Statbel open data")
         ]
         if year is not None:
-            parts.append(f"year {year}")
-        parts.append(f"municipalities as of vintage {self.vintage}")
+            parts.append(_("year {year}", year=year))
+        parts.append(_("municipalities as of vintage {vintage}", vintage=self.vintage))
         if definition is not None:
             from samenleven_analysis.reports.labels import definition_label
 
-            label = f"counts: {definition_label(definition)}"
             if definition == "nationality_proxy":
-                label += ", which understates origin"
-            parts.append(label)
+                parts.append(
+                    _(
+                        "counts: {definition}, which understates origin",
+                        definition=definition_label(definition),
+                    )
+                )
+            else:
+                parts.append(_("counts: {definition}", definition=definition_label(definition)))
         if extra:
             parts.append(str(extra))
         text = "; ".join(parts)
@@ -252,44 +268,53 @@ class DataContext:
         """Markdown of the provenance cell. Volatile values sit behind fixed labels
         (``run time (UTC):``, ``git commit:``, ``==version``, ``sha256``) for the sanitiser."""
         rec = self.provenance_record(params)
-        lines = ["### Provenance", ""]
+        lines = ["### " + _("Provenance"), ""]
         if disclosure.disclosure_off():
             lines += [f"**{disclosure.off_stamp()}**", ""]
         lines.append(
-            "**Data: DEMO (Demoland, fictional)**"
+            "**" + _("Data: DEMO (Demoland, fictional)") + "**"
             if rec["demo"]
-            else "**Data: real (Statbel open data)**"
+            else "**" + _("Data: real (Statbel open data)") + "**"
         )
         if rec["demo_tables"] and not self.built_demo:
-            lines.append(f"\nDemo tables in this report: {', '.join(rec['demo_tables'])}")
-        lines += ["", "**Parameters**", "", "| parameter | value |", "|---|---|"]
+            lines.append(
+                "\n"
+                + _("Demo tables in this report: {tables}", tables=", ".join(rec["demo_tables"]))
+            )
+        lines += [
+            "",
+            "**" + _("Parameters") + "**",
+            "",
+            "| " + _("parameter") + " | " + _("value") + " |",
+            "|---|---|",
+        ]
         for key in sorted(rec["parameters"]):
             lines.append(f"| {_md_escape(key)} | {_md_escape(repr(rec['parameters'][key]))} |")
         lines += [
             "",
-            "**Sources**",
+            "**" + _("Sources") + "**",
             "",
-            "| data set | file | sha256 | demo | tables |",
+            "| " + " | ".join((_("data set"), _("file"), "sha256", _("demo"), _("tables"))) + " |",
             "|---|---|---|---|---|",
         ]
         for src in rec["sources"]:
             lines.append(
                 f"| {_md_escape(src['dataset_id'])} | {_md_escape(src['file'])} | `{src['sha256']}` | "
-                f"{'yes' if src['demo'] else 'no'} | {', '.join(src['tables'])} |"
+                f"{yes_no(src['demo'])} | {', '.join(src['tables'])} |"
             )
         if not rec["sources"]:
-            lines.append("| (no tables loaded) | | | | |")
+            lines.append("| " + _("(no tables loaded)") + " | | | | |")
         pkgs = ", ".join(f"{k}=={v}" for k, v in rec["packages"].items())
         lines += [
             "",
-            f"**Packages:** {pkgs}",
+            "**" + _("Packages:") + f"** {pkgs}",
             "",
             # one line, one label for the sanitiser: the code and the exact environment
             f"git commit: {rec['git_commit']}; requirements.lock sha256: {rec['lock_sha256']}",
             "",
             f"run time (UTC): {rec['run_time_utc']}",
             "",
-            f"municipality vintage: {rec['vintage']}",
+            _("municipality vintage: {vintage}", vintage=rec["vintage"]),
         ]
         return "\n".join(lines)
 
@@ -307,14 +332,20 @@ def data_context(
     data_dir: str | Path | None = None,
     offline: bool | None = None,
     demo: bool | None = None,
+    language: str | None = None,
 ) -> DataContext:
     """Build (or reuse) the processed tables for ``vintage`` and return a :class:`DataContext`.
+
+    ``language`` (``nl`` or ``en``), when given, becomes the active language of every text the
+    package shows from here on (:func:`samenleven_analysis.i18n.set_language`).
 
     ``demo=None`` follows ``SAMENLEVEN_DEMO``. When no real data can be found and ``demo``
     is not explicitly False, the context falls back to Demoland data with a loud warning
     (the banner then says DEMO). Tables pre-built by the report runner are reused without
     building (see module docstring).
     """
+    if language is not None:
+        set_language(language)
     vintage = int(vintage)
     data_dir = Path(data_dir) if data_dir is not None else None
     want_demo = config.force_demo() if demo is None else bool(demo)
@@ -437,18 +468,29 @@ class OriginSource:
             return ""
         file = MISSING_INPUTS["population_origin"][0]
         reason = (
-            f"The data hold no origin table, so the requested definition "
-            f"({definition_label(self.requested)}) cannot be computed. "
+            _(
+                "The data hold no origin table, so the requested definition ({definition}) "
+                "cannot be computed.",
+                definition=definition_label(self.requested),
+            )
+            + " "
             if self.substituted
             else ""
         )
         return (
-            f"> **Proxy, not the Plan's rule.** {reason}Counts are residents of **non-Belgian "
-            "nationality** (Statbel population by nationality). Nationality *understates* origin: "
-            "naturalised residents and Belgian-born children of migrants count as Belgian, so fewer "
-            "authorities pass the threshold than under the origin rule. Supply "
-            f"`{file}` (columns `{', '.join(canonical_columns('population_origin'))}`) for the real "
-            "definition."
+            "> **"
+            + _("Proxy, not the Plan's rule.")
+            + "** "
+            + reason
+            + _(
+                "Counts are residents of **non-Belgian nationality** (Statbel population by "
+                "nationality). Nationality *understates* origin: naturalised residents and "
+                "Belgian-born children of migrants count as Belgian, so fewer authorities pass "
+                "the threshold than under the origin rule. Supply `{file}` (columns `{columns}`) "
+                "for the real definition.",
+                file=file,
+                columns=", ".join(canonical_columns("population_origin")),
+            )
         )
 
 
@@ -492,12 +534,19 @@ class ReferenceYear:
         if self.requested is None:
             return ""
         if self.substituted:
+            values = dict(requested=self.requested, first=first, last=last, year=self.year)
             return (
-                f"The data hold no counts for {self.requested} (years {first}–{last}); "
-                f"figures use {self.year}, the nearest earlier year available."
+                _(
+                    "The data hold no counts for {requested} (years {first}–{last}); figures "
+                    "use {year}, the nearest earlier year available.",
+                    **values,
+                )
                 if self.year <= self.requested
-                else f"The data hold no counts for {self.requested} (years {first}–{last}); "
-                f"figures use {self.year}, the earliest year available."
+                else _(
+                    "The data hold no counts for {requested} (years {first}–{last}); figures "
+                    "use {year}, the earliest year available.",
+                    **values,
+                )
             )
         return ""
 

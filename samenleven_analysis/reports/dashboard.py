@@ -7,22 +7,33 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from samenleven_analysis import i18n
+from samenleven_analysis.i18n import DEFAULT_LANGUAGE, N_, _
 from samenleven_analysis.reports import outputs
 from samenleven_analysis.reports.kernels import JobResult
 from samenleven_analysis.reports.publish import thousands
 
 SOURCES = (
-    ("population_nationality", "Population by nationality, age and sex (Statbel)"),
-    ("population_origin", "Population by origin group"),
-    ("income", "Fiscal income per resident (Statbel)"),
-    ("call_rules", "Plan Samenleven 2022 call rules (local-authorities portal)"),
-    ("municipalities", "Municipality list (Statbel REFNIS)"),
-    ("outcomes", "Outcome panel"),
-    ("treatment", "Plan Samenleven funding per authority"),
-    ("programmes", "Funded projects and trainings"),
-    ("partnerships", "Partnerships (IGS)"),
+    ("population_nationality", N_("Population by nationality, age and sex (Statbel)")),
+    ("population_origin", N_("Population by origin group")),
+    ("income", N_("Fiscal income per resident (Statbel)")),
+    ("call_rules", N_("Plan Samenleven 2022 call rules (local-authorities portal)")),
+    ("municipalities", N_("Municipality list (Statbel REFNIS)")),
+    ("outcomes", N_("Outcome panel")),
+    ("treatment", N_("Plan Samenleven funding per authority")),
+    ("programmes", N_("Funded projects and trainings")),
+    ("partnerships", N_("Partnerships (IGS)")),
 )
 """Sources the data-status panel reports on, in display order."""
+
+STATUS_LABELS = {"real": N_("real"), "missing": N_("missing"), "demo": N_("demo")}
+"""Data status of a source, as the reader sees it (``data-status`` keeps the code)."""
+
+CLAIM_TEXT = {"almost two thirds": N_("almost two thirds")}
+"""The announcement's coverage claim (``programmes.facts``), as a message id."""
+
+KIND_LABELS = {"notebook": N_("notebook"), "authority": N_("authority")}
+"""Kinds of report in the run's list."""
 
 
 def relative_to_out(path: str | None, base: Path) -> str | None:
@@ -34,10 +45,11 @@ def relative_to_out(path: str | None, base: Path) -> str | None:
         return str(path)
 
 
-def _template_env():
+def _template_env(language: str = DEFAULT_LANGUAGE):
     import jinja2
 
-    return jinja2.Environment(
+    return i18n.jinja_env(
+        language,
         loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         keep_trailing_newline=True,
@@ -80,13 +92,15 @@ def dashboard_rows(
                 "kind": rec.get("kind", "municipality"),
                 "members": ", ".join(map(str, rec.get("members") or [])),
                 "count": thousands(shown.loc[i, "count"]),
-                "share": "" if hidden or share is None or pd_isna(share) else f"{float(share):.1%}",
+                "share": ""
+                if hidden or share is None or pd_isna(share)
+                else i18n.percent(float(share)),
                 "eligible": bool(rec.get("eligible")),
                 "margin": ""
                 if hidden or margin is None or pd_isna(margin)
-                else f"{int(margin):+,}",
+                else i18n.signed(int(margin)),
                 "cohort": "—" if cohort is None or pd_isna(cohort) else str(int(cohort)),
-                "trend": "" if change is None or pd_isna(change) else f"{float(change):+.1f}",
+                "trend": "" if change is None or pd_isna(change) else i18n.signed(float(change), 1),
                 "href": relative_to_out(result.html, out_dir) if result and result.html else None,
                 "status": ("ok" if result.ok else "failed") if result else None,
             }
@@ -111,13 +125,32 @@ def write_index(
     run_info: dict[str, Any],
     provenance: Sequence[dict[str, Any]] = (),
     settings: dict[str, Any] | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> Path:
     """Write ``<out_dir>/index.html``: the static dashboard (no scripts, no server).
 
     Authorities (when the run made authority reports), links to every report, the
     run's parameters, data provenance (DEMO marked), package versions and git commit.
+    ``language``: ``nl`` (default; nl_BE formats) or ``en``; numbers, files and links are
+    the same in both.
     """
+    with i18n.using(language):
+        return _write_index(
+            out_dir,
+            results=results,
+            authority_rows=authority_rows,
+            run_info=run_info,
+            provenance=provenance,
+            settings=settings,
+            language=language,
+        )
+
+
+def _write_index(
+    out_dir, *, results, authority_rows, run_info, provenance, settings, language
+) -> Path:
     from samenleven_analysis.analysis import disclosure
+    from samenleven_analysis.reports import labels
     from samenleven_analysis.reports.labels import definition_label
     from samenleven_analysis.reports.provenance import package_versions
 
@@ -131,25 +164,41 @@ def write_index(
     by_label = {r.label: r for r in results if r.kind == "authority"}
     authorities = None
     caption = ""
-    outcome_label = "Outcome trend"
+    outcome_label = _("Outcome trend")
     demo_tables: list[str] = []
     if authority_rows is not None:
         authorities = dashboard_rows(authority_rows, by_label, out_dir, min_cell)
         attrs = authority_rows.attrs
         first = authority_rows["outcome_from"].dropna()
         last = authority_rows["outcome_to"].dropna()
-        outcome = str(attrs.get("outcome", "outcome")).replace("_", " ")
+        outcome = labels.outcome_label(str(attrs.get("outcome", "outcome")))
         if len(first) and len(last):
-            outcome_label = f"{outcome} {int(first.iloc[0])}→{int(last.iloc[0])} (change)"
-        year = attrs.get("year")
+            outcome_label = _(
+                "{outcome} {first}→{last} (change)",
+                outcome=outcome,
+                first=int(first.iloc[0]),
+                last=int(last.iloc[0]),
+            )
+        values = dict(
+            definition=definition_label(attrs.get("definition", "")),
+            date=i18n.active().first_january(attrs.get("year")),
+            threshold=thousands(int(attrs.get("threshold", 7500))),
+        )
         caption = (
-            f"Residents of {definition_label(attrs.get('definition', ''))} on 1 January {year}; "
-            f"eligible = more than {attrs.get('threshold', 7500):,.0f}"
-            f"{' (inclusive)' if attrs.get('inclusive') else ''}; margin = count − threshold; "
-            "cohort = first funded project year."
+            _(
+                "Residents of {definition} on {date}; eligible = at least {threshold}; margin = "
+                "count − threshold; cohort = first funded project year.",
+                **values,
+            )
+            if attrs.get("inclusive")
+            else _(
+                "Residents of {definition} on {date}; eligible = more than {threshold}; margin = "
+                "count − threshold; cohort = first funded project year.",
+                **values,
+            )
         )
         if attrs.get("demo") and not run_info.get("demo"):
-            demo_tables.append("origin-based authority table")
+            demo_tables.append(_("origin-based authority table"))
     prov_rows = []
     for p in provenance:
         if not run_info.get("demo") and str(p["build"]).startswith("demo"):
@@ -183,6 +232,7 @@ def write_index(
         {
             "label": r.label,
             "kind": r.kind,
+            "kind_label": _(KIND_LABELS[r.kind]) if r.kind in KIND_LABELS else r.kind,
             "ok": r.ok,
             "seconds": r.seconds,
             "html": relative_to_out(r.html, out_dir),
@@ -201,7 +251,7 @@ def write_index(
         (str(k), json.dumps(v, default=str)) for k, v in (run_info.get("parameters") or {}).items()
     )
     text = (
-        _template_env()
+        _template_env(language)
         .get_template("index.html.j2")
         .render(
             demo=bool(run_info.get("demo")),
@@ -244,37 +294,43 @@ def write_downloads(
     page) and its map (SVG) next to ``index.html``; return the links to list."""
     import pandas as pd
 
+    from samenleven_analysis.reports import labels
+
     links = []
     if authorities:
         columns = [
-            ("applicant", "code"),
-            ("name", "name"),
-            ("kind", "kind"),
-            ("members", "members"),
-            ("count", "residents counted"),
-            ("share", "share"),
-            ("eligible", "qualifies"),
-            ("margin", "margin"),
-            ("cohort", "cohort"),
+            ("applicant", _("code")),
+            ("name", _("name")),
+            ("kind", _("kind")),
+            ("members", _("members")),
+            ("count", _("residents counted")),
+            ("share", _("share")),
+            ("eligible", _("qualifies")),
+            ("margin", _("margin")),
+            ("cohort", _("cohort")),
         ]
         path = out_dir / "authorities.csv"
         frame = pd.DataFrame(
             [
                 [
-                    "yes" if row[k] is True else "no" if row[k] is False else row[k]
-                    for k, _ in columns
+                    i18n.yes_no(row[k])
+                    if isinstance(row[k], bool)
+                    else labels.kind_label(row[k])
+                    if k == "kind"
+                    else row[k]
+                    for k, _label in columns
                 ]
                 for row in authorities
             ],
-            columns=[label for _, label in columns],
+            columns=[label for _key, label in columns],
             dtype=object,
         )
         outputs.write_csv(frame, path)
-        links.append({"title": "Local authorities table", "kind": "CSV", "href": path.name})
+        links.append({"title": _("Local authorities table"), "kind": "CSV", "href": path.name})
     if overview and overview.get("map"):
         path = out_dir / "flanders_map.svg"
         outputs.write_text(path, overview["map"] + "\n")
-        links.append({"title": "Map of Flanders", "kind": "SVG", "href": path.name})
+        links.append({"title": _("Map of Flanders"), "kind": "SVG", "href": path.name})
     return links
 
 
@@ -286,27 +342,50 @@ def data_status(ctx, demo: bool) -> list[dict[str, str]]:
     for table, title in SOURCES:
         if ctx is not None and ctx.has(table):
             status = "demo" if demo else "real"
-            years = ""
             if table in ("population_nationality", "population_origin", "income"):
                 frame = ctx.load(table)
-                years = f" ({int(frame['year'].min())}–{int(frame['year'].max())})"
-            text = (
-                ("Demoland, fictional generated data" if demo else "real data in this run")
-                + years
-                + "."
-            )
+                years = dict(first=int(frame["year"].min()), last=int(frame["year"].max()))
+                text = (
+                    _("Demoland, fictional generated data ({first}–{last}).", **years)
+                    if demo
+                    else _("real data in this run ({first}–{last}).", **years)
+                )
+            else:
+                text = (
+                    _("Demoland, fictional generated data.")
+                    if demo
+                    else _("real data in this run.")
+                )
         else:
             status = "missing"
             file = MISSING_INPUTS.get(table, (f"{table}.csv",))[0]
             cols = ", ".join(canonical_columns(table))
             text = (
-                f"not in the open data; supply {file}"
-                + (f" ({cols})" if cols else "")
-                + " to fill the sections that need it."
+                _(
+                    "not in the open data; supply {file} ({columns}) to fill the sections that "
+                    "need it.",
+                    file=file,
+                    columns=cols,
+                )
+                if cols
+                else _(
+                    "not in the open data; supply {file} to fill the sections that need it.",
+                    file=file,
+                )
             )
             if table == "population_origin":
-                text += " Until then counts use non-Belgian nationality (a proxy that understates origin)."
-        rows.append({"table": table, "title": title, "status": status, "text": text})
+                text += " " + _(
+                    "Until then counts use non-Belgian nationality (a proxy that understates origin)."
+                )
+        rows.append(
+            {
+                "table": table,
+                "title": _(title),
+                "status": status,
+                "status_label": _(STATUS_LABELS[status]),
+                "text": text,
+            }
+        )
     return rows
 
 
@@ -396,13 +475,25 @@ def dashboard_overview(
         {str(m) for ms in table.loc[table["eligible"].astype(bool), "members"] for m in ms}
     )
     titles = {
-        str(r): f"{names.get(str(r), r)} ({r}): "
-        + (
-            f"{thousands(disclosure.format_count(c, min_cell))} residents, {s:.1%}"
-            if str(r) not in hidden
-            else f"fewer than {min_cell} residents"
-            if str(r) in small
-            else "count suppressed (it would reveal a small one)"
+        str(r): _(
+            "{name} ({code}): {count} residents, {share}",
+            name=names.get(str(r), r),
+            code=r,
+            count=thousands(disclosure.format_count(c, min_cell)),
+            share=i18n.percent(s),
+        )
+        if str(r) not in hidden
+        else _(
+            "{name} ({code}): fewer than {min_cell} residents",
+            name=names.get(str(r), r),
+            code=r,
+            min_cell=min_cell,
+        )
+        if str(r) in small
+        else _(
+            "{name} ({code}): count suppressed (it would reveal a small one)",
+            name=names.get(str(r), r),
+            code=r,
         )
         for r, c, s in zip(counted["refnis"], counted["count"], counted["share"], strict=False)
     }
@@ -417,8 +508,11 @@ def dashboard_overview(
             highlight=members,
             hrefs=hrefs,
             titles=titles,
-            legend_title=f"Share of residents, {definition_label(attrs['definition'])} (%)",
-            fmt=lambda v: f"{v:.1f}",
+            legend_title=_(
+                "Share of residents, {definition} (%)",
+                definition=definition_label(attrs["definition"]),
+            ),
+            fmt=lambda v: i18n.number(v, 1),
         )
     except DataUnavailable:
         svg = None
@@ -432,9 +526,9 @@ def dashboard_overview(
         "qualifying": int(cov.eligible_applicants),
         "applicants": int(cov.applicants),
         "municipalities": int(cov.eligible_municipalities),
-        "coverage": f"{cov.share:.1%}",
-        "claim": str(claim["value"]),
-        "claim_approx": f"{float(claim['approx']):.0%}",
+        "coverage": i18n.percent(cov.share),
+        "claim": _(CLAIM_TEXT.get(str(claim["value"]), str(claim["value"]))),
+        "claim_approx": i18n.percent(float(claim["approx"]), 0),
         "announced": int(programmes.fact("authorities_announced")),
         "map": svg,
         "status": data_status(ctx, demo),

@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from samenleven_analysis.i18n import _
+
 PALETTE = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 """Five sequential blues (ColorBrewer Blues), light = low."""
 
@@ -135,7 +137,7 @@ def _legend(bounds: Sequence[float], top: int, title: str, fmt, outlined: bool) 
         parts.append(
             f'<rect x="{x}" y="16" width="14" height="12" fill="none" stroke="#b00020" stroke-width="1.6"/>'
         )
-        parts.append(f'<text x="{x + 18}" y="26">qualifies</text>')
+        parts.append(f'<text x="{x + 18}" y="26">{html.escape(_("qualifies"))}</text>')
     parts.append("</g>")
     return "".join(parts)
 

@@ -12,6 +12,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from samenleven_analysis import i18n
 from samenleven_analysis.analysis import disclosure, eligibility, programmes
 from samenleven_analysis.reports import context as reporting
 from samenleven_analysis.reports.labels import definition_label
@@ -180,7 +181,7 @@ class EligibilityReport:
         self.publish_list(
             eligibility.near_threshold(self.table(), band=band),
             "near_threshold",
-            f"Applicants within ±{band:,.0f} of the threshold",
+            f"Applicants within ±{i18n.number(band)} of the threshold",
         )
 
     def map(self) -> None:
@@ -205,7 +206,7 @@ class EligibilityReport:
             "count",
             bins=[t / 3, 2 * t / 3, t, 2 * t, top],
             highlight=members,
-            highlight_label=f"Qualifies ({self.comparison} {t:,.0f}, alone or pooled)",
+            highlight_label=f"Qualifies ({self.comparison} {i18n.number(t)}, alone or pooled)",
             legend_title=f"Residents, {self.source.label}",
             fmt=count_formatter(self.min_cell),
             caption=self.caption(),
@@ -227,9 +228,9 @@ class EligibilityReport:
         claim = programmes.facts()["facts"]["coverage_claim"]
         residents = thousands(disclosure.format_count(cov.residents_total, self.min_cell))
         _markdown(
-            f"Qualifying applicants hold **{cov.share:.1%}** of the {residents} residents "
+            f"Qualifying applicants hold **{i18n.percent(cov.share)}** of the {residents} residents "
             f"({self.source.label}, {self.year}) in {cov.eligible_municipalities} of {len(self.flanders)} "
-            f'municipalities. Claim: "{claim["value"]}" (about {claim["approx"]:.0%}; source: '
+            f'municipalities. Claim: "{claim["value"]}" (about {i18n.percent(claim["approx"], 0)}; source: '
             f"{programmes.citation('coverage_claim')})."
             + (
                 " The proxy understates origin, so this share is not comparable with the claim."
@@ -272,7 +273,7 @@ class EligibilityReport:
             }
         )
         self.publisher.table(
-            out, "threshold_moves", f"Changes against the 7,500 baseline, {self.year}"
+            out, "threshold_moves", f"Changes against the {i18n.number(7500)} baseline, {self.year}"
         )
 
     def _labels(self, codes: Any) -> str:
@@ -290,7 +291,7 @@ class EligibilityReport:
             )
         for ax, ylabel in zip(axes, ["applicants that qualify", "coverage (%)"], strict=False):
             ax.axvline(7500, color="grey", lw=0.8, ls="--")
-            ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
+            ax.xaxis.set_major_formatter(i18n.axis_formatter())
             ax.set(xlabel="threshold (residents)", ylabel=ylabel)
             ax.spines[["top", "right"]].set_visible(False)
         axes[0].legend(frameon=False, fontsize=8)

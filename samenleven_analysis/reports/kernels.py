@@ -150,6 +150,9 @@ class JobResult:
     status: str = "ran"  # "ran", "failed", or "reused" (incremental runs, see incremental.py)
 
 
+ANALYST_TAGS = ("analyst-only", "remove-cell")
+"""Cell tags the HTML export drops: text for the analyst, not for the report's reader."""
+
 OFFLINE_TEMPLATE = "offline"
 """nbconvert template (``reports/templates/nbconvert/offline``): the lab template without the
 require.js and MathJax scripts it would load from a CDN."""
@@ -159,8 +162,14 @@ require.js and MathJax scripts it would load from a CDN."""
 def _html_exporter():
     # building an exporter (templates, CSS) costs more than exporting one report: once per process
     from nbconvert import HTMLExporter
+    from traitlets.config import Config
 
+    config = Config()
+    # cells for the analyst (instructions, notes) never reach the published page
+    config.TagRemovePreprocessor.remove_cell_tags = set(ANALYST_TAGS)
+    config.TagRemovePreprocessor.enabled = True
     return HTMLExporter(
+        config=config,
         template_name=OFFLINE_TEMPLATE,
         extra_template_basedirs=[str(Path(__file__).parent / "templates" / "nbconvert")],
         exclude_input=True,

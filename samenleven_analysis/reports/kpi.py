@@ -23,8 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from samenleven_analysis import i18n
 from samenleven_analysis.analysis import disclosure, kpi
 from samenleven_analysis.data.contracts import COLUMNS as CONTRACT_COLUMNS
+from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports import outputs
 
 __all__ = [
@@ -45,6 +47,8 @@ __all__ = [
 ]
 
 CONTRACTS_FILE = "contracts.csv"
+EARNING_RULE = N_("withdrawal per unit not realised: earned = min(realised, target) × EUR per unit")
+"""``analysis.kpi.EARNING_RULE`` as a message id (the same text)."""
 _COUNTED = ("persons", "households")  # unit kinds whose realised counts are disclosure-controlled
 
 
@@ -52,15 +56,17 @@ def missing_message(status: str = "no contracts") -> str:
     """One plain sentence on what is missing and the file a user can supply."""
     columns = ", ".join(CONTRACT_COLUMNS)
     if status == "no call rules":
-        return (
+        return _(
             "Contract data cannot be followed: the call configuration (the call's SPARQL "
-            "migrations, data set call_config) is missing; supply it next to "
-            f"{CONTRACTS_FILE} (docs/contracts.md)."
+            "migrations, data set call_config) is missing; supply it next to {file} "
+            "(docs/contracts.md).",
+            file=CONTRACTS_FILE,
         )
-    return (
-        f"No contract data supplied — supply {CONTRACTS_FILE} with columns {columns} "
-        "(one row per applicant × KPI rule × project period; docs/contracts.md) and run "
-        "samenleven build."
+    return _(
+        "No contract data supplied — supply {file} with columns {columns} (one row per "
+        "applicant × KPI rule × project period; docs/contracts.md) and run samenleven build.",
+        file=CONTRACTS_FILE,
+        columns=columns,
     )
 
 
@@ -160,11 +166,11 @@ def _small(lines: pd.DataFrame, min_cell: int) -> pd.Series:
 
 
 def _eur(v) -> str:
-    return "" if pd.isna(v) else f"{float(v):,.0f}"
+    return "" if pd.isna(v) else i18n.number(float(v))
 
 
 def _pct(v) -> str:
-    return "" if pd.isna(v) else f"{float(v):.0%}"
+    return "" if pd.isna(v) else i18n.percent(float(v), 0)
 
 
 def _per_authority(data: KpiData, min_cell: int) -> tuple[pd.DataFrame, list[str]]:
@@ -299,9 +305,11 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
     Attainment per objective for all applicants and per authority (sortable), committed vs
     earned subsidy, applicants with reported data vs not; or the plain missing-data message.
     """
-    parts = ['<section id="kpi">', _STYLE, "<h2>Contracts and KPI follow-up</h2>"]
+    heading = _("Contracts and KPI follow-up")
+    parts = ['<section id="kpi">', _STYLE, f"<h2>{_e(heading)}</h2>"]
     if data.demo:
-        parts.append('<p class="kpi-demo">DEMO DATA — fictional Demoland contracts.</p>')
+        demo = _e(_("DEMO DATA — fictional Demoland contracts."))
+        parts.append(f'<p class="kpi-demo">{demo}</p>')
     if not data.ok:
         parts += [
             f'<p class="kpi-missing" id="kpi-missing">{_e(missing_message(data.status))}</p>',
@@ -311,29 +319,57 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
     lines = data.lines
     everyone = kpi.summarise(lines).iloc[0]
     people = kpi.reach(lines).iloc[0]
-    area = "All applicants (Demoland)" if data.demo else "All applicants (Flanders)"
+    import markupsafe
+
+    area = _("All applicants (Demoland)") if data.demo else _("All applicants (Flanders)")
     n_app = int(everyone["applicants"])
     n_rep = int(everyone["applicants_reported"])
+
+    def li(message: str, **values) -> str:
+        # the catalog's markup kept, every value escaped
+        return "<li>" + markupsafe.Markup(_(message)).format(**values) + "</li>"
+
     parts.append(
         '<ul id="kpi-summary">'
-        f"<li>{_e(area)}: <strong>{n_app}</strong> applicants with a contract; "
-        f'<strong id="kpi-reported">{n_rep}</strong> reported a realisation, '
-        f'<strong id="kpi-not-reported">{n_app - n_rep}</strong> did not yet.</li>'
-        f"<li>Subsidy committed (target × EUR per unit): <strong>{_eur(everyone['committed_eur'])}"
-        f" EUR</strong>; earned on reported lines: <strong>{_eur(everyone['earned_eur'])} EUR"
-        f"</strong> of {_eur(everyone['committed_reported_eur'])} EUR committed on those lines "
-        f"(attainment {_pct(everyone['attainment_eur'])}; reported lines cover "
-        f"{_pct(everyone['reported_share_eur'])} of the committed subsidy).</li>"
-        f"<li>Reach: {_e(disclosure.format_count(people['target_persons'], min_cell))} persons "
-        f"targeted, {_e(disclosure.format_count(people['realised_persons'], min_cell))} "
-        "realised on reported lines (person-type KPI units only; a person counted under two "
-        "rules counts twice).</li></ul>"
+        + li(
+            N_(
+                "{area}: <strong>{applicants}</strong> applicants with a contract; "
+                '<strong id="kpi-reported">{reported}</strong> reported a realisation, '
+                '<strong id="kpi-not-reported">{not_reported}</strong> did not yet.'
+            ),
+            area=area,
+            applicants=n_app,
+            reported=n_rep,
+            not_reported=n_app - n_rep,
+        )
+        + li(
+            N_(
+                "Subsidy committed (target × EUR per unit): <strong>{committed} EUR</strong>; "
+                "earned on reported lines: <strong>{earned} EUR</strong> of {committed_reported} "
+                "EUR committed on those lines (attainment {attainment}; reported lines cover "
+                "{reported_share} of the committed subsidy)."
+            ),
+            committed=_eur(everyone["committed_eur"]),
+            earned=_eur(everyone["earned_eur"]),
+            committed_reported=_eur(everyone["committed_reported_eur"]),
+            attainment=_pct(everyone["attainment_eur"]),
+            reported_share=_pct(everyone["reported_share_eur"]),
+        )
+        + li(
+            N_(
+                "Reach: {targeted} persons targeted, {realised} realised on reported lines "
+                "(person-type KPI units only; a person counted under two rules counts twice)."
+            ),
+            targeted=i18n.number(disclosure.format_count(people["target_persons"], min_cell)),
+            realised=i18n.number(disclosure.format_count(people["realised_persons"], min_cell)),
+        )
+        + "</ul>"
     )
     # per objective, all applicants
     obj = kpi.summarise(lines, ["objective"])
     rows = [
         [
-            _cell(r.objective),
+            _cell(i18n.call_label(r.objective)),
             _cell(r.applicants, r.applicants, True),
             _cell(f"{r.lines_reported}/{r.lines}", r.lines_reported, True),
             _cell(_eur(r.committed_eur), r.committed_eur, True),
@@ -346,37 +382,40 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
     parts.append(
         _table(
             [
-                ("objective", False),
-                ("applicants", True),
-                ("lines reported", True),
-                ("committed EUR", True),
-                ("earned EUR", True),
-                ("attainment", True),
-                ("median line attainment", True),
+                (_("objective"), False),
+                (_("applicants"), True),
+                (_("lines reported"), True),
+                (_("committed EUR"), True),
+                (_("earned EUR"), True),
+                (_("attainment"), True),
+                (_("median line attainment"), True),
             ],
             rows,
             sortable=True,
             table_id="kpi-objectives",
-            caption=f"{area}, per objective. Attainment = earned / committed on reported lines "
-            f"(subsidy-weighted; {kpi.EARNING_RULE}). Unreported lines are left out, "
-            "not counted as zero.",
+            caption=_(
+                "{area}, per objective. Attainment = earned / committed on reported lines "
+                "(subsidy-weighted; {rule}). Unreported lines are left out, not counted as zero.",
+                area=area,
+                rule=_(EARNING_RULE),
+            ),
         )
     )
     # per authority
     auth, objectives = _per_authority(data, min_cell)
     shown = disclosure.suppress(auth, ["persons_realised"], min_cell, totals="none")
     hidden = disclosure.placeholder(min_cell)
-    headers = [("applicant", False), ("name", False)]
+    headers = [(_("applicant"), False), (_("name"), False)]
     if "cohort" in auth:
-        headers.append(("cohort", True))
+        headers.append((_("cohort"), True))
     headers += [
-        ("lines reported", True),
-        ("committed EUR", True),
-        ("earned EUR", True),
-        ("attainment", True),
-        *((f"attainment: {o}", True) for o in objectives),
-        ("persons targeted", True),
-        ("persons realised", True),
+        (_("lines reported"), True),
+        (_("committed EUR"), True),
+        (_("earned EUR"), True),
+        (_("attainment"), True),
+        *((_("attainment: {objective}", objective=i18n.call_label(o)), True) for o in objectives),
+        (_("persons targeted"), True),
+        (_("persons realised"), True),
     ]
     rows = []
     for i, r in auth.iterrows():
@@ -405,9 +444,13 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
             rows,
             sortable=True,
             table_id="kpi-authorities",
-            caption="Per applicant (click a column to sort). Empty attainment = not reported or "
-            f"no line under that objective; {hidden} = withheld (a realised count of persons "
-            f"below {min_cell}, or a figure derived from one).",
+            caption=_(
+                "Per applicant (click a column to sort). Empty attainment = not reported or no "
+                "line under that objective; {hidden} = withheld (a realised count of persons "
+                "below {min_cell}, or a figure derived from one).",
+                hidden=hidden,
+                min_cell=min_cell,
+            ),
         )
     )
     parts += [_SCRIPT, "</section>"]
@@ -452,21 +495,29 @@ def contract_status(
         return f"*{missing_message(data.status)}*"
     mine = _lines_of(data, applicant)
     if mine.empty:
-        return (
-            f"*{applicant} has no line in the contracts table: either it signed no contract "
-            "under the calls whose rules were supplied, or its lines are missing from "
-            f"{CONTRACTS_FILE}.*"
+        text = _(
+            "{applicant} has no line in the contracts table: either it signed no contract under "
+            "the calls whose rules were supplied, or its lines are missing from {file}.",
+            applicant=applicant,
+            file=CONTRACTS_FILE,
         )
+        return f"*{text}*"
     s = kpi.summarise(mine.assign(_small=_small(mine, min_cell))).iloc[0]
     small = bool(_small(mine, min_cell).any())
     hidden = disclosure.placeholder(min_cell)
-    demo = "**DEMO DATA — fictional contract.** " if data.demo else ""
-    return (
-        f"{demo}{int(s['lines'])} contract lines ({mine['rule'].nunique()} KPI rules, "
-        f"{mine['objective'].nunique()} objectives); {int(s['lines_reported'])} with a reported "
-        f"realisation. Subsidy committed **{_eur(s['committed_eur'])} EUR**; earned on reported "
-        f"lines **{hidden if small else _eur(s['earned_eur'])} EUR** "
-        f"(attainment {hidden if small else _pct(s['attainment_eur'])}; {kpi.EARNING_RULE})."
+    demo = "**" + _("DEMO DATA — fictional contract.") + "** " if data.demo else ""
+    return demo + _(
+        "{lines} contract lines ({rules} KPI rules, {objectives} objectives); {reported} with a "
+        "reported realisation. Subsidy committed **{committed} EUR**; earned on reported lines "
+        "**{earned} EUR** (attainment {attainment}; {rule}).",
+        lines=int(s["lines"]),
+        rules=mine["rule"].nunique(),
+        objectives=mine["objective"].nunique(),
+        reported=int(s["lines_reported"]),
+        committed=_eur(s["committed_eur"]),
+        earned=hidden if small else _eur(s["earned_eur"]),
+        attainment=hidden if small else _pct(s["attainment_eur"]),
+        rule=_(EARNING_RULE),
     )
 
 
@@ -487,13 +538,13 @@ def authority_position(
     Columns ``measure, this authority, median of applicants, rank, of`` (rank 1 = highest;
     withheld or unreported values have no rank).
     """
-    auth, _ = _per_authority(data, min_cell)
+    auth, _objectives = _per_authority(data, min_cell)
     me = auth[auth["applicant"] == str(applicant)]
     rows = []
     for col, label, fmt in (
-        ("committed_eur", "subsidy committed (EUR)", _eur),
-        ("attainment_eur", "attainment (earned / committed, reported)", _pct),
-        ("persons_target", "persons targeted", _eur),
+        ("committed_eur", _("subsidy committed (EUR)"), _eur),
+        ("attainment_eur", _("attainment (earned / committed, reported)"), _pct),
+        ("persons_target", _("persons targeted"), _eur),
     ):
         values = auth[col].astype(float)
         mine = float(me[col].iloc[0]) if len(me) else np.nan
@@ -501,11 +552,11 @@ def authority_position(
         rank = int((ranked > mine).sum()) + 1 if not np.isnan(mine) else None
         rows.append(
             {
-                "measure": label,
-                "this authority": fmt(mine),
-                "median of applicants": fmt(ranked.median() if len(ranked) else np.nan),
-                "rank": "" if rank is None else str(rank),
-                "of": str(len(ranked)),
+                _("measure"): label,
+                _("this authority"): fmt(mine),
+                _("median of applicants"): fmt(ranked.median() if len(ranked) else np.nan),
+                _("rank"): "" if rank is None else str(rank),
+                _("of"): str(len(ranked)),
             }
         )
     return pd.DataFrame(rows)
@@ -524,7 +575,7 @@ def contract_tables(
     small = _small(mine, min_cell).to_numpy()
     hidden = disclosure.placeholder(min_cell)
     realised = [
-        "" if pd.isna(v) else (hidden if s else f"{v:,.0f}")
+        "" if pd.isna(v) else (hidden if s else i18n.number(v))
         for v, s in zip(mine["realised"], small, strict=True)
     ]
     rules = pd.DataFrame(
@@ -532,9 +583,9 @@ def contract_tables(
             "objective": mine["objective"].to_numpy(),
             "action": mine["action"].to_numpy(),
             "KPI unit": mine["kpi_unit"].to_numpy(),
-            "period from": [str(d) for d in mine["period_start"]],
+            "period from": [i18n.date(str(d)) for d in mine["period_start"]],
             "max units": mine["max_units"].astype(int).to_numpy(),
-            "target": mine["target"].map(lambda v: f"{v:,.0f}").to_numpy(),
+            "target": mine["target"].map(i18n.number).to_numpy(),
             "realised": realised,
             "attainment": [
                 hidden if s else _pct(v) for v, s in zip(mine["attainment"], small, strict=True)
@@ -545,7 +596,24 @@ def contract_tables(
             ],
         }
     )
+    # sorted on the official Dutch names (the same row order in every language)
     rules = rules.sort_values(["objective", "action", "KPI unit"], kind="stable")
+    rules["objective"] = rules["objective"].map(i18n.call_label)
+    rules["action"] = rules["action"].map(i18n.call_label)
+    rules = rules.rename(
+        columns={
+            "objective": _("objective"),
+            "action": _("action"),
+            "KPI unit": _("KPI unit"),
+            "period from": _("period from"),
+            "max units": _("max units"),
+            "target": _("target"),
+            "realised": _("realised"),
+            "attainment": _("attainment"),
+            "committed EUR": _("committed EUR"),
+            "earned EUR": _("earned EUR"),
+        }
+    )
     return {
         "rules": rules.reset_index(drop=True),
         "position": authority_position(data, applicant, min_cell=min_cell),
@@ -569,8 +637,8 @@ def display_contract_tables(
         for key, frame in tables.items():
             outputs.write_csv(frame, Path(output_dir) / f"contract_{key}.csv")
     titles = {
-        "rules": "Contract lines (targets, realisations, subsidy)",
-        "position": "Position among applicants",
+        "rules": _("Contract lines (targets, realisations, subsidy)"),
+        "position": _("Position among applicants"),
     }
     for key, frame in tables.items():
         display(Markdown(f"**{titles[key]}**"))
@@ -598,7 +666,7 @@ def contract_figure(data: KpiData, applicant: str, *, min_cell: int = disclosure
         own["attainment_eur"].fillna(0) * 100,
         height=0.6,
         color="#2b6cb0",
-        label="this authority",
+        label=_("this authority"),
     )
     ax1.scatter(
         everyone["attainment_eur"].reindex(objectives) * 100,
@@ -607,23 +675,31 @@ def contract_figure(data: KpiData, applicant: str, *, min_cell: int = disclosure
         s=200,
         color="#1b1b1b",
         zorder=3,
-        label="all applicants",
+        label=_("all applicants"),
     )
     ax1.axvline(100, color="#999", linewidth=0.8, linestyle="--")
     for yi, value in zip(y, own["attainment_eur"], strict=True):
         if pd.isna(value):
-            ax1.text(1, yi, "not reported or withheld", va="center", fontsize=7, color="#666")
-    ax1.set_yticks(y, objectives)
+            ax1.text(1, yi, _("not reported or withheld"), va="center", fontsize=7, color="#666")
+    ax1.set_yticks(y, [i18n.call_label(o) for o in objectives])
     ax1.invert_yaxis()
-    ax1.set_xlabel("attainment (% of committed EUR earned, reported lines)")
+    ax1.xaxis.set_major_formatter(i18n.axis_formatter())
+    ax1.set_xlabel(_("attainment (% of committed EUR earned, reported lines)"))
     ax1.legend(frameon=False, fontsize=7, loc="lower right")
-    ax2.barh(y - 0.18, own["committed_eur"] / 1000, height=0.36, color="#a0aec0", label="committed")
     ax2.barh(
-        y + 0.18, own["earned_eur"].fillna(0) / 1000, height=0.36, color="#2f855a", label="earned"
+        y - 0.18, own["committed_eur"] / 1000, height=0.36, color="#a0aec0", label=_("committed")
     )
-    ax2.set_xlabel("subsidy (1,000 EUR)")
+    ax2.barh(
+        y + 0.18,
+        own["earned_eur"].fillna(0) / 1000,
+        height=0.36,
+        color="#2f855a",
+        label=_("earned"),
+    )
+    ax2.xaxis.set_major_formatter(i18n.axis_formatter())
+    ax2.set_xlabel(_("subsidy ({thousand} EUR)", thousand=i18n.number(1000)))
     ax2.legend(frameon=False, fontsize=7, loc="lower right")
-    title = f"Contract of {data.names.get(str(applicant), str(applicant))}"
+    title = _("Contract of {name}", name=data.names.get(str(applicant), str(applicant)))
     fig.suptitle(("DEMO — " if data.demo else "") + title, fontsize=10)
     fig.tight_layout()
     return fig

@@ -41,6 +41,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from samenleven_analysis import i18n
 from samenleven_analysis.data.codes import normalise_refnis
 from samenleven_analysis.reports.text import label as text_label
 
@@ -109,10 +110,10 @@ def _scheme_class(scheme: str) -> str:
 
 def _default_fmt(values: np.ndarray) -> Callable[[float], str]:
     if values.size and np.nanmin(values) >= 0 and np.nanmax(values) <= 1:
-        return lambda v: f"{v:.1%}"
+        return lambda v: i18n.percent(v)
     if values.size and np.allclose(values, np.round(values)):
-        return lambda v: f"{v:,.0f}"
-    return lambda v: f"{v:,.2f}"
+        return lambda v: i18n.number(v)
+    return lambda v: i18n.number(v, 2)
 
 
 def _as_formatter(

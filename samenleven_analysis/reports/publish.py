@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from samenleven_analysis import i18n
 from samenleven_analysis.analysis.disclosure import is_suppressed
+from samenleven_analysis.i18n import _
 from samenleven_analysis.reports import figures, outputs
 
 CAPTION_LINE_IN = 0.13
@@ -47,16 +49,17 @@ def _display(obj) -> None:
 
 
 def thousands(value) -> str:
-    """``12345`` → ``12,345``; text that is not a whole number (``<5``, ``""``) is kept."""
+    """``12345`` → ``12.345`` (nl) / ``12,345`` (en), in the active language's format; text
+    that is not a whole number (``<5``, ``""``) is kept."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     text = str(value)
     stripped = text.lstrip("+-")
     if stripped.isdigit():
         sign = text[: len(text) - len(stripped)]
-        return f"{sign}{int(stripped):,}"
+        return f"{sign}{i18n.number(int(stripped))}"
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+        return i18n.number(value, 0 if float(value).is_integer() else 2)
     return text
 
 
@@ -91,7 +94,12 @@ def caption_figure(
 def _plain(column) -> bool:
     """Columns of years and codes: numbers without thousands separators."""
     name = str(column).lower()
-    return "year" in name or name in ("code", "refnis", "rank", "applicant")
+    year = _("year").lower()
+    return (
+        "year" in name
+        or year in name
+        or name in ("code", "refnis", "rank", "applicant", _("code").lower(), _("rank").lower())
+    )
 
 
 def table_html(frame: pd.DataFrame) -> str:
@@ -178,7 +186,7 @@ class Publisher:
         """Markdown list linking every written file (empty without a folder)."""
         if not self.written:
             return ""
-        lines = ["Files of this report (figures as PNG and SVG, tables as CSV):", ""]
+        lines = [_("Files of this report (figures as PNG and SVG, tables as CSV):"), ""]
         for title, kind, name in self.written:
             lines.append(f"- {title}: [{kind}]({self.link_prefix}/{name})")
         return "\n".join(lines)
@@ -189,6 +197,9 @@ class Publisher:
         text = self.links_markdown()
         _display(
             Markdown(
-                text or "*Figures and tables are written as files only in a `samenleven run`.*"
+                text
+                or "*"
+                + _("Figures and tables are written as files only in a `samenleven run`.")
+                + "*"
             )
         )

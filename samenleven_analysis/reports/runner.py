@@ -41,9 +41,10 @@ from typing import Any
 
 import nbformat
 
-from samenleven_analysis import config
+from samenleven_analysis import config, i18n
 from samenleven_analysis.analysis.disclosure import DISCLOSURE_ENV, DISCLOSURE_OFF, off_stamp
 from samenleven_analysis.errors import DataUnavailable, ParameterError
+from samenleven_analysis.i18n import DEFAULT_LANGUAGE
 from samenleven_analysis.locking import folder_lock
 from samenleven_analysis.reports import outputs
 from samenleven_analysis.reports.dashboard import relative_to_out, write_index
@@ -312,6 +313,7 @@ def run_notebooks(
     disclosure_off: bool = False,
     force: bool = False,
     scheduler: str | None = None,
+    language: str | None = None,
 ) -> int:
     """Execute report notebooks; return the exit status (0 all ran, 1 some failed).
 
@@ -331,6 +333,9 @@ def run_notebooks(
     ``disclosure_off`` is the explicit opt-out from small-cell suppression
     (``--no-disclosure-control-i-know``): ``min_cell`` defaults to 0 in every notebook that
     declares it, and every output is stamped (see :func:`disclosure.off_stamp`).
+    ``language`` (``nl`` or ``en``; ``--language``) is passed as parameter ``language`` to
+    every notebook that declares it and is the dashboard's language; without it the notebooks
+    keep their defaults and the dashboard is Dutch. ``run.json`` records it.
     A second run into the same ``out`` while one is running is refused
     (:class:`~samenleven_analysis.locking.FolderBusy`).
 
@@ -366,6 +371,8 @@ def run_notebooks(
         mine = {k: v for k, v in values.items() if k in specs[path]}
         if disclosure_off and "min_cell" in specs[path] and "min_cell" not in values:
             mine["min_cell"] = 0
+        if language is not None and "language" in specs[path] and "language" not in values:
+            mine["language"] = language
         checked = validate_parameters(path, mine, raw=raw, disclosure_off=disclosure_off)
         extra = per_nb.get(path.stem, {})
         checked.update(validate_parameters(path, extra, disclosure_off=disclosure_off))
@@ -434,6 +441,9 @@ def run_notebooks(
                 specs=specs,
                 force=force,
                 scheduler=scheduler,
+                language=i18n.check_language(
+                    language or values.get("language") or DEFAULT_LANGUAGE
+                ),
             )
     except OSError as exc:  # read-only folder, full disk, ...: one line, run.json marked
         error = outputs.output_error(exc, str(out_dir))
@@ -491,6 +501,7 @@ def _run_into(
     specs,
     force=False,
     scheduler=None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> int:
     """The part of :func:`run_notebooks` that writes into ``out_dir`` (under its lock)."""
     run_jobs: list[Job] = [
@@ -573,6 +584,7 @@ def _run_into(
         "git_commit": commit,
         "jobs": int(jobs),
         "disclosure_control": "off" if disclosure_off else "on",
+        "language": language,
     }
     with environ(prepared.env):  # incl. the disclosure opt-out, which the dashboard applies too
         provenance = data_provenance(prepared.folders)
@@ -584,6 +596,7 @@ def _run_into(
             run_info=run_info,
             provenance=provenance,
             settings=auth_settings,
+            language=language,
         )
     outputs.write_json(
         out_dir / "run.json",

@@ -1,5 +1,7 @@
 """The index.html dashboard of a demo run, opened in headless Chromium: it loads without
-console errors, its links resolve to files of the run, and a screenshot is produced."""
+console errors, its links resolve to files of the run, and a screenshot is produced. The run
+uses the default language, so the dashboard is Dutch: its labels are Dutch and sorting and
+filtering still work."""
 
 from __future__ import annotations
 
@@ -83,7 +85,8 @@ def test_dashboard_loads_without_console_errors(run_dir, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert console_messages(result.stderr) == []
     dom = result.stdout
-    assert "DEMO DATA" in dom and 'id="demo-banner"' in dom
+    assert "DEMOGEGEVENS" in dom and 'id="demo-banner"' in dom
+    assert '<html lang="nl">' in dom
     for code in DEMO_AUTHORITIES:
         assert f'href="authorities/{code}.html"' in dom
     for section in ("authorities", "reports", "parameters", "provenance", "software"):
@@ -160,6 +163,11 @@ window.addEventListener("load", function () {
   filter.dispatchEvent(new Event("input"));
   out.filtered = ids();
   out.counter = document.getElementById("authority-count").textContent;
+  out.headers = Array.prototype.map.call(document.querySelectorAll("#authority-table th"),
+    function (th) { return th.textContent.trim(); });
+  out.eligibleCells = Array.prototype.map.call(
+    document.querySelectorAll("#authority-table tbody tr td:nth-child(5)"),
+    function (td) { return td.textContent.trim(); });
   out.resources = performance.getEntriesByType("resource").map(function (e) { return e.name; });
   out.mapLinks = Array.prototype.map.call(document.querySelectorAll("#flanders-map a"),
     function (a) { return a.getAttribute("href"); });
@@ -232,7 +240,17 @@ def test_table_sorts_and_filters_offline(run_dir, tmp_path):
     assert DEMO_AUTHORITIES[0] in found["filtered"] and len(found["filtered"]) < len(
         found["before"]
     )
-    assert found["counter"] == f"{len(found['filtered'])} shown"
+    assert found["counter"] == f"{len(found['filtered'])} getoond"
+    # labels in Dutch
+    assert found["headers"][:6] == [
+        "Bestuur",
+        "Naam",
+        "Aantal",
+        "Aandeel",
+        "In aanmerking",
+        "Marge",
+    ]
+    assert set(found["eligibleCells"]) == {"ja", "nee"}
     # nothing fetched from outside the run folder
     assert all(r.startswith(("file://", "data:")) for r in found["resources"]), found["resources"]
     assert f"authorities/{DEMO_AUTHORITIES[0]}.html" in found["mapLinks"]
@@ -243,7 +261,7 @@ def test_a_click_on_the_map_opens_the_report(run_dir, tmp_path):
     result = _probe(run_dir, tmp_path, "index.html", CLICK_MAP.replace("HREF", href))
     assert result.returncode == 0, result.stderr[-2000:]
     dom = result.stdout
-    assert "Local authority report" in dom and 'id="flanders-map"' not in dom
+    assert "Rapport lokaal bestuur" in dom and 'id="flanders-map"' not in dom
     assert console_messages(result.stderr) == []
 
 

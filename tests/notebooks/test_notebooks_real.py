@@ -69,12 +69,15 @@ def test_authority_report_on_real_data_is_real_and_consistent(real_run, real_dat
     assert kernels.report_uses_demo(report) is False
     md = "\n".join(markdown_outputs(report))
     assert (
-        "DEMO DATA" not in md and "Data: DEMO" not in md and "Data: real (Statbel open data)" in md
+        "DEMOGEGEVENS" not in md
+        and "Gegevens: DEMO" not in md
+        and "Gegevens: echt (open data van Statbel)" in md
     )
-    assert "**Antwerpen** (11002; municipality)" in md
-    assert "non-Belgian nationality (proxy)" in md and "1 January 2015" in md
+    # the authority report is Dutch by default (docs/i18n.md): nl_BE number and date formats
+    assert "**Antwerpen** (11002; gemeente)" in md
+    assert "niet-Belgische nationaliteit (benadering)" in md and "1 januari 2015" in md
     # the published count is the package's own count from the processed table
-    shown = int(re.search(r"1 January 2015: \*\*([\d,]+)\*\*", md).group(1).replace(",", ""))
+    shown = int(re.search(r"1 januari 2015: \*\*([\d.]+)\*\*", md).group(1).replace(".", ""))
     processed = runner.config.processed_dir()
     pop, _ = build.load("population_nationality", processed=processed)
     etr = pop[(pop.year == 2015) & (pop.refnis == AUTHORITY) & (pop.nationality == "ETR")][

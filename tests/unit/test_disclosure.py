@@ -175,3 +175,15 @@ def test_scanner_handles_multi_level_headers_and_origin_codes():
     # persons under a multi-level header
     multi = pd.DataFrame({("residents", "M"): [2, 40], ("residents", "F"): [30, 41]})
     assert disclosure.find_small_counts(multi.to_html()) == [("residents / M", "2")]
+
+
+def test_scan_reads_dutch_thousands_and_dutch_count_headers():
+    """The Dutch reports write 2.000 (nl_BE): not a small count of 2; and a Dutch header
+    (mannen, totaal, aantal) marks a count column as its English twin does."""
+    from samenleven_analysis.analysis.disclosure import find_small_counts
+
+    page = (
+        "<table><tr><th>mannen, Belgisch</th><th>totaal</th></tr>"
+        "<tr><td>2.000</td><td>12.345</td></tr><tr><td>3</td><td>1.001</td></tr></table>"
+    )
+    assert find_small_counts(page, 5) == [("mannen, Belgisch", "3")]

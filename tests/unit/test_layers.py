@@ -11,6 +11,7 @@ RANK = {
     "config": 0,
     "errors": 0,
     "locking": 0,
+    "i18n": 0,
     "data": 1,
     "analysis": 2,
     "reports": 3,

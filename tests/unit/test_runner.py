@@ -269,7 +269,7 @@ def test_run_collects_failures_exports_html_without_code_and_writes_index(tmp_pa
     assert by_label["slow"]["ok"] is False  # per-cell timeout
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="ok.html"' in index and 'href="broken.html"' in index
-    assert "DEMO DATA" in index and "failed" in index
+    assert "DEMOGEGEVENS" in index and "mislukt" in index  # the dashboard is Dutch by default
     assert "planned failure in missing.csv" in index and str(tmp_path) not in index
     latest = out.parent / "latest"
     assert latest.is_symlink() and os.readlink(latest) == out.name

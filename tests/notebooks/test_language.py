@@ -1,0 +1,257 @@
+"""Reports in Dutch and English (docs/i18n.md): the same demo run made twice, with
+``--language nl`` and ``--language en``, shows the same numbers, writes the same files and
+links, and the Dutch one contains no English sentence of the catalog.
+
+By default the run holds the authority report (a partnership, so plural forms are used), the
+dashboard and one topic notebook (``SMALL_RUN``); ``SAMENLEVEN_LANGUAGE_ALL=1`` runs every
+notebook (``samenleven run --all``), which takes several minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import _isolated_env
+
+from samenleven_analysis import i18n
+
+pytestmark = pytest.mark.notebooks
+
+AUTHORITY = "IGS01"
+"""A demo partnership: its report uses the plural forms and the members' list."""
+SMALL_RUN = ["eligibility"]
+"""The topic notebook of the default run."""
+ALL = os.environ.get("SAMENLEVEN_LANGUAGE_ALL") == "1"
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, Path]:
+    from samenleven_analysis.reports import runner
+
+    base = tmp_path_factory.mktemp("language")
+    out = {}
+    for language in ("nl", "en"):
+        folder = base / language / "20250101T000000Z"
+        with _isolated_env(base, SAMENLEVEN_DEMO="1"):
+            status = runner.run_notebooks(
+                [] if ALL else SMALL_RUN,
+                all_=ALL,
+                authorities=[AUTHORITY],
+                out=folder,
+                jobs=2,
+                progress=False,
+                language=language,
+            )
+        assert status == 0
+        out[language] = folder
+    return out
+
+
+# --------------------------------------------------------------------------- numbers
+
+_TOKEN = re.compile(r"(?<![\w.,])[-+−]?\d(?:[\d.,]*\d)?(?![\w])")
+"""A number as written in running text: digits with separators, not part of a word (EU14)."""
+_VOLATILE = [
+    re.compile(r"\b[0-9a-f]{64}\b"),  # sha256
+    re.compile(r"==[0-9][\w.+!-]*"),  # package versions
+    re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}Z?"),  # timestamps
+    re.compile(r"(?i)git commit:? \S+"),
+]
+
+
+def numbers(text: str, language: str) -> list[float]:
+    """Every number in ``text`` read in ``language``'s format (nl: 1.234,5; en: 1,234.5),
+    sorted: what the two languages must share."""
+    for pattern in _VOLATILE:
+        text = pattern.sub(" ", text)
+    found = []
+    for token in _TOKEN.findall(text):
+        token = token.replace("−", "-")
+        if language == "nl":
+            token = token.replace(".", "").replace(",", ".")
+        else:
+            token = token.replace(",", "")
+        if token.count(".") > 1:  # not one number (e.g. a list "1,2,3" in nl): its digits
+            found += [float(t) for t in re.findall(r"\d+", token)]
+        else:
+            found.append(float(token))
+    return sorted(found)
+
+
+def visible_text(html: str, *, drop_ids: tuple[str, ...] = ()) -> str:
+    """What a reader sees: no styles, scripts, inline images or figures' SVG."""
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["style", "script", "svg", "img", "head"]):
+        tag.decompose()
+    for element_id in drop_ids:
+        for tag in soup.select(f"#{element_id}"):
+            tag.decompose()
+    return soup.get_text(" ")
+
+
+def test_number_reader_handles_both_formats():
+    assert numbers("35,3% van 104.099; +30.691 en 1 januari 2015", "nl") == sorted(
+        [35.3, 104099, 30691, 1, 2015]
+    )
+    assert numbers("35.3% of 104,099; +30,691 and January 1, 2015", "en") == sorted(
+        [35.3, 104099, 30691, 1, 2015]
+    )
+    assert numbers("EU14 non_eu14 5–9", "en") == [5, 9]
+
+
+# Dashboard parts that differ between any two runs (times, versions), whatever the language.
+_RUN_SPECIFIC = ("reports", "software", "provenance")
+
+
+def test_both_languages_write_the_same_files_and_links(runs):
+    files = {
+        lang: sorted(p.relative_to(f) for p in f.rglob("*") if p.is_file())
+        for lang, f in runs.items()
+    }
+    assert files["nl"] == files["en"]
+    hrefs = {}
+    for lang, folder in runs.items():
+        soup = BeautifulSoup((folder / "index.html").read_text(encoding="utf-8"), "html.parser")
+        hrefs[lang] = [a.get("href") for a in soup.find_all("a")]
+    assert hrefs["nl"] == hrefs["en"] and hrefs["nl"]
+
+
+def output_text(ipynb: Path) -> str:
+    """The text of a notebook's outputs (markdown, HTML, plain text; no images), without its
+    closing provenance cell (versions and times of this run). The notebook's own markdown
+    cells are the same file in both languages, so they are left out."""
+    import nbformat
+
+    nb = nbformat.read(str(ipynb), as_version=4)
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            for kind in ("text/markdown", "text/html", "text/plain"):
+                if kind in data:
+                    text = data[kind]
+                    parts.append(visible_text(text) if kind == "text/html" else text)
+                    break
+            else:
+                if out.get("output_type") == "stream":
+                    parts.append(out.get("text", ""))
+    text = "\n".join(parts)
+    return re.split(r"### (?:Herkomst|Provenance)\b", text)[0]
+
+
+def test_both_languages_show_the_same_numbers(runs):
+    notebooks = sorted(p.relative_to(runs["nl"]) for p in runs["nl"].rglob("*.ipynb"))
+    assert Path("authorities") / f"{AUTHORITY}.ipynb" in notebooks
+    for nb in notebooks:
+        got = {lang: numbers(output_text(folder / nb), lang) for lang, folder in runs.items()}
+        assert got["nl"] == got["en"], f"{nb}: numbers differ between nl and en"
+        assert len(got["nl"]) > 20, f"{nb}: too few numbers to compare"
+    # the dashboard, without the parts that differ between any two runs (times, versions)
+    got = {}
+    for lang, folder in runs.items():
+        text = visible_text(
+            (folder / "index.html").read_text(encoding="utf-8"), drop_ids=_RUN_SPECIFIC
+        )
+        text = re.sub(r"^.*?(?=Kerncijfers|Headline figures)", "", text, flags=re.S)
+        got[lang] = numbers(text, lang)
+    assert got["nl"] == got["en"] and len(got["nl"]) > 20, "index.html: numbers differ"
+    for path in sorted(runs["nl"].rglob("*.csv")):
+        rel = path.relative_to(runs["nl"])
+        assert csv_numbers(path, "nl") == csv_numbers(runs["en"] / rel, "en"), (
+            f"{rel}: numbers differ between nl and en"
+        )
+
+
+def csv_numbers(path: Path, language: str) -> list[float]:
+    """The numbers of a CSV file, cell by cell. A cell is a raw number (``31.1``, the same in
+    both languages) or text written in the report's format (``+22.417`` in nl)."""
+    import csv
+
+    thousands = {"nl": re.compile(r"^[-+]?\d{1,3}(\.\d{3})+(,\d+)?%?$"), "en": None}
+    found = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.reader(fh):
+            for cell in row:
+                cell = cell.strip()
+                if language == "nl" and thousands["nl"].match(cell):
+                    found += numbers(cell, "nl")
+                elif re.fullmatch(r"[-+]?\d+(\.\d+)?", cell):
+                    found.append(float(cell))  # raw number
+                else:
+                    found += numbers(cell, language)
+    return sorted(found)
+
+
+# --------------------------------------------------------------------------- Dutch only
+
+
+def _english_fragments() -> list[str]:
+    """Literal parts (between placeholders) of the English messages that read differently in
+    Dutch, of three words or more: none may appear in a Dutch report."""
+    from babel.messages.pofile import read_po
+
+    with i18n.po_path("nl").open("rb") as fh:
+        nl = {(m.context, m.id): m.string for m in read_po(fh) if m.id}
+    fragments = set()
+    for (context, msgid), dutch in nl.items():
+        if context is not None:
+            continue
+        english = msgid if isinstance(msgid, tuple) else (msgid,)
+        dutch = dutch if isinstance(dutch, tuple) else (dutch,)
+        for text in english:
+            if text in dutch:
+                continue
+            for literal, *_rest in string.Formatter().parse(text):
+                literal = re.sub(r"<[^>]+>|[*`]", "", literal).strip(" .,;:()-—")
+                if len(literal.split()) >= 3:
+                    fragments.add(literal)
+    return sorted(fragments)
+
+
+def test_dutch_reports_contain_no_english_sentence_of_the_catalog(runs):
+    fragments = _english_fragments()
+    assert len(fragments) > 100
+    folder = runs["nl"]
+    pages = [Path("index.html"), Path("authorities") / f"{AUTHORITY}.html"]
+    for page in pages:
+        text = " ".join(visible_text((folder / page).read_text(encoding="utf-8")).split())
+        found = [f for f in fragments if f in text]
+        assert found == [], f"{page}: English in the Dutch report: {found[:5]}"
+
+
+def test_english_check_catches_an_english_sentence():
+    """Negative control: an English sentence of the catalog is found."""
+    fragments = _english_fragments()
+    text = "Het bestuur. What these data cannot show. Einde."
+    assert [f for f in fragments if f in text] == ["What these data cannot show"]
+
+
+def test_dutch_report_opens_for_its_reader_in_dutch_with_nl_be_formats(runs):
+    page = (runs["nl"] / "authorities" / f"{AUTHORITY}.html").read_text(encoding="utf-8")
+    text = " ".join(visible_text(page).split())
+    assert text.index("Rapport lokaal bestuur Plan Samenleven") < text.index("DEMOGEGEVENS")
+    assert "Het is geschreven voor het lokaal bestuur" in text
+    # the analyst's instructions are not published
+    assert "samenleven run --authorities" not in text and "analyst" not in text
+    assert "samenwerkingsverband van" in text and "1 januari 2022" in text
+    assert re.search(r"\*?\d{1,3}(\.\d{3})+", text)  # 12.345
+    english = " ".join(
+        visible_text((runs["en"] / "authorities" / f"{AUTHORITY}.html").read_text("utf-8")).split()
+    )
+    assert "Local authority report Plan Samenleven" in english and "1 January 2022" in english
+
+
+def test_run_json_and_provenance_record_the_language(runs):
+    import json
+
+    for lang, folder in runs.items():
+        assert json.loads((folder / "run.json").read_text(encoding="utf-8"))["language"] == lang
+        page = (folder / "authorities" / f"{AUTHORITY}.html").read_text(encoding="utf-8")
+        assert f"&#x27;{lang}&#x27;" in page or f"'{lang}'" in page
+        index = (folder / "index.html").read_text(encoding="utf-8")
+        assert f'<html lang="{lang}">' in index
