@@ -140,3 +140,22 @@ def demo_report_run(tmp_path_factory) -> tuple[Path, int]:
             progress=False,
         )
     return out, status
+
+
+_SUITE_SECONDS: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    """Sum the time of every test phase per suite (tests/unit, tests/integration,
+    tests/notebooks, notebooks/ for nbval); with xdist the controller sees every report."""
+    parts = report.nodeid.split("::")[0].split("/")
+    suite = parts[1] if parts[0] == "tests" and len(parts) > 2 else parts[0]
+    _SUITE_SECONDS[suite] = _SUITE_SECONDS.get(suite, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _SUITE_SECONDS:
+        times = ", ".join(f"{k} {v:.0f} s" for k, v in sorted(_SUITE_SECONDS.items()))
+        terminalreporter.write_line(
+            f"[make test] test time by suite (summed over workers): {times}"
+        )
