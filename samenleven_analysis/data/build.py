@@ -651,6 +651,7 @@ def read_canonical(path: str | Path, schema) -> pd.DataFrame:
     except Exception as exc:
         raise DataError(f"unreadable CSV ({type(exc).__name__}: {exc})", file=path) from None
     raw.columns = [c.strip() for c in raw.columns]
+    schemas.check_one_line_per_row(raw, file=file)
     missing = [name for name in schema.columns if name not in raw]
     if missing:
         raise DataError(f"missing column {missing[0]}", file=file, row=1, column=missing[0])

@@ -172,6 +172,28 @@ CONTRACTS = pa.DataFrameSchema(
 )
 
 
+def check_one_line_per_row(raw: pd.DataFrame, *, file: str | Path) -> None:
+    """Refuse a CSV whose values span lines: in these tables no value holds a line break, so
+    one means a stray ``"`` opened a quoted field that swallowed the lines after it (rows
+    silently lost). ``raw`` is the file as read (text columns, default index)."""
+    for name in raw.columns:
+        col = raw[name]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        broken = col.astype(str).str.contains(r"[\r\n]", regex=True).to_numpy()
+        if broken.any():
+            i = int(broken.nonzero()[0][0])
+            value = str(col.iloc[i])
+            raise DataError(
+                f"a value spans several lines ({value[:40]!r}...): a stray '\"' opened a "
+                "quoted field that swallowed the lines after it; remove the stray quote "
+                "(or quote the whole value)",
+                file=file,
+                row=i + 2,
+                column=str(name),
+            )
+
+
 def validate(
     frame: pd.DataFrame, schema: pa.DataFrameSchema, *, file: str | Path | None = None
 ) -> pd.DataFrame:

@@ -305,3 +305,31 @@ def test_load_missing_table(tmp_path):
         build.load("population_nationality", tmp_path)
     with pytest.raises(ValueError, match="unknown table"):
         build.build(2025, demo=True, out=tmp_path, tables=["populations"])
+
+
+# ----------------------------------------------------------------------------- stray quotes
+def test_a_stray_quote_in_a_population_name_loses_no_rows(demo_dir, tmp_path):
+    mirror = _demo_mirror(demo_dir, tmp_path / "mirror", years=(2014,))
+    tables = ("population_nationality", "municipalities")
+    good = build.build(2025, data_dir=mirror, out=tmp_path / "good", years=[2014], tables=tables)
+    want = build.load("population_nationality", good.out_dir)[0]
+    _rewrite(mirror / "TF_SOC_POP_STRUCT_2014.zip", _set(5, "TX_DESCR_NL", '"Brakmeer'))
+    _rewrite(mirror / "TF_SOC_POP_STRUCT_2014.zip", _set(900, "TX_DESCR_NL", 'Brak"meer'))
+    got = build.build(2025, data_dir=mirror, out=tmp_path / "got", years=[2014], tables=tables)
+    have = build.load("population_nationality", got.out_dir)[0]
+    assert len(have) == len(want) and have.population.sum() == want.population.sum()
+
+
+def test_a_stray_quote_in_a_canonical_csv_is_an_error_naming_its_row(demo_dir, tmp_path):
+    # A comma CSV may be quoted, but no value of these tables spans lines: a stray '"' that
+    # swallows the following lines (up to the next '"') must not silently drop partnerships.
+    path = tmp_path / "partnerships.csv"
+    lines = (demo_dir / "partnerships.csv").read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace("IGS Brakmeer", '"IGS Brakmeer', 1)
+    lines[3] = lines[3].replace("(fictief)", '(fictief)"', 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    from samenleven_analysis.data import schemas
+
+    with pytest.raises(DataError, match="spans several lines") as err:
+        build.read_canonical(path, schemas.PARTNERSHIPS)
+    assert (err.value.row, err.value.column) == (3, "name")
