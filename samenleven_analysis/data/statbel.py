@@ -112,10 +112,10 @@ class _GuardedStream(io.RawIOBase):
     """A binary stream that stops at :data:`MAX_UNCOMPRESSED_BYTES` (whatever a zip member
     declares) and counts the newlines it passed on (the row-count cross-check)."""
 
-    def __init__(self, raw, file: str, limit: int = MAX_UNCOMPRESSED_BYTES):
+    def __init__(self, raw, file: str, limit: int | None = None):
         self._raw = raw
         self._file = file
-        self._limit = limit
+        self._limit = MAX_UNCOMPRESSED_BYTES if limit is None else limit
         self.bytes_read = 0
         self.newlines = 0
         self.last_byte = b""
@@ -581,9 +581,14 @@ def _read_excel(path: Path, columns: Iterable[str] | None = None) -> pd.DataFram
     try:
         from python_calamine import CalamineWorkbook
     except ImportError:  # pragma: no cover - calamine is a declared dependency
+        with zipfile.ZipFile(path) as zf:
+            check_zip_sizes(zf, path)
         frame = pd.read_excel(path, dtype=object)
         frame.columns = [str(c).strip() for c in frame.columns]
         return frame[[c for c in columns if c in frame.columns]] if columns else frame
+    if zipfile.is_zipfile(path):  # .xlsx is a zip archive: the same resource limits
+        with zipfile.ZipFile(path) as zf:
+            check_zip_sizes(zf, path)
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     if not rows:
         return pd.DataFrame()

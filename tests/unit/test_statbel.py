@@ -385,3 +385,53 @@ def test_refnis_and_income_text_with_a_stray_quote_lose_no_rows(tmp_path):
     frame.loc[0, "TX_MUNTY_DESCR_NL"] = '"Aartselaar'
     frame.to_csv(inc, sep="|", index=False, quoting=3)
     assert len(statbel.read_income(inc)) == 3
+
+
+# ----------------------------------------------------------------------------- zip bombs
+def test_limits_fit_the_real_files_with_headroom():
+    # Largest real member: TF_SOC_POP_STRUCT_2015.txt, 102,681,933 bytes, 37.9x compressed.
+    assert statbel.MAX_UNCOMPRESSED_BYTES >= 4 * 102_681_933
+    assert statbel.MAX_COMPRESSION_RATIO >= 4 * 38
+
+
+def test_a_zip_bomb_is_refused_by_its_compression_ratio(tmp_path):
+    # Real-shaped but absurdly repetitive: one population line repeated 200,000 times
+    # (~30 MB inflating from a few tens of KB) — refused before anything is inflated.
+    lines = pop_lines(ROWS[:1])
+    path = tmp_path / "TF_SOC_POP_STRUCT_2016.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr(path.stem + ".txt", "\r\n".join([lines[0]] + [lines[1]] * 200_000))
+    with pytest.raises(DataError, match="zip bomb") as err:
+        statbel.read_population(path)
+    assert path.name in err.value.file and "expands" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_a_declared_size_beyond_the_limit_is_refused(tmp_path, monkeypatch):
+    path = write_pop(tmp_path, rows=ROWS)
+    monkeypatch.setattr(statbel, "MAX_UNCOMPRESSED_BYTES", 500)
+    with pytest.raises(DataError, match="declares .* bytes uncompressed") as err:
+        statbel.read_population(path)
+    assert path.name in err.value.file
+
+
+def test_a_member_that_inflates_beyond_its_declared_size_is_stopped(tmp_path, monkeypatch):
+    # A forged header can understate the size: the stream itself stops at the cap.
+    path = write_pop(tmp_path, rows=_many_rows())
+    monkeypatch.setattr(statbel, "check_zip_sizes", lambda zf, path: None)
+    monkeypatch.setattr(statbel, "MAX_UNCOMPRESSED_BYTES", 4000)
+    with pytest.raises(DataError, match="expands to more than 4,000 bytes") as err:
+        statbel.read_population(path)
+    assert path.name in err.value.file
+
+
+def test_bare_text_and_xlsx_beyond_the_limit_are_refused(tmp_path, monkeypatch):
+    txt = write_pop(tmp_path, rows=ROWS, kind="txt")
+    xlsx = tmp_path / "TF_PSNL_INC_TAX_MUNTY.xlsx"
+    _income_frame().to_excel(xlsx, index=False)
+    monkeypatch.setattr(statbel, "MAX_UNCOMPRESSED_BYTES", 500)
+    with pytest.raises(DataError, match="more than the 500 bytes"):
+        statbel.read_population(txt)
+    with pytest.raises(DataError, match="more than the 500 bytes") as err:
+        statbel.read_income(xlsx)
+    assert xlsx.name in err.value.file
