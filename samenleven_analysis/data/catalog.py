@@ -19,7 +19,7 @@ import os
 import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from samenleven_analysis import config
 from samenleven_analysis.errors import ChecksumMismatch, DataUnavailable
@@ -328,10 +328,21 @@ every file used from below that folder is then verified against it."""
 
 @lru_cache(maxsize=32)
 def _read_sums(path: str, size: int, mtime_ns: int) -> dict[str, str]:
+    """Parse a ``sha256sum`` list. Malformed lists are errors, never half-read: a line that is
+    not UTF-8 or not ``<64 hex>  <relative path>``, a path that leaves the list's folder
+    (absolute, or through ``..``), and one path listed twice with different checksums."""
     sums: dict[str, str] = {}
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            line = line.rstrip("\r\n")
+    first_row: dict[str, int] = {}
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError:
+                raise ChecksumMismatch(
+                    f"file {path}, row {lineno}: not UTF-8; a checksum list must be UTF-8 text"
+                ) from None
+            if lineno == 1:
+                line = line.removeprefix("\ufeff")
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
             m = re.fullmatch(r"\\?([0-9a-fA-F]{64}) [ *](.+)", line)
@@ -341,15 +352,47 @@ def _read_sums(path: str, size: int, mtime_ns: int) -> dict[str, str]:
                     "'<64 hex digits>  <relative path>')"
                 )
             name = m.group(2)
-            sums[name.removeprefix("./")] = m.group(1).lower()
+            parts = PurePosixPath(name).parts
+            if name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name) or ".." in parts:
+                raise ChecksumMismatch(
+                    f"file {path}, row {lineno}: {name!r} points outside the folder of the "
+                    "checksum list; paths must be relative and stay below it"
+                )
+            name = PurePosixPath(*[p for p in parts if p != "."]).as_posix()
+            digest = m.group(1).lower()
+            if name in sums and sums[name] != digest:
+                raise ChecksumMismatch(
+                    f"file {path}, row {lineno}: {name} has a different checksum than the one "
+                    f"also listed on row {first_row[name]}; keep one entry per file"
+                )
+            sums[name] = digest
+            first_row.setdefault(name, lineno)
     return sums
 
 
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, with every symlink resolved, lies in the folder ``root``."""
+    try:
+        return path.resolve(strict=True).is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a dangling or looping symlink
+        return False
+
+
 def _sums_for(path: Path, root: Path) -> tuple[Path, dict[str, str]] | None:
-    """The nearest SHA256SUMS at or above ``path``'s folder (up to ``root``), parsed."""
+    """The nearest SHA256SUMS at or above ``path``'s folder (up to ``root``), parsed.
+
+    A SHA256SUMS that resolves outside ``root`` (a symlink to a list kept elsewhere) is
+    refused: whoever can place a symlink could otherwise vouch for any edited file.
+    """
     for folder in [path.parent, *path.parent.parents]:
         sums = folder / SUMS_FILE
-        if sums.is_file():
+        if sums.is_file() or sums.is_symlink():
+            if not _inside(sums, root):
+                raise ChecksumMismatch(
+                    f"file {sums}: the checksum list resolves to {os.path.realpath(sums)}, "
+                    f"outside the mirror folder {root}; copy the list into the mirror instead "
+                    "of linking to it"
+                )
             st = sums.stat()
             return sums, _read_sums(str(sums), st.st_size, st.st_mtime_ns)
         if folder == root:
@@ -419,6 +462,14 @@ def locate(dataset_id: str, *, data_dir: str | Path | None = None) -> Resolved |
             raise DataUnavailable(f"mirror folder {mirror} does not exist")
         found = _mirror_index(str(mirror.resolve())).get(ds.filename)
         if found is not None and found.is_file() and _complete(found, ds):
+            for name in ds.files:  # symlinks must not lead out of the mirror (/etc/passwd)
+                f = found.parent / name
+                if not _inside(f, mirror):
+                    raise DataUnavailable(
+                        f"file {f}: resolves to {os.path.realpath(f)}, outside the mirror "
+                        f"folder {mirror.resolve()}; refused (copy the file into the mirror "
+                        "instead of linking to it)"
+                    )
             demo = _is_demo_folder(found, mirror.resolve())
             verify_against_sums(ds, found, mirror.resolve())
             if not demo:
