@@ -333,3 +333,43 @@ def test_a_stray_quote_in_a_canonical_csv_is_an_error_naming_its_row(demo_dir, t
     with pytest.raises(DataError, match="spans several lines") as err:
         build.read_canonical(path, schemas.PARTNERSHIPS)
     assert (err.value.row, err.value.column) == (3, "name")
+
+
+# ----------------------------------------------------------------------------- provenance
+def test_a_table_without_provenance_is_refused_by_load(demo_build, tmp_path):
+    folder = tmp_path / "copied"
+    folder.mkdir()
+    shutil.copy(demo_build.tables["income"], folder)  # the table, not its provenance
+    with pytest.raises(DataError, match="'income' has no provenance file") as err:
+        build.load("income", folder)
+    assert err.value.file.endswith("income.parquet")
+    (folder / "income.provenance.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(DataError, match="output_sha256"):
+        build.load("income", folder)
+
+
+def test_a_build_killed_between_provenance_and_table_leaves_no_orphan_table(
+    demo_dir, tmp_path, monkeypatch
+):
+    # Provenance is written first (with the table's sha), the table renamed in last: a kill
+    # at any point never leaves a table without provenance.
+    mirror = _demo_mirror(demo_dir, tmp_path / "mirror", years=(2014,))
+    real = os.replace
+    seen = []
+
+    def killed(src, dst):
+        seen.append(Path(dst).name)
+        if str(dst).endswith(".parquet"):
+            raise KeyboardInterrupt
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        build.build(2025, data_dir=mirror, out=tmp_path / "out", years=[2014])
+    monkeypatch.setattr(os, "replace", real)
+    assert seen[:2] == ["population_nationality.provenance.json", "population_nationality.parquet"]
+    assert not list((tmp_path / "out").glob("*.parquet"))
+    with pytest.raises(DataUnavailable):
+        build.load("population_nationality", tmp_path / "out")
+    result = build.build(2025, data_dir=mirror, out=tmp_path / "out", years=[2014])
+    assert not result.cache_hit and build.load("population_nationality", result.out_dir)[1]
