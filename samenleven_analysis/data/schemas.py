@@ -10,23 +10,37 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from samenleven_analysis.data.catalog import POPULATION_YEARS
 from samenleven_analysis.errors import DataError
 
 REFNIS_PATTERN = r"^\d{5}$"
 ORIGIN_GROUPS = ("BEL", "EU14", "EU13", "EUROPE_OTHER", "NON_EUROPE")
 """Origin groups of docs/design.md (contract)."""
 
+FIRST_YEAR = 1990
+"""Earliest year any table may hold (the REFNIS lists start in 1970, the income series in 2005)."""
+LAST_YEAR = max(POPULATION_YEARS)
+"""Latest year any table may hold: the last population year Statbel publishes
+(:data:`catalog.POPULATION_YEARS`, the one home of that fact); 2099 is a typo, not data."""
+
 _refnis = pa.Column(str, pa.Check.str_matches(REFNIS_PATTERN), nullable=False)
-_year = pa.Column(int, pa.Check.in_range(1990, 2100), nullable=False)
+_year = pa.Column(int, pa.Check.in_range(FIRST_YEAR, LAST_YEAR), nullable=False)
+# Population counts (by nationality or origin) exist for Statbel's population years only.
+_population_year = pa.Column(
+    int, pa.Check.in_range(min(POPULATION_YEARS), max(POPULATION_YEARS)), nullable=False
+)
 _count = pa.Column(int, pa.Check.ge(0), nullable=False)
+# inf passes ge(0) and in_range checks; no value of these tables can be infinite.
+_finite = pa.Check(lambda s: np.isfinite(s.astype("float64")), error="finite (not inf)")
 
 POPULATION_NATIONALITY = pa.DataFrameSchema(
     {
-        "year": _year,
+        "year": _population_year,
         "refnis": _refnis,
         "sex": pa.Column(str, pa.Check.isin(["M", "F"])),
         "nationality": pa.Column(str, pa.Check.isin(["BEL", "ETR"])),
@@ -41,7 +55,7 @@ POPULATION_NATIONALITY = pa.DataFrameSchema(
 
 POPULATION_ORIGIN = pa.DataFrameSchema(
     {
-        "year": _year,
+        "year": _population_year,
         "refnis": _refnis,
         "origin": pa.Column(str, pa.Check.isin(list(ORIGIN_GROUPS))),
         "population": _count,
@@ -69,7 +83,7 @@ INCOME = pa.DataFrameSchema(
         "year": _year,
         "refnis": _refnis,
         "residents": _count,
-        "net_taxable_income": pa.Column(float, pa.Check.ge(0)),
+        "net_taxable_income": pa.Column(float, [pa.Check.ge(0), _finite]),
     },
     unique=["year", "refnis"],
     strict=False,
@@ -81,7 +95,7 @@ OUTCOMES = pa.DataFrameSchema(
         "refnis": _refnis,
         "year": _year,
         "outcome": pa.Column(str),
-        "value": pa.Column(float, nullable=True),
+        "value": pa.Column(float, _finite, nullable=True),
     },
     unique=["refnis", "year", "outcome"],
     name="outcomes",
@@ -93,7 +107,7 @@ TREATMENT = pa.DataFrameSchema(
         "refnis": _refnis,
         # First funded project year (project years start 1 Oct); NaN = never treated.
         "cohort": pa.Column(float, pa.Check.isin([2022.0, 2023.0, 2024.0, 2025.0]), nullable=True),
-        "intensity_eur_per_resident": pa.Column(float, pa.Check.ge(0), nullable=True),
+        "intensity_eur_per_resident": pa.Column(float, [pa.Check.ge(0), _finite], nullable=True),
         "eligible": pa.Column(bool),
     },
     unique=["refnis"],
@@ -111,7 +125,7 @@ PROGRAMMES = pa.DataFrameSchema(
         "project_year": pa.Column(
             int, pa.Check.in_range(2015, 2030)
         ),  # year the Oct–Sep year starts
-        "budget_eur": pa.Column(float, pa.Check.ge(0)),
+        "budget_eur": pa.Column(float, [pa.Check.ge(0), _finite]),
         "participants": pa.Column(int, pa.Check.ge(0)),
         "trainings": pa.Column(int, pa.Check.ge(0)),
     },
@@ -139,8 +153,8 @@ CALL_RULES = pa.DataFrameSchema(
         "description": pa.Column(str),  # empty for a 2nd/3rd target group of an action
         "kpi_unit": pa.Column(str),
         "max_units": pa.Column(int, pa.Check.ge(0)),
-        "eur_per_unit": pa.Column(float, pa.Check.ge(0)),
-        "max_eur": pa.Column(float, pa.Check.ge(0)),
+        "eur_per_unit": pa.Column(float, [pa.Check.ge(0), _finite]),
+        "max_eur": pa.Column(float, [pa.Check.ge(0), _finite]),
         "project_start": pa.Column(object, nullable=True),  # datetime.date
         "project_end": pa.Column(object, nullable=True),
         "application_start": pa.Column(object, nullable=True),
@@ -164,7 +178,9 @@ CONTRACTS = pa.DataFrameSchema(
         "rule": pa.Column(str),
         "period_start": pa.Column(object),  # datetime.date
         "target_units": pa.Column(int, pa.Check.ge(0)),
-        "realised_units": pa.Column(float, pa.Check.ge(0), nullable=True),  # NaN = not reported
+        "realised_units": pa.Column(
+            float, [pa.Check.ge(0), _finite], nullable=True
+        ),  # NaN = not reported
     },
     unique=["applicant", "call", "rule", "period_start"],
     strict=True,
@@ -238,6 +254,21 @@ def cross_check(
     if "partnerships" in frames:
         p = frames["partnerships"]
         partnership_ids = set(p["partnership_id"].astype(str))
+        name_of: dict[str, tuple[str, int]] = {}
+        for i, (pid, pname) in enumerate(
+            zip(p["partnership_id"].astype(str), p["name"], strict=True)
+        ):
+            if pname is None or pd.isna(pname) or str(pname).strip() in ("", "None"):
+                continue
+            first, row = name_of.setdefault(pid, (str(pname), i + 2))
+            if str(pname) != first:
+                raise DataError(
+                    f"partnership {pid} has two names ({first!r} on row {row} and "
+                    f"{str(pname)!r}); one partnership id has one name",
+                    file=files["partnerships"],
+                    row=i + 2,
+                    column="name",
+                )
         first_of: dict[str, str] = {}
         for i, (pid, code) in enumerate(
             zip(p["partnership_id"].astype(str), p["refnis"], strict=True)

@@ -373,3 +373,36 @@ def test_a_build_killed_between_provenance_and_table_leaves_no_orphan_table(
         build.load("population_nationality", tmp_path / "out")
     result = build.build(2025, data_dir=mirror, out=tmp_path / "out", years=[2014])
     assert not result.cache_hit and build.load("population_nationality", result.out_dir)[1]
+
+
+# ----------------------------------------------------------------------------- silently accepted values
+def test_an_infinite_outcome_is_an_error(demo_dir, tmp_path):
+    from samenleven_analysis.data import schemas
+
+    lines = (demo_dir / "outcomes.csv").read_text(encoding="utf-8").splitlines()
+    fields = lines[4].split(",")
+    lines[4] = ",".join([*fields[:3], "inf"])
+    path = tmp_path / "outcomes.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match="finite") as err:
+        build.read_canonical(path, schemas.OUTCOMES)
+    assert (err.value.row, err.value.column) == (5, "value")
+    lines[4] = ",".join([*fields[:1], "2099", *fields[2:]])
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match="2099") as err:
+        build.read_canonical(path, schemas.OUTCOMES)
+    assert (err.value.row, err.value.column) == (5, "year")
+
+
+def test_a_partnership_id_with_two_names_is_an_error(demo_dir, tmp_path):
+    from samenleven_analysis.data import schemas
+
+    path = tmp_path / "partnerships.csv"
+    text = (demo_dir / "partnerships.csv").read_text(encoding="utf-8").splitlines()
+    text[3] = text[3].replace("IGS Brakmeer-Zuid (fictief)", "IGS Brakmeer-Noord (fictief)")
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    frame = build.read_canonical(path, schemas.PARTNERSHIPS)
+    known = frozenset(frame["refnis"])
+    with pytest.raises(DataError, match="IGS01 has two names") as err:
+        schemas.cross_check({"partnerships": frame}, {"partnerships": str(path)}, known)
+    assert (err.value.row, err.value.column) == (4, "name")
