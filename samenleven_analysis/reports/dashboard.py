@@ -195,7 +195,9 @@ def write_index(
     overview = dashboard_overview(
         authority_rows, by_label, out_dir, min_cell, demo=bool(run_info.get("demo"))
     )
-    downloads = write_downloads(out_dir, authorities, overview)
+    downloads = write_downloads(
+        out_dir, authorities, overview, off=run_info.get("disclosure_control") == "off"
+    )
     params = sorted(
         (str(k), json.dumps(v, default=str)) for k, v in (run_info.get("parameters") or {}).items()
     )
@@ -237,11 +239,19 @@ def _kpi_panel(settings: dict[str, Any], run_info: dict[str, Any], min_cell: int
 
 
 def write_downloads(
-    out_dir: Path, authorities: list[dict[str, Any]] | None, overview: dict[str, Any] | None
+    out_dir: Path,
+    authorities: list[dict[str, Any]] | None,
+    overview: dict[str, Any] | None,
+    *,
+    off: bool | None = None,
 ) -> list[dict[str, str]]:
     """Write the dashboard's published table (CSV, the same disclosure-controlled text as the
     page) and its map (SVG) next to ``index.html``; return the links to list."""
     import csv
+
+    import pandas as pd
+
+    from samenleven_analysis.analysis import disclosure
 
     links = []
     if authorities:
@@ -257,16 +267,24 @@ def write_downloads(
             ("cohort", "cohort"),
         ]
         path = out_dir / "authorities.csv"
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow([label for _, label in columns])
-            for row in authorities:
-                writer.writerow(
+        table = disclosure.stamp_csv(
+            off=off,
+            frame=pd.DataFrame(
+                [
                     [
                         "yes" if row[k] is True else "no" if row[k] is False else row[k]
                         for k, _ in columns
                     ]
-                )
+                    for row in authorities
+                ],
+                columns=[label for _, label in columns],
+                dtype=object,
+            ),
+        )
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(list(table.columns))
+            writer.writerows(table.itertuples(index=False, name=None))
         links.append({"title": "Local authorities table", "kind": "CSV", "href": path.name})
     if overview and overview.get("map"):
         path = out_dir / "flanders_map.svg"

@@ -566,7 +566,9 @@ def display_contract_tables(
     if output_dir:
         Path(output_dir).mkdir(parents=True, exist_ok=True)
         for key, frame in tables.items():
-            frame.to_csv(Path(output_dir) / f"contract_{key}.csv", index=False, lineterminator="\n")
+            disclosure.stamp_csv(frame).to_csv(
+                Path(output_dir) / f"contract_{key}.csv", index=False, lineterminator="\n"
+            )
     titles = {
         "rules": "Contract lines (targets, realisations, subsidy)",
         "position": "Position among applicants",

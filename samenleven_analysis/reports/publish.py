@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from samenleven_analysis.analysis import disclosure
 from samenleven_analysis.reports import figures
 
 CAPTION_LINE_IN = 0.13
@@ -170,7 +171,7 @@ class Publisher:
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
             path = self.folder / f"{stem}.csv"
-            frame.to_csv(path, index=False, lineterminator="\n")
+            disclosure.stamp_csv(frame).to_csv(path, index=False, lineterminator="\n")
             self.written.append((title, "CSV", path.name))
 
     def links_markdown(self) -> str:
