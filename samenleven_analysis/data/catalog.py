@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
@@ -460,7 +460,15 @@ def locate(dataset_id: str, *, data_dir: str | Path | None = None) -> Resolved |
     if mirror is not None:
         if not mirror.is_dir():
             raise DataUnavailable(f"mirror folder {mirror} does not exist")
-        found = _mirror_index(str(mirror.resolve())).get(ds.filename)
+        index = _mirror_index(str(mirror.resolve()))
+        found = index.get(ds.filename)
+        if found is None and ds.demo_filename not in (None, ds.filename):
+            # A Demoland folder holds the demo edition under its own name (the call rules'
+            # one migration): use it as given, but only from a Demoland folder.
+            alt = index.get(ds.demo_filename)
+            if alt is not None and _is_demo_folder(alt, mirror.resolve()):
+                ds = replace(ds, filename=ds.demo_filename, companions=(), sha256={})
+                found = alt
         if found is not None and found.is_file() and _complete(found, ds):
             for name in ds.files:  # symlinks must not lead out of the mirror (/etc/passwd)
                 f = found.parent / name
@@ -513,9 +521,22 @@ def _download(ds: Dataset) -> Resolved:
     return Resolved(ds.id, path, sha256_of(path), False, "download")
 
 
-def resolve_demo(dataset_id: str) -> Resolved:
-    """The Demoland file for ``dataset_id`` (generated once into ``config.demo_dir()``)."""
-    return _demo(_dataset(dataset_id))
+def resolve_demo(dataset_id: str, *, data_dir: str | Path | None = None) -> Resolved:
+    """The Demoland file for ``dataset_id``: from the mirror when it is a Demoland folder
+    holding it (``samenleven demo --out DIR``, perhaps edited: used as given), else the
+    generated one (written once into ``config.demo_dir()``)."""
+    ds = _dataset(dataset_id)
+    return _demo_from_mirror(ds, data_dir) or _demo(ds)
+
+
+def _demo_from_mirror(ds: Dataset, data_dir: str | Path | None) -> Resolved | None:
+    """``ds`` from the mirror (``data_dir`` or ``$SAMENLEVEN_DATA_DIR``) if that is a Demoland
+    folder holding it; None otherwise. Every file of a given demo folder is read from it."""
+    mirror = Path(data_dir) if data_dir is not None else config.data_dir()
+    if mirror is None or not mirror.is_dir() or ds.demo_filename is None:
+        return None
+    found = locate(ds.id, data_dir=mirror)
+    return found if found is not None and found.demo and found.source == "mirror" else None
 
 
 def demo_population_years() -> list[int]:
@@ -547,7 +568,7 @@ def resolve(
     """
     ds = _dataset(dataset_id)
     if config.force_demo():
-        return _demo(ds)
+        return _demo_from_mirror(ds, data_dir) or _demo(ds)
     found = locate(dataset_id, data_dir=data_dir)
     if found is not None:
         return found

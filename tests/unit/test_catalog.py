@@ -230,3 +230,57 @@ def test_a_sha256sums_symlinked_from_outside_the_mirror_is_refused(tmp_path, no_
     (mirror / "SHA256SUMS").symlink_to(forged)
     with pytest.raises(ChecksumMismatch, match="SHA256SUMS.*outside the mirror folder"):
         catalog.resolve("partnerships", data_dir=mirror, offline=True)
+
+
+# ----------------------------------------------------------------------------- demo folder as given
+def _demo_copy(demo_dir: Path, folder: Path) -> Path:
+    import shutil
+
+    shutil.copytree(demo_dir, folder)
+    geo = folder / "demoland_2025.geojson"
+    geo.write_text(geo.read_text(encoding="utf-8").replace('"Bravegem"', '"Bravegem-Edited"'))
+    igs = folder / "partnerships.csv"
+    igs.write_text(igs.read_text(encoding="utf-8").replace("Vloxheide", "Vlox"), encoding="utf-8")
+    rules = folder / "00000000000000-demoland-call-rules.sparql"
+    text = rules.read_text(encoding="utf-8")
+    rules.write_text(text.replace('range:maximum "500"', 'range:maximum "400"'), encoding="utf-8")
+    return folder
+
+
+def test_every_file_of_a_given_demo_folder_is_read_from_it(
+    tmp_path, no_mirror, demo_dir, monkeypatch
+):
+    # With --data-dir <demo copy> the kernels run with SAMENLEVEN_DEMO=1: the edited
+    # geojson and call rules were ignored for the generated ones (and their sha reported).
+    mirror = _demo_copy(demo_dir, tmp_path / "copy")
+    monkeypatch.setenv("SAMENLEVEN_DEMO", "1")
+    for ds, name in [
+        ("boundaries_demo_2025", "demoland_2025.geojson"),
+        ("call_config", "00000000000000-demoland-call-rules.sparql"),
+        ("partnerships", "partnerships.csv"),
+    ]:
+        for found in (
+            catalog.resolve(ds, data_dir=mirror),
+            catalog.resolve_demo(ds, data_dir=mirror),
+        ):
+            assert found.path == mirror / name and found.demo and found.source == "mirror"
+            assert found.sha256 == _sha(mirror / name) != _sha(demo_dir / name)
+    monkeypatch.setenv("SAMENLEVEN_DATA_DIR", str(mirror))  # what the runner passes on
+    from samenleven_analysis.data import boundaries
+
+    shapes = boundaries.load_boundaries(2025, "flanders_brussels", demo=True)
+    assert "Bravegem-Edited" in set(shapes["name_nl"])
+    # Without the mirror, the generated set is still what demo mode uses.
+    monkeypatch.delenv("SAMENLEVEN_DATA_DIR")
+    assert catalog.resolve("call_config").path.parent == config.demo_dir()
+
+
+def test_a_demo_folder_call_rules_are_built_from_it(tmp_path, no_mirror, demo_dir):
+    from samenleven_analysis.data import build
+
+    mirror = _demo_copy(demo_dir, tmp_path / "copy")
+    result = build.build(2025, data_dir=mirror, out=tmp_path / "out", tables=["call_rules"])
+    rules, prov = build.load("call_rules", result.out_dir)
+    edited = mirror / "00000000000000-demoland-call-rules.sparql"
+    assert [i["sha256"] for i in prov["inputs"]] == [_sha(edited)]
+    assert 400 in set(rules["max_units"]) and 500 not in set(rules["max_units"])
