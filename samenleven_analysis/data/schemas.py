@@ -229,6 +229,8 @@ def validate(
                 row = int(index) + 2  # header is line 1
         check = first.get("check")
         value = first.get("failure_case")
+        if isinstance(value, np.generic):  # inf, not np.float64(inf)
+            value = value.item()
         n = len(cases)
         more = f" ({n - 1} more failure(s))" if n > 1 else ""
         raise DataError(
