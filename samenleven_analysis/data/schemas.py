@@ -256,6 +256,19 @@ def cross_check(
     if "partnerships" in frames:
         p = frames["partnerships"]
         partnership_ids = set(p["partnership_id"].astype(str))
+        first_of: dict[str, str] = {}
+        for i, (pid, code) in enumerate(
+            zip(p["partnership_id"].astype(str), p["refnis"], strict=True)
+        ):
+            other = first_of.setdefault(code, pid)
+            if other != pid:
+                raise DataError(
+                    f"municipality {code} is in two partnerships ({other} and {pid}); a "
+                    "municipality can belong to one partnership only",
+                    file=files["partnerships"],
+                    row=i + 2,
+                    column="refnis",
+                )
         name_of: dict[str, tuple[str, int]] = {}
         for i, (pid, pname) in enumerate(
             zip(p["partnership_id"].astype(str), p["name"], strict=True)
@@ -270,19 +283,6 @@ def cross_check(
                     file=files["partnerships"],
                     row=i + 2,
                     column="name",
-                )
-        first_of: dict[str, str] = {}
-        for i, (pid, code) in enumerate(
-            zip(p["partnership_id"].astype(str), p["refnis"], strict=True)
-        ):
-            other = first_of.setdefault(code, pid)
-            if other != pid:
-                raise DataError(
-                    f"municipality {code} is in two partnerships ({other} and {pid}); a "
-                    "municipality can belong to one partnership only",
-                    file=files["partnerships"],
-                    row=i + 2,
-                    column="refnis",
                 )
     for name, column in (("treatment", "applicant"), ("programmes", "authority")):
         if name not in frames:
