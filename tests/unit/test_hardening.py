@@ -414,7 +414,8 @@ def test_unknown_applicant_or_authority_fails_at_build(mirror, tmp_path, name, c
 def test_a_demo_folder_given_as_data_dir_is_used_as_given(mirror, monkeypatch):
     p = mirror / "partnerships.csv"
     rows = pd.read_csv(p, dtype=str)
-    rows.loc[0, "name"] = "EDITED BY THE USER"
+    # the whole partnership renamed (one id with two names is an error of its own)
+    rows.loc[rows.partnership_id == rows.partnership_id[0], "name"] = "EDITED BY THE USER"
     rows.to_csv(p, index=False)
     prepared = runner.prepare_data([2025], data_dir=mirror, offline=True)
     assert prepared.demo
@@ -430,7 +431,8 @@ def test_table_with_provenance_of_another_build_is_refused_by_load(mirror, tmp_p
     before = build.load("partnerships", out)[0]
     p = mirror / "partnerships.csv"
     rows = pd.read_csv(p, dtype=str)
-    rows.loc[0, "name"] = "new name"
+    # the whole partnership renamed (one id with two names is an error of its own)
+    rows.loc[rows.partnership_id == rows.partnership_id[0], "name"] = "new name"
     rows.to_csv(p, index=False)
     real = os.replace
 
