@@ -634,6 +634,7 @@ def _row_of_unknown_code(path: Path | None, column: str, geo: Geography) -> int 
                 keep_default_na=False,
                 encoding="utf-8-sig",
                 usecols=[column],
+                quoting=3 if sep == "|" else 0,  # Statbel pipe files are not quoted
             )
             offset = 2
         codes = normalise_refnis(
