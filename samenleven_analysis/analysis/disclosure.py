@@ -96,6 +96,26 @@ def off_stamp() -> str:
     )
 
 
+CSV_STAMP_COLUMN = "DISCLOSURE CONTROL OFF"
+"""First column of every CSV written under the opt-out (header cell A1 in a spreadsheet)."""
+CSV_STAMP_VALUE = "counts unsuppressed (explicit opt-out); not for publication"
+
+
+def stamp_csv(frame, *, off: bool | None = None):
+    """``frame`` as it is to be written to a CSV for people to open: unchanged normally;
+    under the opt-out (:func:`disclosure_off`) with a first column ``DISCLOSURE CONTROL OFF``
+    holding :data:`CSV_STAMP_VALUE` on every row — seen in cell A1 of a spreadsheet and kept by
+    any row that is copied, sorted or filtered out of it, while the file stays a plain
+    table (a comment line would break readers and be lost on sorting). The one place every
+    report CSV writer goes through (docs/bad-inputs.md). ``off``: whether the opt-out is in
+    force (default: :func:`disclosure_off`, the run's environment)."""
+    if not (disclosure_off() if off is None else off):
+        return frame
+    out = frame.copy()
+    out.insert(0, CSV_STAMP_COLUMN, CSV_STAMP_VALUE)
+    return out
+
+
 def placeholder(min_cell: int = MIN_CELL_DEFAULT) -> str:
     """Text shown instead of a count below ``min_cell`` (primary suppression), e.g. ``"<5"``."""
     return f"<{int(min_cell)}"

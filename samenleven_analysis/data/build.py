@@ -390,13 +390,23 @@ def _to_arrow(frame: pd.DataFrame) -> pa.Table:
     return table.replace_schema_metadata(None)
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+def _write_parquet(frame: pd.DataFrame, path: Path, provenance: Callable[[str], None]) -> None:
+    """Write ``frame`` to ``path`` as a provenance-checked pair.
+
+    The Parquet bytes go to a temporary file first; ``provenance(sha256)`` then writes the
+    provenance (with that ``output_sha256``) atomically, and only then is the table renamed
+    into place. A build killed at any point leaves either the old pair, or a provenance
+    whose ``output_sha256`` does not match the table (``load`` refuses it and the next build
+    rebuilds it) — never a table without its provenance.
+    """
     import pyarrow.parquet as pq
 
     table = _to_arrow(frame)
-    _atomic_write(
-        path,
-        lambda tmp: pq.write_table(
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        pq.write_table(
             table,
             tmp,
             compression=_PARQUET_COMPRESSION,
@@ -404,8 +414,13 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
             use_dictionary=True,
             write_statistics=True,
             row_group_size=1 << 20,
-        ),
-    )
+        )
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        provenance(catalog.sha256_of(Path(tmp)))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _write_json(obj: dict, path: Path) -> None:
@@ -619,6 +634,7 @@ def _row_of_unknown_code(path: Path | None, column: str, geo: Geography) -> int 
                 keep_default_na=False,
                 encoding="utf-8-sig",
                 usecols=[column],
+                quoting=3 if sep == "|" else 0,  # Statbel pipe files are not quoted
             )
             offset = 2
         codes = normalise_refnis(
@@ -651,6 +667,7 @@ def read_canonical(path: str | Path, schema) -> pd.DataFrame:
     except Exception as exc:
         raise DataError(f"unreadable CSV ({type(exc).__name__}: {exc})", file=path) from None
     raw.columns = [c.strip() for c in raw.columns]
+    schemas.check_one_line_per_row(raw, file=file)
     missing = [name for name in schema.columns if name not in raw]
     if missing:
         raise DataError(f"missing column {missing[0]}", file=file, row=1, column=missing[0])
@@ -935,7 +952,6 @@ def _write_tables(
         if name not in frames:
             continue
         parquet = tables[name]
-        _write_parquet(frames[name], parquet)
         ins, yrs = wanted[name]
         provenance = {
             "table": name,
@@ -951,10 +967,14 @@ def _write_tables(
             "package_version": __version__,
             "build_code_sha256": code,
             "cache_key": keys[name],
-            "output_sha256": catalog.sha256_of(parquet),
             "notes": notes,
         }
-        _write_json(provenance, _sidecar(parquet))
+        sidecar = _sidecar(parquet)
+        _write_parquet(
+            frames[name],
+            parquet,
+            lambda sha, p=provenance, f=sidecar: _write_json({**p, "output_sha256": sha}, f),
+        )
 
 
 _CROSS_CHECKED = ("partnerships", "treatment", "programmes")
@@ -1080,9 +1100,23 @@ def load(name: str, processed: str | Path | None = None) -> tuple[pd.DataFrame, 
 
     # A shared lock: a build writing into this folder finishes its table + provenance first.
     with folder_lock(path.parent, shared=True, what="build"):
-        provenance = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else {}
-        expected = provenance.get("output_sha256")
-        if expected and catalog.sha256_of(path) != expected:
+        if not sidecar.is_file():
+            raise DataError(
+                f"processed table {name!r} has no provenance file ({sidecar.name}): where it "
+                "came from cannot be told (an interrupted build, or a copied file); run "
+                "`samenleven build` again",
+                file=path,
+            )
+        try:
+            provenance = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise DataError(
+                f"processed table {name!r}: unreadable provenance file ({exc}); run "
+                "`samenleven build` again",
+                file=sidecar,
+            ) from None
+        expected = provenance.get("output_sha256") if isinstance(provenance, dict) else None
+        if not expected or catalog.sha256_of(path) != expected:
             raise DataError(
                 f"processed table {name!r} does not match the output_sha256 of its provenance "
                 "(an interrupted build, or an edited file); run `samenleven build` again",

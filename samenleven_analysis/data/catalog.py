@@ -17,9 +17,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from samenleven_analysis import config
 from samenleven_analysis.errors import ChecksumMismatch, DataUnavailable
@@ -328,10 +328,21 @@ every file used from below that folder is then verified against it."""
 
 @lru_cache(maxsize=32)
 def _read_sums(path: str, size: int, mtime_ns: int) -> dict[str, str]:
+    """Parse a ``sha256sum`` list. Malformed lists are errors, never half-read: a line that is
+    not UTF-8 or not ``<64 hex>  <relative path>``, a path that leaves the list's folder
+    (absolute, or through ``..``), and one path listed twice with different checksums."""
     sums: dict[str, str] = {}
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            line = line.rstrip("\r\n")
+    first_row: dict[str, int] = {}
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError:
+                raise ChecksumMismatch(
+                    f"file {path}, row {lineno}: not UTF-8; a checksum list must be UTF-8 text"
+                ) from None
+            if lineno == 1:
+                line = line.removeprefix("\ufeff")
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
             m = re.fullmatch(r"\\?([0-9a-fA-F]{64}) [ *](.+)", line)
@@ -341,15 +352,47 @@ def _read_sums(path: str, size: int, mtime_ns: int) -> dict[str, str]:
                     "'<64 hex digits>  <relative path>')"
                 )
             name = m.group(2)
-            sums[name.removeprefix("./")] = m.group(1).lower()
+            parts = PurePosixPath(name).parts
+            if name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name) or ".." in parts:
+                raise ChecksumMismatch(
+                    f"file {path}, row {lineno}: {name!r} points outside the folder of the "
+                    "checksum list; paths must be relative and stay below it"
+                )
+            name = PurePosixPath(*[p for p in parts if p != "."]).as_posix()
+            digest = m.group(1).lower()
+            if name in sums and sums[name] != digest:
+                raise ChecksumMismatch(
+                    f"file {path}, row {lineno}: {name} has a different checksum than the one "
+                    f"also listed on row {first_row[name]}; keep one entry per file"
+                )
+            sums[name] = digest
+            first_row.setdefault(name, lineno)
     return sums
 
 
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, with every symlink resolved, lies in the folder ``root``."""
+    try:
+        return path.resolve(strict=True).is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a dangling or looping symlink
+        return False
+
+
 def _sums_for(path: Path, root: Path) -> tuple[Path, dict[str, str]] | None:
-    """The nearest SHA256SUMS at or above ``path``'s folder (up to ``root``), parsed."""
+    """The nearest SHA256SUMS at or above ``path``'s folder (up to ``root``), parsed.
+
+    A SHA256SUMS that resolves outside ``root`` (a symlink to a list kept elsewhere) is
+    refused: whoever can place a symlink could otherwise vouch for any edited file.
+    """
     for folder in [path.parent, *path.parent.parents]:
         sums = folder / SUMS_FILE
-        if sums.is_file():
+        if sums.is_file() or sums.is_symlink():
+            if not _inside(sums, root):
+                raise ChecksumMismatch(
+                    f"file {sums}: the checksum list resolves to {os.path.realpath(sums)}, "
+                    f"outside the mirror folder {root}; copy the list into the mirror instead "
+                    "of linking to it"
+                )
             st = sums.stat()
             return sums, _read_sums(str(sums), st.st_size, st.st_mtime_ns)
         if folder == root:
@@ -417,8 +460,24 @@ def locate(dataset_id: str, *, data_dir: str | Path | None = None) -> Resolved |
     if mirror is not None:
         if not mirror.is_dir():
             raise DataUnavailable(f"mirror folder {mirror} does not exist")
-        found = _mirror_index(str(mirror.resolve())).get(ds.filename)
+        index = _mirror_index(str(mirror.resolve()))
+        found = index.get(ds.filename)
+        if found is None and ds.demo_filename not in (None, ds.filename):
+            # A Demoland folder holds the demo edition under its own name (the call rules'
+            # one migration): use it as given, but only from a Demoland folder.
+            alt = index.get(ds.demo_filename)
+            if alt is not None and _is_demo_folder(alt, mirror.resolve()):
+                ds = replace(ds, filename=ds.demo_filename, companions=(), sha256={})
+                found = alt
         if found is not None and found.is_file() and _complete(found, ds):
+            for name in ds.files:  # symlinks must not lead out of the mirror (/etc/passwd)
+                f = found.parent / name
+                if not _inside(f, mirror):
+                    raise DataUnavailable(
+                        f"file {f}: resolves to {os.path.realpath(f)}, outside the mirror "
+                        f"folder {mirror.resolve()}; refused (copy the file into the mirror "
+                        "instead of linking to it)"
+                    )
             demo = _is_demo_folder(found, mirror.resolve())
             verify_against_sums(ds, found, mirror.resolve())
             if not demo:
@@ -462,9 +521,22 @@ def _download(ds: Dataset) -> Resolved:
     return Resolved(ds.id, path, sha256_of(path), False, "download")
 
 
-def resolve_demo(dataset_id: str) -> Resolved:
-    """The Demoland file for ``dataset_id`` (generated once into ``config.demo_dir()``)."""
-    return _demo(_dataset(dataset_id))
+def resolve_demo(dataset_id: str, *, data_dir: str | Path | None = None) -> Resolved:
+    """The Demoland file for ``dataset_id``: from the mirror when it is a Demoland folder
+    holding it (``samenleven demo --out DIR``, perhaps edited: used as given), else the
+    generated one (written once into ``config.demo_dir()``)."""
+    ds = _dataset(dataset_id)
+    return _demo_from_mirror(ds, data_dir) or _demo(ds)
+
+
+def _demo_from_mirror(ds: Dataset, data_dir: str | Path | None) -> Resolved | None:
+    """``ds`` from the mirror (``data_dir`` or ``$SAMENLEVEN_DATA_DIR``) if that is a Demoland
+    folder holding it; None otherwise. Every file of a given demo folder is read from it."""
+    mirror = Path(data_dir) if data_dir is not None else config.data_dir()
+    if mirror is None or not mirror.is_dir() or ds.demo_filename is None:
+        return None
+    found = locate(ds.id, data_dir=mirror)
+    return found if found is not None and found.demo and found.source == "mirror" else None
 
 
 def demo_population_years() -> list[int]:
@@ -496,7 +568,7 @@ def resolve(
     """
     ds = _dataset(dataset_id)
     if config.force_demo():
-        return _demo(ds)
+        return _demo_from_mirror(ds, data_dir) or _demo(ds)
     found = locate(dataset_id, data_dir=data_dir)
     if found is not None:
         return found

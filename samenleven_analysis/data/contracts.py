@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from samenleven_analysis.data import schemas
 from samenleven_analysis.errors import DataError
 
 __all__ = ["COLUMNS", "KEY", "read_contracts", "validate_contracts"]
@@ -63,6 +64,7 @@ def read_contracts(
         raise DataError("empty file (no header)", file=file) from None
     except Exception as exc:  # a parser error is still a one-line message naming the file
         raise DataError(f"unreadable CSV ({type(exc).__name__}: {exc})", file=file) from None
+    schemas.check_one_line_per_row(raw, file=file)
     return validate_contracts(raw, rules, applicants, partnerships, file=file)
 
 

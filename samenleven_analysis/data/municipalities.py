@@ -114,6 +114,7 @@ def read_mergers(path: str | Path, *, date_: str | date = "2025-01-01") -> pd.Da
     first = next((ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")), "")
     if "from_refnis" in first:
         raw = pd.read_csv(path, dtype=str, comment="#", encoding="utf-8-sig", keep_default_na=False)
+        schemas.check_one_line_per_row(raw, file=file)
         for col in ("from_refnis", "to_refnis"):
             bad = ~raw[col].str.fullmatch(r"\d{4,5}")
             if bad.any():

@@ -113,6 +113,7 @@ def _read_raw(path: Path, spec: Mapping) -> pd.DataFrame:
         raise DataError(
             f"unreadable origin table ({type(exc).__name__}: {exc})", file=path
         ) from None
+    schemas.check_one_line_per_row(raw, file=path)
     return raw
 
 

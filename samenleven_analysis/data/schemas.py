@@ -10,23 +10,37 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from samenleven_analysis.data.catalog import POPULATION_YEARS
 from samenleven_analysis.errors import DataError
 
 REFNIS_PATTERN = r"^\d{5}$"
 ORIGIN_GROUPS = ("BEL", "EU14", "EU13", "EUROPE_OTHER", "NON_EUROPE")
 """Origin groups of docs/design.md (contract)."""
 
+FIRST_YEAR = 1990
+"""Earliest year any table may hold (the REFNIS lists start in 1970, the income series in 2005)."""
+LAST_YEAR = max(POPULATION_YEARS)
+"""Latest year any table may hold: the last population year Statbel publishes
+(:data:`catalog.POPULATION_YEARS`, the one home of that fact); 2099 is a typo, not data."""
+
 _refnis = pa.Column(str, pa.Check.str_matches(REFNIS_PATTERN), nullable=False)
-_year = pa.Column(int, pa.Check.in_range(1990, 2100), nullable=False)
+_year = pa.Column(int, pa.Check.in_range(FIRST_YEAR, LAST_YEAR), nullable=False)
+# Population counts (by nationality or origin) exist for Statbel's population years only.
+_population_year = pa.Column(
+    int, pa.Check.in_range(min(POPULATION_YEARS), max(POPULATION_YEARS)), nullable=False
+)
 _count = pa.Column(int, pa.Check.ge(0), nullable=False)
+# inf passes ge(0) and in_range checks; no value of these tables can be infinite.
+_finite = pa.Check(lambda s: np.isfinite(s.astype("float64")), error="finite (not inf)")
 
 POPULATION_NATIONALITY = pa.DataFrameSchema(
     {
-        "year": _year,
+        "year": _population_year,
         "refnis": _refnis,
         "sex": pa.Column(str, pa.Check.isin(["M", "F"])),
         "nationality": pa.Column(str, pa.Check.isin(["BEL", "ETR"])),
@@ -41,7 +55,7 @@ POPULATION_NATIONALITY = pa.DataFrameSchema(
 
 POPULATION_ORIGIN = pa.DataFrameSchema(
     {
-        "year": _year,
+        "year": _population_year,
         "refnis": _refnis,
         "origin": pa.Column(str, pa.Check.isin(list(ORIGIN_GROUPS))),
         "population": _count,
@@ -69,7 +83,7 @@ INCOME = pa.DataFrameSchema(
         "year": _year,
         "refnis": _refnis,
         "residents": _count,
-        "net_taxable_income": pa.Column(float, pa.Check.ge(0)),
+        "net_taxable_income": pa.Column(float, [pa.Check.ge(0), _finite]),
     },
     unique=["year", "refnis"],
     strict=False,
@@ -81,7 +95,7 @@ OUTCOMES = pa.DataFrameSchema(
         "refnis": _refnis,
         "year": _year,
         "outcome": pa.Column(str),
-        "value": pa.Column(float, nullable=True),
+        "value": pa.Column(float, _finite, nullable=True),
     },
     unique=["refnis", "year", "outcome"],
     name="outcomes",
@@ -93,7 +107,7 @@ TREATMENT = pa.DataFrameSchema(
         "refnis": _refnis,
         # First funded project year (project years start 1 Oct); NaN = never treated.
         "cohort": pa.Column(float, pa.Check.isin([2022.0, 2023.0, 2024.0, 2025.0]), nullable=True),
-        "intensity_eur_per_resident": pa.Column(float, pa.Check.ge(0), nullable=True),
+        "intensity_eur_per_resident": pa.Column(float, [pa.Check.ge(0), _finite], nullable=True),
         "eligible": pa.Column(bool),
     },
     unique=["refnis"],
@@ -111,7 +125,7 @@ PROGRAMMES = pa.DataFrameSchema(
         "project_year": pa.Column(
             int, pa.Check.in_range(2015, 2030)
         ),  # year the Oct–Sep year starts
-        "budget_eur": pa.Column(float, pa.Check.ge(0)),
+        "budget_eur": pa.Column(float, [pa.Check.ge(0), _finite]),
         "participants": pa.Column(int, pa.Check.ge(0)),
         "trainings": pa.Column(int, pa.Check.ge(0)),
     },
@@ -139,8 +153,8 @@ CALL_RULES = pa.DataFrameSchema(
         "description": pa.Column(str),  # empty for a 2nd/3rd target group of an action
         "kpi_unit": pa.Column(str),
         "max_units": pa.Column(int, pa.Check.ge(0)),
-        "eur_per_unit": pa.Column(float, pa.Check.ge(0)),
-        "max_eur": pa.Column(float, pa.Check.ge(0)),
+        "eur_per_unit": pa.Column(float, [pa.Check.ge(0), _finite]),
+        "max_eur": pa.Column(float, [pa.Check.ge(0), _finite]),
         "project_start": pa.Column(object, nullable=True),  # datetime.date
         "project_end": pa.Column(object, nullable=True),
         "application_start": pa.Column(object, nullable=True),
@@ -164,12 +178,36 @@ CONTRACTS = pa.DataFrameSchema(
         "rule": pa.Column(str),
         "period_start": pa.Column(object),  # datetime.date
         "target_units": pa.Column(int, pa.Check.ge(0)),
-        "realised_units": pa.Column(float, pa.Check.ge(0), nullable=True),  # NaN = not reported
+        "realised_units": pa.Column(
+            float, [pa.Check.ge(0), _finite], nullable=True
+        ),  # NaN = not reported
     },
     unique=["applicant", "call", "rule", "period_start"],
     strict=True,
     name="contracts",
 )
+
+
+def check_one_line_per_row(raw: pd.DataFrame, *, file: str | Path) -> None:
+    """Refuse a CSV whose values span lines: in these tables no value holds a line break, so
+    one means a stray ``"`` opened a quoted field that swallowed the lines after it (rows
+    silently lost). ``raw`` is the file as read (text columns, default index)."""
+    for name in raw.columns:
+        col = raw[name]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        broken = col.astype(str).str.contains(r"[\r\n]", regex=True).to_numpy()
+        if broken.any():
+            i = int(broken.nonzero()[0][0])
+            value = str(col.iloc[i])
+            raise DataError(
+                f"a value spans several lines ({value[:40]!r}...): a stray '\"' opened a "
+                "quoted field that swallowed the lines after it; remove the stray quote "
+                "(or quote the whole value)",
+                file=file,
+                row=i + 2,
+                column=str(name),
+            )
 
 
 def validate(
@@ -191,6 +229,8 @@ def validate(
                 row = int(index) + 2  # header is line 1
         check = first.get("check")
         value = first.get("failure_case")
+        if isinstance(value, np.generic):  # inf, not np.float64(inf)
+            value = value.item()
         n = len(cases)
         more = f" ({n - 1} more failure(s))" if n > 1 else ""
         raise DataError(
@@ -228,6 +268,21 @@ def cross_check(
                     file=files["partnerships"],
                     row=i + 2,
                     column="refnis",
+                )
+        name_of: dict[str, tuple[str, int]] = {}
+        for i, (pid, pname) in enumerate(
+            zip(p["partnership_id"].astype(str), p["name"], strict=True)
+        ):
+            if pname is None or pd.isna(pname) or str(pname).strip() in ("", "None"):
+                continue
+            first, row = name_of.setdefault(pid, (str(pname), i + 2))
+            if str(pname) != first:
+                raise DataError(
+                    f"partnership {pid} has two names ({first!r} on row {row} and "
+                    f"{str(pname)!r}); one partnership id has one name",
+                    file=files["partnerships"],
+                    row=i + 2,
+                    column="name",
                 )
     for name, column in (("treatment", "applicant"), ("programmes", "authority")):
         if name not in frames:

@@ -75,12 +75,92 @@ def _location(path: Path, member: str | None) -> str:
     return f"{path}!{member}" if member else str(path)
 
 
+# Resource limits for what a data file may expand to in memory. The largest real Statbel
+# file is a population member of 103 MB (TF_SOC_POP_STRUCT_2015.txt, compressed 38x to
+# 2.7 MB); the income spreadsheet's sheet is 15 MB (5x). The caps leave ~5x headroom for
+# future editions while stopping a zip bomb (a 1.5 MB zip holding a 1.5 GB member reached
+# 3.4 GB of memory) before it is inflated.
+MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
+"""Largest uncompressed size of a zip member or bare text file that a reader accepts."""
+MAX_COMPRESSION_RATIO = 200
+"""Largest uncompressed/compressed ratio of a zip member (real files: 38x at most)."""
+_RATIO_CHECKED_FROM = 1024 * 1024  # tiny members cannot exhaust memory, whatever their ratio
+
+
+def check_zip_sizes(zf: zipfile.ZipFile, path: Path) -> None:
+    """Refuse a zip archive (population zip, ``.xlsx``) whose members declare a size or a
+    compression ratio beyond :data:`MAX_UNCOMPRESSED_BYTES` / :data:`MAX_COMPRESSION_RATIO`."""
+    for info in zf.infolist():
+        if info.file_size > MAX_UNCOMPRESSED_BYTES:
+            raise DataError(
+                f"zip member {info.filename} declares {info.file_size:,} bytes uncompressed, "
+                f"more than the {MAX_UNCOMPRESSED_BYTES:,} bytes a data file may have "
+                "(a zip bomb or a wrong file)",
+                file=path,
+            )
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size >= _RATIO_CHECKED_FROM and ratio > MAX_COMPRESSION_RATIO:
+            raise DataError(
+                f"zip member {info.filename} expands {ratio:,.0f}x ({info.compress_size:,} to "
+                f"{info.file_size:,} bytes), more than the {MAX_COMPRESSION_RATIO}x real data "
+                "files reach (a zip bomb or a wrong file)",
+                file=path,
+            )
+
+
+class _GuardedStream(io.RawIOBase):
+    """A binary stream that stops at :data:`MAX_UNCOMPRESSED_BYTES` (whatever a zip member
+    declares) and counts the newlines it passed on (the row-count cross-check)."""
+
+    def __init__(self, raw, file: str, limit: int | None = None):
+        self._raw = raw
+        self._file = file
+        self._limit = MAX_UNCOMPRESSED_BYTES if limit is None else limit
+        self.bytes_read = 0
+        self.newlines = 0
+        self.last_byte = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size if size is not None and size >= 0 else self._limit + 1)
+        if data:
+            self.bytes_read += len(data)
+            if self.bytes_read > self._limit:
+                raise DataError(
+                    f"the data expands to more than {self._limit:,} bytes, more than a data "
+                    "file may have (a zip bomb or a wrong file)",
+                    file=self._file,
+                )
+            self.newlines += data.count(b"\n")
+            self.last_byte = data[-1:]
+        return data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        try:
+            self._raw.close()
+        finally:
+            super().close()
+
+    @property
+    def lines(self) -> int:
+        """Physical lines passed on so far (a last line without a newline counts)."""
+        return self.newlines + (1 if self.last_byte not in (b"", b"\n") else 0)
+
+
 @contextmanager
 def _open_text_source(path: Path):
     """Yield ``(opener, member)``: ``opener()`` returns a fresh binary stream of the text.
 
     Zip archives must hold exactly one ``.txt``/``.csv`` member. A truncated or corrupt
-    archive becomes a DataError naming the file.
+    archive becomes a DataError naming the file; so does a member (or bare file) beyond the
+    resource limits (:data:`MAX_UNCOMPRESSED_BYTES`, :data:`MAX_COMPRESSION_RATIO`).
     """
     if path.suffix.lower() == ".zip":
         try:
@@ -100,9 +180,18 @@ def _open_text_source(path: Path):
                     f"expected one .txt member in the zip archive, found {members or 'none'}",
                     file=path,
                 )
-            yield (lambda: zf.open(members[0])), members[0]
+            check_zip_sizes(zf, path)
+            where = _location(path, members[0])
+            yield (lambda: _GuardedStream(zf.open(members[0]), where)), members[0]
     else:
-        yield (lambda: open(path, "rb")), None
+        size = path.stat().st_size
+        if size > MAX_UNCOMPRESSED_BYTES:
+            raise DataError(
+                f"{size:,} bytes, more than the {MAX_UNCOMPRESSED_BYTES:,} bytes a data file "
+                "may have",
+                file=path,
+            )
+        yield (lambda: _GuardedStream(open(path, "rb"), str(path))), None
 
 
 def _read_header(stream, file: str) -> list[str]:
@@ -134,6 +223,16 @@ def _read_header(stream, file: str) -> list[str]:
         )
     # csv handles quoted names ("CD_REFNIS"|...), which some writers produce for headers.
     return [c.strip() for c in next(csv.reader([line], delimiter="|"))]
+
+
+def _check_row_count(rows: int, lines: int, file: str) -> None:
+    """Rows read by a line-oriented reader (blank lines kept) = the file's lines - header."""
+    if rows != lines - 1:
+        raise DataError(
+            f"{rows:,} rows read but the file has {lines - 1:,} data lines (the line count); "
+            "a line was lost or split while reading",
+            file=file,
+        )
 
 
 def _is_corrupt_stream(exc: BaseException) -> bool:
@@ -243,16 +342,25 @@ def _population_table_from_text(path: Path, with_names: bool):
             types["CD_YEAR"] = pa.int64()
         try:
             with opener() as stream:
+                # Statbel's pipe files are not quoted: no quote processing, or a name that
+                # starts with '"' opens a "quoted field" that swallows the lines after it.
+                # The header comes from _read_header (which tolerates quoted names).
                 table = pacsv.read_csv(
                     stream,
-                    read_options=pacsv.ReadOptions(use_threads=True),
-                    parse_options=pacsv.ParseOptions(delimiter="|", newlines_in_values=False),
+                    read_options=pacsv.ReadOptions(
+                        use_threads=True, column_names=header, skip_rows=1
+                    ),
+                    parse_options=pacsv.ParseOptions(
+                        delimiter="|", quote_char=False, newlines_in_values=False
+                    ),
                     convert_options=pacsv.ConvertOptions(
                         include_columns=wanted,
                         column_types=types,
                         strings_can_be_null=False,
                     ),
                 )
+                stream.read()  # to the end, so that every line is counted
+                physical_lines = stream.lines
         except pa.ArrowInvalid as exc:
             # Something is malformed: find the exact line and column the slow way.
             _diagnose_text(opener, header, file, str(exc))
@@ -263,7 +371,55 @@ def _population_table_from_text(path: Path, with_names: bool):
             raise
     table = table.combine_chunks()
     line_of = _TextLines(opener_factory=lambda: _reopen(path), n_rows=table.num_rows)
+    if table.num_rows != physical_lines - 1:  # blank lines (skipped) or rows lost
+        _check_rows_against_lines(table, line_of, header, code_col, file)
     return table, line_of, file, code_col, name_cols
+
+
+def _check_rows_against_lines(table: pa.Table, line_of, header, code_col: str, file: str):
+    """Cross-check the rows read against the file's non-blank lines (the slow path, run only
+    when the quick newline count disagrees): an error names the first line that did not
+    become its own row."""
+    lines = line_of.lines()
+    if len(lines) == table.num_rows:
+        return  # only blank lines, which are skipped on purpose
+    pos_code, pos_pop = header.index(code_col), header.index("MS_POPULATION")
+    codes = table[code_col].to_pylist()
+    pops = table["MS_POPULATION"].to_pylist()
+    first = len(lines)
+    with _reopen_lines(line_of) as texts:
+        for i, (lineno, text) in enumerate(texts):
+            fields = text.split("|")
+            if (
+                i >= len(codes)
+                or len(fields) != len(header)
+                or fields[pos_code] != codes[i]
+                or fields[pos_pop].strip() != str(pops[i])
+            ):
+                first = lineno
+                break
+    raise DataError(
+        f"{table.num_rows:,} rows read but the file has {len(lines):,} data lines (the line "
+        f"count); line {first} is the first that was not read as its own row",
+        file=file,
+        row=first,
+    )
+
+
+@contextmanager
+def _reopen_lines(line_of):
+    """Yield ``(line number, text)`` for the non-blank data lines (error path only)."""
+    with io.BufferedReader(line_of.open(), 1 << 20) as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        text.readline()
+
+        def gen():
+            for n, line in enumerate(text, start=2):
+                line = line.rstrip("\r\n")
+                if line:
+                    yield n, line
+
+        yield gen()
 
 
 def _reopen(path: Path):
@@ -273,10 +429,23 @@ def _reopen(path: Path):
         name = next(
             i.filename for i in zf.infolist() if i.filename.lower().endswith((".txt", ".csv"))
         )
-        data = zf.read(name)
-        zf.close()
-        return io.BytesIO(data)
-    return open(path, "rb")
+        return _GuardedStream(_ClosingMember(zf, name), str(path))
+    return _GuardedStream(open(path, "rb"), str(path))
+
+
+class _ClosingMember:
+    """A zip member stream that also closes its archive."""
+
+    def __init__(self, zf: zipfile.ZipFile, name: str):
+        self._zf = zf
+        self._stream = zf.open(name)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._stream.read(size)
+
+    def close(self) -> None:
+        self._stream.close()
+        self._zf.close()
 
 
 class _TextLines:
@@ -287,19 +456,24 @@ class _TextLines:
     """
 
     def __init__(self, opener_factory, n_rows: int):
-        self._open = opener_factory
+        self.open = opener_factory
         self._lines: list[int] | None = None
 
-    def __call__(self, index: int) -> int:
+    def lines(self) -> list[int]:
+        """Physical line numbers of the non-blank data lines."""
         if self._lines is None:
             lines = []
-            with self._open() as stream:
+            with io.BufferedReader(self.open(), 1 << 20) as stream:
                 stream.readline()
                 for n, raw in enumerate(stream, start=2):
                     if raw.strip(b"\r\n"):
                         lines.append(n)
             self._lines = lines
-        return self._lines[index] if index < len(self._lines) else index + 2
+        return self._lines
+
+    def __call__(self, index: int) -> int:
+        lines = self.lines()
+        return lines[index] if index < len(lines) else index + 2
 
 
 def _diagnose_text(opener, header: list[str], file: str, arrow_message: str) -> None:
@@ -307,14 +481,14 @@ def _diagnose_text(opener, header: list[str], file: str, arrow_message: str) -> 
     ncols = len(header)
     pos = {c: header.index(c) for c in header}
     ints = [c for c in ("CD_AGE", "MS_POPULATION", "CD_YEAR") if c in pos]
-    with opener() as stream:
+    with io.BufferedReader(opener(), 1 << 20) as stream:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         text.readline()
         for lineno, line in enumerate(text, start=2):
             line = line.rstrip("\r\n")
             if not line:
                 continue
-            fields = next(csv.reader([line], delimiter="|"))
+            fields = line.split("|")  # not quoted (see _population_table_from_text)
             if len(fields) != ncols:
                 raise DataError(
                     f"expected {ncols} '|'-separated fields, found {len(fields)}: {line[:80]!r}",
@@ -407,9 +581,14 @@ def _read_excel(path: Path, columns: Iterable[str] | None = None) -> pd.DataFram
     try:
         from python_calamine import CalamineWorkbook
     except ImportError:  # pragma: no cover - calamine is a declared dependency
+        with zipfile.ZipFile(path) as zf:
+            check_zip_sizes(zf, path)
         frame = pd.read_excel(path, dtype=object)
         frame.columns = [str(c).strip() for c in frame.columns]
         return frame[[c for c in columns if c in frame.columns]] if columns else frame
+    if zipfile.is_zipfile(path):  # .xlsx is a zip archive: the same resource limits
+        with zipfile.ZipFile(path) as zf:
+            check_zip_sizes(zf, path)
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     if not rows:
         return pd.DataFrame()
@@ -699,7 +878,12 @@ def read_refnis(path: str | Path) -> pd.DataFrame:
                     keep_default_na=False,
                     skip_blank_lines=False,
                     usecols=list(_REFNIS_COLUMNS),
+                    header=0,
+                    names=header,
+                    quoting=csv.QUOTE_NONE,  # not quoted: a leading '"' is part of a name
                 )
+                stream.read()
+                _check_row_count(len(raw), stream.lines, file)
         except DataError:
             raise
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
@@ -779,7 +963,20 @@ def read_income(path: str | Path) -> pd.DataFrame:
         if path.suffix.lower() in (".xlsx", ".xls"):
             raw = _read_excel(path, columns=_INCOME_COLUMNS)
         else:
-            raw = pd.read_csv(path, sep="|", dtype=str, encoding="utf-8-sig", keep_default_na=False)
+            with _open_text_source(path) as (opener, _), opener() as stream:
+                raw = pd.read_csv(
+                    stream,
+                    sep="|",
+                    dtype=str,
+                    encoding="utf-8-sig",
+                    keep_default_na=False,
+                    skip_blank_lines=False,
+                    quoting=csv.QUOTE_NONE,  # not quoted: a leading '"' is part of a name
+                )
+                stream.read()
+                _check_row_count(len(raw), stream.lines, file)
+    except DataError:
+        raise
     except Exception as exc:
         raise DataError(
             f"unreadable income table ({type(exc).__name__}: {exc})", file=path

@@ -246,7 +246,9 @@ def _write_index(
     overview = dashboard_overview(
         authority_rows, by_label, out_dir, min_cell, demo=bool(run_info.get("demo"))
     )
-    downloads = write_downloads(out_dir, authorities, overview)
+    downloads = write_downloads(
+        out_dir, authorities, overview, off=run_info.get("disclosure_control") == "off"
+    )
     params = sorted(
         (str(k), json.dumps(v, default=str)) for k, v in (run_info.get("parameters") or {}).items()
     )
@@ -288,7 +290,11 @@ def _kpi_panel(settings: dict[str, Any], run_info: dict[str, Any], min_cell: int
 
 
 def write_downloads(
-    out_dir: Path, authorities: list[dict[str, Any]] | None, overview: dict[str, Any] | None
+    out_dir: Path,
+    authorities: list[dict[str, Any]] | None,
+    overview: dict[str, Any] | None,
+    *,
+    off: bool | None = None,
 ) -> list[dict[str, str]]:
     """Write the dashboard's published table (CSV, the same disclosure-controlled text as the
     page) and its map (SVG) next to ``index.html``; return the links to list."""
@@ -325,7 +331,7 @@ def write_downloads(
             columns=[label for _key, label in columns],
             dtype=object,
         )
-        outputs.write_csv(frame, path)
+        outputs.write_csv(frame, path, off=off)
         links.append({"title": _("Local authorities table"), "kind": "CSV", "href": path.name})
     if overview and overview.get("map"):
         path = out_dir / "flanders_map.svg"

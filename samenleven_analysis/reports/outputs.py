@@ -58,16 +58,21 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def csv_text(frame: pd.DataFrame) -> str:
-    """``frame`` as CSV text (no index, ``\\n`` line ends), cells neutralised."""
+def csv_text(frame: pd.DataFrame, *, off: bool | None = None) -> str:
+    """``frame`` as CSV text (no index, ``\\n`` line ends), cells neutralised, stamped under
+    the disclosure opt-out (:func:`~samenleven_analysis.analysis.disclosure.stamp_csv`; ``off``:
+    whether the opt-out is in force, default the run's environment)."""
+    from samenleven_analysis.analysis.disclosure import stamp_csv
+
     buf = io.StringIO()
-    neutralise_frame(frame).to_csv(buf, index=False, lineterminator="\n")
+    neutralise_frame(stamp_csv(frame, off=off)).to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` as a CSV for people to open (neutralised cells, atomic); see module doc."""
-    return write_text(path, csv_text(frame))
+def write_csv(frame: pd.DataFrame, path: str | Path, *, off: bool | None = None) -> Path:
+    """Write ``frame`` as a CSV for people to open (neutralised cells, stamped under the
+    disclosure opt-out, atomic); see module doc."""
+    return write_text(path, csv_text(frame, off=off))
 
 
 @contextlib.contextmanager

@@ -305,3 +305,104 @@ def test_load_missing_table(tmp_path):
         build.load("population_nationality", tmp_path)
     with pytest.raises(ValueError, match="unknown table"):
         build.build(2025, demo=True, out=tmp_path, tables=["populations"])
+
+
+# ----------------------------------------------------------------------------- stray quotes
+def test_a_stray_quote_in_a_population_name_loses_no_rows(demo_dir, tmp_path):
+    mirror = _demo_mirror(demo_dir, tmp_path / "mirror", years=(2014,))
+    tables = ("population_nationality", "municipalities")
+    good = build.build(2025, data_dir=mirror, out=tmp_path / "good", years=[2014], tables=tables)
+    want = build.load("population_nationality", good.out_dir)[0]
+    _rewrite(mirror / "TF_SOC_POP_STRUCT_2014.zip", _set(5, "TX_DESCR_NL", '"Brakmeer'))
+    _rewrite(mirror / "TF_SOC_POP_STRUCT_2014.zip", _set(900, "TX_DESCR_NL", 'Brak"meer'))
+    got = build.build(2025, data_dir=mirror, out=tmp_path / "got", years=[2014], tables=tables)
+    have = build.load("population_nationality", got.out_dir)[0]
+    assert len(have) == len(want) and have.population.sum() == want.population.sum()
+
+
+def test_a_stray_quote_in_a_canonical_csv_is_an_error_naming_its_row(demo_dir, tmp_path):
+    # A comma CSV may be quoted, but no value of these tables spans lines: a stray '"' that
+    # swallows the following lines (up to the next '"') must not silently drop partnerships.
+    path = tmp_path / "partnerships.csv"
+    lines = (demo_dir / "partnerships.csv").read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace("IGS Brakmeer", '"IGS Brakmeer', 1)
+    lines[3] = lines[3].replace("(fictief)", '(fictief)"', 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    from samenleven_analysis.data import schemas
+
+    with pytest.raises(DataError, match="spans several lines") as err:
+        build.read_canonical(path, schemas.PARTNERSHIPS)
+    assert (err.value.row, err.value.column) == (3, "name")
+
+
+# ----------------------------------------------------------------------------- provenance
+def test_a_table_without_provenance_is_refused_by_load(demo_build, tmp_path):
+    folder = tmp_path / "copied"
+    folder.mkdir()
+    shutil.copy(demo_build.tables["income"], folder)  # the table, not its provenance
+    with pytest.raises(DataError, match="'income' has no provenance file") as err:
+        build.load("income", folder)
+    assert err.value.file.endswith("income.parquet")
+    (folder / "income.provenance.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(DataError, match="output_sha256"):
+        build.load("income", folder)
+
+
+def test_a_build_killed_between_provenance_and_table_leaves_no_orphan_table(
+    demo_dir, tmp_path, monkeypatch
+):
+    # Provenance is written first (with the table's sha), the table renamed in last: a kill
+    # at any point never leaves a table without provenance.
+    mirror = _demo_mirror(demo_dir, tmp_path / "mirror", years=(2014,))
+    real = os.replace
+    seen = []
+
+    def killed(src, dst):
+        seen.append(Path(dst).name)
+        if str(dst).endswith(".parquet"):
+            raise KeyboardInterrupt
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        build.build(2025, data_dir=mirror, out=tmp_path / "out", years=[2014])
+    monkeypatch.setattr(os, "replace", real)
+    assert seen[:2] == ["population_nationality.provenance.json", "population_nationality.parquet"]
+    assert not list((tmp_path / "out").glob("*.parquet"))
+    with pytest.raises(DataUnavailable):
+        build.load("population_nationality", tmp_path / "out")
+    result = build.build(2025, data_dir=mirror, out=tmp_path / "out", years=[2014])
+    assert not result.cache_hit and build.load("population_nationality", result.out_dir)[1]
+
+
+# ----------------------------------------------------------------------------- silently accepted values
+def test_an_infinite_outcome_is_an_error(demo_dir, tmp_path):
+    from samenleven_analysis.data import schemas
+
+    lines = (demo_dir / "outcomes.csv").read_text(encoding="utf-8").splitlines()
+    fields = lines[4].split(",")
+    lines[4] = ",".join([*fields[:3], "inf"])
+    path = tmp_path / "outcomes.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match="finite") as err:
+        build.read_canonical(path, schemas.OUTCOMES)
+    assert (err.value.row, err.value.column) == (5, "value")
+    lines[4] = ",".join([*fields[:1], "2099", *fields[2:]])
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match="2099") as err:
+        build.read_canonical(path, schemas.OUTCOMES)
+    assert (err.value.row, err.value.column) == (5, "year")
+
+
+def test_a_partnership_id_with_two_names_is_an_error(demo_dir, tmp_path):
+    from samenleven_analysis.data import schemas
+
+    path = tmp_path / "partnerships.csv"
+    text = (demo_dir / "partnerships.csv").read_text(encoding="utf-8").splitlines()
+    text[3] = text[3].replace("IGS Brakmeer-Zuid (fictief)", "IGS Brakmeer-Noord (fictief)")
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    frame = build.read_canonical(path, schemas.PARTNERSHIPS)
+    known = frozenset(frame["refnis"])
+    with pytest.raises(DataError, match="IGS01 has two names") as err:
+        schemas.cross_check({"partnerships": frame}, {"partnerships": str(path)}, known)
+    assert (err.value.row, err.value.column) == (4, "name")

@@ -155,3 +155,132 @@ def test_cache_is_preferred_and_verified(no_mirror):
     found = catalog.resolve("population_2026", offline=True)
     assert found.source == "cache" and found.demo is False
     (cache / "TF_SOC_POP_STRUCT_2026.zip").unlink()
+
+
+# ----------------------------------------------------------------------------- SHA256SUMS gaps
+def _summed_mirror(folder: Path, demo_dir: Path) -> Path:
+    """A mirror holding a copy of the Demoland partnerships.csv and its SHA256SUMS."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data = (demo_dir / "partnerships.csv").read_bytes()
+    (folder / "partnerships.csv").write_bytes(data)
+    (folder / "SHA256SUMS").write_text(
+        f"{hashlib.sha256(data).hexdigest()}  partnerships.csv\n", encoding="utf-8"
+    )
+    return folder
+
+
+def test_sha256sums_that_is_not_utf8_is_a_clear_error(tmp_path, no_mirror, demo_dir):
+    mirror = _summed_mirror(tmp_path / "m", demo_dir)
+    sums = mirror / "SHA256SUMS"
+    sums.write_bytes(sums.read_bytes() + b"0" * 64 + b"  caf\xe9.csv\n")
+    with pytest.raises(ChecksumMismatch, match="row 2: not UTF-8") as err:
+        catalog.resolve("partnerships", data_dir=mirror, offline=True)
+    assert str(sums) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_conflicting_duplicate_entries_are_an_error(tmp_path, no_mirror, demo_dir):
+    mirror = _summed_mirror(tmp_path / "m", demo_dir)
+    sums = mirror / "SHA256SUMS"
+    good = sums.read_text(encoding="utf-8")
+    # The same entry twice is harmless; a second, different checksum must not win.
+    sums.write_text(good + good, encoding="utf-8")
+    assert catalog.resolve("partnerships", data_dir=mirror, offline=True).source == "mirror"
+    edited = mirror / "partnerships.csv"
+    edited.write_text(edited.read_text(encoding="utf-8") + "IGS09,X,99015\n", encoding="utf-8")
+    sums.write_text(good + f"{_sha(edited)}  ./partnerships.csv\n", encoding="utf-8")
+    with pytest.raises(ChecksumMismatch, match="row 2: .*partnerships.csv.*also listed on row 1"):
+        catalog.resolve("partnerships", data_dir=mirror, offline=True)
+
+
+@pytest.mark.parametrize(
+    "line", ["{sha}  /etc/passwd", "{sha}  ../outside.csv", "{sha}  a/../../x"]
+)
+def test_sha256sums_entries_outside_the_folder_are_malformed(tmp_path, no_mirror, demo_dir, line):
+    mirror = _summed_mirror(tmp_path / "m", demo_dir)
+    sums = mirror / "SHA256SUMS"
+    sums.write_text(sums.read_text() + line.format(sha="0" * 64) + "\n", encoding="utf-8")
+    with pytest.raises(ChecksumMismatch, match="row 2: .*outside"):
+        catalog.resolve("partnerships", data_dir=mirror, offline=True)
+
+
+def test_a_file_symlinked_from_outside_the_mirror_is_refused(tmp_path, no_mirror, demo_dir):
+    mirror = _summed_mirror(tmp_path / "m", demo_dir)
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_bytes((mirror / "partnerships.csv").read_bytes())
+    (mirror / "partnerships.csv").unlink()
+    (mirror / "partnerships.csv").symlink_to(outside)
+    with pytest.raises(DataUnavailable, match="outside the mirror folder") as err:
+        catalog.resolve("partnerships", data_dir=mirror, offline=True)
+    assert "partnerships.csv" in str(err.value)
+    # A symlink that stays inside the mirror is fine.
+    (mirror / "sub").mkdir()
+    outside.rename(mirror / "sub" / "real.csv")
+    (mirror / "partnerships.csv").unlink()
+    (mirror / "partnerships.csv").symlink_to(mirror / "sub" / "real.csv")
+    assert catalog.resolve("partnerships", data_dir=mirror, offline=True).source == "mirror"
+
+
+def test_a_sha256sums_symlinked_from_outside_the_mirror_is_refused(tmp_path, no_mirror, demo_dir):
+    mirror = _summed_mirror(tmp_path / "m", demo_dir)
+    edited = mirror / "partnerships.csv"
+    edited.write_text(edited.read_text(encoding="utf-8") + "IGS09,X,99015\n", encoding="utf-8")
+    forged = tmp_path / "forged_SHA256SUMS"
+    forged.write_text(f"{_sha(edited)}  partnerships.csv\n", encoding="utf-8")
+    (mirror / "SHA256SUMS").unlink()
+    (mirror / "SHA256SUMS").symlink_to(forged)
+    with pytest.raises(ChecksumMismatch, match="SHA256SUMS.*outside the mirror folder"):
+        catalog.resolve("partnerships", data_dir=mirror, offline=True)
+
+
+# ----------------------------------------------------------------------------- demo folder as given
+def _demo_copy(demo_dir: Path, folder: Path) -> Path:
+    import shutil
+
+    shutil.copytree(demo_dir, folder)
+    geo = folder / "demoland_2025.geojson"
+    geo.write_text(geo.read_text(encoding="utf-8").replace('"Bravegem"', '"Bravegem-Edited"'))
+    igs = folder / "partnerships.csv"
+    igs.write_text(igs.read_text(encoding="utf-8").replace("Vloxheide", "Vlox"), encoding="utf-8")
+    rules = folder / "00000000000000-demoland-call-rules.sparql"
+    text = rules.read_text(encoding="utf-8")
+    rules.write_text(text.replace('range:maximum "500"', 'range:maximum "400"'), encoding="utf-8")
+    return folder
+
+
+def test_every_file_of_a_given_demo_folder_is_read_from_it(
+    tmp_path, no_mirror, demo_dir, monkeypatch
+):
+    # With --data-dir <demo copy> the kernels run with SAMENLEVEN_DEMO=1: the edited
+    # geojson and call rules were ignored for the generated ones (and their sha reported).
+    mirror = _demo_copy(demo_dir, tmp_path / "copy")
+    monkeypatch.setenv("SAMENLEVEN_DEMO", "1")
+    for ds, name in [
+        ("boundaries_demo_2025", "demoland_2025.geojson"),
+        ("call_config", "00000000000000-demoland-call-rules.sparql"),
+        ("partnerships", "partnerships.csv"),
+    ]:
+        for found in (
+            catalog.resolve(ds, data_dir=mirror),
+            catalog.resolve_demo(ds, data_dir=mirror),
+        ):
+            assert found.path == mirror / name and found.demo and found.source == "mirror"
+            assert found.sha256 == _sha(mirror / name) != _sha(demo_dir / name)
+    monkeypatch.setenv("SAMENLEVEN_DATA_DIR", str(mirror))  # what the runner passes on
+    from samenleven_analysis.data import boundaries
+
+    shapes = boundaries.load_boundaries(2025, "flanders_brussels", demo=True)
+    assert "Bravegem-Edited" in set(shapes["name_nl"])
+    # Without the mirror, the generated set is still what demo mode uses.
+    monkeypatch.delenv("SAMENLEVEN_DATA_DIR")
+    assert catalog.resolve("call_config").path.parent == config.demo_dir()
+
+
+def test_a_demo_folder_call_rules_are_built_from_it(tmp_path, no_mirror, demo_dir):
+    from samenleven_analysis.data import build
+
+    mirror = _demo_copy(demo_dir, tmp_path / "copy")
+    result = build.build(2025, data_dir=mirror, out=tmp_path / "out", tables=["call_rules"])
+    rules, prov = build.load("call_rules", result.out_dir)
+    edited = mirror / "00000000000000-demoland-call-rules.sparql"
+    assert [i["sha256"] for i in prov["inputs"]] == [_sha(edited)]
+    assert 400 in set(rules["max_units"]) and 500 not in set(rules["max_units"])

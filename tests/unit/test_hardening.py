@@ -414,7 +414,8 @@ def test_unknown_applicant_or_authority_fails_at_build(mirror, tmp_path, name, c
 def test_a_demo_folder_given_as_data_dir_is_used_as_given(mirror, monkeypatch):
     p = mirror / "partnerships.csv"
     rows = pd.read_csv(p, dtype=str)
-    rows.loc[0, "name"] = "EDITED BY THE USER"
+    # the whole partnership renamed (one id with two names is an error of its own)
+    rows.loc[rows.partnership_id == rows.partnership_id[0], "name"] = "EDITED BY THE USER"
     rows.to_csv(p, index=False)
     prepared = runner.prepare_data([2025], data_dir=mirror, offline=True)
     assert prepared.demo
@@ -430,22 +431,23 @@ def test_table_with_provenance_of_another_build_is_refused_by_load(mirror, tmp_p
     before = build.load("partnerships", out)[0]
     p = mirror / "partnerships.csv"
     rows = pd.read_csv(p, dtype=str)
-    rows.loc[0, "name"] = "new name"
+    # the whole partnership renamed (one id with two names is an error of its own)
+    rows.loc[rows.partnership_id == rows.partnership_id[0], "name"] = "new name"
     rows.to_csv(p, index=False)
-    real = build._write_json
+    real = os.replace
 
-    def killed(obj, path):  # the process dies after the table, before its provenance
-        if path.name == "partnerships.provenance.json":
+    def killed(src, dst):  # the process dies after the new provenance, before its table
+        if str(dst).endswith("partnerships.parquet"):
             raise KeyboardInterrupt
-        return real(obj, path)
+        return real(src, dst)
 
-    monkeypatch.setattr(build, "_write_json", killed)
+    monkeypatch.setattr(os, "replace", killed)
     with pytest.raises(KeyboardInterrupt):
         build.build(2025, data_dir=mirror, out=out, years=[2013], tables=["partnerships"])
+    monkeypatch.setattr(os, "replace", real)
     with pytest.raises(DataError) as err:
         build.load("partnerships", out)
     assert err.value.file.endswith("partnerships.parquet")
-    monkeypatch.setattr(build, "_write_json", real)
     result = build.build(2025, data_dir=mirror, out=out, years=[2013], tables=["partnerships"])
     assert not result.cache_hit
     after = build.load("partnerships", out)[0]

@@ -168,3 +168,14 @@ def test_demo_origin_table(demo_dir):
     # Demoland plants municipalities near the 7,500 threshold in 2022
     margin = (counts["non_eu14"]["count"] - 7500).abs()
     assert (margin <= 300).any()
+
+
+def test_an_origin_year_outside_the_population_years_is_an_error(demo_dir, tmp_path):
+    # 2099 passed the old 1990..2100 range; population counts exist for 2009..2026 only.
+    lines = (demo_dir / "population_origin.csv").read_text(encoding="utf-8").splitlines()
+    lines[7] = "2099" + lines[7][4:]
+    path = tmp_path / "population_origin.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match="2099") as err:
+        origin.read_origin(path)
+    assert (err.value.row, err.value.column) == (8, "year")

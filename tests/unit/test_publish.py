@@ -157,3 +157,28 @@ def test_subsidy_caps_and_income_per_resident():
     )
     per = authorities.income_per_resident(income, {"pair": ["1", "2"], "empty": ["3"]})
     assert per.loc[2020, "pair"] == pytest.approx(20.0) and pd.isna(per.loc[2020, "empty"])
+
+
+def test_csvs_written_without_disclosure_control_are_stamped(tmp_path, monkeypatch):
+    from samenleven_analysis.analysis import disclosure
+    from samenleven_analysis.reports import dashboard
+
+    frame = pd.DataFrame({"year": [2015, 2016], "count": [3, 1234]})
+    publish.Publisher.for_folder(tmp_path / "on").table(frame, "t", "T")
+    assert (tmp_path / "on" / "t.csv").read_text() == "year,count\n2015,3\n2016,1234\n"
+    monkeypatch.setenv(disclosure.DISCLOSURE_ENV, disclosure.DISCLOSURE_OFF)
+    publish.Publisher.for_folder(tmp_path / "off").table(frame, "t", "T")
+    got = pd.read_csv(tmp_path / "off" / "t.csv")
+    assert list(got.columns) == ["DISCLOSURE CONTROL OFF", "year", "count"]
+    assert got["DISCLOSURE CONTROL OFF"].eq(disclosure.CSV_STAMP_VALUE).all()
+    assert got[["year", "count"]].equals(frame)  # numbers unchanged
+    # The dashboard's table is written by the parent process: stamped from run.json's flag.
+    monkeypatch.delenv(disclosure.DISCLOSURE_ENV)
+    row = {"applicant": "44021", "name": "Gent", "kind": "municipality", "members": 1}
+    row |= {"count": "3", "share": "1%", "eligible": True, "margin": "", "cohort": ""}
+    dashboard.write_downloads(tmp_path, [row], None, off=True)
+    text = (tmp_path / "authorities.csv").read_text().splitlines()
+    assert text[0].startswith("DISCLOSURE CONTROL OFF,code,name")
+    assert text[1].startswith(disclosure.CSV_STAMP_VALUE + ",44021,Gent")
+    dashboard.write_downloads(tmp_path, [row], None, off=False)
+    assert (tmp_path / "authorities.csv").read_text().startswith("code,name")

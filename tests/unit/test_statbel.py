@@ -316,3 +316,122 @@ def test_demo_population_files(demo_dir):
     assert not got.duplicated(["refnis", "sex", "nationality", "age"]).any()
     ref = statbel.read_refnis(demo_dir / "TU_COM_REFNIS.txt")
     assert {"02000", "04000"} <= set(ref.refnis[ref.level == 1])
+
+
+# ----------------------------------------------------------------------------- stray quotes
+def _many_rows(n_codes=40):
+    """Enough rows that a swallowed stretch would be visible (every code, both sexes)."""
+    return [
+        (f"{11000 + c:05d}", sex, "BEL", "10", age, 3)
+        for c in range(1, n_codes + 1)
+        for sex in ("M", "F")
+        for age in (0, 40, 80)
+    ]
+
+
+@pytest.mark.parametrize("layout", ["new", "old"])
+@pytest.mark.parametrize("kind", ["zip", "txt"])
+def test_a_stray_quote_in_a_name_loses_no_rows(tmp_path, layout, kind):
+    # Statbel's pipe files are not quoted: a name starting with '"' is just a name. With
+    # pyarrow's default quote handling it opened a quoted field that swallowed lines up to the
+    # next '"' (2014: 24,806 of 29,674 rows kept, exit 0).
+    rows = _many_rows()
+    lines = pop_lines(rows, layout=layout, year=2014)
+    name_col = "TX_DESCR_NL" if layout == "new" else "TX_MUNTY_DESCR_NL"
+    lines = _bad(lines, 3, name_col, '"Anthisnes')
+    lines = _bad(lines, 200, name_col, 'Ant"hisnes"')
+    path = write_pop(tmp_path, lines=lines, layout=layout, year=2014, kind=kind)
+    got, names = statbel.read_population(path, with_names=True)
+    assert len(got) == len(expected_frame(rows, 2014))
+    assert got.population.sum() == 3 * len(rows)
+    assert '"Anthisnes' in set(names.name_nl)
+
+
+@pytest.mark.parametrize("kind", ["zip", "txt"])
+def test_a_stray_quote_and_pipe_in_a_name_is_an_error_naming_the_line(tmp_path, kind):
+    lines = _bad(pop_lines(_many_rows()), 5, "TX_DESCR_NL", '"Ant|hisnes')
+    path = write_pop(tmp_path, lines=lines, kind=kind)
+    with pytest.raises(DataError) as err:
+        statbel.read_population(path)
+    assert (err.value.row, err.value.column) == (5, "MS_POPULATION")
+    assert path.name in err.value.file and "fields" in str(err.value)
+
+
+def test_rows_read_are_checked_against_the_line_count(tmp_path, monkeypatch):
+    # A parser that silently drops a line (whatever the cause) is caught by the line count.
+    path = write_pop(tmp_path, rows=_many_rows())
+    real = statbel.pacsv.read_csv
+
+    def lossy(*args, **kwargs):
+        table = real(*args, **kwargs)
+        return table.slice(0, table.num_rows - 1)
+
+    monkeypatch.setattr(statbel.pacsv, "read_csv", lossy)
+    with pytest.raises(DataError, match="line count") as err:
+        statbel.read_population(path)
+    assert path.name in err.value.file
+
+
+def test_refnis_and_income_text_with_a_stray_quote_lose_no_rows(tmp_path):
+    path = tmp_path / "TU_COM_REFNIS.txt"
+    text = REFNIS_TEXT.replace("|Aartselaar|", '|"Aartselaar|', 1).replace(
+        "|Borsbeek|", '|Bors"beek|', 1
+    )
+    path.write_text(text, encoding="utf-8-sig")
+    ref = statbel.read_refnis(path)
+    assert len(ref) == 5 and ref.name_de.iloc[3] == '"Aartselaar'
+    inc = tmp_path / "income.txt"
+    frame = _income_frame()
+    frame.loc[0, "TX_MUNTY_DESCR_NL"] = '"Aartselaar'
+    frame.to_csv(inc, sep="|", index=False, quoting=3)
+    assert len(statbel.read_income(inc)) == 3
+
+
+# ----------------------------------------------------------------------------- zip bombs
+def test_limits_fit_the_real_files_with_headroom():
+    # Largest real member: TF_SOC_POP_STRUCT_2015.txt, 102,681,933 bytes, 37.9x compressed.
+    assert statbel.MAX_UNCOMPRESSED_BYTES >= 4 * 102_681_933
+    assert statbel.MAX_COMPRESSION_RATIO >= 4 * 38
+
+
+def test_a_zip_bomb_is_refused_by_its_compression_ratio(tmp_path):
+    # Real-shaped but absurdly repetitive: one population line repeated 200,000 times
+    # (~30 MB inflating from a few tens of KB) — refused before anything is inflated.
+    lines = pop_lines(ROWS[:1])
+    path = tmp_path / "TF_SOC_POP_STRUCT_2016.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr(path.stem + ".txt", "\r\n".join([lines[0]] + [lines[1]] * 200_000))
+    with pytest.raises(DataError, match="zip bomb") as err:
+        statbel.read_population(path)
+    assert path.name in err.value.file and "expands" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_a_declared_size_beyond_the_limit_is_refused(tmp_path, monkeypatch):
+    path = write_pop(tmp_path, rows=ROWS)
+    monkeypatch.setattr(statbel, "MAX_UNCOMPRESSED_BYTES", 500)
+    with pytest.raises(DataError, match="declares .* bytes uncompressed") as err:
+        statbel.read_population(path)
+    assert path.name in err.value.file
+
+
+def test_a_member_that_inflates_beyond_its_declared_size_is_stopped(tmp_path, monkeypatch):
+    # A forged header can understate the size: the stream itself stops at the cap.
+    path = write_pop(tmp_path, rows=_many_rows())
+    monkeypatch.setattr(statbel, "check_zip_sizes", lambda zf, path: None)
+    monkeypatch.setattr(statbel, "MAX_UNCOMPRESSED_BYTES", 4000)
+    with pytest.raises(DataError, match="expands to more than 4,000 bytes") as err:
+        statbel.read_population(path)
+    assert path.name in err.value.file
+
+
+def test_bare_text_and_xlsx_beyond_the_limit_are_refused(tmp_path, monkeypatch):
+    txt = write_pop(tmp_path, rows=ROWS, kind="txt")
+    xlsx = tmp_path / "TF_PSNL_INC_TAX_MUNTY.xlsx"
+    _income_frame().to_excel(xlsx, index=False)
+    monkeypatch.setattr(statbel, "MAX_UNCOMPRESSED_BYTES", 500)
+    with pytest.raises(DataError, match="more than the 500 bytes"):
+        statbel.read_population(txt)
+    with pytest.raises(DataError, match="more than the 500 bytes") as err:
+        statbel.read_income(xlsx)
+    assert xlsx.name in err.value.file
