@@ -14,7 +14,7 @@ XDIST_NB = $(if $(filter 0,$(TEST_JOBS)),-p no:xdist,-n $(TEST_JOBS) --dist load
 # prints how long a stage took: $(call timed,NAME,COMMAND)
 timed = @s=$$(date +%s); $(2); rc=$$?; echo "[make test] $(1): $$(( $$(date +%s) - s )) s" >&2; exit $$rc
 # the universal lock: CPython 3.11 on Linux, macOS, Windows ([tool.uv] environments)
-UV_COMPILE = $(BIN)/uv pip compile --no-python-downloads pyproject.toml --extra dev --universal --generate-hashes \
+UV_COMPILE = $(BIN)/uv pip compile --no-python-downloads pyproject.toml --extra dev --extra dask --universal --generate-hashes \
 	--python-version 3.11.5 --custom-compile-command "make lock" --quiet -o $(LOCK)
 
 .DEFAULT_GOAL := help
