@@ -80,7 +80,15 @@ def rdd(
     ``pvalue`` are the **robust bias-corrected** ones (Calonico, Cattaneo & Titiunik 2014).
     ``n`` is the number of observations inside the bandwidth. ``extra`` holds bandwidths,
     counts by side, the bias-corrected estimate, conventional SE/interval and, for a fuzzy
-    design, the first stage (jump in participation) as an :class:`Estimate`.
+    design, the first stage (jump in participation) as an :class:`Estimate`, its F
+    (``first_stage_F``), ``weak_first_stage`` (F < :data:`WEAK_F`) and the Anderson–Rubin
+    p-value (``ar_pvalue``).
+
+    **Fallback.** When rdrobust cannot select a bandwidth or estimate, or (with a data-driven
+    bandwidth) fewer than :data:`MIN_SUPPORT` effective units lie on either side, the result
+    is :func:`rdd_local_randomisation` (window chosen by balance of ``covariates`` when
+    given), its ``method``/``note`` say "local randomisation inference in window [a, b]"
+    and ``extra["fallback_reason"]`` says why. ``cluster`` is not used by the fallback.
     """
     _check_columns(df, [outcome, running, treatment, cluster, *(covariates or [])])
     cols = (
