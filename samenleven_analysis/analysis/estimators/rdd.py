@@ -127,16 +127,24 @@ def rdd(
             raise ValueError(f"bandwidth {h_try!r}")
     except Exception as err:  # rdrobust raises many kinds (singular matrices, empty bins)
         reason = f"rdrobust could not select a bandwidth or estimate ({type(err).__name__}: {err})"
-        return rdd_local_randomisation(
-            y, x, cutoff, d, z, alpha=alpha, reason=_one_line(reason), n_sides=(n_left, n_right)
+        return _lr_fallback(
+            cluster,
+            y,
+            x,
+            cutoff,
+            d,
+            z,
+            alpha=alpha,
+            reason=_one_line(reason),
+            n_sides=(n_left, n_right),
         )
     if min(n_eff_try) < MIN_SUPPORT and bandwidth is None:
         reason = (
             f"thin support: {n_eff_try[0]} below / {n_eff_try[1]} above the cutoff inside "
             f"rdrobust's bandwidth (< {MIN_SUPPORT} per side)"
         )
-        return rdd_local_randomisation(
-            y, x, cutoff, d, z, alpha=alpha, reason=reason, n_sides=(n_left, n_right)
+        return _lr_fallback(
+            cluster, y, x, cutoff, d, z, alpha=alpha, reason=reason, n_sides=(n_left, n_right)
         )
     est = float(r.coef.loc["Conventional"].iloc[0])
     se = float(r.se.loc["Robust"].iloc[0])
@@ -214,6 +222,16 @@ def rdd(
             "Anderson–Rubin (reduced-form) p-value"
         )
         out.note = "; ".join(filter(None, [out.note, weak]))
+    return out
+
+
+def _lr_fallback(cluster: str | None, *args, **kwargs) -> Estimate:
+    """:func:`rdd_local_randomisation`, saying so when a ``cluster`` was asked for: the
+    randomisation test permutes units, not clusters."""
+    out = rdd_local_randomisation(*args, **kwargs)
+    if cluster:
+        out.note = f"{out.note}; permutes units, not clusters of {cluster!r}"
+        out.extra["cluster_ignored"] = cluster
     return out
 
 
