@@ -277,6 +277,10 @@ def test_flanders_like_rdd_where_rdrobust_fails_gives_the_fallback():
     assert e.extra["n_window_right"] == 7 and e.extra["descriptive_only"]
     assert "first_stage" in e.extra and np.isfinite(e.extra["ar_pvalue"])
     assert "\n" not in e.note  # one line
+    clustered = rdd.rdd(
+        df.assign(c=df.index % 50), "y", "running", 7500.5, treatment="treated", cluster="c"
+    )
+    assert "permutes units, not clusters of 'c'" in clustered.note
     # Reproducible: same data, same numbers.
     again = rdd.rdd(df, "y", "running", 7500.5, treatment="treated")
     assert (again.estimate, again.pvalue, again.ci_low) == (e.estimate, e.pvalue, e.ci_low) or (
