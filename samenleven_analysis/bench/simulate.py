@@ -15,7 +15,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["simulate_factor_panel", "simulate_flanders", "simulate_panel", "simulate_rdd"]
+__all__ = [
+    "simulate_factor_panel",
+    "simulate_flanders",
+    "simulate_flanders_rdd",
+    "simulate_panel",
+    "simulate_rdd",
+]
 
 
 def simulate_panel(
@@ -113,6 +119,38 @@ def simulate_rdd(
     z = 3.0 + 0.5 * s + rng.normal(0.0, 0.5, n)
     frame = pd.DataFrame(
         {"running": x, "above": above, "treated": treated.astype(int), "y": y, "z": z}
+    )
+    frame.attrs["effect"] = float(effect)
+    return frame
+
+
+def simulate_flanders_rdd(
+    n: int = 285,
+    cutoff: float = 7500.5,
+    effect: float = 1.0,
+    *,
+    median: float = 3000.0,
+    log_sd: float = 0.9,
+    jump: float = 0.55,
+    p_below: float = 0.15,
+    sigma: float = 0.5,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """A Flanders-like threshold design: ``n`` authorities with log-normal (skewed) counts
+    (median ``median``), so only a few lie above ``cutoff``; participation jumps by
+    ``jump`` at the cutoff (from ``p_below``); the outcome rises with log size plus
+    ``effect`` for participants plus N(0, ``sigma``). ``pre`` is a predetermined covariate
+    smooth in log size (for window selection by balance). Columns ``running``, ``above``,
+    ``treated``, ``y``, ``pre``; ``attrs['effect']``."""
+    rng = np.random.default_rng(seed)
+    x = np.round(np.exp(rng.normal(np.log(median), log_sd, n)))
+    above = x >= cutoff
+    treated = rng.random(n) < np.where(above, p_below + jump, p_below)
+    lx = np.log(x / cutoff)
+    y = 1.0 + 0.3 * lx + effect * treated + rng.normal(0.0, sigma, n)
+    pre = 2.0 + 0.2 * lx + rng.normal(0.0, 0.5, n)
+    frame = pd.DataFrame(
+        {"running": x, "above": above, "treated": treated.astype(int), "y": y, "pre": pre}
     )
     frame.attrs["effect"] = float(effect)
     return frame

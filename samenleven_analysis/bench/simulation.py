@@ -24,6 +24,7 @@ import pandas as pd
 from samenleven_analysis.bench.simulate import (
     simulate_factor_panel,
     simulate_flanders,
+    simulate_flanders_rdd,
     simulate_panel,
     simulate_rdd,
 )
@@ -46,6 +47,8 @@ SCENARIOS: dict[str, dict] = {
     "six_treated": {"n_treated": 6, "effect": 1.0},
     "one_treated": {"n_treated": 1, "effect": 1.0},
     "rdd": {},
+    "rdd_flanders": {"jump": 0.55, "effect": 1.0},
+    "rdd_flanders_null": {"jump": 0.0, "effect": 0.0},
     "synthetic": {},
 }
 _FLANDERS = {"n_units": 285, "rho": 0.5}
@@ -121,6 +124,18 @@ def _rdd_fuzzy(scenario: str, seed: int):
     return rdd(df, "y", "running", 7500.0, treatment="treated"), 1.0
 
 
+def _rdd_flanders(scenario: str, seed: int):
+    """Flanders-like fuzzy RD (285 skewed authorities, cutoff 7,500.5, few above; covariate
+    ``pre`` for the local-randomisation window): rdrobust, or the local-randomisation
+    fallback where rdrobust fails or support is thin."""
+    from samenleven_analysis.analysis.estimators.rdd import rdd
+
+    cfg = SCENARIOS[scenario]
+    df = simulate_flanders_rdd(jump=cfg["jump"], effect=cfg["effect"], seed=seed)
+    est = rdd(df, "y", "running", 7500.5, treatment="treated", covariates=["pre"])
+    return est, cfg["effect"]
+
+
 def _synth(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.common import Estimate
     from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_control
@@ -141,6 +156,7 @@ ESTIMATORS: dict[str, tuple[Callable, tuple[str, ...], float]] = {
     "synthetic_did": (_sdid, PANEL, 0.15),
     "rdd_sharp": (_rdd_sharp, ("rdd",), 1.0),
     "rdd_fuzzy": (_rdd_fuzzy, ("rdd",), 1.0),
+    "rdd_flanders": (_rdd_flanders, ("rdd_flanders", "rdd_flanders_null"), 1.0),
     "synthetic_control": (_synth, ("synthetic",), 1.0),
 }
 """Name → (draw(scenario, seed) -> (Estimate, truth), scenarios, share of ``draws`` to run).
@@ -155,6 +171,7 @@ _COST = {
     "callaway_santanna": 0.13,
     "rdd_sharp": 0.05,
     "rdd_fuzzy": 0.05,
+    "rdd_flanders": 0.3,
 }
 """Seconds per draw on one core (for ordering the work only)."""
 

@@ -1010,8 +1010,12 @@ def _rdd_inputs(design: RDDDesign, est: dict, checks: dict, near: dict, window: 
         and main is fuzzy
         and fuzzy.extra.get("weak_first_stage")
     ):
+        f_stat = fuzzy.extra.get("first_stage_F")
+        f_txt = (
+            f" (first-stage F = {f_stat:.1f})" if f_stat is not None and np.isfinite(f_stat) else ""
+        )
         cautions.append(
-            "the first stage of the fuzzy fit is not clearly different from zero, so its "
+            f"the first stage of the fuzzy fit is not clearly different from zero{f_txt}, so its "
             f"interval is unreliable; the weak-IV-robust (Anderson–Rubin) p-value is "
             f"{fuzzy.extra['ar_pvalue']:.3f}"
         )
@@ -1080,6 +1084,12 @@ def rdd_facts(
         "density_pvalue": None if dens is None else _num(dens["pvalue"]),
         "estimate": None if main is None else _num(main.estimate),
         "ci": None if main is None else [_num(main.ci_low), _num(main.ci_high)],
+        "rdd_inference": None if main is None else main.method,
+        "local_randomisation_window": (
+            None
+            if main is None or "window" not in main.extra
+            else [_num(v) for v in main.extra["window"]]
+        ),
         "failed_checks": list(flags.get("failed_checks", [])),
         "descriptive_only": bool(flags.get("descriptive_only", False)),
         "effect_claimed": bool(flags.get("effect_claimed", False)),

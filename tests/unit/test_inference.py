@@ -248,13 +248,78 @@ def test_fuzzy_rdd_has_its_own_first_stage_and_anderson_rubin_test():
     assert null.extra["ar_pvalue"] > 0.05
 
 
-def test_thin_support_is_descriptive_only():
+def test_thin_support_falls_back_to_local_randomisation():
     small = rdd.rdd(sim.simulate_rdd(n=50, effect=1.0, seed=SEED), "y", "running", 7500.0)
-    assert small.extra["descriptive_only"] and small.note
-    flags = verdicts.verdict_flags(small)
+    assert small.extra["fallback"] == "local_randomisation", small
+    assert small.extra["fallback_reason"].startswith("thin support")
+    assert "local randomisation inference in window" in small.method
+    wl, wr = small.extra["window"]
+    assert wl < 7500.0 <= wr and small.note.startswith("local randomisation inference")
+    assert min(small.extra["n_window_left"], small.extra["n_window_right"]) >= rdd.MIN_SUPPORT
+    # Fewer than MIN_SUPPORT units above the cutoff at all: descriptive only, never a claim.
+    df = sim.simulate_rdd(n=200, effect=1.0, seed=SEED)
+    few = pd.concat([df[df.running < 7500], df[df.running >= 7500].head(6)])
+    tiny = rdd.rdd(few, "y", "running", 7500.0)
+    assert tiny.extra["fallback"] == "local_randomisation" and tiny.extra["descriptive_only"]
+    flags = verdicts.verdict_flags(tiny)
     assert flags["direction"] == 0 and flags["descriptive_only"]
     big = rdd.rdd(sim.simulate_rdd(n=1500, effect=1.0, seed=SEED), "y", "running", 7500.0)
-    assert not big.extra["descriptive_only"]
+    assert not big.extra["descriptive_only"] and "fallback" not in big.extra
+
+
+def test_flanders_like_rdd_where_rdrobust_fails_gives_the_fallback():
+    # 285 authorities, skewed sizes, 7 above 7,500: rdrobust cannot pick a bandwidth.
+    df = sim.simulate_flanders_rdd(seed=0, median=2000, log_sd=0.7)
+    assert (df.running >= 7500.5).sum() == 7
+    e = rdd.rdd(df, "y", "running", 7500.5, treatment="treated")
+    assert e.extra["fallback_reason"].startswith("rdrobust could not"), e.extra
+    assert "local randomisation inference in window" in e.method
+    assert e.extra["n_window_right"] == 7 and e.extra["descriptive_only"]
+    assert "first_stage" in e.extra and np.isfinite(e.extra["ar_pvalue"])
+    assert "\n" not in e.note  # one line
+    clustered = rdd.rdd(
+        df.assign(c=df.index % 50), "y", "running", 7500.5, treatment="treated", cluster="c"
+    )
+    assert "permutes units, not clusters of 'c'" in clustered.note
+    # Reproducible: same data, same numbers.
+    again = rdd.rdd(df, "y", "running", 7500.5, treatment="treated")
+    assert (again.estimate, again.pvalue, again.ci_low) == (e.estimate, e.pvalue, e.ci_low) or (
+        np.isnan(e.ci_low) and np.isnan(again.ci_low)
+    )
+
+
+def test_local_randomisation_recovers_a_planted_effect():
+    df = sim.simulate_rdd(n=400, sigma=0.2, effect=1.0, seed=3)
+    e = rdd.rdd_local_randomisation(df.y.to_numpy(), df.running.to_numpy(), 7500.0)
+    assert e.covers(1.0) and e.ci_low > 0 and e.pvalue < 0.01, e
+    assert e.ci_high - e.ci_low < 0.6
+    null = rdd.rdd_local_randomisation(
+        (df.y - df.treated).to_numpy(), df.running.to_numpy(), 7500.0
+    )
+    assert null.covers(0.0) and null.pvalue > 0.05, null
+    # Window by covariate balance: the rule is named and the window holds enough units.
+    bal = rdd.rdd_local_randomisation(
+        df.y.to_numpy(), df.running.to_numpy(), 7500.0, z=df[["z"]].to_numpy()
+    )
+    assert bal.extra["window_rule"].startswith("largest window with covariates balanced")
+    assert bal.extra["window_balance_min_p"] >= rdd.LR_BALANCE_LEVEL
+
+
+def test_weak_first_stage_flag_on_flanders_like_draws():
+    # True jump 0.55: the flag must not fire in most draws; no jump: it fires in most.
+    strong = [
+        rdd.rdd(
+            sim.simulate_flanders_rdd(seed=s), "y", "running", 7500.5, treatment="treated"
+        ).extra["weak_first_stage"]
+        for s in range(30)
+    ]
+    none = [
+        rdd.rdd(
+            sim.simulate_flanders_rdd(seed=s, jump=0.0), "y", "running", 7500.5, treatment="treated"
+        ).extra["weak_first_stage"]
+        for s in range(30)
+    ]
+    assert np.mean(strong) < 0.5 and np.mean(none) > 0.85, (np.mean(strong), np.mean(none))
 
 
 def test_density_test_on_log_counts():

@@ -118,6 +118,26 @@ def test_rdd_facts_and_sentence_read_the_same_flags(excludes, thin, balance_fail
     assert "descriptive_only" not in est["fuzzy"].extra  # the verdict does not mutate its input
 
 
+def test_rdd_verdict_and_facts_name_the_local_randomisation_fallback():
+    from samenleven_analysis.analysis.estimators.rdd import rdd
+    from samenleven_analysis.bench.simulate import simulate_flanders_rdd
+
+    df = simulate_flanders_rdd(seed=0, median=2000, log_sd=0.7)  # rdrobust cannot run
+    main = rdd(df, "y", "running", 7500.5, treatment="treated")
+    assert main.extra["fallback"] == "local_randomisation"
+    design, _, checks, near = _rdd_inputs(False, False, False, False)
+    est = {"estimates": {"fuzzy (participation, LATE)": main}, "fuzzy": main}
+    text = steps.rdd_verdict(design, est, checks, near, 750, demo=False)
+    facts = steps.rdd_facts(design, est, checks, near, 750, demo=False)
+    wl, wr = main.extra["window"]
+    assert f"local randomisation inference in window [{wl:,.0f}, {wr:,.0f}]" in text, text
+    assert facts["local_randomisation_window"] == [round(wl, 6), round(wr, 6)]
+    assert "local randomisation inference" in facts["rdd_inference"]
+    json.dumps(facts)
+    # 7 units above the cutoff in the window: descriptive only, in the text and in the facts.
+    assert facts["descriptive_only"] and not facts["effect_claimed"] and not _claims(text)
+
+
 def _sc(p: float, lo: float, hi: float, poor: bool = False) -> SyntheticControl:
     sc = SyntheticControl(
         att=1.0,
