@@ -149,8 +149,9 @@ class AuthorityReport:
         from samenleven_analysis.reports import authority_text
 
         _markdown(
+            # names from the data are escaped at the source (no live markup, no links)
             authority_text.opening_markdown(
-                self.name, self.applicant, demo=self.ctx.demo, min_cell=self.min_cell
+                _md(self.name), _md(self.applicant), demo=self.ctx.demo, min_cell=self.min_cell
             )
         )
 

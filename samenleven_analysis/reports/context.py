@@ -89,14 +89,19 @@ def demo_processed_dir() -> Path:
     return base if config.force_demo() else base / "demo"
 
 
-def _display(obj: Any) -> None:
+PROVENANCE_METADATA = "samenleven_provenance"
+"""Output-metadata key of the provenance cell: ``{"demo": bool}``, read by
+:func:`samenleven_analysis.reports.kernels.report_uses_demo` whatever the report's language."""
+
+
+def _display(obj: Any, metadata: dict[str, Any] | None = None) -> None:
     """IPython display when available (notebooks), plain print otherwise (scripts, tests)."""
     try:
         from IPython import get_ipython
         from IPython.display import display
 
         if get_ipython() is not None:
-            display(obj)
+            display(obj, metadata=metadata) if metadata else display(obj)
             return
     except ImportError:  # pragma: no cover - IPython ships with ipykernel
         pass
@@ -323,7 +328,12 @@ class DataContext:
         package versions, git commit and run time."""
         from IPython.display import Markdown
 
-        _display(Markdown(self.provenance_markdown(params)))
+        # machine-readable beside the text (in any language): kernels.report_uses_demo reads it
+        demo = bool(self.provenance_record(params)["demo"])
+        _display(
+            Markdown(self.provenance_markdown(params)),
+            metadata={PROVENANCE_METADATA: {"demo": demo}},
+        )
 
 
 def data_context(

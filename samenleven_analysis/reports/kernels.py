@@ -241,8 +241,17 @@ def _sanitizing_exporter_class():
 
 
 @functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=1)
 def _sanitizing_exporter():
+    # once per process (templates, CSS); the same configuration as _html_exporter
+    from traitlets.config import Config
+
+    config = Config()
+    # cells for the analyst (instructions, notes) never reach the published page
+    config.TagRemovePreprocessor.remove_cell_tags = set(ANALYST_TAGS)
+    config.TagRemovePreprocessor.enabled = True
     return _sanitizing_exporter_class()(
+        config=config,
         template_name=OFFLINE_TEMPLATE,
         extra_template_basedirs=[str(Path(__file__).parent / "templates" / "nbconvert")],
         exclude_input=True,
@@ -481,11 +490,16 @@ def _publish_partial(
 def report_uses_demo(ipynb: str | Path) -> bool | None:
     """What the report's provenance cell says: True (DEMO data), False (real), None (no
     provenance cell output, e.g. the notebook failed before it)."""
+    from samenleven_analysis.reports.context import PROVENANCE_METADATA
+
     nb = nbformat.read(str(ipynb), as_version=4)
     for cell in reversed(nb.cells):
         for out in cell.get("outputs", []):
+            record = out.get("metadata", {}).get(PROVENANCE_METADATA)
+            if isinstance(record, dict) and "demo" in record:
+                return bool(record["demo"])
             text = out.get("data", {}).get("text/markdown", "")
-            if "### Provenance" in text:
+            if "### Provenance" in text:  # a report written before the metadata existed
                 return "**Data: DEMO" in text
     return None
 

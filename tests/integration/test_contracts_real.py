@@ -4,7 +4,7 @@ next to the real mirror (linked file by file into tmp_path, never copied into th
 
 from __future__ import annotations
 
-import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -30,14 +30,11 @@ def real_rules(real_data_dir) -> pd.DataFrame:
 
 
 def _linked_mirror(real: Path, folder: Path) -> Path:
-    """The real mirror, linked file by file (read-only originals stay where they are)."""
-    for src in real.rglob("*"):
-        dst = folder / src.relative_to(real)
-        if src.is_dir():
-            dst.mkdir(parents=True, exist_ok=True)
-        else:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.symlink(src, dst)
+    """A copy of the real mirror (28 MB; the originals are never touched). Not symlinks: a
+    mirror refuses files that resolve outside it (docs/bad-inputs.md)."""
+    shutil.copytree(real, folder, dirs_exist_ok=True)
+    for path in folder.rglob("*"):
+        path.chmod(path.stat().st_mode | 0o200)  # the shared mirror is read-only; the copy not
     return folder
 
 
@@ -50,7 +47,6 @@ def _add_file(mirror: Path, name: str, text: str) -> None:
     sums = mirror / "SHA256SUMS"
     if sums.exists():
         lines = [ln for ln in sums.read_text().splitlines() if not ln.endswith(f"  {name}")]
-        sums.unlink()  # the link to the read-only original, replaced by this mirror's own list
         digest = hashlib.sha256((mirror / name).read_bytes()).hexdigest()
         sums.write_text("\n".join([*lines, f"{digest}  {name}"]) + "\n")
 

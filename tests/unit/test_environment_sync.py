@@ -94,7 +94,7 @@ def _specs(items) -> dict[str, str]:
 
 def test_environment_yml_keeps_the_same_version_ranges_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = _specs(project["dependencies"] + project["optional-dependencies"]["dev"])
+    declared = _specs(project["dependencies"] + sum(project["optional-dependencies"].values(), []))
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     listed: dict[str, str] = {}
     for dep in env["dependencies"]:
@@ -131,7 +131,7 @@ def test_lock_pins_every_declared_dependency_within_its_range_with_hashes():
     pins = _lock_pins()
     assert len(pins) > 100  # the whole dependency set, not only the direct ones
     problems = []
-    for spec in project["dependencies"] + project["optional-dependencies"]["dev"]:
+    for spec in project["dependencies"] + sum(project["optional-dependencies"].values(), []):
         req = Requirement(spec)
         pin = pins.get(_name(req.name))
         if pin is None:
