@@ -101,7 +101,10 @@ def _display(obj: Any, metadata: dict[str, Any] | None = None) -> None:
         from IPython.display import display
 
         if get_ipython() is not None:
-            display(obj, metadata=metadata) if metadata else display(obj)
+            if metadata:
+                display(obj, metadata=metadata)
+            else:
+                display(obj)
             return
     except ImportError:  # pragma: no cover - IPython ships with ipykernel
         pass

@@ -158,24 +158,30 @@ OFFLINE_TEMPLATE = "offline"
 require.js and MathJax scripts it would load from a CDN."""
 
 
+def _exporter_settings() -> dict:
+    """Settings of every report exporter: offline template, no code, no prompts, and no
+    analyst-only cells (instructions and notes never reach the published page)."""
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.remove_cell_tags = set(ANALYST_TAGS)
+    config.TagRemovePreprocessor.enabled = True
+    return {
+        "config": config,
+        "template_name": OFFLINE_TEMPLATE,
+        "extra_template_basedirs": [str(Path(__file__).parent / "templates" / "nbconvert")],
+        "exclude_input": True,
+        "exclude_input_prompt": True,
+        "exclude_output_prompt": True,
+    }
+
+
 @functools.lru_cache(maxsize=1)
 def _html_exporter():
     # building an exporter (templates, CSS) costs more than exporting one report: once per process
     from nbconvert import HTMLExporter
-    from traitlets.config import Config
 
-    config = Config()
-    # cells for the analyst (instructions, notes) never reach the published page
-    config.TagRemovePreprocessor.remove_cell_tags = set(ANALYST_TAGS)
-    config.TagRemovePreprocessor.enabled = True
-    return HTMLExporter(
-        config=config,
-        template_name=OFFLINE_TEMPLATE,
-        extra_template_basedirs=[str(Path(__file__).parent / "templates" / "nbconvert")],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
+    return HTMLExporter(**_exporter_settings())
 
 
 def export_html(ipynb: str | Path, html_path: str | Path | None = None) -> Path:
@@ -243,21 +249,8 @@ def _sanitizing_exporter_class():
 @functools.lru_cache(maxsize=1)
 @functools.lru_cache(maxsize=1)
 def _sanitizing_exporter():
-    # once per process (templates, CSS); the same configuration as _html_exporter
-    from traitlets.config import Config
-
-    config = Config()
-    # cells for the analyst (instructions, notes) never reach the published page
-    config.TagRemovePreprocessor.remove_cell_tags = set(ANALYST_TAGS)
-    config.TagRemovePreprocessor.enabled = True
-    return _sanitizing_exporter_class()(
-        config=config,
-        template_name=OFFLINE_TEMPLATE,
-        extra_template_basedirs=[str(Path(__file__).parent / "templates" / "nbconvert")],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
+    # once per process (templates, CSS); the same settings as _html_exporter
+    return _sanitizing_exporter_class()(**_exporter_settings())
 
 
 def export_report_html(ipynb: str | Path, html_path: str | Path | None = None) -> Path:
