@@ -235,6 +235,25 @@ def _check_row_count(rows: int, lines: int, file: str) -> None:
         )
 
 
+def _read_pipe_text(stream, file: str, **options) -> pd.DataFrame:
+    """A Statbel pipe file as text columns, every row kept (blank lines too): without quote
+    processing (the files are not quoted; a leading '"' is part of a name), then the rows read
+    checked against the file's line count (``stream`` counts its lines as it is read)."""
+    raw = pd.read_csv(
+        stream,
+        sep="|",
+        dtype=str,
+        encoding="utf-8-sig",
+        keep_default_na=False,
+        skip_blank_lines=False,
+        quoting=csv.QUOTE_NONE,
+        **options,
+    )
+    stream.read()  # to the end, so that the line count is complete
+    _check_row_count(len(raw), stream.lines, file)
+    return raw
+
+
 def _is_corrupt_stream(exc: BaseException) -> bool:
     return isinstance(exc, (zipfile.BadZipFile, zlib.error, EOFError))
 
@@ -870,20 +889,9 @@ def read_refnis(path: str | Path) -> pd.DataFrame:
                     if col not in header:
                         raise DataError(f"missing column {col}", file=file, row=1, column=col)
             with opener() as stream:
-                raw = pd.read_csv(
-                    stream,
-                    sep="|",
-                    dtype=str,
-                    encoding="utf-8-sig",
-                    keep_default_na=False,
-                    skip_blank_lines=False,
-                    usecols=list(_REFNIS_COLUMNS),
-                    header=0,
-                    names=header,
-                    quoting=csv.QUOTE_NONE,  # not quoted: a leading '"' is part of a name
+                raw = _read_pipe_text(
+                    stream, file, usecols=list(_REFNIS_COLUMNS), header=0, names=header
                 )
-                stream.read()
-                _check_row_count(len(raw), stream.lines, file)
         except DataError:
             raise
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
@@ -964,17 +972,7 @@ def read_income(path: str | Path) -> pd.DataFrame:
             raw = _read_excel(path, columns=_INCOME_COLUMNS)
         else:
             with _open_text_source(path) as (opener, _), opener() as stream:
-                raw = pd.read_csv(
-                    stream,
-                    sep="|",
-                    dtype=str,
-                    encoding="utf-8-sig",
-                    keep_default_na=False,
-                    skip_blank_lines=False,
-                    quoting=csv.QUOTE_NONE,  # not quoted: a leading '"' is part of a name
-                )
-                stream.read()
-                _check_row_count(len(raw), stream.lines, file)
+                raw = _read_pipe_text(stream, file)
     except DataError:
         raise
     except Exception as exc:
