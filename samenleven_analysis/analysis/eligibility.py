@@ -38,12 +38,10 @@ from samenleven_analysis.data import municipalities, schemas
 from samenleven_analysis.data import origin as origin_mod
 from samenleven_analysis.data.codes import PROXY_DEFINITION
 from samenleven_analysis.errors import DataError
+from samenleven_analysis.facts import ORIGIN_DEFINITIONS, THRESHOLD_RESIDENTS
 
-DEFAULT_THRESHOLD = 7500
+DEFAULT_THRESHOLD = THRESHOLD_RESIDENTS
 """Residents of the target origin an applicant must exceed (fact ``threshold_residents``)."""
-
-ORIGIN_DEFINITIONS = ("non_eu14", "non_eu27", "non_europe")
-"""Definitions computed from a canonical origin table (docs/design.md origin groups)."""
 
 """Non-Belgian nationality from the population table: understates origin (a proxy)."""
 

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from samenleven_analysis.data.catalog import DEMO_MARKER
+from samenleven_analysis.facts import DEFAULT_SEED, THRESHOLD_RESIDENTS
 
-DEFAULT_SEED = 20221001
 GENERATOR_VERSION = hashlib.sha256(  # demo_contracts.py generates contracts.csv
     Path(__file__).read_bytes() + Path(__file__).with_name("demo_contracts.py").read_bytes()
 ).hexdigest()[:12]
@@ -39,7 +39,7 @@ YEARS = tuple(range(2012, 2026))
 INCOME_YEARS = tuple(range(2012, 2024))
 REFERENCE_YEAR = 2022
 """Population year (1 January) whose non-EU14 counts decide Demoland's eligibility."""
-THRESHOLD = 7500
+THRESHOLD = THRESHOLD_RESIDENTS
 MERGER_2025 = {"97011": "97021", "97012": "97021"}
 MERGED_CODE = "97021"
 

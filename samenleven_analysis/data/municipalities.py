@@ -43,6 +43,7 @@ from samenleven_analysis.data.codes import REGION_CODES as REGIONS
 from samenleven_analysis.data.codes import normalise_refnis
 from samenleven_analysis.data.statbel import read_refnis
 from samenleven_analysis.errors import DataError, DataUnavailable
+from samenleven_analysis.facts import VINTAGES
 
 __all__ = [
     "EXPECTED_COUNTS",
@@ -62,9 +63,6 @@ __all__ = [
     "vintage_of_year",
 ]
 
-VINTAGES = (2018, 2019, 2025)
-"""Municipality vintages, named by the first year they are in force on 1 January (2018 =
-the 589 municipalities in force until 31 Dec 2018)."""
 
 EXPECTED_COUNTS = {2018: 589, 2019: 581, 2025: 565}
 MUNICIPALITY_COLUMNS = ("refnis", "name_nl", "name_fr", "arrondissement", "province", "region")

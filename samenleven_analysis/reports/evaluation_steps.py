@@ -38,9 +38,10 @@ from samenleven_analysis.analysis.verdicts import (
     verdict_flags,
 )
 from samenleven_analysis.errors import ParameterError
+from samenleven_analysis.facts import PROGRAMME_START_YEAR
 from samenleven_analysis.reports.text import md_escape
 
-PROGRAMME_START = 2022  # consolidated regime from 1 October 2022
+PROGRAMME_START = PROGRAMME_START_YEAR
 CLUSTERS = {"municipality": "refnis", "arrondissement": "arrondissement", "province": "province"}
 IMPACT_ESTIMATORS = ("event_study", "callaway_santanna", "twfe", "synthetic_did")
 RDD_ESTIMATORS = ("sharp", "fuzzy")

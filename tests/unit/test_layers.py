@@ -12,6 +12,7 @@ RANK = {
     "errors": 0,
     "locking": 0,
     "i18n": 0,
+    "facts": 0,
     "data": 1,
     "analysis": 2,
     "reports": 3,
