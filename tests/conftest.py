@@ -121,6 +121,36 @@ def real_run(tmp_path_factory) -> tuple[Path, int]:
 
 
 @pytest.fixture(scope="session")
+def real_build(tmp_path_factory):
+    """``(result, rerun result, mirror)`` of one full 2025 build of the real mirror (offline,
+    into a temporary folder) and of its immediate rerun (a cache hit), shared by the session:
+    the tests that read real tables use this one build instead of each making their own."""
+    mirror = _real_mirror()
+    if mirror is None:
+        pytest.skip(
+            "real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)"
+        )
+    from samenleven_analysis.data import build
+
+    base = tmp_path_factory.getbasetemp()
+    out = tmp_path_factory.mktemp("real_build")
+    with _isolated_env(base, SAMENLEVEN_OFFLINE="1"):
+        result = build.build(2025, data_dir=mirror, out=out, demo=False)
+        again = build.build(2025, data_dir=mirror, out=out, demo=False)
+    assert not result.demo
+    return result, again, mirror
+
+
+@pytest.fixture(scope="session")
+def real_ctx(real_build):
+    """A report context on :func:`real_build` (read-only by convention)."""
+    from samenleven_analysis.reports import context
+
+    result = real_build[0]
+    return context.DataContext(vintage=2025, processed=Path(result.out_dir), built_demo=False)
+
+
+@pytest.fixture(scope="session")
 def demo_report_run(tmp_path_factory) -> tuple[Path, int]:
     """``(out_dir, exit status)`` of ``samenleven run --authorities ... -p min_cell 50`` on
     demo data, shared by the session (disclosure scan, headless-browser dashboard check)."""

@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-from samenleven_analysis.data import build
 from samenleven_analysis.reports import context as reporting
 from samenleven_analysis.reports import runner
 
 pytestmark = pytest.mark.realdata
-
-
-@pytest.fixture(scope="module")
-def real_ctx(tmp_path_factory):
-    """A context on a real build (in a temporary folder) of the mirror."""
-    data_dir = os.environ.get("SAMENLEVEN_DATA_DIR")
-    if not data_dir:
-        pytest.skip(
-            "real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)"
-        )
-    out = tmp_path_factory.mktemp("real_build_authorities")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path_factory.mktemp("real_raw_authorities")))
-        mp.setenv("SAMENLEVEN_OFFLINE", "1")
-        mp.delenv("SAMENLEVEN_DEMO", raising=False)
-        result = build.build(2025, data_dir=data_dir, out=out, demo=False)
-    assert not result.demo
-    return reporting.DataContext(vintage=2025, processed=Path(result.out_dir), built_demo=False)
 
 
 def test_eligible_by_proxy_in_2015_are_the_six(real_ctx):

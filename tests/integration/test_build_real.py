@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-from pathlib import Path
 
 import pytest
 from _build_files import _rewrite, _set, hashes
@@ -23,23 +21,6 @@ REAL_TOTALS = {
     2014: 11_150_516,
     2015: 11_209_044,
 }
-
-
-@pytest.fixture(scope="session")
-def real_build(tmp_path_factory):
-    data_dir = os.environ.get("SAMENLEVEN_DATA_DIR")
-    if not data_dir:
-        pytest.skip(
-            "real-data test: set SAMENLEVEN_DATA_DIR to a local mirror (.ci/run sets it for CI)"
-        )
-    out = tmp_path_factory.mktemp("real_build")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path_factory.mktemp("real_raw")))
-        mp.setenv("SAMENLEVEN_OFFLINE", "1")
-        mp.delenv("SAMENLEVEN_DEMO", raising=False)
-        result = build.build(2025, data_dir=data_dir, out=out, demo=False)
-        again = build.build(2025, data_dir=data_dir, out=out, demo=False)
-    return result, again, Path(data_dir)
 
 
 def test_no_data_falls_back_to_demo_loudly(demo_dir, tmp_path, monkeypatch):

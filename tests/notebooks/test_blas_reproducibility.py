@@ -1,17 +1,19 @@
 """Stored notebook outputs hold under another BLAS kernel and thread count (issue 17).
 
-The default nbval run (``make test``) executes every notebook with whatever kernel OpenBLAS
-picks for the CPU (AVX2 ``Haswell`` or newer on the project's machines) and two threads.
-This test re-runs nbval — the same comparison, the same sanitiser, no extra masking — with
-numpy's, scipy's and diff-diff's OpenBLAS forced onto a pre-AVX kernel
-(``OPENBLAS_CORETYPE=Prescott``) and one thread (BLAS, OpenMP and numba), so a number that
-depends on the machine fails here on the machine that wrote it. Before the synthetic-control
-weights were solved exactly, ``synthetic_control.ipynb`` failed this test (interval
--369.302 … 372.288 stored, -369.296 … 372.282 under Prescott; see docs/reproducibility.md).
+``samenleven refresh`` writes the stored outputs with whatever kernel OpenBLAS picks for the
+CPU (AVX2 ``Haswell`` or newer on the project's machines). ``make test-notebooks`` — the nbval
+stage of ``make test`` and CI — then compares **every** notebook with numpy's, scipy's and
+diff-diff's OpenBLAS forced onto a pre-AVX kernel (``OPENBLAS_CORETYPE=Prescott``) and one
+thread (BLAS, OpenMP and numba; the Makefile's ``NBVAL_BLAS``): the same comparison, the same
+sanitiser, no extra masking, so a number that depends on the machine fails there on the
+machine that wrote it. Before the synthetic-control weights were solved exactly,
+``synthetic_control.ipynb`` failed that comparison (interval -369.302 … 372.288 stored,
+-369.296 … 372.282 under Prescott; see docs/reproducibility.md).
 
-In CI only the notebooks whose numbers come from optimisers run (about 30 s). The full
+This file checks, cheaply, that the Makefile's setting really switches the kernel and the
+thread count on this machine (else the nbval stage would prove nothing), and runs the full
 matrix — every notebook under Haswell, Prescott, Sandybridge, Nehalem and SkylakeX with one
-and two threads — runs with ``SAMENLEVEN_BLAS_MATRIX=1`` (about 20 min on 2 cores):
+and two threads — with ``SAMENLEVEN_BLAS_MATRIX=1`` (about 20 min on 2 cores):
 
     SAMENLEVEN_BLAS_MATRIX=1 .venv/bin/python -m pytest tests/notebooks/test_blas_reproducibility.py
 
@@ -37,11 +39,6 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 SANITIZE = NOTEBOOKS / "sanitize.cfg"
 
-SENSITIVE = ("synthetic_control",)
-"""Notebooks re-run in CI: their numbers come from optimisers (synthetic-control weights and
-placebo re-fits). The other notebooks' numbers moved by at most 1e-5 relative (SDID placebo
-SE, below the 3 printed decimals) under every kernel tried; the full matrix checks them."""
-
 MATRIX = [
     ("Haswell", 1),
     ("Haswell", 2),
@@ -51,7 +48,6 @@ MATRIX = [
     ("Nehalem", 2),
     ("SkylakeX", 2),  # AVX-512: skipped on a CPU without it
 ]
-IN_CI = [("Prescott", 1)]
 
 # What threadpoolctl reports for each requested kernel (OpenBLAS names Prescott's kernels
 # after Katmai in the scipy-openblas builds).
@@ -104,11 +100,31 @@ def require(coretype: str, threads: int, env: dict[str, str]) -> None:
         pytest.skip(f"OpenBLAS runs {n} thread(s), not {threads}, on this machine")
 
 
-@pytest.mark.parametrize(("coretype", "threads"), MATRIX if FULL else IN_CI)
+def makefile_nbval_env() -> dict[str, str]:
+    """The variables ``make test-notebooks`` sets for nbval (the Makefile's ``NBVAL_BLAS``)."""
+    for line in (ROOT / "Makefile").read_text(encoding="utf-8").splitlines():
+        if line.startswith("NBVAL_BLAS ?="):
+            return dict(pair.split("=", 1) for pair in line.split("?=", 1)[1].split())
+    raise AssertionError("Makefile defines no NBVAL_BLAS for the nbval stage")
+
+
+def test_the_nbval_stage_runs_another_kernel_and_one_thread():
+    nbval = makefile_nbval_env()
+    assert nbval["OPENBLAS_CORETYPE"] == "Prescott"
+    assert {nbval[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")} == {"1"}
+    env = blas_env(nbval["OPENBLAS_CORETYPE"], int(nbval["OPENBLAS_NUM_THREADS"]))
+    require(nbval["OPENBLAS_CORETYPE"], 1, env)  # skips (with the reason) where impossible
+    default = active_blas({k: v for k, v in os.environ.items() if not k.startswith("OPENBLAS")})
+    forced = active_blas(env)
+    assert [lib[1] for lib in default] != [lib[1] for lib in forced], (default, forced)
+
+
+@pytest.mark.skipif(not FULL, reason="full kernel matrix: set SAMENLEVEN_BLAS_MATRIX=1 (20 min)")
+@pytest.mark.parametrize(("coretype", "threads"), MATRIX)
 def test_stored_outputs_hold_under_another_blas_kernel(coretype, threads, tmp_path):
     env = blas_env(coretype, threads)
     require(coretype, threads, env)
-    names = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) if FULL else list(SENSITIVE)
+    names = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
     ini = tmp_path / "pytest.ini"  # nbval alone: no project addopts, conftest or plugins
     ini.write_text("[pytest]\n", encoding="utf-8")
     result = subprocess.run(
@@ -137,7 +153,7 @@ def test_stored_outputs_hold_under_another_blas_kernel(coretype, threads, tmp_pa
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=1800 if FULL else 600,
+        timeout=1800,
         check=False,
     )
     report = result.stdout[-6000:] + result.stderr[-2000:]
