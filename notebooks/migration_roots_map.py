@@ -39,11 +39,16 @@ language: Literal["nl", "en"] = "en"  # nl: Dutch (nl_BE formats); en: English
 
 
 # %%
-from samenleven_analysis.reports import figures, migration_roots
 from samenleven_analysis.reports.context import data_context
+from samenleven_analysis.reports.migration_roots_map_report import MigrationRootsMapReport
 
 ctx = data_context(vintage=vintage, language=language)
 ctx.banner()
+report = MigrationRootsMapReport.build(
+    ctx, definition=definition, year=year, compare_year=compare_year, region=region,
+    measure=measure, scheme=scheme, k=k, bins=bins, highlight=highlight, min_cell=min_cell,
+    figure_dir=figure_dir, output_dir=output_dir,
+)
 
 # %% [markdown]
 # ## Data
@@ -51,16 +56,10 @@ ctx.banner()
 # Which definition and years the data allow (every substitution is printed).
 
 # %%
-from samenleven_analysis.data import boundaries as geo
-
-inputs = migration_roots.prepare_inputs(ctx, definition=definition, year=year, compare_year=compare_year, region=region)
-inputs.print_notes()
+report.data_notes()
 
 # %%
-boundaries = geo.load_boundaries(vintage, region, demo=ctx.demo, data_dir=ctx.data_dir)
-migration_roots.record_boundaries(ctx, boundaries)
-panels, reports = migration_roots.map_panels(boundaries, inputs, measure, min_cell=min_cell)
-migration_roots.print_reports(reports)
+report.join_notes()
 
 # %% [markdown]
 # ## Map
@@ -68,15 +67,7 @@ migration_roots.print_reports(reports)
 # Both panels share one classification computed from the pooled values of both years; classes empty in one year still appear in the legend. Hatched grey: no data, or fewer than `min_cell` residents.
 
 # %%
-codes, highlight_label = migration_roots.highlight_codes(highlight, ctx, inputs)
-print(f"{len(codes)} authorities highlighted ({highlight_label}).")
-caption = migration_roots.caption_for(ctx, inputs, scheme)
-fig = migration_roots.migration_roots_figure(
-    panels, inputs, measure, caption=caption, scheme=scheme, k=k, bins=bins,
-    highlight=codes, highlight_label=highlight_label, min_cell=min_cell,
-)
-figures.show(fig)
-migration_roots.save_figure(fig, inputs, measure, figure_dir or output_dir)
+report.map()
 
 # %% [markdown]
 # ## Top 20 municipalities
@@ -84,7 +75,7 @@ migration_roots.save_figure(fig, inputs, measure, figure_dir or output_dir)
 # By number and by share of residents, in the latest mapped year. Counts below `min_cell` read "<5" (and their share is not shown).
 
 # %%
-migration_roots.publish_top_tables(inputs, boundaries, n=20, min_cell=min_cell, folder=output_dir)
+report.top_tables(n=20)
 
 # %%
 ctx.provenance_cell(dict(year=year, compare_year=compare_year, vintage=vintage, region=region,

@@ -32,12 +32,14 @@ language: Literal["nl", "en"] = "en"  # nl: Dutch (nl_BE formats); en: English
 
 # %%
 from samenleven_analysis.reports.context import data_context
-from samenleven_analysis.reports.programme_report import ProgrammeReport
+from samenleven_analysis.reports.programme_consolidation_report import ProgrammeConsolidationReport
 
 ctx = data_context(vintage=vintage, language=language)
 ctx.banner()
-report = ProgrammeReport.build(ctx, threshold=threshold, definition=definition, year=year,
-                               inclusive=inclusive, min_cell=min_cell, output_dir=output_dir)
+report = ProgrammeConsolidationReport.build(
+    ctx, threshold=threshold, definition=definition, year=year, inclusive=inclusive,
+    min_cell=min_cell, output_dir=output_dir,
+)
 
 # %% [markdown]
 # ## The 2022 call

@@ -1,9 +1,12 @@
-"""What the ``migration_roots_map`` notebook calls: the measure and years the data allow (with a
-note when a parameter cannot be honoured), polygons joined to counts, highlighted eligible
-authorities, the disclosure-safe top-N tables and the small-multiples figure."""
+"""The steps of the migration-roots notebook (``notebooks/migration_roots_map``), as the methods of
+:class:`MigrationRootsMapReport`: the measure and years the data allow (with a note when a
+parameter cannot be honoured), polygons joined to counts, highlighted eligible authorities,
+the small-multiples figure and the disclosure-safe top-N tables. The module functions are the
+pieces those methods are made of (tested one by one)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -435,3 +438,109 @@ def save_figure(fig, inputs: MapInputs, measure: str, folder: str | None) -> Non
     stem = f"migration_roots_{inputs.definition}_{measure}_{'_'.join(map(str, inputs.years))}"
     png, svg = figures.save(fig, f"{folder}/{stem}")
     print(f"saved {png.name} and {svg.name}")
+
+
+@dataclass
+class MigrationRootsMapReport:
+    """Inputs of one migration-roots map and the notebook's steps that display it (one call
+    per cell; what one step computes the next reuses through this object)."""
+
+    ctx: Any
+    inputs: MapInputs
+    measure: str
+    scheme: str
+    k: int
+    bins: Sequence[float] | None
+    highlight: Any
+    min_cell: int
+    figure_folder: str | None
+    output_dir: str | None
+
+    @classmethod
+    def build(
+        cls,
+        ctx,
+        *,
+        definition: str = "non_eu14",
+        year: int | None = None,
+        compare_year: int | None = None,
+        region: str = "flanders",
+        measure: str = "share",
+        scheme: str = "quantiles",
+        k: int = 5,
+        bins: Sequence[float] | None = None,
+        highlight: Any = "eligible",
+        min_cell: int = 5,
+        figure_dir: str | None = None,
+        output_dir: str | None = "",
+    ) -> MigrationRootsMapReport:
+        inputs = prepare_inputs(
+            ctx, definition=definition, year=year, compare_year=compare_year, region=region
+        )
+        return cls(
+            ctx,
+            inputs,
+            measure,
+            scheme,
+            int(k),
+            bins,
+            highlight,
+            int(min_cell),
+            figure_dir or output_dir or None,
+            output_dir or None,
+        )
+
+    @functools.cached_property
+    def boundaries(self) -> gpd.GeoDataFrame:
+        """The polygons of the region (their sources are added to the provenance)."""
+        from samenleven_analysis.data import boundaries as geo
+
+        shapes = geo.load_boundaries(
+            self.ctx.vintage, self.inputs.region, demo=self.ctx.demo, data_dir=self.ctx.data_dir
+        )
+        record_boundaries(self.ctx, shapes)
+        return shapes
+
+    @functools.cached_property
+    def _joined(self) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, Any]]:
+        return map_panels(self.boundaries, self.inputs, self.measure, min_cell=self.min_cell)
+
+    @functools.cached_property
+    def _highlighted(self) -> tuple[list[str], str]:
+        return highlight_codes(self.highlight, self.ctx, self.inputs)
+
+    def data_notes(self) -> None:
+        """The definition, years and region used, and every substitution made."""
+        self.inputs.print_notes()
+
+    def join_notes(self) -> None:
+        """One line per mapped year: what was joined to the polygons, missing or suppressed."""
+        print_reports(self._joined[1])
+
+    def map(self) -> None:
+        """The maps of both years on shared classes, highlighted authorities outlined
+        (and, with a folder, the PNG and SVG files)."""
+        from samenleven_analysis.reports import figures
+
+        codes, label = self._highlighted
+        print(f"{len(codes)} authorities highlighted ({label}).")
+        fig = migration_roots_figure(
+            self._joined[0],
+            self.inputs,
+            self.measure,
+            caption=caption_for(self.ctx, self.inputs, self.scheme),
+            scheme=self.scheme,
+            k=self.k,
+            bins=self.bins,
+            highlight=codes,
+            highlight_label=label,
+            min_cell=self.min_cell,
+        )
+        figures.show(fig)
+        save_figure(fig, self.inputs, self.measure, self.figure_folder)
+
+    def top_tables(self, n: int = 20) -> None:
+        """The top-``n`` municipalities by count and by share in the latest mapped year."""
+        publish_top_tables(
+            self.inputs, self.boundaries, n=n, min_cell=self.min_cell, folder=self.output_dir
+        )

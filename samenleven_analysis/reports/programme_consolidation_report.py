@@ -1,4 +1,4 @@
-"""The steps of the programme notebook (``notebooks/programme_consolidation``): the official
+"""The steps of the programme-consolidation notebook (``notebooks/programme_consolidation``): the official
 2022 call (objectives, actions, KPI caps, the most an authority could claim) against the
 announcement, and the fragmented-versus-consolidated comparison when a programme table is
 supplied (the fragmented regime otherwise stays as the published counts)."""
@@ -59,7 +59,7 @@ def show_value(value, unit: str, min_cell: int, signed: bool = False) -> str:
 
 
 @dataclass
-class ProgrammeReport:
+class ProgrammeConsolidationReport:
     """Inputs of the programme notebook and the steps that display them."""
 
     ctx: reporting.DataContext
@@ -82,7 +82,7 @@ class ProgrammeReport:
         inclusive: bool,
         min_cell: int = 5,
         output_dir: str = "",
-    ) -> ProgrammeReport:
+    ) -> ProgrammeConsolidationReport:
         table = reporting.authority_table(
             ctx,
             year=year,
