@@ -17,33 +17,84 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from samenleven_analysis import i18n
 from samenleven_analysis.data.codes import PROXY_DEFINITION, normalise_refnis
+from samenleven_analysis.i18n import N_, _
+from samenleven_analysis.reports.labels import definition_label
 from samenleven_analysis.reports.maps import small_multiples
 
-DEFINITION_LABELS = {
-    "non_eu14": "non-EU14 origin",
-    "non_eu27": "non-EU27 origin",
-    "non_europe": "non-European origin",
-    PROXY_DEFINITION: "non-Belgian nationality",
-}
-"""Reader-facing wording of each origin definition (docs/design.md)."""
-
-
 REGION_LABELS = {
-    "flanders": "Flanders",
-    "brussels": "Brussels-Capital Region",
-    "flanders_brussels": "Flanders and Brussels",
-    "wallonia": "Wallonia",
-    "belgium": "Belgium",
+    "flanders": N_("Flanders"),
+    "brussels": N_("Brussels-Capital Region"),
+    "flanders_brussels": N_("Flanders and Brussels"),
+    "wallonia": N_("Wallonia"),
+    "belgium": N_("Belgium"),
 }
+"""Regions of the map as a reader sees them (message ids)."""
 
 
 DEMO_REGION_LABELS = {
-    "flanders": "Demoland-Noord (stands in for Flanders)",
-    "brussels": "Demoland-Hoofdstad (stands in for Brussels)",
-    "flanders_brussels": "Demoland-Noord and -Hoofdstad",
-    "belgium": "all of Demoland",
+    "flanders": N_("Demoland-Noord (stands in for Flanders)"),
+    "brussels": N_("Demoland-Hoofdstad (stands in for Brussels)"),
+    "flanders_brussels": N_("Demoland-Noord and -Hoofdstad"),
+    "belgium": N_("all of Demoland"),
 }
+
+SCHEME_LABELS = {
+    "quantiles": N_("quantiles"),
+    "fisher_jenks": N_("Fisher-Jenks natural breaks"),
+    "user_defined": N_("bounds given by the user"),
+}
+"""Classification schemes as a reader sees them (others: the scheme's name)."""
+
+SECTIONS: dict[str, tuple[str, str]] = {
+    "title": (
+        N_("Where do residents with migration roots live?"),
+        N_(
+            "Maps of the number or share of residents with migration roots per municipality, "
+            "for two years side by side on **the same classes**, so that a change of colour is "
+            "a change in the data. Authorities above the Plan Samenleven threshold (more than "
+            "{threshold} residents of non-EU14 origin) are outlined.\n\n"
+            "*Origin* follows the Plan Samenleven rule (non-EU14 origin: EU13, the rest of "
+            "Europe and outside Europe; variants: non-EU27 origin, origin outside Europe). "
+            "Statbel publishes no open origin table: on the open data this report falls back to "
+            "**non-Belgian nationality**, which understates migration roots (Belgians of foreign "
+            "origin are not counted), and says so below. On demo data (Demoland, fictional) it "
+            "maps the origin groups."
+        ),
+    ),
+    "data": (
+        N_("Data"),
+        N_("Which definition and years the data allow (every substitution is stated)."),
+    ),
+    "map": (
+        N_("Map"),
+        N_(
+            "Both panels share one classification computed from the pooled values of both "
+            "years; classes empty in one year still appear in the legend. Hatched grey: no "
+            "data, or fewer than {min_cell} residents."
+        ),
+    ),
+    "top": (
+        N_("Top {n} municipalities"),
+        N_(
+            "By number and by share of residents, in the latest mapped year. Counts below "
+            '{min_cell} read "<{min_cell}" (and their share is not shown).'
+        ),
+    ),
+}
+"""Section key → (heading, introduction): message ids, translated when shown."""
+
+TOP_N = 20
+"""Length of the top tables."""
+
+
+def _markdown(text: str) -> None:
+    from IPython.display import Markdown
+
+    from samenleven_analysis.reports import context
+
+    context._display(Markdown(text))
 
 
 @dataclass
@@ -73,22 +124,37 @@ class MapInputs:
 
     @property
     def definition_label(self) -> str:
-        return DEFINITION_LABELS.get(self.definition, self.definition)
+        return definition_label(self.definition)
 
     @property
     def region_label(self) -> str:
         labels = DEMO_REGION_LABELS if self.demo else REGION_LABELS
-        return labels.get(self.region, self.region)
+        label = labels.get(self.region)
+        return _(label) if label else self.region
+
+    @property
+    def years_text(self) -> str:
+        """``2009 and 2015`` (or one year), in the active language."""
+        if self.compare_year is None:
+            return str(self.year)
+        return _("{first} and {last}", first=self.years[0], last=self.years[1])
+
+    def notes_lines(self) -> list[str]:
+        """The choices made (definition, years, region), then every substitution."""
+        first = _(
+            "Definition: `{code}` ({definition}); years: {years}; region: {region}; "
+            "{municipalities} municipalities.",
+            code=self.definition,
+            definition=self.definition_label,
+            years=self.years_text,
+            region=self.region_label,
+            municipalities=i18n.number(self.counts["refnis"].nunique()),
+        )
+        return [first, *(_("Note: {note}", note=note) for note in self.notes)]
 
     def print_notes(self) -> None:
         """Print the choices made (definition, years), one line each."""
-        yrs = " vs ".join(str(y) for y in self.years)
-        print(
-            f"Definition: {self.definition} ({self.definition_label}); years: {yrs}; "
-            f"region: {self.region_label}; {self.counts['refnis'].nunique()} municipalities."
-        )
-        for note in self.notes:
-            print(f"Note: {note}")
+        print("\n".join(self.notes_lines()))
 
 
 def choose_years(
@@ -112,7 +178,13 @@ def choose_years(
         # the one reference-year rule of the package: the nearest earlier year the data hold
         chosen = reference_year(years, int(year)).year
         notes.append(
-            f"year {year} is not in the data ({years[0]}–{years[-1]}): mapping {chosen} instead."
+            _(
+                "year {year} is not in the data ({first}–{last}): mapping {chosen} instead.",
+                year=year,
+                first=years[0],
+                last=years[-1],
+                chosen=chosen,
+            )
         )
         year = chosen
     year = int(year)
@@ -120,16 +192,24 @@ def choose_years(
         compare_year = years[0]
     elif int(compare_year) not in years:
         notes.append(
-            f"compare_year {compare_year} is not in the data: comparing with {years[0]} instead."
+            _(
+                "compare_year {compare_year} is not in the data: comparing with {first} instead.",
+                compare_year=compare_year,
+                first=years[0],
+            )
         )
         compare_year = years[0]
     compare_year = int(compare_year)
     if compare_year == year:
-        notes.append(f"only one year to show ({year}): a single map.")
+        notes.append(_("only one year to show ({year}): a single map.", year=year))
         return year, None, notes
     if compare_year > year:
         notes.append(
-            f"compare_year {compare_year} is after year {year}: the maps show {year} first."
+            _(
+                "compare_year {compare_year} is after year {year}: the maps show {year} first.",
+                compare_year=compare_year,
+                year=year,
+            )
         )
     return year, compare_year, notes
 
@@ -165,10 +245,14 @@ def prepare_inputs(
     used, table_name, table = source.definition, source.table, source.frame
     if source.substituted:
         notes.append(
-            f"this build has no origin table (population_origin; Statbel publishes none openly), "
-            f"so definition {definition!r} cannot be computed: falling back to "
-            f"{PROXY_DEFINITION!r}, the share of residents of non-Belgian nationality, which understates "
-            "migration roots (Belgians of foreign origin are not counted)."
+            _(
+                "this build has no origin table (population_origin; Statbel publishes none "
+                "openly), so definition '{definition}' cannot be computed: falling back to "
+                "'{proxy}', the share of residents of non-Belgian nationality, which "
+                "understates migration roots (Belgians of foreign origin are not counted).",
+                definition=definition,
+                proxy=PROXY_DEFINITION,
+            )
         )
     available = tuple(sorted(int(y) for y in pd.unique(table["year"])))
     year_, compare_, year_notes = choose_years(available, year, compare_year)
@@ -225,7 +309,7 @@ def map_panels(
 
 def missing_label(min_cell: int = 5) -> str:
     """Legend text for units drawn without a value in the notebook's maps."""
-    return f"No data, or fewer than {min_cell} residents"
+    return _("No data, or fewer than {min_cell} residents", min_cell=i18n.number(min_cell))
 
 
 def _parse_highlight(highlight) -> list[str] | str:
@@ -259,7 +343,7 @@ def highlight_codes(
     spec = _parse_highlight(highlight)
     if spec != "eligible":
         codes = sorted(set(normalise_refnis(spec).dropna().astype(str))) if spec else []
-        return codes, "Selected authorities"
+        return codes, _("Selected authorities")
     from samenleven_analysis.analysis import eligibility
     from samenleven_analysis.data.boundaries import in_region
 
@@ -268,13 +352,16 @@ def highlight_codes(
     in_map = inputs.counts["refnis"].astype(str)
     flemish = sorted(set(in_map[in_region(in_map, "flanders").to_numpy()]))
     if not flemish:
-        return [], "Eligible authorities"
+        return [], _("Eligible authorities")
     if inputs.definition == PROXY_DEFINITION:
         source, definition = ctx.load("population_nationality"), PROXY_DEFINITION
-        label = f"> {threshold:,.0f} non-Belgians (proxy)"
+        label = _("> {threshold} non-Belgians (proxy)", threshold=i18n.number(threshold))
     else:
         source, definition = ctx.load("population_origin"), "non_eu14"
-        label = f"Eligible (> {threshold:,.0f} non-EU14 origin)"
+        label = _(
+            "Eligible (> {threshold} residents of non-EU14 origin)",
+            threshold=i18n.number(threshold),
+        )
     partnerships = None
     if ctx.has("partnerships"):
         parts = ctx.load("partnerships")
@@ -336,7 +423,7 @@ def top_table(
     out = disclosure.suppress(table, ["count"], min_cell, totals="none", total_cols=["population"])
     hidden = out["count"].map(disclosure.is_suppressed).to_numpy(dtype=bool)
     out["share"] = [
-        ("" if h or pd.isna(s) else f"{s:.1%}")
+        ("" if h or pd.isna(s) else i18n.percent(s))
         for h, s in zip(hidden, table["share"], strict=False)
     ]
     return out.set_index("rank")
@@ -363,7 +450,7 @@ def migration_roots_figure(
     k: int = 5,
     bins: Sequence[float] | None = None,
     highlight: Iterable[str] | None = None,
-    highlight_label: str = "Highlighted",
+    highlight_label: str | None = None,
     min_cell: int = 5,
 ) -> Figure:
     """The notebook's figure: before/after panels on shared bins, titled and captioned.
@@ -371,8 +458,12 @@ def migration_roots_figure(
     ``bins`` (upper bounds, for ``scheme="user_defined"``) are in the units of ``measure``
     (shares as fractions, 0.1 = 10 %).
     """
-    what = "Share of residents" if measure == "share" else "Residents"
-    title = f"{what} of {inputs.definition_label}, {inputs.region_label}"
+    values = dict(definition=inputs.definition_label, region=inputs.region_label)
+    title = (
+        _("Share of residents of {definition}, {region}", **values)
+        if measure == "share"
+        else _("Residents of {definition}, {region}", **values)
+    )
     return small_multiples(
         panels,
         measure,
@@ -380,64 +471,105 @@ def migration_roots_figure(
         k=k,
         bins=bins,
         highlight=highlight,
-        highlight_label=highlight_label,
-        legend_title="share of residents" if measure == "share" else "residents",
+        highlight_label=highlight_label or _("Highlighted"),
+        legend_title=_("share of residents") if measure == "share" else _("residents"),
         title=title,
         caption=caption,
         demo=inputs.demo,
         missing_label=missing_label(min_cell),
-        fmt="{:.1%}" if measure == "share" else "{:,.0f}",
+        fmt=(lambda v: i18n.percent(v, 1)) if measure == "share" else (lambda v: i18n.number(v)),
     )
+
+
+def _codes_text(codes: Sequence[str], limit: int = 10) -> str:
+    if not codes:
+        return i18n.number(0)
+    shown = ", ".join(codes[:limit])
+    if len(codes) > limit:
+        return _(
+            "{n}: {codes} (+{more} more)",
+            n=i18n.number(len(codes)),
+            codes=shown,
+            more=i18n.number(len(codes) - limit),
+        )
+    return f"{i18n.number(len(codes))}: {shown}"
+
+
+def join_lines(reports: Mapping[str, Any]) -> list[str]:
+    """One line per mapped panel: codes matched, and those found on one side only."""
+    return [
+        _(
+            "{panel}: {matched} codes matched; in the data without a polygon: {data}; polygons "
+            "without data: {polygons}",
+            panel=label,
+            matched=i18n.number(report.matched),
+            data=_codes_text(report.unmatched_data),
+            polygons=_codes_text(report.unmatched_polygons),
+        )
+        for label, report in reports.items()
+    ]
 
 
 def print_reports(reports: Mapping[str, Any]) -> None:
     """One line per mapped panel: what was joined, missing or suppressed."""
-    for label, report in reports.items():
-        print(f"{label}: {report.summary()}")
+    print("\n".join(join_lines(reports)))
 
 
 def caption_for(ctx, inputs: MapInputs, scheme: str) -> str:
     """The map's caption: source, years, definition, region, classification."""
-    return ctx.caption(
-        year=" vs ".join(str(y) for y in inputs.years),
-        definition=inputs.definition,
-        extra=f"{inputs.region_label}; classes: {scheme}, pooled over both years",
+    label = SCHEME_LABELS.get(scheme)
+    values = dict(region=inputs.region_label, scheme=_(label) if label else scheme)
+    extra = (
+        _("{region}; classes: {scheme}, pooled over both years", **values)
+        if inputs.compare_year is not None
+        else _("{region}; classes: {scheme}", **values)
     )
+    return ctx.caption(year=inputs.years_text, definition=inputs.definition, extra=extra)
 
 
 def publish_top_tables(
     inputs: MapInputs, boundaries, *, n: int = 20, min_cell: int = 5, folder: str | None = None
-) -> None:
+) -> list[tuple[str, str, str]]:
     """Show the top-``n`` tables by count and by share (no index, thousands separators,
-    human labels) and, with ``folder``, write them as CSV."""
+    the reader's headers) and, with ``folder``, write them as CSV; returns what was written
+    (``(title, kind, file)``, as :attr:`Publisher.written`)."""
     from samenleven_analysis.reports.publish import Publisher, thousands
 
     publisher = Publisher.for_folder(folder)
+    titles = {
+        "count": _("Top {n} by number of residents, {year}", n=n, year=inputs.year),
+        "share": _("Top {n} by share of residents, {year}", n=n, year=inputs.year),
+    }
     for by in ("count", "share"):
         table = top_table(inputs, boundaries, by=by, n=n, min_cell=min_cell).reset_index()
         table["count"] = table["count"].map(thousands)
         table["population"] = table["population"].map(thousands)
         table = table.rename(
             columns={
-                "refnis": "code",
-                "count": f"residents, {inputs.definition_label}",
-                "population": "all residents",
+                "rank": _("rank"),
+                "refnis": _("code"),
+                "municipality": _("municipality"),
+                "count": _("residents, {definition}", definition=inputs.definition_label),
+                "population": _("all residents"),
+                "share": _("share"),
             }
         )
-        publisher.table(table, f"top_{n}_by_{by}", f"Top {n} by {by}, {inputs.year}")
-    if publisher.written:
-        print("\n".join(f"wrote {name}" for _, _, name in publisher.written))
+        publisher.table(table, f"top_{n}_by_{by}", titles[by])
+    return publisher.written
 
 
-def save_figure(fig, inputs: MapInputs, measure: str, folder: str | None) -> None:
-    """With ``folder``, write the map as PNG and SVG (deterministic bytes) and say so."""
+def save_figure(
+    fig, inputs: MapInputs, measure: str, folder: str | None
+) -> list[tuple[str, str, str]]:
+    """With ``folder``, write the map as PNG and SVG (deterministic bytes); returns what was
+    written (``(title, kind, file)``)."""
     from samenleven_analysis.reports import figures
 
     if not folder:
-        return
+        return []
     stem = f"migration_roots_{inputs.definition}_{measure}_{'_'.join(map(str, inputs.years))}"
     png, svg = figures.save(fig, f"{folder}/{stem}")
-    print(f"saved {png.name} and {svg.name}")
+    return [(_("Map"), "PNG", png.name), (_("Map"), "SVG", svg.name)]
 
 
 @dataclass
@@ -454,7 +586,7 @@ class MigrationRootsMapReport:
     highlight: Any
     min_cell: int
     figure_folder: str | None
-    output_dir: str | None
+    publisher: Any
 
     @classmethod
     def build(
@@ -474,6 +606,8 @@ class MigrationRootsMapReport:
         figure_dir: str | None = None,
         output_dir: str | None = "",
     ) -> MigrationRootsMapReport:
+        from samenleven_analysis.reports.publish import Publisher
+
         inputs = prepare_inputs(
             ctx, definition=definition, year=year, compare_year=compare_year, region=region
         )
@@ -487,7 +621,7 @@ class MigrationRootsMapReport:
             highlight,
             int(min_cell),
             figure_dir or output_dir or None,
-            output_dir or None,
+            Publisher.for_folder(output_dir),
         )
 
     @functools.cached_property
@@ -509,13 +643,24 @@ class MigrationRootsMapReport:
     def _highlighted(self) -> tuple[list[str], str]:
         return highlight_codes(self.highlight, self.ctx, self.inputs)
 
-    def data_notes(self) -> None:
-        """The definition, years and region used, and every substitution made."""
-        self.inputs.print_notes()
+    def section(self, key: str) -> None:
+        """Heading (level 1 for ``title``, else 2) and introduction of section ``key``, in
+        the report's language."""
+        from samenleven_analysis.facts import THRESHOLD_RESIDENTS
 
-    def join_notes(self) -> None:
-        """One line per mapped year: what was joined to the polygons, missing or suppressed."""
-        print_reports(self._joined[1])
+        heading, intro = SECTIONS[key]
+        values = dict(
+            threshold=i18n.number(THRESHOLD_RESIDENTS),
+            min_cell=i18n.number(self.min_cell),
+            n=i18n.number(TOP_N),
+        )
+        level = "#" if key == "title" else "##"
+        _markdown(f"{level} {_(heading, **values)}\n\n{_(intro, **values)}")
+
+    def data_notes(self) -> None:
+        """The definition, years and region used, every substitution made, and what was
+        joined to the polygons."""
+        _markdown("\n\n".join([*self.inputs.notes_lines(), *join_lines(self._joined[1])]))
 
     def map(self) -> None:
         """The maps of both years on shared classes, highlighted authorities outlined
@@ -523,7 +668,14 @@ class MigrationRootsMapReport:
         from samenleven_analysis.reports import figures
 
         codes, label = self._highlighted
-        print(f"{len(codes)} authorities highlighted ({label}).")
+        _markdown(
+            i18n.ngettext(
+                "{n} authority highlighted: {label}.",
+                "{n} authorities highlighted: {label}.",
+                len(codes),
+                label=label,
+            )
+        )
         fig = migration_roots_figure(
             self._joined[0],
             self.inputs,
@@ -537,10 +689,22 @@ class MigrationRootsMapReport:
             min_cell=self.min_cell,
         )
         figures.show(fig)
-        save_figure(fig, self.inputs, self.measure, self.figure_folder)
+        written = save_figure(fig, self.inputs, self.measure, self.figure_folder)
+        if self.publisher.folder is not None and str(self.publisher.folder) == str(
+            self.figure_folder
+        ):
+            self.publisher.written += written
 
-    def top_tables(self, n: int = 20) -> None:
-        """The top-``n`` municipalities by count and by share in the latest mapped year."""
-        publish_top_tables(
-            self.inputs, self.boundaries, n=n, min_cell=self.min_cell, folder=self.output_dir
+    def top_tables(self) -> None:
+        """The top municipalities by count and by share in the latest mapped year."""
+        self.publisher.written += publish_top_tables(
+            self.inputs,
+            self.boundaries,
+            n=TOP_N,
+            min_cell=self.min_cell,
+            folder=str(self.publisher.folder) if self.publisher.folder else None,
         )
+
+    def links(self) -> None:
+        """Links to the files of this report (in a ``samenleven run``)."""
+        self.publisher.links()
