@@ -8,6 +8,7 @@ objectives and actions go through :func:`samenleven_analysis.i18n.call_label`.""
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -200,7 +201,8 @@ def regimes_figure(metric_table: pd.DataFrame, *, min_cell: int):
         unit = programmes.COMPARE_UNITS.get(col, "count")
         values = per[col].astype(float)
         bars = ax.bar(names, values.to_numpy(), color=("#9e9e9e", "#1f5fa8"))
-        ax.set_title(_(METRIC_LABELS[col]), fontsize=10)
+        # wrapped: Dutch labels are longer than the panel is wide
+        ax.set_title(textwrap.fill(_(METRIC_LABELS[col]), 30), fontsize=10)
         labels = (
             [show_value(v, unit, min_cell) for v in values]
             if unit == "persons"
@@ -216,6 +218,7 @@ def regimes_figure(metric_table: pd.DataFrame, *, min_cell: int):
         ax.spines[["top", "right"]].set_visible(False)
     for ax in list(axes.flat)[len(cols) :]:
         ax.set_visible(False)
+    fig.subplots_adjust(hspace=0.6, wspace=0.35)
     return fig
 
 
