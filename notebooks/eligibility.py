@@ -1,18 +1,19 @@
-# %% [markdown]
-# # Who qualifies for Plan Samenleven? The 7,500 rule
+# %% [markdown] tags=["analyst-only"]
+# # Eligibility under the Plan Samenleven threshold (analyst's notes; not in the published report)
 #
-# Plan Samenleven funds local authorities with **more than 7,500 residents of non-EU14
-# origin**; smaller authorities may pool their residents in a partnership (IGS) and apply
-# together. This notebook applies the rule to the data, maps the result, measures how much of
-# the target population the qualifying authorities hold (the announcement claimed "almost two
-# thirds"), and shows how the list changes when the threshold, the origin definition or the
-# reference year change.
+# Applies the call's rule (more than the threshold of residents of non-EU14 origin, alone or
+# pooled in a partnership) to the data: the qualifying list, a map, coverage against the
+# announcement's claim, sensitivity to threshold, definition and year. Every heading and
+# sentence the report shows comes from `samenleven_analysis/reports/eligibility_report.py` and
+# the message catalogs (`language`: `nl`, the default, or `en`); see docs/i18n.md. Cells
+# tagged `analyst-only` are dropped from the HTML report.
 #
 # Parameters: `threshold`, `definition`, `year` (None = the rule's reference year, or the
 # nearest earlier year the data hold), `vintage` (municipality list), `inclusive` (count `>=`
 # instead of `>`), `partnerships_file` (CSV `partnership_id,name,refnis`; empty = the
 # partnerships table of the build, if any), `min_cell` (small-cell suppression),
-# `sensitivity_step`, `output_dir` (folder for PNG, SVG and CSV files; empty = display only).
+# `sensitivity_step`, `output_dir` (folder for PNG, SVG and CSV files; empty = display only),
+# `language`.
 
 # %% tags=["parameters"]
 from typing import Literal
@@ -26,7 +27,7 @@ partnerships_file = ""
 min_cell: int = 5  # range: 1..
 sensitivity_step: int = 500  # range: 1..
 output_dir = ""
-language: Literal["nl", "en"] = "en"  # nl: Dutch (nl_BE formats); en: English
+language: Literal["nl", "en"] = "nl"  # nl: Dutch (nl_BE formats); en: English
 
 
 # %%
@@ -34,70 +35,55 @@ from samenleven_analysis.reports.context import data_context
 from samenleven_analysis.reports.eligibility_report import EligibilityReport
 
 ctx = data_context(vintage=vintage, language=language)
+report = EligibilityReport.build(
+    ctx, threshold=threshold, definition=definition, year=year, inclusive=inclusive,
+    partnerships_file=partnerships_file, min_cell=min_cell, output_dir=output_dir,
+    sensitivity_step=sensitivity_step,
+)
+
+# %%
+report.section("title")
 ctx.banner()
-report = EligibilityReport.build(ctx, threshold=threshold, definition=definition, year=year,
-                                 inclusive=inclusive, partnerships_file=partnerships_file,
-                                 min_cell=min_cell, output_dir=output_dir)
+
+# %%
 report.data_note()
 
-# %% [markdown]
-# ## The qualifying list
-#
-# One row per applicant (a municipality alone, or a partnership pooling its members). An
-# applicant qualifies when its count is **more than** the threshold (`inclusive=True`: at least
-# the threshold). Person counts below `min_cell` are suppressed, together with whatever would
-# reveal them.
+# %%
+report.section("list")
 
 # %%
 report.eligible_list()
 
-# %% [markdown]
-# Applicants within ±500 of the threshold: small changes in the data, the reference year or
-# the definition move them across the line.
+# %%
+report.section("near")
 
 # %%
-report.near(band=500)
+report.near()
 
-# %% [markdown]
-# ## Map
-#
-# Municipalities shaded by their count; members of qualifying applicants (alone or pooled) are
-# outlined. Class bounds are placed around the threshold.
+# %%
+report.section("map")
 
 # %%
 report.map()
 
-# %% [markdown]
-# ## Coverage
-#
-# The share of all residents counted by the rule in Flanders who live in a qualifying
-# applicant. The announcement of 20 October 2021 claimed "almost two thirds".
+# %%
+report.section("coverage")
 
 # %%
 report.coverage()
 
-# %% [markdown]
-# ## Sensitivity: threshold, definition and year
-#
-# How many applicants qualify for thresholds from 5,000 to 10,000, for every definition the
-# data support and the most recent years up to the reference year; the second table lists the
-# applicants that enter or leave relative to the 7,500 baseline of the same definition and year.
+# %%
+report.section("sensitivity")
 
 # %%
-sens = report.sensitivity(step=sensitivity_step)
-report.sensitivity_table(sens)
-report.moves(sens)
-report.sensitivity_figure(sens)
+report.sensitivity_results()
 
-# %% [markdown]
-# ## The rule and its sources
-#
-# The policy facts this notebook relies on, from the package's reference facts; where sources
-# disagree the other values are listed.
+# %%
+report.section("facts")
 
 # %%
 report.facts()
-report.publisher.links()
+report.links()
 
 # %%
 ctx.provenance_cell(dict(

@@ -1,23 +1,21 @@
-# %% [markdown]
-# # Where do residents with migration roots live?
+# %% [markdown] tags=["analyst-only"]
+# # Where do residents with migration roots live? (analyst's notes; not in the published report)
 #
-# Maps of the number or share of residents with migration roots per municipality, for two years
-# side by side on **the same classes**, so that a change of colour is a change in the data.
-# Authorities above the Plan Samenleven threshold (more than 7,500 residents of non-EU14 origin)
-# are outlined.
-#
-# *Origin* follows the Plan Samenleven rule (`non_eu14`: EU13 + rest of Europe + outside Europe;
-# variants `non_eu27`, `non_europe`). Statbel publishes no open origin table: on real open data
-# this notebook falls back to **non-Belgian nationality** (`nationality_proxy`), which
-# understates migration roots (Belgians of foreign origin are not counted), and says so below.
-# On demo data (Demoland, fictional) it maps the origin groups.
+# Maps of the number or share of residents with migration roots per municipality, two years
+# side by side on the same classes; authorities above the threshold outlined. On the open data
+# (no origin table) the report falls back to non-Belgian nationality (`nationality_proxy`) and
+# says so. Every heading and sentence the report shows comes from
+# `samenleven_analysis/reports/migration_roots_map_report.py` and the message catalogs
+# (`language`: `nl`, the default, or `en`); see docs/i18n.md. Cells tagged `analyst-only` are
+# dropped from the HTML report.
 #
 # Parameters: `year`, `compare_year` (None = earliest year in the data), `vintage`
 # (municipality boundaries 2018 / 2019 / 2025), `region` (flanders / brussels / belgium),
 # `measure` (count / share), `definition`, `scheme` (quantiles / fisher_jenks / user_defined with
 # `bins`), `k`, `highlight` ("eligible", a list of REFNIS codes, or ""), `min_cell` (smallest
 # count shown), `figure_dir` (folder for PNG + SVG files; None = display only), `output_dir`
-# (where a `samenleven run` puts the report's PNG, SVG and CSV files; empty = display only).
+# (where a `samenleven run` puts the report's PNG, SVG and CSV files; empty = display only),
+# `language`.
 
 # %% tags=["parameters"]
 from typing import Literal
@@ -35,56 +33,42 @@ highlight: str | list = "eligible"  # "eligible", REFNIS codes (list or "11002,4
 min_cell: int = 5  # range: 1..
 figure_dir = None  # folder for PNG + SVG files; None: display only
 output_dir = ""
-language: Literal["nl", "en"] = "en"  # nl: Dutch (nl_BE formats); en: English
+language: Literal["nl", "en"] = "nl"  # nl: Dutch (nl_BE formats); en: English
 
 
 # %%
-from samenleven_analysis.reports import figures, migration_roots
 from samenleven_analysis.reports.context import data_context
+from samenleven_analysis.reports.migration_roots_map_report import MigrationRootsMapReport
 
 ctx = data_context(vintage=vintage, language=language)
+report = MigrationRootsMapReport.build(
+    ctx, definition=definition, year=year, compare_year=compare_year, region=region,
+    measure=measure, scheme=scheme, k=k, bins=bins, highlight=highlight, min_cell=min_cell,
+    figure_dir=figure_dir, output_dir=output_dir,
+)
+
+# %%
+report.section("title")
 ctx.banner()
 
-# %% [markdown]
-# ## Data
-#
-# Which definition and years the data allow (every substitution is printed).
+# %%
+report.section("data")
 
 # %%
-from samenleven_analysis.data import boundaries as geo
-
-inputs = migration_roots.prepare_inputs(ctx, definition=definition, year=year, compare_year=compare_year, region=region)
-inputs.print_notes()
+report.data_notes()
 
 # %%
-boundaries = geo.load_boundaries(vintage, region, demo=ctx.demo, data_dir=ctx.data_dir)
-migration_roots.record_boundaries(ctx, boundaries)
-panels, reports = migration_roots.map_panels(boundaries, inputs, measure, min_cell=min_cell)
-migration_roots.print_reports(reports)
-
-# %% [markdown]
-# ## Map
-#
-# Both panels share one classification computed from the pooled values of both years; classes empty in one year still appear in the legend. Hatched grey: no data, or fewer than `min_cell` residents.
+report.section("map")
 
 # %%
-codes, highlight_label = migration_roots.highlight_codes(highlight, ctx, inputs)
-print(f"{len(codes)} authorities highlighted ({highlight_label}).")
-caption = migration_roots.caption_for(ctx, inputs, scheme)
-fig = migration_roots.migration_roots_figure(
-    panels, inputs, measure, caption=caption, scheme=scheme, k=k, bins=bins,
-    highlight=codes, highlight_label=highlight_label, min_cell=min_cell,
-)
-figures.show(fig)
-migration_roots.save_figure(fig, inputs, measure, figure_dir or output_dir)
-
-# %% [markdown]
-# ## Top 20 municipalities
-#
-# By number and by share of residents, in the latest mapped year. Counts below `min_cell` read "<5" (and their share is not shown).
+report.map()
 
 # %%
-migration_roots.publish_top_tables(inputs, boundaries, n=20, min_cell=min_cell, folder=output_dir)
+report.section("top")
+
+# %%
+report.top_tables()
+report.links()
 
 # %%
 ctx.provenance_cell(dict(year=year, compare_year=compare_year, vintage=vintage, region=region,

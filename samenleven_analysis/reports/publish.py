@@ -63,6 +63,21 @@ def thousands(value) -> str:
     return text
 
 
+def tick_formatter():
+    """A matplotlib formatter writing tick values in the active language (``12.500``,
+    ``2,5``): whole numbers without decimals, others with one (or two when one is not
+    enough), like matplotlib's own labels but in ``nl_BE`` or ``en`` format."""
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(value: float, _pos=None) -> str:
+        for digits in (0, 1, 2):
+            if abs(round(value, digits) - value) < 1e-9:
+                return i18n.number(value, digits)
+        return i18n.number(value, 2)
+
+    return FuncFormatter(fmt)
+
+
 def caption_figure(
     fig,
     caption: str | None,
@@ -98,7 +113,17 @@ def _plain(column) -> bool:
     return (
         "year" in name
         or year in name
-        or name in ("code", "refnis", "rank", "applicant", _("code").lower(), _("rank").lower())
+        or name
+        in (
+            "code",
+            "refnis",
+            "rank",
+            "applicant",
+            "members",
+            _("code").lower(),
+            _("rank").lower(),
+            _("members").lower(),
+        )
     )
 
 

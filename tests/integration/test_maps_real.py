@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from samenleven_analysis.reports import figures, migration_roots
+from samenleven_analysis.reports import figures
+from samenleven_analysis.reports import migration_roots_map_report as migration_roots
 
 
 @pytest.mark.realdata

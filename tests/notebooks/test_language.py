@@ -3,8 +3,9 @@
 links, and the Dutch one contains no English sentence of the catalog.
 
 By default the run holds the authority report (a partnership, so plural forms are used), the
-dashboard and one topic notebook (``SMALL_RUN``); ``SAMENLEVEN_LANGUAGE_ALL=1`` runs every
-notebook (``samenleven run --all``), which takes several minutes on two cores.
+dashboard and the topic notebooks whose every sentence comes from the catalogs
+(``TRANSLATED``); ``SAMENLEVEN_LANGUAGE_ALL=1`` runs every notebook (``samenleven run
+--all``), which takes several minutes on two cores.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ pytestmark = pytest.mark.notebooks
 
 AUTHORITY = "IGS01"
 """A demo partnership: its report uses the plural forms and the members' list."""
-SMALL_RUN = ["eligibility"]
-"""The topic notebook of the default run."""
+TRANSLATED = ["eligibility", "programme_consolidation", "migration_roots_map"]
+"""Topic notebooks whose reader-facing text is all in the catalogs (Dutch by default): their
+Dutch pages hold no English sentence, and they are the topic notebooks of the default run."""
+SMALL_RUN = TRANSLATED
 ALL = os.environ.get("SAMENLEVEN_LANGUAGE_ALL") == "1"
 
 
@@ -217,7 +220,11 @@ def test_dutch_reports_contain_no_english_sentence_of_the_catalog(runs):
     fragments = _english_fragments()
     assert len(fragments) > 100
     folder = runs["nl"]
-    pages = [Path("index.html"), Path("authorities") / f"{AUTHORITY}.html"]
+    pages = [
+        Path("index.html"),
+        Path("authorities") / f"{AUTHORITY}.html",
+        *(Path(f"{name}.html") for name in TRANSLATED),
+    ]
     for page in pages:
         text = " ".join(visible_text((folder / page).read_text(encoding="utf-8")).split())
         found = [f for f in fragments if f in text]
@@ -255,3 +262,23 @@ def test_run_json_and_provenance_record_the_language(runs):
         assert f"&#x27;{lang}&#x27;" in page or f"'{lang}'" in page
         index = (folder / "index.html").read_text(encoding="utf-8")
         assert f'<html lang="{lang}">' in index
+
+
+@pytest.mark.parametrize("name", TRANSLATED)
+def test_translated_topic_notebooks_are_dutch_by_default_and_say_nothing_in_their_own_cells(name):
+    """Their reader sees only what the package writes from the catalogs: every markdown cell
+    is an analyst's note (tagged ``analyst-only``, dropped from the HTML), and the default
+    language is ``nl``. No run needed."""
+    import nbformat
+
+    from samenleven_analysis.reports.parameters import parse_parameters
+
+    path = Path(__file__).resolve().parents[2] / "notebooks" / f"{name}.ipynb"
+    assert parse_parameters(path)["language"].default == "nl"
+    nb = nbformat.read(str(path), as_version=4)
+    shown = [
+        c.source.splitlines()[0]
+        for c in nb.cells
+        if c.cell_type == "markdown" and "analyst-only" not in c.metadata.get("tags", [])
+    ]
+    assert shown == [], f"{name}: markdown cells a reader would see in one language only"

@@ -206,3 +206,25 @@ def test_no_module_that_translates_rebinds_the_underscore():
             if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
                 problems.append(f"{path.name}:{node.lineno}")
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "samenleven_analysis.reports.eligibility_report",
+        "samenleven_analysis.reports.programme_consolidation_report",
+        "samenleven_analysis.reports.migration_roots_map_report",
+    ],
+)
+def test_topic_report_sections_read_in_dutch(module):
+    """Every heading and introduction a topic notebook shows has its own Dutch text (the
+    sentences its notebook's markdown cells used to hold in English only)."""
+    import importlib
+
+    nl = i18n.translator("nl")
+    sections = importlib.import_module(module).SECTIONS
+    assert sections
+    for heading, intro in sections.values():
+        for message in (heading, intro):
+            if message and len(message.split()) >= 2:
+                assert nl.gettext(message) != message, f"{module}: no Dutch for {message!r}"

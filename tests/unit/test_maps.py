@@ -10,7 +10,8 @@ import pytest
 import shapely
 from matplotlib.colors import to_hex, to_rgba
 
-from samenleven_analysis.reports import figures, maps, migration_roots
+from samenleven_analysis.reports import figures, maps
+from samenleven_analysis.reports import migration_roots_map_report as migration_roots
 
 
 def grid(values, codes=None, names=None) -> gpd.GeoDataFrame:
