@@ -15,12 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from samenleven_analysis import i18n
 from samenleven_analysis.analysis import eligibility
 from samenleven_analysis.analysis import outcomes as oc
 from samenleven_analysis.analysis.estimators import rdd as rdd_mod
 from samenleven_analysis.analysis.estimators.common import estimates_table
 from samenleven_analysis.analysis.verdicts import verdict_flags
 from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
+from samenleven_analysis.i18n import _
 from samenleven_analysis.reports.evaluation_shared import (
     missing_design_text,
     publish,
@@ -103,14 +105,18 @@ def rdd_design(
     used_def, label = source.definition, source.label
     note = ""
     if ctx.demo:
-        note = (
+        note = _(
             "> **DEMO DATA.** Outcomes and funding are Demoland (fictional) data: the method, "
             "not findings about Flanders."
         )
-    head = (
-        f"Running variable: residents by {used_def} on 1 January {ref.year}, per applicant "
-        f"(partnerships pooled); {int(elig['eligible'].sum())} of {len(elig)} applicants above "
-        f"{threshold:,}."
+    head = _(
+        "Running variable: residents by {definition} on 1 January {year}, per applicant "
+        "(partnerships pooled); {above} of {applicants} applicants above {threshold}.",
+        definition=used_def,
+        year=ref.year,
+        above=i18n.number(int(elig["eligible"].sum())),
+        applicants=i18n.number(len(elig)),
+        threshold=i18n.number(threshold),
     )
     if ref.note():
         head += f"\n{ref.note()}"
@@ -120,13 +126,13 @@ def rdd_design(
             n
             for n in (
                 source.note(),
-                (
+                _(
                     "> **Descriptive only.** The open data hold no outcomes after the plan started and no "
                     "funding table, so no effect at the threshold can be estimated. This notebook shows what "
                     "the real counts can show: how many authorities lie near the threshold, and whether "
                     "their density jumps there."
                 ),
-                missing_design_text("An estimate at the threshold"),
+                missing_design_text(_("An estimate at the threshold")),
             )
             if n
         )
@@ -158,9 +164,20 @@ def rdd_design(
         arr = dict(zip(munis["refnis"], munis["arrondissement"], strict=True))
         first_member = {a: ms[0] for a, ms in zip(elig["applicant"], elig["members"], strict=True)}
         df["arrondissement"] = df["applicant"].map(lambda a: arr.get(first_member.get(a)))
-    summary = (
-        f"{head}\nOutcome: change in {oc.label(outcome)}, mean {post[0]}-{post[1]} minus "
-        f"mean {pre[0]}-{pre[1]}; {len(df)} applicants."
+    summary = "\n".join(
+        [
+            head,
+            _(
+                "Outcome: change in {outcome}, mean {post_first}-{post_last} minus mean "
+                "{pre_first}-{pre_last}; {applicants} applicants.",
+                outcome=oc.label(outcome),
+                post_first=post[0],
+                post_last=post[1],
+                pre_first=pre[0],
+                pre_last=pre[1],
+                applicants=i18n.number(len(df)),
+            ),
+        ]
     )
     # "More than 7,500" on whole numbers: count >= threshold + 1; rdrobust treats x >= c as above.
     return RDDDesign(
@@ -192,22 +209,40 @@ def support_text(design: RDDDesign, window: int) -> tuple[dict, str]:
     """Units near the cutoff, and the warning (Markdown) when fewer than 10 per side."""
     near = rdd_mod.rdd_support(design.frame, "count", design.cutoff, window)
     t = design.threshold
-    text = (
-        f"Within ±{window:,} of {t:,}: {near['below']} below, {near['above']} above "
-        f"(of {near['n']} applicants)."
+    numbers = {
+        "window": i18n.number(window),
+        "threshold": i18n.number(t),
+        "below": i18n.number(near["below"]),
+        "above": i18n.number(near["above"]),
+        "applicants": i18n.number(near["n"]),
+    }
+    text = _(
+        "Within ±{window} of {threshold}: {below} below, {above} above (of {applicants} "
+        "applicants).",
+        **numbers,
     )
     if min(near["below"], near["above"]) < rdd_mod.MIN_SUPPORT:
-        text += (
-            f"\n\n> **Warning: too few authorities near the cutoff.** Only {near['below']} applicants "
-            f"lie within {window:,} below and {near['above']} within {window:,} above {t:,}. A regression "
-            "discontinuity compares authorities *at* the threshold; with so few, the local fits lean on "
-            "authorities far away, intervals are wide and one authority can move the result. "
-            + (
-                "Every estimate below is descriptive only: an illustration of the method, not evidence."
-                if design.full
-                else "Any estimate at this threshold would be descriptive only."
+        warning = (
+            _(
+                "> **Warning: too few authorities near the cutoff.** Only {below} applicants lie "
+                "within {window} below and {above} within {window} above {threshold}. A regression "
+                "discontinuity compares authorities *at* the threshold; with so few, the local fits "
+                "lean on authorities far away, intervals are wide and one authority can move the "
+                "result. Every estimate below is descriptive only: an illustration of the method, "
+                "not evidence.",
+                **numbers,
+            )
+            if design.full
+            else _(
+                "> **Warning: too few authorities near the cutoff.** Only {below} applicants lie "
+                "within {window} below and {above} within {window} above {threshold}. A regression "
+                "discontinuity compares authorities *at* the threshold; with so few, the local fits "
+                "lean on authorities far away, intervals are wide and one authority can move the "
+                "result. Any estimate at this threshold would be descriptive only.",
+                **numbers,
             )
         )
+        text += "\n\n" + warning
     return near, text
 
 
@@ -216,7 +251,7 @@ def _attempt(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs), ""
     except Exception as exc:  # noqa: BLE001 - reported in the notebook
-        return None, f"Not estimable: {str(exc).splitlines()[0]}"
+        return None, _("Not estimable: {reason}", reason=str(exc).splitlines()[0])
 
 
 def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
@@ -228,7 +263,7 @@ def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
     if not design.full:
         return {
             "estimates": {},
-            "tables": [Markdown(missing_design_text("This section"))],
+            "tables": [Markdown(missing_design_text(_("This section")))],
             "text": "",
             "first_stage": None,
             "fuzzy": None,
@@ -248,9 +283,15 @@ def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
     fs = fuzzy.extra["first_stage"] if fuzzy is not None else None
     if fs is not None:
         lines.append(
-            f"First stage of the fuzzy fit (same bandwidth ±{fuzzy.extra['h_left']:,.0f}): "
-            f"jump in participation {fs.estimate:.2f} (95% CI {fs.ci_low:.2f} to "
-            f"{fs.ci_high:.2f}); Anderson–Rubin (reduced-form) p = {fuzzy.extra['ar_pvalue']:.3f}"
+            _(
+                "First stage of the fuzzy fit (same bandwidth ±{bandwidth}): jump in participation "
+                "{jump} (95% CI {low} to {high}); Anderson–Rubin (reduced-form) p = {p}",
+                bandwidth=i18n.number(fuzzy.extra["h_left"]),
+                jump=i18n.number(fs.estimate, 2),
+                low=i18n.number(fs.ci_low, 2),
+                high=i18n.number(fs.ci_high, 2),
+                p=i18n.number(fuzzy.extra["ar_pvalue"], 3),
+            )
         )
     for name, e in rd.items():
         if e is not None:
@@ -285,9 +326,13 @@ def rdd_checks(design: RDDDesign) -> dict[str, Any]:
     ``tables`` are what the notebook displays."""
     df, c, cl = design.frame, design.cutoff, design.cluster
     dens, msg = _attempt(rdd_mod.rdd_density, df, "count", c, log=True)
-    text = msg or (
-        f"Density test on log(count): t = {dens['t']:.2f}, p = {dens['pvalue']:.3f} "
-        f"({dens['n_eff_left']} below / {dens['n_eff_right']} above in its bandwidth)"
+    text = msg or _(
+        "Density test on log(count): t = {t}, p = {p} ({below} below / {above} above in its "
+        "bandwidth)",
+        t=i18n.number(dens["t"], 2),
+        p=i18n.number(dens["pvalue"], 3),
+        below=i18n.number(dens["n_eff_left"]),
+        above=i18n.number(dens["n_eff_right"]),
     )
     if not design.full:
         return {
@@ -371,10 +416,10 @@ def rdd_verdict(
         )
     inputs = _rdd_inputs(design, est, checks, near, window)
     if inputs["main"] is None:
-        return "No estimate at the threshold could be computed with these data."
+        return _("No estimate at the threshold could be computed with these data.")
     return verdict(
         inputs["main"],
-        outcome_label=md_escape(f"the change in {design.label}"),
+        outcome_label=md_escape(_("the change in {outcome}", outcome=design.label)),
         unit_label=md_escape(oc.unit(design.outcome)),
         checks=inputs["checks"],
         demo=demo,
@@ -484,7 +529,7 @@ class ThresholdRDDReport:
     @property
     def xlabel(self) -> str:
         d = self.design
-        return f"residents ({d.definition_label}), {d.ref_year}"
+        return _("residents ({definition}), {year}", definition=d.definition_label, year=d.ref_year)
 
     def caption(self) -> str:
         return self.ctx.caption(year=self.design.ref_year, definition=self.design.definition)
@@ -506,7 +551,7 @@ class ThresholdRDDReport:
                 d.cutoff,
                 d.threshold,
                 self.xlabel,
-                f"change in {d.label}",
+                _("change in {outcome}", outcome=d.label),
                 caption=self.caption(),
             )
             show_figure()
