@@ -255,3 +255,46 @@ def test_run_json_and_provenance_record_the_language(runs):
         assert f"&#x27;{lang}&#x27;" in page or f"'{lang}'" in page
         index = (folder / "index.html").read_text(encoding="utf-8")
         assert f'<html lang="{lang}">' in index
+
+
+# --------------------------------------------------------------------------- evaluation steps
+
+
+def _rdd_design(counts):
+    import pandas as pd
+
+    from samenleven_analysis.reports import threshold_rdd_report as rdd_report
+
+    frame = pd.DataFrame(
+        {
+            "applicant": [f"1{i:04d}" for i in range(len(counts))],
+            "name": [f"m{i}" for i in range(len(counts))],
+            "count": counts,
+            "total": [c * 10 for c in counts],
+            "eligible": [c > 7500 for c in counts],
+        }
+    )
+    return rdd_report.RDDDesign(
+        frame, 7500.5, 7500, "employment_rate", "non_eu14", 2022, None, "", full=False
+    )
+
+
+def test_threshold_rdd_steps_show_the_same_numbers_in_both_languages():
+    """The threshold_rdd report's translated steps (support, density) on a small design, without
+    a notebook run: the same numbers in nl and en, and the Dutch text has no English sentence
+    of the catalog. (The notebook's narrative cells and the shared verdict prose are not in
+    the catalogs yet, so the notebook itself is not part of the run above.)"""
+    from samenleven_analysis.reports import threshold_rdd_report as rdd_report
+
+    design = _rdd_design([3000, 6900, 7100, 7400, 7600, 7900, 8200, 12000, 15000, 20000])
+    texts = {}
+    for language in ("nl", "en"):
+        with i18n.using(language):
+            _near, support = rdd_report.support_text(design, 750)
+            checks = rdd_report.rdd_checks(design)
+            texts[language] = support + "\n" + checks["text"]
+    assert numbers(texts["nl"], "nl") == numbers(texts["en"], "en")
+    assert "Binnen ±750 van 7.500" in texts["nl"] and "Within ±750 of 7,500" in texts["en"]
+    assert "Waarschuwing: te weinig besturen" in texts["nl"]
+    found = [f for f in _english_fragments() if f in " ".join(texts["nl"].split())]
+    assert found == []
