@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from samenleven_analysis import i18n
 from samenleven_analysis.analysis import outcomes as oc
 from samenleven_analysis.analysis.estimators import did as did_mod
 from samenleven_analysis.analysis.estimators import event_study as es_mod
@@ -27,6 +28,7 @@ from samenleven_analysis.analysis.estimators.sdid import synthetic_did
 from samenleven_analysis.analysis.estimators.staggered import staggered_did
 from samenleven_analysis.analysis.verdicts import verdict_flags
 from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
+from samenleven_analysis.i18n import _
 from samenleven_analysis.reports.evaluation_shared import (
     missing_design_text,
     proxy_groups,
@@ -89,8 +91,9 @@ def impact_design(
     check_choice("cluster", cluster, CLUSTERS)
     full = ctx.has("outcomes") and ctx.has("treatment")
     lines = [
-        "Design: "
-        + ("full before/after comparison" if full else "pre-period check (no post-2022 outcomes)")
+        _("Design: full before/after comparison")
+        if full
+        else _("Design: pre-period check (no post-{year} outcomes)", year=PROGRAMME_START)
     ]
     notes: list[str] = []
     table = treat = None
@@ -114,7 +117,7 @@ def impact_design(
         )
         used, word = outcome, "funded"
     else:
-        flemish, members, src, ref, _ = proxy_groups(ctx, definition, threshold, year)
+        flemish, members, src, ref = proxy_groups(ctx, definition, threshold, year)[:4]
         start = int(treatment_year) if treatment_year is not None else 2016
         income = oc.income_panel(
             ctx.load("income"), first_year=first_year, last_year=last_year, refnis=flemish
@@ -124,24 +127,35 @@ def impact_design(
         )
         used, word = oc.INCOME_OUTCOME, "proxy-eligible"
         notes = [
-            (
-                f"**Pre-period check.** The real data hold no outcomes after {int(panel.year.max())} "
-                f"and no funding table, so `outcome = {md_escape(repr(outcome))}` cannot be used: the "
-                f"outcome is **{md_escape(oc.label(used))}** (Statbel fiscal statistics, income year)."
+            _(
+                "**Pre-period check.** The real data hold no outcomes after {last_year} and no "
+                "funding table, so `outcome = {requested}` cannot be used: the outcome is "
+                "**{outcome}** (Statbel fiscal statistics, income year).",
+                last_year=int(panel.year.max()),
+                requested=md_escape(repr(outcome)),
+                outcome=md_escape(oc.label(used)),
             ),
-            (
-                f"Groups: {len(members)} Flemish municipalities with more than {threshold:,} residents "
-                f"({md_escape(src.label)}) in {ref.year} (*proxy-eligible*) versus the other "
-                f"{len(flemish) - len(members)}. **{start} is a placebo year**: nothing happened then, "
-                "so any 'effect' measures diverging trends, not the plan."
+            _(
+                "Groups: {members} Flemish municipalities with more than {threshold} residents "
+                "({definition}) in {year} (*proxy-eligible*) versus the other {others}. "
+                "**{start} is a placebo year**: nothing happened then, so any 'effect' measures "
+                "diverging trends, not the plan.",
+                members=i18n.number(len(members)),
+                threshold=i18n.number(threshold),
+                definition=md_escape(src.label),
+                year=ref.year,
+                others=i18n.number(len(flemish) - len(members)),
+                start=start,
             ),
         ]
         if ref.note():
             notes.append(ref.note())
         if src.proxy:
             notes.append(
-                "Non-Belgian *nationality* understates non-EU14 *origin*: the proxy group is "
-                "not the eligible group."
+                _(
+                    "Non-Belgian *nationality* understates non-EU14 *origin*: the proxy group is "
+                    "not the eligible group."
+                )
             )
     cl = CLUSTERS[cluster]
     if cl != "refnis":
@@ -149,16 +163,19 @@ def impact_design(
     units = panel.drop_duplicates("refnis")
     by_cohort = units["cohort"].fillna(0).astype(int).value_counts().sort_index()
     lines += [
-        (
-            f"Outcome: {oc.label(used)}; years {panel.year.min()}-{panel.year.max()}; "
-            f"{len(units)} authorities"
+        _(
+            "Outcome: {outcome}; years {first}-{last}; {authorities} authorities",
+            outcome=oc.label(used),
+            first=panel.year.min(),
+            last=panel.year.max(),
+            authorities=i18n.number(len(units)),
         ),
-        "Authorities by first treated year (0 = comparison group):",
+        _("Authorities by first treated year (0 = comparison group):"),
         by_cohort.rename_axis("cohort").to_string(),
     ]
     text = "\n\n".join(f"> {n}" for n in notes)
     if not full:
-        text += "\n\n" + missing_design_text("An effect of the plan")
+        text += "\n\n" + missing_design_text(_("An effect of the plan"))
     return ImpactDesign(
         panel,
         start,
@@ -208,18 +225,38 @@ def event_studies(design: ImpactDesign, estimators: list[str]) -> dict[str, Even
 def pretrend_text(studies: dict[str, EventStudy]) -> str:
     """One line per event study: the joint pre-trend test (or why there is none)."""
     if not studies:
-        return "Event study not requested (estimators)."
+        return _("Event study not requested (estimators).")
     out = []
     for name, es in studies.items():
         if "pretrend_note" in es.extra:
-            out.append(f"Joint pre-trend test ({name}): {es.extra['pretrend_note']}")
-        else:
-            kind = "bootstrap" if "pretrend_pvalue_wild" in es.extra else "analytic F"
             out.append(
-                f"Joint pre-trend test ({name}): {es.pretrend_df} leads, Wald = "
-                f"{es.pretrend_stat:.2f}, p = {es.pretrend_pvalue:.3f} ({kind}); window "
-                f"{es.extra['window']} (end points binned)"
+                _(
+                    "Joint pre-trend test ({name}): {note}",
+                    name=name,
+                    note=es.extra["pretrend_note"],
+                )
             )
+            continue
+        numbers = {
+            "name": name,
+            "leads": i18n.number(es.pretrend_df),
+            "wald": i18n.number(es.pretrend_stat, 2),
+            "p": i18n.number(es.pretrend_pvalue, 3),
+            "window": es.extra["window"],
+        }
+        out.append(
+            _(
+                "Joint pre-trend test ({name}): {leads} leads, Wald = {wald}, p = {p} "
+                "(bootstrap); window {window} (end points binned)",
+                **numbers,
+            )
+            if "pretrend_pvalue_wild" in es.extra
+            else _(
+                "Joint pre-trend test ({name}): {leads} leads, Wald = {wald}, p = {p} "
+                "(analytic F); window {window} (end points binned)",
+                **numbers,
+            )
+        )
     return "\n".join(out)
 
 
@@ -250,11 +287,19 @@ def closest_scenario_text(n_treated: int) -> str:
     n = 6 if abs(n_treated - 6) <= abs(n_treated - 28) else 28
     lv, lv_se = MEASURED_COVERAGE[("level", n)]
     rt, rt_se = MEASURED_COVERAGE[("rate", n)]
-    return (
-        f"Closest simulated scenarios (docs/inference.md): {n} largest of 285 authorities "
-        f"funded, AR(1) errors; the randomisation interval covered the truth in {lv:.2f} "
-        f"(MC s.e. {lv_se:.3f}) of 100 draws for outcomes in levels and {rt:.2f} (MC s.e. "
-        f"{rt_se:.3f}) for rates; this design has {n_treated} funded authorities."
+    return _(
+        "Closest simulated scenarios (docs/inference.md): {n} largest of {total} authorities "
+        "funded, AR(1) errors; the randomisation interval covered the truth in {level} (MC "
+        "s.e. {level_se}) of {draws} draws for outcomes in levels and {rate} (MC s.e. "
+        "{rate_se}) for rates; this design has {treated} funded authorities.",
+        n=i18n.number(n),
+        total=i18n.number(285),
+        level=i18n.number(lv, 2),
+        level_se=i18n.number(lv_se, 3),
+        draws=i18n.number(100),
+        rate=i18n.number(rt, 2),
+        rate_se=i18n.number(rt_se, 3),
+        treated=i18n.number(n_treated),
     )
 
 
@@ -291,9 +336,14 @@ def average_effects(design: ImpactDesign, estimators: list[str]) -> AverageEffec
             )
             t = res["TWFE DiD"].extra
             lines.append(
-                f"TWFE: {t['n_treated_clusters']} treated of {t['n_clusters']} clusters; "
-                f"p (CRV1) = {t['pvalue_cluster']:.3f}; p (wild bootstrap) = "
-                f"{wild.pvalue:.3f} (a second opinion; no interval)"
+                _(
+                    "TWFE: {treated} treated of {clusters} clusters; p (CRV1) = {p_crv1}; "
+                    "p (wild bootstrap) = {p_wild} (a second opinion; no interval)",
+                    treated=i18n.number(t["n_treated_clusters"]),
+                    clusters=i18n.number(t["n_clusters"]),
+                    p_crv1=i18n.number(t["pvalue_cluster"], 3),
+                    p_wild=i18n.number(wild.pvalue, 3),
+                )
             )
         if "synthetic_did" in estimators:
             res["synthetic DiD"] = synthetic_did(p, "value", "refnis", "year", "cohort")
@@ -370,16 +420,38 @@ def _window_words(es: EventStudy) -> str:
     )
 
 
+def _significant(value: float) -> str:
+    """Three significant digits in the active language's format (``0.227`` / ``0,227``)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, format="@##", locale=i18n.active().locale)
+
+
 def sensitivity_text(h: HonestSensitivity | None) -> str:
     if h is None:
-        return "No event study, so no sensitivity analysis (estimators)."
-    b = "not reached on the grid" if not np.isfinite(h.breakdown) else f"{h.breakdown:.3g}"
-    return (
-        f"Average post-period effect {h.estimate:.3f} (conventional 95% interval "
-        f"{h.original[0]:.3f} to {h.original[1]:.3f}); breakdown value M = {b}: the smallest "
-        f"change in the slope of the differential trend per year at which the robust interval "
-        f"includes zero.\n{h.method}"
+        return _("No event study, so no sensitivity analysis (estimators).")
+    numbers = {
+        "estimate": i18n.number(h.estimate, 3),
+        "low": i18n.number(h.original[0], 3),
+        "high": i18n.number(h.original[1], 3),
+    }
+    reading = (
+        _(
+            "Average post-period effect {estimate} (conventional 95% interval {low} to {high}); "
+            "breakdown value M = {breakdown}: the smallest change in the slope of the "
+            "differential trend per year at which the robust interval includes zero.",
+            breakdown=_significant(h.breakdown),
+            **numbers,
+        )
+        if np.isfinite(h.breakdown)
+        else _(
+            "Average post-period effect {estimate} (conventional 95% interval {low} to {high}); "
+            "breakdown value M = not reached on the grid: the smallest change in the slope of "
+            "the differential trend per year at which the robust interval includes zero.",
+            **numbers,
+        )
     )
+    return reading + "\n" + h.method
 
 
 @dataclass
@@ -414,14 +486,14 @@ def placebos(design: ImpactDesign) -> Placebos:
             fake,
             cluster=design.cluster,
         )
-        po, text = None, "No placebo outcome exists in the real data."
+        po, text = None, _("No placebo outcome exists in the real data.")
         if design.full_design:
             others = [
                 o
                 for o in oc.PLACEBO_OUTCOMES
                 if o in set(design.table["outcome"]) and o != design.outcome
             ]
-            text = "No placebo outcome in the outcome table."
+            text = _("No placebo outcome in the outcome table.")
             if others:
                 panels = {
                     o: oc.panel(
@@ -703,7 +775,7 @@ class ImpactDidReport:
             group_means(self.design),
             self.design.start,
             self.design.label,
-            caption=self.ctx.caption(extra="dashed line: first (placebo) treatment year"),
+            caption=self.ctx.caption(extra=_("dashed line: first (placebo) treatment year")),
         )
         show_figure()
 
@@ -711,7 +783,9 @@ class ImpactDidReport:
         """Event-study figure, joint pre-trend tests and the coefficients side by side."""
         if self.studies:
             figs.plot_event_studies(
-                self.studies, title=f"Event study: {self.design.label}", caption=self.ctx.caption()
+                self.studies,
+                title=_("Event study: {outcome}", outcome=self.design.label),
+                caption=self.ctx.caption(),
             )
             show_figure()
         show_text(pretrend_text(self.studies))
@@ -752,7 +826,7 @@ class ImpactDidReport:
         show(
             multiple.round(3)
             if multiple is not None
-            else Markdown("Only one outcome is available.")
+            else Markdown(_("Only one outcome is available."))
         )
 
     def power(self) -> None:

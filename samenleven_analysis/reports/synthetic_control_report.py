@@ -15,11 +15,13 @@ from typing import Any
 
 import pandas as pd
 
+from samenleven_analysis import i18n
 from samenleven_analysis.analysis import eligibility
 from samenleven_analysis.analysis import outcomes as oc
 from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_control
 from samenleven_analysis.analysis.verdicts import synthetic_flags
 from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
+from samenleven_analysis.i18n import _
 from samenleven_analysis.reports.evaluation_shared import (
     missing_design_text,
     proxy_groups,
@@ -103,7 +105,7 @@ def synthetic_design(
     full = ctx.has("outcomes") and ctx.has("treatment")
     note = ""
     if ctx.demo:
-        note = (
+        note = _(
             "> **DEMO DATA.** Outcomes and funding are Demoland (fictional) data: the method, "
             "not findings about any real city."
         )
@@ -115,7 +117,7 @@ def synthetic_design(
         flemish = set(munis.loc[munis["region"].astype(str) == "02000", "refnis"].astype(str))
         pool = [r for r in funded if r in flemish] or funded
     else:
-        flemish_list, members, _, _, _ = proxy_groups(ctx, definition, threshold, year)
+        flemish_list, members = proxy_groups(ctx, definition, threshold, year)[:2]
         start0 = int(treatment_year) if treatment_year is not None else PLACEBO_YEAR
         income = oc.income_panel(
             ctx.load("income"), first_year=first_year, last_year=last_year, refnis=flemish_list
@@ -147,28 +149,64 @@ def synthetic_design(
     ref = reference_year(source.frame, year)
     elig = eligibility.eligible(source.frame, threshold, source.definition, ref.year)
     row = elig[elig["members"].map(lambda ms: city in ms)]
-    status = (
-        f"{int(row['count'].iloc[0]):,} residents ({source.label}) in {int(row['year'].iloc[0])} "
-        f"({'above' if bool(row['eligible'].iloc[0]) else 'not above'} {threshold:,})"
-        if len(row)
-        else "not in the eligibility table"
+    who = {
+        "name": names.get(city, city),
+        "code": city,
+        "residents": i18n.number(int(latest.get(city, 0))),
+        "threshold": i18n.number(threshold),
+    }
+    if not len(row):
+        first = _(
+            "Authority: {name} ({code}), {residents} residents; not in the eligibility table", **who
+        )
+    else:
+        counted = {
+            "count": i18n.number(int(row["count"].iloc[0])),
+            "definition": source.label,
+            "year": int(row["year"].iloc[0]),
+        }
+        first = (
+            _(
+                "Authority: {name} ({code}), {residents} residents; {count} residents "
+                "({definition}) in {year} (above {threshold})",
+                **who,
+                **counted,
+            )
+            if bool(row["eligible"].iloc[0])
+            else _(
+                "Authority: {name} ({code}), {residents} residents; {count} residents "
+                "({definition}) in {year} (not above {threshold})",
+                **who,
+                **counted,
+            )
+        )
+    when = {"year": t0, "donors": i18n.number(len(donors)), "outcome": oc.label(used)}
+    second = (
+        _("Treatment starts {year}; {donors} donors; outcome {outcome}", **when)
+        if full
+        else _(
+            "Placebo year (pre-period check, nothing happened) {year}; {donors} donors; "
+            "outcome {outcome}",
+            **when,
+        )
     )
-    start_word = "Treatment starts" if full else "Placebo year (pre-period check, nothing happened)"
-    summary = (
-        f"Authority: {names.get(city, city)} ({city}), {int(latest.get(city, 0)):,} residents; "
-        f"{status}\n{start_word} {t0}; {len(donors)} donors; outcome {oc.label(used)}"
-    )
+    summary = first + "\n" + second
     if not full:
         note = "\n\n".join(
             [
-                (
-                    f"> **Pre-period check.** The real data hold no outcomes after {int(panel.year.max())} "
-                    f"and no funding table, so `outcome = {md_escape(repr(outcome))}` cannot be used: the "
-                    f"outcome is **{md_escape(oc.label(used))}**. The synthetic control is fitted before the "
-                    f"placebo year {t0}; donors are the {len(donors)} most populous Flemish municipalities "
-                    "below the threshold."
+                _(
+                    "> **Pre-period check.** The real data hold no outcomes after {last_year} and no "
+                    "funding table, so `outcome = {requested}` cannot be used: the outcome is "
+                    "**{outcome}**. The synthetic control is fitted before the placebo year "
+                    "{placebo_year}; donors are the {donors} most populous Flemish municipalities "
+                    "below the threshold.",
+                    last_year=int(panel.year.max()),
+                    requested=md_escape(repr(outcome)),
+                    outcome=md_escape(oc.label(used)),
+                    placebo_year=t0,
+                    donors=i18n.number(len(donors)),
                 ),
-                missing_design_text("An effect of the plan on this authority"),
+                missing_design_text(_("An effect of the plan on this authority")),
             ]
         )
     return SyntheticDesign(panel, city, t0, donors, names, used, summary, note, full)
@@ -213,11 +251,17 @@ def synthetic_main(design: SyntheticDesign, estimators: list[str]) -> dict[str, 
             "median donor pre-period RMSPE",
         ],
     ).round(3)
-    text = f"Main analysis: {estimators[0]}\n{sc.method}"
+    lines = [_("Main analysis: {variant}", variant=estimators[0]), sc.method]
     if sc.extra.get("ci_note"):
-        text += f"\nNo interval: {sc.extra['ci_note']}"
+        lines.append(_("No interval: {reason}", reason=sc.extra["ci_note"]))
     if sc.extra["dropped"]:
-        text += f"\nDonors without a complete series, left out: {', '.join(sc.extra['dropped'])}"
+        lines.append(
+            _(
+                "Donors without a complete series, left out: {codes}",
+                codes=", ".join(sc.extra["dropped"]),
+            )
+        )
+    text = "\n".join(lines)
     return {
         "fit": sc,
         "weights": weights[weights >= 0.001].to_frame(),
@@ -253,10 +297,13 @@ def synthetic_variants(
             }
         )
     if not rows:
-        return pd.DataFrame(), "No robustness variants requested (estimators)."
-    return pd.DataFrame(rows).round(3), (
-        f"Main analysis ({estimators[0]}): ATT {main.att:.3f}, pre-period RMSPE {main.pre_rmspe:.3f}. "
-        "A variant that fits the years before funding much worse is not evidence either way."
+        return pd.DataFrame(), _("No robustness variants requested (estimators).")
+    return pd.DataFrame(rows).round(3), _(
+        "Main analysis ({variant}): ATT {att}, pre-period RMSPE {rmspe}. A variant that fits "
+        "the years before funding much worse is not evidence either way.",
+        variant=estimators[0],
+        att=i18n.number(main.att, 3),
+        rmspe=i18n.number(main.pre_rmspe, 3),
     )
 
 
@@ -365,7 +412,7 @@ class SyntheticControlReport:
         axes = figs.plot_synthetic_control(
             main["fit"], title=f"{d.place}: {d.label}", treated_label=d.place
         )
-        caption = self.ctx.caption(extra="grey: in-space placebos (donors as if funded)")
+        caption = self.ctx.caption(extra=_("grey: in-space placebos (donors as if funded)"))
         axes[0].figure.text(0.01, -0.03, caption, fontsize=7)
         show_figure()
 

@@ -298,3 +298,25 @@ def test_threshold_rdd_steps_show_the_same_numbers_in_both_languages():
     assert "Waarschuwing: te weinig besturen" in texts["nl"]
     found = [f for f in _english_fragments() if f in " ".join(texts["nl"].split())]
     assert found == []
+
+
+def test_impact_did_steps_show_the_same_numbers_in_both_languages():
+    """The impact report's translated sentences (simulated coverage, HonestDiD reading) in nl
+    and en: the same numbers, Dutch terms, no English sentence of the catalog in Dutch."""
+    import pandas as pd
+
+    from samenleven_analysis.analysis.estimators.honest import HonestSensitivity
+    from samenleven_analysis.reports import impact_did_report as impact
+
+    honest = HonestSensitivity(pd.DataFrame(), 0.227, (1.317, 1.515), 1.416, 0.05, "method")
+    texts = {}
+    for language in ("nl", "en"):
+        with i18n.using(language):
+            texts[language] = "\n".join(
+                [impact.closest_scenario_text(6), impact.sensitivity_text(honest)]
+            ).replace("AR(1)", "")
+    assert numbers(texts["nl"], "nl") == numbers(texts["en"], "en")
+    assert "betrouwbaarheidsinterval 1,317 tot 1,515" in texts["nl"]
+    assert "interval 1.317 to 1.515" in texts["en"]
+    found = [f for f in _english_fragments() if f in " ".join(texts["nl"].split())]
+    assert found == []
