@@ -59,26 +59,21 @@ ctx = data_context(vintage=vintage, language=language)
 ctx.banner()
 
 # %%
-import matplotlib.pyplot as plt
-from IPython.display import Markdown, display
+from samenleven_analysis.reports.impact_did_report import ImpactDidReport
 
-from samenleven_analysis.reports import evaluation_steps as steps
-from samenleven_analysis.reports.figures import estimates as figs
+report = ImpactDidReport.build(ctx, outcome=outcome, first_year=first_year, last_year=last_year,
+                               treatment_year=treatment_year, definition=definition,
+                               threshold=threshold, cluster=cluster, estimators=estimators,
+                               year=year)
 
 # %% [markdown]
 # ## Data and groups
 
 # %%
-design = steps.impact_design(ctx, outcome=outcome, first_year=first_year, last_year=last_year,
-                             treatment_year=treatment_year, definition=definition,
-                             threshold=threshold, cluster=cluster, year=year)
-display(Markdown(design.notes))
-print(design.summary)
+report.data_and_groups()
 
 # %%
-figs.plot_group_means(steps.group_means(design), design.start, design.label,
-                      caption=ctx.caption(extra="dashed line: first (placebo) treatment year"))
-plt.show()
+report.group_means_figure()
 
 # %% [markdown]
 # ## Event study and pre-trend test
@@ -91,12 +86,7 @@ plt.show()
 # TWFE, because the usual Wald test over-rejects with many years and few clusters).
 
 # %%
-studies = steps.event_studies(design, estimators)
-if studies:
-    figs.plot_event_studies(studies, title=f"Event study: {design.label}", caption=ctx.caption())
-    plt.show()
-print(steps.pretrend_text(studies))
-display(steps.event_table(studies))
+report.event_study()
 
 # %% [markdown]
 # ## Average effect: staggered ATT, two-way fixed effects, synthetic DiD
@@ -109,13 +99,7 @@ display(steps.event_table(studies))
 # without valid inference is shown with an empty interval and a note, never as 0 ± 0.
 
 # %%
-avg = steps.average_effects(design, estimators)
-display(avg.table)
-print(avg.text)
-if "Callaway–Sant'Anna ATT" in avg.results:
-    figs.plot_cs_event(avg.results["Callaway–Sant'Anna ATT"].extra["event"], design.label,
-                       caption=ctx.caption())
-    plt.show()
+report.average_effect()
 
 # %% [markdown]
 # ## Sensitivity to violations of parallel trends (HonestDiD)
@@ -125,11 +109,7 @@ if "Callaway–Sant'Anna ATT" in avg.results:
 # post-period effect. The *breakdown value* is the smallest M at which the interval includes zero.
 
 # %%
-honest = steps.sensitivity(studies)
-print(steps.sensitivity_text(honest))
-if honest is not None:
-    figs.plot_honest(honest, unit_label=design.unit_label, caption=ctx.caption())
-    plt.show()
+report.sensitivity()
 
 # %% [markdown]
 # ## Placebo checks
@@ -139,11 +119,7 @@ if honest is not None:
 # rainfall). Intervals far from zero mean the comparison group is not a good stand-in.
 
 # %%
-plac = steps.placebos(design)
-display(plac.years.round(3))
-if plac.outcomes is not None:
-    display(plac.outcomes.round(3))
-print(plac.text)
+report.placebos()
 
 # %% [markdown]
 # ## Several outcomes
@@ -153,8 +129,7 @@ print(plac.text)
 # randomisation distribution, otherwise Holm.
 
 # %%
-multiple = steps.multiple_outcomes(design)
-display(multiple.round(3) if multiple is not None else Markdown("Only one outcome is available."))
+report.several_outcomes()
 
 # %% [markdown]
 # ## Power by simulation
@@ -165,18 +140,13 @@ display(multiple.round(3) if multiple is not None else Markdown("Only one outcom
 # smallest planted effect found in 80% of draws.
 
 # %%
-mde = steps.power(design)
-print(mde)
-print(mde.method)
-figs.plot_power_curve(mde, unit_label=design.unit_label, caption=ctx.caption())
-plt.show()
+report.power()
 
 # %% [markdown]
 # ## Verdict
 
 # %%
-text = steps.impact_verdict(design, studies, avg, plac, mde, honest, multiple, demo=ctx.demo)
-steps.publish(text, steps.impact_facts(design, studies, avg, plac, mde, honest, multiple, demo=ctx.demo))
+report.verdict()
 
 # %%
 params = dict(vintage=vintage, year=year, outcome=outcome, first_year=first_year,

@@ -55,43 +55,28 @@ ctx = data_context(vintage=vintage, language=language)
 ctx.banner()
 
 # %%
-import matplotlib.pyplot as plt
-from IPython.display import Markdown, display
+from samenleven_analysis.reports.synthetic_control_report import SyntheticControlReport
 
-from samenleven_analysis.reports import evaluation_steps as steps
-from samenleven_analysis.reports.figures import estimates as figs
-
-design = steps.synthetic_design(ctx, outcome=outcome, first_year=first_year, last_year=last_year,
-                                treatment_year=treatment_year, definition=definition,
-                                threshold=threshold, authority=authority, year=year)
-display(Markdown(design.demo_note))
-print(design.summary)
+report = SyntheticControlReport.build(ctx, outcome=outcome, first_year=first_year,
+                                      last_year=last_year, treatment_year=treatment_year,
+                                      definition=definition, threshold=threshold,
+                                      authority=authority, estimators=estimators, year=year)
+report.data_note()
 
 # %% [markdown]
 # ## Synthetic control and in-space placebos
 
 # %%
-main = steps.synthetic_main(design, estimators)
-display(main["weights"])
-display(main["summary"])
-print(main["text"])
-axes = figs.plot_synthetic_control(main["fit"], title=f"{design.place}: {design.label}",
-                                   treated_label=design.place)
-caption = ctx.caption(extra="grey: in-space placebos (donors as if funded)")
-axes[0].figure.text(0.01, -0.03, caption, fontsize=7)
-plt.show()
+report.main_analysis()
 
 # %%
-variants, variants_text = steps.synthetic_variants(design, estimators, main["fit"])
-display(variants)
-print(variants_text)
+report.variants()
 
 # %% [markdown]
 # ## Verdict
 
 # %%
-text = steps.synthetic_text(design, main["fit"], demo=ctx.demo)
-steps.publish(text, steps.synthetic_facts(design, main["fit"], demo=ctx.demo))
+report.verdict()
 
 # %%
 params = dict(vintage=vintage, year=year, outcome=outcome, first_year=first_year,

@@ -53,31 +53,19 @@ ctx = data_context(vintage=vintage, language=language)
 ctx.banner()
 
 # %%
-import matplotlib.pyplot as plt
-from IPython.display import Markdown, display
+from samenleven_analysis.reports.threshold_rdd_report import ThresholdRDDReport
 
-from samenleven_analysis.reports import evaluation_steps as steps
-from samenleven_analysis.reports.figures import estimates as figs
-
-design = steps.rdd_design(ctx, outcome=outcome, first_year=first_year, last_year=last_year,
-                          treatment_year=treatment_year, definition=definition,
-                          threshold=threshold, cluster=cluster, year=year)
-display(Markdown(design.demo_note))
-print(design.summary)
+report = ThresholdRDDReport.build(ctx, outcome=outcome, first_year=first_year,
+                                  last_year=last_year, treatment_year=treatment_year,
+                                  definition=definition, threshold=threshold, cluster=cluster,
+                                  estimators=estimators, near_window=near_window, year=year)
+report.data_note()
 
 # %% [markdown]
 # ## How many authorities lie near the threshold?
 
 # %%
-near, support = steps.support_text(design, near_window)
-display(Markdown(support))
-display(steps.support_table(design, near_window))
-xlabel = f"residents ({design.definition_label}), {design.ref_year}"
-if design.full:
-    figs.plot_rdd_overview(design.frame, design.cutoff, threshold, xlabel,
-                           f"change in {design.label}",
-                           caption=ctx.caption(year=design.ref_year, definition=design.definition))
-    plt.show()
+report.support_near_threshold()
 
 # %% [markdown]
 # ## Estimates at the threshold, and the fuzzy fit's first stage
@@ -89,9 +77,7 @@ if design.full:
 # reduced-form jump of the outcome) stays valid with a weak first stage.
 
 # %%
-est = steps.rdd_estimates(design, estimators)
-display(*est["tables"])
-print(est["text"])
+report.estimates_at_threshold()
 
 # %% [markdown]
 # ## Checks: density, covariate balance, placebo cutoffs
@@ -103,19 +89,13 @@ print(est["text"])
 # the outcome table; without it only the density test runs.
 
 # %%
-checks = steps.rdd_checks(design)
-print(checks["text"])
-display(*checks["tables"])
-figs.plot_running_histogram(design.frame["count"], design.cutoff, threshold, xlabel,
-                            caption=ctx.caption(year=design.ref_year, definition=design.definition))
-plt.show()
+report.validity_checks()
 
 # %% [markdown]
 # ## Verdict
 
 # %%
-text = steps.rdd_verdict(design, est, checks, near, near_window, demo=ctx.demo)
-steps.publish(text, steps.rdd_facts(design, est, checks, near, near_window, demo=ctx.demo))
+report.verdict()
 
 # %%
 params = dict(vintage=vintage, year=year, outcome=outcome, first_year=first_year,

@@ -43,13 +43,7 @@ from samenleven_analysis.analysis.estimators.rdd import (
 from samenleven_analysis.analysis.estimators.sdid import synthetic_did
 from samenleven_analysis.analysis.estimators.staggered import staggered_did
 from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_control
-from samenleven_analysis.analysis.verdicts import (
-    pre_period_verdict,
-    synthetic_flags,
-    synthetic_verdict,
-    verdict,
-    verdict_flags,
-)
+from samenleven_analysis.analysis.verdicts import synthetic_flags, verdict_flags
 from samenleven_analysis.reports.figures.estimates import (
     plot_event_studies,
     plot_event_study,
@@ -58,6 +52,7 @@ from samenleven_analysis.reports.figures.estimates import (
     plot_rdd,
     plot_synthetic_control,
 )
+from samenleven_analysis.reports.verdicts import pre_period_verdict, synthetic_verdict, verdict
 
 __all__ = [
     "DEFAULT_WINDOW",

@@ -376,3 +376,37 @@ def read_parameters(
         values[str(name)] = _yaml_scalar(str(text))
         raw[str(name)] = str(text)
     return values, raw, per_nb
+
+
+# ----------------------------------------------------------------- checks of the evaluation reports
+# The evaluation reports (impact_did, threshold_rdd, synthetic_control) check their values here
+# too, so that a bad value fails the same way with or without the runner.
+
+
+def check_choice(name: str, value: Any, allowed: Any) -> None:
+    """Raise ParameterError unless ``value`` (or every element of a non-empty list) is in
+    ``allowed``."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    bad = [v for v in values if v not in allowed]
+    if bad or not values:
+        raise ParameterError(f"{name} must be among {sorted(allowed)}, not {value!r}")
+
+
+def check_authority_pool(pool: Sequence[str]) -> None:
+    """``authority = "auto"`` needs at least one authority above the threshold."""
+    if not pool:
+        raise ParameterError("no authority above the threshold to study: pass authority")
+
+
+def check_authority_known(authority: Any, code: str, codes: Any) -> None:
+    """The requested ``authority`` (normalised to ``code``) must be in the outcome table."""
+    if code not in set(codes):
+        raise ParameterError(f"authority {authority!r} is not in the outcome table")
+
+
+def check_authority_funded(code: str, *, never_funded: bool) -> None:
+    """An authority that was never funded needs a (placebo) ``treatment_year``."""
+    if never_funded:
+        raise ParameterError(
+            f"authority {code} was never funded: pass treatment_year for a placebo analysis"
+        )

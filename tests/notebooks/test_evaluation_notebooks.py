@@ -4,7 +4,7 @@ The mirror has fiscal income 2005–2020 and population 2009–2015 but no outco
 table. Real runs must never show Demoland: impact_did and synthetic_control run as *pre-period
 checks* on fiscal income (placebo year, no effect claimed), threshold_rdd shows the support and
 log-count density of the real counts around 7,500. Each notebook publishes a machine-readable
-summary (the verdict output's metadata, written by ``evaluation_steps.publish``) that these
+summary (the verdict output's metadata, written by ``evaluation_shared.publish``) that these
 tests read instead of prose. (Their demo-mode outputs are checked by nbval.)
 """
 
@@ -16,7 +16,7 @@ import nbformat
 import pytest
 from _notebooks import output_text
 
-from samenleven_analysis.reports.evaluation_steps import SUMMARY_KEY
+from samenleven_analysis.reports.evaluation_shared import SUMMARY_KEY
 
 EVALUATION = ("impact_did", "threshold_rdd", "synthetic_control")
 

@@ -32,7 +32,21 @@ FORBIDDEN = {
     ast.SetComp: "comprehension",
     ast.DictComp: "comprehension",
     ast.GeneratorExp: "comprehension",
+    ast.If: "if",
+    ast.IfExp: "if",
 }
+
+
+def _extra_kind(node: ast.AST) -> str | None:
+    """``print(...)`` calls and look-ups by label string (``result["att"]``, ``.loc["x"]``)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
+        return "print"
+    literal = isinstance(node, ast.Subscript) and getattr(node.value, "id", "") == "Literal"
+    if isinstance(node, ast.Subscript) and not literal:  # ``Literal["a", "b"]`` annotates
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if any(isinstance(p, ast.Constant) and isinstance(p.value, str) for p in parts):
+            return "label look-up"
+    return None
 
 
 def rule_violations(nb) -> list[str]:
@@ -50,7 +64,7 @@ def rule_violations(nb) -> list[str]:
         if len(lines) > MAX_CELL_LINES:
             problems.append(f"cell {i}: {len(lines)} lines (max {MAX_CELL_LINES})")
         for node in ast.walk(ast.parse(source)):
-            kind = FORBIDDEN.get(type(node))
+            kind = FORBIDDEN.get(type(node)) or _extra_kind(node)
             if kind:
                 problems.append(f"cell {i} line {node.lineno}: {kind}")
     if not any("parameters" in c.metadata.get("tags", []) for c in nb.cells):
@@ -66,11 +80,17 @@ def test_rules_catch_a_thick_notebook():
             nbformat.v4.new_code_cell("try:\n    y = 1\nexcept Exception:\n    raise\n"),
             nbformat.v4.new_code_cell("\n".join(f"a{i} = {i}" for i in range(30))),
             nbformat.v4.new_code_cell("z = [i for i in range(3)]"),
+            nbformat.v4.new_code_cell("if z:\n    w = 1\n"),
+            nbformat.v4.new_code_cell("v = 1 if z else 2"),
+            nbformat.v4.new_code_cell("print(z)"),
+            nbformat.v4.new_code_cell('a = result["att"]\nb = frame.loc["x", 1]'),
         ]
     )
     found = " | ".join(rule_violations(nb))
-    for kind in ("def", "try", "raise", "30 lines", "comprehension"):
+    for kind in ("def", "try", "raise", "30 lines", "comprehension", "if", "print"):
         assert kind in found
+    assert found.count("label look-up") == 2
+    assert found.count(": if") == 2
     thin = nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})]
     )
@@ -79,7 +99,8 @@ def test_rules_catch_a_thick_notebook():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_is_thin(path):
-    assert rule_violations(nbformat.read(str(path), as_version=4)) == []
+    problems = rule_violations(nbformat.read(str(path), as_version=4))
+    assert problems == []
 
 
 def _cells(nb) -> list[tuple[str, str, tuple[str, ...]]]:

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from samenleven_analysis.analysis import verdicts
 from samenleven_analysis.analysis.estimators.common import SyntheticControl
-from samenleven_analysis.reports import evaluation_steps as steps
+from samenleven_analysis.reports import evaluation_shared, verdicts
+from samenleven_analysis.reports import synthetic_control_report as sc_report
+from samenleven_analysis.reports import threshold_rdd_report as rdd_report
 
 
 def _design(counts, full=False):
@@ -24,7 +25,7 @@ def _design(counts, full=False):
             "eligible": [c > 7500 for c in counts],
         }
     )
-    return steps.RDDDesign(
+    return rdd_report.RDDDesign(
         frame,
         7500.5,
         7500,
@@ -40,7 +41,7 @@ def _design(counts, full=False):
 
 def test_support_table_counts_each_side_per_window():
     d = _design([7000, 7400, 7500, 7501, 7900, 9000, 12000, 3000])
-    t = steps.support_table(d, 750).set_index("within ± residents")
+    t = rdd_report.support_table(d, 750).set_index("within ± residents")
     # 7,500 itself is not "more than 7,500": below the cutoff
     assert tuple(t.loc[250]) == (2, 1)
     assert tuple(t.loc[750]) == (3, 2)
@@ -51,12 +52,12 @@ def test_support_table_counts_each_side_per_window():
 def test_support_only_design_has_no_estimates_but_a_density_check():
     rng = np.random.default_rng(1)
     d = _design(np.round(np.exp(rng.normal(7.5, 1.2, 300))).astype(int).tolist())
-    est = steps.rdd_estimates(d, ["sharp", "fuzzy"])
+    est = rdd_report.rdd_estimates(d, ["sharp", "fuzzy"])
     assert est["estimates"] == {} and est["fuzzy"] is None and len(est["tables"]) == 1
-    checks = steps.rdd_checks(d)
+    checks = rdd_report.rdd_checks(d)
     assert checks["balance"] is None and checks["placebo"] is None and checks["tables"] == []
-    near, _ = steps.support_text(d, 750)
-    facts = steps.rdd_facts(d, est, checks, near, 750, demo=False)
+    near, _ = rdd_report.support_text(d, 750)
+    facts = rdd_report.rdd_facts(d, est, checks, near, 750, demo=False)
     json.dumps(facts)  # publishable as application/json (no NaN, no numpy types)
     assert facts["mode"] == "support_only" and facts["applicants"] == 300
     assert facts["above_threshold"] == int((d.frame["count"] > 7500).sum())
@@ -67,11 +68,14 @@ def test_rdd_estimates_reject_unknown_estimators():
     from samenleven_analysis.errors import ParameterError
 
     with pytest.raises(ParameterError):
-        steps.rdd_estimates(_design([1, 2, 3]), ["bogus"])
+        rdd_report.rdd_estimates(_design([1, 2, 3]), ["bogus"])
 
 
 def test_num_gives_json_safe_values():
-    assert steps._num(float("nan")) is None and steps._num(np.float64(1.23456789)) == 1.234568
+    assert (
+        evaluation_shared.rounded(float("nan")) is None
+        and evaluation_shared.rounded(np.float64(1.23456789)) == 1.234568
+    )
 
 
 def test_support_verdict_flags_thin_support_and_missing_density():
@@ -123,7 +127,7 @@ def test_synthetic_pre_period_verdict_never_claims_an_effect():
 
 def test_synthetic_verdict_escapes_the_place_name():
     """User-supplied names reach the verdict Markdown escaped (reports layer)."""
-    design = steps.SyntheticDesign(
+    design = sc_report.SyntheticDesign(
         pd.DataFrame({"year": [2005, 2020]}),
         "11001",
         2016,
@@ -133,5 +137,5 @@ def test_synthetic_verdict_escapes_the_place_name():
         "",
         full=False,
     )
-    text = steps.synthetic_text(design, _sc(0.6), demo=False)
+    text = sc_report.synthetic_text(design, _sc(0.6), demo=False)
     assert "<b>" not in text and "&lt;b&gt;" in text and "\\$1" in text

@@ -26,6 +26,7 @@ from samenleven_analysis.analysis.estimators import (
 from samenleven_analysis.analysis.estimators.common import Estimate
 from samenleven_analysis.bench import simulate as sim
 from samenleven_analysis.errors import DataError
+from samenleven_analysis.reports import verdicts as prose
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SEED = 3
@@ -398,5 +399,5 @@ def test_verdict_flags_follow_the_interval_and_the_checks():
     assert adjusted["direction"] == 0 and adjusted["interval_direction"] == 1
     missing = Estimate(1.0, np.nan, np.nan, np.nan, np.nan, 4, "x", note="no df")
     assert verdicts.verdict_flags(missing)["direction"] == 0
-    text = verdicts.verdict(missing)
+    text = prose.verdict(missing)
     assert "higher" not in text and "lower" not in text

@@ -15,7 +15,9 @@ import pytest
 
 from samenleven_analysis.analysis import verdicts
 from samenleven_analysis.analysis.estimators.common import Estimate, SyntheticControl
-from samenleven_analysis.reports import evaluation_steps as steps
+from samenleven_analysis.reports import impact_did_report as impact
+from samenleven_analysis.reports import threshold_rdd_report as rdd_report
+from samenleven_analysis.reports import verdicts as prose
 
 
 def _estimate(excludes_zero: bool, thin: bool = False) -> Estimate:
@@ -65,8 +67,8 @@ def _impact_inputs(excludes, pre_fail, plac_fail, adjusted):
 )
 def test_impact_facts_and_sentence_read_the_same_flags(excludes, pre_fail, plac_fail, adjusted):
     design, studies, avg, plac, multiple = _impact_inputs(excludes, pre_fail, plac_fail, adjusted)
-    text = steps.impact_verdict(design, studies, avg, plac, None, None, multiple, demo=False)
-    facts = steps.impact_facts(design, studies, avg, plac, None, None, multiple, demo=False)
+    text = impact.impact_verdict(design, studies, avg, plac, None, None, multiple, demo=False)
+    facts = impact.impact_facts(design, studies, avg, plac, None, None, multiple, demo=False)
     json.dumps(facts)
     expected = excludes and not pre_fail and not plac_fail and adjusted in (None, 0.01)
     assert facts["effect_claimed"] is expected
@@ -109,8 +111,8 @@ def _rdd_inputs(excludes, thin, balance_fail, weak):
 )
 def test_rdd_facts_and_sentence_read_the_same_flags(excludes, thin, balance_fail, weak):
     design, est, checks, near = _rdd_inputs(excludes, thin, balance_fail, weak)
-    text = steps.rdd_verdict(design, est, checks, near, 750, demo=False)
-    facts = steps.rdd_facts(design, est, checks, near, 750, demo=False)
+    text = rdd_report.rdd_verdict(design, est, checks, near, 750, demo=False)
+    facts = rdd_report.rdd_facts(design, est, checks, near, 750, demo=False)
     json.dumps(facts)
     expected = excludes and not thin and not balance_fail and not weak
     assert facts["effect_claimed"] is expected and _claims(text) is expected
@@ -127,8 +129,8 @@ def test_rdd_verdict_and_facts_name_the_local_randomisation_fallback():
     assert main.extra["fallback"] == "local_randomisation"
     design, _, checks, near = _rdd_inputs(False, False, False, False)
     est = {"estimates": {"fuzzy (participation, LATE)": main}, "fuzzy": main}
-    text = steps.rdd_verdict(design, est, checks, near, 750, demo=False)
-    facts = steps.rdd_facts(design, est, checks, near, 750, demo=False)
+    text = rdd_report.rdd_verdict(design, est, checks, near, 750, demo=False)
+    facts = rdd_report.rdd_facts(design, est, checks, near, 750, demo=False)
     wl, wr = main.extra["window"]
     assert f"local randomisation inference in window [{wl:,.0f}, {wr:,.0f}]" in text, text
     assert facts["local_randomisation_window"] == [round(wl, 6), round(wr, 6)]
@@ -164,7 +166,7 @@ def _sc(p: float, lo: float, hi: float, poor: bool = False) -> SyntheticControl:
 )
 def test_synthetic_fallback_sentence_never_contradicts_its_p(p, lo, hi):
     sc = _sc(p, lo, hi)
-    text = verdicts.synthetic_verdict(sc)
+    text = prose.synthetic_verdict(sc)
     flags = verdicts.synthetic_flags(sc)
     assert flags["effect_claimed"] is (p <= 0.05 and lo > 0)
     assert ("consistent with an effect" in text) is flags["effect_claimed"]
@@ -198,7 +200,7 @@ def test_honest_did_on_the_notebook_path_reproduces_the_published_medicaid_inter
     assert h.table.ci_high.iloc[0] == pytest.approx(0.0607, abs=6e-4)
     # the notebook step reads the full-window study attached by event_studies()
     binned.extra["full_window"] = full
-    s = steps.sensitivity({"TWFE": binned})
-    direct = steps._coarse_honest(full)
+    s = impact.sensitivity({"TWFE": binned})
+    direct = impact.coarse_honest(full)
     assert s.table.equals(direct.table)
     assert "every relative period from -6 to 1, none binned" in s.method

@@ -17,7 +17,7 @@ import pandas as pd
 
 from samenleven_analysis.analysis.estimators.common import EventStudy, _quiet, _single_thread_blas
 
-__all__ = ["HonestSensitivity", "honest_did"]
+__all__ = ["DEFAULT_SE_GRID", "HonestSensitivity", "honest_did"]
 
 
 @dataclass
@@ -79,20 +79,30 @@ def _as_results(es: EventStudy):
     ), post
 
 
+DEFAULT_SE_GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+"""Default grid of M in multiples of the target's SE."""
+
+
 def honest_did(
     es: EventStudy,
     *,
     m_grid: np.ndarray | list[float] | None = None,
     alpha: float = 0.05,
     weights: np.ndarray | None = None,
+    se_grid: tuple[float, ...] | list[float] = DEFAULT_SE_GRID,
+    extend_by: float = 2.0,
+    extend_until: float = 256.0,
+    bisections: int = 6,
 ) -> HonestSensitivity:
     """Rambachan–Roth smoothness sensitivity of the average post-period effect of ``es``.
 
     ``es`` needs ``extra["vcov"]`` (from :func:`event_study`) and the reference period
     right before treatment. ``weights``: the target as weights on the post coefficients
-    (default equal: their average). ``m_grid`` defaults to (0, ¼, ½, 1, 2, 4) × the target's SE
-    (M is in outcome units per period²). The breakdown value is searched on the grid and
-    refined by bisection.
+    (default equal: their average). The grid of ``M`` (outcome units per period²) is
+    ``m_grid`` when given (used as it is), else ``se_grid`` × the target's SE, extended
+    (``M`` × ``extend_by``) until the robust interval reaches zero or ``M`` passes
+    ``extend_until`` × SE. The breakdown value is bracketed on the grid and refined by
+    ``bisections`` bisection steps (each one fit); it is the upper end of the final bracket.
     """
     from diff_diff.honest_did import HonestDiD
 
@@ -106,9 +116,9 @@ def honest_did(
     ]
     est, se = float(lvec @ beta), float(np.sqrt(lvec @ vpost @ lvec))
     grid = (
-        np.array([0, 0.25, 0.5, 1, 2, 4]) * se
+        [float(k) * se for k in se_grid]
         if m_grid is None
-        else np.asarray(m_grid, dtype=float)
+        else [float(m) for m in np.asarray(m_grid, dtype=float)]
     )
 
     def ci(m: float) -> tuple[float, float]:
@@ -117,12 +127,14 @@ def honest_did(
             h = HonestDiD(method="smoothness", M=float(m), alpha=alpha, l_vec=lvec).fit(res)
         return float(h.ci_lb), float(h.ci_ub)
 
+    def excludes(row: tuple[float, float, float]) -> bool:
+        return row[1] > 0 or row[2] < 0
+
     rows = [(m, *ci(m)) for m in grid]
-    # Extend the grid (doubling M) until the robust interval reaches zero, within reason.
-    while m_grid is None and (rows[-1][1] > 0 or rows[-1][2] < 0) and rows[-1][0] < 256 * se:
-        m = 2 * rows[-1][0]
+    # Extend the grid until the robust interval reaches zero, within reason.
+    while m_grid is None and excludes(rows[-1]) and rows[-1][0] < extend_until * se:
+        m = extend_by * rows[-1][0]
         rows.append((m, *ci(m)))
-    grid = np.array([r[0] for r in rows])
     table = pd.DataFrame(rows, columns=["M", "ci_low", "ci_high"])
     table["excludes_zero"] = (table.ci_low > 0) | (table.ci_high < 0)
     if not table.excludes_zero.iloc[0]:
@@ -131,13 +143,11 @@ def honest_did(
         breakdown = float("nan")
     else:
         k = int(np.argmin(table.excludes_zero.to_numpy()))
-        lo_m, hi_m = float(grid[k - 1]), float(grid[k])
-        for _ in range(
-            6
-        ):  # bisection (each fit solves an LP) between the last excluding and first including M
+        lo_m, hi_m = float(table.M.iloc[k - 1]), float(table.M.iloc[k])
+        for _ in range(bisections):
+            # between the last M whose interval excludes zero and the first that includes it
             mid = (lo_m + hi_m) / 2
-            a, b = ci(mid)
-            lo_m, hi_m = (mid, hi_m) if (a > 0 or b < 0) else (lo_m, mid)
+            lo_m, hi_m = (mid, hi_m) if excludes((mid, *ci(mid))) else (lo_m, mid)
         breakdown = hi_m
     from scipy import stats
 
@@ -153,5 +163,9 @@ def honest_did(
             f"target: average of {len(post)} post-period coefficients of the {es.extra.get('estimator', 'twfe')} "
             "event study"
         ),
-        extra={"n_pre": len(res.pre_periods) - 1, "n_post": len(post)},
+        extra={
+            "n_pre": len(res.pre_periods) - 1,
+            "n_post": len(post),
+            "window": es.extra.get("window"),
+        },
     )

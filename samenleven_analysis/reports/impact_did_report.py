@@ -1,0 +1,852 @@
+"""The steps of the impact notebook (``notebooks/impact_did``): difference-in-differences and
+event study of funded against comparison authorities, HonestDiD sensitivity, placebo checks,
+several outcomes, power by simulation and a verdict that says no more than the data allow.
+
+Without outcome and funding tables (the real open data) the notebook runs as a pre-period
+check on fiscal income of proxy-eligible Flemish municipalities at a placebo year.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from samenleven_analysis import i18n
+from samenleven_analysis.analysis import outcomes as oc
+from samenleven_analysis.analysis.estimators import did as did_mod
+from samenleven_analysis.analysis.estimators import event_study as es_mod
+from samenleven_analysis.analysis.estimators.common import Estimate, EventStudy, estimates_table
+from samenleven_analysis.analysis.estimators.honest import HonestSensitivity, honest_did
+from samenleven_analysis.analysis.estimators.multiple_testing import adjust_pvalues
+from samenleven_analysis.analysis.estimators.power import power_by_simulation
+from samenleven_analysis.analysis.estimators.sdid import synthetic_did
+from samenleven_analysis.analysis.estimators.staggered import staggered_did
+from samenleven_analysis.analysis.verdicts import verdict_flags
+from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
+from samenleven_analysis.i18n import _
+from samenleven_analysis.reports.evaluation_shared import (
+    missing_design_text,
+    proxy_groups,
+    publish,
+    rounded,
+    show,
+    show_figure,
+    show_markdown,
+    show_text,
+)
+from samenleven_analysis.reports.figures import estimates as figs
+from samenleven_analysis.reports.parameters import check_choice
+from samenleven_analysis.reports.text import md_escape
+from samenleven_analysis.reports.verdicts import pre_period_verdict, verdict
+
+CLUSTERS = {"municipality": "refnis", "arrondissement": "arrondissement", "province": "province"}
+IMPACT_ESTIMATORS = ("event_study", "callaway_santanna", "twfe", "synthetic_did")
+
+
+@dataclass
+class ImpactDesign:
+    """The analysis panel of the impact notebook and how it was chosen."""
+
+    panel: pd.DataFrame
+    start: int
+    outcome: str
+    full_design: bool
+    group_word: str
+    cluster: str | None
+    summary: str
+    notes: str = ""
+    table: pd.DataFrame | None = None
+    treat: pd.DataFrame | None = None
+    first_year: int | None = None
+    last_year: int | None = None
+
+    @property
+    def label(self) -> str:
+        return oc.label(self.outcome)
+
+    @property
+    def unit_label(self) -> str:
+        return oc.unit(self.outcome)
+
+
+def impact_design(
+    ctx,
+    *,
+    outcome: str,
+    first_year: int | None,
+    last_year: int | None,
+    treatment_year: int | None,
+    definition: str,
+    threshold: int,
+    cluster: str,
+    year: int | None = None,
+) -> ImpactDesign:
+    """Full before/after design when outcome and funding tables exist, else the pre-period
+    check on fiscal income of proxy-eligible Flemish municipalities (placebo year)."""
+    check_choice("cluster", cluster, CLUSTERS)
+    full = ctx.has("outcomes") and ctx.has("treatment")
+    lines = [
+        _("Design: full before/after comparison")
+        if full
+        else _("Design: pre-period check (no post-{year} outcomes)", year=PROGRAMME_START)
+    ]
+    notes: list[str] = []
+    table = treat = None
+    if full:
+        table, treat = ctx.load("outcomes"), ctx.load("treatment")
+        source = oc.income_panel(ctx.load("income")) if outcome == oc.INCOME_OUTCOME else table
+        panel = oc.panel(
+            source,
+            treat,
+            outcome,
+            first_year=first_year,
+            last_year=last_year,
+            treatment_year=treatment_year,
+        )
+        if treatment_year is not None:  # common timing: every funded authority starts then
+            panel["cohort"] = panel["cohort"].where(~panel["treated"], float(treatment_year))
+        start = (
+            int(treatment_year)
+            if treatment_year is not None
+            else int(panel.loc[panel.treated, "cohort"].min())
+        )
+        used, word = outcome, "funded"
+    else:
+        flemish, members, src, ref = proxy_groups(ctx, definition, threshold, year)[:4]
+        start = int(treatment_year) if treatment_year is not None else 2016
+        income = oc.income_panel(
+            ctx.load("income"), first_year=first_year, last_year=last_year, refnis=flemish
+        )
+        panel = oc.panel(
+            income, oc.treatment_from_groups(flemish, members, start), oc.INCOME_OUTCOME
+        )
+        used, word = oc.INCOME_OUTCOME, "proxy-eligible"
+        notes = [
+            _(
+                "**Pre-period check.** The real data hold no outcomes after {last_year} and no "
+                "funding table, so `outcome = {requested}` cannot be used: the outcome is "
+                "**{outcome}** (Statbel fiscal statistics, income year).",
+                last_year=int(panel.year.max()),
+                requested=md_escape(repr(outcome)),
+                outcome=md_escape(oc.label(used)),
+            ),
+            _(
+                "Groups: {members} Flemish municipalities with more than {threshold} residents "
+                "({definition}) in {year} (*proxy-eligible*) versus the other {others}. "
+                "**{start} is a placebo year**: nothing happened then, so any 'effect' measures "
+                "diverging trends, not the plan.",
+                members=i18n.number(len(members)),
+                threshold=i18n.number(threshold),
+                definition=md_escape(src.label),
+                year=ref.year,
+                others=i18n.number(len(flemish) - len(members)),
+                start=start,
+            ),
+        ]
+        if ref.note():
+            notes.append(ref.note())
+        if src.proxy:
+            notes.append(
+                _(
+                    "Non-Belgian *nationality* understates non-EU14 *origin*: the proxy group is "
+                    "not the eligible group."
+                )
+            )
+    cl = CLUSTERS[cluster]
+    if cl != "refnis":
+        panel = oc.with_geography(panel, ctx.load("municipalities"))
+    units = panel.drop_duplicates("refnis")
+    by_cohort = units["cohort"].fillna(0).astype(int).value_counts().sort_index()
+    lines += [
+        _(
+            "Outcome: {outcome}; years {first}-{last}; {authorities} authorities",
+            outcome=oc.label(used),
+            first=panel.year.min(),
+            last=panel.year.max(),
+            authorities=i18n.number(len(units)),
+        ),
+        _("Authorities by first treated year (0 = comparison group):"),
+        by_cohort.rename_axis("cohort").to_string(),
+    ]
+    text = "\n\n".join(f"> {n}" for n in notes)
+    if not full:
+        text += "\n\n" + missing_design_text(_("An effect of the plan"))
+    return ImpactDesign(
+        panel,
+        start,
+        used,
+        full,
+        word,
+        None if cl == "refnis" else cl,
+        "\n".join(lines),
+        text,
+        table,
+        treat,
+        first_year,
+        last_year,
+    )
+
+
+def group_means(design: ImpactDesign) -> pd.DataFrame:
+    """Mean outcome by year and group (each cohort, and the comparison group)."""
+    p = design.panel
+    group = p["cohort"].map(
+        lambda c: f"{design.group_word} from {int(c)}" if pd.notna(c) else "comparison"
+    )
+    return p.assign(group=group).groupby(["year", "group"])["value"].mean().unstack()
+
+
+def event_studies(design: ImpactDesign, estimators: list[str]) -> dict[str, EventStudy]:
+    """TWFE and the heterogeneity-robust two-stage (did2s) event study, binned end points."""
+    check_choice("estimators", estimators, IMPACT_ESTIMATORS)
+    if "event_study" not in estimators:
+        return {}
+    args = (design.panel, "value", "refnis", "year", "cohort")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        studies = {
+            "TWFE": es_mod.event_study(*args, cluster=design.cluster),
+            "two-stage (did2s)": es_mod.event_study(
+                *args, cluster=design.cluster, estimator="did2s"
+            ),
+        }
+        # HonestDiD reads every lead: binning the end points changes its answer (issue 20).
+        studies["two-stage (did2s)"].extra["full_window"] = es_mod.event_study(
+            *args, cluster=design.cluster, estimator="did2s", window=None, bootstrap_reps=0
+        )
+    return studies
+
+
+def pretrend_text(studies: dict[str, EventStudy]) -> str:
+    """One line per event study: the joint pre-trend test (or why there is none)."""
+    if not studies:
+        return _("Event study not requested (estimators).")
+    out = []
+    for name, es in studies.items():
+        if "pretrend_note" in es.extra:
+            out.append(
+                _(
+                    "Joint pre-trend test ({name}): {note}",
+                    name=name,
+                    note=es.extra["pretrend_note"],
+                )
+            )
+            continue
+        numbers = {
+            "name": name,
+            "leads": i18n.number(es.pretrend_df),
+            "wald": i18n.number(es.pretrend_stat, 2),
+            "p": i18n.number(es.pretrend_pvalue, 3),
+            "window": es.extra["window"],
+        }
+        out.append(
+            _(
+                "Joint pre-trend test ({name}): {leads} leads, Wald = {wald}, p = {p} "
+                "(bootstrap); window {window} (end points binned)",
+                **numbers,
+            )
+            if "pretrend_pvalue_wild" in es.extra
+            else _(
+                "Joint pre-trend test ({name}): {leads} leads, Wald = {wald}, p = {p} "
+                "(analytic F); window {window} (end points binned)",
+                **numbers,
+            )
+        )
+    return "\n".join(out)
+
+
+def event_table(studies: dict[str, EventStudy]) -> pd.DataFrame:
+    """Side-by-side coefficients of the event studies."""
+    parts = [
+        es.coefs.set_index("rel_time")[["estimate", "ci_low", "ci_high"]].add_prefix(f"{n}: ")
+        for n, es in studies.items()
+    ]
+    return pd.concat(parts, axis=1).round(3) if parts else pd.DataFrame()
+
+
+@dataclass
+class AverageEffects:
+    """The average-effect estimators, their table and the inference notes."""
+
+    results: dict[str, Estimate]
+    table: pd.DataFrame
+    text: str
+    main: Estimate | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def closest_scenario_text(n_treated: int) -> str:
+    """The simulated scenario closest to this design and the coverage measured there."""
+    from samenleven_analysis.analysis.estimators.staggered import MEASURED_COVERAGE
+
+    n = 6 if abs(n_treated - 6) <= abs(n_treated - 28) else 28
+    lv, lv_se = MEASURED_COVERAGE[("level", n)]
+    rt, rt_se = MEASURED_COVERAGE[("rate", n)]
+    return _(
+        "Closest simulated scenarios (docs/inference.md): {n} largest of {total} authorities "
+        "funded, AR(1) errors; the randomisation interval covered the truth in {level} (MC "
+        "s.e. {level_se}) of {draws} draws for outcomes in levels and {rate} (MC s.e. "
+        "{rate_se}) for rates; this design has {treated} funded authorities.",
+        n=i18n.number(n),
+        total=i18n.number(285),
+        level=i18n.number(lv, 2),
+        level_se=i18n.number(lv_se, 3),
+        draws=i18n.number(100),
+        rate=i18n.number(rt, 2),
+        rate_se=i18n.number(rt_se, 3),
+        treated=i18n.number(n_treated),
+    )
+
+
+def ri_strata(panel: pd.DataFrame) -> str | None:
+    """The strata of randomisation inference for the Plan's design: funding could only go
+    to eligible authorities, so labels are permuted within ``eligible`` (when the panel has
+    it with both values); else across all authorities. The result names the scheme."""
+    if "eligible" not in panel.columns or panel["eligible"].isna().any():
+        return None
+    per_unit = panel.drop_duplicates("refnis")["eligible"]
+    return "eligible" if per_unit.nunique() == 2 else None
+
+
+def average_effects(design: ImpactDesign, estimators: list[str]) -> AverageEffects:
+    """C–S (headline, studentised randomisation inference), TWFE (few-treated rule) and synthetic DiD, with the
+    wild-bootstrap p-value of TWFE as a second opinion."""
+    check_choice("estimators", estimators, IMPACT_ESTIMATORS)
+    p, cl = design.panel, design.cluster
+    res: dict[str, Estimate] = {}
+    lines = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the note carries the warning
+        st = ri_strata(p)
+        if "callaway_santanna" in estimators:
+            res["Callaway–Sant'Anna ATT"] = staggered_did(
+                p, "value", "refnis", "year", "cohort", cluster=cl, strata=st
+            )
+        if "twfe" in estimators:
+            res["TWFE DiD"] = did_mod.did(
+                p, "value", "refnis", "year", "treated", "post", cl, strata=st
+            )
+            wild = did_mod.did(
+                p, "value", "refnis", "year", "treated", "post", cl, inference="wild", reps=9999
+            )
+            t = res["TWFE DiD"].extra
+            lines.append(
+                _(
+                    "TWFE: {treated} treated of {clusters} clusters; p (CRV1) = {p_crv1}; "
+                    "p (wild bootstrap) = {p_wild} (a second opinion; no interval)",
+                    treated=i18n.number(t["n_treated_clusters"]),
+                    clusters=i18n.number(t["n_clusters"]),
+                    p_crv1=i18n.number(t["pvalue_cluster"], 3),
+                    p_wild=i18n.number(wild.pvalue, 3),
+                )
+            )
+        if "synthetic_did" in estimators:
+            res["synthetic DiD"] = synthetic_did(p, "value", "refnis", "year", "cohort")
+    for name, e in res.items():
+        lines.append(f"{name}: {e.method}" + (f" — note: {e.note}" if e.note else ""))
+    cs = res.get("Callaway–Sant'Anna ATT")
+    if cs is not None and cs.extra.get("inference") == "ri":
+        lines.append(closest_scenario_text(int(cs.extra["n_treated_units"])))
+    table = estimates_table(res)
+    if not table.empty:
+        table = table.drop(columns="method")
+    main = res.get("Callaway–Sant'Anna ATT") or res.get("TWFE DiD")
+    return AverageEffects(res, table, "\n".join(lines), main)
+
+
+HONEST_GRID = (0.0, 1.0, 3.0, 9.0)
+"""HonestDiD grid of M, in multiples of the target's SE (extended ×3 until the robust
+interval reaches zero); each M is one fit of about 1.6 s, so the grid is coarse."""
+
+HONEST_EXTEND_BY = 3.0
+"""Factor by which the last M grows while the robust interval still excludes zero."""
+
+HONEST_EXTEND_UNTIL = 81.0
+"""Largest M tried, in multiples of the target's SE."""
+
+HONEST_BISECTIONS = 2
+"""Bisection steps refining the breakdown value between two grid points (bracket / 4)."""
+
+
+def sensitivity(studies: dict[str, EventStudy]) -> HonestSensitivity | None:
+    """HonestDiD smoothness sensitivity of the heterogeneity-robust event study's average
+    post-period effect (TWFE if did2s is missing), on the coarse :data:`HONEST_GRID`: about
+    six fits instead of thirteen. As in :func:`~samenleven_analysis.analysis.estimators.honest.
+    honest_did`, the breakdown value is the upper end of its final bracket (the smallest M
+    tried at which the robust interval includes zero); the bracket is a quarter of a grid step
+    wide, so the value may exceed the exact breakdown by up to that much (on the demo panel
+    0.227 against 0.220 from the fine search)."""
+    es = studies.get("two-stage (did2s)") or studies.get("TWFE")
+    if es is None:
+        return None
+    es = es.extra.get("full_window", es)
+    if (es.coefs.rel_time > es.reference).sum() == 0:
+        return None
+    return coarse_honest(es)
+
+
+def coarse_honest(es: EventStudy, alpha: float = 0.05) -> HonestSensitivity:
+    """:func:`~samenleven_analysis.analysis.estimators.honest.honest_did` on the coarse grid
+    of this report, its method naming the periods read and the grid."""
+    h = honest_did(
+        es,
+        alpha=alpha,
+        se_grid=HONEST_GRID,
+        extend_by=HONEST_EXTEND_BY,
+        extend_until=HONEST_EXTEND_UNTIL,
+        bisections=HONEST_BISECTIONS,
+    )
+    h.method += (
+        f" on {_window_words(es)}; M on a coarse grid (0, 1, 3, 9 × SE), breakdown bracketed "
+        "to a quarter of a grid step"
+    )
+    return h
+
+
+def _window_words(es: EventStudy) -> str:
+    """Which relative periods the sensitivity analysis read (a whole sentence fragment-free)."""
+    w = es.extra.get("window")
+    rel = es.coefs.rel_time
+    if w is None:
+        return f"every relative period from {int(rel.min())} to {int(rel.max())}, none binned"
+    return (
+        f"relative periods {int(w[0])} to {int(w[1])}, with earlier and later periods binned "
+        "into the end points"
+    )
+
+
+def _significant(value: float) -> str:
+    """Three significant digits in the active language's format (``0.227`` / ``0,227``)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, format="@##", locale=i18n.active().locale)
+
+
+def sensitivity_text(h: HonestSensitivity | None) -> str:
+    if h is None:
+        return _("No event study, so no sensitivity analysis (estimators).")
+    numbers = {
+        "estimate": i18n.number(h.estimate, 3),
+        "low": i18n.number(h.original[0], 3),
+        "high": i18n.number(h.original[1], 3),
+    }
+    reading = (
+        _(
+            "Average post-period effect {estimate} (conventional 95% interval {low} to {high}); "
+            "breakdown value M = {breakdown}: the smallest change in the slope of the "
+            "differential trend per year at which the robust interval includes zero.",
+            breakdown=_significant(h.breakdown),
+            **numbers,
+        )
+        if np.isfinite(h.breakdown)
+        else _(
+            "Average post-period effect {estimate} (conventional 95% interval {low} to {high}); "
+            "breakdown value M = not reached on the grid: the smallest change in the slope of "
+            "the differential trend per year at which the robust interval includes zero.",
+            **numbers,
+        )
+    )
+    return reading + "\n" + h.method
+
+
+@dataclass
+class Placebos:
+    years: pd.DataFrame
+    outcomes: pd.DataFrame | None
+    text: str
+
+    def checks(self) -> dict[str, float]:
+        """Named p-values of the placebo checks (for the verdict)."""
+        out = {f"placebo year {int(r.fake_year)}": r.pvalue for r in self.years.itertuples()}
+        if self.outcomes is not None:
+            out.update(
+                {f"placebo outcome {r.outcome}": r.pvalue for r in self.outcomes.itertuples()}
+            )
+        return out
+
+
+def placebos(design: ImpactDesign) -> Placebos:
+    """Fake treatment years before the start, and outcomes the plan cannot change."""
+    years = sorted(design.panel.year.unique())
+    fake = [y for y in (design.start - 4, design.start - 3, design.start - 2) if y - years[0] >= 2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        py = did_mod.placebo_years(
+            design.panel,
+            "value",
+            "refnis",
+            "year",
+            "treated",
+            design.start,
+            fake,
+            cluster=design.cluster,
+        )
+        po, text = None, _("No placebo outcome exists in the real data.")
+        if design.full_design:
+            others = [
+                o
+                for o in oc.PLACEBO_OUTCOMES
+                if o in set(design.table["outcome"]) and o != design.outcome
+            ]
+            text = _("No placebo outcome in the outcome table.")
+            if others:
+                panels = {
+                    o: oc.panel(
+                        design.table,
+                        design.treat,
+                        o,
+                        first_year=design.first_year,
+                        last_year=design.last_year,
+                    )
+                    for o in others
+                }
+                po, text = did_mod.placebo_outcomes(panels, "refnis", "year", "cohort"), ""
+    return Placebos(py, po, text)
+
+
+def multiple_outcomes(design: ImpactDesign) -> pd.DataFrame | None:
+    """The headline estimator on every (non-placebo) outcome, with family-wise adjusted
+    p-values (Romano–Wolf on a shared randomisation distribution, else Holm)."""
+    if not design.full_design:
+        return None
+    names = [o for o in sorted(set(design.table["outcome"])) if o not in oc.PLACEBO_OUTCOMES]
+    ests = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        for o in names:
+            pan = oc.panel(
+                design.table,
+                design.treat,
+                o,
+                first_year=design.first_year,
+                last_year=design.last_year,
+            )
+            if design.cluster:
+                pan = pan.merge(
+                    design.panel[["refnis", design.cluster]].drop_duplicates(), on="refnis"
+                )
+            ests[o] = staggered_did(
+                pan,
+                "value",
+                "refnis",
+                "year",
+                "cohort",
+                cluster=design.cluster,
+                details=False,
+                strata=ri_strata(pan),
+            )
+    out = adjust_pvalues(ests)
+    out.insert(1, "estimate", [ests[o].estimate for o in out.outcome])
+    return out
+
+
+POWER_REPS = 99
+"""Permutations per simulated draw when randomisation inference applies: a p-value resolution
+of 0.01 is enough to tell p < 0.05, and halves the power simulation (the slowest step)."""
+
+
+def power(design: ImpactDesign, draws: int = 40):
+    """Power curve and MDE by simulation in the pre-programme years of this panel."""
+    start = design.start if design.full_design else PROGRAMME_START
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return power_by_simulation(
+            design.panel,
+            "value",
+            "refnis",
+            "year",
+            "cohort",
+            min(start, int(design.panel.year.max()) + 1),
+            cluster=design.cluster,
+            draws=draws,
+            reps=POWER_REPS,
+            post_periods=None if design.full_design else 3,
+        )
+
+
+def _impact_checks(
+    studies: dict[str, EventStudy],
+    plac: Placebos | None,
+    multiple: pd.DataFrame | None,
+    outcome: str,
+    honest: HonestSensitivity | None,
+) -> dict[str, Any]:
+    """The inputs of :func:`verdict_flags` for the impact notebook: its verdict text, its
+    flags and its machine-readable summary all read this one dict (issue 20, one verdict)."""
+    es = studies.get("TWFE")
+    adj = how = None
+    if multiple is not None and outcome in set(multiple.outcome) and len(multiple) > 1:
+        row = multiple.set_index("outcome").loc[outcome]
+        adj, how = float(row.pvalue_adjusted), f"{row.method}, {len(multiple)} outcomes"
+    return {
+        "pretrend_pvalue": es.pretrend_pvalue if es is not None else None,
+        "checks": plac.checks() if plac is not None else {},
+        "adjusted_pvalue": adj,
+        "adjustment": how or "",
+        "honest": honest,
+    }
+
+
+def impact_verdict(
+    design: ImpactDesign,
+    studies: dict[str, EventStudy],
+    avg: AverageEffects,
+    plac: Placebos,
+    mde,
+    honest: HonestSensitivity | None,
+    multiple: pd.DataFrame | None,
+    *,
+    demo: bool,
+) -> str:
+    """The verdict: a pre-period reading on real data, else the cautious effect reading."""
+    inputs = _impact_checks(studies, plac, multiple, design.outcome, honest)
+    if not design.full_design:
+        placebo = avg.main or did_mod.did(
+            design.panel, "value", "refnis", "year", "treated", "post"
+        )
+        return pre_period_verdict(
+            placebo,
+            placebo_year=design.start,
+            data_last_year=int(design.panel.year.max()),
+            programme_start=PROGRAMME_START,
+            outcome_label=md_escape(design.label),
+            unit_label=md_escape(design.unit_label),
+            pretrend_pvalue=inputs["pretrend_pvalue"],
+            mde=mde,
+        )
+    if avg.main is None:
+        return "No average-effect estimator was requested (`estimators`), so there is no verdict."
+    return verdict(
+        avg.main,
+        outcome_label=md_escape(design.label),
+        unit_label=md_escape(design.unit_label),
+        mde=mde,
+        demo=demo,
+        **inputs,
+    )
+
+
+def impact_flags(
+    design: ImpactDesign,
+    studies,
+    avg: AverageEffects,
+    plac: Placebos,
+    honest: HonestSensitivity | None = None,
+    multiple: pd.DataFrame | None = None,
+) -> dict:
+    """The verdict's flags (direction, failed checks, multiplicity) for tests and dashboards:
+    the same inputs as :func:`impact_verdict`."""
+    if avg.main is None:
+        return {}
+    inputs = _impact_checks(studies, plac, multiple, design.outcome, honest)
+    inputs.pop("adjustment")
+    flags = verdict_flags(avg.main, **inputs)
+    if not design.full_design:  # a pre-period check never claims an effect
+        flags.update(direction=0, effect_claimed=False)
+    return flags
+
+
+def impact_facts(
+    design: ImpactDesign,
+    studies: dict[str, EventStudy],
+    avg: AverageEffects,
+    plac: Placebos,
+    mde,
+    honest: HonestSensitivity | None,
+    multiple: pd.DataFrame | None,
+    *,
+    demo: bool,
+) -> dict[str, Any]:
+    """Machine-readable summary of the impact notebook (design, groups, the headline or
+    placebo estimate, pre-trend test, MDE, and the verdict's flags) for tests and dashboards.
+    Takes the same arguments as :func:`impact_verdict` and reads the same flags, so
+    ``effect_claimed`` is True exactly when the text claims a direction."""
+    units = design.panel.drop_duplicates("refnis")
+    main = avg.main
+    if main is None and not design.full_design:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            main = did_mod.did(design.panel, "value", "refnis", "year", "treated", "post")
+    es = studies.get("TWFE")
+    flags = impact_flags(design, studies, avg, plac, honest, multiple)
+    inputs = _impact_checks(studies, plac, multiple, design.outcome, honest)
+    return {
+        "notebook": "impact_did",
+        "demo": bool(demo),
+        "mode": "full" if design.full_design else "pre_period_check",
+        "outcome": design.outcome,
+        "start_year": int(design.start),
+        "placebo_year": None if design.full_design else int(design.start),
+        "years": [int(design.panel.year.min()), int(design.panel.year.max())],
+        "treated_units": int(units["treated"].sum()),
+        "comparison_units": int((~units["treated"]).sum()),
+        "estimate": None if main is None else rounded(main.estimate),
+        "ci": None if main is None else [rounded(main.ci_low), rounded(main.ci_high)],
+        "inference": None if main is None else main.extra.get("inference"),
+        "pretrend_pvalue": None if es is None else rounded(es.pretrend_pvalue),
+        "adjusted_pvalue": None
+        if inputs["adjusted_pvalue"] is None
+        else rounded(inputs["adjusted_pvalue"]),
+        "failed_checks": list(flags.get("failed_checks", [])),
+        "descriptive_only": bool(flags.get("descriptive_only", False)),
+        "mde": None if mde is None else rounded(mde.mde),
+        "effect_claimed": bool(flags.get("effect_claimed", False)),
+        "unit_codes": sorted(str(r) for r in units["refnis"]),
+    }
+
+
+@dataclass
+class ImpactDidReport:
+    """One impact analysis: the design, computed once; each method displays one step (a
+    notebook cell) and computes what it needs on first use."""
+
+    ctx: Any
+    design: ImpactDesign
+    estimators: list[str]
+
+    @classmethod
+    def build(
+        cls,
+        ctx,
+        *,
+        outcome: str,
+        first_year: int | None,
+        last_year: int | None,
+        treatment_year: int | None,
+        definition: str,
+        threshold: int,
+        cluster: str,
+        estimators: list[str],
+        year: int | None = None,
+    ) -> ImpactDidReport:
+        check_choice("estimators", estimators, IMPACT_ESTIMATORS)
+        design = impact_design(
+            ctx,
+            outcome=outcome,
+            first_year=first_year,
+            last_year=last_year,
+            treatment_year=treatment_year,
+            definition=definition,
+            threshold=threshold,
+            cluster=cluster,
+            year=year,
+        )
+        return cls(ctx, design, list(estimators))
+
+    # ----------------------------------------------------------------- results, computed once
+    @functools.cached_property
+    def studies(self) -> dict[str, EventStudy]:
+        return event_studies(self.design, self.estimators)
+
+    @functools.cached_property
+    def averages(self) -> AverageEffects:
+        return average_effects(self.design, self.estimators)
+
+    @functools.cached_property
+    def honest(self) -> HonestSensitivity | None:
+        return sensitivity(self.studies)
+
+    @functools.cached_property
+    def placebo_results(self) -> Placebos:
+        return placebos(self.design)
+
+    @functools.cached_property
+    def multiple(self) -> pd.DataFrame | None:
+        return multiple_outcomes(self.design)
+
+    @functools.cached_property
+    def mde(self):
+        return power(self.design)
+
+    # ----------------------------------------------------------------- the notebook's steps
+    def data_and_groups(self) -> None:
+        """How the design was chosen, and the groups."""
+        show_markdown(self.design.notes)
+        show_text(self.design.summary)
+
+    def group_means_figure(self) -> None:
+        """Mean outcome by year and group."""
+        figs.plot_group_means(
+            group_means(self.design),
+            self.design.start,
+            self.design.label,
+            caption=self.ctx.caption(extra=_("dashed line: first (placebo) treatment year")),
+        )
+        show_figure()
+
+    def event_study(self) -> None:
+        """Event-study figure, joint pre-trend tests and the coefficients side by side."""
+        if self.studies:
+            figs.plot_event_studies(
+                self.studies,
+                title=_("Event study: {outcome}", outcome=self.design.label),
+                caption=self.ctx.caption(),
+            )
+            show_figure()
+        show_text(pretrend_text(self.studies))
+        show(event_table(self.studies))
+
+    def average_effect(self) -> None:
+        """The average-effect estimators, the inference notes and the C–S event figure."""
+        avg = self.averages
+        show(avg.table)
+        show_text(avg.text)
+        cs = avg.results.get("Callaway–Sant'Anna ATT")
+        if cs is not None:
+            figs.plot_cs_event(cs.extra["event"], self.design.label, caption=self.ctx.caption())
+            show_figure()
+
+    def sensitivity(self) -> None:
+        """HonestDiD: the breakdown value and the robust intervals over M."""
+        show_text(sensitivity_text(self.honest))
+        if self.honest is not None:
+            figs.plot_honest(
+                self.honest, unit_label=self.design.unit_label, caption=self.ctx.caption()
+            )
+            show_figure()
+
+    def placebos(self) -> None:
+        """Fake treatment years and placebo outcomes."""
+        plac = self.placebo_results
+        show(plac.years.round(3))
+        if plac.outcomes is not None:
+            show(plac.outcomes.round(3))
+        show_text(plac.text)
+
+    def several_outcomes(self) -> None:
+        """The headline estimator on every outcome, with family-wise adjusted p-values."""
+        from IPython.display import Markdown
+
+        multiple = self.multiple
+        show(
+            multiple.round(3)
+            if multiple is not None
+            else Markdown(_("Only one outcome is available."))
+        )
+
+    def power(self) -> None:
+        """The MDE and the power curve."""
+        show_text(str(self.mde))
+        show_text(self.mde.method)
+        figs.plot_power_curve(
+            self.mde, unit_label=self.design.unit_label, caption=self.ctx.caption()
+        )
+        show_figure()
+
+    def verdict(self) -> None:
+        """The verdict, carrying the machine-readable summary."""
+        args = (
+            self.design,
+            self.studies,
+            self.averages,
+            self.placebo_results,
+            self.mde,
+            self.honest,
+            self.multiple,
+        )
+        publish(impact_verdict(*args, demo=self.ctx.demo), impact_facts(*args, demo=self.ctx.demo))

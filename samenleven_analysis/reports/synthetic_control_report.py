@@ -1,0 +1,431 @@
+"""The steps of the synthetic-control notebook (``notebooks/synthetic_control``): one large
+city against a weighted mix of never-funded authorities, in-space placebos, robustness
+variants and a verdict.
+
+Without outcome and funding tables (the real open data) the notebook runs as a pre-period
+check on fiscal income per resident at a placebo year, against the most populous Flemish
+municipalities below the threshold.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from samenleven_analysis import i18n
+from samenleven_analysis.analysis import eligibility
+from samenleven_analysis.analysis import outcomes as oc
+from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_control
+from samenleven_analysis.analysis.verdicts import synthetic_flags
+from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
+from samenleven_analysis.i18n import _
+from samenleven_analysis.reports.evaluation_shared import (
+    missing_design_text,
+    proxy_groups,
+    publish,
+    rounded,
+    show,
+    show_figure,
+    show_markdown,
+    show_text,
+)
+from samenleven_analysis.reports.figures import estimates as figs
+from samenleven_analysis.reports.parameters import (
+    check_authority_funded,
+    check_authority_known,
+    check_authority_pool,
+    check_choice,
+)
+from samenleven_analysis.reports.text import md_escape
+from samenleven_analysis.reports.verdicts import synthetic_pre_period_verdict, synthetic_verdict
+
+SC_VARIANTS = {
+    "demeaned": {"demean": True},
+    "levels": {"demean": False},
+    "optimised_v": {"demean": False, "optimize_v": True},
+}
+
+
+@dataclass
+class SyntheticDesign:
+    panel: pd.DataFrame
+    city: str
+    start: int
+    donors: list[str]
+    names: dict[str, str]
+    outcome: str
+    summary: str
+    demo_note: str = ""
+    full: bool = True
+
+    @property
+    def place(self) -> str:
+        return self.names.get(self.city, self.city)
+
+    @property
+    def label(self) -> str:
+        return oc.label(self.outcome)
+
+
+PLACEBO_YEAR = 2016
+"""Default fake start of the pre-period checks (income data run 2005-2020)."""
+
+REAL_DONORS = 30
+"""Donor pool of the pre-period synthetic control: the most populous Flemish municipalities
+below the threshold (smallest possible placebo p-value 1/31)."""
+
+
+def synthetic_design(
+    ctx,
+    *,
+    outcome: str,
+    first_year: int | None,
+    last_year: int | None,
+    treatment_year: int | None,
+    definition: str,
+    threshold: int,
+    authority: str,
+    year: int | None = None,
+) -> SyntheticDesign:
+    """The treated city (``auto``: the most populous funded one, in Flanders if any), its start
+    year, the never-funded donors and the city's position against the 7,500 rule.
+
+    Without outcome and funding tables (the real open data): a pre-period check on fiscal
+    income per resident, the city (``auto``: the most populous proxy-eligible Flemish one)
+    against the Flemish municipalities below the threshold, at a placebo year."""
+    from samenleven_analysis.reports.context import origin_source, reference_year
+
+    munis = ctx.load("municipalities")
+    names = dict(zip(munis["refnis"].astype(str), munis["name_nl"], strict=True))
+    pop = ctx.load("population_nationality")
+    latest = pop[pop["year"] == pop["year"].max()].groupby("refnis")["population"].sum()
+    full = ctx.has("outcomes") and ctx.has("treatment")
+    note = ""
+    if ctx.demo:
+        note = _(
+            "> **DEMO DATA.** Outcomes and funding are Demoland (fictional) data: the method, "
+            "not findings about any real city."
+        )
+    if full:
+        table, treat = ctx.load("outcomes"), ctx.load("treatment")
+        panel = oc.panel(table, treat, outcome, first_year=first_year, last_year=last_year)
+        used = outcome
+        funded = panel.loc[panel.treated, "refnis"].unique().tolist()
+        flemish = set(munis.loc[munis["region"].astype(str) == "02000", "refnis"].astype(str))
+        pool = [r for r in funded if r in flemish] or funded
+    else:
+        flemish_list, members = proxy_groups(ctx, definition, threshold, year)[:2]
+        start0 = int(treatment_year) if treatment_year is not None else PLACEBO_YEAR
+        income = oc.income_panel(
+            ctx.load("income"), first_year=first_year, last_year=last_year, refnis=flemish_list
+        )
+        panel = oc.panel(
+            income, oc.treatment_from_groups(flemish_list, members, start0), oc.INCOME_OUTCOME
+        )
+        used, pool = oc.INCOME_OUTCOME, members
+    if authority == "auto":
+        check_authority_pool(pool)
+        city = max(pool, key=lambda r: (latest.get(r, 0), r))
+    else:
+        city = str(authority).zfill(5)
+        check_authority_known(authority, city, panel["refnis"])
+    cohort = panel.loc[panel.refnis == city, "cohort"].iloc[0]
+    check_authority_funded(city, never_funded=full and treatment_year is None and pd.isna(cohort))
+    t0 = (
+        int(treatment_year)
+        if treatment_year is not None
+        else (int(cohort) if full else PLACEBO_YEAR)
+    )
+    # donors never funded (real data: below the threshold), the city itself excluded
+    donors = sorted(r for r in panel.loc[~panel.treated, "refnis"].unique() if r != city)
+    if not full:
+        # a city's twin is drawn from the larger towns, and each donor costs one placebo fit
+        # (about 2 s): the most populous ones below the threshold
+        donors = sorted(sorted(donors, key=lambda r: (-latest.get(r, 0), r))[:REAL_DONORS])
+    source = origin_source(ctx, definition)
+    ref = reference_year(source.frame, year)
+    elig = eligibility.eligible(source.frame, threshold, source.definition, ref.year)
+    row = elig[elig["members"].map(lambda ms: city in ms)]
+    who = {
+        "name": names.get(city, city),
+        "code": city,
+        "residents": i18n.number(int(latest.get(city, 0))),
+        "threshold": i18n.number(threshold),
+    }
+    if not len(row):
+        first = _(
+            "Authority: {name} ({code}), {residents} residents; not in the eligibility table", **who
+        )
+    else:
+        counted = {
+            "count": i18n.number(int(row["count"].iloc[0])),
+            "definition": source.label,
+            "year": int(row["year"].iloc[0]),
+        }
+        first = (
+            _(
+                "Authority: {name} ({code}), {residents} residents; {count} residents "
+                "({definition}) in {year} (above {threshold})",
+                **who,
+                **counted,
+            )
+            if bool(row["eligible"].iloc[0])
+            else _(
+                "Authority: {name} ({code}), {residents} residents; {count} residents "
+                "({definition}) in {year} (not above {threshold})",
+                **who,
+                **counted,
+            )
+        )
+    when = {"year": t0, "donors": i18n.number(len(donors)), "outcome": oc.label(used)}
+    second = (
+        _("Treatment starts {year}; {donors} donors; outcome {outcome}", **when)
+        if full
+        else _(
+            "Placebo year (pre-period check, nothing happened) {year}; {donors} donors; "
+            "outcome {outcome}",
+            **when,
+        )
+    )
+    summary = first + "\n" + second
+    if not full:
+        note = "\n\n".join(
+            [
+                _(
+                    "> **Pre-period check.** The real data hold no outcomes after {last_year} and no "
+                    "funding table, so `outcome = {requested}` cannot be used: the outcome is "
+                    "**{outcome}**. The synthetic control is fitted before the placebo year "
+                    "{placebo_year}; donors are the {donors} most populous Flemish municipalities "
+                    "below the threshold.",
+                    last_year=int(panel.year.max()),
+                    requested=md_escape(repr(outcome)),
+                    outcome=md_escape(oc.label(used)),
+                    placebo_year=t0,
+                    donors=i18n.number(len(donors)),
+                ),
+                missing_design_text(_("An effect of the plan on this authority")),
+            ]
+        )
+    return SyntheticDesign(panel, city, t0, donors, names, used, summary, note, full)
+
+
+def synthetic_main(design: SyntheticDesign, estimators: list[str]) -> dict[str, Any]:
+    """The main synthetic control (first variant) with placebos: fit, weights and summary."""
+    check_choice("estimators", estimators, SC_VARIANTS)
+    sc = synthetic_control(
+        design.panel,
+        "value",
+        "refnis",
+        "year",
+        design.city,
+        design.start,
+        controls=design.donors,
+        **SC_VARIANTS[estimators[0]],
+    )
+    n = design.names
+    weights = sc.weights.rename(index=lambda r: f"{n.get(r, r)} ({r})").round(3)
+    summary = pd.DataFrame(
+        {
+            "value": [
+                sc.att,
+                sc.ci_low,
+                sc.ci_high,
+                sc.placebo_pvalue,
+                sc.extra["min_pvalue"],
+                sc.pre_rmspe,
+                sc.post_rmspe,
+                sc.extra["median_placebo_pre_rmspe"],
+            ]
+        },
+        index=[
+            "ATT (mean post gap)",
+            "95% CI low (rank-test inversion)",
+            "95% CI high (rank-test inversion)",
+            "placebo p-value",
+            "smallest possible p-value",
+            "pre-period RMSPE",
+            "post-period RMSPE",
+            "median donor pre-period RMSPE",
+        ],
+    ).round(3)
+    lines = [_("Main analysis: {variant}", variant=estimators[0]), sc.method]
+    if sc.extra.get("ci_note"):
+        lines.append(_("No interval: {reason}", reason=sc.extra["ci_note"]))
+    if sc.extra["dropped"]:
+        lines.append(
+            _(
+                "Donors without a complete series, left out: {codes}",
+                codes=", ".join(sc.extra["dropped"]),
+            )
+        )
+    text = "\n".join(lines)
+    return {
+        "fit": sc,
+        "weights": weights[weights >= 0.001].to_frame(),
+        "summary": summary,
+        "text": text,
+    }
+
+
+def synthetic_variants(
+    design: SyntheticDesign, estimators: list[str], main
+) -> tuple[pd.DataFrame, str]:
+    """Robustness variants (no placebos): ATT, fit and the largest donor weight."""
+    rows = []
+    for variant in estimators[1:]:
+        alt = synthetic_control(
+            design.panel,
+            "value",
+            "refnis",
+            "year",
+            design.city,
+            design.start,
+            controls=design.donors,
+            placebos=False,
+            **SC_VARIANTS[variant],
+        )
+        top = alt.weights.index[0]
+        rows.append(
+            {
+                "variant": variant,
+                "ATT": alt.att,
+                "pre-period RMSPE": alt.pre_rmspe,
+                "largest weight": f"{design.names.get(top, top)} ({alt.weights.iloc[0]:.2f})",
+            }
+        )
+    if not rows:
+        return pd.DataFrame(), _("No robustness variants requested (estimators).")
+    return pd.DataFrame(rows).round(3), _(
+        "Main analysis ({variant}): ATT {att}, pre-period RMSPE {rmspe}. A variant that fits "
+        "the years before funding much worse is not evidence either way.",
+        variant=estimators[0],
+        att=i18n.number(main.att, 3),
+        rmspe=i18n.number(main.pre_rmspe, 3),
+    )
+
+
+def synthetic_text(design: SyntheticDesign, sc, *, demo: bool) -> str:
+    """The verdict: a placebo-year reading without outcome data, else the effect reading."""
+    if not design.full:
+        return synthetic_pre_period_verdict(
+            sc,
+            placebo_year=design.start,
+            data_last_year=int(design.panel.year.max()),
+            programme_start=PROGRAMME_START,
+            outcome_label=md_escape(oc.label(design.outcome)),
+            unit_label=md_escape(oc.unit(design.outcome)),
+            place=md_escape(design.place),
+        )
+    return synthetic_verdict(
+        sc,
+        outcome_label=md_escape(oc.label(design.outcome)),
+        unit_label=md_escape(oc.unit(design.outcome)),
+        place=md_escape(design.place),
+        demo=demo,
+    )
+
+
+def synthetic_facts(design: SyntheticDesign, sc, *, demo: bool) -> dict[str, Any]:
+    """Machine-readable summary of the synthetic-control notebook for tests and dashboards."""
+    return {
+        "notebook": "synthetic_control",
+        "demo": bool(demo),
+        "mode": "full" if design.full else "pre_period_check",
+        "outcome": design.outcome,
+        "authority": design.city,
+        "start_year": int(design.start),
+        "placebo_year": None if design.full else int(design.start),
+        "years": [int(design.panel.year.min()), int(design.panel.year.max())],
+        "donors": len(design.donors),
+        "att": rounded(sc.att),
+        "pre_rmspe": rounded(sc.pre_rmspe),
+        "placebo_pvalue": rounded(sc.placebo_pvalue),
+        "ci": [rounded(sc.ci_low), rounded(sc.ci_high)],
+        "effect_claimed": bool(design.full and synthetic_flags(sc)["effect_claimed"]),
+        "weight_codes": sorted(str(r) for r in sc.weights.index),
+    }
+
+
+@dataclass
+class SyntheticControlReport:
+    """One synthetic control of one authority: the design, computed once; each method displays
+    one step (a notebook cell) and computes what it needs on first use."""
+
+    ctx: Any
+    design: SyntheticDesign
+    estimators: list[str]
+
+    @classmethod
+    def build(
+        cls,
+        ctx,
+        *,
+        outcome: str,
+        first_year: int | None,
+        last_year: int | None,
+        treatment_year: int | None,
+        definition: str,
+        threshold: int,
+        authority: str,
+        estimators: list[str],
+        year: int | None = None,
+    ) -> SyntheticControlReport:
+        check_choice("estimators", estimators, SC_VARIANTS)
+        design = synthetic_design(
+            ctx,
+            outcome=outcome,
+            first_year=first_year,
+            last_year=last_year,
+            treatment_year=treatment_year,
+            definition=definition,
+            threshold=threshold,
+            authority=authority,
+            year=year,
+        )
+        return cls(ctx, design, list(estimators))
+
+    # ----------------------------------------------------------------- results, computed once
+    @functools.cached_property
+    def main(self) -> dict[str, Any]:
+        return synthetic_main(self.design, self.estimators)
+
+    @property
+    def fit(self):
+        """The main synthetic control (first of ``estimators``, with placebos)."""
+        return self.main["fit"]
+
+    # ----------------------------------------------------------------- the notebook's steps
+    def data_note(self) -> None:
+        """The authority, its position against the rule, the donors and the outcome."""
+        show_markdown(self.design.demo_note)
+        show_text(self.design.summary)
+
+    def main_analysis(self) -> None:
+        """Donor weights, the summary of the fit and its placebos, and the figure."""
+        d, main = self.design, self.main
+        show(main["weights"])
+        show(main["summary"])
+        show_text(main["text"])
+        axes = figs.plot_synthetic_control(
+            main["fit"], title=f"{d.place}: {d.label}", treated_label=d.place
+        )
+        caption = self.ctx.caption(extra=_("grey: in-space placebos (donors as if funded)"))
+        axes[0].figure.text(0.01, -0.03, caption, fontsize=7)
+        show_figure()
+
+    def variants(self) -> None:
+        """Robustness variants beside the main analysis."""
+        table, text = synthetic_variants(self.design, self.estimators, self.fit)
+        show(table)
+        show_text(text)
+
+    def verdict(self) -> None:
+        """The verdict, carrying the machine-readable summary."""
+        demo = self.ctx.demo
+        publish(
+            synthetic_text(self.design, self.fit, demo=demo),
+            synthetic_facts(self.design, self.fit, demo=demo),
+        )

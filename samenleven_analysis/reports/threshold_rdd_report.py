@@ -1,0 +1,577 @@
+"""The steps of the threshold notebook (``notebooks/threshold_rdd``): regression discontinuity
+at the eligibility threshold — support near it, sharp and fuzzy estimates with the fuzzy fit's
+first stage, density, balance and placebo-cutoff checks, and a cautious verdict.
+
+Without outcome and funding tables (the real open data) the notebook shows what the counts
+can show: the support near the threshold and the density of log(count).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from samenleven_analysis import i18n
+from samenleven_analysis.analysis import eligibility
+from samenleven_analysis.analysis import outcomes as oc
+from samenleven_analysis.analysis.estimators import rdd as rdd_mod
+from samenleven_analysis.analysis.estimators.common import estimates_table
+from samenleven_analysis.analysis.verdicts import verdict_flags
+from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
+from samenleven_analysis.i18n import _
+from samenleven_analysis.reports.evaluation_shared import (
+    missing_design_text,
+    publish,
+    rounded,
+    show,
+    show_figure,
+    show_markdown,
+    show_text,
+)
+from samenleven_analysis.reports.figures import estimates as figs
+from samenleven_analysis.reports.parameters import check_choice
+from samenleven_analysis.reports.text import md_escape
+from samenleven_analysis.reports.verdicts import rdd_support_verdict, verdict
+
+RDD_ESTIMATORS = ("sharp", "fuzzy")
+RDD_CLUSTERS = ("municipality", "arrondissement")
+
+
+@dataclass
+class RDDDesign:
+    """One row per applicant: running variable (count), and, when outcome and funding tables
+    exist (``full``), change in outcome and participation. Without them (the real open data)
+    the design holds the counts only: support and density around the threshold."""
+
+    frame: pd.DataFrame
+    cutoff: float
+    threshold: int
+    outcome: str
+    definition: str
+    ref_year: int
+    cluster: str | None
+    summary: str
+    demo_note: str = ""
+    full: bool = True
+    definition_label: str = ""
+
+    @property
+    def label(self) -> str:
+        return oc.label(self.outcome)
+
+
+SUPPORT_WINDOWS = (250, 500, 1000, 2500, 5000)
+"""Half-widths (residents) around the threshold at which the support is counted."""
+
+
+def rdd_design(
+    ctx,
+    *,
+    outcome: str,
+    first_year: int | None,
+    last_year: int | None,
+    treatment_year: int | None,
+    definition: str,
+    threshold: int,
+    cluster: str,
+    year: int | None = None,
+) -> RDDDesign:
+    """The applicant frame at the threshold: counts from :func:`~samenleven_analysis.reports.
+    context.origin_source` in the year :func:`~samenleven_analysis.reports.context.
+    reference_year` chooses (``year``; None = the rule's year). With outcome and funding
+    tables, the change in outcome and participation too; without, the counts only (never
+    Demoland in a real run)."""
+    from samenleven_analysis.reports.context import origin_source, reference_year
+
+    check_choice("cluster", cluster, RDD_CLUSTERS)
+    source = origin_source(ctx, definition)
+    ref = reference_year(source.frame, year)
+    partnerships = ctx.optional("partnerships")
+    munis = ctx.load("municipalities")
+    # the plan funds Flemish authorities: a real run compares Flemish applicants only
+    within = None if ctx.built_demo else munis.loc[munis["region"].astype(str) == "02000", "refnis"]
+    elig = eligibility.eligible(
+        source.frame,
+        threshold,
+        source.definition,
+        ref.year,
+        partnerships,
+        within=None if within is None else within.astype(str).tolist(),
+    )
+    used_def, label = source.definition, source.label
+    note = ""
+    if ctx.demo:
+        note = _(
+            "> **DEMO DATA.** Outcomes and funding are Demoland (fictional) data: the method, "
+            "not findings about Flanders."
+        )
+    head = _(
+        "Running variable: residents by {definition} on 1 January {year}, per applicant "
+        "(partnerships pooled); {above} of {applicants} applicants above {threshold}.",
+        definition=used_def,
+        year=ref.year,
+        above=i18n.number(int(elig["eligible"].sum())),
+        applicants=i18n.number(len(elig)),
+        threshold=i18n.number(threshold),
+    )
+    if ref.note():
+        head += f"\n{ref.note()}"
+    if not (ctx.has("outcomes") and ctx.has("treatment")):
+        frame = elig[["applicant", "name", "count", "total", "eligible"]].copy()
+        note = "\n\n".join(
+            n
+            for n in (
+                source.note(),
+                _(
+                    "> **Descriptive only.** The open data hold no outcomes after the plan started and no "
+                    "funding table, so no effect at the threshold can be estimated. This notebook shows what "
+                    "the real counts can show: how many authorities lie near the threshold, and whether "
+                    "their density jumps there."
+                ),
+                missing_design_text(_("An estimate at the threshold")),
+            )
+            if n
+        )
+        return RDDDesign(
+            frame,
+            threshold + 0.5,
+            threshold,
+            outcome,
+            used_def,
+            ref.year,
+            None,
+            head,
+            note,
+            full=False,
+            definition_label=label,
+        )
+    table, treat = ctx.load("outcomes"), ctx.load("treatment")
+    panel = oc.panel(table, treat, outcome, first_year=first_year, last_year=last_year)
+    start = int(treatment_year) if treatment_year is not None else PROGRAMME_START
+    last = int(panel.year.max())
+    all_in = int(panel.loc[panel.treated, "cohort"].max()) if panel.treated.any() else start
+    pre = (
+        int(first_year) if first_year is not None else max(int(panel.year.min()), start - 6),
+        start - 1,
+    )
+    post = (min(max(all_in, start), last), last)
+    df = oc.applicant_frame(panel, elig, pre, post)
+    if cluster == "arrondissement":
+        arr = dict(zip(munis["refnis"], munis["arrondissement"], strict=True))
+        first_member = {a: ms[0] for a, ms in zip(elig["applicant"], elig["members"], strict=True)}
+        df["arrondissement"] = df["applicant"].map(lambda a: arr.get(first_member.get(a)))
+    summary = "\n".join(
+        [
+            head,
+            _(
+                "Outcome: change in {outcome}, mean {post_first}-{post_last} minus mean "
+                "{pre_first}-{pre_last}; {applicants} applicants.",
+                outcome=oc.label(outcome),
+                post_first=post[0],
+                post_last=post[1],
+                pre_first=pre[0],
+                pre_last=pre[1],
+                applicants=i18n.number(len(df)),
+            ),
+        ]
+    )
+    # "More than 7,500" on whole numbers: count >= threshold + 1; rdrobust treats x >= c as above.
+    return RDDDesign(
+        df,
+        threshold + 0.5,
+        threshold,
+        outcome,
+        used_def,
+        ref.year,
+        "arrondissement" if cluster == "arrondissement" else None,
+        summary,
+        note,
+        full=True,
+        definition_label=label,
+    )
+
+
+def support_table(design: RDDDesign, near_window: int) -> pd.DataFrame:
+    """Applicants within ± each of :data:`SUPPORT_WINDOWS` (and ``near_window``) of the
+    threshold, below and above it."""
+    rows = []
+    for w in sorted({*SUPPORT_WINDOWS, int(near_window)}):
+        near = rdd_mod.rdd_support(design.frame, "count", design.cutoff, w)
+        rows.append({"within ± residents": w, "below": near["below"], "above": near["above"]})
+    return pd.DataFrame(rows)
+
+
+def support_text(design: RDDDesign, window: int) -> tuple[dict, str]:
+    """Units near the cutoff, and the warning (Markdown) when fewer than 10 per side."""
+    near = rdd_mod.rdd_support(design.frame, "count", design.cutoff, window)
+    t = design.threshold
+    numbers = {
+        "window": i18n.number(window),
+        "threshold": i18n.number(t),
+        "below": i18n.number(near["below"]),
+        "above": i18n.number(near["above"]),
+        "applicants": i18n.number(near["n"]),
+    }
+    text = _(
+        "Within ±{window} of {threshold}: {below} below, {above} above (of {applicants} "
+        "applicants).",
+        **numbers,
+    )
+    if min(near["below"], near["above"]) < rdd_mod.MIN_SUPPORT:
+        warning = (
+            _(
+                "> **Warning: too few authorities near the cutoff.** Only {below} applicants lie "
+                "within {window} below and {above} within {window} above {threshold}. A regression "
+                "discontinuity compares authorities *at* the threshold; with so few, the local fits "
+                "lean on authorities far away, intervals are wide and one authority can move the "
+                "result. Every estimate below is descriptive only: an illustration of the method, "
+                "not evidence.",
+                **numbers,
+            )
+            if design.full
+            else _(
+                "> **Warning: too few authorities near the cutoff.** Only {below} applicants lie "
+                "within {window} below and {above} within {window} above {threshold}. A regression "
+                "discontinuity compares authorities *at* the threshold; with so few, the local fits "
+                "lean on authorities far away, intervals are wide and one authority can move the "
+                "result. Any estimate at this threshold would be descriptive only.",
+                **numbers,
+            )
+        )
+        text += "\n\n" + warning
+    return near, text
+
+
+def _attempt(fn, *args, **kwargs):
+    """Too few authorities is an answer, not a crash: (result or None, message)."""
+    try:
+        return fn(*args, **kwargs), ""
+    except Exception as exc:  # noqa: BLE001 - reported in the notebook
+        return None, _("Not estimable: {reason}", reason=str(exc).splitlines()[0])
+
+
+def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
+    """Sharp and fuzzy RD, the fuzzy fit's own first stage and the Anderson–Rubin test.
+    ``tables`` are what the notebook displays (the missing-input note without outcomes)."""
+    from IPython.display import Markdown
+
+    check_choice("estimators", estimators, RDD_ESTIMATORS)
+    if not design.full:
+        return {
+            "estimates": {},
+            "tables": [Markdown(missing_design_text(_("This section")))],
+            "text": "",
+            "first_stage": None,
+            "fuzzy": None,
+        }
+    df, c, cl = design.frame, design.cutoff, design.cluster
+    rd, msgs = {}, []
+    if "sharp" in estimators:
+        rd["sharp (eligibility, ITT)"], m = _attempt(
+            rdd_mod.rdd, df, "change", "count", c, cluster=cl
+        )
+        msgs.append(m)
+    fuzzy, m = _attempt(rdd_mod.rdd, df, "change", "count", c, treatment="treated", cluster=cl)
+    msgs.append(m)
+    if "fuzzy" in estimators:
+        rd["fuzzy (participation, LATE)"] = fuzzy
+    lines = [m for m in msgs if m]
+    fs = fuzzy.extra["first_stage"] if fuzzy is not None else None
+    if fs is not None:
+        lines.append(
+            _(
+                "First stage of the fuzzy fit (same bandwidth ±{bandwidth}): jump in participation "
+                "{jump} (95% CI {low} to {high}); Anderson–Rubin (reduced-form) p = {p}",
+                bandwidth=i18n.number(fuzzy.extra["h_left"]),
+                jump=i18n.number(fs.estimate, 2),
+                low=i18n.number(fs.ci_low, 2),
+                high=i18n.number(fs.ci_high, 2),
+                p=i18n.number(fuzzy.extra["ar_pvalue"], 3),
+            )
+        )
+    for name, e in rd.items():
+        if e is not None:
+            lines.append(
+                f"{name}: {e.method}; bandwidth ±{e.extra['h_left']:,.0f} residents, "
+                f"{e.extra['n_eff_left']} below / {e.extra['n_eff_right']} above inside it"
+                + (f" — {e.note}" if e.note else "")
+            )
+    table = estimates_table(rd)
+    if not table.empty:
+        table = table.drop(columns="method")
+    share = (
+        df.assign(side=np.where(df["count"] >= c, "above", "below"))
+        .groupby(["side", "eligible"])["treated"]
+        .agg(["size", "mean"])
+        .rename(columns={"size": "applicants", "mean": "share participating"})
+        .round(2)
+    )
+    return {
+        "estimates": rd,
+        "tables": [table, share],
+        "table": table,
+        "text": "\n".join(lines),
+        "first_stage": fs,
+        "fuzzy": fuzzy,
+        "participation": share,
+    }
+
+
+def rdd_checks(design: RDDDesign) -> dict[str, Any]:
+    """Density test on log(count); with outcomes also covariate balance and placebo cutoffs.
+    ``tables`` are what the notebook displays."""
+    df, c, cl = design.frame, design.cutoff, design.cluster
+    dens, msg = _attempt(rdd_mod.rdd_density, df, "count", c, log=True)
+    text = msg or _(
+        "Density test on log(count): t = {t}, p = {p} ({below} below / {above} above in its "
+        "bandwidth)",
+        t=i18n.number(dens["t"], 2),
+        p=i18n.number(dens["pvalue"], 3),
+        below=i18n.number(dens["n_eff_left"]),
+        above=i18n.number(dens["n_eff_right"]),
+    )
+    if not design.full:
+        return {
+            "density": dens,
+            "density_note": msg,
+            "text": text,
+            "balance": None,
+            "placebo": None,
+            "tables": [],
+        }
+    covs = [v for v in ("pre_mean", "total") if v in df.columns]
+    balance = rdd_mod.rdd_balance(df, covs, "count", c, cluster=cl)
+    cut = [round(design.threshold * f) for f in (0.5, 0.75, 1.5, 2.0)]
+    plac = rdd_mod.placebo_cutoffs(df, "change", "count", c, cut, cluster=cl)
+    return {
+        "density": dens,
+        "density_note": msg,
+        "text": text,
+        "balance": balance,
+        "placebo": plac,
+        "tables": [balance.round(3), plac.round(3)],
+    }
+
+
+def _rdd_inputs(design: RDDDesign, est: dict, checks: dict, near: dict, window: int) -> dict:
+    """The headline RD estimate and what its verdict may say (cautions, named checks,
+    descriptive-only): the verdict text and the machine-readable summary read this one dict."""
+    rd = est["estimates"]
+    main = rd.get("fuzzy (participation, LATE)") or rd.get("sharp (eligibility, ITT)")
+    cautions, descriptive = [], False
+    if min(near["below"], near["above"]) < rdd_mod.MIN_SUPPORT:
+        cautions.append(
+            f"only {near['below']} authorities lie within {window:,} below and "
+            f"{near['above']} within {window:,} above {design.threshold:,}, so the "
+            "threshold comparison cannot be precise, whatever it shows"
+        )
+        descriptive = True
+    named: dict[str, float] = {}
+    if checks.get("balance") is not None:
+        named = {f"balance of {r.covariate}": r.pvalue for r in checks["balance"].itertuples()}
+    if checks.get("placebo") is not None:
+        named.update(
+            {f"placebo cutoff {int(r.cutoff):,}": r.pvalue for r in checks["placebo"].itertuples()}
+        )
+    if checks.get("density") is not None:
+        named["density test"] = checks["density"]["pvalue"]
+    fuzzy = est.get("fuzzy")
+    if (
+        main is not None
+        and fuzzy is not None
+        and main is fuzzy
+        and fuzzy.extra.get("weak_first_stage")
+    ):
+        f_stat = fuzzy.extra.get("first_stage_F")
+        f_txt = (
+            f" (first-stage F = {f_stat:.1f})" if f_stat is not None and np.isfinite(f_stat) else ""
+        )
+        cautions.append(
+            f"the first stage of the fuzzy fit is not clearly different from zero{f_txt}, so its "
+            f"interval is unreliable; the weak-IV-robust (Anderson–Rubin) p-value is "
+            f"{fuzzy.extra['ar_pvalue']:.3f}"
+        )
+        descriptive = True
+    return {"main": main, "cautions": cautions, "checks": named, "descriptive_only": descriptive}
+
+
+def rdd_verdict(
+    design: RDDDesign, est: dict, checks: dict, near: dict, window: int, *, demo: bool
+) -> str:
+    """Cautious verdict: descriptive only with thin support or failed checks; without
+    outcomes, what the counts show (support, density) and nothing more."""
+    if not design.full:
+        return rdd_support_verdict(
+            near,
+            checks["density"],
+            threshold=design.threshold,
+            window=window,
+            year=design.ref_year,
+            counts_label=md_escape(design.definition_label or design.definition),
+            density_note=md_escape(checks.get("density_note", "")),
+        )
+    inputs = _rdd_inputs(design, est, checks, near, window)
+    if inputs["main"] is None:
+        return _("No estimate at the threshold could be computed with these data.")
+    return verdict(
+        inputs["main"],
+        outcome_label=md_escape(_("the change in {outcome}", outcome=design.label)),
+        unit_label=md_escape(oc.unit(design.outcome)),
+        checks=inputs["checks"],
+        demo=demo,
+        design="rdd",
+        cautions=inputs["cautions"],
+        descriptive_only=inputs["descriptive_only"],
+    )
+
+
+def rdd_facts(
+    design: RDDDesign, est: dict, checks: dict, near: dict, window: int, *, demo: bool
+) -> dict[str, Any]:
+    """Machine-readable summary of the RDD notebook (support, density, mode, the headline
+    estimate and the verdict's flags) for tests and dashboards; :func:`publish` displays it.
+    Same arguments as :func:`rdd_verdict`, same flags."""
+    dens = checks.get("density")
+    main, flags = None, {}
+    if design.full:
+        inputs = _rdd_inputs(design, est, checks, near, window)
+        main = inputs["main"]
+        if main is not None:
+            flags = verdict_flags(
+                main, checks=inputs["checks"], descriptive_only=inputs["descriptive_only"]
+            )
+    return {
+        "notebook": "threshold_rdd",
+        "demo": bool(demo),
+        "mode": "estimates" if design.full else "support_only",
+        "definition": design.definition,
+        "year": int(design.ref_year),
+        "threshold": int(design.threshold),
+        "applicants": int(len(design.frame)),
+        "above_threshold": int((design.frame["count"] >= design.cutoff).sum()),
+        "support": support_table(design, window)
+        .rename(columns={"within ± residents": "window"})
+        .to_dict(orient="records"),
+        "density_log": dens is not None,
+        "density_pvalue": None if dens is None else rounded(dens["pvalue"]),
+        "estimate": None if main is None else rounded(main.estimate),
+        "ci": None if main is None else [rounded(main.ci_low), rounded(main.ci_high)],
+        "rdd_inference": None if main is None else main.method,
+        "local_randomisation_window": (
+            None
+            if main is None or "window" not in main.extra
+            else [rounded(v) for v in main.extra["window"]]
+        ),
+        "failed_checks": list(flags.get("failed_checks", [])),
+        "descriptive_only": bool(flags.get("descriptive_only", False)),
+        "effect_claimed": bool(flags.get("effect_claimed", False)),
+        "applicant_codes": sorted(str(a) for a in design.frame["applicant"]),
+    }
+
+
+@dataclass
+class ThresholdRDDReport:
+    """One regression discontinuity at the threshold: the design, computed once; each method
+    displays one step (a notebook cell) and computes what it needs on first use."""
+
+    ctx: Any
+    design: RDDDesign
+    estimators: list[str]
+    near_window: int
+
+    @classmethod
+    def build(
+        cls,
+        ctx,
+        *,
+        outcome: str,
+        first_year: int | None,
+        last_year: int | None,
+        treatment_year: int | None,
+        definition: str,
+        threshold: int,
+        cluster: str,
+        estimators: list[str],
+        near_window: int,
+        year: int | None = None,
+    ) -> ThresholdRDDReport:
+        check_choice("estimators", estimators, RDD_ESTIMATORS)
+        design = rdd_design(
+            ctx,
+            outcome=outcome,
+            first_year=first_year,
+            last_year=last_year,
+            treatment_year=treatment_year,
+            definition=definition,
+            threshold=threshold,
+            cluster=cluster,
+            year=year,
+        )
+        return cls(ctx, design, list(estimators), int(near_window))
+
+    # ----------------------------------------------------------------- results, computed once
+    @functools.cached_property
+    def support(self) -> tuple[dict, str]:
+        return support_text(self.design, self.near_window)
+
+    @functools.cached_property
+    def estimates(self) -> dict[str, Any]:
+        return rdd_estimates(self.design, self.estimators)
+
+    @functools.cached_property
+    def checks(self) -> dict[str, Any]:
+        return rdd_checks(self.design)
+
+    @property
+    def xlabel(self) -> str:
+        d = self.design
+        return _("residents ({definition}), {year}", definition=d.definition_label, year=d.ref_year)
+
+    def caption(self) -> str:
+        return self.ctx.caption(year=self.design.ref_year, definition=self.design.definition)
+
+    # ----------------------------------------------------------------- the notebook's steps
+    def data_note(self) -> None:
+        """The running variable and the data behind it (what is missing, on real data)."""
+        show_markdown(self.design.demo_note)
+        show_text(self.design.summary)
+
+    def support_near_threshold(self) -> None:
+        """How many applicants lie near the threshold; with outcomes, the overview figure."""
+        d = self.design
+        show_markdown(self.support[1])
+        show(support_table(d, self.near_window))
+        if d.full:
+            figs.plot_rdd_overview(
+                d.frame,
+                d.cutoff,
+                d.threshold,
+                self.xlabel,
+                _("change in {outcome}", outcome=d.label),
+                caption=self.caption(),
+            )
+            show_figure()
+
+    def estimates_at_threshold(self) -> None:
+        """Sharp and fuzzy estimates, participation by side, the fuzzy fit's first stage."""
+        show(*self.estimates["tables"])
+        show_text(self.estimates["text"])
+
+    def validity_checks(self) -> None:
+        """Density test, covariate balance and placebo cutoffs; the histogram of the counts."""
+        d = self.design
+        show_text(self.checks["text"])
+        show(*self.checks["tables"])
+        figs.plot_running_histogram(
+            d.frame["count"], d.cutoff, d.threshold, self.xlabel, caption=self.caption()
+        )
+        show_figure()
+
+    def verdict(self) -> None:
+        """The verdict, carrying the machine-readable summary."""
+        args = (self.design, self.estimates, self.checks, self.support[0], self.near_window)
+        publish(rdd_verdict(*args, demo=self.ctx.demo), rdd_facts(*args, demo=self.ctx.demo))
