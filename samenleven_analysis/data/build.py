@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING
 
 from samenleven_analysis import __version__, config
 from samenleven_analysis.data import catalog
-from samenleven_analysis.errors import NO_DATA_ROWS, DataError, DataUnavailable
+from samenleven_analysis.errors import DataError, DataUnavailable
 
 # pandas, pyarrow, pandera and the readers are imported where they are used, so that a
 # cache hit (the common case for notebooks and `samenleven build`) costs milliseconds in a
@@ -111,6 +111,7 @@ _CODE_FILES = (
     "origin.py",
     "municipalities.py",
     "schemas.py",
+    "tables.py",
     "call_rules.py",
     "contracts.py",
     "reference/crosswalks.csv",
@@ -554,7 +555,7 @@ def _contracts(
     ins: list[_Input], frames: dict, out_dir: Path, geo: Geography, vintage: int
 ) -> pd.DataFrame:
     """Read ``contracts.csv`` and check it against call rules, partnerships and vintage codes."""
-    from samenleven_analysis.data import schemas
+    from samenleven_analysis.data import schemas, tables
     from samenleven_analysis.data.contracts import read_contracts
 
     def table(name: str, dataset_id: str) -> pd.DataFrame | None:
@@ -569,7 +570,7 @@ def _contracts(
             return load(name, out_dir)[0]
         if name == "call_rules":
             return _call_rules(deps)
-        return read_canonical(deps[0].path, schemas.PARTNERSHIPS)
+        return tables.read_canonical(deps[0].path, schemas.PARTNERSHIPS)
 
     rules = table("call_rules", _CALL_CONFIG)
     if rules is None:
@@ -588,6 +589,7 @@ def _canonical(
 ) -> tuple[pd.DataFrame, int | None]:
     """Read + validate a canonical CSV; also tell which vintage its municipality codes are on."""
     from samenleven_analysis.data import schemas
+    from samenleven_analysis.data.tables import read_canonical
 
     frame = read_canonical(inp.path, getattr(schemas, _CANONICAL[name]))
     if "refnis" not in frame:
@@ -645,73 +647,6 @@ def _row_of_unknown_code(path: Path | None, column: str, geo: Geography) -> int 
     known = frozenset().union(*geo.codes.values())
     bad = (~codes.isin(known)).to_numpy().nonzero()[0]
     return int(bad[0]) + offset if len(bad) else None
-
-
-def read_canonical(path: str | Path, schema) -> pd.DataFrame:
-    """Read a canonical CSV (outcomes, treatment, programmes, partnerships) and validate it.
-
-    Values are typed from the schema (ints, floats with empty = missing, booleans as
-    true/false/1/0, REFNIS codes as 5-digit strings); a bad value raises DataError naming
-    file, line and column. Rows keep the file order.
-    """
-    import numpy as np
-    import pandas as pd
-
-    from samenleven_analysis.data import schemas
-    from samenleven_analysis.data.codes import normalise_refnis
-
-    path = Path(path)
-    file = str(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except Exception as exc:
-        raise DataError(f"unreadable CSV ({type(exc).__name__}: {exc})", file=path) from None
-    raw.columns = [c.strip() for c in raw.columns]
-    schemas.check_one_line_per_row(raw, file=file)
-    missing = [name for name in schema.columns if name not in raw]
-    if missing:
-        raise DataError(f"missing column {missing[0]}", file=file, row=1, column=missing[0])
-    if raw.empty:
-        raise DataError(NO_DATA_ROWS, file=file)
-    out = pd.DataFrame(index=raw.index)
-    for name, col in schema.columns.items():
-        if name not in raw:
-            raise DataError(f"missing column {name}", file=file, row=1, column=name)
-        s = raw[name].str.strip()
-        blank = s == ""
-        dtype = str(col.dtype)
-
-        def first(mask, what, s=s, name=name):
-            if mask.any():
-                i = int(np.flatnonzero(mask.to_numpy())[0])
-                raise DataError(f"{what}: {s.iloc[i]!r}", file=file, row=i + 2, column=name)
-
-        if name == "refnis" or (
-            col.checks and "str_matches" in repr(col.checks) and "d{5}" in repr(col.checks)
-        ):
-            first(~s.str.fullmatch(r"\d{1,5}(\.0)?") & ~(blank & col.nullable), "not a REFNIS code")
-            out[name] = normalise_refnis(s.where(~blank, None))
-        elif dtype.startswith("int"):
-            num = pd.to_numeric(s, errors="coerce")
-            first(blank, "missing value")
-            first(num.isna(), "non-numeric value")
-            first(num % 1 != 0, "not a whole number")
-            out[name] = num.astype("int64")
-        elif dtype.startswith("float"):
-            num = pd.to_numeric(s.where(~blank, None), errors="coerce")
-            first(num.isna() & ~blank, "non-numeric value")
-            out[name] = num.astype("float64")
-        elif dtype == "bool":
-            m = s.str.lower().map({"true": True, "false": False, "1": True, "0": False})
-            first(m.isna(), "not a boolean (true/false)")
-            out[name] = m.astype(bool)
-        else:
-            out[name] = s.where(~blank, None).astype("str") if col.nullable else s.astype("str")
-    extra = [c for c in raw.columns if c not in schema.columns]
-    for c in extra:  # keep extra columns as text (schemas are not strict)
-        out[c] = raw[c]
-    schemas.validate(out, schema, file=file)
-    return out
 
 
 def _wanted_tables(
@@ -984,6 +919,7 @@ def _cross_check(plan: _Plan, frames: dict, geo: Geography, stale: set[str]) -> 
     """Cross-table checks (:func:`schemas.cross_check`) whenever one of the tables involved
     is rebuilt; the unchanged ones are read again from their source (small CSVs)."""
     from samenleven_analysis.data import schemas
+    from samenleven_analysis.data.tables import read_canonical
 
     if not stale & set(_CROSS_CHECKED):
         return
