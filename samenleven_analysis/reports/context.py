@@ -574,7 +574,7 @@ def reference_year(
     replaced by the latest earlier year they hold (the real Statbel mirror ends in 2015), or
     by the earliest year when all are later. Raises :class:`DataUnavailable` without years.
     """
-    from samenleven_analysis.analysis import programmes
+    from samenleven_analysis.data import plan_facts
 
     years = (
         frame_or_years["year"].unique()
@@ -587,7 +587,7 @@ def reference_year(
     target = (
         int(requested)
         if requested is not None
-        else int(programmes.fact("eligibility_reference_year"))
+        else int(plan_facts.fact("eligibility_reference_year"))
     )
     earlier = [y for y in available if y <= target]
     year = max(earlier) if earlier else available[0]

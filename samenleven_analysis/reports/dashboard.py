@@ -30,7 +30,7 @@ STATUS_LABELS = {"real": N_("real"), "missing": N_("missing"), "demo": N_("demo"
 """Data status of a source, as the reader sees it (``data-status`` keeps the code)."""
 
 CLAIM_TEXT = {"almost two thirds": N_("almost two thirds")}
-"""The announcement's coverage claim (``programmes.facts``), as a message id."""
+"""The announcement's coverage claim (``data.plan_facts.facts``), as a message id."""
 
 KIND_LABELS = {"notebook": N_("notebook"), "authority": N_("authority")}
 """Kinds of report in the run's list."""
@@ -438,8 +438,9 @@ def dashboard_overview(
     table, results_by_label, out_dir: Path, min_cell: int, *, demo: bool
 ) -> dict[str, Any] | None:
     """Headline figures, the map of Flanders and the data-status panel; None without data."""
-    from samenleven_analysis.analysis import disclosure, eligibility, programmes
+    from samenleven_analysis.analysis import disclosure, eligibility
     from samenleven_analysis.data import boundaries as geo
+    from samenleven_analysis.data import plan_facts
     from samenleven_analysis.errors import DataUnavailable
     from samenleven_analysis.reports import context as reporting
     from samenleven_analysis.reports.dashboard_map import svg_map
@@ -459,7 +460,7 @@ def dashboard_overview(
         return None
     attrs = table.attrs
     cov = eligibility.Coverage.from_applicants(table)
-    claim = programmes.facts()["facts"]["coverage_claim"]
+    claim = plan_facts.facts()["facts"]["coverage_claim"]
     counted = reporting.origin_counts(ctx, attrs["requested_definition"])
     counted = counted[counted["year"] == int(attrs["year"])]
     counted = counted[counted["refnis"].astype(str).isin(attrs["region_codes"])]
@@ -535,7 +536,7 @@ def dashboard_overview(
         "coverage": i18n.percent(cov.share),
         "claim": _(CLAIM_TEXT.get(str(claim["value"]), str(claim["value"]))),
         "claim_approx": i18n.percent(float(claim["approx"]), 0),
-        "announced": int(programmes.fact("authorities_announced")),
+        "announced": int(plan_facts.fact("authorities_announced")),
         "map": svg,
         "status": data_status(ctx, demo),
     }

@@ -12,6 +12,7 @@ import pandas as pd
 
 from samenleven_analysis.analysis import authorities, disclosure, programmes
 from samenleven_analysis.reports import context as reporting
+from samenleven_analysis.reports.figures.programmes import plot_comparison
 from samenleven_analysis.reports.labels import missing_input_text
 from samenleven_analysis.reports.publish import Publisher, thousands
 
@@ -290,7 +291,7 @@ class ProgrammeReport:
             }
         )
         self.publisher.table(shown, "regimes", "Fragmented versus consolidated")
-        fig = programmes.plot_comparison(metrics, caption=None, min_cell=self.min_cell)
+        fig = plot_comparison(metrics, caption=None, min_cell=self.min_cell)
         self.publisher.figure(
             fig,
             "regimes",

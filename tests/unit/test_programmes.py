@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from samenleven_analysis.analysis import programmes as pr
 from samenleven_analysis.errors import DataError
+from samenleven_analysis.reports.figures.programmes import plot_comparison
 
 # --------------------------------------------------------------------------- concentration
 
@@ -197,7 +198,7 @@ def test_plot_comparison_draws_the_metric_values():
     import matplotlib.pyplot as plt
 
     m = pr.metrics(programme_rows())
-    fig = pr.plot_comparison(m, ["n_projects", "budget_per_project_eur", "share_eligible"])
+    fig = plot_comparison(m, ["n_projects", "budget_per_project_eur", "share_eligible"])
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len(visible) == 2  # share_eligible is all NaN without an eligibility result
     heights = [bar.get_height() for bar in visible[1].patches]
@@ -284,7 +285,7 @@ def test_plot_labels_small_person_counts_as_suppressed():
 
     m = pr.metrics(programme_rows())
     m.loc[m["regime"] == "fragmented", "reach_median_grant"] = 3.0
-    fig = pr.plot_comparison(
+    fig = plot_comparison(
         m, ["reach_median_grant", "share_eligible", "gini_authorities"], min_cell=5
     )
     ax = fig.axes[0]
