@@ -35,8 +35,8 @@ from typing import Any
 import pandas as pd
 
 from samenleven_analysis import config
-from samenleven_analysis.analysis import disclosure
-from samenleven_analysis.analysis.authorities import FLANDERS, KEY_OUTCOME, TREND_YEARS
+from samenleven_analysis.analysis import authorities, disclosure
+from samenleven_analysis.analysis.authorities import FLANDERS, KEY_OUTCOME
 from samenleven_analysis.errors import DataUnavailable
 from samenleven_analysis.i18n import N_, _, set_language, yes_no
 from samenleven_analysis.reports.provenance import (
@@ -597,18 +597,6 @@ def reference_year(
     return ReferenceYear(year=year, requested=shown, available=available)
 
 
-def origin_is_demo(ctx: DataContext, definition: str = "non_eu14") -> bool:
-    """Kept for old callers: a context never mixes demo and real data, so the origin
-    counts are demo exactly when the whole context is."""
-    return ctx.built_demo
-
-
-def load_consistent(ctx: DataContext, name: str, demo_side: bool = False) -> pd.DataFrame | None:
-    """Kept for old callers: :meth:`DataContext.optional` (``demo_side`` is ignored; a
-    context never mixes demo and real data)."""
-    return ctx.optional(name)
-
-
 def authority_table(
     ctx: DataContext | None = None,
     *,
@@ -635,26 +623,23 @@ def authority_table(
     municipality of the region in the vintage) and ``missing`` (optional inputs absent).
     Counts are raw: publish them through :mod:`samenleven_analysis.analysis.disclosure`.
     """
-    from samenleven_analysis.analysis import eligibility
-
     ctx = ctx or data_context(vintage)
     source = origin_source(ctx, definition)
     ref = reference_year(source.frame, year)
     munis = ctx.load("municipalities")
-    partnerships = ctx.optional("partnerships")
-    within = (
-        munis.loc[munis["region"].astype(str) == region, "refnis"].astype(str).tolist()
-        if region
-        else None
+    table = authorities.applicant_table(
+        source.frame,
+        munis,
+        threshold=threshold,
+        definition=source.definition,
+        year=ref.year,
+        partnerships=ctx.optional("partnerships"),
+        inclusive=inclusive,
+        region=region,
+        treatment=ctx.optional("treatment"),
+        outcomes=ctx.optional("outcomes"),
+        outcome=outcome,
     )
-    table = eligibility.eligible(
-        source.frame, threshold, source.definition, ref.year, partnerships, inclusive, within=within
-    )
-    names = dict(zip(munis["refnis"].astype(str), munis["name_nl"], strict=False))
-    table["name"] = table["name"].where(table["name"].notna(), table["applicant"].map(names))
-    table["name"] = table["name"].fillna(table["applicant"]).astype(str)
-    table["cohort"] = _cohorts(ctx.optional("treatment"), table["members"])
-    table = _outcome_trend(table, ctx.optional("outcomes"), outcome)
     missing = [
         t
         for t in ("population_origin", "outcomes", "treatment", "programmes", "partnerships")
@@ -670,43 +655,10 @@ def authority_table(
         requested_year=ref.requested,
         threshold=threshold,
         inclusive=inclusive,
-        region_codes=sorted(within or munis["refnis"].astype(str)),
+        region_codes=authorities.region_members(munis, region),
         missing=missing,
         vintage=ctx.vintage,
     )
-    return table
-
-
-def _cohorts(treatment: pd.DataFrame | None, members: pd.Series) -> list[float]:
-    """First funded project year of each applicant (over its members); NaN when none."""
-    if treatment is None:
-        return [float("nan")] * len(members)
-    cohort_of = treatment.groupby(treatment["refnis"].astype(str))["cohort"].min()
-    return [float(cohort_of.reindex([str(m) for m in ms]).min()) for ms in members]
-
-
-def _outcome_trend(
-    table: pd.DataFrame, outcomes: pd.DataFrame | None, outcome: str
-) -> pd.DataFrame:
-    """Add ``outcome_from``, ``outcome_to``, ``outcome_change`` (NaN without outcome data)."""
-    table["outcome_from"] = pd.NA
-    table["outcome_to"] = pd.NA
-    table["outcome_change"] = float("nan")
-    if outcomes is None:
-        return table
-    frame = outcomes[outcomes["outcome"] == outcome]
-    if not len(frame):
-        return table
-    last = int(frame["year"].max())
-    first = last - TREND_YEARS
-    wide = frame[frame["year"].isin([first, last])].pivot_table(
-        index="refnis", columns="year", values="value", aggfunc="mean"
-    )
-    if first in wide.columns and last in wide.columns:
-        rows = [wide.reindex([str(m) for m in members]) for members in table["members"]]
-        table["outcome_from"] = first
-        table["outcome_to"] = last
-        table["outcome_change"] = [float(r[last].mean() - r[first].mean()) for r in rows]
     return table
 
 
@@ -739,11 +691,3 @@ def origin_counts(ctx: DataContext, definition: str = "non_eu14") -> pd.DataFram
 
 
 _COUNTS: dict[tuple[str, str], pd.DataFrame] = {}
-
-
-def region_codes(
-    ctx: DataContext, region: str = FLANDERS, definition: str = "non_eu14"
-) -> list[str]:
-    """Municipality codes of ``region`` in this context's vintage."""
-    munis = ctx.load("municipalities")
-    return sorted(munis.loc[munis["region"].astype(str) == region, "refnis"].astype(str))
