@@ -6,7 +6,7 @@ may pool their residents in a partnership (IGS), which then applies as one appli
 
 Contract (docs/design.md, Eligibility API)::
 
-    eligible(origin, threshold=7500, definition="non_eu14", year=None,
+    eligible(origin, threshold=THRESHOLD_RESIDENTS, definition="non_eu14", year=None,
              partnerships=None, inclusive=False, vintage=None) -> DataFrame
 
 one row per applicant with ``applicant``, ``members`` (list of refnis), ``count``,
@@ -35,7 +35,7 @@ import pandas as pd
 from samenleven_analysis import i18n
 from samenleven_analysis.data import municipalities, schemas
 from samenleven_analysis.data import origin as origin_mod
-from samenleven_analysis.data.codes import PROXY_DEFINITION
+from samenleven_analysis.data.codes import PROXY_DEFINITION, normalise_refnis
 from samenleven_analysis.data.tables import (  # re-exported: the reader lives in data/
     check_partnerships,
 )
@@ -205,7 +205,7 @@ def _normalise_partnerships(partnerships: pd.DataFrame) -> pd.DataFrame:
             frame[col] = frame[col].astype("int64").astype(str)
         else:
             frame[col] = frame[col].astype(str)
-    frame["refnis"] = frame["refnis"].str.zfill(5)
+    frame["refnis"] = normalise_refnis(frame["refnis"], strict=False)
     frame = frame[["partnership_id", "name", "refnis"]]
     schemas.validate(frame.reset_index(drop=True), schemas.PARTNERSHIPS)
     check_partnerships(frame)

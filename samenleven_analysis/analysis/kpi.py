@@ -26,6 +26,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from samenleven_analysis.facts import DEFAULT_SEED
+
 __all__ = [
     "EARNING_RULE",
     "UNIT_KINDS",
@@ -253,7 +255,7 @@ def compare_regimes(
     lines: pd.DataFrame | None,
     programmes: pd.DataFrame | None = None,
     *,
-    seed: int = 20221001,
+    seed: int = DEFAULT_SEED,
 ) -> pd.DataFrame:
     """Fragmented versus consolidated: projects per authority and reach per EUR.
 

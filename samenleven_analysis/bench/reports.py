@@ -12,8 +12,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from samenleven_analysis.data.plan_facts import fact
+from samenleven_analysis.facts import THRESHOLD_RESIDENTS
 from samenleven_analysis.reports.kernels import environ
 from samenleven_analysis.reports.runner import prepare_data, run_notebooks
+
+REFERENCE_YEAR = int(fact("eligibility_reference_year"))
+"""Year whose residents the benchmarked reports count (the rule's reference year)."""
 
 
 def benchmark_reports(n_authorities: int = 4, out: Path | None = None) -> dict[str, float]:
@@ -88,7 +93,13 @@ def _phases(folder: Path, sample: list[str], out: Path) -> dict[str, float]:
     t = time.perf_counter()
     ctx = reporting.data_context(2025)
     AuthorityReport.build(
-        ctx, sample[0], year=2022, definition="non_eu14", threshold=7500, vintage=2025, min_cell=5
+        ctx,
+        sample[0],
+        year=REFERENCE_YEAR,
+        definition="non_eu14",
+        threshold=THRESHOLD_RESIDENTS,
+        vintage=2025,
+        min_cell=5,
     )
     phases["data loading, first report (tables read and counted once per kernel)"] = (
         time.perf_counter() - t
@@ -111,9 +122,9 @@ def _phases(folder: Path, sample: list[str], out: Path) -> dict[str, float]:
         report = AuthorityReport.build(
             ctx,
             code,
-            year=2022,
+            year=REFERENCE_YEAR,
             definition="non_eu14",
-            threshold=7500,
+            threshold=THRESHOLD_RESIDENTS,
             vintage=2025,
             min_cell=5,
             output_dir=str(out / f"{code}_files"),

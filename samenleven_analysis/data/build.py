@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING
 from samenleven_analysis import __version__, config
 from samenleven_analysis.data import catalog
 from samenleven_analysis.errors import DataError, DataUnavailable
+from samenleven_analysis.facts import VINTAGES
 
 # pandas, pyarrow, pandera and the readers are imported where they are used, so that a
 # cache hit (the common case for notebooks and `samenleven build`) costs milliseconds in a
@@ -64,10 +65,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
     from samenleven_analysis.data.municipalities import Geography
-
-VINTAGES = (2018, 2019, 2025)
-"""Same as :data:`municipalities.VINTAGES` (kept here to keep cache hits import-light; a
-test checks they agree)."""
 
 
 def vintage_of_year(year: int) -> int:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from samenleven_analysis.data.catalog import DEMO_MARKER
+from samenleven_analysis.data.codes import REGION_CODES
 from samenleven_analysis.facts import DEFAULT_SEED, THRESHOLD_RESIDENTS
 
 GENERATOR_VERSION = hashlib.sha256(  # demo_contracts.py generates contracts.csv
@@ -62,22 +63,25 @@ _FOREIGN_NATIONALITY = {
     "NON_EUROPE": 0.38,
 }
 
+_NORTH, _CAPITAL = REGION_CODES["flanders"], REGION_CODES["brussels"]
+"""Demoland-Noord stands in for Flanders, Demoland-Hoofdstad for Brussels."""
+
 _REGIONS = {
-    "02000": ("Demoland-Noord (fictief)", "Démoland-Nord (fictif)", "Demoland-Nord (fiktiv)"),
-    "04000": (
+    _NORTH: ("Demoland-Noord (fictief)", "Démoland-Nord (fictif)", "Demoland-Nord (fiktiv)"),
+    _CAPITAL: (
         "Demoland-Hoofdstad (fictief)",
         "Démoland-Capitale (fictif)",
         "Demoland-Hauptstadt (fiktiv)",
     ),
 }
 _PROVINCES = {
-    "95000": ("02000", "Provincie Demo-West", "Province de Démo-Ouest", "Provinz Demo-West"),
-    "98000": ("02000", "Provincie Demo-Oost", "Province de Démo-Est", "Provinz Demo-Ost"),
+    "95000": (_NORTH, "Provincie Demo-West", "Province de Démo-Ouest", "Provinz Demo-West"),
+    "98000": (_NORTH, "Provincie Demo-Oost", "Province de Démo-Est", "Provinz Demo-Ost"),
 }
 # arrondissement → (province or region, name nl, fr, de, number of municipalities)
 _ARRONDISSEMENTS = {
     "94000": (
-        "04000",
+        _CAPITAL,
         "Arrondissement Demostad",
         "Arrondissement de Démoville",
         "Bezirk Demostadt",
@@ -186,7 +190,7 @@ def _origin_counts_cached(seed: int) -> pd.DataFrame:
     munis = municipalities()
     rng = _rng(seed, 1)
     n = len(munis)
-    is_capital = np.array([m.region == "04000" for m in munis])
+    is_capital = np.array([m.region == _CAPITAL for m in munis])
     total_ref = np.where(
         is_capital,
         rng.lognormal(np.log(90_000), 0.45, n),
@@ -633,12 +637,12 @@ def _polygons(seed: int) -> dict[str, object]:
     frame = Point(cx, cy).buffer(60_000, quad_segs=32)
     frame = shapely.affinity.scale(frame, 1.6, 1.0)
     munis = municipalities()
-    capital = [m for m in munis if m.region == "04000"]
+    capital = [m for m in munis if m.region == _CAPITAL]
     ang = 2 * np.pi * np.arange(len(capital)) / len(capital)
     pts_cap = [
         (cx + 5_000 * np.cos(a) * (1 + 0.2 * rng.random()), cy + 5_000 * np.sin(a)) for a in ang
     ]
-    rest = [m for m in munis if m.region != "04000"]
+    rest = [m for m in munis if m.region != _CAPITAL]
     sectors = {"96000": (0.0, 0.4), "97000": (0.4, 0.7), "99000": (0.7, 1.0)}  # fractions of a turn
     pts_rest = []
     for arr, (lo, hi) in sectors.items():

@@ -16,7 +16,12 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from samenleven_analysis.data.catalog import POPULATION_YEARS
+from samenleven_analysis.data.codes import REGION_CODES
 from samenleven_analysis.errors import DataError
+from samenleven_analysis.facts import PROGRAMME_START_YEAR
+
+_COHORTS = [float(PROGRAMME_START_YEAR + k) for k in range(4)]
+"""Project years a cohort may start in: the programme's first four."""
 
 REFNIS_PATTERN = r"^\d{5}$"
 ORIGIN_GROUPS = ("BEL", "EU14", "EU13", "EUROPE_OTHER", "NON_EUROPE")
@@ -72,7 +77,7 @@ MUNICIPALITIES = pa.DataFrameSchema(
         "name_fr": pa.Column(str, nullable=True),
         "arrondissement": pa.Column(str, pa.Check.str_matches(REFNIS_PATTERN)),
         "province": pa.Column(str, pa.Check.str_matches(REFNIS_PATTERN), nullable=True),
-        "region": pa.Column(str, pa.Check.isin(["02000", "03000", "04000"])),
+        "region": pa.Column(str, pa.Check.isin(sorted(REGION_CODES.values()))),
     },
     unique=["refnis"],
     name="municipalities",
@@ -106,7 +111,7 @@ TREATMENT = pa.DataFrameSchema(
         "applicant": pa.Column(str),
         "refnis": _refnis,
         # First funded project year (project years start 1 Oct); NaN = never treated.
-        "cohort": pa.Column(float, pa.Check.isin([2022.0, 2023.0, 2024.0, 2025.0]), nullable=True),
+        "cohort": pa.Column(float, pa.Check.isin(_COHORTS), nullable=True),
         "intensity_eur_per_resident": pa.Column(float, [pa.Check.ge(0), _finite], nullable=True),
         "eligible": pa.Column(bool),
     },

@@ -19,6 +19,8 @@ import pandas as pd
 
 from samenleven_analysis import i18n
 from samenleven_analysis.analysis import authorities, disclosure
+from samenleven_analysis.data import plan_facts
+from samenleven_analysis.facts import THRESHOLD_RESIDENTS
 from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports import context as reporting
 from samenleven_analysis.reports.labels import (
@@ -33,7 +35,7 @@ from samenleven_analysis.reports.publish import Publisher, thousands
 from samenleven_analysis.reports.text import label as _label
 from samenleven_analysis.reports.text import md_escape as _md
 
-THRESHOLDS = (5000, 6000, 7000, 7500, 8000, 9000, 10000)
+THRESHOLDS = (5000, 6000, 7000, THRESHOLD_RESIDENTS, 8000, 9000, 10000)
 """Thresholds of the sensitivity table."""
 
 _TABLES: dict[tuple, pd.DataFrame] = {}
@@ -659,7 +661,9 @@ class AuthorityReport:
                     "with Belgian nationality are not counted, so the real non-EU14 count is higher."
                 )
             )
-        if self.source.frame["year"].max() < (self.requested_year or 2022):
+        if self.source.frame["year"].max() < (
+            self.requested_year or int(plan_facts.fact("eligibility_reference_year"))
+        ):
             items.append(
                 _(
                     "**Recent years.** The population data end in {year}; the eligibility "

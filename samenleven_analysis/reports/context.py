@@ -38,6 +38,7 @@ from samenleven_analysis import config
 from samenleven_analysis.analysis import authorities, disclosure
 from samenleven_analysis.analysis.authorities import FLANDERS, KEY_OUTCOME
 from samenleven_analysis.errors import DataUnavailable
+from samenleven_analysis.facts import THRESHOLD_RESIDENTS
 from samenleven_analysis.i18n import N_, _, set_language, yes_no
 from samenleven_analysis.reports.provenance import (
     _provenance_is_demo,
@@ -602,7 +603,7 @@ def authority_table(
     *,
     year: int | None = None,
     definition: str = "non_eu14",
-    threshold: float = 7500,
+    threshold: float = THRESHOLD_RESIDENTS,
     vintage: int = 2025,
     inclusive: bool = False,
     outcome: str = KEY_OUTCOME,

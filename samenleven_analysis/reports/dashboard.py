@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from samenleven_analysis import i18n
+from samenleven_analysis.facts import THRESHOLD_RESIDENTS
 from samenleven_analysis.i18n import DEFAULT_LANGUAGE, N_, _
 from samenleven_analysis.reports import outputs
 from samenleven_analysis.reports.kernels import JobResult
@@ -182,7 +183,7 @@ def _write_index(
         values = dict(
             definition=definition_label(attrs.get("definition", "")),
             date=i18n.active().first_january(attrs.get("year")),
-            threshold=thousands(int(attrs.get("threshold", 7500))),
+            threshold=thousands(int(attrs.get("threshold", THRESHOLD_RESIDENTS))),
         )
         caption = (
             _(
@@ -529,7 +530,7 @@ def dashboard_overview(
         "proxy": bool(attrs.get("proxy")),
         "year": int(attrs["year"]),
         "requested_year": attrs.get("requested_year"),
-        "threshold": thousands(int(attrs.get("threshold", 7500))),
+        "threshold": thousands(int(attrs.get("threshold", THRESHOLD_RESIDENTS))),
         "qualifying": int(cov.eligible_applicants),
         "applicants": int(cov.applicants),
         "municipalities": int(cov.eligible_municipalities),
