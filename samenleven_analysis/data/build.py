@@ -1059,15 +1059,37 @@ def load(name: str, processed: str | Path | None = None) -> tuple[pd.DataFrame, 
     return frame, provenance
 
 
+def provenance_is_demo(provenance: dict) -> bool:
+    """Whether one table's provenance marks Demoland data: its own ``demo`` flag, or the
+    ``demo`` flag of any input listed under ``inputs`` or ``sources`` (a list, or a dict of
+    dataset id → entry). The one rule every layer uses."""
+    if provenance.get("demo"):
+        return True
+    entries: list = []
+    for key in ("inputs", "sources"):
+        value = provenance.get(key)
+        if isinstance(value, list):
+            entries.extend(value)
+        elif isinstance(value, dict):
+            entries.extend(value.values())
+    return any(isinstance(e, dict) and e.get("demo") for e in entries)
+
+
 def is_demo(name: str | None = None, processed: str | Path | None = None) -> bool:
-    """Whether table ``name`` (or, with ``name=None``, any table in the folder) is demo data."""
+    """Whether table ``name`` (or, with ``name=None``, any table in the folder) is demo data,
+    by :func:`provenance_is_demo` on its sidecar; missing or unreadable sidecars count as
+    not demo."""
     folder = Path(processed) if processed is not None else config.processed_dir()
-    names = [name] if name is not None else [n for n in TABLES if table_path(n, folder).is_file()]
-    for n in names:
-        sidecar = _sidecar(table_path(n, folder))
-        if not sidecar.is_file():
+    sidecars = (
+        [_sidecar(table_path(name, folder))]
+        if name is not None
+        else sorted(folder.glob("*.provenance.json"))
+    )
+    for sidecar in sidecars:
+        try:
+            prov = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
             continue
-        prov = json.loads(sidecar.read_text(encoding="utf-8"))
-        if prov.get("demo") or any(i.get("demo") for i in prov.get("inputs", [])):
+        if provenance_is_demo(prov):
             return True
     return False

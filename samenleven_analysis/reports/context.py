@@ -37,11 +37,11 @@ import pandas as pd
 from samenleven_analysis import config
 from samenleven_analysis.analysis import authorities, disclosure
 from samenleven_analysis.analysis.authorities import FLANDERS, KEY_OUTCOME
+from samenleven_analysis.data.build import is_demo, provenance_is_demo
 from samenleven_analysis.errors import DataUnavailable
 from samenleven_analysis.facts import THRESHOLD_RESIDENTS
 from samenleven_analysis.i18n import N_, _, set_language, yes_no
 from samenleven_analysis.reports.provenance import (
-    _provenance_is_demo,
     git_commit,
     lock_sha256,
     package_versions,
@@ -171,7 +171,7 @@ class DataContext:
                 + "run `samenleven build`"
             )
         frame, prov = _cached_load(self.processed, name)
-        demo = self.built_demo or _provenance_is_demo(prov)
+        demo = self.built_demo or provenance_is_demo(prov)
         self.provenance[name] = {**prov, "demo": demo}
         if demo:
             self.demo_tables.add(name)
@@ -367,7 +367,7 @@ def data_context(
     key = f"demo-{vintage}" if want_demo else str(vintage)
     if key in prebuilt and prebuilt[key].is_dir():
         folder = prebuilt[key]
-        built_demo = want_demo or _folder_is_demo(folder)
+        built_demo = want_demo or is_demo(processed=folder)
         return DataContext(
             vintage=vintage,
             processed=folder,
@@ -404,20 +404,6 @@ def data_context(
         data_dir=data_dir,
         offline=offline,
     )
-
-
-def _folder_is_demo(folder: Path) -> bool:
-    """Whether a processed folder holds demo tables (from their provenance sidecars)."""
-    import json
-
-    for sidecar in sorted(folder.glob("*.provenance.json")):
-        try:
-            prov = json.loads(sidecar.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if _provenance_is_demo(prov):
-            return True
-    return False
 
 
 _CACHE: dict[tuple[str, str, int, int], tuple[pd.DataFrame, dict[str, Any]]] = {}
