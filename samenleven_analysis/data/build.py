@@ -89,13 +89,9 @@ TABLES = (
 )
 """Every processed table ``build`` can write, in writing order."""
 
-_CANONICAL = {  # user-supplied canonical CSVs: dataset id → schema name in schemas.py
-    "outcomes": "OUTCOMES",
-    "treatment": "TREATMENT",
-    "programmes": "PROGRAMMES",
-    "partnerships": "PARTNERSHIPS",
-    "contracts": "CONTRACTS",  # read by _contracts (needs call_rules), not _canonical
-}
+_CANONICAL = ("outcomes", "treatment", "programmes", "partnerships", "contracts")
+"""User-supplied canonical CSVs (dataset id = table name; schema: ``schemas.TABLE_SCHEMAS``).
+``contracts`` is read by ``_contracts`` (it needs call_rules), not ``_canonical``."""
 _PARQUET_COMPRESSION = "zstd"
 _PARQUET_LEVEL = 3
 _HARMONISED = ("population_nationality", "municipalities", "income", "population_origin")
@@ -588,7 +584,7 @@ def _canonical(
     from samenleven_analysis.data import schemas
     from samenleven_analysis.data.tables import read_canonical
 
-    frame = read_canonical(inp.path, getattr(schemas, _CANONICAL[name]))
+    frame = read_canonical(inp.path, schemas.TABLE_SCHEMAS[name])
     if "refnis" not in frame:
         return frame, None
     codes = set(frame["refnis"].dropna())
@@ -927,9 +923,7 @@ def _cross_check(plan: _Plan, frames: dict, geo: Geography, stale: set[str]) -> 
             continue
         frame = frames.get(name)
         tables[name] = (
-            frame
-            if frame is not None
-            else read_canonical(inp.path, getattr(schemas, _CANONICAL[name]))
+            frame if frame is not None else read_canonical(inp.path, schemas.TABLE_SCHEMAS[name])
         )
         files[name] = str(inp.path)
     known = frozenset().union(*geo.codes.values())

@@ -235,21 +235,40 @@ DATASETS["call_config"] = Dataset(
 )
 # Demo-only and user-supplied data sets: no public source exists (origin tables need a
 # Statbel request; outcomes, treatment, programmes and partnerships are administrative data).
+CANONICAL_FILES = {
+    "origin": "population_origin.csv",
+    "outcomes": "outcomes.csv",
+    "treatment": "treatment.csv",
+    "programmes": "programmes.csv",
+    "partnerships": "partnerships.csv",
+    "contracts": "contracts.csv",
+}
+"""File name of each user-supplied canonical input, by dataset id (the one place they are
+spelled; the demo generator, the build, the reports and the KPI section read them here)."""
+
 for _id, _file, _desc in [
     ("boundaries_demo_2024", "demoland_2024.geojson", "Demoland polygons up to 2024"),
     ("boundaries_demo_2025", "demoland_2025.geojson", "Demoland polygons from 2025"),
     (
         "origin",
-        "population_origin.csv",
+        CANONICAL_FILES["origin"],
         "Population by origin group (canonical year,refnis,origin,population)",
     ),
-    ("outcomes", "outcomes.csv", "Outcome panel (refnis,year,outcome,value)"),
-    ("treatment", "treatment.csv", "Plan Samenleven funding: applicant, member, cohort, intensity"),
-    ("programmes", "programmes.csv", "One row per funded project or training"),
-    ("partnerships", "partnerships.csv", "Partnerships (IGS): partnership_id,name,refnis"),
+    ("outcomes", CANONICAL_FILES["outcomes"], "Outcome panel (refnis,year,outcome,value)"),
+    (
+        "treatment",
+        CANONICAL_FILES["treatment"],
+        "Plan Samenleven funding: applicant, member, cohort, intensity",
+    ),
+    ("programmes", CANONICAL_FILES["programmes"], "One row per funded project or training"),
+    (
+        "partnerships",
+        CANONICAL_FILES["partnerships"],
+        "Partnerships (IGS): partnership_id,name,refnis",
+    ),
     (
         "contracts",
-        "contracts.csv",
+        CANONICAL_FILES["contracts"],
         "Contracts: applicant, call, rule, period_start, "
         "target_units, realised_units (docs/contracts.md)",
     ),

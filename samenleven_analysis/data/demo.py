@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from samenleven_analysis.data.catalog import DEMO_MARKER
+from samenleven_analysis.data.catalog import CANONICAL_FILES, DEMO_MARKER
 from samenleven_analysis.data.codes import REGION_CODES
 from samenleven_analysis.facts import DEFAULT_SEED, THRESHOLD_RESIDENTS
 
@@ -1009,13 +1009,13 @@ def write_demo(out_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
         "TU_COM_REFNIS.txt": refnis_text(),
         "fusies-2025.csv": mergers_text(),
         "TF_PSNL_INC_TAX_MUNTY.xlsx": _xlsx_bytes(income_table(seed)),
-        "population_origin.csv": _csv_bytes(origin_table(seed)),
-        "partnerships.csv": _csv_bytes(partnerships_table(seed)),
-        "treatment.csv": _csv_bytes(treatment_table(seed)),
-        "outcomes.csv": _csv_bytes(outcomes_table(seed)),
-        "programmes.csv": _csv_bytes(programmes_table(seed)),
+        CANONICAL_FILES["origin"]: _csv_bytes(origin_table(seed)),
+        CANONICAL_FILES["partnerships"]: _csv_bytes(partnerships_table(seed)),
+        CANONICAL_FILES["treatment"]: _csv_bytes(treatment_table(seed)),
+        CANONICAL_FILES["outcomes"]: _csv_bytes(outcomes_table(seed)),
+        CANONICAL_FILES["programmes"]: _csv_bytes(programmes_table(seed)),
         DEMO_CALL_RULES_FILE: call_rules_sparql(),
-        "contracts.csv": _contracts_bytes(seed),
+        CANONICAL_FILES["contracts"]: _contracts_bytes(seed),
     }
     b2024, b2025 = boundaries_bytes(seed)
     files["demoland_2024.geojson"] = b2024

@@ -192,6 +192,16 @@ CONTRACTS = pa.DataFrameSchema(
     name="contracts",
 )
 
+TABLE_SCHEMAS = {
+    "population_origin": POPULATION_ORIGIN,
+    "outcomes": OUTCOMES,
+    "treatment": TREATMENT,
+    "programmes": PROGRAMMES,
+    "partnerships": PARTNERSHIPS,
+}
+"""Schema of each canonical CSV table, by table name (``contracts`` is checked by
+:mod:`samenleven_analysis.data.contracts` against the call rules)."""
+
 
 def check_one_line_per_row(raw: pd.DataFrame, *, file: str | Path) -> None:
     """Refuse a CSV whose values span lines: in these tables no value holds a line break, so

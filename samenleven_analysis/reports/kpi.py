@@ -25,6 +25,7 @@ import pandas as pd
 
 from samenleven_analysis import i18n
 from samenleven_analysis.analysis import disclosure, kpi
+from samenleven_analysis.data.catalog import CANONICAL_FILES
 from samenleven_analysis.data.contracts import COLUMNS as CONTRACT_COLUMNS
 from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports import outputs
@@ -46,7 +47,7 @@ __all__ = [
     "show_contract_figure",
 ]
 
-CONTRACTS_FILE = "contracts.csv"
+CONTRACTS_FILE = CANONICAL_FILES["contracts"]
 EARNING_RULE = N_("withdrawal per unit not realised: earned = min(realised, target) × EUR per unit")
 """``analysis.kpi.EARNING_RULE`` as a message id (the same text)."""
 _COUNTED = ("persons", "households")  # unit kinds whose realised counts are disclosure-controlled

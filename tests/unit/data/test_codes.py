@@ -23,3 +23,14 @@ def test_the_region_selections_and_the_schema_use_the_region_codes():
         "03000",
         "04000",
     }
+
+
+def test_canonical_file_names_and_schemas_are_defined_once():
+    from samenleven_analysis.data import catalog
+    from samenleven_analysis.reports import labels
+
+    for table, (file, _holds) in labels.MISSING_INPUTS.items():
+        dataset = "origin" if table == "population_origin" else table
+        assert file == catalog.CANONICAL_FILES[dataset] == catalog.DATASETS[dataset].filename
+        assert labels.canonical_columns(table) == list(schemas.TABLE_SCHEMAS[table].columns)
+    assert labels.canonical_columns("contracts") == []
