@@ -22,6 +22,11 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from samenleven_analysis import config
+from samenleven_analysis.data.files import (  # re-exported: the names live in files.py
+    CANONICAL_FILES as CANONICAL_FILES,
+)
+from samenleven_analysis.data.files import DEMO_MARKER as DEMO_MARKER
+from samenleven_analysis.data.files import POPULATION_YEARS as POPULATION_YEARS
 from samenleven_analysis.errors import ChecksumMismatch, DataUnavailable
 
 STATBEL_LICENCE = "Statbel open data licence (CC BY 4.0 compatible)"
@@ -35,11 +40,6 @@ _GH = "https://raw.githubusercontent.com"
 _PINC = f"{_GH}/provinciesincijfers/gebiedsniveaus/3b1b6d8/data_voor_swing/shapefiles"
 _PINC_LICENCE = "Provincies in Cijfers, built from Statbel open data (attribute both)"
 _TOPO = f"{_GH}/bmesuere/belgium-topojson/a903fda"
-
-POPULATION_YEARS = tuple(range(2009, 2027))
-"""Years for which Statbel publishes TF_SOC_POP_STRUCT_YYYY (population on 1 January)."""
-
-DEMO_MARKER = "DEMOLAND.txt"
 
 
 @dataclass(frozen=True)
@@ -235,17 +235,6 @@ DATASETS["call_config"] = Dataset(
 )
 # Demo-only and user-supplied data sets: no public source exists (origin tables need a
 # Statbel request; outcomes, treatment, programmes and partnerships are administrative data).
-CANONICAL_FILES = {
-    "origin": "population_origin.csv",
-    "outcomes": "outcomes.csv",
-    "treatment": "treatment.csv",
-    "programmes": "programmes.csv",
-    "partnerships": "partnerships.csv",
-    "contracts": "contracts.csv",
-}
-"""File name of each user-supplied canonical input, by dataset id (the one place they are
-spelled; the demo generator, the build, the reports and the KPI section read them here)."""
-
 for _id, _file, _desc in [
     ("boundaries_demo_2024", "demoland_2024.geojson", "Demoland polygons up to 2024"),
     ("boundaries_demo_2025", "demoland_2025.geojson", "Demoland polygons from 2025"),
@@ -564,7 +553,7 @@ def demo_population_years() -> list[int]:
 
 
 def _demo(ds: Dataset) -> Resolved:
-    from samenleven_analysis.data import demo
+    from samenleven_analysis.data import demo  # heavy (numpy, pandas): only when demo is used
 
     if ds.demo_filename is None:
         raise DataUnavailable(f"data set {ds.id!r} has no demo version")

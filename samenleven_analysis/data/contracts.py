@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from samenleven_analysis.data import schemas
-from samenleven_analysis.data.catalog import CANONICAL_FILES
+from samenleven_analysis.data.files import CANONICAL_FILES
 from samenleven_analysis.errors import DataError
 
 __all__ = ["COLUMNS", "KEY", "read_contracts", "validate_contracts"]

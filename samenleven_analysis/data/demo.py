@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from samenleven_analysis.data.catalog import CANONICAL_FILES, DEMO_MARKER
 from samenleven_analysis.data.codes import REGION_CODES
+from samenleven_analysis.data.files import CANONICAL_FILES, DEMO_MARKER
 from samenleven_analysis.facts import DEFAULT_SEED, THRESHOLD_RESIDENTS
 
 GENERATOR_VERSION = hashlib.sha256(  # demo_contracts.py generates contracts.csv
@@ -988,6 +988,51 @@ Statbel files. Region 02000 stands in for Flanders and 04000 for Brussels; munic
 """
 
 
+_CONTRACTS_KEY = 41  # rng stream of the contracts (the other tables use keys 1–9)
+
+
+def contracts_table(rules: pd.DataFrame, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """Demoland ``contracts`` (columns ``contracts.COLUMNS``) under ``rules``: what the
+    applicants of each call's cohort sign and report (:mod:`.demo_contracts` documents the
+    rules and chooses them)."""
+    from samenleven_analysis.data.contracts import COLUMNS
+
+    rules = rules.sort_values("rule_id", kind="stable").reset_index(drop=True)
+    treatment = treatment_table(seed)
+    wide = _non_eu14_2025_vintage(seed)
+    size = wide[wide.year == REFERENCE_YEAR].set_index("refnis")["non_eu14"]
+    cohort = treatment.groupby("applicant")["cohort"].min()
+    applicant_size = treatment.assign(n=treatment.refnis.map(size)).groupby("applicant")["n"].sum()
+    rows = []
+    for call, call_rules in rules.groupby("call", sort=True):
+        start = pd.Timestamp(call_rules["project_start"].iloc[0])
+        signers = sorted(cohort.index[cohort == float(start.year)])
+        if not signers:
+            continue
+        biggest = float(applicant_size[signers].max())
+        for applicant in signers:
+            rng = _rng(seed, _CONTRACTS_KEY, int(start.year), signers.index(applicant))
+            scale = float(applicant_size[applicant]) / biggest  # 0–1, 1 = largest signer
+            n_rules = min(len(call_rules), 4 + round(4 * scale))
+            chosen = sorted(rng.choice(len(call_rules), size=n_rules, replace=False))
+            reports = rng.uniform() < 0.8  # about one applicant in five has not reported yet
+            for i in chosen:
+                rule = call_rules.iloc[i]
+                cap = int(rule["max_units"])
+                share = (0.25 + 0.7 * scale) * rng.uniform(0.7, 1.0)
+                target = cap if cap <= 1 else int(np.clip(round(cap * share), 1, cap))
+                reported = reports and rng.uniform() < 0.9
+                if not reported:
+                    realised = np.nan
+                elif target <= 1:
+                    realised = float(target if rng.uniform() < 0.8 else 0)
+                else:
+                    realised = float(round(target * rng.uniform(0.5, 1.25)))
+                rows.append((applicant, call, rule["rule_id"], start.date(), target, realised))
+    out = pd.DataFrame(rows, columns=list(COLUMNS))
+    return out.astype({"target_units": "int64", "realised_units": "float64"})
+
+
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
@@ -995,9 +1040,8 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
 def _contracts_bytes(seed: int) -> bytes:
     """Demoland contracts under the Demoland call rules (the demo build's own rules)."""
     from samenleven_analysis.data.contracts import to_csv_text
-    from samenleven_analysis.data.demo_contracts import demo_contracts
 
-    return to_csv_text(demo_contracts(demo_call_rules(), seed)).encode("utf-8")
+    return to_csv_text(contracts_table(demo_call_rules(), seed)).encode("utf-8")
 
 
 def write_demo(out_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:

@@ -15,8 +15,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from samenleven_analysis.data.catalog import POPULATION_YEARS
 from samenleven_analysis.data.codes import REGION_CODES
+from samenleven_analysis.data.files import POPULATION_YEARS
 from samenleven_analysis.errors import DataError
 from samenleven_analysis.facts import PROGRAMME_START_YEAR
 
@@ -31,7 +31,7 @@ FIRST_YEAR = 1990
 """Earliest year any table may hold (the REFNIS lists start in 1970, the income series in 2005)."""
 LAST_YEAR = max(POPULATION_YEARS)
 """Latest year any table may hold: the last population year Statbel publishes
-(:data:`catalog.POPULATION_YEARS`, the one home of that fact); 2099 is a typo, not data."""
+(:data:`files.POPULATION_YEARS`, the one home of that fact); 2099 is a typo, not data."""
 
 _refnis = pa.Column(str, pa.Check.str_matches(REFNIS_PATTERN), nullable=False)
 _year = pa.Column(int, pa.Check.in_range(FIRST_YEAR, LAST_YEAR), nullable=False)
