@@ -15,6 +15,7 @@ from samenleven_analysis.analysis.programmes import (
     PLOT_METRICS,
     REGIMES,
 )
+from samenleven_analysis.reports.figures import add_caption
 
 
 def plot_comparison(
@@ -55,8 +56,7 @@ def plot_comparison(
         ax.spines[["top", "right"]].set_visible(False)
     for ax in list(axes.flat)[len(cols) :]:
         ax.set_visible(False)
-    if caption:
-        fig.text(0.01, 0.005, caption, fontsize=7, ha="left", va="bottom")
+    add_caption(fig, caption, y=0.005, va="bottom")
     fig.tight_layout(rect=(0, 0.03 if caption else 0, 1, 1))
     return fig
 
