@@ -28,3 +28,14 @@ def test_parameter_defaults_are_the_facts(notebook):
         assert specs["vintage"].default == max(facts.VINTAGES)
         if specs["vintage"].allowed is not None:
             assert set(specs["vintage"].allowed) == set(facts.VINTAGES)
+
+
+def test_every_table_of_definitions_lists_the_facts_definitions():
+    from samenleven_analysis.analysis import eligibility
+    from samenleven_analysis.data import origin
+    from samenleven_analysis.reports import labels
+
+    expected = [*facts.ORIGIN_DEFINITIONS, PROXY_DEFINITION]
+    assert list(origin.DEFINITIONS) == expected
+    assert list(eligibility.DEFINITIONS) == expected
+    assert set(labels.DEFINITION_LABELS) >= set(expected)
