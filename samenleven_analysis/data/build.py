@@ -705,7 +705,7 @@ def _read_tables(
 # build / load
 # ---------------------------------------------------------------------------------------
 def build(
-    vintage: int = 2025,
+    vintage: int = VINTAGES[-1],
     *,
     data_dir: str | Path | None = None,
     offline: bool | None = None,

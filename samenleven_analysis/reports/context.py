@@ -39,7 +39,7 @@ from samenleven_analysis.analysis import authorities, disclosure
 from samenleven_analysis.analysis.authorities import FLANDERS, KEY_OUTCOME
 from samenleven_analysis.data.build import is_demo, provenance_is_demo
 from samenleven_analysis.errors import DataUnavailable
-from samenleven_analysis.facts import THRESHOLD_RESIDENTS
+from samenleven_analysis.facts import THRESHOLD_RESIDENTS, VINTAGES
 from samenleven_analysis.i18n import N_, _, set_language, yes_no
 from samenleven_analysis.reports.provenance import (
     git_commit,
@@ -341,7 +341,7 @@ class DataContext:
 
 
 def data_context(
-    vintage: int = 2025,
+    vintage: int = VINTAGES[-1],
     *,
     data_dir: str | Path | None = None,
     offline: bool | None = None,
@@ -590,7 +590,7 @@ def authority_table(
     year: int | None = None,
     definition: str = "non_eu14",
     threshold: float = THRESHOLD_RESIDENTS,
-    vintage: int = 2025,
+    vintage: int = VINTAGES[-1],
     inclusive: bool = False,
     outcome: str = KEY_OUTCOME,
     region: str = FLANDERS,

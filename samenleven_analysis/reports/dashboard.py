@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from samenleven_analysis import i18n
-from samenleven_analysis.facts import THRESHOLD_RESIDENTS
+from samenleven_analysis.facts import THRESHOLD_RESIDENTS, VINTAGES
 from samenleven_analysis.i18n import DEFAULT_LANGUAGE, N_, _
 from samenleven_analysis.reports import outputs
 from samenleven_analysis.reports.kernels import JobResult
@@ -286,8 +286,8 @@ def _kpi_panel(settings: dict[str, Any], run_info: dict[str, Any], min_cell: int
 
     from samenleven_analysis.reports.kpi import kpi_panel_for_run
 
-    vintage = settings.get("vintage", run_info.get("parameters", {}).get("vintage", 2025))
-    return markupsafe.Markup(kpi_panel_for_run(int(vintage or 2025), min_cell=min_cell))
+    vintage = settings.get("vintage", run_info.get("parameters", {}).get("vintage", VINTAGES[-1]))
+    return markupsafe.Markup(kpi_panel_for_run(int(vintage or VINTAGES[-1]), min_cell=min_cell))
 
 
 def write_downloads(
@@ -453,7 +453,7 @@ def dashboard_overview(
         return None  # a table not made by reporting.authority_table: no headline figures
     try:
         ctx = reporting.data_context(
-            int((table.attrs if table is not None else {}).get("vintage", 2025))
+            int((table.attrs if table is not None else {}).get("vintage", VINTAGES[-1]))
         )
         if table is None:
             table = reporting.authority_table(ctx)

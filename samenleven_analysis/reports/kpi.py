@@ -26,6 +26,7 @@ from samenleven_analysis.analysis import disclosure, kpi
 from samenleven_analysis.analysis.kpi import KpiData
 from samenleven_analysis.data.catalog import CANONICAL_FILES
 from samenleven_analysis.data.contracts import COLUMNS as CONTRACT_COLUMNS
+from samenleven_analysis.facts import VINTAGES
 from samenleven_analysis.i18n import N_, _
 
 __all__ = [
@@ -90,7 +91,9 @@ def kpi_data_from_context(ctx) -> KpiData:
     return kpi.assemble(tables, bool(ctx.demo))
 
 
-def kpi_panel_for_run(vintage: int = 2025, *, min_cell: int = disclosure.MIN_CELL_DEFAULT) -> str:
+def kpi_panel_for_run(
+    vintage: int = VINTAGES[-1], *, min_cell: int = disclosure.MIN_CELL_DEFAULT
+) -> str:
     """The KPI panel for the run's prepared build (``reports.context.data_context``; call it
     inside the runner's prepared environment); the missing-data panel when there is no build."""
     from samenleven_analysis.errors import DataUnavailable
