@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from samenleven_analysis.errors import ParameterError, SamenlevenError
+from samenleven_analysis.facts import DEFAULT_SEED
 
 _PATH = click.Path(path_type=Path)
 
@@ -224,7 +225,7 @@ def fetch(data_dir, dataset) -> None:
 @click.option(
     "--seed",
     type=int,
-    default=20221001,
+    default=DEFAULT_SEED,
     show_default=True,
     help="Random seed (same seed, same bytes).",
 )
@@ -325,7 +326,7 @@ def bench_reports(n_authorities, all_authorities, jobs, sample, data_dir) -> Non
     help="Simulated draws per scenario.",
 )
 @click.option("--scenario", default="all", show_default=True, help="Scenario name, or all.")
-@click.option("--seed", type=int, default=20221001, show_default=True, help="Random seed.")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Random seed.")
 @click.option(
     "--workers",
     type=click.IntRange(min=1),

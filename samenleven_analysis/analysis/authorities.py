@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from samenleven_analysis.analysis import eligibility
 from samenleven_analysis.data.codes import (
     FLANDERS as FLANDERS,  # re-exported: the region of the reports
 )
@@ -165,17 +166,104 @@ def subsidy_caps(rules: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def trend_window(
+    frame: pd.DataFrame, index: str | list[str], years: int = TREND_YEARS
+) -> tuple[int, int, pd.DataFrame]:
+    """The trend's years and values: ``(first, last, wide)`` where ``last`` is the latest year
+    of ``frame`` (columns ``year``, ``value`` and ``index``), ``first = last - years`` and
+    ``wide`` the mean ``value`` per ``index`` (rows) in those two years (columns)."""
+    last = int(frame["year"].max())
+    first = last - years
+    wide = frame[frame["year"].isin([first, last])].pivot_table(
+        index=index, columns="year", values="value", aggfunc="mean"
+    )
+    return first, last, wide
+
+
 def outcome_change_table(bench: pd.DataFrame, years: int = TREND_YEARS) -> pd.DataFrame:
     """Per outcome and group: the value ``years`` before the latest year, the latest, and the
     change (rounded to 2 decimals); flat columns, no index."""
-    last = int(bench["year"].max())
-    first = last - years
-    wide = bench[bench["year"].isin([first, last])].pivot_table(
-        index=["outcome", "group"], columns="year", values="value"
-    )
+    first, last, wide = trend_window(bench, ["outcome", "group"], years)
     wide = wide.reindex(columns=[first, last])
     out = wide.reset_index()
     out.columns = ["outcome", "group", str(first), str(last)]
     out["change"] = out[str(last)] - out[str(first)]
     out["outcome"] = out["outcome"].str.replace("_", " ")
     return out.round(2)
+
+
+def _within(municipalities: pd.DataFrame, region: str | None) -> list[str] | None:
+    """Codes of the municipalities of ``region`` (file order); None for every region."""
+    if not region:
+        return None
+    rows = municipalities["region"].astype(str) == region
+    return municipalities.loc[rows, "refnis"].astype(str).tolist()
+
+
+def region_members(municipalities: pd.DataFrame, region: str | None = FLANDERS) -> list[str]:
+    """Sorted codes of the municipalities of ``region`` (all of them when ``region`` is empty)."""
+    return sorted(_within(municipalities, region) or municipalities["refnis"].astype(str))
+
+
+def applicant_table(
+    counts: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    *,
+    threshold: float,
+    definition: str,
+    year: int,
+    partnerships: pd.DataFrame | None = None,
+    inclusive: bool = False,
+    region: str | None = FLANDERS,
+    treatment: pd.DataFrame | None = None,
+    outcomes: pd.DataFrame | None = None,
+    outcome: str = KEY_OUTCOME,
+) -> pd.DataFrame:
+    """One row per applicant of ``region``: :func:`eligibility.eligible` on ``counts`` with
+    ``name`` filled for municipalities, ``cohort`` (first funded project year, NaN when never
+    funded or without ``treatment``) and the outcome trend ``outcome_from``, ``outcome_to``,
+    ``outcome_change`` (change of the members' mean ``outcome`` over :data:`TREND_YEARS`
+    years, NaN without ``outcomes``)."""
+    table = eligibility.eligible(
+        counts,
+        threshold,
+        definition,
+        year,
+        partnerships,
+        inclusive,
+        within=_within(municipalities, region),
+    )
+    names = dict(zip(municipalities["refnis"].astype(str), municipalities["name_nl"], strict=False))
+    table["name"] = table["name"].where(table["name"].notna(), table["applicant"].map(names))
+    table["name"] = table["name"].fillna(table["applicant"]).astype(str)
+    table["cohort"] = _cohorts(treatment, table["members"])
+    return _outcome_trend(table, outcomes, outcome)
+
+
+def _cohorts(treatment: pd.DataFrame | None, members: pd.Series) -> list[float]:
+    """First funded project year of each applicant (over its members); NaN when none."""
+    if treatment is None:
+        return [float("nan")] * len(members)
+    cohort_of = treatment.groupby(treatment["refnis"].astype(str))["cohort"].min()
+    return [float(cohort_of.reindex([str(m) for m in ms]).min()) for ms in members]
+
+
+def _outcome_trend(
+    table: pd.DataFrame, outcomes: pd.DataFrame | None, outcome: str
+) -> pd.DataFrame:
+    """Add ``outcome_from``, ``outcome_to``, ``outcome_change`` (NaN without outcome data)."""
+    table["outcome_from"] = pd.NA
+    table["outcome_to"] = pd.NA
+    table["outcome_change"] = float("nan")
+    if outcomes is None:
+        return table
+    frame = outcomes[outcomes["outcome"] == outcome]
+    if not len(frame):
+        return table
+    first, last, wide = trend_window(frame, "refnis")
+    if first in wide.columns and last in wide.columns:
+        rows = [wide.reindex([str(m) for m in members]) for members in table["members"]]
+        table["outcome_from"] = first
+        table["outcome_to"] = last
+        table["outcome_change"] = [float(r[last].mean() - r[first].mean()) for r in rows]
+    return table

@@ -6,7 +6,7 @@ may pool their residents in a partnership (IGS), which then applies as one appli
 
 Contract (docs/design.md, Eligibility API)::
 
-    eligible(origin, threshold=7500, definition="non_eu14", year=None,
+    eligible(origin, threshold=THRESHOLD_RESIDENTS, definition="non_eu14", year=None,
              partnerships=None, inclusive=False, vintage=None) -> DataFrame
 
 one row per applicant with ``applicant``, ``members`` (list of refnis), ``count``,
@@ -28,7 +28,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -36,7 +35,13 @@ import pandas as pd
 from samenleven_analysis import i18n
 from samenleven_analysis.data import municipalities, schemas
 from samenleven_analysis.data import origin as origin_mod
-from samenleven_analysis.data.codes import PROXY_DEFINITION
+from samenleven_analysis.data.codes import PROXY_DEFINITION, normalise_refnis
+from samenleven_analysis.data.tables import (  # re-exported: the reader lives in data/
+    check_partnerships,
+)
+from samenleven_analysis.data.tables import (
+    read_partnerships as read_partnerships,
+)
 from samenleven_analysis.errors import DataError
 from samenleven_analysis.facts import ORIGIN_DEFINITIONS, THRESHOLD_RESIDENTS
 
@@ -190,42 +195,6 @@ def counts(
 # --------------------------------------------------------------------------- partnerships
 
 
-def read_partnerships(path: str | Path) -> pd.DataFrame:
-    """Read a partnerships CSV (``partnership_id,name,refnis``; one row per member).
-
-    Codes are read as text so leading zeros survive; the table is checked against
-    :data:`schemas.PARTNERSHIPS` and :func:`check_partnerships`.
-    """
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    if "name" not in frame.columns:
-        frame["name"] = None
-    frame = schemas.validate(frame, schemas.PARTNERSHIPS, file=Path(path).name)
-    check_partnerships(frame, file=Path(path).name)
-    return frame
-
-
-def check_partnerships(partnerships: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
-    """Raise :class:`DataError` when a municipality is a member of two partnerships.
-
-    The rule from project year 2 on is one partnership per authority (fact
-    ``one_partnership_per_authority``); pooling the same residents twice would also
-    double-count them in coverage. Returns the table unchanged.
-    """
-    pairs = partnerships[["partnership_id", "refnis"]].astype(str).drop_duplicates()
-    many = pairs.groupby("refnis")["partnership_id"].nunique()
-    many = many[many > 1]
-    if len(many):
-        code = many.index[0]
-        ids = sorted(pairs.loc[pairs["refnis"] == code, "partnership_id"])
-        raise DataError(
-            f"municipality {code} is a member of {len(ids)} partnerships ({', '.join(ids)}); "
-            "a municipality may be in one partnership only",
-            file=file,
-            column="refnis",
-        )
-    return partnerships
-
-
 def _normalise_partnerships(partnerships: pd.DataFrame) -> pd.DataFrame:
     frame = partnerships.copy()
     if "name" not in frame.columns:
@@ -236,7 +205,7 @@ def _normalise_partnerships(partnerships: pd.DataFrame) -> pd.DataFrame:
             frame[col] = frame[col].astype("int64").astype(str)
         else:
             frame[col] = frame[col].astype(str)
-    frame["refnis"] = frame["refnis"].str.zfill(5)
+    frame["refnis"] = normalise_refnis(frame["refnis"], strict=False)
     frame = frame[["partnership_id", "name", "refnis"]]
     schemas.validate(frame.reset_index(drop=True), schemas.PARTNERSHIPS)
     check_partnerships(frame)

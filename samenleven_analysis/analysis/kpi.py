@@ -22,12 +22,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from samenleven_analysis.facts import DEFAULT_SEED
+
 __all__ = [
     "EARNING_RULE",
+    "KpiData",
+    "applicant_names",
+    "assemble",
     "UNIT_KINDS",
     "compare_regimes",
     "contract_lines",
@@ -253,7 +259,7 @@ def compare_regimes(
     lines: pd.DataFrame | None,
     programmes: pd.DataFrame | None = None,
     *,
-    seed: int = 20221001,
+    seed: int = DEFAULT_SEED,
 ) -> pd.DataFrame:
     """Fragmented versus consolidated: projects per authority and reach per EUR.
 
@@ -441,3 +447,52 @@ def compare_regimes(
             source=src,
         )
     return pd.DataFrame(rows, columns=list(COMPARE_COLUMNS))
+
+
+@dataclass
+class KpiData:
+    """Contract lines with derived measures (``analysis.kpi.contract_lines``) or a status."""
+
+    lines: pd.DataFrame | None
+    names: dict[str, str] = field(default_factory=dict)
+    demo: bool = False
+    status: str = "ok"  # "ok" | "no contracts" | "no call rules"
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and self.lines is not None
+
+
+def applicant_names(municipalities: pd.DataFrame | None, partnerships: pd.DataFrame | None) -> dict:
+    """Name of every applicant code: municipalities (Dutch name) and partnerships."""
+    names: dict[str, str] = {}
+    if municipalities is not None:
+        names.update(
+            zip(
+                municipalities["refnis"].astype(str),
+                municipalities["name_nl"].astype(str),
+                strict=True,
+            )
+        )
+    if partnerships is not None and "name" in partnerships:
+        first = partnerships.drop_duplicates("partnership_id")
+        names.update(
+            zip(
+                first["partnership_id"].astype(str),
+                first["name"].fillna("").astype(str),
+                strict=True,
+            )
+        )
+    return names
+
+
+def assemble(tables: dict[str, pd.DataFrame | None], demo: bool) -> KpiData:
+    """:class:`KpiData` from loaded tables (``contracts``, ``call_rules``, ``treatment``,
+    ``municipalities``, ``partnerships``; absent ones None): the lines, or what is missing."""
+    names = applicant_names(tables.get("municipalities"), tables.get("partnerships"))
+    if tables.get("contracts") is None:
+        return KpiData(None, names, demo, "no contracts")
+    if tables.get("call_rules") is None:
+        return KpiData(None, names, demo, "no call rules")
+    lines = contract_lines(tables["contracts"], tables["call_rules"], tables.get("treatment"))
+    return KpiData(lines, names, demo, "ok")

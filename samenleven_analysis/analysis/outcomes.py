@@ -19,14 +19,17 @@ source in the mirror, income years 2005–2020) into the canonical long shape.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from samenleven_analysis.data import schemas
 from samenleven_analysis.data.codes import normalise_refnis
-from samenleven_analysis.errors import DataError
+from samenleven_analysis.data.tables import (  # re-exported: the readers live in data/
+    canonical_outcomes,
+    canonical_treatment,
+    read_outcomes,
+    read_treatment,
+)
 
 __all__ = [
     "INCOME_OUTCOME",
@@ -80,100 +83,6 @@ def label(outcome: str) -> str:
 def unit(outcome: str) -> str:
     """Unit of an effect on ``outcome`` ("" if unknown)."""
     return OUTCOME_UNITS.get(outcome, "")
-
-
-def canonical_outcomes(frame: pd.DataFrame, *, file: str | Path | None = None) -> pd.DataFrame:
-    """Coerce a long outcome table to the canonical dtypes, sort it, validate it."""
-    missing = [c for c in ("refnis", "year", "outcome", "value") if c not in frame.columns]
-    if missing:
-        raise DataError(f"outcomes: missing column(s) {missing}", file=file, column=missing[0])
-    out = pd.DataFrame(
-        {
-            "refnis": normalise_refnis(frame["refnis"], strict=False),
-            "year": pd.to_numeric(frame["year"], errors="coerce"),
-            "outcome": frame["outcome"].astype(str).str.strip(),
-            "value": pd.to_numeric(frame["value"], errors="coerce").astype(float),
-        },
-        index=frame.index,
-    )
-    bad_year = out["year"].isna() | (out["year"] % 1 != 0)
-    if bad_year.any():
-        i = int(np.flatnonzero(bad_year.to_numpy())[0])
-        raise DataError(
-            f"outcomes: year {frame['year'].iloc[i]!r} is not a whole number",
-            file=file,
-            row=i + 2,
-            column="year",
-        )
-    out["year"] = out["year"].astype(int)
-    schemas.validate(out.reset_index(drop=True), schemas.OUTCOMES, file=file)
-    return out.sort_values(["outcome", "refnis", "year"]).reset_index(drop=True)
-
-
-def read_outcomes(path: str | Path) -> pd.DataFrame:
-    """Read a canonical long outcome table (CSV, or Parquet by suffix) and validate it.
-
-    Raises :class:`~samenleven_analysis.errors.DataError` naming file, row and column.
-    """
-    path = Path(path)
-    if path.suffix.lower() == ".parquet":
-        raw = pd.read_parquet(path)
-    else:
-        raw = pd.read_csv(path, dtype={"refnis": str}, encoding="utf-8-sig")
-    return canonical_outcomes(raw, file=path.name)
-
-
-_TRUE = {"true", "1", "yes", "y", "t"}
-_FALSE = {"false", "0", "no", "n", "f", ""}
-
-
-def canonical_treatment(
-    frame: pd.DataFrame, *, file: str | Path | None = None, validate: bool = True
-) -> pd.DataFrame:
-    """Coerce a treatment table to canonical dtypes (cohort float, 0 → NaN; eligible bool)."""
-    missing = [c for c in ("applicant", "refnis", "cohort", "eligible") if c not in frame.columns]
-    if missing:
-        raise DataError(f"treatment: missing column(s) {missing}", file=file, column=missing[0])
-    out = pd.DataFrame(
-        {
-            "applicant": frame["applicant"].astype(str).str.strip(),
-            "refnis": normalise_refnis(frame["refnis"], strict=False),
-            "cohort": pd.to_numeric(frame["cohort"], errors="coerce").astype(float),
-            "intensity_eur_per_resident": pd.to_numeric(
-                frame.get("intensity_eur_per_resident", pd.Series(np.nan, index=frame.index)),
-                errors="coerce",
-            ).astype(float),
-        },
-        index=frame.index,
-    )
-    out["cohort"] = out["cohort"].where(out["cohort"] > 0)  # 0 = never treated, as NaN
-    elig = frame["eligible"]
-    if elig.dtype != bool:
-        text = elig.astype(str).str.strip().str.lower()
-        unknown = ~text.isin(_TRUE | _FALSE)
-        if unknown.any():
-            i = int(np.flatnonzero(unknown.to_numpy())[0])
-            raise DataError(
-                f"treatment: eligible value {elig.iloc[i]!r} is not true/false",
-                file=file,
-                row=i + 2,
-                column="eligible",
-            )
-        elig = text.isin(_TRUE)
-    out["eligible"] = elig.astype(bool).to_numpy()
-    if validate:
-        schemas.validate(out.reset_index(drop=True), schemas.TREATMENT, file=file)
-    return out.sort_values("refnis").reset_index(drop=True)
-
-
-def read_treatment(path: str | Path) -> pd.DataFrame:
-    """Read a treatment table (CSV or Parquet) and validate it against ``schemas.TREATMENT``."""
-    path = Path(path)
-    if path.suffix.lower() == ".parquet":
-        raw = pd.read_parquet(path)
-    else:
-        raw = pd.read_csv(path, dtype={"refnis": str, "applicant": str}, encoding="utf-8-sig")
-    return canonical_treatment(raw, file=path.name)
 
 
 def panel(

@@ -13,26 +13,27 @@ So a *project* is identified by ``project_id`` in the fragmented regime and by
 ``programme`` in the consolidated one (:data:`PROJECT_KEY`); a *grant* is always a row.
 
 Policy facts (amounts, counts, dates, with their sources and the places where sources
-disagree) live in ``reference/plan_samenleven.yaml``; :func:`facts` loads them.
+disagree) live in ``reference/plan_samenleven.yaml``; :mod:`samenleven_analysis.data.plan_facts`
+loads them (re-exported here as :func:`facts`, :func:`fact`, :func:`citation`).
 """
 
 from __future__ import annotations
 
-import copy
-import functools
-import importlib.resources
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from samenleven_analysis.data import schemas
-from samenleven_analysis.errors import DataError
-
-FACTS_FILE = "plan_samenleven.yaml"
-"""File name of the facts in the package's ``reference/`` folder."""
+from samenleven_analysis.data.plan_facts import (  # re-exported: the facts are loaded in data/
+    FACTS_FILE as FACTS_FILE,
+)
+from samenleven_analysis.data.plan_facts import check_facts as check_facts
+from samenleven_analysis.data.plan_facts import citation as citation
+from samenleven_analysis.data.plan_facts import fact as fact
+from samenleven_analysis.data.plan_facts import facts as facts
+from samenleven_analysis.data.plan_facts import facts_table as facts_table
 
 REGIMES = ("fragmented", "consolidated")
 PROJECT_KEY = {"fragmented": "project_id", "consolidated": "programme"}
@@ -40,89 +41,6 @@ PROJECT_KEY = {"fragmented": "project_id", "consolidated": "programme"}
 
 
 # --------------------------------------------------------------------------- facts
-
-
-@functools.lru_cache(maxsize=1)
-def _facts_cached() -> dict[str, Any]:
-    text = (
-        importlib.resources.files("samenleven_analysis.data")
-        .joinpath("reference", FACTS_FILE)
-        .read_text(encoding="utf-8")
-    )
-    data = yaml.safe_load(text)
-    check_facts(data)
-    return data
-
-
-def check_facts(data: Mapping[str, Any]) -> None:
-    """Raise :class:`DataError` unless every fact has a ``value`` and known ``source`` keys
-    (also those listed under ``conflict``)."""
-    sources = data.get("sources") or {}
-    facts_ = data.get("facts") or {}
-    if not facts_:
-        raise DataError("no facts", file=FACTS_FILE)
-    for key, entry in facts_.items():
-        if not isinstance(entry, Mapping) or "value" not in entry:
-            raise DataError(f"fact {key!r} has no value", file=FACTS_FILE)
-        refs = [entry.get("source")]
-        refs += [c.get("source") for c in entry.get("conflict") or []]
-        for ref in refs:
-            if not ref:
-                raise DataError(f"fact {key!r} has a value without a source", file=FACTS_FILE)
-            for name in ref if isinstance(ref, list) else [ref]:
-                if name not in sources:
-                    raise DataError(f"fact {key!r} cites unknown source {name!r}", file=FACTS_FILE)
-    for name, src in sources.items():
-        if not isinstance(src, Mapping) or not src.get("citation"):
-            raise DataError(f"source {name!r} has no citation", file=FACTS_FILE)
-
-
-def facts() -> dict[str, Any]:
-    """The Plan Samenleven facts: ``{"sources": {...}, "facts": {...}}`` (a fresh copy).
-
-    Each fact has ``value``, ``source`` (keys of ``sources``, each with a descriptive
-    ``citation`` and ``checked``), optionally ``unit``, ``note`` and ``conflict`` (other
-    values with their sources where sources disagree).
-    """
-    return copy.deepcopy(_facts_cached())
-
-
-def fact(key: str) -> Any:
-    """The ``value`` of one fact, e.g. ``fact("threshold_residents") == 7500``."""
-    entries = _facts_cached()["facts"]
-    if key not in entries:
-        raise KeyError(f"unknown fact {key!r}; known: {', '.join(sorted(entries))}")
-    return copy.deepcopy(entries[key]["value"])
-
-
-def citation(key: str) -> str:
-    """The sources of one fact as one line of text (for captions and footnotes)."""
-    data = _facts_cached()
-    srcs = data["facts"][key]["source"]
-    srcs = srcs if isinstance(srcs, list) else [srcs]
-    return "; ".join(" ".join(str(data["sources"][s]["citation"]).split()) for s in srcs)
-
-
-def facts_table() -> pd.DataFrame:
-    """All facts as a table: ``fact, value, unit, sources, conflicting`` (for notebooks)."""
-    data = _facts_cached()
-    rows = []
-    for key, entry in data["facts"].items():
-        srcs = entry["source"] if isinstance(entry["source"], list) else [entry["source"]]
-        others = [
-            f"{c['value']} ({', '.join(c['source'] if isinstance(c['source'], list) else [c['source']])})"
-            for c in entry.get("conflict") or []
-        ]
-        rows.append(
-            {
-                "fact": key,
-                "value": str(entry["value"]),
-                "unit": entry.get("unit", ""),
-                "sources": ", ".join(srcs),
-                "conflicting": "; ".join(others),
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- concentration
@@ -369,72 +287,6 @@ PLOT_METRICS = (
     "gini_authorities",
     "share_eligible",
 )
-
-
-def plot_comparison(
-    metric_table: pd.DataFrame,
-    columns: Sequence[str] = PLOT_METRICS,
-    *,
-    caption: str | None = None,
-    min_cell: int | None = None,
-):
-    """Small multiples of bar pairs (fragmented vs consolidated) for ``columns``.
-
-    Returns the matplotlib Figure. Metrics that are all NaN (e.g. ``share_eligible`` without
-    an eligibility result) are skipped. Bar labels of person counts (:data:`COMPARE_UNITS`
-    ``persons``) pass through :func:`samenleven_analysis.analysis.disclosure.format_count`.
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
-
-    from samenleven_analysis.analysis import disclosure
-
-    min_cell = disclosure.MIN_CELL_DEFAULT if min_cell is None else int(min_cell)
-    per = metric_table.set_index("regime").reindex(list(REGIMES))
-    cols = [c for c in columns if per[c].notna().any()]
-    ncols = 3
-    nrows = max(1, -(-len(cols) // ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(10, 3.0 * nrows), squeeze=False)
-    colours = ("#9e9e9e", "#1f5fa8")
-    for ax, col in zip(axes.flat, cols, strict=False):
-        unit = COMPARE_UNITS.get(col, "count")
-        values = per[col].astype(float)
-        bars = ax.bar(list(REGIMES), values.to_numpy(), color=colours)
-        ax.set_title(COMPARE_LABELS.get(col, col), fontsize=10)
-        if unit == "persons":
-            labels = [disclosure.format_count(v, min_cell) if pd.notna(v) else "" for v in values]
-            labels = [f"{int(t):,}" if t.isdigit() else t for t in labels]
-        else:
-            labels = [_short(v, unit) for v in values]
-        ax.bar_label(bars, labels=labels, fontsize=8, padding=2)
-        ax.margins(y=0.2)
-        if unit == "share":
-            ax.set_ylim(0, 1.15)
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos, unit=unit: _short(v, unit)))
-        ax.spines[["top", "right"]].set_visible(False)
-    for ax in list(axes.flat)[len(cols) :]:
-        ax.set_visible(False)
-    if caption:
-        fig.text(0.01, 0.005, caption, fontsize=7, ha="left", va="bottom")
-    fig.tight_layout(rect=(0, 0.03 if caption else 0, 1, 1))
-    return fig
-
-
-def _short(value: float, unit: str = "count") -> str:
-    """Compact label: shares as %, indices with 2 decimals, money and counts as 37 k / 2.0 M."""
-    if pd.isna(value):
-        return ""
-    if unit == "share":
-        return f"{value:.0%}"
-    if unit == "index":
-        return f"{value:.2f}"
-    if value == 0:
-        return "0"
-    if abs(value) >= 1e6:
-        return f"{value / 1e6:.1f} M"
-    if abs(value) >= 1e4:
-        return f"{value / 1e3:.0f} k"
-    return f"{value:,.0f}"
 
 
 def per_year(programmes: pd.DataFrame) -> pd.DataFrame:

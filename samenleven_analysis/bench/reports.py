@@ -12,8 +12,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from samenleven_analysis.data.plan_facts import fact
+from samenleven_analysis.facts import THRESHOLD_RESIDENTS, VINTAGES
 from samenleven_analysis.reports.kernels import environ
 from samenleven_analysis.reports.runner import prepare_data, run_notebooks
+
+REFERENCE_YEAR = int(fact("eligibility_reference_year"))
+"""Year whose residents the benchmarked reports count (the rule's reference year)."""
 
 
 def benchmark_reports(n_authorities: int = 4, out: Path | None = None) -> dict[str, float]:
@@ -34,7 +39,7 @@ def benchmark_reports(n_authorities: int = 4, out: Path | None = None) -> dict[s
     ):
         base = Path(out) if out else Path(tmp)
         t = time.perf_counter()
-        prepared = prepare_data([2025])
+        prepared = prepare_data([VINTAGES[-1]])
         figures["build (demo, warm-up)"] = time.perf_counter() - t
         with environ(prepared.env):
             table = reporting.authority_table()
@@ -86,9 +91,15 @@ def _phases(folder: Path, sample: list[str], out: Path) -> dict[str, float]:
     phases["kernel reset (per report)"] = time.perf_counter() - t
     kernel.shutdown()
     t = time.perf_counter()
-    ctx = reporting.data_context(2025)
+    ctx = reporting.data_context(VINTAGES[-1])
     AuthorityReport.build(
-        ctx, sample[0], year=2022, definition="non_eu14", threshold=7500, vintage=2025, min_cell=5
+        ctx,
+        sample[0],
+        year=REFERENCE_YEAR,
+        definition="non_eu14",
+        threshold=THRESHOLD_RESIDENTS,
+        vintage=VINTAGES[-1],
+        min_cell=5,
     )
     phases["data loading, first report (tables read and counted once per kernel)"] = (
         time.perf_counter() - t
@@ -111,10 +122,10 @@ def _phases(folder: Path, sample: list[str], out: Path) -> dict[str, float]:
         report = AuthorityReport.build(
             ctx,
             code,
-            year=2022,
+            year=REFERENCE_YEAR,
             definition="non_eu14",
-            threshold=7500,
-            vintage=2025,
+            threshold=THRESHOLD_RESIDENTS,
+            vintage=VINTAGES[-1],
             min_cell=5,
             output_dir=str(out / f"{code}_files"),
         )
@@ -166,7 +177,7 @@ def benchmark_all_authorities(
         authorities: Any = "all"
         n_all = None
         if sample:
-            with environ(prepare_data([2025], data_dir=data_dir).env):
+            with environ(prepare_data([VINTAGES[-1]], data_dir=data_dir).env):
                 codes = [str(c) for c in reporting.authority_table()["applicant"]]
             n_all = len(codes)
             authorities = codes[:: max(1, len(codes) // sample)][:sample]
@@ -215,7 +226,7 @@ def benchmark_all_authorities(
         _print(figures, jobs)  # the run's figures first: the phase breakdown starts a kernel
         figures = dict(figures)
         try:
-            with environ(prepare_data([2025], data_dir=data_dir).env):
+            with environ(prepare_data([VINTAGES[-1]], data_dir=data_dir).env):
                 sample_codes = [r["label"] for r in reports[:5]]
                 phases = _phases(notebooks_dir(), sample_codes, base / "phases")
         except Exception as exc:  # noqa: BLE001 - a benchmark prints what it could measure

@@ -15,6 +15,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from samenleven_analysis.facts import PROGRAMME_START_YEAR, THRESHOLD_RESIDENTS
+
+_COHORTS = tuple(PROGRAMME_START_YEAR + k for k in range(3))
+"""Simulated cohorts: the first three project years."""
+
 __all__ = [
     "simulate_factor_panel",
     "simulate_flanders",
@@ -27,7 +32,7 @@ __all__ = [
 def simulate_panel(
     n_units: int = 60,
     years: Sequence[int] = tuple(range(2012, 2026)),
-    cohorts: Sequence[int] = (2022, 2023, 2024),
+    cohorts: Sequence[int] = _COHORTS,
     share_treated: float = 0.45,
     effect: float = 2.0,
     *,
@@ -88,7 +93,7 @@ def simulate_panel(
 
 def simulate_rdd(
     n: int = 1000,
-    cutoff: float = 7500.0,
+    cutoff: float = float(THRESHOLD_RESIDENTS),
     effect: float = 1.0,
     *,
     fuzzy: bool = False,
@@ -126,7 +131,7 @@ def simulate_rdd(
 
 def simulate_flanders_rdd(
     n: int = 285,
-    cutoff: float = 7500.5,
+    cutoff: float = THRESHOLD_RESIDENTS + 0.5,
     effect: float = 1.0,
     *,
     median: float = 3000.0,
@@ -159,7 +164,7 @@ def simulate_flanders_rdd(
 def simulate_factor_panel(
     n_controls: int = 20,
     years: Sequence[int] = tuple(range(2006, 2026)),
-    treatment_year: int = 2022,
+    treatment_year: int = PROGRAMME_START_YEAR,
     effect: float = 1.0,
     *,
     n_factors: int = 2,
@@ -217,7 +222,7 @@ def simulate_flanders(
     n_units: int = 300,
     years: Sequence[int] = tuple(range(2016, 2026)),
     n_treated: int = 30,
-    cohorts: Sequence[int] = (2022, 2023, 2024),
+    cohorts: Sequence[int] = _COHORTS,
     effect: float = 1.0,
     *,
     dynamic: float = 0.25,

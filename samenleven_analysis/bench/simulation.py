@@ -28,6 +28,7 @@ from samenleven_analysis.bench.simulate import (
     simulate_panel,
     simulate_rdd,
 )
+from samenleven_analysis.facts import DEFAULT_SEED, PROGRAMME_START_YEAR, THRESHOLD_RESIDENTS
 
 __all__ = [
     "ESTIMATORS",
@@ -114,14 +115,16 @@ def _pretrend(scenario: str, seed: int):
 def _rdd_sharp(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.rdd import rdd
 
-    return rdd(simulate_rdd(n=600, effect=1.0, seed=seed), "y", "running", 7500.0), 1.0
+    return rdd(
+        simulate_rdd(n=600, effect=1.0, seed=seed), "y", "running", float(THRESHOLD_RESIDENTS)
+    ), 1.0
 
 
 def _rdd_fuzzy(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.rdd import rdd
 
     df = simulate_rdd(n=1500, effect=1.0, fuzzy=True, seed=seed)
-    return rdd(df, "y", "running", 7500.0, treatment="treated"), 1.0
+    return rdd(df, "y", "running", float(THRESHOLD_RESIDENTS), treatment="treated"), 1.0
 
 
 def _rdd_flanders(scenario: str, seed: int):
@@ -132,7 +135,9 @@ def _rdd_flanders(scenario: str, seed: int):
 
     cfg = SCENARIOS[scenario]
     df = simulate_flanders_rdd(jump=cfg["jump"], effect=cfg["effect"], seed=seed)
-    est = rdd(df, "y", "running", 7500.5, treatment="treated", covariates=["pre"])
+    est = rdd(
+        df, "y", "running", THRESHOLD_RESIDENTS + 0.5, treatment="treated", covariates=["pre"]
+    )
     return est, cfg["effect"]
 
 
@@ -141,7 +146,7 @@ def _synth(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_control
 
     df = simulate_factor_panel(n_controls=24, effect=1.0, seed=seed)
-    sc = synthetic_control(df, "y", "unit", "year", "treated", 2022)
+    sc = synthetic_control(df, "y", "unit", "year", "treated", PROGRAMME_START_YEAR)
     return Estimate(sc.att, sc.se, sc.ci_low, sc.ci_high, sc.placebo_pvalue, sc.n, sc.method), 1.0
 
 
@@ -254,7 +259,7 @@ the workers and show progress, large enough that task overhead does not count.""
 
 def simulation_study(
     draws: int = 200,
-    seed: int = 20221001,
+    seed: int = DEFAULT_SEED,
     scenarios: Sequence[str] | None = None,
     estimators: Sequence[str] | None = None,
     *,
@@ -349,7 +354,7 @@ def simulation_study(
 def main(
     draws: int = 200,
     scenario: str = "all",
-    seed: int = 20221001,
+    seed: int = DEFAULT_SEED,
     *,
     workers: int = 2,
     scheduler: str | None = None,

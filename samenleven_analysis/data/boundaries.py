@@ -43,19 +43,24 @@ import numpy as np
 import pandas as pd
 
 from samenleven_analysis import config
-from samenleven_analysis.data.codes import normalise_refnis
+from samenleven_analysis.data.codes import REGION_CODES, normalise_refnis
+from samenleven_analysis.data.codes import (  # re-exported: the prefix rule lives in codes
+    region_of_code as region_of_code,
+)
 from samenleven_analysis.errors import DataError, DataUnavailable
+from samenleven_analysis.facts import VINTAGES
 
 CRS = "EPSG:31370"
 """Output CRS of every layer: Belgian Lambert 72 (metres)."""
 
 
+_FL, _WA, _BR = (REGION_CODES[r] for r in ("flanders", "wallonia", "brussels"))
 REGION_SELECTIONS = {
-    "flanders": ("02000",),
-    "brussels": ("04000",),
-    "flanders_brussels": ("02000", "04000"),
-    "wallonia": ("03000",),
-    "belgium": ("02000", "03000", "04000"),
+    "flanders": (_FL,),
+    "brussels": (_BR,),
+    "flanders_brussels": (_FL, _BR),
+    "wallonia": (_WA,),
+    "belgium": (_FL, _WA, _BR),
 }
 """``region`` argument of :func:`load_boundaries` → region codes kept."""
 
@@ -70,37 +75,10 @@ _DEMO_DATASETS = {
     2025: "boundaries_demo_2025",
 }
 _TOPOJSON_LAYER = "municipalities"
-_VINTAGES = (2018, 2019, 2025)
+_VINTAGES = VINTAGES
 
 
 # --------------------------------------------------------------------------- codes
-
-
-def region_of_code(codes: Iterable) -> pd.Series:
-    """Region code (``02000``/``03000``/``04000``) of municipality codes, from the code alone.
-
-    REFNIS municipality codes start with their province: 21 = Brussels-Capital; 1x
-    (Antwerpen), 23/24 (Vlaams-Brabant), 3x, 4x, 7x = Flanders; 25 (Brabant wallon),
-    5x (Hainaut, including the arrondissements 57/58 created in 2019), 6x, 8x, 9x =
-    Wallonia. Demoland codes (never used by real municipalities) follow its layout:
-    94 = the capital region (04000), 95–99 = Demoland-Noord (02000). Unknown prefixes give
-    ``pd.NA``. This is why Mesen (33016) comes out Flemish whatever a file says.
-    """
-    s = normalise_refnis(codes)
-    p1 = s.str[:1]
-    p2 = s.str[:2]
-    conditions = [
-        p2.eq("21"),
-        p2.eq("94"),
-        p2.isin(["95", "96", "97", "98", "99"]),
-        p2.isin(["23", "24"]) | p1.isin(["1", "3", "4", "7"]),
-        p2.eq("25") | p1.isin(["5", "6", "8"]) | p2.isin(["91", "92", "93"]),
-    ]
-    choices = ["04000", "04000", "02000", "02000", "03000"]
-    cond = [c.fillna(False).to_numpy(dtype=bool) for c in conditions]
-    region = np.select(cond, choices, default="")
-    out = pd.Series(region, index=s.index, dtype="string")
-    return out.mask(out.eq(""))
 
 
 def in_region(codes: Iterable, region: Region) -> pd.Series:
@@ -150,7 +128,6 @@ _BELGIUM_LONLAT = (2.3, 49.3, 6.6, 51.7)
 def _check_crs_fits(gdf: gpd.GeoDataFrame, file: str) -> None:
     """DataError when the coordinates do not fit the declared CRS (e.g. Lambert 72 metres
     declared as WGS84), instead of a GEOSException or an empty map later on."""
-    import numpy as np
     from pyproj import Transformer
 
     bounds = gdf.total_bounds
@@ -415,7 +392,7 @@ def load_boundaries(
     demo = config.force_demo() if demo is None else bool(demo)
     if demo:
         gdf = _load_demo(vintage, data_dir=data_dir)
-    elif "03000" not in wanted:
+    elif _WA not in wanted:
         gdf = _load_fb(vintage, data_dir=data_dir, demo=False)
     elif vintage == 2019:
         gdf = _load_belgium_581(data_dir=data_dir, demo=False)

@@ -54,7 +54,8 @@ from typing import TYPE_CHECKING
 
 from samenleven_analysis import __version__, config
 from samenleven_analysis.data import catalog
-from samenleven_analysis.errors import NO_DATA_ROWS, DataError, DataUnavailable
+from samenleven_analysis.errors import DataError, DataUnavailable
+from samenleven_analysis.facts import VINTAGES
 
 # pandas, pyarrow, pandera and the readers are imported where they are used, so that a
 # cache hit (the common case for notebooks and `samenleven build`) costs milliseconds in a
@@ -64,10 +65,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
     from samenleven_analysis.data.municipalities import Geography
-
-VINTAGES = (2018, 2019, 2025)
-"""Same as :data:`municipalities.VINTAGES` (kept here to keep cache hits import-light; a
-test checks they agree)."""
 
 
 def vintage_of_year(year: int) -> int:
@@ -92,13 +89,9 @@ TABLES = (
 )
 """Every processed table ``build`` can write, in writing order."""
 
-_CANONICAL = {  # user-supplied canonical CSVs: dataset id → schema name in schemas.py
-    "outcomes": "OUTCOMES",
-    "treatment": "TREATMENT",
-    "programmes": "PROGRAMMES",
-    "partnerships": "PARTNERSHIPS",
-    "contracts": "CONTRACTS",  # read by _contracts (needs call_rules), not _canonical
-}
+_CANONICAL = ("outcomes", "treatment", "programmes", "partnerships", "contracts")
+"""User-supplied canonical CSVs (dataset id = table name; schema: ``schemas.TABLE_SCHEMAS``).
+``contracts`` is read by ``_contracts`` (it needs call_rules), not ``_canonical``."""
 _PARQUET_COMPRESSION = "zstd"
 _PARQUET_LEVEL = 3
 _HARMONISED = ("population_nationality", "municipalities", "income", "population_origin")
@@ -111,6 +104,7 @@ _CODE_FILES = (
     "origin.py",
     "municipalities.py",
     "schemas.py",
+    "tables.py",
     "call_rules.py",
     "contracts.py",
     "reference/crosswalks.csv",
@@ -554,7 +548,7 @@ def _contracts(
     ins: list[_Input], frames: dict, out_dir: Path, geo: Geography, vintage: int
 ) -> pd.DataFrame:
     """Read ``contracts.csv`` and check it against call rules, partnerships and vintage codes."""
-    from samenleven_analysis.data import schemas
+    from samenleven_analysis.data import schemas, tables
     from samenleven_analysis.data.contracts import read_contracts
 
     def table(name: str, dataset_id: str) -> pd.DataFrame | None:
@@ -569,7 +563,7 @@ def _contracts(
             return load(name, out_dir)[0]
         if name == "call_rules":
             return _call_rules(deps)
-        return read_canonical(deps[0].path, schemas.PARTNERSHIPS)
+        return tables.read_canonical(deps[0].path, schemas.PARTNERSHIPS)
 
     rules = table("call_rules", _CALL_CONFIG)
     if rules is None:
@@ -588,8 +582,9 @@ def _canonical(
 ) -> tuple[pd.DataFrame, int | None]:
     """Read + validate a canonical CSV; also tell which vintage its municipality codes are on."""
     from samenleven_analysis.data import schemas
+    from samenleven_analysis.data.tables import read_canonical
 
-    frame = read_canonical(inp.path, getattr(schemas, _CANONICAL[name]))
+    frame = read_canonical(inp.path, schemas.TABLE_SCHEMAS[name])
     if "refnis" not in frame:
         return frame, None
     codes = set(frame["refnis"].dropna())
@@ -645,73 +640,6 @@ def _row_of_unknown_code(path: Path | None, column: str, geo: Geography) -> int 
     known = frozenset().union(*geo.codes.values())
     bad = (~codes.isin(known)).to_numpy().nonzero()[0]
     return int(bad[0]) + offset if len(bad) else None
-
-
-def read_canonical(path: str | Path, schema) -> pd.DataFrame:
-    """Read a canonical CSV (outcomes, treatment, programmes, partnerships) and validate it.
-
-    Values are typed from the schema (ints, floats with empty = missing, booleans as
-    true/false/1/0, REFNIS codes as 5-digit strings); a bad value raises DataError naming
-    file, line and column. Rows keep the file order.
-    """
-    import numpy as np
-    import pandas as pd
-
-    from samenleven_analysis.data import schemas
-    from samenleven_analysis.data.codes import normalise_refnis
-
-    path = Path(path)
-    file = str(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except Exception as exc:
-        raise DataError(f"unreadable CSV ({type(exc).__name__}: {exc})", file=path) from None
-    raw.columns = [c.strip() for c in raw.columns]
-    schemas.check_one_line_per_row(raw, file=file)
-    missing = [name for name in schema.columns if name not in raw]
-    if missing:
-        raise DataError(f"missing column {missing[0]}", file=file, row=1, column=missing[0])
-    if raw.empty:
-        raise DataError(NO_DATA_ROWS, file=file)
-    out = pd.DataFrame(index=raw.index)
-    for name, col in schema.columns.items():
-        if name not in raw:
-            raise DataError(f"missing column {name}", file=file, row=1, column=name)
-        s = raw[name].str.strip()
-        blank = s == ""
-        dtype = str(col.dtype)
-
-        def first(mask, what, s=s, name=name):
-            if mask.any():
-                i = int(np.flatnonzero(mask.to_numpy())[0])
-                raise DataError(f"{what}: {s.iloc[i]!r}", file=file, row=i + 2, column=name)
-
-        if name == "refnis" or (
-            col.checks and "str_matches" in repr(col.checks) and "d{5}" in repr(col.checks)
-        ):
-            first(~s.str.fullmatch(r"\d{1,5}(\.0)?") & ~(blank & col.nullable), "not a REFNIS code")
-            out[name] = normalise_refnis(s.where(~blank, None))
-        elif dtype.startswith("int"):
-            num = pd.to_numeric(s, errors="coerce")
-            first(blank, "missing value")
-            first(num.isna(), "non-numeric value")
-            first(num % 1 != 0, "not a whole number")
-            out[name] = num.astype("int64")
-        elif dtype.startswith("float"):
-            num = pd.to_numeric(s.where(~blank, None), errors="coerce")
-            first(num.isna() & ~blank, "non-numeric value")
-            out[name] = num.astype("float64")
-        elif dtype == "bool":
-            m = s.str.lower().map({"true": True, "false": False, "1": True, "0": False})
-            first(m.isna(), "not a boolean (true/false)")
-            out[name] = m.astype(bool)
-        else:
-            out[name] = s.where(~blank, None).astype("str") if col.nullable else s.astype("str")
-    extra = [c for c in raw.columns if c not in schema.columns]
-    for c in extra:  # keep extra columns as text (schemas are not strict)
-        out[c] = raw[c]
-    schemas.validate(out, schema, file=file)
-    return out
 
 
 def _wanted_tables(
@@ -777,7 +705,7 @@ def _read_tables(
 # build / load
 # ---------------------------------------------------------------------------------------
 def build(
-    vintage: int = 2025,
+    vintage: int = VINTAGES[-1],
     *,
     data_dir: str | Path | None = None,
     offline: bool | None = None,
@@ -984,6 +912,7 @@ def _cross_check(plan: _Plan, frames: dict, geo: Geography, stale: set[str]) -> 
     """Cross-table checks (:func:`schemas.cross_check`) whenever one of the tables involved
     is rebuilt; the unchanged ones are read again from their source (small CSVs)."""
     from samenleven_analysis.data import schemas
+    from samenleven_analysis.data.tables import read_canonical
 
     if not stale & set(_CROSS_CHECKED):
         return
@@ -994,9 +923,7 @@ def _cross_check(plan: _Plan, frames: dict, geo: Geography, stale: set[str]) -> 
             continue
         frame = frames.get(name)
         tables[name] = (
-            frame
-            if frame is not None
-            else read_canonical(inp.path, getattr(schemas, _CANONICAL[name]))
+            frame if frame is not None else read_canonical(inp.path, schemas.TABLE_SCHEMAS[name])
         )
         files[name] = str(inp.path)
     known = frozenset().union(*geo.codes.values())
@@ -1126,15 +1053,37 @@ def load(name: str, processed: str | Path | None = None) -> tuple[pd.DataFrame, 
     return frame, provenance
 
 
+def provenance_is_demo(provenance: dict) -> bool:
+    """Whether one table's provenance marks Demoland data: its own ``demo`` flag, or the
+    ``demo`` flag of any input listed under ``inputs`` or ``sources`` (a list, or a dict of
+    dataset id → entry). The one rule every layer uses."""
+    if provenance.get("demo"):
+        return True
+    entries: list = []
+    for key in ("inputs", "sources"):
+        value = provenance.get(key)
+        if isinstance(value, list):
+            entries.extend(value)
+        elif isinstance(value, dict):
+            entries.extend(value.values())
+    return any(isinstance(e, dict) and e.get("demo") for e in entries)
+
+
 def is_demo(name: str | None = None, processed: str | Path | None = None) -> bool:
-    """Whether table ``name`` (or, with ``name=None``, any table in the folder) is demo data."""
+    """Whether table ``name`` (or, with ``name=None``, any table in the folder) is demo data,
+    by :func:`provenance_is_demo` on its sidecar; missing or unreadable sidecars count as
+    not demo."""
     folder = Path(processed) if processed is not None else config.processed_dir()
-    names = [name] if name is not None else [n for n in TABLES if table_path(n, folder).is_file()]
-    for n in names:
-        sidecar = _sidecar(table_path(n, folder))
-        if not sidecar.is_file():
+    sidecars = (
+        [_sidecar(table_path(name, folder))]
+        if name is not None
+        else sorted(folder.glob("*.provenance.json"))
+    )
+    for sidecar in sidecars:
+        try:
+            prov = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
             continue
-        prov = json.loads(sidecar.read_text(encoding="utf-8"))
-        if prov.get("demo") or any(i.get("demo") for i in prov.get("inputs", [])):
+        if provenance_is_demo(prov):
             return True
     return False

@@ -22,6 +22,11 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from samenleven_analysis import config
+from samenleven_analysis.data.files import (  # re-exported: the names live in files.py
+    CANONICAL_FILES as CANONICAL_FILES,
+)
+from samenleven_analysis.data.files import DEMO_MARKER as DEMO_MARKER
+from samenleven_analysis.data.files import POPULATION_YEARS as POPULATION_YEARS
 from samenleven_analysis.errors import ChecksumMismatch, DataUnavailable
 
 STATBEL_LICENCE = "Statbel open data licence (CC BY 4.0 compatible)"
@@ -35,11 +40,6 @@ _GH = "https://raw.githubusercontent.com"
 _PINC = f"{_GH}/provinciesincijfers/gebiedsniveaus/3b1b6d8/data_voor_swing/shapefiles"
 _PINC_LICENCE = "Provincies in Cijfers, built from Statbel open data (attribute both)"
 _TOPO = f"{_GH}/bmesuere/belgium-topojson/a903fda"
-
-POPULATION_YEARS = tuple(range(2009, 2027))
-"""Years for which Statbel publishes TF_SOC_POP_STRUCT_YYYY (population on 1 January)."""
-
-DEMO_MARKER = "DEMOLAND.txt"
 
 
 @dataclass(frozen=True)
@@ -240,16 +240,24 @@ for _id, _file, _desc in [
     ("boundaries_demo_2025", "demoland_2025.geojson", "Demoland polygons from 2025"),
     (
         "origin",
-        "population_origin.csv",
+        CANONICAL_FILES["origin"],
         "Population by origin group (canonical year,refnis,origin,population)",
     ),
-    ("outcomes", "outcomes.csv", "Outcome panel (refnis,year,outcome,value)"),
-    ("treatment", "treatment.csv", "Plan Samenleven funding: applicant, member, cohort, intensity"),
-    ("programmes", "programmes.csv", "One row per funded project or training"),
-    ("partnerships", "partnerships.csv", "Partnerships (IGS): partnership_id,name,refnis"),
+    ("outcomes", CANONICAL_FILES["outcomes"], "Outcome panel (refnis,year,outcome,value)"),
+    (
+        "treatment",
+        CANONICAL_FILES["treatment"],
+        "Plan Samenleven funding: applicant, member, cohort, intensity",
+    ),
+    ("programmes", CANONICAL_FILES["programmes"], "One row per funded project or training"),
+    (
+        "partnerships",
+        CANONICAL_FILES["partnerships"],
+        "Partnerships (IGS): partnership_id,name,refnis",
+    ),
     (
         "contracts",
-        "contracts.csv",
+        CANONICAL_FILES["contracts"],
         "Contracts: applicant, call, rule, period_start, "
         "target_units, realised_units (docs/contracts.md)",
     ),
@@ -545,7 +553,7 @@ def demo_population_years() -> list[int]:
 
 
 def _demo(ds: Dataset) -> Resolved:
-    from samenleven_analysis.data import demo
+    from samenleven_analysis.data import demo  # heavy (numpy, pandas): only when demo is used
 
     if ds.demo_filename is None:
         raise DataUnavailable(f"data set {ds.id!r} has no demo version")

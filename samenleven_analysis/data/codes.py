@@ -1,10 +1,11 @@
 """REFNIS codes and the fixed codes built on them: one home for normalising a code, the region
-codes, and the name of the nationality-proxy definition."""
+codes and the region of a code, and the name of the nationality-proxy definition."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 REGION_CODES = {"flanders": "02000", "wallonia": "03000", "brussels": "04000"}
@@ -59,3 +60,31 @@ def normalise_refnis(values: Iterable, *, name: str = "refnis", strict: bool = T
             f"{name}: not a REFNIS code (expected up to 5 digits): {', '.join(offenders)}"
         )
     return out.where(bad | out.isna(), out.str.zfill(5)).astype("str").rename(s.name)
+
+
+def region_of_code(codes: Iterable) -> pd.Series:
+    """Region code (``02000``/``03000``/``04000``) of municipality codes, from the code alone.
+
+    REFNIS municipality codes start with their province: 21 = Brussels-Capital; 1x
+    (Antwerpen), 23/24 (Vlaams-Brabant), 3x, 4x, 7x = Flanders; 25 (Brabant wallon),
+    5x (Hainaut, including the arrondissements 57/58 created in 2019), 6x, 8x, 9x =
+    Wallonia. Demoland codes (never used by real municipalities) follow its layout:
+    94 = the capital region (04000), 95–99 = Demoland-Noord (02000). Unknown prefixes give
+    ``pd.NA``. This is why Mesen (33016) comes out Flemish whatever a file says.
+    """
+    s = normalise_refnis(codes)
+    p1 = s.str[:1]
+    p2 = s.str[:2]
+    conditions = [
+        p2.eq("21"),
+        p2.eq("94"),
+        p2.isin(["95", "96", "97", "98", "99"]),
+        p2.isin(["23", "24"]) | p1.isin(["1", "3", "4", "7"]),
+        p2.eq("25") | p1.isin(["5", "6", "8"]) | p2.isin(["91", "92", "93"]),
+    ]
+    fl, wa, br = (REGION_CODES[r] for r in ("flanders", "wallonia", "brussels"))
+    choices = [br, br, fl, fl, wa]
+    cond = [c.fillna(False).to_numpy(dtype=bool) for c in conditions]
+    region = np.select(cond, choices, default="")
+    out = pd.Series(region, index=s.index, dtype="string")
+    return out.mask(out.eq(""))

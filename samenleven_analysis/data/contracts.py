@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from samenleven_analysis.data import schemas
+from samenleven_analysis.data.files import CANONICAL_FILES
 from samenleven_analysis.errors import DataError
 
 __all__ = ["COLUMNS", "KEY", "read_contracts", "validate_contracts"]
@@ -74,7 +75,7 @@ def validate_contracts(
     applicants: Iterable[str],
     partnerships: pd.DataFrame | None = None,
     *,
-    file: str = "contracts.csv",
+    file: str = CANONICAL_FILES["contracts"],
 ) -> pd.DataFrame:
     """Type and check contract rows given as text (as read from the CSV, header = line 1).
 

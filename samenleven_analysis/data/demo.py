@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from samenleven_analysis.data.catalog import DEMO_MARKER
+from samenleven_analysis.data.codes import REGION_CODES
+from samenleven_analysis.data.files import CANONICAL_FILES, DEMO_MARKER
 from samenleven_analysis.facts import DEFAULT_SEED, THRESHOLD_RESIDENTS
 
 GENERATOR_VERSION = hashlib.sha256(  # demo_contracts.py generates contracts.csv
@@ -62,22 +63,25 @@ _FOREIGN_NATIONALITY = {
     "NON_EUROPE": 0.38,
 }
 
+_NORTH, _CAPITAL = REGION_CODES["flanders"], REGION_CODES["brussels"]
+"""Demoland-Noord stands in for Flanders, Demoland-Hoofdstad for Brussels."""
+
 _REGIONS = {
-    "02000": ("Demoland-Noord (fictief)", "Démoland-Nord (fictif)", "Demoland-Nord (fiktiv)"),
-    "04000": (
+    _NORTH: ("Demoland-Noord (fictief)", "Démoland-Nord (fictif)", "Demoland-Nord (fiktiv)"),
+    _CAPITAL: (
         "Demoland-Hoofdstad (fictief)",
         "Démoland-Capitale (fictif)",
         "Demoland-Hauptstadt (fiktiv)",
     ),
 }
 _PROVINCES = {
-    "95000": ("02000", "Provincie Demo-West", "Province de Démo-Ouest", "Provinz Demo-West"),
-    "98000": ("02000", "Provincie Demo-Oost", "Province de Démo-Est", "Provinz Demo-Ost"),
+    "95000": (_NORTH, "Provincie Demo-West", "Province de Démo-Ouest", "Provinz Demo-West"),
+    "98000": (_NORTH, "Provincie Demo-Oost", "Province de Démo-Est", "Provinz Demo-Ost"),
 }
 # arrondissement → (province or region, name nl, fr, de, number of municipalities)
 _ARRONDISSEMENTS = {
     "94000": (
-        "04000",
+        _CAPITAL,
         "Arrondissement Demostad",
         "Arrondissement de Démoville",
         "Bezirk Demostadt",
@@ -186,7 +190,7 @@ def _origin_counts_cached(seed: int) -> pd.DataFrame:
     munis = municipalities()
     rng = _rng(seed, 1)
     n = len(munis)
-    is_capital = np.array([m.region == "04000" for m in munis])
+    is_capital = np.array([m.region == _CAPITAL for m in munis])
     total_ref = np.where(
         is_capital,
         rng.lognormal(np.log(90_000), 0.45, n),
@@ -633,12 +637,12 @@ def _polygons(seed: int) -> dict[str, object]:
     frame = Point(cx, cy).buffer(60_000, quad_segs=32)
     frame = shapely.affinity.scale(frame, 1.6, 1.0)
     munis = municipalities()
-    capital = [m for m in munis if m.region == "04000"]
+    capital = [m for m in munis if m.region == _CAPITAL]
     ang = 2 * np.pi * np.arange(len(capital)) / len(capital)
     pts_cap = [
         (cx + 5_000 * np.cos(a) * (1 + 0.2 * rng.random()), cy + 5_000 * np.sin(a)) for a in ang
     ]
-    rest = [m for m in munis if m.region != "04000"]
+    rest = [m for m in munis if m.region != _CAPITAL]
     sectors = {"96000": (0.0, 0.4), "97000": (0.4, 0.7), "99000": (0.7, 1.0)}  # fractions of a turn
     pts_rest = []
     for arr, (lo, hi) in sectors.items():
@@ -984,6 +988,51 @@ Statbel files. Region 02000 stands in for Flanders and 04000 for Brussels; munic
 """
 
 
+_CONTRACTS_KEY = 41  # rng stream of the contracts (the other tables use keys 1–9)
+
+
+def contracts_table(rules: pd.DataFrame, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """Demoland ``contracts`` (columns ``contracts.COLUMNS``) under ``rules``: what the
+    applicants of each call's cohort sign and report (:mod:`.demo_contracts` documents the
+    rules and chooses them)."""
+    from samenleven_analysis.data.contracts import COLUMNS
+
+    rules = rules.sort_values("rule_id", kind="stable").reset_index(drop=True)
+    treatment = treatment_table(seed)
+    wide = _non_eu14_2025_vintage(seed)
+    size = wide[wide.year == REFERENCE_YEAR].set_index("refnis")["non_eu14"]
+    cohort = treatment.groupby("applicant")["cohort"].min()
+    applicant_size = treatment.assign(n=treatment.refnis.map(size)).groupby("applicant")["n"].sum()
+    rows = []
+    for call, call_rules in rules.groupby("call", sort=True):
+        start = pd.Timestamp(call_rules["project_start"].iloc[0])
+        signers = sorted(cohort.index[cohort == float(start.year)])
+        if not signers:
+            continue
+        biggest = float(applicant_size[signers].max())
+        for applicant in signers:
+            rng = _rng(seed, _CONTRACTS_KEY, int(start.year), signers.index(applicant))
+            scale = float(applicant_size[applicant]) / biggest  # 0–1, 1 = largest signer
+            n_rules = min(len(call_rules), 4 + round(4 * scale))
+            chosen = sorted(rng.choice(len(call_rules), size=n_rules, replace=False))
+            reports = rng.uniform() < 0.8  # about one applicant in five has not reported yet
+            for i in chosen:
+                rule = call_rules.iloc[i]
+                cap = int(rule["max_units"])
+                share = (0.25 + 0.7 * scale) * rng.uniform(0.7, 1.0)
+                target = cap if cap <= 1 else int(np.clip(round(cap * share), 1, cap))
+                reported = reports and rng.uniform() < 0.9
+                if not reported:
+                    realised = np.nan
+                elif target <= 1:
+                    realised = float(target if rng.uniform() < 0.8 else 0)
+                else:
+                    realised = float(round(target * rng.uniform(0.5, 1.25)))
+                rows.append((applicant, call, rule["rule_id"], start.date(), target, realised))
+    out = pd.DataFrame(rows, columns=list(COLUMNS))
+    return out.astype({"target_units": "int64", "realised_units": "float64"})
+
+
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
@@ -991,9 +1040,8 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
 def _contracts_bytes(seed: int) -> bytes:
     """Demoland contracts under the Demoland call rules (the demo build's own rules)."""
     from samenleven_analysis.data.contracts import to_csv_text
-    from samenleven_analysis.data.demo_contracts import demo_contracts
 
-    return to_csv_text(demo_contracts(demo_call_rules(), seed)).encode("utf-8")
+    return to_csv_text(contracts_table(demo_call_rules(), seed)).encode("utf-8")
 
 
 def write_demo(out_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
@@ -1005,13 +1053,13 @@ def write_demo(out_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
         "TU_COM_REFNIS.txt": refnis_text(),
         "fusies-2025.csv": mergers_text(),
         "TF_PSNL_INC_TAX_MUNTY.xlsx": _xlsx_bytes(income_table(seed)),
-        "population_origin.csv": _csv_bytes(origin_table(seed)),
-        "partnerships.csv": _csv_bytes(partnerships_table(seed)),
-        "treatment.csv": _csv_bytes(treatment_table(seed)),
-        "outcomes.csv": _csv_bytes(outcomes_table(seed)),
-        "programmes.csv": _csv_bytes(programmes_table(seed)),
+        CANONICAL_FILES["origin"]: _csv_bytes(origin_table(seed)),
+        CANONICAL_FILES["partnerships"]: _csv_bytes(partnerships_table(seed)),
+        CANONICAL_FILES["treatment"]: _csv_bytes(treatment_table(seed)),
+        CANONICAL_FILES["outcomes"]: _csv_bytes(outcomes_table(seed)),
+        CANONICAL_FILES["programmes"]: _csv_bytes(programmes_table(seed)),
         DEMO_CALL_RULES_FILE: call_rules_sparql(),
-        "contracts.csv": _contracts_bytes(seed),
+        CANONICAL_FILES["contracts"]: _contracts_bytes(seed),
     }
     b2024, b2025 = boundaries_bytes(seed)
     files["demoland_2024.geojson"] = b2024

@@ -17,23 +17,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from samenleven_analysis.data import demo
-from samenleven_analysis.data.contracts import COLUMNS
+from samenleven_analysis import config
+from samenleven_analysis.data import catalog, demo
+from samenleven_analysis.data.call_rules import read_call_rules
 
 __all__ = ["demo_contracts", "default_rules"]
-
-_KEY = 41  # rng stream of this generator (demo._rng keys 1–9 are the other tables')
 
 
 def default_rules(data_dir: str | Path | None = None) -> pd.DataFrame:
     """The real call rules when the mirror holds the call configuration, else Demoland's."""
-    from samenleven_analysis import config
-    from samenleven_analysis.data import catalog
-    from samenleven_analysis.data.call_rules import read_call_rules
-
     found = None
     if data_dir is not None or config.data_dir() is not None:
         found = catalog.locate("call_config", data_dir=data_dir)
@@ -50,37 +44,4 @@ def demo_contracts(
 ) -> pd.DataFrame:
     """Demoland ``contracts`` table (columns ``contracts.COLUMNS``) under ``rules``."""
     rules = default_rules(data_dir) if rules is None else rules
-    rules = rules.sort_values("rule_id", kind="stable").reset_index(drop=True)
-    treatment = demo.treatment_table(seed)
-    wide = demo._non_eu14_2025_vintage(seed)
-    size = wide[wide.year == demo.REFERENCE_YEAR].set_index("refnis")["non_eu14"]
-    cohort = treatment.groupby("applicant")["cohort"].min()
-    applicant_size = treatment.assign(n=treatment.refnis.map(size)).groupby("applicant")["n"].sum()
-    rows = []
-    for call, call_rules in rules.groupby("call", sort=True):
-        start = pd.Timestamp(call_rules["project_start"].iloc[0])
-        signers = sorted(cohort.index[cohort == float(start.year)])
-        if not signers:
-            continue
-        biggest = float(applicant_size[signers].max())
-        for applicant in signers:
-            rng = demo._rng(seed, _KEY, int(start.year), signers.index(applicant))
-            scale = float(applicant_size[applicant]) / biggest  # 0–1, 1 = largest signer
-            n_rules = min(len(call_rules), 4 + round(4 * scale))
-            chosen = sorted(rng.choice(len(call_rules), size=n_rules, replace=False))
-            reports = rng.uniform() < 0.8  # about one applicant in five has not reported yet
-            for i in chosen:
-                rule = call_rules.iloc[i]
-                cap = int(rule["max_units"])
-                share = (0.25 + 0.7 * scale) * rng.uniform(0.7, 1.0)
-                target = cap if cap <= 1 else int(np.clip(round(cap * share), 1, cap))
-                reported = reports and rng.uniform() < 0.9
-                if not reported:
-                    realised = np.nan
-                elif target <= 1:
-                    realised = float(target if rng.uniform() < 0.8 else 0)
-                else:
-                    realised = float(round(target * rng.uniform(0.5, 1.25)))
-                rows.append((applicant, call, rule["rule_id"], start.date(), target, realised))
-    out = pd.DataFrame(rows, columns=list(COLUMNS))
-    return out.astype({"target_units": "int64", "realised_units": "float64"})
+    return demo.contracts_table(rules, seed)

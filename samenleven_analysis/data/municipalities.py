@@ -160,8 +160,10 @@ def read_mergers(path: str | Path, *, date_: str | date = "2025-01-01") -> pd.Da
                     column="new",
                 )
             for code, name in olds:
-                rows.append((code.zfill(5), news[0][0].zfill(5), name, news[0][1]))
+                rows.append((code, news[0][0], name, news[0][1]))
         out = pd.DataFrame(rows, columns=["from_refnis", "to_refnis", "from_name", "to_name"])
+        for col in ("from_refnis", "to_refnis"):
+            out[col] = normalise_refnis(out[col].astype(str), name=col)
         out.insert(
             2, "date", pd.Series(pd.Timestamp(str(date_)), index=out.index).astype("datetime64[s]")
         )

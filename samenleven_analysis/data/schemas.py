@@ -15,8 +15,13 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from samenleven_analysis.data.catalog import POPULATION_YEARS
+from samenleven_analysis.data.codes import REGION_CODES
+from samenleven_analysis.data.files import POPULATION_YEARS
 from samenleven_analysis.errors import DataError
+from samenleven_analysis.facts import PROGRAMME_START_YEAR
+
+_COHORTS = [float(PROGRAMME_START_YEAR + k) for k in range(4)]
+"""Project years a cohort may start in: the programme's first four."""
 
 REFNIS_PATTERN = r"^\d{5}$"
 ORIGIN_GROUPS = ("BEL", "EU14", "EU13", "EUROPE_OTHER", "NON_EUROPE")
@@ -26,7 +31,7 @@ FIRST_YEAR = 1990
 """Earliest year any table may hold (the REFNIS lists start in 1970, the income series in 2005)."""
 LAST_YEAR = max(POPULATION_YEARS)
 """Latest year any table may hold: the last population year Statbel publishes
-(:data:`catalog.POPULATION_YEARS`, the one home of that fact); 2099 is a typo, not data."""
+(:data:`files.POPULATION_YEARS`, the one home of that fact); 2099 is a typo, not data."""
 
 _refnis = pa.Column(str, pa.Check.str_matches(REFNIS_PATTERN), nullable=False)
 _year = pa.Column(int, pa.Check.in_range(FIRST_YEAR, LAST_YEAR), nullable=False)
@@ -72,7 +77,7 @@ MUNICIPALITIES = pa.DataFrameSchema(
         "name_fr": pa.Column(str, nullable=True),
         "arrondissement": pa.Column(str, pa.Check.str_matches(REFNIS_PATTERN)),
         "province": pa.Column(str, pa.Check.str_matches(REFNIS_PATTERN), nullable=True),
-        "region": pa.Column(str, pa.Check.isin(["02000", "03000", "04000"])),
+        "region": pa.Column(str, pa.Check.isin(sorted(REGION_CODES.values()))),
     },
     unique=["refnis"],
     name="municipalities",
@@ -106,7 +111,7 @@ TREATMENT = pa.DataFrameSchema(
         "applicant": pa.Column(str),
         "refnis": _refnis,
         # First funded project year (project years start 1 Oct); NaN = never treated.
-        "cohort": pa.Column(float, pa.Check.isin([2022.0, 2023.0, 2024.0, 2025.0]), nullable=True),
+        "cohort": pa.Column(float, pa.Check.isin(_COHORTS), nullable=True),
         "intensity_eur_per_resident": pa.Column(float, [pa.Check.ge(0), _finite], nullable=True),
         "eligible": pa.Column(bool),
     },
@@ -186,6 +191,16 @@ CONTRACTS = pa.DataFrameSchema(
     strict=True,
     name="contracts",
 )
+
+TABLE_SCHEMAS = {
+    "population_origin": POPULATION_ORIGIN,
+    "outcomes": OUTCOMES,
+    "treatment": TREATMENT,
+    "programmes": PROGRAMMES,
+    "partnerships": PARTNERSHIPS,
+}
+"""Schema of each canonical CSV table, by table name (``contracts`` is checked by
+:mod:`samenleven_analysis.data.contracts` against the call rules)."""
 
 
 def check_one_line_per_row(raw: pd.DataFrame, *, file: str | Path) -> None:

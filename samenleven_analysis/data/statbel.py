@@ -697,7 +697,7 @@ def _checked_codes(
             row=line_of(i),
             column=code_col,
         )
-    padded = [s.zfill(5) for s in stripped]
+    padded = normalise_refnis(list(stripped), name=code_col).tolist()
     if codes is not None:
         allowed = {str(c) for c in codes}
         unknown = sorted({p for p in padded if p not in allowed})
@@ -927,8 +927,8 @@ def read_refnis(path: str | Path) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "level": raw["level"].astype("int64"),
-            "refnis": raw["refnis"].str.zfill(5),
-            "parent": parent.str.zfill(5).where(~no_parent, None),
+            "refnis": normalise_refnis(raw["refnis"]),
+            "parent": normalise_refnis(parent.where(~no_parent, "0")).where(~no_parent, None),
             "name_de": raw["name_de"],
             "name_fr": raw["name_fr"],
             "name_nl": raw["name_nl"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -18,9 +19,23 @@ import numpy as np
 import pandas as pd
 
 from samenleven_analysis import i18n
-from samenleven_analysis.analysis import authorities, disclosure
+from samenleven_analysis.analysis import authorities, disclosure, kpi
+from samenleven_analysis.analysis.kpi import KpiData
+from samenleven_analysis.data import plan_facts
+from samenleven_analysis.facts import THRESHOLD_RESIDENTS
 from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports import context as reporting
+from samenleven_analysis.reports import outputs
+from samenleven_analysis.reports.kpi import (
+    CONTRACTS_FILE,
+    EARNING_RULE,
+    eur,
+    kpi_data_from_context,
+    missing_message,
+    pct,
+    per_authority,
+    small_counts,
+)
 from samenleven_analysis.reports.labels import (
     definition_label,
     kind_label,
@@ -33,7 +48,7 @@ from samenleven_analysis.reports.publish import Publisher, thousands
 from samenleven_analysis.reports.text import label as _label
 from samenleven_analysis.reports.text import md_escape as _md
 
-THRESHOLDS = (5000, 6000, 7000, 7500, 8000, 9000, 10000)
+THRESHOLDS = (5000, 6000, 7000, THRESHOLD_RESIDENTS, 8000, 9000, 10000)
 """Thresholds of the sensitivity table."""
 
 _TABLES: dict[tuple, pd.DataFrame] = {}
@@ -633,19 +648,15 @@ class AuthorityReport:
     def contract(self) -> None:
         """The authority's contract under the call rules: targets, realisations, attainment and
         subsidy committed and earned (when a contracts file was supplied)."""
-        from samenleven_analysis.reports import kpi as kpi_report
-
-        data = kpi_report.kpi_data_from_context(self.ctx)
-        kpi_report.display_contract_status(data, self.applicant, min_cell=self.min_cell)
-        fig = kpi_report.contract_figure(data, self.applicant, min_cell=self.min_cell)
+        data = kpi_data_from_context(self.ctx)
+        display_contract_status(data, self.applicant, min_cell=self.min_cell)
+        fig = contract_figure(data, self.applicant, min_cell=self.min_cell)
         if fig is not None:
             self.publisher.figure(
                 fig, "contract", _("Contract attainment per objective"), self.ctx.caption()
             )
         titles = {"rules": _("Contract lines"), "position": _("Position among applicants")}
-        for name, table in kpi_report.contract_tables(
-            data, self.applicant, min_cell=self.min_cell
-        ).items():
+        for name, table in contract_tables(data, self.applicant, min_cell=self.min_cell).items():
             self.publisher.table(table, f"contract_{name}", titles.get(name, name))
 
     def limits(self) -> None:
@@ -659,7 +670,9 @@ class AuthorityReport:
                     "with Belgian nationality are not counted, so the real non-EU14 count is higher."
                 )
             )
-        if self.source.frame["year"].max() < (self.requested_year or 2022):
+        if self.source.frame["year"].max() < (
+            self.requested_year or int(plan_facts.fact("eligibility_reference_year"))
+        ):
             items.append(
                 _(
                     "**Recent years.** The population data end in {year}; the eligibility "
@@ -694,6 +707,253 @@ class AuthorityReport:
     def files(self) -> None:
         """Links to the PNG, SVG and CSV files written next to the report."""
         self.publisher.links()
+
+
+# --------------------------------------------------------------------------- contract section
+# (the contracts' KPI follow-up for one authority; the dashboard panel is reports/kpi.py)
+
+
+def _lines_of(data: KpiData, applicant: str) -> pd.DataFrame:
+    return data.lines[data.lines["applicant"].astype(str) == str(applicant)]
+
+
+def contract_status(
+    data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
+) -> str:
+    """Markdown: the contract section's opening lines, or what is missing."""
+    if not data.ok:
+        return f"*{missing_message(data.status)}*"
+    mine = _lines_of(data, applicant)
+    if mine.empty:
+        text = _(
+            "{applicant} has no line in the contracts table: either it signed no contract under "
+            "the calls whose rules were supplied, or its lines are missing from {file}.",
+            applicant=applicant,
+            file=CONTRACTS_FILE,
+        )
+        return f"*{text}*"
+    s = kpi.summarise(mine.assign(_small=small_counts(mine, min_cell))).iloc[0]
+    small = bool(small_counts(mine, min_cell).any())
+    hidden = disclosure.placeholder(min_cell)
+    demo = "**" + _("DEMO DATA — fictional contract.") + "** " if data.demo else ""
+    return demo + _(
+        "{lines} contract lines ({rules} KPI rules, {objectives} objectives); {reported} with a "
+        "reported realisation. Subsidy committed **{committed} EUR**; earned on reported lines "
+        "**{earned} EUR** (attainment {attainment}; {rule}).",
+        lines=int(s["lines"]),
+        rules=mine["rule"].nunique(),
+        objectives=mine["objective"].nunique(),
+        reported=int(s["lines_reported"]),
+        committed=eur(s["committed_eur"]),
+        earned=hidden if small else eur(s["earned_eur"]),
+        attainment=hidden if small else pct(s["attainment_eur"]),
+        rule=_(EARNING_RULE),
+    )
+
+
+def display_contract_status(
+    data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
+) -> None:
+    """Display :func:`contract_status` in a notebook."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(contract_status(data, applicant, min_cell=min_cell)))
+
+
+def authority_position(
+    data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
+) -> pd.DataFrame:
+    """This applicant among all applicants: committed EUR, attainment, persons targeted.
+
+    Columns ``measure, this authority, median of applicants, rank, of`` (rank 1 = highest;
+    withheld or unreported values have no rank).
+    """
+    auth, _objectives = per_authority(data, min_cell)
+    me = auth[auth["applicant"] == str(applicant)]
+    rows = []
+    for col, label, fmt in (
+        ("committed_eur", _("subsidy committed (EUR)"), eur),
+        ("attainment_eur", _("attainment (earned / committed, reported)"), pct),
+        ("persons_target", _("persons targeted"), eur),
+    ):
+        values = auth[col].astype(float)
+        mine = float(me[col].iloc[0]) if len(me) else np.nan
+        ranked = values.dropna()
+        rank = int((ranked > mine).sum()) + 1 if not np.isnan(mine) else None
+        rows.append(
+            {
+                _("measure"): label,
+                _("this authority"): fmt(mine),
+                _("median of applicants"): fmt(ranked.median() if len(ranked) else np.nan),
+                _("rank"): "" if rank is None else str(rank),
+                _("of"): str(len(ranked)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def contract_tables(
+    data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
+) -> dict[str, pd.DataFrame]:
+    """The authority's contract tables ready to display: ``rules`` (one row per line) and
+    ``position`` (:func:`authority_position`); empty dict when there is nothing to show."""
+    if not data.ok:
+        return {}
+    mine = _lines_of(data, applicant)
+    if mine.empty:
+        return {}
+    small = small_counts(mine, min_cell).to_numpy()
+    hidden = disclosure.placeholder(min_cell)
+    realised = [
+        "" if pd.isna(v) else (hidden if s else i18n.number(v))
+        for v, s in zip(mine["realised"], small, strict=True)
+    ]
+    rules = pd.DataFrame(
+        {
+            "objective": mine["objective"].to_numpy(),
+            "action": mine["action"].to_numpy(),
+            "KPI unit": mine["kpi_unit"].to_numpy(),
+            "period from": [i18n.date(str(d)) for d in mine["period_start"]],
+            "max units": mine["max_units"].astype(int).to_numpy(),
+            "target": mine["target"].map(i18n.number).to_numpy(),
+            "realised": realised,
+            "attainment": [
+                hidden if s else pct(v) for v, s in zip(mine["attainment"], small, strict=True)
+            ],
+            "committed EUR": mine["committed_eur"].map(eur).to_numpy(),
+            "earned EUR": [
+                hidden if s else eur(v) for v, s in zip(mine["earned_eur"], small, strict=True)
+            ],
+        }
+    )
+    # sorted on the official Dutch names (the same row order in every language)
+    rules = rules.sort_values(["objective", "action", "KPI unit"], kind="stable")
+    rules["objective"] = rules["objective"].map(i18n.call_label)
+    rules["action"] = rules["action"].map(i18n.call_label)
+    rules = rules.rename(
+        columns={
+            "objective": _("objective"),
+            "action": _("action"),
+            "KPI unit": _("KPI unit"),
+            "period from": _("period from"),
+            "max units": _("max units"),
+            "target": _("target"),
+            "realised": _("realised"),
+            "attainment": _("attainment"),
+            "committed EUR": _("committed EUR"),
+            "earned EUR": _("earned EUR"),
+        }
+    )
+    return {
+        "rules": rules.reset_index(drop=True),
+        "position": authority_position(data, applicant, min_cell=min_cell),
+    }
+
+
+def display_contract_tables(
+    data: KpiData,
+    applicant: str,
+    *,
+    min_cell: int = disclosure.MIN_CELL_DEFAULT,
+    output_dir: str | Path = "",
+) -> None:
+    """Display :func:`contract_tables` in a notebook (nothing when there is no contract);
+    with ``output_dir``, also write them as ``contract_<table>.csv`` there."""
+    from IPython.display import Markdown, display
+
+    tables = contract_tables(data, applicant, min_cell=min_cell)
+    if output_dir:
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+        for key, frame in tables.items():
+            outputs.write_csv(frame, Path(output_dir) / f"contract_{key}.csv")
+    titles = {
+        "rules": _("Contract lines (targets, realisations, subsidy)"),
+        "position": _("Position among applicants"),
+    }
+    for key, frame in tables.items():
+        display(Markdown(f"**{titles[key]}**"))
+        display(frame.style.hide(axis="index") if hasattr(frame, "style") else frame)
+
+
+def contract_figure(data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT):
+    """Two panels: attainment per objective (this authority vs all applicants) and committed vs
+    earned subsidy per objective. None when there is no contract line to draw."""
+    import matplotlib.pyplot as plt
+
+    if not data.ok or _lines_of(data, applicant).empty:
+        return None
+    mine = _lines_of(data, applicant)
+    small = mine.assign(_s=small_counts(mine, min_cell)).groupby("objective")["_s"].any()
+    own = kpi.summarise(mine, ["objective"]).set_index("objective")
+    own["attainment_eur"] = own["attainment_eur"].where(~small.reindex(own.index))
+    own["earned_eur"] = own["earned_eur"].where(~small.reindex(own.index))
+    everyone = kpi.summarise(data.lines, ["objective"]).set_index("objective")
+    objectives = list(own.index)
+    y = np.arange(len(objectives))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 0.5 * len(objectives) + 1.8), sharey=True)
+    ax1.barh(
+        y,
+        own["attainment_eur"].fillna(0) * 100,
+        height=0.6,
+        color="#2b6cb0",
+        label=_("this authority"),
+    )
+    ax1.scatter(
+        everyone["attainment_eur"].reindex(objectives) * 100,
+        y,
+        marker="|",
+        s=200,
+        color="#1b1b1b",
+        zorder=3,
+        label=_("all applicants"),
+    )
+    ax1.axvline(100, color="#999", linewidth=0.8, linestyle="--")
+    for yi, value in zip(y, own["attainment_eur"], strict=True):
+        if pd.isna(value):
+            ax1.text(1, yi, _("not reported or withheld"), va="center", fontsize=7, color="#666")
+    ax1.set_yticks(y, [i18n.call_label(o) for o in objectives])
+    ax1.invert_yaxis()
+    ax1.xaxis.set_major_formatter(i18n.axis_formatter())
+    ax1.set_xlabel(_("attainment (% of committed EUR earned, reported lines)"))
+    ax1.legend(frameon=False, fontsize=7, loc="lower right")
+    ax2.barh(
+        y - 0.18, own["committed_eur"] / 1000, height=0.36, color="#a0aec0", label=_("committed")
+    )
+    ax2.barh(
+        y + 0.18,
+        own["earned_eur"].fillna(0) / 1000,
+        height=0.36,
+        color="#2f855a",
+        label=_("earned"),
+    )
+    ax2.xaxis.set_major_formatter(i18n.axis_formatter())
+    ax2.set_xlabel(_("subsidy ({thousand} EUR)", thousand=i18n.number(1000)))
+    ax2.legend(frameon=False, fontsize=7, loc="lower right")
+    title = _("Contract of {name}", name=data.names.get(str(applicant), str(applicant)))
+    fig.suptitle(("DEMO — " if data.demo else "") + title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def show_contract_figure(
+    data: KpiData,
+    applicant: str,
+    *,
+    min_cell: int = disclosure.MIN_CELL_DEFAULT,
+    output_dir: str | Path = "",
+) -> None:
+    """Show :func:`contract_figure` in a notebook (deterministic PNG); nothing when absent.
+    With ``output_dir``, also save it as ``contract.png`` and ``contract.svg`` there."""
+    import matplotlib.pyplot as plt
+
+    from samenleven_analysis.reports import figures
+
+    fig = contract_figure(data, applicant, min_cell=min_cell)
+    if fig is not None:
+        figures.show(fig)
+        if output_dir:
+            figures.save(fig, Path(output_dir) / "contract")
+        plt.close(fig)
 
 
 def plot_outcome_benchmark(bench: pd.DataFrame, groups: list[str], cohort: Any = None):

@@ -35,12 +35,13 @@ from typing import Any
 import pandas as pd
 
 from samenleven_analysis import config
-from samenleven_analysis.analysis import disclosure
-from samenleven_analysis.analysis.authorities import FLANDERS, KEY_OUTCOME, TREND_YEARS
+from samenleven_analysis.analysis import authorities, disclosure
+from samenleven_analysis.analysis.authorities import FLANDERS, KEY_OUTCOME
+from samenleven_analysis.data.build import is_demo, provenance_is_demo
 from samenleven_analysis.errors import DataUnavailable
+from samenleven_analysis.facts import THRESHOLD_RESIDENTS, VINTAGES
 from samenleven_analysis.i18n import N_, _, set_language, yes_no
 from samenleven_analysis.reports.provenance import (
-    _provenance_is_demo,
     git_commit,
     lock_sha256,
     package_versions,
@@ -170,7 +171,7 @@ class DataContext:
                 + "run `samenleven build`"
             )
         frame, prov = _cached_load(self.processed, name)
-        demo = self.built_demo or _provenance_is_demo(prov)
+        demo = self.built_demo or provenance_is_demo(prov)
         self.provenance[name] = {**prov, "demo": demo}
         if demo:
             self.demo_tables.add(name)
@@ -340,7 +341,7 @@ class DataContext:
 
 
 def data_context(
-    vintage: int = 2025,
+    vintage: int = VINTAGES[-1],
     *,
     data_dir: str | Path | None = None,
     offline: bool | None = None,
@@ -366,7 +367,7 @@ def data_context(
     key = f"demo-{vintage}" if want_demo else str(vintage)
     if key in prebuilt and prebuilt[key].is_dir():
         folder = prebuilt[key]
-        built_demo = want_demo or _folder_is_demo(folder)
+        built_demo = want_demo or is_demo(processed=folder)
         return DataContext(
             vintage=vintage,
             processed=folder,
@@ -403,20 +404,6 @@ def data_context(
         data_dir=data_dir,
         offline=offline,
     )
-
-
-def _folder_is_demo(folder: Path) -> bool:
-    """Whether a processed folder holds demo tables (from their provenance sidecars)."""
-    import json
-
-    for sidecar in sorted(folder.glob("*.provenance.json")):
-        try:
-            prov = json.loads(sidecar.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if _provenance_is_demo(prov):
-            return True
-    return False
 
 
 _CACHE: dict[tuple[str, str, int, int], tuple[pd.DataFrame, dict[str, Any]]] = {}
@@ -574,7 +561,7 @@ def reference_year(
     replaced by the latest earlier year they hold (the real Statbel mirror ends in 2015), or
     by the earliest year when all are later. Raises :class:`DataUnavailable` without years.
     """
-    from samenleven_analysis.analysis import programmes
+    from samenleven_analysis.data import plan_facts
 
     years = (
         frame_or_years["year"].unique()
@@ -587,7 +574,7 @@ def reference_year(
     target = (
         int(requested)
         if requested is not None
-        else int(programmes.fact("eligibility_reference_year"))
+        else int(plan_facts.fact("eligibility_reference_year"))
     )
     earlier = [y for y in available if y <= target]
     year = max(earlier) if earlier else available[0]
@@ -597,25 +584,13 @@ def reference_year(
     return ReferenceYear(year=year, requested=shown, available=available)
 
 
-def origin_is_demo(ctx: DataContext, definition: str = "non_eu14") -> bool:
-    """Kept for old callers: a context never mixes demo and real data, so the origin
-    counts are demo exactly when the whole context is."""
-    return ctx.built_demo
-
-
-def load_consistent(ctx: DataContext, name: str, demo_side: bool = False) -> pd.DataFrame | None:
-    """Kept for old callers: :meth:`DataContext.optional` (``demo_side`` is ignored; a
-    context never mixes demo and real data)."""
-    return ctx.optional(name)
-
-
 def authority_table(
     ctx: DataContext | None = None,
     *,
     year: int | None = None,
     definition: str = "non_eu14",
-    threshold: float = 7500,
-    vintage: int = 2025,
+    threshold: float = THRESHOLD_RESIDENTS,
+    vintage: int = VINTAGES[-1],
     inclusive: bool = False,
     outcome: str = KEY_OUTCOME,
     region: str = FLANDERS,
@@ -635,26 +610,23 @@ def authority_table(
     municipality of the region in the vintage) and ``missing`` (optional inputs absent).
     Counts are raw: publish them through :mod:`samenleven_analysis.analysis.disclosure`.
     """
-    from samenleven_analysis.analysis import eligibility
-
     ctx = ctx or data_context(vintage)
     source = origin_source(ctx, definition)
     ref = reference_year(source.frame, year)
     munis = ctx.load("municipalities")
-    partnerships = ctx.optional("partnerships")
-    within = (
-        munis.loc[munis["region"].astype(str) == region, "refnis"].astype(str).tolist()
-        if region
-        else None
+    table = authorities.applicant_table(
+        source.frame,
+        munis,
+        threshold=threshold,
+        definition=source.definition,
+        year=ref.year,
+        partnerships=ctx.optional("partnerships"),
+        inclusive=inclusive,
+        region=region,
+        treatment=ctx.optional("treatment"),
+        outcomes=ctx.optional("outcomes"),
+        outcome=outcome,
     )
-    table = eligibility.eligible(
-        source.frame, threshold, source.definition, ref.year, partnerships, inclusive, within=within
-    )
-    names = dict(zip(munis["refnis"].astype(str), munis["name_nl"], strict=False))
-    table["name"] = table["name"].where(table["name"].notna(), table["applicant"].map(names))
-    table["name"] = table["name"].fillna(table["applicant"]).astype(str)
-    table["cohort"] = _cohorts(ctx.optional("treatment"), table["members"])
-    table = _outcome_trend(table, ctx.optional("outcomes"), outcome)
     missing = [
         t
         for t in ("population_origin", "outcomes", "treatment", "programmes", "partnerships")
@@ -670,43 +642,10 @@ def authority_table(
         requested_year=ref.requested,
         threshold=threshold,
         inclusive=inclusive,
-        region_codes=sorted(within or munis["refnis"].astype(str)),
+        region_codes=authorities.region_members(munis, region),
         missing=missing,
         vintage=ctx.vintage,
     )
-    return table
-
-
-def _cohorts(treatment: pd.DataFrame | None, members: pd.Series) -> list[float]:
-    """First funded project year of each applicant (over its members); NaN when none."""
-    if treatment is None:
-        return [float("nan")] * len(members)
-    cohort_of = treatment.groupby(treatment["refnis"].astype(str))["cohort"].min()
-    return [float(cohort_of.reindex([str(m) for m in ms]).min()) for ms in members]
-
-
-def _outcome_trend(
-    table: pd.DataFrame, outcomes: pd.DataFrame | None, outcome: str
-) -> pd.DataFrame:
-    """Add ``outcome_from``, ``outcome_to``, ``outcome_change`` (NaN without outcome data)."""
-    table["outcome_from"] = pd.NA
-    table["outcome_to"] = pd.NA
-    table["outcome_change"] = float("nan")
-    if outcomes is None:
-        return table
-    frame = outcomes[outcomes["outcome"] == outcome]
-    if not len(frame):
-        return table
-    last = int(frame["year"].max())
-    first = last - TREND_YEARS
-    wide = frame[frame["year"].isin([first, last])].pivot_table(
-        index="refnis", columns="year", values="value", aggfunc="mean"
-    )
-    if first in wide.columns and last in wide.columns:
-        rows = [wide.reindex([str(m) for m in members]) for members in table["members"]]
-        table["outcome_from"] = first
-        table["outcome_to"] = last
-        table["outcome_change"] = [float(r[last].mean() - r[first].mean()) for r in rows]
     return table
 
 
@@ -739,11 +678,3 @@ def origin_counts(ctx: DataContext, definition: str = "non_eu14") -> pd.DataFram
 
 
 _COUNTS: dict[tuple[str, str], pd.DataFrame] = {}
-
-
-def region_codes(
-    ctx: DataContext, region: str = FLANDERS, definition: str = "non_eu14"
-) -> list[str]:
-    """Municipality codes of ``region`` in this context's vintage."""
-    munis = ctx.load("municipalities")
-    return sorted(munis.loc[munis["region"].astype(str) == region, "refnis"].astype(str))

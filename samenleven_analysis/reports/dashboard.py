@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from samenleven_analysis import i18n
+from samenleven_analysis.facts import THRESHOLD_RESIDENTS, VINTAGES
 from samenleven_analysis.i18n import DEFAULT_LANGUAGE, N_, _
 from samenleven_analysis.reports import outputs
 from samenleven_analysis.reports.kernels import JobResult
@@ -30,7 +31,7 @@ STATUS_LABELS = {"real": N_("real"), "missing": N_("missing"), "demo": N_("demo"
 """Data status of a source, as the reader sees it (``data-status`` keeps the code)."""
 
 CLAIM_TEXT = {"almost two thirds": N_("almost two thirds")}
-"""The announcement's coverage claim (``programmes.facts``), as a message id."""
+"""The announcement's coverage claim (``data.plan_facts.facts``), as a message id."""
 
 KIND_LABELS = {"notebook": N_("notebook"), "authority": N_("authority")}
 """Kinds of report in the run's list."""
@@ -182,7 +183,7 @@ def _write_index(
         values = dict(
             definition=definition_label(attrs.get("definition", "")),
             date=i18n.active().first_january(attrs.get("year")),
-            threshold=thousands(int(attrs.get("threshold", 7500))),
+            threshold=thousands(int(attrs.get("threshold", THRESHOLD_RESIDENTS))),
         )
         caption = (
             _(
@@ -285,8 +286,8 @@ def _kpi_panel(settings: dict[str, Any], run_info: dict[str, Any], min_cell: int
 
     from samenleven_analysis.reports.kpi import kpi_panel_for_run
 
-    vintage = settings.get("vintage", run_info.get("parameters", {}).get("vintage", 2025))
-    return markupsafe.Markup(kpi_panel_for_run(int(vintage or 2025), min_cell=min_cell))
+    vintage = settings.get("vintage", run_info.get("parameters", {}).get("vintage", VINTAGES[-1]))
+    return markupsafe.Markup(kpi_panel_for_run(int(vintage or VINTAGES[-1]), min_cell=min_cell))
 
 
 def write_downloads(
@@ -438,8 +439,9 @@ def dashboard_overview(
     table, results_by_label, out_dir: Path, min_cell: int, *, demo: bool
 ) -> dict[str, Any] | None:
     """Headline figures, the map of Flanders and the data-status panel; None without data."""
-    from samenleven_analysis.analysis import disclosure, eligibility, programmes
+    from samenleven_analysis.analysis import disclosure, eligibility
     from samenleven_analysis.data import boundaries as geo
+    from samenleven_analysis.data import plan_facts
     from samenleven_analysis.errors import DataUnavailable
     from samenleven_analysis.reports import context as reporting
     from samenleven_analysis.reports.dashboard_map import svg_map
@@ -451,7 +453,7 @@ def dashboard_overview(
         return None  # a table not made by reporting.authority_table: no headline figures
     try:
         ctx = reporting.data_context(
-            int((table.attrs if table is not None else {}).get("vintage", 2025))
+            int((table.attrs if table is not None else {}).get("vintage", VINTAGES[-1]))
         )
         if table is None:
             table = reporting.authority_table(ctx)
@@ -459,7 +461,7 @@ def dashboard_overview(
         return None
     attrs = table.attrs
     cov = eligibility.Coverage.from_applicants(table)
-    claim = programmes.facts()["facts"]["coverage_claim"]
+    claim = plan_facts.facts()["facts"]["coverage_claim"]
     counted = reporting.origin_counts(ctx, attrs["requested_definition"])
     counted = counted[counted["year"] == int(attrs["year"])]
     counted = counted[counted["refnis"].astype(str).isin(attrs["region_codes"])]
@@ -528,14 +530,14 @@ def dashboard_overview(
         "proxy": bool(attrs.get("proxy")),
         "year": int(attrs["year"]),
         "requested_year": attrs.get("requested_year"),
-        "threshold": thousands(int(attrs.get("threshold", 7500))),
+        "threshold": thousands(int(attrs.get("threshold", THRESHOLD_RESIDENTS))),
         "qualifying": int(cov.eligible_applicants),
         "applicants": int(cov.applicants),
         "municipalities": int(cov.eligible_municipalities),
         "coverage": i18n.percent(cov.share),
         "claim": _(CLAIM_TEXT.get(str(claim["value"]), str(claim["value"]))),
         "claim_approx": i18n.percent(float(claim["approx"]), 0),
-        "announced": int(programmes.fact("authorities_announced")),
+        "announced": int(plan_facts.fact("authorities_announced")),
         "map": svg,
         "status": data_status(ctx, demo),
     }

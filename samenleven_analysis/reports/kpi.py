@@ -1,12 +1,12 @@
-"""Report-layer pieces for the contracts' KPI follow-up (dashboard panel, authority report).
+"""Report-layer pieces for the contracts' KPI follow-up: loading, the dashboard panel, formatting.
 
 - :func:`kpi_data` / :func:`kpi_data_from_context` load the contracts with their rules (and
   cohorts, names) into a :class:`KpiData`, or say what is missing;
 - :func:`kpi_panel_html` is the dashboard's KPI panel: a self-contained static HTML fragment
   (no external requests; a small inline script sorts the tables);
-- :func:`contract_status`, :func:`contract_tables`, :func:`contract_figure`,
-  :func:`show_contract_figure` and :func:`display_contract_tables` make an authority report's
-  "contract" section.
+- the authority report's "contract" section (its tables and figure) lives in
+  :mod:`samenleven_analysis.reports.authority_report`, which uses :func:`eur`, :func:`pct`,
+  :func:`small_counts` and :func:`per_authority` from here.
 
 Disclosure: a realised count of persons (or households) below ``min_cell`` is shown as
 ``<5``, and so is every figure derived from it (the line's earned EUR and attainment, and an
@@ -17,36 +17,29 @@ commitments, not counts of persons, and are shown as they are.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from samenleven_analysis import i18n
 from samenleven_analysis.analysis import disclosure, kpi
+from samenleven_analysis.analysis.kpi import KpiData
+from samenleven_analysis.data.catalog import CANONICAL_FILES
 from samenleven_analysis.data.contracts import COLUMNS as CONTRACT_COLUMNS
+from samenleven_analysis.facts import VINTAGES
 from samenleven_analysis.i18n import N_, _
-from samenleven_analysis.reports import outputs
 
 __all__ = [
     "KpiData",
-    "authority_position",
-    "contract_figure",
-    "contract_status",
-    "contract_tables",
-    "display_contract_status",
-    "display_contract_tables",
     "kpi_data",
     "kpi_data_from_context",
     "kpi_panel_for_run",
     "kpi_panel_html",
     "missing_message",
     "regime_comparison",
-    "show_contract_figure",
 ]
 
-CONTRACTS_FILE = "contracts.csv"
+CONTRACTS_FILE = CANONICAL_FILES["contracts"]
 EARNING_RULE = N_("withdrawal per unit not realised: earned = min(realised, target) × EUR per unit")
 """``analysis.kpi.EARNING_RULE`` as a message id (the same text)."""
 _COUNTED = ("persons", "households")  # unit kinds whose realised counts are disclosure-controlled
@@ -70,52 +63,6 @@ def missing_message(status: str = "no contracts") -> str:
     )
 
 
-@dataclass
-class KpiData:
-    """Contract lines with derived measures (``analysis.kpi.contract_lines``) or a status."""
-
-    lines: pd.DataFrame | None
-    names: dict[str, str] = field(default_factory=dict)
-    demo: bool = False
-    status: str = "ok"  # "ok" | "no contracts" | "no call rules"
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok" and self.lines is not None
-
-
-def _names(municipalities: pd.DataFrame | None, partnerships: pd.DataFrame | None) -> dict:
-    names: dict[str, str] = {}
-    if municipalities is not None:
-        names.update(
-            zip(
-                municipalities["refnis"].astype(str),
-                municipalities["name_nl"].astype(str),
-                strict=True,
-            )
-        )
-    if partnerships is not None and "name" in partnerships:
-        first = partnerships.drop_duplicates("partnership_id")
-        names.update(
-            zip(
-                first["partnership_id"].astype(str),
-                first["name"].fillna("").astype(str),
-                strict=True,
-            )
-        )
-    return names
-
-
-def _assemble(tables: dict[str, pd.DataFrame | None], demo: bool) -> KpiData:
-    names = _names(tables.get("municipalities"), tables.get("partnerships"))
-    if tables.get("contracts") is None:
-        return KpiData(None, names, demo, "no contracts")
-    if tables.get("call_rules") is None:
-        return KpiData(None, names, demo, "no call rules")
-    lines = kpi.contract_lines(tables["contracts"], tables["call_rules"], tables.get("treatment"))
-    return KpiData(lines, names, demo, "ok")
-
-
 def kpi_data(processed: str | Path) -> KpiData:
     """Load contracts, call rules, treatment and names from a build folder (for the dashboard)."""
     from samenleven_analysis.data import build
@@ -128,7 +75,7 @@ def kpi_data(processed: str | Path) -> KpiData:
             tables[name], prov = build.load(name, processed)
             if name in ("contracts", "call_rules"):
                 demo = demo or bool(prov.get("demo"))
-    return _assemble(tables, demo)
+    return kpi.assemble(tables, demo)
 
 
 def kpi_data_from_context(ctx) -> KpiData:
@@ -141,10 +88,12 @@ def kpi_data_from_context(ctx) -> KpiData:
         name: ctx.load(name) if ctx.has(name) else None
         for name in ("contracts", "call_rules", "treatment", "municipalities", "partnerships")
     }
-    return _assemble(tables, bool(ctx.demo))
+    return kpi.assemble(tables, bool(ctx.demo))
 
 
-def kpi_panel_for_run(vintage: int = 2025, *, min_cell: int = disclosure.MIN_CELL_DEFAULT) -> str:
+def kpi_panel_for_run(
+    vintage: int = VINTAGES[-1], *, min_cell: int = disclosure.MIN_CELL_DEFAULT
+) -> str:
     """The KPI panel for the run's prepared build (``reports.context.data_context``; call it
     inside the runner's prepared environment); the missing-data panel when there is no build."""
     from samenleven_analysis.errors import DataUnavailable
@@ -160,22 +109,24 @@ def kpi_panel_for_run(vintage: int = 2025, *, min_cell: int = disclosure.MIN_CEL
 # --------------------------------------------------------------------------- numbers
 
 
-def _small(lines: pd.DataFrame, min_cell: int) -> pd.Series:
+def small_counts(lines: pd.DataFrame, min_cell: int) -> pd.Series:
     """Lines whose realised count of persons/households is below ``min_cell`` (to suppress)."""
     return lines["reported"] & lines["unit_kind"].isin(_COUNTED) & (lines["realised"] < min_cell)
 
 
-def _eur(v) -> str:
+def eur(v) -> str:
+    """Whole euros in the active language; empty for a missing value."""
     return "" if pd.isna(v) else i18n.number(float(v))
 
 
-def _pct(v) -> str:
+def pct(v) -> str:
+    """A share as a whole percentage in the active language; empty for a missing value."""
     return "" if pd.isna(v) else i18n.percent(float(v), 0)
 
 
-def _per_authority(data: KpiData, min_cell: int) -> tuple[pd.DataFrame, list[str]]:
+def per_authority(data: KpiData, min_cell: int) -> tuple[pd.DataFrame, list[str]]:
     """One row per applicant: totals, attainment overall and per objective, persons."""
-    lines = data.lines.assign(_small=_small(data.lines, min_cell))
+    lines = data.lines.assign(_small=small_counts(data.lines, min_cell))
     total = kpi.summarise(lines, ["applicant"]).set_index("applicant")
     objectives = sorted(lines["objective"].unique())
     per_obj = kpi.summarise(lines, ["applicant", "objective"]).set_index(["applicant", "objective"])
@@ -211,60 +162,17 @@ def _per_authority(data: KpiData, min_cell: int) -> tuple[pd.DataFrame, list[str
 
 # --------------------------------------------------------------------------- HTML
 
-_STYLE = """<style>
-#kpi table.kpi-table { border-collapse: collapse; width: 100%; font-size: .85rem; margin: .5rem 0 1rem; }
-#kpi th, #kpi td { border-bottom: 1px solid #e4e4e4; padding: .25rem .4rem; text-align: left; }
-#kpi th { background: #f4f4f4; }
-#kpi table.kpi-sortable th { cursor: pointer; }
-#kpi th[aria-sort="ascending"]::after { content: " \\25B2"; }
-#kpi th[aria-sort="descending"]::after { content: " \\25BC"; }
-#kpi td.num { text-align: right; font-variant-numeric: tabular-nums; }
-#kpi .kpi-demo { background: #b00020; color: #fff; padding: .4rem .8rem; font-weight: bold; }
-#kpi .kpi-missing { background: #fff4e0; padding: .6rem 1rem; border-radius: 4px; }
-#kpi .muted { color: #666; font-size: .85rem; }
-</style>"""
+_STATIC = Path(__file__).parent / "templates" / "static"
+"""Static files of the dashboard's KPI panel (inlined: the dashboard makes no requests)."""
+
+_STYLE = "<style>\n" + (_STATIC / "kpi_panel.css").read_text(encoding="utf-8") + "</style>"
 
 # Sorts a table by the clicked column (numbers by data-value; empty or suppressed cells last).
-_SCRIPT = """<script id="kpi-panel-script">
-(function () {
-  function key(cell, numeric) {
-    var v = cell.getAttribute("data-value");
-    if (numeric) { return (v === null || v === "") ? NaN : parseFloat(v); }
-    return (v === null ? cell.textContent : v).toLowerCase();
-  }
-  function sortBy(table, index, th) {
-    var numeric = th.getAttribute("data-type") === "num";
-    var ascending = th.getAttribute("aria-sort") !== "ascending";
-    var body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows);
-    rows.sort(function (a, b) {
-      var x = key(a.cells[index], numeric), y = key(b.cells[index], numeric);
-      if (numeric) {
-        if (isNaN(x) && isNaN(y)) { return 0; }
-        if (isNaN(x)) { return 1; }
-        if (isNaN(y)) { return -1; }
-        return ascending ? x - y : y - x;
-      }
-      return ascending ? x.localeCompare(y) : y.localeCompare(x);
-    });
-    rows.forEach(function (row) { body.appendChild(row); });
-    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (c) {
-      c.removeAttribute("aria-sort");
-    });
-    th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-  }
-  Array.prototype.forEach.call(document.querySelectorAll("#kpi table.kpi-sortable"),
-    function (table) {
-      Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
-        th.tabIndex = 0;
-        th.addEventListener("click", function () { sortBy(table, index, th); });
-        th.addEventListener("keydown", function (e) {
-          if (e.key === "Enter") { sortBy(table, index, th); }
-        });
-      });
-    });
-})();
-</script>"""
+_SCRIPT = (
+    '<script id="kpi-panel-script">\n'
+    + (_STATIC / "kpi_panel.js").read_text(encoding="utf-8")
+    + "</script>"
+)
 
 
 def _e(text) -> str:
@@ -349,11 +257,11 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
                 "EUR committed on those lines (attainment {attainment}; reported lines cover "
                 "{reported_share} of the committed subsidy)."
             ),
-            committed=_eur(everyone["committed_eur"]),
-            earned=_eur(everyone["earned_eur"]),
-            committed_reported=_eur(everyone["committed_reported_eur"]),
-            attainment=_pct(everyone["attainment_eur"]),
-            reported_share=_pct(everyone["reported_share_eur"]),
+            committed=eur(everyone["committed_eur"]),
+            earned=eur(everyone["earned_eur"]),
+            committed_reported=eur(everyone["committed_reported_eur"]),
+            attainment=pct(everyone["attainment_eur"]),
+            reported_share=pct(everyone["reported_share_eur"]),
         )
         + li(
             N_(
@@ -372,10 +280,10 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
             _cell(i18n.call_label(r.objective)),
             _cell(r.applicants, r.applicants, True),
             _cell(f"{r.lines_reported}/{r.lines}", r.lines_reported, True),
-            _cell(_eur(r.committed_eur), r.committed_eur, True),
-            _cell(_eur(r.earned_eur), r.earned_eur, True),
-            _cell(_pct(r.attainment_eur), r.attainment_eur, True),
-            _cell(_pct(r.median_attainment), r.median_attainment, True),
+            _cell(eur(r.committed_eur), r.committed_eur, True),
+            _cell(eur(r.earned_eur), r.earned_eur, True),
+            _cell(pct(r.attainment_eur), r.attainment_eur, True),
+            _cell(pct(r.median_attainment), r.median_attainment, True),
         ]
         for r in obj.itertuples()
     ]
@@ -402,7 +310,7 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
         )
     )
     # per authority
-    auth, objectives = _per_authority(data, min_cell)
+    auth, objectives = per_authority(data, min_cell)
     shown = disclosure.suppress(auth, ["persons_realised"], min_cell, totals="none")
     hidden = disclosure.placeholder(min_cell)
     headers = [(_("applicant"), False), (_("name"), False)]
@@ -425,16 +333,16 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
         sup = bool(r["suppressed"])
         cells += [
             _cell(f"{r['lines_reported']}/{r['lines']}", r["lines_reported"], True),
-            _cell(_eur(r["committed_eur"]), r["committed_eur"], True),
-            _cell(hidden if sup else _eur(r["earned_eur"]), r["earned_eur"], True),
-            _cell(hidden if sup else _pct(r["attainment_eur"]), r["attainment_eur"], True),
+            _cell(eur(r["committed_eur"]), r["committed_eur"], True),
+            _cell(hidden if sup else eur(r["earned_eur"]), r["earned_eur"], True),
+            _cell(hidden if sup else pct(r["attainment_eur"]), r["attainment_eur"], True),
         ]
         for o in objectives:
             v = r[f"att::{o}"]
-            cells.append(_cell(hidden if r[f"withheld::{o}"] else _pct(v), v, True))
+            cells.append(_cell(hidden if r[f"withheld::{o}"] else pct(v), v, True))
         realised_text = shown.loc[i, "persons_realised"]
         cells += [
-            _cell(_eur(r["persons_target"]), r["persons_target"], True),
+            _cell(eur(r["persons_target"]), r["persons_target"], True),
             _cell(realised_text, None if realised_text == hidden else r["persons_realised"], True),
         ]
         rows.append(cells)
@@ -478,249 +386,3 @@ def regime_comparison(data: KpiData, programmes: pd.DataFrame | None = None) -> 
             "source": out["source"],
         }
     )
-
-
-# --------------------------------------------------------------------------- authority report
-
-
-def _lines_of(data: KpiData, applicant: str) -> pd.DataFrame:
-    return data.lines[data.lines["applicant"].astype(str) == str(applicant)]
-
-
-def contract_status(
-    data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
-) -> str:
-    """Markdown: the contract section's opening lines, or what is missing."""
-    if not data.ok:
-        return f"*{missing_message(data.status)}*"
-    mine = _lines_of(data, applicant)
-    if mine.empty:
-        text = _(
-            "{applicant} has no line in the contracts table: either it signed no contract under "
-            "the calls whose rules were supplied, or its lines are missing from {file}.",
-            applicant=applicant,
-            file=CONTRACTS_FILE,
-        )
-        return f"*{text}*"
-    s = kpi.summarise(mine.assign(_small=_small(mine, min_cell))).iloc[0]
-    small = bool(_small(mine, min_cell).any())
-    hidden = disclosure.placeholder(min_cell)
-    demo = "**" + _("DEMO DATA — fictional contract.") + "** " if data.demo else ""
-    return demo + _(
-        "{lines} contract lines ({rules} KPI rules, {objectives} objectives); {reported} with a "
-        "reported realisation. Subsidy committed **{committed} EUR**; earned on reported lines "
-        "**{earned} EUR** (attainment {attainment}; {rule}).",
-        lines=int(s["lines"]),
-        rules=mine["rule"].nunique(),
-        objectives=mine["objective"].nunique(),
-        reported=int(s["lines_reported"]),
-        committed=_eur(s["committed_eur"]),
-        earned=hidden if small else _eur(s["earned_eur"]),
-        attainment=hidden if small else _pct(s["attainment_eur"]),
-        rule=_(EARNING_RULE),
-    )
-
-
-def display_contract_status(
-    data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
-) -> None:
-    """Display :func:`contract_status` in a notebook."""
-    from IPython.display import Markdown, display
-
-    display(Markdown(contract_status(data, applicant, min_cell=min_cell)))
-
-
-def authority_position(
-    data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
-) -> pd.DataFrame:
-    """This applicant among all applicants: committed EUR, attainment, persons targeted.
-
-    Columns ``measure, this authority, median of applicants, rank, of`` (rank 1 = highest;
-    withheld or unreported values have no rank).
-    """
-    auth, _objectives = _per_authority(data, min_cell)
-    me = auth[auth["applicant"] == str(applicant)]
-    rows = []
-    for col, label, fmt in (
-        ("committed_eur", _("subsidy committed (EUR)"), _eur),
-        ("attainment_eur", _("attainment (earned / committed, reported)"), _pct),
-        ("persons_target", _("persons targeted"), _eur),
-    ):
-        values = auth[col].astype(float)
-        mine = float(me[col].iloc[0]) if len(me) else np.nan
-        ranked = values.dropna()
-        rank = int((ranked > mine).sum()) + 1 if not np.isnan(mine) else None
-        rows.append(
-            {
-                _("measure"): label,
-                _("this authority"): fmt(mine),
-                _("median of applicants"): fmt(ranked.median() if len(ranked) else np.nan),
-                _("rank"): "" if rank is None else str(rank),
-                _("of"): str(len(ranked)),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def contract_tables(
-    data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
-) -> dict[str, pd.DataFrame]:
-    """The authority's contract tables ready to display: ``rules`` (one row per line) and
-    ``position`` (:func:`authority_position`); empty dict when there is nothing to show."""
-    if not data.ok:
-        return {}
-    mine = _lines_of(data, applicant)
-    if mine.empty:
-        return {}
-    small = _small(mine, min_cell).to_numpy()
-    hidden = disclosure.placeholder(min_cell)
-    realised = [
-        "" if pd.isna(v) else (hidden if s else i18n.number(v))
-        for v, s in zip(mine["realised"], small, strict=True)
-    ]
-    rules = pd.DataFrame(
-        {
-            "objective": mine["objective"].to_numpy(),
-            "action": mine["action"].to_numpy(),
-            "KPI unit": mine["kpi_unit"].to_numpy(),
-            "period from": [i18n.date(str(d)) for d in mine["period_start"]],
-            "max units": mine["max_units"].astype(int).to_numpy(),
-            "target": mine["target"].map(i18n.number).to_numpy(),
-            "realised": realised,
-            "attainment": [
-                hidden if s else _pct(v) for v, s in zip(mine["attainment"], small, strict=True)
-            ],
-            "committed EUR": mine["committed_eur"].map(_eur).to_numpy(),
-            "earned EUR": [
-                hidden if s else _eur(v) for v, s in zip(mine["earned_eur"], small, strict=True)
-            ],
-        }
-    )
-    # sorted on the official Dutch names (the same row order in every language)
-    rules = rules.sort_values(["objective", "action", "KPI unit"], kind="stable")
-    rules["objective"] = rules["objective"].map(i18n.call_label)
-    rules["action"] = rules["action"].map(i18n.call_label)
-    rules = rules.rename(
-        columns={
-            "objective": _("objective"),
-            "action": _("action"),
-            "KPI unit": _("KPI unit"),
-            "period from": _("period from"),
-            "max units": _("max units"),
-            "target": _("target"),
-            "realised": _("realised"),
-            "attainment": _("attainment"),
-            "committed EUR": _("committed EUR"),
-            "earned EUR": _("earned EUR"),
-        }
-    )
-    return {
-        "rules": rules.reset_index(drop=True),
-        "position": authority_position(data, applicant, min_cell=min_cell),
-    }
-
-
-def display_contract_tables(
-    data: KpiData,
-    applicant: str,
-    *,
-    min_cell: int = disclosure.MIN_CELL_DEFAULT,
-    output_dir: str | Path = "",
-) -> None:
-    """Display :func:`contract_tables` in a notebook (nothing when there is no contract);
-    with ``output_dir``, also write them as ``contract_<table>.csv`` there."""
-    from IPython.display import Markdown, display
-
-    tables = contract_tables(data, applicant, min_cell=min_cell)
-    if output_dir:
-        Path(output_dir).mkdir(parents=True, exist_ok=True)
-        for key, frame in tables.items():
-            outputs.write_csv(frame, Path(output_dir) / f"contract_{key}.csv")
-    titles = {
-        "rules": _("Contract lines (targets, realisations, subsidy)"),
-        "position": _("Position among applicants"),
-    }
-    for key, frame in tables.items():
-        display(Markdown(f"**{titles[key]}**"))
-        display(frame.style.hide(axis="index") if hasattr(frame, "style") else frame)
-
-
-def contract_figure(data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT):
-    """Two panels: attainment per objective (this authority vs all applicants) and committed vs
-    earned subsidy per objective. None when there is no contract line to draw."""
-    import matplotlib.pyplot as plt
-
-    if not data.ok or _lines_of(data, applicant).empty:
-        return None
-    mine = _lines_of(data, applicant)
-    small = mine.assign(_s=_small(mine, min_cell)).groupby("objective")["_s"].any()
-    own = kpi.summarise(mine, ["objective"]).set_index("objective")
-    own["attainment_eur"] = own["attainment_eur"].where(~small.reindex(own.index))
-    own["earned_eur"] = own["earned_eur"].where(~small.reindex(own.index))
-    everyone = kpi.summarise(data.lines, ["objective"]).set_index("objective")
-    objectives = list(own.index)
-    y = np.arange(len(objectives))
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 0.5 * len(objectives) + 1.8), sharey=True)
-    ax1.barh(
-        y,
-        own["attainment_eur"].fillna(0) * 100,
-        height=0.6,
-        color="#2b6cb0",
-        label=_("this authority"),
-    )
-    ax1.scatter(
-        everyone["attainment_eur"].reindex(objectives) * 100,
-        y,
-        marker="|",
-        s=200,
-        color="#1b1b1b",
-        zorder=3,
-        label=_("all applicants"),
-    )
-    ax1.axvline(100, color="#999", linewidth=0.8, linestyle="--")
-    for yi, value in zip(y, own["attainment_eur"], strict=True):
-        if pd.isna(value):
-            ax1.text(1, yi, _("not reported or withheld"), va="center", fontsize=7, color="#666")
-    ax1.set_yticks(y, [i18n.call_label(o) for o in objectives])
-    ax1.invert_yaxis()
-    ax1.xaxis.set_major_formatter(i18n.axis_formatter())
-    ax1.set_xlabel(_("attainment (% of committed EUR earned, reported lines)"))
-    ax1.legend(frameon=False, fontsize=7, loc="lower right")
-    ax2.barh(
-        y - 0.18, own["committed_eur"] / 1000, height=0.36, color="#a0aec0", label=_("committed")
-    )
-    ax2.barh(
-        y + 0.18,
-        own["earned_eur"].fillna(0) / 1000,
-        height=0.36,
-        color="#2f855a",
-        label=_("earned"),
-    )
-    ax2.xaxis.set_major_formatter(i18n.axis_formatter())
-    ax2.set_xlabel(_("subsidy ({thousand} EUR)", thousand=i18n.number(1000)))
-    ax2.legend(frameon=False, fontsize=7, loc="lower right")
-    title = _("Contract of {name}", name=data.names.get(str(applicant), str(applicant)))
-    fig.suptitle(("DEMO — " if data.demo else "") + title, fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-def show_contract_figure(
-    data: KpiData,
-    applicant: str,
-    *,
-    min_cell: int = disclosure.MIN_CELL_DEFAULT,
-    output_dir: str | Path = "",
-) -> None:
-    """Show :func:`contract_figure` in a notebook (deterministic PNG); nothing when absent.
-    With ``output_dir``, also save it as ``contract.png`` and ``contract.svg`` there."""
-    import matplotlib.pyplot as plt
-
-    from samenleven_analysis.reports import figures
-
-    fig = contract_figure(data, applicant, min_cell=min_cell)
-    if fig is not None:
-        figures.show(fig)
-        if output_dir:
-            figures.save(fig, Path(output_dir) / "contract")
-        plt.close(fig)

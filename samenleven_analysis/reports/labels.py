@@ -4,6 +4,7 @@ and the canonical file a user could supply for each input that has no public sou
 from __future__ import annotations
 
 from samenleven_analysis.data import schemas
+from samenleven_analysis.data.catalog import CANONICAL_FILES
 from samenleven_analysis.i18n import N_, _
 
 DEFINITION_LABELS = {
@@ -38,13 +39,19 @@ KIND_LABELS = {"municipality": N_("municipality"), "partnership": N_("partnershi
 
 MISSING_INPUTS: dict[str, tuple[str, str]] = {
     "population_origin": (
-        "population_origin.csv",
+        CANONICAL_FILES["origin"],
         N_("population by origin group (a Statbel request)"),
     ),
-    "outcomes": ("outcomes.csv", N_("outcome panel (administrative data)")),
-    "treatment": ("treatment.csv", N_("Plan Samenleven funding per authority")),
-    "programmes": ("programmes.csv", N_("one row per funded project or training")),
-    "partnerships": ("partnerships.csv", N_("partnerships (IGS) of municipalities")),
+    "outcomes": (CANONICAL_FILES["outcomes"], N_("outcome panel (administrative data)")),
+    "treatment": (CANONICAL_FILES["treatment"], N_("Plan Samenleven funding per authority")),
+    "programmes": (
+        CANONICAL_FILES["programmes"],
+        N_("one row per funded project or training"),
+    ),
+    "partnerships": (
+        CANONICAL_FILES["partnerships"],
+        N_("partnerships (IGS) of municipalities"),
+    ),
 }
 """Inputs without a public source: table → (canonical file, what it holds)."""
 
@@ -137,14 +144,6 @@ CALL_NAMES = (
 configuration spells them): shown as they are in Dutch, translated in English
 (:func:`samenleven_analysis.i18n.call_label`)."""
 
-_SCHEMAS = {
-    "population_origin": schemas.POPULATION_ORIGIN,
-    "outcomes": schemas.OUTCOMES,
-    "treatment": schemas.TREATMENT,
-    "programmes": schemas.PROGRAMMES,
-    "partnerships": schemas.PARTNERSHIPS,
-}
-
 
 def definition_label(definition: str) -> str:
     """``non_eu14`` → ``non-EU14 origin`` / ``niet-EU14-herkomst`` in the active language
@@ -185,7 +184,7 @@ def missing_holds(table: str) -> str:
 
 def canonical_columns(table: str) -> list[str]:
     """The columns of the canonical file for ``table`` (from its pandera schema)."""
-    schema = _SCHEMAS.get(table)
+    schema = schemas.TABLE_SCHEMAS.get(table)
     return [] if schema is None else list(schema.columns)
 
 

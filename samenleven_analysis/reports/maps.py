@@ -43,6 +43,7 @@ from matplotlib.patches import Patch
 
 from samenleven_analysis import i18n
 from samenleven_analysis.data.codes import normalise_refnis
+from samenleven_analysis.reports.figures import add_caption
 from samenleven_analysis.reports.text import label as text_label
 
 CMAP = "YlGnBu"
@@ -387,15 +388,9 @@ def _caption_and_stamp(fig: Figure, caption: str | None, demo: bool) -> None:
     if caption:
         # ~13 characters per inch at this size: the caption keeps to the left two thirds,
         # leaving the bottom-right corner to the DEMO label.
-        wrapped = text_label(textwrap.fill(caption, width=max(40, int(width_in * 13))))
-        fig.text(
-            0.015,
-            bottom,
-            wrapped,
-            ha="left",
-            va="bottom",
-            fontsize=FONT_SIZE - 1.5,
-            color="#333333",
+        wrapped = textwrap.fill(caption, width=max(40, int(width_in * 13)))
+        add_caption(
+            fig, wrapped, x=0.015, y=bottom, va="bottom", fontsize=FONT_SIZE - 1.5, color="#333333"
         )
     if demo:
         fig.text(

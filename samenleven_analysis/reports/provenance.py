@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from samenleven_analysis import config
+from samenleven_analysis.data.build import provenance_is_demo
 
 GIT_COMMIT_ENV = "SAMENLEVEN_GIT_COMMIT"
 """Optional override of the git commit shown in provenance (set by the runner)."""
@@ -171,12 +172,6 @@ def sources_of(provenance: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _provenance_is_demo(provenance: dict[str, Any]) -> bool:
-    if bool(provenance.get("demo", False)):
-        return True
-    return any(s["demo"] for s in sources_of(provenance))
-
-
 def data_provenance(folders: dict[str, Path]) -> list[dict[str, Any]]:
     """Provenance of every processed table in the runner's build folders (for index.html).
 
@@ -195,7 +190,7 @@ def data_provenance(folders: dict[str, Path]) -> list[dict[str, Any]]:
                 {
                     "build": key,
                     "table": sidecar.name.removesuffix(".provenance.json"),
-                    "demo": _provenance_is_demo(prov) or key.startswith("demo"),
+                    "demo": provenance_is_demo(prov) or key.startswith("demo"),
                     "sources": sources_of(prov),
                 }
             )

@@ -102,8 +102,7 @@ def caption_figure(
         top=1 - top / height,
         bottom=min(0.7, (bottom + strip) / height),
     )
-    if text:
-        fig.text(0.01, CAPTION_PAD_IN / 2 / height, text, ha="left", va="bottom", fontsize=7)
+    figures.add_caption(fig, text, y=CAPTION_PAD_IN / 2 / height, va="bottom")
 
 
 def _plain(column) -> bool:

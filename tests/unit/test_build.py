@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from _build_files import BUILD_BAD, _rewrite, _set, hashes
 
-from samenleven_analysis.data import build, statbel
+from samenleven_analysis.data import build, statbel, tables
 from samenleven_analysis.data import municipalities as mu
 from samenleven_analysis.errors import DataError, DataUnavailable
 
@@ -331,7 +331,7 @@ def test_a_stray_quote_in_a_canonical_csv_is_an_error_naming_its_row(demo_dir, t
     from samenleven_analysis.data import schemas
 
     with pytest.raises(DataError, match="spans several lines") as err:
-        build.read_canonical(path, schemas.PARTNERSHIPS)
+        tables.read_canonical(path, schemas.PARTNERSHIPS)
     assert (err.value.row, err.value.column) == (3, "name")
 
 
@@ -385,12 +385,12 @@ def test_an_infinite_outcome_is_an_error(demo_dir, tmp_path):
     path = tmp_path / "outcomes.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(DataError, match="finite") as err:
-        build.read_canonical(path, schemas.OUTCOMES)
+        tables.read_canonical(path, schemas.OUTCOMES)
     assert (err.value.row, err.value.column) == (5, "value")
     lines[4] = ",".join([*fields[:1], "2099", *fields[2:]])
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(DataError, match="2099") as err:
-        build.read_canonical(path, schemas.OUTCOMES)
+        tables.read_canonical(path, schemas.OUTCOMES)
     assert (err.value.row, err.value.column) == (5, "year")
 
 
@@ -401,7 +401,7 @@ def test_a_partnership_id_with_two_names_is_an_error(demo_dir, tmp_path):
     text = (demo_dir / "partnerships.csv").read_text(encoding="utf-8").splitlines()
     text[3] = text[3].replace("IGS Brakmeer-Zuid (fictief)", "IGS Brakmeer-Noord (fictief)")
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
-    frame = build.read_canonical(path, schemas.PARTNERSHIPS)
+    frame = tables.read_canonical(path, schemas.PARTNERSHIPS)
     known = frozenset(frame["refnis"])
     with pytest.raises(DataError, match="IGS01 has two names") as err:
         schemas.cross_check({"partnerships": frame}, {"partnerships": str(path)}, known)

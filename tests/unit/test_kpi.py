@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from samenleven_analysis.analysis import kpi
+from samenleven_analysis.reports import authority_report
 from samenleven_analysis.reports import kpi as report
 
 D = date(2022, 10, 1)
@@ -197,28 +198,28 @@ def test_small_realised_counts_are_withheld_everywhere():
     row = re.search(r"<tr><td>A1</td>.*?</tr>", html).group(0)
     assert "&lt;5" in row
     assert 'data-value="3.0"' not in row  # no sort key leaks the hidden count
-    tables = report.contract_tables(d, "A1", min_cell=5)["rules"]
+    tables = authority_report.contract_tables(d, "A1", min_cell=5)["rules"]
     assert tables.loc[0, "realised"] == "<5" and tables.loc[0, "earned EUR"] == "<5"
     assert tables.loc[0, "attainment"] == "<5"
-    assert "<5" in report.contract_status(d, "A1", min_cell=5)
+    assert "<5" in authority_report.contract_status(d, "A1", min_cell=5)
     # the same line with 30 realised is shown
-    assert report.contract_tables(d, "A2", min_cell=5)["rules"].loc[0, "realised"] == "30"
+    assert authority_report.contract_tables(d, "A2", min_cell=5)["rules"].loc[0, "realised"] == "30"
 
 
 def test_authority_pieces():
     d = data()
-    assert report.contract_tables(d, "A9") == {}
-    assert report.contract_figure(d, "A9") is None
+    assert authority_report.contract_tables(d, "A9") == {}
+    assert authority_report.contract_figure(d, "A9") is None
     missing = report.KpiData(None, status="no contracts")
     assert (
-        report.contract_tables(missing, "A1") == {}
-        and report.contract_figure(missing, "A1") is None
+        authority_report.contract_tables(missing, "A1") == {}
+        and authority_report.contract_figure(missing, "A1") is None
     )
-    assert "contracts.csv" in report.contract_status(missing, "A1")
-    pos = report.authority_position(d, "A2").set_index("measure")
+    assert "contracts.csv" in authority_report.contract_status(missing, "A1")
+    pos = authority_report.authority_position(d, "A2").set_index("measure")
     assert pos["rank"].tolist() == ["2", "1", "2"]  # committed 600 < 1500; attainment 100 % first
     assert pos["of"].tolist() == ["3", "2", "3"]  # A3 reported nothing: no attainment rank
-    fig = report.contract_figure(d, "A1")
+    fig = authority_report.contract_figure(d, "A1")
     assert len(fig.axes) == 2
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Taal", "Veiligheid"]
 
@@ -310,13 +311,13 @@ def test_panel_in_headless_chromium(tmp_path, with_clicks):
 
 def test_report_files_are_written_when_asked(tmp_path):
     d = data()
-    report.display_contract_tables(d, "A1", output_dir=tmp_path)
-    report.show_contract_figure(d, "A1", output_dir=tmp_path)
+    authority_report.display_contract_tables(d, "A1", output_dir=tmp_path)
+    authority_report.show_contract_figure(d, "A1", output_dir=tmp_path)
     rules = pd.read_csv(tmp_path / "contract_rules.csv")
     assert len(rules) == 2 and (tmp_path / "contract_position.csv").is_file()
     assert (tmp_path / "contract.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "contract.svg").is_file()
-    report.show_contract_figure(
+    authority_report.show_contract_figure(
         report.KpiData(None, status="no contracts"), "A1", output_dir=tmp_path / "none"
     )
     assert not (tmp_path / "none").exists()

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from samenleven_analysis.analysis import programmes as pr
 from samenleven_analysis.errors import DataError
+from samenleven_analysis.reports.programme_consolidation_report import regimes_figure
 
 # --------------------------------------------------------------------------- concentration
 
@@ -193,16 +194,20 @@ def test_per_year_sets_the_published_facts_beside_the_data():
     assert out.loc[("consolidated", 2023), "budget_eur"] == 250_000
 
 
-def test_plot_comparison_draws_the_metric_values():
+def test_regimes_figure_draws_the_metric_values():
     import matplotlib.pyplot as plt
 
+    from samenleven_analysis import i18n
+
     m = pr.metrics(programme_rows())
-    fig = pr.plot_comparison(m, ["n_projects", "budget_per_project_eur", "share_eligible"])
+    with i18n.using("en"):
+        fig = regimes_figure(m, min_cell=5)
     visible = [ax for ax in fig.axes if ax.get_visible()]
-    assert len(visible) == 2  # share_eligible is all NaN without an eligibility result
-    heights = [bar.get_height() for bar in visible[1].patches]
-    assert heights == [20_000, 200_000]
-    assert visible[1].get_title() == "Budget per project (EUR)"
+    titles = [ax.get_title() for ax in visible]
+    assert "Budget per project (EUR)" in titles  # share_eligible: all NaN, not drawn
+    assert not any("eligible" in t for t in titles)
+    budget = visible[titles.index("Budget per project (EUR)")]
+    assert [bar.get_height() for bar in budget.patches] == [20_000, 200_000]
     plt.close(fig)
 
 
@@ -279,15 +284,15 @@ def test_check_facts_rejects_unsourced_or_unknown_sources():
         pr.check_facts(bad)
 
 
-def test_plot_labels_small_person_counts_as_suppressed():
+def test_regimes_figure_labels_small_person_counts_as_suppressed():
     import matplotlib.pyplot as plt
 
+    from samenleven_analysis import i18n
+
     m = pr.metrics(programme_rows())
-    m.loc[m["regime"] == "fragmented", "reach_median_grant"] = 3.0
-    fig = pr.plot_comparison(
-        m, ["reach_median_grant", "share_eligible", "gini_authorities"], min_cell=5
-    )
-    ax = fig.axes[0]
-    assert [t.get_text() for t in ax.texts] == ["<5", "75"]
-    assert [t.get_text() for t in fig.axes[1].texts] == ["0.21", "0.38"]
+    m.loc[m["regime"] == "fragmented", "reach_median_project"] = 3.0
+    with i18n.using("en"):
+        fig = regimes_figure(m, min_cell=5)
+    panel = next(ax for ax in fig.axes if ax.get_title().startswith("Participants per project"))
+    assert [t.get_text() for t in panel.texts][0] == "<5"
     plt.close(fig)

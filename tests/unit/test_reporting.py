@@ -133,7 +133,7 @@ def test_a_missing_table_raises_and_never_falls_back_to_demo(demo_ctx, tmp_path)
         ctx.load("population_origin", fallback_demo=True)  # accepted, ignored
     assert ctx.optional("outcomes") is None
     assert not ctx.demo and not ctx.demo_tables
-    assert reporting.load_consistent(ctx, "treatment", True) is None
+    assert ctx.optional("treatment") is None
 
 
 def test_origin_source_uses_the_proxy_without_an_origin_table(demo_ctx, tmp_path):
@@ -255,7 +255,7 @@ def test_benchmark_and_summaries(demo_ctx, table):
     counted = reporting.origin_counts(demo_ctx)
     row = table.iloc[0]
     shares = authorities.benchmark_shares(
-        counted, {"me": list(row["members"]), "flanders": reporting.region_codes(demo_ctx)}
+        counted, {"me": list(row["members"]), "flanders": table.attrs["region_codes"]}
     )
     ref = counted[counted["refnis"].isin(row["members"]) & (counted["year"] == 2022)]
     assert shares.loc[2022, "me"] == pytest.approx(ref["count"].sum() / ref["total"].sum())
@@ -269,3 +269,10 @@ def test_benchmark_and_summaries(demo_ctx, table):
     )
     assert list(prog.columns) == ["regime", "project_year", "grants", "budget_eur", "participants"]
     assert prog["regime"].iloc[0] == "fragmented" and prog["regime"].iloc[-1] == "consolidated"
+
+
+def test_region_codes_attr_is_every_municipality_of_the_region(demo_ctx, table):
+    munis = demo_ctx.load("municipalities")
+    flanders = munis.loc[munis["region"] == authorities.FLANDERS, "refnis"]
+    assert table.attrs["region_codes"] == sorted(flanders.astype(str))
+    assert authorities.region_members(munis, "") == sorted(munis["refnis"].astype(str))

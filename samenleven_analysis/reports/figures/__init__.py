@@ -71,10 +71,22 @@ def show(fig: Figure, *, dpi: int = 100) -> None:
         display(Image(data=figure_bytes(fig, "png", dpi=dpi), format="png"))
 
 
-def add_caption(fig, text: str, *, y: float = 0.0, fontsize: float = 7) -> None:
-    """Write ``text`` (e.g. :meth:`DataContext.caption`) under a figure, below its axis
-    labels (the inline backend's tight bounding box keeps it in view). ``$`` is kept literal
-    (no mathtext), see :func:`samenleven_analysis.reports.text.label`."""
+def add_caption(
+    fig,
+    text: str | None,
+    *,
+    x: float = 0.01,
+    y: float = 0.0,
+    va: str = "top",
+    fontsize: float = 7,
+    color: str | None = None,
+) -> None:
+    """Write ``text`` (e.g. :meth:`DataContext.caption`) left-aligned at (``x``, ``y``) in
+    figure coordinates; nothing when ``text`` is empty. The one way every figure of the
+    package is captioned (the callers choose the place: under the axis labels, in a strip
+    kept free by fixed margins, beside a DEMO stamp). ``$`` is kept literal (no mathtext),
+    see :func:`samenleven_analysis.reports.text.label`."""
     from samenleven_analysis.reports.text import label
 
-    fig.text(0.01, y, label(text), ha="left", va="top", fontsize=fontsize)
+    if text:
+        fig.text(x, y, label(text), ha="left", va=va, fontsize=fontsize, color=color)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from samenleven_analysis.analysis.estimators.common import EventStudy, SyntheticControl
+from samenleven_analysis.reports.figures import add_caption
 from samenleven_analysis.reports.text import label as _t
 
 
@@ -119,8 +120,7 @@ def plot_synthetic_control(
 
 
 def _caption(fig, caption: str | None, y: float = -0.02) -> None:
-    if caption:
-        fig.text(0.01, y, _t(caption), fontsize=7)
+    add_caption(fig, caption, y=y, va="baseline")
 
 
 def plot_group_means(means: pd.DataFrame, start: int, label: str, *, caption: str | None = None):

@@ -1,0 +1,22 @@
+"""File names (and the years of the yearly files) that several data modules share: the
+catalog, the demo generator, the schemas, the contract reader. Defined here, below all of
+them, so that none has to import another for a name."""
+
+from __future__ import annotations
+
+POPULATION_YEARS = tuple(range(2009, 2027))
+"""Years for which Statbel publishes TF_SOC_POP_STRUCT_YYYY (population on 1 January)."""
+
+DEMO_MARKER = "DEMOLAND.txt"
+"""File that marks a folder as a Demoland (fictional) data set."""
+
+CANONICAL_FILES = {
+    "origin": "population_origin.csv",
+    "outcomes": "outcomes.csv",
+    "treatment": "treatment.csv",
+    "programmes": "programmes.csv",
+    "partnerships": "partnerships.csv",
+    "contracts": "contracts.csv",
+}
+"""File name of each user-supplied canonical input, by dataset id (the one place they are
+spelled; the demo generator, the build, the reports and the KPI section read them here)."""

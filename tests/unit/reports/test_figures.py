@@ -1,0 +1,35 @@
+"""One caption implementation: every figure writes its caption through figures.add_caption."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from samenleven_analysis.reports import figures, publish  # noqa: E402
+from samenleven_analysis.reports.figures import estimates  # noqa: E402
+
+
+def _texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.texts]
+
+
+def test_add_caption_keeps_dollars_literal_and_skips_empty_text():
+    fig = plt.figure()
+    figures.add_caption(fig, None)
+    figures.add_caption(fig, "")
+    assert fig.texts == []
+    figures.add_caption(fig, "cost $5 to $7", y=0.1, va="bottom", color="#333333")
+    (text,) = fig.texts
+    assert text.get_text() == r"cost \$5 to \$7" and text.get_va() == "bottom"
+    assert text.get_position() == (0.01, 0.1)
+    plt.close(fig)
+
+
+def test_the_report_and_estimate_captions_go_through_add_caption():
+    fig = plt.figure()
+    publish.caption_figure(fig, "price in $ and $ again")
+    estimates._caption(fig, "second $ caption $")
+    assert _texts(fig) == [r"price in \$ and \$ again", r"second \$ caption \$"]
+    plt.close(fig)
