@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from samenleven_analysis import i18n
-from samenleven_analysis.analysis import disclosure, eligibility, programmes
+from samenleven_analysis.analysis import authorities, disclosure, eligibility, programmes
 from samenleven_analysis.facts import THRESHOLD_RESIDENTS
 from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports import context as reporting
@@ -158,7 +158,7 @@ class EligibilityReport:
     ) -> EligibilityReport:
         source = reporting.origin_source(ctx, definition)
         munis = ctx.load("municipalities")
-        flanders = munis.loc[munis["region"] == reporting.FLANDERS, "refnis"].astype(str).tolist()
+        flanders = authorities.region_members(munis)
         if partnerships_file:
             partnerships, how = eligibility.read_partnerships(partnerships_file), "file"
         elif ctx.has("partnerships"):

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from samenleven_analysis.analysis import eligibility
+from samenleven_analysis.analysis import authorities, eligibility
 
 SUMMARY_KEY = "samenleven_summary"
 """Output-metadata key under which :func:`publish` stores a notebook's machine-readable summary."""
@@ -33,7 +33,7 @@ def proxy_groups(ctx, definition: str, threshold: int, year: int | None):
     from samenleven_analysis.reports.context import origin_source, reference_year
 
     munis = ctx.load("municipalities")
-    flemish = munis.loc[munis["region"].astype(str) == "02000", "refnis"].astype(str).tolist()
+    flemish = authorities.region_members(munis)
     source = origin_source(ctx, definition)
     ref = reference_year(source.frame, year)
     elig = eligibility.eligible(

@@ -16,10 +16,11 @@ from typing import Any
 import pandas as pd
 
 from samenleven_analysis import i18n
-from samenleven_analysis.analysis import eligibility
+from samenleven_analysis.analysis import authorities, eligibility
 from samenleven_analysis.analysis import outcomes as oc
 from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_control
 from samenleven_analysis.analysis.verdicts import synthetic_flags
+from samenleven_analysis.data.codes import normalise_refnis
 from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
 from samenleven_analysis.i18n import _
 from samenleven_analysis.reports.evaluation_shared import (
@@ -114,7 +115,7 @@ def synthetic_design(
         panel = oc.panel(table, treat, outcome, first_year=first_year, last_year=last_year)
         used = outcome
         funded = panel.loc[panel.treated, "refnis"].unique().tolist()
-        flemish = set(munis.loc[munis["region"].astype(str) == "02000", "refnis"].astype(str))
+        flemish = set(authorities.region_members(munis))
         pool = [r for r in funded if r in flemish] or funded
     else:
         flemish_list, members = proxy_groups(ctx, definition, threshold, year)[:2]
@@ -130,7 +131,7 @@ def synthetic_design(
         check_authority_pool(pool)
         city = max(pool, key=lambda r: (latest.get(r, 0), r))
     else:
-        city = str(authority).zfill(5)
+        city = str(normalise_refnis([authority], strict=False).iloc[0])
         check_authority_known(authority, city, panel["refnis"])
     cohort = panel.loc[panel.refnis == city, "cohort"].iloc[0]
     check_authority_funded(city, never_funded=full and treatment_year is None and pd.isna(cohort))

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from samenleven_analysis import i18n
-from samenleven_analysis.analysis import eligibility
+from samenleven_analysis.analysis import authorities, eligibility
 from samenleven_analysis.analysis import outcomes as oc
 from samenleven_analysis.analysis.estimators import rdd as rdd_mod
 from samenleven_analysis.analysis.estimators.common import estimates_table
@@ -93,7 +93,7 @@ def rdd_design(
     partnerships = ctx.optional("partnerships")
     munis = ctx.load("municipalities")
     # the plan funds Flemish authorities: a real run compares Flemish applicants only
-    within = None if ctx.built_demo else munis.loc[munis["region"].astype(str) == "02000", "refnis"]
+    within = None if ctx.built_demo else authorities.region_members(munis)
     elig = eligibility.eligible(
         source.frame,
         threshold,

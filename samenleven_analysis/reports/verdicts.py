@@ -19,6 +19,7 @@ from samenleven_analysis.analysis.estimators.common import (
     _fmt_p,
 )
 from samenleven_analysis.analysis.verdicts import synthetic_flags, verdict_flags
+from samenleven_analysis.facts import PROGRAMME_START_YEAR
 
 
 def verdict(
@@ -160,7 +161,7 @@ def pre_period_verdict(
     *,
     placebo_year: int,
     data_last_year: int,
-    programme_start: int = 2022,
+    programme_start: int = PROGRAMME_START_YEAR,
     outcome_label: str = "the outcome",
     unit_label: str = "",
     pretrend_pvalue: float | None = None,
@@ -343,7 +344,7 @@ def synthetic_pre_period_verdict(
     *,
     placebo_year: int,
     data_last_year: int,
-    programme_start: int = 2022,
+    programme_start: int = PROGRAMME_START_YEAR,
     outcome_label: str = "the outcome",
     unit_label: str = "",
     place: str = "the authority",
