@@ -100,7 +100,7 @@ def rdd_design(
         source.definition,
         ref.year,
         partnerships,
-        within=None if within is None else within.astype(str).tolist(),
+        within=within,
     )
     used_def, label = source.definition, source.label
     note = ""
