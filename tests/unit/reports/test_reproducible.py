@@ -12,7 +12,7 @@ from _notebooks import write_nb
 
 from samenleven_analysis.reports import kernels, provenance, runner
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_report_time_comes_from_source_date_epoch_or_is_not_recorded(monkeypatch):

@@ -177,7 +177,7 @@ def test_synthetic_fallback_sentence_never_contradicts_its_p(p, lo, hi):
 def _medicaid():
     from pathlib import Path
 
-    df = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "ehec_data.csv")
+    df = pd.read_csv(Path(__file__).resolve().parents[2] / "data" / "ehec_data.csv")
     df = df[(df.year < 2016) & (df.yexp2.isna() | (df.yexp2 != 2015))].copy()
     df["cohort"] = np.where(df.yexp2 == 2014, 2014.0, np.nan)
     return df

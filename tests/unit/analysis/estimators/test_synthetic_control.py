@@ -19,7 +19,7 @@ import pytest
 from samenleven_analysis.analysis.estimators import synthetic_control as scm
 from samenleven_analysis.bench import simulate
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[3] / "data"
 
 
 @pytest.fixture(scope="module")

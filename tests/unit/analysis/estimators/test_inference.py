@@ -27,7 +27,7 @@ from samenleven_analysis.analysis.estimators.common import Estimate
 from samenleven_analysis.bench import simulate as sim
 from samenleven_analysis.errors import DataError
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[3] / "data"
 SEED = 3
 
 

@@ -1,4 +1,4 @@
-"""Estimators in samenleven_analysis.evaluation.
+"""Estimators in samenleven_analysis.analysis.estimators (and the verdicts on them).
 
 (a) On simulated panels with a planted effect (samenleven_analysis.bench.simulate) each
     estimator's point estimate is within 10% of the planted effect and its 95% interval
@@ -19,8 +19,28 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from samenleven_analysis import evaluation as ev
 from samenleven_analysis.analysis.estimators import common
+from samenleven_analysis.analysis.estimators.common import FEW_CLUSTERS, Estimate, estimates_table
+from samenleven_analysis.analysis.estimators.did import (
+    did,
+    placebo_outcomes,
+    placebo_years,
+    randomization_inference,
+    wild_bootstrap_pvalue,
+)
+from samenleven_analysis.analysis.estimators.event_study import event_study
+from samenleven_analysis.analysis.estimators.power import minimum_detectable_effect
+from samenleven_analysis.analysis.estimators.rdd import (
+    first_stage,
+    placebo_cutoffs,
+    rdd,
+    rdd_balance,
+    rdd_density,
+    rdd_support,
+)
+from samenleven_analysis.analysis.estimators.staggered import staggered_did
+from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_control
+from samenleven_analysis.analysis.verdicts import pre_period_verdict, synthetic_verdict, verdict
 from samenleven_analysis.bench import simulation as sim
 
 SEED = 3  # one fixed seed for every simulated panel below
@@ -49,7 +69,7 @@ def _two_by_two(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_did_recovers_planted_effect(staggered):
-    e = ev.did(_two_by_two(staggered), "y", "unit", "year", "treated", "post", inference="cluster")
+    e = did(_two_by_two(staggered), "y", "unit", "year", "treated", "post", inference="cluster")
     assert _within(e.estimate, 2.0), e
     assert e.covers(2.0), e
     assert e.ci_low < e.estimate < e.ci_high and e.se > 0
@@ -58,7 +78,7 @@ def test_did_recovers_planted_effect(staggered):
 
 
 def test_did_null_covers_zero(staggered_null):
-    e = ev.did(
+    e = did(
         _two_by_two(staggered_null), "y", "unit", "year", "treated", "post", inference="cluster"
     )
     assert e.covers(0.0), e
@@ -68,8 +88,8 @@ def test_did_null_covers_zero(staggered_null):
 def test_did_cluster_column_changes_inference_not_estimate(staggered):
     frame = _two_by_two(staggered).copy()
     frame["region"] = frame["unit"].str[-1]  # 10 coarse clusters
-    by_unit = ev.did(frame, "y", "unit", "year", "treated", "post", inference="cluster")
-    by_region = ev.did(
+    by_unit = did(frame, "y", "unit", "year", "treated", "post", inference="cluster")
+    by_region = did(
         frame, "y", "unit", "year", "treated", "post", cluster="region", inference="cluster"
     )
     assert by_region.estimate == pytest.approx(by_unit.estimate)
@@ -80,11 +100,11 @@ def test_did_cluster_column_changes_inference_not_estimate(staggered):
 def test_did_without_variation_raises(staggered):
     never = staggered[staggered.cohort.isna()]
     with pytest.raises(ValueError, match="no variation"):
-        ev.did(never, "y", "unit", "year", "treated", "post")
+        did(never, "y", "unit", "year", "treated", "post")
 
 
 def test_event_study_recovers_effect_and_passes_pretrend(staggered):
-    es = ev.event_study(staggered, "y", "unit", "year", "cohort")
+    es = event_study(staggered, "y", "unit", "year", "cohort")
     c = es.coefs
     assert list(c.columns[:5]) == ["rel_time", "estimate", "se", "ci_low", "ci_high"]
     ref = c[c.rel_time == -1].iloc[0]
@@ -104,13 +124,13 @@ def test_event_study_pretrend_test_detects_diverging_trends():
     # fail and the joint (bootstrapped) test must notice.
     frame = sim.simulate_panel(n_units=80, sigma=0.3, effect=2.0, seed=SEED)
     frame["y"] = frame["y"] + np.where(frame.treated, 0.1 * (frame.year - 2012), 0.0)
-    es = ev.event_study(frame, "y", "unit", "year", "cohort")
+    es = event_study(frame, "y", "unit", "year", "cohort")
     assert es.pretrend_pvalue < 0.01
     assert es.extra["pretrend_pvalue_f"] < 0.01
 
 
 def test_event_study_window_and_did2s(staggered):
-    es = ev.event_study(staggered, "y", "unit", "year", "cohort", window=(-4, 2), estimator="did2s")
+    es = event_study(staggered, "y", "unit", "year", "cohort", window=(-4, 2), estimator="did2s")
     assert es.coefs.rel_time.min() == -4 and es.coefs.rel_time.max() == 2
     assert "did2s" in es.method
     assert _within(es.post_average(), 2.0)
@@ -118,18 +138,18 @@ def test_event_study_window_and_did2s(staggered):
 
 def test_event_study_guards_window_and_too_few_clusters(staggered):
     with pytest.raises(ValueError, match="reference"):
-        ev.event_study(staggered, "y", "unit", "year", "cohort", window=(0, 3))
+        event_study(staggered, "y", "unit", "year", "cohort", window=(0, 3))
     coarse = staggered.assign(
         region=staggered["unit"].str[-1].astype(int) % 4
     )  # 4 clusters, 11 leads
-    es = ev.event_study(coarse, "y", "unit", "year", "cohort", cluster="region")
+    es = event_study(coarse, "y", "unit", "year", "cohort", cluster="region")
     assert np.isnan(es.pretrend_pvalue) and "no joint test" in es.extra["pretrend_note"]
-    binned = ev.event_study(coarse, "y", "unit", "year", "cohort", cluster="region", window=(-3, 3))
+    binned = event_study(coarse, "y", "unit", "year", "cohort", cluster="region", window=(-3, 3))
     assert binned.pretrend_df == 2 and np.isfinite(binned.pretrend_pvalue)
 
 
 def test_staggered_did_recovers_planted_effect(staggered):
-    e = ev.staggered_did(staggered, "y", "unit", "year", "cohort")
+    e = staggered_did(staggered, "y", "unit", "year", "cohort")
     assert _within(e.estimate, 2.0), e
     assert e.covers(2.0), e
     event = e.extra["event"]
@@ -139,7 +159,7 @@ def test_staggered_did_recovers_planted_effect(staggered):
 
 def test_staggered_did_null_and_cohort_zero_means_never(staggered_null):
     frame = staggered_null.assign(cohort=staggered_null.cohort.fillna(0))
-    e = ev.staggered_did(frame, "y", "unit", "year", "cohort")
+    e = staggered_did(frame, "y", "unit", "year", "cohort")
     assert e.covers(0.0), e
     assert (
         e.extra["n_treated_units"] == staggered_null.loc[staggered_null.treated, "unit"].nunique()
@@ -149,29 +169,27 @@ def test_staggered_did_null_and_cohort_zero_means_never(staggered_null):
 def test_staggered_did_needs_never_treated(staggered):
     treated_only = staggered[staggered.treated]
     with pytest.raises(ValueError, match="not_yet_treated"):
-        ev.staggered_did(treated_only, "y", "unit", "year", "cohort")
+        staggered_did(treated_only, "y", "unit", "year", "cohort")
 
 
 def test_rdd_sharp_planted_and_null():
-    planted = ev.rdd(
+    planted = rdd(
         sim.simulate_rdd(n=2000, sigma=0.2, effect=1.0, seed=SEED), "y", "running", 7500.0
     )
     assert _within(planted.estimate, 1.0) and planted.covers(1.0), planted
-    null = ev.rdd(
-        sim.simulate_rdd(n=2000, sigma=0.2, effect=0.0, seed=SEED), "y", "running", 7500.0
-    )
+    null = rdd(sim.simulate_rdd(n=2000, sigma=0.2, effect=0.0, seed=SEED), "y", "running", 7500.0)
     assert null.covers(0.0), null
     assert planted.extra["n_eff_left"] + planted.extra["n_eff_right"] == planted.n
 
 
 def test_rdd_fuzzy_planted_and_first_stage():
     df = sim.simulate_rdd(n=3000, sigma=0.2, effect=1.0, fuzzy=True, seed=SEED)
-    e = ev.rdd(df, "y", "running", 7500.0, treatment="treated")
+    e = rdd(df, "y", "running", 7500.0, treatment="treated")
     assert _within(e.estimate, 1.0) and e.covers(1.0), e
     fs = e.extra["first_stage"]
     assert fs.covers(0.85 - 0.10), fs  # the planted jump in participation
-    assert ev.first_stage(df, "treated", "running", 7500.0).covers(0.75)
-    null = ev.rdd(
+    assert first_stage(df, "treated", "running", 7500.0).covers(0.75)
+    null = rdd(
         sim.simulate_rdd(n=3000, sigma=0.2, effect=0.0, fuzzy=True, seed=SEED),
         "y",
         "running",
@@ -183,17 +201,17 @@ def test_rdd_fuzzy_planted_and_first_stage():
 
 def test_rdd_checks_density_balance_placebo_cutoffs_support():
     df = sim.simulate_rdd(n=2000, sigma=0.2, effect=1.0, seed=SEED)
-    dens = ev.rdd_density(df, "running", 7500.0)
+    dens = rdd_density(df, "running", 7500.0)
     assert dens["pvalue"] > 0.05  # uniform running variable: no sorting
-    bal = ev.rdd_balance(df, ["z"], "running", 7500.0)
+    bal = rdd_balance(df, ["z"], "running", 7500.0)
     assert bal.loc[0, "ci_low"] <= 0 <= bal.loc[0, "ci_high"]
     placebo = [5000.0, 6000.0, 9000.0, 10000.0]
-    plac = ev.placebo_cutoffs(df, "y", "running", 7500.0, placebo)
+    plac = placebo_cutoffs(df, "y", "running", 7500.0, placebo)
     assert list(plac.cutoff) == placebo and (plac.note == "").all()
     # No jump anywhere but 7,500: at most one of four 95% intervals may miss zero by chance.
     assert ((plac.ci_low <= 0) & (0 <= plac.ci_high)).sum() >= 3, plac
     assert (plac.n < len(df) / 2).all()  # each placebo uses one side of the true cutoff only
-    sup = ev.rdd_support(df, "running", 7500.0, 300.0)
+    sup = rdd_support(df, "running", 7500.0, 300.0)
     x = df.running
     assert sup["below"] == ((x >= 7200) & (x < 7500)).sum()
     assert sup["total"] == sup["below"] + sup["above"]
@@ -202,14 +220,14 @@ def test_rdd_checks_density_balance_placebo_cutoffs_support():
 def test_rdd_too_few_units_raise_and_placebo_rows_say_why():
     df = sim.simulate_rdd(n=40, seed=SEED)
     with pytest.raises(ValueError, match="too few"):
-        ev.rdd(df[df.running < 7600], "y", "running", 7500.0)
-    plac = ev.placebo_cutoffs(df, "y", "running", 7500.0, [7450.0])
+        rdd(df[df.running < 7600], "y", "running", 7500.0)
+    plac = placebo_cutoffs(df, "y", "running", 7500.0, [7450.0])
     assert np.isnan(plac.loc[0, "estimate"]) and plac.loc[0, "note"]
 
 
 def test_synthetic_control_planted_and_null():
     panel = sim.simulate_factor_panel(n_controls=15, sigma=0.05, effect=1.0, seed=SEED)
-    sc = ev.synthetic_control(panel, "y", "unit", "year", "treated", 2022)
+    sc = synthetic_control(panel, "y", "unit", "year", "treated", 2022)
     assert _within(sc.att, 1.0), sc.att
     # 15 donors: the rank test cannot reject at 5%, so no interval is reported (NaN + note)
     assert np.isnan(sc.ci_low) and np.isnan(sc.ci_high) and sc.extra["ci_note"]
@@ -220,7 +238,7 @@ def test_synthetic_control_planted_and_null():
     assert len(sc.placebos) == 15 and sc.placebo_gaps.shape == (20, 15)
     assert sc.pre_rmspe < 0.1
 
-    null = ev.synthetic_control(
+    null = synthetic_control(
         sim.simulate_factor_panel(n_controls=15, sigma=0.05, effect=0.0, seed=SEED),
         "y",
         "unit",
@@ -229,7 +247,7 @@ def test_synthetic_control_planted_and_null():
         2022,
     )
     assert null.placebo_pvalue > 0.2
-    wide = ev.synthetic_control(
+    wide = synthetic_control(
         sim.simulate_factor_panel(n_controls=24, sigma=0.05, effect=1.0, seed=SEED),
         "y",
         "unit",
@@ -245,11 +263,11 @@ def test_synthetic_control_planted_and_null():
 def test_synthetic_control_drops_incomplete_donors_and_rejects_unknown_unit():
     panel = sim.simulate_factor_panel(n_controls=8, seed=SEED)
     panel.loc[(panel.unit == "c00") & (panel.year == 2010), "y"] = np.nan
-    sc = ev.synthetic_control(panel, "y", "unit", "year", "treated", 2022, placebos=False)
+    sc = synthetic_control(panel, "y", "unit", "year", "treated", 2022, placebos=False)
     assert sc.extra["dropped"] == ["c00"] and "c00" not in sc.weights.index
     assert np.isnan(sc.placebo_pvalue)
     with pytest.raises(KeyError):
-        ev.synthetic_control(panel, "y", "unit", "year", "nope", 2022)
+        synthetic_control(panel, "y", "unit", "year", "nope", 2022)
 
 
 # --------------------------------------------------------------------------- inference with few clusters
@@ -259,26 +277,26 @@ def test_wild_bootstrap_and_randomisation_inference():
     few = sim.simulate_panel(
         n_units=30, share_treated=0.2, sigma=0.3, effect=1.0, cohorts=(2022,), seed=SEED
     )
-    e = ev.did(few, "y", "unit", "year", "treated", "post", reps=999)
-    assert e.extra["n_treated_clusters"] == 6 < ev.FEW_CLUSTERS
+    e = did(few, "y", "unit", "year", "treated", "post", reps=999)
+    assert e.extra["n_treated_clusters"] == 6 < FEW_CLUSTERS
     # few treated clusters: randomisation inference gives both the p-value and the interval
     assert e.extra["inference"] == "ri" and e.pvalue == e.extra["pvalue_ri"] < 0.05
     assert e.ci_low > 0 and np.isnan(e.se)
-    again = ev.did(few, "y", "unit", "year", "treated", "post", reps=999)
+    again = did(few, "y", "unit", "year", "treated", "post", reps=999)
     assert again.pvalue == e.pvalue and again.ci_low == e.ci_low  # fixed seed: same bytes
-    wild = ev.did(few, "y", "unit", "year", "treated", "post", inference="wild", reps=999)
+    wild = did(few, "y", "unit", "year", "treated", "post", inference="wild", reps=999)
     assert wild.pvalue < 0.05 and np.isnan(wild.ci_low) and wild.note  # a p-value only
-    p_ri, draws = ev.randomization_inference(few, "y", "unit", "year", "treated", "post", reps=499)
+    p_ri, draws = randomization_inference(few, "y", "unit", "year", "treated", "post", reps=499)
     assert p_ri < 0.05 and len(draws) == 499
     assert np.isfinite(draws).all()
 
     null = sim.simulate_panel(
         n_units=30, share_treated=0.2, sigma=0.3, effect=0.0, cohorts=(2022,), seed=SEED
     )
-    assert ev.wild_bootstrap_pvalue(null, "y", "unit", "year", "treated", "post", reps=999) > 0.05
-    p0, _ = ev.randomization_inference(null, "y", "unit", "year", "treated", "post", reps=499)
+    assert wild_bootstrap_pvalue(null, "y", "unit", "year", "treated", "post", reps=999) > 0.05
+    p0, _ = randomization_inference(null, "y", "unit", "year", "treated", "post", reps=499)
     assert p0 > 0.05
-    ri = ev.did(null, "y", "unit", "year", "treated", "post", inference="ri", reps=499)
+    ri = did(null, "y", "unit", "year", "treated", "post", inference="ri", reps=499)
     # did() studentises (issue 20); randomization_inference() keeps the raw coefficient
     assert ri.pvalue > 0.05 and "studentised" in ri.extra["ri_scheme"]
 
@@ -294,7 +312,7 @@ def test_randomisation_matches_twfe_coefficient(staggered):
         df[["_y", "_d"]].to_numpy(), df[["_u", "_t"]].to_numpy().astype(np.uint64), np.ones(len(df))
     )
     beta = (xd[:, 0] * xd[:, 1]).sum() / (xd[:, 1] ** 2).sum()
-    twfe = ev.did(staggered, "y", "unit", "year", "treated", "post", inference="cluster")
+    twfe = did(staggered, "y", "unit", "year", "treated", "post", inference="cluster")
     assert beta == pytest.approx(twfe.estimate, rel=1e-6)
 
 
@@ -302,14 +320,14 @@ def test_randomisation_matches_twfe_coefficient(staggered):
 
 
 def test_placebo_years_are_null(staggered):
-    table = ev.placebo_years(staggered, "y", "unit", "year", "treated", 2022, [2016, 2018, 2020])
+    table = placebo_years(staggered, "y", "unit", "year", "treated", 2022, [2016, 2018, 2020])
     assert list(table.fake_year) == [2016, 2018, 2020]
     assert ((table.ci_low <= 0) & (0 <= table.ci_high)).all(), table
     assert (table.n == staggered[staggered.year < 2022].shape[0]).all()
 
 
 def test_placebo_outcomes_table(staggered, staggered_null):
-    table = ev.placebo_outcomes(
+    table = placebo_outcomes(
         {"real": staggered, "placebo": staggered_null}, "unit", "year", "cohort", value="y"
     )
     assert list(table.outcome) == ["real", "placebo"]
@@ -320,44 +338,42 @@ def test_placebo_outcomes_table(staggered, staggered_null):
 def test_minimum_detectable_effect_by_simulation_scales_with_noise():
     quiet = sim.simulate_panel(n_units=60, sigma=0.2, seed=SEED)
     noisy = sim.simulate_panel(n_units=60, sigma=0.8, seed=SEED)
-    m = ev.minimum_detectable_effect(quiet, "y", "unit", "year", "treated", 2022, draws=15)
+    m = minimum_detectable_effect(quiet, "y", "unit", "year", "treated", 2022, draws=15)
     assert np.isfinite(m.mde) and m.mde > 0 and m.n_treated + m.n_control == 60
     assert list(m.curve.columns) == ["effect", "power", "draws"]
     assert m.curve.power.iloc[0] <= 0.2  # no planted effect: rejections are rare
     assert m.curve.power.iloc[-1] >= 0.8
-    loud = ev.minimum_detectable_effect(noisy, "y", "unit", "year", "treated", 2022, draws=15)
+    loud = minimum_detectable_effect(noisy, "y", "unit", "year", "treated", 2022, draws=15)
     assert loud.mde > 2 * m.mde
 
 
 # --------------------------------------------------------------------------- verdict text
 
 
-def _est(lo: float, hi: float) -> ev.Estimate:
-    return ev.Estimate((lo + hi) / 2, (hi - lo) / 3.92, lo, hi, 0.5, 100, "test")
+def _est(lo: float, hi: float) -> Estimate:
+    return Estimate((lo + hi) / 2, (hi - lo) / 3.92, lo, hi, 0.5, 100, "test")
 
 
 def test_verdict_never_overstates():
-    null_text = ev.verdict(_est(-0.5, 1.0), outcome_label="employment", mde=1.2)
+    null_text = verdict(_est(-0.5, 1.0), outcome_label="employment", mde=1.2)
     # an interval across zero: no direction, and the minimum detectable effect is reported
     assert "higher" not in null_text and "lower" not in null_text
     assert "1.20" in null_text
-    pos = ev.verdict(_est(0.5, 1.5), outcome_label="employment")
+    pos = verdict(_est(0.5, 1.5), outcome_label="employment")
     assert "higher" in pos and "not proof" in pos
-    neg = ev.verdict(_est(-1.5, -0.5))
+    neg = verdict(_est(-1.5, -0.5))
     assert "lower" in neg
     for text in (null_text, pos, neg):
         low = text.lower()
         assert "proves" not in low and "caused" not in low and "demonstrates" not in low
-    warned = ev.verdict(
-        _est(0.5, 1.5), pretrend_pvalue=0.01, placebo_pvalues=[0.5, 0.01], demo=True
-    )
+    warned = verdict(_est(0.5, 1.5), pretrend_pvalue=0.01, placebo_pvalues=[0.5, 0.01], demo=True)
     assert warned.startswith("**DEMO DATA")
     assert "Caution" in warned and "pre-trend" in warned and "placebo" in warned
     assert "descriptive only" in warned
 
 
 def test_verdict_rdd_wording_and_cautions_first():
-    text = ev.verdict(
+    text = verdict(
         _est(0.2, 1.0),
         outcome_label="the change",
         design="rdd",
@@ -371,11 +387,11 @@ def test_verdict_rdd_wording_and_cautions_first():
     assert "At the threshold" in text and "near the threshold only" in text
     assert "parallel paths" not in text
     with pytest.raises(ValueError):
-        ev.verdict(_est(0.2, 1.0), design="rct")
+        verdict(_est(0.2, 1.0), design="rct")
 
 
 def test_pre_period_verdict_says_no_effect_can_be_estimated():
-    drift = ev.pre_period_verdict(
+    drift = pre_period_verdict(
         _est(50.0, 150.0),
         placebo_year=2016,
         data_last_year=2020,
@@ -391,7 +407,7 @@ def test_pre_period_verdict_says_no_effect_can_be_estimated():
         and "differ (joint test p = 0.010)" in drift
     )
     assert "300.00 EUR" in drift
-    calm = ev.pre_period_verdict(
+    calm = pre_period_verdict(
         _est(-50.0, 60.0), placebo_year=2016, data_last_year=2020, pretrend_pvalue=0.4
     )
     assert (
@@ -403,14 +419,14 @@ def test_pre_period_verdict_says_no_effect_can_be_estimated():
 
 def test_synthetic_verdict_reads_fit_then_placebo_rank():
     panel = sim.simulate_factor_panel(n_controls=24, sigma=0.05, effect=1.0, seed=SEED)
-    sc = ev.synthetic_control(panel, "y", "unit", "year", "treated", 2022)
-    good = ev.synthetic_verdict(sc, outcome_label="y", place="the city")
+    sc = synthetic_control(panel, "y", "unit", "year", "treated", 2022)
+    good = synthetic_verdict(sc, outcome_label="y", place="the city")
     assert (
         sc.placebo_pvalue <= 0.05
         and "consistent with an effect" in good
         and "cannot separate the plan" in good
     )
-    null = ev.synthetic_control(
+    null = synthetic_control(
         sim.simulate_factor_panel(n_controls=24, sigma=0.05, effect=0.0, seed=SEED),
         "y",
         "unit",
@@ -418,10 +434,10 @@ def test_synthetic_verdict_reads_fit_then_placebo_rank():
         "treated",
         2022,
     )
-    assert "No effect can be claimed" in ev.synthetic_verdict(null)
+    assert "No effect can be claimed" in synthetic_verdict(null)
     poor = sc
     poor.extra = {**sc.extra, "poor_fit": True}
-    assert "cannot be read as an effect" in ev.synthetic_verdict(poor, demo=True)
+    assert "cannot be read as an effect" in synthetic_verdict(poor, demo=True)
 
 
 def test_synthetic_control_demeaned_handles_a_unit_outside_the_hull():
@@ -429,8 +445,8 @@ def test_synthetic_control_demeaned_handles_a_unit_outside_the_hull():
     # the demeaned version matches paths and recovers the effect.
     panel = sim.simulate_factor_panel(n_controls=20, sigma=0.05, effect=1.0, seed=SEED)
     panel.loc[panel.treated, "y"] += 50.0
-    levels = ev.synthetic_control(panel, "y", "unit", "year", "treated", 2022)
-    demeaned = ev.synthetic_control(panel, "y", "unit", "year", "treated", 2022, demean=True)
+    levels = synthetic_control(panel, "y", "unit", "year", "treated", 2022)
+    demeaned = synthetic_control(panel, "y", "unit", "year", "treated", 2022, demean=True)
     assert levels.extra["poor_fit"] and not demeaned.extra["poor_fit"]
     assert _within(demeaned.att, 1.0, 0.15) and demeaned.ci_low <= 1.0 <= demeaned.ci_high
     assert "demeaned" in demeaned.method
@@ -439,8 +455,8 @@ def test_synthetic_control_demeaned_handles_a_unit_outside_the_hull():
 
 
 def test_estimates_table_rounds_and_skips_none(staggered):
-    e = ev.did(_two_by_two(staggered), "y", "unit", "year", "treated", "post", inference="cluster")
-    t = ev.estimates_table({"twfe": e, "missing": None})
+    e = did(_two_by_two(staggered), "y", "unit", "year", "treated", "post", inference="cluster")
+    t = estimates_table({"twfe": e, "missing": None})
     assert list(t.estimator) == ["twfe"]
     assert t.loc[0, "estimate"] == round(e.estimate, 3)
 
@@ -466,8 +482,8 @@ def test_demo_panels_recover_planted_effects(demo_tables):
     out, treat, planted = demo_tables
     for name, effect in planted.items():
         p = outcomes.panel(out, treat, name)
-        cs = ev.staggered_did(p, "value", "refnis", "year", "cohort")
-        twfe = ev.did(p, "value", "refnis", "year", "treated", "post", inference="cluster")
+        cs = staggered_did(p, "value", "refnis", "year", "cohort")
+        twfe = did(p, "value", "refnis", "year", "treated", "post", inference="cluster")
         assert cs.covers(effect), (name, cs)
         assert twfe.covers(effect), (name, twfe)
         if effect == 0:
@@ -487,7 +503,7 @@ def test_reference_rdrobust_senate_ccft_2017():
     from rdrobust import rdrobust_RDsenate
 
     senate = rdrobust_RDsenate()
-    e = ev.rdd(senate, "vote", "margin", 0.0)
+    e = rdd(senate, "vote", "margin", 0.0)
     assert e.estimate == pytest.approx(7.414, abs=5e-4)
     assert e.extra["se_conventional"] == pytest.approx(1.459, abs=5e-4)
     assert (e.ci_low, e.ci_high) == (
@@ -518,7 +534,7 @@ def test_reference_jtrain_first_difference_wooldridge():
     two = d[d.year.isin([1987, 1988])]
     two = two[two.groupby("fcode").year.transform("size") == 2]
     two = two.assign(treated=two.cohort.eq(1988), post=two.year.eq(1988))
-    e = ev.did(two, "lscrap", "fcode", "year", "treated", "post", inference="cluster")
+    e = did(two, "lscrap", "fcode", "year", "treated", "post", inference="cluster")
     assert e.estimate == pytest.approx(-0.317, abs=5e-4)
     assert e.n == 108 and e.extra["n_units"] == 54
 
@@ -530,7 +546,7 @@ def test_reference_jtrain_fixed_effects_event_study_wooldridge():
     first grant, with no leads (window (−1, 1), reference −1). SEs here are clustered by
     firm, so only the point estimates are compared."""
     d = _jtrain()
-    es = ev.event_study(d, "lscrap", "fcode", "year", "cohort", window=(-1, 1))
+    es = event_study(d, "lscrap", "fcode", "year", "cohort", window=(-1, 1))
     c = es.coefs.set_index("rel_time").estimate
     assert c.loc[0] == pytest.approx(-0.252, abs=5e-4)
     assert c.loc[1] == pytest.approx(-0.422, abs=5e-4)
@@ -546,11 +562,11 @@ def test_reference_df_het_callaway_santanna_vs_truth():
     d = pd.read_csv(path)
     truth = float((d.te + d.te_dynamic)[d.treat].mean())
     assert truth == pytest.approx(2.2202, abs=1e-4)
-    cs = ev.staggered_did(d, "dep_var", "unit", "year", "g")
+    cs = staggered_did(d, "dep_var", "unit", "year", "g")
     assert _within(cs.estimate, truth, 0.05) and cs.covers(truth), cs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        twfe = ev.did(
+        twfe = did(
             d, "dep_var", "unit", "year", "treat", "treat", cluster="state", inference="cluster"
         )
     assert not twfe.covers(truth)
