@@ -212,7 +212,7 @@ def _sanitizing_exporter_class():
         nbconvert parses the rendered page once (image alt texts, focusable cells) and
         :func:`~samenleven_analysis.reports.text.sanitize_report_html` used to parse it a
         second time; parsing and serialising a page with the inlined lab CSS is a third of
-        the export. Same steps, same bytes (``tests/unit/test_export_html.py``).
+        the export. Same steps, same bytes (``tests/unit/reports/test_kernels.py``).
         """
 
         def from_notebook_node(self, nb, resources=None, **kw):

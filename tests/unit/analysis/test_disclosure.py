@@ -187,3 +187,27 @@ def test_scan_reads_dutch_thousands_and_dutch_count_headers():
         "<tr><td>2.000</td><td>12.345</td></tr><tr><td>3</td><td>1.001</td></tr></table>"
     )
     assert find_small_counts(page, 5) == [("mannen, Belgisch", "3")]
+
+
+# Bad inputs and faults that once passed silently or ended in a traceback (issue 11): each
+# case asserts on the error's type and location, never its wording, and that nothing was written.
+def test_suppression_functions_refuse_min_cell_below_1_unless_opted_out(monkeypatch):
+    table = pd.DataFrame({"count": [1, 2, 50]})
+    monkeypatch.delenv(disclosure.DISCLOSURE_ENV, raising=False)
+    for bad in (0, -1, 2.5):
+        with pytest.raises(ValueError):
+            disclosure.suppress(table, ["count"], bad)
+        with pytest.raises(ValueError):
+            disclosure.format_count(3, bad)
+    monkeypatch.setenv(disclosure.DISCLOSURE_ENV, disclosure.DISCLOSURE_OFF)
+    assert disclosure.suppress(table, ["count"], 0, totals="none")["count"].tolist() == [
+        "1",
+        "2",
+        "50",
+    ]
+
+
+def test_rule_text_uses_the_actual_value():
+    assert disclosure.placeholder(7) in disclosure.rule_text(7)
+    assert disclosure.placeholder(5) not in disclosure.rule_text(7)
+    assert disclosure.rule_text(0) == disclosure.off_stamp()

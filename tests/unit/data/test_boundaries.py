@@ -16,7 +16,8 @@ import pytest
 import shapely
 
 from samenleven_analysis.data import boundaries as geo
-from samenleven_analysis.errors import DataUnavailable
+from samenleven_analysis.data import catalog
+from samenleven_analysis.errors import DataError, DataUnavailable
 
 MIRROR = os.environ.get("SAMENLEVEN_DATA_DIR")
 needs_mirror = pytest.mark.skipif(
@@ -247,3 +248,21 @@ def test_region_rule_agrees_with_the_2025_and_demo_code_lists():
     assert geo.region_of_code(table["refnis"]).tolist() == table["region"].astype(str).tolist()
     demo = municipalities.municipality_table(2025, demo=True)
     assert geo.region_of_code(demo["refnis"]).tolist() == demo["region"].astype(str).tolist()
+
+
+# Bad inputs and faults that once passed silently or ended in a traceback (issue 11): each
+# case asserts on the error's type and location, never its wording, and that nothing was written.
+def test_boundaries_whose_crs_does_not_fit_their_coordinates(tmp_path, demo_dir):
+    import geopandas as gpd
+
+    from samenleven_analysis.data import boundaries
+
+    layer = gpd.read_file(demo_dir / "demoland_2025.geojson")
+    folder = tmp_path / "geo"
+    folder.mkdir()
+    (folder / catalog.DEMO_MARKER).write_text("demo")
+    # Lambert 72 metres declared as WGS84 degrees
+    layer.set_crs("EPSG:4326", allow_override=True).to_file(folder / "demoland_2025.geojson")
+    with pytest.raises(DataError) as err:
+        boundaries.load_boundaries(2025, data_dir=folder, demo=True)
+    assert err.value.file == "demoland_2025.geojson"

@@ -9,12 +9,14 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from _build_files import BUILD_BAD, _rewrite, _set, hashes
+from _mirror import _write_sums
 
 from samenleven_analysis.data import build, statbel
 from samenleven_analysis.data import municipalities as mu
-from samenleven_analysis.errors import DataError, DataUnavailable
+from samenleven_analysis.errors import ChecksumMismatch, DataError, DataUnavailable
 
 
 @pytest.fixture(scope="session")
@@ -406,3 +408,243 @@ def test_a_partnership_id_with_two_names_is_an_error(demo_dir, tmp_path):
     with pytest.raises(DataError, match="IGS01 has two names") as err:
         schemas.cross_check({"partnerships": frame}, {"partnerships": str(path)}, known)
     assert (err.value.row, err.value.column) == (4, "name")
+
+
+# Bad inputs and faults that once passed silently or ended in a traceback (issue 11): each
+# case asserts on the error's type and location, never its wording, and that nothing was written.
+def _header_only(path: Path) -> None:
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as zf:
+            member = zf.namelist()[0]
+            header = zf.read(member).decode("utf-8").split("\r\n")[0]
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr(member, header + "\r\n")
+    elif path.suffix == ".xlsx":
+        header = list(pd.read_excel(path, nrows=0, engine="openpyxl").columns)
+        pd.DataFrame(columns=header).to_excel(path, index=False)
+    else:
+        path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+
+
+EMPTY = {
+    "population": ("TF_SOC_POP_STRUCT_2014.zip", "population_nationality"),
+    "income": ("TF_PSNL_INC_TAX_MUNTY.xlsx", "income"),
+    "origin": ("population_origin.csv", "population_origin"),
+    "partnerships": ("partnerships.csv", "partnerships"),
+    "programmes": ("programmes.csv", "programmes"),
+    "outcomes": ("outcomes.csv", "outcomes"),
+    "treatment": ("treatment.csv", "treatment"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EMPTY))
+def test_header_only_input_is_an_error_naming_the_file(mirror, tmp_path, case):
+    name, table = EMPTY[case]
+    _header_only(mirror / name)
+    out = tmp_path / "out"
+    with pytest.raises(DataError) as err:
+        build.build(2025, data_dir=mirror, out=out, years=[2013, 2014], tables=[table])
+    assert name in err.value.file
+    assert not out.exists()
+
+
+def test_years_of_each_table_equal_the_years_its_provenance_lists(mirror, tmp_path):
+    out = tmp_path / "out"
+    build.build(2025, data_dir=mirror, out=out, years=[2013, 2014])
+    checked = 0
+    for name in build.TABLES:
+        if not build.table_path(name, out).is_file():
+            continue
+        frame, prov = build.load(name, out)
+        if "year" in frame:
+            assert prov["years"] == sorted({int(y) for y in frame["year"]}), name
+            checked += 1
+    assert checked >= 3
+
+
+def test_a_year_that_vanishes_while_reading_is_an_error(mirror, tmp_path, monkeypatch):
+    from samenleven_analysis.data import statbel
+
+    real = statbel.read_population
+
+    def lose_2014(path, **kwargs):
+        frame = real(path, **kwargs)
+        return frame.iloc[:0] if "2014" in Path(path).name else frame
+
+    monkeypatch.setattr(statbel, "read_population", lose_2014)
+    with pytest.raises(DataError) as err:
+        build.build(
+            2025,
+            data_dir=mirror,
+            out=tmp_path / "out",
+            years=[2013, 2014],
+            tables=["population_nationality"],
+        )
+    assert "TF_SOC_POP_STRUCT_2014" in err.value.file
+    assert not (tmp_path / "out").exists()
+
+
+def test_edited_population_zip_in_a_summed_mirror_is_rejected_by_build(mirror, tmp_path):
+    _write_sums(mirror)
+    build.build(
+        2025, data_dir=mirror, out=tmp_path / "ok", years=[2013], tables=["population_nationality"]
+    )
+    zpath = mirror / "TF_SOC_POP_STRUCT_2013.zip"
+    with zipfile.ZipFile(zpath) as zf:
+        member = zf.namelist()[0]
+        text = zf.read(member).decode("utf-8")
+    lines = text.split("\r\n")
+    fields = lines[5].split("|")
+    fields[-1] = str(int(fields[-1]) + 1) if fields[-1].isdigit() else fields[-1]
+    fields[-2] = str(int(fields[-2]) + 1) if fields[-2].isdigit() else fields[-2]
+    lines[5] = "|".join(fields)
+    with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(member, "\r\n".join(lines))
+    with pytest.raises(ChecksumMismatch, match="TF_SOC_POP_STRUCT_2013"):
+        build.build(
+            2025,
+            data_dir=mirror,
+            out=tmp_path / "bad",
+            years=[2013],
+            tables=["population_nationality"],
+        )
+    assert not (tmp_path / "bad").exists()
+
+
+def _append(path: Path, line: str) -> int:
+    text = path.read_text(encoding="utf-8").rstrip("\n") + "\n" + line + "\n"
+    path.write_text(text, encoding="utf-8")
+    return len(text.splitlines())
+
+
+def test_municipality_in_two_partnerships_fails_at_build(mirror, tmp_path):
+    p = mirror / "partnerships.csv"
+    rows = pd.read_csv(p, dtype=str)
+    first = rows.iloc[0]
+    other = next(pid for pid in rows.partnership_id if pid != first.partnership_id)
+    line = _append(p, f"{other},x,{first.refnis}")
+    with pytest.raises(DataError) as err:
+        build.build(
+            2025, data_dir=mirror, out=tmp_path / "out", years=[2013], tables=["partnerships"]
+        )
+    assert err.value.file.endswith("partnerships.csv")
+    assert (err.value.row, err.value.column) == (line, "refnis")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name,column", [("treatment", "applicant"), ("programmes", "authority")])
+def test_unknown_applicant_or_authority_fails_at_build(mirror, tmp_path, name, column):
+    p = mirror / f"{name}.csv"
+    rows = pd.read_csv(p, dtype=str, keep_default_na=False)
+    i = len(rows) // 2
+    rows.loc[i, column] = "NOPE1"
+    rows.to_csv(p, index=False)
+    with pytest.raises(DataError) as err:
+        build.build(2025, data_dir=mirror, out=tmp_path / "out", years=[2013], tables=[name])
+    assert err.value.file.endswith(f"{name}.csv")
+    assert (err.value.row, err.value.column) == (i + 2, column)
+
+
+def test_table_with_provenance_of_another_build_is_refused_by_load(mirror, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    build.build(2025, data_dir=mirror, out=out, years=[2013], tables=["partnerships"])
+    before = build.load("partnerships", out)[0]
+    p = mirror / "partnerships.csv"
+    rows = pd.read_csv(p, dtype=str)
+    # the whole partnership renamed (one id with two names is an error of its own)
+    rows.loc[rows.partnership_id == rows.partnership_id[0], "name"] = "new name"
+    rows.to_csv(p, index=False)
+    real = os.replace
+
+    def killed(src, dst):  # the process dies after the new provenance, before its table
+        if str(dst).endswith("partnerships.parquet"):
+            raise KeyboardInterrupt
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        build.build(2025, data_dir=mirror, out=out, years=[2013], tables=["partnerships"])
+    monkeypatch.setattr(os, "replace", real)
+    with pytest.raises(DataError) as err:
+        build.load("partnerships", out)
+    assert err.value.file.endswith("partnerships.parquet")
+    result = build.build(2025, data_dir=mirror, out=out, years=[2013], tables=["partnerships"])
+    assert not result.cache_hit
+    after = build.load("partnerships", out)[0]
+    assert "new name" in set(after["name"]) and "new name" not in set(before["name"])
+
+
+def test_stale_temporary_files_are_removed(mirror, tmp_path):
+    out = tmp_path / "out"
+    build.build(2025, data_dir=mirror, out=out, years=[2013], tables=["partnerships"])
+    stale = out / ".partnerships.parquet.k1ll3d.tmp"
+    stale.write_bytes(b"half a table")
+    result = build.build(2025, data_dir=mirror, out=out, years=[2013], tables=["partnerships"])
+    assert result.cache_hit and not stale.exists()
+
+
+def test_processed_folder_that_is_a_file_is_a_clear_error(mirror, tmp_path):
+    blocker = tmp_path / "out"
+    blocker.write_text("I am a file")
+    with pytest.raises(DataError) as err:
+        build.build(2025, data_dir=mirror, out=blocker, years=[2013], tables=["partnerships"])
+    assert err.value.file == str(blocker)
+    with pytest.raises(DataError) as err:
+        build.build(
+            2025, data_dir=mirror, out=blocker / "sub", years=[2013], tables=["partnerships"]
+        )
+    assert err.value.file == str(blocker / "sub")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
+def test_unwritable_processed_folder_is_a_clear_error(mirror, tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        with pytest.raises(DataError) as err:
+            build.build(2025, data_dir=mirror, out=ro, years=[2013], tables=["partnerships"])
+        assert err.value.file == str(ro)
+    finally:
+        ro.chmod(0o755)
+
+
+def test_write_failure_is_a_clear_error(mirror, tmp_path, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(tmp_path / "out" / "x.tmp"))
+
+    monkeypatch.setattr(build, "_write_parquet", full)
+    with pytest.raises(DataError) as err:
+        build.build(
+            2025, data_dir=mirror, out=tmp_path / "out", years=[2013], tables=["partnerships"]
+        )
+    assert err.value.file.endswith("x.tmp")
+
+
+def test_cr_only_line_ends_are_a_clear_error(mirror, tmp_path):
+    zpath = mirror / "TF_SOC_POP_STRUCT_2013.zip"
+    with zipfile.ZipFile(zpath) as zf:
+        member = zf.namelist()[0]
+        text = zf.read(member).decode("utf-8")
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.writestr(member, text.replace("\r\n", "\r"))
+    with pytest.raises(DataError) as err:
+        build.build(
+            2025,
+            data_dir=mirror,
+            out=tmp_path / "out",
+            years=[2013],
+            tables=["population_nationality"],
+        )
+    assert "TF_SOC_POP_STRUCT_2013" in err.value.file and err.value.row == 1
+
+
+def test_unknown_code_in_a_canonical_table_names_its_row_once(mirror, tmp_path):
+    p = mirror / "outcomes.csv"
+    rows = pd.read_csv(p, dtype=str, keep_default_na=False)
+    rows.loc[7, "refnis"] = "12399"
+    rows.to_csv(p, index=False)
+    with pytest.raises(DataError) as err:
+        build.build(2025, data_dir=mirror, out=tmp_path / "out", years=[2013], tables=["outcomes"])
+    assert (err.value.row, err.value.column) == (9, "refnis")
+    assert str(err.value).count("column refnis") == 1

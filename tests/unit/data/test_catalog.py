@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
+from _mirror import _sha, _write_sums
 
 from samenleven_analysis import config
-from samenleven_analysis.data import catalog
+from samenleven_analysis.data import build, catalog
 from samenleven_analysis.errors import ChecksumMismatch, DataUnavailable
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture
@@ -234,7 +232,6 @@ def test_a_sha256sums_symlinked_from_outside_the_mirror_is_refused(tmp_path, no_
 
 # ----------------------------------------------------------------------------- demo folder as given
 def _demo_copy(demo_dir: Path, folder: Path) -> Path:
-    import shutil
 
     shutil.copytree(demo_dir, folder)
     geo = folder / "demoland_2025.geojson"
@@ -276,7 +273,6 @@ def test_every_file_of_a_given_demo_folder_is_read_from_it(
 
 
 def test_a_demo_folder_call_rules_are_built_from_it(tmp_path, no_mirror, demo_dir):
-    from samenleven_analysis.data import build
 
     mirror = _demo_copy(demo_dir, tmp_path / "copy")
     result = build.build(2025, data_dir=mirror, out=tmp_path / "out", tables=["call_rules"])
@@ -284,3 +280,37 @@ def test_a_demo_folder_call_rules_are_built_from_it(tmp_path, no_mirror, demo_di
     edited = mirror / "00000000000000-demoland-call-rules.sparql"
     assert [i["sha256"] for i in prov["inputs"]] == [_sha(edited)]
     assert 400 in set(rules["max_units"]) and 500 not in set(rules["max_units"])
+
+
+# Bad inputs and faults that once passed silently or ended in a traceback (issue 11): each
+# case asserts on the error's type and location, never its wording, and that nothing was written.
+def test_mirror_sha256sums_are_verified(tmp_path, monkeypatch):
+    monkeypatch.delenv("SAMENLEVEN_DATA_DIR", raising=False)
+    (tmp_path / "sub").mkdir()
+    target = tmp_path / "sub" / "outcomes.csv"
+    target.write_text("refnis,year,outcome,value\n11002,2016,x,1.0\n")
+    _write_sums(tmp_path)
+    assert catalog.locate("outcomes", data_dir=tmp_path).sha256 == _sha(target)
+    target.write_text("refnis,year,outcome,value\n11002,2016,x,2.0\n")  # an edited value
+    with pytest.raises(ChecksumMismatch, match=r"sub/outcomes\.csv"):
+        catalog.locate("outcomes", data_dir=tmp_path)
+    (tmp_path / "treatment.csv").write_text("applicant,refnis,cohort,eligible\n")
+    with pytest.raises(ChecksumMismatch, match=r"treatment\.csv"):  # not listed
+        catalog.locate("treatment", data_dir=tmp_path)
+
+
+def test_a_download_records_the_sha256_it_got(tmp_path, monkeypatch):
+    import pooch
+
+    monkeypatch.delenv("SAMENLEVEN_DATA_DIR", raising=False)
+    monkeypatch.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path / "raw"))  # not the shared cache
+    payload = b"CD_REFNIS|x\n11002|1\n"
+
+    def fake_retrieve(url, known_hash, fname, path, progressbar):
+        (Path(path) / fname).write_bytes(payload)
+        return str(Path(path) / fname)
+
+    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
+    got = catalog.resolve("population_2016", offline=False)
+    assert got.source == "download"
+    assert got.provenance()["sha256"] == hashlib.sha256(payload).hexdigest()

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _hostile import ATTACKS
 
-from samenleven_analysis.analysis import authorities
+from samenleven_analysis.analysis import authorities, disclosure
 from samenleven_analysis.data import build
 from samenleven_analysis.errors import DataUnavailable
 from samenleven_analysis.reports import context as reporting
@@ -269,3 +270,32 @@ def test_benchmark_and_summaries(demo_ctx, table):
     )
     assert list(prog.columns) == ["regime", "project_year", "grants", "budget_eur", "participants"]
     assert prog["regime"].iloc[0] == "fragmented" and prog["regime"].iloc[-1] == "consolidated"
+
+
+# Bad inputs and faults that once passed silently or ended in a traceback (issue 11): each
+# case asserts on the error's type and location, never its wording, and that nothing was written.
+def test_opt_out_stamps_captions_banner_and_provenance(monkeypatch, tmp_path):
+    from samenleven_analysis.reports.context import DataContext
+
+    ctx = DataContext(vintage=2025, processed=tmp_path, built_demo=True)
+    monkeypatch.delenv(disclosure.DISCLOSURE_ENV, raising=False)
+    plain = (ctx.caption(year=2022), ctx.banner_text())
+    assert disclosure.off_stamp() not in ctx.provenance_markdown() + plain[1]
+    monkeypatch.setenv(disclosure.DISCLOSURE_ENV, disclosure.DISCLOSURE_OFF)
+    assert ctx.caption(year=2022) != plain[0] and ctx.caption(year=2022).endswith(plain[0])
+    assert disclosure.off_stamp() in ctx.banner_text()
+    assert disclosure.off_stamp() in ctx.provenance_markdown()
+
+
+def test_provenance_markdown_escapes_parameter_values(tmp_path):
+    from bs4 import BeautifulSoup
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from samenleven_analysis.reports.context import DataContext
+
+    ctx = DataContext(vintage=2025, processed=tmp_path, built_demo=True)
+    md = ctx.provenance_markdown({"outcome": ATTACKS[0], "name": ATTACKS[1], "x": ATTACKS[2]})
+    soup = BeautifulSoup(markdown2html_mistune(md), "html.parser")
+    assert not soup.find_all(["script", "img"]) and not soup.select('a[href^="javascript"]')
+    cells = [td.get_text() for td in soup.find_all("td")]
+    assert repr(ATTACKS[0]) in cells and repr(ATTACKS[1]) in cells

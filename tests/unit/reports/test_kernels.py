@@ -8,6 +8,8 @@ import base64
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from samenleven_analysis import config
+from samenleven_analysis.reports import kernels
 from samenleven_analysis.reports.kernels import export_html, export_report_html
 from samenleven_analysis.reports.text import sanitize_report_html
 
@@ -51,3 +53,20 @@ def test_one_pass_export_equals_export_then_sanitise(tmp_path):
     assert b"<script>alert" not in page and b"&lt;script&gt;alert(1)" in page  # text, not code
     assert b"javascript:" not in page and b"onclick" not in page
     assert b"Aalst &amp; Gent" in page and b"color: red" in page
+
+
+# Bad inputs and faults that once passed silently or ended in a traceback (issue 11): each
+# case asserts on the error's type and location, never its wording, and that nothing was written.
+def test_the_runner_kernel_is_the_running_interpreter(tmp_path, monkeypatch):
+    import sys
+
+    bogus = tmp_path / "jupyter" / "kernels" / config.KERNEL_NAME
+    bogus.mkdir(parents=True)
+    (bogus / "kernel.json").write_text(
+        '{"argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],'
+        ' "display_name": "stale", "language": "python"}'
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    km = kernels.kernel_manager_class()(kernel_name=config.KERNEL_NAME)
+    assert km.kernel_spec.argv[0] == sys.executable

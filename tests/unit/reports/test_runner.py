@@ -12,8 +12,13 @@ import nbformat
 import pandas as pd
 import pytest
 from _notebooks import write_nb
+from click.testing import CliRunner
 
+from samenleven_analysis import config
+from samenleven_analysis.analysis import disclosure
+from samenleven_analysis.data import build
 from samenleven_analysis.errors import ParameterError
+from samenleven_analysis.locking import FolderBusy, folder_lock
 from samenleven_analysis.reports import dashboard, kernels, parameters, runner
 
 PARAMS = """\
@@ -193,7 +198,6 @@ def test_unknown_notebook_and_empty_selection_are_parameter_errors(tmp_path, no_
 
 
 def test_cli_run_exits_2_on_a_bad_parameter(nb, no_kernels):
-    from click.testing import CliRunner
 
     from samenleven_analysis.cli import cli
 
@@ -402,3 +406,151 @@ def test_reports_sharing_a_kernel_start_from_a_clean_state(tmp_path):
         assert counts == list(range(1, len(code) + 1)), a  # numbered as in a fresh kernel
         first = first or outputs
         assert outputs == first
+
+
+# Bad inputs and faults that once passed silently or ended in a traceback (issue 11): each
+# case asserts on the error's type and location, never its wording, and that nothing was written.
+@pytest.fixture
+def authority_folder(tmp_path, monkeypatch):
+    """A notebooks folder with an authority_report, and an authority table without a build."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    write_nb(
+        folder / "authority_report.ipynb", 'authority: str = "11002"\nmin_cell: int = 5\n', "1"
+    )
+    table = pd.DataFrame(
+        {
+            "applicant": ["11002", "IGS01"],
+            "eligible": [True, False],
+            "members": [["11002"], ["11004", "11005"]],
+            "name": ["A", "B"],
+            "count": [3, 9000],
+            "share": [0.01, 0.2],
+            "margin": [-7497, 1500],
+            "outcome_from": [pd.NA, pd.NA],
+            "outcome_to": [pd.NA, pd.NA],
+            "kind": ["municipality", "partnership"],
+            "n_members": [1, 2],
+            "total": [300, 45000],
+            "cohort": [float("nan"), float("nan")],
+            "outcome_change": [float("nan"), float("nan")],
+        }
+    )
+    monkeypatch.setattr(
+        runner, "prepare_data", lambda vintages, **kw: runner.PreparedData(demo=True, env={})
+    )
+    from samenleven_analysis.reports import context
+
+    monkeypatch.setattr(context, "authority_table", lambda **kw: table)
+    return folder
+
+
+@pytest.mark.notebooks
+def test_opt_out_with_authority_reports_publishes_the_dashboard_unsuppressed(
+    authority_folder, tmp_path
+):
+    out = tmp_path / "run"
+    status = runner.run_notebooks(
+        [],
+        authorities=["11002"],
+        out=out,
+        folder=authority_folder,
+        progress=False,
+        disclosure_off=True,
+    )
+    assert status == 0
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'id="disclosure-off-banner"' in index
+    assert disclosure.find_small_counts(index, 5) != []  # the count 3 is published, as asked
+
+
+def test_unknown_authority_exits_2_and_leaves_no_output_folder(authority_folder, tmp_path):
+    out = tmp_path / "reports" / "run"
+    with pytest.raises(ParameterError, match="'99999'"):
+        runner.run_notebooks([], authorities=["11002", "99999"], out=out, folder=authority_folder)
+    assert not out.exists() and not out.parent.exists()
+
+
+def test_a_demo_folder_given_as_data_dir_is_used_as_given(mirror, monkeypatch):
+    p = mirror / "partnerships.csv"
+    rows = pd.read_csv(p, dtype=str)
+    # the whole partnership renamed (one id with two names is an error of its own)
+    rows.loc[rows.partnership_id == rows.partnership_id[0], "name"] = "EDITED BY THE USER"
+    rows.to_csv(p, index=False)
+    prepared = runner.prepare_data([2025], data_dir=mirror, offline=True)
+    assert prepared.demo
+    frame, _ = build.load("partnerships", prepared.folders["2025"])
+    assert "EDITED BY THE USER" in set(frame["name"])
+    assert prepared.folders["demo-2025"] == prepared.folders["2025"]
+
+
+def test_a_second_run_into_the_same_out_is_refused(tmp_path, monkeypatch):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    write_nb(folder / "a.ipynb", "year = 2022\n", "1")
+    monkeypatch.setattr(
+        runner, "prepare_data", lambda vintages, **kw: runner.PreparedData(demo=True, env={})
+    )
+    monkeypatch.setattr(runner, "execute_jobs", lambda *a, **k: pytest.fail("ran while locked"))
+    out = tmp_path / "out"
+    out.mkdir()
+    with folder_lock(out), pytest.raises(FolderBusy):  # a first run is writing
+        runner.run_notebooks(["a"], out=out, folder=folder)
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.notebooks
+def test_run_without_a_registered_kernel_and_without_absolute_paths(tmp_path, monkeypatch):
+    """``samenleven run`` with a stale ``samenleven`` kernel spec first on JUPYTER_PATH (and
+    none in a fresh JUPYTER_DATA_DIR): it still runs, in this interpreter; the executed
+    notebook carries no absolute path of the machine."""
+    bogus = tmp_path / "jupyter" / "kernels" / config.KERNEL_NAME
+    bogus.mkdir(parents=True)
+    (bogus / "kernel.json").write_text(
+        '{"argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],'
+        ' "display_name": "stale", "language": "python"}'
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    write_nb(folder / "tiny.ipynb", "year = 2022\n", "import sys\nprint(sys.executable)")
+    monkeypatch.setattr(
+        runner, "prepare_data", lambda vintages, **kw: runner.PreparedData(demo=True, env={})
+    )
+    out = tmp_path / "reports" / "run1"
+    status = runner.run_notebooks(["tiny"], out=out, folder=folder, progress=False)
+    assert status == 0
+    executed = nbformat.read(str(out / "tiny.ipynb"), as_version=4)
+    meta = executed.metadata["papermill"]
+    assert not Path(meta["input_path"]).is_absolute()
+    assert meta["output_path"] == "tiny.ipynb"
+    for path in (out / "tiny.ipynb", out / "tiny.html", out / "run.json", out / "index.html"):
+        text = path.read_text(encoding="utf-8")
+        assert str(out) not in text and str(folder) not in text, path.name
+
+
+@pytest.mark.notebooks
+def test_opt_out_run_sets_min_cell_0_and_stamps_the_dashboard(tmp_path, monkeypatch):
+    import json
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    write_nb(
+        folder / "tiny.ipynb",
+        "min_cell: int = 5  # range: 1..\n",
+        "import os\nprint('min_cell', min_cell, os.environ.get('SAMENLEVEN_DISCLOSURE'))",
+    )
+    monkeypatch.setattr(
+        runner, "prepare_data", lambda vintages, **kw: runner.PreparedData(demo=True, env={})
+    )
+    out = tmp_path / "run"
+    assert (
+        runner.run_notebooks(["tiny"], out=out, folder=folder, progress=False, disclosure_off=True)
+        == 0
+    )
+    executed = nbformat.read(str(out / "tiny.ipynb"), as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert f"min_cell 0 {disclosure.DISCLOSURE_OFF}" in printed
+    assert json.loads((out / "run.json").read_text())["disclosure_control"] == "off"
+    assert 'id="disclosure-off-banner"' in (out / "index.html").read_text(encoding="utf-8")
