@@ -67,7 +67,7 @@ def bench_build(data_dir: Path, *, repeat: int = 3, vintage: int = 2025) -> dict
     from samenleven_analysis.data import build as build_mod
     from samenleven_analysis.data import (
         municipalities,
-        schemas,  # noqa: F401
+        schemas,
     )
 
     municipalities.builtin_geography()

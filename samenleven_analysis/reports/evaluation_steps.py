@@ -885,7 +885,7 @@ def _attempt(fn, *args, **kwargs):
     """Too few authorities is an answer, not a crash: (result or None, message)."""
     try:
         return fn(*args, **kwargs), ""
-    except Exception as exc:  # noqa: BLE001 - reported in the notebook
+    except Exception as exc:  # reported in the notebook
         return None, f"Not estimable: {str(exc).splitlines()[0]}"
 
 

@@ -1,6 +1,7 @@
 """KPI arithmetic on hand-built contracts (partial, over- and missing realisation), reach,
 aggregates, the regime comparison, and the report layer (panel HTML, authority pieces; the
-panel in headless Chromium: no console errors, sorting works)."""
+panel in headless Chromium: no console errors, sorting works).
+"""
 
 from __future__ import annotations
 

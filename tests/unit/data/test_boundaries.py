@@ -29,7 +29,8 @@ needs_mirror = pytest.mark.skipif(
 @pytest.fixture(scope="module", autouse=True)
 def _isolated_dirs(tmp_path_factory):
     """Module-scoped fixtures (layers read once) run before conftest's per-test folders are
-    set, so set the same temp folders here: cache and demo files never go into data/."""
+    set, so set the same temp folders here: cache and demo files never go into data/.
+    """
     base = tmp_path_factory.getbasetemp()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SAMENLEVEN_RAW_DIR", str(base / "raw"))
@@ -241,7 +242,8 @@ def real_layers():
 
 def test_region_rule_agrees_with_the_2025_and_demo_code_lists():
     """The prefix rule and municipalities.region_of's code lists agree (565 codes of 2025,
-    shipped with the package, and Demoland)."""
+    shipped with the package, and Demoland).
+    """
     municipalities = pytest.importorskip("samenleven_analysis.data.municipalities")
     table = municipalities.municipality_table(2025)
     assert len(table) == 565

@@ -1,5 +1,6 @@
 """reporting: the notebooks' data context (build once, load, demo fallback, provenance)
-and the authority helpers shared by authority_report.ipynb and the dashboard."""
+and the authority helpers shared by authority_report.ipynb and the dashboard.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Real-data-first steps of the evaluation notebooks: support counts, published summaries,
-pre-period and support-only verdicts (flags and numbers, not wording)."""
+pre-period and support-only verdicts (flags and numbers, not wording).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Incremental runs: a rerun reuses reports whose inputs are unchanged, an edited table
-reruns exactly the reports that read it, --force recomputes, the dashboard is rebuilt."""
+reruns exactly the reports that read it, --force recomputes, the dashboard is rebuilt.
+"""
 
 from __future__ import annotations
 

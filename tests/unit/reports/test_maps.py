@@ -1,5 +1,6 @@
 """Choropleths: classes and colours (tested as colours, not pixels), shared bins across
-years, missing data and highlights in the legend, caption and DEMO stamp, identical bytes."""
+years, missing data and highlights in the legend, caption and DEMO stamp, identical bytes.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Outputs that people open (issue 19, items 3, 5, 6, 7): CSV cells that are not formulas,
 paths that stay inside ``--out``, one report per id, writes that are atomic and runs that
-fail loudly with one line and mark what did not finish."""
+fail loudly with one line and mark what did not finish.
+"""
 
 from __future__ import annotations
 
@@ -283,7 +284,7 @@ def _complete(path: Path) -> bool:
     if path.suffix == ".ipynb":
         try:
             nbformat.read(str(path), as_version=4)
-        except Exception:  # noqa: BLE001 - truncated JSON
+        except Exception:  # truncated JSON
             return False
         return True
     if path.suffix == ".html":

@@ -157,7 +157,8 @@ def test_event_study_default_window_bins_end_points_and_did2s_runs():
 
 def _ehec_event_study():
     """Rambachan & Roth's HonestDiD README example: Medicaid expansion (ACS, Mixtape data),
-    TWFE event study of `dins` on 2014 expanders vs never, years < 2016, reference 2013."""
+    TWFE event study of `dins` on 2014 expanders vs never, years < 2016, reference 2013.
+    """
     import pyfixest as pf
 
     df = pd.read_csv(DATA / "ehec_data.csv")

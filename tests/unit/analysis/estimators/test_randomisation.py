@@ -1,5 +1,6 @@
 """Randomisation inference that respects the assignment (issue 20, item 1): labels are
-permuted within strata, the statistic is studentised, the result names its scheme."""
+permuted within strata, the statistic is studentised, the result names its scheme.
+"""
 
 from __future__ import annotations
 
