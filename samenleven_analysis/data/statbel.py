@@ -737,7 +737,7 @@ def _clean_population(
     code_dict, code_idx, padded = _checked_codes(table, code_col, year, codes, file, line_of)
     code_int = np.array([int(p) for p in padded], dtype=np.int64)[code_idx]
     recoded = recode and any(recode.get(p, p) != p for p in padded)
-    if recoded:
+    if recode and recoded:
         targets = [recode.get(p, p) for p in padded]
         bad_targets = sorted({t for t in targets if not re.fullmatch(r"\d{5}", str(t))})
         if bad_targets:
