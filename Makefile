@@ -55,7 +55,7 @@ reports: $(STAMP)
 
 ## Tests: lint, then the pytest suite (unit, real-data when SAMENLEVEN_DATA_DIR is set), then nbval; times each stage.
 test: $(STAMP)
-	$(call timed,lint,$(BIN)/ruff check . && $(BIN)/ruff format --check .)
+	$(call timed,lint,$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy)
 	$(call timed,pytest (unit + integration + notebook tests),$(BIN)/python -m pytest $(XDIST))
 	$(call timed,nbval (stored notebook outputs),$(MAKE) --no-print-directory test-notebooks)
 
@@ -71,10 +71,11 @@ test-simulation: $(STAMP)
 test-notebooks: $(STAMP)
 	SAMENLEVEN_DEMO=1 $(NBVAL_BLAS) $(BIN)/python -m pytest $(XDIST_NB) --nbval --nbval-sanitize-with notebooks/sanitize.cfg --nbval-kernel-name $(KERNEL) -p no:randomly notebooks/
 
-## Lint (ruff rules in pyproject.toml) and check the formatting; changes nothing.
+## Lint (ruff rules in pyproject.toml), check the formatting and the types (mypy); changes nothing.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## Refresh requirements.lock for changed pyproject.toml dependencies (keeps the other pins).
 lock:

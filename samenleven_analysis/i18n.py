@@ -111,13 +111,15 @@ class Translator:
 
     def call_label(self, name: Any) -> str:
         """An official Dutch name from the call configuration (objective, action): as it is
-        in Dutch, its English translation in English (unknown names unchanged)."""
+        in Dutch, its English translation in English (unknown names unchanged).
+        """
         return self.pgettext(CALL_CONTEXT, str(name))
 
     # ------------------------------------------------------------------ formats
     def number(self, value: Any, digits: int = 0) -> str:
         """``104099`` → ``104.099`` (nl) / ``104,099`` (en); NaN/None → ``""``;
-        text (``<5``) unchanged."""
+        text (``<5``) unchanged.
+        """
         from babel.numbers import format_decimal
 
         if _missing(value):
@@ -147,7 +149,8 @@ class Translator:
 
     def eur(self, value: Any, digits: int = 0) -> str:
         """An amount in euro: ``1.139.500 EUR`` (nl) / ``1,139,500 EUR`` (en); the ISO code
-        after the number, as the call documents write it."""
+        after the number, as the call documents write it.
+        """
         from babel.numbers import format_currency
 
         if _missing(value):
@@ -172,7 +175,8 @@ class Translator:
 
     def axis_formatter(self, digits: int = 0, *, absolute: bool = False):
         """A matplotlib ``FuncFormatter`` writing tick values in this language's format
-        (``absolute``: without sign, for the two sides of a population pyramid)."""
+        (``absolute``: without sign, for the two sides of a population pyramid).
+        """
         from matplotlib.ticker import FuncFormatter
 
         def fmt(value: float, _pos: Any = None) -> str:
@@ -206,7 +210,8 @@ _ACTIVE = [SOURCE_LANGUAGE]
 
 def set_language(language: str = DEFAULT_LANGUAGE) -> Translator:
     """Make ``language`` the active language of this process (a notebook calls it once, from
-    its ``language`` parameter) and return its :class:`Translator`."""
+    its ``language`` parameter) and return its :class:`Translator`.
+    """
     tr = translator(language)
     _ACTIVE[0] = tr.language
     return tr
@@ -285,7 +290,8 @@ def jinja_env(language: str, **options: Any):
     ``{{ _("Sentence with {name}", name=x) }}`` (plain text, escaped by autoescape) and
     ``{{ _html("Sentence with <strong>{name}</strong>", name=x) }}`` (the catalog's markup
     kept, every value escaped by :meth:`markupsafe.Markup.format`); ``fmt`` holds the number
-    and date formats. ``pybabel extract`` finds these calls through ``babel.cfg``."""
+    and date formats. ``pybabel extract`` finds these calls through ``babel.cfg``.
+    """
     import jinja2
     import markupsafe
 
@@ -307,7 +313,8 @@ def jinja_env(language: str, **options: Any):
 def fill_english(path: Path | None = None) -> int:
     """Give every untranslated English message (no ``msgctxt``) its own id as translation:
     the message ids are English. Official call names (``msgctxt call``) are left for a
-    translator. Returns how many were filled (``make messages`` runs it)."""
+    translator. Returns how many were filled (``make messages`` runs it).
+    """
     from babel.messages.pofile import read_po, write_po
 
     path = path or po_path("en")

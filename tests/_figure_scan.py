@@ -50,7 +50,8 @@ def _number(text: str) -> float | None:
 
 def composition_leaks(fig, table: pd.DataFrame) -> list[tuple[str, float]]:
     """Edges of the stacked-share figure that are not sums of published cells over the
-    published total (in the table's column order, suppressed cells counting 0)."""
+    published total (in the table's column order, suppressed cells counting 0).
+    """
     year_col, groups = table.columns[0], [c for c in table.columns[1:] if c != "total"]
     allowed: dict[int, list[float]] = {}
     for _, row in table.iterrows():
@@ -124,7 +125,8 @@ def published_by_year(table: pd.DataFrame, column: str) -> dict[int, float | Non
 
 def scan_authority_report(ctx, authority: str, min_cell: int, folder: Path, monkeypatch):
     """Run the count-drawing sections of one authority report into ``folder``; return
-    ``(leaks by figure, published tables by stem)``."""
+    ``(leaks by figure, published tables by stem)``.
+    """
     from samenleven_analysis.reports.authority_report import AuthorityReport
 
     figs = capture_figures(monkeypatch)

@@ -20,7 +20,8 @@ def pytest_collection_modifyitems(config, items):
     """Groups for pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``): every test
     using a fixture of :data:`SHARED_RUNS` goes to that fixture's group, the others to their
     file's group, so that session and module fixtures run once per session, not once per
-    worker, and no two workers build the same thing."""
+    worker, and no two workers build the same thing.
+    """
     for item in items:
         if item.get_closest_marker("xdist_group"):
             continue
@@ -93,7 +94,8 @@ def _isolated_env(base: Path, **extra: str):
 @pytest.fixture(scope="session")
 def real_run(tmp_path_factory) -> tuple[Path, int]:
     """``(out_dir, exit status)`` of one ``samenleven run --all`` on the real mirror (offline,
-    nationality proxy, 2015, plus Antwerpen's authority report), shared by the session."""
+    nationality proxy, 2015, plus Antwerpen's authority report), shared by the session.
+    """
     mirror = _real_mirror()
     if mirror is None:
         pytest.skip(
@@ -153,7 +155,8 @@ def real_ctx(real_build):
 @pytest.fixture(scope="session")
 def demo_report_run(tmp_path_factory) -> tuple[Path, int]:
     """``(out_dir, exit status)`` of ``samenleven run --authorities ... -p min_cell 50`` on
-    demo data, shared by the session (disclosure scan, headless-browser dashboard check)."""
+    demo data, shared by the session (disclosure scan, headless-browser dashboard check).
+    """
     from _demo_run import DEMO_AUTHORITIES, DEMO_MIN_CELL
 
     from samenleven_analysis.reports import runner
@@ -177,7 +180,8 @@ _SUITE_SECONDS: dict[str, float] = {}
 
 def pytest_runtest_logreport(report):
     """Sum the time of every test phase per suite (tests/unit, tests/integration,
-    tests/notebooks, notebooks/ for nbval); with xdist the controller sees every report."""
+    tests/notebooks, notebooks/ for nbval); with xdist the controller sees every report.
+    """
     parts = report.nodeid.split("::")[0].split("/")
     suite = parts[1] if parts[0] == "tests" and len(parts) > 2 else parts[0]
     _SUITE_SECONDS[suite] = _SUITE_SECONDS.get(suite, 0.0) + report.duration

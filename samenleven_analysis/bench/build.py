@@ -69,7 +69,7 @@ def bench_build(data_dir: Path, *, repeat: int = 3, vintage: int = VINTAGES[-1])
     from samenleven_analysis.data import build as build_mod
     from samenleven_analysis.data import (
         municipalities,
-        schemas,  # noqa: F401
+        schemas,
     )
 
     municipalities.builtin_geography()

@@ -74,7 +74,8 @@ def benchmark_reports(n_authorities: int = 4, out: Path | None = None) -> dict[s
 
 def _phases(folder: Path, sample: list[str], out: Path) -> dict[str, float]:
     """Where one authority report's time goes, measured in this process on warm caches:
-    kernel start, data loading, the report's sections (mostly plotting) and HTML export."""
+    kernel start, data loading, the report's sections (mostly plotting) and HTML export.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -229,7 +230,7 @@ def benchmark_all_authorities(
             with environ(prepare_data([VINTAGES[-1]], data_dir=data_dir).env):
                 sample_codes = [r["label"] for r in reports[:5]]
                 phases = _phases(notebooks_dir(), sample_codes, base / "phases")
-        except Exception as exc:  # noqa: BLE001 - a benchmark prints what it could measure
+        except Exception as exc:  # a benchmark prints what it could measure
             print(f"warning: phase breakdown failed: {exc}", file=sys.stderr)
             return figures
         figures.update(phases)

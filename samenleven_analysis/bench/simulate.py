@@ -146,7 +146,8 @@ def simulate_flanders_rdd(
     ``jump`` at the cutoff (from ``p_below``); the outcome rises with log size plus
     ``effect`` for participants plus N(0, ``sigma``). ``pre`` is a predetermined covariate
     smooth in log size (for window selection by balance). Columns ``running``, ``above``,
-    ``treated``, ``y``, ``pre``; ``attrs['effect']``."""
+    ``treated``, ``y``, ``pre``; ``attrs['effect']``.
+    """
     rng = np.random.default_rng(seed)
     x = np.round(np.exp(rng.normal(np.log(median), log_sd, n)))
     above = x >= cutoff

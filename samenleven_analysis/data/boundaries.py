@@ -127,7 +127,8 @@ _BELGIUM_LONLAT = (2.3, 49.3, 6.6, 51.7)
 
 def _check_crs_fits(gdf: gpd.GeoDataFrame, file: str) -> None:
     """DataError when the coordinates do not fit the declared CRS (e.g. Lambert 72 metres
-    declared as WGS84), instead of a GEOSException or an empty map later on."""
+    declared as WGS84), instead of a GEOSException or an empty map later on.
+    """
     from pyproj import Transformer
 
     bounds = gdf.total_bounds
@@ -136,7 +137,7 @@ def _check_crs_fits(gdf: gpd.GeoDataFrame, file: str) -> None:
     try:
         to_lonlat = Transformer.from_crs(gdf.crs, "EPSG:4326", always_xy=True)
         west, south, east, north = to_lonlat.transform_bounds(*bounds)
-    except Exception:  # noqa: BLE001 - pyproj errors on impossible coordinates
+    except Exception:  # pyproj errors on impossible coordinates
         west = south = east = north = float("nan")
     w, s, e, n = _BELGIUM_LONLAT
     inside = all(np.isfinite([west, south, east, north])) and (
@@ -213,7 +214,7 @@ def _names_from_table(vintage: int, codes: pd.Series, *, data_dir, demo: bool) -
             refnis = _resolve("refnis", data_dir=data_dir, demo=False).path
         table = municipalities.municipality_table(vintage, refnis_table=refnis, demo=demo)
         lookup = dict(zip(table["refnis"].astype(str), table["name_nl"], strict=True))
-    except Exception:  # noqa: BLE001 - names are a nicety; a map without them still works
+    except Exception:  # names are a nicety; a map without them still works
         lookup = {}
     return pd.Series([lookup.get(c, pd.NA) for c in codes], index=codes.index, dtype="string")
 

@@ -456,7 +456,7 @@ def _population(plan: _Plan, geo: Geography, vintage: int, years: list[int]) -> 
 
 
 def _validate(frame: pd.DataFrame, schema, file: str) -> pd.DataFrame:
-    """pandera validation of the final table (rows are already clean: this guards the contract)."""
+    """Pandera validation of the final table (rows are already clean: this guards the contract)."""
     from samenleven_analysis.data import schemas
 
     schemas.validate(frame, schema, file=file)
@@ -635,7 +635,7 @@ def _row_of_unknown_code(path: Path | None, column: str, geo: Geography) -> int 
         codes = normalise_refnis(
             raw[column].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
         )
-    except Exception:  # noqa: BLE001 - only a better error message is at stake
+    except Exception:  # only a better error message is at stake
         return None
     known = frozenset().union(*geo.codes.values())
     bad = (~codes.isin(known)).to_numpy().nonzero()[0]
@@ -910,7 +910,8 @@ _CROSS_CHECKED = ("partnerships", "treatment", "programmes")
 
 def _cross_check(plan: _Plan, frames: dict, geo: Geography, stale: set[str]) -> None:
     """Cross-table checks (:func:`schemas.cross_check`) whenever one of the tables involved
-    is rebuilt; the unchanged ones are read again from their source (small CSVs)."""
+    is rebuilt; the unchanged ones are read again from their source (small CSVs).
+    """
     from samenleven_analysis.data import schemas
     from samenleven_analysis.data.tables import read_canonical
 

@@ -276,7 +276,7 @@ def _run(ds, op: _Operation, header: dict[str, str]) -> None:
             file=op.file,
             row=line,
         ) from None
-    except Exception as exc:  # noqa: BLE001 - rdflib raises bare Exception/ValueError
+    except Exception as exc:  # rdflib raises bare Exception/ValueError
         msg = " ".join(str(exc).split())[:200]
         raise DataError(
             f"operation {op.index + 1} (from line {op.first_line}) failed: "

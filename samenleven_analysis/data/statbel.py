@@ -89,7 +89,8 @@ _RATIO_CHECKED_FROM = 1024 * 1024  # tiny members cannot exhaust memory, whateve
 
 def check_zip_sizes(zf: zipfile.ZipFile, path: Path) -> None:
     """Refuse a zip archive (population zip, ``.xlsx``) whose members declare a size or a
-    compression ratio beyond :data:`MAX_UNCOMPRESSED_BYTES` / :data:`MAX_COMPRESSION_RATIO`."""
+    compression ratio beyond :data:`MAX_UNCOMPRESSED_BYTES` / :data:`MAX_COMPRESSION_RATIO`.
+    """
     for info in zf.infolist():
         if info.file_size > MAX_UNCOMPRESSED_BYTES:
             raise DataError(
@@ -110,7 +111,8 @@ def check_zip_sizes(zf: zipfile.ZipFile, path: Path) -> None:
 
 class _GuardedStream(io.RawIOBase):
     """A binary stream that stops at :data:`MAX_UNCOMPRESSED_BYTES` (whatever a zip member
-    declares) and counts the newlines it passed on (the row-count cross-check)."""
+    declares) and counts the newlines it passed on (the row-count cross-check).
+    """
 
     def __init__(self, raw, file: str, limit: int | None = None):
         self._raw = raw
@@ -238,7 +240,8 @@ def _check_row_count(rows: int, lines: int, file: str) -> None:
 def _read_pipe_text(stream, file: str, **options) -> pd.DataFrame:
     """A Statbel pipe file as text columns, every row kept (blank lines too): without quote
     processing (the files are not quoted; a leading '"' is part of a name), then the rows read
-    checked against the file's line count (``stream`` counts its lines as it is read)."""
+    checked against the file's line count (``stream`` counts its lines as it is read).
+    """
     raw = pd.read_csv(
         stream,
         sep="|",
@@ -291,13 +294,13 @@ def read_population(
         that harmonising to a later municipality vintage (merged municipalities summed) costs
         nothing extra; build passes :meth:`municipalities.Geography.mapping`.
 
-    Returns
+    Returns:
     -------
     DataFrame with columns ``year`` (int64), ``refnis`` (5-digit str), ``sex`` (``M``/``F``),
     ``nationality`` (``BEL``/``ETR``), ``age`` (int64), ``population`` (int64, summed over
     civil status), sorted by ``refnis, sex, nationality, age``; one row per key.
 
-    Raises
+    Raises:
     ------
     DataError naming file, line and column for: a header without ``|`` (wrong delimiter), a
     missing column, a malformed line, an unknown or malformed municipality code, a
@@ -398,7 +401,8 @@ def _population_table_from_text(path: Path, with_names: bool):
 def _check_rows_against_lines(table: pa.Table, line_of, header, code_col: str, file: str):
     """Cross-check the rows read against the file's non-blank lines (the slow path, run only
     when the quick newline count disagrees): an error names the first line that did not
-    become its own row."""
+    become its own row.
+    """
     lines = line_of.lines()
     if len(lines) == table.num_rows:
         return  # only blank lines, which are skipped on purpose
@@ -733,7 +737,7 @@ def _clean_population(
     code_dict, code_idx, padded = _checked_codes(table, code_col, year, codes, file, line_of)
     code_int = np.array([int(p) for p in padded], dtype=np.int64)[code_idx]
     recoded = recode and any(recode.get(p, p) != p for p in padded)
-    if recoded:
+    if recode and recoded:
         targets = [recode.get(p, p) for p in padded]
         bad_targets = sorted({t for t in targets if not re.fullmatch(r"\d{5}", str(t))})
         if bad_targets:

@@ -143,8 +143,9 @@ def _legend(bounds: Sequence[float], top: int, title: str, fmt, outlined: bool) 
 
 
 def shares_of(table: pd.DataFrame, counted: pd.DataFrame, year: int) -> dict[str, float]:
-    """refnis → share of residents counted by the rule in ``year`` (each municipality, also
-    partnership members)."""
+    """Refnis → share of residents counted by the rule in ``year`` (each municipality, also
+    partnership members).
+    """
     sub = counted[counted["year"] == int(year)]
     return {
         str(r): float(s) for r, s in zip(sub["refnis"], sub["share"], strict=False) if pd.notna(s)

@@ -60,7 +60,8 @@ def require_dask() -> None:
 @contextlib.contextmanager
 def dask_client(scheduler: str) -> Iterator[Any]:
     """A ``distributed.Client`` for ``scheduler`` (an address, or ``slurm[:N]`` /
-    ``pbs[:N]`` for a dask-jobqueue cluster started here and stopped afterwards)."""
+    ``pbs[:N]`` for a dask-jobqueue cluster started here and stopped afterwards).
+    """
     distributed = _require("distributed")
     kind, _, count = scheduler.partition(":")
     cluster = None

@@ -92,7 +92,7 @@ def lock_hash(root: Path | None = None) -> str | None:
             value = reader()
             if value:
                 return str(value)
-    except Exception:  # noqa: BLE001, S110 - fall back to hashing the file ourselves
+    except Exception:  # fall back to hashing the file ourselves
         pass
     path = (root or config.project_root()) / LOCK_FILE
     try:
@@ -123,7 +123,8 @@ _PROVENANCE_ROW = re.compile(r"^\|[^|]*\|[^|]*\|\s*`[0-9a-fA-F]*`\s*\|[^|]*\|([^
 
 def tables_read(ipynb: str | Path) -> list[str] | None:
     """Tables an executed report read, from its provenance cell's sources table (the
-    ``tables`` column); None when the report shows no provenance cell."""
+    ``tables`` column); None when the report shows no provenance cell.
+    """
     try:
         nb = nbformat.read(str(ipynb), as_version=4)
     except (OSError, ValueError):
@@ -228,7 +229,8 @@ def plan(
     source: Path | None = None,
 ) -> Plan:
     """Decide per job whether to reuse its earlier report (from ``out_dir``'s manifest, or
-    from ``source``'s, whose files are then copied into ``out_dir``) or to run it."""
+    from ``source``'s, whose files are then copied into ``out_dir``) or to run it.
+    """
     out_dir = Path(out_dir)
     tables = table_hashes(folders)
     result = Plan(out_dir=out_dir, tables=tables)
@@ -267,7 +269,8 @@ def plan(
 
 def _restore(entry: dict[str, Any], origin: Path, out_dir: Path) -> bool:
     """Whether every recorded file is in ``origin`` with its recorded bytes (copied into
-    ``out_dir`` when ``origin`` is another folder)."""
+    ``out_dir`` when ``origin`` is another folder).
+    """
     files = entry.get("files")
     if not isinstance(files, dict) or not files:
         return False

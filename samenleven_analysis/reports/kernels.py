@@ -1,7 +1,8 @@
 """Executing notebooks: papermill jobs on reusable kernels in worker processes, HTML export.
 
 Kernels talk over IPC sockets with unique paths (parallel kernels cannot clash on TCP
-ports); a kernel that fails to start is retried once."""
+ports); a kernel that fails to start is retried once.
+"""
 
 from __future__ import annotations
 
@@ -160,7 +161,8 @@ require.js and MathJax scripts it would load from a CDN."""
 
 def _exporter_settings() -> dict:
     """Settings of every report exporter: offline template, no code, no prompts, and no
-    analyst-only cells (instructions and notes never reach the published page)."""
+    analyst-only cells (instructions and notes never reach the published page).
+    """
     from traitlets.config import Config
 
     config = Config()
@@ -186,7 +188,8 @@ def _html_exporter():
 
 def export_html(ipynb: str | Path, html_path: str | Path | None = None) -> Path:
     """Write the notebook as HTML without code cells or prompts (nbconvert), as a static
-    page that loads nothing from the network (no require.js, no MathJax)."""
+    page that loads nothing from the network (no require.js, no MathJax).
+    """
     ipynb = Path(ipynb)
     html_path = Path(html_path) if html_path else ipynb.with_suffix(".html")
     nb = nbformat.read(str(ipynb), as_version=4)
@@ -212,7 +215,7 @@ def _sanitizing_exporter_class():
         nbconvert parses the rendered page once (image alt texts, focusable cells) and
         :func:`~samenleven_analysis.reports.text.sanitize_report_html` used to parse it a
         second time; parsing and serialising a page with the inlined lab CSS is a third of
-        the export. Same steps, same bytes (``tests/unit/test_export_html.py``).
+        the export. Same steps, same bytes (``tests/unit/reports/test_kernels.py``).
         """
 
         def from_notebook_node(self, nb, resources=None, **kw):
@@ -255,7 +258,8 @@ def _sanitizing_exporter():
 
 def export_report_html(ipynb: str | Path, html_path: str | Path | None = None) -> Path:
     """:func:`export_html` followed by ``sanitize_report_html``, in one parse of the page
-    (defence in depth: no live markup from data in the outputs)."""
+    (defence in depth: no live markup from data in the outputs).
+    """
     ipynb = Path(ipynb)
     html_path = Path(html_path) if html_path else ipynb.with_suffix(".html")
     nb = nbformat.read(str(ipynb), as_version=4)
@@ -351,7 +355,7 @@ class ReusableKernel:
         """Make the kernel look fresh for the next notebook (restart it if that fails)."""
         try:
             self._run(_RESET_CODE, timeout=60)
-        except Exception:  # noqa: BLE001 - any failure: a fresh kernel is the safe answer
+        except Exception:  # any failure: a fresh kernel is the safe answer
             self.replace()
 
     def replace(self) -> None:
@@ -365,7 +369,7 @@ class ReusableKernel:
         if self.km is not None:
             try:
                 run_sync(self.km.shutdown_kernel)(now=True)
-            except Exception:  # noqa: BLE001, S110 - already dead: nothing to stop
+            except Exception:  # already dead: nothing to stop
                 pass
             self.km = None
 
@@ -427,7 +431,7 @@ def execute_job(
                 if kernel is not None:
                     kernel.replace()  # it may still be busy with the failed cell
                 break
-            except Exception as exc:  # noqa: BLE001 - kernel start/transport failures: retry once
+            except Exception as exc:  # kernel start/transport failures: retry once
                 error = error_summary(exc)
                 if kernel is not None:
                     kernel.replace()
@@ -441,7 +445,7 @@ def execute_job(
             make_deterministic(job.output, job.parameters)
             html_path = str(export_report_html(job.output))  # export + sanitise, one pass
             demo = report_uses_demo(job.output)
-        except Exception as exc:  # noqa: BLE001 - must not hide the original failure
+        except Exception as exc:  # must not hide the original failure
             error = (error + "; " if error else "") + f"HTML export failed: {exc}"
     return JobResult(
         label=job.label,
@@ -460,7 +464,8 @@ def _publish_partial(
 ) -> tuple[bool, str | None]:
     """Move papermill's partial notebook onto ``final`` (its recorded ``output_path`` set
     to the report's name); a partial file papermill could not finish is removed. Returns
-    whether ``final`` now holds the notebook, and ``error`` (extended when that failed)."""
+    whether ``final`` now holds the notebook, and ``error`` (extended when that failed).
+    """
     from samenleven_analysis.reports import outputs
 
     if not written or not partial.is_file():
@@ -482,7 +487,8 @@ def _publish_partial(
 
 def report_uses_demo(ipynb: str | Path) -> bool | None:
     """What the report's provenance cell says: True (DEMO data), False (real), None (no
-    provenance cell output, e.g. the notebook failed before it)."""
+    provenance cell output, e.g. the notebook failed before it).
+    """
     from samenleven_analysis.reports.context import PROVENANCE_METADATA
 
     nb = nbformat.read(str(ipynb), as_version=4)
@@ -504,14 +510,15 @@ def execute_batch(
     reuse_kernel: bool = True,
 ) -> list[JobResult]:
     """Execute ``jobs`` one after another, sharing one :class:`ReusableKernel` when
-    ``reuse_kernel`` and there is more than one job; never raises."""
+    ``reuse_kernel`` and there is more than one job; never raises.
+    """
     results: list[JobResult] = []
     with environ(env or {}):
         kernel = None
         if reuse_kernel and len(jobs) > 1:
             try:
                 kernel = ReusableKernel(str(Path(jobs[0].notebook).parent))
-            except Exception:  # noqa: BLE001 - fall back to a fresh kernel per notebook
+            except Exception:  # fall back to a fresh kernel per notebook
                 kernel = None
         try:
             for job in jobs:
@@ -636,7 +643,8 @@ _TIMING_KEYS = ("start_time", "end_time", "duration")
 def deterministic_cell_id(nb, parameters: dict[str, Any] | None = None) -> str:
     """``injected-parameters``, or (should the source notebook already use that id) one
     derived from a hash of the parameters: papermill gives the cell a random id, which
-    makes two runs of the same inputs differ in every .ipynb and .html."""
+    makes two runs of the same inputs differ in every .ipynb and .html.
+    """
     import hashlib
     import json
 
@@ -651,7 +659,8 @@ def make_deterministic(ipynb: str | Path, parameters: dict[str, Any] | None = No
     """Rewrite an executed notebook so that two runs of the same inputs give the same bytes:
     a fixed id for papermill's injected-parameters cell (:func:`deterministic_cell_id`) and
     no clock times (papermill's start/end times and durations, nbclient's cell timings).
-    Run times live in ``run.json`` only."""
+    Run times live in ``run.json`` only.
+    """
     path = Path(ipynb)
     nb = nbformat.read(str(path), as_version=4)
     meta = nb.metadata.get("papermill", {})
@@ -671,7 +680,8 @@ def make_deterministic(ipynb: str | Path, parameters: dict[str, Any] | None = No
 
 def clean_notebook_metadata(nb) -> None:
     """Drop volatile execution metadata (papermill timings, nbclient timing) in place,
-    so that re-running an unchanged notebook yields the same bytes where outputs agree."""
+    so that re-running an unchanged notebook yields the same bytes where outputs agree.
+    """
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)

@@ -1,5 +1,6 @@
 """Human labels for codes that reach a reader (origin groups, definitions, tables, columns),
-and the canonical file a user could supply for each input that has no public source."""
+and the canonical file a user could supply for each input that has no public source.
+"""
 
 from __future__ import annotations
 
@@ -147,7 +148,8 @@ configuration spells them): shown as they are in Dutch, translated in English
 
 def definition_label(definition: str) -> str:
     """``non_eu14`` → ``non-EU14 origin`` / ``niet-EU14-herkomst`` in the active language
-    (unknown codes are returned unchanged)."""
+    (unknown codes are returned unchanged).
+    """
     label = DEFINITION_LABELS.get(str(definition))
     return _(label) if label else str(definition)
 

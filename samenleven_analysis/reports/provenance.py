@@ -1,5 +1,6 @@
 """Provenance of a report: package versions, git commit, the sources behind each processed
-table, and whether any of them is demo data."""
+table, and whether any of them is demo data.
+"""
 
 from __future__ import annotations
 
@@ -89,7 +90,8 @@ def source_date() -> _dt.datetime | None:
     """``$SOURCE_DATE_EPOCH`` as a UTC time, or None when it is unset or empty.
 
     A value that is not a whole number of seconds raises ``ValueError`` naming the variable
-    (never silently the clock)."""
+    (never silently the clock).
+    """
     raw = os.environ.get(SOURCE_DATE_EPOCH, "").strip()
     if not raw:
         return None
@@ -104,7 +106,8 @@ def source_date() -> _dt.datetime | None:
 def report_time() -> str:
     """The run time a published report shows: ``$SOURCE_DATE_EPOCH`` (ISO 8601 UTC) when set,
     else :data:`RUN_TIME_NOT_RECORDED`: the clock time lives only in ``run.json``, so two runs
-    of the same inputs write byte-identical reports."""
+    of the same inputs write byte-identical reports.
+    """
     moment = source_date()
     return _iso(moment) if moment is not None else RUN_TIME_NOT_RECORDED
 
@@ -115,7 +118,8 @@ LOCK_FILE = "requirements.lock"
 
 def lock_path() -> Path | None:
     """The lock of this code: the checkout's ``requirements.lock`` when running from a
-    checkout, else the copy shipped inside the installed package; None when neither exists."""
+    checkout, else the copy shipped inside the installed package; None when neither exists.
+    """
     candidates = [
         config.checkout_root(),
         Path(__file__).resolve().parent.parent / "_bundle",
@@ -176,7 +180,8 @@ def data_provenance(folders: dict[str, Path]) -> list[dict[str, Any]]:
     """Provenance of every processed table in the runner's build folders (for index.html).
 
     One dict per table: ``build`` (folder key, e.g. ``2025`` or ``demo-2025``), ``table``,
-    ``demo`` and its ``sources`` (dataset id, file name, sha256, demo)."""
+    ``demo`` and its ``sources`` (dataset id, file name, sha256, demo).
+    """
     import json
 
     rows = []

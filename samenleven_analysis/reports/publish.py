@@ -50,7 +50,8 @@ def _display(obj) -> None:
 
 def thousands(value) -> str:
     """``12345`` → ``12.345`` (nl) / ``12,345`` (en), in the active language's format; text
-    that is not a whole number (``<5``, ``""``) is kept."""
+    that is not a whole number (``<5``, ``""``) is kept.
+    """
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     text = str(value)
@@ -89,7 +90,8 @@ def caption_figure(
 ) -> None:
     """Fixed margins (inches) around the axes and a strip under them for ``caption``, so the
     caption never overlaps the axes. Fixed margins rather than ``tight_layout``: measuring
-    every label costs about as much as drawing the figure, once per figure and report."""
+    every label costs about as much as drawing the figure, once per figure and report.
+    """
     width, height = fig.get_figwidth(), fig.get_figheight()
     # wrapped here (about 19 characters of 7-point text per inch): matplotlib's own wrapping
     # measures the text again and again
@@ -128,7 +130,8 @@ def _plain(column) -> bool:
 
 def table_html(frame: pd.DataFrame) -> str:
     """HTML table without index; every cell escaped; numbers with thousands separators
-    (except in year and code columns)."""
+    (except in year and code columns).
+    """
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     plain = [_plain(c) for c in frame.columns]
     rows = []
@@ -181,7 +184,8 @@ class Publisher:
         self, fig, stem: str, title: str, caption: str | None = None, **margins: float
     ) -> None:
         """Caption, show and (with a folder) save ``fig`` as ``<stem>.png`` and ``.svg``.
-        ``margins``: ``left``, ``right``, ``top``, ``bottom`` in inches (see :func:`caption_figure`)."""
+        ``margins``: ``left``, ``right``, ``top``, ``bottom`` in inches (see :func:`caption_figure`).
+        """
         import matplotlib.pyplot as plt
 
         caption_figure(fig, caption, **margins)

@@ -176,7 +176,8 @@ def _attribute_ok(tag: str, name: str, value: str) -> bool:
 def sanitize_fragment(fragment: str) -> str:
     """An HTML fragment with only an allowlist of tags and attributes (bleach): scripts,
     styles, frames, forms and event handlers are escaped or dropped; links may point to
-    http(s), mailto or relative report files; images only to embedded PNG/JPEG/GIF/SVG."""
+    http(s), mailto or relative report files; images only to embedded PNG/JPEG/GIF/SVG.
+    """
     import bleach
 
     return bleach.clean(
@@ -208,7 +209,8 @@ def sanitize_report_html(path: str | Path) -> Path:
 
 def sanitize_soup(soup) -> bool:
     """Clean every output area of a parsed report page in place (:func:`sanitize_fragment`);
-    True when anything changed."""
+    True when anything changed.
+    """
     from bs4 import BeautifulSoup
 
     changed = False

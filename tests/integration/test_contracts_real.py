@@ -1,6 +1,7 @@
 """Contracts under the real 2022 call rules (the mirror's call configuration): Demoland
 contracts generated from them, and a crafted contracts.csv with real municipality codes built
-next to the real mirror (linked file by file into tmp_path, never copied into the repo)."""
+next to the real mirror (linked file by file into tmp_path, never copied into the repo).
+"""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def real_rules(real_data_dir) -> pd.DataFrame:
 
 def _linked_mirror(real: Path, folder: Path) -> Path:
     """A copy of the real mirror (28 MB; the originals are never touched). Not symlinks: a
-    mirror refuses files that resolve outside it (docs/bad-inputs.md)."""
+    mirror refuses files that resolve outside it (docs/bad-inputs.md).
+    """
     shutil.copytree(real, folder, dirs_exist_ok=True)
     for path in folder.rglob("*"):
         path.chmod(path.stat().st_mode | 0o200)  # the shared mirror is read-only; the copy not
@@ -40,7 +42,8 @@ def _linked_mirror(real: Path, folder: Path) -> Path:
 
 def _add_file(mirror: Path, name: str, text: str) -> None:
     """Write a file into the linked mirror and list it in the mirror's own SHA256SUMS (a
-    mirror's checksum list must name every file)."""
+    mirror's checksum list must name every file).
+    """
     import hashlib
 
     (mirror / name).write_text(text)

@@ -22,7 +22,8 @@ needs_mirror = pytest.mark.skipif(
 @pytest.fixture(scope="module", autouse=True)
 def _isolated_dirs(tmp_path_factory):
     """Module-scoped fixtures (layers read once) run before conftest's per-test folders are
-    set, so set the same temp folders here: cache and demo files never go into data/."""
+    set, so set the same temp folders here: cache and demo files never go into data/.
+    """
     base = tmp_path_factory.getbasetemp()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SAMENLEVEN_RAW_DIR", str(base / "raw"))

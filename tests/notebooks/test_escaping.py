@@ -5,7 +5,8 @@ One demo report run over a Demoland mirror edited in tmp: municipality names (RE
 boundaries), partnership names, programme names, an outcome name (also passed as the
 ``outcome`` parameter). Then every HTML file of the run is scanned for live markup
 (scripts, event handlers, ``javascript:`` links), and the markers must be visible as text
-(so the scan cannot pass just because the strings never arrived)."""
+(so the scan cannot pass just because the strings never arrived).
+"""
 
 from __future__ import annotations
 
@@ -147,7 +148,8 @@ def _output_texts(nb):
 @pytest.mark.notebooks
 def test_executed_notebooks_carry_no_live_markup_and_no_links_from_data(markup_run):
     """Issue 19, item 4: escaped at the source, so the .ipynb an analyst opens in JupyterLab
-    is as clean as the sanitised HTML, and a URL in a name is never made a link."""
+    is as clean as the sanitised HTML, and a URL in a name is never made a link.
+    """
     import nbformat
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 

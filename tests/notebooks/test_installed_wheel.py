@@ -31,7 +31,8 @@ _TOP = {".git", ".venv", "build", "dist", "reports", "data"}
 
 def _ignored(folder: str, names: list[str]) -> set[str]:
     """Not copied: caches anywhere, and the checkout's own venv, build output, reports and
-    data at the top (the wheel needs none of them)."""
+    data at the top (the wheel needs none of them).
+    """
     skip = set(_ANYWHERE(folder, names))
     return skip | (_TOP & set(names) if Path(folder) == ROOT else set())
 

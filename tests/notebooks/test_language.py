@@ -69,7 +69,8 @@ _VOLATILE = [
 
 def numbers(text: str, language: str) -> list[float]:
     """Every number in ``text`` read in ``language``'s format (nl: 1.234,5; en: 1,234.5),
-    sorted: what the two languages must share."""
+    sorted: what the two languages must share.
+    """
     for pattern in _VOLATILE:
         text = pattern.sub(" ", text)
     found = []
@@ -127,7 +128,8 @@ def test_both_languages_write_the_same_files_and_links(runs):
 def output_text(ipynb: Path) -> str:
     """The text of a notebook's outputs (markdown, HTML, plain text; no images), without its
     closing provenance cell (versions and times of this run). The notebook's own markdown
-    cells are the same file in both languages, so they are left out."""
+    cells are the same file in both languages, so they are left out.
+    """
     import nbformat
 
     nb = nbformat.read(str(ipynb), as_version=4)
@@ -172,7 +174,8 @@ def test_both_languages_show_the_same_numbers(runs):
 
 def csv_numbers(path: Path, language: str) -> list[float]:
     """The numbers of a CSV file, cell by cell. A cell is a raw number (``31.1``, the same in
-    both languages) or text written in the report's format (``+22.417`` in nl)."""
+    both languages) or text written in the report's format (``+22.417`` in nl).
+    """
     import csv
 
     thousands = {"nl": re.compile(r"^[-+]?\d{1,3}(\.\d{3})+(,\d+)?%?$"), "en": None}
@@ -195,7 +198,8 @@ def csv_numbers(path: Path, language: str) -> list[float]:
 
 def _english_fragments() -> list[str]:
     """Literal parts (between placeholders) of the English messages that read differently in
-    Dutch, of three words or more: none may appear in a Dutch report."""
+    Dutch, of three words or more: none may appear in a Dutch report.
+    """
     from babel.messages.pofile import read_po
 
     with i18n.po_path("nl").open("rb") as fh:

@@ -1,5 +1,6 @@
 """Notebook outputs under nbval: stale stored outputs fail, volatile text is sanitised,
-and the committed notebooks follow the conventions nbval and the runner rely on."""
+and the committed notebooks follow the conventions nbval and the runner rely on.
+"""
 
 from __future__ import annotations
 
@@ -145,7 +146,7 @@ def test_sanitiser_patterns_on_provenance_text():
 
 
 def test_nbval_skips_png_by_default_so_figures_are_not_compared_as_pixels():
-    """nbval's own default (checked so an upgrade that changes it is noticed)."""
+    """Nbval's own default (checked so an upgrade that changes it is noticed)."""
     from nbval.plugin import IPyNbFile
 
     source = Path(sys.modules[IPyNbFile.__module__].__file__).read_text(encoding="utf-8")
@@ -161,7 +162,8 @@ COMMITTED = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if not p.name.startswith
 @pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.name)
 def test_committed_notebook_conventions(path):
     """Kernel `samenleven`, first code cell tagged `parameters`, outputs stored from a run,
-    provenance cell last: what nbval, the runner and the readers rely on."""
+    provenance cell last: what nbval, the runner and the readers rely on.
+    """
     nb = nbformat.read(str(path), as_version=4)
     assert nb.metadata.get("kernelspec", {}).get("name") == "samenleven"
     code = [c for c in nb.cells if c.cell_type == "code"]

@@ -133,7 +133,8 @@ DEMO_CODE = r"(?<![\w.,])9[4-9]\d{3}(?![\d,])"
 
 def _visible_text(html: str) -> str:
     """What a reader sees or follows: the page's text plus its link targets and map codes
-    (embedded images, styles, scripts and sort keys are not text)."""
+    (embedded images, styles, scripts and sort keys are not text).
+    """
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     targets = re.findall(r'(?:href|data-refnis)="([^"]*)"', html)
     html = re.sub(r"data:[a-z/+]+;base64,[A-Za-z0-9+/=]+", "", html)

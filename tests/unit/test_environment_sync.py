@@ -124,7 +124,8 @@ def _lock_pins() -> dict[str, tuple[str, str, list[str]]]:
 
 def test_lock_pins_every_declared_dependency_within_its_range_with_hashes():
     """requirements.lock (``make lock``) is in step with pyproject.toml: run ``make lock``
-    after changing a dependency."""
+    after changing a dependency.
+    """
     from packaging.requirements import Requirement
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
@@ -152,7 +153,8 @@ def test_lock_covers_linux_macos_and_windows():
 
 def test_this_environment_has_exactly_the_locked_versions():
     """``make`` installs the lock with ``--require-hashes``; every pin that applies to this
-    platform is installed at exactly its version (extra packages are not checked)."""
+    platform is installed at exactly its version (extra packages are not checked).
+    """
     import importlib.metadata
 
     from packaging.markers import Marker

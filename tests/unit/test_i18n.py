@@ -1,5 +1,6 @@
 """The message catalogs are complete and in step with the code; Babel's nl_BE and en formats
-are the ones the reports promise (docs/i18n.md)."""
+are the ones the reports promise (docs/i18n.md).
+"""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def _placeholders(text: str) -> set[str]:
 
 def _extracted() -> set[tuple[str | None, object]]:
     """(context, id) of every message the package's code and templates use, found like
-    ``make messages`` finds them."""
+    ``make messages`` finds them.
+    """
     method_map = [
         ("samenleven_analysis/**.py", "python"),
         ("samenleven_analysis/reports/templates/**.j2", "jinja2"),
@@ -94,7 +96,8 @@ def test_catalogs_hold_exactly_the_messages_the_code_uses():
 
 def test_dutch_differs_from_english_where_a_reader_would_notice():
     """The Dutch catalog is a translation, not a copy: sentences (three words or more) read
-    differently in Dutch. Official call names are Dutch in both languages' ids."""
+    differently in Dutch. Official call names are Dutch in both languages' ids.
+    """
     copied = [
         m.id
         for m in _catalog("nl")
@@ -188,7 +191,8 @@ def test_templates_escape_values_in_translated_markup():
 
 def test_no_module_that_translates_rebinds_the_underscore():
     """``auth, _ = ...`` in a module that imports ``_`` from i18n turns every later ``_("…")``
-    of that function into a call of the discarded value."""
+    of that function into a call of the discarded value.
+    """
     import ast
 
     problems = []

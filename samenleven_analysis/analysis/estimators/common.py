@@ -381,7 +381,7 @@ def _table_row(key: dict, fit: Callable[[], Estimate]) -> dict:
     with a one-line ``note`` when it cannot be estimated (instead of failing the table)."""
     try:
         e = fit()
-    except Exception as exc:  # noqa: BLE001 - reported per row
+    except Exception as exc:  # reported per row
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return {
             **key,

@@ -3,7 +3,7 @@
 Uses ``diff-diff``'s HonestDiD with the *smoothness* restriction Δ^SD(M): the slope of the
 differential trend may change by at most ``M`` per period (``M = 0``: linear extrapolation of
 the pre-trend). Its fixed-length confidence intervals reproduce the published HonestDiD
-example to four decimals (tests/unit/test_honest_sdid.py). The relative-magnitudes variant is
+example to four decimals (tests/unit/analysis/estimators/test_inference.py). The relative-magnitudes variant is
 not offered: diff-diff 3.13 builds it from the plug-in identified set ± z·SE instead of the
 paper's conditional/hybrid test and does not reproduce the published intervals.
 """

@@ -309,7 +309,7 @@ def _perm_test_grid(
     for i in range(reps):
         perms[i, rng.permutation(n)[:n1]] = 1.0
 
-    def dm(lab):  # noqa: E306
+    def dm(lab):
         return lab @ yw / n1 - (1 - lab) @ yw / (n - n1), lab @ tw / n1 - (1 - lab) @ tw / (n - n1)
 
     oy, ot = dm(zw.astype(float))
@@ -400,7 +400,7 @@ def rdd_local_randomisation(
     dy = yw[zw == 1].mean() - yw[zw == 0].mean()
     dt = tw[zw == 1].mean() - tw[zw == 0].mean()
 
-    def welch(v):  # noqa: E306
+    def welch(v):
         a, b = v[zw == 1], v[zw == 0]
         return (
             float(np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))

@@ -282,7 +282,7 @@ def _exact_synth():
 
     class _ExactSynth(Synth):
         @staticmethod
-        def w_optimize(V_mat, X0, X1, qp_method="SLSQP", qp_options=None):  # noqa: N803
+        def w_optimize(V_mat, X0, X1, qp_method="SLSQP", qp_options=None):
             root_v = np.sqrt(np.clip(np.diag(np.asarray(V_mat, dtype=float)), 0.0, None))
             x0 = np.asarray(X0, dtype=float) * root_v[:, None]
             x1 = np.asarray(X1, dtype=float) * root_v

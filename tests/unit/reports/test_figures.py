@@ -5,10 +5,10 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from samenleven_analysis.reports import figures, publish  # noqa: E402
-from samenleven_analysis.reports.figures import estimates  # noqa: E402
+from samenleven_analysis.reports import figures, publish
+from samenleven_analysis.reports.figures import estimates
 
 
 def _texts(fig) -> list[str]:
@@ -32,4 +32,13 @@ def test_the_report_and_estimate_captions_go_through_add_caption():
     publish.caption_figure(fig, "price in $ and $ again")
     estimates._caption(fig, "second $ caption $")
     assert _texts(fig) == [r"price in \$ and \$ again", r"second \$ caption \$"]
+    plt.close(fig)
+
+
+# Bad inputs and faults that once passed silently or ended in a traceback (issue 11): each
+# case asserts on the error's type and location, never its wording, and that nothing was written.
+def test_figure_caption_with_dollars_draws_literally():
+    fig, _ = plt.subplots()
+    figures.add_caption(fig, "cost $\\alpha$ and $\\notacommand$")
+    figures.figure_bytes(fig)  # mathtext would raise on \notacommand
     plt.close(fig)

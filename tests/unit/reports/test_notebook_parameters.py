@@ -1,6 +1,7 @@
 """Notebook parameter cells must hold literals (papermill and ``reports/parameters.py`` read
 them without running code), so the shared facts appear there as literals: this test keeps
-every such literal equal to its one home, ``samenleven_analysis.facts``."""
+every such literal equal to its one home, ``samenleven_analysis.facts``.
+"""
 
 from __future__ import annotations
 
