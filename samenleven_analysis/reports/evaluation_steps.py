@@ -387,7 +387,7 @@ def _coarse_honest(es: EventStudy, alpha: float = 0.05) -> HonestSensitivity:
     from diff_diff.honest_did import HonestDiD
     from scipy import stats
 
-    from samenleven_analysis.analysis.estimators.common import _quiet
+    from samenleven_analysis.analysis.estimators.common import quiet
     from samenleven_analysis.analysis.estimators.honest import _as_results
 
     res, post = _as_results(es)
@@ -397,7 +397,7 @@ def _coarse_honest(es: EventStudy, alpha: float = 0.05) -> HonestSensitivity:
     est, se = float(lvec @ beta), float(np.sqrt(lvec @ res.vcov[np.ix_(idx, idx)] @ lvec))
 
     def ci(m: float) -> tuple[float, float, float]:
-        with _quiet():
+        with quiet():
             h = HonestDiD(method="smoothness", M=float(m), alpha=alpha, l_vec=lvec).fit(res)
         return float(m), float(h.ci_lb), float(h.ci_ub)
 

@@ -9,17 +9,17 @@ import numpy as np
 import pytest
 
 from samenleven_analysis.analysis.estimators import did, staggered
-from samenleven_analysis.analysis.estimators.common import _permutations
+from samenleven_analysis.analysis.estimators.common import permutation_indices
 from samenleven_analysis.bench import simulate as sim
 from samenleven_analysis.errors import DataError
 
 
 def test_permutations_keep_every_unit_in_its_stratum_and_are_seeded():
     strata = np.array([0, 0, 1, 1, 1, 2, 0, 2])
-    p = _permutations(len(strata), 200, 7, strata)
+    p = permutation_indices(len(strata), 200, 7, strata)
     assert (strata[p] == strata[None, :]).all()
     assert all(sorted(row) == list(range(8)) for row in p)
-    assert (p == _permutations(len(strata), 200, 7, strata)).all()
+    assert (p == permutation_indices(len(strata), 200, 7, strata)).all()
     assert len({tuple(r) for r in p}) > 20  # really permutes inside strata
 
 
