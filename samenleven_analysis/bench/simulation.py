@@ -79,7 +79,7 @@ def _cs(scenario: str, seed: int):
 
     df = _panel(scenario, seed)
     e = staggered_did(
-        df, "y", "unit", "year", "cohort", details=False, seed=seed, strata="size_class"
+        df, "y", "unit", "year", "cohort", details=False, seed=seed, strata="eligible"
     )
     return e, df.attrs["effect"]
 
@@ -88,7 +88,7 @@ def _twfe(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.did import did
 
     df = _panel(scenario, seed)
-    e = did(df, "y", "unit", "year", "treated", "post", reps=999, seed=seed, strata="size_class")
+    e = did(df, "y", "unit", "year", "treated", "post", reps=999, seed=seed, strata="eligible")
     return e, df.attrs["effect"]
 
 

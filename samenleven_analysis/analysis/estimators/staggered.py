@@ -8,20 +8,21 @@ by coverage measured in the simulation study (issue 20; ``bench.simulation``, sc
 * ``inference="auto"`` (default) = **studentised randomisation inference** whenever it can
   run (never-treated controls, balanced panel), whatever the number of funded authorities:
   cohort labels are permuted across units — within the strata given by ``strata`` (the
-  notebooks use eligibility; the simulation size quintiles) — and the statistic is the
-  ATT divided by its cluster-robust (influence-function) SE, so that funded authorities
-  noisier or quieter than the others do not break the test's size (Chung & Romano 2013).
-  ``reps`` = 999 draws, fixed seed; the interval inverts the same test for a constant
-  effect; no SE. Measured 95% coverage (= 1 − size) with ``strata`` = size quintile:
-  levels, 6 funded 0.95 (0.022); levels, 28 funded 0.99 (0.010); rates, 6 funded
-  0.97 (0.017); rates, 28 funded 0.95 (0.022). Without strata: 0.92, 0.97, 0.98, 0.97.
-  With the planted heterogeneous effect (60 draws): coverage 0.98, 0.98, 0.98, 0.93
-  (MC s.e. ≤ 0.032), power 0.12, 0.52, 1.00, 1.00 (docs/inference.md).
+  notebooks and the simulation study use eligibility, more than 7,500 residents) — and the
+  statistic is the ATT divided by its cluster-robust (influence-function) SE, so that
+  funded authorities noisier or quieter than the others do not break the test's size
+  (Chung & Romano 2013). ``reps`` = 999 draws, fixed seed; the interval inverts the same
+  test for a constant effect; no SE. Measured 95% coverage of 0 with no effect, strata =
+  eligibility (150 draws, 199 permutations, MC s.e. in brackets): levels, 6 funded
+  0.94 (0.019); levels, 28 funded 0.97 (0.015); rates, 6 funded 0.98 (0.011); rates,
+  28 funded 0.97 (0.015). Within size quintiles (200 draws): levels 0.94 (0.017) /
+  0.98 (0.010) with 6 / 28 funded — the finer strata over-cover with 28 funded, hence
+  eligibility (docs/inference.md).
 * ``"analytic"``: influence-function SE clustered by ``cluster``, normal interval. It
   under-covers where the Plan lives: measured 0.66 (0.047) / 0.92 (0.027) in levels and
-  0.75 (0.043) / 0.96 (0.020) in rates with 6 / 28 funded; ``auto`` uses it only when
-  randomisation inference cannot run and at least ``FEW_CLUSTERS`` (10) clusters are
-  treated and untreated (a note says so).
+  0.75 (0.043) / 0.96 (0.020) in rates with 6 / 28 funded (100 draws); ``auto`` uses it
+  only when randomisation inference cannot run and at least ``FEW_CLUSTERS`` (10) clusters
+  are treated and untreated (a note says so).
 * ``G1 <= 2`` treated clusters: a ``UserWarning`` and a ``note``: the permutation test then
   leans entirely on the as-good-as-random assignment of funding within strata.
 * degenerate cases (SE not finite, ≤ 0 or numerically zero, fewer than two clusters in an
