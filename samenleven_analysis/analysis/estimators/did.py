@@ -68,9 +68,11 @@ def did(
     ``"cluster"`` (CRV1 SE, t(G − 1) interval); ``"ri"`` (randomisation inference: whole
     treatment paths reassigned to units, ``min(reps, 999)`` draws; the interval inverts the
     same test); ``"wild"`` (wild cluster restricted bootstrap p-value, Webb weights — it
-    gives no interval, so the interval is NaN with a note); ``"auto"`` = cluster when at
-    least :data:`FEW_CLUSTERS` clusters are treated and untreated, else ri (the few-treated
-    rule, see :func:`samenleven_analysis.analysis.estimators.staggered.staggered_did`).
+    gives no interval, so the interval is NaN with a note); ``"auto"`` = ri whatever the
+    number of treated clusters (as :func:`~samenleven_analysis.analysis.estimators.staggered.staggered_did`).
+    Measured 95% coverage of 0 with no effect (``bench.simulation`` ``flanders_*_null``, RI
+    within eligibility): CRV1 ("cluster") 0.90 (0.024) / 0.93 (0.021) with the 28 largest
+    funded in levels / rates (150 draws); RI see docs/inference.md.
     Degenerate cases return the point estimate with NaN SE/interval/p and a ``note``: SE not
     finite or ≤ 0, no residual degrees of freedom, fewer than two clusters in an arm, or a
     bootstrap that cannot run. A constant outcome raises :class:`~samenleven_analysis.errors.DataError`.
@@ -98,8 +100,9 @@ def did(
         lo, hi = est - q * se, est + q * se
     mode = inference
     if mode == "auto":
-        many = min(n_treated_clusters, n_control_clusters) >= FEW_CLUSTERS
-        mode = "cluster" if many else "ri"
+        # Studentised randomisation inference whatever the number of treated clusters:
+        # CRV1 covered 0.90 (MC s.e. 0.024) with the 28 largest funded in levels (issue 20).
+        mode = "ri"
     if mode not in ("cluster", "wild", "ri"):
         raise ValueError(f"inference must be auto, cluster, wild or ri, not {inference!r}")
     extra: dict[str, Any] = {
