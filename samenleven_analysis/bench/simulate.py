@@ -238,8 +238,10 @@ def simulate_flanders(
 
     ``outcome="rate"``: noise shrinks with size (a share or per-resident rate);
     ``"level"``: noise grows with size (``sigma × sqrt(size / median)``, a count), so the
-    funded largest authorities are the noisiest. ``size_class``: size quintile (1–5), the
-    stratum of the assignment (funding went to the largest).
+    funded largest authorities are the noisiest. ``size_class``: size quintile (1–5);
+    ``eligible``: more than :data:`~samenleven_analysis.facts.THRESHOLD_RESIDENTS` residents
+    (1/0, about half the units) — the stratum of randomisation inference the notebooks use
+    (``impact_did_report.ri_strata``), so the simulation study measures their scheme.
 
     Residents ~ log-normal (median ≈ 8,000, a long right tail); the ``n_treated`` largest are
     funded, cohorts assigned to them at random in equal shares. Noise shrinks with size
@@ -290,6 +292,7 @@ def simulate_flanders(
             "size_class": np.repeat(
                 1 + np.searchsorted(np.quantile(size, [0.2, 0.4, 0.6, 0.8]), size), n_t
             ),
+            "eligible": np.repeat((size > THRESHOLD_RESIDENTS).astype(int), n_t),
         }
     )
     frame.attrs["effect"] = float(tau[d].mean()) if d.any() else 0.0

@@ -80,7 +80,7 @@ def _cs(scenario: str, seed: int):
 
     df = _panel(scenario, seed)
     e = staggered_did(
-        df, "y", "unit", "year", "cohort", details=False, seed=seed, strata="size_class"
+        df, "y", "unit", "year", "cohort", details=False, seed=seed, strata="eligible"
     )
     return e, df.attrs["effect"]
 
@@ -89,7 +89,7 @@ def _twfe(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.did import did
 
     df = _panel(scenario, seed)
-    e = did(df, "y", "unit", "year", "treated", "post", reps=999, seed=seed, strata="size_class")
+    e = did(df, "y", "unit", "year", "treated", "post", reps=999, seed=seed, strata="eligible")
     return e, df.attrs["effect"]
 
 

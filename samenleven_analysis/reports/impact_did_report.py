@@ -282,7 +282,10 @@ class AverageEffects:
 
 def closest_scenario_text(n_treated: int) -> str:
     """The simulated scenario closest to this design and the coverage measured there."""
-    from samenleven_analysis.analysis.estimators.staggered import MEASURED_COVERAGE
+    from samenleven_analysis.analysis.estimators.staggered import (
+        MEASURED_COVERAGE,
+        MEASURED_COVERAGE_DRAWS,
+    )
 
     n = 6 if abs(n_treated - 6) <= abs(n_treated - 28) else 28
     lv, lv_se = MEASURED_COVERAGE[("level", n)]
@@ -296,7 +299,7 @@ def closest_scenario_text(n_treated: int) -> str:
         total=i18n.number(285),
         level=i18n.number(lv, 2),
         level_se=i18n.number(lv_se, 3),
-        draws=i18n.number(100),
+        draws=i18n.number(MEASURED_COVERAGE_DRAWS),
         rate=i18n.number(rt, 2),
         rate_se=i18n.number(rt_se, 3),
         treated=i18n.number(n_treated),

@@ -16,7 +16,7 @@ from samenleven_analysis.analysis.estimators.common import (
     Estimate,
     MinimumDetectableEffect,
     SyntheticControl,
-    _fmt_p,
+    format_p,
 )
 from samenleven_analysis.analysis.verdicts import synthetic_flags, verdict_flags
 from samenleven_analysis.facts import PROGRAMME_START_YEAR
@@ -105,7 +105,7 @@ def verdict(
         reason = (
             "the checks above failed"
             if flags["descriptive_only"]
-            else f"after correcting for several outcomes the p-value is {_fmt_p(adjusted_pvalue)}"
+            else f"after correcting for several outcomes the p-value is {format_p(adjusted_pvalue)}"
         )
         lines.append(
             f"The estimate for {outcome_label} is {estimate.estimate:.2f}{u} (95% interval "
@@ -120,7 +120,7 @@ def verdict(
         )
     if adjusted_pvalue is not None and np.isfinite(adjusted_pvalue):
         lines.append(
-            f"Across the outcomes tested, the adjusted p-value is {_fmt_p(adjusted_pvalue)}"
+            f"Across the outcomes tested, the adjusted p-value is {format_p(adjusted_pvalue)}"
             + (f" ({adjustment})." if adjustment else ".")
         )
     if honest is not None and flags["interval_direction"] != 0:
@@ -208,7 +208,7 @@ def pre_period_verdict(
     if pretrend_pvalue is not None and np.isfinite(pretrend_pvalue):
         word = "differ" if pretrend_pvalue < alpha else "do not clearly differ"
         lines.append(
-            f"Year by year before {placebo_year}, the groups' paths {word} (joint test p = {_fmt_p(pretrend_pvalue)})."
+            f"Year by year before {placebo_year}, the groups' paths {word} (joint test p = {format_p(pretrend_pvalue)})."
         )
     if mde is not None:
         m = mde.mde if isinstance(mde, MinimumDetectableEffect) else float(mde)
@@ -262,7 +262,7 @@ def synthetic_verdict(
     if flags["effect_claimed"]:
         lines.append(
             f"Gaps this large relative to the pre-period fit are rare among unfunded donors (placebo "
-            f"p = {_fmt_p(p)}; approximate 95% interval {sc.ci_low:.2f} to {sc.ci_high:.2f}{u}). That is "
+            f"p = {format_p(p)}; approximate 95% interval {sc.ci_low:.2f} to {sc.ci_high:.2f}{u}). That is "
             "consistent with an effect of the funding."
         )
     elif flags["placebo_rejects"]:
@@ -273,12 +273,12 @@ def synthetic_verdict(
             )
             lines.append(
                 f"Gaps this large relative to the pre-period fit are rare among unfunded donors "
-                f"(placebo p = {_fmt_p(p)}), but no effect is claimed because {why}."
+                f"(placebo p = {format_p(p)}), but no effect is claimed because {why}."
             )
         else:
             lines.append(
                 f"Gaps this large relative to the pre-period fit are rare among unfunded donors "
-                f"(placebo p = {_fmt_p(p)}), but no effect is claimed because no interval could "
+                f"(placebo p = {format_p(p)}), but no effect is claimed because no interval could "
                 "be computed for the size of the gap."
             )
     else:
@@ -290,7 +290,7 @@ def synthetic_verdict(
         )
         lines.append(
             f"No effect can be claimed: unfunded donors show gaps as large relative to their fit "
-            f"(placebo p = {_fmt_p(p)}).{extra} This does not show that the funding had no effect."
+            f"(placebo p = {format_p(p)}).{extra} This does not show that the funding had no effect."
         )
     lines.append(
         "One authority cannot separate the plan from anything else that happened in "
@@ -335,7 +335,7 @@ def rdd_support_verdict(
             if np.isfinite(p) and p < alpha
             else "shows no clear jump at the threshold"
         )
-        lines.append(f"The density of log(count) {word} (p = {_fmt_p(p)}).")
+        lines.append(f"The density of log(count) {word} (p = {format_p(p)}).")
     return "\n\n".join(lines)
 
 
@@ -370,13 +370,13 @@ def synthetic_pre_period_verdict(
     if np.isfinite(p) and p <= alpha:
         lines.append(
             f"After the placebo year the synthetic control drifts away from {place} (mean gap "
-            f"{sc.att:+.2f}{u}, placebo p = {_fmt_p(p)}) although nothing happened: a later synthetic "
+            f"{sc.att:+.2f}{u}, placebo p = {format_p(p)}) although nothing happened: a later synthetic "
             f"control on {outcome_label} would mix such drifts with any effect."
         )
     else:
         lines.append(
             f"After the placebo year the gap between {place} and its synthetic control stays within "
-            f"what donors show (mean gap {sc.att:+.2f}{u}, placebo p = {_fmt_p(p)}; pre-period RMSPE "
+            f"what donors show (mean gap {sc.att:+.2f}{u}, placebo p = {format_p(p)}; pre-period RMSPE "
             f"{sc.pre_rmspe:.2f}{u}). That is consistent with a usable comparison, not proof of one."
         )
     return "\n\n".join(lines)

@@ -29,6 +29,16 @@ from the rank (minimum 0), so the in-space placebo loop and the Abadie et al. (2
 rank p-value ``(1 + #placebos with ratio ≥ treated) / (1 + #placebos)`` are done here.
 
 The minimum detectable effect is found by simulation (:mod:`.power`).
+
+Shared helpers of the estimator modules (public names, #18; not part of the user contract
+above, so not in ``__all__``): input checks (:func:`check_columns`, missing ids
+via :func:`analysis_frame`, :func:`check_comparison`, :func:`normalise_cohort`,
+:func:`cohorts_within_panel`, :func:`integer_codes`), degenerate inference
+(:func:`check_se`, :func:`without_inference`), formatting (:func:`format_p`,
+:func:`z_critical`, :func:`tidy_row`, :func:`table_row`), library noise and threads
+(:func:`quiet`, :func:`single_thread_blas`) and randomisation inference
+(:func:`unit_strata`, :func:`permutation_indices`, :func:`perm_pvalue`,
+:func:`studentised_ri`).
 """
 
 from __future__ import annotations
@@ -131,7 +141,7 @@ class Estimate:
     def __str__(self) -> str:
         return (
             f"{self.estimate:.3f} (95% CI {self.ci_low:.3f} to {self.ci_high:.3f}; "
-            f"p = {_fmt_p(self.pvalue)}; n = {self.n}) — {self.method}"
+            f"p = {format_p(self.pvalue)}; n = {self.n}) — {self.method}"
         )
 
 
@@ -221,13 +231,14 @@ class MinimumDetectableEffect:
 # --------------------------------------------------------------------------- helpers
 
 
-def _fmt_p(p: float) -> str:
+def format_p(p: float) -> str:
+    """A p-value for text: three decimals, "< 0.001" below that, "n/a" when missing."""
     if p is None or not np.isfinite(p):
         return "n/a"
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def _without_inference(est: Estimate, reason: str) -> Estimate:
+def without_inference(est: Estimate, reason: str) -> Estimate:
     """The point estimate with NaN SE/interval/p-value and a note saying why (never a 0-width CI)."""
     nan = float("nan")
     extra = dict(est.extra)
@@ -240,15 +251,15 @@ SE_RTOL = 1e-10
 """An SE below ``SE_RTOL`` × max(|estimate|, outcome SD) is rounding noise, not uncertainty."""
 
 
-def _check_se(est: Estimate, scale: float | None = None) -> Estimate:
+def check_se(est: Estimate, scale: float | None = None) -> Estimate:
     """Degenerate inference becomes NaN + note instead of a 0-width CI: an SE that is not
     finite, ≤ 0, or numerically zero relative to the estimate and the outcome's scale
     (``scale``, e.g. its standard deviation; :data:`SE_RTOL`)."""
     if not np.isfinite(est.se) or est.se <= 0:
-        return _without_inference(est, f"standard error is {est.se!r}: no interval or p-value")
+        return without_inference(est, f"standard error is {est.se!r}: no interval or p-value")
     ref = max(abs(est.estimate) if np.isfinite(est.estimate) else 0.0, abs(scale or 0.0))
     if ref > 0 and est.se <= SE_RTOL * ref:
-        return _without_inference(
+        return without_inference(
             est,
             f"standard error {est.se:.2g} is numerically zero (the data fit without noise): "
             "no interval or p-value",
@@ -267,23 +278,25 @@ def _check_outcome_varies(y: pd.Series | np.ndarray, outcome: str) -> None:
         )
 
 
-def _z(alpha: float) -> float:
+def z_critical(alpha: float) -> float:
+    """Two-sided standard-normal critical value for level ``alpha`` (1.96 at 0.05)."""
     return float(stats.norm.ppf(1 - alpha / 2))
 
 
-def _check_columns(frame: pd.DataFrame, columns: Iterable[str | None]) -> None:
+def check_columns(frame: pd.DataFrame, columns: Iterable[str | None]) -> None:
+    """Raise ``KeyError`` naming the columns (``None`` entries skipped) missing from ``frame``."""
     missing = [c for c in columns if c is not None and c not in frame.columns]
     if missing:
         raise KeyError(f"column(s) {missing} not in the panel (has {list(frame.columns)})")
 
 
-def _normalise_cohort(values: pd.Series) -> pd.Series:
+def normalise_cohort(values: pd.Series) -> pd.Series:
     """First treated year as float; 0 (and negatives) → NaN = never treated."""
     c = pd.to_numeric(values, errors="coerce").astype(float)
     return c.where(c > 0)
 
 
-def _codes(values: pd.Series) -> np.ndarray:
+def integer_codes(values: pd.Series) -> np.ndarray:
     """Integer codes (sorted by value, so deterministic) for fixed effects and clusters."""
     codes, _ = pd.factorize(values, sort=True)
     return codes.astype(np.int64)
@@ -303,7 +316,7 @@ def _check_ids(panel: pd.DataFrame, columns: Iterable[str | None]) -> None:
             )
 
 
-def _check_comparison(df: pd.DataFrame, d: np.ndarray) -> None:
+def check_comparison(df: pd.DataFrame, d: np.ndarray) -> None:
     """All units treated on one common path (``d``: the treatment indicator per row of
     ``df``, which has ``_unit`` and ``_time``): nothing separates the effect from the year
     effects, so refuse clearly instead of failing inside the regression library."""
@@ -319,11 +332,11 @@ def _check_comparison(df: pd.DataFrame, d: np.ndarray) -> None:
         )
 
 
-def _frame(
+def analysis_frame(
     panel: pd.DataFrame, outcome: str, unit: str, time: str, cluster: str | None
 ) -> pd.DataFrame:
     """Internal copy with safe column names (formulas never see user column names)."""
-    _check_columns(panel, [outcome, unit, time, cluster])
+    check_columns(panel, [outcome, unit, time, cluster])
     _check_ids(panel, [unit, cluster])
     df = pd.DataFrame(
         {
@@ -336,15 +349,15 @@ def _frame(
     )
     df = df[np.isfinite(df["_y"])].copy()
     _check_outcome_varies(df["_y"], outcome)
-    df["_u"] = _codes(df["_unit"])
-    df["_t"] = _codes(df["_time"])
-    df["_cl"] = _codes(df["_cl_raw"])
+    df["_u"] = integer_codes(df["_unit"])
+    df["_t"] = integer_codes(df["_time"])
+    df["_cl"] = integer_codes(df["_cl_raw"])
     df.attrs["y_scale"] = float(np.std(df["_y"].to_numpy()))
     return df
 
 
 @contextlib.contextmanager
-def _quiet():
+def quiet():
     """Silence library chatter (multicollinearity notes, progress prints) in notebooks."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -353,7 +366,7 @@ def _quiet():
 
 
 @contextlib.contextmanager
-def _single_thread_blas():
+def single_thread_blas():
     """Run the block with every loaded BLAS (numpy's, scipy's and diff-diff's OpenBLAS) on
     one thread (threadpoolctl, a dependency): a multi-threaded BLAS splits sums differently
     with the thread count, so a result could depend on the machine (docs/reproducibility.md).
@@ -364,7 +377,8 @@ def _single_thread_blas():
         yield
 
 
-def _tidy_row(fit, name: str) -> tuple[float, float, float, float, float]:
+def tidy_row(fit, name: str) -> tuple[float, float, float, float, float]:
+    """Estimate, SE, 95% CI bounds and p-value of coefficient ``name`` of a pyfixest fit."""
     t = fit.tidy()
     row = t.loc[name]
     return (
@@ -376,7 +390,7 @@ def _tidy_row(fit, name: str) -> tuple[float, float, float, float, float]:
     )
 
 
-def _table_row(key: dict, fit: Callable[[], Estimate]) -> dict:
+def table_row(key: dict, fit: Callable[[], Estimate]) -> dict:
     """One row of a placebo or balance table: ``key`` plus the estimate's columns, or NaN
     with a one-line ``note`` when it cannot be estimated (instead of failing the table)."""
     try:
@@ -421,7 +435,7 @@ RI_REPS = 999
 """Default number of permutations for randomisation inference (p-values in steps of 1/1000)."""
 
 
-def _perm_pvalue(obs: float, null: np.ndarray) -> float:
+def perm_pvalue(obs: float, null: np.ndarray) -> float:
     """Two-sided permutation p-value ``(1 + #|null| >= |obs|) / (1 + R)``."""
     null = np.asarray(null, dtype=float)
     return float((1 + np.sum(np.abs(null) >= abs(obs) - 1e-12)) / (1 + len(null)))
@@ -457,7 +471,7 @@ def _perm_interval(
     return float(grid[idx[0]] - step / 2), float(grid[idx[-1]] + step / 2), ""
 
 
-def _cohorts_within_panel(cohort: pd.Series, time: pd.Series) -> tuple[pd.Series, list[int]]:
+def cohorts_within_panel(cohort: pd.Series, time: pd.Series) -> tuple[pd.Series, list[int]]:
     """Cohorts that start after the panel's last year are not yet treated here: NaN."""
     last = float(pd.to_numeric(time).max())
     late = sorted({int(c) for c in cohort.dropna().unique() if c > last})
@@ -475,12 +489,12 @@ def few_treated_warning(n_treated_clusters: int, what: str) -> str:
     return msg
 
 
-def _unit_strata(panel: pd.DataFrame, df: pd.DataFrame, strata: str | None) -> np.ndarray | None:
+def unit_strata(panel: pd.DataFrame, df: pd.DataFrame, strata: str | None) -> np.ndarray | None:
     """Stratum code per row of ``df`` (``None`` without strata); a stratum must be constant
     within a unit and never missing, since the permutation moves whole units."""
     if strata is None:
         return None
-    _check_columns(panel, [strata])
+    check_columns(panel, [strata])
     _check_ids(panel, [strata])
     s = panel.loc[df.index, strata].astype(str)
     per_unit = s.groupby(df["_unit"].to_numpy()).nunique()
@@ -491,10 +505,10 @@ def _unit_strata(panel: pd.DataFrame, df: pd.DataFrame, strata: str | None) -> n
             "inference must be fixed per unit",
             column=strata,
         )
-    return _codes(s)
+    return integer_codes(s)
 
 
-def _permutations(n: int, reps: int, seed: int, strata: np.ndarray | None) -> np.ndarray:
+def permutation_indices(n: int, reps: int, seed: int, strata: np.ndarray | None) -> np.ndarray:
     """``reps`` permutations of ``range(n)`` (one per row) that keep every unit within its
     stratum (``strata``: one code per unit; None = one stratum), from a fixed seed."""
     rng = np.random.default_rng(seed)
@@ -517,7 +531,7 @@ def ri_scheme(strata: str | None, n_strata: int, what: str) -> str:
     )
 
 
-def _studentised_ri(
+def studentised_ri(
     est: np.ndarray,
     est_d: np.ndarray,
     s_y: np.ndarray,

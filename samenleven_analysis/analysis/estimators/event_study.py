@@ -11,13 +11,13 @@ from scipy import stats
 
 from samenleven_analysis.analysis.estimators.common import (
     EventStudy,
-    _check_columns,
-    _check_comparison,
-    _cohorts_within_panel,
-    _frame,
-    _normalise_cohort,
-    _quiet,
-    _z,
+    analysis_frame,
+    check_columns,
+    check_comparison,
+    cohorts_within_panel,
+    normalise_cohort,
+    quiet,
+    z_critical,
 )
 from samenleven_analysis.errors import DataError
 
@@ -33,7 +33,7 @@ within reach of a few dozen clusters)."""
 def _relative_time_rows(tidy: pd.DataFrame, names: list[str], alpha: float) -> list[tuple]:
     """Rows ``(rel_time, estimate, se, ci_low, ci_high, pvalue)`` of the ``_rel::`` coefficients."""
     rows = []
-    q = _z(alpha)
+    q = z_critical(alpha)
     for name in names:
         if not name.startswith("_rel::"):
             continue
@@ -85,7 +85,7 @@ def event_study(
     with many leads; ``extra`` keeps the analytic F(q, G − 1) and χ² p-values (the F one is
     used for ``did2s`` or ``bootstrap_reps=0``).
     """
-    _check_columns(panel, [cohort])
+    check_columns(panel, [cohort])
     if window == "auto":
         window = DEFAULT_WINDOW
     if window is not None and not (
@@ -94,8 +94,8 @@ def event_study(
         raise ValueError(
             f"window {window} must contain the reference period {reference} and period 0"
         )
-    df = _frame(panel, outcome, unit, time, cluster)
-    coh, late = _cohorts_within_panel(_normalise_cohort(panel.loc[df.index, cohort]), df["_time"])
+    df = analysis_frame(panel, outcome, unit, time, cluster)
+    coh, late = cohorts_within_panel(normalise_cohort(panel.loc[df.index, cohort]), df["_time"])
     if coh.notna().all():
         warnings.warn(
             "no never-treated units: event-study leads and lags are identified only "
@@ -105,7 +105,7 @@ def event_study(
         )
     if coh.notna().sum() == 0:
         raise ValueError("no treated units (all cohorts are 0/NaN)")
-    _check_comparison(df, (df["_time"] >= coh.fillna(np.inf)).to_numpy())
+    check_comparison(df, (df["_time"] >= coh.fillna(np.inf)).to_numpy())
     rel = (df["_time"] - coh).to_numpy()
     rel = np.where(np.isnan(rel), reference, rel)
     if window is not None:
@@ -119,7 +119,7 @@ def event_study(
     ).astype(int)
     import pyfixest as pf
 
-    with _quiet():
+    with quiet():
         if estimator == "twfe":
             fit = pf.feols(
                 f"_y ~ i(_rel, ref={reference}) | _u + _t", data=df, vcov={"CRV1": "_cl"}
@@ -186,7 +186,7 @@ def event_study(
         R = np.zeros((len(pre_names), len(names)))
         for k, n in enumerate(pre_names):
             R[k, names.index(n)] = 1.0
-        with _quiet():
+        with quiet():
             w = fit.wald_test(R=R, distribution="chi2")
         stat = float(w["statistic"])
         p_chi2 = float(w["pvalue"])

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from samenleven_analysis.analysis.estimators.common import EventStudy, _quiet, _single_thread_blas
+from samenleven_analysis.analysis.estimators.common import EventStudy, quiet, single_thread_blas
 
 __all__ = ["DEFAULT_SE_GRID", "HonestSensitivity", "honest_did"]
 
@@ -123,7 +123,7 @@ def honest_did(
 
     def ci(m: float) -> tuple[float, float]:
         # One BLAS thread around the optimiser, as for every estimator (docs/reproducibility.md).
-        with _quiet(), _single_thread_blas():
+        with quiet(), single_thread_blas():
             h = HonestDiD(method="smoothness", M=float(m), alpha=alpha, l_vec=lvec).fit(res)
         return float(h.ci_lb), float(h.ci_ub)
 

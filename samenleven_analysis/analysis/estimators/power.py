@@ -24,8 +24,8 @@ import pandas as pd
 
 from samenleven_analysis.analysis.estimators.common import (
     MinimumDetectableEffect,
-    _check_columns,
-    _normalise_cohort,
+    check_columns,
+    normalise_cohort,
 )
 from samenleven_analysis.analysis.estimators.staggered import staggered_did
 
@@ -56,10 +56,10 @@ def power_by_simulation(
     ``effects`` defaults to 0, ½, 1, 1½, 2, 3 × the half-width of the placebo interval.
     ``reps`` permutations per draw when randomisation inference applies.
     """
-    _check_columns(panel, [outcome, unit, time, cohort])
+    check_columns(panel, [outcome, unit, time, cohort])
     t = pd.to_numeric(panel[time])
     pre = panel[t < programme_start].copy()
-    coh = _normalise_cohort(panel[cohort])
+    coh = normalise_cohort(panel[cohort])
     units = panel.assign(_c=coh).drop_duplicates(unit).set_index(unit)["_c"]
     treated = units.dropna()
     if treated.empty:
@@ -209,7 +209,7 @@ def minimum_detectable_effect(
     ``cohort`` if given, else ``treatment_time`` for all (common timing). Delegates to
     :func:`power_by_simulation` with ``programme_start = treatment_time``.
     """
-    _check_columns(panel, [outcome, unit, time, treated])
+    check_columns(panel, [outcome, unit, time, treated])
     frame = panel.copy()
     if cohort is None:
         frame["_cohort"] = np.where(frame[treated].astype(bool), float(treatment_time), np.nan)

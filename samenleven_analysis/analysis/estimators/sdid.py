@@ -17,14 +17,14 @@ from scipy import stats
 
 from samenleven_analysis.analysis.estimators.common import (
     Estimate,
-    _check_columns,
-    _check_se,
-    _cohorts_within_panel,
-    _frame,
-    _normalise_cohort,
-    _quiet,
-    _single_thread_blas,
-    _without_inference,
+    analysis_frame,
+    check_columns,
+    check_se,
+    cohorts_within_panel,
+    normalise_cohort,
+    quiet,
+    single_thread_blas,
+    without_inference,
 )
 
 __all__ = ["synthetic_did"]
@@ -49,9 +49,9 @@ def synthetic_did(
     """
     from diff_diff import SyntheticDiD
 
-    _check_columns(panel, [cohort])
-    df = _frame(panel, outcome, unit, time, None)
-    g, late = _cohorts_within_panel(_normalise_cohort(panel.loc[df.index, cohort]), df["_time"])
+    check_columns(panel, [cohort])
+    df = analysis_frame(panel, outcome, unit, time, None)
+    g, late = cohorts_within_panel(normalise_cohort(panel.loc[df.index, cohort]), df["_time"])
     df["_g"] = g.to_numpy()
     if df["_g"].isna().all() or df["_g"].notna().all():
         raise ValueError("synthetic DiD needs treated and never-treated units")
@@ -65,7 +65,7 @@ def synthetic_did(
         if (years < c).sum() < 2:
             continue
         # One BLAS thread (threadpoolctl): no result may depend on the machine's thread count.
-        with _quiet(), _single_thread_blas():
+        with quiet(), single_thread_blas():
             r = SyntheticDiD(
                 variance_method="placebo", n_bootstrap=int(reps), seed=int(seed) + k, alpha=alpha
             ).fit(sub, outcome="_y", treatment="_tr", unit="_unit", time="_time", post_periods=post)
@@ -97,9 +97,9 @@ def synthetic_did(
         f"placebo SE ({reps} draws), normal interval"
     )
     p = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else float("nan")
-    out = _check_se(Estimate(est, se, est - q * se, est + q * se, p, len(df), method, extra))
+    out = check_se(Estimate(est, se, est - q * se, est + q * se, p, len(df), method, extra))
     if not out.has_inference:
-        return _without_inference(out, "placebo SE undefined for a cohort")
+        return without_inference(out, "placebo SE undefined for a cohort")
     if len(tab) > 1:
         out.note = "pooled SE treats cohorts as independent (they share never-treated controls)"
     return out

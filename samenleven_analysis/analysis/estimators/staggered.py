@@ -8,20 +8,21 @@ by coverage measured in the simulation study (issue 20; ``bench.simulation``, sc
 * ``inference="auto"`` (default) = **studentised randomisation inference** whenever it can
   run (never-treated controls, balanced panel), whatever the number of funded authorities:
   cohort labels are permuted across units — within the strata given by ``strata`` (the
-  notebooks use eligibility; the simulation size quintiles) — and the statistic is the
-  ATT divided by its cluster-robust (influence-function) SE, so that funded authorities
-  noisier or quieter than the others do not break the test's size (Chung & Romano 2013).
-  ``reps`` = 999 draws, fixed seed; the interval inverts the same test for a constant
-  effect; no SE. Measured 95% coverage (= 1 − size) with ``strata`` = size quintile:
-  levels, 6 funded 0.95 (0.022); levels, 28 funded 0.99 (0.010); rates, 6 funded
-  0.97 (0.017); rates, 28 funded 0.95 (0.022). Without strata: 0.92, 0.97, 0.98, 0.97.
-  With the planted heterogeneous effect (60 draws): coverage 0.98, 0.98, 0.98, 0.93
-  (MC s.e. ≤ 0.032), power 0.12, 0.52, 1.00, 1.00 (docs/inference.md).
+  notebooks and the simulation study use eligibility, more than 7,500 residents) — and the
+  statistic is the ATT divided by its cluster-robust (influence-function) SE, so that
+  funded authorities noisier or quieter than the others do not break the test's size
+  (Chung & Romano 2013). ``reps`` = 999 draws, fixed seed; the interval inverts the same
+  test for a constant effect; no SE. Measured 95% coverage of 0 with no effect, strata =
+  eligibility (150 draws, 199 permutations, MC s.e. in brackets): levels, 6 funded
+  0.94 (0.019); levels, 28 funded 0.97 (0.015); rates, 6 funded 0.98 (0.011); rates,
+  28 funded 0.97 (0.015). Within size quintiles (200 draws): levels 0.94 (0.017) /
+  0.98 (0.010) with 6 / 28 funded — the finer strata over-cover with 28 funded, hence
+  eligibility (docs/inference.md).
 * ``"analytic"``: influence-function SE clustered by ``cluster``, normal interval. It
   under-covers where the Plan lives: measured 0.66 (0.047) / 0.92 (0.027) in levels and
-  0.75 (0.043) / 0.96 (0.020) in rates with 6 / 28 funded; ``auto`` uses it only when
-  randomisation inference cannot run and at least ``FEW_CLUSTERS`` (10) clusters are
-  treated and untreated (a note says so).
+  0.75 (0.043) / 0.96 (0.020) in rates with 6 / 28 funded (100 draws); ``auto`` uses it
+  only when randomisation inference cannot run and at least ``FEW_CLUSTERS`` (10) clusters
+  are treated and untreated (a note says so).
 * ``G1 <= 2`` treated clusters: a ``UserWarning`` and a ``note``: the permutation test then
   leans entirely on the as-good-as-random assignment of funding within strata.
 * degenerate cases (SE not finite, ≤ 0 or numerically zero, fewer than two clusters in an
@@ -41,30 +42,34 @@ from samenleven_analysis.analysis.estimators.common import (
     FEW_CLUSTERS,
     RI_REPS,
     Estimate,
-    _check_columns,
-    _check_comparison,
-    _check_se,
-    _cohorts_within_panel,
-    _frame,
-    _normalise_cohort,
-    _permutations,
-    _quiet,
-    _studentised_ri,
-    _unit_strata,
-    _without_inference,
+    analysis_frame,
+    check_columns,
+    check_comparison,
+    check_se,
+    cohorts_within_panel,
     few_treated_warning,
+    normalise_cohort,
+    permutation_indices,
+    quiet,
     ri_scheme,
+    studentised_ri,
+    unit_strata,
+    without_inference,
 )
 
 MEASURED_COVERAGE: dict[tuple[str, int], tuple[float, float]] = {
-    ("level", 6): (0.95, 0.022),
-    ("level", 28): (0.99, 0.010),
-    ("rate", 6): (0.97, 0.017),
-    ("rate", 28): (0.95, 0.022),
+    ("level", 6): (0.94, 0.019),
+    ("level", 28): (0.967, 0.015),
+    ("rate", 6): (0.98, 0.011),
+    ("rate", 28): (0.967, 0.015),
 }
 """(outcome kind, funded authorities) → (coverage, MC s.e.) of the default studentised
-randomisation interval within size quintiles, scenario ``flanders_{kind}_{n}_null``, 100
-draws (docs/inference.md)."""
+randomisation interval within eligibility (the notebooks' strata), scenario
+``flanders_{kind}_{n}_null``, :data:`MEASURED_COVERAGE_DRAWS` draws, 199 permutations
+(docs/inference.md)."""
+
+MEASURED_COVERAGE_DRAWS = 150
+"""Draws behind :data:`MEASURED_COVERAGE`."""
 
 
 def _analytic_estimate(
@@ -111,12 +116,12 @@ def _analytic_estimate(
         extra,
     )
     if min(g1, g0) < 2:
-        return _without_inference(
+        return without_inference(
             out,
             f"{g1} treated and {g0} untreated clusters: a cluster-robust SE needs at least "
             "two in each arm",
         )
-    out = _check_se(out, df.attrs.get("y_scale"))
+    out = check_se(out, df.attrs.get("y_scale"))
     if out.has_inference and min(g1, g0) < FEW_CLUSTERS:
         out.note = (
             f"{g1} treated / {g0} untreated clusters: the analytic interval is too "
@@ -163,9 +168,9 @@ def staggered_did(
     (the variables the assignment depended on, e.g. eligibility or size class); the
     scheme is named in ``method``, ``note`` and ``extra["ri_scheme"]``.
     """
-    _check_columns(panel, [cohort])
-    df = _frame(panel, outcome, unit, time, cluster)
-    g, late = _cohorts_within_panel(_normalise_cohort(panel.loc[df.index, cohort]), df["_time"])
+    check_columns(panel, [cohort])
+    df = analysis_frame(panel, outcome, unit, time, cluster)
+    g, late = cohorts_within_panel(normalise_cohort(panel.loc[df.index, cohort]), df["_time"])
     df["_g"] = g.to_numpy()
     # A cohort treated from the first panel year has no pre-period: it cannot be compared.
     first = float(df["_time"].min())
@@ -176,7 +181,7 @@ def staggered_did(
         raise ValueError("no treated units (all cohorts are 0/NaN or outside the panel)")
     if control_group == "never_treated" and df["_g"].isna().sum() == 0:
         raise ValueError("no never-treated units: use control_group='not_yet_treated'")
-    _check_comparison(df, (df["_time"] >= df["_g"].fillna(np.inf)).to_numpy())
+    check_comparison(df, (df["_time"] >= df["_g"].fillna(np.inf)).to_numpy())
     treated_cl = set(df.loc[df["_g"].notna(), "_cl"])
     g1 = len(treated_cl)
     g0 = int(df.loc[~df["_cl"].isin(treated_cl), "_cl"].nunique())
@@ -235,7 +240,7 @@ def staggered_did(
             method,
             extra,
         )
-        return _without_inference(
+        return without_inference(
             out, "randomisation inference is implemented for never-treated controls only"
         )
     wide = df.pivot_table(index="_unit", columns="_time", values="_y", aggfunc="first")
@@ -244,7 +249,7 @@ def staggered_did(
         out = Estimate(
             est, float("nan"), float("nan"), float("nan"), float("nan"), len(df), method, extra
         )
-        return _without_inference(
+        return without_inference(
             out, "unbalanced panel: the permutation test needs every unit in every year"
         )
     units = df.drop_duplicates("_unit").set_index("_unit").reindex(wide.index)
@@ -254,12 +259,12 @@ def staggered_did(
     D = np.where(np.isnan(gvec)[:, None], 0.0, (years[None, :] >= gvec[:, None]).astype(float))
     r = int(reps)
     st = _strata_codes(panel, df, strata, wide.index)
-    perms = np.vstack([np.arange(len(gvec)), _permutations(len(gvec), r, seed, st)])
+    perms = np.vstack([np.arange(len(gvec)), permutation_indices(len(gvec), r, seed, st)])
     att, scores = cs_scores(np.stack([Y, D], axis=-1), gvec[perms], years, units["_cl"].to_numpy())
     est = float(att[0, 0])
     if lib is not None and abs(lib["simple"][0] - est) > 1e-6 * max(1.0, abs(est)):
         raise RuntimeError("internal check failed: numpy C–S ATT differs from differences' ATT")
-    p, lo, hi, why = _studentised_ri(att[:, 0], att[:, 1], scores[:, :, 0], scores[:, :, 1], alpha)
+    p, lo, hi, why = studentised_ri(att[:, 0], att[:, 1], scores[:, :, 0], scores[:, :, 1], alpha)
     n_strata = 1 if st is None else int(len(np.unique(st)))
     scheme = ri_scheme(strata, n_strata, "cohort labels")
     # Same units, cohorts, strata and seed give the same permutations for every outcome: the
@@ -290,7 +295,7 @@ def staggered_did(
         "SE not reported: the interval inverts the studentised randomisation test (" + scheme + ")",
     )
     if why:
-        return _without_inference(out, why)
+        return without_inference(out, why)
     if cluster is not None and cluster != unit:
         out.note += f"; permutations are of units, not of {cluster} clusters"
     if g1 <= 2:
@@ -302,7 +307,7 @@ def _strata_codes(
     panel: pd.DataFrame, df: pd.DataFrame, strata: str | None, units: pd.Index
 ) -> np.ndarray | None:
     """One stratum code per unit of ``units`` (the wide panel's order), or None."""
-    codes = _unit_strata(panel, df, strata)
+    codes = unit_strata(panel, df, strata)
     if codes is None:
         return None
     per_unit = pd.Series(codes, index=df.index).groupby(df["_unit"].to_numpy()).first()
@@ -429,7 +434,7 @@ def _differences_fit(
     data = df[["_unit", "_time", "_y", "_g", "_cl_raw"]].copy()
     data["_time"] = data["_time"].astype(int)
     data = data.set_index(["_unit", "_time"]).sort_index()
-    with _quiet():
+    with quiet():
         att = ATTgt(data=data, cohort_column="_g")
         att.fit(
             formula="_y",

@@ -20,16 +20,16 @@ from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
     EventStudy,
     MinimumDetectableEffect,
     SyntheticControl,
-    _check_columns,
-    _codes,
-    _fmt_p,
-    _frame,
-    _normalise_cohort,
-    _quiet,
-    _single_thread_blas,
-    _table_row,
-    _tidy_row,
-    _z,
+    analysis_frame,
+    check_columns,
+    format_p,
+    integer_codes,
+    normalise_cohort,
+    quiet,
+    single_thread_blas,
+    table_row,
+    tidy_row,
+    z_critical,
 )
 
 # --------------------------------------------------------------------------- synthetic control
@@ -71,7 +71,7 @@ def synthetic_control(
     has an infinite post/pre ratio (``placebos['exact_fit']``); when such donors decide the
     rank test, the interval is NaN with ``extra['ci_note']`` saying it is unbounded.
     """
-    _check_columns(panel, [outcome, unit, time])
+    check_columns(panel, [outcome, unit, time])
     data = panel[[unit, time, outcome]].copy()
     data[unit] = data[unit].astype(str)
     treated_unit = str(treated_unit)
@@ -302,7 +302,7 @@ def _synth_fit(
     # Predictors = pre-period outcomes (X = Z); pysyncon scales each predictor row by its sd.
     s = _exact_synth()
     # A few dozen weights: multi-threaded BLAS only adds overhead (and thread-count noise).
-    with _quiet(), _single_thread_blas():
+    with quiet(), single_thread_blas():
         if optimize_v:
             s.fit(X0=Z0, X1=Z1, Z0=Z0, Z1=Z1)
         else:

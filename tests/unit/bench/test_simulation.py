@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from samenleven_analysis.bench import simulation as sim
+from samenleven_analysis.facts import THRESHOLD_RESIDENTS
 
 
 def test_simulate_panel_structure_and_determinism():
@@ -126,6 +127,10 @@ def test_flanders_regime_scenarios_levels_are_noisiest_in_the_largest_and_report
         top = bool(sd[size.nlargest(20).index].mean() > sd[size.nsmallest(20).index].mean())
         assert top is bigger_is_noisier
     assert set(lv.drop_duplicates("unit")["size_class"]) == {1, 2, 3, 4, 5}
+    units = lv.drop_duplicates("unit")
+    # the notebooks' stratum of randomisation inference: eligibility (> 7,500 residents)
+    assert (units["eligible"] == (units["size"] > THRESHOLD_RESIDENTS)).all()
+    assert units.loc[units["treated"], "eligible"].all()
     table = sim.simulation_study(
         draws=1,
         seed=5,

@@ -304,7 +304,7 @@ def test_wild_bootstrap_and_randomisation_inference():
 def test_randomisation_matches_twfe_coefficient(staggered):
     # The permutation loop demeans by hand (pyfixest demean); its observed coefficient
     # must equal the TWFE estimate, else the null distribution is of the wrong statistic.
-    df = common._frame(staggered, "y", "unit", "year", None)
+    df = common.analysis_frame(staggered, "y", "unit", "year", None)
     df["_d"] = staggered["d"].astype(float).to_numpy()
     from pyfixest.estimation import demean
 
