@@ -126,7 +126,8 @@ def real_run(tmp_path_factory) -> tuple[Path, int]:
 def real_build(tmp_path_factory):
     """``(result, rerun result, mirror)`` of one full 2025 build of the real mirror (offline,
     into a temporary folder) and of its immediate rerun (a cache hit), shared by the session:
-    the tests that read real tables use this one build instead of each making their own."""
+    the tests that read real tables use this one build instead of each making their own.
+    """
     mirror = _real_mirror()
     if mirror is None:
         pytest.skip(

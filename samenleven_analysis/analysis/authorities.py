@@ -1,6 +1,7 @@
 """Per-authority analytics shared by the authority reports and the dashboard (so a dashboard
 row and its report show the same numbers): lookup, similar authorities, composition over
-time, benchmarks, programme summaries."""
+time, benchmarks, programme summaries.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ TREND_YEARS = 5
 
 def find_authority(table: pd.DataFrame, authority: str) -> pd.Series:
     """The row of ``authority`` (an applicant code or partnership id, or a member
-    municipality, which yields its partnership's row). Raises KeyError naming the code."""
+    municipality, which yields its partnership's row). Raises KeyError naming the code.
+    """
     authority = str(authority)
     hit = table[table["applicant"].astype(str) == authority]
     if hit.empty:
@@ -80,7 +82,8 @@ def composition_over_time(origin: pd.DataFrame, members: list[str]) -> pd.DataFr
 def benchmark_shares(counted: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:
     """Share of the origin group per year for named groups of municipalities (pooled:
     sum of counts / sum of totals). ``groups``: label → member codes. Wide: one column per
-    label, index ``year``."""
+    label, index ``year``.
+    """
     out = {}
     for label, members in groups.items():
         sub = counted[counted["refnis"].astype(str).isin([str(m) for m in members])]
@@ -95,7 +98,8 @@ def outcome_benchmark(
     outcomes_shown: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Mean outcome per year for named groups of municipalities (unweighted mean over
-    members). Long: ``outcome, year, group, value``."""
+    members). Long: ``outcome, year, group, value``.
+    """
     frames = []
     data = (
         outcomes
@@ -113,7 +117,8 @@ def outcome_benchmark(
 
 def programme_summary(programmes: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
     """Grants, budget and participants per regime and project year for the authorities
-    ``codes`` (an applicant id and/or its member municipalities)."""
+    ``codes`` (an applicant id and/or its member municipalities).
+    """
     sub = programmes[programmes["authority"].astype(str).isin([str(c) for c in codes])]
     if sub.empty:
         return pd.DataFrame(
@@ -142,7 +147,8 @@ SHOWN_OUTCOMES = ("employment_rate", "dutch_a2_pass_rate", "liveability_index")
 
 def income_per_resident(income: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:
     """Net taxable income per resident per income year for named groups of municipalities
-    (pooled: sum of income / sum of residents). Wide: one column per label, index ``year``."""
+    (pooled: sum of income / sum of residents). Wide: one column per label, index ``year``.
+    """
     out = {}
     for label, members in groups.items():
         sub = income[income["refnis"].astype(str).isin([str(m) for m in members])]
@@ -153,7 +159,8 @@ def income_per_resident(income: pd.DataFrame, groups: dict[str, list[str]]) -> p
 
 def subsidy_caps(rules: pd.DataFrame) -> pd.DataFrame:
     """Maximum subsidy one authority could claim per objective of a call (``call_rules``):
-    ``objective, actions, KPI rules, maximum (EUR)``, largest first, ties by objective."""
+    ``objective, actions, KPI rules, maximum (EUR)``, largest first, ties by objective.
+    """
     grouped = (
         rules.groupby("objective", sort=True)
         .agg(actions=("action", "nunique"), rules=("rule_id", "count"), maximum=("max_eur", "sum"))
@@ -171,7 +178,8 @@ def trend_window(
 ) -> tuple[int, int, pd.DataFrame]:
     """The trend's years and values: ``(first, last, wide)`` where ``last`` is the latest year
     of ``frame`` (columns ``year``, ``value`` and ``index``), ``first = last - years`` and
-    ``wide`` the mean ``value`` per ``index`` (rows) in those two years (columns)."""
+    ``wide`` the mean ``value`` per ``index`` (rows) in those two years (columns).
+    """
     last = int(frame["year"].max())
     first = last - years
     wide = frame[frame["year"].isin([first, last])].pivot_table(
@@ -182,7 +190,8 @@ def trend_window(
 
 def outcome_change_table(bench: pd.DataFrame, years: int = TREND_YEARS) -> pd.DataFrame:
     """Per outcome and group: the value ``years`` before the latest year, the latest, and the
-    change (rounded to 2 decimals); flat columns, no index."""
+    change (rounded to 2 decimals); flat columns, no index.
+    """
     first, last, wide = trend_window(bench, ["outcome", "group"], years)
     wide = wide.reindex(columns=[first, last])
     out = wide.reset_index()
@@ -223,7 +232,8 @@ def applicant_table(
     ``name`` filled for municipalities, ``cohort`` (first funded project year, NaN when never
     funded or without ``treatment``) and the outcome trend ``outcome_from``, ``outcome_to``,
     ``outcome_change`` (change of the members' mean ``outcome`` over :data:`TREND_YEARS`
-    years, NaN without ``outcomes``)."""
+    years, NaN without ``outcomes``).
+    """
     table = eligibility.eligible(
         counts,
         threshold,

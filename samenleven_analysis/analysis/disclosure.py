@@ -59,7 +59,8 @@ def disclosure_off() -> bool:
 
 def check_min_cell(min_cell: object) -> int:
     """``min_cell`` as an int, or ValueError: it must be a whole number ≥ 1 (0 only with the
-    opt-out :func:`disclosure_off`). Below 1 nothing would be suppressed, silently."""
+    opt-out :func:`disclosure_off`). Below 1 nothing would be suppressed, silently.
+    """
     whole = isinstance(min_cell, (int, np.integer)) or (
         isinstance(min_cell, float) and float(min_cell).is_integer()
     )
@@ -108,7 +109,8 @@ def stamp_csv(frame, *, off: bool | None = None):
     any row that is copied, sorted or filtered out of it, while the file stays a plain
     table (a comment line would break readers and be lost on sorting). The one place every
     report CSV writer goes through (docs/bad-inputs.md). ``off``: whether the opt-out is in
-    force (default: :func:`disclosure_off`, the run's environment)."""
+    force (default: :func:`disclosure_off`, the run's environment).
+    """
     if not (disclosure_off() if off is None else off):
         return frame
     out = frame.copy()
@@ -135,7 +137,8 @@ def is_suppressed(text: object) -> bool:
 def published_values(shown: pd.Series) -> pd.Series:
     """The numbers a suppressed column publishes: the count where it is shown, NaN where
     it is suppressed or missing. Figures are drawn from these, so a bar, line or share
-    can never give back what the table hides."""
+    can never give back what the table hides.
+    """
     return pd.to_numeric(
         shown.map(lambda v: None if is_suppressed(v) else v), errors="coerce"
     ).astype(float)
@@ -228,7 +231,8 @@ def suppression_mask(
 
 def format_count(value: object, min_cell: int = MIN_CELL_DEFAULT, *, zeros: bool = True) -> str:
     """One count as published text: ``"<5"`` when below ``min_cell``, ``"12345"`` otherwise,
-    ``""`` when missing. For labels and sentences outside tables (no complementary rule)."""
+    ``""`` when missing. For labels and sentences outside tables (no complementary rule).
+    """
     min_cell = check_min_cell(min_cell)
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
@@ -413,7 +417,8 @@ def _scan_table(rows: list, min_cell: int) -> tuple[list[tuple[str, str]], int]:
 
 def scan_counts(html: str, min_cell: int = MIN_CELL_DEFAULT) -> tuple[list[tuple[str, str]], int]:
     """Like :func:`find_small_counts`, also returning how many count cells were checked
-    (so a check can tell "nothing found" from "nothing looked at")."""
+    (so a check can tell "nothing found" from "nothing looked at").
+    """
     problems: list[tuple[str, str]] = []
     checked = 0
     for rows in _parse_tables(html):

@@ -95,7 +95,8 @@ def input_kind(frame: pd.DataFrame) -> str:
 
 def definitions_for(frame: pd.DataFrame) -> tuple[str, ...]:
     """The definitions a frame supports (origin table: the three origin ones; population
-    table: the nationality proxy; counts: the one named in a ``definition`` column, if any)."""
+    table: the nationality proxy; counts: the one named in a ``definition`` column, if any).
+    """
     kind = input_kind(frame)
     if kind == "origin":
         return ORIGIN_DEFINITIONS
@@ -359,7 +360,7 @@ def eligible(
         Optional municipality codes to consider (e.g. the Flemish ones); others are dropped
         before pooling.
 
-    Returns
+    Returns:
     -------
     DataFrame with :data:`COLUMNS`, sorted eligible first, then ``count`` descending, then
     ``applicant``. ``df.attrs`` records threshold, inclusive, definition, year and vintage.

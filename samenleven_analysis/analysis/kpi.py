@@ -488,7 +488,8 @@ def applicant_names(municipalities: pd.DataFrame | None, partnerships: pd.DataFr
 
 def assemble(tables: dict[str, pd.DataFrame | None], demo: bool) -> KpiData:
     """:class:`KpiData` from loaded tables (``contracts``, ``call_rules``, ``treatment``,
-    ``municipalities``, ``partnerships``; absent ones None): the lines, or what is missing."""
+    ``municipalities``, ``partnerships``; absent ones None): the lines, or what is missing.
+    """
     names = applicant_names(tables.get("municipalities"), tables.get("partnerships"))
     if tables.get("contracts") is None:
         return KpiData(None, names, demo, "no contracts")

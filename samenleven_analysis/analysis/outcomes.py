@@ -288,7 +288,8 @@ def with_geography(
     frame: pd.DataFrame, municipalities: pd.DataFrame, *, unit: str = "refnis"
 ) -> pd.DataFrame:
     """Add ``arrondissement``, ``province`` and ``region`` of each municipality (for
-    clustering standard errors at a coarser level, or restricting to one region)."""
+    clustering standard errors at a coarser level, or restricting to one region).
+    """
     cols = [c for c in ("arrondissement", "province", "region") if c in municipalities.columns]
     geo = municipalities[["refnis", *cols]].copy()
     geo["refnis"] = normalise_refnis(geo["refnis"], strict=False)

@@ -1,6 +1,7 @@
 """The flags of the verdicts: which direction an estimate may be read in, which checks
 failed, whether a reading is descriptive only. Pure computation; the prose that reads these
-flags is in :mod:`samenleven_analysis.reports.verdicts`."""
+flags is in :mod:`samenleven_analysis.reports.verdicts`.
+"""
 
 from __future__ import annotations
 
@@ -67,7 +68,8 @@ def verdict_flags(
 def synthetic_flags(sc: SyntheticControl, *, alpha: float = 0.05) -> dict[str, Any]:
     """What the synthetic-control verdict may say (its text and the machine-readable summary
     both read these): an effect is claimed only with a good pre-period fit, a placebo rank
-    p-value ≤ ``alpha`` and an approximate interval that excludes zero."""
+    p-value ≤ ``alpha`` and an approximate interval that excludes zero.
+    """
     p = sc.placebo_pvalue
     poor = bool(sc.extra.get("poor_fit"))
     rejects = bool(np.isfinite(p) and p <= alpha)

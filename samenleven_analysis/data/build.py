@@ -1057,7 +1057,8 @@ def load(name: str, processed: str | Path | None = None) -> tuple[pd.DataFrame, 
 def provenance_is_demo(provenance: dict) -> bool:
     """Whether one table's provenance marks Demoland data: its own ``demo`` flag, or the
     ``demo`` flag of any input listed under ``inputs`` or ``sources`` (a list, or a dict of
-    dataset id → entry). The one rule every layer uses."""
+    dataset id → entry). The one rule every layer uses.
+    """
     if provenance.get("demo"):
         return True
     entries: list = []
@@ -1073,7 +1074,8 @@ def provenance_is_demo(provenance: dict) -> bool:
 def is_demo(name: str | None = None, processed: str | Path | None = None) -> bool:
     """Whether table ``name`` (or, with ``name=None``, any table in the folder) is demo data,
     by :func:`provenance_is_demo` on its sidecar; missing or unreadable sidecars count as
-    not demo."""
+    not demo.
+    """
     folder = Path(processed) if processed is not None else config.processed_dir()
     sidecars = (
         [_sidecar(table_path(name, folder))]

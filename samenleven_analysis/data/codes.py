@@ -1,5 +1,6 @@
 """REFNIS codes and the fixed codes built on them: one home for normalising a code, the region
-codes and the region of a code, and the name of the nationality-proxy definition."""
+codes and the region of a code, and the name of the nationality-proxy definition.
+"""
 
 from __future__ import annotations
 

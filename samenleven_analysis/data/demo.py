@@ -994,7 +994,8 @@ _CONTRACTS_KEY = 41  # rng stream of the contracts (the other tables use keys 1â
 def contracts_table(rules: pd.DataFrame, seed: int = DEFAULT_SEED) -> pd.DataFrame:
     """Demoland ``contracts`` (columns ``contracts.COLUMNS``) under ``rules``: what the
     applicants of each call's cohort sign and report (:mod:`.demo_contracts` documents the
-    rules and chooses them)."""
+    rules and chooses them).
+    """
     from samenleven_analysis.data.contracts import COLUMNS
 
     rules = rules.sort_values("rule_id", kind="stable").reset_index(drop=True)

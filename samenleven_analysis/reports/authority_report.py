@@ -160,7 +160,8 @@ class AuthorityReport:
     # ----------------------------------------------------------------- sections
     def opening(self) -> None:
         """The report's opening for its reader: what it shows, for whom, where the data
-        come from (:mod:`samenleven_analysis.reports.authority_text`)."""
+        come from (:mod:`samenleven_analysis.reports.authority_text`).
+        """
         from samenleven_analysis.reports import authority_text
 
         _markdown(
@@ -647,7 +648,8 @@ class AuthorityReport:
 
     def contract(self) -> None:
         """The authority's contract under the call rules: targets, realisations, attainment and
-        subsidy committed and earned (when a contracts file was supplied)."""
+        subsidy committed and earned (when a contracts file was supplied).
+        """
         data = kpi_data_from_context(self.ctx)
         display_contract_status(data, self.applicant, min_cell=self.min_cell)
         fig = contract_figure(data, self.applicant, min_cell=self.min_cell)
@@ -796,7 +798,8 @@ def contract_tables(
     data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
 ) -> dict[str, pd.DataFrame]:
     """The authority's contract tables ready to display: ``rules`` (one row per line) and
-    ``position`` (:func:`authority_position`); empty dict when there is nothing to show."""
+    ``position`` (:func:`authority_position`); empty dict when there is nothing to show.
+    """
     if not data.ok:
         return {}
     mine = _lines_of(data, applicant)
@@ -858,7 +861,8 @@ def display_contract_tables(
     output_dir: str | Path = "",
 ) -> None:
     """Display :func:`contract_tables` in a notebook (nothing when there is no contract);
-    with ``output_dir``, also write them as ``contract_<table>.csv`` there."""
+    with ``output_dir``, also write them as ``contract_<table>.csv`` there.
+    """
     from IPython.display import Markdown, display
 
     tables = contract_tables(data, applicant, min_cell=min_cell)
@@ -877,7 +881,8 @@ def display_contract_tables(
 
 def contract_figure(data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT):
     """Two panels: attainment per objective (this authority vs all applicants) and committed vs
-    earned subsidy per objective. None when there is no contract line to draw."""
+    earned subsidy per objective. None when there is no contract line to draw.
+    """
     import matplotlib.pyplot as plt
 
     if not data.ok or _lines_of(data, applicant).empty:
@@ -943,7 +948,8 @@ def show_contract_figure(
     output_dir: str | Path = "",
 ) -> None:
     """Show :func:`contract_figure` in a notebook (deterministic PNG); nothing when absent.
-    With ``output_dir``, also save it as ``contract.png`` and ``contract.svg`` there."""
+    With ``output_dir``, also save it as ``contract.png`` and ``contract.svg`` there.
+    """
     import matplotlib.pyplot as plt
 
     from samenleven_analysis.reports import figures

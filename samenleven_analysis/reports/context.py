@@ -180,7 +180,8 @@ class DataContext:
 
     def optional(self, name: str) -> pd.DataFrame | None:
         """Table ``name`` from this build, or None when the build has none (the caller
-        then shows :func:`samenleven_analysis.reports.labels.missing_input_text`)."""
+        then shows :func:`samenleven_analysis.reports.labels.missing_input_text`).
+        """
         return self.load(name) if self.has(name) else None
 
     # ----------------------------------------------------------------- display
@@ -275,7 +276,8 @@ class DataContext:
 
     def provenance_markdown(self, params: dict[str, Any] | None = None) -> str:
         """Markdown of the provenance cell. Volatile values sit behind fixed labels
-        (``run time (UTC):``, ``git commit:``, ``==version``, ``sha256``) for the sanitiser."""
+        (``run time (UTC):``, ``git commit:``, ``==version``, ``sha256``) for the sanitiser.
+        """
         rec = self.provenance_record(params)
         lines = ["### " + _("Provenance"), ""]
         if disclosure.disclosure_off():
@@ -329,7 +331,8 @@ class DataContext:
 
     def provenance_cell(self, params: dict[str, Any] | None = None) -> None:
         """Display the closing provenance cell: parameters, sources with sha256, demo flag,
-        package versions, git commit and run time."""
+        package versions, git commit and run time.
+        """
         from IPython.display import Markdown
 
         # machine-readable beside the text (in any language): kernels.report_uses_demo reads it
@@ -457,7 +460,8 @@ class OriginSource:
 
     def note(self) -> str:
         """Markdown for the reader: what the counts mean and, for the proxy, why and how
-        it errs; empty for a supplied origin table used as asked."""
+        it errs; empty for a supplied origin table used as asked.
+        """
         from samenleven_analysis.reports.labels import (
             MISSING_INPUTS,
             canonical_columns,
@@ -657,7 +661,8 @@ def table_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
 
 def origin_counts(ctx: DataContext, definition: str = "non_eu14") -> pd.DataFrame:
     """Residents of ``definition`` per municipality and year (all years): ``year, refnis,
-    count, total, share`` from :func:`origin_source` (the proxy without an origin table)."""
+    count, total, share`` from :func:`origin_source` (the proxy without an origin table).
+    """
     from samenleven_analysis.analysis.eligibility import PROXY_DEFINITION
     from samenleven_analysis.data import origin as origin_mod
 

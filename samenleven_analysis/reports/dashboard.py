@@ -281,7 +281,8 @@ def _write_index(
 
 def _kpi_panel(settings: dict[str, Any], run_info: dict[str, Any], min_cell: int):
     """The contracts/KPI panel (already escaped HTML) for the run's build, or the panel that
-    says no contract data were supplied."""
+    says no contract data were supplied.
+    """
     import markupsafe
 
     from samenleven_analysis.reports.kpi import kpi_panel_for_run
@@ -298,7 +299,8 @@ def write_downloads(
     off: bool | None = None,
 ) -> list[dict[str, str]]:
     """Write the dashboard's published table (CSV, the same disclosure-controlled text as the
-    page) and its map (SVG) next to ``index.html``; return the links to list."""
+    page) and its map (SVG) next to ``index.html``; return the links to list.
+    """
     import pandas as pd
 
     from samenleven_analysis.reports import labels

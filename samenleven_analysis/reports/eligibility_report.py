@@ -4,7 +4,8 @@ threshold, definition and year. Data come from :func:`reports.context.origin_sou
 nationality proxy, labelled, when the data hold no origin table) in the year
 :func:`reports.context.reference_year` chooses. Every heading, sentence, table header and
 figure label comes from the message catalogs (:mod:`samenleven_analysis.i18n`), in the
-notebook's ``language``."""
+notebook's ``language``.
+"""
 
 from __future__ import annotations
 
@@ -197,7 +198,8 @@ class EligibilityReport:
 
     def section(self, key: str) -> None:
         """Heading (level 1 for ``title``, else 2) and introduction of section ``key``, in
-        the report's language."""
+        the report's language.
+        """
         heading, intro = SECTIONS[key]
         values = dict(
             threshold=i18n.number(THRESHOLD_RESIDENTS),
@@ -281,7 +283,8 @@ class EligibilityReport:
 
     def publish_list(self, table: pd.DataFrame, stem: str, title: str, empty: str) -> None:
         """Disclosure-controlled table with the reader's column headers (and its CSV);
-        ``empty``: the sentence shown when no applicant is in the list."""
+        ``empty``: the sentence shown when no applicant is in the list.
+        """
         if table.empty:
             _markdown(f"*{empty}*")
             return
@@ -407,7 +410,8 @@ class EligibilityReport:
 
     def sensitivity_results(self) -> None:
         """The sensitivity step: the table by threshold, definition and year, the applicants
-        that enter or leave, and the figure."""
+        that enter or leave, and the figure.
+        """
         sens = self.sensitivity()
         self.sensitivity_table(sens)
         self.moves(sens)
@@ -429,7 +433,8 @@ class EligibilityReport:
 
     def moves(self, sens: pd.DataFrame) -> None:
         """Applicants that enter or leave against the baseline threshold (definition and
-        year of the run)."""
+        year of the run).
+        """
         here = sens[(sens["definition"] == self.definition) & (sens["year"] == self.year)]
         moved = here[(here["n_entered"] > 0) | (here["n_left"] > 0)]
         out = pd.DataFrame(

@@ -2,7 +2,8 @@
 active language: what each fact is, its value written in the language's formats (numbers,
 dates, yes/no, origin definitions), its unit, its sources and the values of sources that
 disagree. Source ids (``call_2022``, ``announcement_2021``) are names of documents and are
-kept as they are."""
+kept as they are.
+"""
 
 from __future__ import annotations
 
@@ -115,7 +116,8 @@ def _sources(source: Any) -> str:
 
 def fact_table(keys: Iterable[str]) -> pd.DataFrame:
     """The facts ``keys`` (in the order of the reference facts) as a reader's table with
-    translated headers."""
+    translated headers.
+    """
     wanted = set(keys)
     rows = []
     for key, entry in programmes.facts()["facts"].items():

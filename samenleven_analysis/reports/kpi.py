@@ -95,7 +95,8 @@ def kpi_panel_for_run(
     vintage: int = VINTAGES[-1], *, min_cell: int = disclosure.MIN_CELL_DEFAULT
 ) -> str:
     """The KPI panel for the run's prepared build (``reports.context.data_context``; call it
-    inside the runner's prepared environment); the missing-data panel when there is no build."""
+    inside the runner's prepared environment); the missing-data panel when there is no build.
+    """
     from samenleven_analysis.errors import DataUnavailable
     from samenleven_analysis.reports.context import data_context
 
@@ -367,7 +368,8 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
 
 def regime_comparison(data: KpiData, programmes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Fragmented vs consolidated (``analysis.kpi.compare_regimes``) ready to display: one row per
-    number with its 95 % interval (where estimated), what limits it, and its source."""
+    number with its 95 % interval (where estimated), what limits it, and its source.
+    """
     out = kpi.compare_regimes(data.lines if data.ok else None, programmes)
 
     def fmt(v) -> str:

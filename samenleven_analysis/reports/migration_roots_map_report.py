@@ -2,7 +2,8 @@
 :class:`MigrationRootsMapReport`: the measure and years the data allow (with a note when a
 parameter cannot be honoured), polygons joined to counts, highlighted eligible authorities,
 the small-multiples figure and the disclosure-safe top-N tables. The module functions are the
-pieces those methods are made of (tested one by one)."""
+pieces those methods are made of (tested one by one).
+"""
 
 from __future__ import annotations
 
@@ -532,7 +533,8 @@ def publish_top_tables(
 ) -> list[tuple[str, str, str]]:
     """Show the top-``n`` tables by count and by share (no index, thousands separators,
     the reader's headers) and, with ``folder``, write them as CSV; returns what was written
-    (``(title, kind, file)``, as :attr:`Publisher.written`)."""
+    (``(title, kind, file)``, as :attr:`Publisher.written`).
+    """
     from samenleven_analysis.reports.publish import Publisher, thousands
 
     publisher = Publisher.for_folder(folder)
@@ -562,7 +564,8 @@ def save_figure(
     fig, inputs: MapInputs, measure: str, folder: str | None
 ) -> list[tuple[str, str, str]]:
     """With ``folder``, write the map as PNG and SVG (deterministic bytes); returns what was
-    written (``(title, kind, file)``)."""
+    written (``(title, kind, file)``).
+    """
     from samenleven_analysis.reports import figures
 
     if not folder:
@@ -575,7 +578,8 @@ def save_figure(
 @dataclass
 class MigrationRootsMapReport:
     """Inputs of one migration-roots map and the notebook's steps that display it (one call
-    per cell; what one step computes the next reuses through this object)."""
+    per cell; what one step computes the next reuses through this object).
+    """
 
     ctx: Any
     inputs: MapInputs
@@ -645,7 +649,8 @@ class MigrationRootsMapReport:
 
     def section(self, key: str) -> None:
         """Heading (level 1 for ``title``, else 2) and introduction of section ``key``, in
-        the report's language."""
+        the report's language.
+        """
         from samenleven_analysis.facts import THRESHOLD_RESIDENTS
 
         heading, intro = SECTIONS[key]
@@ -659,12 +664,14 @@ class MigrationRootsMapReport:
 
     def data_notes(self) -> None:
         """The definition, years and region used, every substitution made, and what was
-        joined to the polygons."""
+        joined to the polygons.
+        """
         _markdown("\n\n".join([*self.inputs.notes_lines(), *join_lines(self._joined[1])]))
 
     def map(self) -> None:
         """The maps of both years on shared classes, highlighted authorities outlined
-        (and, with a folder, the PNG and SVG files)."""
+        (and, with a folder, the PNG and SVG files).
+        """
         from samenleven_analysis.reports import figures
 
         codes, label = self._highlighted

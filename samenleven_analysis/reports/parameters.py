@@ -1,5 +1,6 @@
 """Notebook parameters: read the ``parameters`` cell, read YAML and ``-p`` values, validate them
-before any kernel starts (unknown or ill-typed values raise ``ParameterError``, exit 2)."""
+before any kernel starts (unknown or ill-typed values raise ``ParameterError``, exit 2).
+"""
 
 from __future__ import annotations
 
@@ -83,7 +84,8 @@ def _literal_values(node: ast.AST | None) -> tuple[Any, ...] | None:
 
 def _annotation_types(node: ast.AST | None) -> tuple[str, ...] | None:
     """Type names of a simple annotation (``int``, ``str | None``, ``Optional[int]``,
-    ``list[str]``, ``Literal["a", "b"]``)."""
+    ``list[str]``, ``Literal["a", "b"]``).
+    """
     if node is None:
         return None
     if (
@@ -269,7 +271,8 @@ def _check(nb_name: str, spec: ParamSpec, value: Any, raw: str | None) -> Any:
 
 def _check_allowed(nb_name: str, spec: ParamSpec, value: Any) -> None:
     """Raise ParameterError when ``value`` (or an element of a list) is outside the
-    ``Literal[...]`` values or the ``# range:`` bounds of ``spec``."""
+    ``Literal[...]`` values or the ``# range:`` bounds of ``spec``.
+    """
     items = value if isinstance(value, list) else [value]
     for item in items:
         if spec.allowed is not None and item not in spec.allowed:
@@ -385,7 +388,8 @@ def read_parameters(
 
 def check_choice(name: str, value: Any, allowed: Any) -> None:
     """Raise ParameterError unless ``value`` (or every element of a non-empty list) is in
-    ``allowed``."""
+    ``allowed``.
+    """
     values = value if isinstance(value, (list, tuple)) else [value]
     bad = [v for v in values if v not in allowed]
     if bad or not values:

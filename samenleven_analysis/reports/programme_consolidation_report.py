@@ -4,7 +4,8 @@ against the announcement, and the fragmented-versus-consolidated comparison when
 table is supplied (the fragmented regime otherwise stays as the published counts). Every
 heading, sentence, table header and figure label comes from the message catalogs
 (:mod:`samenleven_analysis.i18n`), in the notebook's ``language``; the official Dutch names of
-objectives and actions go through :func:`samenleven_analysis.i18n.call_label`."""
+objectives and actions go through :func:`samenleven_analysis.i18n.call_label`.
+"""
 
 from __future__ import annotations
 
@@ -154,7 +155,8 @@ def _million(value: float, digits: int = 0) -> str:
 
 def show_value(value, unit: str, min_cell: int, signed: bool = False) -> str:
     """A metric as published text in the active language: persons through disclosure,
-    shares in % (differences in percentage points), indices with 3 decimals, money rounded."""
+    shares in % (differences in percentage points), indices with 3 decimals, money rounded.
+    """
     if pd.isna(value):
         return ""
     write = i18n.signed if signed else i18n.number
@@ -174,7 +176,8 @@ def show_value(value, unit: str, min_cell: int, signed: bool = False) -> str:
 
 def short_value(value: float, unit: str = "count") -> str:
     """Compact bar label in the active language: shares as %, indices with 2 decimals, money
-    and counts as 37 k / 2,0 M."""
+    and counts as 37 k / 2,0 M.
+    """
     if pd.isna(value):
         return ""
     if unit == "share":
@@ -190,7 +193,8 @@ def short_value(value: float, unit: str = "count") -> str:
 
 def regimes_figure(metric_table: pd.DataFrame, *, min_cell: int):
     """Small multiples of bar pairs (fragmented vs consolidated) for the plotted metrics,
-    labelled in the active language; person counts through disclosure control."""
+    labelled in the active language; person counts through disclosure control.
+    """
     per = metric_table.set_index("regime").reindex(list(programmes.REGIMES))
     cols = [c for c in programmes.PLOT_METRICS if per[c].notna().any()]
     ncols = 3
@@ -272,7 +276,8 @@ class ProgrammeConsolidationReport:
 
     def section(self, key: str) -> None:
         """Heading (level 1 for ``title``, else 2) and introduction of section ``key``, in
-        the report's language."""
+        the report's language.
+        """
         heading, intro = SECTIONS[key]
         years = programmes.fact("project_years")
         values = dict(
@@ -403,7 +408,8 @@ class ProgrammeConsolidationReport:
 
     def against_announcement(self) -> None:
         """The call's ceiling times the authorities, against the announced budget,
-        authorities and projects."""
+        authorities and projects.
+        """
         if self.rules is None:
             return
         cap = float(self.rules["max_eur"].sum())

@@ -67,7 +67,8 @@ def thousands(value) -> str:
 def tick_formatter():
     """A matplotlib formatter writing tick values in the active language (``12.500``,
     ``2,5``): whole numbers without decimals, others with one (or two when one is not
-    enough), like matplotlib's own labels but in ``nl_BE`` or ``en`` format."""
+    enough), like matplotlib's own labels but in ``nl_BE`` or ``en`` format.
+    """
     from matplotlib.ticker import FuncFormatter
 
     def fmt(value: float, _pos=None) -> str:

@@ -222,7 +222,8 @@ def test_no_module_that_translates_rebinds_the_underscore():
 )
 def test_topic_report_sections_read_in_dutch(module):
     """Every heading and introduction a topic notebook shows has its own Dutch text (the
-    sentences its notebook's markdown cells used to hold in English only)."""
+    sentences its notebook's markdown cells used to hold in English only).
+    """
     import importlib
 
     nl = i18n.translator("nl")

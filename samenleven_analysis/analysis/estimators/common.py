@@ -254,7 +254,8 @@ SE_RTOL = 1e-10
 def check_se(est: Estimate, scale: float | None = None) -> Estimate:
     """Degenerate inference becomes NaN + note instead of a 0-width CI: an SE that is not
     finite, ≤ 0, or numerically zero relative to the estimate and the outcome's scale
-    (``scale``, e.g. its standard deviation; :data:`SE_RTOL`)."""
+    (``scale``, e.g. its standard deviation; :data:`SE_RTOL`).
+    """
     if not np.isfinite(est.se) or est.se <= 0:
         return without_inference(est, f"standard error is {est.se!r}: no interval or p-value")
     ref = max(abs(est.estimate) if np.isfinite(est.estimate) else 0.0, abs(scale or 0.0))
@@ -319,7 +320,8 @@ def _check_ids(panel: pd.DataFrame, columns: Iterable[str | None]) -> None:
 def check_comparison(df: pd.DataFrame, d: np.ndarray) -> None:
     """All units treated on one common path (``d``: the treatment indicator per row of
     ``df``, which has ``_unit`` and ``_time``): nothing separates the effect from the year
-    effects, so refuse clearly instead of failing inside the regression library."""
+    effects, so refuse clearly instead of failing inside the regression library.
+    """
     wide = pd.DataFrame(
         {"u": df["_unit"].to_numpy(), "t": df["_time"].to_numpy(), "d": np.asarray(d, float)}
     ).pivot_table(index="u", columns="t", values="d", aggfunc="max")
@@ -370,7 +372,8 @@ def single_thread_blas():
     """Run the block with every loaded BLAS (numpy's, scipy's and diff-diff's OpenBLAS) on
     one thread (threadpoolctl, a dependency): a multi-threaded BLAS splits sums differently
     with the thread count, so a result could depend on the machine (docs/reproducibility.md).
-    Used around the optimisers (synthetic-control weights, SDID, HonestDiD)."""
+    Used around the optimisers (synthetic-control weights, SDID, HonestDiD).
+    """
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
@@ -392,7 +395,8 @@ def tidy_row(fit, name: str) -> tuple[float, float, float, float, float]:
 
 def table_row(key: dict, fit: Callable[[], Estimate]) -> dict:
     """One row of a placebo or balance table: ``key`` plus the estimate's columns, or NaN
-    with a one-line ``note`` when it cannot be estimated (instead of failing the table)."""
+    with a one-line ``note`` when it cannot be estimated (instead of failing the table).
+    """
     try:
         e = fit()
     except Exception as exc:  # reported per row
@@ -491,7 +495,8 @@ def few_treated_warning(n_treated_clusters: int, what: str) -> str:
 
 def unit_strata(panel: pd.DataFrame, df: pd.DataFrame, strata: str | None) -> np.ndarray | None:
     """Stratum code per row of ``df`` (``None`` without strata); a stratum must be constant
-    within a unit and never missing, since the permutation moves whole units."""
+    within a unit and never missing, since the permutation moves whole units.
+    """
     if strata is None:
         return None
     check_columns(panel, [strata])
@@ -510,7 +515,8 @@ def unit_strata(panel: pd.DataFrame, df: pd.DataFrame, strata: str | None) -> np
 
 def permutation_indices(n: int, reps: int, seed: int, strata: np.ndarray | None) -> np.ndarray:
     """``reps`` permutations of ``range(n)`` (one per row) that keep every unit within its
-    stratum (``strata``: one code per unit; None = one stratum), from a fixed seed."""
+    stratum (``strata``: one code per unit; None = one stratum), from a fixed seed.
+    """
     rng = np.random.default_rng(seed)
     if strata is None:
         return np.vstack([rng.permutation(n) for _ in range(reps)])
@@ -549,7 +555,8 @@ def studentised_ri(
     The statistic is ``t = (est − b est_d) / SE`` (Chung & Romano 2013: a studentised
     permutation test keeps its size when the treated and untreated differ in variance,
     which the raw difference does not). Returns p (at ``b = 0``), interval and a reason
-    when it is unbounded."""
+    when it is unbounded.
+    """
     qa = (s_y**2).sum(axis=1)
     qc = (s_y * s_d).sum(axis=1)
     qe = (s_d**2).sum(axis=1)

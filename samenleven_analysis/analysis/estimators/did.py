@@ -1,5 +1,6 @@
 """Two-way fixed-effects DiD with cluster, wild-bootstrap and randomisation inference,
-and the DiD placebo tables."""
+and the DiD placebo tables.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
     without_inference,
     z_critical,
 )
+from samenleven_analysis.facts import DEFAULT_SEED
 
 # --------------------------------------------------------------------------- DiD
 
@@ -53,7 +55,7 @@ def did(
     *,
     inference: str = "auto",
     reps: int = 9999,
-    seed: int = 20221001,
+    seed: int = DEFAULT_SEED,
     alpha: float = 0.05,
     strata: str | None = None,
 ) -> Estimate:
@@ -207,7 +209,7 @@ def wild_bootstrap_pvalue(
     cluster: str | None = None,
     *,
     reps: int = 9999,
-    seed: int = 20221001,
+    seed: int = DEFAULT_SEED,
 ) -> float:
     """Wild cluster restricted bootstrap p-value (Webb weights) of the TWFE DiD coefficient.
 
@@ -268,7 +270,7 @@ def randomization_inference(
     post: str,
     *,
     reps: int = 999,
-    seed: int = 20221001,
+    seed: int = DEFAULT_SEED,
 ) -> tuple[float, np.ndarray]:
     """Randomisation-inference p-value of the TWFE DiD coefficient, and the null draws.
 

@@ -20,6 +20,7 @@ from samenleven_analysis.analysis.estimators.common import (
     z_critical,
 )
 from samenleven_analysis.errors import DataError
+from samenleven_analysis.facts import DEFAULT_SEED
 
 # --------------------------------------------------------------------------- event study
 
@@ -60,7 +61,7 @@ def event_study(
     estimator: str = "twfe",
     alpha: float = 0.05,
     bootstrap_reps: int = 999,
-    seed: int = 20221001,
+    seed: int = DEFAULT_SEED,
 ) -> EventStudy:
     """Event-study coefficients by relative time ``time − cohort`` and a pre-trend test.
 

@@ -28,6 +28,7 @@ from samenleven_analysis.analysis.estimators.common import (
     normalise_cohort,
 )
 from samenleven_analysis.analysis.estimators.staggered import staggered_did
+from samenleven_analysis.facts import DEFAULT_SEED
 
 __all__ = ["minimum_detectable_effect", "power_by_simulation"]
 
@@ -47,7 +48,7 @@ def power_by_simulation(
     power: float = 0.8,
     post_periods: int | None = None,
     reps: int = 199,
-    seed: int = 20221001,
+    seed: int = DEFAULT_SEED,
 ) -> MinimumDetectableEffect:
     """Power curve and MDE of :func:`staggered_did` for the actual treated group (see module).
 
@@ -91,7 +92,8 @@ def power_by_simulation(
 
     def panel_for(start: int, ctrl: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
         """The draw's panel without planted effect, and the mask of its treated post cells
-        (built once per draw and reused for every effect: only the outcome changes)."""
+        (built once per draw and reused for every effect: only the outcome changes).
+        """
         fake = start + tr_fake
         treated_part = tr_rows.assign(_fake=fake)
         ctrl_part = pre_cols.iloc[np.concatenate([rows_of[u] for u in ctrl])].reset_index(drop=True)
@@ -201,7 +203,7 @@ def minimum_detectable_effect(
     power: float = 0.8,
     cohort: str | None = None,
     draws: int = 40,
-    seed: int = 20221001,
+    seed: int = DEFAULT_SEED,
 ) -> MinimumDetectableEffect:
     """Smallest true effect the design would detect with probability ``power``, by simulation.
 

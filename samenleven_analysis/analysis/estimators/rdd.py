@@ -234,7 +234,8 @@ def rdd(
 
 def _lr_fallback(cluster: str | None, *args, **kwargs) -> Estimate:
     """:func:`rdd_local_randomisation`, saying so when a ``cluster`` was asked for: the
-    randomisation test permutes units, not clusters."""
+    randomisation test permutes units, not clusters.
+    """
     out = rdd_local_randomisation(*args, **kwargs)
     if cluster:
         out.note = f"{out.note}; permutes units, not clusters of {cluster!r}"
@@ -255,7 +256,8 @@ def _lr_window(
     p >= :data:`LR_BALANCE_LEVEL` (nested windows growing by two units per side from the
     :data:`MIN_SUPPORT` nearest per side). Without, or when no window is balanced: the
     smallest symmetric window holding :data:`MIN_SUPPORT` units on each side (the nearest
-    neighbours of the cutoff). Returns (low, high, rule, smallest balance p-value)."""
+    neighbours of the cutoff). Returns (low, high, rule, smallest balance p-value).
+    """
     dist = np.abs(xs - cs)
     left, right = np.sort(dist[xs < cs]), np.sort(dist[xs >= cs])
     k = min(MIN_SUPPORT, len(left), len(right))
@@ -308,7 +310,8 @@ def _perm_test_grid(
     """Fisher randomisation test of H0: Y(1) − Y(0) = tau·T for every ``tau``: difference in
     means of ``yw − tau·tw`` between sides, permuting the side labels ``zw`` (complete
     randomisation within the window, the same ``reps`` permutations for every tau).
-    Returns (observed statistics, two-sided p-values)."""
+    Returns (observed statistics, two-sided p-values).
+    """
     rng = np.random.default_rng(seed)
     n1 = int(zw.sum())
     n = len(zw)
@@ -500,7 +503,8 @@ def first_stage(
 ) -> Estimate:
     """Jump in the probability of treatment (participation) at the cutoff. With ``outcome``:
     the fuzzy fit's *own* first stage (same bandwidth and sample as the fuzzy estimate);
-    without: a separate sharp RD of ``treatment`` (its own bandwidth). 1 = a sharp design."""
+    without: a separate sharp RD of ``treatment`` (its own bandwidth). 1 = a sharp design.
+    """
     if outcome is not None:
         return rdd(df, outcome, running, cutoff, treatment, **kwargs).extra["first_stage"]
     return rdd(df, treatment, running, cutoff, **kwargs)
@@ -522,7 +526,8 @@ def rdd_density(
     ``log=True`` (default) tests ``log(count)`` at ``log(cutoff)``: on a skewed count the
     local-polynomial density fit mistakes the steep slope for a jump (the raw test rejected
     two thirds of simulated no-manipulation draws, the log test about 3%). Returns ``t``,
-    ``pvalue`` (jackknife), bandwidths (on the tested scale), effective counts by side."""
+    ``pvalue`` (jackknife), bandwidths (on the tested scale), effective counts by side.
+    """
     from rddensity import rddensity
 
     x = pd.to_numeric(df[running], errors="coerce").dropna().to_numpy(dtype=float)
@@ -549,7 +554,8 @@ def rdd_balance(
 ) -> pd.DataFrame:
     """Covariate balance: a sharp RD of each pre-determined covariate on the running
     variable. Jumps (small p) cast doubt on the design. Rows that cannot be estimated
-    (too few units) carry NaN and a ``note``."""
+    (too few units) carry NaN and a ``note``.
+    """
     rows = []
     for cov in covariates:
         rows.append(table_row({"covariate": cov}, partial(rdd, df, cov, running, cutoff, **kwargs)))

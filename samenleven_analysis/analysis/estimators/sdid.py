@@ -26,6 +26,7 @@ from samenleven_analysis.analysis.estimators.common import (
     single_thread_blas,
     without_inference,
 )
+from samenleven_analysis.facts import DEFAULT_SEED
 
 __all__ = ["synthetic_did"]
 
@@ -38,7 +39,7 @@ def synthetic_did(
     cohort: str,
     *,
     reps: int = 200,
-    seed: int = 20221001,
+    seed: int = DEFAULT_SEED,
     alpha: float = 0.05,
 ) -> Estimate:
     """SDID ATT pooled over cohorts, with placebo standard errors (``reps`` placebo draws).

@@ -56,6 +56,7 @@ from samenleven_analysis.analysis.estimators.common import (
     unit_strata,
     without_inference,
 )
+from samenleven_analysis.facts import DEFAULT_SEED
 
 MEASURED_COVERAGE: dict[tuple[str, int], tuple[float, float]] = {
     ("level", 6): (0.94, 0.019),
@@ -148,7 +149,7 @@ def staggered_did(
     est_method: str = "reg",
     inference: str = "auto",
     reps: int = RI_REPS,
-    seed: int = 20221001,
+    seed: int = DEFAULT_SEED,
     alpha: float = 0.05,
     details: bool = True,
     strata: str | None = None,
@@ -396,7 +397,8 @@ def _numpy_att(df: pd.DataFrame) -> float:
 
 def _clustered_if_se(df: pd.DataFrame, control_group: str) -> float:
     """Cluster-robust SE of the simple C–S ATT from its influence function (never-treated
-    controls; NaN otherwise): each unit's contribution, centred by arm, summed by cluster."""
+    controls; NaN otherwise): each unit's contribution, centred by arm, summed by cluster.
+    """
     if control_group != "never_treated":
         return float("nan")
     wide = df.pivot_table(index="_unit", columns="_time", values="_y", aggfunc="first")

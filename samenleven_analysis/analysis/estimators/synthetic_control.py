@@ -3,7 +3,8 @@
 The donor weights are the exact minimiser of the scaled pre-period fit over the simplex
 (:func:`simplex_least_squares`, an active-set NNLS), not an optimiser's stopping point: the
 same inputs give the same weights on any CPU, BLAS kernel and thread count (see
-docs/reproducibility.md for what moved before and by how much)."""
+docs/reproducibility.md for what moved before and by how much).
+"""
 
 from __future__ import annotations
 
@@ -200,7 +201,8 @@ def _rank_interval(
     with ``r_k`` the k-th largest placebo ratio. NaN with a reason when too few donors make the
     set unbounded, when a donor fitted exactly before treatment (infinite ratio, see
     :data:`EXACT_FIT_TOL`) makes it unbounded, or when the test rejects every constant effect.
-    ``exact``: the treated unit itself is fitted exactly (its ratio is infinite for every b)."""
+    ``exact``: the treated unit itself is fitted exactly (its ratio is infinite for every b).
+    """
     post_gap, pre_rmspe = gap[~pre], float(np.sqrt(np.mean(gap[pre] ** 2)))
     att, v = float(post_gap.mean()), float(post_gap.var())
     n = len(ratios)
@@ -271,7 +273,7 @@ def simplex_least_squares(a: np.ndarray, b: np.ndarray, ridge: float = 0.0) -> n
 
 
 def _exact_synth():
-    """pysyncon ``Synth`` whose inner weight problem is solved exactly.
+    """Pysyncon ``Synth`` whose inner weight problem is solved exactly.
 
     pysyncon keeps its semantics (each predictor row divided by its standard deviation
     across the donors and the treated unit; the outer V search when ``optimize_v``); only

@@ -1,6 +1,7 @@
 """Figures: one way to show a figure in a notebook (deterministic PNG), to save it as PNG and
 SVG with stable bytes, and to caption it. Plots that notebooks draw live in the modules beside
-this one."""
+this one.
+"""
 
 from __future__ import annotations
 
@@ -61,7 +62,8 @@ def save(fig: Figure, path_stem: str | Path, *, dpi: int = PNG_DPI) -> tuple[Pat
 
 def show(fig: Figure, *, dpi: int = 100) -> None:
     """Display the figure in a notebook as deterministic PNG bytes (:func:`figure_bytes`;
-    100 dpi by default, to keep stored notebooks small; :func:`save` writes 150 dpi)."""
+    100 dpi by default, to keep stored notebooks small; :func:`save` writes 150 dpi).
+    """
     try:
         from IPython import get_ipython
         from IPython.display import Image, display
@@ -85,7 +87,8 @@ def add_caption(
     figure coordinates; nothing when ``text`` is empty. The one way every figure of the
     package is captioned (the callers choose the place: under the axis labels, in a strip
     kept free by fixed margins, beside a DEMO stamp). ``$`` is kept literal (no mathtext),
-    see :func:`samenleven_analysis.reports.text.label`."""
+    see :func:`samenleven_analysis.reports.text.label`.
+    """
     from samenleven_analysis.reports.text import label
 
     if text:
