@@ -14,7 +14,7 @@ Every report a run writes is recorded in ``<out>/.samenleven-incremental.json`` 
   change what a report shows);
 * the code: the package version and a fingerprint of its source files and templates, the
   versions of the packages the provenance cell lists, the lock file's sha256 when the
-  project has one (``requirements.lock``);
+  project has one (``pylock.toml``);
 * the run mode: demo data, disclosure control.
 
 A rerun into the same output folder (``--out DIR`` again) reuses a report whose hash is
@@ -47,8 +47,6 @@ from samenleven_analysis.reports.kernels import Job, JobResult
 MANIFEST = ".samenleven-incremental.json"
 """File in the output folder recording each report's input hash and files."""
 
-LOCK_FILE = "requirements.lock"
-"""Lock file at the project root whose sha256 enters every report's hash when present."""
 
 MODE_ENV = ("SAMENLEVEN_DEMO", "SAMENLEVEN_DISCLOSURE", "SAMENLEVEN_OFFLINE")
 """Environment variables that change what a report shows (besides its inputs)."""
@@ -94,7 +92,7 @@ def lock_hash(root: Path | None = None) -> str | None:
                 return str(value)
     except Exception:  # fall back to hashing the file ourselves
         pass
-    path = (root or config.project_root()) / LOCK_FILE
+    path = (root or config.project_root()) / config.LOCK_FILE
     try:
         return _sha256_file(path) if path.is_file() else None
     except OSError:

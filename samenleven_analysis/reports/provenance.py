@@ -112,12 +112,11 @@ def report_time() -> str:
     return _iso(moment) if moment is not None else RUN_TIME_NOT_RECORDED
 
 
-LOCK_FILE = "requirements.lock"
 """The exact dependency set with hashes (``make lock``; see docs/environment.md)."""
 
 
 def lock_path() -> Path | None:
-    """The lock of this code: the checkout's ``requirements.lock`` when running from a
+    """The lock of this code: the checkout's ``pylock.toml`` when running from a
     checkout, else the copy shipped inside the installed package; None when neither exists.
     """
     candidates = [
@@ -125,8 +124,8 @@ def lock_path() -> Path | None:
         Path(__file__).resolve().parent.parent / "_bundle",
     ]
     for folder in candidates:
-        if folder is not None and (folder / LOCK_FILE).is_file():
-            return folder / LOCK_FILE
+        if folder is not None and (folder / config.LOCK_FILE).is_file():
+            return folder / config.LOCK_FILE
     return None
 
 

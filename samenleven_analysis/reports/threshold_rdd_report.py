@@ -250,7 +250,7 @@ def _attempt(fn, *args, **kwargs):
     """Too few authorities is an answer, not a crash: (result or None, message)."""
     try:
         return fn(*args, **kwargs), ""
-    except Exception as exc:  # noqa: BLE001 - reported in the notebook
+    except Exception as exc:
         return None, _("Not estimable: {reason}", reason=str(exc).splitlines()[0])
 
 

@@ -59,15 +59,15 @@ def test_the_wheel_carries_package_data_notebooks_and_lock(wheel):
         "samenleven_analysis/reports/templates/nbconvert/offline/index.html.j2",
         "samenleven_analysis/data/reference/plan_samenleven.yaml",
         "samenleven_analysis/data/reference/crosswalks.csv",
-        "samenleven_analysis/_bundle/requirements.lock",
+        "samenleven_analysis/_bundle/pylock.toml",
     }
     expected |= {
         f"samenleven_analysis/_bundle/notebooks/{p.name}"
         for p in (ROOT / "notebooks").glob("*.ipynb")
     }
     assert expected - names == set()
-    lock = zipfile.ZipFile(wheel).read("samenleven_analysis/_bundle/requirements.lock")
-    assert lock == (ROOT / "requirements.lock").read_bytes()
+    lock = zipfile.ZipFile(wheel).read("samenleven_analysis/_bundle/pylock.toml")
+    assert lock == (ROOT / "pylock.toml").read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +134,7 @@ def test_installed_wheel_runs_a_notebook_and_an_authority_report(installed, tmp_
     info = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert [r["ok"] for r in info["results"]] == [True, True]
     assert info["demo"] is True  # offline, no mirror: Demoland, said loudly
-    lock = (ROOT / "requirements.lock").read_bytes()
+    lock = (ROOT / "pylock.toml").read_bytes()
     assert info["lock_sha256"] == __import__("hashlib").sha256(lock).hexdigest()
     assert info["lock_sha256"] in (out / "eligibility.html").read_text(encoding="utf-8")
     assert str(work) not in (out / "run.json").read_text(encoding="utf-8")

@@ -105,25 +105,22 @@ def test_environment_yml_keeps_the_same_version_ranges_as_pyproject():
     assert {k: v for k, v in listed.items() if declared.get(k) != v} == {}
 
 
-LOCK = ROOT / "requirements.lock"
+LOCK = ROOT / "pylock.toml"
 
 
 def _lock_pins() -> dict[str, tuple[str, str, list[str]]]:
-    """``name -> (version, marker, hashes)`` from requirements.lock (uv's pip format)."""
+    """``name -> (version, marker, hashes)`` from pylock.toml (PEP 751, written by uv)."""
+    lock = tomllib.loads(LOCK.read_text(encoding="utf-8"))
     pins: dict[str, tuple[str, str, list[str]]] = {}
-    current = None
-    for line in LOCK.read_text(encoding="utf-8").splitlines():
-        head = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ ;\\]+)\s*(?:;\s*([^\\]*))?", line)
-        if head:
-            current = _name(head.group(1))
-            pins[current] = (head.group(2), (head.group(3) or "").strip(), [])
-        elif current and (h := re.search(r"--hash=sha256:([0-9a-f]{64})", line)):
-            pins[current][2].append(h.group(1))
+    for package in lock["packages"]:
+        files = [*package.get("wheels", []), *([package["sdist"]] if "sdist" in package else [])]
+        hashes = [f["hashes"]["sha256"] for f in files if "sha256" in f.get("hashes", {})]
+        pins[_name(package["name"])] = (package["version"], package.get("marker", ""), hashes)
     return pins
 
 
 def test_lock_pins_every_declared_dependency_within_its_range_with_hashes():
-    """requirements.lock (``make lock``) is in step with pyproject.toml: run ``make lock``
+    """pylock.toml (``make lock``) is in step with pyproject.toml: run ``make lock``
     after changing a dependency.
     """
     from packaging.requirements import Requirement
@@ -136,13 +133,14 @@ def test_lock_pins_every_declared_dependency_within_its_range_with_hashes():
         req = Requirement(spec)
         pin = pins.get(_name(req.name))
         if pin is None:
-            problems.append(f"{req.name}: not in requirements.lock")
+            problems.append(f"{req.name}: not in pylock.toml")
         elif not req.specifier.contains(pin[0], prereleases=True):
             problems.append(f"{req.name}: locked {pin[0]} outside {req.specifier}")
     assert problems == [], "run `make lock`: " + "; ".join(problems)
     assert [n for n, (_, _, hashes) in pins.items() if not hashes] == []
     assert "samenleven-analysis" not in pins  # the package itself installs with --no-deps
     assert "#    make lock" in LOCK.read_text(encoding="utf-8").splitlines()[1]
+    assert tomllib.loads(LOCK.read_text(encoding="utf-8"))["lock-version"] == "1.0"
 
 
 def test_lock_covers_linux_macos_and_windows():
@@ -169,4 +167,4 @@ def test_this_environment_has_exactly_the_locked_versions():
             installed = "not installed"
         if installed != version:
             wrong[name] = f"locked {version}, installed {installed}"
-    assert wrong == {}, "environment differs from requirements.lock (run `make`): " + str(wrong)
+    assert wrong == {}, "environment differs from pylock.toml (run `make`): " + str(wrong)
