@@ -28,7 +28,7 @@ from samenleven_analysis.analysis.estimators.sdid import synthetic_did
 from samenleven_analysis.analysis.estimators.staggered import staggered_did
 from samenleven_analysis.analysis.verdicts import verdict_flags
 from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
-from samenleven_analysis.i18n import _
+from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports.evaluation_shared import (
     missing_design_text,
     proxy_groups,
@@ -37,12 +37,116 @@ from samenleven_analysis.reports.evaluation_shared import (
     show,
     show_figure,
     show_markdown,
+    show_section,
     show_text,
 )
 from samenleven_analysis.reports.figures import estimates as figs
 from samenleven_analysis.reports.parameters import check_choice
 from samenleven_analysis.reports.text import md_escape
 from samenleven_analysis.reports.verdicts import pre_period_verdict, verdict
+
+SECTIONS: dict[str, tuple[str, str]] = {
+    "title": (
+        N_("Did funded authorities change? Difference-in-differences and event study"),
+        N_(
+            "From **{start_date}** Plan Samenleven funds local authorities with more than "
+            "**{threshold} residents of non-EU14 origin**; authorities joined in the project "
+            "years {start_year}, {second_year} or {third_year} (*cohorts*). This report "
+            "compares outcomes of funded authorities before and after their first funded "
+            "project year with those of authorities that were not (yet) funded:\n\n"
+            "1. **event study**: the gap between funded and comparison authorities year by "
+            "year, with a joint test of the years *before* funding (if they already differ, "
+            "the comparison is doubtful); two-way fixed effects and the heterogeneity-robust "
+            "two-stage estimator, end points binned;\n"
+            "2. **staggered ATT** (Callaway & Sant'Anna 2021): the average effect over "
+            "cohorts, robust to effects that differ between cohorts, with inference chosen by "
+            "the *few-treated rule* (randomisation inference when fewer than 10 clusters are "
+            "treated); two-way fixed effects and synthetic difference-in-differences beside "
+            "it;\n"
+            "3. **sensitivity** (HonestDiD): how far parallel trends may fail before the "
+            "effect vanishes;\n"
+            "4. **placebo checks**: fake treatment years before {start_year}, and an outcome "
+            "the plan cannot change;\n"
+            "5. **several outcomes**: p-values corrected for testing several outcomes at "
+            "once;\n"
+            "6. **power by simulation**: effects planted in the real pre-programme years "
+            "(MDE, power curve);\n"
+            "7. a **verdict** in plain words that says no more than the data allow.\n\n"
+            "**Real data.** No public outcome or funding table exists yet, and Statbel's "
+            "fiscal income ends before the plan started. On the real data this report "
+            "therefore runs as a **pre-period check only**: fiscal income per resident of "
+            "*proxy-eligible* Flemish municipalities (more than the threshold of non-Belgian "
+            "residents — nationality understates origin) versus the other Flemish "
+            "municipalities, with a *placebo* treatment year. It cannot and does not estimate "
+            "an effect of the plan. With Demoland (demo) data, or user-supplied outcome and "
+            "funding tables, it runs the full design."
+        ),
+    ),
+    "data": (N_("Data and groups"), ""),
+    "event_study": (
+        N_("Event study and pre-trend test"),
+        N_(
+            "Each dot is the difference between the groups in a year relative to the first "
+            "treated year, compared with the year just before (−1); years before −5 and after "
+            "+3 are binned into the end points. Two estimators: plain two-way fixed effects, "
+            "and the two-stage estimator (Gardner 2021), which stays unbiased when effects "
+            "differ between cohorts. Dots left of the dashed line should hover around zero: "
+            "the joint test asks whether they are all zero (wild cluster bootstrap for TWFE, "
+            "because the usual Wald test over-rejects with many years and few clusters)."
+        ),
+    ),
+    "average": (
+        N_("Average effect: staggered ATT, two-way fixed effects, synthetic DiD"),
+        N_(
+            "Callaway & Sant'Anna compare each cohort with never-funded authorities only. "
+            "**Few-treated rule**: with at least 10 treated and 10 untreated clusters the "
+            "interval is the analytic cluster-robust one; with fewer, the p-value *and* the "
+            "interval come from randomisation inference (funding reassigned among "
+            "authorities, 999 times); with one or two treated clusters a warning says that "
+            "only the random-assignment assumption carries the inference. A result without "
+            "valid inference is shown with an empty interval and a note, never as 0 ± 0."
+        ),
+    ),
+    "sensitivity": (
+        N_("Sensitivity to violations of parallel trends (HonestDiD)"),
+        N_(
+            "Rambachan & Roth (2023): allow the difference in trends to bend by up to *M* per "
+            "year (M = 0: the pre-trend continues in a straight line) and recompute the "
+            "interval of the average post-period effect. The *breakdown value* is the "
+            "smallest M at which the interval includes zero."
+        ),
+    ),
+    "placebos": (
+        N_("Placebo checks"),
+        N_(
+            "*Fake treatment years*: the same comparison on years before the (placebo) start "
+            "only, as if funding had begun earlier. *Placebo outcome*: an outcome the plan "
+            "cannot change (Demoland's rainfall). Intervals far from zero mean the comparison "
+            "group is not a good stand-in."
+        ),
+    ),
+    "outcomes": (
+        N_("Several outcomes"),
+        N_(
+            'Testing several outcomes makes a "significant" one more likely by chance. '
+            "Adjusted p-values control the chance of any false finding: Romano–Wolf when all "
+            "estimates share one randomisation distribution, otherwise Holm."
+        ),
+    ),
+    "power": (
+        N_("Power by simulation"),
+        N_(
+            "Effects of known size are planted in the real pre-programme years of the same "
+            "authorities (their cohort pattern shifted back, comparison authorities "
+            "resampled), and the same estimator with the same inference rule is run each "
+            "time. The minimum detectable effect (MDE) is the smallest planted effect found "
+            "in {power} of draws."
+        ),
+    ),
+    "verdict": (N_("Verdict"), ""),
+}
+"""Section key → (heading, introduction) message ids of the impact report."""
+
 
 CLUSTERS = {"municipality": "refnis", "arrondissement": "arrondissement", "province": "province"}
 IMPACT_ESTIMATORS = ("event_study", "callaway_santanna", "twfe", "synthetic_did")
@@ -545,6 +649,10 @@ def multiple_outcomes(design: ImpactDesign) -> pd.DataFrame | None:
     return out
 
 
+MDE_POWER = 0.8
+"""Power at which the minimum detectable effect is read (the default of
+:func:`power_by_simulation`)."""
+
 POWER_REPS = 99
 """Permutations per simulated draw when randomisation inference applies: a p-value resolution
 of 0.01 is enough to tell p < 0.05, and halves the power simulation (the slowest step)."""
@@ -564,6 +672,7 @@ def power(design: ImpactDesign, draws: int = 40):
             min(start, int(design.panel.year.max()) + 1),
             cluster=design.cluster,
             draws=draws,
+            power=MDE_POWER,
             reps=POWER_REPS,
             post_periods=None if design.full_design else 3,
         )
@@ -764,6 +873,17 @@ class ImpactDidReport:
         return power(self.design)
 
     # ----------------------------------------------------------------- the notebook's steps
+    def section(self, key: str) -> None:
+        """Heading and introduction of section ``key`` (:data:`SECTIONS`), in the report's
+        language."""
+        show_section(
+            SECTIONS,
+            key,
+            second_year=str(PROGRAMME_START + 1),
+            third_year=str(PROGRAMME_START + 2),
+            power=i18n.percent(MDE_POWER, 0),
+        )
+
     def data_and_groups(self) -> None:
         """How the design was chosen, and the groups."""
         show_markdown(self.design.notes)
@@ -775,9 +895,9 @@ class ImpactDidReport:
             group_means(self.design),
             self.design.start,
             self.design.label,
-            caption=self.ctx.caption(extra=_("dashed line: first (placebo) treatment year")),
         )
-        show_figure()
+        caption = self.ctx.caption(extra=_("dashed line: first (placebo) treatment year"))
+        show_figure(stem="group_means", caption=caption)
 
     def event_study(self) -> None:
         """Event-study figure, joint pre-trend tests and the coefficients side by side."""
@@ -785,9 +905,8 @@ class ImpactDidReport:
             figs.plot_event_studies(
                 self.studies,
                 title=_("Event study: {outcome}", outcome=self.design.label),
-                caption=self.ctx.caption(),
             )
-            show_figure()
+            show_figure(stem="event_study", caption=self.ctx.caption())
         show_text(pretrend_text(self.studies))
         show(event_table(self.studies))
 
@@ -798,17 +917,15 @@ class ImpactDidReport:
         show_text(avg.text)
         cs = avg.results.get("Callaway–Sant'Anna ATT")
         if cs is not None:
-            figs.plot_cs_event(cs.extra["event"], self.design.label, caption=self.ctx.caption())
-            show_figure()
+            figs.plot_cs_event(cs.extra["event"], self.design.label)
+            show_figure(stem="cs_event", caption=self.ctx.caption())
 
     def sensitivity(self) -> None:
         """HonestDiD: the breakdown value and the robust intervals over M."""
         show_text(sensitivity_text(self.honest))
         if self.honest is not None:
-            figs.plot_honest(
-                self.honest, unit_label=self.design.unit_label, caption=self.ctx.caption()
-            )
-            show_figure()
+            figs.plot_honest(self.honest, unit_label=self.design.unit_label)
+            show_figure(stem="honest_did", caption=self.ctx.caption())
 
     def placebos(self) -> None:
         """Fake treatment years and placebo outcomes."""
@@ -833,10 +950,8 @@ class ImpactDidReport:
         """The MDE and the power curve."""
         show_text(str(self.mde))
         show_text(self.mde.method)
-        figs.plot_power_curve(
-            self.mde, unit_label=self.design.unit_label, caption=self.ctx.caption()
-        )
-        show_figure()
+        figs.plot_power_curve(self.mde, unit_label=self.design.unit_label)
+        show_figure(stem="power_curve", caption=self.ctx.caption())
 
     def verdict(self) -> None:
         """The verdict, carrying the machine-readable summary."""

@@ -21,7 +21,7 @@ from samenleven_analysis.analysis import outcomes as oc
 from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_control
 from samenleven_analysis.analysis.verdicts import synthetic_flags
 from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
-from samenleven_analysis.i18n import _
+from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports.evaluation_shared import (
     missing_design_text,
     proxy_groups,
@@ -30,6 +30,7 @@ from samenleven_analysis.reports.evaluation_shared import (
     show,
     show_figure,
     show_markdown,
+    show_section,
     show_text,
 )
 from samenleven_analysis.reports.figures import estimates as figs
@@ -41,6 +42,38 @@ from samenleven_analysis.reports.parameters import (
 )
 from samenleven_analysis.reports.text import md_escape
 from samenleven_analysis.reports.verdicts import synthetic_pre_period_verdict, synthetic_verdict
+
+SECTIONS: dict[str, tuple[str, str]] = {
+    "title": (
+        N_("One large city: synthetic control"),
+        N_(
+            'A large city is not like the average municipality, so a comparison with "the '
+            'others" says little about it. A **synthetic control** (Abadie, Diamond & '
+            "Hainmueller 2010) builds a weighted mix of never-funded authorities whose outcome "
+            "tracked the city's before funding started; after the start, the gap between the "
+            "city and its synthetic twin estimates the effect.\n\n"
+            "A large city often lies *outside* the range of smaller authorities (its level is "
+            "higher or lower than any mix of them can reach). The default therefore matches "
+            "**deviations from each authority's own pre-funding mean** (the *demeaned* "
+            "synthetic control: levels may differ, paths must match); the classic version in "
+            "levels is shown next to it, with its fit.\n\n"
+            "Inference uses **in-space placebos**: every donor is treated as if it had been "
+            "funded, and the city's post/pre fit ratio is ranked among them (p-value). With "
+            "*N* donors the smallest possible p-value is 1/(N+1). An approximate interval uses "
+            "the spread of the donors' placebo effects.\n\n"
+            "**Real data.** The open data hold no outcomes after the plan started and no "
+            "funding table. On real data this report therefore runs as a **pre-period check "
+            "only**: fiscal income per resident of the most populous Flemish municipality above "
+            "the threshold against a synthetic control of the 30 most populous Flemish "
+            "municipalities below it, with a *placebo* start year. It cannot and does not "
+            "estimate an effect of the plan. Demo runs show the full method on Demoland."
+        ),
+    ),
+    "main": (N_("Synthetic control and in-space placebos"), ""),
+    "verdict": (N_("Verdict"), ""),
+}
+"""Section key → (heading, introduction) message ids of the synthetic-control report."""
+
 
 SC_VARIANTS = {
     "demeaned": {"demean": True},
@@ -398,6 +431,11 @@ class SyntheticControlReport:
         return self.main["fit"]
 
     # ----------------------------------------------------------------- the notebook's steps
+    def section(self, key: str) -> None:
+        """Heading and introduction of section ``key`` (:data:`SECTIONS`), in the report's
+        language."""
+        show_section(SECTIONS, key)
+
     def data_note(self) -> None:
         """The authority, its position against the rule, the donors and the outcome."""
         show_markdown(self.design.demo_note)
@@ -410,11 +448,12 @@ class SyntheticControlReport:
         show(main["summary"])
         show_text(main["text"])
         axes = figs.plot_synthetic_control(
-            main["fit"], title=f"{d.place}: {d.label}", treated_label=d.place
+            main["fit"],
+            title=_("{place}: {outcome}", place=d.place, outcome=d.label),
+            treated_label=d.place,
         )
         caption = self.ctx.caption(extra=_("grey: in-space placebos (donors as if funded)"))
-        axes[0].figure.text(0.01, -0.03, caption, fontsize=7)
-        show_figure()
+        show_figure(axes[0].figure, stem="synthetic_control", caption=caption)
 
     def variants(self) -> None:
         """Robustness variants beside the main analysis."""

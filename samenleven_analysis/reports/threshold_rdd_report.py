@@ -22,7 +22,7 @@ from samenleven_analysis.analysis.estimators import rdd as rdd_mod
 from samenleven_analysis.analysis.estimators.common import estimates_table
 from samenleven_analysis.analysis.verdicts import verdict_flags
 from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
-from samenleven_analysis.i18n import _
+from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports.evaluation_shared import (
     missing_design_text,
     publish,
@@ -30,12 +30,68 @@ from samenleven_analysis.reports.evaluation_shared import (
     show,
     show_figure,
     show_markdown,
+    show_section,
     show_text,
 )
 from samenleven_analysis.reports.figures import estimates as figs
 from samenleven_analysis.reports.parameters import check_choice
 from samenleven_analysis.reports.text import md_escape
 from samenleven_analysis.reports.verdicts import rdd_support_verdict, verdict
+
+SECTIONS: dict[str, tuple[str, str]] = {
+    "title": (
+        N_("The {threshold} threshold: regression discontinuity"),
+        N_(
+            "Authorities with **more than {threshold} residents of non-EU14 origin** can be "
+            "funded; those just below cannot (unless they pool with neighbours in a "
+            "partnership). If authorities just above and just below the threshold are "
+            "otherwise alike, comparing them estimates the effect of eligibility (*sharp* RD, "
+            "an intention-to-treat) and — because not every eligible authority takes part and "
+            "some partnerships join from below — of participation (*fuzzy* RD, the jump in "
+            "outcomes divided by the jump in participation).\n\n"
+            "The outcome of each applicant is its **change**: mean outcome in the years when "
+            "all cohorts are funded minus the mean before {start_year}. Checks: the **first "
+            "stage** (does participation really jump at {threshold}? — the fuzzy fit's own "
+            "first stage, with a weak-instrument-robust Anderson–Rubin test), the **density** "
+            "of log(count) (do authorities sort just above it?), **covariate balance** "
+            "(pre-period level and size should not jump), and **placebo cutoffs**.\n\n"
+            "**Honest limits.** Flanders has few authorities near {threshold}, so local "
+            "estimates rest on a handful of authorities: the report warns when fewer than 10 "
+            "lie within ±{near_window} on either side, and the verdict is then descriptive "
+            "only. The open data hold no outcomes after the plan started and no funding table: "
+            "on real data this report shows only what the real counts can show — the "
+            "**support** (how many authorities lie near the threshold) and the **density** of "
+            "log(count) — and names the files that would allow estimates. Demo runs show the "
+            "full method on Demoland."
+        ),
+    ),
+    "support": (N_("How many authorities lie near the threshold?"), ""),
+    "estimates": (
+        N_("Estimates at the threshold, and the fuzzy fit's first stage"),
+        N_(
+            "rdrobust reports the conventional local-linear estimate with a *robust "
+            "bias-corrected* interval (Calonico, Cattaneo & Titiunik 2014). The fuzzy estimate "
+            "divides the jump in outcomes by the jump in participation *at the same "
+            "bandwidth*: its own first stage is shown. When that first stage is uncertain the "
+            "fuzzy interval is unreliable; the Anderson–Rubin test (the reduced-form jump of "
+            "the outcome) stays valid with a weak first stage."
+        ),
+    ),
+    "checks": (
+        N_("Checks: density, covariate balance, placebo cutoffs"),
+        N_(
+            "*Density* (rddensity) on the **log** of the count: on the raw, very skewed count "
+            "the test mistakes the steep slope for bunching. *Balance*: the outcome level "
+            "before {start_year} and the total population should not jump at the threshold. "
+            "*Placebo cutoffs*: fake thresholds (using only authorities on one side of the real "
+            "one) should show no jump. Balance and placebo cutoffs need the outcome table; "
+            "without it only the density test runs."
+        ),
+    ),
+    "verdict": (N_("Verdict"), ""),
+}
+"""Section key → (heading, introduction) message ids of the regression-discontinuity report."""
+
 
 RDD_ESTIMATORS = ("sharp", "fuzzy")
 RDD_CLUSTERS = ("municipality", "arrondissement")
@@ -535,6 +591,11 @@ class ThresholdRDDReport:
         return self.ctx.caption(year=self.design.ref_year, definition=self.design.definition)
 
     # ----------------------------------------------------------------- the notebook's steps
+    def section(self, key: str) -> None:
+        """Heading and introduction of section ``key`` (:data:`SECTIONS`), in the report's
+        language."""
+        show_section(SECTIONS, key, near_window=i18n.number(self.near_window))
+
     def data_note(self) -> None:
         """The running variable and the data behind it (what is missing, on real data)."""
         show_markdown(self.design.demo_note)
@@ -552,9 +613,8 @@ class ThresholdRDDReport:
                 d.threshold,
                 self.xlabel,
                 _("change in {outcome}", outcome=d.label),
-                caption=self.caption(),
             )
-            show_figure()
+            show_figure(stem="rdd_overview", caption=self.caption())
 
     def estimates_at_threshold(self) -> None:
         """Sharp and fuzzy estimates, participation by side, the fuzzy fit's first stage."""
@@ -566,10 +626,8 @@ class ThresholdRDDReport:
         d = self.design
         show_text(self.checks["text"])
         show(*self.checks["tables"])
-        figs.plot_running_histogram(
-            d.frame["count"], d.cutoff, d.threshold, self.xlabel, caption=self.caption()
-        )
-        show_figure()
+        figs.plot_running_histogram(d.frame["count"], d.cutoff, d.threshold, self.xlabel)
+        show_figure(stem="running_histogram", caption=self.caption())
 
     def verdict(self) -> None:
         """The verdict, carrying the machine-readable summary."""
