@@ -275,7 +275,7 @@ def impact_design(
             authorities=i18n.number(len(units)),
         ),
         _("Authorities by first treated year (0 = comparison group):"),
-        by_cohort.rename_axis("cohort").to_string(),
+        by_cohort.rename_axis(_("cohort")).to_string(),
     ]
     text = "\n\n".join(f"> {n}" for n in notes)
     if not full:
@@ -299,8 +299,17 @@ def impact_design(
 def group_means(design: ImpactDesign) -> pd.DataFrame:
     """Mean outcome by year and group (each cohort, and the comparison group)."""
     p = design.panel
+    funded = design.group_word == "funded"
     group = p["cohort"].map(
-        lambda c: f"{design.group_word} from {int(c)}" if pd.notna(c) else "comparison"
+        lambda c: (
+            (
+                _("funded from {year}", year=int(c))
+                if funded
+                else _("proxy-eligible from {year}", year=int(c))
+            )
+            if pd.notna(c)
+            else _("comparison")
+        )
     )
     return p.assign(group=group).groupby(["year", "group"])["value"].mean().unstack()
 
@@ -452,7 +461,11 @@ def average_effects(design: ImpactDesign, estimators: list[str]) -> AverageEffec
         if "synthetic_did" in estimators:
             res["synthetic DiD"] = synthetic_did(p, "value", "refnis", "year", "cohort")
     for name, e in res.items():
-        lines.append(f"{name}: {e.method}" + (f" — note: {e.note}" if e.note else ""))
+        lines.append(
+            _("{name}: {method} — note: {note}", name=name, method=e.method, note=e.note)
+            if e.note
+            else _("{name}: {method}", name=name, method=e.method)
+        )
     cs = res.get("Callaway–Sant'Anna ATT")
     if cs is not None and cs.extra.get("inference") == "ri":
         lines.append(closest_scenario_text(int(cs.extra["n_treated_units"])))
@@ -653,6 +666,29 @@ MDE_POWER = 0.8
 """Power at which the minimum detectable effect is read (the default of
 :func:`power_by_simulation`)."""
 
+
+def mde_text(mde) -> str:
+    """The minimum detectable effect in one line, in the report's language."""
+    values = dict(
+        alpha=i18n.number(mde.alpha, 2),
+        power=i18n.number(mde.power, 1),
+        treated=i18n.number(mde.n_treated),
+        comparison=i18n.number(mde.n_control),
+    )
+    if not np.isfinite(mde.mde):
+        return _(
+            "MDE not reached on the simulated grid (α = {alpha}, power = {power}; {treated} "
+            "treated vs {comparison} comparison units; by simulation)",
+            **values,
+        )
+    return _(
+        "MDE {mde} (α = {alpha}, power = {power}; {treated} treated vs {comparison} "
+        "comparison units; by simulation)",
+        mde=i18n.number(mde.mde, 3),
+        **values,
+    )
+
+
 POWER_REPS = 99
 """Permutations per simulated draw when randomisation inference applies: a p-value resolution
 of 0.01 is enough to tell p < 0.05, and halves the power simulation (the slowest step)."""
@@ -729,7 +765,9 @@ def impact_verdict(
             mde=mde,
         )
     if avg.main is None:
-        return "No average-effect estimator was requested (`estimators`), so there is no verdict."
+        return _(
+            "No average-effect estimator was requested (`estimators`), so there is no verdict."
+        )
     return verdict(
         avg.main,
         outcome_label=md_escape(design.label),
@@ -948,7 +986,7 @@ class ImpactDidReport:
 
     def power(self) -> None:
         """The MDE and the power curve."""
-        show_text(str(self.mde))
+        show_text(mde_text(self.mde))
         show_text(self.mde.method)
         figs.plot_power_curve(self.mde, unit_label=self.design.unit_label)
         show_figure(stem="power_curve", caption=self.ctx.caption())

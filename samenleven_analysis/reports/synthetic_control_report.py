@@ -82,6 +82,19 @@ SC_VARIANTS = {
 }
 
 
+SUMMARY_ROWS = (
+    N_("ATT (mean post gap)"),
+    N_("95% CI low (rank-test inversion)"),
+    N_("95% CI high (rank-test inversion)"),
+    N_("placebo p-value"),
+    N_("smallest possible p-value"),
+    N_("pre-period RMSPE"),
+    N_("post-period RMSPE"),
+    N_("median donor pre-period RMSPE"),
+)
+"""Rows (message ids) of the main synthetic control's summary table."""
+
+
 @dataclass
 class SyntheticDesign:
     panel: pd.DataFrame
@@ -273,16 +286,7 @@ def synthetic_main(design: SyntheticDesign, estimators: list[str]) -> dict[str, 
                 sc.extra["median_placebo_pre_rmspe"],
             ]
         },
-        index=[
-            "ATT (mean post gap)",
-            "95% CI low (rank-test inversion)",
-            "95% CI high (rank-test inversion)",
-            "placebo p-value",
-            "smallest possible p-value",
-            "pre-period RMSPE",
-            "post-period RMSPE",
-            "median donor pre-period RMSPE",
-        ],
+        index=[_(m) for m in SUMMARY_ROWS],
     ).round(3)
     lines = [_("Main analysis: {variant}", variant=estimators[0]), sc.method]
     if sc.extra.get("ci_note"):

@@ -351,10 +351,26 @@ def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
         )
     for name, e in rd.items():
         if e is not None:
+            values = dict(
+                name=name,
+                method=e.method,
+                bandwidth=i18n.number(e.extra["h_left"]),
+                below=i18n.number(e.extra["n_eff_left"]),
+                above=i18n.number(e.extra["n_eff_right"]),
+            )
             lines.append(
-                f"{name}: {e.method}; bandwidth ±{e.extra['h_left']:,.0f} residents, "
-                f"{e.extra['n_eff_left']} below / {e.extra['n_eff_right']} above inside it"
-                + (f" — {e.note}" if e.note else "")
+                _(
+                    "{name}: {method}; bandwidth ±{bandwidth} residents, {below} below / "
+                    "{above} above inside it — {note}",
+                    note=e.note,
+                    **values,
+                )
+                if e.note
+                else _(
+                    "{name}: {method}; bandwidth ±{bandwidth} residents, {below} below / "
+                    "{above} above inside it",
+                    **values,
+                )
             )
     table = estimates_table(rd)
     if not table.empty:
@@ -421,9 +437,15 @@ def _rdd_inputs(design: RDDDesign, est: dict, checks: dict, near: dict, window: 
     cautions, descriptive = [], False
     if min(near["below"], near["above"]) < rdd_mod.MIN_SUPPORT:
         cautions.append(
-            f"only {near['below']} authorities lie within {window:,} below and "
-            f"{near['above']} within {window:,} above {design.threshold:,}, so the "
-            "threshold comparison cannot be precise, whatever it shows"
+            _(
+                "only {below} authorities lie within {window} below and {above} within {window} "
+                "above {threshold}, so the threshold comparison cannot be precise, whatever it "
+                "shows",
+                below=i18n.number(near["below"]),
+                above=i18n.number(near["above"]),
+                window=i18n.number(window),
+                threshold=i18n.number(design.threshold),
+            )
         )
         descriptive = True
     named: dict[str, float] = {}
@@ -443,13 +465,21 @@ def _rdd_inputs(design: RDDDesign, est: dict, checks: dict, near: dict, window: 
         and fuzzy.extra.get("weak_first_stage")
     ):
         f_stat = fuzzy.extra.get("first_stage_F")
-        f_txt = (
-            f" (first-stage F = {f_stat:.1f})" if f_stat is not None and np.isfinite(f_stat) else ""
-        )
+        ar = i18n.number(fuzzy.extra["ar_pvalue"], 3)
         cautions.append(
-            f"the first stage of the fuzzy fit is not clearly different from zero{f_txt}, so its "
-            f"interval is unreliable; the weak-IV-robust (Anderson–Rubin) p-value is "
-            f"{fuzzy.extra['ar_pvalue']:.3f}"
+            _(
+                "the first stage of the fuzzy fit is not clearly different from zero "
+                "(first-stage F = {f}), so its interval is unreliable; the weak-IV-robust "
+                "(Anderson–Rubin) p-value is {p}",
+                f=i18n.number(f_stat, 1),
+                p=ar,
+            )
+            if f_stat is not None and np.isfinite(f_stat)
+            else _(
+                "the first stage of the fuzzy fit is not clearly different from zero, so its "
+                "interval is unreliable; the weak-IV-robust (Anderson–Rubin) p-value is {p}",
+                p=ar,
+            )
         )
         descriptive = True
     return {"main": main, "cautions": cautions, "checks": named, "descriptive_only": descriptive}
