@@ -20,7 +20,7 @@ def plot_event_study(
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4))
+        _fig, ax = plt.subplots(figsize=(7, 4))
     c = es.coefs
     ax.axhline(0, color="0.5", lw=0.8)
     ax.axvline(-0.5, color="0.3", ls="--", lw=0.8)
@@ -57,7 +57,7 @@ def plot_rdd(
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4))
+        _fig, ax = plt.subplots(figsize=(7, 4))
     d = df[[running, outcome]].dropna()
     if window is not None:
         d = d[(d[running] - cutoff).abs() <= window]
@@ -95,7 +95,7 @@ def plot_synthetic_control(
     import matplotlib.pyplot as plt
 
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(11, 4))
+        _fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     g = sc.gaps
     t0 = sc.extra.get("treatment_time")
     a1, a2 = axes
