@@ -57,6 +57,43 @@ def missing_design_text(what: str) -> str:
     return "\n\n".join(missing_input_text(t, what) for t in ("outcomes", "treatment"))
 
 
+OUTCOME_TEXT: dict[str, str] = {
+    "employment_rate": N_("employment rate (%)"),
+    "dutch_a2_pass_rate": N_("Dutch A2 pass rate (%)"),
+    "liveability_index": N_("liveability index (0–100)"),
+    "rainfall_mm": N_("rainfall (mm, placebo outcome)"),
+    "fiscal_income_per_resident": N_("net taxable income per resident (EUR)"),
+}
+"""Outcome code → label (message id) in the evaluation reports' sentences, figures and verdicts."""
+
+UNIT_TEXT: dict[str, str] = {
+    "employment_rate": N_("percentage points"),
+    "dutch_a2_pass_rate": N_("percentage points"),
+    "liveability_index": N_("index points"),
+    "rainfall_mm": "mm",
+    "fiscal_income_per_resident": "EUR",
+}
+"""Outcome code → unit (message id, or a symbol kept as it is) of an effect on it."""
+
+
+def outcome_text(outcome: str) -> str:
+    """The outcome's label in the report's language (the analysis layer's label if unknown)."""
+    from samenleven_analysis.analysis import outcomes as oc
+
+    label = OUTCOME_TEXT.get(outcome)
+    return _(label) if label else oc.label(outcome)
+
+
+def unit_text(outcome: str) -> str:
+    """The unit of an effect on ``outcome`` in the report's language."""
+    from samenleven_analysis.analysis import outcomes as oc
+
+    unit = UNIT_TEXT.get(outcome)
+    if unit is None:
+        return oc.unit(outcome)
+    return _(unit) if unit not in ("mm", "EUR") else unit
+
+
 COLUMNS: dict[str, str] = {
     "estimate": N_("estimate"),
     "se": N_("standard error"),
@@ -102,6 +139,7 @@ COLUMNS: dict[str, str] = {
     "covariate": N_("covariate"),
     "count": N_("residents counted"),
     "total": N_("all residents"),
+    "statistic": N_("statistic"),
 }
 """Column → header (message id) of the evaluation reports' tables; a column not listed keeps
 its name (estimator names, ``name: estimate`` pairs are translated part by part)."""

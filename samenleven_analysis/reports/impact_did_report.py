@@ -31,6 +31,7 @@ from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
 from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports.evaluation_shared import (
     missing_design_text,
+    outcome_text,
     proxy_groups,
     publish,
     rounded,
@@ -39,6 +40,7 @@ from samenleven_analysis.reports.evaluation_shared import (
     show_markdown,
     show_section,
     show_text,
+    unit_text,
 )
 from samenleven_analysis.reports.figures import estimates as figs
 from samenleven_analysis.reports.parameters import check_choice
@@ -171,11 +173,11 @@ class ImpactDesign:
 
     @property
     def label(self) -> str:
-        return oc.label(self.outcome)
+        return outcome_text(self.outcome)
 
     @property
     def unit_label(self) -> str:
-        return oc.unit(self.outcome)
+        return unit_text(self.outcome)
 
 
 def impact_design(
@@ -237,7 +239,7 @@ def impact_design(
                 "**{outcome}** (Statbel fiscal statistics, income year).",
                 last_year=int(panel.year.max()),
                 requested=md_escape(repr(outcome)),
-                outcome=md_escape(oc.label(used)),
+                outcome=md_escape(outcome_text(used)),
             ),
             _(
                 "Groups: {members} Flemish municipalities with more than {threshold} residents "
@@ -269,7 +271,7 @@ def impact_design(
     lines += [
         _(
             "Outcome: {outcome}; years {first}-{last}; {authorities} authorities",
-            outcome=oc.label(used),
+            outcome=outcome_text(used),
             first=panel.year.min(),
             last=panel.year.max(),
             authorities=i18n.number(len(units)),

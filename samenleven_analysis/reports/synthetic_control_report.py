@@ -24,6 +24,7 @@ from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
 from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports.evaluation_shared import (
     missing_design_text,
+    outcome_text,
     proxy_groups,
     publish,
     rounded,
@@ -32,6 +33,7 @@ from samenleven_analysis.reports.evaluation_shared import (
     show_markdown,
     show_section,
     show_text,
+    unit_text,
 )
 from samenleven_analysis.reports.figures import estimates as figs
 from samenleven_analysis.reports.parameters import (
@@ -113,7 +115,7 @@ class SyntheticDesign:
 
     @property
     def label(self) -> str:
-        return oc.label(self.outcome)
+        return outcome_text(self.outcome)
 
 
 PLACEBO_YEAR = 2016
@@ -226,7 +228,7 @@ def synthetic_design(
                 **counted,
             )
         )
-    when = {"year": t0, "donors": i18n.number(len(donors)), "outcome": oc.label(used)}
+    when = {"year": t0, "donors": i18n.number(len(donors)), "outcome": outcome_text(used)}
     second = (
         _("Treatment starts {year}; {donors} donors; outcome {outcome}", **when)
         if full
@@ -248,7 +250,7 @@ def synthetic_design(
                     "below the threshold.",
                     last_year=int(panel.year.max()),
                     requested=md_escape(repr(outcome)),
-                    outcome=md_escape(oc.label(used)),
+                    outcome=md_escape(outcome_text(used)),
                     placebo_year=t0,
                     donors=i18n.number(len(donors)),
                 ),
@@ -272,7 +274,9 @@ def synthetic_main(design: SyntheticDesign, estimators: list[str]) -> dict[str, 
         **SC_VARIANTS[estimators[0]],
     )
     n = design.names
-    weights = sc.weights.rename(index=lambda r: f"{n.get(r, r)} ({r})").round(3)
+    weights = (
+        sc.weights.rename(index=lambda r: f"{n.get(r, r)} ({r})").rename_axis("donor").round(3)
+    )
     summary = pd.DataFrame(
         {
             "value": [
@@ -286,7 +290,7 @@ def synthetic_main(design: SyntheticDesign, estimators: list[str]) -> dict[str, 
                 sc.extra["median_placebo_pre_rmspe"],
             ]
         },
-        index=[_(m) for m in SUMMARY_ROWS],
+        index=pd.Index([_(m) for m in SUMMARY_ROWS], name="statistic"),
     ).round(3)
     lines = [_("Main analysis: {variant}", variant=estimators[0]), sc.method]
     if sc.extra.get("ci_note"):
@@ -330,7 +334,11 @@ def synthetic_variants(
                 "variant": variant,
                 "ATT": alt.att,
                 "pre-period RMSPE": alt.pre_rmspe,
-                "largest weight": f"{design.names.get(top, top)} ({alt.weights.iloc[0]:.2f})",
+                "largest weight": _(
+                    "{name} ({weight})",
+                    name=design.names.get(top, top),
+                    weight=i18n.number(alt.weights.iloc[0], 2),
+                ),
             }
         )
     if not rows:
@@ -352,14 +360,14 @@ def synthetic_text(design: SyntheticDesign, sc, *, demo: bool) -> str:
             placebo_year=design.start,
             data_last_year=int(design.panel.year.max()),
             programme_start=PROGRAMME_START,
-            outcome_label=md_escape(oc.label(design.outcome)),
-            unit_label=md_escape(oc.unit(design.outcome)),
+            outcome_label=md_escape(outcome_text(design.outcome)),
+            unit_label=md_escape(unit_text(design.outcome)),
             place=md_escape(design.place),
         )
     return synthetic_verdict(
         sc,
-        outcome_label=md_escape(oc.label(design.outcome)),
-        unit_label=md_escape(oc.unit(design.outcome)),
+        outcome_label=md_escape(outcome_text(design.outcome)),
+        unit_label=md_escape(unit_text(design.outcome)),
         place=md_escape(design.place),
         demo=demo,
     )

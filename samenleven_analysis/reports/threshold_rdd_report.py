@@ -25,6 +25,7 @@ from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
 from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports.evaluation_shared import (
     missing_design_text,
+    outcome_text,
     publish,
     rounded,
     show,
@@ -32,6 +33,7 @@ from samenleven_analysis.reports.evaluation_shared import (
     show_markdown,
     show_section,
     show_text,
+    unit_text,
 )
 from samenleven_analysis.reports.figures import estimates as figs
 from samenleven_analysis.reports.parameters import check_choice
@@ -117,7 +119,7 @@ class RDDDesign:
 
     @property
     def label(self) -> str:
-        return oc.label(self.outcome)
+        return outcome_text(self.outcome)
 
 
 SUPPORT_WINDOWS = (250, 500, 1000, 2500, 5000)
@@ -168,7 +170,7 @@ def rdd_design(
     head = _(
         "Running variable: residents by {definition} on 1 January {year}, per applicant "
         "(partnerships pooled); {above} of {applicants} applicants above {threshold}.",
-        definition=used_def,
+        definition=label,
         year=ref.year,
         above=i18n.number(int(elig["eligible"].sum())),
         applicants=i18n.number(len(elig)),
@@ -226,7 +228,7 @@ def rdd_design(
             _(
                 "Outcome: change in {outcome}, mean {post_first}-{post_last} minus mean "
                 "{pre_first}-{pre_last}; {applicants} applicants.",
-                outcome=oc.label(outcome),
+                outcome=outcome_text(outcome),
                 post_first=post[0],
                 post_last=post[1],
                 pre_first=pre[0],
@@ -376,7 +378,8 @@ def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
     if not table.empty:
         table = table.drop(columns="method")
     share = (
-        df.assign(side=np.where(df["count"] >= c, "above", "below"))
+        df.assign(side=np.where(df["count"] >= c, _("above"), _("below")))
+        .assign(eligible=df["eligible"].map(i18n.yes_no))
         .groupby(["side", "eligible"])["treated"]
         .agg(["size", "mean"])
         .rename(columns={"size": "applicants", "mean": "share participating"})
@@ -506,7 +509,7 @@ def rdd_verdict(
     return verdict(
         inputs["main"],
         outcome_label=md_escape(_("the change in {outcome}", outcome=design.label)),
-        unit_label=md_escape(oc.unit(design.outcome)),
+        unit_label=md_escape(unit_text(design.outcome)),
         checks=inputs["checks"],
         demo=demo,
         design="rdd",

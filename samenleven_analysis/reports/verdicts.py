@@ -19,7 +19,7 @@ from samenleven_analysis.analysis.estimators.common import (
     SyntheticControl,
 )
 from samenleven_analysis.analysis.verdicts import synthetic_flags, verdict_flags
-from samenleven_analysis.i18n import _
+from samenleven_analysis.i18n import N_, _
 
 
 def _fmt_p(p: float | None) -> str:
@@ -43,10 +43,10 @@ def _sv(x: float, unit: str = "") -> str:
     return f"{text} {unit}" if unit else text
 
 
-DEMO_LINE = (
+DEMO_LINE = N_(
     "**DEMO DATA — this verdict is about fictional Demoland, not about any real municipality.**"
 )
-"""The loud stamp opening a verdict on demo data (kept as it is, like the other DEMO stamps)."""
+"""The loud line opening a verdict on demo data (message id)."""
 
 
 def verdict(
@@ -92,7 +92,7 @@ def verdict(
     outcome = outcome_label or _("the outcome")
     lines = []
     if demo:
-        lines.append(DEMO_LINE)
+        lines.append(_(DEMO_LINE))
     warn = list(cautions)
     if estimate.extra.get("descriptive_only") and estimate.note:
         warn.append(estimate.note)
@@ -368,7 +368,7 @@ def synthetic_verdict(
     outcome = outcome_label or _("the outcome")
     lines = []
     if demo:
-        lines.append(DEMO_LINE)
+        lines.append(_(DEMO_LINE))
     if sc.extra.get("poor_fit"):
         lines.append(
             _(
