@@ -80,7 +80,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
             "*proxy-eligible* Flemish municipalities (more than the threshold of non-Belgian "
             "residents — nationality understates origin) versus the other Flemish "
             "municipalities, with a *placebo* treatment year. It cannot and does not estimate "
-            "an effect of the plan. With Demoland (demo) data, or user-supplied outcome and "
+            "an effect of the plan. With demo data, or user-supplied outcome and "
             "funding tables, it runs the full design."
         ),
     ),
@@ -123,7 +123,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
         N_(
             "*Fake treatment years*: the same comparison on years before the (placebo) start "
             "only, as if funding had begun earlier. *Placebo outcome*: an outcome the plan "
-            "cannot change (Demoland's rainfall). Intervals far from zero mean the comparison "
+            "cannot change (in the demo data: rainfall). Intervals far from zero mean the comparison "
             "group is not a good stand-in."
         ),
     ),

@@ -68,7 +68,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
             "only**: fiscal income per resident of the most populous Flemish municipality above "
             "the threshold against a synthetic control of the 30 most populous Flemish "
             "municipalities below it, with a *placebo* start year. It cannot and does not "
-            "estimate an effect of the plan. Demo runs show the full method on Demoland."
+            "estimate an effect of the plan. Demo runs show the full method on fictional data."
         ),
     ),
     "main": (N_("Synthetic control and in-space placebos"), ""),

@@ -64,7 +64,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
             "on real data this report shows only what the real counts can show — the "
             "**support** (how many authorities lie near the threshold) and the **density** of "
             "log(count) — and names the files that would allow estimates. Demo runs show the "
-            "full method on Demoland."
+            "full method on fictional data."
         ),
     ),
     "support": (N_("How many authorities lie near the threshold?"), ""),

@@ -312,6 +312,7 @@ def plot_rdd_overview(
         a.set_xlabel(_t(xlabel))
         a.set_ylabel(_t(ylabel))
     _caption(fig, caption, y=-0.03)
+    _ticks(axes[1])  # the zoom (linear axis): 10.000 / 10,000
     return axes
 
 
