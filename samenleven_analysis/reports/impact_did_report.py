@@ -729,7 +729,8 @@ def _impact_checks(
     adj = how = None
     if multiple is not None and outcome in set(multiple.outcome) and len(multiple) > 1:
         row = multiple.set_index("outcome").loc[outcome]
-        adj, how = float(row.pvalue_adjusted), f"{row.method}, {len(multiple)} outcomes"
+        adj = float(row.pvalue_adjusted)
+        how = _("{method}, {n} outcomes", method=row.method, n=i18n.number(len(multiple)))
     return {
         "pretrend_pvalue": es.pretrend_pvalue if es is not None else None,
         "checks": plac.checks() if plac is not None else {},
@@ -981,7 +982,7 @@ class ImpactDidReport:
 
         multiple = self.multiple
         show(
-            multiple.round(3)
+            multiple.assign(outcome=multiple["outcome"].map(outcome_text)).round(3)
             if multiple is not None
             else Markdown(_("Only one outcome is available."))
         )

@@ -214,7 +214,7 @@ def verdict(
                     "Sensitivity (HonestDiD): the average post-period effect stays away from zero "
                     "only if the differential trend bends by less than {breakdown} per year² "
                     "(breakdown value M).",
-                    breakdown=_v(b, u),
+                    breakdown=_v(b, u, 3),
                 )
             )
         else:

@@ -241,7 +241,7 @@ def plot_honest(h, *, unit_label: str = "", caption: str | None = None):
             color="#c0504d",
             ls=":",
             lw=1,
-            label=_("breakdown M = {value}", value=i18n.number(h.breakdown, 2)),
+            label=_("breakdown M = {value}", value=i18n.number(h.breakdown, 3)),
         )
     ax.set_xlabel(_t(_("M: largest change in the differential trend's slope per year")))
     ax.set_ylabel(
