@@ -1,35 +1,21 @@
-# %% [markdown]
-# # One large city: synthetic control
+# %% [markdown] tags=["analyst-only"]
+# # Synthetic control for one large city (analyst's notes; not in the published report)
 #
-# A large city is not like the average municipality, so a comparison with "the others" says
-# little about it. A **synthetic control** (Abadie, Diamond & Hainmueller 2010) builds a
-# weighted mix of never-funded authorities whose outcome tracked the city's before funding
-# started; after the start, the gap between the city and its synthetic twin estimates the effect.
-#
-# A large city often lies *outside* the range of smaller authorities (its level is higher or
-# lower than any mix of them can reach). The default therefore matches **deviations from each
-# authority's own pre-funding mean** (the *demeaned* synthetic control: levels may differ, paths
-# must match); the classic version in levels is shown next to it, with its fit.
-#
-# Inference uses **in-space placebos**: every donor is treated as if it had been funded, and the
-# city's post/pre fit ratio is ranked among them (p-value). With *N* donors the smallest possible
-# p-value is 1/(N+1). An approximate interval uses the spread of the donors' placebo effects.
-#
-# **Real data.** The open data hold no outcomes after the plan started and no funding table. On
-# real data this notebook therefore runs as a **pre-period check only**: fiscal income per
-# resident (2005–2020) of the authority (`auto`: the most populous Flemish municipality above
-# `threshold` by the run's definition — the nationality proxy without an origin table) against
-# a synthetic control of the 30 most populous Flemish municipalities below the threshold, with
-# a *placebo* start year (`treatment_year`, default 2016). It cannot and does not estimate an effect of the plan.
-# Demo runs show the full method on Demoland.
+# Every heading and sentence the report shows comes from
+# `samenleven_analysis/reports/synthetic_control_report.py` (`SECTIONS`) and the message
+# catalogs (`language`: `nl`, the default, or `en`); see docs/i18n.md. Cells tagged
+# `analyst-only` are dropped from the HTML report.
 #
 # Parameters: `year` (reference year of the counts; None = the rule's year, or the nearest
-# earlier year the data hold), `authority` (REFNIS code, or `auto` = the most populous funded authority, in
-# Flanders when there is one), `outcome`, `first_year`/`last_year`, `treatment_year` (None = the
-# authority's first funded year), `definition`/`threshold` (to report the authority's position
-# against the rule), `cluster` (not used: one treated unit), `estimators` (the first is the main
-# analysis, the others are robustness checks without placebos: `demeaned`, `levels` (classic
-# synthetic control), `optimised_v` (levels with pysyncon's nested predictor weighting; slow)).
+# earlier year the data hold), `authority` (REFNIS code, or `auto` = the most populous funded
+# authority, in Flanders when there is one; on real data the most populous Flemish
+# municipality above `threshold` by the run's definition), `outcome`, `first_year`/`last_year`,
+# `treatment_year` (None = the authority's first funded year; on real data a placebo year,
+# default 2016), `definition`/`threshold` (to report the authority's position against the
+# rule), `cluster` (not used: one treated unit), `estimators` (the first is the main analysis,
+# the others are robustness checks without placebos: `demeaned`, `levels` (classic synthetic
+# control), `optimised_v` (levels with pysyncon's nested predictor weighting; slow)),
+# `language`.
 
 # %% tags=["parameters"]
 from typing import Literal
@@ -45,7 +31,7 @@ threshold = 7500  # range: 1..
 cluster: Literal["municipality"] = "municipality"
 estimators: list[Literal["demeaned", "levels", "optimised_v"]] = ["demeaned", "levels"]
 authority = "auto"
-language: Literal["nl", "en"] = "en"  # nl: Dutch (nl_BE formats); en: English
+language: Literal["nl", "en"] = "nl"  # nl: Dutch (nl_BE formats); en: English
 
 
 # %%
@@ -61,21 +47,18 @@ report = SyntheticControlReport.build(ctx, outcome=outcome, first_year=first_yea
                                       last_year=last_year, treatment_year=treatment_year,
                                       definition=definition, threshold=threshold,
                                       authority=authority, estimators=estimators, year=year)
+report.section("title")
 report.data_note()
 
-# %% [markdown]
-# ## Synthetic control and in-space placebos
-
 # %%
+report.section("main")
 report.main_analysis()
 
 # %%
 report.variants()
 
-# %% [markdown]
-# ## Verdict
-
 # %%
+report.section("verdict")
 report.verdict()
 
 # %%

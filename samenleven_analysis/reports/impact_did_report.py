@@ -28,21 +28,127 @@ from samenleven_analysis.analysis.estimators.sdid import synthetic_did
 from samenleven_analysis.analysis.estimators.staggered import staggered_did
 from samenleven_analysis.analysis.verdicts import verdict_flags
 from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
-from samenleven_analysis.i18n import _
+from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports.evaluation_shared import (
     missing_design_text,
+    outcome_text,
     proxy_groups,
     publish,
     rounded,
     show,
     show_figure,
     show_markdown,
+    show_section,
     show_text,
+    unit_text,
 )
 from samenleven_analysis.reports.figures import estimates as figs
 from samenleven_analysis.reports.parameters import check_choice
 from samenleven_analysis.reports.text import md_escape
 from samenleven_analysis.reports.verdicts import pre_period_verdict, verdict
+
+SECTIONS: dict[str, tuple[str, str]] = {
+    "title": (
+        N_("Did funded authorities change? Difference-in-differences and event study"),
+        N_(
+            "From **{start_date}** Plan Samenleven funds local authorities with more than "
+            "**{threshold} residents of non-EU14 origin**; authorities joined in the project "
+            "years {start_year}, {second_year} or {third_year} (*cohorts*). This report "
+            "compares outcomes of funded authorities before and after their first funded "
+            "project year with those of authorities that were not (yet) funded:\n\n"
+            "1. **event study**: the gap between funded and comparison authorities year by "
+            "year, with a joint test of the years *before* funding (if they already differ, "
+            "the comparison is doubtful); two-way fixed effects and the heterogeneity-robust "
+            "two-stage estimator, end points binned;\n"
+            "2. **staggered ATT** (Callaway & Sant'Anna 2021): the average effect over "
+            "cohorts, robust to effects that differ between cohorts, with inference chosen by "
+            "the *few-treated rule* (randomisation inference when fewer than 10 clusters are "
+            "treated); two-way fixed effects and synthetic difference-in-differences beside "
+            "it;\n"
+            "3. **sensitivity** (HonestDiD): how far parallel trends may fail before the "
+            "effect vanishes;\n"
+            "4. **placebo checks**: fake treatment years before {start_year}, and an outcome "
+            "the plan cannot change;\n"
+            "5. **several outcomes**: p-values corrected for testing several outcomes at "
+            "once;\n"
+            "6. **power by simulation**: effects planted in the real pre-programme years "
+            "(MDE, power curve);\n"
+            "7. a **verdict** in plain words that says no more than the data allow.\n\n"
+            "**Real data.** No public outcome or funding table exists yet, and Statbel's "
+            "fiscal income ends before the plan started. On the real data this report "
+            "therefore runs as a **pre-period check only**: fiscal income per resident of "
+            "*proxy-eligible* Flemish municipalities (more than the threshold of non-Belgian "
+            "residents — nationality understates origin) versus the other Flemish "
+            "municipalities, with a *placebo* treatment year. It cannot and does not estimate "
+            "an effect of the plan. With demo data, or user-supplied outcome and "
+            "funding tables, it runs the full design."
+        ),
+    ),
+    "data": (N_("Data and groups"), ""),
+    "event_study": (
+        N_("Event study and pre-trend test"),
+        N_(
+            "Each dot is the difference between the groups in a year relative to the first "
+            "treated year, compared with the year just before (−1); years before −5 and after "
+            "+3 are binned into the end points. Two estimators: plain two-way fixed effects, "
+            "and the two-stage estimator (Gardner 2021), which stays unbiased when effects "
+            "differ between cohorts. Dots left of the dashed line should hover around zero: "
+            "the joint test asks whether they are all zero (wild cluster bootstrap for TWFE, "
+            "because the usual Wald test over-rejects with many years and few clusters)."
+        ),
+    ),
+    "average": (
+        N_("Average effect: staggered ATT, two-way fixed effects, synthetic DiD"),
+        N_(
+            "Callaway & Sant'Anna compare each cohort with never-funded authorities only. "
+            "**Few-treated rule**: with at least 10 treated and 10 untreated clusters the "
+            "interval is the analytic cluster-robust one; with fewer, the p-value *and* the "
+            "interval come from randomisation inference (funding reassigned among "
+            "authorities, 999 times); with one or two treated clusters a warning says that "
+            "only the random-assignment assumption carries the inference. A result without "
+            "valid inference is shown with an empty interval and a note, never as 0 ± 0."
+        ),
+    ),
+    "sensitivity": (
+        N_("Sensitivity to violations of parallel trends (HonestDiD)"),
+        N_(
+            "Rambachan & Roth (2023): allow the difference in trends to bend by up to *M* per "
+            "year (M = 0: the pre-trend continues in a straight line) and recompute the "
+            "interval of the average post-period effect. The *breakdown value* is the "
+            "smallest M at which the interval includes zero."
+        ),
+    ),
+    "placebos": (
+        N_("Placebo checks"),
+        N_(
+            "*Fake treatment years*: the same comparison on years before the (placebo) start "
+            "only, as if funding had begun earlier. *Placebo outcome*: an outcome the plan "
+            "cannot change (in the demo data: rainfall). Intervals far from zero mean the comparison "
+            "group is not a good stand-in."
+        ),
+    ),
+    "outcomes": (
+        N_("Several outcomes"),
+        N_(
+            'Testing several outcomes makes a "significant" one more likely by chance. '
+            "Adjusted p-values control the chance of any false finding: Romano–Wolf when all "
+            "estimates share one randomisation distribution, otherwise Holm."
+        ),
+    ),
+    "power": (
+        N_("Power by simulation"),
+        N_(
+            "Effects of known size are planted in the real pre-programme years of the same "
+            "authorities (their cohort pattern shifted back, comparison authorities "
+            "resampled), and the same estimator with the same inference rule is run each "
+            "time. The minimum detectable effect (MDE) is the smallest planted effect found "
+            "in {power} of draws."
+        ),
+    ),
+    "verdict": (N_("Verdict"), ""),
+}
+"""Section key → (heading, introduction) message ids of the impact report."""
+
 
 CLUSTERS = {"municipality": "refnis", "arrondissement": "arrondissement", "province": "province"}
 IMPACT_ESTIMATORS = ("event_study", "callaway_santanna", "twfe", "synthetic_did")
@@ -67,11 +173,11 @@ class ImpactDesign:
 
     @property
     def label(self) -> str:
-        return oc.label(self.outcome)
+        return outcome_text(self.outcome)
 
     @property
     def unit_label(self) -> str:
-        return oc.unit(self.outcome)
+        return unit_text(self.outcome)
 
 
 def impact_design(
@@ -87,7 +193,8 @@ def impact_design(
     year: int | None = None,
 ) -> ImpactDesign:
     """Full before/after design when outcome and funding tables exist, else the pre-period
-    check on fiscal income of proxy-eligible Flemish municipalities (placebo year)."""
+    check on fiscal income of proxy-eligible Flemish municipalities (placebo year).
+    """
     check_choice("cluster", cluster, CLUSTERS)
     full = ctx.has("outcomes") and ctx.has("treatment")
     lines = [
@@ -133,7 +240,7 @@ def impact_design(
                 "**{outcome}** (Statbel fiscal statistics, income year).",
                 last_year=int(panel.year.max()),
                 requested=md_escape(repr(outcome)),
-                outcome=md_escape(oc.label(used)),
+                outcome=md_escape(outcome_text(used)),
             ),
             _(
                 "Groups: {members} Flemish municipalities with more than {threshold} residents "
@@ -165,13 +272,13 @@ def impact_design(
     lines += [
         _(
             "Outcome: {outcome}; years {first}-{last}; {authorities} authorities",
-            outcome=oc.label(used),
+            outcome=outcome_text(used),
             first=panel.year.min(),
             last=panel.year.max(),
             authorities=i18n.number(len(units)),
         ),
         _("Authorities by first treated year (0 = comparison group):"),
-        by_cohort.rename_axis("cohort").to_string(),
+        by_cohort.rename_axis(_("cohort")).to_string(),
     ]
     text = "\n\n".join(f"> {n}" for n in notes)
     if not full:
@@ -195,8 +302,17 @@ def impact_design(
 def group_means(design: ImpactDesign) -> pd.DataFrame:
     """Mean outcome by year and group (each cohort, and the comparison group)."""
     p = design.panel
+    funded = design.group_word == "funded"
     group = p["cohort"].map(
-        lambda c: f"{design.group_word} from {int(c)}" if pd.notna(c) else "comparison"
+        lambda c: (
+            (
+                _("funded from {year}", year=int(c))
+                if funded
+                else _("proxy-eligible from {year}", year=int(c))
+            )
+            if pd.notna(c)
+            else _("comparison")
+        )
     )
     return p.assign(group=group).groupby(["year", "group"])["value"].mean().unstack()
 
@@ -309,7 +425,8 @@ def closest_scenario_text(n_treated: int) -> str:
 def ri_strata(panel: pd.DataFrame) -> str | None:
     """The strata of randomisation inference for the Plan's design: funding could only go
     to eligible authorities, so labels are permuted within ``eligible`` (when the panel has
-    it with both values); else across all authorities. The result names the scheme."""
+    it with both values); else across all authorities. The result names the scheme.
+    """
     if "eligible" not in panel.columns or panel["eligible"].isna().any():
         return None
     per_unit = panel.drop_duplicates("refnis")["eligible"]
@@ -318,7 +435,8 @@ def ri_strata(panel: pd.DataFrame) -> str | None:
 
 def average_effects(design: ImpactDesign, estimators: list[str]) -> AverageEffects:
     """C–S (headline, studentised randomisation inference), TWFE (few-treated rule) and synthetic DiD, with the
-    wild-bootstrap p-value of TWFE as a second opinion."""
+    wild-bootstrap p-value of TWFE as a second opinion.
+    """
     check_choice("estimators", estimators, IMPACT_ESTIMATORS)
     p, cl = design.panel, design.cluster
     res: dict[str, Estimate] = {}
@@ -351,7 +469,11 @@ def average_effects(design: ImpactDesign, estimators: list[str]) -> AverageEffec
         if "synthetic_did" in estimators:
             res["synthetic DiD"] = synthetic_did(p, "value", "refnis", "year", "cohort")
     for name, e in res.items():
-        lines.append(f"{name}: {e.method}" + (f" — note: {e.note}" if e.note else ""))
+        lines.append(
+            _("{name}: {method} — note: {note}", name=name, method=e.method, note=e.note)
+            if e.note
+            else _("{name}: {method}", name=name, method=e.method)
+        )
     cs = res.get("Callaway–Sant'Anna ATT")
     if cs is not None and cs.extra.get("inference") == "ri":
         lines.append(closest_scenario_text(int(cs.extra["n_treated_units"])))
@@ -383,7 +505,8 @@ def sensitivity(studies: dict[str, EventStudy]) -> HonestSensitivity | None:
     honest_did`, the breakdown value is the upper end of its final bracket (the smallest M
     tried at which the robust interval includes zero); the bracket is a quarter of a grid step
     wide, so the value may exceed the exact breakdown by up to that much (on the demo panel
-    0.227 against 0.220 from the fine search)."""
+    0.227 against 0.220 from the fine search).
+    """
     es = studies.get("two-stage (did2s)") or studies.get("TWFE")
     if es is None:
         return None
@@ -395,7 +518,8 @@ def sensitivity(studies: dict[str, EventStudy]) -> HonestSensitivity | None:
 
 def coarse_honest(es: EventStudy, alpha: float = 0.05) -> HonestSensitivity:
     """:func:`~samenleven_analysis.analysis.estimators.honest.honest_did` on the coarse grid
-    of this report, its method naming the periods read and the grid."""
+    of this report, its method naming the periods read and the grid.
+    """
     h = honest_did(
         es,
         alpha=alpha,
@@ -514,7 +638,8 @@ def placebos(design: ImpactDesign) -> Placebos:
 
 def multiple_outcomes(design: ImpactDesign) -> pd.DataFrame | None:
     """The headline estimator on every (non-placebo) outcome, with family-wise adjusted
-    p-values (Romano–Wolf on a shared randomisation distribution, else Holm)."""
+    p-values (Romano–Wolf on a shared randomisation distribution, else Holm).
+    """
     if not design.full_design:
         return None
     names = [o for o in sorted(set(design.table["outcome"])) if o not in oc.PLACEBO_OUTCOMES]
@@ -548,6 +673,33 @@ def multiple_outcomes(design: ImpactDesign) -> pd.DataFrame | None:
     return out
 
 
+MDE_POWER = 0.8
+"""Power at which the minimum detectable effect is read (the default of
+:func:`power_by_simulation`)."""
+
+
+def mde_text(mde) -> str:
+    """The minimum detectable effect in one line, in the report's language."""
+    values = dict(
+        alpha=i18n.number(mde.alpha, 2),
+        power=i18n.number(mde.power, 1),
+        treated=i18n.number(mde.n_treated),
+        comparison=i18n.number(mde.n_control),
+    )
+    if not np.isfinite(mde.mde):
+        return _(
+            "MDE not reached on the simulated grid (α = {alpha}, power = {power}; {treated} "
+            "treated vs {comparison} comparison units; by simulation)",
+            **values,
+        )
+    return _(
+        "MDE {mde} (α = {alpha}, power = {power}; {treated} treated vs {comparison} "
+        "comparison units; by simulation)",
+        mde=i18n.number(mde.mde, 3),
+        **values,
+    )
+
+
 POWER_REPS = 99
 """Permutations per simulated draw when randomisation inference applies: a p-value resolution
 of 0.01 is enough to tell p < 0.05, and halves the power simulation (the slowest step)."""
@@ -567,6 +719,7 @@ def power(design: ImpactDesign, draws: int = 40):
             min(start, int(design.panel.year.max()) + 1),
             cluster=design.cluster,
             draws=draws,
+            power=MDE_POWER,
             reps=POWER_REPS,
             post_periods=None if design.full_design else 3,
         )
@@ -580,12 +733,14 @@ def _impact_checks(
     honest: HonestSensitivity | None,
 ) -> dict[str, Any]:
     """The inputs of :func:`verdict_flags` for the impact notebook: its verdict text, its
-    flags and its machine-readable summary all read this one dict (issue 20, one verdict)."""
+    flags and its machine-readable summary all read this one dict (issue 20, one verdict).
+    """
     es = studies.get("TWFE")
     adj = how = None
     if multiple is not None and outcome in set(multiple.outcome) and len(multiple) > 1:
         row = multiple.set_index("outcome").loc[outcome]
-        adj, how = float(row.pvalue_adjusted), f"{row.method}, {len(multiple)} outcomes"
+        adj = float(row.pvalue_adjusted)
+        how = _("{method}, {n} outcomes", method=row.method, n=i18n.number(len(multiple)))
     return {
         "pretrend_pvalue": es.pretrend_pvalue if es is not None else None,
         "checks": plac.checks() if plac is not None else {},
@@ -623,7 +778,9 @@ def impact_verdict(
             mde=mde,
         )
     if avg.main is None:
-        return "No average-effect estimator was requested (`estimators`), so there is no verdict."
+        return _(
+            "No average-effect estimator was requested (`estimators`), so there is no verdict."
+        )
     return verdict(
         avg.main,
         outcome_label=md_escape(design.label),
@@ -643,7 +800,8 @@ def impact_flags(
     multiple: pd.DataFrame | None = None,
 ) -> dict:
     """The verdict's flags (direction, failed checks, multiplicity) for tests and dashboards:
-    the same inputs as :func:`impact_verdict`."""
+    the same inputs as :func:`impact_verdict`.
+    """
     if avg.main is None:
         return {}
     inputs = _impact_checks(studies, plac, multiple, design.outcome, honest)
@@ -668,7 +826,8 @@ def impact_facts(
     """Machine-readable summary of the impact notebook (design, groups, the headline or
     placebo estimate, pre-trend test, MDE, and the verdict's flags) for tests and dashboards.
     Takes the same arguments as :func:`impact_verdict` and reads the same flags, so
-    ``effect_claimed`` is True exactly when the text claims a direction."""
+    ``effect_claimed`` is True exactly when the text claims a direction.
+    """
     units = design.panel.drop_duplicates("refnis")
     main = avg.main
     if main is None and not design.full_design:
@@ -706,7 +865,8 @@ def impact_facts(
 @dataclass
 class ImpactDidReport:
     """One impact analysis: the design, computed once; each method displays one step (a
-    notebook cell) and computes what it needs on first use."""
+    notebook cell) and computes what it needs on first use.
+    """
 
     ctx: Any
     design: ImpactDesign
@@ -767,6 +927,18 @@ class ImpactDidReport:
         return power(self.design)
 
     # ----------------------------------------------------------------- the notebook's steps
+    def section(self, key: str) -> None:
+        """Heading and introduction of section ``key`` (:data:`SECTIONS`), in the report's
+        language.
+        """
+        show_section(
+            SECTIONS,
+            key,
+            second_year=str(PROGRAMME_START + 1),
+            third_year=str(PROGRAMME_START + 2),
+            power=i18n.percent(MDE_POWER, 0),
+        )
+
     def data_and_groups(self) -> None:
         """How the design was chosen, and the groups."""
         show_markdown(self.design.notes)
@@ -778,9 +950,9 @@ class ImpactDidReport:
             group_means(self.design),
             self.design.start,
             self.design.label,
-            caption=self.ctx.caption(extra=_("dashed line: first (placebo) treatment year")),
         )
-        show_figure()
+        caption = self.ctx.caption(extra=_("dashed line: first (placebo) treatment year"))
+        show_figure(stem="group_means", caption=caption)
 
     def event_study(self) -> None:
         """Event-study figure, joint pre-trend tests and the coefficients side by side."""
@@ -788,9 +960,8 @@ class ImpactDidReport:
             figs.plot_event_studies(
                 self.studies,
                 title=_("Event study: {outcome}", outcome=self.design.label),
-                caption=self.ctx.caption(),
             )
-            show_figure()
+            show_figure(stem="event_study", caption=self.ctx.caption())
         show_text(pretrend_text(self.studies))
         show(event_table(self.studies))
 
@@ -801,17 +972,15 @@ class ImpactDidReport:
         show_text(avg.text)
         cs = avg.results.get("Callaway–Sant'Anna ATT")
         if cs is not None:
-            figs.plot_cs_event(cs.extra["event"], self.design.label, caption=self.ctx.caption())
-            show_figure()
+            figs.plot_cs_event(cs.extra["event"], self.design.label)
+            show_figure(stem="cs_event", caption=self.ctx.caption())
 
     def sensitivity(self) -> None:
         """HonestDiD: the breakdown value and the robust intervals over M."""
         show_text(sensitivity_text(self.honest))
         if self.honest is not None:
-            figs.plot_honest(
-                self.honest, unit_label=self.design.unit_label, caption=self.ctx.caption()
-            )
-            show_figure()
+            figs.plot_honest(self.honest, unit_label=self.design.unit_label)
+            show_figure(stem="honest_did", caption=self.ctx.caption())
 
     def placebos(self) -> None:
         """Fake treatment years and placebo outcomes."""
@@ -827,19 +996,17 @@ class ImpactDidReport:
 
         multiple = self.multiple
         show(
-            multiple.round(3)
+            multiple.assign(outcome=multiple["outcome"].map(outcome_text)).round(3)
             if multiple is not None
             else Markdown(_("Only one outcome is available."))
         )
 
     def power(self) -> None:
         """The MDE and the power curve."""
-        show_text(str(self.mde))
+        show_text(mde_text(self.mde))
         show_text(self.mde.method)
-        figs.plot_power_curve(
-            self.mde, unit_label=self.design.unit_label, caption=self.ctx.caption()
-        )
-        show_figure()
+        figs.plot_power_curve(self.mde, unit_label=self.design.unit_label)
+        show_figure(stem="power_curve", caption=self.ctx.caption())
 
     def verdict(self) -> None:
         """The verdict, carrying the machine-readable summary."""

@@ -22,16 +22,19 @@ from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_
 from samenleven_analysis.analysis.verdicts import synthetic_flags
 from samenleven_analysis.data.codes import normalise_refnis
 from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
-from samenleven_analysis.i18n import _
+from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports.evaluation_shared import (
     missing_design_text,
+    outcome_text,
     proxy_groups,
     publish,
     rounded,
     show,
     show_figure,
     show_markdown,
+    show_section,
     show_text,
+    unit_text,
 )
 from samenleven_analysis.reports.figures import estimates as figs
 from samenleven_analysis.reports.parameters import (
@@ -43,11 +46,56 @@ from samenleven_analysis.reports.parameters import (
 from samenleven_analysis.reports.text import md_escape
 from samenleven_analysis.reports.verdicts import synthetic_pre_period_verdict, synthetic_verdict
 
+SECTIONS: dict[str, tuple[str, str]] = {
+    "title": (
+        N_("One large city: synthetic control"),
+        N_(
+            'A large city is not like the average municipality, so a comparison with "the '
+            'others" says little about it. A **synthetic control** (Abadie, Diamond & '
+            "Hainmueller 2010) builds a weighted mix of never-funded authorities whose outcome "
+            "tracked the city's before funding started; after the start, the gap between the "
+            "city and its synthetic twin estimates the effect.\n\n"
+            "A large city often lies *outside* the range of smaller authorities (its level is "
+            "higher or lower than any mix of them can reach). The default therefore matches "
+            "**deviations from each authority's own pre-funding mean** (the *demeaned* "
+            "synthetic control: levels may differ, paths must match); the classic version in "
+            "levels is shown next to it, with its fit.\n\n"
+            "Inference uses **in-space placebos**: every donor is treated as if it had been "
+            "funded, and the city's post/pre fit ratio is ranked among them (p-value). With "
+            "*N* donors the smallest possible p-value is 1/(N+1). An approximate interval uses "
+            "the spread of the donors' placebo effects.\n\n"
+            "**Real data.** The open data hold no outcomes after the plan started and no "
+            "funding table. On real data this report therefore runs as a **pre-period check "
+            "only**: fiscal income per resident of the most populous Flemish municipality above "
+            "the threshold against a synthetic control of the 30 most populous Flemish "
+            "municipalities below it, with a *placebo* start year. It cannot and does not "
+            "estimate an effect of the plan. Demo runs show the full method on fictional data."
+        ),
+    ),
+    "main": (N_("Synthetic control and in-space placebos"), ""),
+    "verdict": (N_("Verdict"), ""),
+}
+"""Section key → (heading, introduction) message ids of the synthetic-control report."""
+
+
 SC_VARIANTS = {
     "demeaned": {"demean": True},
     "levels": {"demean": False},
     "optimised_v": {"demean": False, "optimize_v": True},
 }
+
+
+SUMMARY_ROWS = (
+    N_("ATT (mean post gap)"),
+    N_("95% CI low (rank-test inversion)"),
+    N_("95% CI high (rank-test inversion)"),
+    N_("placebo p-value"),
+    N_("smallest possible p-value"),
+    N_("pre-period RMSPE"),
+    N_("post-period RMSPE"),
+    N_("median donor pre-period RMSPE"),
+)
+"""Rows (message ids) of the main synthetic control's summary table."""
 
 
 @dataclass
@@ -68,7 +116,7 @@ class SyntheticDesign:
 
     @property
     def label(self) -> str:
-        return oc.label(self.outcome)
+        return outcome_text(self.outcome)
 
 
 PLACEBO_YEAR = 2016
@@ -96,7 +144,8 @@ def synthetic_design(
 
     Without outcome and funding tables (the real open data): a pre-period check on fiscal
     income per resident, the city (``auto``: the most populous proxy-eligible Flemish one)
-    against the Flemish municipalities below the threshold, at a placebo year."""
+    against the Flemish municipalities below the threshold, at a placebo year.
+    """
     from samenleven_analysis.reports.context import origin_source, reference_year
 
     munis = ctx.load("municipalities")
@@ -181,7 +230,7 @@ def synthetic_design(
                 **counted,
             )
         )
-    when = {"year": t0, "donors": i18n.number(len(donors)), "outcome": oc.label(used)}
+    when = {"year": t0, "donors": i18n.number(len(donors)), "outcome": outcome_text(used)}
     second = (
         _("Treatment starts {year}; {donors} donors; outcome {outcome}", **when)
         if full
@@ -203,7 +252,7 @@ def synthetic_design(
                     "below the threshold.",
                     last_year=int(panel.year.max()),
                     requested=md_escape(repr(outcome)),
-                    outcome=md_escape(oc.label(used)),
+                    outcome=md_escape(outcome_text(used)),
                     placebo_year=t0,
                     donors=i18n.number(len(donors)),
                 ),
@@ -227,7 +276,9 @@ def synthetic_main(design: SyntheticDesign, estimators: list[str]) -> dict[str, 
         **SC_VARIANTS[estimators[0]],
     )
     n = design.names
-    weights = sc.weights.rename(index=lambda r: f"{n.get(r, r)} ({r})").round(3)
+    weights = (
+        sc.weights.rename(index=lambda r: f"{n.get(r, r)} ({r})").rename_axis("donor").round(3)
+    )
     summary = pd.DataFrame(
         {
             "value": [
@@ -241,16 +292,7 @@ def synthetic_main(design: SyntheticDesign, estimators: list[str]) -> dict[str, 
                 sc.extra["median_placebo_pre_rmspe"],
             ]
         },
-        index=[
-            "ATT (mean post gap)",
-            "95% CI low (rank-test inversion)",
-            "95% CI high (rank-test inversion)",
-            "placebo p-value",
-            "smallest possible p-value",
-            "pre-period RMSPE",
-            "post-period RMSPE",
-            "median donor pre-period RMSPE",
-        ],
+        index=pd.Index([_(m) for m in SUMMARY_ROWS], name="statistic"),
     ).round(3)
     lines = [_("Main analysis: {variant}", variant=estimators[0]), sc.method]
     if sc.extra.get("ci_note"):
@@ -294,7 +336,11 @@ def synthetic_variants(
                 "variant": variant,
                 "ATT": alt.att,
                 "pre-period RMSPE": alt.pre_rmspe,
-                "largest weight": f"{design.names.get(top, top)} ({alt.weights.iloc[0]:.2f})",
+                "largest weight": _(
+                    "{name} ({weight})",
+                    name=design.names.get(top, top),
+                    weight=i18n.number(alt.weights.iloc[0], 2),
+                ),
             }
         )
     if not rows:
@@ -316,14 +362,14 @@ def synthetic_text(design: SyntheticDesign, sc, *, demo: bool) -> str:
             placebo_year=design.start,
             data_last_year=int(design.panel.year.max()),
             programme_start=PROGRAMME_START,
-            outcome_label=md_escape(oc.label(design.outcome)),
-            unit_label=md_escape(oc.unit(design.outcome)),
+            outcome_label=md_escape(outcome_text(design.outcome)),
+            unit_label=md_escape(unit_text(design.outcome)),
             place=md_escape(design.place),
         )
     return synthetic_verdict(
         sc,
-        outcome_label=md_escape(oc.label(design.outcome)),
-        unit_label=md_escape(oc.unit(design.outcome)),
+        outcome_label=md_escape(outcome_text(design.outcome)),
+        unit_label=md_escape(unit_text(design.outcome)),
         place=md_escape(design.place),
         demo=demo,
     )
@@ -353,7 +399,8 @@ def synthetic_facts(design: SyntheticDesign, sc, *, demo: bool) -> dict[str, Any
 @dataclass
 class SyntheticControlReport:
     """One synthetic control of one authority: the design, computed once; each method displays
-    one step (a notebook cell) and computes what it needs on first use."""
+    one step (a notebook cell) and computes what it needs on first use.
+    """
 
     ctx: Any
     design: SyntheticDesign
@@ -399,6 +446,12 @@ class SyntheticControlReport:
         return self.main["fit"]
 
     # ----------------------------------------------------------------- the notebook's steps
+    def section(self, key: str) -> None:
+        """Heading and introduction of section ``key`` (:data:`SECTIONS`), in the report's
+        language.
+        """
+        show_section(SECTIONS, key)
+
     def data_note(self) -> None:
         """The authority, its position against the rule, the donors and the outcome."""
         show_markdown(self.design.demo_note)
@@ -411,11 +464,12 @@ class SyntheticControlReport:
         show(main["summary"])
         show_text(main["text"])
         axes = figs.plot_synthetic_control(
-            main["fit"], title=f"{d.place}: {d.label}", treated_label=d.place
+            main["fit"],
+            title=_("{place}: {outcome}", place=d.place, outcome=d.label),
+            treated_label=d.place,
         )
         caption = self.ctx.caption(extra=_("grey: in-space placebos (donors as if funded)"))
-        axes[0].figure.text(0.01, -0.03, caption, fontsize=7)
-        show_figure()
+        show_figure(axes[0].figure, stem="synthetic_control", caption=caption)
 
     def variants(self) -> None:
         """Robustness variants beside the main analysis."""

@@ -22,20 +22,78 @@ from samenleven_analysis.analysis.estimators import rdd as rdd_mod
 from samenleven_analysis.analysis.estimators.common import estimates_table
 from samenleven_analysis.analysis.verdicts import verdict_flags
 from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
-from samenleven_analysis.i18n import _
+from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports.evaluation_shared import (
     missing_design_text,
+    outcome_text,
     publish,
     rounded,
     show,
     show_figure,
     show_markdown,
+    show_section,
     show_text,
+    unit_text,
 )
 from samenleven_analysis.reports.figures import estimates as figs
 from samenleven_analysis.reports.parameters import check_choice
 from samenleven_analysis.reports.text import md_escape
 from samenleven_analysis.reports.verdicts import rdd_support_verdict, verdict
+
+SECTIONS: dict[str, tuple[str, str]] = {
+    "title": (
+        N_("The {threshold} threshold: regression discontinuity"),
+        N_(
+            "Authorities with **more than {threshold} residents of non-EU14 origin** can be "
+            "funded; those just below cannot (unless they pool with neighbours in a "
+            "partnership). If authorities just above and just below the threshold are "
+            "otherwise alike, comparing them estimates the effect of eligibility (*sharp* RD, "
+            "an intention-to-treat) and — because not every eligible authority takes part and "
+            "some partnerships join from below — of participation (*fuzzy* RD, the jump in "
+            "outcomes divided by the jump in participation).\n\n"
+            "The outcome of each applicant is its **change**: mean outcome in the years when "
+            "all cohorts are funded minus the mean before {start_year}. Checks: the **first "
+            "stage** (does participation really jump at {threshold}? — the fuzzy fit's own "
+            "first stage, with a weak-instrument-robust Anderson–Rubin test), the **density** "
+            "of log(count) (do authorities sort just above it?), **covariate balance** "
+            "(pre-period level and size should not jump), and **placebo cutoffs**.\n\n"
+            "**Honest limits.** Flanders has few authorities near {threshold}, so local "
+            "estimates rest on a handful of authorities: the report warns when fewer than 10 "
+            "lie within ±{near_window} on either side, and the verdict is then descriptive "
+            "only. The open data hold no outcomes after the plan started and no funding table: "
+            "on real data this report shows only what the real counts can show — the "
+            "**support** (how many authorities lie near the threshold) and the **density** of "
+            "log(count) — and names the files that would allow estimates. Demo runs show the "
+            "full method on fictional data."
+        ),
+    ),
+    "support": (N_("How many authorities lie near the threshold?"), ""),
+    "estimates": (
+        N_("Estimates at the threshold, and the fuzzy fit's first stage"),
+        N_(
+            "rdrobust reports the conventional local-linear estimate with a *robust "
+            "bias-corrected* interval (Calonico, Cattaneo & Titiunik 2014). The fuzzy estimate "
+            "divides the jump in outcomes by the jump in participation *at the same "
+            "bandwidth*: its own first stage is shown. When that first stage is uncertain the "
+            "fuzzy interval is unreliable; the Anderson–Rubin test (the reduced-form jump of "
+            "the outcome) stays valid with a weak first stage."
+        ),
+    ),
+    "checks": (
+        N_("Checks: density, covariate balance, placebo cutoffs"),
+        N_(
+            "*Density* (rddensity) on the **log** of the count: on the raw, very skewed count "
+            "the test mistakes the steep slope for bunching. *Balance*: the outcome level "
+            "before {start_year} and the total population should not jump at the threshold. "
+            "*Placebo cutoffs*: fake thresholds (using only authorities on one side of the real "
+            "one) should show no jump. Balance and placebo cutoffs need the outcome table; "
+            "without it only the density test runs."
+        ),
+    ),
+    "verdict": (N_("Verdict"), ""),
+}
+"""Section key → (heading, introduction) message ids of the regression-discontinuity report."""
+
 
 RDD_ESTIMATORS = ("sharp", "fuzzy")
 RDD_CLUSTERS = ("municipality", "arrondissement")
@@ -45,7 +103,8 @@ RDD_CLUSTERS = ("municipality", "arrondissement")
 class RDDDesign:
     """One row per applicant: running variable (count), and, when outcome and funding tables
     exist (``full``), change in outcome and participation. Without them (the real open data)
-    the design holds the counts only: support and density around the threshold."""
+    the design holds the counts only: support and density around the threshold.
+    """
 
     frame: pd.DataFrame
     cutoff: float
@@ -61,7 +120,7 @@ class RDDDesign:
 
     @property
     def label(self) -> str:
-        return oc.label(self.outcome)
+        return outcome_text(self.outcome)
 
 
 SUPPORT_WINDOWS = (250, 500, 1000, 2500, 5000)
@@ -84,7 +143,8 @@ def rdd_design(
     context.origin_source` in the year :func:`~samenleven_analysis.reports.context.
     reference_year` chooses (``year``; None = the rule's year). With outcome and funding
     tables, the change in outcome and participation too; without, the counts only (never
-    Demoland in a real run)."""
+    Demoland in a real run).
+    """
     from samenleven_analysis.reports.context import origin_source, reference_year
 
     check_choice("cluster", cluster, RDD_CLUSTERS)
@@ -112,7 +172,7 @@ def rdd_design(
     head = _(
         "Running variable: residents by {definition} on 1 January {year}, per applicant "
         "(partnerships pooled); {above} of {applicants} applicants above {threshold}.",
-        definition=used_def,
+        definition=label,
         year=ref.year,
         above=i18n.number(int(elig["eligible"].sum())),
         applicants=i18n.number(len(elig)),
@@ -170,7 +230,7 @@ def rdd_design(
             _(
                 "Outcome: change in {outcome}, mean {post_first}-{post_last} minus mean "
                 "{pre_first}-{pre_last}; {applicants} applicants.",
-                outcome=oc.label(outcome),
+                outcome=outcome_text(outcome),
                 post_first=post[0],
                 post_last=post[1],
                 pre_first=pre[0],
@@ -197,7 +257,8 @@ def rdd_design(
 
 def support_table(design: RDDDesign, near_window: int) -> pd.DataFrame:
     """Applicants within ± each of :data:`SUPPORT_WINDOWS` (and ``near_window``) of the
-    threshold, below and above it."""
+    threshold, below and above it.
+    """
     rows = []
     for w in sorted({*SUPPORT_WINDOWS, int(near_window)}):
         near = rdd_mod.rdd_support(design.frame, "count", design.cutoff, w)
@@ -256,7 +317,8 @@ def _attempt(fn, *args, **kwargs):
 
 def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
     """Sharp and fuzzy RD, the fuzzy fit's own first stage and the Anderson–Rubin test.
-    ``tables`` are what the notebook displays (the missing-input note without outcomes)."""
+    ``tables`` are what the notebook displays (the missing-input note without outcomes).
+    """
     from IPython.display import Markdown
 
     check_choice("estimators", estimators, RDD_ESTIMATORS)
@@ -295,16 +357,33 @@ def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
         )
     for name, e in rd.items():
         if e is not None:
+            values = dict(
+                name=name,
+                method=e.method,
+                bandwidth=i18n.number(e.extra["h_left"]),
+                below=i18n.number(e.extra["n_eff_left"]),
+                above=i18n.number(e.extra["n_eff_right"]),
+            )
             lines.append(
-                f"{name}: {e.method}; bandwidth ±{e.extra['h_left']:,.0f} residents, "
-                f"{e.extra['n_eff_left']} below / {e.extra['n_eff_right']} above inside it"
-                + (f" — {e.note}" if e.note else "")
+                _(
+                    "{name}: {method}; bandwidth ±{bandwidth} residents, {below} below / "
+                    "{above} above inside it — {note}",
+                    note=e.note,
+                    **values,
+                )
+                if e.note
+                else _(
+                    "{name}: {method}; bandwidth ±{bandwidth} residents, {below} below / "
+                    "{above} above inside it",
+                    **values,
+                )
             )
     table = estimates_table(rd)
     if not table.empty:
         table = table.drop(columns="method")
     share = (
-        df.assign(side=np.where(df["count"] >= c, "above", "below"))
+        df.assign(side=np.where(df["count"] >= c, _("above"), _("below")))
+        .assign(eligible=df["eligible"].map(i18n.yes_no))
         .groupby(["side", "eligible"])["treated"]
         .agg(["size", "mean"])
         .rename(columns={"size": "applicants", "mean": "share participating"})
@@ -323,7 +402,8 @@ def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
 
 def rdd_checks(design: RDDDesign) -> dict[str, Any]:
     """Density test on log(count); with outcomes also covariate balance and placebo cutoffs.
-    ``tables`` are what the notebook displays."""
+    ``tables`` are what the notebook displays.
+    """
     df, c, cl = design.frame, design.cutoff, design.cluster
     dens, msg = _attempt(rdd_mod.rdd_density, df, "count", c, log=True)
     text = msg or _(
@@ -359,15 +439,22 @@ def rdd_checks(design: RDDDesign) -> dict[str, Any]:
 
 def _rdd_inputs(design: RDDDesign, est: dict, checks: dict, near: dict, window: int) -> dict:
     """The headline RD estimate and what its verdict may say (cautions, named checks,
-    descriptive-only): the verdict text and the machine-readable summary read this one dict."""
+    descriptive-only): the verdict text and the machine-readable summary read this one dict.
+    """
     rd = est["estimates"]
     main = rd.get("fuzzy (participation, LATE)") or rd.get("sharp (eligibility, ITT)")
     cautions, descriptive = [], False
     if min(near["below"], near["above"]) < rdd_mod.MIN_SUPPORT:
         cautions.append(
-            f"only {near['below']} authorities lie within {window:,} below and "
-            f"{near['above']} within {window:,} above {design.threshold:,}, so the "
-            "threshold comparison cannot be precise, whatever it shows"
+            _(
+                "only {below} authorities lie within {window} below and {above} within {window} "
+                "above {threshold}, so the threshold comparison cannot be precise, whatever it "
+                "shows",
+                below=i18n.number(near["below"]),
+                above=i18n.number(near["above"]),
+                window=i18n.number(window),
+                threshold=i18n.number(design.threshold),
+            )
         )
         descriptive = True
     named: dict[str, float] = {}
@@ -387,13 +474,21 @@ def _rdd_inputs(design: RDDDesign, est: dict, checks: dict, near: dict, window: 
         and fuzzy.extra.get("weak_first_stage")
     ):
         f_stat = fuzzy.extra.get("first_stage_F")
-        f_txt = (
-            f" (first-stage F = {f_stat:.1f})" if f_stat is not None and np.isfinite(f_stat) else ""
-        )
+        ar = i18n.number(fuzzy.extra["ar_pvalue"], 3)
         cautions.append(
-            f"the first stage of the fuzzy fit is not clearly different from zero{f_txt}, so its "
-            f"interval is unreliable; the weak-IV-robust (Anderson–Rubin) p-value is "
-            f"{fuzzy.extra['ar_pvalue']:.3f}"
+            _(
+                "the first stage of the fuzzy fit is not clearly different from zero "
+                "(first-stage F = {f}), so its interval is unreliable; the weak-IV-robust "
+                "(Anderson–Rubin) p-value is {p}",
+                f=i18n.number(f_stat, 1),
+                p=ar,
+            )
+            if f_stat is not None and np.isfinite(f_stat)
+            else _(
+                "the first stage of the fuzzy fit is not clearly different from zero, so its "
+                "interval is unreliable; the weak-IV-robust (Anderson–Rubin) p-value is {p}",
+                p=ar,
+            )
         )
         descriptive = True
     return {"main": main, "cautions": cautions, "checks": named, "descriptive_only": descriptive}
@@ -403,7 +498,8 @@ def rdd_verdict(
     design: RDDDesign, est: dict, checks: dict, near: dict, window: int, *, demo: bool
 ) -> str:
     """Cautious verdict: descriptive only with thin support or failed checks; without
-    outcomes, what the counts show (support, density) and nothing more."""
+    outcomes, what the counts show (support, density) and nothing more.
+    """
     if not design.full:
         return rdd_support_verdict(
             near,
@@ -420,7 +516,7 @@ def rdd_verdict(
     return verdict(
         inputs["main"],
         outcome_label=md_escape(_("the change in {outcome}", outcome=design.label)),
-        unit_label=md_escape(oc.unit(design.outcome)),
+        unit_label=md_escape(unit_text(design.outcome)),
         checks=inputs["checks"],
         demo=demo,
         design="rdd",
@@ -434,7 +530,8 @@ def rdd_facts(
 ) -> dict[str, Any]:
     """Machine-readable summary of the RDD notebook (support, density, mode, the headline
     estimate and the verdict's flags) for tests and dashboards; :func:`publish` displays it.
-    Same arguments as :func:`rdd_verdict`, same flags."""
+    Same arguments as :func:`rdd_verdict`, same flags.
+    """
     dens = checks.get("density")
     main, flags = None, {}
     if design.full:
@@ -476,7 +573,8 @@ def rdd_facts(
 @dataclass
 class ThresholdRDDReport:
     """One regression discontinuity at the threshold: the design, computed once; each method
-    displays one step (a notebook cell) and computes what it needs on first use."""
+    displays one step (a notebook cell) and computes what it needs on first use.
+    """
 
     ctx: Any
     design: RDDDesign
@@ -535,6 +633,12 @@ class ThresholdRDDReport:
         return self.ctx.caption(year=self.design.ref_year, definition=self.design.definition)
 
     # ----------------------------------------------------------------- the notebook's steps
+    def section(self, key: str) -> None:
+        """Heading and introduction of section ``key`` (:data:`SECTIONS`), in the report's
+        language.
+        """
+        show_section(SECTIONS, key, near_window=i18n.number(self.near_window))
+
     def data_note(self) -> None:
         """The running variable and the data behind it (what is missing, on real data)."""
         show_markdown(self.design.demo_note)
@@ -552,9 +656,8 @@ class ThresholdRDDReport:
                 d.threshold,
                 self.xlabel,
                 _("change in {outcome}", outcome=d.label),
-                caption=self.caption(),
             )
-            show_figure()
+            show_figure(stem="rdd_overview", caption=self.caption())
 
     def estimates_at_threshold(self) -> None:
         """Sharp and fuzzy estimates, participation by side, the fuzzy fit's first stage."""
@@ -566,10 +669,8 @@ class ThresholdRDDReport:
         d = self.design
         show_text(self.checks["text"])
         show(*self.checks["tables"])
-        figs.plot_running_histogram(
-            d.frame["count"], d.cutoff, d.threshold, self.xlabel, caption=self.caption()
-        )
-        show_figure()
+        figs.plot_running_histogram(d.frame["count"], d.cutoff, d.threshold, self.xlabel)
+        show_figure(stem="running_histogram", caption=self.caption())
 
     def verdict(self) -> None:
         """The verdict, carrying the machine-readable summary."""

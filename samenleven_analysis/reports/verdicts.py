@@ -3,7 +3,8 @@ They read the flags of :mod:`samenleven_analysis.analysis.verdicts` (one verdict
 and the machine-readable summary come from the same flags).
 
 Labels, places and notes passed in are put into Markdown as given: callers escape
-user-supplied strings with :func:`samenleven_analysis.reports.text.md_escape`."""
+user-supplied strings with :func:`samenleven_analysis.reports.text.md_escape`.
+"""
 
 from __future__ import annotations
 
@@ -12,20 +13,48 @@ from typing import Any
 
 import numpy as np
 
+from samenleven_analysis import i18n
 from samenleven_analysis.analysis.estimators.common import (
     Estimate,
     MinimumDetectableEffect,
     SyntheticControl,
-    format_p,
 )
 from samenleven_analysis.analysis.verdicts import synthetic_flags, verdict_flags
 from samenleven_analysis.facts import PROGRAMME_START_YEAR
+from samenleven_analysis.i18n import N_, _
+
+
+def _fmt_p(p: float | None) -> str:
+    """A p-value in the report's language: three decimals, ``< 0,001`` below that."""
+    if p is None or not np.isfinite(p):
+        return _("n/a")
+    if p < 0.001:
+        return _("< {value}", value=i18n.number(0.001, 3))
+    return i18n.number(p, 3)
+
+
+def _v(x: float, unit: str = "", digits: int = 2) -> str:
+    """A value with two decimals in the report's language, followed by its unit."""
+    text = i18n.number(x, digits)
+    return f"{text} {unit}" if unit else text
+
+
+def _sv(x: float, unit: str = "") -> str:
+    """A signed value (``+0,12``) with two decimals, followed by its unit."""
+    text = i18n.signed(x, 2)
+    return f"{text} {unit}" if unit else text
+
+
+DEMO_LINE = N_(
+    "**DEMO DATA — this verdict is about fictional Demoland, not about any real municipality.**"
+)
+"""The loud line opening a verdict on demo data (message id)."""
 
 
 def verdict(
     estimate: Estimate,
     *,
-    outcome_label: str = "the outcome",
+    outcome_label: str = "",
     unit_label: str = "",
     pretrend_pvalue: float | None = None,
     mde: MinimumDetectableEffect | float | None = None,
@@ -40,7 +69,8 @@ def verdict(
     cautions: Sequence[str] = (),
     descriptive_only: bool = False,
 ) -> str:
-    """A plain-language, deliberately cautious reading of an estimate (Markdown).
+    """A plain-language, deliberately cautious reading of an estimate (Markdown), in the
+    report's language.
 
     Reads :func:`verdict_flags`: says "higher"/"lower" only when the flags give a direction;
     otherwise it reports the numbers as descriptive and names the failed checks. ``design``
@@ -60,99 +90,168 @@ def verdict(
         alpha=alpha,
         descriptive_only=descriptive_only,
     )
-    u = f" {unit_label}" if unit_label else ""
+    u = unit_label
+    outcome = outcome_label or _("the outcome")
     lines = []
     if demo:
-        lines.append(
-            "**DEMO DATA — this verdict is about fictional Demoland, not about any real municipality.**"
-        )
+        lines.append(_(DEMO_LINE))
     warn = list(cautions)
     if estimate.extra.get("descriptive_only") and estimate.note:
         warn.append(estimate.note)
     if flags["failed_checks"]:
-        warn.append("these checks failed: " + ", ".join(flags["failed_checks"]))
+        warn.append(_("these checks failed: {checks}", checks=", ".join(flags["failed_checks"])))
     if warn or flags["descriptive_only"]:
-        warn = warn or ["the design's checks do not support a claim"]
+        warn = warn or [_("the design's checks do not support a claim")]
         lines.append(
-            "**Caution:** " + "; ".join(warn) + ". Treat the estimate below as descriptive only."
+            _(
+                "**Caution:** {warnings}. Treat the estimate below as descriptive only.",
+                warnings="; ".join(warn),
+            )
         )
     if not flags["has_inference"]:
         lines.append(
-            f"The estimate for {outcome_label} is {estimate.estimate:.2f}{u}, but the data do not allow "
-            f"an interval to be estimated ({estimate.note or 'no valid inference'}); nothing can be "
-            "concluded about its direction."
+            _(
+                "The estimate for {outcome} is {estimate}, but the data do not allow an interval "
+                "to be estimated ({reason}); nothing can be concluded about its direction.",
+                outcome=outcome,
+                estimate=_v(estimate.estimate, u),
+                reason=estimate.note or _("no valid inference"),
+            )
         )
         return "\n\n".join(lines)
-    rng = f"between {estimate.ci_low:.2f} and {estimate.ci_high:.2f}{u}"
-    if design == "did":
-        where = f"In funded authorities, {outcome_label} ended up {{direction}} than the comparison group predicts"
-        assumption = ", without the funding, both groups would have followed parallel paths"
-    else:
-        where = f"At the threshold, {outcome_label} was {{direction}} on the funded side"
-        assumption = (
-            " authorities just below and just above the threshold would otherwise have fared alike "
-            "(and the estimate applies to authorities near the threshold only)"
-        )
+    values = {
+        "outcome": outcome,
+        "estimate": _v(estimate.estimate, u),
+        "low": _v(estimate.ci_low),
+        "high": _v(estimate.ci_high, u),
+    }
     if flags["direction"] != 0:
-        word = "higher" if flags["direction"] > 0 else "lower"
-        lines.append(
-            where.format(direction=word)
-            + f": the estimate is {estimate.estimate:.2f}{u}, and the data are consistent with a "
-            f"difference {rng} (95% interval). This holds only if{assumption}; it is an estimate, "
-            "not proof."
-        )
+        higher = flags["direction"] > 0
+        if design == "did":
+            text = (
+                _(
+                    "In funded authorities, {outcome} ended up higher than the comparison group "
+                    "predicts: the estimate is {estimate}, and the data are consistent with a "
+                    "difference between {low} and {high} (95% interval). This holds only if, "
+                    "without the funding, both groups would have followed parallel paths; it is "
+                    "an estimate, not proof.",
+                    **values,
+                )
+                if higher
+                else _(
+                    "In funded authorities, {outcome} ended up lower than the comparison group "
+                    "predicts: the estimate is {estimate}, and the data are consistent with a "
+                    "difference between {low} and {high} (95% interval). This holds only if, "
+                    "without the funding, both groups would have followed parallel paths; it is "
+                    "an estimate, not proof.",
+                    **values,
+                )
+            )
+        else:
+            text = (
+                _(
+                    "At the threshold, {outcome} was higher on the funded side: the estimate is "
+                    "{estimate}, and the data are consistent with a difference between {low} and "
+                    "{high} (95% interval). This holds only if authorities just below and just "
+                    "above the threshold would otherwise have fared alike (and the estimate "
+                    "applies to authorities near the threshold only); it is an estimate, not "
+                    "proof.",
+                    **values,
+                )
+                if higher
+                else _(
+                    "At the threshold, {outcome} was lower on the funded side: the estimate is "
+                    "{estimate}, and the data are consistent with a difference between {low} and "
+                    "{high} (95% interval). This holds only if authorities just below and just "
+                    "above the threshold would otherwise have fared alike (and the estimate "
+                    "applies to authorities near the threshold only); it is an estimate, not "
+                    "proof.",
+                    **values,
+                )
+            )
+        lines.append(text)
     elif flags["interval_direction"] != 0:
-        reason = (
-            "the checks above failed"
-            if flags["descriptive_only"]
-            else f"after correcting for several outcomes the p-value is {format_p(adjusted_pvalue)}"
-        )
         lines.append(
-            f"The estimate for {outcome_label} is {estimate.estimate:.2f}{u} (95% interval "
-            f"{estimate.ci_low:.2f} to {estimate.ci_high:.2f}{u}), "
-            f"but no direction is claimed because {reason}."
+            _(
+                "The estimate for {outcome} is {estimate} (95% interval {low} to {high}), but no "
+                "direction is claimed because the checks above failed.",
+                **values,
+            )
+            if flags["descriptive_only"]
+            else _(
+                "The estimate for {outcome} is {estimate} (95% interval {low} to {high}), but no "
+                "direction is claimed because after correcting for several outcomes the p-value "
+                "is {p}.",
+                p=_fmt_p(adjusted_pvalue),
+                **values,
+            )
         )
     else:
         lines.append(
-            f"No effect on {outcome_label} was detected: the estimate is {estimate.estimate:.2f}{u} and "
-            f"the 95% interval runs {rng}. This is *not* evidence that the funding had no effect — "
-            f"effects anywhere in that range are compatible with the data."
+            _(
+                "No effect on {outcome} was detected: the estimate is {estimate} and the 95% "
+                "interval runs between {low} and {high}. This is *not* evidence that the funding "
+                "had no effect — effects anywhere in that range are compatible with the data.",
+                **values,
+            )
         )
     if adjusted_pvalue is not None and np.isfinite(adjusted_pvalue):
         lines.append(
-            f"Across the outcomes tested, the adjusted p-value is {format_p(adjusted_pvalue)}"
-            + (f" ({adjustment})." if adjustment else ".")
+            _(
+                "Across the outcomes tested, the adjusted p-value is {p} ({adjustment}).",
+                p=_fmt_p(adjusted_pvalue),
+                adjustment=adjustment,
+            )
+            if adjustment
+            else _(
+                "Across the outcomes tested, the adjusted p-value is {p}.",
+                p=_fmt_p(adjusted_pvalue),
+            )
         )
     if honest is not None and flags["interval_direction"] != 0:
         b = honest.breakdown
         if b is not None and np.isfinite(b):
             lines.append(
-                f"Sensitivity (HonestDiD): the average post-period effect stays away from zero only if the "
-                f"differential trend bends by less than {b:.3g}{u} per year² (breakdown value M)."
+                _(
+                    "Sensitivity (HonestDiD): the average post-period effect stays away from zero "
+                    "only if the differential trend bends by less than {breakdown} per year² "
+                    "(breakdown value M).",
+                    breakdown=_v(b, u, 3),
+                )
             )
         else:
             lines.append(
-                "Sensitivity (HonestDiD): the effect stays away from zero for every trend "
-                "violation on the grid tried."
+                _(
+                    "Sensitivity (HonestDiD): the effect stays away from zero for every trend "
+                    "violation on the grid tried."
+                )
             )
     if estimate.note and not estimate.extra.get("descriptive_only"):
-        lines.append(f"Note on inference: {estimate.note}.")
+        lines.append(_("Note on inference: {note}.", note=estimate.note))
     lines += _mde_lines(mde, u)
     return "\n\n".join(lines)
 
 
+def _mde_value(mde: MinimumDetectableEffect | float | None) -> float:
+    if mde is None:
+        return float("nan")
+    return mde.mde if isinstance(mde, MinimumDetectableEffect) else float(mde)
+
+
 def _mde_lines(mde: MinimumDetectableEffect | float | None, u: str) -> list[str]:
     """The verdict's closing sentence on the minimum detectable effect (none without one)."""
-    m = (
-        float("nan")
-        if mde is None
-        else (mde.mde if isinstance(mde, MinimumDetectableEffect) else float(mde))
-    )
+    m = _mde_value(mde)
     if not np.isfinite(m):
         return []
     return [
-        f"With this design, only effects of about {m:.2f}{u} or larger would be detected reliably "
-        "(80% power, 5% significance, by simulation); smaller effects could easily go unnoticed."
+        _(
+            "With this design, only effects of about {mde} or larger would be detected reliably "
+            "({power} power, {alpha} significance, by simulation); smaller effects could easily "
+            "go unnoticed.",
+            mde=_v(m, u),
+            power=i18n.percent(0.8, 0),
+            alpha=i18n.percent(0.05, 0),
+        )
     ]
 
 
@@ -162,7 +261,7 @@ def pre_period_verdict(
     placebo_year: int,
     data_last_year: int,
     programme_start: int = PROGRAMME_START_YEAR,
-    outcome_label: str = "the outcome",
+    outcome_label: str = "",
     unit_label: str = "",
     pretrend_pvalue: float | None = None,
     mde: MinimumDetectableEffect | float | None = None,
@@ -175,57 +274,89 @@ def pre_period_verdict(
     groups already moved apart before it (which would bias a later DiD), and how large an
     effect a future evaluation of this design could detect.
     """
-    u = f" {unit_label}" if unit_label else ""
+    u = unit_label
+    values = {
+        "year": placebo_year,
+        "outcome": outcome_label or _("the outcome"),
+        "estimate": _v(placebo.estimate, u),
+        "low": _v(placebo.ci_low),
+        "high": _v(placebo.ci_high),
+    }
     lines = [
-        (
-            f"**No effect of the programme can be estimated from these data.** They end in "
-            f"{data_last_year}; the consolidated regime started in {programme_start}, so no outcome "
-            "after the start of the programme is in the data. What follows only checks whether a "
-            "later before/after comparison of these groups would be credible."
+        _(
+            "**No effect of the programme can be estimated from these data.** They end in "
+            "{last_year}; the consolidated regime started in {start}, so no outcome after the "
+            "start of the programme is in the data. What follows only checks whether a later "
+            "before/after comparison of these groups would be credible.",
+            last_year=data_last_year,
+            start=programme_start,
         )
     ]
-    diverged = placebo.direction != 0
-    if diverged:
+    if placebo.direction != 0:
         lines.append(
-            f"At the placebo year {placebo_year} the two groups already drifted apart: the placebo "
-            f"'effect' on {outcome_label} is {placebo.estimate:.2f}{u} (95% interval {placebo.ci_low:.2f} "
-            f"to {placebo.ci_high:.2f}) although nothing happened then. A simple difference-in-differences "
-            "on this outcome would mix such drifts with any real effect; it would need a better "
-            "comparison group (or a design that models the trends)."
+            _(
+                "At the placebo year {year} the two groups already drifted apart: the placebo "
+                "'effect' on {outcome} is {estimate} (95% interval {low} to {high}) although "
+                "nothing happened then. A simple difference-in-differences on this outcome would "
+                "mix such drifts with any real effect; it would need a better comparison group "
+                "(or a design that models the trends).",
+                **values,
+            )
         )
     elif not np.isfinite(placebo.ci_low):
         lines.append(
-            f"At the placebo year {placebo_year} the placebo estimate is {placebo.estimate:.2f}{u}, but "
-            f"no interval could be estimated ({placebo.note or 'no valid inference'}), so whether the "
-            "groups drifted apart cannot be said."
+            _(
+                "At the placebo year {year} the placebo estimate is {estimate}, but no interval "
+                "could be estimated ({reason}), so whether the groups drifted apart cannot be "
+                "said.",
+                reason=placebo.note or _("no valid inference"),
+                **values,
+            )
         )
     else:
         lines.append(
-            f"At the placebo year {placebo_year} no divergence was detected (placebo estimate "
-            f"{placebo.estimate:.2f}{u}, 95% interval {placebo.ci_low:.2f} to {placebo.ci_high:.2f}). "
-            "That is consistent with parallel trends, but it does not prove them."
+            _(
+                "At the placebo year {year} no divergence was detected (placebo estimate "
+                "{estimate}, 95% interval {low} to {high}). That is consistent with parallel "
+                "trends, but it does not prove them.",
+                **values,
+            )
         )
     if pretrend_pvalue is not None and np.isfinite(pretrend_pvalue):
-        word = "differ" if pretrend_pvalue < alpha else "do not clearly differ"
         lines.append(
-            f"Year by year before {placebo_year}, the groups' paths {word} (joint test p = {format_p(pretrend_pvalue)})."
-        )
-    if mde is not None:
-        m = mde.mde if isinstance(mde, MinimumDetectableEffect) else float(mde)
-        if np.isfinite(m):
-            lines.append(
-                f"A future evaluation with this design could reliably detect only effects of about "
-                f"{m:.2f}{u} or more (80% power, 5% significance)."
+            _(
+                "Year by year before {year}, the groups' paths differ (joint test p = {p}).",
+                year=placebo_year,
+                p=_fmt_p(pretrend_pvalue),
             )
+            if pretrend_pvalue < alpha
+            else _(
+                "Year by year before {year}, the groups' paths do not clearly differ (joint "
+                "test p = {p}).",
+                year=placebo_year,
+                p=_fmt_p(pretrend_pvalue),
+            )
+        )
+    m = _mde_value(mde)
+    if np.isfinite(m):
+        lines.append(
+            _(
+                "A future evaluation with this design could reliably detect only effects of "
+                "about {mde} or more ({power} power, {alpha} significance).",
+                mde=_v(m, u),
+                power=i18n.percent(0.8, 0),
+                alpha=i18n.percent(0.05, 0),
+            )
+        )
     return "\n\n".join(lines)
 
 
 def synthetic_verdict(
     sc: SyntheticControl,
     *,
-    outcome_label: str = "the outcome",
+    outcome_label: str = "",
     unit_label: str = "",
-    place: str = "the authority",
+    place: str = "",
     demo: bool = False,
     alpha: float = 0.05,
 ) -> str:
@@ -234,67 +365,115 @@ def synthetic_verdict(
     A gap is only called a possible effect when the pre-period fit is good and the
     in-space placebo p-value is small; the placebo-SE interval is reported as secondary.
     """
-    u = f" {unit_label}" if unit_label else ""
+    u = unit_label
+    place = place or _("the authority")
+    outcome = outcome_label or _("the outcome")
     lines = []
     if demo:
-        lines.append(
-            "**DEMO DATA — this verdict is about fictional Demoland, not about any real municipality.**"
-        )
+        lines.append(_(DEMO_LINE))
     if sc.extra.get("poor_fit"):
         lines.append(
-            f"**Caution:** the synthetic control does not reproduce {place}'s path before funding "
-            f"(pre-period RMSPE {sc.pre_rmspe:.2f}{u}, more than twice the donors' typical "
-            f"{sc.extra['median_placebo_pre_rmspe']:.2f}), so its later gap cannot be read as an effect."
+            _(
+                "**Caution:** the synthetic control does not reproduce the path of {place} "
+                "before funding (pre-period RMSPE {rmspe}, more than twice the donors' typical "
+                "{typical}), so its later gap cannot be read as an effect.",
+                place=place,
+                rmspe=_v(sc.pre_rmspe, u),
+                typical=_v(sc.extra["median_placebo_pre_rmspe"]),
+            )
         )
         return "\n\n".join(lines)
     p = sc.placebo_pvalue
     flags = synthetic_flags(sc, alpha=alpha)
-    if flags["effect_claimed"]:
-        direction = "higher" if sc.att > 0 else "lower"
-        gap = f"{abs(sc.att):.2f}{u} {direction} than"
-    else:
-        gap = f"{sc.att:+.2f}{u} away from"
-    lines.append(
-        f"After funding started, {outcome_label} in {place} was on average {gap} "
-        f"its synthetic control (a weighted mix of never-funded authorities that tracked it "
-        f"before; pre-period RMSPE {sc.pre_rmspe:.2f}{u})."
-    )
+    values = {"outcome": outcome, "place": place, "rmspe": _v(sc.pre_rmspe, u)}
     if flags["effect_claimed"]:
         lines.append(
-            f"Gaps this large relative to the pre-period fit are rare among unfunded donors (placebo "
-            f"p = {format_p(p)}; approximate 95% interval {sc.ci_low:.2f} to {sc.ci_high:.2f}{u}). That is "
-            "consistent with an effect of the funding."
+            _(
+                "After funding started, {outcome} in {place} was on average {gap} higher than "
+                "its synthetic control (a weighted mix of never-funded authorities that tracked "
+                "it before; pre-period RMSPE {rmspe}).",
+                gap=_v(abs(sc.att), u),
+                **values,
+            )
+            if sc.att > 0
+            else _(
+                "After funding started, {outcome} in {place} was on average {gap} lower than "
+                "its synthetic control (a weighted mix of never-funded authorities that tracked "
+                "it before; pre-period RMSPE {rmspe}).",
+                gap=_v(abs(sc.att), u),
+                **values,
+            )
+        )
+    else:
+        lines.append(
+            _(
+                "After funding started, {outcome} in {place} was on average {gap} away from its "
+                "synthetic control (a weighted mix of never-funded authorities that tracked it "
+                "before; pre-period RMSPE {rmspe}).",
+                gap=_sv(sc.att, u),
+                **values,
+            )
+        )
+    if flags["effect_claimed"]:
+        lines.append(
+            _(
+                "Gaps this large relative to the pre-period fit are rare among unfunded donors "
+                "(placebo p = {p}; approximate 95% interval {low} to {high}). That is consistent "
+                "with an effect of the funding.",
+                p=_fmt_p(p),
+                low=_v(sc.ci_low),
+                high=_v(sc.ci_high, u),
+            )
         )
     elif flags["placebo_rejects"]:
         if np.isfinite(sc.ci_low):
-            why = (
-                f"the approximate 95% interval ({sc.ci_low:.2f} to {sc.ci_high:.2f}{u}) "
-                "includes zero"
-            )
             lines.append(
-                f"Gaps this large relative to the pre-period fit are rare among unfunded donors "
-                f"(placebo p = {format_p(p)}), but no effect is claimed because {why}."
+                _(
+                    "Gaps this large relative to the pre-period fit are rare among unfunded "
+                    "donors (placebo p = {p}), but no effect is claimed because the approximate "
+                    "95% interval ({low} to {high}) includes zero.",
+                    p=_fmt_p(p),
+                    low=_v(sc.ci_low),
+                    high=_v(sc.ci_high, u),
+                )
             )
         else:
             lines.append(
-                f"Gaps this large relative to the pre-period fit are rare among unfunded donors "
-                f"(placebo p = {format_p(p)}), but no effect is claimed because no interval could "
-                "be computed for the size of the gap."
+                _(
+                    "Gaps this large relative to the pre-period fit are rare among unfunded "
+                    "donors (placebo p = {p}), but no effect is claimed because no interval could "
+                    "be computed for the size of the gap.",
+                    p=_fmt_p(p),
+                )
             )
     else:
         minp = sc.extra.get("min_pvalue", float("nan"))
-        extra = (
-            f" With {len(sc.placebos)} donors the smallest possible p-value is {minp:.3f}."
-            if np.isfinite(minp) and minp > alpha
-            else ""
-        )
-        lines.append(
-            f"No effect can be claimed: unfunded donors show gaps as large relative to their fit "
-            f"(placebo p = {format_p(p)}).{extra} This does not show that the funding had no effect."
-        )
+        if np.isfinite(minp) and minp > alpha:
+            lines.append(
+                _(
+                    "No effect can be claimed: unfunded donors show gaps as large relative to "
+                    "their fit (placebo p = {p}). With {donors} donors the smallest possible "
+                    "p-value is {min_p}. This does not show that the funding had no effect.",
+                    p=_fmt_p(p),
+                    donors=i18n.number(len(sc.placebos)),
+                    min_p=i18n.number(minp, 3),
+                )
+            )
+        else:
+            lines.append(
+                _(
+                    "No effect can be claimed: unfunded donors show gaps as large relative to "
+                    "their fit (placebo p = {p}). This does not show that the funding had no "
+                    "effect.",
+                    p=_fmt_p(p),
+                )
+            )
     lines.append(
-        "One authority cannot separate the plan from anything else that happened in "
-        f"{place} at the same time."
+        _(
+            "One authority cannot separate the plan from anything else that happened in {place} "
+            "at the same time.",
+            place=place,
+        )
     )
     return "\n\n".join(lines)
 
@@ -311,31 +490,55 @@ def rdd_support_verdict(
     alpha: float = 0.05,
 ) -> str:
     """Plain-language reading of the threshold's support and density when no outcome or
-    funding table exists: what the counts show, and that no effect can be estimated."""
+    funding table exists: what the counts show, and that no effect can be estimated.
+    """
     lines = [
-        "**No effect at the threshold can be estimated from these data**: they hold no outcomes "
-        "after the plan started and no funding table. What follows describes the counts only.",
-        f"In {year}, {near['below']} applicants lie within {window:,} below and {near['above']} "
-        f"within {window:,} above {threshold:,} residents ({counts_label}), of "
-        f"{near['n']} applicants.",
+        _(
+            "**No effect at the threshold can be estimated from these data**: they hold no "
+            "outcomes after the plan started and no funding table. What follows describes the "
+            "counts only."
+        ),
+        _(
+            "In {year}, {below} applicants lie within {window} below and {above} within "
+            "{window} above {threshold} residents ({counts}), of {n} applicants.",
+            year=year,
+            below=i18n.number(near["below"]),
+            above=i18n.number(near["above"]),
+            window=i18n.number(window),
+            threshold=i18n.number(threshold),
+            counts=counts_label,
+            n=i18n.number(near["n"]),
+        ),
     ]
     if min(near["below"], near["above"]) < 10:
         lines.append(
-            "That is too few on at least one side for a regression discontinuity: any "
-            "future estimate at this threshold would rest on a handful of authorities and be "
-            "descriptive only."
+            _(
+                "That is too few on at least one side for a regression discontinuity: any "
+                "future estimate at this threshold would rest on a handful of authorities and be "
+                "descriptive only."
+            )
         )
     if density is None:
-        lines.append(f"The density test could not be run ({density_note or 'too few units'}).")
+        lines.append(
+            _(
+                "The density test could not be run ({reason}).",
+                reason=density_note or _("too few units"),
+            )
+        )
     else:
         p = float(density["pvalue"])
-        word = (
-            "jumps at the threshold, which could mean sorting (or a lumpy distribution of few "
-            "authorities)"
+        lines.append(
+            _(
+                "The density of log(count) jumps at the threshold, which could mean sorting (or "
+                "a lumpy distribution of few authorities) (p = {p}).",
+                p=_fmt_p(p),
+            )
             if np.isfinite(p) and p < alpha
-            else "shows no clear jump at the threshold"
+            else _(
+                "The density of log(count) shows no clear jump at the threshold (p = {p}).",
+                p=_fmt_p(p),
+            )
         )
-        lines.append(f"The density of log(count) {word} (p = {format_p(p)}).")
     return "\n\n".join(lines)
 
 
@@ -345,38 +548,64 @@ def synthetic_pre_period_verdict(
     placebo_year: int,
     data_last_year: int,
     programme_start: int = PROGRAMME_START_YEAR,
-    outcome_label: str = "the outcome",
+    outcome_label: str = "",
     unit_label: str = "",
-    place: str = "the authority",
+    place: str = "",
     alpha: float = 0.05,
 ) -> str:
     """Plain-language reading of a synthetic control at a *placebo* year before the
-    programme: whether the synthetic twin keeps tracking the authority when nothing happened."""
-    u = f" {unit_label}" if unit_label else ""
+    programme: whether the synthetic twin keeps tracking the authority when nothing happened.
+    """
+    u = unit_label
+    place = place or _("the authority")
+    outcome = outcome_label or _("the outcome")
     lines = [
-        f"**No effect of the programme can be estimated from these data.** They end in "
-        f"{data_last_year}; the consolidated regime started in {programme_start}. This is a "
-        f"pre-period check at the placebo year {placebo_year}, when nothing happened.",
+        _(
+            "**No effect of the programme can be estimated from these data.** They end in "
+            "{last_year}; the consolidated regime started in {start}. This is a pre-period check "
+            "at the placebo year {year}, when nothing happened.",
+            last_year=data_last_year,
+            start=programme_start,
+            year=placebo_year,
+        ),
     ]
     if sc.extra.get("poor_fit"):
         lines.append(
-            f"The synthetic control does not reproduce {place}'s path before {placebo_year} "
-            f"(pre-period RMSPE {sc.pre_rmspe:.2f}{u}, more than twice the donors' typical "
-            f"{sc.extra['median_placebo_pre_rmspe']:.2f}): a synthetic control on {outcome_label} "
-            "would not be credible for this authority."
+            _(
+                "The synthetic control does not reproduce the path of {place} before {year} "
+                "(pre-period RMSPE {rmspe}, more than twice the donors' typical {typical}): a "
+                "synthetic control on {outcome} would not be credible for this authority.",
+                place=place,
+                year=placebo_year,
+                rmspe=_v(sc.pre_rmspe, u),
+                typical=_v(sc.extra["median_placebo_pre_rmspe"]),
+                outcome=outcome,
+            )
         )
         return "\n\n".join(lines)
     p = sc.placebo_pvalue
     if np.isfinite(p) and p <= alpha:
         lines.append(
-            f"After the placebo year the synthetic control drifts away from {place} (mean gap "
-            f"{sc.att:+.2f}{u}, placebo p = {format_p(p)}) although nothing happened: a later synthetic "
-            f"control on {outcome_label} would mix such drifts with any effect."
+            _(
+                "After the placebo year the synthetic control drifts away from {place} (mean gap "
+                "{gap}, placebo p = {p}) although nothing happened: a later synthetic control on "
+                "{outcome} would mix such drifts with any effect.",
+                place=place,
+                gap=_sv(sc.att, u),
+                p=_fmt_p(p),
+                outcome=outcome,
+            )
         )
     else:
         lines.append(
-            f"After the placebo year the gap between {place} and its synthetic control stays within "
-            f"what donors show (mean gap {sc.att:+.2f}{u}, placebo p = {format_p(p)}; pre-period RMSPE "
-            f"{sc.pre_rmspe:.2f}{u}). That is consistent with a usable comparison, not proof of one."
+            _(
+                "After the placebo year the gap between {place} and its synthetic control stays "
+                "within what donors show (mean gap {gap}, placebo p = {p}; pre-period RMSPE "
+                "{rmspe}). That is consistent with a usable comparison, not proof of one.",
+                place=place,
+                gap=_sv(sc.att, u),
+                p=_fmt_p(p),
+                rmspe=_v(sc.pre_rmspe, u),
+            )
         )
     return "\n\n".join(lines)

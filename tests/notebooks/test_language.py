@@ -5,7 +5,8 @@ links, and the Dutch one contains no English sentence of the catalog.
 By default the run holds the authority report (a partnership, so plural forms are used), the
 dashboard and the topic notebooks whose every sentence comes from the catalogs
 (``TRANSLATED``); ``SAMENLEVEN_LANGUAGE_ALL=1`` runs every notebook (``samenleven run
---all``), which takes several minutes on two cores.
+--all``), which takes several minutes on two cores. The evaluation notebooks (``EVALUATION``)
+are checked from their committed Dutch outputs and one English run each.
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ TRANSLATED = ["eligibility", "programme_consolidation", "migration_roots_map"]
 """Topic notebooks whose reader-facing text is all in the catalogs (Dutch by default): their
 Dutch pages hold no English sentence, and they are the topic notebooks of the default run."""
 SMALL_RUN = TRANSLATED
+EVALUATION = ["impact_did", "threshold_rdd", "synthetic_control"]
+"""Evaluation notebooks: Dutch by default and every sentence in the catalogs, but too slow to
+run twice in the run above (impact_did alone takes minutes). Their committed ``.ipynb`` is the
+``nl`` demo run that nbval verifies: it is checked for English without a run, and its numbers
+are compared with one English run of each (:func:`english_evaluation`)."""
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 ALL = os.environ.get("SAMENLEVEN_LANGUAGE_ALL") == "1"
 
 
@@ -268,16 +275,17 @@ def test_run_json_and_provenance_record_the_language(runs):
         assert f'<html lang="{lang}">' in index
 
 
-@pytest.mark.parametrize("name", TRANSLATED)
+@pytest.mark.parametrize("name", TRANSLATED + EVALUATION)
 def test_translated_topic_notebooks_are_dutch_by_default_and_say_nothing_in_their_own_cells(name):
     """Their reader sees only what the package writes from the catalogs: every markdown cell
     is an analyst's note (tagged ``analyst-only``, dropped from the HTML), and the default
-    language is ``nl``. No run needed."""
+    language is ``nl``. No run needed.
+    """
     import nbformat
 
     from samenleven_analysis.reports.parameters import parse_parameters
 
-    path = Path(__file__).resolve().parents[2] / "notebooks" / f"{name}.ipynb"
+    path = NOTEBOOKS / f"{name}.ipynb"
     assert parse_parameters(path)["language"].default == "nl"
     nb = nbformat.read(str(path), as_version=4)
     shown = [
@@ -286,6 +294,71 @@ def test_translated_topic_notebooks_are_dutch_by_default_and_say_nothing_in_thei
         if c.cell_type == "markdown" and "analyst-only" not in c.metadata.get("tags", [])
     ]
     assert shown == [], f"{name}: markdown cells a reader would see in one language only"
+
+
+# --------------------------------------------------------------------------- evaluation notebooks
+
+
+@pytest.mark.parametrize("name", EVALUATION)
+def test_committed_dutch_evaluation_notebooks_contain_no_english_sentence_of_the_catalog(name):
+    """The stored outputs of the Dutch demo run (no run needed): no English sentence of the
+    catalog, and the Dutch headings are there.
+    """
+    text = " ".join(output_text(NOTEBOOKS / f"{name}.ipynb").split())
+    found = [f for f in _english_fragments() if f in text]
+    assert found == [], f"{name}: English in the Dutch notebook: {found[:5]}"
+    assert "Oordeel" in text and "DEMOGEGEVENS" in text
+
+
+@pytest.fixture(scope="module")
+def english_evaluation(tmp_path_factory) -> Path:
+    """One English demo run of the evaluation notebooks (default parameters, as the committed
+    Dutch notebooks were run by ``samenleven refresh``).
+    """
+    from samenleven_analysis.reports import runner
+
+    base = tmp_path_factory.mktemp("evaluation_en")
+    folder = base / "20250101T000000Z"
+    with _isolated_env(base, SAMENLEVEN_DEMO="1"):
+        status = runner.run_notebooks(EVALUATION, out=folder, jobs=2, progress=False, language="en")
+    assert status == 0
+    return folder
+
+
+def same_numbers(nl_text: str, en_text: str) -> tuple[list[float], list[float]]:
+    """The numbers of a Dutch and an English text, without the numbers both write the same
+    way: text both languages share (an estimator's method note, a code) holds the same
+    number, whatever its format; every other number is read in its language's format.
+    """
+    from collections import Counter
+
+    def tokens(text: str) -> Counter:
+        for pattern in _VOLATILE:
+            text = pattern.sub(" ", text)
+        return Counter(_TOKEN.findall(text))
+
+    nl, en = tokens(nl_text), tokens(en_text)
+    shared = nl & en
+    rest = {
+        "nl": " ".join((nl - shared).elements()),
+        "en": " ".join((en - shared).elements()),
+    }
+    return numbers(rest["nl"], "nl"), numbers(rest["en"], "en")
+
+
+@pytest.mark.parametrize("name", EVALUATION)
+def test_evaluation_notebooks_show_the_same_numbers_in_english(english_evaluation, name):
+    nl_text = output_text(NOTEBOOKS / f"{name}.ipynb")
+    en_text = output_text(english_evaluation / f"{name}.ipynb")
+    assert "Verdict" in en_text and "Oordeel" not in en_text
+    nl, en = same_numbers(nl_text, en_text)
+    assert nl == en, f"{name}: numbers differ between nl and en"
+    assert len(numbers(nl_text, "nl")) > 20, f"{name}: too few numbers to compare"
+
+
+def test_same_numbers_reads_each_language_and_keeps_shared_text():
+    nl, en = same_numbers("1.234,5 en h=4437 at 0.05", "1,234.5 and h=4437 at 0.05")
+    assert nl == en == [1234.5]
 
 
 # --------------------------------------------------------------------------- evaluation steps
@@ -313,8 +386,9 @@ def _rdd_design(counts):
 def test_threshold_rdd_steps_show_the_same_numbers_in_both_languages():
     """The threshold_rdd report's translated steps (support, density) on a small design, without
     a notebook run: the same numbers in nl and en, and the Dutch text has no English sentence
-    of the catalog. (The notebook's narrative cells and the shared verdict prose are not in
-    the catalogs yet, so the notebook itself is not part of the run above.)"""
+    of the catalog. (The notebook itself is checked from its committed outputs and one English
+    run, see ``EVALUATION``.)
+    """
     from samenleven_analysis.reports import threshold_rdd_report as rdd_report
 
     design = _rdd_design([3000, 6900, 7100, 7400, 7600, 7900, 8200, 12000, 15000, 20000])
@@ -333,7 +407,8 @@ def test_threshold_rdd_steps_show_the_same_numbers_in_both_languages():
 
 def test_impact_did_steps_show_the_same_numbers_in_both_languages():
     """The impact report's translated sentences (simulated coverage, HonestDiD reading) in nl
-    and en: the same numbers, Dutch terms, no English sentence of the catalog in Dutch."""
+    and en: the same numbers, Dutch terms, no English sentence of the catalog in Dutch.
+    """
     import pandas as pd
 
     from samenleven_analysis.analysis.estimators.honest import HonestSensitivity

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from samenleven_analysis import i18n
 from samenleven_analysis.analysis.estimators.common import EventStudy, SyntheticControl
+from samenleven_analysis.i18n import _
 from samenleven_analysis.reports.figures import add_caption
 from samenleven_analysis.reports.text import label as _t
 
@@ -19,7 +21,7 @@ def plot_event_study(
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4))
+        _fig, ax = plt.subplots(figsize=(7, 4))
     c = es.coefs
     ax.axhline(0, color="0.5", lw=0.8)
     ax.axvline(-0.5, color="0.3", ls="--", lw=0.8)
@@ -33,10 +35,11 @@ def plot_event_study(
         capsize=3,
         label=None if label is None else _t(label),
     )
-    ax.set_xlabel(_t("years relative to first funded project year"))
-    ax.set_ylabel(_t("effect estimate"))
+    ax.set_xlabel(_t(_("years relative to first funded project year")))
+    ax.set_ylabel(_t(_("effect estimate")))
     if title:
         ax.set_title(_t(title))
+    _ticks(ax)
     return ax
 
 
@@ -55,12 +58,12 @@ def plot_rdd(
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4))
+        _fig, ax = plt.subplots(figsize=(7, 4))
     d = df[[running, outcome]].dropna()
     if window is not None:
         d = d[(d[running] - cutoff).abs() <= window]
     x, y = d[running].to_numpy(float), d[outcome].to_numpy(float)
-    ax.scatter(x, y, s=12, color="0.6", alpha=0.7, label="authorities")
+    ax.scatter(x, y, s=12, color="0.6", alpha=0.7, label=_("authorities"))
     for side in (x < cutoff, x >= cutoff):
         if side.sum() >= 2:
             xs, ys = x[side], y[side]
@@ -77,6 +80,7 @@ def plot_rdd(
     ax.set_ylabel(_t(outcome))
     if title:
         ax.set_title(_t(title))
+    _ticks(ax, x=False)
     return ax
 
 
@@ -92,7 +96,7 @@ def plot_synthetic_control(
     import matplotlib.pyplot as plt
 
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(11, 4))
+        _fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     g = sc.gaps
     t0 = sc.extra.get("treatment_time")
     a1, a2 = axes
@@ -100,9 +104,9 @@ def plot_synthetic_control(
         g.time,
         g.treated,
         color="#1f4e79",
-        label=_t(treated_label or sc.extra.get("treated_unit", "treated")),
+        label=_t(treated_label or sc.extra.get("treated_unit", _("treated"))),
     )
-    a1.plot(g.time, g.synthetic, color="#c0504d", ls="--", label="synthetic control")
+    a1.plot(g.time, g.synthetic, color="#c0504d", ls="--", label=_("synthetic control"))
     a1.legend(frameon=False)
     if placebos and not sc.placebo_gaps.empty:
         a2.plot(sc.placebo_gaps.index, sc.placebo_gaps.to_numpy(), color="0.75", lw=0.8)
@@ -111,12 +115,25 @@ def plot_synthetic_control(
     for a in axes:
         if t0 is not None:
             a.axvline(t0 - 0.5, color="0.3", ls=":", lw=1)
-        a.set_xlabel(_t("year"))
-    a1.set_ylabel(_t("outcome"))
-    a2.set_ylabel(_t("gap (treated − synthetic)"))
+        a.set_xlabel(_t(_("year")))
+    a1.set_ylabel(_t(_("outcome")))
+    a2.set_ylabel(_t(_("gap (treated − synthetic)")))
     if title:
         a1.set_title(_t(title))
+    _ticks(a1, a2, x=False)
     return axes
+
+
+def _ticks(*axes, x: bool = True) -> None:
+    """Tick labels in the report's language (``2,5`` / ``2.5``); ``x=False`` keeps the x axis
+    (years, log scales) as matplotlib writes it.
+    """
+    from samenleven_analysis.reports.publish import tick_formatter
+
+    for ax in axes:
+        ax.yaxis.set_major_formatter(tick_formatter())
+        if x:
+            ax.xaxis.set_major_formatter(tick_formatter())
 
 
 def _caption(fig, caption: str | None, y: float = -0.02) -> None:
@@ -131,9 +148,10 @@ def plot_group_means(means: pd.DataFrame, start: int, label: str, *, caption: st
     means.rename(columns=_t).plot(ax=ax, marker="o", ms=3)
     ax.axvline(start - 0.5, color="0.3", ls="--", lw=1)
     ax.set_ylabel(_t(label))
-    ax.set_title(_t(f"Mean {label} by group"))
+    ax.set_title(_t(_("Mean {outcome} by group", outcome=label)))
     ax.legend(frameon=False, fontsize=8)
     _caption(fig, caption)
+    _ticks(ax, x=False)
     return ax
 
 
@@ -159,12 +177,13 @@ def plot_event_studies(
             capsize=3,
             label=_t(name),
         )
-    ax.set_xlabel(_t("years relative to first funded project year (end points binned)"))
-    ax.set_ylabel(_t("effect estimate"))
+    ax.set_xlabel(_t(_("years relative to first funded project year (end points binned)")))
+    ax.set_ylabel(_t(_("effect estimate")))
     ax.legend(frameon=False, fontsize=8)
     if title:
         ax.set_title(_t(title))
     _caption(fig, caption)
+    _ticks(ax)
     return ax
 
 
@@ -183,10 +202,11 @@ def plot_cs_event(event: pd.DataFrame, label: str, *, caption: str | None = None
         color="#1f4e79",
         capsize=3,
     )
-    ax.set_xlabel(_t("years relative to first treated year"))
-    ax.set_ylabel(_t(f"ATT, {label}"))
-    ax.set_title(_t("Callaway–Sant'Anna, by event time"))
+    ax.set_xlabel(_t(_("years relative to first treated year")))
+    ax.set_ylabel(_t(_("ATT, {outcome}", outcome=label)))
+    ax.set_title(_t(_("Callaway–Sant'Anna, by event time")))
     _caption(fig, caption)
+    _ticks(ax)
     return ax
 
 
@@ -204,7 +224,7 @@ def plot_honest(h, *, unit_label: str = "", caption: str | None = None):
         fmt="s",
         color="0.3",
         capsize=3,
-        label="conventional",
+        label=_("conventional"),
     )
     mid = (t.ci_low + t.ci_high) / 2
     ax.errorbar(
@@ -214,17 +234,28 @@ def plot_honest(h, *, unit_label: str = "", caption: str | None = None):
         fmt="o",
         color="#1f4e79",
         capsize=3,
-        label="robust (Δ^SD(M))",
+        label=_("robust (Δ^SD(M))"),
     )
     if np.isfinite(h.breakdown):
         ax.axvline(
-            h.breakdown, color="#c0504d", ls=":", lw=1, label=f"breakdown M = {h.breakdown:.3g}"
+            h.breakdown,
+            color="#c0504d",
+            ls=":",
+            lw=1,
+            label=_("breakdown M = {value}", value=i18n.number(h.breakdown, 3)),
         )
-    ax.set_xlabel(_t("M: largest change in the differential trend's slope per year"))
-    ax.set_ylabel(_t("average post-period effect" + (f" ({unit_label})" if unit_label else "")))
+    ax.set_xlabel(_t(_("M: largest change in the differential trend's slope per year")))
+    ax.set_ylabel(
+        _t(
+            _("average post-period effect ({unit})", unit=unit_label)
+            if unit_label
+            else _("average post-period effect")
+        )
+    )
     ax.legend(frameon=False, fontsize=8)
-    ax.set_title(_t("Sensitivity to violations of parallel trends (HonestDiD)"))
+    ax.set_title(_t(_("Sensitivity to violations of parallel trends (HonestDiD)")))
     _caption(fig, caption)
+    _ticks(ax)
     return ax
 
 
@@ -240,10 +271,13 @@ def plot_power_curve(mde, *, unit_label: str = "", caption: str | None = None):
     if np.isfinite(mde.mde):
         ax.axvline(mde.mde, color="#c0504d", ls=":", lw=1)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel(_t("planted effect" + (f" ({unit_label})" if unit_label else "")))
-    ax.set_ylabel(_t("share of draws with p < 0.05"))
-    ax.set_title(_t("Power by simulation in the pre-programme years"))
+    ax.set_xlabel(
+        _t(_("planted effect ({unit})", unit=unit_label) if unit_label else _("planted effect"))
+    )
+    ax.set_ylabel(_t(_("share of draws with p < {alpha}", alpha=i18n.number(0.05, 2))))
+    ax.set_title(_t(_("Power by simulation in the pre-programme years")))
     _caption(fig, caption)
+    _ticks(ax)
     return ax
 
 
@@ -260,7 +294,7 @@ def plot_rdd_overview(
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-    plot_rdd(df, "change", "count", cutoff, ax=axes[0], title="All applicants")
+    plot_rdd(df, "change", "count", cutoff, ax=axes[0], title=_("All applicants"))
     axes[0].set_xscale("log")
     plot_rdd(
         df,
@@ -269,12 +303,17 @@ def plot_rdd_overview(
         cutoff,
         ax=axes[1],
         window=5000,
-        title=f"Within ±5,000 of {threshold:,}",
+        title=_(
+            "Within ±{window} of {threshold}",
+            window=i18n.number(5000),
+            threshold=i18n.number(threshold),
+        ),
     )
     for a in axes:
         a.set_xlabel(_t(xlabel))
         a.set_ylabel(_t(ylabel))
     _caption(fig, caption, y=-0.03)
+    _ticks(axes[1])  # the zoom (linear axis): 10.000 / 10,000
     return axes
 
 
@@ -288,7 +327,8 @@ def plot_running_histogram(
     x = counts[counts > 0]
     ax.hist(np.log10(x), bins=40, color="#1f4e79")
     ax.axvline(np.log10(cutoff), color="0.2", ls="--")
-    ax.set_xlabel(_t(f"log10 {xlabel}"))
-    ax.set_ylabel(_t("applicants"))
+    ax.set_xlabel(_t(_("log10 {label}", label=xlabel)))
+    ax.set_ylabel(_t(_("applicants")))
     _caption(fig, caption, y=-0.05)
+    _ticks(ax)
     return ax
