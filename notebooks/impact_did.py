@@ -29,60 +29,61 @@ threshold = 7500  # range: 1..
 cluster: Literal["municipality", "arrondissement", "province"] = "municipality"
 estimators: list[Literal["event_study", "callaway_santanna", "twfe", "synthetic_did"]] = [
     "event_study", "callaway_santanna", "twfe", "synthetic_did"]
+power_draws = 40  # range: 5..2000
 language: Literal["nl", "en"] = "nl"  # nl: Dutch (nl_BE formats); en: English
 
 
-# %%
+# %% tags=[]
 from samenleven_analysis.reports.context import data_context
 
 ctx = data_context(vintage=vintage, language=language)
 ctx.banner()
 
-# %%
+# %% tags=[]
 from samenleven_analysis.reports.impact_did_report import ImpactDidReport
 
 report = ImpactDidReport.build(ctx, outcome=outcome, first_year=first_year, last_year=last_year,
                                treatment_year=treatment_year, definition=definition,
                                threshold=threshold, cluster=cluster, estimators=estimators,
-                               year=year)
+                               year=year, power_draws=power_draws)
 report.section("title")
 
-# %%
+# %% tags=[]
 report.section("data")
 report.data_and_groups()
 
-# %%
+# %% tags=[]
 report.group_means_figure()
 
-# %%
+# %% tags=[]
 report.section("event_study")
 report.event_study()
 
-# %%
+# %% tags=[]
 report.section("average")
 report.average_effect()
 
-# %%
+# %% tags=[]
 report.section("sensitivity")
 report.sensitivity()
 
-# %%
+# %% tags=[]
 report.section("placebos")
 report.placebos()
 
-# %%
+# %% tags=[]
 report.section("outcomes")
 report.several_outcomes()
 
-# %%
+# %% tags=[]
 report.section("power")
 report.power()
 
-# %%
+# %% tags=[]
 report.section("verdict")
 report.verdict()
 
-# %%
+# %% tags=[]
 params = dict(vintage=vintage, year=year, outcome=outcome, first_year=first_year,
               last_year=last_year, treatment_year=treatment_year, definition=definition,
               threshold=threshold,

@@ -701,11 +701,13 @@ def mde_text(mde) -> str:
 
 
 POWER_REPS = 99
+POWER_DRAWS = 40
+"""Simulated draws per planted effect of the power curve (the notebook's ``power_draws``)."""
 """Permutations per simulated draw when randomisation inference applies: a p-value resolution
 of 0.01 is enough to tell p < 0.05, and halves the power simulation (the slowest step)."""
 
 
-def power(design: ImpactDesign, draws: int = 40):
+def power(design: ImpactDesign, draws: int = POWER_DRAWS):
     """Power curve and MDE by simulation in the pre-programme years of this panel."""
     start = design.start if design.full_design else PROGRAMME_START
     with warnings.catch_warnings():
@@ -871,6 +873,7 @@ class ImpactDidReport:
     ctx: Any
     design: ImpactDesign
     estimators: list[str]
+    power_draws: int = POWER_DRAWS
 
     @classmethod
     def build(
@@ -886,6 +889,7 @@ class ImpactDidReport:
         cluster: str,
         estimators: list[str],
         year: int | None = None,
+        power_draws: int = POWER_DRAWS,
     ) -> ImpactDidReport:
         check_choice("estimators", estimators, IMPACT_ESTIMATORS)
         design = impact_design(
@@ -899,7 +903,7 @@ class ImpactDidReport:
             cluster=cluster,
             year=year,
         )
-        return cls(ctx, design, list(estimators))
+        return cls(ctx, design, list(estimators), int(power_draws))
 
     # ----------------------------------------------------------------- results, computed once
     @functools.cached_property
@@ -924,7 +928,7 @@ class ImpactDidReport:
 
     @functools.cached_property
     def mde(self):
-        return power(self.design)
+        return power(self.design, self.power_draws)
 
     # ----------------------------------------------------------------- the notebook's steps
     def section(self, key: str) -> None:
