@@ -217,7 +217,7 @@ def test_bad_contracts_fail_the_build_and_write_nothing(contract_mirror, tmp_pat
 
 def test_contracts_without_call_rules_is_an_error(tmp_path, monkeypatch):
     """A real-layout mirror (no Demoland fill-in) with contracts.csv but no call configuration."""
-    from test_build import _fake_real_mirror
+    from .test_build import _fake_real_mirror
 
     monkeypatch.delenv("SAMENLEVEN_DATA_DIR", raising=False)
     monkeypatch.setenv("SAMENLEVEN_OFFLINE", "1")

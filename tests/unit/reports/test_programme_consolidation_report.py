@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from samenleven_analysis.facts import THRESHOLD_RESIDENTS
-from samenleven_analysis.reports.programme_report import ProgrammeReport, show_value
+from samenleven_analysis.reports.programme_consolidation_report import (
+    ProgrammeConsolidationReport,
+    show_value,
+)
 
 
 def test_the_notebook_steps_show_and_write_their_tables_and_figures(
     demo_report_ctx, shown, tmp_path
 ):
     out = tmp_path / "files"
-    report = ProgrammeReport.build(
+    report = ProgrammeConsolidationReport.build(
         demo_report_ctx,
         threshold=THRESHOLD_RESIDENTS,
         definition="non_eu14",
