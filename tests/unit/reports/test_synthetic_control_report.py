@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from samenleven_analysis.analysis.estimators.common import SyntheticControl
 from samenleven_analysis.reports import synthetic_control_report as sc_report
 
-
-def _sc(pvalue, poor=False):
-    return SyntheticControl(
-        att=5.0,
-        weights=pd.Series({"11001": 1.0}),
-        gaps=pd.DataFrame(),
-        placebo_pvalue=pvalue,
-        pre_rmspe=1.0,
-        extra={"poor_fit": poor, "median_placebo_pre_rmspe": 2.0},
-    )
+from .test_verdicts import _sc
 
 
 def test_synthetic_verdict_escapes_the_place_name():

@@ -40,8 +40,8 @@ from samenleven_analysis.analysis.estimators.rdd import (
 )
 from samenleven_analysis.analysis.estimators.staggered import staggered_did
 from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_control
-from samenleven_analysis.reports.verdicts import pre_period_verdict, synthetic_verdict, verdict
 from samenleven_analysis.bench import simulation as sim
+from samenleven_analysis.reports.verdicts import pre_period_verdict, synthetic_verdict, verdict
 
 SEED = 3  # one fixed seed for every simulated panel below
 
