@@ -321,7 +321,7 @@ class DataContext:
             "**" + _("Packages:") + f"** {pkgs}",
             "",
             # one line, one label for the sanitiser: the code and the exact environment
-            f"git commit: {rec['git_commit']}; pylock.toml sha256: {rec['lock_sha256']}",
+            f"git commit: {rec['git_commit']}; {config.LOCK_FILE} sha256: {rec['lock_sha256']}",
             "",
             f"run time (UTC): {rec['run_time_utc']}",
             "",

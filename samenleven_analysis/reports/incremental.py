@@ -41,7 +41,7 @@ from typing import Any
 
 import nbformat
 
-from samenleven_analysis import __version__, config
+from samenleven_analysis import __version__
 from samenleven_analysis.reports.kernels import Job, JobResult
 
 MANIFEST = ".samenleven-incremental.json"
@@ -80,23 +80,14 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
-def lock_hash(root: Path | None = None) -> str | None:
-    """sha256 of the project's lock file, or None when there is none (read defensively)."""
-    try:
-        from samenleven_analysis import locking
+def lock_hash() -> str | None:
+    """sha256 of the lock this code runs with (:func:`provenance.lock_sha256`: the checkout's,
+    else the installed package's copy), or None when there is none.
+    """
+    from samenleven_analysis.reports.provenance import lock_sha256
 
-        reader = getattr(locking, "lock_file_hash", None) or getattr(locking, "lock_hash", None)
-        if callable(reader):
-            value = reader()
-            if value:
-                return str(value)
-    except Exception:  # fall back to hashing the file ourselves
-        pass
-    path = (root or config.project_root()) / config.LOCK_FILE
-    try:
-        return _sha256_file(path) if path.is_file() else None
-    except OSError:
-        return None
+    value = lock_sha256()
+    return None if value == "unknown" else value
 
 
 def table_hashes(folders: dict[str, Path]) -> dict[str, dict[str, str]]:
