@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-LOCK   := pylock.toml
 KERNEL := samenleven
 JOBS   ?= 2
 # pytest workers (pytest-xdist); `make test TEST_JOBS=0` runs serially
@@ -20,7 +19,7 @@ NBVAL_BLAS ?= OPENBLAS_CORETYPE=Prescott OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=
 timed = @s=$$(date +%s); $(2); rc=$$?; echo "[make test] $(1): $$(( $$(date +%s) - s )) s" >&2; exit $$rc
 # the universal lock: CPython 3.11 on Linux, macOS, Windows ([tool.uv] environments)
 UV_COMPILE = $(BIN)/uv pip compile --no-python-downloads pyproject.toml --extra dev --extra dask --universal --generate-hashes \
-	--python-version 3.11.5 --custom-compile-command "make lock" --format pylock.toml --quiet -o $(LOCK)
+	--python-version 3.11.5 --custom-compile-command "make lock" --format pylock.toml --quiet -o pylock.toml
 
 .DEFAULT_GOAL := help
 .PHONY: help reports test test-unit test-notebooks test-simulation lint format venv kernel bench \
@@ -30,13 +29,13 @@ UV_COMPILE = $(BIN)/uv pip compile --no-python-downloads pyproject.toml --extra 
 # the hashes of its files), then this checkout without deps. uv installs it (pip cannot read
 # pylock.toml yet); uv itself comes from the lock, hash-checked, by pip: the awk line turns the
 # lock's uv entry into `uv==X --hash=sha256:…` for every file of that release.
-$(STAMP): $(LOCK) pyproject.toml setup.py
+$(STAMP): pylock.toml pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	awk '/^name = "uv"$$/{p=1} p&&/^version = /{v=$$3} p&&/^$$/{exit} p{while (match($$0, /sha256 = "[0-9a-f]+"/)) \
 		{h=h " --hash=sha256:" substr($$0, RSTART+10, RLENGTH-11); $$0=substr($$0, RSTART+RLENGTH)}} \
-		END{gsub(/"/, "", v); print "uv==" v h}' $(LOCK) > $(VENV)/uv.requirements
+		END{gsub(/"/, "", v); print "uv==" v h}' pylock.toml > $(VENV)/uv.requirements
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(VENV)/uv.requirements
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes --no-deps -r pylock.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	$(BIN)/python -m pip check
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (samenleven)" >/dev/null
