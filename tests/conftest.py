@@ -16,11 +16,15 @@ SHARED_RUNS = ("demo_report_run", "real_run", "real_build")
 """Session fixtures that execute many notebooks or build the real tables."""
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Groups for pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``): every test
     using a fixture of :data:`SHARED_RUNS` goes to that fixture's group, the others to their
     file's group, so that session and module fixtures run once per session, not once per
     worker, and no two workers build the same thing.
+
+    ``tryfirst``: xdist turns the markers into ``nodeid@group`` in its own hook of this name,
+    which otherwise runs before this one and finds no marker (``test_xdist_groups.py``).
     """
     for item in items:
         if item.get_closest_marker("xdist_group"):
