@@ -196,8 +196,14 @@ def _open_text_source(path: Path):
         yield (lambda: _GuardedStream(open(path, "rb"), str(path))), None
 
 
+_MAX_HEADER_BYTES = 1 << 16
+"""A header line is a few hundred bytes; a file without LF gets its CR error at this length."""
+
+
 def _read_header(stream, file: str) -> list[str]:
-    raw = stream.readline()
+    # buffered and bounded: a raw stream's readline reads one byte per call, and a file with
+    # bare CR line ends has no LF at all (12 million calls for one population file)
+    raw = io.BufferedReader(stream, _MAX_HEADER_BYTES).readline(_MAX_HEADER_BYTES)
     if raw.startswith(_BOM):
         raw = raw[len(_BOM) :]
     try:
