@@ -22,7 +22,7 @@ UV_COMPILE = $(BIN)/uv pip compile --no-python-downloads pyproject.toml --extra 
 	--python-version 3.11.5 --custom-compile-command "make lock" --format pylock.toml --quiet -o pylock.toml
 
 .DEFAULT_GOAL := help
-.PHONY: help reports test test-unit test-notebooks test-simulation lint format venv kernel bench \
+.PHONY: help reports test test-e2e test-unit test-notebooks test-simulation lint format venv kernel bench \
 	bench-simulation build demo lab clean-processed notebooks-refresh lock lock-upgrade wheel messages
 
 # Exactly the lock (pylock.toml, the standard lock format of PEP 751: every package pinned with
@@ -43,7 +43,7 @@ $(STAMP): pylock.toml pyproject.toml setup.py
 
 ## List the targets with what they do.
 help:
-	@awk '/^## /{doc=substr($$0, 4); next} /^[a-z][a-z-]*:/{if (doc) {split($$1, t, ":"); printf "  %-18s %s\n", t[1], doc}; doc=""} !/^## /{if (!/^[a-z]/) doc=""}' $(MAKEFILE_LIST)
+	@awk '/^## /{doc=substr($$0, 4); next} /^[a-z][a-z0-9-]*:/{if (doc) {split($$1, t, ":"); printf "  %-18s %s\n", t[1], doc}; doc=""} !/^## /{if (!/^[a-z]/) doc=""}' $(MAKEFILE_LIST)
 
 ## Create or reuse .venv with the package, its dependencies and the Jupyter kernel.
 venv: $(STAMP)
@@ -55,11 +55,18 @@ kernel: $(STAMP)
 reports: $(STAMP)
 	$(BIN)/samenleven run --all --authorities eligible --jobs $(JOBS)
 
-## Tests: lint, then the pytest suite (unit, real-data when SAMENLEVEN_DATA_DIR is set), then nbval; times each stage.
+# the end-to-end tier: notebooks run through the runner (markers in pyproject.toml)
+E2E := notebooks or slow
+
+## Tests (a few minutes): lint, unit and real-data tests (when SAMENLEVEN_DATA_DIR is set), nbval; times each stage.
 test: $(STAMP)
 	$(call timed,lint,$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy)
-	$(call timed,pytest (unit + integration + notebook tests),$(BIN)/python -m pytest $(XDIST))
+	$(call timed,pytest (unit + integration),$(BIN)/python -m pytest $(XDIST) -m "not ($(E2E))")
 	$(call timed,nbval (stored notebook outputs),$(MAKE) --no-print-directory test-notebooks)
+
+## End-to-end tests CI runs after `make test`: whole report runs (escaping, languages, byte-identical reruns, browser, wheel) and simulations.
+test-e2e: $(STAMP)
+	$(call timed,pytest (end to end),$(BIN)/python -m pytest $(XDIST) -m "$(E2E)")
 
 ## Only the unit tests (fast), in parallel.
 test-unit: $(STAMP)

@@ -26,6 +26,7 @@ from samenleven_analysis.analysis.estimators.common import (
     MinimumDetectableEffect,
     check_columns,
     normalise_cohort,
+    studentised_ri_pvalues,
 )
 from samenleven_analysis.analysis.estimators.staggered import staggered_did
 from samenleven_analysis.facts import DEFAULT_SEED
@@ -108,14 +109,14 @@ def power_by_simulation(
         mask[: len(tr_rows)] = tr_time >= fake
         return sim, mask
 
-    def one(delta: float, sim: pd.DataFrame, mask: np.ndarray, k: int) -> tuple[float, ...]:
+    def fit(delta: float, sim: pd.DataFrame, mask: np.ndarray, k: int):
         sim = sim.copy()
         y = sim[outcome].to_numpy(copy=True)
         y[: len(tr_y)] = tr_y + delta * mask[: len(tr_y)]
         sim[outcome] = y
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            e = staggered_did(
+            return staggered_did(
                 sim,
                 outcome,
                 unit,
@@ -127,23 +128,32 @@ def power_by_simulation(
                 seed=seed + k,
                 alpha=alpha,
             )
-        return e.pvalue, e.ci_low, e.ci_high
+
+    def draw_pvalues(sim: pd.DataFrame, mask: np.ndarray, k: int, e0) -> np.ndarray:
+        """The p-value of every planted effect in one draw.
+
+        Under randomisation inference one fit serves them all (the studentised test of
+        ``effect = −δ`` on the draw's own outcome, :func:`studentised_ri_pvalues`: same
+        permutations, same p); otherwise one fit each.
+        """
+        if "ri_test" in e0.extra and np.isfinite(e0.pvalue):
+            return studentised_ri_pvalues(*e0.extra["ri_test"], -np.asarray(effects))
+        return np.array([e0.pvalue if d == 0.0 else fit(d, sim, mask, k).pvalue for d in effects])
 
     first = panel_for(*plan[0])
-    base = [one(0.0, *first, 0)]
-    half = (base[0][2] - base[0][1]) / 2
+    base = fit(0.0, *first, 0)
+    half = (base.ci_high - base.ci_low) / 2
     if effects is None:
         if not np.isfinite(half) or half <= 0:
             raise ValueError("the placebo estimate has no interval: power cannot be simulated")
         effects = half * np.array([0, 0.5, 1, 1.5, 2, 3])
     effects = [float(d) for d in effects]
-    # draw by draw: each draw's panel is built once for all effects; each fit depends only on
-    # (effect, draw), so the loop order does not change any p-value
+    # draw by draw: each draw's panel is built once for all effects; each p-value depends only
+    # on (effect, draw), so the loop order does not change any of them
     ps = np.full((len(effects), len(plan)), np.nan)
     for k, draw in enumerate(plan):
         sim, mask = first if k == 0 else panel_for(*draw)
-        for j, delta in enumerate(effects):
-            ps[j, k] = base[0][0] if (k == 0 and delta == 0.0) else one(delta, sim, mask, k)[0]
+        ps[:, k] = draw_pvalues(sim, mask, k, base if k == 0 else fit(0.0, sim, mask, k))
     rows = []
     for j, delta in enumerate(effects):
         ok = np.isfinite(ps[j])

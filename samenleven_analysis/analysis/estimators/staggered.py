@@ -282,6 +282,8 @@ def staggered_did(
         ri_key=key,
         ri_scheme=scheme,
         ri_strata=strata,
+        # the arguments of the test (common.studentised_ri_pvalues: p at other nulls)
+        ri_test=(att[:, 0], att[:, 1], scores[:, :, 0], scores[:, :, 1]),
     )
     method += f"; randomisation inference ({r} draws: {scheme}), p and interval"
     out = Estimate(

@@ -186,6 +186,7 @@ def _medicaid():
     return df
 
 
+@pytest.mark.slow
 def test_honest_did_on_the_notebook_path_reproduces_the_published_medicaid_interval():
     """The review: the default window (−5, 3) bins lead −6 and moves M = 0 to
     [0.02505, 0.06052]; the published HonestDiD README interval is [0.0259, 0.0607].

@@ -342,6 +342,7 @@ def test_density_test_on_log_counts():
 # --------------------------------------------------------------------------- (7) power
 
 
+@pytest.mark.slow
 def test_power_by_simulation_size_and_monotone_curve():
     df = sim.simulate_panel(n_units=60, share_treated=0.15, seed=SEED)
     m = power.power_by_simulation(df, "y", "unit", "year", "cohort", 2022, draws=15)

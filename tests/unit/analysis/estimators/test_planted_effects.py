@@ -335,6 +335,7 @@ def test_placebo_outcomes_table(staggered, staggered_null):
     assert real.ci_low > 0 and plac.ci_low <= 0 <= plac.ci_high
 
 
+@pytest.mark.slow
 def test_minimum_detectable_effect_by_simulation_scales_with_noise():
     quiet = sim.simulate_panel(n_units=60, sigma=0.2, seed=SEED)
     noisy = sim.simulate_panel(n_units=60, sigma=0.8, seed=SEED)
