@@ -118,13 +118,18 @@ class DemoDataWarning(UserWarning):
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build produced: folder, table name → Parquet path, demo flag, cache hit."""
+    """What a build produced: folder, table name → Parquet path, demo flag, cache hit.
+
+    ``demo_mirror``: the demo data are the mirror's own Demoland files (the mirror is a
+    Demoland folder, by the catalog's marker rule), not the generated set.
+    """
 
     out_dir: Path
     tables: dict[str, Path]
     demo: bool
     cache_hit: bool
     notes: tuple[str, ...] = field(default=())
+    demo_mirror: bool = False
 
 
 @dataclass
@@ -170,6 +175,7 @@ class _Plan:
     mergers: _Input | None
     optional: dict[str, _Input]
     notes: list[str]
+    demo_mirror: bool = False
 
 
 def _real_population(wanted, declared, data_dir, offline, notes: list[str]) -> dict[int, _Input]:
@@ -226,7 +232,13 @@ def _mirror_demo_plan(data_dir, population: dict[int, _Input], notes: list[str])
         ds: i for ds in ("income", "origin", *_CANONICAL, _CALL_CONFIG) if (i := mirror_demo(ds))
     }
     return _Plan(
-        True, population, mirror_demo("refnis"), mirror_demo("mergers_2025"), optional, notes
+        True,
+        population,
+        mirror_demo("refnis"),
+        mirror_demo("mergers_2025"),
+        optional,
+        notes,
+        demo_mirror=True,
     )
 
 
@@ -775,7 +787,7 @@ def build(
             with folder_lock(out_dir, what="build"):
                 _remove_stale_temporaries(out_dir)
         present = {k: v for k, v in tables.items() if v.is_file()}
-        return BuildResult(out_dir, present, plan.demo, True, tuple(notes))
+        return BuildResult(out_dir, present, plan.demo, True, tuple(notes), plan.demo_mirror)
 
     geo = _geography(plan)
     frames, code_vintage = _read_tables(
@@ -812,7 +824,7 @@ def build(
                 file=exc.filename or out_dir,
             ) from None
     present = {k: v for k, v in tables.items() if v.is_file()}
-    return BuildResult(out_dir, present, plan.demo, False, tuple(notes))
+    return BuildResult(out_dir, present, plan.demo, False, tuple(notes), plan.demo_mirror)
 
 
 def _prepare_out(out_dir: Path) -> None:
