@@ -26,6 +26,7 @@ from samenleven_analysis.data.files import (  # re-exported: the names live in f
     CANONICAL_FILES as CANONICAL_FILES,
 )
 from samenleven_analysis.data.files import DEMO_MARKER as DEMO_MARKER
+from samenleven_analysis.data.files import DEMO_YEARS
 from samenleven_analysis.data.files import POPULATION_YEARS as POPULATION_YEARS
 from samenleven_analysis.errors import ChecksumMismatch, DataUnavailable
 
@@ -78,7 +79,7 @@ def _population(year: int) -> Dataset:
         attribution=STATBEL_ATTRIBUTION,
         description=f"Population on 1 January {year} by municipality, sex, nationality "
         "(BEL/ETR), civil status and age",
-        demo_filename=name if 2012 <= year <= 2025 else None,
+        demo_filename=name if year in DEMO_YEARS else None,
     )
 
 

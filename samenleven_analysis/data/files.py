@@ -8,6 +8,13 @@ from __future__ import annotations
 POPULATION_YEARS = tuple(range(2009, 2027))
 """Years for which Statbel publishes TF_SOC_POP_STRUCT_YYYY (population on 1 January)."""
 
+DEMO_YEARS = tuple(range(2012, 2026))
+"""Years of the Demoland population, origin and outcome files (the catalog's demo editions,
+the generator, the simulated panels' default)."""
+
+DEMO_INCOME_YEARS = tuple(range(2012, 2024))
+"""Income years of the Demoland fiscal-income file (Statbel publishes income two years late)."""
+
 DEMO_MARKER = "DEMOLAND.txt"
 """File that marks a folder as a Demoland (fictional) data set."""
 
