@@ -117,7 +117,7 @@ def write_index(
     settings: dict[str, Any] | None = None,
     language: str = DEFAULT_LANGUAGE,
 ) -> Path:
-    """Write ``<out_dir>/index.html``: the static dashboard (no scripts, no server).
+    """Write ``<out_dir>/index.html``: the static dashboard (no server; its inline scripts sort and filter the tables).
 
     Authorities (when the run made authority reports), links to every report, the
     run's parameters, data provenance (DEMO marked), package versions and git commit.
@@ -275,7 +275,9 @@ def _kpi_panel(settings: dict[str, Any], run_info: dict[str, Any], min_cell: int
     from samenleven_analysis.reports.kpi import kpi_panel_for_run
 
     vintage = settings.get("vintage", run_info.get("parameters", {}).get("vintage", VINTAGES[-1]))
-    return markupsafe.Markup(kpi_panel_for_run(int(vintage or VINTAGES[-1]), min_cell=min_cell))
+    # the page inlines the sorting script once, for the panel's tables too
+    panel = kpi_panel_for_run(int(vintage or VINTAGES[-1]), min_cell=min_cell, script=False)
+    return markupsafe.Markup(panel)
 
 
 def write_downloads(

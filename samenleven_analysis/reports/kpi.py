@@ -3,8 +3,8 @@
 - :func:`kpi_data` / :func:`kpi_data_from_context` load the contracts with their rules (and
   cohorts, names) into a :class:`KpiData`, or say what is missing;
 - :func:`kpi_panel_html` is the dashboard's KPI panel: a self-contained static HTML fragment
-  rendered from ``templates/kpi_panel.html.j2`` (no external requests; a small inline script
-  sorts the tables);
+  rendered from ``templates/kpi_panel.html.j2`` (no external requests; the one table-sorting
+  script, ``templates/static/sort_tables.js``, sorts its tables);
 - the authority report's "contract" section (its tables and figure) lives in
   :mod:`samenleven_analysis.reports.authority_report`, which uses :func:`eur`, :func:`pct`,
   :func:`small_counts` and :func:`per_authority` from here.
@@ -95,10 +95,14 @@ def kpi_data_from_context(ctx) -> KpiData:
 
 
 def kpi_panel_for_run(
-    vintage: int = VINTAGES[-1], *, min_cell: int = disclosure.MIN_CELL_DEFAULT
+    vintage: int = VINTAGES[-1],
+    *,
+    min_cell: int = disclosure.MIN_CELL_DEFAULT,
+    script: bool = True,
 ) -> str:
     """The KPI panel for the run's prepared build (``reports.context.data_context``; call it
     inside the runner's prepared environment); the missing-data panel when there is no build.
+    ``script``: as in :func:`kpi_panel_html`.
     """
     from samenleven_analysis.errors import DataUnavailable
     from samenleven_analysis.reports.context import data_context
@@ -107,7 +111,7 @@ def kpi_panel_for_run(
         data = kpi_data_from_context(data_context(vintage=vintage))
     except DataUnavailable:
         data = KpiData(None, status="no contracts")
-    return kpi_panel_html(data, min_cell=min_cell)
+    return kpi_panel_html(data, min_cell=min_cell, script=script)
 
 
 # --------------------------------------------------------------------------- numbers
@@ -192,12 +196,16 @@ def _table(
     }
 
 
-def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT) -> str:
+def kpi_panel_html(
+    data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT, script: bool = True
+) -> str:
     """The dashboard's KPI panel: ``<section id="kpi">…</section>``, escaped and static
     (template ``templates/kpi_panel.html.j2``).
 
     Attainment per objective for all applicants and per authority (sortable), committed vs
     earned subsidy, applicants with reported data vs not; or the plain missing-data message.
+    ``script``: inline the table-sorting script (``static/sort_tables.js``); the dashboard,
+    which inlines it once for all its tables, passes False.
     """
     values: dict[str, Any] = {
         "heading": _("Contracts and KPI follow-up"),
@@ -212,6 +220,7 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
         "kpi_panel.html.j2",
         summary=_summary(data, area, min_cell),
         tables=[_objective_table(data, area), _authority_table(data, min_cell)],
+        script=script,
         **values,
     )
 

@@ -191,8 +191,9 @@ def test_panel_escapes_and_counts_reporting():
     assert "http://" not in html and "https://" not in html and "src=" not in html
     assert html.count('class="kpi-table kpi-sortable"') == 2
     assert '<ul id="kpi-summary"><li>' in html  # the list is markup, not escaped text
-    js = templating.static_text("kpi_panel.js")
-    assert '<script id="kpi-panel-script">\n' + js + "</script>" in html and "aria-sort" in js
+    js = templating.static_text("sort_tables.js")
+    assert '<script id="table-sort-script">\n' + js + "</script>" in html and "aria-sort" in js
+    assert "<script" not in report.kpi_panel_html(data(), script=False)
 
 
 def test_small_realised_counts_are_withheld_everywhere():
