@@ -142,7 +142,9 @@ def simulate_flanders_rdd(
     sigma: float = 0.5,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """A Flanders-like threshold design: ``n`` authorities with log-normal (skewed) counts
+    """A Flanders-like threshold design with a planted jump at the cutoff.
+
+    ``n`` authorities with log-normal (skewed) counts
     (median ``median``), so only a few lie above ``cutoff``; participation jumps by
     ``jump`` at the cutoff (from ``p_below``); the outcome rises with log size plus
     ``effect`` for participants plus N(0, ``sigma``). ``pre`` is a predetermined covariate

@@ -921,8 +921,9 @@ _CROSS_CHECKED = ("partnerships", "treatment", "programmes")
 
 
 def _cross_check(plan: _Plan, frames: dict, geo: Geography, stale: set[str]) -> None:
-    """Cross-table checks (:func:`schemas.cross_check`) whenever one of the tables involved
-    is rebuilt; the unchanged ones are read again from their source (small CSVs).
+    """Cross-table checks (:func:`schemas.cross_check`) whenever a table involved is rebuilt.
+
+    The unchanged tables are read again from their source (small CSVs).
     """
     from samenleven_analysis.data import schemas
     from samenleven_analysis.data.tables import read_canonical
@@ -1067,9 +1068,10 @@ def load(name: str, processed: str | Path | None = None) -> tuple[pd.DataFrame, 
 
 
 def provenance_is_demo(provenance: dict) -> bool:
-    """Whether one table's provenance marks Demoland data: its own ``demo`` flag, or the
-    ``demo`` flag of any input listed under ``inputs`` or ``sources`` (a list, or a dict of
-    dataset id → entry). The one rule every layer uses.
+    """Whether one table's provenance marks Demoland data (the one rule every layer uses).
+
+    Its own ``demo`` flag, or the ``demo`` flag of any input listed under ``inputs`` or
+    ``sources`` (a list, or a dict of dataset id → entry).
     """
     if provenance.get("demo"):
         return True
@@ -1084,9 +1086,10 @@ def provenance_is_demo(provenance: dict) -> bool:
 
 
 def is_demo(name: str | None = None, processed: str | Path | None = None) -> bool:
-    """Whether table ``name`` (or, with ``name=None``, any table in the folder) is demo data,
-    by :func:`provenance_is_demo` on its sidecar; missing or unreadable sidecars count as
-    not demo.
+    """Whether table ``name`` (or, with ``name=None``, any table in the folder) is demo data.
+
+    Decided by :func:`provenance_is_demo` on its sidecar; missing or unreadable sidecars
+    count as not demo.
     """
     folder = Path(processed) if processed is not None else config.processed_dir()
     sidecars = (

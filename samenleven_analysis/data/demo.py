@@ -994,9 +994,10 @@ _CONTRACTS_KEY = 41  # rng stream of the contracts (the other tables use keys 1â
 
 
 def contracts_table(rules: pd.DataFrame, seed: int = DEFAULT_SEED) -> pd.DataFrame:
-    """Demoland ``contracts`` (columns ``contracts.COLUMNS``) under ``rules``: what the
-    applicants of each call's cohort sign and report (:mod:`.demo_contracts` documents the
-    rules and chooses them).
+    """Demoland ``contracts`` (columns ``contracts.COLUMNS``) under ``rules``.
+
+    What the applicants of each call's cohort sign and report (:mod:`.demo_contracts`
+    documents the rules and chooses them).
     """
     from samenleven_analysis.data.contracts import COLUMNS
 

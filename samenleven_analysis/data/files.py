@@ -1,6 +1,7 @@
-"""File names (and the years of the yearly files) that several data modules share: the
-catalog, the demo generator, the schemas, the contract reader. Defined here, below all of
-them, so that none has to import another for a name.
+"""File names and the years of the yearly files that several data modules share.
+
+The catalog, the demo generator, the schemas, the contract reader use them. Defined here,
+below all of them, so that none has to import another for a name.
 """
 
 from __future__ import annotations

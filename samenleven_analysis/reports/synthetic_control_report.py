@@ -1,6 +1,7 @@
-"""The steps of the synthetic-control notebook (``notebooks/synthetic_control``): one large
-city against a weighted mix of never-funded authorities, in-space placebos, robustness
-variants and a verdict.
+"""The steps of the synthetic-control notebook (``notebooks/synthetic_control``).
+
+One large city against a weighted mix of never-funded authorities, in-space placebos,
+robustness variants and a verdict.
 
 Without outcome and funding tables (the real open data) the notebook runs as a pre-period
 check on fiscal income per resident at a placebo year, against the most populous Flemish
@@ -137,8 +138,10 @@ def synthetic_design(
     authority: str,
     year: int | None = None,
 ) -> SyntheticDesign:
-    """The treated city (``auto``: the most populous funded one, in Flanders if any), its start
-    year, the never-funded donors and the city's position against the 7,500 rule.
+    """The treated city, its start year, its donors and its position against the 7,500 rule.
+
+    The city (``auto``: the most populous funded one, in Flanders if any) against the
+    never-funded donors.
 
     Without outcome and funding tables (the real open data): a pre-period check on fiscal
     income per resident, the city (``auto``: the most populous proxy-eligible Flemish one)
@@ -396,8 +399,10 @@ def synthetic_facts(design: SyntheticDesign, sc, *, demo: bool) -> dict[str, Any
 
 @dataclass
 class SyntheticControlReport(EvaluationReport):
-    """One synthetic control of one authority: the design, computed once; each method displays
-    one step (a notebook cell) and computes what it needs on first use.
+    """One synthetic control of one authority.
+
+    The design is computed once; each method displays one step (a notebook cell) and
+    computes what it needs on first use.
     """
 
     ESTIMATORS = SC_VARIANTS
