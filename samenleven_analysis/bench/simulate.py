@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from samenleven_analysis.data.files import DEMO_YEARS
 from samenleven_analysis.facts import PROGRAMME_START_YEAR, THRESHOLD_RESIDENTS
 
 _COHORTS = tuple(PROGRAMME_START_YEAR + k for k in range(3))
@@ -31,7 +32,7 @@ __all__ = [
 
 def simulate_panel(
     n_units: int = 60,
-    years: Sequence[int] = tuple(range(2012, 2026)),
+    years: Sequence[int] = DEMO_YEARS,
     cohorts: Sequence[int] = _COHORTS,
     share_treated: float = 0.45,
     effect: float = 2.0,
@@ -141,7 +142,9 @@ def simulate_flanders_rdd(
     sigma: float = 0.5,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """A Flanders-like threshold design: ``n`` authorities with log-normal (skewed) counts
+    """A Flanders-like threshold design with a planted jump at the cutoff.
+
+    ``n`` authorities with log-normal (skewed) counts
     (median ``median``), so only a few lie above ``cutoff``; participation jumps by
     ``jump`` at the cutoff (from ``p_below``); the outcome rises with log size plus
     ``effect`` for participants plus N(0, ``sigma``). ``pre`` is a predetermined covariate

@@ -118,13 +118,18 @@ class DemoDataWarning(UserWarning):
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build produced: folder, table name → Parquet path, demo flag, cache hit."""
+    """What a build produced: folder, table name → Parquet path, demo flag, cache hit.
+
+    ``demo_mirror``: the demo data are the mirror's own Demoland files (the mirror is a
+    Demoland folder, by the catalog's marker rule), not the generated set.
+    """
 
     out_dir: Path
     tables: dict[str, Path]
     demo: bool
     cache_hit: bool
     notes: tuple[str, ...] = field(default=())
+    demo_mirror: bool = False
 
 
 @dataclass
@@ -170,6 +175,7 @@ class _Plan:
     mergers: _Input | None
     optional: dict[str, _Input]
     notes: list[str]
+    demo_mirror: bool = False
 
 
 def _real_population(wanted, declared, data_dir, offline, notes: list[str]) -> dict[int, _Input]:
@@ -226,7 +232,13 @@ def _mirror_demo_plan(data_dir, population: dict[int, _Input], notes: list[str])
         ds: i for ds in ("income", "origin", *_CANONICAL, _CALL_CONFIG) if (i := mirror_demo(ds))
     }
     return _Plan(
-        True, population, mirror_demo("refnis"), mirror_demo("mergers_2025"), optional, notes
+        True,
+        population,
+        mirror_demo("refnis"),
+        mirror_demo("mergers_2025"),
+        optional,
+        notes,
+        demo_mirror=True,
     )
 
 
@@ -775,7 +787,7 @@ def build(
             with folder_lock(out_dir, what="build"):
                 _remove_stale_temporaries(out_dir)
         present = {k: v for k, v in tables.items() if v.is_file()}
-        return BuildResult(out_dir, present, plan.demo, True, tuple(notes))
+        return BuildResult(out_dir, present, plan.demo, True, tuple(notes), plan.demo_mirror)
 
     geo = _geography(plan)
     frames, code_vintage = _read_tables(
@@ -812,7 +824,7 @@ def build(
                 file=exc.filename or out_dir,
             ) from None
     present = {k: v for k, v in tables.items() if v.is_file()}
-    return BuildResult(out_dir, present, plan.demo, False, tuple(notes))
+    return BuildResult(out_dir, present, plan.demo, False, tuple(notes), plan.demo_mirror)
 
 
 def _prepare_out(out_dir: Path) -> None:
@@ -909,8 +921,9 @@ _CROSS_CHECKED = ("partnerships", "treatment", "programmes")
 
 
 def _cross_check(plan: _Plan, frames: dict, geo: Geography, stale: set[str]) -> None:
-    """Cross-table checks (:func:`schemas.cross_check`) whenever one of the tables involved
-    is rebuilt; the unchanged ones are read again from their source (small CSVs).
+    """Cross-table checks (:func:`schemas.cross_check`) whenever a table involved is rebuilt.
+
+    The unchanged tables are read again from their source (small CSVs).
     """
     from samenleven_analysis.data import schemas
     from samenleven_analysis.data.tables import read_canonical
@@ -1055,9 +1068,10 @@ def load(name: str, processed: str | Path | None = None) -> tuple[pd.DataFrame, 
 
 
 def provenance_is_demo(provenance: dict) -> bool:
-    """Whether one table's provenance marks Demoland data: its own ``demo`` flag, or the
-    ``demo`` flag of any input listed under ``inputs`` or ``sources`` (a list, or a dict of
-    dataset id → entry). The one rule every layer uses.
+    """Whether one table's provenance marks Demoland data (the one rule every layer uses).
+
+    Its own ``demo`` flag, or the ``demo`` flag of any input listed under ``inputs`` or
+    ``sources`` (a list, or a dict of dataset id → entry).
     """
     if provenance.get("demo"):
         return True
@@ -1072,9 +1086,10 @@ def provenance_is_demo(provenance: dict) -> bool:
 
 
 def is_demo(name: str | None = None, processed: str | Path | None = None) -> bool:
-    """Whether table ``name`` (or, with ``name=None``, any table in the folder) is demo data,
-    by :func:`provenance_is_demo` on its sidecar; missing or unreadable sidecars count as
-    not demo.
+    """Whether table ``name`` (or, with ``name=None``, any table in the folder) is demo data.
+
+    Decided by :func:`provenance_is_demo` on its sidecar; missing or unreadable sidecars
+    count as not demo.
     """
     folder = Path(processed) if processed is not None else config.processed_dir()
     sidecars = (

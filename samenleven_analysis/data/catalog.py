@@ -26,6 +26,7 @@ from samenleven_analysis.data.files import (  # re-exported: the names live in f
     CANONICAL_FILES as CANONICAL_FILES,
 )
 from samenleven_analysis.data.files import DEMO_MARKER as DEMO_MARKER
+from samenleven_analysis.data.files import DEMO_YEARS
 from samenleven_analysis.data.files import POPULATION_YEARS as POPULATION_YEARS
 from samenleven_analysis.errors import ChecksumMismatch, DataUnavailable
 
@@ -78,7 +79,7 @@ def _population(year: int) -> Dataset:
         attribution=STATBEL_ATTRIBUTION,
         description=f"Population on 1 January {year} by municipality, sex, nationality "
         "(BEL/ETR), civil status and age",
-        demo_filename=name if 2012 <= year <= 2025 else None,
+        demo_filename=name if year in DEMO_YEARS else None,
     )
 
 
@@ -336,7 +337,9 @@ every file used from below that folder is then verified against it."""
 
 @lru_cache(maxsize=32)
 def _read_sums(path: str, size: int, mtime_ns: int) -> dict[str, str]:
-    """Parse a ``sha256sum`` list. Malformed lists are errors, never half-read: a line that is
+    """Parse a ``sha256sum`` list.
+
+    Malformed lists are errors, never half-read: a line that is
     not UTF-8 or not ``<64 hex>  <relative path>``, a path that leaves the list's folder
     (absolute, or through ``..``), and one path listed twice with different checksums.
     """
@@ -531,17 +534,21 @@ def _download(ds: Dataset) -> Resolved:
 
 
 def resolve_demo(dataset_id: str, *, data_dir: str | Path | None = None) -> Resolved:
-    """The Demoland file for ``dataset_id``: from the mirror when it is a Demoland folder
-    holding it (``samenleven demo --out DIR``, perhaps edited: used as given), else the
-    generated one (written once into ``config.demo_dir()``).
+    """The Demoland file for ``dataset_id``: the mirror's, else the generated one.
+
+    From the mirror when it is a Demoland folder holding it (``samenleven demo --out DIR``,
+    perhaps edited: used as given), else the generated one (written once into
+    ``config.demo_dir()``).
     """
     ds = _dataset(dataset_id)
     return _demo_from_mirror(ds, data_dir) or _demo(ds)
 
 
 def _demo_from_mirror(ds: Dataset, data_dir: str | Path | None) -> Resolved | None:
-    """``ds`` from the mirror (``data_dir`` or ``$SAMENLEVEN_DATA_DIR``) if that is a Demoland
-    folder holding it; None otherwise. Every file of a given demo folder is read from it.
+    """``ds`` from the mirror if that is a Demoland folder holding it; None otherwise.
+
+    The mirror is ``data_dir`` or ``$SAMENLEVEN_DATA_DIR``; every file of a given demo
+    folder is read from it.
     """
     mirror = Path(data_dir) if data_dir is not None else config.data_dir()
     if mirror is None or not mirror.is_dir() or ds.demo_filename is None:

@@ -30,14 +30,14 @@ import pandas as pd
 
 from samenleven_analysis.data.codes import REGION_CODES
 from samenleven_analysis.data.files import CANONICAL_FILES, DEMO_MARKER
+from samenleven_analysis.data.files import DEMO_INCOME_YEARS as INCOME_YEARS
+from samenleven_analysis.data.files import DEMO_YEARS as YEARS
 from samenleven_analysis.facts import DEFAULT_SEED, THRESHOLD_RESIDENTS
 
 GENERATOR_VERSION = hashlib.sha256(  # demo_contracts.py generates contracts.csv
     Path(__file__).read_bytes() + Path(__file__).with_name("demo_contracts.py").read_bytes()
 ).hexdigest()[:12]
 """Changes whenever this module changes, so a cached Demoland folder is regenerated."""
-YEARS = tuple(range(2012, 2026))
-INCOME_YEARS = tuple(range(2012, 2024))
 REFERENCE_YEAR = 2022
 """Population year (1 January) whose non-EU14 counts decide Demoland's eligibility."""
 THRESHOLD = THRESHOLD_RESIDENTS
@@ -544,7 +544,7 @@ def income_table(seed: int = DEFAULT_SEED) -> pd.DataFrame:
             s = shares.loc[(year + 1, m.refnis)]
             residents = int(s.sum())
             non_eu14 = (s["EU13"] + s["EUROPE_OTHER"] + s["NON_EUROPE"]) / residents
-            per_res = base[i] * (1.025 ** (year - 2012)) * (1 - 0.35 * non_eu14)
+            per_res = base[i] * (1.025 ** (year - YEARS[0])) * (1 - 0.35 * non_eu14)
             per_res *= 1 + _rng(seed, 6, year, int(m.refnis)).normal(0, 0.01)
             total = round(per_res * residents, 2)
             declarations = int(residents * 0.56)
@@ -791,7 +791,9 @@ def outcomes_table(seed: int = DEFAULT_SEED) -> pd.DataFrame:
         for code in codes:
             cohort = treat.loc[code, "cohort"] if code in treat.index else np.nan
             for year in YEARS:
-                value = unit[code] + trend * (year - 2012) + shocks[year] + rng.normal(0, noise_sd)
+                value = (
+                    unit[code] + trend * (year - YEARS[0]) + shocks[year] + rng.normal(0, noise_sd)
+                )
                 if not np.isnan(cohort) and year >= cohort:
                     value += PLANTED_EFFECTS[outcome]
                 rows.append((code, year, outcome, round(float(value), 3)))
@@ -992,9 +994,10 @@ _CONTRACTS_KEY = 41  # rng stream of the contracts (the other tables use keys 1â
 
 
 def contracts_table(rules: pd.DataFrame, seed: int = DEFAULT_SEED) -> pd.DataFrame:
-    """Demoland ``contracts`` (columns ``contracts.COLUMNS``) under ``rules``: what the
-    applicants of each call's cohort sign and report (:mod:`.demo_contracts` documents the
-    rules and chooses them).
+    """Demoland ``contracts`` (columns ``contracts.COLUMNS``) under ``rules``.
+
+    What the applicants of each call's cohort sign and report (:mod:`.demo_contracts`
+    documents the rules and chooses them).
     """
     from samenleven_analysis.data.contracts import COLUMNS
 

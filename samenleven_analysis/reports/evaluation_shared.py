@@ -2,12 +2,16 @@
 :mod:`~samenleven_analysis.reports.threshold_rdd_report`,
 :mod:`~samenleven_analysis.reports.synthetic_control_report`) share: the proxy-eligible groups
 of the pre-period checks, the missing-input note, the verdict output carrying the
-machine-readable summary, and how a step shows its text, tables and figures.
+machine-readable summary, how a step shows its text, tables and figures, and the reports'
+shared shape (:class:`EvaluationReport`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
 
 import numpy as np
 
@@ -19,6 +23,7 @@ from samenleven_analysis.facts import (
     THRESHOLD_RESIDENTS,
 )
 from samenleven_analysis.i18n import N_, _
+from samenleven_analysis.reports.parameters import check_choice
 
 SUMMARY_KEY = "samenleven_summary"
 """Output-metadata key under which :func:`publish` stores a notebook's machine-readable summary."""
@@ -240,3 +245,74 @@ def publish(text: str, facts: dict[str, Any]) -> None:
     from IPython.display import Markdown, display
 
     display(Markdown(quote(text)), metadata={SUMMARY_KEY: facts})
+
+
+# ----------------------------------------------------------------- the reports' shared shape
+
+
+def computed(function: Callable[..., Any], *attributes: str) -> functools.cached_property[Any]:
+    """A report result computed once, on first use: ``function`` of the report's
+    ``attributes`` (e.g. ``computed(event_studies, "design", "estimators")``).
+    """
+
+    def result(self: Any) -> Any:
+        return function(*(getattr(self, a) for a in attributes))
+
+    result.__doc__ = function.__doc__
+    return functools.cached_property(result)
+
+
+@dataclass
+class EvaluationReport:
+    """The shape of the three evaluation reports: built from the notebook's parameters, the
+    design computed once, one method per notebook step, results computed on first use
+    (:func:`computed`), the verdict published with its machine-readable summary.
+
+    A report class names its estimators (``ESTIMATORS``, checked by :meth:`build`), its
+    design function (``make_design``), its own settings beside the design's parameters
+    (``OPTIONS``, whole numbers), its sections (``SECTIONS``) and the verdict's text and facts.
+    """
+
+    ctx: Any
+    design: Any
+    estimators: list[str]
+
+    ESTIMATORS: ClassVar[Collection[str]] = ()
+    OPTIONS: ClassVar[tuple[str, ...]] = ()
+    SECTIONS: ClassVar[dict[str, tuple[str, str]]] = {}
+    make_design: ClassVar[Callable[..., Any]]
+
+    @classmethod
+    def build(cls, ctx, *, estimators: list[str], **parameters: Any) -> Self:
+        """The report for the notebook's parameters: ``estimators`` checked, the class's
+        ``OPTIONS`` taken out, the design made from the rest.
+        """
+        check_choice("estimators", estimators, cls.ESTIMATORS)
+        options = {k: int(parameters.pop(k)) for k in cls.OPTIONS if k in parameters}
+        design = cls.make_design(ctx, **parameters)
+        return cls(ctx, design, list(estimators), **options)
+
+    def section_values(self) -> dict[str, Any]:
+        """Values the report's section texts name beside :func:`section_values`."""
+        return {}
+
+    def section(self, key: str) -> None:
+        """Heading and introduction of section ``key`` (``SECTIONS``), in the report's language."""
+        show_section(self.SECTIONS, key, **self.section_values())
+
+    def data_note(self) -> None:
+        """How the design was chosen (what is missing, on real data) and its summary."""
+        show_markdown(self.design.note)
+        show_text(self.design.summary)
+
+    def verdict_text(self) -> str:
+        """The verdict's prose (Markdown)."""
+        raise NotImplementedError
+
+    def verdict_facts(self) -> dict[str, Any]:
+        """The verdict's machine-readable summary."""
+        raise NotImplementedError
+
+    def verdict(self) -> None:
+        """The verdict, carrying the machine-readable summary."""
+        publish(self.verdict_text(), self.verdict_facts())

@@ -8,7 +8,6 @@ check on fiscal income of proxy-eligible Flemish municipalities at a placebo yea
 
 from __future__ import annotations
 
-import functools
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,15 +29,14 @@ from samenleven_analysis.analysis.verdicts import verdict_flags
 from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
 from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports.evaluation_shared import (
+    EvaluationReport,
+    computed,
     missing_design_text,
     outcome_text,
     proxy_groups,
-    publish,
     rounded,
     show,
     show_figure,
-    show_markdown,
-    show_section,
     show_text,
     unit_text,
 )
@@ -165,7 +163,7 @@ class ImpactDesign:
     group_word: str
     cluster: str | None
     summary: str
-    notes: str = ""
+    note: str = ""
     table: pd.DataFrame | None = None
     treat: pd.DataFrame | None = None
     first_year: int | None = None
@@ -865,88 +863,38 @@ def impact_facts(
 
 
 @dataclass
-class ImpactDidReport:
+class ImpactDidReport(EvaluationReport):
     """One impact analysis: the design, computed once; each method displays one step (a
     notebook cell) and computes what it needs on first use.
     """
 
-    ctx: Any
-    design: ImpactDesign
-    estimators: list[str]
     power_draws: int = POWER_DRAWS
 
-    @classmethod
-    def build(
-        cls,
-        ctx,
-        *,
-        outcome: str,
-        first_year: int | None,
-        last_year: int | None,
-        treatment_year: int | None,
-        definition: str,
-        threshold: int,
-        cluster: str,
-        estimators: list[str],
-        year: int | None = None,
-        power_draws: int = POWER_DRAWS,
-    ) -> ImpactDidReport:
-        check_choice("estimators", estimators, IMPACT_ESTIMATORS)
-        design = impact_design(
-            ctx,
-            outcome=outcome,
-            first_year=first_year,
-            last_year=last_year,
-            treatment_year=treatment_year,
-            definition=definition,
-            threshold=threshold,
-            cluster=cluster,
-            year=year,
-        )
-        return cls(ctx, design, list(estimators), int(power_draws))
+    ESTIMATORS = IMPACT_ESTIMATORS
+    OPTIONS = ("power_draws",)
+    SECTIONS = SECTIONS
+    make_design = staticmethod(impact_design)
 
     # ----------------------------------------------------------------- results, computed once
-    @functools.cached_property
-    def studies(self) -> dict[str, EventStudy]:
-        return event_studies(self.design, self.estimators)
-
-    @functools.cached_property
-    def averages(self) -> AverageEffects:
-        return average_effects(self.design, self.estimators)
-
-    @functools.cached_property
-    def honest(self) -> HonestSensitivity | None:
-        return sensitivity(self.studies)
-
-    @functools.cached_property
-    def placebo_results(self) -> Placebos:
-        return placebos(self.design)
-
-    @functools.cached_property
-    def multiple(self) -> pd.DataFrame | None:
-        return multiple_outcomes(self.design)
-
-    @functools.cached_property
-    def mde(self):
-        return power(self.design, self.power_draws)
+    studies = computed(event_studies, "design", "estimators")
+    averages = computed(average_effects, "design", "estimators")
+    honest = computed(sensitivity, "studies")
+    placebo_results = computed(placebos, "design")
+    multiple = computed(multiple_outcomes, "design")
+    mde = computed(power, "design", "power_draws")
 
     # ----------------------------------------------------------------- the notebook's steps
-    def section(self, key: str) -> None:
-        """Heading and introduction of section ``key`` (:data:`SECTIONS`), in the report's
-        language.
-        """
-        show_section(
-            SECTIONS,
-            key,
-            second_year=str(PROGRAMME_START + 1),
-            third_year=str(PROGRAMME_START + 2),
-            power=i18n.percent(MDE_POWER, 0),
-        )
+    def section_values(self) -> dict[str, Any]:
+        """The later cohorts' years and the power of the MDE."""
+        return {
+            "second_year": str(PROGRAMME_START + 1),
+            "third_year": str(PROGRAMME_START + 2),
+            "power": i18n.percent(MDE_POWER, 0),
+        }
 
     def data_and_groups(self) -> None:
         """How the design was chosen, and the groups."""
-        show_markdown(self.design.notes)
-        show_text(self.design.summary)
+        self.data_note()
 
     def group_means_figure(self) -> None:
         """Mean outcome by year and group."""
@@ -1012,9 +960,8 @@ class ImpactDidReport:
         figs.plot_power_curve(self.mde, unit_label=self.design.unit_label)
         show_figure(stem="power_curve", caption=self.ctx.caption())
 
-    def verdict(self) -> None:
-        """The verdict, carrying the machine-readable summary."""
-        args = (
+    def _verdict_args(self) -> tuple:
+        return (
             self.design,
             self.studies,
             self.averages,
@@ -1023,4 +970,11 @@ class ImpactDidReport:
             self.honest,
             self.multiple,
         )
-        publish(impact_verdict(*args, demo=self.ctx.demo), impact_facts(*args, demo=self.ctx.demo))
+
+    def verdict_text(self) -> str:
+        """The verdict: no more than the design, the checks and the power allow."""
+        return impact_verdict(*self._verdict_args(), demo=self.ctx.demo)
+
+    def verdict_facts(self) -> dict[str, Any]:
+        """The numbers behind the verdict."""
+        return impact_facts(*self._verdict_args(), demo=self.ctx.demo)

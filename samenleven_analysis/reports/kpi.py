@@ -3,7 +3,8 @@
 - :func:`kpi_data` / :func:`kpi_data_from_context` load the contracts with their rules (and
   cohorts, names) into a :class:`KpiData`, or say what is missing;
 - :func:`kpi_panel_html` is the dashboard's KPI panel: a self-contained static HTML fragment
-  (no external requests; a small inline script sorts the tables);
+  rendered from ``templates/kpi_panel.html.j2`` (no external requests; the one table-sorting
+  script, ``templates/static/sort_tables.js``, sorts its tables);
 - the authority report's "contract" section (its tables and figure) lives in
   :mod:`samenleven_analysis.reports.authority_report`, which uses :func:`eur`, :func:`pct`,
   :func:`small_counts` and :func:`per_authority` from here.
@@ -16,9 +17,10 @@ commitments, not counts of persons, and are shown as they are.
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
+from typing import Any
 
+import markupsafe
 import pandas as pd
 
 from samenleven_analysis import i18n
@@ -28,6 +30,7 @@ from samenleven_analysis.data.catalog import CANONICAL_FILES
 from samenleven_analysis.data.contracts import COLUMNS as CONTRACT_COLUMNS
 from samenleven_analysis.facts import VINTAGES
 from samenleven_analysis.i18n import N_, _
+from samenleven_analysis.reports import templating
 
 __all__ = [
     "KpiData",
@@ -92,10 +95,15 @@ def kpi_data_from_context(ctx) -> KpiData:
 
 
 def kpi_panel_for_run(
-    vintage: int = VINTAGES[-1], *, min_cell: int = disclosure.MIN_CELL_DEFAULT
+    vintage: int = VINTAGES[-1],
+    *,
+    min_cell: int = disclosure.MIN_CELL_DEFAULT,
+    script: bool = True,
 ) -> str:
-    """The KPI panel for the run's prepared build (``reports.context.data_context``; call it
-    inside the runner's prepared environment); the missing-data panel when there is no build.
+    """The KPI panel for the run's prepared build (``reports.context.data_context``).
+
+    Call it inside the runner's prepared environment; the missing-data panel when there is
+    no build. ``script``: as in :func:`kpi_panel_html`.
     """
     from samenleven_analysis.errors import DataUnavailable
     from samenleven_analysis.reports.context import data_context
@@ -104,7 +112,7 @@ def kpi_panel_for_run(
         data = kpi_data_from_context(data_context(vintage=vintage))
     except DataUnavailable:
         data = KpiData(None, status="no contracts")
-    return kpi_panel_html(data, min_cell=min_cell)
+    return kpi_panel_html(data, min_cell=min_cell, script=script)
 
 
 # --------------------------------------------------------------------------- numbers
@@ -163,84 +171,74 @@ def per_authority(data: KpiData, min_cell: int) -> tuple[pd.DataFrame, list[str]
 
 # --------------------------------------------------------------------------- HTML
 
-_STATIC = Path(__file__).parent / "templates" / "static"
-"""Static files of the dashboard's KPI panel (inlined: the dashboard makes no requests)."""
 
-_STYLE = "<style>\n" + (_STATIC / "kpi_panel.css").read_text(encoding="utf-8") + "</style>"
-
-# Sorts a table by the clicked column (numbers by data-value; empty or suppressed cells last).
-_SCRIPT = (
-    '<script id="kpi-panel-script">\n'
-    + (_STATIC / "kpi_panel.js").read_text(encoding="utf-8")
-    + "</script>"
-)
-
-
-def _e(text) -> str:
-    return html.escape("" if text is None else str(text), quote=True)
-
-
-def _cell(text: str, value=None, numeric: bool = False) -> str:
+def _cell(text, value=None, numeric: bool = False) -> dict[str, Any]:
     """A table cell; ``value`` is the sort key (never a suppressed number)."""
-    attr = ""
+    key = ""
     if numeric:
-        v = "" if value is None or pd.isna(value) else repr(float(value))
-        attr = f' class="num" data-value="{v}"'
-    return f"<td{attr}>{_e(text)}</td>"
+        key = "" if value is None or pd.isna(value) else repr(float(value))
+    return {"text": "" if text is None else str(text), "numeric": numeric, "value": key}
 
 
 def _table(
     headers: list[tuple[str, bool]],
-    rows: list[list[str]],
+    rows: list[list[dict[str, Any]]],
     *,
     sortable: bool,
     table_id: str,
     caption: str,
+) -> dict[str, Any]:
+    return {
+        "headers": [{"label": label, "numeric": numeric} for label, numeric in headers],
+        "rows": rows,
+        "sortable": sortable,
+        "id": table_id,
+        "caption": caption,
+    }
+
+
+def kpi_panel_html(
+    data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT, script: bool = True
 ) -> str:
-    cls = "kpi-table kpi-sortable" if sortable else "kpi-table"
-    head = "".join(
-        f'<th scope="col" data-type="{"num" if num else "text"}">{_e(h)}</th>' for h, num in headers
-    )
-    body = "\n".join(f"<tr>{''.join(r)}</tr>" for r in rows)
-    return (
-        f'<table class="{cls}" id="{_e(table_id)}"><caption class="muted">{_e(caption)}'
-        f"</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>"
-    )
-
-
-def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT) -> str:
     """The dashboard's KPI panel: ``<section id="kpi">…</section>``, escaped and static.
+
+    Rendered from the template ``templates/kpi_panel.html.j2``.
 
     Attainment per objective for all applicants and per authority (sortable), committed vs
     earned subsidy, applicants with reported data vs not; or the plain missing-data message.
+    ``script``: inline the table-sorting script (``static/sort_tables.js``); the dashboard,
+    which inlines it once for all its tables, passes False.
     """
-    heading = _("Contracts and KPI follow-up")
-    parts = ['<section id="kpi">', _STYLE, f"<h2>{_e(heading)}</h2>"]
-    if data.demo:
-        demo = _e(_("DEMO DATA — fictional Demoland contracts."))
-        parts.append(f'<p class="kpi-demo">{demo}</p>')
+    values: dict[str, Any] = {
+        "heading": _("Contracts and KPI follow-up"),
+        "demo": _("DEMO DATA — fictional Demoland contracts.") if data.demo else None,
+    }
     if not data.ok:
-        parts += [
-            f'<p class="kpi-missing" id="kpi-missing">{_e(missing_message(data.status))}</p>',
-            "</section>",
-        ]
-        return "\n".join(parts)
-    lines = data.lines
-    everyone = kpi.summarise(lines).iloc[0]
-    people = kpi.reach(lines).iloc[0]
-    import markupsafe
-
+        return templating.render(
+            "kpi_panel.html.j2", missing=missing_message(data.status), **values
+        )
     area = _("All applicants (Demoland)") if data.demo else _("All applicants (Flanders)")
+    return templating.render(
+        "kpi_panel.html.j2",
+        summary=_summary(data, area, min_cell),
+        tables=[_objective_table(data, area), _authority_table(data, min_cell)],
+        script=script,
+        **values,
+    )
+
+
+def _summary(data: KpiData, area: str, min_cell: int) -> list[markupsafe.Markup]:
+    """The panel's three summary sentences: the catalog's markup kept, every value escaped."""
+    everyone = kpi.summarise(data.lines).iloc[0]
+    people = kpi.reach(data.lines).iloc[0]
     n_app = int(everyone["applicants"])
     n_rep = int(everyone["applicants_reported"])
 
-    def li(message: str, **values) -> str:
-        # the catalog's markup kept, every value escaped
-        return "<li>" + markupsafe.Markup(_(message)).format(**values) + "</li>"
+    def item(message: str, **values) -> markupsafe.Markup:
+        return markupsafe.Markup(_(message)).format(**values)
 
-    parts.append(
-        '<ul id="kpi-summary">'
-        + li(
+    return [
+        item(
             N_(
                 "{area}: <strong>{applicants}</strong> applicants with a contract; "
                 '<strong id="kpi-reported">{reported}</strong> reported a realisation, '
@@ -250,8 +248,8 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
             applicants=n_app,
             reported=n_rep,
             not_reported=n_app - n_rep,
-        )
-        + li(
+        ),
+        item(
             N_(
                 "Subsidy committed (target × EUR per unit): <strong>{committed} EUR</strong>; "
                 "earned on reported lines: <strong>{earned} EUR</strong> of {committed_reported} "
@@ -263,19 +261,21 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
             committed_reported=eur(everyone["committed_reported_eur"]),
             attainment=pct(everyone["attainment_eur"]),
             reported_share=pct(everyone["reported_share_eur"]),
-        )
-        + li(
+        ),
+        item(
             N_(
                 "Reach: {targeted} persons targeted, {realised} realised on reported lines "
                 "(person-type KPI units only; a person counted under two rules counts twice)."
             ),
             targeted=i18n.number(disclosure.format_count(people["target_persons"], min_cell)),
             realised=i18n.number(disclosure.format_count(people["realised_persons"], min_cell)),
-        )
-        + "</ul>"
-    )
-    # per objective, all applicants
-    obj = kpi.summarise(lines, ["objective"])
+        ),
+    ]
+
+
+def _objective_table(data: KpiData, area: str) -> dict[str, Any]:
+    """Attainment per objective, all applicants."""
+    obj = kpi.summarise(data.lines, ["objective"])
     rows = [
         [
             _cell(i18n.call_label(r.objective)),
@@ -288,29 +288,30 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
         ]
         for r in obj.itertuples()
     ]
-    parts.append(
-        _table(
-            [
-                (_("objective"), False),
-                (_("applicants"), True),
-                (_("lines reported"), True),
-                (_("committed EUR"), True),
-                (_("earned EUR"), True),
-                (_("attainment"), True),
-                (_("median line attainment"), True),
-            ],
-            rows,
-            sortable=True,
-            table_id="kpi-objectives",
-            caption=_(
-                "{area}, per objective. Attainment = earned / committed on reported lines "
-                "(subsidy-weighted; {rule}). Unreported lines are left out, not counted as zero.",
-                area=area,
-                rule=_(EARNING_RULE),
-            ),
-        )
+    return _table(
+        [
+            (_("objective"), False),
+            (_("applicants"), True),
+            (_("lines reported"), True),
+            (_("committed EUR"), True),
+            (_("earned EUR"), True),
+            (_("attainment"), True),
+            (_("median line attainment"), True),
+        ],
+        rows,
+        sortable=True,
+        table_id="kpi-objectives",
+        caption=_(
+            "{area}, per objective. Attainment = earned / committed on reported lines "
+            "(subsidy-weighted; {rule}). Unreported lines are left out, not counted as zero.",
+            area=area,
+            rule=_(EARNING_RULE),
+        ),
     )
-    # per authority
+
+
+def _authority_table(data: KpiData, min_cell: int) -> dict[str, Any]:
+    """One row per applicant, small realised counts (and what they give away) withheld."""
     auth, objectives = per_authority(data, min_cell)
     shown = disclosure.suppress(auth, ["persons_realised"], min_cell, totals="none")
     hidden = disclosure.placeholder(min_cell)
@@ -347,28 +348,26 @@ def kpi_panel_html(data: KpiData, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
             _cell(realised_text, None if realised_text == hidden else r["persons_realised"], True),
         ]
         rows.append(cells)
-    parts.append(
-        _table(
-            headers,
-            rows,
-            sortable=True,
-            table_id="kpi-authorities",
-            caption=_(
-                "Per applicant (click a column to sort). Empty attainment = not reported or no "
-                "line under that objective; {hidden} = withheld (a realised count of persons "
-                "below {min_cell}, or a figure derived from one).",
-                hidden=hidden,
-                min_cell=min_cell,
-            ),
-        )
+    return _table(
+        headers,
+        rows,
+        sortable=True,
+        table_id="kpi-authorities",
+        caption=_(
+            "Per applicant (click a column to sort). Empty attainment = not reported or no "
+            "line under that objective; {hidden} = withheld (a realised count of persons "
+            "below {min_cell}, or a figure derived from one).",
+            hidden=hidden,
+            min_cell=min_cell,
+        ),
     )
-    parts += [_SCRIPT, "</section>"]
-    return "\n".join(parts)
 
 
 def regime_comparison(data: KpiData, programmes: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Fragmented vs consolidated (``analysis.kpi.compare_regimes``) ready to display: one row per
-    number with its 95 % interval (where estimated), what limits it, and its source.
+    """Fragmented vs consolidated (``analysis.kpi.compare_regimes``), ready to display.
+
+    One row per number with its 95 % interval (where estimated), what limits it, and its
+    source.
     """
     out = kpi.compare_regimes(data.lines if data.ok else None, programmes)
 

@@ -23,6 +23,7 @@ from samenleven_analysis.data.codes import PROXY_DEFINITION, normalise_refnis
 from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports.labels import definition_label
 from samenleven_analysis.reports.maps import small_multiples
+from samenleven_analysis.reports.parameters import check_choice, check_years_present
 
 REGION_LABELS = {
     "flanders": N_("Flanders"),
@@ -47,6 +48,9 @@ SCHEME_LABELS = {
     "user_defined": N_("bounds given by the user"),
 }
 """Classification schemes as a reader sees them (others: the scheme's name)."""
+
+MEASURES = ("count", "share")
+"""What a map shows and a top table ranks by: residents counted, or their share."""
 
 SECTIONS: dict[str, tuple[str, str]] = {
     "title": (
@@ -168,8 +172,7 @@ def choose_years(
     → a single map.
     """
     years = sorted({int(y) for y in available})
-    if not years:
-        raise ValueError("the table holds no years")
+    check_years_present(years)
     from samenleven_analysis.reports.context import reference_year
 
     notes: list[str] = []
@@ -235,10 +238,7 @@ def prepare_inputs(
     from samenleven_analysis.data import origin
     from samenleven_analysis.data.boundaries import in_region
 
-    if definition not in origin.DEFINITIONS:
-        raise ValueError(
-            f"unknown definition {definition!r}; use one of {', '.join(origin.DEFINITIONS)}"
-        )
+    check_choice("definition", definition, origin.DEFINITIONS)
     from samenleven_analysis.reports.context import origin_source
 
     notes: list[str] = []
@@ -293,8 +293,7 @@ def map_panels(
     """
     from samenleven_analysis.data.boundaries import join
 
-    if measure not in ("count", "share"):
-        raise ValueError(f"measure must be 'count' or 'share', not {measure!r}")
+    check_choice("measure", measure, MEASURES)
     panels: dict[str, gpd.GeoDataFrame] = {}
     reports: dict[str, Any] = {}
     for y in inputs.years:
@@ -401,8 +400,7 @@ def top_table(
     """
     from samenleven_analysis.analysis import disclosure
 
-    if by not in ("count", "share"):
-        raise ValueError(f"by must be 'count' or 'share', not {by!r}")
+    check_choice("by", by, MEASURES)
     year = inputs.year if year is None else int(year)
     data = inputs.counts[inputs.counts["year"] == year].copy()
     data = data.sort_values([by, "refnis"], ascending=[False, True], kind="stable").head(n)

@@ -381,8 +381,8 @@ def read_parameters(
     return values, raw, per_nb
 
 
-# ----------------------------------------------------------------- checks of the evaluation reports
-# The evaluation reports (impact_did, threshold_rdd, synthetic_control) check their values here
+# ----------------------------------------------------------------- checks inside the report modules
+# The report modules (the evaluation reports, the migration-roots map) check their values here
 # too, so that a bad value fails the same way with or without the runner.
 
 
@@ -394,6 +394,12 @@ def check_choice(name: str, value: Any, allowed: Any) -> None:
     bad = [v for v in values if v not in allowed]
     if bad or not values:
         raise ParameterError(f"{name} must be among {sorted(allowed)}, not {value!r}")
+
+
+def check_years_present(years: Sequence[int]) -> None:
+    """A year-based report needs a table holding at least one year."""
+    if not years:
+        raise ParameterError("the table holds no years")
 
 
 def check_authority_pool(pool: Sequence[str]) -> None:

@@ -168,7 +168,7 @@ def prepare_data(
                 )
                 break
             prepared.folders[str(v)] = Path(result.out_dir)
-            if result.demo and _is_demo_mirror(data_dir):
+            if result.demo_mirror:
                 # the mirror is a Demoland folder (``samenleven demo --out DIR``, perhaps
                 # edited): use the tables built from it as given, never regenerate over them
                 prepared.demo = True
@@ -206,16 +206,6 @@ def prepare_data(
     if offline:
         prepared.env["SAMENLEVEN_OFFLINE"] = "1"
     return prepared
-
-
-def _is_demo_mirror(data_dir: str | Path | None) -> bool:
-    """Whether the mirror folder (``data_dir`` or ``$SAMENLEVEN_DATA_DIR``) is a Demoland set."""
-    from samenleven_analysis.data.catalog import DEMO_MARKER
-
-    mirror = Path(data_dir) if data_dir is not None else config.data_dir()
-    if mirror is None or not mirror.is_dir():
-        return False
-    return any(mirror.rglob(DEMO_MARKER))
 
 
 def default_out(root: Path | None = None, now: _dt.datetime | None = None) -> Path:

@@ -1,6 +1,7 @@
-"""The steps of the synthetic-control notebook (``notebooks/synthetic_control``): one large
-city against a weighted mix of never-funded authorities, in-space placebos, robustness
-variants and a verdict.
+"""The steps of the synthetic-control notebook (``notebooks/synthetic_control``).
+
+One large city against a weighted mix of never-funded authorities, in-space placebos,
+robustness variants and a verdict.
 
 Without outcome and funding tables (the real open data) the notebook runs as a pre-period
 check on fiscal income per resident at a placebo year, against the most populous Flemish
@@ -9,7 +10,6 @@ municipalities below the threshold.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,15 +24,14 @@ from samenleven_analysis.data.codes import normalise_refnis
 from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
 from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports.evaluation_shared import (
+    EvaluationReport,
+    computed,
     missing_design_text,
     outcome_text,
     proxy_groups,
-    publish,
     rounded,
     show,
     show_figure,
-    show_markdown,
-    show_section,
     show_text,
     unit_text,
 )
@@ -107,7 +106,7 @@ class SyntheticDesign:
     names: dict[str, str]
     outcome: str
     summary: str
-    demo_note: str = ""
+    note: str = ""
     full: bool = True
 
     @property
@@ -139,8 +138,10 @@ def synthetic_design(
     authority: str,
     year: int | None = None,
 ) -> SyntheticDesign:
-    """The treated city (``auto``: the most populous funded one, in Flanders if any), its start
-    year, the never-funded donors and the city's position against the 7,500 rule.
+    """The treated city, its start year, its donors and its position against the 7,500 rule.
+
+    The city (``auto``: the most populous funded one, in Flanders if any) against the
+    never-funded donors.
 
     Without outcome and funding tables (the real open data): a pre-period check on fiscal
     income per resident, the city (``auto``: the most populous proxy-eligible Flemish one)
@@ -397,48 +398,19 @@ def synthetic_facts(design: SyntheticDesign, sc, *, demo: bool) -> dict[str, Any
 
 
 @dataclass
-class SyntheticControlReport:
-    """One synthetic control of one authority: the design, computed once; each method displays
-    one step (a notebook cell) and computes what it needs on first use.
+class SyntheticControlReport(EvaluationReport):
+    """One synthetic control of one authority.
+
+    The design is computed once; each method displays one step (a notebook cell) and
+    computes what it needs on first use.
     """
 
-    ctx: Any
-    design: SyntheticDesign
-    estimators: list[str]
-
-    @classmethod
-    def build(
-        cls,
-        ctx,
-        *,
-        outcome: str,
-        first_year: int | None,
-        last_year: int | None,
-        treatment_year: int | None,
-        definition: str,
-        threshold: int,
-        authority: str,
-        estimators: list[str],
-        year: int | None = None,
-    ) -> SyntheticControlReport:
-        check_choice("estimators", estimators, SC_VARIANTS)
-        design = synthetic_design(
-            ctx,
-            outcome=outcome,
-            first_year=first_year,
-            last_year=last_year,
-            treatment_year=treatment_year,
-            definition=definition,
-            threshold=threshold,
-            authority=authority,
-            year=year,
-        )
-        return cls(ctx, design, list(estimators))
+    ESTIMATORS = SC_VARIANTS
+    SECTIONS = SECTIONS
+    make_design = staticmethod(synthetic_design)
 
     # ----------------------------------------------------------------- results, computed once
-    @functools.cached_property
-    def main(self) -> dict[str, Any]:
-        return synthetic_main(self.design, self.estimators)
+    main = computed(synthetic_main, "design", "estimators")
 
     @property
     def fit(self):
@@ -446,17 +418,6 @@ class SyntheticControlReport:
         return self.main["fit"]
 
     # ----------------------------------------------------------------- the notebook's steps
-    def section(self, key: str) -> None:
-        """Heading and introduction of section ``key`` (:data:`SECTIONS`), in the report's
-        language.
-        """
-        show_section(SECTIONS, key)
-
-    def data_note(self) -> None:
-        """The authority, its position against the rule, the donors and the outcome."""
-        show_markdown(self.design.demo_note)
-        show_text(self.design.summary)
-
     def main_analysis(self) -> None:
         """Donor weights, the summary of the fit and its placebos, and the figure."""
         d, main = self.design, self.main
@@ -477,10 +438,10 @@ class SyntheticControlReport:
         show(table)
         show_text(text)
 
-    def verdict(self) -> None:
-        """The verdict, carrying the machine-readable summary."""
-        demo = self.ctx.demo
-        publish(
-            synthetic_text(self.design, self.fit, demo=demo),
-            synthetic_facts(self.design, self.fit, demo=demo),
-        )
+    def verdict_text(self) -> str:
+        """The verdict on the authority's gap to its synthetic control."""
+        return synthetic_text(self.design, self.fit, demo=self.ctx.demo)
+
+    def verdict_facts(self) -> dict[str, Any]:
+        """The numbers behind the verdict."""
+        return synthetic_facts(self.design, self.fit, demo=self.ctx.demo)

@@ -244,8 +244,8 @@ no ``@import``, no escapes, no ``<``."""
 _LIVE_TAGS = frozenset({"script", "iframe", "frame", "object", "embed", "form", "base", "applet"})
 _LIVE_IN_OUTPUTS = _LIVE_TAGS | {"meta", "link", "svg", "math"}
 _LIVE_URL = re.compile(r"^\s*(javascript|vbscript|data:text)", re.IGNORECASE)
-PAGE_SCRIPT_IDS = frozenset({"dashboard-script", "kpi-panel-script"})
-"""The dashboard's own inline scripts (sorting, filtering): allowed once each on a whole page;
+PAGE_SCRIPT_IDS = frozenset({"dashboard-script", "table-sort-script"})
+"""The dashboard's own inline scripts (filtering; the sorting of its tables): allowed once each on a whole page;
 any other script, or a second copy, is live markup."""
 
 

@@ -8,7 +8,6 @@ can show: the support near the threshold and the density of log(count).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,14 +23,14 @@ from samenleven_analysis.analysis.verdicts import verdict_flags
 from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
 from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports.evaluation_shared import (
+    EvaluationReport,
+    computed,
     missing_design_text,
     outcome_text,
-    publish,
     rounded,
     show,
     show_figure,
     show_markdown,
-    show_section,
     show_text,
     unit_text,
 )
@@ -114,7 +113,7 @@ class RDDDesign:
     ref_year: int
     cluster: str | None
     summary: str
-    demo_note: str = ""
+    note: str = ""
     full: bool = True
     definition_label: str = ""
 
@@ -571,58 +570,22 @@ def rdd_facts(
 
 
 @dataclass
-class ThresholdRDDReport:
+class ThresholdRDDReport(EvaluationReport):
     """One regression discontinuity at the threshold: the design, computed once; each method
     displays one step (a notebook cell) and computes what it needs on first use.
     """
 
-    ctx: Any
-    design: RDDDesign
-    estimators: list[str]
     near_window: int
 
-    @classmethod
-    def build(
-        cls,
-        ctx,
-        *,
-        outcome: str,
-        first_year: int | None,
-        last_year: int | None,
-        treatment_year: int | None,
-        definition: str,
-        threshold: int,
-        cluster: str,
-        estimators: list[str],
-        near_window: int,
-        year: int | None = None,
-    ) -> ThresholdRDDReport:
-        check_choice("estimators", estimators, RDD_ESTIMATORS)
-        design = rdd_design(
-            ctx,
-            outcome=outcome,
-            first_year=first_year,
-            last_year=last_year,
-            treatment_year=treatment_year,
-            definition=definition,
-            threshold=threshold,
-            cluster=cluster,
-            year=year,
-        )
-        return cls(ctx, design, list(estimators), int(near_window))
+    ESTIMATORS = RDD_ESTIMATORS
+    OPTIONS = ("near_window",)
+    SECTIONS = SECTIONS
+    make_design = staticmethod(rdd_design)
 
     # ----------------------------------------------------------------- results, computed once
-    @functools.cached_property
-    def support(self) -> tuple[dict, str]:
-        return support_text(self.design, self.near_window)
-
-    @functools.cached_property
-    def estimates(self) -> dict[str, Any]:
-        return rdd_estimates(self.design, self.estimators)
-
-    @functools.cached_property
-    def checks(self) -> dict[str, Any]:
-        return rdd_checks(self.design)
+    support = computed(support_text, "design", "near_window")
+    estimates = computed(rdd_estimates, "design", "estimators")
+    checks = computed(rdd_checks, "design")
 
     @property
     def xlabel(self) -> str:
@@ -633,16 +596,9 @@ class ThresholdRDDReport:
         return self.ctx.caption(year=self.design.ref_year, definition=self.design.definition)
 
     # ----------------------------------------------------------------- the notebook's steps
-    def section(self, key: str) -> None:
-        """Heading and introduction of section ``key`` (:data:`SECTIONS`), in the report's
-        language.
-        """
-        show_section(SECTIONS, key, near_window=i18n.number(self.near_window))
-
-    def data_note(self) -> None:
-        """The running variable and the data behind it (what is missing, on real data)."""
-        show_markdown(self.design.demo_note)
-        show_text(self.design.summary)
+    def section_values(self) -> dict[str, Any]:
+        """The half-width of the window around the threshold."""
+        return {"near_window": i18n.number(self.near_window)}
 
     def support_near_threshold(self) -> None:
         """How many applicants lie near the threshold; with outcomes, the overview figure."""
@@ -672,7 +628,13 @@ class ThresholdRDDReport:
         figs.plot_running_histogram(d.frame["count"], d.cutoff, d.threshold, self.xlabel)
         show_figure(stem="running_histogram", caption=self.caption())
 
-    def verdict(self) -> None:
-        """The verdict, carrying the machine-readable summary."""
-        args = (self.design, self.estimates, self.checks, self.support[0], self.near_window)
-        publish(rdd_verdict(*args, demo=self.ctx.demo), rdd_facts(*args, demo=self.ctx.demo))
+    def _verdict_args(self) -> tuple:
+        return (self.design, self.estimates, self.checks, self.support[0], self.near_window)
+
+    def verdict_text(self) -> str:
+        """The verdict on the jump at the threshold."""
+        return rdd_verdict(*self._verdict_args(), demo=self.ctx.demo)
+
+    def verdict_facts(self) -> dict[str, Any]:
+        """The numbers behind the verdict."""
+        return rdd_facts(*self._verdict_args(), demo=self.ctx.demo)

@@ -148,7 +148,7 @@ window.addEventListener("load", function () {
   var out = {};
   var ids = function () {
     return Array.prototype.filter.call(document.querySelectorAll("#authority-table tbody tr"),
-      function (r) { return !r.hidden; }).map(function (r) { return r.getAttribute("data-sort-0"); });
+      function (r) { return !r.hidden; }).map(function (r) { return r.cells[0].getAttribute("data-value"); });
   };
   var head = document.querySelectorAll("#authority-table th")[2];  // Count
   out.before = ids();

@@ -149,7 +149,7 @@ def test_real_run_shows_no_demoland_place(real_run):
     assert "Zwirerzand" in names or len(names) > 20  # the check knows what to look for
     # negative control: the same checks flag a Demoland row
     sample = _visible_text(
-        '<tr data-sort-5="96599"><td><a href="authorities/99016.html">99016</a></td></tr>'
+        '<tr><td data-value="96599"><a href="authorities/99016.html">99016</a></td></tr>'
     )
     assert re.findall(DEMO_CODE, sample) == ["99016", "99016"]
     pages = {

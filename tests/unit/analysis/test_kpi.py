@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from samenleven_analysis.analysis import kpi
-from samenleven_analysis.reports import authority_report
+from samenleven_analysis.reports import authority_report, templating
 from samenleven_analysis.reports import kpi as report
 
 D = date(2022, 10, 1)
@@ -190,6 +190,10 @@ def test_panel_escapes_and_counts_reporting():
     assert re.search(r'id="kpi-reported">2<', html) and re.search(r'id="kpi-not-reported">1<', html)
     assert "http://" not in html and "https://" not in html and "src=" not in html
     assert html.count('class="kpi-table kpi-sortable"') == 2
+    assert '<ul id="kpi-summary"><li>' in html  # the list is markup, not escaped text
+    js = templating.static_text("sort_tables.js")
+    assert '<script id="table-sort-script">\n' + js + "</script>" in html and "aria-sort" in js
+    assert "<script" not in report.kpi_panel_html(data(), script=False)
 
 
 def test_small_realised_counts_are_withheld_everywhere():

@@ -241,7 +241,7 @@ def real_layers():
 
 
 def test_region_rule_agrees_with_the_2025_and_demo_code_lists():
-    """The prefix rule and municipalities.region_of's code lists agree (565 codes of 2025,
+    """The prefix rule and the municipality tables' region column agree (565 codes of 2025,
     shipped with the package, and Demoland).
     """
     municipalities = pytest.importorskip("samenleven_analysis.data.municipalities")

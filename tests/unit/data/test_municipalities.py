@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from samenleven_analysis.data import codes, statbel
 from samenleven_analysis.data import municipalities as mu
-from samenleven_analysis.data import statbel
 from samenleven_analysis.errors import DataError
 
 
@@ -202,15 +202,14 @@ def test_harmonise_on_a_later_list_and_explicit_crosswalk(tiny):
     assert out.refnis.tolist() == ["11009"] and out.n.tolist() == [3]
 
 
-def test_region_of():
-    regions = mu.region_of(
-        pd.Series(["2000", "11002", "44049", "57096", "21004", "33016", "54007"])
+def test_region_of_code_on_old_and_current_codes():
+    """The one region rule (``codes.region_of_code``) on codes of every vintage."""
+    regions = codes.region_of_code(
+        pd.Series(["11002", "44049", "57096", "21004", "33016", "54007"])
     )
-    # 44049 (Nevele, 2018 code) via its arrondissement; 33016 (Mesen) is Flemish by its code;
-    # 54007 (Mouscron until 2018, arrondissement 54 abolished) via the crosswalk to 57096
-    assert regions.tolist() == ["02000", "02000", "02000", "03000", "04000", "02000", "03000"]
-    with pytest.raises(ValueError, match="no region"):
-        mu.region_of(["99001"])
+    # 44049 (Nevele, 2018 code) and 33016 (Mesen) are Flemish by their code; 54007
+    # (Mouscron until 2018, arrondissement 54 abolished) is Walloon by its province
+    assert regions.tolist() == ["02000", "02000", "03000", "04000", "02000", "03000"]
 
 
 # ----------------------------------------------------------------------------- demo
@@ -226,8 +225,8 @@ def test_demo_geography(demo_dir):
     pop = statbel.read_population(demo_dir / "TF_SOC_POP_STRUCT_2022.zip", codes=geo.codes[2019])
     out = mu.harmonise(pop, 2025, geography=geo)
     assert out.refnis.nunique() == 59 and out.population.sum() == pop.population.sum()
-    by_region = out.groupby(mu.region_of(out.refnis, t).values).population.sum()
-    before = pop.groupby(mu.region_of(pop.refnis, geo.table(2019)).values).population.sum()
+    by_region = out.groupby(codes.region_of_code(out.refnis).values).population.sum()
+    before = pop.groupby(codes.region_of_code(pop.refnis).values).population.sum()
     assert by_region.to_dict() == before.to_dict()
 
 

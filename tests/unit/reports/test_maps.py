@@ -11,6 +11,7 @@ import pytest
 import shapely
 from matplotlib.colors import to_hex, to_rgba
 
+from samenleven_analysis.errors import ParameterError
 from samenleven_analysis.reports import figures, maps
 from samenleven_analysis.reports import migration_roots_map_report as migration_roots
 
@@ -256,7 +257,7 @@ def test_prepare_inputs_falls_back_to_the_nationality_proxy_without_an_origin_ta
     inputs.print_notes()
     out = capsys.readouterr().out
     assert "'nationality_proxy'" in out and "2009" in out and "2015" in out
-    with pytest.raises(ValueError, match="unknown definition"):
+    with pytest.raises(ParameterError, match="definition"):
         migration_roots.prepare_inputs(ctx, definition="non_eu99")
 
 
@@ -275,7 +276,7 @@ def test_map_panels_mask_small_counts_and_report_unknown_codes():
     fewer = polys[polys.refnis != "44021"]
     _, reports = migration_roots.map_panels(fewer, inputs, "share")
     assert reports["2009"].unmatched_data == ("44021",)
-    with pytest.raises(ValueError, match="measure"):
+    with pytest.raises(ParameterError, match="measure"):
         migration_roots.map_panels(polys, inputs, "rate")
 
 

@@ -77,7 +77,7 @@ def test_md_escape_leaves_plain_text_alone(plain):
 def test_the_dashboard_may_carry_its_own_scripts_once_and_nothing_else():
     from samenleven_analysis.reports import text
 
-    own = '<script id="dashboard-script">x()</script><script id="kpi-panel-script">y()</script>'
+    own = '<script id="dashboard-script">x()</script><script id="table-sort-script">y()</script>'
     assert text.unsafe_markup(f"<html><body>{own}</body></html>", outputs_only=False) == []
     doubled = own + '<script id="dashboard-script">z()</script>'
     assert text.unsafe_markup(doubled, outputs_only=False) == ["<script>"]
