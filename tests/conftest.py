@@ -33,7 +33,8 @@ def pytest_collection_modifyitems(config, items):
         shared = next((name for name in SHARED_RUNS if name in fixtures), None)
         item.add_marker(pytest.mark.xdist_group(shared or item.nodeid.split("::")[0]))
     # ``simulation`` tests (size and coverage checks by simulation, minutes each) run only with
-    # SAMENLEVEN_SIMULATION=1 (``make test-simulation``); ``slow`` tests always run.
+    # SAMENLEVEN_SIMULATION=1 (``make test-simulation``); ``notebooks`` and ``slow`` tests run in
+    # ``make test-e2e`` (CI runs it after ``make test``).
     if os.environ.get("SAMENLEVEN_SIMULATION") != "1":
         skip = pytest.mark.skip(reason="simulation check: run with make test-simulation")
         for item in items:
