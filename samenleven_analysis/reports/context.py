@@ -245,7 +245,7 @@ class DataContext:
         if extra:
             parts.append(str(extra))
         text = "; ".join(parts)
-        text = f"DEMO — {text}" if self.demo else text
+        text = _("DEMO — {caption}", caption=text) if self.demo else text
         return f"DISCLOSURE CONTROL OFF — {text}" if disclosure.disclosure_off() else text
 
     def sources(self) -> list[dict[str, Any]]:

@@ -156,9 +156,12 @@ def headers(frame):
     """``frame`` with its index as columns and every column header in the report's language."""
     import pandas as pd
 
+    from samenleven_analysis.reports.method_text import words
+
     if not isinstance(frame, pd.DataFrame):
         return frame
     out = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
+    out = words(out)
     out = out.rename(columns={c: "index" if c is None else c for c in out.columns})
     return out.rename(columns=lambda c: header(str(c)))
 
@@ -168,9 +171,11 @@ def header(column: str) -> str:
     if column in COLUMNS:
         return _(COLUMNS[column])
     if ": " in column:
+        from samenleven_analysis.reports.method_text import estimator_label
+
         name, _sep, col = column.rpartition(": ")
         if col in COLUMNS:
-            return _("{name}: {column}", name=name, column=_(COLUMNS[col]))
+            return _("{name}: {column}", name=estimator_label(name), column=_(COLUMNS[col]))
     return column
 
 

@@ -19,7 +19,12 @@ from samenleven_analysis import i18n
 from samenleven_analysis.analysis import outcomes as oc
 from samenleven_analysis.analysis.estimators import did as did_mod
 from samenleven_analysis.analysis.estimators import event_study as es_mod
-from samenleven_analysis.analysis.estimators.common import Estimate, EventStudy, estimates_table
+from samenleven_analysis.analysis.estimators.common import (
+    Estimate,
+    EventStudy,
+    Fact,
+    estimates_table,
+)
 from samenleven_analysis.analysis.estimators.honest import HonestSensitivity, honest_did
 from samenleven_analysis.analysis.estimators.multiple_testing import adjust_pvalues
 from samenleven_analysis.analysis.estimators.power import power_by_simulation
@@ -41,6 +46,12 @@ from samenleven_analysis.reports.evaluation_shared import (
     unit_text,
 )
 from samenleven_analysis.reports.figures import estimates as figs
+from samenleven_analysis.reports.method_text import (
+    estimator_label,
+    method_text,
+    note_text,
+    notes_text,
+)
 from samenleven_analysis.reports.parameters import check_choice
 from samenleven_analysis.reports.text import md_escape
 from samenleven_analysis.reports.verdicts import pre_period_verdict, verdict
@@ -346,8 +357,8 @@ def pretrend_text(studies: dict[str, EventStudy]) -> str:
             out.append(
                 _(
                     "Joint pre-trend test ({name}): {note}",
-                    name=name,
-                    note=es.extra["pretrend_note"],
+                    name=estimator_label(name),
+                    note=note_text(es.extra["pretrend_note"]),
                 )
             )
             continue
@@ -468,9 +479,14 @@ def average_effects(design: ImpactDesign, estimators: list[str]) -> AverageEffec
             res["synthetic DiD"] = synthetic_did(p, "value", "refnis", "year", "cohort")
     for name, e in res.items():
         lines.append(
-            _("{name}: {method} — note: {note}", name=name, method=e.method, note=e.note)
-            if e.note
-            else _("{name}: {method}", name=name, method=e.method)
+            _(
+                "{name}: {method} Note: {note}.",
+                name=estimator_label(name),
+                method=method_text(e.method),
+                note=notes_text(e.notes),
+            )
+            if e.notes
+            else _("{name}: {method}", name=estimator_label(name), method=method_text(e.method))
         )
     cs = res.get("Callaway–Sant'Anna ATT")
     if cs is not None and cs.extra.get("inference") == "ri":
@@ -526,23 +542,17 @@ def coarse_honest(es: EventStudy, alpha: float = 0.05) -> HonestSensitivity:
         extend_until=HONEST_EXTEND_UNTIL,
         bisections=HONEST_BISECTIONS,
     )
-    h.method += (
-        f" on {_window_words(es)}; M on a coarse grid (0, 1, 3, 9 × SE), breakdown bracketed "
-        "to a quarter of a grid step"
+    # The periods read and the coarse grid, worded by method_text (HonestDiD on this grid).
+    rel = es.coefs.rel_time
+    h.method = Fact(
+        h.method.code,
+        {
+            **h.method.values,
+            "window": es.extra.get("window"),
+            "rel_range": (int(rel.min()), int(rel.max())),
+        },
     )
     return h
-
-
-def _window_words(es: EventStudy) -> str:
-    """Which relative periods the sensitivity analysis read (a whole sentence fragment-free)."""
-    w = es.extra.get("window")
-    rel = es.coefs.rel_time
-    if w is None:
-        return f"every relative period from {int(rel.min())} to {int(rel.max())}, none binned"
-    return (
-        f"relative periods {int(w[0])} to {int(w[1])}, with earlier and later periods binned "
-        "into the end points"
-    )
 
 
 def _significant(value: float) -> str:
@@ -576,7 +586,7 @@ def sensitivity_text(h: HonestSensitivity | None) -> str:
             **numbers,
         )
     )
-    return reading + "\n" + h.method
+    return reading + "\n" + method_text(h.method)
 
 
 @dataclass
@@ -740,7 +750,11 @@ def _impact_checks(
     if multiple is not None and outcome in set(multiple.outcome) and len(multiple) > 1:
         row = multiple.set_index("outcome").loc[outcome]
         adj = float(row.pvalue_adjusted)
-        how = _("{method}, {n} outcomes", method=row.method, n=i18n.number(len(multiple)))
+        how = _(
+            "{method}, {n} outcomes",
+            method=estimator_label(row.method),
+            n=i18n.number(len(multiple)),
+        )
     return {
         "pretrend_pvalue": es.pretrend_pvalue if es is not None else None,
         "checks": plac.checks() if plac is not None else {},
@@ -956,7 +970,7 @@ class ImpactDidReport(EvaluationReport):
     def power(self) -> None:
         """The MDE and the power curve."""
         show_text(mde_text(self.mde))
-        show_text(self.mde.method)
+        show_text(method_text(self.mde.method))
         figs.plot_power_curve(self.mde, unit_label=self.design.unit_label)
         show_figure(stem="power_curve", caption=self.ctx.caption())
 

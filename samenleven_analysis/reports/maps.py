@@ -396,7 +396,7 @@ def _caption_and_stamp(fig: Figure, caption: str | None, demo: bool) -> None:
         fig.text(
             0.5,
             0.55,
-            "DEMO",
+            i18n.pgettext("stamp", "DEMO"),
             ha="center",
             va="center",
             fontsize=72,
@@ -408,7 +408,7 @@ def _caption_and_stamp(fig: Figure, caption: str | None, demo: bool) -> None:
         fig.text(
             0.985,
             bottom,
-            "DEMO — fictional Demoland data",
+            i18n._("DEMO — fictional Demoland data"),
             ha="right",
             va="bottom",
             fontsize=FONT_SIZE,
@@ -420,9 +420,9 @@ def _caption_and_stamp(fig: Figure, caption: str | None, demo: bool) -> None:
 def _demo_caption(caption: str | None, demo: bool | None) -> tuple[str | None, bool]:
     is_demo = bool(demo) or bool(caption and "DEMO" in caption)
     if is_demo and caption and "DEMO" not in caption:
-        caption = f"DEMO — {caption}"
+        caption = i18n._("DEMO — {caption}", caption=caption)
     if is_demo and not caption:
-        caption = "DEMO — fictional Demoland data"
+        caption = i18n._("DEMO — fictional Demoland data")
     return caption, is_demo
 
 

@@ -36,6 +36,7 @@ from samenleven_analysis.reports.evaluation_shared import (
     unit_text,
 )
 from samenleven_analysis.reports.figures import estimates as figs
+from samenleven_analysis.reports.method_text import estimator_label, method_text, note_text
 from samenleven_analysis.reports.parameters import (
     check_authority_funded,
     check_authority_known,
@@ -295,9 +296,12 @@ def synthetic_main(design: SyntheticDesign, estimators: list[str]) -> dict[str, 
         },
         index=pd.Index([_(m) for m in SUMMARY_ROWS], name="statistic"),
     ).round(3)
-    lines = [_("Main analysis: {variant}", variant=estimators[0]), sc.method]
+    lines = [
+        _("Main analysis: {variant}", variant=estimator_label(estimators[0])),
+        method_text(sc.method),
+    ]
     if sc.extra.get("ci_note"):
-        lines.append(_("No interval: {reason}", reason=sc.extra["ci_note"]))
+        lines.append(_("No interval: {reason}.", reason=note_text(sc.extra["ci_note"])))
     if sc.extra["dropped"]:
         lines.append(
             _(
@@ -349,7 +353,7 @@ def synthetic_variants(
     return pd.DataFrame(rows).round(3), _(
         "Main analysis ({variant}): ATT {att}, pre-period RMSPE {rmspe}. A variant that fits "
         "the years before funding much worse is not evidence either way.",
-        variant=estimators[0],
+        variant=estimator_label(estimators[0]),
         att=i18n.number(main.att, 3),
         rmspe=i18n.number(main.pre_rmspe, 3),
     )

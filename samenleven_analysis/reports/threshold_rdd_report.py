@@ -35,6 +35,7 @@ from samenleven_analysis.reports.evaluation_shared import (
     unit_text,
 )
 from samenleven_analysis.reports.figures import estimates as figs
+from samenleven_analysis.reports.method_text import estimator_label, method_text, notes_text
 from samenleven_analysis.reports.parameters import check_choice
 from samenleven_analysis.reports.text import md_escape
 from samenleven_analysis.reports.verdicts import rdd_support_verdict, verdict
@@ -357,23 +358,23 @@ def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
     for name, e in rd.items():
         if e is not None:
             values = dict(
-                name=name,
-                method=e.method,
+                name=estimator_label(name),
+                method=method_text(e.method),
                 bandwidth=i18n.number(e.extra["h_left"]),
                 below=i18n.number(e.extra["n_eff_left"]),
                 above=i18n.number(e.extra["n_eff_right"]),
             )
             lines.append(
                 _(
-                    "{name}: {method}; bandwidth ±{bandwidth} residents, {below} below / "
-                    "{above} above inside it — {note}",
-                    note=e.note,
+                    "{name}: {method} Bandwidth ±{bandwidth} residents, {below} below / "
+                    "{above} above inside it. Note: {note}.",
+                    note=notes_text(e.notes),
                     **values,
                 )
-                if e.note
+                if e.notes
                 else _(
-                    "{name}: {method}; bandwidth ±{bandwidth} residents, {below} below / "
-                    "{above} above inside it",
+                    "{name}: {method} Bandwidth ±{bandwidth} residents, {below} below / "
+                    "{above} above inside it.",
                     **values,
                 )
             )
@@ -556,7 +557,7 @@ def rdd_facts(
         "density_pvalue": None if dens is None else rounded(dens["pvalue"]),
         "estimate": None if main is None else rounded(main.estimate),
         "ci": None if main is None else [rounded(main.ci_low), rounded(main.ci_high)],
-        "rdd_inference": None if main is None else main.method,
+        "rdd_inference": None if main is None else main.method.code,
         "local_randomisation_window": (
             None
             if main is None or "window" not in main.extra

@@ -22,6 +22,7 @@ from samenleven_analysis.analysis.estimators.common import (
 from samenleven_analysis.analysis.verdicts import synthetic_flags, verdict_flags
 from samenleven_analysis.facts import PROGRAMME_START_YEAR
 from samenleven_analysis.i18n import N_, _
+from samenleven_analysis.reports.method_text import notes_text
 
 
 def _fmt_p(p: float | None) -> str:
@@ -96,8 +97,8 @@ def verdict(
     if demo:
         lines.append(_(DEMO_LINE))
     warn = list(cautions)
-    if estimate.extra.get("descriptive_only") and estimate.note:
-        warn.append(estimate.note)
+    if estimate.extra.get("descriptive_only") and estimate.notes:
+        warn.append(notes_text(estimate.notes))
     if flags["failed_checks"]:
         warn.append(_("these checks failed: {checks}", checks=", ".join(flags["failed_checks"])))
     if warn or flags["descriptive_only"]:
@@ -115,7 +116,7 @@ def verdict(
                 "to be estimated ({reason}); nothing can be concluded about its direction.",
                 outcome=outcome,
                 estimate=_v(estimate.estimate, u),
-                reason=estimate.note or _("no valid inference"),
+                reason=notes_text(estimate.notes) or _("no valid inference"),
             )
         )
         return "\n\n".join(lines)
@@ -226,8 +227,8 @@ def verdict(
                     "violation on the grid tried."
                 )
             )
-    if estimate.note and not estimate.extra.get("descriptive_only"):
-        lines.append(_("Note on inference: {note}.", note=estimate.note))
+    if estimate.notes and not estimate.extra.get("descriptive_only"):
+        lines.append(_("Note on inference: {note}.", note=notes_text(estimate.notes)))
     lines += _mde_lines(mde, u)
     return "\n\n".join(lines)
 
@@ -309,7 +310,7 @@ def pre_period_verdict(
                 "At the placebo year {year} the placebo estimate is {estimate}, but no interval "
                 "could be estimated ({reason}), so whether the groups drifted apart cannot be "
                 "said.",
-                reason=placebo.note or _("no valid inference"),
+                reason=notes_text(placebo.notes) or _("no valid inference"),
                 **values,
             )
         )

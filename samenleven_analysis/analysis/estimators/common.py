@@ -61,6 +61,7 @@ __all__ = [
     "LIBRARY_NOTES",
     "Estimate",
     "EventStudy",
+    "Fact",
     "MinimumDetectableEffect",
     "SyntheticControl",
     "estimates_table",
@@ -89,14 +90,49 @@ LIBRARY_NOTES: dict[str, str] = {
 # --------------------------------------------------------------------------- results
 
 
+@dataclass(frozen=True)
+class Fact:
+    """What a result says about its method or its inference, as a code and values, not words.
+
+    The analysis layer writes no prose for readers: ``Fact("rdrobust", {"design": "sharp",
+    "p": 1, "kernel": "triangular", "h": 4437.2})`` or ``Fact("thin_support", {"below": 3,
+    "above": 4, "minimum": 5})``; the reports layer words each code in the report's language
+    (``reports/method_text.py``). ``str(fact)`` is the code (for logs and tests).
+    """
+
+    code: str
+    values: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def __str__(self) -> str:
+        return self.code
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+
+def fact(code: str, **values: Any) -> Fact:
+    """``Fact(code, values)`` with the values as keywords."""
+    return Fact(code, values)
+
+
+def note_codes(notes: Iterable[Fact]) -> str:
+    """The codes of some notes joined by ``"; "`` (empty for none), for logs and tests."""
+    return "; ".join(n.code for n in notes)
+
+
 @dataclass
 class Estimate:
     """One estimated effect with its 95% (or ``1 − alpha``) interval.
 
     ``extra`` carries estimator-specific details (bandwidths, cluster counts, bootstrap
     and conventional p-values, event-time aggregations…); it is not part of equality.
-    ``note`` is empty for an ordinary result; otherwise it says why the inference is missing
-    (NaN SE/interval/p-value) or what limits it (e.g. one or two treated clusters).
+    ``method`` names the estimator and its options as a :class:`Fact` (code + values).
+    ``notes`` is empty for an ordinary result; otherwise its facts say why the inference is
+    missing (NaN SE/interval/p-value) or what limits it (e.g. one or two treated clusters);
+    ``note`` is their codes (for logs and tests). The reports layer words both.
     """
 
     estimate: float
@@ -105,9 +141,18 @@ class Estimate:
     ci_high: float
     pvalue: float
     n: int
-    method: str
+    method: Fact
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    note: str = ""
+    notes: tuple[Fact, ...] = ()
+
+    @property
+    def note(self) -> str:
+        """The codes of :attr:`notes` joined by ``"; "`` (empty for an ordinary result)."""
+        return note_codes(self.notes)
+
+    def add_note(self, note: Fact) -> None:
+        """Append one note."""
+        self.notes = (*self.notes, note)
 
     def covers(self, value: float) -> bool:
         """True when ``value`` lies inside the confidence interval (False when it is missing)."""
@@ -135,13 +180,14 @@ class Estimate:
             "pvalue": self.pvalue,
             "n": self.n,
             "method": self.method,
-            "note": self.note,
+            "note": self.notes,
         }
 
     def __str__(self) -> str:
         return (
             f"{self.estimate:.3f} (95% CI {self.ci_low:.3f} to {self.ci_high:.3f}; "
             f"p = {format_p(self.pvalue)}; n = {self.n}) — {self.method}"
+            + (f" [{self.note}]" if self.notes else "")
         )
 
 
@@ -161,7 +207,7 @@ class EventStudy:
     pretrend_stat: float
     pretrend_df: int
     n: int
-    method: str
+    method: Fact
     reference: int = -1
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -196,7 +242,7 @@ class SyntheticControl:
     placebos: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     placebo_gaps: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     n: int = 0
-    method: str = "synthetic control"
+    method: Fact = field(default_factory=lambda: Fact("synthetic_control"))
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -217,7 +263,7 @@ class MinimumDetectableEffect:
     n_control: int
     pre_periods: int
     post_periods: int
-    method: str
+    method: Fact
     curve: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     def __str__(self) -> str:
@@ -238,13 +284,14 @@ def format_p(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def without_inference(est: Estimate, reason: str) -> Estimate:
+def without_inference(est: Estimate, reason: Fact) -> Estimate:
     """The point estimate with NaN SE/interval/p-value and a note saying why (never a 0-width CI)."""
     nan = float("nan")
     extra = dict(est.extra)
     extra.setdefault("se_unreliable", est.se)
-    note = reason if not est.note else f"{est.note}; {reason}"
-    return Estimate(est.estimate, nan, nan, nan, nan, est.n, est.method, extra, note)
+    return Estimate(
+        est.estimate, nan, nan, nan, nan, est.n, est.method, extra, (*est.notes, reason)
+    )
 
 
 SE_RTOL = 1e-10
@@ -257,14 +304,10 @@ def check_se(est: Estimate, scale: float | None = None) -> Estimate:
     (``scale``, e.g. its standard deviation; :data:`SE_RTOL`).
     """
     if not np.isfinite(est.se) or est.se <= 0:
-        return without_inference(est, f"standard error is {est.se!r}: no interval or p-value")
+        return without_inference(est, fact("se_not_positive", se=float(est.se)))
     ref = max(abs(est.estimate) if np.isfinite(est.estimate) else 0.0, abs(scale or 0.0))
     if ref > 0 and est.se <= SE_RTOL * ref:
-        return without_inference(
-            est,
-            f"standard error {est.se:.2g} is numerically zero (the data fit without noise): "
-            "no interval or p-value",
-        )
+        return without_inference(est, fact("se_numerically_zero", se=float(est.se)))
     return est
 
 
@@ -395,7 +438,8 @@ def tidy_row(fit, name: str) -> tuple[float, float, float, float, float]:
 
 def table_row(key: dict, fit: Callable[[], Estimate]) -> dict:
     """One row of a placebo or balance table: ``key`` plus the estimate's columns, or NaN
-    with a one-line ``note`` when it cannot be estimated (instead of failing the table).
+    with a ``note`` when it cannot be estimated (instead of failing the table): the fact
+    ``not_estimable`` with the error's first line (the analyst's English, as errors are).
     """
     try:
         e = fit()
@@ -409,7 +453,7 @@ def table_row(key: dict, fit: Callable[[], Estimate]) -> dict:
             "ci_high": np.nan,
             "pvalue": np.nan,
             "n": 0,
-            "note": msg[:120],
+            "note": (fact("not_estimable", error=msg[:120]),),
         }
     return {**key, **{k: v for k, v in e.as_row().items() if k != "method"}}
 
@@ -469,7 +513,7 @@ def _perm_interval(
     if not keep.any():
         return obs, obs, ""
     if keep[0] or keep[-1]:
-        return float("nan"), float("nan"), "randomisation confidence set is unbounded"
+        return float("nan"), float("nan"), "ri_set_unbounded"
     idx = np.flatnonzero(keep)
     step = grid[1] - grid[0]
     return float(grid[idx[0]] - step / 2), float(grid[idx[-1]] + step / 2), ""
@@ -482,15 +526,17 @@ def cohorts_within_panel(cohort: pd.Series, time: pd.Series) -> tuple[pd.Series,
     return cohort.where(~(cohort > last)), late
 
 
-def few_treated_warning(n_treated_clusters: int, what: str) -> str:
-    """The note (and warning) for one or two treated clusters (MacKinnon & Webb 2017)."""
+def few_treated_warning(n_treated_clusters: int, what: str) -> Fact:
+    """The note (and the analyst's warning) for one or two treated clusters (MacKinnon &
+    Webb 2017); ``what`` is the estimator's code (``"twfe"``, ``"callaway_santanna"``).
+    """
     msg = (
-        f"only {n_treated_clusters} treated cluster(s): {what} relies on randomisation inference, "
-        "which is exact only if funding was as good as randomly assigned among authorities; "
-        "a restricted wild cluster bootstrap cannot reject at 5% here"
+        f"only {n_treated_clusters} treated cluster(s): the {what} estimate relies on "
+        "randomisation inference, which is exact only if funding was as good as randomly "
+        "assigned among authorities; a restricted wild cluster bootstrap cannot reject at 5% here"
     )
     warnings.warn(msg, UserWarning, stacklevel=3)
-    return msg
+    return fact("few_treated_clusters", treated=int(n_treated_clusters), estimator=what)
 
 
 def unit_strata(panel: pd.DataFrame, df: pd.DataFrame, strata: str | None) -> np.ndarray | None:
@@ -527,14 +573,14 @@ def permutation_indices(n: int, reps: int, seed: int, strata: np.ndarray | None)
     return out
 
 
-def ri_scheme(strata: str | None, n_strata: int, what: str) -> str:
-    """The permutation scheme in words, as the result reports it."""
+def ri_scheme(strata: str | None, n_strata: int, what: str) -> Fact:
+    """The permutation scheme as a fact: what is permuted (``"treatment_paths"``,
+    ``"cohort_labels"``), across all units (``strata`` None) or within ``n_strata`` strata
+    of the column ``strata``; the statistic is always studentised (estimate / cluster-robust SE).
+    """
     if strata is None:
-        return f"{what} permuted across all units; studentised statistic (estimate / cluster-robust SE)"
-    return (
-        f"{what} permuted within {n_strata} strata of {strata}; studentised statistic "
-        "(estimate / cluster-robust SE)"
-    )
+        return fact("ri_scheme", permuted=what, strata=None, n_strata=1)
+    return fact("ri_scheme", permuted=what, strata=strata, n_strata=int(n_strata))
 
 
 def studentised_ri_pvalues(
@@ -595,7 +641,7 @@ def studentised_ri(
     if not keep.any():
         return p0, float(est[0]), float(est[0]), ""
     if keep[0] or keep[-1]:
-        return p0, float("nan"), float("nan"), "randomisation confidence set is unbounded"
+        return p0, float("nan"), float("nan"), "ri_set_unbounded"
     idx = np.flatnonzero(keep)
     step = grid[1] - grid[0]
     return p0, float(grid[idx[0]] - step / 2), float(grid[idx[-1]] + step / 2), ""

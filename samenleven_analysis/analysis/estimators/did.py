@@ -17,12 +17,14 @@ from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
     RI_REPS,
     Estimate,
     EventStudy,
+    Fact,
     MinimumDetectableEffect,
     SyntheticControl,
     analysis_frame,
     check_columns,
     check_comparison,
     check_se,
+    fact,
     few_treated_warning,
     format_p,
     integer_codes,
@@ -116,32 +118,28 @@ def did(
         "pvalue_cluster": p_cl,
         "inference": mode,
     }
-    method = "TWFE DiD (pyfixest), CRV1 SE clustered by " + (cluster or unit)
-    base = Estimate(est, se, lo, hi, p_cl, len(df), method, extra)
+    how: dict[str, Any] = {"package": "pyfixest", "se": "crv1", "cluster": cluster or unit}
+    base = Estimate(est, se, lo, hi, p_cl, len(df), Fact("twfe", dict(how)), extra)
     resid_df = len(df) - df["_u"].nunique() - df["_t"].nunique()
     if resid_df <= 0:
-        return without_inference(base, f"no residual degrees of freedom ({len(df)} observations)")
+        return without_inference(base, fact("no_residual_df", n=len(df)))
     if mode == "cluster":
         if min(n_treated_clusters, n_control_clusters) < 2:
             return without_inference(
                 base,
-                f"{n_treated_clusters} treated and {n_control_clusters} untreated clusters: "
-                "a cluster-robust SE needs at least two in each arm",
+                fact("too_few_clusters", treated=n_treated_clusters, untreated=n_control_clusters),
             )
         out = check_se(base, df.attrs.get("y_scale"))
         if out.has_inference and n_treated_clusters < FEW_CLUSTERS:
-            out.note = (
-                f"only {n_treated_clusters} treated clusters: CRV1 intervals are too narrow "
-                "(MacKinnon & Webb 2017); inference='ri' or 'auto' is safer"
-            )
+            out.notes = (fact("crv1_too_narrow", treated=n_treated_clusters),)
         return out
     if mode == "wild":
         try:
             pvalue = _wild_p(fit, reps=reps, seed=seed)
         except (ZeroDivisionError, ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
-            return without_inference(base, f"wild bootstrap not possible ({type(exc).__name__})")
+            return without_inference(base, fact("wild_failed", error=type(exc).__name__))
         extra["pvalue_wild"] = pvalue
-        method += f"; wild cluster bootstrap p (WCR, Webb, {reps} reps)"
+        how.update(inference="wild", reps=int(reps))
         out = Estimate(
             est,
             float("nan"),
@@ -149,14 +147,14 @@ def did(
             float("nan"),
             pvalue,
             len(df),
-            method,
+            Fact("twfe", how),
             extra,
-            "the wild cluster bootstrap gives a p-value only: no interval from the same procedure",
+            (fact("wild_p_only"),),
         )
         if not np.isfinite(pvalue):
-            return without_inference(out, "wild bootstrap p-value is not finite")
+            return without_inference(out, fact("wild_p_not_finite"))
         if n_treated_clusters <= 2:
-            out.note += "; " + few_treated_warning(n_treated_clusters, "the TWFE estimate")
+            out.add_note(few_treated_warning(n_treated_clusters, "twfe"))
         return out
     r = min(int(reps), RI_REPS)
     st = unit_strata(panel, df, strata)
@@ -165,9 +163,9 @@ def did(
     ok = np.isfinite(b_y) & np.isfinite(b_d)
     ok[0] = True
     pvalue, lo, hi, why = studentised_ri(b_y[ok], b_d[ok], s_y[ok], s_d[ok], alpha)
-    scheme = ri_scheme(strata, 1 if st is None else len(np.unique(st)), "treatment paths")
+    scheme = ri_scheme(strata, 1 if st is None else len(np.unique(st)), "treatment_paths")
     extra.update(pvalue_ri=pvalue, ri_reps=r, ri_scheme=scheme, ri_strata=strata)
-    method += f"; randomisation inference ({r} draws: {scheme}), p and interval"
+    how.update(inference="ri", reps=r, scheme=scheme)
     out = Estimate(
         est,
         float("nan"),
@@ -175,21 +173,21 @@ def did(
         hi,
         pvalue,
         len(df),
-        method,
+        Fact("twfe", how),
         extra,
-        "SE not reported: the interval inverts the studentised randomisation test (" + scheme + ")",
+        (fact("se_not_reported_ri", scheme=scheme),),
     )
     if why:
-        return without_inference(out, why)
+        return without_inference(out, fact(why))
     return _ri_notes(out, cluster if cluster != unit else None, n_treated_clusters)
 
 
 def _ri_notes(out: Estimate, cluster: str | None, n_treated_clusters: int) -> Estimate:
     """What the randomisation result must say: units (not clusters) permuted, few treated."""
     if cluster is not None:
-        out.note += f"; treatment paths are permuted across units, not across {cluster} clusters"
+        out.add_note(fact("units_not_clusters_permuted", cluster=cluster))
     if n_treated_clusters <= 2:
-        out.note += "; " + few_treated_warning(n_treated_clusters, "the TWFE estimate")
+        out.add_note(few_treated_warning(n_treated_clusters, "twfe"))
     return out
 
 

@@ -11,10 +11,12 @@ from scipy import stats
 
 from samenleven_analysis.analysis.estimators.common import (
     EventStudy,
+    Fact,
     analysis_frame,
     check_columns,
     check_comparison,
     cohorts_within_panel,
+    fact,
     normalise_cohort,
     quiet,
     z_critical,
@@ -125,7 +127,7 @@ def event_study(
             fit = pf.feols(
                 f"_y ~ i(_rel, ref={reference}) | _u + _t", data=df, vcov={"CRV1": "_cl"}
             )
-            method = "TWFE event study (pyfixest), CRV1 SE clustered by " + (cluster or unit)
+            how: dict[str, Any] = {"estimator": "twfe", "cluster": cluster or unit}
         elif estimator == "did2s":
             fit = pf.did2s(
                 df,
@@ -135,9 +137,7 @@ def event_study(
                 treatment="_d",
                 cluster="_cl",
             )
-            method = "two-stage DiD event study (Gardner 2021; pyfixest did2s), clustered by " + (
-                cluster or unit
-            )
+            how = {"estimator": "did2s", "cluster": cluster or unit}
         else:
             raise ValueError(f"estimator must be 'twfe' or 'did2s', not {estimator!r}")
     tidy = fit.tidy()
@@ -179,9 +179,8 @@ def event_study(
     if pre_names and len(pre_names) >= n_clusters:
         # A cluster-robust covariance has rank < G: q >= G restrictions cannot be tested jointly.
         stat, pvalue = float("nan"), float("nan")
-        extra["pretrend_note"] = (
-            f"{len(pre_names)} leads but only {n_clusters} clusters: no joint test is possible "
-            "(bin leads with `window`, or cluster at a finer level)"
+        extra["pretrend_note"] = fact(
+            "no_joint_pretrend_test", leads=len(pre_names), clusters=n_clusters
         )
     elif pre_names:
         R = np.zeros((len(pre_names), len(names)))
@@ -199,7 +198,7 @@ def event_study(
             if np.isfinite(p_boot):
                 pvalue = p_boot
                 extra["pretrend_pvalue_wild"] = p_boot
-                method += f"; pre-trend p from wild cluster bootstrap of the Wald test ({bootstrap_reps} reps)"
+                how["pretrend_wild_reps"] = int(bootstrap_reps)
     else:
         stat, pvalue = float("nan"), float("nan")
     return EventStudy(
@@ -208,7 +207,7 @@ def event_study(
         pretrend_stat=stat,
         pretrend_df=len(pre_names),
         n=len(df),
-        method=method,
+        method=Fact("event_study", how),
         reference=reference,
         extra=extra,
     )

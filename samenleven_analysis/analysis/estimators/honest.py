@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from samenleven_analysis.analysis.estimators.common import EventStudy, quiet, single_thread_blas
+from samenleven_analysis.analysis.estimators.common import (
+    EventStudy,
+    Fact,
+    fact,
+    quiet,
+    single_thread_blas,
+)
 
 __all__ = ["DEFAULT_SE_GRID", "HonestSensitivity", "honest_did"]
 
@@ -34,7 +40,7 @@ class HonestSensitivity:
     original: tuple[float, float]
     estimate: float
     se: float
-    method: str
+    method: Fact
     extra: dict = field(default_factory=dict, repr=False)
 
 
@@ -158,10 +164,10 @@ def honest_did(
         original=(est - q * se, est + q * se),
         estimate=est,
         se=se,
-        method=(
-            "HonestDiD smoothness restriction Δ^SD(M), FLCI (Rambachan & Roth 2023; diff-diff), "
-            f"target: average of {len(post)} post-period coefficients of the {es.extra.get('estimator', 'twfe')} "
-            "event study"
+        method=fact(
+            "honest_did_smoothness",
+            n_post=len(post),
+            estimator=es.extra.get("estimator", "twfe"),
         ),
         extra={
             "n_pre": len(res.pre_periods) - 1,

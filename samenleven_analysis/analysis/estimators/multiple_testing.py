@@ -55,7 +55,9 @@ def romano_wolf(observed: Mapping[str, float], null: Mapping[str, np.ndarray]) -
 def adjust_pvalues(estimates: Mapping[str, Estimate | None]) -> pd.DataFrame:
     """Adjusted p-values across outcomes: Romano–Wolf when the estimates share one
     randomisation distribution, else Holm. One row per outcome: ``pvalue``,
-    ``pvalue_adjusted``, ``method``. Estimates without a p-value keep NaN.
+    ``pvalue_adjusted``, ``method`` (the code ``"romano_wolf"``: step-down on the joint
+    randomisation distribution, or ``"holm"``: Holm step-down). Estimates without a p-value
+    keep NaN.
     """
     ests = {k: e for k, e in estimates.items() if e is not None}
     keys = {e.extra.get("ri_key") for e in ests.values()}
@@ -70,10 +72,10 @@ def adjust_pvalues(estimates: Mapping[str, Estimate | None]) -> pd.DataFrame:
             {k: e.extra.get("ri_stat", e.estimate) for k, e in ests.items()},
             {k: e.extra["ri_null"] for k, e in ests.items()},
         )
-        how = "Romano–Wolf step-down (joint randomisation distribution)"
+        how = "romano_wolf"
     else:
         adj = holm({k: e.pvalue for k, e in ests.items()})
-        how = "Holm step-down"
+        how = "holm"
     return pd.DataFrame(
         {
             "outcome": list(ests),

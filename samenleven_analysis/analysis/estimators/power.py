@@ -25,6 +25,7 @@ import pandas as pd
 from samenleven_analysis.analysis.estimators.common import (
     MinimumDetectableEffect,
     check_columns,
+    fact,
     normalise_cohort,
     studentised_ri_pvalues,
 )
@@ -176,10 +177,13 @@ def power_by_simulation(
         n_control=len(controls),
         pre_periods=len(years),
         post_periods=k_post,
-        method=(
-            f"simulation: effects planted in {len(years)} pre-programme years "
-            f"(fake starts {starts[0]}–{starts[-1]}), comparison units resampled, "
-            f"{draws} draws per effect, Callaway–Sant'Anna with its few-treated inference rule"
+        method=fact(
+            "mde_simulation",
+            years=len(years),
+            first_start=int(starts[0]),
+            last_start=int(starts[-1]),
+            draws=int(draws),
+            estimator="callaway_santanna",
         ),
         curve=curve,
     )

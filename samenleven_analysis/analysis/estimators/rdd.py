@@ -13,11 +13,13 @@ from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
     FEW_CLUSTERS,
     Estimate,
     EventStudy,
+    Fact,
     MinimumDetectableEffect,
     SyntheticControl,
     analysis_frame,
     check_columns,
     check_se,
+    fact,
     format_p,
     integer_codes,
     normalise_cohort,
@@ -89,7 +91,7 @@ def rdd(
     **Fallback.** When rdrobust cannot select a bandwidth or estimate, or (with a data-driven
     bandwidth) fewer than :data:`MIN_SUPPORT` effective units lie on either side, the result
     is :func:`rdd_local_randomisation` (window chosen by balance of ``covariates`` when
-    given), its ``method``/``note`` say "local randomisation inference in window [a, b]"
+    given), its ``method`` is the fact ``local_randomisation`` (window, permutations)
     and ``extra["fallback_reason"]`` says why. ``cluster`` is not used by the fallback.
     """
     check_columns(df, [outcome, running, treatment, cluster, *(covariates or [])])
@@ -128,7 +130,7 @@ def rdd(
         if not np.isfinite(h_try) or h_try <= 0:
             raise ValueError(f"bandwidth {h_try!r}")
     except Exception as err:  # rdrobust raises many kinds (singular matrices, empty bins)
-        reason = f"rdrobust could not select a bandwidth or estimate ({type(err).__name__}: {err})"
+        reason = fact("rdrobust_failed", error=_one_line(f"{type(err).__name__}: {err}"))
         return _lr_fallback(
             cluster,
             y,
@@ -137,13 +139,15 @@ def rdd(
             d,
             z,
             alpha=alpha,
-            reason=_one_line(reason),
+            reason=reason,
             n_sides=(n_left, n_right),
         )
     if min(n_eff_try) < MIN_SUPPORT and bandwidth is None:
-        reason = (
-            f"thin support: {n_eff_try[0]} below / {n_eff_try[1]} above the cutoff inside "
-            f"rdrobust's bandwidth (< {MIN_SUPPORT} per side)"
+        reason = fact(
+            "rdrobust_thin_support",
+            below=n_eff_try[0],
+            above=n_eff_try[1],
+            minimum=MIN_SUPPORT,
         )
         return _lr_fallback(
             cluster, y, x, cutoff, d, z, alpha=alpha, reason=reason, n_sides=(n_left, n_right)
@@ -183,7 +187,7 @@ def rdd(
             fs_hi,
             fs_p,
             sum(n_eff),
-            "first stage: jump in participation at the cutoff (rdrobust)",
+            fact("first_stage", where="bandwidth"),
         )
         # Weak-instrument-robust (Anderson–Rubin) test of "no effect": with one instrument it
         # is the reduced-form jump of the outcome at the same bandwidth.
@@ -202,7 +206,7 @@ def rdd(
             *(float(v) for v in rf.ci.loc["Robust"].to_numpy()),
             float(rf.pv.loc["Robust"].iloc[0]),
             int(sum(rf.N_h)),
-            "reduced form: jump of the outcome at the fuzzy fit's bandwidth (HC3 variance)",
+            fact("reduced_form", variance="hc3"),
         )
         extra["ar_pvalue"] = extra["reduced_form"].pvalue
         # The fuzzy fit's own first-stage F: squared conventional t of the jump in
@@ -211,24 +215,17 @@ def rdd(
         fs_f = (fs_est / fs_se_conv) ** 2 if fs_se_conv > 0 else float("nan")
         extra["first_stage_F"] = fs_f
         extra["weak_first_stage"] = not (np.isfinite(fs_f) and fs_f >= WEAK_F)
-    method = (
-        f"{design} RD (rdrobust, local poly p={p}, {kernel} kernel, h={h_l:.4g}): "
-        "conventional estimate, robust bias-corrected CI"
-    )
+    # Conventional estimate, robust bias-corrected interval.
+    method = fact("rdrobust", design=design, p=int(p), kernel=str(kernel), h=h_l)
     out = check_se(Estimate(est, se, lo, hi, pv, sum(n_eff), method, extra))
     thin = min(n_eff) < MIN_SUPPORT
     extra["descriptive_only"] = thin
     if thin:
-        out.note = (
-            f"thin support: {n_eff[0]} below / {n_eff[1]} above the cutoff inside the "
-            f"bandwidth (< {MIN_SUPPORT} per side): descriptive only"
-        )
+        out.add_note(fact("thin_support", below=n_eff[0], above=n_eff[1], minimum=MIN_SUPPORT))
     if treatment and extra.get("weak_first_stage"):
-        weak = (
-            f"weak first stage (F = {extra['first_stage_F']:.1f} < {WEAK_F:g}): read the "
-            "Anderson–Rubin (reduced-form) p-value"
+        out.add_note(
+            fact("weak_first_stage", F=float(extra["first_stage_F"]), threshold=float(WEAK_F))
         )
-        out.note = "; ".join(filter(None, [out.note, weak]))
     return out
 
 
@@ -238,7 +235,7 @@ def _lr_fallback(cluster: str | None, *args, **kwargs) -> Estimate:
     """
     out = rdd_local_randomisation(*args, **kwargs)
     if cluster:
-        out.note = f"{out.note}; permutes units, not clusters of {cluster!r}"
+        out.add_note(fact("units_not_clusters_permuted", cluster=cluster))
         out.extra["cluster_ignored"] = cluster
     return out
 
@@ -249,7 +246,7 @@ def _one_line(text: str) -> str:
 
 def _lr_window(
     xs: np.ndarray, cs: float, z: np.ndarray | None
-) -> tuple[float, float, str, float | None]:
+) -> tuple[float, float, Fact, float | None]:
     """Symmetric local-randomisation window (on the tested scale) around ``cs``.
 
     With covariates: rdwinselect's largest window in which every covariate is balanced at
@@ -262,7 +259,7 @@ def _lr_window(
     left, right = np.sort(dist[xs < cs]), np.sort(dist[xs >= cs])
     k = min(MIN_SUPPORT, len(left), len(right))
     w0 = float(max(left[k - 1], right[k - 1])) * (1 + 1e-12)
-    rule = f"smallest symmetric window with {MIN_SUPPORT} units each side (no covariates)"
+    rule = fact("lr_window_smallest", units=MIN_SUPPORT)
     if z is not None and z.size:
         import warnings
 
@@ -290,17 +287,12 @@ def _lr_window(
                 return (
                     wl,
                     wr,
-                    f"largest window with covariates balanced at p >= {LR_BALANCE_LEVEL}",
+                    fact("lr_window_balanced", level=LR_BALANCE_LEVEL),
                     pmin,
                 )
-            rule = (
-                f"no window balanced the covariates at p >= {LR_BALANCE_LEVEL}: smallest "
-                f"symmetric window with {MIN_SUPPORT} units each side"
-            )
+            rule = fact("lr_window_unbalanced", level=LR_BALANCE_LEVEL, units=MIN_SUPPORT)
         except Exception as err:
-            rule = _one_line(
-                f"window selection failed ({err}): smallest window with {MIN_SUPPORT} units each side"
-            )
+            rule = fact("lr_window_failed", error=_one_line(str(err)), units=MIN_SUPPORT)
     return cs - w0, cs + w0, rule, None
 
 
@@ -338,7 +330,7 @@ def rdd_local_randomisation(
     z: np.ndarray | None = None,
     *,
     alpha: float = 0.05,
-    reason: str = "",
+    reason: Fact | None = None,
     n_sides: tuple[int, int] | None = None,
     reps: int = LR_REPS,
     seed: int = LR_SEED,
@@ -387,11 +379,9 @@ def rdd_local_randomisation(
     if n_sides is not None:
         extra["n_left"], extra["n_right"] = n_sides
     design = "fuzzy" if d is not None else "sharp"
-    method = (
-        f"{design} RD by local randomisation inference in window [{wl:,.4g}, {wr:,.4g}] "
-        f"(difference in means, Fisher randomisation test with {reps} permutations"
-        + (", Anderson–Rubin form" if d is not None else "")
-        + "; Cattaneo, Frandsen & Titiunik 2015)"
+    # Difference in means, Fisher randomisation test (Anderson–Rubin form when fuzzy).
+    method = fact(
+        "local_randomisation", design=design, low=wl, high=wr, reps=int(reps), fuzzy=d is not None
     )
     if min(n0, n1) < 2:
         extra["descriptive_only"] = True
@@ -404,7 +394,10 @@ def rdd_local_randomisation(
             n0 + n1,
             method,
             extra,
-            f"{reason}; local randomisation window holds {n0} below / {n1} above: no inference",
+            (
+                *([reason] if reason else []),
+                fact("lr_no_inference", below=n0, above=n1),
+            ),
         )
     tw = d[inw].astype(float) if d is not None else zw
     dy = yw[zw == 1].mean() - yw[zw == 0].mean()
@@ -420,7 +413,7 @@ def rdd_local_randomisation(
 
     est = dy / dt if d is not None and dt != 0 else (dy if d is None else float("nan"))
     se_asy = welch(yw) / abs(dt) if d is not None and dt != 0 else welch(yw)
-    note = ""
+    note: Fact | None = None
     if d is not None:
         fs_se = welch(tw)
         fs_f = (dt / fs_se) ** 2 if fs_se > 0 else float("nan")
@@ -432,7 +425,7 @@ def rdd_local_randomisation(
             dt + z_critical(alpha) * fs_se,
             float(fs_p[0]),
             n0 + n1,
-            "first stage: jump in participation in the local-randomisation window",
+            fact("first_stage", where="window"),
         )
         extra["first_stage_F"] = fs_f
         extra["weak_first_stage"] = not (np.isfinite(fs_f) and fs_f >= WEAK_F)
@@ -448,25 +441,20 @@ def rdd_local_randomisation(
     if len(taus) > 1 and acc.any():
         idx = np.flatnonzero(acc)
         if idx[0] == 0 or idx[-1] == len(taus) - 1:
-            note = "randomisation confidence set reaches the edge of the grid: no interval"
+            note = fact("lr_set_at_grid_edge")
         elif (np.diff(idx) != 1).any():
-            note = "randomisation confidence set is not an interval: no interval"
+            note = fact("lr_set_not_interval")
         else:
             lo, hi = float(taus[idx[0]]), float(taus[idx[-1]])
     elif len(taus) > 1:
-        note = "no effect size is accepted by the randomisation test: no interval"
+        note = fact("lr_no_effect_accepted")
     else:
-        note = "no finite estimate in the window: no interval"
+        note = fact("lr_no_finite_estimate")
+    weak = None
     if d is not None and extra.get("weak_first_stage"):
         extra["ar_pvalue"] = p0
-        note = "; ".join(
-            filter(
-                None,
-                [
-                    note,
-                    f"weak first stage (F = {extra['first_stage_F']:.1f} < {WEAK_F:g}) in the window",
-                ],
-            )
+        weak = fact(
+            "weak_first_stage_window", F=float(extra["first_stage_F"]), threshold=float(WEAK_F)
         )
     if d is not None:
         extra["ar_pvalue"] = p0
@@ -474,9 +462,8 @@ def rdd_local_randomisation(
     se = (hi - lo) / (2 * z_critical(alpha)) if np.isfinite(lo) else float("nan")
     thin = min(n0, n1) < MIN_SUPPORT
     extra["descriptive_only"] = thin
-    head = f"local randomisation inference in window [{wl:,.0f}, {wr:,.0f}] ({n0} below / {n1} above; {reason})"
-    if thin:
-        head += f"; fewer than {MIN_SUPPORT} units on a side: descriptive only"
+    head = fact("lr_window", low=wl, high=wr, below=n0, above=n1, reason=reason)
+    thin_note = fact("lr_thin", minimum=MIN_SUPPORT) if thin else None
     out = Estimate(
         float(est),
         se,
@@ -486,7 +473,7 @@ def rdd_local_randomisation(
         n0 + n1,
         method,
         extra,
-        "; ".join(filter(None, [head, note])),
+        tuple(f for f in (head, thin_note, note, weak) if f is not None),
     )
     if not np.isfinite(lo):
         out.se = out.ci_low = out.ci_high = out.pvalue = float("nan")

@@ -21,6 +21,7 @@ from samenleven_analysis.analysis.estimators.common import (
     check_columns,
     check_se,
     cohorts_within_panel,
+    fact,
     normalise_cohort,
     quiet,
     single_thread_blas,
@@ -93,14 +94,11 @@ def synthetic_did(
         "placebo_reps": int(reps),
         "n_treated_units": int(tab.n_treated.sum()),
     }
-    method = (
-        f"synthetic DiD (Arkhangelsky et al. 2021; diff-diff), per cohort vs never treated, "
-        f"placebo SE ({reps} draws), normal interval"
-    )
+    method = fact("sdid", reps=int(reps))
     p = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else float("nan")
     out = check_se(Estimate(est, se, est - q * se, est + q * se, p, len(df), method, extra))
     if not out.has_inference:
-        return without_inference(out, "placebo SE undefined for a cohort")
+        return without_inference(out, fact("sdid_placebo_se_undefined"))
     if len(tab) > 1:
-        out.note = "pooled SE treats cohorts as independent (they share never-treated controls)"
+        out.notes = (fact("sdid_pooled_se_independent"),)
     return out

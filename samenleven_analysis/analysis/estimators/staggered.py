@@ -42,11 +42,13 @@ from samenleven_analysis.analysis.estimators.common import (
     FEW_CLUSTERS,
     RI_REPS,
     Estimate,
+    Fact,
     analysis_frame,
     check_columns,
     check_comparison,
     check_se,
     cohorts_within_panel,
+    fact,
     few_treated_warning,
     normalise_cohort,
     permutation_indices,
@@ -83,7 +85,7 @@ def _analytic_estimate(
     est_method: str,
     control_group: str,
     alpha: float,
-    method: str,
+    method: Fact,
     extra: dict[str, Any],
     g1: int,
     g0: int,
@@ -102,7 +104,7 @@ def _analytic_estimate(
         # influence function of the same estimator, summed by cluster, gives the SE.
         se = _clustered_if_se(df, control_group)
         if est_method != "reg":
-            extra["se_note"] = "clustered SE from the outcome-regression influence function"
+            extra["se_note"] = fact("se_from_regression_influence_function")
         q = float(stats.norm.ppf(1 - alpha / 2))
         lo, hi = est - q * se, est + q * se
     p = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else float("nan")
@@ -113,27 +115,19 @@ def _analytic_estimate(
         hi,
         p,
         len(df),
-        method + f"; analytic SE clustered by {cl_word}, normal interval",
+        Fact(method.code, {**method.values, "inference": "analytic", "cluster": cl_word}),
         extra,
     )
     if min(g1, g0) < 2:
-        return without_inference(
-            out,
-            f"{g1} treated and {g0} untreated clusters: a cluster-robust SE needs at least "
-            "two in each arm",
-        )
+        return without_inference(out, fact("too_few_clusters", treated=g1, untreated=g0))
     out = check_se(out, df.attrs.get("y_scale"))
     if out.has_inference and min(g1, g0) < FEW_CLUSTERS:
-        out.note = (
-            f"{g1} treated / {g0} untreated clusters: the analytic interval is too "
-            "narrow with so few; inference='auto' uses randomisation inference"
-        )
+        out.notes = (fact("analytic_too_narrow", treated=g1, untreated=g0),)
     elif out.has_inference:
-        out.note = (
-            "analytic interval: in simulations of funding to the largest authorities it "
-            "covered 92–96% with 28 funded (randomisation inference needs a balanced panel "
-            "with never-treated controls)"
-        )
+        # In simulations of funding to the largest authorities the analytic interval covered
+        # 92–96% with 28 funded (randomisation inference needs a balanced panel with
+        # never-treated controls).
+        out.notes = (fact("analytic_interval_coverage", low=0.92, high=0.96, funded=28),)
     return out
 
 
@@ -203,9 +197,11 @@ def staggered_did(
         "late_cohorts": late,
         "cohorts_without_pre_period": no_pre,
     }
-    method = (
-        f"Callaway–Sant'Anna ATT ({est_method}, {control_group.replace('_', '-')} controls, "
-        "simple aggregation)"
+    method = fact(
+        "callaway_santanna",
+        est_method=est_method,
+        control_group=control_group,
+        aggregation="simple",
     )
     lib = None
     fast = not details and est_method == "reg" and control_group == "never_treated"
@@ -241,18 +237,14 @@ def staggered_did(
             method,
             extra,
         )
-        return without_inference(
-            out, "randomisation inference is implemented for never-treated controls only"
-        )
+        return without_inference(out, fact("ri_needs_never_treated"))
     wide = df.pivot_table(index="_unit", columns="_time", values="_y", aggfunc="first")
     if wide.isna().any().any():
         est = lib["simple"][0] if lib else float("nan")
         out = Estimate(
             est, float("nan"), float("nan"), float("nan"), float("nan"), len(df), method, extra
         )
-        return without_inference(
-            out, "unbalanced panel: the permutation test needs every unit in every year"
-        )
+        return without_inference(out, fact("ri_needs_balanced_panel"))
     units = df.drop_duplicates("_unit").set_index("_unit").reindex(wide.index)
     gvec = units["_g"].to_numpy()
     years = wide.columns.to_numpy(dtype=float)
@@ -267,7 +259,7 @@ def staggered_did(
         raise RuntimeError("internal check failed: numpy C–S ATT differs from differences' ATT")
     p, lo, hi, why = studentised_ri(att[:, 0], att[:, 1], scores[:, :, 0], scores[:, :, 1], alpha)
     n_strata = 1 if st is None else int(len(np.unique(st)))
-    scheme = ri_scheme(strata, n_strata, "cohort labels")
+    scheme = ri_scheme(strata, n_strata, "cohort_labels")
     # Same units, cohorts, strata and seed give the same permutations for every outcome: the
     # joint null distribution that Romano–Wolf needs (multiple_testing.adjust_pvalues).
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -285,7 +277,7 @@ def staggered_did(
         # the arguments of the test (common.studentised_ri_pvalues: p at other nulls)
         ri_test=(att[:, 0], att[:, 1], scores[:, :, 0], scores[:, :, 1]),
     )
-    method += f"; randomisation inference ({r} draws: {scheme}), p and interval"
+    method = Fact(method.code, {**method.values, "inference": "ri", "reps": r, "scheme": scheme})
     out = Estimate(
         est,
         float("nan"),
@@ -295,14 +287,14 @@ def staggered_did(
         len(df),
         method,
         extra,
-        "SE not reported: the interval inverts the studentised randomisation test (" + scheme + ")",
+        (fact("se_not_reported_ri", scheme=scheme),),
     )
     if why:
-        return without_inference(out, why)
+        return without_inference(out, fact(why))
     if cluster is not None and cluster != unit:
-        out.note += f"; permutations are of units, not of {cluster} clusters"
+        out.add_note(fact("units_not_clusters_permuted", cluster=cluster))
     if g1 <= 2:
-        out.note += "; " + few_treated_warning(g1, "the Callaway–Sant'Anna ATT")
+        out.add_note(few_treated_warning(g1, "callaway_santanna"))
     return out
 
 

@@ -19,10 +19,12 @@ from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
     FEW_CLUSTERS,
     Estimate,
     EventStudy,
+    Fact,
     MinimumDetectableEffect,
     SyntheticControl,
     analysis_frame,
     check_columns,
+    fact,
     format_p,
     integer_codes,
     normalise_cohort,
@@ -115,7 +117,7 @@ def synthetic_control(
     weights = weights[weights > 1e-6].sort_values(ascending=False)
     weights = weights / weights.sum()
     se = lo = hi = pval = placebo_se = float("nan")
-    ci_note = ""
+    ci_note: Fact | None = None
     plac = pd.DataFrame()
     plac_gaps = pd.DataFrame()
     if placebos:
@@ -150,11 +152,10 @@ def synthetic_control(
         lo, hi, ci_note = _rank_interval(
             fit["gap"], pre, plac["ratio"].to_numpy(), alpha, exact=fit["exact_fit"]
         )
-    method = (
-        ("demeaned " if demean else "")
-        + "synthetic control (pysyncon Synth, weights by exact simplex least squares, V = "
-        + ("optimised" if optimize_v else "equal")
-        + ", pre-period outcomes as predictors); in-space placebo p-value, interval by inverting it"
+    method = fact(
+        "synthetic_control",
+        variant="demeaned" if demean else "levels",
+        v="optimised" if optimize_v else "equal",
     )
     # Fit diagnostic: a treated unit fitted much worse than the typical donor (outside the
     # convex hull) has a post-period gap that says little about an effect.
@@ -193,7 +194,7 @@ def synthetic_control(
 
 def _rank_interval(
     gap: np.ndarray, pre: np.ndarray, ratios: np.ndarray, alpha: float, *, exact: bool = False
-) -> tuple[float, float, str]:
+) -> tuple[float, float, Fact | None]:
     """Constant effects ``b`` the placebo rank test does not reject: the interval, its p-value
     and the verdict then come from one procedure. Subtracting ``b`` from the post gaps leaves
     the donors' ratios unchanged; the treated ratio is ``sqrt(v + (att − b)²) / pre_rmspe``
@@ -209,23 +210,19 @@ def _rank_interval(
     k = int(np.floor(alpha * (1 + n) - 1)) + 1  # accept b when >= k placebo ratios >= its ratio
     nan = float("nan")
     if k <= 0:
-        return nan, nan, f"with {n} donors the placebo test cannot reject at {alpha}: no interval"
+        return nan, nan, fact("sc_too_few_donors", donors=n, alpha=alpha)
     n_exact = int(np.isinf(ratios).sum())
-    unbounded = (
-        f"{n_exact} donor(s) fitted exactly before treatment (infinite post/pre ratio): "
-        f"the placebo test rejects no constant effect at {alpha}, the interval is unbounded"
-    )
     if k > n:
-        return nan, nan, "the placebo test rejects every constant effect: no interval"
+        return nan, nan, fact("sc_rejects_every_effect")
     if n_exact >= k:
-        return nan, nan, unbounded
+        return nan, nan, fact("sc_exact_donors_unbounded", donors=n_exact, alpha=alpha)
     if exact or pre_rmspe <= 0:
-        return nan, nan, "the placebo test rejects every constant effect: no interval"
+        return nan, nan, fact("sc_rejects_every_effect")
     r_k = float(np.sort(ratios)[::-1][k - 1])
     room = (r_k * pre_rmspe) ** 2 - v
     if room < 0:
-        return nan, nan, "the post-period gaps vary too much for any constant effect: no interval"
-    return att - np.sqrt(room), att + np.sqrt(room), ""
+        return nan, nan, fact("sc_gaps_too_variable")
+    return att - np.sqrt(room), att + np.sqrt(room), None
 
 
 WEIGHT_RIDGE = 1e-10

@@ -15,18 +15,19 @@ import pandas as pd
 import pytest
 
 from samenleven_analysis.analysis import verdicts
-from samenleven_analysis.analysis.estimators.common import Estimate, SyntheticControl
+from samenleven_analysis.analysis.estimators.common import Estimate, Fact, SyntheticControl, fact
 from samenleven_analysis.reports import impact_did_report as impact
 from samenleven_analysis.reports import threshold_rdd_report as rdd_report
 from samenleven_analysis.reports import verdicts as prose
+from samenleven_analysis.reports.method_text import method_text
 
 
 def _estimate(excludes_zero: bool, thin: bool = False) -> Estimate:
     lo, hi = (0.5, 1.5) if excludes_zero else (-0.5, 1.5)
-    e = Estimate(1.0, 0.25, lo, hi, 0.001 if excludes_zero else 0.4, 100, "test")
+    e = Estimate(1.0, 0.25, lo, hi, 0.001 if excludes_zero else 0.4, 100, Fact("test"))
     if thin:
         e.extra["descriptive_only"] = True
-        e.note = "thin support: descriptive only"
+        e.notes = (fact("thin_support", below=3, above=4, minimum=5),)
     return e
 
 
@@ -133,9 +134,9 @@ def test_rdd_verdict_and_facts_name_the_local_randomisation_fallback():
     text = rdd_report.rdd_verdict(design, est, checks, near, 750, demo=False)
     facts = rdd_report.rdd_facts(design, est, checks, near, 750, demo=False)
     wl, wr = main.extra["window"]
-    assert f"local randomisation inference in window [{wl:,.0f}, {wr:,.0f}]" in text, text
+    assert f"local randomisation inference in the window [{wl:,.0f}, {wr:,.0f}]" in text, text
     assert facts["local_randomisation_window"] == [round(wl, 6), round(wr, 6)]
-    assert "local randomisation inference" in facts["rdd_inference"]
+    assert facts["rdd_inference"] == "local_randomisation"
     json.dumps(facts)
     # 7 units above the cutoff in the window: descriptive only, in the text and in the facts.
     assert facts["descriptive_only"] and not facts["effect_claimed"] and not _claims(text)
@@ -206,4 +207,5 @@ def test_honest_did_on_the_notebook_path_reproduces_the_published_medicaid_inter
     s = impact.sensitivity({"TWFE": binned})
     direct = impact.coarse_honest(full)
     assert s.table.equals(direct.table)
-    assert "every relative period from -6 to 1, none binned" in s.method
+    assert s.method["rel_range"] == (-6, 1) and s.method["window"] is None
+    assert "every relative period from -6 to 1, none binned" in method_text(s.method)

@@ -48,8 +48,10 @@ def test_result_names_the_stratified_studentised_scheme():
         tw = did.did(df, "y", "unit", "year", "treated", "post", reps=199, strata="size_class")
     for e in (cs, tw):
         assert e.extra["inference"] == "ri" and e.extra["ri_strata"] == "size_class"
-        assert "within 5 strata of size_class" in e.extra["ri_scheme"]
-        assert "studentised" in e.method and e.extra["ri_scheme"] in e.note
+        scheme = e.extra["ri_scheme"]
+        assert (scheme["strata"], scheme["n_strata"]) == ("size_class", 5)
+        assert e.method["scheme"] == scheme and e.method["inference"] == "ri"
+        assert [n["scheme"] for n in e.notes if n.code == "se_not_reported_ri"] == [scheme]
         assert (e.pvalue < 0.05) == (not e.ci_low <= 0 <= e.ci_high)
 
 
@@ -94,5 +96,6 @@ def test_twfe_auto_uses_studentised_ri_with_many_treated_clusters():
     df = sim.simulate_flanders(n_units=120, n_treated=28, effect=0.0, outcome="level", seed=4)
     e = did.did(df, "y", "unit", "year", "treated", "post", reps=99, strata="eligible")
     assert e.extra["n_treated_clusters"] == 28 and e.extra["inference"] == "ri"
-    assert "within 2 strata of eligible" in e.extra["ri_scheme"] and np.isnan(e.se)
+    scheme = e.extra["ri_scheme"]
+    assert (scheme["strata"], scheme["n_strata"]) == ("eligible", 2) and np.isnan(e.se)
     assert np.isfinite(e.extra["pvalue_cluster"])  # CRV1 p stays available as a second opinion
