@@ -411,10 +411,12 @@ def test_impact_did_steps_show_the_same_numbers_in_both_languages():
     """
     import pandas as pd
 
+    from samenleven_analysis.analysis.estimators.common import Fact
     from samenleven_analysis.analysis.estimators.honest import HonestSensitivity
     from samenleven_analysis.reports import impact_did_report as impact
 
-    honest = HonestSensitivity(pd.DataFrame(), 0.227, (1.317, 1.515), 1.416, 0.05, "method")
+    method = Fact("honest_did_smoothness", {"n_post": 3, "estimator": "twfe"})
+    honest = HonestSensitivity(pd.DataFrame(), 0.227, (1.317, 1.515), 1.416, 0.05, method)
     texts = {}
     for language in ("nl", "en"):
         with i18n.using(language):

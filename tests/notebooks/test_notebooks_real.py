@@ -99,7 +99,7 @@ def test_dashboard_on_real_data(real_run):
     assert 'id="demo-banner"' not in index
     assert f'href="authorities/{AUTHORITY}.html"' in index
     rows = re.findall(
-        r'<tr data-eligible="(?:yes|no)"[^>]*>\s*<td>(?:<a [^>]*>)?(\d{5}|[A-Z]+\d+)',
+        r'<tr data-eligible="(?:yes|no)"[^>]*>\s*<td[^>]*>(?:<a [^>]*>)?(\d{5}|[A-Z]+\d+)',
         index.split('id="reports"')[0],
     )
     assert len(rows) == FLEMISH_MUNICIPALITIES_2025  # every Flemish municipality applies alone
