@@ -17,27 +17,26 @@ XDIST_NB = $(if $(filter 0,$(TEST_JOBS)),-p no:xdist,-n $(TEST_JOBS) --dist load
 NBVAL_BLAS ?= OPENBLAS_CORETYPE=Prescott OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1
 # prints how long a stage took: $(call timed,NAME,COMMAND)
 timed = @s=$$(date +%s); $(2); rc=$$?; echo "[make test] $(1): $$(( $$(date +%s) - s )) s" >&2; exit $$rc
-# the universal lock: CPython 3.11 on Linux, macOS, Windows ([tool.uv] environments)
-UV_COMPILE = $(BIN)/uv pip compile --no-python-downloads pyproject.toml --extra dev --extra dask --universal --generate-hashes \
-	--python-version 3.11.5 --custom-compile-command "make lock" --format pylock.toml --quiet -o pylock.toml
+# uv, with the project's own environment in $(VENV), never a download of Python
+UV = UV_PROJECT_ENVIRONMENT=$(abspath $(VENV)) $(BIN)/uv
+UV_SYNC = $(UV) sync --frozen --no-python-downloads --python $(BIN)/python --extra dev --extra dask --quiet
 
 .DEFAULT_GOAL := help
 .PHONY: help reports test test-e2e test-unit test-notebooks test-simulation lint format venv kernel bench \
 	bench-simulation build demo lab clean-processed notebooks-refresh lock lock-upgrade wheel messages
 
-# Exactly the lock (pylock.toml, the standard lock format of PEP 751: every package pinned with
-# the hashes of its files), then this checkout without deps. uv installs it (pip cannot read
-# pylock.toml yet); uv itself comes from the lock, hash-checked, by pip: the awk line turns the
-# lock's uv entry into `uv==X --hash=sha256:…` for every file of that release.
-$(STAMP): pylock.toml pyproject.toml setup.py
+# Exactly the lock (uv.lock, every package pinned with the hashes of its files), this checkout
+# editable, nothing resolved (`--frozen`), nothing extra left (uv sync removes what the lock does
+# not list). uv itself comes from the lock, hash-checked, by pip: the awk line turns the lock's uv
+# entry into `uv==X --hash=sha256:…` for every file of that release.
+$(STAMP): uv.lock pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	awk '/^name = "uv"$$/{p=1} p&&/^version = /{v=$$3} p&&/^$$/{exit} p{while (match($$0, /sha256 = "[0-9a-f]+"/)) \
-		{h=h " --hash=sha256:" substr($$0, RSTART+10, RLENGTH-11); $$0=substr($$0, RSTART+RLENGTH)}} \
-		END{gsub(/"/, "", v); print "uv==" v h}' pylock.toml > $(VENV)/uv.requirements
+	awk '/^name = "uv"$$/{p=1} p&&/^version = /{v=$$3} p&&/^$$/{exit} p{while (match($$0, /hash = "sha256:[0-9a-f]+"/)) \
+		{h=h " --hash=sha256:" substr($$0, RSTART+15, RLENGTH-16); $$0=substr($$0, RSTART+RLENGTH)}} \
+		END{gsub(/"/, "", v); print "uv==" v h}' uv.lock > $(VENV)/uv.requirements
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(VENV)/uv.requirements
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes --no-deps -r pylock.toml
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
-	$(BIN)/python -m pip check
+	$(UV_SYNC)
+	$(BIN)/uv pip check --quiet --python $(BIN)/python
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (samenleven)" >/dev/null
 	touch $(STAMP)
 
@@ -78,6 +77,8 @@ test-simulation: $(STAMP)
 
 ## Only nbval: re-execute every committed notebook on demo data and compare the stored outputs.
 test-notebooks: $(STAMP)
+	@# the demo tables first, so that notebooks on two workers never wait on each other's build
+	SAMENLEVEN_DEMO=1 $(BIN)/samenleven build --demo >/dev/null
 	SAMENLEVEN_DEMO=1 $(NBVAL_BLAS) $(BIN)/python -m pytest $(XDIST_NB) --nbval --nbval-sanitize-with notebooks/sanitize.cfg --nbval-kernel-name $(KERNEL) -p no:randomly notebooks/
 
 ## Lint (ruff rules in pyproject.toml), check the formatting and the types (mypy); changes nothing.
@@ -86,19 +87,19 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## Refresh pylock.toml for changed pyproject.toml dependencies (keeps the other pins).
+## Refresh uv.lock for changed pyproject.toml dependencies (keeps the other pins).
 lock:
 	test -x $(BIN)/uv || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); $(BIN)/python -m pip install --quiet uv; }
-	$(UV_COMPILE)
+	$(UV) lock --no-python-downloads
 
-## Move every pin of pylock.toml to the newest release the ranges allow.
+## Move every pin of uv.lock to the newest release the ranges allow.
 lock-upgrade:
 	test -x $(BIN)/uv || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); $(BIN)/python -m pip install --quiet uv; }
-	$(UV_COMPILE) --upgrade
+	$(UV) lock --no-python-downloads --upgrade
 
 ## Build the wheel (with the notebooks and the lock inside) into dist/.
 wheel: $(STAMP)
-	$(BIN)/python -m pip wheel --no-deps --quiet -w dist .
+	$(BIN)/uv build --wheel --quiet --no-python-downloads --python $(BIN)/python -o dist .
 
 ## Format the code and apply ruff's safe fixes.
 format: $(STAMP)

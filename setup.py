@@ -1,6 +1,6 @@
 """Build step on top of pyproject.toml: ship the report notebooks and the lock in the wheel.
 
-``notebooks/*.ipynb`` and ``pylock.toml`` sit outside the package in the checkout;
+``notebooks/*.ipynb`` and ``uv.lock`` sit outside the package in the checkout;
 a wheel copies them to ``samenleven_analysis/_bundle/``, so that an installed package runs
 its notebooks (``runner.notebooks_dir()``) and knows the lock's sha256 (provenance) without
 a checkout. An editable install needs no copy: it finds both in the checkout.
@@ -14,7 +14,7 @@ from setuptools.command.build_py import build_py
 ROOT = Path(__file__).resolve().parent
 BUNDLED = {
     "notebooks": ["*.ipynb", "jupytext.toml", "sanitize.cfg"],
-    ".": ["pylock.toml"],
+    ".": ["uv.lock"],
 }
 
 

@@ -69,8 +69,8 @@ def force_demo() -> bool:
     return _flag("SAMENLEVEN_DEMO")
 
 
-LOCK_FILE = "pylock.toml"
-"""The exact environment (PEP 751 lock, ``make lock``) at the checkout's root and in the wheel;
+LOCK_FILE = "uv.lock"
+"""The exact environment (uv's lock, ``make lock``) at the checkout's root and in the wheel;
 its sha256 is in every report's provenance and input hash."""
 
 KERNEL_NAME = "samenleven"

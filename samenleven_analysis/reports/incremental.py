@@ -14,7 +14,7 @@ Every report a run writes is recorded in ``<out>/.samenleven-incremental.json`` 
   change what a report shows);
 * the code: the package version and a fingerprint of its source files and templates, the
   versions of the packages the provenance cell lists, the lock file's sha256 when the
-  project has one (``pylock.toml``);
+  project has one (``uv.lock``);
 * the run mode: demo data, disclosure control.
 
 A rerun into the same output folder (``--out DIR`` again) reuses a report whose hash is

@@ -116,7 +116,7 @@ def report_time() -> str:
 
 
 def lock_path() -> Path | None:
-    """The lock of this code: the checkout's ``pylock.toml`` when running from a
+    """The lock of this code: the checkout's ``uv.lock`` when running from a
     checkout, else the copy shipped inside the installed package; None when neither exists.
     """
     candidates = [

@@ -19,6 +19,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.notebooks,  # runs the demo report suite first (the end-to-end tier)
     pytest.mark.skipif(
         not Path(CHROMIUM).exists(),
         reason="headless Chromium not found at /usr/bin/chromium "

@@ -51,6 +51,7 @@ def wheel(tmp_path_factory) -> Path:
     return found
 
 
+@pytest.mark.slow  # > 8 s: the end-to-end tier (`make test-e2e`, CI)
 def test_the_wheel_carries_package_data_notebooks_and_lock(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {
@@ -59,15 +60,15 @@ def test_the_wheel_carries_package_data_notebooks_and_lock(wheel):
         "samenleven_analysis/reports/templates/nbconvert/offline/index.html.j2",
         "samenleven_analysis/data/reference/plan_samenleven.yaml",
         "samenleven_analysis/data/reference/crosswalks.csv",
-        "samenleven_analysis/_bundle/pylock.toml",
+        "samenleven_analysis/_bundle/uv.lock",
     }
     expected |= {
         f"samenleven_analysis/_bundle/notebooks/{p.name}"
         for p in (ROOT / "notebooks").glob("*.ipynb")
     }
     assert expected - names == set()
-    lock = zipfile.ZipFile(wheel).read("samenleven_analysis/_bundle/pylock.toml")
-    assert lock == (ROOT / "pylock.toml").read_bytes()
+    lock = zipfile.ZipFile(wheel).read("samenleven_analysis/_bundle/uv.lock")
+    assert lock == (ROOT / "uv.lock").read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +135,7 @@ def test_installed_wheel_runs_a_notebook_and_an_authority_report(installed, tmp_
     info = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert [r["ok"] for r in info["results"]] == [True, True]
     assert info["demo"] is True  # offline, no mirror: Demoland, said loudly
-    lock = (ROOT / "pylock.toml").read_bytes()
+    lock = (ROOT / "uv.lock").read_bytes()
     assert info["lock_sha256"] == __import__("hashlib").sha256(lock).hexdigest()
     assert info["lock_sha256"] in (out / "eligibility.html").read_text(encoding="utf-8")
     assert str(work) not in (out / "run.json").read_text(encoding="utf-8")

@@ -128,7 +128,7 @@ def test_without_the_sanitiser_volatile_outputs_fail(tmp_path):
 def test_sanitiser_patterns_on_provenance_text():
     text = (
         "git commit: 8c4602c56a53155f4f26824fe9445c5b06909330 (modified); "
-        "pylock.toml sha256: " + "ab" * 32 + "\n"
+        "uv.lock sha256: " + "ab" * 32 + "\n"
         "**Packages:** python==3.11.7, pandas==3.1.1\n"
         "run time (UTC): 2026-11-28T04:26:34Z\n"
         "run time (UTC): not recorded in the report (see run.json)\n"

@@ -6,6 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,24 +106,27 @@ def test_environment_yml_keeps_the_same_version_ranges_as_pyproject():
     assert {k: v for k, v in listed.items() if declared.get(k) != v} == {}
 
 
-LOCK = ROOT / "pylock.toml"
+LOCK = ROOT / "uv.lock"
 
 
-def _lock_pins() -> dict[str, tuple[str, str, list[str]]]:
-    """``name -> (version, marker, hashes)`` from pylock.toml (PEP 751, written by uv)."""
-    lock = tomllib.loads(LOCK.read_text(encoding="utf-8"))
-    pins: dict[str, tuple[str, str, list[str]]] = {}
-    for package in lock["packages"]:
+def _lock() -> dict:
+    return tomllib.loads(LOCK.read_text(encoding="utf-8"))
+
+
+def _lock_pins() -> dict[str, tuple[str, list[str]]]:
+    """``name -> (version, hashes)`` from uv.lock (the project itself left out)."""
+    pins: dict[str, tuple[str, list[str]]] = {}
+    for package in _lock()["package"]:
+        if "editable" in package["source"]:
+            continue
         files = [*package.get("wheels", []), *([package["sdist"]] if "sdist" in package else [])]
-        hashes = [f["hashes"]["sha256"] for f in files if "sha256" in f.get("hashes", {})]
-        pins[_name(package["name"])] = (package["version"], package.get("marker", ""), hashes)
+        hashes = [f["hash"] for f in files if f.get("hash", "").startswith("sha256:")]
+        pins[_name(package["name"])] = (package["version"], hashes)
     return pins
 
 
 def test_lock_pins_every_declared_dependency_within_its_range_with_hashes():
-    """pylock.toml (``make lock``) is in step with pyproject.toml: run ``make lock``
-    after changing a dependency.
-    """
+    """uv.lock pins every dependency of pyproject.toml inside its range (``make lock``)."""
     from packaging.requirements import Requirement
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
@@ -133,33 +137,51 @@ def test_lock_pins_every_declared_dependency_within_its_range_with_hashes():
         req = Requirement(spec)
         pin = pins.get(_name(req.name))
         if pin is None:
-            problems.append(f"{req.name}: not in pylock.toml")
+            problems.append(f"{req.name}: not in uv.lock")
         elif not req.specifier.contains(pin[0], prereleases=True):
             problems.append(f"{req.name}: locked {pin[0]} outside {req.specifier}")
     assert problems == [], "run `make lock`: " + "; ".join(problems)
-    assert [n for n, (_, _, hashes) in pins.items() if not hashes] == []
-    assert "samenleven-analysis" not in pins  # the package itself installs with --no-deps
-    assert "#    make lock" in LOCK.read_text(encoding="utf-8").splitlines()[1]
-    assert tomllib.loads(LOCK.read_text(encoding="utf-8"))["lock-version"] == "1.0"
+    assert [n for n, (_, hashes) in pins.items() if not hashes] == []
+
+
+def test_lock_is_in_step_with_pyproject():
+    """``uv lock --check`` (offline: nothing is resolved) agrees that the lock is current."""
+    import shutil
+    import subprocess
+    import sys
+
+    uv = Path(sys.executable).with_name("uv")
+    uv_cmd = str(uv) if uv.exists() else shutil.which("uv")
+    if uv_cmd is None:
+        pytest.skip("uv is not installed in this environment")
+    done = subprocess.run(
+        [uv_cmd, "lock", "--check", "--offline", "--no-python-downloads"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, "run `make lock`: " + done.stderr[-400:]
 
 
 def test_lock_covers_linux_macos_and_windows():
-    markers = " ".join(marker for _, marker, _ in _lock_pins().values())
+    markers = " ".join(_lock()["supported-markers"])
     for platform in ("linux", "darwin", "win32"):
         assert f"sys_platform == '{platform}'" in markers
 
 
 def test_this_environment_has_exactly_the_locked_versions():
-    """``make`` installs the lock with ``--require-hashes``; every pin that applies to this
-    platform is installed at exactly its version (extra packages are not checked).
+    """``make`` installs the lock (``uv sync --frozen``); every pin that applies to this
+    platform is installed at exactly its version.
     """
     import importlib.metadata
 
     from packaging.markers import Marker
 
     wrong = {}
-    for name, (version, marker, _) in _lock_pins().items():
-        if marker and not Marker(marker).evaluate():
+    markers = _platform_markers()
+    for name, (version, _) in _lock_pins().items():
+        if name in markers and not any(Marker(m).evaluate() for m in markers[name]):
             continue
         try:
             installed = importlib.metadata.version(name)
@@ -167,4 +189,24 @@ def test_this_environment_has_exactly_the_locked_versions():
             installed = "not installed"
         if installed != version:
             wrong[name] = f"locked {version}, installed {installed}"
-    assert wrong == {}, "environment differs from pylock.toml (run `make`): " + str(wrong)
+    assert wrong == {}, "environment differs from uv.lock (run `make`): " + str(wrong)
+
+
+def _platform_markers() -> dict[str, list[str]]:
+    """``name -> markers`` of the dependency edges that carry one (``pywinpty`` on Windows...).
+
+    A package reached by at least one edge without a marker applies everywhere and is left out.
+    """
+    edges: dict[str, list[str]] = {}
+    unconditional: set[str] = set()
+    for package in _lock()["package"]:
+        lists = [package.get("dependencies", [])]
+        lists += list(package.get("optional-dependencies", {}).values())
+        for deps in lists:
+            for dep in deps:
+                name = _name(dep["name"])
+                if "marker" in dep:
+                    edges.setdefault(name, []).append(dep["marker"])
+                else:
+                    unconditional.add(name)
+    return {name: ms for name, ms in edges.items() if name not in unconditional}

@@ -98,6 +98,7 @@ def test_simulation_study_null_scenario_reports_size_and_rejects_bad_names():
         sim.simulation_study(draws=1, estimators=["nope"], out=io.StringIO())
 
 
+@pytest.mark.slow  # > 8 s: the end-to-end tier (`make test-e2e`, CI)
 def test_main_prints_one_scenario(capsys):
     assert sim.main(draws=1, scenario="rdd") == 0
     assert "rdd_sharp" in capsys.readouterr().out

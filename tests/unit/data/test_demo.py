@@ -18,6 +18,7 @@ def _digests(folder):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
+@pytest.mark.slow  # > 8 s: the end-to-end tier (`make test-e2e`, CI)
 def test_same_seed_same_bytes_and_other_seed_differs(tmp_path, demo_dir):
     again = tmp_path / "again"
     demo.write_demo(again)

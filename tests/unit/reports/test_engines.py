@@ -39,6 +39,7 @@ def test_run_tasks_keeps_task_order_locally():
     assert results == [9, 1, 4] and seen == [(0, 9), (1, 1), (2, 4)]
 
 
+@pytest.mark.slow  # > 8 s: the end-to-end tier (`make test-e2e`, CI)
 def test_per_draw_seeds_do_not_depend_on_chunking_and_results_not_on_workers(monkeypatch):
     seeds = sim.draw_seeds(17, 5)
     assert seeds[:3] == sim.draw_seeds(17, 3) and len(set(seeds)) == 5

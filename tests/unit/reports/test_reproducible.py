@@ -27,8 +27,8 @@ def test_report_time_comes_from_source_date_epoch_or_is_not_recorded(monkeypatch
 
 
 def test_provenance_records_the_sha256_of_the_checkouts_lock():
-    assert provenance.lock_path() == ROOT / "pylock.toml"
-    expected = hashlib.sha256((ROOT / "pylock.toml").read_bytes()).hexdigest()
+    assert provenance.lock_path() == ROOT / "uv.lock"
+    expected = hashlib.sha256((ROOT / "uv.lock").read_bytes()).hexdigest()
     assert provenance.lock_sha256() == expected
 
 
