@@ -58,8 +58,10 @@ def disclosure_off() -> bool:
 
 
 def check_min_cell(min_cell: object) -> int:
-    """``min_cell`` as an int, or ValueError: it must be a whole number ≥ 1 (0 only with the
-    opt-out :func:`disclosure_off`). Below 1 nothing would be suppressed, silently.
+    """``min_cell`` as an int, or ValueError: it must be a whole number ≥ 1.
+
+    0 is allowed only with the opt-out :func:`disclosure_off`. Below 1 nothing would be suppressed,
+    silently.
     """
     whole = isinstance(min_cell, (int, np.integer)) or (
         isinstance(min_cell, float) and float(min_cell).is_integer()
@@ -103,13 +105,14 @@ CSV_STAMP_VALUE = "counts unsuppressed (explicit opt-out); not for publication"
 
 
 def stamp_csv(frame, *, off: bool | None = None):
-    """``frame`` as it is to be written to a CSV for people to open: unchanged normally;
-    under the opt-out (:func:`disclosure_off`) with a first column ``DISCLOSURE CONTROL OFF``
-    holding :data:`CSV_STAMP_VALUE` on every row — seen in cell A1 of a spreadsheet and kept by
-    any row that is copied, sorted or filtered out of it, while the file stays a plain
-    table (a comment line would break readers and be lost on sorting). The one place every
-    report CSV writer goes through (docs/bad-inputs.md). ``off``: whether the opt-out is in
-    force (default: :func:`disclosure_off`, the run's environment).
+    """``frame`` as it is to be written to a CSV for people to open.
+
+    Unchanged normally; under the opt-out (:func:`disclosure_off`) with a first column ``DISCLOSURE
+    CONTROL OFF`` holding :data:`CSV_STAMP_VALUE` on every row — seen in cell A1 of a spreadsheet
+    and kept by any row that is copied, sorted or filtered out of it, while the file stays a plain
+    table (a comment line would break readers and be lost on sorting). The one place every report
+    CSV writer goes through (docs/bad-inputs.md). ``off``: whether the opt-out is in force (default:
+    :func:`disclosure_off`, the run's environment).
     """
     if not (disclosure_off() if off is None else off):
         return frame
@@ -135,9 +138,10 @@ def is_suppressed(text: object) -> bool:
 
 
 def published_values(shown: pd.Series) -> pd.Series:
-    """The numbers a suppressed column publishes: the count where it is shown, NaN where
-    it is suppressed or missing. Figures are drawn from these, so a bar, line or share
-    can never give back what the table hides.
+    """The numbers a suppressed column publishes.
+
+    The count where it is shown, NaN where it is suppressed or missing. Figures are drawn from
+    these, so a bar, line or share can never give back what the table hides.
     """
     return pd.to_numeric(
         shown.map(lambda v: None if is_suppressed(v) else v), errors="coerce"
@@ -230,8 +234,9 @@ def suppression_mask(
 
 
 def format_count(value: object, min_cell: int = MIN_CELL_DEFAULT, *, zeros: bool = True) -> str:
-    """One count as published text: ``"<5"`` when below ``min_cell``, ``"12345"`` otherwise,
-    ``""`` when missing. For labels and sentences outside tables (no complementary rule).
+    """One count as published text, for labels and sentences outside tables (no complementary rule).
+
+    ``"<5"`` when below ``min_cell``, ``"12345"`` otherwise, ``""`` when missing.
     """
     min_cell = check_min_cell(min_cell)
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
@@ -416,8 +421,9 @@ def _scan_table(rows: list, min_cell: int) -> tuple[list[tuple[str, str]], int]:
 
 
 def scan_counts(html: str, min_cell: int = MIN_CELL_DEFAULT) -> tuple[list[tuple[str, str]], int]:
-    """Like :func:`find_small_counts`, also returning how many count cells were checked
-    (so a check can tell "nothing found" from "nothing looked at").
+    """Like :func:`find_small_counts`, also returning how many count cells were checked.
+
+    So a check can tell "nothing found" from "nothing looked at".
     """
     problems: list[tuple[str, str]] = []
     checked = 0

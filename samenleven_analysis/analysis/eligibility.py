@@ -94,8 +94,10 @@ def input_kind(frame: pd.DataFrame) -> str:
 
 
 def definitions_for(frame: pd.DataFrame) -> tuple[str, ...]:
-    """The definitions a frame supports (origin table: the three origin ones; population
-    table: the nationality proxy; counts: the one named in a ``definition`` column, if any).
+    """The definitions a frame supports.
+
+    Origin table: the three origin ones; population table: the nationality proxy; counts: the one
+    named in a ``definition`` column, if any.
     """
     kind = input_kind(frame)
     if kind == "origin":

@@ -1,5 +1,7 @@
-"""Population by origin group: the canonical table, a mapping hook for other layouts, and
-the counts behind the Plan Samenleven rule.
+"""Population by origin group.
+
+The canonical table, a mapping hook for other layouts, and the counts behind the Plan Samenleven
+rule.
 
 Canonical shape (contract: docs/design.md): ``year, refnis, origin, population`` with ``origin`` in
 ``BEL, EU14, EU13, EUROPE_OTHER, NON_EUROPE`` (:data:`schemas.ORIGIN_GROUPS`).

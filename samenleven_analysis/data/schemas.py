@@ -204,9 +204,11 @@ TABLE_SCHEMAS = {
 
 
 def check_one_line_per_row(raw: pd.DataFrame, *, file: str | Path) -> None:
-    """Refuse a CSV whose values span lines: in these tables no value holds a line break, so
-    one means a stray ``"`` opened a quoted field that swallowed the lines after it (rows
-    silently lost). ``raw`` is the file as read (text columns, default index).
+    """Refuse a CSV whose values span lines.
+
+    In these tables no value holds a line break, so one means a stray ``"`` opened a quoted field
+    that swallowed the lines after it (rows silently lost). ``raw`` is the file as read (text
+    columns, default index).
     """
     for name in raw.columns:
         col = raw[name]

@@ -88,8 +88,10 @@ _RATIO_CHECKED_FROM = 1024 * 1024  # tiny members cannot exhaust memory, whateve
 
 
 def check_zip_sizes(zf: zipfile.ZipFile, path: Path) -> None:
-    """Refuse a zip archive (population zip, ``.xlsx``) whose members declare a size or a
-    compression ratio beyond :data:`MAX_UNCOMPRESSED_BYTES` / :data:`MAX_COMPRESSION_RATIO`.
+    """Refuse a zip archive whose members declare too large a size or compression ratio.
+
+    A zip archive: the population zip, ``.xlsx``. Too large: beyond :data:`MAX_UNCOMPRESSED_BYTES` /
+    :data:`MAX_COMPRESSION_RATIO`.
     """
     for info in zf.infolist():
         if info.file_size > MAX_UNCOMPRESSED_BYTES:
@@ -110,8 +112,10 @@ def check_zip_sizes(zf: zipfile.ZipFile, path: Path) -> None:
 
 
 class _GuardedStream(io.RawIOBase):
-    """A binary stream that stops at :data:`MAX_UNCOMPRESSED_BYTES` (whatever a zip member
-    declares) and counts the newlines it passed on (the row-count cross-check).
+    """A binary stream that stops at :data:`MAX_UNCOMPRESSED_BYTES` and counts its newlines.
+
+    It stops there whatever a zip member declares, and counts the newlines it passed on (the
+    row-count cross-check).
     """
 
     def __init__(self, raw, file: str, limit: int | None = None):
@@ -244,9 +248,10 @@ def _check_row_count(rows: int, lines: int, file: str) -> None:
 
 
 def _read_pipe_text(stream, file: str, **options) -> pd.DataFrame:
-    """A Statbel pipe file as text columns, every row kept (blank lines too): without quote
-    processing (the files are not quoted; a leading '"' is part of a name), then the rows read
-    checked against the file's line count (``stream`` counts its lines as it is read).
+    """A Statbel pipe file as text columns, every row kept (blank lines too).
+
+    Read without quote processing (the files are not quoted; a leading '"' is part of a name), then
+    the rows read checked against the file's line count (``stream`` counts its lines as it is read).
     """
     raw = pd.read_csv(
         stream,
@@ -405,9 +410,10 @@ def _population_table_from_text(path: Path, with_names: bool):
 
 
 def _check_rows_against_lines(table: pa.Table, line_of, header, code_col: str, file: str):
-    """Cross-check the rows read against the file's non-blank lines (the slow path, run only
-    when the quick newline count disagrees): an error names the first line that did not
-    become its own row.
+    """Cross-check the rows read against the file's non-blank lines.
+
+    The slow path, run only when the quick newline count disagrees: an error names the first line
+    that did not become its own row.
     """
     lines = line_of.lines()
     if len(lines) == table.num_rows:

@@ -1,5 +1,7 @@
-"""Notebook parameters: read the ``parameters`` cell, read YAML and ``-p`` values, validate them
-before any kernel starts (unknown or ill-typed values raise ``ParameterError``, exit 2).
+"""Notebook parameters: read and validate them before any kernel starts.
+
+Read the ``parameters`` cell, read YAML and ``-p`` values, validate them (unknown or ill-typed
+values raise ``ParameterError``, exit 2).
 """
 
 from __future__ import annotations
@@ -83,8 +85,9 @@ def _literal_values(node: ast.AST | None) -> tuple[Any, ...] | None:
 
 
 def _annotation_types(node: ast.AST | None) -> tuple[str, ...] | None:
-    """Type names of a simple annotation (``int``, ``str | None``, ``Optional[int]``,
-    ``list[str]``, ``Literal["a", "b"]``).
+    """Type names of a simple annotation.
+
+    E.g. ``int``, ``str | None``, ``Optional[int]``, ``list[str]``, ``Literal["a", "b"]``.
     """
     if node is None:
         return None
@@ -270,8 +273,9 @@ def _check(nb_name: str, spec: ParamSpec, value: Any, raw: str | None) -> Any:
 
 
 def _check_allowed(nb_name: str, spec: ParamSpec, value: Any) -> None:
-    """Raise ParameterError when ``value`` (or an element of a list) is outside the
-    ``Literal[...]`` values or the ``# range:`` bounds of ``spec``.
+    """Raise ParameterError when ``value`` is outside the values or bounds of ``spec``.
+
+    ``value`` or an element of a list; the ``Literal[...]`` values or the ``# range:`` bounds.
     """
     items = value if isinstance(value, list) else [value]
     for item in items:
@@ -387,8 +391,9 @@ def read_parameters(
 
 
 def check_choice(name: str, value: Any, allowed: Any) -> None:
-    """Raise ParameterError unless ``value`` (or every element of a non-empty list) is in
-    ``allowed``.
+    """Raise ParameterError unless ``value`` is in ``allowed``.
+
+    For a non-empty list: unless every element is.
     """
     values = value if isinstance(value, (list, tuple)) else [value]
     bad = [v for v in values if v not in allowed]

@@ -81,16 +81,18 @@ NOTEBOOKS_ENV = "SAMENLEVEN_NOTEBOOKS_DIR"
 
 
 def packaged_notebooks_dir() -> Path:
-    """The copy of the notebooks shipped inside the installed package (``setup.py`` puts
-    ``notebooks/*.ipynb`` there when it builds a wheel).
+    """The copy of the notebooks shipped inside the installed package.
+
+    ``setup.py`` puts ``notebooks/*.ipynb`` there when it builds a wheel.
     """
     return Path(__file__).resolve().parent.parent / "_bundle" / "notebooks"
 
 
 def notebooks_dir() -> Path:
-    """The folder holding the report notebooks (also the kernels' working directory):
-    ``$SAMENLEVEN_NOTEBOOKS_DIR`` when set, else the checkout's ``notebooks/`` when running
-    from a checkout, else the copy in the installed package.
+    """The folder holding the report notebooks (also the kernels' working directory).
+
+    ``$SAMENLEVEN_NOTEBOOKS_DIR`` when set, else the checkout's ``notebooks/`` when running from a
+    checkout, else the copy in the installed package.
     """
     override = config.notebooks_dir_override()
     if override is not None:
@@ -260,8 +262,9 @@ def _authority_codes(spec: Sequence[str] | str, table, nb_name: str) -> list[str
 
 
 def _with_output_dir(params: dict[str, Any], spec: dict[str, Any], folder: Path) -> dict[str, Any]:
-    """Give a notebook that declares ``output_dir`` (and was not given one) a folder next to
-    its report for the PNG, SVG and CSV files it publishes.
+    """Give a notebook that declares ``output_dir`` (and was not given one) a folder for its files.
+
+    The folder is next to its report, for the PNG, SVG and CSV files it publishes.
     """
     if "output_dir" in spec and not params.get("output_dir"):
         return {**params, "output_dir": str(folder)}
@@ -455,8 +458,10 @@ def _mark_run_failed(out_dir: Path, error: str) -> None:
 
 
 def _mark_run_started(out_dir: Path, started: _dt.datetime, run_jobs: Sequence[Job]) -> None:
-    """``run.json`` with status 'running' and every report 'unfinished', and a dashboard
-    saying so, before any notebook runs: a run killed half-way is marked as such.
+    """``run.json`` and a dashboard saying the run is going on, before any notebook runs.
+
+    ``run.json`` has status 'running' and every report 'unfinished': a run killed half-way is marked
+    as such.
     """
     info = {
         "started_utc": started.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
@@ -630,9 +635,10 @@ _ABSOLUTE_PATH = re.compile(
 
 
 def public_error(text: str | None, out_dir: Path) -> str | None:
-    """An error text fit for ``run.json`` and ``index.html``: paths inside the output folder
-    relative to it, and every other absolute path (this machine's checkout, site-packages,
-    temporary folders) cut to its last component.
+    """An error text fit for ``run.json`` and ``index.html``.
+
+    Paths inside the output folder relative to it, and every other absolute path (this machine's
+    checkout, site-packages, temporary folders) cut to its last component.
     """
     if not text:
         return text
@@ -642,8 +648,9 @@ def public_error(text: str | None, out_dir: Path) -> str | None:
 
 
 def relative_papermill_paths(ipynb: str | Path, out_dir: Path) -> None:
-    """Rewrite papermill's ``input_path``/``output_path`` of an executed notebook relative
-    to the output folder, so that no absolute path of this machine is published.
+    """Rewrite papermill's ``input_path``/``output_path`` of an executed notebook as relative paths.
+
+    Relative to the output folder, so that no absolute path of this machine is published.
     """
     path = Path(ipynb)
     if not path.is_file():
@@ -667,8 +674,10 @@ def relative_papermill_paths(ipynb: str | Path, out_dir: Path) -> None:
 
 
 def _relative_output_dirs(nb, out_dir: Path) -> bool:
-    """Show the ``output_dir`` the runner injected relative to the output folder (it ran as
-    an absolute path) in the injected-parameters cell and papermill's parameter record.
+    """Show the ``output_dir`` the runner injected relative to the output folder.
+
+    It ran as an absolute path. Shown so in the injected-parameters cell and papermill's parameter
+    record.
     """
     prefixes = sorted({str(out_dir), str(out_dir.resolve())}, key=len, reverse=True)
 

@@ -1,5 +1,6 @@
-"""User-supplied strings in published outputs: escaping for Markdown, HTML and figure labels,
-and a sanitiser for the HTML reports.
+"""User-supplied strings in published outputs.
+
+Escaping for Markdown, HTML and figure labels, and a sanitiser for the HTML reports.
 
 Names of municipalities, partnerships, programmes and outcomes, and parameter values, come
 from files and command lines a report's reader does not control. Wherever such a string is
@@ -25,7 +26,7 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 def md_escape(value: Any) -> str:
-    """``value`` as literal text inside Markdown (a paragraph, emphasis, a table cell).
+    r"""``value`` as literal text inside Markdown (a paragraph, emphasis, a table cell).
 
     HTML is neutralised (``<``/``>`` become entities, and ``&`` where it would start one),
     Markdown syntax is backslash-escaped: emphasis and code (``*``, ``_`` except inside a
@@ -33,7 +34,7 @@ def md_escape(value: Any) -> str:
     become spaces (a newline could start a heading or end a table row), and a leading
     ``#``, ``-``, ``+``, ``=`` or ``1.`` is escaped so the text never becomes a heading or a
     list. A URL never becomes a link: ``://`` and a leading ``www.`` are escaped
-    (``http\\://``), so no autolink or linkify rule matches. Plain text (names,
+    (``http\://``), so no autolink or linkify rule matches. Plain text (names,
     ``'non_eu14'``, ``['a', 'b']``) comes out unchanged.
     """
     text = _WHITESPACE.sub(" ", str(value)).strip()
@@ -78,9 +79,9 @@ def html_escape(value: Any) -> str:
 
 
 def label(value: Any) -> str:
-    """``value`` as literal text in a matplotlib label, title, legend entry or caption.
+    r"""``value`` as literal text in a matplotlib label, title, legend entry or caption.
 
-    matplotlib reads text between two unescaped ``$`` as mathtext (``$\\alpha$`` draws α,
+    matplotlib reads text between two unescaped ``$`` as mathtext (``$\alpha$`` draws α,
     and a malformed one raises at draw time); escaping every ``$`` keeps the text literal.
     Line breaks are kept (labels may wrap on purpose).
     """
@@ -174,8 +175,9 @@ def _attribute_ok(tag: str, name: str, value: str) -> bool:
 
 
 def sanitize_fragment(fragment: str) -> str:
-    """An HTML fragment with only an allowlist of tags and attributes (bleach): scripts,
-    styles, frames, forms and event handlers are escaped or dropped; links may point to
+    """An HTML fragment with only an allowlist of tags and attributes (bleach).
+
+    Scripts, styles, frames, forms and event handlers are escaped or dropped; links may point to
     http(s), mailto or relative report files; images only to embedded PNG/JPEG/GIF/SVG.
     """
     import bleach
@@ -208,8 +210,9 @@ def sanitize_report_html(path: str | Path) -> Path:
 
 
 def sanitize_soup(soup) -> bool:
-    """Clean every output area of a parsed report page in place (:func:`sanitize_fragment`);
-    True when anything changed.
+    """Clean every output area of a parsed report page in place; True when anything changed.
+
+    See :func:`sanitize_fragment`.
     """
     from bs4 import BeautifulSoup
 
@@ -250,8 +253,9 @@ any other script, or a second copy, is live markup."""
 
 
 def unsafe_markup(html_text: str, *, outputs_only: bool = True) -> list[str]:
-    """Live markup a reader's browser would act on, found in the parsed ``html_text``:
-    script-like elements, ``on…`` event-handler attributes, ``javascript:`` URLs.
+    """Live markup a reader's browser would act on, found in the parsed ``html_text``.
+
+    Script-like elements, ``on…`` event-handler attributes, ``javascript:`` URLs.
 
     ``outputs_only`` looks only inside the output areas of a notebook report (the page
     template is not data); otherwise the whole page is checked (the dashboard), where

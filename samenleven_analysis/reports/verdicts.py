@@ -1,6 +1,7 @@
 """Plain-language verdicts: cautious readings of estimates that say no more than the data allow.
-They read the flags of :mod:`samenleven_analysis.analysis.verdicts` (one verdict: the sentence
-and the machine-readable summary come from the same flags).
+
+They read the flags of :mod:`samenleven_analysis.analysis.verdicts` (one verdict: the sentence and
+the machine-readable summary come from the same flags).
 
 Labels, places and notes passed in are put into Markdown as given: callers escape
 user-supplied strings with :func:`samenleven_analysis.reports.text.md_escape`.
@@ -70,8 +71,9 @@ def verdict(
     cautions: Sequence[str] = (),
     descriptive_only: bool = False,
 ) -> str:
-    """A plain-language, deliberately cautious reading of an estimate (Markdown), in the
-    report's language.
+    """A plain-language, deliberately cautious reading of an estimate (Markdown).
+
+    In the report's language.
 
     Reads :func:`verdict_flags`: says "higher"/"lower" only when the flags give a direction;
     otherwise it reports the numbers as descriptive and names the failed checks. ``design``
@@ -490,8 +492,10 @@ def rdd_support_verdict(
     density_note: str = "",
     alpha: float = 0.05,
 ) -> str:
-    """Plain-language reading of the threshold's support and density when no outcome or
-    funding table exists: what the counts show, and that no effect can be estimated.
+    """Plain-language reading of the threshold's support and density without outcome or funding.
+
+    Used when no outcome or funding table exists: what the counts show, and that no effect can be
+    estimated.
     """
     lines = [
         _(
@@ -554,8 +558,9 @@ def synthetic_pre_period_verdict(
     place: str = "",
     alpha: float = 0.05,
 ) -> str:
-    """Plain-language reading of a synthetic control at a *placebo* year before the
-    programme: whether the synthetic twin keeps tracking the authority when nothing happened.
+    """Plain-language reading of a synthetic control at a *placebo* year before the programme.
+
+    Whether the synthetic twin keeps tracking the authority when nothing happened.
     """
     u = unit_label
     place = place or _("the authority")

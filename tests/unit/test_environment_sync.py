@@ -120,8 +120,9 @@ def _lock_pins() -> dict[str, tuple[str, str, list[str]]]:
 
 
 def test_lock_pins_every_declared_dependency_within_its_range_with_hashes():
-    """pylock.toml (``make lock``) is in step with pyproject.toml: run ``make lock``
-    after changing a dependency.
+    """pylock.toml (``make lock``) is in step with pyproject.toml.
+
+    Run ``make lock`` after changing a dependency.
     """
     from packaging.requirements import Requirement
 
@@ -150,8 +151,10 @@ def test_lock_covers_linux_macos_and_windows():
 
 
 def test_this_environment_has_exactly_the_locked_versions():
-    """``make`` installs the lock with ``--require-hashes``; every pin that applies to this
-    platform is installed at exactly its version (extra packages are not checked).
+    """``make`` installs the lock with ``--require-hashes``; every applicable pin at its version.
+
+    Every pin that applies to this platform is installed at exactly its version (extra packages are
+    not checked).
     """
     import importlib.metadata
 

@@ -1,5 +1,6 @@
-"""Two-way fixed-effects DiD with cluster, wild-bootstrap and randomisation inference,
-and the DiD placebo tables.
+"""Two-way fixed-effects DiD with cluster, wild-bootstrap and randomisation inference.
+
+Also the DiD placebo tables.
 """
 
 from __future__ import annotations
@@ -222,8 +223,10 @@ def wild_bootstrap_pvalue(
 def _ri(
     df: pd.DataFrame, reps: int, seed: int, strata: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Permute whole treatment paths across units (within ``strata``: one code per unit
-    code ``_u``); TWFE coefficient by two-way demeaning (Frisch–Waugh–Lovell).
+    """Permute whole treatment paths across units (within ``strata``).
+
+    ``strata``: one code per unit code ``_u``. TWFE coefficient by two-way demeaning
+    (Frisch–Waugh–Lovell).
 
     Index 0 is the actual assignment. Returns, per assignment, the coefficient on the
     outcome and on the actual treatment indicator, and the CRV1 cluster sums of the score

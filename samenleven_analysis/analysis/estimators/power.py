@@ -93,8 +93,9 @@ def power_by_simulation(
     rows_of = {u: np.asarray(ix) for u, ix in pre_cols.groupby(unit, sort=False).indices.items()}
 
     def panel_for(start: int, ctrl: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-        """The draw's panel without planted effect, and the mask of its treated post cells
-        (built once per draw and reused for every effect: only the outcome changes).
+        """The draw's panel without planted effect, and the mask of its treated post cells.
+
+        Built once per draw and reused for every effect: only the outcome changes.
         """
         fake = start + tr_fake
         treated_part = tr_rows.assign(_fake=fake)

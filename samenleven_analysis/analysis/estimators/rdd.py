@@ -230,8 +230,9 @@ def rdd(
 
 
 def _lr_fallback(cluster: str | None, *args, **kwargs) -> Estimate:
-    """:func:`rdd_local_randomisation`, saying so when a ``cluster`` was asked for: the
-    randomisation test permutes units, not clusters.
+    """:func:`rdd_local_randomisation`, saying so when a ``cluster`` was asked for.
+
+    The randomisation test permutes units, not clusters.
     """
     out = rdd_local_randomisation(*args, **kwargs)
     if cluster:
@@ -299,10 +300,11 @@ def _lr_window(
 def _perm_test_grid(
     yw: np.ndarray, tw: np.ndarray, zw: np.ndarray, taus: np.ndarray, reps: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Fisher randomisation test of H0: Y(1) − Y(0) = tau·T for every ``tau``: difference in
-    means of ``yw − tau·tw`` between sides, permuting the side labels ``zw`` (complete
-    randomisation within the window, the same ``reps`` permutations for every tau).
-    Returns (observed statistics, two-sided p-values).
+    """Fisher randomisation test of H0: Y(1) − Y(0) = tau·T for every ``tau``.
+
+    The statistic is the difference in means of ``yw − tau·tw`` between sides, permuting the side
+    labels ``zw`` (complete randomisation within the window, the same ``reps`` permutations for
+    every tau). Returns (observed statistics, two-sided p-values).
     """
     rng = np.random.default_rng(seed)
     n1 = int(zw.sum())
@@ -488,9 +490,11 @@ def first_stage(
     outcome: str | None = None,
     **kwargs,
 ) -> Estimate:
-    """Jump in the probability of treatment (participation) at the cutoff. With ``outcome``:
-    the fuzzy fit's *own* first stage (same bandwidth and sample as the fuzzy estimate);
-    without: a separate sharp RD of ``treatment`` (its own bandwidth). 1 = a sharp design.
+    """Jump in the probability of treatment (participation) at the cutoff.
+
+    With ``outcome``: the fuzzy fit's *own* first stage (same bandwidth and sample as the fuzzy
+    estimate); without: a separate sharp RD of ``treatment`` (its own bandwidth). 1 = a sharp
+    design.
     """
     if outcome is not None:
         return rdd(df, outcome, running, cutoff, treatment, **kwargs).extra["first_stage"]
@@ -508,12 +512,13 @@ def rdd_support(df: pd.DataFrame, running: str, cutoff: float, window: float) ->
 def rdd_density(
     df: pd.DataFrame, running: str, cutoff: float, *, log: bool = True
 ) -> dict[str, float]:
-    """Manipulation test of the running variable's density at the cutoff (rddensity,
-    Cattaneo, Jansson & Ma 2020). A small p-value suggests sorting around the cutoff.
+    """Manipulation test of the running variable's density at the cutoff.
+
+    rddensity, Cattaneo, Jansson & Ma 2020. A small p-value suggests sorting around the cutoff.
     ``log=True`` (default) tests ``log(count)`` at ``log(cutoff)``: on a skewed count the
-    local-polynomial density fit mistakes the steep slope for a jump (the raw test rejected
-    two thirds of simulated no-manipulation draws, the log test about 3%). Returns ``t``,
-    ``pvalue`` (jackknife), bandwidths (on the tested scale), effective counts by side.
+    local-polynomial density fit mistakes the steep slope for a jump (the raw test rejected two
+    thirds of simulated no-manipulation draws, the log test about 3%). Returns ``t``, ``pvalue``
+    (jackknife), bandwidths (on the tested scale), effective counts by side.
     """
     from rddensity import rddensity
 
@@ -539,9 +544,10 @@ def rdd_density(
 def rdd_balance(
     df: pd.DataFrame, covariates: Sequence[str], running: str, cutoff: float, **kwargs
 ) -> pd.DataFrame:
-    """Covariate balance: a sharp RD of each pre-determined covariate on the running
-    variable. Jumps (small p) cast doubt on the design. Rows that cannot be estimated
-    (too few units) carry NaN and a ``note``.
+    """Covariate balance: a sharp RD of each pre-determined covariate on the running variable.
+
+    Jumps (small p) cast doubt on the design. Rows that cannot be estimated (too few units) carry
+    NaN and a ``note``.
     """
     rows = []
     for cov in covariates:

@@ -310,8 +310,9 @@ def _strata_codes(
 
 
 def cs_simple_att(Z: np.ndarray, cohorts: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Callaway–Sant'Anna "simple" ATT (never-treated controls, outcome regression without
-    covariates) for many cohort assignments at once — the permutation loop's workhorse.
+    """Callaway–Sant'Anna "simple" ATT for many cohort assignments at once.
+
+    Never-treated controls, outcome regression without covariates. The permutation loop's workhorse.
 
     ``Z``: units × years × k outcomes (balanced); ``cohorts``: assignments × units (first
     treated year, NaN = never). ATT(g, t) = mean change from ``g − 1`` to ``t`` of cohort
@@ -341,8 +342,9 @@ def cs_simple_att(Z: np.ndarray, cohorts: np.ndarray, years: np.ndarray) -> tupl
 def cs_scores(
     Z: np.ndarray, cohorts: np.ndarray, years: np.ndarray, clusters: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The simple C–S ATT and its influence function summed by cluster, for many cohort
-    assignments at once (the studentised permutation test's workhorse).
+    """The simple C–S ATT and its influence function summed by cluster, for many cohort assignments.
+
+    All cohort assignments at once: the studentised permutation test's workhorse.
 
     ``Z``: units × years × k outcomes (balanced); ``cohorts``: assignments × units;
     ``clusters``: one integer code per unit. Returns ``att`` (assignments × k) and
@@ -390,8 +392,10 @@ def _numpy_att(df: pd.DataFrame) -> float:
 
 
 def _clustered_if_se(df: pd.DataFrame, control_group: str) -> float:
-    """Cluster-robust SE of the simple C–S ATT from its influence function (never-treated
-    controls; NaN otherwise): each unit's contribution, centred by arm, summed by cluster.
+    """Cluster-robust SE of the simple C–S ATT from its influence function.
+
+    Never-treated controls; NaN otherwise. Each unit's contribution, centred by arm, summed by
+    cluster.
     """
     if control_group != "never_treated":
         return float("nan")
