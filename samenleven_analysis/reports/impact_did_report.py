@@ -448,7 +448,7 @@ def ri_strata(panel: pd.DataFrame) -> str | None:
 
 
 def average_effects(design: ImpactDesign, estimators: list[str]) -> AverageEffects:
-    """C–S (headline, studentised randomisation inference), TWFE (few treated) and synthetic DiD.
+    """C–S (headline, studentised randomisation inference), TWFE (few-treated rule), synthetic DiD.
 
     With the wild-bootstrap p-value of TWFE as a second opinion.
     """
@@ -523,7 +523,7 @@ def sensitivity(studies: dict[str, EventStudy]) -> HonestSensitivity | None:
 
     The event study is the heterogeneity-robust one (TWFE if did2s is missing), on the coarse
     :data:`HONEST_GRID`: about six fits instead of thirteen. As in
-    :func:`~samenleven_analysis.analysis.estimators.honest. honest_did`, the breakdown value is the
+    :func:`~samenleven_analysis.analysis.estimators.honest.honest_did`, the breakdown value is the
     upper end of its final bracket (the smallest M tried at which the robust interval includes
     zero); the bracket is a quarter of a grid step wide, so the value may exceed the exact breakdown
     by up to that much (on the demo panel 0.227 against 0.220 from the fine search).
