@@ -189,22 +189,10 @@ def _real_population(wanted, declared, data_dir, offline, notes: list[str]) -> d
     if not population or missing:
         offline_ = config.offline() if offline is None else offline
         if not offline_:
-            failures = []
-            for y in missing or declared:
-                try:
-                    population[y] = _from_resolved(
-                        catalog.resolve(f"population_{y}", data_dir=data_dir, offline=False)
-                    )
-                except DataUnavailable as exc:
-                    failures.append(str(exc))
+            failures = _download_population(missing or declared, data_dir, population)
             if failures and population:
                 notes.append(f"{len(failures)} population year(s) not downloadable")
-    demo_found = {y for y, i in population.items() if i.demo}
-    if demo_found and len(demo_found) < len(population):
-        # A mirror mixing real and Demoland files: never mix them in one table.
-        for y in demo_found:
-            population.pop(y)
-        notes.append(f"ignored Demoland files for {sorted(demo_found)} next to real ones")
+    _drop_demo_next_to_real(population, notes)
     if wanted and any(y not in population for y in wanted) and population:
         gone = [y for y in wanted if y not in population]
         raise DataUnavailable(
@@ -212,6 +200,29 @@ def _real_population(wanted, declared, data_dir, offline, notes: list[str]) -> d
             + ("" if offline else " and not downloadable")
         )
     return population
+
+
+def _download_population(years, data_dir, population: dict[int, _Input]) -> list[str]:
+    """Download the population of ``years`` into ``population``; the errors of those that fail."""
+    failures = []
+    for y in years:
+        try:
+            population[y] = _from_resolved(
+                catalog.resolve(f"population_{y}", data_dir=data_dir, offline=False)
+            )
+        except DataUnavailable as exc:
+            failures.append(str(exc))
+    return failures
+
+
+def _drop_demo_next_to_real(population: dict[int, _Input], notes: list[str]) -> None:
+    """Drop Demoland years from ``population`` when real years are there too, with a note."""
+    demo_found = {y for y, i in population.items() if i.demo}
+    if demo_found and len(demo_found) < len(population):
+        # A mirror mixing real and Demoland files: never mix them in one table.
+        for y in demo_found:
+            population.pop(y)
+        notes.append(f"ignored Demoland files for {sorted(demo_found)} next to real ones")
 
 
 def _mirror_demo_plan(data_dir, population: dict[int, _Input], notes: list[str]) -> _Plan:

@@ -883,19 +883,8 @@ _REFNIS_COLUMNS = {
 }
 
 
-def read_refnis(path: str | Path) -> pd.DataFrame:
-    """Read Statbel's REFNIS code list (``TU_COM_REFNIS.txt``, or a zip holding it).
-
-    The file is pipe-delimited, UTF-8 with a BOM, CRLF; dates are dd/mm/yyyy and
-    ``31/12/9999`` means "still valid".
-
-    Returns a DataFrame with ``level`` (int: 1 region, 2 province, 3 arrondissement,
-    4 municipality), ``refnis`` and ``parent`` (5-digit str; parent None for regions),
-    ``name_de``, ``name_fr``, ``name_nl``, ``valid_from``, ``valid_to`` (datetime64; the
-    open end is 9999-12-31), in file order. A code may appear on several rows (e.g. an
-    arrondissement that moved province in 1995): validity dates tell them apart.
-    """
-    path = Path(path)
+def _read_refnis_text(path: Path) -> tuple[pd.DataFrame, str]:
+    """The REFNIS file's columns as text, and the file's location for error messages."""
     with _open_text_source(path) as (opener, member):
         file = _location(path, member)
         try:
@@ -916,6 +905,23 @@ def read_refnis(path: str | Path) -> pd.DataFrame:
             if _is_corrupt_stream(exc):
                 raise DataError(f"truncated or corrupt zip archive ({exc})", file=path) from None
             raise
+    return raw, file
+
+
+def read_refnis(path: str | Path) -> pd.DataFrame:
+    """Read Statbel's REFNIS code list (``TU_COM_REFNIS.txt``, or a zip holding it).
+
+    The file is pipe-delimited, UTF-8 with a BOM, CRLF; dates are dd/mm/yyyy and
+    ``31/12/9999`` means "still valid".
+
+    Returns a DataFrame with ``level`` (int: 1 region, 2 province, 3 arrondissement,
+    4 municipality), ``refnis`` and ``parent`` (5-digit str; parent None for regions),
+    ``name_de``, ``name_fr``, ``name_nl``, ``valid_from``, ``valid_to`` (datetime64; the
+    open end is 9999-12-31), in file order. A code may appear on several rows (e.g. an
+    arrondissement that moved province in 1995): validity dates tell them apart.
+    """
+    path = Path(path)
+    raw, file = _read_refnis_text(path)
     raw = raw[list(_REFNIS_COLUMNS)].rename(columns=_REFNIS_COLUMNS)
     # Trailing blank line → an all-empty row at the end: drop only that case.
     empty = (raw == "").all(axis=1)

@@ -17,7 +17,7 @@ import tempfile
 import time
 import traceback
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -564,6 +564,50 @@ def plan_batches(jobs: Sequence[Job], workers: int, reuse_kernels: bool = True) 
     return singles + [repeated[k : k + size] for k in range(0, len(repeated), size)]
 
 
+def _execute_in_pool(
+    jobs: Sequence[Job],
+    tasks: list[list[int]],
+    record: Callable[[list[int], list[JobResult]], None],
+    results: dict[int, JobResult],
+    workers: int,
+    env: dict[str, str],
+    timeout: int,
+    reuse_kernels: bool,
+) -> None:
+    """Run ``tasks`` in ``workers`` processes, handing each task's results to ``record``.
+
+    Should the pool break, the jobs without a result in ``results`` run in this process.
+    """
+    # spawn: a forked copy of a process with threads (tqdm, zmq) can deadlock
+    ctx = multiprocessing.get_context("spawn")
+    broken = False
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = {
+            pool.submit(execute_batch, [jobs[i] for i in task], env, timeout, reuse_kernels): k
+            for k, task in enumerate(tasks)
+        }
+        for fut in cf.as_completed(futures):
+            task = tasks[futures[fut]]
+            try:
+                record(task, fut.result())
+            except BrokenProcessPool:
+                # a worker died (or could not start, e.g. a __main__ read from stdin):
+                # the jobs without a result run below, one by one, in this process
+                broken = True
+    if broken:
+        print(
+            "warning: the worker pool broke; running the remaining notebooks here",
+            file=sys.stderr,
+        )
+        for task in tasks:
+            missing = [i for i in task if i not in results]
+            if missing:
+                record(
+                    missing,
+                    execute_batch([jobs[i] for i in missing], env, timeout, reuse_kernels),
+                )
+
+
 def execute_jobs(
     jobs: Sequence[Job],
     *,
@@ -609,36 +653,7 @@ def execute_jobs(
             for task in tasks:
                 record(task, execute_batch([jobs[i] for i in task], env, timeout, reuse_kernels))
         else:
-            # spawn: a forked copy of a process with threads (tqdm, zmq) can deadlock
-            ctx = multiprocessing.get_context("spawn")
-            broken = False
-            with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                futures = {
-                    pool.submit(
-                        execute_batch, [jobs[i] for i in task], env, timeout, reuse_kernels
-                    ): k
-                    for k, task in enumerate(tasks)
-                }
-                for fut in cf.as_completed(futures):
-                    task = tasks[futures[fut]]
-                    try:
-                        record(task, fut.result())
-                    except BrokenProcessPool:
-                        # a worker died (or could not start, e.g. a __main__ read from stdin):
-                        # the jobs without a result run below, one by one, in this process
-                        broken = True
-            if broken:
-                print(
-                    "warning: the worker pool broke; running the remaining notebooks here",
-                    file=sys.stderr,
-                )
-                for task in tasks:
-                    missing = [i for i in task if i not in results]
-                    if missing:
-                        record(
-                            missing,
-                            execute_batch([jobs[i] for i in missing], env, timeout, reuse_kernels),
-                        )
+            _execute_in_pool(jobs, tasks, record, results, workers, env, timeout, reuse_kernels)
     finally:
         bar.close()
     return [results[i] for i in range(len(jobs))]

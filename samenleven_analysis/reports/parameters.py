@@ -84,6 +84,24 @@ def _literal_values(node: ast.AST | None) -> tuple[Any, ...] | None:
     return None
 
 
+def _subscript_types(node: ast.Subscript) -> tuple[str, ...] | None:
+    """Type names of ``Literal[...]``, ``list[...]``, ``dict[...]`` or ``Optional[...]``."""
+    if not isinstance(node.value, ast.Name):
+        return None
+    name = node.value.id
+    if name == "Literal":
+        values = _literal_values(node)
+        if values is None:
+            return None
+        return tuple(dict.fromkeys("NoneType" if v is None else type(v).__name__ for v in values))
+    if name in ("list", "dict"):
+        return (name,)
+    if name == "Optional":
+        inner = _annotation_types(node.slice)
+        return None if inner is None else inner + ("NoneType",)
+    return None
+
+
 def _annotation_types(node: ast.AST | None) -> tuple[str, ...] | None:
     """Type names of a simple annotation.
 
@@ -91,25 +109,12 @@ def _annotation_types(node: ast.AST | None) -> tuple[str, ...] | None:
     """
     if node is None:
         return None
-    if (
-        isinstance(node, ast.Subscript)
-        and isinstance(node.value, ast.Name)
-        and node.value.id == "Literal"
-    ):
-        values = _literal_values(node)
-        if values is None:
-            return None
-        return tuple(dict.fromkeys("NoneType" if v is None else type(v).__name__ for v in values))
+    if isinstance(node, ast.Subscript):
+        return _subscript_types(node)
     if isinstance(node, ast.Constant) and node.value is None:
         return ("NoneType",)
     if isinstance(node, ast.Name) and node.id in _ANNOTATION_TYPES - {"Optional", "None"}:
         return (node.id,)
-    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
-        if node.value.id in ("list", "dict"):
-            return (node.value.id,)
-        if node.value.id == "Optional":
-            inner = _annotation_types(node.slice)
-            return None if inner is None else inner + ("NoneType",)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         left, right = _annotation_types(node.left), _annotation_types(node.right)
         if left is None or right is None:
