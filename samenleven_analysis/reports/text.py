@@ -25,6 +25,30 @@ _ENTITY = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _WHITESPACE = re.compile(r"\s+")
 
 
+def _md_escape_char(text: str, i: int) -> str:
+    """Character ``i`` of ``text`` as :func:`md_escape` writes it (its neighbours decide)."""
+    ch = text[i]
+    prev = text[i - 1] if i else ""
+    nxt = text[i + 1] if i + 1 < len(text) else ""
+    if ch == "<":
+        return "&lt;"
+    if ch == ">":
+        return "&gt;"
+    if ch == "&":
+        return "&amp;" if _ENTITY.match(text, i) else "&"
+    if ch == "_":
+        return "_" if prev.isalnum() and nxt.isalnum() else "\\_"
+    if ch == "(" and prev == "]":
+        return "\\("
+    if ch == ":" and text[i + 1 : i + 3] == "//":
+        return "\\:"  # http\://: no bare-URL autolink (mistune, marked, GFM)
+    if ch == "." and text[max(0, i - 3) : i].lower() == "www" and not text[i - 4 : i - 3].isalnum():
+        return "\\."  # www\.x.y: no "www." autolink
+    if ch in _MD_ALWAYS:
+        return "\\" + ch
+    return ch
+
+
 def md_escape(value: Any) -> str:
     r"""``value`` as literal text inside Markdown (a paragraph, emphasis, a table cell).
 
@@ -38,33 +62,7 @@ def md_escape(value: Any) -> str:
     ``'non_eu14'``, ``['a', 'b']``) comes out unchanged.
     """
     text = _WHITESPACE.sub(" ", str(value)).strip()
-    out = []
-    for i, ch in enumerate(text):
-        prev = text[i - 1] if i else ""
-        nxt = text[i + 1] if i + 1 < len(text) else ""
-        if ch == "<":
-            out.append("&lt;")
-        elif ch == ">":
-            out.append("&gt;")
-        elif ch == "&":
-            out.append("&amp;" if _ENTITY.match(text, i) else "&")
-        elif ch == "_":
-            out.append("_" if prev.isalnum() and nxt.isalnum() else "\\_")
-        elif ch == "(" and prev == "]":
-            out.append("\\(")
-        elif ch == ":" and text[i + 1 : i + 3] == "//":
-            out.append("\\:")  # http\://: no bare-URL autolink (mistune, marked, GFM)
-        elif (
-            ch == "."
-            and text[max(0, i - 3) : i].lower() == "www"
-            and not text[i - 4 : i - 3].isalnum()
-        ):
-            out.append("\\.")  # www\.x.y: no "www." autolink
-        elif ch in _MD_ALWAYS:
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    escaped = "".join(out)
+    escaped = "".join(_md_escape_char(text, i) for i in range(len(text)))
     if escaped[:1] in ("#", "-", "+", "="):
         escaped = "\\" + escaped
     match = re.match(r"^(\d+)([.)])", escaped)
