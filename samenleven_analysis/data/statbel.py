@@ -731,6 +731,50 @@ def _checked_codes(
     return code_dict, code_idx, padded
 
 
+def _categorical(
+    table: pa.Table, col: str, levels: tuple[str, ...], file: str, line_of
+) -> np.ndarray:
+    """Column ``col`` as the index of each value in ``levels``; DataError naming any other."""
+    n = table.num_rows
+    values, idx = _encode(table[col])
+    lookup = np.array(
+        [
+            levels.index(v.strip()) if isinstance(v, str) and v.strip() in levels else -1
+            for v in values
+        ],
+        dtype=np.int64,
+    )
+    bits = lookup[idx] if n else np.zeros(0, np.int64)
+    if n and (bits < 0).any():
+        i = int(np.flatnonzero(bits < 0)[0])
+        raise DataError(
+            f"unexpected value {table[col][i].as_py()!r} (expected one of {list(levels)})",
+            file=file,
+            row=line_of(i),
+            column=col,
+        )
+    return bits
+
+
+def _integers(
+    table: pa.Table, col: str, what: str, file: str, line_of, upper: int | None = None
+) -> np.ndarray:
+    """Column ``col`` as integers; DataError on a missing, negative or (above ``upper``) value."""
+    arr = table[col]
+    if arr.null_count:
+        i = _first(pc.is_null(arr))
+        raise DataError(f"missing {what}", file=file, row=line_of(i), column=col)
+    values = arr.to_numpy()
+    neg = values < 0
+    if neg.any():
+        i = int(np.flatnonzero(neg)[0])
+        raise DataError(f"negative {what} {values[i]}", file=file, row=line_of(i), column=col)
+    if upper is not None and (values > upper).any():
+        i = int(np.flatnonzero(values > upper)[0])
+        raise DataError(f"implausible {what} {values[i]}", file=file, row=line_of(i), column=col)
+    return values
+
+
 def _clean_population(
     table: pa.Table,
     code_col: str,
@@ -756,48 +800,10 @@ def _clean_population(
             raise ValueError(f"recode targets must be 5-digit codes: {bad_targets[:5]}")
         target_int = np.array([int(t) for t in targets], dtype=np.int64)[code_idx]
 
-    def categorical(col: str, levels: tuple[str, ...]) -> np.ndarray:
-        values, idx = _encode(table[col])
-        lookup = np.array(
-            [
-                levels.index(v.strip()) if isinstance(v, str) and v.strip() in levels else -1
-                for v in values
-            ],
-            dtype=np.int64,
-        )
-        bits = lookup[idx] if n else np.zeros(0, np.int64)
-        if n and (bits < 0).any():
-            i = int(np.flatnonzero(bits < 0)[0])
-            raise DataError(
-                f"unexpected value {table[col][i].as_py()!r} (expected one of {list(levels)})",
-                file=file,
-                row=line_of(i),
-                column=col,
-            )
-        return bits
-
-    sex = categorical("CD_SEX", _SEXES)
-    nat = categorical("CD_NATLTY", _NATIONALITIES)
-
-    def integers(col: str, what: str, upper: int | None = None) -> np.ndarray:
-        arr = table[col]
-        if arr.null_count:
-            i = _first(pc.is_null(arr))
-            raise DataError(f"missing {what}", file=file, row=line_of(i), column=col)
-        values = arr.to_numpy()
-        neg = values < 0
-        if neg.any():
-            i = int(np.flatnonzero(neg)[0])
-            raise DataError(f"negative {what} {values[i]}", file=file, row=line_of(i), column=col)
-        if upper is not None and (values > upper).any():
-            i = int(np.flatnonzero(values > upper)[0])
-            raise DataError(
-                f"implausible {what} {values[i]}", file=file, row=line_of(i), column=col
-            )
-        return values
-
-    age = integers("CD_AGE", "age", _MAX_AGE)
-    pop = integers("MS_POPULATION", "count")
+    sex = _categorical(table, "CD_SEX", _SEXES, file, line_of)
+    nat = _categorical(table, "CD_NATLTY", _NATIONALITIES, file, line_of)
+    age = _integers(table, "CD_AGE", "age", file, line_of, _MAX_AGE)
+    pop = _integers(table, "MS_POPULATION", "count", file, line_of)
 
     # Pack (refnis, sex, nationality, age, civil status) into one int64 key: one sort then
     # gives the duplicate check (equal neighbours) and the sum over civil status (a reduce

@@ -342,6 +342,19 @@ def validate_parameters(
     return out
 
 
+def _read_parameter_file(path: Path) -> dict:
+    """The mapping a YAML parameter file holds; ParameterError when it cannot be read or is none."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ParameterError(f"cannot read parameter file {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"parameter file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ParameterError(f"parameter file {path} must hold a mapping of name: value")
+    return data
+
+
 def read_parameters(
     param_files: Sequence[str | Path] = (), params: Sequence[tuple[str, str]] | Sequence[str] = ()
 ) -> tuple[dict[str, Any], dict[str, str], dict[str, dict[str, Any]]]:
@@ -357,14 +370,7 @@ def read_parameters(
     per_nb: dict[str, dict[str, Any]] = {}
     for file in param_files:
         path = Path(file)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except OSError as exc:
-            raise ParameterError(f"cannot read parameter file {path}: {exc.strerror}") from exc
-        except yaml.YAMLError as exc:
-            raise ParameterError(f"parameter file {path} is not valid YAML: {exc}") from exc
-        if not isinstance(data, dict):
-            raise ParameterError(f"parameter file {path} must hold a mapping of name: value")
+        data = _read_parameter_file(path)
         for key, value in data.items():
             if key == "notebooks" and isinstance(value, dict):
                 for stem, mapping in value.items():
