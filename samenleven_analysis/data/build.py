@@ -727,6 +727,28 @@ def _read_tables(
 # ---------------------------------------------------------------------------------------
 # build / load
 # ---------------------------------------------------------------------------------------
+def _out_dir(out: str | Path | None, plan: _Plan) -> Path:
+    """The build's output folder: ``out``, else the processed folder (``demo/`` for a demo)."""
+    if out is not None:
+        return Path(out)
+    if plan.demo and not config.force_demo():
+        return config.processed_dir() / "demo"
+    return config.processed_dir()
+
+
+def _only_tables(
+    wanted: dict[str, tuple[list[_Input], list[int]]], tables: Iterable[str] | None
+) -> dict[str, tuple[list[_Input], list[int]]]:
+    """``wanted`` restricted to ``tables`` (None: all); ValueError naming an unknown table."""
+    if tables is None:
+        return wanted
+    only = set(tables)
+    unknown = only - set(TABLES)
+    if unknown:
+        raise ValueError(f"unknown table(s) {sorted(unknown)}; known: {', '.join(TABLES)}")
+    return {k: v for k, v in wanted.items() if k in only}
+
+
 def build(
     vintage: int = VINTAGES[-1],
     *,
@@ -754,12 +776,7 @@ def build(
     if vintage not in VINTAGES:
         raise ValueError(f"unknown vintage {vintage}; known: {VINTAGES}")
     plan = _plan(vintage, data_dir, offline, demo, years)
-    if out is not None:
-        out_dir = Path(out)
-    elif plan.demo and not config.force_demo():
-        out_dir = config.processed_dir() / "demo"
-    else:
-        out_dir = config.processed_dir()
+    out_dir = _out_dir(out, plan)
     notes = list(plan.notes)
 
     all_years = sorted(plan.population)
@@ -774,13 +791,7 @@ def build(
 
     code = _code_fingerprint()
     geo_inputs = _geography_inputs(plan)
-    wanted = _wanted_tables(plan, pop_years, geo_inputs)
-    if tables is not None:
-        only = set(tables)
-        unknown = only - set(TABLES)
-        if unknown:
-            raise ValueError(f"unknown table(s) {sorted(unknown)}; known: {', '.join(TABLES)}")
-        wanted = {k: v for k, v in wanted.items() if k in only}
+    wanted = _only_tables(_wanted_tables(plan, pop_years, geo_inputs), tables)
     keys = {name: _cache_key(name, vintage, yrs, ins, code) for name, (ins, yrs) in wanted.items()}
     stale = [name for name in wanted if not _is_cached(out_dir, name, keys[name])]
     orphans = [
