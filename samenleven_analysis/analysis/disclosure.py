@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from html.parser import HTMLParser
 
 import numpy as np
 import pandas as pd
@@ -318,51 +319,52 @@ def find_small_counts(html: str, min_cell: int = MIN_CELL_DEFAULT) -> list[tuple
     return scan_counts(html, min_cell)[0]
 
 
+class _HtmlTables(HTMLParser):
+    """Collects the tables of a page as rows of ``(tag, text, data-counts flag, colspan)``."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[tuple[str, str, bool, int]]]] = []
+        self._cell: list[str] | None = None
+        self._cell_tag = ""
+        self._cell_flag = False
+        self._cell_span = 1
+        self._row: list[tuple[str, str, bool, int]] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            attrs = dict(attrs)
+            self._cell = []
+            self._cell_tag = tag
+            self._cell_flag = "data-counts" in attrs
+            try:
+                self._cell_span = max(1, int(attrs.get("colspan") or 1))
+            except ValueError:
+                self._cell_span = 1
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            text = "".join(self._cell).strip()
+            self._row.append((self._cell_tag, text, self._cell_flag, self._cell_span))
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self.tables:
+            self.tables[-1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            data = data.strip()
+            if data:
+                self._cell.append(data)
+
+
 def _parse_tables(html: str) -> list[list[list[tuple[str, str, bool, int]]]]:
     """The HTML tables of ``html`` as rows of ``(tag, text, data-counts flag, colspan)`` cells."""
-    from html.parser import HTMLParser
-
-    class _Tables(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__(convert_charrefs=True)
-            self.tables: list[list[list[tuple[str, str, bool, int]]]] = []
-            self._cell: list[str] | None = None
-            self._cell_tag = ""
-            self._cell_flag = False
-            self._cell_span = 1
-            self._row: list[tuple[str, str, bool, int]] | None = None
-
-        def handle_starttag(self, tag, attrs):
-            if tag == "table":
-                self.tables.append([])
-            elif tag == "tr" and self.tables:
-                self._row = []
-            elif tag in ("td", "th") and self._row is not None:
-                attrs = dict(attrs)
-                self._cell = []
-                self._cell_tag = tag
-                self._cell_flag = "data-counts" in attrs
-                try:
-                    self._cell_span = max(1, int(attrs.get("colspan") or 1))
-                except ValueError:
-                    self._cell_span = 1
-
-        def handle_endtag(self, tag):
-            if tag in ("td", "th") and self._cell is not None and self._row is not None:
-                text = "".join(self._cell).strip()
-                self._row.append((self._cell_tag, text, self._cell_flag, self._cell_span))
-                self._cell = None
-            elif tag == "tr" and self._row is not None and self.tables:
-                self.tables[-1].append(self._row)
-                self._row = None
-
-        def handle_data(self, data):
-            if self._cell is not None:
-                data = data.strip()
-                if data:
-                    self._cell.append(data)
-
-    parser = _Tables()
+    parser = _HtmlTables()
     parser.feed(html)
     return parser.tables
 
