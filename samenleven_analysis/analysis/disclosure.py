@@ -204,34 +204,48 @@ def suppression_mask(
         small &= values != 0
     mask = small.copy()
     ncomp = len(count_cols)  # components are the first ncomp columns
-
-    def pick_next(candidates: np.ndarray, vals: np.ndarray) -> int | None:
-        # Smallest published value among candidates; ties go to the first position.
-        idx = np.flatnonzero(candidates)
-        if idx.size == 0:
-            return None
-        return int(idx[np.argmin(vals[idx])])  # argmin returns the first of ties
-
     changed = True
     while changed:
         changed = False
         if "row" in margins and ncomp > 1:
-            for i in range(values.shape[0]):
-                row_mask = mask[i, :ncomp]
-                if row_mask.sum() == 1:
-                    j = pick_next(present[i, :ncomp] & ~row_mask, values[i, :ncomp])
-                    if j is not None:
-                        mask[i, j] = True
-                        changed = True
+            changed |= _complete_rows(mask, present, values, ncomp)
         if "column" in margins and values.shape[0] > 1:
-            for j in range(values.shape[1]):
-                col_mask = mask[:, j]
-                if col_mask.sum() == 1:
-                    i = pick_next(present[:, j] & ~col_mask, values[:, j])
-                    if i is not None:
-                        mask[i, j] = True
-                        changed = True
+            changed |= _complete_columns(mask, present, values)
     return pd.DataFrame(mask, index=table.index, columns=cols)
+
+
+def _pick_next(candidates: np.ndarray, vals: np.ndarray) -> int | None:
+    """Position of the smallest published value among ``candidates``; ties go to the first."""
+    idx = np.flatnonzero(candidates)
+    if idx.size == 0:
+        return None
+    return int(idx[np.argmin(vals[idx])])  # argmin returns the first of ties
+
+
+def _complete_rows(mask: np.ndarray, present: np.ndarray, values: np.ndarray, ncomp: int) -> bool:
+    """Hide a second component in every row with one hidden (in place); whether any was added."""
+    changed = False
+    for i in range(values.shape[0]):
+        row_mask = mask[i, :ncomp]
+        if row_mask.sum() == 1:
+            j = _pick_next(present[i, :ncomp] & ~row_mask, values[i, :ncomp])
+            if j is not None:
+                mask[i, j] = True
+                changed = True
+    return changed
+
+
+def _complete_columns(mask: np.ndarray, present: np.ndarray, values: np.ndarray) -> bool:
+    """Hide a second cell in every column with one hidden (in place); whether any was added."""
+    changed = False
+    for j in range(values.shape[1]):
+        col_mask = mask[:, j]
+        if col_mask.sum() == 1:
+            i = _pick_next(present[:, j] & ~col_mask, values[:, j])
+            if i is not None:
+                mask[i, j] = True
+                changed = True
+    return changed
 
 
 def format_count(value: object, min_cell: int = MIN_CELL_DEFAULT, *, zeros: bool = True) -> str:
