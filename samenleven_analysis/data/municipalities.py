@@ -136,30 +136,7 @@ def read_mergers(path: str | Path, *, date_: str | date = "2025-01-01") -> pd.Da
         for lineno, line in enumerate(lines, start=1):
             if lineno == 1 or not line.strip():
                 continue  # header ("Fuserende gemeenten, Nieuwe gemeenten")
-            if "\t" in line:
-                left, right = line.rsplit("\t", 1)
-            elif "," in line:
-                left, right = line.rsplit(",", 1)
-            else:
-                raise DataError(
-                    "expected 'old (code) + old (code),<TAB>new (code)'", file=file, row=lineno
-                )
-            left = left.rstrip().rstrip(",")
-            olds = [(m.group(1), _name_before(left, m)) for m in _CODE_IN_TEXT.finditer(left)]
-            news = [(m.group(1), _name_before(right, m)) for m in _CODE_IN_TEXT.finditer(right)]
-            if not olds:
-                raise DataError(
-                    "no old municipality code '(12345)' found", file=file, row=lineno, column="old"
-                )
-            if len(news) != 1:
-                raise DataError(
-                    "expected exactly one new municipality code '(12345)'",
-                    file=file,
-                    row=lineno,
-                    column="new",
-                )
-            for code, name in olds:
-                rows.append((code, news[0][0], name, news[0][1]))
+            rows += _merger_line(line, lineno, file)
         out = pd.DataFrame(rows, columns=["from_refnis", "to_refnis", "from_name", "to_name"])
         for col in ("from_refnis", "to_refnis"):
             out[col] = normalise_refnis(out[col].astype(str), name=col)
@@ -173,6 +150,31 @@ def read_mergers(path: str | Path, *, date_: str | date = "2025-01-01") -> pd.Da
         code = out.from_refnis[dup].iloc[0]
         raise DataError(f"municipality {code} merges twice on the same date", file=file)
     return out.reset_index(drop=True)
+
+
+def _merger_line(line: str, lineno: int, file: str) -> list[tuple[str, str, str, str]]:
+    """``(from code, to code, from name, to name)`` per old municipality of a text-layout line."""
+    if "\t" in line:
+        left, right = line.rsplit("\t", 1)
+    elif "," in line:
+        left, right = line.rsplit(",", 1)
+    else:
+        raise DataError("expected 'old (code) + old (code),<TAB>new (code)'", file=file, row=lineno)
+    left = left.rstrip().rstrip(",")
+    olds = [(m.group(1), _name_before(left, m)) for m in _CODE_IN_TEXT.finditer(left)]
+    news = [(m.group(1), _name_before(right, m)) for m in _CODE_IN_TEXT.finditer(right)]
+    if not olds:
+        raise DataError(
+            "no old municipality code '(12345)' found", file=file, row=lineno, column="old"
+        )
+    if len(news) != 1:
+        raise DataError(
+            "expected exactly one new municipality code '(12345)'",
+            file=file,
+            row=lineno,
+            column="new",
+        )
+    return [(code, news[0][0], name, news[0][1]) for code, name in olds]
 
 
 def _name_before(text: str, match: re.Match) -> str:
