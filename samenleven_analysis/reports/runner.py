@@ -200,14 +200,22 @@ def prepare_data(
         prepared.folders[f"demo-{v}"] = Path(result.out_dir)
         if prepared.demo:
             prepared.folders[str(v)] = Path(result.out_dir)
-    prepared.env = {"SAMENLEVEN_PREBUILT": encode_prebuilt(prepared.folders)}
-    if prepared.demo:
-        prepared.env["SAMENLEVEN_DEMO"] = "1"
-    if data_dir is not None:
-        prepared.env["SAMENLEVEN_DATA_DIR"] = str(Path(data_dir).resolve())
-    if offline:
-        prepared.env["SAMENLEVEN_OFFLINE"] = "1"
+    prepared.env = _kernel_env(encode_prebuilt(prepared.folders), prepared.demo, data_dir, offline)
     return prepared
+
+
+def _kernel_env(
+    prebuilt: str, demo: bool, data_dir: str | Path | None, offline: bool
+) -> dict[str, str]:
+    """What the kernels need to find the prepared tables (and run offline or on demo data)."""
+    env = {"SAMENLEVEN_PREBUILT": prebuilt}
+    if demo:
+        env["SAMENLEVEN_DEMO"] = "1"
+    if data_dir is not None:
+        env["SAMENLEVEN_DATA_DIR"] = str(Path(data_dir).resolve())
+    if offline:
+        env["SAMENLEVEN_OFFLINE"] = "1"
+    return env
 
 
 def default_out(root: Path | None = None, now: _dt.datetime | None = None) -> Path:
@@ -292,6 +300,43 @@ def _select_notebooks(
     return selected, auth_nb
 
 
+def _check_declared(
+    values: dict[str, Any], specs: dict[Path, dict[str, Any]], notebooks: list[Path]
+) -> None:
+    """ParameterError naming a parameter that no selected notebook (``specs``) declares."""
+    for name in values:
+        if not any(name in s for s in specs.values()):
+            names = ", ".join(p.name for p in notebooks)
+            raise ParameterError(
+                f"unknown parameter {name!r}: no selected notebook ({names}) declares it"
+            )
+
+
+def _notebook_values(
+    path: Path,
+    spec: dict[str, Any],
+    values: dict[str, Any],
+    raw: dict[str, str],
+    per_nb: dict[str, dict[str, Any]],
+    disclosure_off: bool,
+    language: str | None,
+) -> dict[str, Any]:
+    """The checked parameters of notebook ``path`` (declaring ``spec``) for this run.
+
+    The values it declares, ``min_cell`` 0 under the disclosure opt-out and ``language``
+    unless given as parameters, then its own section of the parameter files.
+    """
+    mine = {k: v for k, v in values.items() if k in spec}
+    if disclosure_off and "min_cell" in spec and "min_cell" not in values:
+        mine["min_cell"] = 0
+    if language is not None and "language" in spec and "language" not in values:
+        mine["language"] = language
+    checked = validate_parameters(path, mine, raw=raw, disclosure_off=disclosure_off)
+    extra = per_nb.get(path.stem, {})
+    checked.update(validate_parameters(path, extra, disclosure_off=disclosure_off))
+    return checked
+
+
 def run_notebooks(
     notebooks: Sequence[str | Path] = (),
     *,
@@ -356,23 +401,12 @@ def run_notebooks(
     # ---- validation: before anything is built or any kernel starts
     all_nbs = selected + ([auth_nb] if auth_nb else [])
     specs = {p: parse_parameters(p) for p in all_nbs}
-    for name in values:
-        if not any(name in s for s in specs.values()):
-            names = ", ".join(p.name for p in all_nbs)
-            raise ParameterError(
-                f"unknown parameter {name!r}: no selected notebook ({names}) declares it"
-            )
+    _check_declared(values, specs, all_nbs)
     nb_params: dict[Path, dict[str, Any]] = {}
     for path in all_nbs:
-        mine = {k: v for k, v in values.items() if k in specs[path]}
-        if disclosure_off and "min_cell" in specs[path] and "min_cell" not in values:
-            mine["min_cell"] = 0
-        if language is not None and "language" in specs[path] and "language" not in values:
-            mine["language"] = language
-        checked = validate_parameters(path, mine, raw=raw, disclosure_off=disclosure_off)
-        extra = per_nb.get(path.stem, {})
-        checked.update(validate_parameters(path, extra, disclosure_off=disclosure_off))
-        nb_params[path] = checked
+        nb_params[path] = _notebook_values(
+            path, specs[path], values, raw, per_nb, disclosure_off, language
+        )
     # sections for notebooks not in this run are fine (one file for several runs); a
     # section naming no notebook at all is a typo
     unknown_stems = (
