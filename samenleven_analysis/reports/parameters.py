@@ -191,26 +191,39 @@ def parse_parameters(nb_path: str | Path) -> dict[str, ParamSpec]:
         for target in targets:
             if not isinstance(target, ast.Name):
                 continue
-            types = _annotation_types(annotation)
-            if types is None:
-                types = _type_of(default) if literal else ()
-            element = None
-            if isinstance(default, list) and default:
-                kinds = {type(v).__name__ for v in default}
-                if len(kinds) == 1:
-                    element = kinds.pop()
-            allowed = _literal_values(annotation)
-            if allowed is not None and "NoneType" in types:
-                allowed = tuple(dict.fromkeys((*allowed, None)))
             line = lines[node.end_lineno - 1] if node.end_lineno else ""
-            low, high = _range_comment(line, target.id, nb_path)
-            if target.id == "min_cell":
-                # disclosure control: never below 1, whatever the cell says (see check_min_cell)
-                low = max(low or 1.0, 1.0)
-            specs[target.id] = ParamSpec(
-                target.id, default, tuple(types), element, allowed, low, high
-            )
+            specs[target.id] = _spec_of(target.id, default, literal, annotation, line, nb_path)
     return specs
+
+
+def _spec_of(
+    name: str,
+    default: Any,
+    literal: bool,
+    annotation: ast.expr | None,
+    line: str,
+    nb_path: str | Path,
+) -> ParamSpec:
+    """The :class:`ParamSpec` of parameter ``name`` assigned ``default`` on ``line``.
+
+    ``literal``: whether the value is a literal; ``annotation``: its type annotation, if any.
+    """
+    types = _annotation_types(annotation)
+    if types is None:
+        types = _type_of(default) if literal else ()
+    element = None
+    if isinstance(default, list) and default:
+        kinds = {type(v).__name__ for v in default}
+        if len(kinds) == 1:
+            element = kinds.pop()
+    allowed = _literal_values(annotation)
+    if allowed is not None and "NoneType" in types:
+        allowed = tuple(dict.fromkeys((*allowed, None)))
+    low, high = _range_comment(line, name, nb_path)
+    if name == "min_cell":
+        # disclosure control: never below 1, whatever the cell says (see check_min_cell)
+        low = max(low or 1.0, 1.0)
+    return ParamSpec(name, default, tuple(types), element, allowed, low, high)
 
 
 def _yaml_scalar(text: str) -> Any:
@@ -231,14 +244,6 @@ def _check(nb_name: str, spec: ParamSpec, value: Any, raw: str | None) -> Any:
     types = spec.types
     if not types:
         return value
-
-    def fail() -> ParameterError:
-        shown = raw if raw is not None else value
-        return ParameterError(
-            f"{nb_name}: parameter {spec.name!r} expects {spec.describe()}, "
-            f"got {type(value).__name__} {shown!r}"
-        )
-
     if value is None and "NoneType" in types:
         return None
     if "str" in types and raw is not None:
@@ -254,27 +259,44 @@ def _check(nb_name: str, spec: ParamSpec, value: Any, raw: str | None) -> Any:
     if "dict" in types and isinstance(value, dict):
         return value
     if "list" in types:
-        items = value if isinstance(value, list) else ([value] if raw is not None else None)
-        if items is None:
-            raise fail()
-        if spec.element_type:
-            element_spec = ParamSpec(spec.name, None, (spec.element_type,))
-            try:
-                # from the command line, items of a str list are taken as text
-                # (``[11002, 44021]`` -> ``["11002", "44021"]``)
-                items = [
-                    _check(
-                        nb_name,
-                        element_spec,
-                        v,
-                        None if raw is None else (str(v) if isinstance(value, list) else raw),
-                    )
-                    for v in items
-                ]
-            except ParameterError as exc:
-                raise fail() from exc
-        return items
-    raise fail()
+        return _check_list(nb_name, spec, value, raw)
+    raise _type_error(nb_name, spec, value, raw)
+
+
+def _type_error(nb_name: str, spec: ParamSpec, value: Any, raw: str | None) -> ParameterError:
+    """The error for ``value`` (typed as ``raw`` on the command line) not fitting ``spec``."""
+    shown = raw if raw is not None else value
+    return ParameterError(
+        f"{nb_name}: parameter {spec.name!r} expects {spec.describe()}, "
+        f"got {type(value).__name__} {shown!r}"
+    )
+
+
+def _check_list(nb_name: str, spec: ParamSpec, value: Any, raw: str | None) -> list:
+    """``value`` as the list ``spec`` expects, each element checked; see :func:`_check`.
+
+    From the command line a single value is a list of one.
+    """
+    items = value if isinstance(value, list) else ([value] if raw is not None else None)
+    if items is None:
+        raise _type_error(nb_name, spec, value, raw)
+    if spec.element_type:
+        element_spec = ParamSpec(spec.name, None, (spec.element_type,))
+        try:
+            # from the command line, items of a str list are taken as text
+            # (``[11002, 44021]`` -> ``["11002", "44021"]``)
+            items = [
+                _check(
+                    nb_name,
+                    element_spec,
+                    v,
+                    None if raw is None else (str(v) if isinstance(value, list) else raw),
+                )
+                for v in items
+            ]
+        except ParameterError as exc:
+            raise _type_error(nb_name, spec, value, raw) from exc
+    return items
 
 
 def _check_allowed(nb_name: str, spec: ParamSpec, value: Any) -> None:
