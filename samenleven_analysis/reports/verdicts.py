@@ -98,19 +98,7 @@ def verdict(
     lines = []
     if demo:
         lines.append(_(DEMO_LINE))
-    warn = list(cautions)
-    if estimate.extra.get("descriptive_only") and estimate.notes:
-        warn.append(notes_text(estimate.notes))
-    if flags["failed_checks"]:
-        warn.append(_("these checks failed: {checks}", checks=", ".join(flags["failed_checks"])))
-    if warn or flags["descriptive_only"]:
-        warn = warn or [_("the design's checks do not support a claim")]
-        lines.append(
-            _(
-                "**Caution:** {warnings}. Treat the estimate below as descriptive only.",
-                warnings="; ".join(warn),
-            )
-        )
+    lines += _caution_lines(estimate, flags, cautions)
     if not flags["has_inference"]:
         lines.append(
             _(
@@ -212,27 +200,47 @@ def verdict(
             )
         )
     if honest is not None and flags["interval_direction"] != 0:
-        b = honest.breakdown
-        if b is not None and np.isfinite(b):
-            lines.append(
-                _(
-                    "Sensitivity (HonestDiD): the average post-period effect stays away from zero "
-                    "only if the differential trend bends by less than {breakdown} per year² "
-                    "(breakdown value M).",
-                    breakdown=_v(b, u, 3),
-                )
-            )
-        else:
-            lines.append(
-                _(
-                    "Sensitivity (HonestDiD): the effect stays away from zero for every trend "
-                    "violation on the grid tried."
-                )
-            )
+        lines.append(_honest_line(honest, u))
     if estimate.notes and not estimate.extra.get("descriptive_only"):
         lines.append(_("Note on inference: {note}.", note=notes_text(estimate.notes)))
     lines += _mde_lines(mde, u)
     return "\n\n".join(lines)
+
+
+def _caution_lines(
+    estimate: Estimate, flags: Mapping[str, Any], cautions: Sequence[str]
+) -> list[str]:
+    """The verdict's caution (``cautions`` first, then what failed); none when nothing failed."""
+    warn = list(cautions)
+    if estimate.extra.get("descriptive_only") and estimate.notes:
+        warn.append(notes_text(estimate.notes))
+    if flags["failed_checks"]:
+        warn.append(_("these checks failed: {checks}", checks=", ".join(flags["failed_checks"])))
+    if not (warn or flags["descriptive_only"]):
+        return []
+    warn = warn or [_("the design's checks do not support a claim")]
+    return [
+        _(
+            "**Caution:** {warnings}. Treat the estimate below as descriptive only.",
+            warnings="; ".join(warn),
+        )
+    ]
+
+
+def _honest_line(honest: Any, u: str) -> str:
+    """The verdict's sentence on the HonestDiD sensitivity ``honest`` (its breakdown value)."""
+    b = honest.breakdown
+    if b is not None and np.isfinite(b):
+        return _(
+            "Sensitivity (HonestDiD): the average post-period effect stays away from zero "
+            "only if the differential trend bends by less than {breakdown} per year² "
+            "(breakdown value M).",
+            breakdown=_v(b, u, 3),
+        )
+    return _(
+        "Sensitivity (HonestDiD): the effect stays away from zero for every trend "
+        "violation on the grid tried."
+    )
 
 
 def _mde_value(mde: MinimumDetectableEffect | float | None) -> float:
