@@ -982,19 +982,8 @@ _INCOME_COLUMNS = {
 }
 
 
-def read_income(path: str | Path) -> pd.DataFrame:
-    """Read Statbel's fiscal income per municipality (``TF_PSNL_INC_TAX_MUNTY.xlsx``).
-
-    ``CD_YEAR`` is the *income* year (the assessment year is one later). Returns
-    ``year`` (int64), ``refnis`` (5-digit str), ``residents`` (int64, ``MS_TOT_RESIDENTS``),
-    ``net_taxable_income`` (float, euro, ``MS_TOT_NET_TAXABLE_INC``), ``taxpayers``
-    (int64, declarations with a non-zero income, ``MS_NBR_NON_ZERO_INC``) and
-    ``income_per_resident`` (net taxable income / residents, NaN when there are no
-    residents), sorted by ``year, refnis``. A ``.csv``/``.txt`` export with the same
-    columns (pipe-delimited) is read too.
-    """
-    path = Path(path)
-    file = str(path)
+def _read_income_raw(path: Path, file: str) -> pd.DataFrame:
+    """The income table as read (spreadsheet or pipe text), its columns checked."""
     try:
         if path.suffix.lower() in (".xlsx", ".xls"):
             raw = _read_excel(path, columns=_INCOME_COLUMNS)
@@ -1013,28 +1002,51 @@ def read_income(path: str | Path) -> pd.DataFrame:
             raise DataError(f"missing column {col}", file=file, row=1, column=col)
     if raw.empty:
         raise DataError(NO_DATA_ROWS, file=file)
+    return raw
+
+
+def _income_numbers(raw: pd.DataFrame, col: str, integer: bool, file: str) -> pd.Series:
+    """Column ``col`` of the income table as numbers (``integer``: whole), never negative.
+
+    A missing, non-numeric, negative or (``integer``) fractional value raises DataError.
+    """
+    s = raw[col]
+    num = pd.to_numeric(s, errors="coerce")
+    blank = s.isna() | (s.astype(str).str.strip() == "")
+    for mask, what in ((blank, "missing value"), (num.isna() & ~blank, "non-numeric value")):
+        if mask.any():
+            i = int(np.flatnonzero(mask.to_numpy())[0])
+            raise DataError(f"{what} {s.iloc[i]!r}", file=file, row=i + 2, column=col)
+    neg = num < 0
+    if neg.any():
+        i = int(np.flatnonzero(neg.to_numpy())[0])
+        raise DataError(f"negative value {num.iloc[i]}", file=file, row=i + 2, column=col)
+    if integer:
+        frac = num % 1 != 0
+        if frac.any():
+            i = int(np.flatnonzero(frac.to_numpy())[0])
+            raise DataError(f"not a whole number {num.iloc[i]}", file=file, row=i + 2, column=col)
+        return num.astype("int64")
+    return num.astype("float64")
+
+
+def read_income(path: str | Path) -> pd.DataFrame:
+    """Read Statbel's fiscal income per municipality (``TF_PSNL_INC_TAX_MUNTY.xlsx``).
+
+    ``CD_YEAR`` is the *income* year (the assessment year is one later). Returns
+    ``year`` (int64), ``refnis`` (5-digit str), ``residents`` (int64, ``MS_TOT_RESIDENTS``),
+    ``net_taxable_income`` (float, euro, ``MS_TOT_NET_TAXABLE_INC``), ``taxpayers``
+    (int64, declarations with a non-zero income, ``MS_NBR_NON_ZERO_INC``) and
+    ``income_per_resident`` (net taxable income / residents, NaN when there are no
+    residents), sorted by ``year, refnis``. A ``.csv``/``.txt`` export with the same
+    columns (pipe-delimited) is read too.
+    """
+    path = Path(path)
+    file = str(path)
+    raw = _read_income_raw(path, file)
 
     def numbers(col: str, integer: bool) -> pd.Series:
-        s = raw[col]
-        num = pd.to_numeric(s, errors="coerce")
-        blank = s.isna() | (s.astype(str).str.strip() == "")
-        for mask, what in ((blank, "missing value"), (num.isna() & ~blank, "non-numeric value")):
-            if mask.any():
-                i = int(np.flatnonzero(mask.to_numpy())[0])
-                raise DataError(f"{what} {s.iloc[i]!r}", file=file, row=i + 2, column=col)
-        neg = num < 0
-        if neg.any():
-            i = int(np.flatnonzero(neg.to_numpy())[0])
-            raise DataError(f"negative value {num.iloc[i]}", file=file, row=i + 2, column=col)
-        if integer:
-            frac = num % 1 != 0
-            if frac.any():
-                i = int(np.flatnonzero(frac.to_numpy())[0])
-                raise DataError(
-                    f"not a whole number {num.iloc[i]}", file=file, row=i + 2, column=col
-                )
-            return num.astype("int64")
-        return num.astype("float64")
+        return _income_numbers(raw, col, integer, file)
 
     year = numbers("CD_YEAR", True)
     try:
