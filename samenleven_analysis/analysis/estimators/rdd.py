@@ -61,6 +61,30 @@ covariate is balanced at p >= this (rdwinselect's default; Cattaneo, Titiunik &
 Vazquez-Bare 2016)."""
 
 
+def _rdrobust_kwargs(
+    data: pd.DataFrame,
+    cutoff: float,
+    p: int,
+    kernel: str,
+    alpha: float,
+    treatment: str | None,
+    covariates: Sequence[str] | None,
+    cluster: str | None,
+    bandwidth: float | None,
+) -> dict[str, Any]:
+    """The keyword arguments of :func:`rdd`'s ``rdrobust`` call on ``data``."""
+    kwargs: dict[str, Any] = {"c": cutoff, "p": p, "kernel": kernel, "level": 100 * (1 - alpha)}
+    if treatment:
+        kwargs["fuzzy"] = data[treatment].astype(float).to_numpy()
+    if covariates:
+        kwargs["covs"] = data[list(covariates)].astype(float)
+    if cluster:
+        kwargs["cluster"] = integer_codes(data[cluster].astype(str))
+    if bandwidth is not None:
+        kwargs["h"] = float(bandwidth)
+    return kwargs
+
+
 def rdd(
     df: pd.DataFrame,
     outcome: str,
@@ -109,15 +133,9 @@ def rdd(
         raise ValueError(
             f"too few observations on one side of the cutoff ({n_left} below, {n_right} at/above)"
         )
-    kwargs: dict[str, Any] = {"c": cutoff, "p": p, "kernel": kernel, "level": 100 * (1 - alpha)}
-    if treatment:
-        kwargs["fuzzy"] = data[treatment].astype(float).to_numpy()
-    if covariates:
-        kwargs["covs"] = data[list(covariates)].astype(float)
-    if cluster:
-        kwargs["cluster"] = integer_codes(data[cluster].astype(str))
-    if bandwidth is not None:
-        kwargs["h"] = float(bandwidth)
+    kwargs = _rdrobust_kwargs(
+        data, cutoff, p, kernel, alpha, treatment, covariates, cluster, bandwidth
+    )
     from rdrobust import rdrobust
 
     d = data[treatment].astype(float).to_numpy() if treatment else None
@@ -324,6 +342,28 @@ def _perm_test_grid(
     return obs, pv
 
 
+def _accepted_interval(
+    taus: np.ndarray, pv: np.ndarray, alpha: float
+) -> tuple[float, float, Fact | None]:
+    """The interval of constant effects ``taus`` the test accepts (p > ``alpha``).
+
+    NaN with a note when the accepted set touches the grid's edge, is not connected, is
+    empty, or there is no finite estimate (a grid of one).
+    """
+    nan = float("nan")
+    acc = pv > alpha
+    if len(taus) > 1 and acc.any():
+        idx = np.flatnonzero(acc)
+        if idx[0] == 0 or idx[-1] == len(taus) - 1:
+            return nan, nan, fact("lr_set_at_grid_edge")
+        if (np.diff(idx) != 1).any():
+            return nan, nan, fact("lr_set_not_interval")
+        return float(taus[idx[0]]), float(taus[idx[-1]]), None
+    if len(taus) > 1:
+        return nan, nan, fact("lr_no_effect_accepted")
+    return nan, nan, fact("lr_no_finite_estimate")
+
+
 def rdd_local_randomisation(
     y: np.ndarray,
     x: np.ndarray,
@@ -415,7 +455,6 @@ def rdd_local_randomisation(
 
     est = dy / dt if d is not None and dt != 0 else (dy if d is None else float("nan"))
     se_asy = welch(yw) / abs(dt) if d is not None and dt != 0 else welch(yw)
-    note: Fact | None = None
     if d is not None:
         fs_se = welch(tw)
         fs_f = (dt / fs_se) ** 2 if fs_se > 0 else float("nan")
@@ -438,20 +477,7 @@ def rdd_local_randomisation(
         taus = np.unique(np.append(taus, 0.0))
     _, pv = _perm_test_grid(yw, tw, zw, taus, reps, seed)
     p0 = float(pv[taus == 0.0][0])
-    acc = pv > alpha
-    lo = hi = float("nan")
-    if len(taus) > 1 and acc.any():
-        idx = np.flatnonzero(acc)
-        if idx[0] == 0 or idx[-1] == len(taus) - 1:
-            note = fact("lr_set_at_grid_edge")
-        elif (np.diff(idx) != 1).any():
-            note = fact("lr_set_not_interval")
-        else:
-            lo, hi = float(taus[idx[0]]), float(taus[idx[-1]])
-    elif len(taus) > 1:
-        note = fact("lr_no_effect_accepted")
-    else:
-        note = fact("lr_no_finite_estimate")
+    lo, hi, note = _accepted_interval(taus, pv, alpha)
     weak = None
     if d is not None and extra.get("weak_first_stage"):
         extra["ar_pvalue"] = p0
