@@ -177,7 +177,7 @@ def power_by_simulation(
 
 
 def _effects_to_plant(effects, base: Estimate) -> list[float]:
-    """``effects``; by default 0, ½, 1, 1½, 2, 3 × the half-width of the placebo interval ``base``."""
+    """``effects``, by default 0, ½, 1, 1½, 2, 3 × the half-width of the interval of ``base``."""
     if effects is None:
         half = (base.ci_high - base.ci_low) / 2
         if not np.isfinite(half) or half <= 0:

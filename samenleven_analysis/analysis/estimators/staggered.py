@@ -149,7 +149,7 @@ def _comparable_cohorts(df: pd.DataFrame, control_group: str) -> tuple[pd.DataFr
 
 
 def _inference_mode(inference: str, df: pd.DataFrame, control_group: str, g1: int, g0: int) -> str:
-    """``"analytic"`` or ``"ri"``; ``"auto"`` permutes when it can or when few clusters are treated."""
+    """``"analytic"`` or ``"ri"``; ``"auto"`` permutes when it can or when few are treated."""
     mode = inference
     if mode == "auto":
         balanced = df.groupby("_unit")["_time"].nunique().eq(df["_time"].nunique()).all()
