@@ -248,8 +248,9 @@ def demo(out, seed) -> None:
 )
 @_notebooks_option
 def refresh(notebooks, timeout, notebooks_dir) -> None:
-    """Re-execute the committed notebooks on demo data (their .py scripts are the source),
-    so that the outputs nbval compares are fresh.
+    """Re-execute the committed notebooks on demo data, so the outputs nbval compares are fresh.
+
+    Their .py scripts are the source.
     """
     from samenleven_analysis.reports import runner
 
@@ -308,8 +309,9 @@ def bench_build(data_dir, repeat) -> None:
 )
 @_data_dir_option
 def bench_reports(n_authorities, all_authorities, jobs, sample, data_dir) -> None:
-    """Time the demo report suite, one authority report, and --jobs 1 against --jobs 2; or,
-    with --all-authorities, a report for every municipality on the real mirror.
+    """Time the demo report suite, one authority report, and --jobs 1 against --jobs 2.
+
+    Or, with --all-authorities, a report for every municipality on the real mirror.
     """
     from samenleven_analysis.bench import reports as bench_mod
 

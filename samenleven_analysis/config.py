@@ -24,8 +24,10 @@ def _flag(name: str) -> bool:
 
 
 def checkout_root() -> Path | None:
-    """The checkout this code runs from (the folder holding ``pyproject.toml`` next to the
-    package: editable install or ``PYTHONPATH``), or None for an installed wheel.
+    """The checkout this code runs from, or None for an installed wheel.
+
+    The checkout is the folder holding ``pyproject.toml`` next to the package: editable install or
+    ``PYTHONPATH``.
     """
     here = Path(__file__).resolve().parent.parent
     if (here / "pyproject.toml").is_file() and (here / "samenleven_analysis").is_dir():

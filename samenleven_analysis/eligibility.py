@@ -1,5 +1,7 @@
-"""Public import path (a contract for users' scripts): ``samenleven_analysis.eligibility`` is
-``samenleven_analysis.analysis.eligibility`` (the 7,500 rule with partnerships).
+"""Public import path (a contract for users' scripts).
+
+``samenleven_analysis.eligibility`` is ``samenleven_analysis.analysis.eligibility`` (the 7,500 rule
+with partnerships).
 """
 
 import sys

@@ -1,5 +1,7 @@
-"""Public import path (a contract for users' scripts): ``samenleven_analysis.geo`` is
-``samenleven_analysis.data.boundaries`` (municipality boundaries per vintage).
+"""Public import path (a contract for users' scripts).
+
+``samenleven_analysis.geo`` is ``samenleven_analysis.data.boundaries`` (municipality boundaries per
+vintage).
 """
 
 import sys

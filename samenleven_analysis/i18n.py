@@ -1,5 +1,7 @@
-"""Languages of the reports: message catalogs (gettext ``.po`` through Babel) and the number,
-percentage, currency and date formats of each language.
+"""Languages of the reports.
+
+Message catalogs (gettext ``.po`` through Babel) and the number, percentage, currency and date
+formats of each language.
 
 The readers of the authority reports and the dashboard are Flemish local authorities, so Dutch
 (``nl``, formats of ``nl_BE``) is the default; English (``en``) on request. Messages are
@@ -110,15 +112,17 @@ class Translator:
         return _fill(_catalog(self.language).pgettext(context, message), values)
 
     def call_label(self, name: Any) -> str:
-        """An official Dutch name from the call configuration (objective, action): as it is
-        in Dutch, its English translation in English (unknown names unchanged).
+        """An official Dutch name from the call configuration (objective, action).
+
+        As it is in Dutch, its English translation in English (unknown names unchanged).
         """
         return self.pgettext(CALL_CONTEXT, str(name))
 
     # ------------------------------------------------------------------ formats
     def number(self, value: Any, digits: int = 0) -> str:
-        """``104099`` → ``104.099`` (nl) / ``104,099`` (en); NaN/None → ``""``;
-        text (``<5``) unchanged.
+        """``104099`` → ``104.099`` (nl) / ``104,099`` (en).
+
+        NaN/None → ``""``; text (``<5``) unchanged.
         """
         from babel.numbers import format_decimal
 
@@ -148,8 +152,9 @@ class Translator:
         return format_percent(value, format=fmt, locale=self.locale)
 
     def eur(self, value: Any, digits: int = 0) -> str:
-        """An amount in euro: ``1.139.500 EUR`` (nl) / ``1,139,500 EUR`` (en); the ISO code
-        after the number, as the call documents write it.
+        """An amount in euro: ``1.139.500 EUR`` (nl) / ``1,139,500 EUR`` (en).
+
+        The ISO code after the number, as the call documents write it.
         """
         from babel.numbers import format_currency
 
@@ -174,8 +179,9 @@ class Translator:
         return self.gettext("yes") if bool(value) else self.gettext("no")
 
     def axis_formatter(self, digits: int = 0, *, absolute: bool = False):
-        """A matplotlib ``FuncFormatter`` writing tick values in this language's format
-        (``absolute``: without sign, for the two sides of a population pyramid).
+        """A matplotlib ``FuncFormatter`` writing tick values in this language's format.
+
+        ``absolute``: without sign, for the two sides of a population pyramid.
         """
         from matplotlib.ticker import FuncFormatter
 
@@ -209,8 +215,9 @@ _ACTIVE = [SOURCE_LANGUAGE]
 
 
 def set_language(language: str = DEFAULT_LANGUAGE) -> Translator:
-    """Make ``language`` the active language of this process (a notebook calls it once, from
-    its ``language`` parameter) and return its :class:`Translator`.
+    """Make ``language`` the active language of this process and return its :class:`Translator`.
+
+    A notebook calls it once, from its ``language`` parameter.
     """
     tr = translator(language)
     _ACTIVE[0] = tr.language
@@ -286,11 +293,12 @@ def axis_formatter(digits: int = 0, *, absolute: bool = False):
 
 
 def jinja_env(language: str, **options: Any):
-    """A Jinja2 environment whose templates translate through ``language``'s catalog:
-    ``{{ _("Sentence with {name}", name=x) }}`` (plain text, escaped by autoescape) and
-    ``{{ _html("Sentence with <strong>{name}</strong>", name=x) }}`` (the catalog's markup
-    kept, every value escaped by :meth:`markupsafe.Markup.format`); ``fmt`` holds the number
-    and date formats. ``pybabel extract`` finds these calls through ``babel.cfg``.
+    """A Jinja2 environment whose templates translate through ``language``'s catalog.
+
+    ``{{ _("Sentence with {name}", name=x) }}`` (plain text, escaped by autoescape) and ``{{
+    _html("Sentence with <strong>{name}</strong>", name=x) }}`` (the catalog's markup kept, every
+    value escaped by :meth:`markupsafe.Markup.format`); ``fmt`` holds the number and date formats.
+    ``pybabel extract`` finds these calls through ``babel.cfg``.
     """
     import jinja2
     import markupsafe
@@ -311,9 +319,10 @@ def jinja_env(language: str, **options: Any):
 
 
 def fill_english(path: Path | None = None) -> int:
-    """Give every untranslated English message (no ``msgctxt``) its own id as translation:
-    the message ids are English. Official call names (``msgctxt call``) are left for a
-    translator. Returns how many were filled (``make messages`` runs it).
+    """Give every untranslated English message (no ``msgctxt``) its own id as translation.
+
+    The message ids are English. Official call names (``msgctxt call``) are left for a translator.
+    Returns how many were filled (``make messages`` runs it).
     """
     from babel.messages.pofile import read_po, write_po
 

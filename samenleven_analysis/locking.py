@@ -1,5 +1,7 @@
-"""Advisory locks on folders (``fcntl.flock`` on the folder itself), so that two builds or
-two runs never interleave their writes into one folder, and no lock file is left behind.
+"""Advisory locks on folders (``fcntl.flock`` on the folder itself).
+
+So two builds or two runs never interleave their writes into one folder, and no lock file is left
+behind.
 
 Linux and macOS; elsewhere the locks are no-ops (documented limitation).
 """

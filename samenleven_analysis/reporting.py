@@ -1,5 +1,7 @@
-"""Public import path (a contract for users' scripts): ``samenleven_analysis.reporting`` is
-``samenleven_analysis.reports.context`` (the notebook context, `data_context()`).
+"""Public import path (a contract for users' scripts).
+
+``samenleven_analysis.reporting`` is ``samenleven_analysis.reports.context`` (the notebook context,
+`data_context()`).
 """
 
 import sys

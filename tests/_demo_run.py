@@ -1,6 +1,7 @@
-"""Parameters of the one small demo report run shared by the tests that inspect its products
-(disclosure scan, headless-browser dashboard check); the run itself is the session fixture
-``demo_report_run`` in ``conftest.py``.
+"""Parameters of the one small demo report run shared by the tests that inspect its products.
+
+Those tests: disclosure scan, headless-browser dashboard check. The run itself is the session
+fixture ``demo_report_run`` in ``conftest.py``.
 """
 
 DEMO_AUTHORITIES = ("99016", "IGS01", "96006")

@@ -1,7 +1,7 @@
-"""A scanner that checks what a report's figures draw against the suppressed tables it
-publishes (issue 19, item 2): a bar, a line point or the edge of a stacked area must be a
-number the CSV next to it publishes (or a sum of published numbers), never one that needs
-a suppressed cell.
+"""A scanner that checks report figures against the suppressed tables published (issue 19, item 2).
+
+A bar, a line point or the edge of a stacked area must be a number the CSV next to it publishes (or
+a sum of published numbers), never one that needs a suppressed cell.
 
 :func:`capture_figures` keeps every figure a :class:`Publisher` publishes (its artists stay
 readable after ``plt.close``); the ``*_leaks`` functions return what a figure draws that
@@ -49,8 +49,9 @@ def _number(text: str) -> float | None:
 
 
 def composition_leaks(fig, table: pd.DataFrame) -> list[tuple[str, float]]:
-    """Edges of the stacked-share figure that are not sums of published cells over the
-    published total (in the table's column order, suppressed cells counting 0).
+    """Edges of the stacked-share figure that are not sums of published cells over the total.
+
+    Over the published total, in the table's column order, suppressed cells counting 0.
     """
     year_col, groups = table.columns[0], [c for c in table.columns[1:] if c != "total"]
     allowed: dict[int, list[float]] = {}
@@ -124,8 +125,9 @@ def published_by_year(table: pd.DataFrame, column: str) -> dict[int, float | Non
 
 
 def scan_authority_report(ctx, authority: str, min_cell: int, folder: Path, monkeypatch):
-    """Run the count-drawing sections of one authority report into ``folder``; return
-    ``(leaks by figure, published tables by stem)``.
+    """Run the count-drawing sections of one authority report into ``folder``.
+
+    Return ``(leaks by figure, published tables by stem)``.
     """
     from samenleven_analysis.reports.authority_report import AuthorityReport
 

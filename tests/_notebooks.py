@@ -1,5 +1,7 @@
-"""Notebook helpers for tests: reading executed notebooks (the shared runs are fixtures in
-conftest.py) and writing tiny ones for the runner tests.
+"""Notebook helpers for tests.
+
+Reading executed notebooks (the shared runs are fixtures in conftest.py) and writing tiny ones for
+the runner tests.
 """
 
 from __future__ import annotations
@@ -35,8 +37,10 @@ def real_run_text(real_run: tuple[Path, int], name: str) -> str:
 
 
 def write_nb(path: Path, params_src: str | None, *cells: str) -> Path:
-    """A tiny notebook for runner tests: a markdown title, a ``parameters`` cell from
-    ``params_src`` (none when None) and one code cell per item of ``cells``.
+    """A tiny notebook for runner tests.
+
+    A markdown title, a ``parameters`` cell from ``params_src`` (none when None) and one code cell
+    per item of ``cells``.
     """
     nb = new_notebook()
     nb.metadata.kernelspec = {

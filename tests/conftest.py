@@ -18,9 +18,10 @@ SHARED_RUNS = ("demo_report_run", "real_run", "real_build")
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Groups for pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``): every test
-    using a fixture of :data:`SHARED_RUNS` goes to that fixture's group, the others to their
-    file's group, so that session and module fixtures run once per session, not once per
+    """Groups for pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``).
+
+    Every test using a fixture of :data:`SHARED_RUNS` goes to that fixture's group, the others to
+    their file's group, so that session and module fixtures run once per session, not once per
     worker, and no two workers build the same thing.
 
     ``tryfirst``: xdist turns the markers into ``nodeid@group`` in its own hook of this name,
@@ -98,8 +99,9 @@ def _isolated_env(base: Path, **extra: str):
 
 @pytest.fixture(scope="session")
 def real_run(tmp_path_factory) -> tuple[Path, int]:
-    """``(out_dir, exit status)`` of one ``samenleven run --all`` on the real mirror (offline,
-    nationality proxy, 2015, plus Antwerpen's authority report), shared by the session.
+    """``(out_dir, exit status)`` of one ``samenleven run --all`` on the real mirror.
+
+    Offline, nationality proxy, 2015, plus Antwerpen's authority report; shared by the session.
     """
     mirror = _real_mirror()
     if mirror is None:
@@ -130,9 +132,10 @@ def real_run(tmp_path_factory) -> tuple[Path, int]:
 
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory):
-    """``(result, rerun result, mirror)`` of one full 2025 build of the real mirror (offline,
-    into a temporary folder) and of its immediate rerun (a cache hit), shared by the session:
-    the tests that read real tables use this one build instead of each making their own.
+    """``(result, rerun result, mirror)`` of one full 2025 build of the real mirror and its rerun.
+
+    The build is offline, into a temporary folder; the immediate rerun is a cache hit. Shared by the
+    session: the tests that read real tables use this one build instead of each making their own.
     """
     mirror = _real_mirror()
     if mirror is None:
@@ -161,8 +164,9 @@ def real_ctx(real_build):
 
 @pytest.fixture(scope="session")
 def demo_report_run(tmp_path_factory) -> tuple[Path, int]:
-    """``(out_dir, exit status)`` of ``samenleven run --authorities ... -p min_cell 50`` on
-    demo data, shared by the session (disclosure scan, headless-browser dashboard check).
+    """``(out_dir, exit status)`` of a demo ``samenleven run --authorities ... -p min_cell 50``.
+
+    Shared by the session (disclosure scan, headless-browser dashboard check).
     """
     from _demo_run import DEMO_AUTHORITIES, DEMO_MIN_CELL
 
@@ -186,8 +190,10 @@ _SUITE_SECONDS: dict[str, float] = {}
 
 
 def pytest_runtest_logreport(report):
-    """Sum the time of every test phase per suite (tests/unit, tests/integration,
-    tests/notebooks, notebooks/ for nbval); with xdist the controller sees every report.
+    """Sum the time of every test phase per suite.
+
+    Suites: tests/unit, tests/integration, tests/notebooks, notebooks/ for nbval. With xdist the
+    controller sees every report.
     """
     parts = report.nodeid.split("::")[0].split("/")
     suite = parts[1] if parts[0] == "tests" and len(parts) > 2 else parts[0]

@@ -1,6 +1,7 @@
-"""Per-authority analytics shared by the authority reports and the dashboard (so a dashboard
-row and its report show the same numbers): lookup, similar authorities, composition over
-time, benchmarks, programme summaries.
+"""Per-authority analytics shared by the authority reports and the dashboard.
+
+A dashboard row and its report therefore show the same numbers: lookup, similar authorities,
+composition over time, benchmarks, programme summaries.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ TREND_YEARS = 5
 
 
 def find_authority(table: pd.DataFrame, authority: str) -> pd.Series:
-    """The row of ``authority`` (an applicant code or partnership id, or a member
-    municipality, which yields its partnership's row). Raises KeyError naming the code.
+    """The row of ``authority``; raises KeyError naming the code.
+
+    ``authority`` is an applicant code or partnership id, or a member municipality, which yields its
+    partnership's row.
     """
     authority = str(authority)
     hit = table[table["applicant"].astype(str) == authority]
@@ -80,8 +83,9 @@ def composition_over_time(origin: pd.DataFrame, members: list[str]) -> pd.DataFr
 
 
 def benchmark_shares(counted: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:
-    """Share of the origin group per year for named groups of municipalities (pooled:
-    sum of counts / sum of totals). ``groups``: label → member codes. Wide: one column per
+    """Share of the origin group per year for named groups of municipalities.
+
+    Pooled: sum of counts / sum of totals. ``groups``: label → member codes. Wide: one column per
     label, index ``year``.
     """
     out = {}
@@ -97,8 +101,9 @@ def outcome_benchmark(
     groups: dict[str, list[str]],
     outcomes_shown: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Mean outcome per year for named groups of municipalities (unweighted mean over
-    members). Long: ``outcome, year, group, value``.
+    """Mean outcome per year for named groups of municipalities (unweighted mean over members).
+
+    Long: ``outcome, year, group, value``.
     """
     frames = []
     data = (
@@ -116,8 +121,9 @@ def outcome_benchmark(
 
 
 def programme_summary(programmes: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
-    """Grants, budget and participants per regime and project year for the authorities
-    ``codes`` (an applicant id and/or its member municipalities).
+    """Grants, budget and participants per regime and project year for the authorities ``codes``.
+
+    ``codes``: an applicant id and/or its member municipalities.
     """
     sub = programmes[programmes["authority"].astype(str).isin([str(c) for c in codes])]
     if sub.empty:
@@ -146,8 +152,9 @@ SHOWN_OUTCOMES = ("employment_rate", "dutch_a2_pass_rate", "liveability_index")
 
 
 def income_per_resident(income: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:
-    """Net taxable income per resident per income year for named groups of municipalities
-    (pooled: sum of income / sum of residents). Wide: one column per label, index ``year``.
+    """Net taxable income per resident per income year for named groups of municipalities.
+
+    Pooled: sum of income / sum of residents. Wide: one column per label, index ``year``.
     """
     out = {}
     for label, members in groups.items():
@@ -158,8 +165,9 @@ def income_per_resident(income: pd.DataFrame, groups: dict[str, list[str]]) -> p
 
 
 def subsidy_caps(rules: pd.DataFrame) -> pd.DataFrame:
-    """Maximum subsidy one authority could claim per objective of a call (``call_rules``):
-    ``objective, actions, KPI rules, maximum (EUR)``, largest first, ties by objective.
+    """Maximum subsidy one authority could claim per objective of a call (``call_rules``).
+
+    Columns ``objective, actions, KPI rules, maximum (EUR)``, largest first, ties by objective.
     """
     grouped = (
         rules.groupby("objective", sort=True)
@@ -176,9 +184,11 @@ def subsidy_caps(rules: pd.DataFrame) -> pd.DataFrame:
 def trend_window(
     frame: pd.DataFrame, index: str | list[str], years: int = TREND_YEARS
 ) -> tuple[int, int, pd.DataFrame]:
-    """The trend's years and values: ``(first, last, wide)`` where ``last`` is the latest year
-    of ``frame`` (columns ``year``, ``value`` and ``index``), ``first = last - years`` and
-    ``wide`` the mean ``value`` per ``index`` (rows) in those two years (columns).
+    """The trend's years and values: ``(first, last, wide)``.
+
+    ``last`` is the latest year of ``frame`` (columns ``year``, ``value`` and ``index``), ``first =
+    last - years`` and ``wide`` the mean ``value`` per ``index`` (rows) in those two years
+    (columns).
     """
     last = int(frame["year"].max())
     first = last - years
@@ -189,8 +199,9 @@ def trend_window(
 
 
 def outcome_change_table(bench: pd.DataFrame, years: int = TREND_YEARS) -> pd.DataFrame:
-    """Per outcome and group: the value ``years`` before the latest year, the latest, and the
-    change (rounded to 2 decimals); flat columns, no index.
+    """Per outcome and group: the value ``years`` before the latest year, the latest, the change.
+
+    The change is rounded to 2 decimals; flat columns, no index.
     """
     first, last, wide = trend_window(bench, ["outcome", "group"], years)
     wide = wide.reindex(columns=[first, last])
@@ -228,11 +239,12 @@ def applicant_table(
     outcomes: pd.DataFrame | None = None,
     outcome: str = KEY_OUTCOME,
 ) -> pd.DataFrame:
-    """One row per applicant of ``region``: :func:`eligibility.eligible` on ``counts`` with
-    ``name`` filled for municipalities, ``cohort`` (first funded project year, NaN when never
-    funded or without ``treatment``) and the outcome trend ``outcome_from``, ``outcome_to``,
-    ``outcome_change`` (change of the members' mean ``outcome`` over :data:`TREND_YEARS`
-    years, NaN without ``outcomes``).
+    """One row per applicant of ``region``: :func:`eligibility.eligible` on ``counts``, and more.
+
+    Besides that: ``name`` filled for municipalities, ``cohort`` (first funded project year, NaN
+    when never funded or without ``treatment``) and the outcome trend ``outcome_from``,
+    ``outcome_to``, ``outcome_change`` (change of the members' mean ``outcome`` over
+    :data:`TREND_YEARS` years, NaN without ``outcomes``).
     """
     table = eligibility.eligible(
         counts,

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from html.parser import HTMLParser
 
 import numpy as np
 import pandas as pd
@@ -58,8 +59,10 @@ def disclosure_off() -> bool:
 
 
 def check_min_cell(min_cell: object) -> int:
-    """``min_cell`` as an int, or ValueError: it must be a whole number ≥ 1 (0 only with the
-    opt-out :func:`disclosure_off`). Below 1 nothing would be suppressed, silently.
+    """``min_cell`` as an int, or ValueError: it must be a whole number ≥ 1.
+
+    0 is allowed only with the opt-out :func:`disclosure_off`. Below 1 nothing would be suppressed,
+    silently.
     """
     whole = isinstance(min_cell, (int, np.integer)) or (
         isinstance(min_cell, float) and float(min_cell).is_integer()
@@ -103,13 +106,14 @@ CSV_STAMP_VALUE = "counts unsuppressed (explicit opt-out); not for publication"
 
 
 def stamp_csv(frame, *, off: bool | None = None):
-    """``frame`` as it is to be written to a CSV for people to open: unchanged normally;
-    under the opt-out (:func:`disclosure_off`) with a first column ``DISCLOSURE CONTROL OFF``
-    holding :data:`CSV_STAMP_VALUE` on every row — seen in cell A1 of a spreadsheet and kept by
-    any row that is copied, sorted or filtered out of it, while the file stays a plain
-    table (a comment line would break readers and be lost on sorting). The one place every
-    report CSV writer goes through (docs/bad-inputs.md). ``off``: whether the opt-out is in
-    force (default: :func:`disclosure_off`, the run's environment).
+    """``frame`` as it is to be written to a CSV for people to open.
+
+    Unchanged normally; under the opt-out (:func:`disclosure_off`) with a first column ``DISCLOSURE
+    CONTROL OFF`` holding :data:`CSV_STAMP_VALUE` on every row — seen in cell A1 of a spreadsheet
+    and kept by any row that is copied, sorted or filtered out of it, while the file stays a plain
+    table (a comment line would break readers and be lost on sorting). The one place every report
+    CSV writer goes through (docs/bad-inputs.md). ``off``: whether the opt-out is in force (default:
+    :func:`disclosure_off`, the run's environment).
     """
     if not (disclosure_off() if off is None else off):
         return frame
@@ -135,9 +139,10 @@ def is_suppressed(text: object) -> bool:
 
 
 def published_values(shown: pd.Series) -> pd.Series:
-    """The numbers a suppressed column publishes: the count where it is shown, NaN where
-    it is suppressed or missing. Figures are drawn from these, so a bar, line or share
-    can never give back what the table hides.
+    """The numbers a suppressed column publishes.
+
+    The count where it is shown, NaN where it is suppressed or missing. Figures are drawn from
+    these, so a bar, line or share can never give back what the table hides.
     """
     return pd.to_numeric(
         shown.map(lambda v: None if is_suppressed(v) else v), errors="coerce"
@@ -199,39 +204,54 @@ def suppression_mask(
         small &= values != 0
     mask = small.copy()
     ncomp = len(count_cols)  # components are the first ncomp columns
-
-    def pick_next(candidates: np.ndarray, vals: np.ndarray) -> int | None:
-        # Smallest published value among candidates; ties go to the first position.
-        idx = np.flatnonzero(candidates)
-        if idx.size == 0:
-            return None
-        return int(idx[np.argmin(vals[idx])])  # argmin returns the first of ties
-
     changed = True
     while changed:
         changed = False
         if "row" in margins and ncomp > 1:
-            for i in range(values.shape[0]):
-                row_mask = mask[i, :ncomp]
-                if row_mask.sum() == 1:
-                    j = pick_next(present[i, :ncomp] & ~row_mask, values[i, :ncomp])
-                    if j is not None:
-                        mask[i, j] = True
-                        changed = True
+            changed |= _complete_rows(mask, present, values, ncomp)
         if "column" in margins and values.shape[0] > 1:
-            for j in range(values.shape[1]):
-                col_mask = mask[:, j]
-                if col_mask.sum() == 1:
-                    i = pick_next(present[:, j] & ~col_mask, values[:, j])
-                    if i is not None:
-                        mask[i, j] = True
-                        changed = True
+            changed |= _complete_columns(mask, present, values)
     return pd.DataFrame(mask, index=table.index, columns=cols)
 
 
+def _pick_next(candidates: np.ndarray, vals: np.ndarray) -> int | None:
+    """Position of the smallest published value among ``candidates``; ties go to the first."""
+    idx = np.flatnonzero(candidates)
+    if idx.size == 0:
+        return None
+    return int(idx[np.argmin(vals[idx])])  # argmin returns the first of ties
+
+
+def _complete_rows(mask: np.ndarray, present: np.ndarray, values: np.ndarray, ncomp: int) -> bool:
+    """Hide a second component in every row with one hidden (in place); whether any was added."""
+    changed = False
+    for i in range(values.shape[0]):
+        row_mask = mask[i, :ncomp]
+        if row_mask.sum() == 1:
+            j = _pick_next(present[i, :ncomp] & ~row_mask, values[i, :ncomp])
+            if j is not None:
+                mask[i, j] = True
+                changed = True
+    return changed
+
+
+def _complete_columns(mask: np.ndarray, present: np.ndarray, values: np.ndarray) -> bool:
+    """Hide a second cell in every column with one hidden (in place); whether any was added."""
+    changed = False
+    for j in range(values.shape[1]):
+        col_mask = mask[:, j]
+        if col_mask.sum() == 1:
+            i = _pick_next(present[:, j] & ~col_mask, values[:, j])
+            if i is not None:
+                mask[i, j] = True
+                changed = True
+    return changed
+
+
 def format_count(value: object, min_cell: int = MIN_CELL_DEFAULT, *, zeros: bool = True) -> str:
-    """One count as published text: ``"<5"`` when below ``min_cell``, ``"12345"`` otherwise,
-    ``""`` when missing. For labels and sentences outside tables (no complementary rule).
+    """One count as published text, for labels and sentences outside tables (no complementary rule).
+
+    ``"<5"`` when below ``min_cell``, ``"12345"`` otherwise, ``""`` when missing.
     """
     min_cell = check_min_cell(min_cell)
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
@@ -313,51 +333,52 @@ def find_small_counts(html: str, min_cell: int = MIN_CELL_DEFAULT) -> list[tuple
     return scan_counts(html, min_cell)[0]
 
 
+class _HtmlTables(HTMLParser):
+    """Collects the tables of a page as rows of ``(tag, text, data-counts flag, colspan)``."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[tuple[str, str, bool, int]]]] = []
+        self._cell: list[str] | None = None
+        self._cell_tag = ""
+        self._cell_flag = False
+        self._cell_span = 1
+        self._row: list[tuple[str, str, bool, int]] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            attrs = dict(attrs)
+            self._cell = []
+            self._cell_tag = tag
+            self._cell_flag = "data-counts" in attrs
+            try:
+                self._cell_span = max(1, int(attrs.get("colspan") or 1))
+            except ValueError:
+                self._cell_span = 1
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            text = "".join(self._cell).strip()
+            self._row.append((self._cell_tag, text, self._cell_flag, self._cell_span))
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self.tables:
+            self.tables[-1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            data = data.strip()
+            if data:
+                self._cell.append(data)
+
+
 def _parse_tables(html: str) -> list[list[list[tuple[str, str, bool, int]]]]:
     """The HTML tables of ``html`` as rows of ``(tag, text, data-counts flag, colspan)`` cells."""
-    from html.parser import HTMLParser
-
-    class _Tables(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__(convert_charrefs=True)
-            self.tables: list[list[list[tuple[str, str, bool, int]]]] = []
-            self._cell: list[str] | None = None
-            self._cell_tag = ""
-            self._cell_flag = False
-            self._cell_span = 1
-            self._row: list[tuple[str, str, bool, int]] | None = None
-
-        def handle_starttag(self, tag, attrs):
-            if tag == "table":
-                self.tables.append([])
-            elif tag == "tr" and self.tables:
-                self._row = []
-            elif tag in ("td", "th") and self._row is not None:
-                attrs = dict(attrs)
-                self._cell = []
-                self._cell_tag = tag
-                self._cell_flag = "data-counts" in attrs
-                try:
-                    self._cell_span = max(1, int(attrs.get("colspan") or 1))
-                except ValueError:
-                    self._cell_span = 1
-
-        def handle_endtag(self, tag):
-            if tag in ("td", "th") and self._cell is not None and self._row is not None:
-                text = "".join(self._cell).strip()
-                self._row.append((self._cell_tag, text, self._cell_flag, self._cell_span))
-                self._cell = None
-            elif tag == "tr" and self._row is not None and self.tables:
-                self.tables[-1].append(self._row)
-                self._row = None
-
-        def handle_data(self, data):
-            if self._cell is not None:
-                data = data.strip()
-                if data:
-                    self._cell.append(data)
-
-    parser = _Tables()
+    parser = _HtmlTables()
     parser.feed(html)
     return parser.tables
 
@@ -416,8 +437,9 @@ def _scan_table(rows: list, min_cell: int) -> tuple[list[tuple[str, str]], int]:
 
 
 def scan_counts(html: str, min_cell: int = MIN_CELL_DEFAULT) -> tuple[list[tuple[str, str]], int]:
-    """Like :func:`find_small_counts`, also returning how many count cells were checked
-    (so a check can tell "nothing found" from "nothing looked at").
+    """Like :func:`find_small_counts`, also returning how many count cells were checked.
+
+    So a check can tell "nothing found" from "nothing looked at".
     """
     problems: list[tuple[str, str]] = []
     checked = 0

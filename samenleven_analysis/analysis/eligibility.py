@@ -94,8 +94,10 @@ def input_kind(frame: pd.DataFrame) -> str:
 
 
 def definitions_for(frame: pd.DataFrame) -> tuple[str, ...]:
-    """The definitions a frame supports (origin table: the three origin ones; population
-    table: the nationality proxy; counts: the one named in a ``definition`` column, if any).
+    """The definitions a frame supports.
+
+    Origin table: the three origin ones; population table: the nationality proxy; counts: the one
+    named in a ``definition`` column, if any.
     """
     kind = input_kind(frame)
     if kind == "origin":
@@ -114,6 +116,38 @@ def latest_year(frame: pd.DataFrame) -> int:
     return int(pd.to_numeric(frame["year"]).max())
 
 
+def _input_kind_for(origin: pd.DataFrame, definition: str) -> str:
+    """:func:`input_kind` of ``origin``; ValueError when it cannot give ``definition``."""
+    if definition not in DEFINITIONS and input_kind(origin) != "counts":
+        raise ValueError(
+            f"unknown definition {definition!r}; choose one of {', '.join(DEFINITIONS)}"
+        )
+    kind = input_kind(origin)
+    if kind == "nationality" and definition != PROXY_DEFINITION:
+        raise ValueError(
+            f"definition {definition!r} needs an origin table (year, refnis, origin, "
+            "population); the population table only supports 'nationality_proxy'"
+        )
+    if kind == "origin" and definition == PROXY_DEFINITION:
+        raise ValueError(
+            "definition 'nationality_proxy' needs the population table (nationality BEL/ETR), "
+            "not an origin table"
+        )
+    return kind
+
+
+def _year_in(origin: pd.DataFrame, year: int | None) -> int:
+    """``year`` as an int (None: the latest year of ``origin``); ValueError when not in it."""
+    years = sorted(int(y) for y in pd.to_numeric(origin["year"]).unique())
+    if year is None:
+        return years[-1]
+    if int(year) not in years:
+        raise ValueError(
+            f"year {year} is not in the data (years available: {years[0]}–{years[-1]})"
+        )
+    return int(year)
+
+
 def counts(
     origin: pd.DataFrame,
     definition: str = "non_eu14",
@@ -130,21 +164,7 @@ def counts(
     are on an older vintage than the partnership codes; data already on it pass unchanged;
     Demoland codes use the demo geography).
     """
-    if definition not in DEFINITIONS and input_kind(origin) != "counts":
-        raise ValueError(
-            f"unknown definition {definition!r}; choose one of {', '.join(DEFINITIONS)}"
-        )
-    kind = input_kind(origin)
-    if kind == "nationality" and definition != PROXY_DEFINITION:
-        raise ValueError(
-            f"definition {definition!r} needs an origin table (year, refnis, origin, "
-            "population); the population table only supports 'nationality_proxy'"
-        )
-    if kind == "origin" and definition == PROXY_DEFINITION:
-        raise ValueError(
-            "definition 'nationality_proxy' needs the population table (nationality BEL/ETR), "
-            "not an origin table"
-        )
+    kind = _input_kind_for(origin, definition)
     if origin.empty:
         return pd.DataFrame(
             {
@@ -154,14 +174,7 @@ def counts(
                 "total": pd.Series(dtype="float64"),
             }
         )
-    years = sorted(int(y) for y in pd.to_numeric(origin["year"]).unique())
-    if year is None:
-        year = years[-1]
-    elif int(year) not in years:
-        raise ValueError(
-            f"year {year} is not in the data (years available: {years[0]}–{years[-1]})"
-        )
-    year = int(year)
+    year = _year_in(origin, year)
 
     if kind == "counts":
         frame = origin[pd.to_numeric(origin["year"]) == year]

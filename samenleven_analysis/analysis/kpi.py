@@ -487,8 +487,10 @@ def applicant_names(municipalities: pd.DataFrame | None, partnerships: pd.DataFr
 
 
 def assemble(tables: dict[str, pd.DataFrame | None], demo: bool) -> KpiData:
-    """:class:`KpiData` from loaded tables (``contracts``, ``call_rules``, ``treatment``,
-    ``municipalities``, ``partnerships``; absent ones None): the lines, or what is missing.
+    """:class:`KpiData` from loaded tables: the lines, or what is missing.
+
+    The tables: ``contracts``, ``call_rules``, ``treatment``, ``municipalities``, ``partnerships``;
+    absent ones None.
     """
     names = applicant_names(tables.get("municipalities"), tables.get("partnerships"))
     if tables.get("contracts") is None:

@@ -287,8 +287,9 @@ def applicant_frame(
 def with_geography(
     frame: pd.DataFrame, municipalities: pd.DataFrame, *, unit: str = "refnis"
 ) -> pd.DataFrame:
-    """Add ``arrondissement``, ``province`` and ``region`` of each municipality (for
-    clustering standard errors at a coarser level, or restricting to one region).
+    """Add ``arrondissement``, ``province`` and ``region`` of each municipality.
+
+    For clustering standard errors at a coarser level, or restricting to one region.
     """
     cols = [c for c in ("arrondissement", "province", "region") if c in municipalities.columns]
     geo = municipalities[["refnis", *cols]].copy()

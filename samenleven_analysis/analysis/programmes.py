@@ -255,9 +255,10 @@ through :mod:`samenleven_analysis.analysis.disclosure`)."""
 
 
 def compare(metric_table: pd.DataFrame) -> pd.DataFrame:
-    """Before/after table: one row per metric, columns ``metric`` (label), ``unit``
-    (:data:`COMPARE_UNITS`), ``fragmented``, ``consolidated``, ``change`` (consolidated −
-    fragmented) and ``ratio`` (consolidated / fragmented).
+    """Before/after table: one row per metric.
+
+    Columns ``metric`` (label), ``unit`` (:data:`COMPARE_UNITS`), ``fragmented``, ``consolidated``,
+    ``change`` (consolidated − fragmented) and ``ratio`` (consolidated / fragmented).
     """
     per = metric_table.set_index("regime")
     missing = [r for r in REGIMES if r not in per.index]

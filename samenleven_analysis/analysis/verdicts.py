@@ -1,6 +1,8 @@
-"""The flags of the verdicts: which direction an estimate may be read in, which checks
-failed, whether a reading is descriptive only. Pure computation; the prose that reads these
-flags is in :mod:`samenleven_analysis.reports.verdicts`.
+"""The flags of the verdicts.
+
+Which direction an estimate may be read in, which checks failed, whether a reading is descriptive
+only. Pure computation; the prose that reads these flags is in
+:mod:`samenleven_analysis.reports.verdicts`.
 """
 
 from __future__ import annotations
@@ -66,9 +68,11 @@ def verdict_flags(
 
 
 def synthetic_flags(sc: SyntheticControl, *, alpha: float = 0.05) -> dict[str, Any]:
-    """What the synthetic-control verdict may say (its text and the machine-readable summary
-    both read these): an effect is claimed only with a good pre-period fit, a placebo rank
-    p-value ≤ ``alpha`` and an approximate interval that excludes zero.
+    """What the synthetic-control verdict may say.
+
+    Its text and the machine-readable summary both read these: an effect is claimed only with a good
+    pre-period fit, a placebo rank p-value ≤ ``alpha`` and an approximate interval that excludes
+    zero.
     """
     p = sc.placebo_pvalue
     poor = bool(sc.extra.get("poor_fit"))

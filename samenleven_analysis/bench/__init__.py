@@ -1,3 +1,4 @@
-"""Benchmarks and the simulation study: commands that print figures, never part of the test run
-(``samenleven bench build|reports|simulation``).
+"""Benchmarks and the simulation study: commands that print figures, never part of the test run.
+
+``samenleven bench build|reports|simulation``.
 """

@@ -73,8 +73,9 @@ def benchmark_reports(n_authorities: int = 4, out: Path | None = None) -> dict[s
 
 
 def _phases(folder: Path, sample: list[str], out: Path) -> dict[str, float]:
-    """Where one authority report's time goes, measured in this process on warm caches:
-    kernel start, data loading, the report's sections (mostly plotting) and HTML export.
+    """Where one authority report's time goes, measured in this process on warm caches.
+
+    Kernel start, data loading, the report's sections (mostly plotting) and HTML export.
     """
     import matplotlib
 
@@ -158,10 +159,10 @@ def benchmark_all_authorities(
     out: Path | None = None,
     sample: int | None = None,
 ) -> dict[str, float]:
-    """Print (and return) the figures of ``samenleven run --all --authorities all`` on the
-    real mirror: wall and CPU time, load average, reports, per-report median, and where one
-    report's time goes (kernel, data loading, plotting, HTML export). Not a test: nothing is
-    asserted.
+    """Print (and return) the figures of ``samenleven run --all --authorities all`` (real mirror).
+
+    Wall and CPU time, load average, reports, per-report median, and where one report's time goes
+    (kernel, data loading, plotting, HTML export). Not a test: nothing is asserted.
 
     ``sample``: run only every k-th authority (``sample`` reports, no topic notebooks) and
     extrapolate the CPU seconds to all authorities and to ``jobs`` cores; on a shared

@@ -101,8 +101,10 @@ def _sdid(scenario: str, seed: int):
 
 
 def _pretrend(scenario: str, seed: int):
-    """The event study's joint pre-trend test as a test of "parallel trends" (truth: 0 unless
-    the scenario's trends diverge); its estimate is the Wald statistic (bias not meaningful).
+    """The event study's joint pre-trend test as a test of "parallel trends".
+
+    Truth: 0 unless the scenario's trends diverge; its estimate is the Wald statistic (bias not
+    meaningful).
     """
     from samenleven_analysis.analysis.estimators.common import Estimate
     from samenleven_analysis.analysis.estimators.event_study import event_study
@@ -129,9 +131,10 @@ def _rdd_fuzzy(scenario: str, seed: int):
 
 
 def _rdd_flanders(scenario: str, seed: int):
-    """Flanders-like fuzzy RD (285 skewed authorities, cutoff 7,500.5, few above; covariate
-    ``pre`` for the local-randomisation window): rdrobust, or the local-randomisation
-    fallback where rdrobust fails or support is thin.
+    """Flanders-like fuzzy RD: rdrobust, or the local-randomisation fallback.
+
+    285 skewed authorities, cutoff 7,500.5, few above; covariate ``pre`` for the local-randomisation
+    window. The fallback is used where rdrobust fails or support is thin.
     """
     from samenleven_analysis.analysis.estimators.rdd import rdd
 
@@ -193,17 +196,20 @@ def _mcse(hits: np.ndarray) -> float:
 
 
 def draw_seeds(seed: int, draws: int) -> list[int]:
-    """One independent seed per draw: ``numpy.random.SeedSequence(seed).spawn(draws)``, each
-    child reduced to a 32-bit integer (the generators take an integer seed). Draw ``k`` gets
-    the same seed whatever the number of workers or chunks, and the same for every estimator
-    (common random numbers: estimators are compared on the same simulated data).
+    """One independent seed per draw: ``numpy.random.SeedSequence(seed).spawn(draws)``.
+
+    Each child is reduced to a 32-bit integer (the generators take an integer seed). Draw ``k`` gets
+    the same seed whatever the number of workers or chunks, and the same for every estimator (common
+    random numbers: estimators are compared on the same simulated data).
     """
     return [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(seed).spawn(draws)]
 
 
 def _draws(name: str, scenario: str, seeds: Sequence[int]) -> tuple[list, float]:
-    """Run estimator ``name`` on ``scenario`` once per seed: ``([(estimate, ci_low, ci_high,
-    truth, pvalue) or None for a failed draw, ...], seconds)``.
+    """Run estimator ``name`` on ``scenario`` once per seed.
+
+    Returns ``([(estimate, ci_low, ci_high, truth, pvalue) or None for a failed draw, ...],
+    seconds)``.
     """
     fn = ESTIMATORS[name][0]
     rows: list = []

@@ -126,8 +126,9 @@ _BELGIUM_LONLAT = (2.3, 49.3, 6.6, 51.7)
 
 
 def _check_crs_fits(gdf: gpd.GeoDataFrame, file: str) -> None:
-    """DataError when the coordinates do not fit the declared CRS (e.g. Lambert 72 metres
-    declared as WGS84), instead of a GEOSException or an empty map later on.
+    """DataError when the coordinates do not fit the declared CRS.
+
+    E.g. Lambert 72 metres declared as WGS84; instead of a GEOSException or an empty map later on.
     """
     from pyproj import Transformer
 

@@ -189,22 +189,10 @@ def _real_population(wanted, declared, data_dir, offline, notes: list[str]) -> d
     if not population or missing:
         offline_ = config.offline() if offline is None else offline
         if not offline_:
-            failures = []
-            for y in missing or declared:
-                try:
-                    population[y] = _from_resolved(
-                        catalog.resolve(f"population_{y}", data_dir=data_dir, offline=False)
-                    )
-                except DataUnavailable as exc:
-                    failures.append(str(exc))
+            failures = _download_population(missing or declared, data_dir, population)
             if failures and population:
                 notes.append(f"{len(failures)} population year(s) not downloadable")
-    demo_found = {y for y, i in population.items() if i.demo}
-    if demo_found and len(demo_found) < len(population):
-        # A mirror mixing real and Demoland files: never mix them in one table.
-        for y in demo_found:
-            population.pop(y)
-        notes.append(f"ignored Demoland files for {sorted(demo_found)} next to real ones")
+    _drop_demo_next_to_real(population, notes)
     if wanted and any(y not in population for y in wanted) and population:
         gone = [y for y in wanted if y not in population]
         raise DataUnavailable(
@@ -212,6 +200,29 @@ def _real_population(wanted, declared, data_dir, offline, notes: list[str]) -> d
             + ("" if offline else " and not downloadable")
         )
     return population
+
+
+def _download_population(years, data_dir, population: dict[int, _Input]) -> list[str]:
+    """Download the population of ``years`` into ``population``; the errors of those that fail."""
+    failures = []
+    for y in years:
+        try:
+            population[y] = _from_resolved(
+                catalog.resolve(f"population_{y}", data_dir=data_dir, offline=False)
+            )
+        except DataUnavailable as exc:
+            failures.append(str(exc))
+    return failures
+
+
+def _drop_demo_next_to_real(population: dict[int, _Input], notes: list[str]) -> None:
+    """Drop Demoland years from ``population`` when real years are there too, with a note."""
+    demo_found = {y for y, i in population.items() if i.demo}
+    if demo_found and len(demo_found) < len(population):
+        # A mirror mixing real and Demoland files: never mix them in one table.
+        for y in demo_found:
+            population.pop(y)
+        notes.append(f"ignored Demoland files for {sorted(demo_found)} next to real ones")
 
 
 def _mirror_demo_plan(data_dir, population: dict[int, _Input], notes: list[str]) -> _Plan:
@@ -716,6 +727,28 @@ def _read_tables(
 # ---------------------------------------------------------------------------------------
 # build / load
 # ---------------------------------------------------------------------------------------
+def _out_dir(out: str | Path | None, plan: _Plan) -> Path:
+    """The build's output folder: ``out``, else the processed folder (``demo/`` for a demo)."""
+    if out is not None:
+        return Path(out)
+    if plan.demo and not config.force_demo():
+        return config.processed_dir() / "demo"
+    return config.processed_dir()
+
+
+def _only_tables(
+    wanted: dict[str, tuple[list[_Input], list[int]]], tables: Iterable[str] | None
+) -> dict[str, tuple[list[_Input], list[int]]]:
+    """``wanted`` restricted to ``tables`` (None: all); ValueError naming an unknown table."""
+    if tables is None:
+        return wanted
+    only = set(tables)
+    unknown = only - set(TABLES)
+    if unknown:
+        raise ValueError(f"unknown table(s) {sorted(unknown)}; known: {', '.join(TABLES)}")
+    return {k: v for k, v in wanted.items() if k in only}
+
+
 def build(
     vintage: int = VINTAGES[-1],
     *,
@@ -743,12 +776,7 @@ def build(
     if vintage not in VINTAGES:
         raise ValueError(f"unknown vintage {vintage}; known: {VINTAGES}")
     plan = _plan(vintage, data_dir, offline, demo, years)
-    if out is not None:
-        out_dir = Path(out)
-    elif plan.demo and not config.force_demo():
-        out_dir = config.processed_dir() / "demo"
-    else:
-        out_dir = config.processed_dir()
+    out_dir = _out_dir(out, plan)
     notes = list(plan.notes)
 
     all_years = sorted(plan.population)
@@ -763,13 +791,7 @@ def build(
 
     code = _code_fingerprint()
     geo_inputs = _geography_inputs(plan)
-    wanted = _wanted_tables(plan, pop_years, geo_inputs)
-    if tables is not None:
-        only = set(tables)
-        unknown = only - set(TABLES)
-        if unknown:
-            raise ValueError(f"unknown table(s) {sorted(unknown)}; known: {', '.join(TABLES)}")
-        wanted = {k: v for k, v in wanted.items() if k in only}
+    wanted = _only_tables(_wanted_tables(plan, pop_years, geo_inputs), tables)
     keys = {name: _cache_key(name, vintage, yrs, ins, code) for name, (ins, yrs) in wanted.items()}
     stale = [name for name in wanted if not _is_cached(out_dir, name, keys[name])]
     orphans = [

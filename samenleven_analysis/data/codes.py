@@ -1,5 +1,7 @@
-"""REFNIS codes and the fixed codes built on them: one home for normalising a code, the region
-codes and the region of a code, and the name of the nationality-proxy definition.
+"""REFNIS codes and the fixed codes built on them.
+
+One home for normalising a code, the region codes and the region of a code, and the name of the
+nationality-proxy definition.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ _CODE = r"\d{1,5}"
 
 
 def normalise_refnis(values: Iterable, *, name: str = "refnis", strict: bool = True) -> pd.Series:
-    """REFNIS codes as 5-digit strings: ``11001``, ``"11001"``, ``11001.0``, ``" 2000"`` →
-    ``"11001"`` / ``"02000"``.
+    """REFNIS codes as 5-digit strings.
+
+    ``11001``, ``"11001"``, ``11001.0``, ``" 2000"`` → ``"11001"`` / ``"02000"``.
 
     Accepts a list, Series or array of ints, floats or strings; missing values stay missing.
     With ``strict`` a value that is not a whole number of at most five digits raises

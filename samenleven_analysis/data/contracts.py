@@ -69,6 +69,18 @@ def read_contracts(
     return validate_contracts(raw, rules, applicants, partnerships, file=file)
 
 
+def _with_checked_header(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    """A copy of ``raw`` with stripped column names; fails on a missing column or no data row."""
+    raw = raw.copy()
+    raw.columns = [str(c).strip() for c in raw.columns]
+    for col in COLUMNS:
+        if col not in raw.columns:
+            _fail(f"missing column {col} (columns: {', '.join(COLUMNS)})", file, 1, col)
+    if raw.empty:
+        _fail("no contract rows (header only)", file, 2, COLUMNS[0])
+    return raw
+
+
 def validate_contracts(
     raw: pd.DataFrame,
     rules: pd.DataFrame,
@@ -87,13 +99,7 @@ def validate_contracts(
     (empty = not reported); a duplicate of an earlier row's key (applicant, call, rule,
     period_start).
     """
-    raw = raw.copy()
-    raw.columns = [str(c).strip() for c in raw.columns]
-    for col in COLUMNS:
-        if col not in raw.columns:
-            _fail(f"missing column {col} (columns: {', '.join(COLUMNS)})", file, 1, col)
-    if raw.empty:
-        _fail("no contract rows (header only)", file, 2, COLUMNS[0])
+    raw = _with_checked_header(raw, file)
     text = {c: raw[c].astype(str).str.strip() for c in COLUMNS}
     lines = np.arange(len(raw)) + 2
     # Checks run column by column but report the first failing cell in file order (row, then

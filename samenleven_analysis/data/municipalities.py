@@ -136,30 +136,7 @@ def read_mergers(path: str | Path, *, date_: str | date = "2025-01-01") -> pd.Da
         for lineno, line in enumerate(lines, start=1):
             if lineno == 1 or not line.strip():
                 continue  # header ("Fuserende gemeenten, Nieuwe gemeenten")
-            if "\t" in line:
-                left, right = line.rsplit("\t", 1)
-            elif "," in line:
-                left, right = line.rsplit(",", 1)
-            else:
-                raise DataError(
-                    "expected 'old (code) + old (code),<TAB>new (code)'", file=file, row=lineno
-                )
-            left = left.rstrip().rstrip(",")
-            olds = [(m.group(1), _name_before(left, m)) for m in _CODE_IN_TEXT.finditer(left)]
-            news = [(m.group(1), _name_before(right, m)) for m in _CODE_IN_TEXT.finditer(right)]
-            if not olds:
-                raise DataError(
-                    "no old municipality code '(12345)' found", file=file, row=lineno, column="old"
-                )
-            if len(news) != 1:
-                raise DataError(
-                    "expected exactly one new municipality code '(12345)'",
-                    file=file,
-                    row=lineno,
-                    column="new",
-                )
-            for code, name in olds:
-                rows.append((code, news[0][0], name, news[0][1]))
+            rows += _merger_line(line, lineno, file)
         out = pd.DataFrame(rows, columns=["from_refnis", "to_refnis", "from_name", "to_name"])
         for col in ("from_refnis", "to_refnis"):
             out[col] = normalise_refnis(out[col].astype(str), name=col)
@@ -173,6 +150,31 @@ def read_mergers(path: str | Path, *, date_: str | date = "2025-01-01") -> pd.Da
         code = out.from_refnis[dup].iloc[0]
         raise DataError(f"municipality {code} merges twice on the same date", file=file)
     return out.reset_index(drop=True)
+
+
+def _merger_line(line: str, lineno: int, file: str) -> list[tuple[str, str, str, str]]:
+    """``(from code, to code, from name, to name)`` per old municipality of a text-layout line."""
+    if "\t" in line:
+        left, right = line.rsplit("\t", 1)
+    elif "," in line:
+        left, right = line.rsplit(",", 1)
+    else:
+        raise DataError("expected 'old (code) + old (code),<TAB>new (code)'", file=file, row=lineno)
+    left = left.rstrip().rstrip(",")
+    olds = [(m.group(1), _name_before(left, m)) for m in _CODE_IN_TEXT.finditer(left)]
+    news = [(m.group(1), _name_before(right, m)) for m in _CODE_IN_TEXT.finditer(right)]
+    if not olds:
+        raise DataError(
+            "no old municipality code '(12345)' found", file=file, row=lineno, column="old"
+        )
+    if len(news) != 1:
+        raise DataError(
+            "expected exactly one new municipality code '(12345)'",
+            file=file,
+            row=lineno,
+            column="new",
+        )
+    return [(code, news[0][0], name, news[0][1]) for code, name in olds]
 
 
 def _name_before(text: str, match: re.Match) -> str:
@@ -618,6 +620,75 @@ def crosswalk(
     )
 
 
+def _recode_by_crosswalk(
+    codes: pd.Series, crosswalk: pd.DataFrame, code_col: str
+) -> tuple[pd.Series, set[str]]:
+    """``codes`` recoded by ``crosswalk`` (``from_refnis, to_refnis``), and the receiving codes.
+
+    A code the crosswalk does not list raises DataError.
+    """
+    cw = dict(
+        zip(
+            normalise_refnis(crosswalk["from_refnis"]),
+            normalise_refnis(crosswalk["to_refnis"]),
+            strict=True,
+        )
+    )
+    unknown = sorted(set(codes.unique()) - set(cw))
+    if unknown:
+        raise DataError(f"code(s) not in the crosswalk: {unknown[:20]}", column=code_col)
+    changed = {k: v for k, v in cw.items() if k != v}
+    target = codes.map(lambda c: changed.get(c, c)) if changed else codes
+    return target, set(changed.values())
+
+
+def _recode_by_geography(
+    codes: pd.Series,
+    years: pd.Series,
+    geo: Geography,
+    to_vintage: int,
+    from_vintage: int | None,
+    code_col: str,
+) -> tuple[pd.Series, set[str]]:
+    """``codes`` (per year of ``years``) recoded to ``to_vintage``, and the receiving codes.
+
+    The source vintage of a year is ``from_vintage`` (its codes must all be known there) or
+    the one its codes are on; a later one than ``to_vintage`` raises ValueError.
+    """
+    target = codes.copy()
+    receivers: set[str] = set()
+    parts = {}
+    for year, idx in codes.groupby(years, sort=True).groups.items():
+        present = set(codes.loc[idx].unique())
+        if from_vintage is not None:
+            src = _check_vintage(from_vintage)
+            unknown = present - geo.codes[src]
+            if unknown:
+                raise DataError(
+                    f"{len(unknown)} code(s) unknown for vintage {src}: {sorted(unknown)[:20]}",
+                    column=code_col,
+                )
+        else:
+            # any vintage: one later than ``to_vintage`` then fails below, clearly
+            src = geo.vintage_for(present, int(year))
+        if src > to_vintage:
+            raise ValueError(
+                f"year {year} is on vintage {src}, later than {to_vintage}: merged "
+                "municipalities cannot be split"
+            )
+        m = {k: v for k, v in geo.mapping(src, to_vintage).items() if k in present}
+        if m:
+            parts[year] = (idx, m)
+            receivers |= set(m.values())
+    if parts:
+        target = codes.copy()
+        for idx, m in parts.values():
+            sub = codes.loc[idx]
+            hit = sub.isin(list(m))
+            target.loc[sub.index[hit]] = sub[hit].map(m)
+    return target, receivers
+
+
 def harmonise(
     frame: pd.DataFrame,
     to_vintage: int,
@@ -660,54 +731,13 @@ def harmonise(
     if frame.empty:
         return frame.copy()
     codes = frame[code_col].astype("str")
-    target = codes.copy()
     if crosswalk is not None:
-        cw = dict(
-            zip(
-                normalise_refnis(crosswalk["from_refnis"]),
-                normalise_refnis(crosswalk["to_refnis"]),
-                strict=True,
-            )
-        )
-        unknown = sorted(set(codes.unique()) - set(cw))
-        if unknown:
-            raise DataError(f"code(s) not in the crosswalk: {unknown[:20]}", column=code_col)
-        changed = {k: v for k, v in cw.items() if k != v}
-        target = codes.map(lambda c: changed.get(c, c)) if changed else codes
-        receivers = set(changed.values())
+        target, receivers = _recode_by_crosswalk(codes, crosswalk, code_col)
     else:
-        geo = geography or builtin_geography()
         years = frame[year_col] if year_col else pd.Series(0, index=frame.index)
-        receivers = set()
-        parts = {}
-        for year, idx in codes.groupby(years, sort=True).groups.items():
-            present = set(codes.loc[idx].unique())
-            if from_vintage is not None:
-                src = _check_vintage(from_vintage)
-                unknown = present - geo.codes[src]
-                if unknown:
-                    raise DataError(
-                        f"{len(unknown)} code(s) unknown for vintage {src}: {sorted(unknown)[:20]}",
-                        column=code_col,
-                    )
-            else:
-                # any vintage: one later than ``to_vintage`` then fails below, clearly
-                src = geo.vintage_for(present, int(year))
-            if src > to_vintage:
-                raise ValueError(
-                    f"year {year} is on vintage {src}, later than {to_vintage}: merged "
-                    "municipalities cannot be split"
-                )
-            m = {k: v for k, v in geo.mapping(src, to_vintage).items() if k in present}
-            if m:
-                parts[year] = (idx, m)
-                receivers |= set(m.values())
-        if parts:
-            target = codes.copy()
-            for idx, m in parts.values():
-                sub = codes.loc[idx]
-                hit = sub.isin(list(m))
-                target.loc[sub.index[hit]] = sub[hit].map(m)
+        target, receivers = _recode_by_geography(
+            codes, years, geography or builtin_geography(), to_vintage, from_vintage, code_col
+        )
     affected = codes.isin(list(receivers)) | (target != codes)
     out = frame.copy()
     out[code_col] = target.astype("str")

@@ -1,5 +1,7 @@
-"""Population by origin group: the canonical table, a mapping hook for other layouts, and
-the counts behind the Plan Samenleven rule.
+"""Population by origin group.
+
+The canonical table, a mapping hook for other layouts, and the counts behind the Plan Samenleven
+rule.
 
 Canonical shape (contract: docs/design.md): ``year, refnis, origin, population`` with ``origin`` in
 ``BEL, EU14, EU13, EUROPE_OTHER, NON_EUROPE`` (:data:`schemas.ORIGIN_GROUPS`).
@@ -117,24 +119,8 @@ def _read_raw(path: Path, spec: Mapping) -> pd.DataFrame:
     return raw
 
 
-def read_origin(path: str | Path, column_map: Mapping | str | Path | None = None) -> pd.DataFrame:
-    """Read a population-by-origin table into the canonical ``year, refnis, origin, population``.
-
-    ``path`` is a CSV (``.csv``/``.txt``; comma-delimited unless the map says otherwise) or a
-    spreadsheet (``.xlsx``). Without ``column_map`` the file must already carry the canonical
-    columns. ``column_map`` (a dict, or the path of a YAML file; see :func:`load_column_map`)
-    renames source columns to canonical ones, recodes values (e.g. Dutch origin labels to
-    ``BEL``/``EU14``/``EU13``/``EUROPE_OTHER``/``NON_EUROPE``), can drop total rows and can
-    sum finer breakdowns.
-
-    REFNIS codes are normalised to 5-digit strings. The result is validated with
-    :data:`schemas.POPULATION_ORIGIN`; a bad value raises DataError naming file, line and
-    column. Rows come out sorted by ``year, refnis, origin``.
-    """
-    path = Path(path)
-    spec = load_column_map(column_map)
-    file = str(path)
-    raw = _read_raw(path, spec)
+def _renamed(raw: pd.DataFrame, spec: dict, column_map: object, file: str) -> pd.DataFrame:
+    """``raw`` with the column map's names; DataError for a missing or doubled column or no row."""
     raw.columns = [str(c).strip() for c in raw.columns]
     renames = {src: dst for src, dst in spec["columns"].items() if src in raw.columns}
     missing_src = sorted(set(spec["columns"]) - set(raw.columns))
@@ -159,9 +145,11 @@ def read_origin(path: str | Path, column_map: Mapping | str | Path | None = None
             raise DataError(f"missing column {col}{hint}", file=file, row=1, column=col)
     if raw.empty:
         raise DataError(NO_DATA_ROWS, file=file)
-    frame = raw[list(CANONICAL_COLUMNS)].copy()
-    frame["_line"] = np.arange(len(frame)) + 2
-    frame = frame.apply(lambda s: s.str.strip() if s.dtype != "int64" else s)
+    return raw
+
+
+def _recoded(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """``frame`` without the column map's ``drop_values`` rows, its ``values`` recoded."""
     for col, dropped in (spec.get("drop_values") or {}).items():
         if col in frame:
             frame = frame[~frame[col].isin([str(v) for v in dropped])]
@@ -170,6 +158,31 @@ def read_origin(path: str | Path, column_map: Mapping | str | Path | None = None
             raise ValueError(f"value map for unknown column {col!r}")
         mapping = {str(k): str(v) for k, v in mapping.items()}
         frame[col] = frame[col].map(lambda v, mapping=mapping: mapping.get(v, v))
+    return frame
+
+
+def read_origin(path: str | Path, column_map: Mapping | str | Path | None = None) -> pd.DataFrame:
+    """Read a population-by-origin table into the canonical ``year, refnis, origin, population``.
+
+    ``path`` is a CSV (``.csv``/``.txt``; comma-delimited unless the map says otherwise) or a
+    spreadsheet (``.xlsx``). Without ``column_map`` the file must already carry the canonical
+    columns. ``column_map`` (a dict, or the path of a YAML file; see :func:`load_column_map`)
+    renames source columns to canonical ones, recodes values (e.g. Dutch origin labels to
+    ``BEL``/``EU14``/``EU13``/``EUROPE_OTHER``/``NON_EUROPE``), can drop total rows and can
+    sum finer breakdowns.
+
+    REFNIS codes are normalised to 5-digit strings. The result is validated with
+    :data:`schemas.POPULATION_ORIGIN`; a bad value raises DataError naming file, line and
+    column. Rows come out sorted by ``year, refnis, origin``.
+    """
+    path = Path(path)
+    spec = load_column_map(column_map)
+    file = str(path)
+    raw = _renamed(_read_raw(path, spec), spec, column_map, file)
+    frame = raw[list(CANONICAL_COLUMNS)].copy()
+    frame["_line"] = np.arange(len(frame)) + 2
+    frame = frame.apply(lambda s: s.str.strip() if s.dtype != "int64" else s)
+    frame = _recoded(frame, spec)
 
     def first_bad(mask: pd.Series, col: str, what: str):
         if mask.any():

@@ -1,5 +1,6 @@
-"""The Plan Samenleven facts (amounts, counts, dates with their sources and conflicts), loaded
-once from ``reference/plan_samenleven.yaml`` and checked.
+"""The Plan Samenleven facts (amounts, counts, dates with their sources and conflicts).
+
+Loaded once from ``reference/plan_samenleven.yaml`` and checked.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ def _facts_cached() -> dict[str, Any]:
 
 
 def check_facts(data: Mapping[str, Any]) -> None:
-    """Raise :class:`DataError` unless every fact has a ``value`` and known ``source`` keys
-    (also those listed under ``conflict``).
+    """Raise :class:`DataError` unless every fact has a ``value`` and known ``source`` keys.
+
+    Also the ``source`` keys listed under ``conflict``.
     """
     sources = data.get("sources") or {}
     facts_ = data.get("facts") or {}

@@ -204,9 +204,11 @@ TABLE_SCHEMAS = {
 
 
 def check_one_line_per_row(raw: pd.DataFrame, *, file: str | Path) -> None:
-    """Refuse a CSV whose values span lines: in these tables no value holds a line break, so
-    one means a stray ``"`` opened a quoted field that swallowed the lines after it (rows
-    silently lost). ``raw`` is the file as read (text columns, default index).
+    """Refuse a CSV whose values span lines.
+
+    In these tables no value holds a line break, so one means a stray ``"`` opened a quoted field
+    that swallowed the lines after it (rows silently lost). ``raw`` is the file as read (text
+    columns, default index).
     """
     for name in raw.columns:
         col = raw[name]
@@ -257,6 +259,38 @@ def validate(
         ) from exc
 
 
+def _check_one_partnership_each(p: pd.DataFrame, file: str | Path) -> None:
+    """DataError naming the first municipality of ``p`` (partnerships) in two partnerships."""
+    first_of: dict[str, str] = {}
+    for i, (pid, code) in enumerate(zip(p["partnership_id"].astype(str), p["refnis"], strict=True)):
+        other = first_of.setdefault(code, pid)
+        if other != pid:
+            raise DataError(
+                f"municipality {code} is in two partnerships ({other} and {pid}); a "
+                "municipality can belong to one partnership only",
+                file=file,
+                row=i + 2,
+                column="refnis",
+            )
+
+
+def _check_one_name_each(p: pd.DataFrame, file: str | Path) -> None:
+    """DataError naming the first partnership id of ``p`` given two names (empty names aside)."""
+    name_of: dict[str, tuple[str, int]] = {}
+    for i, (pid, pname) in enumerate(zip(p["partnership_id"].astype(str), p["name"], strict=True)):
+        if pname is None or pd.isna(pname) or str(pname).strip() in ("", "None"):
+            continue
+        first, row = name_of.setdefault(pid, (str(pname), i + 2))
+        if str(pname) != first:
+            raise DataError(
+                f"partnership {pid} has two names ({first!r} on row {row} and "
+                f"{str(pname)!r}); one partnership id has one name",
+                file=file,
+                row=i + 2,
+                column="name",
+            )
+
+
 def cross_check(
     frames: dict[str, pd.DataFrame], files: dict[str, str | Path], known_codes: frozenset[str]
 ) -> None:
@@ -272,34 +306,8 @@ def cross_check(
     if "partnerships" in frames:
         p = frames["partnerships"]
         partnership_ids = set(p["partnership_id"].astype(str))
-        first_of: dict[str, str] = {}
-        for i, (pid, code) in enumerate(
-            zip(p["partnership_id"].astype(str), p["refnis"], strict=True)
-        ):
-            other = first_of.setdefault(code, pid)
-            if other != pid:
-                raise DataError(
-                    f"municipality {code} is in two partnerships ({other} and {pid}); a "
-                    "municipality can belong to one partnership only",
-                    file=files["partnerships"],
-                    row=i + 2,
-                    column="refnis",
-                )
-        name_of: dict[str, tuple[str, int]] = {}
-        for i, (pid, pname) in enumerate(
-            zip(p["partnership_id"].astype(str), p["name"], strict=True)
-        ):
-            if pname is None or pd.isna(pname) or str(pname).strip() in ("", "None"):
-                continue
-            first, row = name_of.setdefault(pid, (str(pname), i + 2))
-            if str(pname) != first:
-                raise DataError(
-                    f"partnership {pid} has two names ({first!r} on row {row} and "
-                    f"{str(pname)!r}); one partnership id has one name",
-                    file=files["partnerships"],
-                    row=i + 2,
-                    column="name",
-                )
+        _check_one_partnership_each(p, files["partnerships"])
+        _check_one_name_each(p, files["partnerships"])
     for name, column in (("treatment", "applicant"), ("programmes", "authority")):
         if name not in frames:
             continue

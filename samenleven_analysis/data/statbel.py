@@ -88,8 +88,10 @@ _RATIO_CHECKED_FROM = 1024 * 1024  # tiny members cannot exhaust memory, whateve
 
 
 def check_zip_sizes(zf: zipfile.ZipFile, path: Path) -> None:
-    """Refuse a zip archive (population zip, ``.xlsx``) whose members declare a size or a
-    compression ratio beyond :data:`MAX_UNCOMPRESSED_BYTES` / :data:`MAX_COMPRESSION_RATIO`.
+    """Refuse a zip archive whose members declare too large a size or compression ratio.
+
+    A zip archive: the population zip, ``.xlsx``. Too large: beyond :data:`MAX_UNCOMPRESSED_BYTES` /
+    :data:`MAX_COMPRESSION_RATIO`.
     """
     for info in zf.infolist():
         if info.file_size > MAX_UNCOMPRESSED_BYTES:
@@ -110,8 +112,10 @@ def check_zip_sizes(zf: zipfile.ZipFile, path: Path) -> None:
 
 
 class _GuardedStream(io.RawIOBase):
-    """A binary stream that stops at :data:`MAX_UNCOMPRESSED_BYTES` (whatever a zip member
-    declares) and counts the newlines it passed on (the row-count cross-check).
+    """A binary stream that stops at :data:`MAX_UNCOMPRESSED_BYTES` and counts its newlines.
+
+    It stops there whatever a zip member declares, and counts the newlines it passed on (the
+    row-count cross-check).
     """
 
     def __init__(self, raw, file: str, limit: int | None = None):
@@ -244,9 +248,10 @@ def _check_row_count(rows: int, lines: int, file: str) -> None:
 
 
 def _read_pipe_text(stream, file: str, **options) -> pd.DataFrame:
-    """A Statbel pipe file as text columns, every row kept (blank lines too): without quote
-    processing (the files are not quoted; a leading '"' is part of a name), then the rows read
-    checked against the file's line count (``stream`` counts its lines as it is read).
+    """A Statbel pipe file as text columns, every row kept (blank lines too).
+
+    Read without quote processing (the files are not quoted; a leading '"' is part of a name), then
+    the rows read checked against the file's line count (``stream`` counts its lines as it is read).
     """
     raw = pd.read_csv(
         stream,
@@ -405,9 +410,10 @@ def _population_table_from_text(path: Path, with_names: bool):
 
 
 def _check_rows_against_lines(table: pa.Table, line_of, header, code_col: str, file: str):
-    """Cross-check the rows read against the file's non-blank lines (the slow path, run only
-    when the quick newline count disagrees): an error names the first line that did not
-    become its own row.
+    """Cross-check the rows read against the file's non-blank lines.
+
+    The slow path, run only when the quick newline count disagrees: an error names the first line
+    that did not become its own row.
     """
     lines = line_of.lines()
     if len(lines) == table.num_rows:
@@ -725,6 +731,50 @@ def _checked_codes(
     return code_dict, code_idx, padded
 
 
+def _categorical(
+    table: pa.Table, col: str, levels: tuple[str, ...], file: str, line_of
+) -> np.ndarray:
+    """Column ``col`` as the index of each value in ``levels``; DataError naming any other."""
+    n = table.num_rows
+    values, idx = _encode(table[col])
+    lookup = np.array(
+        [
+            levels.index(v.strip()) if isinstance(v, str) and v.strip() in levels else -1
+            for v in values
+        ],
+        dtype=np.int64,
+    )
+    bits = lookup[idx] if n else np.zeros(0, np.int64)
+    if n and (bits < 0).any():
+        i = int(np.flatnonzero(bits < 0)[0])
+        raise DataError(
+            f"unexpected value {table[col][i].as_py()!r} (expected one of {list(levels)})",
+            file=file,
+            row=line_of(i),
+            column=col,
+        )
+    return bits
+
+
+def _integers(
+    table: pa.Table, col: str, what: str, file: str, line_of, upper: int | None = None
+) -> np.ndarray:
+    """Column ``col`` as integers; DataError on a missing, negative or (above ``upper``) value."""
+    arr = table[col]
+    if arr.null_count:
+        i = _first(pc.is_null(arr))
+        raise DataError(f"missing {what}", file=file, row=line_of(i), column=col)
+    values = arr.to_numpy()
+    neg = values < 0
+    if neg.any():
+        i = int(np.flatnonzero(neg)[0])
+        raise DataError(f"negative {what} {values[i]}", file=file, row=line_of(i), column=col)
+    if upper is not None and (values > upper).any():
+        i = int(np.flatnonzero(values > upper)[0])
+        raise DataError(f"implausible {what} {values[i]}", file=file, row=line_of(i), column=col)
+    return values
+
+
 def _clean_population(
     table: pa.Table,
     code_col: str,
@@ -750,48 +800,10 @@ def _clean_population(
             raise ValueError(f"recode targets must be 5-digit codes: {bad_targets[:5]}")
         target_int = np.array([int(t) for t in targets], dtype=np.int64)[code_idx]
 
-    def categorical(col: str, levels: tuple[str, ...]) -> np.ndarray:
-        values, idx = _encode(table[col])
-        lookup = np.array(
-            [
-                levels.index(v.strip()) if isinstance(v, str) and v.strip() in levels else -1
-                for v in values
-            ],
-            dtype=np.int64,
-        )
-        bits = lookup[idx] if n else np.zeros(0, np.int64)
-        if n and (bits < 0).any():
-            i = int(np.flatnonzero(bits < 0)[0])
-            raise DataError(
-                f"unexpected value {table[col][i].as_py()!r} (expected one of {list(levels)})",
-                file=file,
-                row=line_of(i),
-                column=col,
-            )
-        return bits
-
-    sex = categorical("CD_SEX", _SEXES)
-    nat = categorical("CD_NATLTY", _NATIONALITIES)
-
-    def integers(col: str, what: str, upper: int | None = None) -> np.ndarray:
-        arr = table[col]
-        if arr.null_count:
-            i = _first(pc.is_null(arr))
-            raise DataError(f"missing {what}", file=file, row=line_of(i), column=col)
-        values = arr.to_numpy()
-        neg = values < 0
-        if neg.any():
-            i = int(np.flatnonzero(neg)[0])
-            raise DataError(f"negative {what} {values[i]}", file=file, row=line_of(i), column=col)
-        if upper is not None and (values > upper).any():
-            i = int(np.flatnonzero(values > upper)[0])
-            raise DataError(
-                f"implausible {what} {values[i]}", file=file, row=line_of(i), column=col
-            )
-        return values
-
-    age = integers("CD_AGE", "age", _MAX_AGE)
-    pop = integers("MS_POPULATION", "count")
+    sex = _categorical(table, "CD_SEX", _SEXES, file, line_of)
+    nat = _categorical(table, "CD_NATLTY", _NATIONALITIES, file, line_of)
+    age = _integers(table, "CD_AGE", "age", file, line_of, _MAX_AGE)
+    pop = _integers(table, "MS_POPULATION", "count", file, line_of)
 
     # Pack (refnis, sex, nationality, age, civil status) into one int64 key: one sort then
     # gives the duplicate check (equal neighbours) and the sum over civil status (a reduce
@@ -877,19 +889,8 @@ _REFNIS_COLUMNS = {
 }
 
 
-def read_refnis(path: str | Path) -> pd.DataFrame:
-    """Read Statbel's REFNIS code list (``TU_COM_REFNIS.txt``, or a zip holding it).
-
-    The file is pipe-delimited, UTF-8 with a BOM, CRLF; dates are dd/mm/yyyy and
-    ``31/12/9999`` means "still valid".
-
-    Returns a DataFrame with ``level`` (int: 1 region, 2 province, 3 arrondissement,
-    4 municipality), ``refnis`` and ``parent`` (5-digit str; parent None for regions),
-    ``name_de``, ``name_fr``, ``name_nl``, ``valid_from``, ``valid_to`` (datetime64; the
-    open end is 9999-12-31), in file order. A code may appear on several rows (e.g. an
-    arrondissement that moved province in 1995): validity dates tell them apart.
-    """
-    path = Path(path)
+def _read_refnis_text(path: Path) -> tuple[pd.DataFrame, str]:
+    """The REFNIS file's columns as text, and the file's location for error messages."""
     with _open_text_source(path) as (opener, member):
         file = _location(path, member)
         try:
@@ -910,6 +911,23 @@ def read_refnis(path: str | Path) -> pd.DataFrame:
             if _is_corrupt_stream(exc):
                 raise DataError(f"truncated or corrupt zip archive ({exc})", file=path) from None
             raise
+    return raw, file
+
+
+def read_refnis(path: str | Path) -> pd.DataFrame:
+    """Read Statbel's REFNIS code list (``TU_COM_REFNIS.txt``, or a zip holding it).
+
+    The file is pipe-delimited, UTF-8 with a BOM, CRLF; dates are dd/mm/yyyy and
+    ``31/12/9999`` means "still valid".
+
+    Returns a DataFrame with ``level`` (int: 1 region, 2 province, 3 arrondissement,
+    4 municipality), ``refnis`` and ``parent`` (5-digit str; parent None for regions),
+    ``name_de``, ``name_fr``, ``name_nl``, ``valid_from``, ``valid_to`` (datetime64; the
+    open end is 9999-12-31), in file order. A code may appear on several rows (e.g. an
+    arrondissement that moved province in 1995): validity dates tell them apart.
+    """
+    path = Path(path)
+    raw, file = _read_refnis_text(path)
     raw = raw[list(_REFNIS_COLUMNS)].rename(columns=_REFNIS_COLUMNS)
     # Trailing blank line → an all-empty row at the end: drop only that case.
     empty = (raw == "").all(axis=1)
@@ -964,19 +982,8 @@ _INCOME_COLUMNS = {
 }
 
 
-def read_income(path: str | Path) -> pd.DataFrame:
-    """Read Statbel's fiscal income per municipality (``TF_PSNL_INC_TAX_MUNTY.xlsx``).
-
-    ``CD_YEAR`` is the *income* year (the assessment year is one later). Returns
-    ``year`` (int64), ``refnis`` (5-digit str), ``residents`` (int64, ``MS_TOT_RESIDENTS``),
-    ``net_taxable_income`` (float, euro, ``MS_TOT_NET_TAXABLE_INC``), ``taxpayers``
-    (int64, declarations with a non-zero income, ``MS_NBR_NON_ZERO_INC``) and
-    ``income_per_resident`` (net taxable income / residents, NaN when there are no
-    residents), sorted by ``year, refnis``. A ``.csv``/``.txt`` export with the same
-    columns (pipe-delimited) is read too.
-    """
-    path = Path(path)
-    file = str(path)
+def _read_income_raw(path: Path, file: str) -> pd.DataFrame:
+    """The income table as read (spreadsheet or pipe text), its columns checked."""
     try:
         if path.suffix.lower() in (".xlsx", ".xls"):
             raw = _read_excel(path, columns=_INCOME_COLUMNS)
@@ -995,28 +1002,51 @@ def read_income(path: str | Path) -> pd.DataFrame:
             raise DataError(f"missing column {col}", file=file, row=1, column=col)
     if raw.empty:
         raise DataError(NO_DATA_ROWS, file=file)
+    return raw
+
+
+def _income_numbers(raw: pd.DataFrame, col: str, integer: bool, file: str) -> pd.Series:
+    """Column ``col`` of the income table as numbers (``integer``: whole), never negative.
+
+    A missing, non-numeric, negative or (``integer``) fractional value raises DataError.
+    """
+    s = raw[col]
+    num = pd.to_numeric(s, errors="coerce")
+    blank = s.isna() | (s.astype(str).str.strip() == "")
+    for mask, what in ((blank, "missing value"), (num.isna() & ~blank, "non-numeric value")):
+        if mask.any():
+            i = int(np.flatnonzero(mask.to_numpy())[0])
+            raise DataError(f"{what} {s.iloc[i]!r}", file=file, row=i + 2, column=col)
+    neg = num < 0
+    if neg.any():
+        i = int(np.flatnonzero(neg.to_numpy())[0])
+        raise DataError(f"negative value {num.iloc[i]}", file=file, row=i + 2, column=col)
+    if integer:
+        frac = num % 1 != 0
+        if frac.any():
+            i = int(np.flatnonzero(frac.to_numpy())[0])
+            raise DataError(f"not a whole number {num.iloc[i]}", file=file, row=i + 2, column=col)
+        return num.astype("int64")
+    return num.astype("float64")
+
+
+def read_income(path: str | Path) -> pd.DataFrame:
+    """Read Statbel's fiscal income per municipality (``TF_PSNL_INC_TAX_MUNTY.xlsx``).
+
+    ``CD_YEAR`` is the *income* year (the assessment year is one later). Returns
+    ``year`` (int64), ``refnis`` (5-digit str), ``residents`` (int64, ``MS_TOT_RESIDENTS``),
+    ``net_taxable_income`` (float, euro, ``MS_TOT_NET_TAXABLE_INC``), ``taxpayers``
+    (int64, declarations with a non-zero income, ``MS_NBR_NON_ZERO_INC``) and
+    ``income_per_resident`` (net taxable income / residents, NaN when there are no
+    residents), sorted by ``year, refnis``. A ``.csv``/``.txt`` export with the same
+    columns (pipe-delimited) is read too.
+    """
+    path = Path(path)
+    file = str(path)
+    raw = _read_income_raw(path, file)
 
     def numbers(col: str, integer: bool) -> pd.Series:
-        s = raw[col]
-        num = pd.to_numeric(s, errors="coerce")
-        blank = s.isna() | (s.astype(str).str.strip() == "")
-        for mask, what in ((blank, "missing value"), (num.isna() & ~blank, "non-numeric value")):
-            if mask.any():
-                i = int(np.flatnonzero(mask.to_numpy())[0])
-                raise DataError(f"{what} {s.iloc[i]!r}", file=file, row=i + 2, column=col)
-        neg = num < 0
-        if neg.any():
-            i = int(np.flatnonzero(neg.to_numpy())[0])
-            raise DataError(f"negative value {num.iloc[i]}", file=file, row=i + 2, column=col)
-        if integer:
-            frac = num % 1 != 0
-            if frac.any():
-                i = int(np.flatnonzero(frac.to_numpy())[0])
-                raise DataError(
-                    f"not a whole number {num.iloc[i]}", file=file, row=i + 2, column=col
-                )
-            return num.astype("int64")
-        return num.astype("float64")
+        return _income_numbers(raw, col, integer, file)
 
     year = numbers("CD_YEAR", True)
     try:

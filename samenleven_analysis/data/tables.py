@@ -41,6 +41,39 @@ def parse_booleans(
     return values.astype(bool)
 
 
+def _typed_column(s: pd.Series, name: str, col, file: str) -> pd.Series:
+    """Column ``name`` (its stripped text ``s``) typed as the schema column ``col`` says.
+
+    A bad value raises DataError naming file, line and column.
+    """
+    blank = s == ""
+    dtype = str(col.dtype)
+
+    def first(mask, what):
+        if mask.any():
+            i = int(np.flatnonzero(mask.to_numpy())[0])
+            raise DataError(f"{what}: {s.iloc[i]!r}", file=file, row=i + 2, column=name)
+
+    if name == "refnis" or (
+        col.checks and "str_matches" in repr(col.checks) and "d{5}" in repr(col.checks)
+    ):
+        first(~s.str.fullmatch(r"\d{1,5}(\.0)?") & ~(blank & col.nullable), "not a REFNIS code")
+        return normalise_refnis(s.where(~blank, None))
+    if dtype.startswith("int"):
+        num = pd.to_numeric(s, errors="coerce")
+        first(blank, "missing value")
+        first(num.isna(), "non-numeric value")
+        first(num % 1 != 0, "not a whole number")
+        return num.astype("int64")
+    if dtype.startswith("float"):
+        num = pd.to_numeric(s.where(~blank, None), errors="coerce")
+        first(num.isna() & ~blank, "non-numeric value")
+        return num.astype("float64")
+    if dtype == "bool":
+        return parse_booleans(s, file=file, column=name)
+    return s.where(~blank, None).astype("str") if col.nullable else s.astype("str")
+
+
 def read_canonical(path: str | Path, schema) -> pd.DataFrame:
     """Read a canonical CSV (outcomes, treatment, programmes, partnerships) and validate it.
 
@@ -65,34 +98,7 @@ def read_canonical(path: str | Path, schema) -> pd.DataFrame:
     for name, col in schema.columns.items():
         if name not in raw:
             raise DataError(f"missing column {name}", file=file, row=1, column=name)
-        s = raw[name].str.strip()
-        blank = s == ""
-        dtype = str(col.dtype)
-
-        def first(mask, what, s=s, name=name):
-            if mask.any():
-                i = int(np.flatnonzero(mask.to_numpy())[0])
-                raise DataError(f"{what}: {s.iloc[i]!r}", file=file, row=i + 2, column=name)
-
-        if name == "refnis" or (
-            col.checks and "str_matches" in repr(col.checks) and "d{5}" in repr(col.checks)
-        ):
-            first(~s.str.fullmatch(r"\d{1,5}(\.0)?") & ~(blank & col.nullable), "not a REFNIS code")
-            out[name] = normalise_refnis(s.where(~blank, None))
-        elif dtype.startswith("int"):
-            num = pd.to_numeric(s, errors="coerce")
-            first(blank, "missing value")
-            first(num.isna(), "non-numeric value")
-            first(num % 1 != 0, "not a whole number")
-            out[name] = num.astype("int64")
-        elif dtype.startswith("float"):
-            num = pd.to_numeric(s.where(~blank, None), errors="coerce")
-            first(num.isna() & ~blank, "non-numeric value")
-            out[name] = num.astype("float64")
-        elif dtype == "bool":
-            out[name] = parse_booleans(s, file=file, column=name)
-        else:
-            out[name] = s.where(~blank, None).astype("str") if col.nullable else s.astype("str")
+        out[name] = _typed_column(raw[name].str.strip(), name, col, file)
     extra = [c for c in raw.columns if c not in schema.columns]
     for c in extra:  # keep extra columns as text (schemas are not strict)
         out[c] = raw[c]

@@ -1,5 +1,6 @@
-"""The sections of one local authority's report (``notebooks/authority_report``), so that the
-notebook is one call per section.
+"""The sections of one local authority's report (``notebooks/authority_report``).
+
+So that the notebook is one call per section.
 
 Each section uses only what the data hold: on the real open data that is population by
 nationality, age and sex (2009–2015), fiscal income (2005–2020) and the 2022 call rules;
@@ -159,8 +160,9 @@ class AuthorityReport:
 
     # ----------------------------------------------------------------- sections
     def opening(self) -> None:
-        """The report's opening for its reader: what it shows, for whom, where the data
-        come from (:mod:`samenleven_analysis.reports.authority_text`).
+        """The report's opening for its reader: what it shows, for whom, where the data come from.
+
+        See :mod:`samenleven_analysis.reports.authority_text`.
         """
         from samenleven_analysis.reports import authority_text
 
@@ -647,8 +649,9 @@ class AuthorityReport:
         self.publisher.table(change, "outcomes", _("Outcome change"))
 
     def contract(self) -> None:
-        """The authority's contract under the call rules: targets, realisations, attainment and
-        subsidy committed and earned (when a contracts file was supplied).
+        """The authority's contract under the call rules (when a contracts file was supplied).
+
+        Targets, realisations, attainment and subsidy committed and earned.
         """
         data = kpi_data_from_context(self.ctx)
         display_contract_status(data, self.applicant, min_cell=self.min_cell)
@@ -797,8 +800,9 @@ def authority_position(
 def contract_tables(
     data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT
 ) -> dict[str, pd.DataFrame]:
-    """The authority's contract tables ready to display: ``rules`` (one row per line) and
-    ``position`` (:func:`authority_position`); empty dict when there is nothing to show.
+    """The authority's contract tables ready to display; empty dict when there is nothing to show.
+
+    ``rules`` (one row per line) and ``position`` (:func:`authority_position`).
     """
     if not data.ok:
         return {}
@@ -860,8 +864,9 @@ def display_contract_tables(
     min_cell: int = disclosure.MIN_CELL_DEFAULT,
     output_dir: str | Path = "",
 ) -> None:
-    """Display :func:`contract_tables` in a notebook (nothing when there is no contract);
-    with ``output_dir``, also write them as ``contract_<table>.csv`` there.
+    """Display :func:`contract_tables` in a notebook (nothing when there is no contract).
+
+    With ``output_dir``, also write them as ``contract_<table>.csv`` there.
     """
     from IPython.display import Markdown, display
 
@@ -880,8 +885,9 @@ def display_contract_tables(
 
 
 def contract_figure(data: KpiData, applicant: str, *, min_cell: int = disclosure.MIN_CELL_DEFAULT):
-    """Two panels: attainment per objective (this authority vs all applicants) and committed vs
-    earned subsidy per objective. None when there is no contract line to draw.
+    """Two panels: attainment per objective and committed vs earned subsidy per objective.
+
+    Attainment of this authority vs all applicants. None when there is no contract line to draw.
     """
     import matplotlib.pyplot as plt
 
@@ -948,6 +954,7 @@ def show_contract_figure(
     output_dir: str | Path = "",
 ) -> None:
     """Show :func:`contract_figure` in a notebook (deterministic PNG); nothing when absent.
+
     With ``output_dir``, also save it as ``contract.png`` and ``contract.svg`` there.
     """
     import matplotlib.pyplot as plt

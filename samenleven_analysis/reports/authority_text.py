@@ -1,7 +1,8 @@
-"""The reader-facing text of a local authority's report: its opening (what it shows, for whom,
-where the data come from) and each section's heading and introduction, in the active
-language. The analyst's instructions (how to make the reports) live in docs/notebooks.md and
-in the notebook's ``analyst-only`` cell, which the HTML export drops.
+"""The reader-facing text of a local authority's report, in the active language.
+
+Its opening (what it shows, for whom, where the data come from) and each section's heading and
+introduction. The analyst's instructions (how to make the reports) live in docs/notebooks.md and in
+the notebook's ``analyst-only`` cell, which the HTML export drops.
 """
 
 from __future__ import annotations

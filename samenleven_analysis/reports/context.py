@@ -179,8 +179,9 @@ class DataContext:
         return frame.copy()
 
     def optional(self, name: str) -> pd.DataFrame | None:
-        """Table ``name`` from this build, or None when the build has none (the caller
-        then shows :func:`samenleven_analysis.reports.labels.missing_input_text`).
+        """Table ``name`` from this build, or None when the build has none.
+
+        The caller then shows :func:`samenleven_analysis.reports.labels.missing_input_text`.
         """
         return self.load(name) if self.has(name) else None
 
@@ -275,8 +276,10 @@ class DataContext:
         }
 
     def provenance_markdown(self, params: dict[str, Any] | None = None) -> str:
-        """Markdown of the provenance cell. Volatile values sit behind fixed labels
-        (``run time (UTC):``, ``git commit:``, ``==version``, ``sha256``) for the sanitiser.
+        """Markdown of the provenance cell.
+
+        Volatile values sit behind fixed labels (``run time (UTC):``, ``git commit:``,
+        ``==version``, ``sha256``) for the sanitiser.
         """
         rec = self.provenance_record(params)
         lines = ["### " + _("Provenance"), ""]
@@ -330,8 +333,9 @@ class DataContext:
         return "\n".join(lines)
 
     def provenance_cell(self, params: dict[str, Any] | None = None) -> None:
-        """Display the closing provenance cell: parameters, sources with sha256, demo flag,
-        package versions, git commit and run time.
+        """Display the closing provenance cell.
+
+        Parameters, sources with sha256, demo flag, package versions, git commit and run time.
         """
         from IPython.display import Markdown
 
@@ -459,8 +463,9 @@ class OriginSource:
         return definition_label(self.definition)
 
     def note(self) -> str:
-        """Markdown for the reader: what the counts mean and, for the proxy, why and how
-        it errs; empty for a supplied origin table used as asked.
+        """Markdown for the reader: what the counts mean and, for the proxy, why and how it errs.
+
+        Empty for a supplied origin table used as asked.
         """
         from samenleven_analysis.reports.labels import (
             MISSING_INPUTS,
@@ -499,8 +504,9 @@ class OriginSource:
 
 
 def origin_source(ctx: DataContext, definition: str = "non_eu14") -> OriginSource:
-    """Choose the data for ``definition``: the origin table when the build has one (a
-    user-supplied file, or Demoland in a demo run), else the nationality proxy.
+    """Choose the data for ``definition``: the origin table when the build has one, else the proxy.
+
+    The origin table: a user-supplied file, or Demoland in a demo run; else the nationality proxy.
 
     The one place this choice is made; notebooks, the authority table and the dashboard all
     call it. Raises :class:`ValueError` for an unknown definition.
@@ -660,8 +666,10 @@ def table_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def origin_counts(ctx: DataContext, definition: str = "non_eu14") -> pd.DataFrame:
-    """Residents of ``definition`` per municipality and year (all years): ``year, refnis,
-    count, total, share`` from :func:`origin_source` (the proxy without an origin table).
+    """Residents of ``definition`` per municipality and year (all years).
+
+    ``year, refnis, count, total, share`` from :func:`origin_source` (the proxy without an origin
+    table).
     """
     from samenleven_analysis.analysis.eligibility import PROXY_DEFINITION
     from samenleven_analysis.data import origin as origin_mod

@@ -1,5 +1,7 @@
-"""The dashboard's map of Flanders as inline SVG: one ``<path>`` per municipality, shaded by a
-class of the chosen measure, qualifying applicants outlined, each linked to its report.
+"""The dashboard's map of Flanders as inline SVG.
+
+One ``<path>`` per municipality, shaded by a class of the chosen measure, qualifying applicants
+outlined, each linked to its report.
 
 Deterministic: polygons are simplified with a fixed tolerance, coordinates rounded to whole
 pixels, municipalities written in code order, colours from a fixed palette.
@@ -143,8 +145,9 @@ def _legend(bounds: Sequence[float], top: int, title: str, fmt, outlined: bool) 
 
 
 def shares_of(table: pd.DataFrame, counted: pd.DataFrame, year: int) -> dict[str, float]:
-    """Refnis → share of residents counted by the rule in ``year`` (each municipality, also
-    partnership members).
+    """Refnis → share of residents counted by the rule in ``year``.
+
+    Each municipality, also partnership members.
     """
     sub = counted[counted["year"] == int(year)]
     return {

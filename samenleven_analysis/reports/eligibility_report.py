@@ -1,10 +1,11 @@
-"""The steps of the eligibility notebook (``notebooks/eligibility``): who qualifies under the
-call's threshold, a map, coverage against the "almost two thirds" claim, sensitivity to
-threshold, definition and year. Data come from :func:`reports.context.origin_source` (the
-nationality proxy, labelled, when the data hold no origin table) in the year
-:func:`reports.context.reference_year` chooses. Every heading, sentence, table header and
-figure label comes from the message catalogs (:mod:`samenleven_analysis.i18n`), in the
-notebook's ``language``.
+"""The steps of the eligibility notebook (``notebooks/eligibility``).
+
+Who qualifies under the call's threshold, a map, coverage against the "almost two thirds" claim,
+sensitivity to threshold, definition and year. Data come from :func:`reports.context.origin_source`
+(the nationality proxy, labelled, when the data hold no origin table) in the year
+:func:`reports.context.reference_year` chooses. Every heading, sentence, table header and figure
+label comes from the message catalogs (:mod:`samenleven_analysis.i18n`), in the notebook's
+``language``.
 """
 
 from __future__ import annotations
@@ -197,8 +198,9 @@ class EligibilityReport:
         return self.ctx.caption(year=self.year, definition=self.definition, extra=extra)
 
     def section(self, key: str) -> None:
-        """Heading (level 1 for ``title``, else 2) and introduction of section ``key``, in
-        the report's language.
+        """Heading and introduction of section ``key``, in the report's language.
+
+        The heading is level 1 for ``title``, else 2.
         """
         heading, intro = SECTIONS[key]
         values = dict(
@@ -282,7 +284,8 @@ class EligibilityReport:
         )
 
     def publish_list(self, table: pd.DataFrame, stem: str, title: str, empty: str) -> None:
-        """Disclosure-controlled table with the reader's column headers (and its CSV);
+        """Disclosure-controlled table with the reader's column headers (and its CSV).
+
         ``empty``: the sentence shown when no applicant is in the list.
         """
         if table.empty:
@@ -409,8 +412,9 @@ class EligibilityReport:
         )
 
     def sensitivity_results(self) -> None:
-        """The sensitivity step: the table by threshold, definition and year, the applicants
-        that enter or leave, and the figure.
+        """The sensitivity step: the table by threshold, definition and year, and more.
+
+        Also the applicants that enter or leave, and the figure.
         """
         sens = self.sensitivity()
         self.sensitivity_table(sens)
@@ -432,8 +436,9 @@ class EligibilityReport:
         )
 
     def moves(self, sens: pd.DataFrame) -> None:
-        """Applicants that enter or leave against the baseline threshold (definition and
-        year of the run).
+        """Applicants that enter or leave against the baseline threshold.
+
+        At the definition and year of the run.
         """
         here = sens[(sens["definition"] == self.definition) & (sens["year"] == self.year)]
         moved = here[(here["n_entered"] > 0) | (here["n_left"] > 0)]

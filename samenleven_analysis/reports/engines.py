@@ -59,8 +59,10 @@ def require_dask() -> None:
 
 @contextlib.contextmanager
 def dask_client(scheduler: str) -> Iterator[Any]:
-    """A ``distributed.Client`` for ``scheduler`` (an address, or ``slurm[:N]`` /
-    ``pbs[:N]`` for a dask-jobqueue cluster started here and stopped afterwards).
+    """A ``distributed.Client`` for ``scheduler``.
+
+    ``scheduler``: an address, or ``slurm[:N]`` / ``pbs[:N]`` for a dask-jobqueue cluster started
+    here and stopped afterwards.
     """
     distributed = _require("distributed")
     kind, _, count = scheduler.partition(":")
@@ -89,8 +91,10 @@ def run_tasks(
     scheduler: str | None = None,
     on_done: Callable[[int, Any], None] | None = None,
 ) -> list[Any]:
-    """``[fn(*t) for t in tasks]``, computed on the chosen engine; ``on_done(k, result)`` is
-    called as each task finishes (for progress bars). Results are in task order.
+    """``[fn(*t) for t in tasks]``, computed on the chosen engine.
+
+    ``on_done(k, result)`` is called as each task finishes (for progress bars). Results are in task
+    order.
 
     Without ``scheduler``: in this process when ``workers <= 1`` or there is one task, else
     in a pool of ``workers`` spawned processes. With ``scheduler``: on Dask distributed

@@ -1,9 +1,11 @@
-"""What the three evaluation reports (:mod:`~samenleven_analysis.reports.impact_did_report`,
+"""What the three evaluation reports share.
+
+The reports: :mod:`~samenleven_analysis.reports.impact_did_report`,
 :mod:`~samenleven_analysis.reports.threshold_rdd_report`,
-:mod:`~samenleven_analysis.reports.synthetic_control_report`) share: the proxy-eligible groups
-of the pre-period checks, the missing-input note, the verdict output carrying the
-machine-readable summary, how a step shows its text, tables and figures, and the reports'
-shared shape (:class:`EvaluationReport`).
+:mod:`~samenleven_analysis.reports.synthetic_control_report`. They share the proxy-eligible groups
+of the pre-period checks, the missing-input note, the verdict output carrying the machine-readable
+summary, how a step shows its text, tables and figures, and the reports' shared shape
+(:class:`EvaluationReport`).
 """
 
 from __future__ import annotations
@@ -41,8 +43,10 @@ def rounded(x: Any) -> float | None:
 
 
 def proxy_groups(ctx, definition: str, threshold: int, year: int | None):
-    """Flemish municipality codes, the eligible ones under ``definition`` (the proxy without
-    an origin table) in the reference year, the origin source and the reference year.
+    """Flemish municipality codes, the eligible ones, the origin source and the reference year.
+
+    The eligible ones under ``definition`` (the proxy without an origin table) in the reference
+    year.
     """
     from samenleven_analysis.reports.context import origin_source, reference_year
 
@@ -180,8 +184,9 @@ def header(column: str) -> str:
 
 
 def show(*objects: Any, stem: str = "table", title: str = "") -> None:
-    """Display tables through the publisher (headers in the report's language, numbers in
-    its format) and other rich objects as they are, one output each.
+    """Display tables through the publisher and other rich objects as they are, one output each.
+
+    Through the publisher: headers in the report's language, numbers in its format.
     """
     import pandas as pd
     from IPython.display import display
@@ -210,8 +215,9 @@ def show_text(text: str) -> None:
 def show_figure(
     fig=None, *, stem: str = "figure", title: str = "", caption: str | None = None
 ) -> None:
-    """Show ``fig`` (default: the current matplotlib figure) through the publisher, with its
-    caption in a strip under the axes.
+    """Show ``fig`` through the publisher, with its caption in a strip under the axes.
+
+    ``fig`` defaults to the current matplotlib figure.
     """
     import matplotlib.pyplot as plt
 
@@ -230,8 +236,9 @@ def section_values() -> dict[str, str]:
 
 
 def show_section(sections: dict[str, tuple[str, str]], key: str, **values: Any) -> None:
-    """Heading (level 1 for ``title``, else 2) and introduction of section ``key`` of
-    ``sections``, in the report's language.
+    """Heading and introduction of section ``key`` of ``sections``, in the report's language.
+
+    The heading is level 1 for ``title``, else 2.
     """
     heading, intro = sections[key]
     values = {**section_values(), **values}
@@ -243,9 +250,10 @@ def show_section(sections: dict[str, tuple[str, str]], key: str, **values: Any) 
 
 
 def publish(text: str, facts: dict[str, Any]) -> None:
-    """Display the verdict ``text`` (a Markdown block quote) carrying ``facts`` in the output's
-    metadata under :data:`SUMMARY_KEY`: tests and tools read the numbers there, readers see
-    the prose, and the HTML export needs no extra output type.
+    """Display the verdict ``text`` (a Markdown block quote) carrying ``facts`` in its metadata.
+
+    The facts sit in the output's metadata under :data:`SUMMARY_KEY`: tests and tools read the
+    numbers there, readers see the prose, and the HTML export needs no extra output type.
     """
     from IPython.display import Markdown, display
 
@@ -256,8 +264,9 @@ def publish(text: str, facts: dict[str, Any]) -> None:
 
 
 def computed(function: Callable[..., Any], *attributes: str) -> functools.cached_property[Any]:
-    """A report result computed once, on first use: ``function`` of the report's
-    ``attributes`` (e.g. ``computed(event_studies, "design", "estimators")``).
+    """A report result computed once, on first use: ``function`` of the report's ``attributes``.
+
+    E.g. ``computed(event_studies, "design", "estimators")``.
     """
 
     def result(self: Any) -> Any:
@@ -269,9 +278,11 @@ def computed(function: Callable[..., Any], *attributes: str) -> functools.cached
 
 @dataclass
 class EvaluationReport:
-    """The shape of the three evaluation reports: built from the notebook's parameters, the
-    design computed once, one method per notebook step, results computed on first use
-    (:func:`computed`), the verdict published with its machine-readable summary.
+    """The shape of the three evaluation reports.
+
+    Built from the notebook's parameters, the design computed once, one method per notebook step,
+    results computed on first use (:func:`computed`), the verdict published with its
+    machine-readable summary.
 
     A report class names its estimators (``ESTIMATORS``, checked by :meth:`build`), its
     design function (``make_design``), its own settings beside the design's parameters
@@ -289,8 +300,9 @@ class EvaluationReport:
 
     @classmethod
     def build(cls, ctx, *, estimators: list[str], **parameters: Any) -> Self:
-        """The report for the notebook's parameters: ``estimators`` checked, the class's
-        ``OPTIONS`` taken out, the design made from the rest.
+        """The report for the notebook's parameters.
+
+        ``estimators`` checked, the class's ``OPTIONS`` taken out, the design made from the rest.
         """
         check_choice("estimators", estimators, cls.ESTIMATORS)
         options = {k: int(parameters.pop(k)) for k in cls.OPTIONS if k in parameters}

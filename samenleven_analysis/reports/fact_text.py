@@ -1,8 +1,9 @@
-"""The reference facts of the plan (``analysis.programmes.facts``) as a reader's table in the
-active language: what each fact is, its value written in the language's formats (numbers,
-dates, yes/no, origin definitions), its unit, its sources and the values of sources that
-disagree. Source ids (``call_2022``, ``announcement_2021``) are names of documents and are
-kept as they are.
+"""The reference facts of the plan as a reader's table in the active language.
+
+The facts are ``analysis.programmes.facts``. The table gives what each fact is, its value written in
+the language's formats (numbers, dates, yes/no, origin definitions), its unit, its sources and the
+values of sources that disagree. Source ids (``call_2022``, ``announcement_2021``) are names of
+documents and are kept as they are.
 """
 
 from __future__ import annotations
@@ -115,8 +116,9 @@ def _sources(source: Any) -> str:
 
 
 def fact_table(keys: Iterable[str]) -> pd.DataFrame:
-    """The facts ``keys`` (in the order of the reference facts) as a reader's table with
-    translated headers.
+    """The facts ``keys`` as a reader's table with translated headers.
+
+    In the order of the reference facts.
     """
     wanted = set(keys)
     rows = []

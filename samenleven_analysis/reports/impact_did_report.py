@@ -1,6 +1,8 @@
-"""The steps of the impact notebook (``notebooks/impact_did``): difference-in-differences and
-event study of funded against comparison authorities, HonestDiD sensitivity, placebo checks,
-several outcomes, power by simulation and a verdict that says no more than the data allow.
+"""The steps of the impact notebook (``notebooks/impact_did``).
+
+Difference-in-differences and event study of funded against comparison authorities, HonestDiD
+sensitivity, placebo checks, several outcomes, power by simulation and a verdict that says no more
+than the data allow.
 
 Without outcome and funding tables (the real open data) the notebook runs as a pre-period
 check on fiscal income of proxy-eligible Flemish municipalities at a placebo year.
@@ -201,8 +203,10 @@ def impact_design(
     cluster: str,
     year: int | None = None,
 ) -> ImpactDesign:
-    """Full before/after design when outcome and funding tables exist, else the pre-period
-    check on fiscal income of proxy-eligible Flemish municipalities (placebo year).
+    """Full before/after design when outcome and funding tables exist, else the pre-period check.
+
+    The pre-period check is on fiscal income of proxy-eligible Flemish municipalities (placebo
+    year).
     """
     check_choice("cluster", cluster, CLUSTERS)
     full = ctx.has("outcomes") and ctx.has("treatment")
@@ -432,9 +436,10 @@ def closest_scenario_text(n_treated: int) -> str:
 
 
 def ri_strata(panel: pd.DataFrame) -> str | None:
-    """The strata of randomisation inference for the Plan's design: funding could only go
-    to eligible authorities, so labels are permuted within ``eligible`` (when the panel has
-    it with both values); else across all authorities. The result names the scheme.
+    """The strata of randomisation inference for the Plan's design; the result names the scheme.
+
+    Funding could only go to eligible authorities, so labels are permuted within ``eligible`` (when
+    the panel has it with both values); else across all authorities.
     """
     if "eligible" not in panel.columns or panel["eligible"].isna().any():
         return None
@@ -443,8 +448,9 @@ def ri_strata(panel: pd.DataFrame) -> str | None:
 
 
 def average_effects(design: ImpactDesign, estimators: list[str]) -> AverageEffects:
-    """C–S (headline, studentised randomisation inference), TWFE (few-treated rule) and synthetic DiD, with the
-    wild-bootstrap p-value of TWFE as a second opinion.
+    """C–S (headline, studentised randomisation inference), TWFE (few-treated rule), synthetic DiD.
+
+    With the wild-bootstrap p-value of TWFE as a second opinion.
     """
     check_choice("estimators", estimators, IMPACT_ESTIMATORS)
     p, cl = design.panel, design.cluster
@@ -513,13 +519,14 @@ HONEST_BISECTIONS = 2
 
 
 def sensitivity(studies: dict[str, EventStudy]) -> HonestSensitivity | None:
-    """HonestDiD smoothness sensitivity of the heterogeneity-robust event study's average
-    post-period effect (TWFE if did2s is missing), on the coarse :data:`HONEST_GRID`: about
-    six fits instead of thirteen. As in :func:`~samenleven_analysis.analysis.estimators.honest.
-    honest_did`, the breakdown value is the upper end of its final bracket (the smallest M
-    tried at which the robust interval includes zero); the bracket is a quarter of a grid step
-    wide, so the value may exceed the exact breakdown by up to that much (on the demo panel
-    0.227 against 0.220 from the fine search).
+    """HonestDiD smoothness sensitivity of the event study's average post-period effect.
+
+    The event study is the heterogeneity-robust one (TWFE if did2s is missing), on the coarse
+    :data:`HONEST_GRID`: about six fits instead of thirteen. As in
+    :func:`~samenleven_analysis.analysis.estimators.honest.honest_did`, the breakdown value is the
+    upper end of its final bracket (the smallest M tried at which the robust interval includes
+    zero); the bracket is a quarter of a grid step wide, so the value may exceed the exact breakdown
+    by up to that much (on the demo panel 0.227 against 0.220 from the fine search).
     """
     es = studies.get("two-stage (did2s)") or studies.get("TWFE")
     if es is None:
@@ -531,8 +538,9 @@ def sensitivity(studies: dict[str, EventStudy]) -> HonestSensitivity | None:
 
 
 def coarse_honest(es: EventStudy, alpha: float = 0.05) -> HonestSensitivity:
-    """:func:`~samenleven_analysis.analysis.estimators.honest.honest_did` on the coarse grid
-    of this report, its method naming the periods read and the grid.
+    """:func:`~samenleven_analysis.analysis.estimators.honest.honest_did` on this report's grid.
+
+    Its method names the periods read and the grid.
     """
     h = honest_did(
         es,
@@ -645,8 +653,9 @@ def placebos(design: ImpactDesign) -> Placebos:
 
 
 def multiple_outcomes(design: ImpactDesign) -> pd.DataFrame | None:
-    """The headline estimator on every (non-placebo) outcome, with family-wise adjusted
-    p-values (Romano–Wolf on a shared randomisation distribution, else Holm).
+    """The headline estimator on every (non-placebo) outcome, with family-wise adjusted p-values.
+
+    Romano–Wolf on a shared randomisation distribution, else Holm.
     """
     if not design.full_design:
         return None
@@ -742,8 +751,10 @@ def _impact_checks(
     outcome: str,
     honest: HonestSensitivity | None,
 ) -> dict[str, Any]:
-    """The inputs of :func:`verdict_flags` for the impact notebook: its verdict text, its
-    flags and its machine-readable summary all read this one dict (issue 20, one verdict).
+    """The inputs of :func:`verdict_flags` for the impact notebook.
+
+    Its verdict text, its flags and its machine-readable summary all read this one dict (issue 20,
+    one verdict).
     """
     es = studies.get("TWFE")
     adj = how = None
@@ -813,8 +824,9 @@ def impact_flags(
     honest: HonestSensitivity | None = None,
     multiple: pd.DataFrame | None = None,
 ) -> dict:
-    """The verdict's flags (direction, failed checks, multiplicity) for tests and dashboards:
-    the same inputs as :func:`impact_verdict`.
+    """The verdict's flags (direction, failed checks, multiplicity) for tests and dashboards.
+
+    The same inputs as :func:`impact_verdict`.
     """
     if avg.main is None:
         return {}
@@ -837,8 +849,9 @@ def impact_facts(
     *,
     demo: bool,
 ) -> dict[str, Any]:
-    """Machine-readable summary of the impact notebook (design, groups, the headline or
-    placebo estimate, pre-trend test, MDE, and the verdict's flags) for tests and dashboards.
+    """Machine-readable summary of the impact notebook for tests and dashboards.
+
+    Design, groups, the headline or placebo estimate, pre-trend test, MDE, and the verdict's flags.
     Takes the same arguments as :func:`impact_verdict` and reads the same flags, so
     ``effect_claimed`` is True exactly when the text claims a direction.
     """
@@ -878,8 +891,9 @@ def impact_facts(
 
 @dataclass
 class ImpactDidReport(EvaluationReport):
-    """One impact analysis: the design, computed once; each method displays one step (a
-    notebook cell) and computes what it needs on first use.
+    """One impact analysis: the design, computed once.
+
+    Each method displays one step (a notebook cell) and computes what it needs on first use.
     """
 
     power_draws: int = POWER_DRAWS

@@ -81,8 +81,9 @@ def code_fingerprint() -> str:
 
 
 def lock_hash() -> str | None:
-    """sha256 of the lock this code runs with (:func:`provenance.lock_sha256`: the checkout's,
-    else the installed package's copy), or None when there is none.
+    """sha256 of the lock this code runs with, or None when there is none.
+
+    :func:`provenance.lock_sha256`: the checkout's, else the installed package's copy.
     """
     from samenleven_analysis.reports.provenance import lock_sha256
 
@@ -111,8 +112,9 @@ _PROVENANCE_ROW = re.compile(r"^\|[^|]*\|[^|]*\|\s*`[0-9a-fA-F]*`\s*\|[^|]*\|([^
 
 
 def tables_read(ipynb: str | Path) -> list[str] | None:
-    """Tables an executed report read, from its provenance cell's sources table (the
-    ``tables`` column); None when the report shows no provenance cell.
+    """Tables an executed report read; None when the report shows no provenance cell.
+
+    From its provenance cell's sources table (the ``tables`` column).
     """
     try:
         nb = nbformat.read(str(ipynb), as_version=4)
@@ -217,8 +219,10 @@ def plan(
     force: bool = False,
     source: Path | None = None,
 ) -> Plan:
-    """Decide per job whether to reuse its earlier report (from ``out_dir``'s manifest, or
-    from ``source``'s, whose files are then copied into ``out_dir``) or to run it.
+    """Decide per job whether to reuse its earlier report or to run it.
+
+    The earlier report comes from ``out_dir``'s manifest, or from ``source``'s, whose files are then
+    copied into ``out_dir``.
     """
     out_dir = Path(out_dir)
     tables = table_hashes(folders)
@@ -257,8 +261,9 @@ def plan(
 
 
 def _restore(entry: dict[str, Any], origin: Path, out_dir: Path) -> bool:
-    """Whether every recorded file is in ``origin`` with its recorded bytes (copied into
-    ``out_dir`` when ``origin`` is another folder).
+    """Whether every recorded file is in ``origin`` with its recorded bytes.
+
+    The files are copied into ``out_dir`` when ``origin`` is another folder.
     """
     files = entry.get("files")
     if not isinstance(files, dict) or not files:

@@ -17,7 +17,7 @@ import tempfile
 import time
 import traceback
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,8 +160,10 @@ require.js and MathJax scripts it would load from a CDN."""
 
 
 def _exporter_settings() -> dict:
-    """Settings of every report exporter: offline template, no code, no prompts, and no
-    analyst-only cells (instructions and notes never reach the published page).
+    """Settings of every report exporter.
+
+    Offline template, no code, no prompts, and no analyst-only cells (instructions and notes never
+    reach the published page).
     """
     from traitlets.config import Config
 
@@ -187,8 +189,9 @@ def _html_exporter():
 
 
 def export_html(ipynb: str | Path, html_path: str | Path | None = None) -> Path:
-    """Write the notebook as HTML without code cells or prompts (nbconvert), as a static
-    page that loads nothing from the network (no require.js, no MathJax).
+    """Write the notebook as HTML without code cells or prompts (nbconvert).
+
+    A static page that loads nothing from the network (no require.js, no MathJax).
     """
     ipynb = Path(ipynb)
     html_path = Path(html_path) if html_path else ipynb.with_suffix(".html")
@@ -257,8 +260,9 @@ def _sanitizing_exporter():
 
 
 def export_report_html(ipynb: str | Path, html_path: str | Path | None = None) -> Path:
-    """:func:`export_html` followed by ``sanitize_report_html``, in one parse of the page
-    (defence in depth: no live markup from data in the outputs).
+    """:func:`export_html` followed by ``sanitize_report_html``, in one parse of the page.
+
+    Defence in depth: no live markup from data in the outputs.
     """
     ipynb = Path(ipynb)
     html_path = Path(html_path) if html_path else ipynb.with_suffix(".html")
@@ -462,9 +466,11 @@ def execute_job(
 def _publish_partial(
     partial: Path, final: Path, output_path: str, written: bool, error: str | None
 ) -> tuple[bool, str | None]:
-    """Move papermill's partial notebook onto ``final`` (its recorded ``output_path`` set
-    to the report's name); a partial file papermill could not finish is removed. Returns
-    whether ``final`` now holds the notebook, and ``error`` (extended when that failed).
+    """Move papermill's partial notebook onto ``final``.
+
+    Its recorded ``output_path`` is set to the report's name; a partial file papermill could not
+    finish is removed. Returns whether ``final`` now holds the notebook, and ``error`` (extended
+    when that failed).
     """
     from samenleven_analysis.reports import outputs
 
@@ -486,8 +492,9 @@ def _publish_partial(
 
 
 def report_uses_demo(ipynb: str | Path) -> bool | None:
-    """What the report's provenance cell says: True (DEMO data), False (real), None (no
-    provenance cell output, e.g. the notebook failed before it).
+    """What the report's provenance cell says: True (DEMO data), False (real), None (no output).
+
+    None: no provenance cell output, e.g. the notebook failed before it.
     """
     from samenleven_analysis.reports.context import PROVENANCE_METADATA
 
@@ -509,8 +516,9 @@ def execute_batch(
     timeout: int = DEFAULT_TIMEOUT,
     reuse_kernel: bool = True,
 ) -> list[JobResult]:
-    """Execute ``jobs`` one after another, sharing one :class:`ReusableKernel` when
-    ``reuse_kernel`` and there is more than one job; never raises.
+    """Execute ``jobs`` one after another; never raises.
+
+    The jobs share one :class:`ReusableKernel` when ``reuse_kernel`` and there is more than one job.
     """
     results: list[JobResult] = []
     with environ(env or {}):
@@ -540,8 +548,10 @@ def _thread_env(jobs: int) -> dict[str, str]:
 
 
 def plan_batches(jobs: Sequence[Job], workers: int, reuse_kernels: bool = True) -> list[list[int]]:
-    """Group job indices into tasks: every distinct notebook alone (fresh kernel), and
-    repeated runs of one notebook (authority reports) in batches sharing a kernel.
+    """Group job indices into tasks.
+
+    Every distinct notebook alone (fresh kernel), and repeated runs of one notebook (authority
+    reports) in batches sharing a kernel.
 
     Batches hold about ``n / (2 * workers)`` reports, so that each worker gets at least
     two and the last ones to finish are short. Singles come first (they are the longer).
@@ -552,6 +562,50 @@ def plan_batches(jobs: Sequence[Job], workers: int, reuse_kernels: bool = True) 
         return singles
     size = max(1, math.ceil(len(repeated) / (2 * max(1, workers))))
     return singles + [repeated[k : k + size] for k in range(0, len(repeated), size)]
+
+
+def _execute_in_pool(
+    jobs: Sequence[Job],
+    tasks: list[list[int]],
+    record: Callable[[list[int], list[JobResult]], None],
+    results: dict[int, JobResult],
+    workers: int,
+    env: dict[str, str],
+    timeout: int,
+    reuse_kernels: bool,
+) -> None:
+    """Run ``tasks`` in ``workers`` processes, handing each task's results to ``record``.
+
+    Should the pool break, the jobs without a result in ``results`` run in this process.
+    """
+    # spawn: a forked copy of a process with threads (tqdm, zmq) can deadlock
+    ctx = multiprocessing.get_context("spawn")
+    broken = False
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = {
+            pool.submit(execute_batch, [jobs[i] for i in task], env, timeout, reuse_kernels): k
+            for k, task in enumerate(tasks)
+        }
+        for fut in cf.as_completed(futures):
+            task = tasks[futures[fut]]
+            try:
+                record(task, fut.result())
+            except BrokenProcessPool:
+                # a worker died (or could not start, e.g. a __main__ read from stdin):
+                # the jobs without a result run below, one by one, in this process
+                broken = True
+    if broken:
+        print(
+            "warning: the worker pool broke; running the remaining notebooks here",
+            file=sys.stderr,
+        )
+        for task in tasks:
+            missing = [i for i in task if i not in results]
+            if missing:
+                record(
+                    missing,
+                    execute_batch([jobs[i] for i in missing], env, timeout, reuse_kernels),
+                )
 
 
 def execute_jobs(
@@ -599,36 +653,7 @@ def execute_jobs(
             for task in tasks:
                 record(task, execute_batch([jobs[i] for i in task], env, timeout, reuse_kernels))
         else:
-            # spawn: a forked copy of a process with threads (tqdm, zmq) can deadlock
-            ctx = multiprocessing.get_context("spawn")
-            broken = False
-            with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                futures = {
-                    pool.submit(
-                        execute_batch, [jobs[i] for i in task], env, timeout, reuse_kernels
-                    ): k
-                    for k, task in enumerate(tasks)
-                }
-                for fut in cf.as_completed(futures):
-                    task = tasks[futures[fut]]
-                    try:
-                        record(task, fut.result())
-                    except BrokenProcessPool:
-                        # a worker died (or could not start, e.g. a __main__ read from stdin):
-                        # the jobs without a result run below, one by one, in this process
-                        broken = True
-            if broken:
-                print(
-                    "warning: the worker pool broke; running the remaining notebooks here",
-                    file=sys.stderr,
-                )
-                for task in tasks:
-                    missing = [i for i in task if i not in results]
-                    if missing:
-                        record(
-                            missing,
-                            execute_batch([jobs[i] for i in missing], env, timeout, reuse_kernels),
-                        )
+            _execute_in_pool(jobs, tasks, record, results, workers, env, timeout, reuse_kernels)
     finally:
         bar.close()
     return [results[i] for i in range(len(jobs))]
@@ -641,9 +666,10 @@ _TIMING_KEYS = ("start_time", "end_time", "duration")
 
 
 def deterministic_cell_id(nb, parameters: dict[str, Any] | None = None) -> str:
-    """``injected-parameters``, or (should the source notebook already use that id) one
-    derived from a hash of the parameters: papermill gives the cell a random id, which
-    makes two runs of the same inputs differ in every .ipynb and .html.
+    """``injected-parameters``, or one derived from a hash of the parameters.
+
+    The hash is used should the source notebook already use that id. Papermill gives the cell a
+    random id, which makes two runs of the same inputs differ in every .ipynb and .html.
     """
     import hashlib
     import json
@@ -656,10 +682,11 @@ def deterministic_cell_id(nb, parameters: dict[str, Any] | None = None) -> str:
 
 
 def make_deterministic(ipynb: str | Path, parameters: dict[str, Any] | None = None) -> None:
-    """Rewrite an executed notebook so that two runs of the same inputs give the same bytes:
-    a fixed id for papermill's injected-parameters cell (:func:`deterministic_cell_id`) and
-    no clock times (papermill's start/end times and durations, nbclient's cell timings).
-    Run times live in ``run.json`` only.
+    """Rewrite an executed notebook so that two runs of the same inputs give the same bytes.
+
+    A fixed id for papermill's injected-parameters cell (:func:`deterministic_cell_id`) and no clock
+    times (papermill's start/end times and durations, nbclient's cell timings). Run times live in
+    ``run.json`` only.
     """
     path = Path(ipynb)
     nb = nbformat.read(str(path), as_version=4)
@@ -679,8 +706,9 @@ def make_deterministic(ipynb: str | Path, parameters: dict[str, Any] | None = No
 
 
 def clean_notebook_metadata(nb) -> None:
-    """Drop volatile execution metadata (papermill timings, nbclient timing) in place,
-    so that re-running an unchanged notebook yields the same bytes where outputs agree.
+    """Drop volatile execution metadata (papermill timings, nbclient timing) in place.
+
+    So that re-running an unchanged notebook yields the same bytes where outputs agree.
     """
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:

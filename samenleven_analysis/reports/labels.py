@@ -1,5 +1,7 @@
-"""Human labels for codes that reach a reader (origin groups, definitions, tables, columns),
-and the canonical file a user could supply for each input that has no public source.
+"""Human labels for codes that reach a reader, and the canonical file of each unsourced input.
+
+Codes: origin groups, definitions, tables, columns. The canonical file is the one a user could
+supply for each input that has no public source.
 """
 
 from __future__ import annotations
@@ -147,8 +149,9 @@ configuration spells them): shown as they are in Dutch, translated in English
 
 
 def definition_label(definition: str) -> str:
-    """``non_eu14`` → ``non-EU14 origin`` / ``niet-EU14-herkomst`` in the active language
-    (unknown codes are returned unchanged).
+    """``non_eu14`` → ``non-EU14 origin`` / ``niet-EU14-herkomst`` in the active language.
+
+    Unknown codes are returned unchanged.
     """
     label = DEFINITION_LABELS.get(str(definition))
     return _(label) if label else str(definition)

@@ -1,5 +1,6 @@
-"""Choropleths in one house style, with classes that stay put across years, and
-deterministic PNG/SVG files.
+"""Choropleths in one house style.
+
+With classes that stay put across years, and deterministic PNG/SVG files.
 
 - :func:`make_classes` classifies values with mapclassify (``quantiles``,
   ``fisher_jenks``, ``user_defined`` …). Give it several series (one per year) and it
@@ -129,8 +130,10 @@ def _as_formatter(
 
 @dataclass(frozen=True)
 class Classes:
-    """A classification: upper bounds ``bins`` (inclusive, mapclassify's convention: class
-    ``i`` holds ``bins[i-1] < v <= bins[i]``), one colour and one legend label per class.
+    """A classification: upper bounds ``bins``, one colour and one legend label per class.
+
+    ``bins`` are inclusive, mapclassify's convention: class ``i`` holds ``bins[i-1] < v <=
+    bins[i]``.
 
     Built by :func:`make_classes`; apply it to any values with :meth:`classify` /
     :meth:`colours`. Values below the first bound fall in class 0, values above the last
@@ -448,8 +451,10 @@ def small_multiples(
     ncols: int | None = None,
     panel_width: float = 6.0,
 ) -> Figure:
-    """Maps of ``column`` side by side (e.g. ``{"2009": gdf_2009, "2015": gdf_2015}``),
-    coloured with **one** classification computed from the pooled values of all panels.
+    """Maps of ``column`` side by side, coloured with **one** classification.
+
+    E.g. ``{"2009": gdf_2009, "2015": gdf_2015}``; the classification is computed from the pooled
+    values of all panels.
 
     The shared legend lists every class, also those empty in some panel, plus "no data"
     when any unit lacks a value and the highlight outline when ``highlight`` is given.

@@ -1,8 +1,9 @@
-"""The steps of the migration-roots notebook (``notebooks/migration_roots_map``), as the methods of
-:class:`MigrationRootsMapReport`: the measure and years the data allow (with a note when a
-parameter cannot be honoured), polygons joined to counts, highlighted eligible authorities,
-the small-multiples figure and the disclosure-safe top-N tables. The module functions are the
-pieces those methods are made of (tested one by one).
+"""The steps of the migration-roots notebook (``notebooks/migration_roots_map``).
+
+They are the methods of :class:`MigrationRootsMapReport`: the measure and years the data allow (with
+a note when a parameter cannot be honoured), polygons joined to counts, highlighted eligible
+authorities, the small-multiples figure and the disclosure-safe top-N tables. The module functions
+are the pieces those methods are made of (tested one by one).
 """
 
 from __future__ import annotations
@@ -284,8 +285,9 @@ def map_panels(
     *,
     min_cell: int = 5,
 ) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, Any]]:
-    """One joined GeoDataFrame per mapped year (keys: the years as text), and the
-    :class:`geo.JoinReport` of each join.
+    """One joined GeoDataFrame per mapped year, and the :class:`geo.JoinReport` of each join.
+
+    Keys: the years as text.
 
     The mapped column is ``measure`` (``"count"`` or ``"share"``). Municipalities with
     fewer than ``min_cell`` counted residents get no value (drawn as missing, see
@@ -390,8 +392,9 @@ def top_table(
     year: int | None = None,
     min_cell: int = 5,
 ) -> pd.DataFrame:
-    """The ``n`` municipalities with the highest ``by`` (``count`` or ``share``) in ``year``
-    (default: the latest mapped year), ready to display.
+    """The ``n`` municipalities with the highest ``by`` in ``year``, ready to display.
+
+    ``by``: ``count`` or ``share``; ``year`` defaults to the latest mapped year.
 
     Columns: ``rank``, ``refnis``, ``municipality``, ``count`` and ``population`` as text
     passed through :func:`samenleven_analysis.analysis.disclosure.suppress` (counts below
@@ -529,8 +532,9 @@ def caption_for(ctx, inputs: MapInputs, scheme: str) -> str:
 def publish_top_tables(
     inputs: MapInputs, boundaries, *, n: int = 20, min_cell: int = 5, folder: str | None = None
 ) -> list[tuple[str, str, str]]:
-    """Show the top-``n`` tables by count and by share (no index, thousands separators,
-    the reader's headers) and, with ``folder``, write them as CSV; returns what was written
+    """Show the top-``n`` tables by count and by share and, with ``folder``, write them as CSV.
+
+    Shown with no index, thousands separators, the reader's headers. Returns what was written
     (``(title, kind, file)``, as :attr:`Publisher.written`).
     """
     from samenleven_analysis.reports.publish import Publisher, thousands
@@ -561,8 +565,9 @@ def publish_top_tables(
 def save_figure(
     fig, inputs: MapInputs, measure: str, folder: str | None
 ) -> list[tuple[str, str, str]]:
-    """With ``folder``, write the map as PNG and SVG (deterministic bytes); returns what was
-    written (``(title, kind, file)``).
+    """With ``folder``, write the map as PNG and SVG (deterministic bytes).
+
+    Returns what was written (``(title, kind, file)``).
     """
     from samenleven_analysis.reports import figures
 
@@ -575,8 +580,9 @@ def save_figure(
 
 @dataclass
 class MigrationRootsMapReport:
-    """Inputs of one migration-roots map and the notebook's steps that display it (one call
-    per cell; what one step computes the next reuses through this object).
+    """Inputs of one migration-roots map and the notebook's steps that display it.
+
+    One call per cell; what one step computes the next reuses through this object.
     """
 
     ctx: Any
@@ -646,8 +652,9 @@ class MigrationRootsMapReport:
         return highlight_codes(self.highlight, self.ctx, self.inputs)
 
     def section(self, key: str) -> None:
-        """Heading (level 1 for ``title``, else 2) and introduction of section ``key``, in
-        the report's language.
+        """Heading and introduction of section ``key``, in the report's language.
+
+        The heading is level 1 for ``title``, else 2.
         """
         from samenleven_analysis.facts import THRESHOLD_RESIDENTS
 
@@ -661,14 +668,16 @@ class MigrationRootsMapReport:
         _markdown(f"{level} {_(heading, **values)}\n\n{_(intro, **values)}")
 
     def data_notes(self) -> None:
-        """The definition, years and region used, every substitution made, and what was
-        joined to the polygons.
+        """The definition, years and region used, every substitution made, and what was joined.
+
+        What was joined to the polygons.
         """
         _markdown("\n\n".join([*self.inputs.notes_lines(), *join_lines(self._joined[1])]))
 
     def map(self) -> None:
-        """The maps of both years on shared classes, highlighted authorities outlined
-        (and, with a folder, the PNG and SVG files).
+        """The maps of both years on shared classes, highlighted authorities outlined.
+
+        With a folder, also the PNG and SVG files.
         """
         from samenleven_analysis.reports import figures
 

@@ -38,9 +38,10 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?(\d[\d,]*|\d*\.\d+|\d[\d,]*\.\d*)([eE][+-]?\d
 
 
 def neutralise_cell(value):
-    """``value`` safe for a spreadsheet: text starting with a formula character gets a
-    leading ``'``; numbers (and text that is just a number, such as ``-12`` or ``+1,234``)
-    and everything else are returned unchanged.
+    """``value`` safe for a spreadsheet: text starting with a formula character gets a ``'``.
+
+    Numbers (and text that is just a number, such as ``-12`` or ``+1,234``) and everything else are
+    returned unchanged.
     """
     if not isinstance(value, str) or not value.startswith(FORMULA_START):
         return value
@@ -60,9 +61,10 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_text(frame: pd.DataFrame, *, off: bool | None = None) -> str:
-    """``frame`` as CSV text (no index, ``\\n`` line ends), cells neutralised, stamped under
-    the disclosure opt-out (:func:`~samenleven_analysis.analysis.disclosure.stamp_csv`; ``off``:
-    whether the opt-out is in force, default the run's environment).
+    r"""``frame`` as CSV text (no index, ``\n`` line ends), cells neutralised, stamped if opted out.
+
+    The disclosure opt-out: :func:`~samenleven_analysis.analysis.disclosure.stamp_csv`; ``off``:
+    whether the opt-out is in force, default the run's environment.
     """
     from samenleven_analysis.analysis.disclosure import stamp_csv
 
@@ -72,16 +74,18 @@ def csv_text(frame: pd.DataFrame, *, off: bool | None = None) -> str:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, *, off: bool | None = None) -> Path:
-    """Write ``frame`` as a CSV for people to open (neutralised cells, stamped under the
-    disclosure opt-out, atomic); see module doc.
+    """Write ``frame`` as a CSV for people to open; see module doc.
+
+    Neutralised cells, stamped under the disclosure opt-out, atomic.
     """
     return write_text(path, csv_text(frame, off=off))
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """A temporary path next to ``path`` to write to; moved onto ``path`` when the block
-    ends without an exception, removed otherwise.
+    """A temporary path next to ``path`` to write to.
+
+    Moved onto ``path`` when the block ends without an exception, removed otherwise.
     """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
@@ -152,9 +156,10 @@ def check_output_folder(out_dir: Path) -> None:
 
 
 def contained_output_paths(params: dict[str, Any], out_dir: Path, label: str) -> dict[str, Any]:
-    """``params`` with every :data:`OUTPUT_PATH_PARAMETERS` value resolved inside ``out_dir``
-    (relative values are relative to it); a value that resolves outside it (``..``, an
-    absolute path elsewhere, a symlink leading out) raises ``ParameterError``.
+    """``params`` with every :data:`OUTPUT_PATH_PARAMETERS` value resolved inside ``out_dir``.
+
+    Relative values are relative to it; a value that resolves outside it (``..``, an absolute path
+    elsewhere, a symlink leading out) raises ``ParameterError``.
     """
     from samenleven_analysis.errors import ParameterError
 
@@ -176,9 +181,10 @@ def contained_output_paths(params: dict[str, Any], out_dir: Path, label: str) ->
 
 
 def report_file_names(codes: Sequence[str], safe_name) -> dict[str, str]:
-    """``{code: file stem}`` for authority reports; two codes that would share a file (ids
-    differing only in punctuation or case, ``IGS/01`` and ``IGS:01``) raise ``ParameterError``
-    before anything is written.
+    """``{code: file stem}`` for authority reports.
+
+    Two codes that would share a file (ids differing only in punctuation or case, ``IGS/01`` and
+    ``IGS:01``) raise ``ParameterError`` before anything is written.
     """
     from samenleven_analysis.errors import ParameterError
 
@@ -208,9 +214,10 @@ def write_json(path: Path, data: dict[str, Any]) -> Path:
 
 
 def write_unfinished_index(out_dir: Path, run_info: dict[str, Any], labels: Sequence[str]) -> Path:
-    """The dashboard while a run is going on: says the run has not finished, lists the
-    reports as unfinished. The finished run replaces it; a killed run leaves it standing,
-    so an interrupted run is never mistaken for a complete one.
+    """The dashboard while a run is going on.
+
+    It says the run has not finished and lists the reports as unfinished. The finished run replaces
+    it; a killed run leaves it standing, so an interrupted run is never mistaken for a complete one.
     """
     items = "".join(f"<li>{html.escape(str(label))}: unfinished</li>" for label in labels)
     text = (

@@ -1,5 +1,7 @@
-"""Notebook parameters: read the ``parameters`` cell, read YAML and ``-p`` values, validate them
-before any kernel starts (unknown or ill-typed values raise ``ParameterError``, exit 2).
+"""Notebook parameters: read and validate them before any kernel starts.
+
+Read the ``parameters`` cell, read YAML and ``-p`` values, validate them (unknown or ill-typed
+values raise ``ParameterError``, exit 2).
 """
 
 from __future__ import annotations
@@ -82,31 +84,37 @@ def _literal_values(node: ast.AST | None) -> tuple[Any, ...] | None:
     return None
 
 
-def _annotation_types(node: ast.AST | None) -> tuple[str, ...] | None:
-    """Type names of a simple annotation (``int``, ``str | None``, ``Optional[int]``,
-    ``list[str]``, ``Literal["a", "b"]``).
-    """
-    if node is None:
+def _subscript_types(node: ast.Subscript) -> tuple[str, ...] | None:
+    """Type names of ``Literal[...]``, ``list[...]``, ``dict[...]`` or ``Optional[...]``."""
+    if not isinstance(node.value, ast.Name):
         return None
-    if (
-        isinstance(node, ast.Subscript)
-        and isinstance(node.value, ast.Name)
-        and node.value.id == "Literal"
-    ):
+    name = node.value.id
+    if name == "Literal":
         values = _literal_values(node)
         if values is None:
             return None
         return tuple(dict.fromkeys("NoneType" if v is None else type(v).__name__ for v in values))
+    if name in ("list", "dict"):
+        return (name,)
+    if name == "Optional":
+        inner = _annotation_types(node.slice)
+        return None if inner is None else inner + ("NoneType",)
+    return None
+
+
+def _annotation_types(node: ast.AST | None) -> tuple[str, ...] | None:
+    """Type names of a simple annotation.
+
+    E.g. ``int``, ``str | None``, ``Optional[int]``, ``list[str]``, ``Literal["a", "b"]``.
+    """
+    if node is None:
+        return None
+    if isinstance(node, ast.Subscript):
+        return _subscript_types(node)
     if isinstance(node, ast.Constant) and node.value is None:
         return ("NoneType",)
     if isinstance(node, ast.Name) and node.id in _ANNOTATION_TYPES - {"Optional", "None"}:
         return (node.id,)
-    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
-        if node.value.id in ("list", "dict"):
-            return (node.value.id,)
-        if node.value.id == "Optional":
-            inner = _annotation_types(node.slice)
-            return None if inner is None else inner + ("NoneType",)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         left, right = _annotation_types(node.left), _annotation_types(node.right)
         if left is None or right is None:
@@ -183,26 +191,39 @@ def parse_parameters(nb_path: str | Path) -> dict[str, ParamSpec]:
         for target in targets:
             if not isinstance(target, ast.Name):
                 continue
-            types = _annotation_types(annotation)
-            if types is None:
-                types = _type_of(default) if literal else ()
-            element = None
-            if isinstance(default, list) and default:
-                kinds = {type(v).__name__ for v in default}
-                if len(kinds) == 1:
-                    element = kinds.pop()
-            allowed = _literal_values(annotation)
-            if allowed is not None and "NoneType" in types:
-                allowed = tuple(dict.fromkeys((*allowed, None)))
             line = lines[node.end_lineno - 1] if node.end_lineno else ""
-            low, high = _range_comment(line, target.id, nb_path)
-            if target.id == "min_cell":
-                # disclosure control: never below 1, whatever the cell says (see check_min_cell)
-                low = max(low or 1.0, 1.0)
-            specs[target.id] = ParamSpec(
-                target.id, default, tuple(types), element, allowed, low, high
-            )
+            specs[target.id] = _spec_of(target.id, default, literal, annotation, line, nb_path)
     return specs
+
+
+def _spec_of(
+    name: str,
+    default: Any,
+    literal: bool,
+    annotation: ast.expr | None,
+    line: str,
+    nb_path: str | Path,
+) -> ParamSpec:
+    """The :class:`ParamSpec` of parameter ``name`` assigned ``default`` on ``line``.
+
+    ``literal``: whether the value is a literal; ``annotation``: its type annotation, if any.
+    """
+    types = _annotation_types(annotation)
+    if types is None:
+        types = _type_of(default) if literal else ()
+    element = None
+    if isinstance(default, list) and default:
+        kinds = {type(v).__name__ for v in default}
+        if len(kinds) == 1:
+            element = kinds.pop()
+    allowed = _literal_values(annotation)
+    if allowed is not None and "NoneType" in types:
+        allowed = tuple(dict.fromkeys((*allowed, None)))
+    low, high = _range_comment(line, name, nb_path)
+    if name == "min_cell":
+        # disclosure control: never below 1, whatever the cell says (see check_min_cell)
+        low = max(low or 1.0, 1.0)
+    return ParamSpec(name, default, tuple(types), element, allowed, low, high)
 
 
 def _yaml_scalar(text: str) -> Any:
@@ -223,14 +244,6 @@ def _check(nb_name: str, spec: ParamSpec, value: Any, raw: str | None) -> Any:
     types = spec.types
     if not types:
         return value
-
-    def fail() -> ParameterError:
-        shown = raw if raw is not None else value
-        return ParameterError(
-            f"{nb_name}: parameter {spec.name!r} expects {spec.describe()}, "
-            f"got {type(value).__name__} {shown!r}"
-        )
-
     if value is None and "NoneType" in types:
         return None
     if "str" in types and raw is not None:
@@ -246,32 +259,50 @@ def _check(nb_name: str, spec: ParamSpec, value: Any, raw: str | None) -> Any:
     if "dict" in types and isinstance(value, dict):
         return value
     if "list" in types:
-        items = value if isinstance(value, list) else ([value] if raw is not None else None)
-        if items is None:
-            raise fail()
-        if spec.element_type:
-            element_spec = ParamSpec(spec.name, None, (spec.element_type,))
-            try:
-                # from the command line, items of a str list are taken as text
-                # (``[11002, 44021]`` -> ``["11002", "44021"]``)
-                items = [
-                    _check(
-                        nb_name,
-                        element_spec,
-                        v,
-                        None if raw is None else (str(v) if isinstance(value, list) else raw),
-                    )
-                    for v in items
-                ]
-            except ParameterError as exc:
-                raise fail() from exc
-        return items
-    raise fail()
+        return _check_list(nb_name, spec, value, raw)
+    raise _type_error(nb_name, spec, value, raw)
+
+
+def _type_error(nb_name: str, spec: ParamSpec, value: Any, raw: str | None) -> ParameterError:
+    """The error for ``value`` (typed as ``raw`` on the command line) not fitting ``spec``."""
+    shown = raw if raw is not None else value
+    return ParameterError(
+        f"{nb_name}: parameter {spec.name!r} expects {spec.describe()}, "
+        f"got {type(value).__name__} {shown!r}"
+    )
+
+
+def _check_list(nb_name: str, spec: ParamSpec, value: Any, raw: str | None) -> list:
+    """``value`` as the list ``spec`` expects, each element checked; see :func:`_check`.
+
+    From the command line a single value is a list of one.
+    """
+    items = value if isinstance(value, list) else ([value] if raw is not None else None)
+    if items is None:
+        raise _type_error(nb_name, spec, value, raw)
+    if spec.element_type:
+        element_spec = ParamSpec(spec.name, None, (spec.element_type,))
+        try:
+            # from the command line, items of a str list are taken as text
+            # (``[11002, 44021]`` -> ``["11002", "44021"]``)
+            items = [
+                _check(
+                    nb_name,
+                    element_spec,
+                    v,
+                    None if raw is None else (str(v) if isinstance(value, list) else raw),
+                )
+                for v in items
+            ]
+        except ParameterError as exc:
+            raise _type_error(nb_name, spec, value, raw) from exc
+    return items
 
 
 def _check_allowed(nb_name: str, spec: ParamSpec, value: Any) -> None:
-    """Raise ParameterError when ``value`` (or an element of a list) is outside the
-    ``Literal[...]`` values or the ``# range:`` bounds of ``spec``.
+    """Raise ParameterError when ``value`` is outside the values or bounds of ``spec``.
+
+    ``value`` or an element of a list; the ``Literal[...]`` values or the ``# range:`` bounds.
     """
     items = value if isinstance(value, list) else [value]
     for item in items:
@@ -333,6 +364,19 @@ def validate_parameters(
     return out
 
 
+def _read_parameter_file(path: Path) -> dict:
+    """The mapping a YAML parameter file holds; ParameterError when it cannot be read or is none."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ParameterError(f"cannot read parameter file {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"parameter file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ParameterError(f"parameter file {path} must hold a mapping of name: value")
+    return data
+
+
 def read_parameters(
     param_files: Sequence[str | Path] = (), params: Sequence[tuple[str, str]] | Sequence[str] = ()
 ) -> tuple[dict[str, Any], dict[str, str], dict[str, dict[str, Any]]]:
@@ -348,14 +392,7 @@ def read_parameters(
     per_nb: dict[str, dict[str, Any]] = {}
     for file in param_files:
         path = Path(file)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except OSError as exc:
-            raise ParameterError(f"cannot read parameter file {path}: {exc.strerror}") from exc
-        except yaml.YAMLError as exc:
-            raise ParameterError(f"parameter file {path} is not valid YAML: {exc}") from exc
-        if not isinstance(data, dict):
-            raise ParameterError(f"parameter file {path} must hold a mapping of name: value")
+        data = _read_parameter_file(path)
         for key, value in data.items():
             if key == "notebooks" and isinstance(value, dict):
                 for stem, mapping in value.items():
@@ -387,8 +424,9 @@ def read_parameters(
 
 
 def check_choice(name: str, value: Any, allowed: Any) -> None:
-    """Raise ParameterError unless ``value`` (or every element of a non-empty list) is in
-    ``allowed``.
+    """Raise ParameterError unless ``value`` is in ``allowed``.
+
+    For a non-empty list: unless every element is.
     """
     values = value if isinstance(value, (list, tuple)) else [value]
     bad = [v for v in values if v not in allowed]

@@ -1,10 +1,11 @@
-"""The steps of the programme-consolidation notebook (``notebooks/programme_consolidation``):
-the official 2022 call (objectives, actions, KPI caps, the most an authority could claim)
-against the announcement, and the fragmented-versus-consolidated comparison when a programme
-table is supplied (the fragmented regime otherwise stays as the published counts). Every
-heading, sentence, table header and figure label comes from the message catalogs
-(:mod:`samenleven_analysis.i18n`), in the notebook's ``language``; the official Dutch names of
-objectives and actions go through :func:`samenleven_analysis.i18n.call_label`.
+"""The steps of the programme-consolidation notebook (``notebooks/programme_consolidation``).
+
+The official 2022 call (objectives, actions, KPI caps, the most an authority could claim) against
+the announcement, and the fragmented-versus-consolidated comparison when a programme table is
+supplied (the fragmented regime otherwise stays as the published counts). Every heading, sentence,
+table header and figure label comes from the message catalogs (:mod:`samenleven_analysis.i18n`), in
+the notebook's ``language``; the official Dutch names of objectives and actions go through
+:func:`samenleven_analysis.i18n.call_label`.
 """
 
 from __future__ import annotations
@@ -154,8 +155,10 @@ def _million(value: float, digits: int = 0) -> str:
 
 
 def show_value(value, unit: str, min_cell: int, signed: bool = False) -> str:
-    """A metric as published text in the active language: persons through disclosure,
-    shares in % (differences in percentage points), indices with 3 decimals, money rounded.
+    """A metric as published text in the active language.
+
+    Persons through disclosure, shares in % (differences in percentage points), indices with 3
+    decimals, money rounded.
     """
     if pd.isna(value):
         return ""
@@ -175,8 +178,9 @@ def show_value(value, unit: str, min_cell: int, signed: bool = False) -> str:
 
 
 def short_value(value: float, unit: str = "count") -> str:
-    """Compact bar label in the active language: shares as %, indices with 2 decimals, money
-    and counts as 37 k / 2,0 M.
+    """Compact bar label in the active language.
+
+    Shares as %, indices with 2 decimals, money and counts as 37 k / 2,0 M.
     """
     if pd.isna(value):
         return ""
@@ -192,8 +196,9 @@ def short_value(value: float, unit: str = "count") -> str:
 
 
 def regimes_figure(metric_table: pd.DataFrame, *, min_cell: int):
-    """Small multiples of bar pairs (fragmented vs consolidated) for the plotted metrics,
-    labelled in the active language; person counts through disclosure control.
+    """Small multiples of bar pairs (fragmented vs consolidated) for the plotted metrics.
+
+    Labelled in the active language; person counts through disclosure control.
     """
     per = metric_table.set_index("regime").reindex(list(programmes.REGIMES))
     cols = [c for c in programmes.PLOT_METRICS if per[c].notna().any()]
@@ -275,8 +280,9 @@ class ProgrammeConsolidationReport:
         )
 
     def section(self, key: str) -> None:
-        """Heading (level 1 for ``title``, else 2) and introduction of section ``key``, in
-        the report's language.
+        """Heading and introduction of section ``key``, in the report's language.
+
+        The heading is level 1 for ``title``, else 2.
         """
         heading, intro = SECTIONS[key]
         years = programmes.fact("project_years")
@@ -407,8 +413,9 @@ class ProgrammeConsolidationReport:
         )
 
     def against_announcement(self) -> None:
-        """The call's ceiling times the authorities, against the announced budget,
-        authorities and projects.
+        """The call's ceiling times the authorities, against the announced figures.
+
+        The announced budget, authorities and projects.
         """
         if self.rules is None:
             return

@@ -1,5 +1,7 @@
-"""Provenance of a report: package versions, git commit, the sources behind each processed
-table, and whether any of them is demo data.
+"""Provenance of a report.
+
+Package versions, git commit, the sources behind each processed table, and whether any of them is
+demo data.
 """
 
 from __future__ import annotations
@@ -104,9 +106,10 @@ def source_date() -> _dt.datetime | None:
 
 
 def report_time() -> str:
-    """The run time a published report shows: ``$SOURCE_DATE_EPOCH`` (ISO 8601 UTC) when set,
-    else :data:`RUN_TIME_NOT_RECORDED`: the clock time lives only in ``run.json``, so two runs
-    of the same inputs write byte-identical reports.
+    """The run time a published report shows.
+
+    ``$SOURCE_DATE_EPOCH`` (ISO 8601 UTC) when set, else :data:`RUN_TIME_NOT_RECORDED`: the clock
+    time lives only in ``run.json``, so two runs of the same inputs write byte-identical reports.
     """
     moment = source_date()
     return _iso(moment) if moment is not None else RUN_TIME_NOT_RECORDED
@@ -116,8 +119,10 @@ def report_time() -> str:
 
 
 def lock_path() -> Path | None:
-    """The lock of this code: the checkout's ``uv.lock`` when running from a
-    checkout, else the copy shipped inside the installed package; None when neither exists.
+    """The lock of this code; None when neither copy exists.
+
+    The checkout's ``uv.lock`` when running from a checkout, else the copy shipped inside the
+    installed package.
     """
     candidates = [
         config.checkout_root(),

@@ -1,6 +1,7 @@
-"""Publishing a report's figures and tables: shown in the notebook and, with an output folder,
-written next to the report (figures as PNG + SVG, tables as CSV, deterministic bytes) and
-listed as links.
+"""Publishing a report's figures and tables.
+
+Shown in the notebook and, with an output folder, written next to the report (figures as PNG + SVG,
+tables as CSV, deterministic bytes) and listed as links.
 
 Tables are published as text already through disclosure control (the caller passes the
 suppressed frame); here they lose the pandas index, get thousands separators and human
@@ -49,8 +50,9 @@ def _display(obj) -> None:
 
 
 def thousands(value) -> str:
-    """``12345`` → ``12.345`` (nl) / ``12,345`` (en), in the active language's format; text
-    that is not a whole number (``<5``, ``""``) is kept.
+    """``12345`` → ``12.345`` (nl) / ``12,345`` (en), in the active language's format.
+
+    Text that is not a whole number (``<5``, ``""``) is kept.
     """
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
@@ -65,9 +67,10 @@ def thousands(value) -> str:
 
 
 def tick_formatter():
-    """A matplotlib formatter writing tick values in the active language (``12.500``,
-    ``2,5``): whole numbers without decimals, others with one (or two when one is not
-    enough), like matplotlib's own labels but in ``nl_BE`` or ``en`` format.
+    """A matplotlib formatter writing tick values in the active language (``12.500``, ``2,5``).
+
+    Whole numbers without decimals, others with one (or two when one is not enough), like
+    matplotlib's own labels but in ``nl_BE`` or ``en`` format.
     """
     from matplotlib.ticker import FuncFormatter
 
@@ -89,8 +92,9 @@ def caption_figure(
     top: float = 0.45,
     bottom: float = 0.55,
 ) -> None:
-    """Fixed margins (inches) around the axes and a strip under them for ``caption``, so the
-    caption never overlaps the axes. Fixed margins rather than ``tight_layout``: measuring
+    """Fixed margins (inches) around the axes and a strip under them for ``caption``.
+
+    So the caption never overlaps the axes. Fixed margins rather than ``tight_layout``: measuring
     every label costs about as much as drawing the figure, once per figure and report.
     """
     width, height = fig.get_figwidth(), fig.get_figheight()
@@ -130,8 +134,9 @@ def _plain(column) -> bool:
 
 
 def table_html(frame: pd.DataFrame) -> str:
-    """HTML table without index; every cell escaped; numbers with thousands separators
-    (except in year and code columns).
+    """HTML table without index; every cell escaped; numbers with thousands separators.
+
+    Except in year and code columns.
     """
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     plain = [_plain(c) for c in frame.columns]
@@ -185,7 +190,9 @@ class Publisher:
         self, fig, stem: str, title: str, caption: str | None = None, **margins: float
     ) -> None:
         """Caption, show and (with a folder) save ``fig`` as ``<stem>.png`` and ``.svg``.
-        ``margins``: ``left``, ``right``, ``top``, ``bottom`` in inches (see :func:`caption_figure`).
+
+        ``margins``: ``left``, ``right``, ``top``, ``bottom`` in inches (see
+        :func:`caption_figure`).
         """
         import matplotlib.pyplot as plt
 

@@ -81,16 +81,18 @@ NOTEBOOKS_ENV = "SAMENLEVEN_NOTEBOOKS_DIR"
 
 
 def packaged_notebooks_dir() -> Path:
-    """The copy of the notebooks shipped inside the installed package (``setup.py`` puts
-    ``notebooks/*.ipynb`` there when it builds a wheel).
+    """The copy of the notebooks shipped inside the installed package.
+
+    ``setup.py`` puts ``notebooks/*.ipynb`` there when it builds a wheel.
     """
     return Path(__file__).resolve().parent.parent / "_bundle" / "notebooks"
 
 
 def notebooks_dir() -> Path:
-    """The folder holding the report notebooks (also the kernels' working directory):
-    ``$SAMENLEVEN_NOTEBOOKS_DIR`` when set, else the checkout's ``notebooks/`` when running
-    from a checkout, else the copy in the installed package.
+    """The folder holding the report notebooks (also the kernels' working directory).
+
+    ``$SAMENLEVEN_NOTEBOOKS_DIR`` when set, else the checkout's ``notebooks/`` when running from a
+    checkout, else the copy in the installed package.
     """
     override = config.notebooks_dir_override()
     if override is not None:
@@ -198,14 +200,22 @@ def prepare_data(
         prepared.folders[f"demo-{v}"] = Path(result.out_dir)
         if prepared.demo:
             prepared.folders[str(v)] = Path(result.out_dir)
-    prepared.env = {"SAMENLEVEN_PREBUILT": encode_prebuilt(prepared.folders)}
-    if prepared.demo:
-        prepared.env["SAMENLEVEN_DEMO"] = "1"
-    if data_dir is not None:
-        prepared.env["SAMENLEVEN_DATA_DIR"] = str(Path(data_dir).resolve())
-    if offline:
-        prepared.env["SAMENLEVEN_OFFLINE"] = "1"
+    prepared.env = _kernel_env(encode_prebuilt(prepared.folders), prepared.demo, data_dir, offline)
     return prepared
+
+
+def _kernel_env(
+    prebuilt: str, demo: bool, data_dir: str | Path | None, offline: bool
+) -> dict[str, str]:
+    """What the kernels need to find the prepared tables (and run offline or on demo data)."""
+    env = {"SAMENLEVEN_PREBUILT": prebuilt}
+    if demo:
+        env["SAMENLEVEN_DEMO"] = "1"
+    if data_dir is not None:
+        env["SAMENLEVEN_DATA_DIR"] = str(Path(data_dir).resolve())
+    if offline:
+        env["SAMENLEVEN_OFFLINE"] = "1"
+    return env
 
 
 def default_out(root: Path | None = None, now: _dt.datetime | None = None) -> Path:
@@ -260,8 +270,9 @@ def _authority_codes(spec: Sequence[str] | str, table, nb_name: str) -> list[str
 
 
 def _with_output_dir(params: dict[str, Any], spec: dict[str, Any], folder: Path) -> dict[str, Any]:
-    """Give a notebook that declares ``output_dir`` (and was not given one) a folder next to
-    its report for the PNG, SVG and CSV files it publishes.
+    """Give a notebook that declares ``output_dir`` (and was not given one) a folder for its files.
+
+    The folder is next to its report, for the PNG, SVG and CSV files it publishes.
     """
     if "output_dir" in spec and not params.get("output_dir"):
         return {**params, "output_dir": str(folder)}
@@ -287,6 +298,43 @@ def _select_notebooks(
     if not selected and auth_nb is None:
         raise ParameterError("no notebooks selected: name notebooks, or use --all / --authorities")
     return selected, auth_nb
+
+
+def _check_declared(
+    values: dict[str, Any], specs: dict[Path, dict[str, Any]], notebooks: list[Path]
+) -> None:
+    """ParameterError naming a parameter that no selected notebook (``specs``) declares."""
+    for name in values:
+        if not any(name in s for s in specs.values()):
+            names = ", ".join(p.name for p in notebooks)
+            raise ParameterError(
+                f"unknown parameter {name!r}: no selected notebook ({names}) declares it"
+            )
+
+
+def _notebook_values(
+    path: Path,
+    spec: dict[str, Any],
+    values: dict[str, Any],
+    raw: dict[str, str],
+    per_nb: dict[str, dict[str, Any]],
+    disclosure_off: bool,
+    language: str | None,
+) -> dict[str, Any]:
+    """The checked parameters of notebook ``path`` (declaring ``spec``) for this run.
+
+    The values it declares, ``min_cell`` 0 under the disclosure opt-out and ``language``
+    unless given as parameters, then its own section of the parameter files.
+    """
+    mine = {k: v for k, v in values.items() if k in spec}
+    if disclosure_off and "min_cell" in spec and "min_cell" not in values:
+        mine["min_cell"] = 0
+    if language is not None and "language" in spec and "language" not in values:
+        mine["language"] = language
+    checked = validate_parameters(path, mine, raw=raw, disclosure_off=disclosure_off)
+    extra = per_nb.get(path.stem, {})
+    checked.update(validate_parameters(path, extra, disclosure_off=disclosure_off))
+    return checked
 
 
 def run_notebooks(
@@ -353,23 +401,12 @@ def run_notebooks(
     # ---- validation: before anything is built or any kernel starts
     all_nbs = selected + ([auth_nb] if auth_nb else [])
     specs = {p: parse_parameters(p) for p in all_nbs}
-    for name in values:
-        if not any(name in s for s in specs.values()):
-            names = ", ".join(p.name for p in all_nbs)
-            raise ParameterError(
-                f"unknown parameter {name!r}: no selected notebook ({names}) declares it"
-            )
+    _check_declared(values, specs, all_nbs)
     nb_params: dict[Path, dict[str, Any]] = {}
     for path in all_nbs:
-        mine = {k: v for k, v in values.items() if k in specs[path]}
-        if disclosure_off and "min_cell" in specs[path] and "min_cell" not in values:
-            mine["min_cell"] = 0
-        if language is not None and "language" in specs[path] and "language" not in values:
-            mine["language"] = language
-        checked = validate_parameters(path, mine, raw=raw, disclosure_off=disclosure_off)
-        extra = per_nb.get(path.stem, {})
-        checked.update(validate_parameters(path, extra, disclosure_off=disclosure_off))
-        nb_params[path] = checked
+        nb_params[path] = _notebook_values(
+            path, specs[path], values, raw, per_nb, disclosure_off, language
+        )
     # sections for notebooks not in this run are fine (one file for several runs); a
     # section naming no notebook at all is a typo
     unknown_stems = (
@@ -455,8 +492,10 @@ def _mark_run_failed(out_dir: Path, error: str) -> None:
 
 
 def _mark_run_started(out_dir: Path, started: _dt.datetime, run_jobs: Sequence[Job]) -> None:
-    """``run.json`` with status 'running' and every report 'unfinished', and a dashboard
-    saying so, before any notebook runs: a run killed half-way is marked as such.
+    """``run.json`` and a dashboard saying the run is going on, before any notebook runs.
+
+    ``run.json`` has status 'running' and every report 'unfinished': a run killed half-way is marked
+    as such.
     """
     info = {
         "started_utc": started.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
@@ -630,9 +669,10 @@ _ABSOLUTE_PATH = re.compile(
 
 
 def public_error(text: str | None, out_dir: Path) -> str | None:
-    """An error text fit for ``run.json`` and ``index.html``: paths inside the output folder
-    relative to it, and every other absolute path (this machine's checkout, site-packages,
-    temporary folders) cut to its last component.
+    """An error text fit for ``run.json`` and ``index.html``.
+
+    Paths inside the output folder relative to it, and every other absolute path (this machine's
+    checkout, site-packages, temporary folders) cut to its last component.
     """
     if not text:
         return text
@@ -642,8 +682,9 @@ def public_error(text: str | None, out_dir: Path) -> str | None:
 
 
 def relative_papermill_paths(ipynb: str | Path, out_dir: Path) -> None:
-    """Rewrite papermill's ``input_path``/``output_path`` of an executed notebook relative
-    to the output folder, so that no absolute path of this machine is published.
+    """Rewrite papermill's ``input_path``/``output_path`` of an executed notebook as relative paths.
+
+    Relative to the output folder, so that no absolute path of this machine is published.
     """
     path = Path(ipynb)
     if not path.is_file():
@@ -667,8 +708,10 @@ def relative_papermill_paths(ipynb: str | Path, out_dir: Path) -> None:
 
 
 def _relative_output_dirs(nb, out_dir: Path) -> bool:
-    """Show the ``output_dir`` the runner injected relative to the output folder (it ran as
-    an absolute path) in the injected-parameters cell and papermill's parameter record.
+    """Show the ``output_dir`` the runner injected relative to the output folder.
+
+    It ran as an absolute path. Shown so in the injected-parameters cell and papermill's parameter
+    record.
     """
     prefixes = sorted({str(out_dir), str(out_dir.resolve())}, key=len, reverse=True)
 

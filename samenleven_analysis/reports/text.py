@@ -1,5 +1,6 @@
-"""User-supplied strings in published outputs: escaping for Markdown, HTML and figure labels,
-and a sanitiser for the HTML reports.
+"""User-supplied strings in published outputs.
+
+Escaping for Markdown, HTML and figure labels, and a sanitiser for the HTML reports.
 
 Names of municipalities, partnerships, programmes and outcomes, and parameter values, come
 from files and command lines a report's reader does not control. Wherever such a string is
@@ -24,8 +25,32 @@ _ENTITY = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _WHITESPACE = re.compile(r"\s+")
 
 
+def _md_escape_char(text: str, i: int) -> str:
+    """Character ``i`` of ``text`` as :func:`md_escape` writes it (its neighbours decide)."""
+    ch = text[i]
+    prev = text[i - 1] if i else ""
+    nxt = text[i + 1] if i + 1 < len(text) else ""
+    if ch == "<":
+        return "&lt;"
+    if ch == ">":
+        return "&gt;"
+    if ch == "&":
+        return "&amp;" if _ENTITY.match(text, i) else "&"
+    if ch == "_":
+        return "_" if prev.isalnum() and nxt.isalnum() else "\\_"
+    if ch == "(" and prev == "]":
+        return "\\("
+    if ch == ":" and text[i + 1 : i + 3] == "//":
+        return "\\:"  # http\://: no bare-URL autolink (mistune, marked, GFM)
+    if ch == "." and text[max(0, i - 3) : i].lower() == "www" and not text[i - 4 : i - 3].isalnum():
+        return "\\."  # www\.x.y: no "www." autolink
+    if ch in _MD_ALWAYS:
+        return "\\" + ch
+    return ch
+
+
 def md_escape(value: Any) -> str:
-    """``value`` as literal text inside Markdown (a paragraph, emphasis, a table cell).
+    r"""``value`` as literal text inside Markdown (a paragraph, emphasis, a table cell).
 
     HTML is neutralised (``<``/``>`` become entities, and ``&`` where it would start one),
     Markdown syntax is backslash-escaped: emphasis and code (``*``, ``_`` except inside a
@@ -33,37 +58,11 @@ def md_escape(value: Any) -> str:
     become spaces (a newline could start a heading or end a table row), and a leading
     ``#``, ``-``, ``+``, ``=`` or ``1.`` is escaped so the text never becomes a heading or a
     list. A URL never becomes a link: ``://`` and a leading ``www.`` are escaped
-    (``http\\://``), so no autolink or linkify rule matches. Plain text (names,
+    (``http\://``), so no autolink or linkify rule matches. Plain text (names,
     ``'non_eu14'``, ``['a', 'b']``) comes out unchanged.
     """
     text = _WHITESPACE.sub(" ", str(value)).strip()
-    out = []
-    for i, ch in enumerate(text):
-        prev = text[i - 1] if i else ""
-        nxt = text[i + 1] if i + 1 < len(text) else ""
-        if ch == "<":
-            out.append("&lt;")
-        elif ch == ">":
-            out.append("&gt;")
-        elif ch == "&":
-            out.append("&amp;" if _ENTITY.match(text, i) else "&")
-        elif ch == "_":
-            out.append("_" if prev.isalnum() and nxt.isalnum() else "\\_")
-        elif ch == "(" and prev == "]":
-            out.append("\\(")
-        elif ch == ":" and text[i + 1 : i + 3] == "//":
-            out.append("\\:")  # http\://: no bare-URL autolink (mistune, marked, GFM)
-        elif (
-            ch == "."
-            and text[max(0, i - 3) : i].lower() == "www"
-            and not text[i - 4 : i - 3].isalnum()
-        ):
-            out.append("\\.")  # www\.x.y: no "www." autolink
-        elif ch in _MD_ALWAYS:
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    escaped = "".join(out)
+    escaped = "".join(_md_escape_char(text, i) for i in range(len(text)))
     if escaped[:1] in ("#", "-", "+", "="):
         escaped = "\\" + escaped
     match = re.match(r"^(\d+)([.)])", escaped)
@@ -78,9 +77,9 @@ def html_escape(value: Any) -> str:
 
 
 def label(value: Any) -> str:
-    """``value`` as literal text in a matplotlib label, title, legend entry or caption.
+    r"""``value`` as literal text in a matplotlib label, title, legend entry or caption.
 
-    matplotlib reads text between two unescaped ``$`` as mathtext (``$\\alpha$`` draws α,
+    matplotlib reads text between two unescaped ``$`` as mathtext (``$\alpha$`` draws α,
     and a malformed one raises at draw time); escaping every ``$`` keeps the text literal.
     Line breaks are kept (labels may wrap on purpose).
     """
@@ -174,8 +173,9 @@ def _attribute_ok(tag: str, name: str, value: str) -> bool:
 
 
 def sanitize_fragment(fragment: str) -> str:
-    """An HTML fragment with only an allowlist of tags and attributes (bleach): scripts,
-    styles, frames, forms and event handlers are escaped or dropped; links may point to
+    """An HTML fragment with only an allowlist of tags and attributes (bleach).
+
+    Scripts, styles, frames, forms and event handlers are escaped or dropped; links may point to
     http(s), mailto or relative report files; images only to embedded PNG/JPEG/GIF/SVG.
     """
     import bleach
@@ -208,8 +208,9 @@ def sanitize_report_html(path: str | Path) -> Path:
 
 
 def sanitize_soup(soup) -> bool:
-    """Clean every output area of a parsed report page in place (:func:`sanitize_fragment`);
-    True when anything changed.
+    """Clean every output area of a parsed report page in place; True when anything changed.
+
+    See :func:`sanitize_fragment`.
     """
     from bs4 import BeautifulSoup
 
@@ -250,8 +251,9 @@ any other script, or a second copy, is live markup."""
 
 
 def unsafe_markup(html_text: str, *, outputs_only: bool = True) -> list[str]:
-    """Live markup a reader's browser would act on, found in the parsed ``html_text``:
-    script-like elements, ``on…`` event-handler attributes, ``javascript:`` URLs.
+    """Live markup a reader's browser would act on, found in the parsed ``html_text``.
+
+    Script-like elements, ``on…`` event-handler attributes, ``javascript:`` URLs.
 
     ``outputs_only`` looks only inside the output areas of a notebook report (the page
     template is not data); otherwise the whole page is checked (the dashboard), where

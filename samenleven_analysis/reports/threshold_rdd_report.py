@@ -1,6 +1,8 @@
-"""The steps of the threshold notebook (``notebooks/threshold_rdd``): regression discontinuity
-at the eligibility threshold — support near it, sharp and fuzzy estimates with the fuzzy fit's
-first stage, density, balance and placebo-cutoff checks, and a cautious verdict.
+"""The steps of the threshold notebook (``notebooks/threshold_rdd``).
+
+Regression discontinuity at the eligibility threshold — support near it, sharp and fuzzy estimates
+with the fuzzy fit's first stage, density, balance and placebo-cutoff checks, and a cautious
+verdict.
 
 Without outcome and funding tables (the real open data) the notebook shows what the counts
 can show: the support near the threshold and the density of log(count).
@@ -101,9 +103,11 @@ RDD_CLUSTERS = ("municipality", "arrondissement")
 
 @dataclass
 class RDDDesign:
-    """One row per applicant: running variable (count), and, when outcome and funding tables
-    exist (``full``), change in outcome and participation. Without them (the real open data)
-    the design holds the counts only: support and density around the threshold.
+    """One row per applicant: running variable (count) and, in a ``full`` design, the changes.
+
+    When outcome and funding tables exist (``full``): change in outcome and participation. Without
+    them (the real open data) the design holds the counts only: support and density around the
+    threshold.
     """
 
     frame: pd.DataFrame
@@ -139,11 +143,12 @@ def rdd_design(
     cluster: str,
     year: int | None = None,
 ) -> RDDDesign:
-    """The applicant frame at the threshold: counts from :func:`~samenleven_analysis.reports.
-    context.origin_source` in the year :func:`~samenleven_analysis.reports.context.
-    reference_year` chooses (``year``; None = the rule's year). With outcome and funding
-    tables, the change in outcome and participation too; without, the counts only (never
-    Demoland in a real run).
+    """The applicant frame at the threshold.
+
+    Counts from :func:`~samenleven_analysis.reports.context.origin_source` in the year
+    :func:`~samenleven_analysis.reports.context.reference_year` chooses (``year``; None = the rule's
+    year). With outcome and funding tables, the change in outcome and participation too; without,
+    the counts only (never Demoland in a real run).
     """
     from samenleven_analysis.reports.context import origin_source, reference_year
 
@@ -256,8 +261,9 @@ def rdd_design(
 
 
 def support_table(design: RDDDesign, near_window: int) -> pd.DataFrame:
-    """Applicants within ± each of :data:`SUPPORT_WINDOWS` (and ``near_window``) of the
-    threshold, below and above it.
+    """Applicants within ± each of :data:`SUPPORT_WINDOWS` of the threshold, below and above it.
+
+    Also within ± ``near_window``.
     """
     rows = []
     for w in sorted({*SUPPORT_WINDOWS, int(near_window)}):
@@ -317,6 +323,7 @@ def _attempt(fn, *args, **kwargs):
 
 def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
     """Sharp and fuzzy RD, the fuzzy fit's own first stage and the Anderson–Rubin test.
+
     ``tables`` are what the notebook displays (the missing-input note without outcomes).
     """
     from IPython.display import Markdown
@@ -402,6 +409,7 @@ def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
 
 def rdd_checks(design: RDDDesign) -> dict[str, Any]:
     """Density test on log(count); with outcomes also covariate balance and placebo cutoffs.
+
     ``tables`` are what the notebook displays.
     """
     df, c, cl = design.frame, design.cutoff, design.cluster
@@ -438,8 +446,10 @@ def rdd_checks(design: RDDDesign) -> dict[str, Any]:
 
 
 def _rdd_inputs(design: RDDDesign, est: dict, checks: dict, near: dict, window: int) -> dict:
-    """The headline RD estimate and what its verdict may say (cautions, named checks,
-    descriptive-only): the verdict text and the machine-readable summary read this one dict.
+    """The headline RD estimate and what its verdict may say.
+
+    Cautions, named checks, descriptive-only: the verdict text and the machine-readable summary read
+    this one dict.
     """
     rd = est["estimates"]
     main = rd.get("fuzzy (participation, LATE)") or rd.get("sharp (eligibility, ITT)")
@@ -497,8 +507,9 @@ def _rdd_inputs(design: RDDDesign, est: dict, checks: dict, near: dict, window: 
 def rdd_verdict(
     design: RDDDesign, est: dict, checks: dict, near: dict, window: int, *, demo: bool
 ) -> str:
-    """Cautious verdict: descriptive only with thin support or failed checks; without
-    outcomes, what the counts show (support, density) and nothing more.
+    """Cautious verdict: descriptive only with thin support or failed checks.
+
+    Without outcomes, what the counts show (support, density) and nothing more.
     """
     if not design.full:
         return rdd_support_verdict(
@@ -528,9 +539,10 @@ def rdd_verdict(
 def rdd_facts(
     design: RDDDesign, est: dict, checks: dict, near: dict, window: int, *, demo: bool
 ) -> dict[str, Any]:
-    """Machine-readable summary of the RDD notebook (support, density, mode, the headline
-    estimate and the verdict's flags) for tests and dashboards; :func:`publish` displays it.
-    Same arguments as :func:`rdd_verdict`, same flags.
+    """Machine-readable summary of the RDD notebook for tests and dashboards.
+
+    Support, density, mode, the headline estimate and the verdict's flags; :func:`publish` displays
+    it. Same arguments as :func:`rdd_verdict`, same flags.
     """
     dens = checks.get("density")
     main, flags = None, {}
@@ -572,8 +584,9 @@ def rdd_facts(
 
 @dataclass
 class ThresholdRDDReport(EvaluationReport):
-    """One regression discontinuity at the threshold: the design, computed once; each method
-    displays one step (a notebook cell) and computes what it needs on first use.
+    """One regression discontinuity at the threshold: the design, computed once.
+
+    Each method displays one step (a notebook cell) and computes what it needs on first use.
     """
 
     near_window: int

@@ -1,6 +1,7 @@
 """Plain-language verdicts: cautious readings of estimates that say no more than the data allow.
-They read the flags of :mod:`samenleven_analysis.analysis.verdicts` (one verdict: the sentence
-and the machine-readable summary come from the same flags).
+
+They read the flags of :mod:`samenleven_analysis.analysis.verdicts` (one verdict: the sentence and
+the machine-readable summary come from the same flags).
 
 Labels, places and notes passed in are put into Markdown as given: callers escape
 user-supplied strings with :func:`samenleven_analysis.reports.text.md_escape`.
@@ -70,8 +71,9 @@ def verdict(
     cautions: Sequence[str] = (),
     descriptive_only: bool = False,
 ) -> str:
-    """A plain-language, deliberately cautious reading of an estimate (Markdown), in the
-    report's language.
+    """A plain-language, deliberately cautious reading of an estimate (Markdown).
+
+    In the report's language.
 
     Reads :func:`verdict_flags`: says "higher"/"lower" only when the flags give a direction;
     otherwise it reports the numbers as descriptive and names the failed checks. ``design``
@@ -96,19 +98,7 @@ def verdict(
     lines = []
     if demo:
         lines.append(_(DEMO_LINE))
-    warn = list(cautions)
-    if estimate.extra.get("descriptive_only") and estimate.notes:
-        warn.append(notes_text(estimate.notes))
-    if flags["failed_checks"]:
-        warn.append(_("these checks failed: {checks}", checks=", ".join(flags["failed_checks"])))
-    if warn or flags["descriptive_only"]:
-        warn = warn or [_("the design's checks do not support a claim")]
-        lines.append(
-            _(
-                "**Caution:** {warnings}. Treat the estimate below as descriptive only.",
-                warnings="; ".join(warn),
-            )
-        )
+    lines += _caution_lines(estimate, flags, cautions)
     if not flags["has_inference"]:
         lines.append(
             _(
@@ -210,27 +200,47 @@ def verdict(
             )
         )
     if honest is not None and flags["interval_direction"] != 0:
-        b = honest.breakdown
-        if b is not None and np.isfinite(b):
-            lines.append(
-                _(
-                    "Sensitivity (HonestDiD): the average post-period effect stays away from zero "
-                    "only if the differential trend bends by less than {breakdown} per year² "
-                    "(breakdown value M).",
-                    breakdown=_v(b, u, 3),
-                )
-            )
-        else:
-            lines.append(
-                _(
-                    "Sensitivity (HonestDiD): the effect stays away from zero for every trend "
-                    "violation on the grid tried."
-                )
-            )
+        lines.append(_honest_line(honest, u))
     if estimate.notes and not estimate.extra.get("descriptive_only"):
         lines.append(_("Note on inference: {note}.", note=notes_text(estimate.notes)))
     lines += _mde_lines(mde, u)
     return "\n\n".join(lines)
+
+
+def _caution_lines(
+    estimate: Estimate, flags: Mapping[str, Any], cautions: Sequence[str]
+) -> list[str]:
+    """The verdict's caution (``cautions`` first, then what failed); none when nothing failed."""
+    warn = list(cautions)
+    if estimate.extra.get("descriptive_only") and estimate.notes:
+        warn.append(notes_text(estimate.notes))
+    if flags["failed_checks"]:
+        warn.append(_("these checks failed: {checks}", checks=", ".join(flags["failed_checks"])))
+    if not (warn or flags["descriptive_only"]):
+        return []
+    warn = warn or [_("the design's checks do not support a claim")]
+    return [
+        _(
+            "**Caution:** {warnings}. Treat the estimate below as descriptive only.",
+            warnings="; ".join(warn),
+        )
+    ]
+
+
+def _honest_line(honest: Any, u: str) -> str:
+    """The verdict's sentence on the HonestDiD sensitivity ``honest`` (its breakdown value)."""
+    b = honest.breakdown
+    if b is not None and np.isfinite(b):
+        return _(
+            "Sensitivity (HonestDiD): the average post-period effect stays away from zero "
+            "only if the differential trend bends by less than {breakdown} per year² "
+            "(breakdown value M).",
+            breakdown=_v(b, u, 3),
+        )
+    return _(
+        "Sensitivity (HonestDiD): the effect stays away from zero for every trend "
+        "violation on the grid tried."
+    )
 
 
 def _mde_value(mde: MinimumDetectableEffect | float | None) -> float:
@@ -490,8 +500,10 @@ def rdd_support_verdict(
     density_note: str = "",
     alpha: float = 0.05,
 ) -> str:
-    """Plain-language reading of the threshold's support and density when no outcome or
-    funding table exists: what the counts show, and that no effect can be estimated.
+    """Plain-language reading of the threshold's support and density without outcome or funding.
+
+    Used when no outcome or funding table exists: what the counts show, and that no effect can be
+    estimated.
     """
     lines = [
         _(
@@ -554,8 +566,9 @@ def synthetic_pre_period_verdict(
     place: str = "",
     alpha: float = 0.05,
 ) -> str:
-    """Plain-language reading of a synthetic control at a *placebo* year before the
-    programme: whether the synthetic twin keeps tracking the authority when nothing happened.
+    """Plain-language reading of a synthetic control at a *placebo* year before the programme.
+
+    Whether the synthetic twin keeps tracking the authority when nothing happened.
     """
     u = unit_label
     place = place or _("the authority")

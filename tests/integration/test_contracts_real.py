@@ -1,6 +1,7 @@
-"""Contracts under the real 2022 call rules (the mirror's call configuration): Demoland
-contracts generated from them, and a crafted contracts.csv with real municipality codes built
-next to the real mirror (linked file by file into tmp_path, never copied into the repo).
+"""Contracts under the real 2022 call rules (the mirror's call configuration).
+
+Demoland contracts generated from them, and a crafted contracts.csv with real municipality codes
+built next to the real mirror (linked file by file into tmp_path, never copied into the repo).
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ def real_rules(real_data_dir) -> pd.DataFrame:
 
 
 def _linked_mirror(real: Path, folder: Path) -> Path:
-    """A copy of the real mirror (28 MB; the originals are never touched). Not symlinks: a
-    mirror refuses files that resolve outside it (docs/bad-inputs.md).
+    """A copy of the real mirror (28 MB; the originals are never touched).
+
+    Not symlinks: a mirror refuses files that resolve outside it (docs/bad-inputs.md).
     """
     shutil.copytree(real, folder, dirs_exist_ok=True)
     for path in folder.rglob("*"):
@@ -41,8 +43,9 @@ def _linked_mirror(real: Path, folder: Path) -> Path:
 
 
 def _add_file(mirror: Path, name: str, text: str) -> None:
-    """Write a file into the linked mirror and list it in the mirror's own SHA256SUMS (a
-    mirror's checksum list must name every file).
+    """Write a file into the linked mirror and list it in the mirror's own SHA256SUMS.
+
+    A mirror's checksum list must name every file.
     """
     import hashlib
 

@@ -1,6 +1,7 @@
-"""Figures draw only what the suppressed tables publish (issue 19, item 2), on the real
-mirror: Herstappe (73028), the smallest municipality, whose 2009 composition table reads
-``<5`` non-Belgians, a complementary suppression and a total of 85.
+"""Figures draw only what the suppressed tables publish (issue 19, item 2), on the real mirror.
+
+Herstappe (73028), the smallest municipality, whose 2009 composition table reads ``<5``
+non-Belgians, a complementary suppression and a total of 85.
 """
 
 from __future__ import annotations

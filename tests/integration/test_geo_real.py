@@ -21,8 +21,10 @@ needs_mirror = pytest.mark.skipif(
 
 @pytest.fixture(scope="module", autouse=True)
 def _isolated_dirs(tmp_path_factory):
-    """Module-scoped fixtures (layers read once) run before conftest's per-test folders are
-    set, so set the same temp folders here: cache and demo files never go into data/.
+    """Set the temp folders here, as module-scoped fixtures run before conftest's per-test ones.
+
+    Module-scoped fixtures (layers read once) run before conftest's per-test folders are set, so set
+    the same temp folders here: cache and demo files never go into data/.
     """
     base = tmp_path_factory.getbasetemp()
     with pytest.MonkeyPatch.context() as mp:

@@ -1,5 +1,7 @@
-"""Choropleths: classes and colours (tested as colours, not pixels), shared bins across
-years, missing data and highlights in the legend, caption and DEMO stamp, identical bytes.
+"""Choropleths: classes and colours, shared bins across years, legend, caption, identical bytes.
+
+Classes and colours are tested as colours, not pixels; missing data and highlights are in the
+legend; caption and DEMO stamp.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from samenleven_analysis.reports import migration_roots_map_report as migration_
 def test_real_mirror_maps_the_nationality_proxy_2015_vs_2009_for_flanders(
     real_data_dir, tmp_path, capsys
 ):
-    """The notebook's default path on the real mirror: no origin table → nationality proxy,
-    2015 vs 2009, Flanders on the 2025 vintage, every code matched, deterministic files.
+    """The notebook's default path on the real mirror.
+
+    No origin table → nationality proxy, 2015 vs 2009, Flanders on the 2025 vintage, every code
+    matched, deterministic files.
     """
     from samenleven_analysis.data import boundaries as geo
     from samenleven_analysis.reports.context import data_context

@@ -1,7 +1,8 @@
-"""Two runs of the same inputs write byte-identical files (issue 17): the shared demo run
-(``demo_report_run``: authority reports and the dashboard) is run once more into another
-folder and every published file is compared byte for byte. Only ``run.json`` may differ:
-it alone keeps the clock time and the durations of the run.
+"""Two runs of the same inputs write byte-identical files (issue 17).
+
+The shared demo run (``demo_report_run``: authority reports and the dashboard) is run once more into
+another folder and every published file is compared byte for byte. Only ``run.json`` may differ: it
+alone keeps the clock time and the durations of the run.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""The index.html dashboard of a demo run, opened in headless Chromium: it loads without
-console errors, its links resolve to files of the run, and a screenshot is produced. The run
-uses the default language, so the dashboard is Dutch: its labels are Dutch and sorting and
-filtering still work.
+"""The index.html dashboard of a demo run, opened in headless Chromium.
+
+It loads without console errors, its links resolve to files of the run, and a screenshot is
+produced. The run uses the default language, so the dashboard is Dutch: its labels are Dutch and
+sorting and filtering still work.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ def chromium(url: str, profile: Path, *extra: str) -> subprocess.CompletedProces
 
 
 def console_messages(stderr: str) -> list[str]:
-    """Chromium logs every page console message (log, warning, error, uncaught exception)
-    as a line holding ``:CONSOLE``.
+    """Chromium logs every page console message as a line holding ``:CONSOLE``.
+
+    Every message: log, warning, error, uncaught exception.
     """
     return [line for line in stderr.splitlines() if ":CONSOLE" in line]
 

@@ -1,5 +1,6 @@
-"""The eligibility notebook on the real mirror: no origin table, so it must say it uses a proxy
-(in Dutch, the notebook's default language, with nl_BE number formats).
+"""The eligibility notebook on the real mirror: no origin table, so it must say it uses a proxy.
+
+In Dutch, the notebook's default language, with nl_BE number formats.
 """
 
 from __future__ import annotations

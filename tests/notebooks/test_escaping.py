@@ -1,5 +1,6 @@
-"""Stored XSS (issue 11, item 5): markup fed through every user-supplied file and a parameter
-value reaches the published HTML only as text.
+"""Stored XSS (issue 11, item 5): markup in user input reaches the published HTML only as text.
+
+The markup is fed through every user-supplied file and a parameter value.
 
 One demo report run over a Demoland mirror edited in tmp: municipality names (REFNIS list and
 boundaries), partnership names, programme names, an outcome name (also passed as the
@@ -147,8 +148,9 @@ def _output_texts(nb):
 
 @pytest.mark.notebooks
 def test_executed_notebooks_carry_no_live_markup_and_no_links_from_data(markup_run):
-    """Issue 19, item 4: escaped at the source, so the .ipynb an analyst opens in JupyterLab
-    is as clean as the sanitised HTML, and a URL in a name is never made a link.
+    """Issue 19, item 4: escaped at the source, so the .ipynb is as clean as the sanitised HTML.
+
+    The .ipynb an analyst opens in JupyterLab; and a URL in a name is never made a link.
     """
     import nbformat
     from nbconvert.filters.markdown_mistune import markdown2html_mistune

@@ -1,7 +1,8 @@
-"""``pip install <wheel>`` works as ``make`` does (issue 17): the wheel carries the package
-data (the nested nbconvert template, the reference files), the notebooks and the lock, and
-an installed package runs a notebook and an authority report on demo data outside any
-checkout.
+"""``pip install <wheel>`` works as ``make`` does (issue 17).
+
+The wheel carries the package data (the nested nbconvert template, the reference files), the
+notebooks and the lock, and an installed package runs a notebook and an authority report on demo
+data outside any checkout.
 
 The wheel is built from a copy of this checkout and installed with ``--no-deps`` into a
 fresh venv; the dependencies are those of the test interpreter (already exactly the lock),
@@ -30,8 +31,9 @@ _TOP = {".git", ".venv", "build", "dist", "reports", "data"}
 
 
 def _ignored(folder: str, names: list[str]) -> set[str]:
-    """Not copied: caches anywhere, and the checkout's own venv, build output, reports and
-    data at the top (the wheel needs none of them).
+    """Not copied: caches anywhere, and the checkout's venv, build output, reports and data on top.
+
+    The wheel needs none of them.
     """
     skip = set(_ANYWHERE(folder, names))
     return skip | (_TOP & set(names) if Path(folder) == ROOT else set())

@@ -1,6 +1,7 @@
-"""Reports in Dutch and English (docs/i18n.md): the same demo run made twice, with
-``--language nl`` and ``--language en``, shows the same numbers, writes the same files and
-links, and the Dutch one contains no English sentence of the catalog.
+"""Reports in Dutch and English (docs/i18n.md).
+
+The same demo run made twice, with ``--language nl`` and ``--language en``, shows the same numbers,
+writes the same files and links, and the Dutch one contains no English sentence of the catalog.
 
 By default the run holds the authority report (a partnership, so plural forms are used), the
 dashboard and the topic notebooks whose every sentence comes from the catalogs
@@ -75,8 +76,9 @@ _VOLATILE = [
 
 
 def numbers(text: str, language: str) -> list[float]:
-    """Every number in ``text`` read in ``language``'s format (nl: 1.234,5; en: 1,234.5),
-    sorted: what the two languages must share.
+    """Every number in ``text`` read in ``language``'s format, sorted: what the two languages share.
+
+    The formats: nl 1.234,5; en 1,234.5.
     """
     for pattern in _VOLATILE:
         text = pattern.sub(" ", text)
@@ -133,9 +135,10 @@ def test_both_languages_write_the_same_files_and_links(runs):
 
 
 def output_text(ipynb: Path) -> str:
-    """The text of a notebook's outputs (markdown, HTML, plain text; no images), without its
-    closing provenance cell (versions and times of this run). The notebook's own markdown
-    cells are the same file in both languages, so they are left out.
+    """The text of a notebook's outputs (markdown, HTML, plain text; no images).
+
+    Without its closing provenance cell (versions and times of this run). The notebook's own
+    markdown cells are the same file in both languages, so they are left out.
     """
     import nbformat
 
@@ -180,8 +183,10 @@ def test_both_languages_show_the_same_numbers(runs):
 
 
 def csv_numbers(path: Path, language: str) -> list[float]:
-    """The numbers of a CSV file, cell by cell. A cell is a raw number (``31.1``, the same in
-    both languages) or text written in the report's format (``+22.417`` in nl).
+    """The numbers of a CSV file, cell by cell.
+
+    A cell is a raw number (``31.1``, the same in both languages) or text written in the report's
+    format (``+22.417`` in nl).
     """
     import csv
 
@@ -204,8 +209,9 @@ def csv_numbers(path: Path, language: str) -> list[float]:
 
 
 def _english_fragments() -> list[str]:
-    """Literal parts (between placeholders) of the English messages that read differently in
-    Dutch, of three words or more: none may appear in a Dutch report.
+    """Literal parts of the English messages that read differently in Dutch, of three words or more.
+
+    The literal parts are those between placeholders: none may appear in a Dutch report.
     """
     from babel.messages.pofile import read_po
 
@@ -277,9 +283,10 @@ def test_run_json_and_provenance_record_the_language(runs):
 
 @pytest.mark.parametrize("name", TRANSLATED + EVALUATION)
 def test_translated_topic_notebooks_are_dutch_by_default_and_say_nothing_in_their_own_cells(name):
-    """Their reader sees only what the package writes from the catalogs: every markdown cell
-    is an analyst's note (tagged ``analyst-only``, dropped from the HTML), and the default
-    language is ``nl``. No run needed.
+    """Their reader sees only what the package writes from the catalogs.
+
+    Every markdown cell is an analyst's note (tagged ``analyst-only``, dropped from the HTML), and
+    the default language is ``nl``. No run needed.
     """
     import nbformat
 
@@ -301,8 +308,9 @@ def test_translated_topic_notebooks_are_dutch_by_default_and_say_nothing_in_thei
 
 @pytest.mark.parametrize("name", EVALUATION)
 def test_committed_dutch_evaluation_notebooks_contain_no_english_sentence_of_the_catalog(name):
-    """The stored outputs of the Dutch demo run (no run needed): no English sentence of the
-    catalog, and the Dutch headings are there.
+    """The stored outputs of the Dutch demo run (no run needed).
+
+    No English sentence of the catalog, and the Dutch headings are there.
     """
     text = " ".join(output_text(NOTEBOOKS / f"{name}.ipynb").split())
     found = [f for f in _english_fragments() if f in text]
@@ -312,8 +320,9 @@ def test_committed_dutch_evaluation_notebooks_contain_no_english_sentence_of_the
 
 @pytest.fixture(scope="module")
 def english_evaluation(tmp_path_factory) -> Path:
-    """One English demo run of the evaluation notebooks (default parameters, as the committed
-    Dutch notebooks were run by ``samenleven refresh``).
+    """One English demo run of the evaluation notebooks.
+
+    Default parameters, as the committed Dutch notebooks were run by ``samenleven refresh``.
     """
     from samenleven_analysis.reports import runner
 
@@ -326,9 +335,10 @@ def english_evaluation(tmp_path_factory) -> Path:
 
 
 def same_numbers(nl_text: str, en_text: str) -> tuple[list[float], list[float]]:
-    """The numbers of a Dutch and an English text, without the numbers both write the same
-    way: text both languages share (an estimator's method note, a code) holds the same
-    number, whatever its format; every other number is read in its language's format.
+    """The numbers of a Dutch and an English text, without the numbers both write the same way.
+
+    Text both languages share (an estimator's method note, a code) holds the same number, whatever
+    its format; every other number is read in its language's format.
     """
     from collections import Counter
 
@@ -384,10 +394,11 @@ def _rdd_design(counts):
 
 
 def test_threshold_rdd_steps_show_the_same_numbers_in_both_languages():
-    """The threshold_rdd report's translated steps (support, density) on a small design, without
-    a notebook run: the same numbers in nl and en, and the Dutch text has no English sentence
-    of the catalog. (The notebook itself is checked from its committed outputs and one English
-    run, see ``EVALUATION``.)
+    """The threshold_rdd report's translated steps (support, density) on a small design.
+
+    Without a notebook run: the same numbers in nl and en, and the Dutch text has no English
+    sentence of the catalog. (The notebook itself is checked from its committed outputs and one
+    English run, see ``EVALUATION``.)
     """
     from samenleven_analysis.reports import threshold_rdd_report as rdd_report
 
@@ -406,8 +417,9 @@ def test_threshold_rdd_steps_show_the_same_numbers_in_both_languages():
 
 
 def test_impact_did_steps_show_the_same_numbers_in_both_languages():
-    """The impact report's translated sentences (simulated coverage, HonestDiD reading) in nl
-    and en: the same numbers, Dutch terms, no English sentence of the catalog in Dutch.
+    """The impact report's translated sentences (simulated coverage, HonestDiD) in nl and en.
+
+    The same numbers, Dutch terms, no English sentence of the catalog in Dutch.
     """
     import pandas as pd
 

@@ -1,5 +1,7 @@
-"""Notebook outputs under nbval: stale stored outputs fail, volatile text is sanitised,
-and the committed notebooks follow the conventions nbval and the runner rely on.
+"""Notebook outputs under nbval.
+
+Stale stored outputs fail, volatile text is sanitised, and the committed notebooks follow the
+conventions nbval and the runner rely on.
 """
 
 from __future__ import annotations
@@ -161,8 +163,10 @@ COMMITTED = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if not p.name.startswith
 @pytest.mark.skipif(not COMMITTED, reason="no notebooks committed yet")
 @pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.name)
 def test_committed_notebook_conventions(path):
-    """Kernel `samenleven`, first code cell tagged `parameters`, outputs stored from a run,
-    provenance cell last: what nbval, the runner and the readers rely on.
+    """The conventions nbval, the runner and the readers rely on.
+
+    Kernel `samenleven`, first code cell tagged `parameters`, outputs stored from a run, provenance
+    cell last.
     """
     nb = nbformat.read(str(path), as_version=4)
     assert nb.metadata.get("kernelspec", {}).get("name") == "samenleven"

@@ -132,8 +132,9 @@ DEMO_CODE = r"(?<![\w.,])9[4-9]\d{3}(?![\d,])"
 
 
 def _visible_text(html: str) -> str:
-    """What a reader sees or follows: the page's text plus its link targets and map codes
-    (embedded images, styles, scripts and sort keys are not text).
+    """What a reader sees or follows: the page's text plus its link targets and map codes.
+
+    Embedded images, styles, scripts and sort keys are not text.
     """
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     targets = re.findall(r'(?:href|data-refnis)="([^"]*)"', html)

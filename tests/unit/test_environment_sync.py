@@ -171,9 +171,7 @@ def test_lock_covers_linux_macos_and_windows():
 
 
 def test_this_environment_has_exactly_the_locked_versions():
-    """``make`` installs the lock (``uv sync --frozen``); every pin that applies to this
-    platform is installed at exactly its version.
-    """
+    """``make`` installs the lock (``uv sync --frozen``); every applicable pin at its version."""
     import importlib.metadata
 
     from packaging.markers import Marker

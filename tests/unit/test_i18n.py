@@ -1,5 +1,6 @@
-"""The message catalogs are complete and in step with the code; Babel's nl_BE and en formats
-are the ones the reports promise (docs/i18n.md).
+"""The message catalogs are complete and in step with the code.
+
+Babel's nl_BE and en formats are the ones the reports promise (docs/i18n.md).
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ def _placeholders(text: str) -> set[str]:
 
 
 def _extracted() -> set[tuple[str | None, object]]:
-    """(context, id) of every message the package's code and templates use, found like
-    ``make messages`` finds them.
+    """(context, id) of every message the package's code and templates use.
+
+    Found like ``make messages`` finds them.
     """
     method_map = [
         ("samenleven_analysis/**.py", "python"),
@@ -95,8 +97,10 @@ def test_catalogs_hold_exactly_the_messages_the_code_uses():
 
 
 def test_dutch_differs_from_english_where_a_reader_would_notice():
-    """The Dutch catalog is a translation, not a copy: sentences (three words or more) read
-    differently in Dutch. Official call names are Dutch in both languages' ids.
+    """The Dutch catalog is a translation, not a copy.
+
+    Sentences (three words or more) read differently in Dutch. Official call names are Dutch in both
+    languages' ids.
     """
     copied = [
         m.id
@@ -190,8 +194,9 @@ def test_templates_escape_values_in_translated_markup():
 
 
 def test_no_module_that_translates_rebinds_the_underscore():
-    """``auth, _ = ...`` in a module that imports ``_`` from i18n turns every later ``_("…")``
-    of that function into a call of the discarded value.
+    """``auth, _ = ...`` in a module that imports ``_`` from i18n breaks later ``_("…")`` calls.
+
+    It turns every later ``_("…")`` of that function into a call of the discarded value.
     """
     import ast
 
@@ -221,8 +226,9 @@ def test_no_module_that_translates_rebinds_the_underscore():
     ],
 )
 def test_topic_report_sections_read_in_dutch(module):
-    """Every heading and introduction a topic notebook shows has its own Dutch text (the
-    sentences its notebook's markdown cells used to hold in English only).
+    """Every heading and introduction a topic notebook shows has its own Dutch text.
+
+    The sentences its notebook's markdown cells used to hold in English only.
     """
     import importlib
 

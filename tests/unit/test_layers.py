@@ -1,5 +1,6 @@
-"""Each layer imports only from the layers below it (docs/design.md), and nothing inside the
-package imports the public re-export modules.
+"""Each layer imports only from the layers below it (docs/design.md).
+
+And nothing inside the package imports the public re-export modules.
 """
 
 from __future__ import annotations

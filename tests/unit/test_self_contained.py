@@ -1,5 +1,7 @@
-"""Nothing in the repository points at a file outside it (the design contracts live in
-docs/design.md); only the CI entry point knows where the shared data mirror sits.
+"""Nothing in the repository points at a file outside it.
+
+The design contracts live in docs/design.md; only the CI entry point knows where the shared data
+mirror sits.
 """
 
 from __future__ import annotations

@@ -299,9 +299,10 @@ SE_RTOL = 1e-10
 
 
 def check_se(est: Estimate, scale: float | None = None) -> Estimate:
-    """Degenerate inference becomes NaN + note instead of a 0-width CI: an SE that is not
-    finite, ≤ 0, or numerically zero relative to the estimate and the outcome's scale
-    (``scale``, e.g. its standard deviation; :data:`SE_RTOL`).
+    """Degenerate inference becomes NaN + note instead of a 0-width CI.
+
+    Degenerate: an SE that is not finite, ≤ 0, or numerically zero relative to the estimate and the
+    outcome's scale (``scale``, e.g. its standard deviation; :data:`SE_RTOL`).
     """
     if not np.isfinite(est.se) or est.se <= 0:
         return without_inference(est, fact("se_not_positive", se=float(est.se)))
@@ -361,9 +362,11 @@ def _check_ids(panel: pd.DataFrame, columns: Iterable[str | None]) -> None:
 
 
 def check_comparison(df: pd.DataFrame, d: np.ndarray) -> None:
-    """All units treated on one common path (``d``: the treatment indicator per row of
-    ``df``, which has ``_unit`` and ``_time``): nothing separates the effect from the year
-    effects, so refuse clearly instead of failing inside the regression library.
+    """Refuse clearly when all units are treated on one common path.
+
+    ``d`` is the treatment indicator per row of ``df``, which has ``_unit`` and ``_time``. On one
+    common path nothing separates the effect from the year effects, so refuse clearly instead of
+    failing inside the regression library.
     """
     wide = pd.DataFrame(
         {"u": df["_unit"].to_numpy(), "t": df["_time"].to_numpy(), "d": np.asarray(d, float)}
@@ -412,10 +415,12 @@ def quiet():
 
 @contextlib.contextmanager
 def single_thread_blas():
-    """Run the block with every loaded BLAS (numpy's, scipy's and diff-diff's OpenBLAS) on
-    one thread (threadpoolctl, a dependency): a multi-threaded BLAS splits sums differently
-    with the thread count, so a result could depend on the machine (docs/reproducibility.md).
-    Used around the optimisers (synthetic-control weights, SDID, HonestDiD).
+    """Run the block with every loaded BLAS on one thread (threadpoolctl, a dependency).
+
+    Every loaded BLAS: numpy's, scipy's and diff-diff's OpenBLAS. A multi-threaded BLAS splits sums
+    differently with the thread count, so a result could depend on the machine
+    (docs/reproducibility.md). Used around the optimisers (synthetic-control weights, SDID,
+    HonestDiD).
     """
     from threadpoolctl import threadpool_limits
 
@@ -437,8 +442,9 @@ def tidy_row(fit, name: str) -> tuple[float, float, float, float, float]:
 
 
 def table_row(key: dict, fit: Callable[[], Estimate]) -> dict:
-    """One row of a placebo or balance table: ``key`` plus the estimate's columns, or NaN
-    with a ``note`` when it cannot be estimated (instead of failing the table): the fact
+    """One row of a placebo or balance table: ``key`` plus the estimate's columns.
+
+    Or NaN with a ``note`` when it cannot be estimated (instead of failing the table): the fact
     ``not_estimable`` with the error's first line (the analyst's English, as errors are).
     """
     try:
@@ -527,8 +533,9 @@ def cohorts_within_panel(cohort: pd.Series, time: pd.Series) -> tuple[pd.Series,
 
 
 def few_treated_warning(n_treated_clusters: int, what: str) -> Fact:
-    """The note (and the analyst's warning) for one or two treated clusters (MacKinnon &
-    Webb 2017); ``what`` is the estimator's code (``"twfe"``, ``"callaway_santanna"``).
+    """The note (and the analyst's warning) for one or two treated clusters (MacKinnon & Webb 2017).
+
+    ``what`` is the estimator's code (``"twfe"``, ``"callaway_santanna"``).
     """
     msg = (
         f"only {n_treated_clusters} treated cluster(s): the {what} estimate relies on "
@@ -540,8 +547,10 @@ def few_treated_warning(n_treated_clusters: int, what: str) -> Fact:
 
 
 def unit_strata(panel: pd.DataFrame, df: pd.DataFrame, strata: str | None) -> np.ndarray | None:
-    """Stratum code per row of ``df`` (``None`` without strata); a stratum must be constant
-    within a unit and never missing, since the permutation moves whole units.
+    """Stratum code per row of ``df`` (``None`` without strata).
+
+    A stratum must be constant within a unit and never missing, since the permutation moves whole
+    units.
     """
     if strata is None:
         return None
@@ -560,8 +569,9 @@ def unit_strata(panel: pd.DataFrame, df: pd.DataFrame, strata: str | None) -> np
 
 
 def permutation_indices(n: int, reps: int, seed: int, strata: np.ndarray | None) -> np.ndarray:
-    """``reps`` permutations of ``range(n)`` (one per row) that keep every unit within its
-    stratum (``strata``: one code per unit; None = one stratum), from a fixed seed.
+    """``reps`` permutations of ``range(n)`` (one per row) that keep every unit within its stratum.
+
+    ``strata``: one code per unit; None = one stratum. The permutations come from a fixed seed.
     """
     rng = np.random.default_rng(seed)
     if strata is None:
@@ -574,9 +584,11 @@ def permutation_indices(n: int, reps: int, seed: int, strata: np.ndarray | None)
 
 
 def ri_scheme(strata: str | None, n_strata: int, what: str) -> Fact:
-    """The permutation scheme as a fact: what is permuted (``"treatment_paths"``,
-    ``"cohort_labels"``), across all units (``strata`` None) or within ``n_strata`` strata
-    of the column ``strata``; the statistic is always studentised (estimate / cluster-robust SE).
+    """The permutation scheme as a fact.
+
+    What is permuted (``"treatment_paths"``, ``"cohort_labels"``), across all units (``strata``
+    None) or within ``n_strata`` strata of the column ``strata``; the statistic is always
+    studentised (estimate / cluster-robust SE).
     """
     if strata is None:
         return fact("ri_scheme", permuted=what, strata=None, n_strata=1)

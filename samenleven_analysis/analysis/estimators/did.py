@@ -1,5 +1,6 @@
-"""Two-way fixed-effects DiD with cluster, wild-bootstrap and randomisation inference,
-and the DiD placebo tables.
+"""Two-way fixed-effects DiD with cluster, wild-bootstrap and randomisation inference.
+
+Also the DiD placebo tables.
 """
 
 from __future__ import annotations
@@ -124,38 +125,9 @@ def did(
     if resid_df <= 0:
         return without_inference(base, fact("no_residual_df", n=len(df)))
     if mode == "cluster":
-        if min(n_treated_clusters, n_control_clusters) < 2:
-            return without_inference(
-                base,
-                fact("too_few_clusters", treated=n_treated_clusters, untreated=n_control_clusters),
-            )
-        out = check_se(base, df.attrs.get("y_scale"))
-        if out.has_inference and n_treated_clusters < FEW_CLUSTERS:
-            out.notes = (fact("crv1_too_narrow", treated=n_treated_clusters),)
-        return out
+        return _cluster_result(base, df, n_treated_clusters, n_control_clusters)
     if mode == "wild":
-        try:
-            pvalue = _wild_p(fit, reps=reps, seed=seed)
-        except (ZeroDivisionError, ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
-            return without_inference(base, fact("wild_failed", error=type(exc).__name__))
-        extra["pvalue_wild"] = pvalue
-        how.update(inference="wild", reps=int(reps))
-        out = Estimate(
-            est,
-            float("nan"),
-            float("nan"),
-            float("nan"),
-            pvalue,
-            len(df),
-            Fact("twfe", how),
-            extra,
-            (fact("wild_p_only"),),
-        )
-        if not np.isfinite(pvalue):
-            return without_inference(out, fact("wild_p_not_finite"))
-        if n_treated_clusters <= 2:
-            out.add_note(few_treated_warning(n_treated_clusters, "twfe"))
-        return out
+        return _wild_result(fit, base, how, reps, seed, n_treated_clusters)
     r = min(int(reps), RI_REPS)
     st = unit_strata(panel, df, strata)
     st_u = None if st is None else pd.Series(st).groupby(df["_u"].to_numpy()).first().to_numpy()
@@ -180,6 +152,49 @@ def did(
     if why:
         return without_inference(out, fact(why))
     return _ri_notes(out, cluster if cluster != unit else None, n_treated_clusters)
+
+
+def _cluster_result(
+    base: Estimate, df: pd.DataFrame, n_treated_clusters: int, n_control_clusters: int
+) -> Estimate:
+    """:func:`did`'s CRV1 result: none with fewer than two clusters in an arm."""
+    if min(n_treated_clusters, n_control_clusters) < 2:
+        return without_inference(
+            base,
+            fact("too_few_clusters", treated=n_treated_clusters, untreated=n_control_clusters),
+        )
+    out = check_se(base, df.attrs.get("y_scale"))
+    if out.has_inference and n_treated_clusters < FEW_CLUSTERS:
+        out.notes = (fact("crv1_too_narrow", treated=n_treated_clusters),)
+    return out
+
+
+def _wild_result(
+    fit, base: Estimate, how: dict[str, Any], reps: int, seed: int, n_treated_clusters: int
+) -> Estimate:
+    """:func:`did`'s wild-bootstrap result: a p-value only (NaN interval, with a note)."""
+    try:
+        pvalue = _wild_p(fit, reps=reps, seed=seed)
+    except (ZeroDivisionError, ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+        return without_inference(base, fact("wild_failed", error=type(exc).__name__))
+    base.extra["pvalue_wild"] = pvalue
+    how.update(inference="wild", reps=int(reps))
+    out = Estimate(
+        base.estimate,
+        float("nan"),
+        float("nan"),
+        float("nan"),
+        pvalue,
+        base.n,
+        Fact("twfe", how),
+        base.extra,
+        (fact("wild_p_only"),),
+    )
+    if not np.isfinite(pvalue):
+        return without_inference(out, fact("wild_p_not_finite"))
+    if n_treated_clusters <= 2:
+        out.add_note(few_treated_warning(n_treated_clusters, "twfe"))
+    return out
 
 
 def _ri_notes(out: Estimate, cluster: str | None, n_treated_clusters: int) -> Estimate:
@@ -222,8 +237,10 @@ def wild_bootstrap_pvalue(
 def _ri(
     df: pd.DataFrame, reps: int, seed: int, strata: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Permute whole treatment paths across units (within ``strata``: one code per unit
-    code ``_u``); TWFE coefficient by two-way demeaning (Frisch–Waugh–Lovell).
+    """Permute whole treatment paths across units (within ``strata``).
+
+    ``strata``: one code per unit code ``_u``. TWFE coefficient by two-way demeaning
+    (Frisch–Waugh–Lovell).
 
     Index 0 is the actual assignment. Returns, per assignment, the coefficient on the
     outcome and on the actual treatment indicator, and the CRV1 cluster sums of the score

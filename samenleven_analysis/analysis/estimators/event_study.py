@@ -50,6 +50,54 @@ def _relative_time_rows(tidy: pd.DataFrame, names: list[str], alpha: float) -> l
     return rows
 
 
+def _checked_window(window: tuple[int, int] | str | None, reference: int):
+    """``window`` (``"auto"``: :data:`DEFAULT_WINDOW`); it must hold ``reference`` and 0."""
+    if window == "auto":
+        window = DEFAULT_WINDOW
+    if window is not None and not (
+        window[0] <= reference <= window[1] and window[0] < 0 <= window[1]
+    ):
+        raise ValueError(
+            f"window {window} must contain the reference period {reference} and period 0"
+        )
+    return window
+
+
+def _fit(df: pd.DataFrame, estimator: str, reference: int):
+    """The event-study fit of ``estimator`` (``"twfe"`` or ``"did2s"``) on the analysis frame."""
+    import pyfixest as pf
+
+    with quiet():
+        if estimator == "twfe":
+            return pf.feols(
+                f"_y ~ i(_rel, ref={reference}) | _u + _t", data=df, vcov={"CRV1": "_cl"}
+            )
+        if estimator == "did2s":
+            return pf.did2s(
+                df,
+                yname="_y",
+                first_stage="~ 0 | _u + _t",
+                second_stage=f"~ i(_rel, ref={reference})",
+                treatment="_d",
+                cluster="_cl",
+            )
+    raise ValueError(f"estimator must be 'twfe' or 'did2s', not {estimator!r}")
+
+
+def _check_full_rank(df: pd.DataFrame, tidy: pd.DataFrame, names: list, reference: int) -> None:
+    """DataError when a relative period was dropped as collinear (or has no finite SE)."""
+    expected = sorted(set(df["_rel"].unique()) - {reference})
+    got = sorted(int(float(n.split("::", 1)[1])) for n in names if n.startswith("_rel::"))
+    se_all = tidy["Std. Error"].to_numpy(dtype=float)
+    if got != expected or not np.isfinite(se_all).all():
+        missing = [int(m) for m in sorted(set(expected) - set(got))]
+        raise DataError(
+            f"rank-deficient event study: relative period(s) {missing} cannot be separated from "
+            "the unit and year effects (no never-treated units or too few cohorts); bin the end "
+            "points with `window`, add never-treated units, or use estimator='did2s'"
+        )
+
+
 def event_study(
     panel: pd.DataFrame,
     outcome: str,
@@ -89,14 +137,7 @@ def event_study(
     used for ``did2s`` or ``bootstrap_reps=0``).
     """
     check_columns(panel, [cohort])
-    if window == "auto":
-        window = DEFAULT_WINDOW
-    if window is not None and not (
-        window[0] <= reference <= window[1] and window[0] < 0 <= window[1]
-    ):
-        raise ValueError(
-            f"window {window} must contain the reference period {reference} and period 0"
-        )
+    window = _checked_window(window, reference)
     df = analysis_frame(panel, outcome, unit, time, cluster)
     coh, late = cohorts_within_panel(normalise_cohort(panel.loc[df.index, cohort]), df["_time"])
     if coh.notna().all():
@@ -120,38 +161,11 @@ def event_study(
     df["_d"] = (
         coh.notna().to_numpy() & (df["_time"].to_numpy() >= coh.fillna(np.inf).to_numpy())
     ).astype(int)
-    import pyfixest as pf
-
-    with quiet():
-        if estimator == "twfe":
-            fit = pf.feols(
-                f"_y ~ i(_rel, ref={reference}) | _u + _t", data=df, vcov={"CRV1": "_cl"}
-            )
-            how: dict[str, Any] = {"estimator": "twfe", "cluster": cluster or unit}
-        elif estimator == "did2s":
-            fit = pf.did2s(
-                df,
-                yname="_y",
-                first_stage="~ 0 | _u + _t",
-                second_stage=f"~ i(_rel, ref={reference})",
-                treatment="_d",
-                cluster="_cl",
-            )
-            how = {"estimator": "did2s", "cluster": cluster or unit}
-        else:
-            raise ValueError(f"estimator must be 'twfe' or 'did2s', not {estimator!r}")
+    fit = _fit(df, estimator, reference)
+    how: dict[str, Any] = {"estimator": estimator, "cluster": cluster or unit}
     tidy = fit.tidy()
     names = list(fit.coef().index)
-    expected = sorted(set(df["_rel"].unique()) - {reference})
-    got = sorted(int(float(n.split("::", 1)[1])) for n in names if n.startswith("_rel::"))
-    se_all = tidy["Std. Error"].to_numpy(dtype=float)
-    if got != expected or not np.isfinite(se_all).all():
-        missing = [int(m) for m in sorted(set(expected) - set(got))]
-        raise DataError(
-            f"rank-deficient event study: relative period(s) {missing} cannot be separated from "
-            "the unit and year effects (no never-treated units or too few cohorts); bin the end "
-            "points with `window`, add never-treated units, or use estimator='did2s'"
-        )
+    _check_full_rank(df, tidy, names, reference)
     rows = _relative_time_rows(tidy, names, alpha)
     rows.append((reference, 0.0, np.nan, np.nan, np.nan, np.nan))
     coefs = (

@@ -53,11 +53,12 @@ def romano_wolf(observed: Mapping[str, float], null: Mapping[str, np.ndarray]) -
 
 
 def adjust_pvalues(estimates: Mapping[str, Estimate | None]) -> pd.DataFrame:
-    """Adjusted p-values across outcomes: Romano–Wolf when the estimates share one
-    randomisation distribution, else Holm. One row per outcome: ``pvalue``,
-    ``pvalue_adjusted``, ``method`` (the code ``"romano_wolf"``: step-down on the joint
-    randomisation distribution, or ``"holm"``: Holm step-down). Estimates without a p-value
-    keep NaN.
+    """Adjusted p-values across outcomes.
+
+    Romano–Wolf when the estimates share one randomisation distribution, else Holm. One row per
+    outcome: ``pvalue``, ``pvalue_adjusted``, ``method`` (the code ``"romano_wolf"``: step-down on
+    the joint randomisation distribution, or ``"holm"``: Holm step-down). Estimates without a
+    p-value keep NaN.
     """
     ests = {k: e for k, e in estimates.items() if e is not None}
     keys = {e.extra.get("ri_key") for e in ests.values()}

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from samenleven_analysis.analysis.estimators.common import (
+    Estimate,
     MinimumDetectableEffect,
     check_columns,
     fact,
@@ -93,8 +94,9 @@ def power_by_simulation(
     rows_of = {u: np.asarray(ix) for u, ix in pre_cols.groupby(unit, sort=False).indices.items()}
 
     def panel_for(start: int, ctrl: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-        """The draw's panel without planted effect, and the mask of its treated post cells
-        (built once per draw and reused for every effect: only the outcome changes).
+        """The draw's panel without planted effect, and the mask of its treated post cells.
+
+        Built once per draw and reused for every effect: only the outcome changes.
         """
         fake = start + tr_fake
         treated_part = tr_rows.assign(_fake=fake)
@@ -143,29 +145,14 @@ def power_by_simulation(
 
     first = panel_for(*plan[0])
     base = fit(0.0, *first, 0)
-    half = (base.ci_high - base.ci_low) / 2
-    if effects is None:
-        if not np.isfinite(half) or half <= 0:
-            raise ValueError("the placebo estimate has no interval: power cannot be simulated")
-        effects = half * np.array([0, 0.5, 1, 1.5, 2, 3])
-    effects = [float(d) for d in effects]
+    effects = _effects_to_plant(effects, base)
     # draw by draw: each draw's panel is built once for all effects; each p-value depends only
     # on (effect, draw), so the loop order does not change any of them
     ps = np.full((len(effects), len(plan)), np.nan)
     for k, draw in enumerate(plan):
         sim, mask = first if k == 0 else panel_for(*draw)
         ps[:, k] = draw_pvalues(sim, mask, k, base if k == 0 else fit(0.0, sim, mask, k))
-    rows = []
-    for j, delta in enumerate(effects):
-        ok = np.isfinite(ps[j])
-        rows.append(
-            {
-                "effect": delta,
-                "power": float((ps[j][ok] < alpha).mean()) if ok.any() else np.nan,
-                "draws": int(ok.sum()),
-            }
-        )
-    curve = pd.DataFrame(rows)
+    curve = _power_curve(effects, ps, alpha)
     mde = _crossing(curve, power)
     return MinimumDetectableEffect(
         mde=mde,
@@ -187,6 +174,31 @@ def power_by_simulation(
         ),
         curve=curve,
     )
+
+
+def _effects_to_plant(effects, base: Estimate) -> list[float]:
+    """``effects``, by default 0, ½, 1, 1½, 2, 3 × the half-width of the interval of ``base``."""
+    if effects is None:
+        half = (base.ci_high - base.ci_low) / 2
+        if not np.isfinite(half) or half <= 0:
+            raise ValueError("the placebo estimate has no interval: power cannot be simulated")
+        effects = half * np.array([0, 0.5, 1, 1.5, 2, 3])
+    return [float(d) for d in effects]
+
+
+def _power_curve(effects: list[float], ps: np.ndarray, alpha: float) -> pd.DataFrame:
+    """``effect, power, draws``: the share of draws (rows of ``ps``) with p < ``alpha``."""
+    rows = []
+    for j, delta in enumerate(effects):
+        ok = np.isfinite(ps[j])
+        rows.append(
+            {
+                "effect": delta,
+                "power": float((ps[j][ok] < alpha).mean()) if ok.any() else np.nan,
+                "draws": int(ok.sum()),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _crossing(curve: pd.DataFrame, power: float) -> float:

@@ -61,6 +61,30 @@ covariate is balanced at p >= this (rdwinselect's default; Cattaneo, Titiunik &
 Vazquez-Bare 2016)."""
 
 
+def _rdrobust_kwargs(
+    data: pd.DataFrame,
+    cutoff: float,
+    p: int,
+    kernel: str,
+    alpha: float,
+    treatment: str | None,
+    covariates: Sequence[str] | None,
+    cluster: str | None,
+    bandwidth: float | None,
+) -> dict[str, Any]:
+    """The keyword arguments of :func:`rdd`'s ``rdrobust`` call on ``data``."""
+    kwargs: dict[str, Any] = {"c": cutoff, "p": p, "kernel": kernel, "level": 100 * (1 - alpha)}
+    if treatment:
+        kwargs["fuzzy"] = data[treatment].astype(float).to_numpy()
+    if covariates:
+        kwargs["covs"] = data[list(covariates)].astype(float)
+    if cluster:
+        kwargs["cluster"] = integer_codes(data[cluster].astype(str))
+    if bandwidth is not None:
+        kwargs["h"] = float(bandwidth)
+    return kwargs
+
+
 def rdd(
     df: pd.DataFrame,
     outcome: str,
@@ -109,15 +133,9 @@ def rdd(
         raise ValueError(
             f"too few observations on one side of the cutoff ({n_left} below, {n_right} at/above)"
         )
-    kwargs: dict[str, Any] = {"c": cutoff, "p": p, "kernel": kernel, "level": 100 * (1 - alpha)}
-    if treatment:
-        kwargs["fuzzy"] = data[treatment].astype(float).to_numpy()
-    if covariates:
-        kwargs["covs"] = data[list(covariates)].astype(float)
-    if cluster:
-        kwargs["cluster"] = integer_codes(data[cluster].astype(str))
-    if bandwidth is not None:
-        kwargs["h"] = float(bandwidth)
+    kwargs = _rdrobust_kwargs(
+        data, cutoff, p, kernel, alpha, treatment, covariates, cluster, bandwidth
+    )
     from rdrobust import rdrobust
 
     d = data[treatment].astype(float).to_numpy() if treatment else None
@@ -230,8 +248,9 @@ def rdd(
 
 
 def _lr_fallback(cluster: str | None, *args, **kwargs) -> Estimate:
-    """:func:`rdd_local_randomisation`, saying so when a ``cluster`` was asked for: the
-    randomisation test permutes units, not clusters.
+    """:func:`rdd_local_randomisation`, saying so when a ``cluster`` was asked for.
+
+    The randomisation test permutes units, not clusters.
     """
     out = rdd_local_randomisation(*args, **kwargs)
     if cluster:
@@ -299,10 +318,11 @@ def _lr_window(
 def _perm_test_grid(
     yw: np.ndarray, tw: np.ndarray, zw: np.ndarray, taus: np.ndarray, reps: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Fisher randomisation test of H0: Y(1) − Y(0) = tau·T for every ``tau``: difference in
-    means of ``yw − tau·tw`` between sides, permuting the side labels ``zw`` (complete
-    randomisation within the window, the same ``reps`` permutations for every tau).
-    Returns (observed statistics, two-sided p-values).
+    """Fisher randomisation test of H0: Y(1) − Y(0) = tau·T for every ``tau``.
+
+    The statistic is the difference in means of ``yw − tau·tw`` between sides, permuting the side
+    labels ``zw`` (complete randomisation within the window, the same ``reps`` permutations for
+    every tau). Returns (observed statistics, two-sided p-values).
     """
     rng = np.random.default_rng(seed)
     n1 = int(zw.sum())
@@ -320,6 +340,28 @@ def _perm_test_grid(
     null = py[:, None] - pt[:, None] * taus[None, :]
     pv = ((np.abs(null) >= np.abs(obs)[None, :] - 1e-12).sum(axis=0) + 1) / (reps + 1)
     return obs, pv
+
+
+def _accepted_interval(
+    taus: np.ndarray, pv: np.ndarray, alpha: float
+) -> tuple[float, float, Fact | None]:
+    """The interval of constant effects ``taus`` the test accepts (p > ``alpha``).
+
+    NaN with a note when the accepted set touches the grid's edge, is not connected, is
+    empty, or there is no finite estimate (a grid of one).
+    """
+    nan = float("nan")
+    acc = pv > alpha
+    if len(taus) > 1 and acc.any():
+        idx = np.flatnonzero(acc)
+        if idx[0] == 0 or idx[-1] == len(taus) - 1:
+            return nan, nan, fact("lr_set_at_grid_edge")
+        if (np.diff(idx) != 1).any():
+            return nan, nan, fact("lr_set_not_interval")
+        return float(taus[idx[0]]), float(taus[idx[-1]]), None
+    if len(taus) > 1:
+        return nan, nan, fact("lr_no_effect_accepted")
+    return nan, nan, fact("lr_no_finite_estimate")
 
 
 def rdd_local_randomisation(
@@ -413,7 +455,6 @@ def rdd_local_randomisation(
 
     est = dy / dt if d is not None and dt != 0 else (dy if d is None else float("nan"))
     se_asy = welch(yw) / abs(dt) if d is not None and dt != 0 else welch(yw)
-    note: Fact | None = None
     if d is not None:
         fs_se = welch(tw)
         fs_f = (dt / fs_se) ** 2 if fs_se > 0 else float("nan")
@@ -436,20 +477,7 @@ def rdd_local_randomisation(
         taus = np.unique(np.append(taus, 0.0))
     _, pv = _perm_test_grid(yw, tw, zw, taus, reps, seed)
     p0 = float(pv[taus == 0.0][0])
-    acc = pv > alpha
-    lo = hi = float("nan")
-    if len(taus) > 1 and acc.any():
-        idx = np.flatnonzero(acc)
-        if idx[0] == 0 or idx[-1] == len(taus) - 1:
-            note = fact("lr_set_at_grid_edge")
-        elif (np.diff(idx) != 1).any():
-            note = fact("lr_set_not_interval")
-        else:
-            lo, hi = float(taus[idx[0]]), float(taus[idx[-1]])
-    elif len(taus) > 1:
-        note = fact("lr_no_effect_accepted")
-    else:
-        note = fact("lr_no_finite_estimate")
+    lo, hi, note = _accepted_interval(taus, pv, alpha)
     weak = None
     if d is not None and extra.get("weak_first_stage"):
         extra["ar_pvalue"] = p0
@@ -488,9 +516,11 @@ def first_stage(
     outcome: str | None = None,
     **kwargs,
 ) -> Estimate:
-    """Jump in the probability of treatment (participation) at the cutoff. With ``outcome``:
-    the fuzzy fit's *own* first stage (same bandwidth and sample as the fuzzy estimate);
-    without: a separate sharp RD of ``treatment`` (its own bandwidth). 1 = a sharp design.
+    """Jump in the probability of treatment (participation) at the cutoff.
+
+    With ``outcome``: the fuzzy fit's *own* first stage (same bandwidth and sample as the fuzzy
+    estimate); without: a separate sharp RD of ``treatment`` (its own bandwidth). 1 = a sharp
+    design.
     """
     if outcome is not None:
         return rdd(df, outcome, running, cutoff, treatment, **kwargs).extra["first_stage"]
@@ -508,12 +538,13 @@ def rdd_support(df: pd.DataFrame, running: str, cutoff: float, window: float) ->
 def rdd_density(
     df: pd.DataFrame, running: str, cutoff: float, *, log: bool = True
 ) -> dict[str, float]:
-    """Manipulation test of the running variable's density at the cutoff (rddensity,
-    Cattaneo, Jansson & Ma 2020). A small p-value suggests sorting around the cutoff.
+    """Manipulation test of the running variable's density at the cutoff.
+
+    rddensity, Cattaneo, Jansson & Ma 2020. A small p-value suggests sorting around the cutoff.
     ``log=True`` (default) tests ``log(count)`` at ``log(cutoff)``: on a skewed count the
-    local-polynomial density fit mistakes the steep slope for a jump (the raw test rejected
-    two thirds of simulated no-manipulation draws, the log test about 3%). Returns ``t``,
-    ``pvalue`` (jackknife), bandwidths (on the tested scale), effective counts by side.
+    local-polynomial density fit mistakes the steep slope for a jump (the raw test rejected two
+    thirds of simulated no-manipulation draws, the log test about 3%). Returns ``t``, ``pvalue``
+    (jackknife), bandwidths (on the tested scale), effective counts by side.
     """
     from rddensity import rddensity
 
@@ -539,9 +570,10 @@ def rdd_density(
 def rdd_balance(
     df: pd.DataFrame, covariates: Sequence[str], running: str, cutoff: float, **kwargs
 ) -> pd.DataFrame:
-    """Covariate balance: a sharp RD of each pre-determined covariate on the running
-    variable. Jumps (small p) cast doubt on the design. Rows that cannot be estimated
-    (too few units) carry NaN and a ``note``.
+    """Covariate balance: a sharp RD of each pre-determined covariate on the running variable.
+
+    Jumps (small p) cast doubt on the design. Rows that cannot be estimated (too few units) carry
+    NaN and a ``note``.
     """
     rows = []
     for cov in covariates:

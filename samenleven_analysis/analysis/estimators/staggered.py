@@ -131,6 +131,35 @@ def _analytic_estimate(
     return out
 
 
+def _comparable_cohorts(df: pd.DataFrame, control_group: str) -> tuple[pd.DataFrame, list[int]]:
+    """``df`` without cohorts that have no pre-period, and those cohorts.
+
+    ValueError when no treated unit is left, or no never-treated one for that control group.
+    """
+    # A cohort treated from the first panel year has no pre-period: it cannot be compared.
+    first = float(df["_time"].min())
+    no_pre = sorted({int(c) for c in df["_g"].dropna().unique() if c <= first})
+    if no_pre:
+        df = df[~df["_g"].isin(no_pre)].copy()
+    if df["_g"].notna().sum() == 0:
+        raise ValueError("no treated units (all cohorts are 0/NaN or outside the panel)")
+    if control_group == "never_treated" and df["_g"].isna().sum() == 0:
+        raise ValueError("no never-treated units: use control_group='not_yet_treated'")
+    return df, no_pre
+
+
+def _inference_mode(inference: str, df: pd.DataFrame, control_group: str, g1: int, g0: int) -> str:
+    """``"analytic"`` or ``"ri"``; ``"auto"`` permutes when it can or when few are treated."""
+    mode = inference
+    if mode == "auto":
+        balanced = df.groupby("_unit")["_time"].nunique().eq(df["_time"].nunique()).all()
+        can_permute = control_group == "never_treated" and bool(balanced)
+        mode = "ri" if can_permute or min(g1, g0) < FEW_CLUSTERS else "analytic"
+    if mode not in ("analytic", "ri"):
+        raise ValueError(f"inference must be auto, analytic or ri, not {inference!r}")
+    return mode
+
+
 def staggered_did(
     panel: pd.DataFrame,
     outcome: str,
@@ -167,26 +196,12 @@ def staggered_did(
     df = analysis_frame(panel, outcome, unit, time, cluster)
     g, late = cohorts_within_panel(normalise_cohort(panel.loc[df.index, cohort]), df["_time"])
     df["_g"] = g.to_numpy()
-    # A cohort treated from the first panel year has no pre-period: it cannot be compared.
-    first = float(df["_time"].min())
-    no_pre = sorted({int(c) for c in df["_g"].dropna().unique() if c <= first})
-    if no_pre:
-        df = df[~df["_g"].isin(no_pre)].copy()
-    if df["_g"].notna().sum() == 0:
-        raise ValueError("no treated units (all cohorts are 0/NaN or outside the panel)")
-    if control_group == "never_treated" and df["_g"].isna().sum() == 0:
-        raise ValueError("no never-treated units: use control_group='not_yet_treated'")
+    df, no_pre = _comparable_cohorts(df, control_group)
     check_comparison(df, (df["_time"] >= df["_g"].fillna(np.inf)).to_numpy())
     treated_cl = set(df.loc[df["_g"].notna(), "_cl"])
     g1 = len(treated_cl)
     g0 = int(df.loc[~df["_cl"].isin(treated_cl), "_cl"].nunique())
-    mode = inference
-    if mode == "auto":
-        balanced = df.groupby("_unit")["_time"].nunique().eq(df["_time"].nunique()).all()
-        can_permute = control_group == "never_treated" and bool(balanced)
-        mode = "ri" if can_permute or min(g1, g0) < FEW_CLUSTERS else "analytic"
-    if mode not in ("analytic", "ri"):
-        raise ValueError(f"inference must be auto, analytic or ri, not {inference!r}")
+    mode = _inference_mode(inference, df, control_group, g1, g0)
     extra: dict[str, Any] = {
         "control_group": control_group,
         "n_units": int(df["_unit"].nunique()),
@@ -310,8 +325,9 @@ def _strata_codes(
 
 
 def cs_simple_att(Z: np.ndarray, cohorts: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Callaway–Sant'Anna "simple" ATT (never-treated controls, outcome regression without
-    covariates) for many cohort assignments at once — the permutation loop's workhorse.
+    """Callaway–Sant'Anna "simple" ATT for many cohort assignments at once.
+
+    Never-treated controls, outcome regression without covariates. The permutation loop's workhorse.
 
     ``Z``: units × years × k outcomes (balanced); ``cohorts``: assignments × units (first
     treated year, NaN = never). ATT(g, t) = mean change from ``g − 1`` to ``t`` of cohort
@@ -341,8 +357,9 @@ def cs_simple_att(Z: np.ndarray, cohorts: np.ndarray, years: np.ndarray) -> tupl
 def cs_scores(
     Z: np.ndarray, cohorts: np.ndarray, years: np.ndarray, clusters: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The simple C–S ATT and its influence function summed by cluster, for many cohort
-    assignments at once (the studentised permutation test's workhorse).
+    """The simple C–S ATT and its influence function summed by cluster, for many cohort assignments.
+
+    All cohort assignments at once: the studentised permutation test's workhorse.
 
     ``Z``: units × years × k outcomes (balanced); ``cohorts``: assignments × units;
     ``clusters``: one integer code per unit. Returns ``att`` (assignments × k) and
@@ -390,8 +407,10 @@ def _numpy_att(df: pd.DataFrame) -> float:
 
 
 def _clustered_if_se(df: pd.DataFrame, control_group: str) -> float:
-    """Cluster-robust SE of the simple C–S ATT from its influence function (never-treated
-    controls; NaN otherwise): each unit's contribution, centred by arm, summed by cluster.
+    """Cluster-robust SE of the simple C–S ATT from its influence function.
+
+    Never-treated controls; NaN otherwise. Each unit's contribution, centred by arm, summed by
+    cluster.
     """
     if control_group != "never_treated":
         return float("nan")

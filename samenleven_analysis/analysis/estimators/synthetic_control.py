@@ -195,11 +195,12 @@ def synthetic_control(
 def _rank_interval(
     gap: np.ndarray, pre: np.ndarray, ratios: np.ndarray, alpha: float, *, exact: bool = False
 ) -> tuple[float, float, Fact | None]:
-    """Constant effects ``b`` the placebo rank test does not reject: the interval, its p-value
-    and the verdict then come from one procedure. Subtracting ``b`` from the post gaps leaves
-    the donors' ratios unchanged; the treated ratio is ``sqrt(v + (att − b)²) / pre_rmspe``
-    (``v`` = variance of the post gaps), so the set is ``att ± sqrt((r_k · pre_rmspe)² − v)``
-    with ``r_k`` the k-th largest placebo ratio. NaN with a reason when too few donors make the
+    """Constant effects ``b`` the placebo rank test does not reject.
+
+    The interval, its p-value and the verdict then come from one procedure. Subtracting ``b`` from
+    the post gaps leaves the donors' ratios unchanged; the treated ratio is ``sqrt(v + (att − b)²) /
+    pre_rmspe`` (``v`` = variance of the post gaps), so the set is ``att ± sqrt((r_k · pre_rmspe)² −
+    v)`` with ``r_k`` the k-th largest placebo ratio. NaN with a reason when too few donors make the
     set unbounded, when a donor fitted exactly before treatment (infinite ratio, see
     :data:`EXACT_FIT_TOL`) makes it unbounded, or when the test rejects every constant effect.
     ``exact``: the treated unit itself is fitted exactly (its ratio is infinite for every b).

@@ -1,6 +1,7 @@
-"""Figures: one way to show a figure in a notebook (deterministic PNG), to save it as PNG and
-SVG with stable bytes, and to caption it. Plots that notebooks draw live in the modules beside
-this one.
+"""Figures: one way to show, save (PNG and SVG with stable bytes) and caption a figure.
+
+Show: in a notebook (deterministic PNG). Plots that notebooks draw live in the modules beside this
+one.
 """
 
 from __future__ import annotations
@@ -61,8 +62,9 @@ def save(fig: Figure, path_stem: str | Path, *, dpi: int = PNG_DPI) -> tuple[Pat
 
 
 def show(fig: Figure, *, dpi: int = 100) -> None:
-    """Display the figure in a notebook as deterministic PNG bytes (:func:`figure_bytes`;
-    100 dpi by default, to keep stored notebooks small; :func:`save` writes 150 dpi).
+    """Display the figure in a notebook as deterministic PNG bytes (:func:`figure_bytes`).
+
+    100 dpi by default, to keep stored notebooks small; :func:`save` writes 150 dpi.
     """
     try:
         from IPython import get_ipython
@@ -83,11 +85,12 @@ def add_caption(
     fontsize: float = 7,
     color: str | None = None,
 ) -> None:
-    """Write ``text`` (e.g. :meth:`DataContext.caption`) left-aligned at (``x``, ``y``) in
-    figure coordinates; nothing when ``text`` is empty. The one way every figure of the
-    package is captioned (the callers choose the place: under the axis labels, in a strip
-    kept free by fixed margins, beside a DEMO stamp). ``$`` is kept literal (no mathtext),
-    see :func:`samenleven_analysis.reports.text.label`.
+    """Write ``text`` left-aligned at (``x``, ``y``) in figure coordinates.
+
+    ``text`` is e.g. :meth:`DataContext.caption`; nothing when ``text`` is empty. The one way every
+    figure of the package is captioned (the callers choose the place: under the axis labels, in a
+    strip kept free by fixed margins, beside a DEMO stamp). ``$`` is kept literal (no mathtext), see
+    :func:`samenleven_analysis.reports.text.label`.
     """
     from samenleven_analysis.reports.text import label
 

@@ -125,8 +125,9 @@ def plot_synthetic_control(
 
 
 def _ticks(*axes, x: bool = True) -> None:
-    """Tick labels in the report's language (``2,5`` / ``2.5``); ``x=False`` keeps the x axis
-    (years, log scales) as matplotlib writes it.
+    """Tick labels in the report's language (``2,5`` / ``2.5``).
+
+    ``x=False`` keeps the x axis (years, log scales) as matplotlib writes it.
     """
     from samenleven_analysis.reports.publish import tick_formatter
 

@@ -1,5 +1,6 @@
-"""Small-cell suppression: primary and complementary suppression on hand-built tables,
-and the HTML scanner that the demo-run disclosure check relies on.
+"""Small-cell suppression: primary and complementary suppression on hand-built tables.
+
+Also the HTML scanner that the demo-run disclosure check relies on.
 """
 
 from __future__ import annotations
@@ -179,8 +180,9 @@ def test_scanner_handles_multi_level_headers_and_origin_codes():
 
 
 def test_scan_reads_dutch_thousands_and_dutch_count_headers():
-    """The Dutch reports write 2.000 (nl_BE): not a small count of 2; and a Dutch header
-    (mannen, totaal, aantal) marks a count column as its English twin does.
+    """The Dutch reports write 2.000 (nl_BE): not a small count of 2.
+
+    And a Dutch header (mannen, totaal, aantal) marks a count column as its English twin does.
     """
     from samenleven_analysis.analysis.disclosure import find_small_counts
 

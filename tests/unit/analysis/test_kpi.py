@@ -1,6 +1,7 @@
-"""KPI arithmetic on hand-built contracts (partial, over- and missing realisation), reach,
-aggregates, the regime comparison, and the report layer (panel HTML, authority pieces; the
-panel in headless Chromium: no console errors, sorting works).
+"""KPI arithmetic on hand-built contracts, reach, aggregates, regime comparison, report layer.
+
+Contracts: partial, over- and missing realisation. The report layer: panel HTML, authority pieces;
+the panel in headless Chromium: no console errors, sorting works.
 """
 
 from __future__ import annotations

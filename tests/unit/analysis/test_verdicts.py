@@ -1,7 +1,8 @@
-"""One verdict (issue 20, item 5): the sentence and the machine-readable summary come from
-the same flags. Every combination of pre-trend test, placebo checks, multiplicity and thin
-support is fed to the impact and RDD steps; the synthetic-control fallback never contradicts
-its own p-value; HonestDiD reads the full event-study window.
+"""One verdict (issue 20, item 5): the sentence and the summary come from the same flags.
+
+The summary is the machine-readable one. Every combination of pre-trend test, placebo checks,
+multiplicity and thin support is fed to the impact and RDD steps; the synthetic-control fallback
+never contradicts its own p-value; HonestDiD reads the full event-study window.
 """
 
 from __future__ import annotations
@@ -189,8 +190,9 @@ def _medicaid():
 
 @pytest.mark.slow
 def test_honest_did_on_the_notebook_path_reproduces_the_published_medicaid_interval():
-    """The review: the default window (−5, 3) bins lead −6 and moves M = 0 to
-    [0.02505, 0.06052]; the published HonestDiD README interval is [0.0259, 0.0607].
+    """The review: the default window (−5, 3) bins lead −6 and moves M = 0 to [0.02505, 0.06052].
+
+    The published HonestDiD README interval is [0.0259, 0.0607].
     """
     from samenleven_analysis.analysis.estimators import event_study, honest
 

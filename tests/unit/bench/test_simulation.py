@@ -1,5 +1,6 @@
-"""Generators with a planted effect and the simulation-study command (smoke test only:
-the ≥ 200-draw study is a benchmark: ``samenleven_analysis.bench.simulation.main``).
+"""Generators with a planted effect and the simulation-study command (smoke test only).
+
+The ≥ 200-draw study is a benchmark: ``samenleven_analysis.bench.simulation.main``.
 """
 
 from __future__ import annotations

@@ -28,8 +28,10 @@ needs_mirror = pytest.mark.skipif(
 
 @pytest.fixture(scope="module", autouse=True)
 def _isolated_dirs(tmp_path_factory):
-    """Module-scoped fixtures (layers read once) run before conftest's per-test folders are
-    set, so set the same temp folders here: cache and demo files never go into data/.
+    """Set the temp folders here, as module-scoped fixtures run before conftest's per-test ones.
+
+    Module-scoped fixtures (layers read once) run before conftest's per-test folders are set, so set
+    the same temp folders here: cache and demo files never go into data/.
     """
     base = tmp_path_factory.getbasetemp()
     with pytest.MonkeyPatch.context() as mp:
@@ -241,8 +243,9 @@ def real_layers():
 
 
 def test_region_rule_agrees_with_the_2025_and_demo_code_lists():
-    """The prefix rule and the municipality tables' region column agree (565 codes of 2025,
-    shipped with the package, and Demoland).
+    """The prefix rule and the municipality tables' region column agree.
+
+    On the 565 codes of 2025, shipped with the package, and Demoland.
     """
     municipalities = pytest.importorskip("samenleven_analysis.data.municipalities")
     table = municipalities.municipality_table(2025)

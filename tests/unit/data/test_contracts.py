@@ -1,5 +1,6 @@
-"""contracts.csv: every validation rule with a failing file; build writes the contracts table
-(with provenance) and writes nothing when the file is bad; Demoland contracts.
+"""contracts.csv: every validation rule with a failing file; build; Demoland contracts.
+
+Build writes the contracts table (with provenance) and writes nothing when the file is bad.
 """
 
 from __future__ import annotations

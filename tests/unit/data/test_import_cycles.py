@@ -1,5 +1,6 @@
-"""No import cycle inside the package, counting function-level imports too: a lazy import
-may save start-up time, but it must not be what holds two modules together.
+"""No import cycle inside the package, counting function-level imports too.
+
+A lazy import may save start-up time, but it must not be what holds two modules together.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Issue 19, item 4: the authority report escapes names where it builds its Markdown, so
-the executed .ipynb (opened in JupyterLab) carries no live markup and no link from data.
+"""Issue 19, item 4: the authority report escapes names where it builds its Markdown.
+
+So the executed .ipynb (opened in JupyterLab) carries no live markup and no link from data.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""reporting: the notebooks' data context (build once, load, demo fallback, provenance)
-and the authority helpers shared by authority_report.ipynb and the dashboard.
+"""reporting: the notebooks' data context and the shared authority helpers.
+
+The data context: build once, load, demo fallback, provenance. The authority helpers are shared by
+authority_report.ipynb and the dashboard.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
-"""Engines: the simulation study gives the same table at 1 and 2 workers, and a report batch
-and a small simulation on a loopback Dask cluster (a scheduler and two worker processes on
-127.0.0.1) give the same files and table as a local run.
+"""Engines: the same table at 1 and 2 workers, and the same results on a loopback Dask cluster.
+
+The simulation study gives the same table at 1 and 2 workers, and a report batch and a small
+simulation on a loopback Dask cluster (a scheduler and two worker processes on 127.0.0.1) give the
+same files and table as a local run.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Figures draw only what the suppressed tables publish (issue 19, item 2), on Demoland:
-the small municipality 96006 with a high ``min_cell`` so that its tables suppress cells.
+"""Figures draw only what the suppressed tables publish (issue 19, item 2), on Demoland.
+
+The small municipality 96006 with a high ``min_cell`` so that its tables suppress cells.
 """
 
 from __future__ import annotations
@@ -63,9 +64,10 @@ def test_secondary_suppressions_are_marked_apart_from_small_cells():
 
 
 def test_map_tooltips_hide_what_the_tables_hide():
-    """The dashboard map (per municipality) hides each small count, its complement among the
-    municipalities, the members of a suppressed applicant, and a second member of a
-    published partnership with one hidden member.
+    """The dashboard map (per municipality) hides each small count and what would give it back.
+
+    It hides each small count, its complement among the municipalities, the members of a suppressed
+    applicant, and a second member of a published partnership with one hidden member.
     """
     from samenleven_analysis.reports.dashboard import map_hidden
 

@@ -1,5 +1,7 @@
-"""Incremental runs: a rerun reuses reports whose inputs are unchanged, an edited table
-reruns exactly the reports that read it, --force recomputes, the dashboard is rebuilt.
+"""Incremental runs: a rerun reuses reports whose inputs are unchanged.
+
+An edited table reruns exactly the reports that read it, --force recomputes, the dashboard is
+rebuilt.
 """
 
 from __future__ import annotations

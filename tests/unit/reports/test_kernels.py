@@ -1,5 +1,7 @@
-"""The report exporter sanitises the outputs in nbconvert's own parse of the page: the bytes
-equal exporting and then sanitising the written page (the two-pass way), live markup is gone.
+"""The report exporter sanitises the outputs in nbconvert's own parse of the page.
+
+The bytes equal exporting and then sanitising the written page (the two-pass way), live markup is
+gone.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Choropleths: classes and colours (tested as colours, not pixels), shared bins across
-years, missing data and highlights in the legend, caption and DEMO stamp, identical bytes.
+"""Choropleths: classes and colours, shared bins across years, legend, caption, identical bytes.
+
+Classes and colours are tested as colours, not pixels; missing data and highlights are in the
+legend; caption and DEMO stamp.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
-"""Notebook parameter cells must hold literals (papermill and ``reports/parameters.py`` read
-them without running code), so the shared facts appear there as literals: this test keeps
-every such literal equal to its one home, ``samenleven_analysis.facts``.
+"""Every literal fact in a notebook parameter cell equals its home, ``samenleven_analysis.facts``.
+
+Notebook parameter cells must hold literals (papermill and ``reports/parameters.py`` read them
+without running code), so the shared facts appear there as literals: this test keeps every such
+literal equal to its one home.
 """
 
 from __future__ import annotations

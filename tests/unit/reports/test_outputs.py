@@ -1,6 +1,7 @@
-"""Outputs that people open (issue 19, items 3, 5, 6, 7): CSV cells that are not formulas,
-paths that stay inside ``--out``, one report per id, writes that are atomic and runs that
-fail loudly with one line and mark what did not finish.
+"""Outputs that people open (issue 19, items 3, 5, 6, 7).
+
+CSV cells that are not formulas, paths that stay inside ``--out``, one report per id, writes that
+are atomic and runs that fail loudly with one line and mark what did not finish.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Parameter declarations of the notebooks: literal and range comments parsed, values outside
-them refused (exit 2) before any work, the explicit disclosure opt-out.
+"""Parameter declarations of the notebooks.
+
+Literal and range comments parsed, values outside them refused (exit 2) before any work, the
+explicit disclosure opt-out.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Publication helpers: labels, tables without index and with separators, deterministic
-files, the dashboard's SVG map, the call's subsidy caps.
+"""Publication helpers.
+
+Labels, tables without index and with separators, deterministic files, the dashboard's SVG map, the
+call's subsidy caps.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Reproducible outputs: report times from SOURCE_DATE_EPOCH, fixed injected-cell ids, no
-clock times in executed notebooks, the lock's hash in provenance, path-free error texts.
+"""Reproducible outputs.
+
+Report times from SOURCE_DATE_EPOCH, fixed injected-cell ids, no clock times in executed notebooks,
+the lock's hash in provenance, path-free error texts.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ def test_provenance_records_the_sha256_of_the_checkouts_lock():
 
 
 def _executed_like_papermill(path: Path) -> None:
-    """Add what papermill and nbclient write on execution: an injected cell with a random id,
-    clock times in notebook and cell metadata.
+    """Add what papermill and nbclient write on execution.
+
+    An injected cell with a random id, clock times in notebook and cell metadata.
     """
     nb = nbformat.read(str(path), as_version=4)
     injected = nbformat.v4.new_code_cell("x = 2", metadata={"tags": ["injected-parameters"]})

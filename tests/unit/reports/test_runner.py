@@ -1,5 +1,7 @@
-"""Report runner: parameter validation before any kernel starts, papermill runs with
-failures collected, HTML without code, dashboard index, dated folders and `latest`.
+"""Report runner.
+
+Parameter validation before any kernel starts, papermill runs with failures collected, HTML without
+code, dashboard index, dated folders and `latest`.
 """
 
 from __future__ import annotations
@@ -502,9 +504,10 @@ def test_a_second_run_into_the_same_out_is_refused(tmp_path, monkeypatch):
 
 @pytest.mark.notebooks
 def test_run_without_a_registered_kernel_and_without_absolute_paths(tmp_path, monkeypatch):
-    """``samenleven run`` with a stale ``samenleven`` kernel spec first on JUPYTER_PATH (and
-    none in a fresh JUPYTER_DATA_DIR): it still runs, in this interpreter; the executed
-    notebook carries no absolute path of the machine.
+    """``samenleven run`` with a stale ``samenleven`` kernel spec first on JUPYTER_PATH still runs.
+
+    With none in a fresh JUPYTER_DATA_DIR, it still runs, in this interpreter; the executed notebook
+    carries no absolute path of the machine.
     """
     bogus = tmp_path / "jupyter" / "kernels" / config.KERNEL_NAME
     bogus.mkdir(parents=True)

@@ -1,5 +1,6 @@
-"""Verdict texts of the evaluation reports: pre-period and support-only verdicts (flags and
-numbers, not wording).
+"""Verdict texts of the evaluation reports: pre-period and support-only verdicts.
+
+Flags and numbers, not wording.
 """
 
 from __future__ import annotations

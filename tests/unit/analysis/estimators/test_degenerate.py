@@ -1,6 +1,8 @@
-"""Degenerate designs are honest (issue 20, item 3): a numerically zero SE is NaN + note,
-NaN cluster ids are an error naming the column, fewer than two clusters in an arm give no
-analytic interval, and an all-treated design is a clear error in every estimator.
+"""Degenerate designs are honest (issue 20, item 3).
+
+A numerically zero SE is NaN + note, NaN cluster ids are an error naming the column, fewer than two
+clusters in an arm give no analytic interval, and an all-treated design is a clear error in every
+estimator.
 """
 
 from __future__ import annotations

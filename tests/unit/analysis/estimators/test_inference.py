@@ -1,6 +1,8 @@
-"""Trustworthy inference (issue 12): degenerate cases, the few-treated rule, event-study
-safeguards, HonestDiD and synthetic DiD against published numbers, RDD diagnostics, power by
-simulation, multiple testing and verdict flags. Assertions are on numbers and flags, not prose.
+"""Trustworthy inference (issue 12).
+
+Degenerate cases, the few-treated rule, event-study safeguards, HonestDiD and synthetic DiD against
+published numbers, RDD diagnostics, power by simulation, multiple testing and verdict flags.
+Assertions are on numbers and flags, not prose.
 """
 
 from __future__ import annotations
@@ -157,7 +159,8 @@ def test_event_study_default_window_bins_end_points_and_did2s_runs():
 
 
 def _ehec_event_study():
-    """Rambachan & Roth's HonestDiD README example: Medicaid expansion (ACS, Mixtape data),
+    """Rambachan & Roth's HonestDiD README example: Medicaid expansion (ACS, Mixtape data).
+
     TWFE event study of `dins` on 2014 expanders vs never, years < 2016, reference 2013.
     """
     import pyfixest as pf

@@ -497,12 +497,13 @@ def test_demo_panels_recover_planted_effects(demo_tables):
 
 
 def test_reference_rdrobust_senate_ccft_2017():
-    """Calonico, Cattaneo, Farrell & Titiunik (2017), "rdrobust: Software for
-    regression-discontinuity designs", Stata Journal 17(2): 372–404 — the rdrobust
-    illustration on the U.S. Senate data of Cattaneo, Frandsen & Titiunik (2015,
-    J. Causal Inference 3(1)): ``rdrobust vote margin`` gives a conventional estimate of
-    7.414 (SE 1.459), robust bias-corrected 95% CI [4.094, 10.919], MSE-optimal h = 17.754.
-    (Data set shipped with the rdrobust package.)
+    """The rdrobust illustration on the U.S. Senate data (Calonico, Cattaneo, Farrell, Titiunik).
+
+    Calonico, Cattaneo, Farrell & Titiunik (2017), "rdrobust: Software for regression-discontinuity
+    designs", Stata Journal 17(2): 372–404 — the rdrobust illustration on the U.S. Senate data of
+    Cattaneo, Frandsen & Titiunik (2015, J. Causal Inference 3(1)): ``rdrobust vote margin`` gives a
+    conventional estimate of 7.414 (SE 1.459), robust bias-corrected 95% CI [4.094, 10.919],
+    MSE-optimal h = 17.754. (Data set shipped with the rdrobust package.)
     """
     from rdrobust import rdrobust_RDsenate
 
@@ -530,10 +531,11 @@ def _jtrain() -> pd.DataFrame:
 
 
 def test_reference_jtrain_first_difference_wooldridge():
-    """Wooldridge, *Introductory Econometrics*, ch. 13 (first-differenced two-period equation),
-    data of Holzer, Block, Cheatham & Knott (1993, ILR Review 46): Michigan job-training
-    grants, 1987–1988, Δlog(scrap) on Δgrant gives −0.317 (SE 0.164) on 54 firms. With two
-    periods TWFE DiD equals first differences. (JTRAIN shipped with linearmodels.)
+    """Wooldridge, *Introductory Econometrics*, ch. 13: the first-differenced two-period equation.
+
+    Data of Holzer, Block, Cheatham & Knott (1993, ILR Review 46): Michigan job-training grants,
+    1987–1988, Δlog(scrap) on Δgrant gives −0.317 (SE 0.164) on 54 firms. With two periods TWFE DiD
+    equals first differences. (JTRAIN shipped with linearmodels.)
     """
     d = _jtrain()
     two = d[d.year.isin([1987, 1988])]
@@ -545,11 +547,12 @@ def test_reference_jtrain_first_difference_wooldridge():
 
 
 def test_reference_jtrain_fixed_effects_event_study_wooldridge():
-    """Wooldridge, *Introductory Econometrics*, Example 14.1 (effect of job training on
-    firm scrap rates, fixed effects, 1987–1989, 54 firms): grant −0.252 (SE 0.151),
-    grant_{-1} −0.422 (SE 0.210). In event-study terms: relative time 0 and 1 after the
-    first grant, with no leads (window (−1, 1), reference −1). SEs here are clustered by
-    firm, so only the point estimates are compared.
+    """Wooldridge, *Introductory Econometrics*, Example 14.1 (job training and firm scrap rates).
+
+    Effect of job training on firm scrap rates, fixed effects, 1987–1989, 54 firms: grant −0.252 (SE
+    0.151), grant_{-1} −0.422 (SE 0.210). In event-study terms: relative time 0 and 1 after the
+    first grant, with no leads (window (−1, 1), reference −1). SEs here are clustered by firm, so
+    only the point estimates are compared.
     """
     d = _jtrain()
     es = event_study(d, "lscrap", "fcode", "year", "cohort", window=(-1, 1))
@@ -560,10 +563,12 @@ def test_reference_jtrain_fixed_effects_event_study_wooldridge():
 
 
 def test_reference_df_het_callaway_santanna_vs_truth():
-    """Pyfixest ships ``df_het`` (from the did2s package of Butts & Gardner 2022, R Journal
-    14(3)) with the true effects in ``te + te_dynamic``: heterogeneous by cohort and
-    growing over time. Callaway–Sant'Anna must cover the true ATT (2.22); plain TWFE is
-    known to be biased here (Goodman-Bacon 2021), and its interval misses it.
+    """Callaway–Sant'Anna covers the true ATT of pyfixest's ``df_het``; plain TWFE misses it.
+
+    Pyfixest ships ``df_het`` (from the did2s package of Butts & Gardner 2022, R Journal 14(3)) with
+    the true effects in ``te + te_dynamic``: heterogeneous by cohort and growing over time.
+    Callaway–Sant'Anna must cover the true ATT (2.22); plain TWFE is known to be biased here
+    (Goodman-Bacon 2021), and its interval misses it.
     """
     path = importlib.resources.files("pyfixest.did") / "data" / "df_het.csv"
     d = pd.read_csv(path)

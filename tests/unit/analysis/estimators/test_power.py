@@ -1,6 +1,7 @@
-"""The power simulation builds each draw's resampled panel once and reuses it for every
-planted effect: a power point must not depend on which other effects were computed with it
-(no state leaks from one effect's fit into the next).
+"""The power simulation builds each draw's resampled panel once, for every planted effect.
+
+It reuses the panel for every planted effect: a power point must not depend on which other effects
+were computed with it (no state leaks from one effect's fit into the next).
 """
 
 from __future__ import annotations

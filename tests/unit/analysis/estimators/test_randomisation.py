@@ -1,5 +1,6 @@
-"""Randomisation inference that respects the assignment (issue 20, item 1): labels are
-permuted within strata, the statistic is studentised, the result names its scheme.
+"""Randomisation inference that respects the assignment (issue 20, item 1).
+
+Labels are permuted within strata, the statistic is studentised, the result names its scheme.
 """
 
 from __future__ import annotations
@@ -90,8 +91,10 @@ def test_studentised_stratified_ri_holds_size_with_the_six_largest_funded_in_lev
 
 
 def test_twfe_auto_uses_studentised_ri_with_many_treated_clusters():
-    """CRV1 covered 0 in 0.90 (MC s.e. 0.024) of draws with the 28 largest funded in levels
-    (docs/inference.md): ``auto`` is randomisation inference whatever the number treated.
+    """``auto`` is randomisation inference whatever the number treated.
+
+    CRV1 covered 0 in 0.90 (MC s.e. 0.024) of draws with the 28 largest funded in levels
+    (docs/inference.md).
     """
     df = sim.simulate_flanders(n_units=120, n_treated=28, effect=0.0, outcome="level", seed=4)
     e = did.did(df, "y", "unit", "year", "treated", "post", reps=99, strata="eligible")

@@ -28,8 +28,9 @@ def prop99() -> pd.DataFrame:
 
 
 def _kkt_violation(a: np.ndarray, b: np.ndarray, w: np.ndarray, ridge: float) -> float:
-    """Largest violation of the optimality conditions of min ‖aw − b‖² + ridge‖w‖² on the
-    simplex: gradient equal (= μ) on the support, not below μ off it.
+    """Largest violation of the optimality conditions of min ‖aw − b‖² + ridge‖w‖² on the simplex.
+
+    The conditions: gradient equal (= μ) on the support, not below μ off it.
     """
     g = a.T @ (a @ w - b) + ridge * w
     support = w > 1e-12
