@@ -86,6 +86,7 @@ def test_final_periods(rules, folder):
     assert set(rules["application_end"]) == {date(2022, 7, 1)}
 
 
+@pytest.mark.slow  # > 5 s: the end-to-end tier (`make test-e2e`, CI)
 def test_history_records_the_conflicting_values(folder):
     h = call_rules.call_rules_history(folder)
     key = {(r.item, r.field): (r.before, r.after, r.migration) for r in h.itertuples()}

@@ -96,6 +96,7 @@ def test_real_rules_validate_a_crafted_file(real_rules, tmp_path):
     assert (err.value.row, err.value.column) == (2, "target_units")
 
 
+@pytest.mark.slow  # > 5 s: the end-to-end tier (`make test-e2e`, CI)
 def test_real_build_with_and_without_contracts(real_data_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("SAMENLEVEN_OFFLINE", "1")
     tables = ("municipalities", "call_rules", "contracts")

@@ -13,6 +13,7 @@ from samenleven_analysis.reports import migration_roots_map_report as migration_
 
 
 @pytest.mark.realdata
+@pytest.mark.slow  # > 5 s: the end-to-end tier (`make test-e2e`, CI)
 def test_real_mirror_maps_the_nationality_proxy_2015_vs_2009_for_flanders(
     real_data_dir, tmp_path, capsys
 ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from samenleven_analysis.cli import cli
@@ -17,6 +18,7 @@ def test_help_lists_the_contract_commands():
         assert command in result.output
 
 
+@pytest.mark.slow  # > 5 s: the end-to-end tier (`make test-e2e`, CI)
 def test_demo_command_writes_the_files(tmp_path):
     result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "x")])
     assert result.exit_code == 0, result.output

@@ -11,11 +11,14 @@ from samenleven_analysis.reports import context as reporting
 
 
 @pytest.fixture(scope="session")
-def demo_report_ctx(tmp_path_factory) -> reporting.DataContext:
-    """A data context on one demo build (vintage 2025); read-only by convention."""
+def demo_report_ctx(tmp_path_factory, demo_dir) -> reporting.DataContext:
+    """A data context on one demo build (vintage 2025); read-only by convention.
+
+    Built from the session's Demoland files (``demo_dir``), not from a second generated set.
+    """
     out = tmp_path_factory.mktemp("demo_build_reports")
     with pytest.MonkeyPatch.context() as mp:  # session scope: before the autouse isolation
-        mp.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path_factory.mktemp("demo_build_reports_raw")))
+        mp.setenv("SAMENLEVEN_RAW_DIR", str(demo_dir.parent))
         mp.setenv("SAMENLEVEN_PROCESSED_DIR", str(out))
         result = build.build(2025, offline=True, demo=True, out=out)
     return reporting.DataContext(vintage=2025, processed=Path(result.out_dir), built_demo=True)

@@ -5,32 +5,20 @@ The small municipality 96006 with a high ``min_cell`` so that its tables suppres
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 from _figure_scan import composition_leaks, scan_authority_report
 
 from samenleven_analysis.analysis import disclosure
-from samenleven_analysis.data import build
-from samenleven_analysis.reports import context as reporting
-
-
-@pytest.fixture(scope="module")
-def demo_ctx(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo_build_figures")
-    with pytest.MonkeyPatch.context() as mp:  # module scope: before the autouse isolation
-        mp.setenv("SAMENLEVEN_RAW_DIR", str(tmp_path_factory.mktemp("demo_build_figures_raw")))
-        mp.setenv("SAMENLEVEN_PROCESSED_DIR", str(out))
-        result = build.build(2025, offline=True, demo=True, out=out)
-    return reporting.DataContext(vintage=2025, processed=Path(result.out_dir), built_demo=True)
 
 
 @pytest.mark.parametrize("authority, min_cell", [("96006", 50), ("IGS01", 50), ("99016", 5)])
 def test_demo_figures_draw_only_published_counts(
-    demo_ctx, tmp_path, monkeypatch, authority, min_cell
+    demo_report_ctx, tmp_path, monkeypatch, authority, min_cell
 ):
-    leaks, tables, _ = scan_authority_report(demo_ctx, authority, min_cell, tmp_path, monkeypatch)
+    leaks, tables, _ = scan_authority_report(
+        demo_report_ctx, authority, min_cell, tmp_path, monkeypatch
+    )
     assert leaks == {k: [] for k in leaks}
     if authority == "96006":  # the scan had something to find
         cells = [t for c in tables["composition"].columns[1:] for t in tables["composition"][c]]
