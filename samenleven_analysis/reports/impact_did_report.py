@@ -703,6 +703,14 @@ def mde_text(mde) -> str:
         treated=i18n.number(mde.n_treated),
         comparison=i18n.number(mde.n_control),
     )
+    if not mde.null_holds:
+        return _(
+            "No MDE: without a planted effect the test already rejects in {rate} of the simulated "
+            "pre-programme draws (α = {alpha}). The funded authorities' outcome moved apart from "
+            "the comparison units' before the plan, so the power curve cannot be read as power.",
+            rate=i18n.percent(mde.null_rejection),
+            alpha=values["alpha"],
+        )
     if not np.isfinite(mde.mde):
         return _(
             "MDE not reached on the simulated grid (α = {alpha}, power = {power}; {treated} "
@@ -717,9 +725,9 @@ def mde_text(mde) -> str:
     )
 
 
-POWER_REPS = 99
 POWER_DRAWS = 40
 """Simulated draws per planted effect of the power curve (the notebook's ``power_draws``)."""
+POWER_REPS = 99
 """Permutations per simulated draw when randomisation inference applies: a p-value resolution
 of 0.01 is enough to tell p < 0.05, and halves the power simulation (the slowest step)."""
 

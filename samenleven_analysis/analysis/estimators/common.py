@@ -252,6 +252,8 @@ class MinimumDetectableEffect:
 
     ``curve``: the simulated power curve (``effect``, ``power``, ``draws``); ``se`` and
     ``multiplier`` are NaN for the simulation (kept for the old ``2.8 × SE`` rule's readers).
+    ``null_rejection``: the rejection rate with no planted effect (the size in this panel);
+    ``null_holds`` False when it exceeds ``alpha`` beyond Monte Carlo error (then ``mde`` is NaN).
     """
 
     mde: float
@@ -265,6 +267,8 @@ class MinimumDetectableEffect:
     post_periods: int
     method: Fact
     curve: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    null_rejection: float = float("nan")
+    null_holds: bool = True
 
     def __str__(self) -> str:
         m = f"{self.mde:.3f}" if np.isfinite(self.mde) else "not reached on the simulated grid"

@@ -12,7 +12,10 @@ included) is run on each draw:
   controls) — the only randomness a single realised panel offers;
 * an effect ``δ`` is added to the treated units' (fake) post cells; power = share of draws
   with ``p < α``. The MDE is the smallest ``δ`` on the grid (linearly interpolated) with
-  power ≥ ``power``; NaN if the grid never gets there.
+  power ≥ ``power``; NaN if the grid never gets there;
+* at ``δ = 0`` the share of rejections is the test's size in this panel: when it exceeds ``α``
+  by more than twice its Monte Carlo error, the treated units' pre-programme path differs from
+  the comparison units' and the MDE is NaN (``null_holds`` False, ``null_rejection`` the rate).
 """
 
 from __future__ import annotations
@@ -153,9 +156,12 @@ def power_by_simulation(
         sim, mask = first if k == 0 else panel_for(*draw)
         ps[:, k] = draw_pvalues(sim, mask, k, base if k == 0 else fit(0.0, sim, mask, k))
     curve = _power_curve(effects, ps, alpha)
-    mde = _crossing(curve, power)
+    null_rejection, null_holds = _size_at_zero(curve, alpha)
+    mde = _crossing(curve, power) if null_holds else float("nan")
     return MinimumDetectableEffect(
         mde=mde,
+        null_rejection=null_rejection,
+        null_holds=null_holds,
         se=float("nan"),
         alpha=alpha,
         power=power,
@@ -199,6 +205,22 @@ def _power_curve(effects: list[float], ps: np.ndarray, alpha: float) -> pd.DataF
             }
         )
     return pd.DataFrame(rows)
+
+
+def _size_at_zero(curve: pd.DataFrame, alpha: float) -> tuple[float, bool]:
+    """Rejection rate with no planted effect, and whether it is within MC error of ``alpha``.
+
+    At ``δ = 0`` the curve measures the test's size in this panel. A rate above
+    ``α + 2·√(α(1−α)/draws)`` means the treated units already move apart from the resampled
+    comparison units before the programme (a pre-trend), so the curve's rise cannot be read as
+    power and no MDE is given. Without ``0`` on the grid, NaN and True (nothing to check).
+    """
+    zero = curve[curve.effect == 0.0]
+    if zero.empty or not np.isfinite(zero.power.iloc[0]) or zero.draws.iloc[0] == 0:
+        return float("nan"), True
+    rate = float(zero.power.iloc[0])
+    limit = alpha + 2 * np.sqrt(alpha * (1 - alpha) / int(zero.draws.iloc[0]))
+    return rate, bool(rate <= limit)
 
 
 def _crossing(curve: pd.DataFrame, power: float) -> float:
