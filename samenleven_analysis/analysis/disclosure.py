@@ -111,9 +111,9 @@ def stamp_csv(frame, *, off: bool | None = None):
     """``frame`` as it is to be written to a CSV for people to open: unchanged normally;
     under the opt-out (:func:`disclosure_off`) with a first column ``DISCLOSURE CONTROL OFF``
     holding :data:`CSV_STAMP_VALUE` on every row (both in the report's language) — seen in
-    cell A1 of a spreadsheet and kept by
-    any row that is copied, sorted or filtered out of it, while the file stays a plain
-    table (a comment line would break readers and be lost on sorting). The one place every
+    cell A1 of a spreadsheet and kept by any row that is copied, sorted or filtered out of
+    it, while the file stays a plain table (a comment line would break readers and be lost
+    on sorting). The one place every
     report CSV writer goes through (docs/bad-inputs.md). ``off``: whether the opt-out is in
     force (default: :func:`disclosure_off`, the run's environment).
     """
