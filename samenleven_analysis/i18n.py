@@ -18,6 +18,7 @@ Babel's real output for ``nl_BE`` (what the reports show)::
 
     number(104099)          104.099
     percent(0.353)          35,3%
+    p_value(0.0004)         < 0,001
     eur(1139500)            1.139.500 EUR
     date(2015-01-01)        1 januari 2015
     signed(-1234)           -1.234
@@ -175,6 +176,17 @@ class Translator:
         """``1 januari 2015`` / ``1 January 2015``: the reference date of a population count."""
         return self.gettext("1 January {year}", year="?" if _missing(year) else int(year))
 
+    def p_value(self, value: Any) -> str:
+        """A p-value: three decimals (``0,054`` / ``0.054``), ``< 0,001`` below that.
+
+        ``n.v.t.`` / ``n/a`` when missing or not finite.
+        """
+        if _missing(value) or not math.isfinite(float(value)):
+            return self.gettext("n/a")
+        if float(value) < 0.001:
+            return self.gettext("< {value}", value=self.number(0.001, 3))
+        return self.number(value, 3)
+
     def yes_no(self, value: Any) -> str:
         return self.gettext("yes") if bool(value) else self.gettext("no")
 
@@ -282,6 +294,10 @@ def eur(value: Any, digits: int = 0) -> str:
 
 def date(value: Any) -> str:
     return active().date(value)
+
+
+def p_value(value: Any) -> str:
+    return active().p_value(value)
 
 
 def yes_no(value: Any) -> str:

@@ -29,6 +29,9 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 
+from samenleven_analysis import i18n
+from samenleven_analysis.i18n import N_
+
 MIN_CELL_DEFAULT = 5
 """Smallest count of persons a report may publish."""
 
@@ -93,32 +96,35 @@ def rule_text(min_cell: int = MIN_CELL_DEFAULT) -> str:
 
 
 def off_stamp() -> str:
-    """The stamp on every output made without small-cell suppression."""
-    return (
+    """The stamp on every output made without small-cell suppression (active language)."""
+    return i18n.gettext(
         "DISCLOSURE CONTROL OFF: small counts of persons are published unsuppressed "
         "(explicit opt-out); not for publication."
     )
 
 
-CSV_STAMP_COLUMN = "DISCLOSURE CONTROL OFF"
-"""First column of every CSV written under the opt-out (header cell A1 in a spreadsheet)."""
-CSV_STAMP_VALUE = "counts unsuppressed (explicit opt-out); not for publication"
+CSV_STAMP_COLUMN = N_("DISCLOSURE CONTROL OFF")
+"""First column of every CSV written under the opt-out (header cell A1 in a spreadsheet;
+message id, written in the report's language)."""
+CSV_STAMP_VALUE = N_("counts unsuppressed (explicit opt-out); not for publication")
+"""The value of :data:`CSV_STAMP_COLUMN` on every row (message id)."""
 
 
 def stamp_csv(frame, *, off: bool | None = None):
     """``frame`` as it is to be written to a CSV for people to open.
 
     Unchanged normally; under the opt-out (:func:`disclosure_off`) with a first column ``DISCLOSURE
-    CONTROL OFF`` holding :data:`CSV_STAMP_VALUE` on every row — seen in cell A1 of a spreadsheet
-    and kept by any row that is copied, sorted or filtered out of it, while the file stays a plain
-    table (a comment line would break readers and be lost on sorting). The one place every report
+    CONTROL OFF`` holding :data:`CSV_STAMP_VALUE` on every row (both in the report's language) —
+    seen in cell A1 of a spreadsheet and kept by any row that is copied, sorted or filtered out
+    of it, while the file stays a plain table (a comment line would break readers and be lost on
+    sorting). The one place every report
     CSV writer goes through (docs/bad-inputs.md). ``off``: whether the opt-out is in force (default:
     :func:`disclosure_off`, the run's environment).
     """
     if not (disclosure_off() if off is None else off):
         return frame
     out = frame.copy()
-    out.insert(0, CSV_STAMP_COLUMN, CSV_STAMP_VALUE)
+    out.insert(0, i18n.gettext(CSV_STAMP_COLUMN), i18n.gettext(CSV_STAMP_VALUE))
     return out
 
 

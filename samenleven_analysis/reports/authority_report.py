@@ -43,6 +43,7 @@ from samenleven_analysis.reports.labels import (
     missing_input_text,
     origin_label,
     outcome_label,
+    regime_label,
     sex_label,
 )
 from samenleven_analysis.reports.publish import Publisher, thousands
@@ -619,8 +620,14 @@ class AuthorityReport:
             return
         prog["budget_eur"] = prog["budget_eur"].round(0).astype("int64")
         shown = disclosure.suppress(prog, ["participants"], self.min_cell, totals="columns")
-        shown = shown.rename(
-            columns={"project_year": _("project year"), "budget_eur": _("budget (EUR)")}
+        shown = shown.assign(regime=shown["regime"].map(regime_label)).rename(
+            columns={
+                "regime": _("regime"),
+                "project_year": _("project year"),
+                "grants": _("grants"),
+                "budget_eur": _("budget (EUR)"),
+                "participants": _("participants"),
+            }
         )
         self.publisher.table(shown, "programmes", _("Programme participation"))
 

@@ -46,6 +46,7 @@ from samenleven_analysis.reports.provenance import (
     lock_sha256,
     package_versions,
     report_time,
+    run_time_text,
     sources_of,
 )
 
@@ -247,7 +248,9 @@ class DataContext:
             parts.append(str(extra))
         text = "; ".join(parts)
         text = _("DEMO — {caption}", caption=text) if self.demo else text
-        return f"DISCLOSURE CONTROL OFF — {text}" if disclosure.disclosure_off() else text
+        if disclosure.disclosure_off():
+            return _("DISCLOSURE CONTROL OFF — {caption}", caption=text)
+        return text
 
     def sources(self) -> list[dict[str, Any]]:
         """Unique input files behind everything loaded so far, sorted by dataset id."""
@@ -278,8 +281,8 @@ class DataContext:
     def provenance_markdown(self, params: dict[str, Any] | None = None) -> str:
         """Markdown of the provenance cell.
 
-        Volatile values sit behind fixed labels (``run time (UTC):``, ``git commit:``,
-        ``==version``, ``sha256``) for the sanitiser.
+        Volatile values sit behind fixed labels (``run time (UTC):`` / ``tijdstip van de run (UTC):``,
+        ``git commit:``, ``==version``, ``sha256``) for the sanitiser.
         """
         rec = self.provenance_record(params)
         lines = ["### " + _("Provenance"), ""]
@@ -326,7 +329,7 @@ class DataContext:
             # one line, one label for the sanitiser: the code and the exact environment
             f"git commit: {rec['git_commit']}; {config.LOCK_FILE} sha256: {rec['lock_sha256']}",
             "",
-            f"run time (UTC): {rec['run_time_utc']}",
+            _("run time (UTC): {time}", time=run_time_text(rec["run_time_utc"])),
             "",
             _("municipality vintage: {vintage}", vintage=rec["vintage"]),
         ]

@@ -12,6 +12,7 @@ from samenleven_analysis.facts import THRESHOLD_RESIDENTS, VINTAGES
 from samenleven_analysis.i18n import DEFAULT_LANGUAGE, N_, _
 from samenleven_analysis.reports import outputs, templating
 from samenleven_analysis.reports.kernels import JobResult
+from samenleven_analysis.reports.provenance import run_time_text
 from samenleven_analysis.reports.publish import thousands
 
 SOURCES = (
@@ -247,6 +248,7 @@ def _write_index(
         language,
         demo=bool(run_info.get("demo")),
         run=run_info,
+        report_time=run_time_text(str(run_info.get("report_time", ""))),
         results=results_view,
         failures=[r for r in results_view if not r["ok"]],
         authorities=authorities,

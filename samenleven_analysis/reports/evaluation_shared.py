@@ -77,6 +77,19 @@ OUTCOME_TEXT: dict[str, str] = {
 }
 """Outcome code → label (message id) in the evaluation reports' sentences, figures and verdicts."""
 
+COVARIATE_TEXT: dict[str, str] = {
+    "pre_mean": N_("outcome level before {year}"),
+    "total": N_("total population"),
+}
+"""Covariates of the threshold report's balance check → label (message id)."""
+
+
+def covariate_text(covariate: str) -> str:
+    """A balance covariate's label in the report's language (unknown codes unchanged)."""
+    label = COVARIATE_TEXT.get(covariate)
+    return _(label, year=PROGRAMME_START_YEAR) if label else covariate
+
+
 UNIT_TEXT: dict[str, str] = {
     "employment_rate": N_("percentage points"),
     "dutch_a2_pass_rate": N_("percentage points"),

@@ -975,7 +975,7 @@ class ImpactDidReport(EvaluationReport):
         plac = self.placebo_results
         show(plac.years.round(3))
         if plac.outcomes is not None:
-            show(plac.outcomes.round(3))
+            show(plac.outcomes.assign(outcome=plac.outcomes["outcome"].map(outcome_text)).round(3))
         show_text(plac.text)
 
     def several_outcomes(self) -> None:

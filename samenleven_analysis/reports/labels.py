@@ -34,11 +34,15 @@ OUTCOME_LABELS = {
     "employment_rate": N_("employment rate"),
     "dutch_a2_pass_rate": N_("Dutch A2 pass rate"),
     "liveability_index": N_("liveability index"),
+    "rainfall_mm": N_("rainfall (mm)"),
 }
 """Outcomes as a reader should see them (others: the code with spaces)."""
 
 KIND_LABELS = {"municipality": N_("municipality"), "partnership": N_("partnership")}
 """Kinds of applicant (a municipality alone, or a partnership/IGS of municipalities)."""
+
+REGIME_LABELS = {"fragmented": N_("fragmented"), "consolidated": N_("consolidated")}
+"""The two funding regimes (380 projects before, 24 after the consolidation)."""
 
 MISSING_INPUTS: dict[str, tuple[str, str]] = {
     "population_origin": (
@@ -173,6 +177,12 @@ def kind_label(kind: str) -> str:
     """``municipality`` → ``gemeente``, ``partnership`` → ``samenwerkingsverband``."""
     label = KIND_LABELS.get(str(kind))
     return _(label) if label else str(kind)
+
+
+def regime_label(regime: str) -> str:
+    """``fragmented`` → ``versnipperd``, ``consolidated`` → ``gebundeld`` (unknown unchanged)."""
+    label = REGIME_LABELS.get(str(regime))
+    return _(label) if label else str(regime)
 
 
 def sex_label(sex: str) -> str:

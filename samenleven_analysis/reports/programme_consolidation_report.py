@@ -22,7 +22,7 @@ from samenleven_analysis.facts import THRESHOLD_RESIDENTS
 from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports import context as reporting
 from samenleven_analysis.reports.fact_text import fact_table
-from samenleven_analysis.reports.labels import missing_input_text
+from samenleven_analysis.reports.labels import REGIME_LABELS, missing_input_text
 from samenleven_analysis.reports.publish import Publisher, thousands, tick_formatter
 
 CALL_FACTS = (
@@ -128,8 +128,6 @@ METRIC_LABELS = {
     "share_eligible": N_("Share of money to eligible authorities"),
 }
 """Compared metric → label (message id), for every metric of ``programmes.COMPARE_UNITS``."""
-
-REGIME_LABELS = {"fragmented": N_("fragmented"), "consolidated": N_("consolidated")}
 
 PER_YEAR_COLUMNS = {
     "regime": N_("regime"),

@@ -16,6 +16,7 @@ from typing import Any
 
 from samenleven_analysis import config
 from samenleven_analysis.data.build import provenance_is_demo
+from samenleven_analysis.i18n import N_, _
 
 GIT_COMMIT_ENV = "SAMENLEVEN_GIT_COMMIT"
 """Optional override of the git commit shown in provenance (set by the runner)."""
@@ -84,8 +85,9 @@ SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
 """The reproducible-builds convention: a fixed time (seconds since 1970, UTC) that every
 output shows instead of the clock, so that reruns write the same bytes."""
 
-RUN_TIME_NOT_RECORDED = "not recorded in the report (see run.json)"
-"""What a report shows for its run time when ``SOURCE_DATE_EPOCH`` is not set."""
+RUN_TIME_NOT_RECORDED = N_("not recorded in the report (see run.json)")
+"""What a report shows for its run time when ``SOURCE_DATE_EPOCH`` is not set (message id:
+``run.json`` keeps it as it is, a report shows it in its language, :func:`run_time_text`)."""
 
 
 def source_date() -> _dt.datetime | None:
@@ -103,6 +105,14 @@ def source_date() -> _dt.datetime | None:
         raise ValueError(
             f"{SOURCE_DATE_EPOCH}={raw!r}: expected whole seconds since 1970-01-01 UTC"
         ) from exc
+
+
+def run_time_text(value: str) -> str:
+    """A :func:`report_time` as a report shows it.
+
+    The time as it is, or "not recorded" in the active language.
+    """
+    return _(RUN_TIME_NOT_RECORDED) if value == RUN_TIME_NOT_RECORDED else value
 
 
 def report_time() -> str:

@@ -27,6 +27,7 @@ from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports.evaluation_shared import (
     EvaluationReport,
     computed,
+    covariate_text,
     missing_design_text,
     outcome_text,
     rounded,
@@ -441,7 +442,10 @@ def rdd_checks(design: RDDDesign) -> dict[str, Any]:
         "text": text,
         "balance": balance,
         "placebo": plac,
-        "tables": [balance.round(3), plac.round(3)],
+        "tables": [
+            balance.assign(covariate=balance["covariate"].map(covariate_text)).round(3),
+            plac.round(3),
+        ],
     }
 
 

@@ -9,6 +9,7 @@ user-supplied strings with :func:`samenleven_analysis.reports.text.md_escape`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,16 +24,9 @@ from samenleven_analysis.analysis.estimators.common import (
 from samenleven_analysis.analysis.verdicts import synthetic_flags, verdict_flags
 from samenleven_analysis.facts import PROGRAMME_START_YEAR
 from samenleven_analysis.i18n import N_, _
+from samenleven_analysis.reports.evaluation_shared import covariate_text
+from samenleven_analysis.reports.labels import outcome_label
 from samenleven_analysis.reports.method_text import notes_text
-
-
-def _fmt_p(p: float | None) -> str:
-    """A p-value in the report's language: three decimals, ``< 0,001`` below that."""
-    if p is None or not np.isfinite(p):
-        return _("n/a")
-    if p < 0.001:
-        return _("< {value}", value=i18n.number(0.001, 3))
-    return i18n.number(p, 3)
 
 
 def _v(x: float, unit: str = "", digits: int = 2) -> str:
@@ -45,6 +39,44 @@ def _sv(x: float, unit: str = "") -> str:
     """A signed value (``+0,12``) with two decimals, followed by its unit."""
     text = i18n.signed(x, 2)
     return f"{text} {unit}" if unit else text
+
+
+CHECK_TEXT = {
+    "joint pre-trend test": N_("joint pre-trend test"),
+    "density test": N_("density test"),
+}
+"""Names of checks (the codes of ``failed_checks``) without a value → message id."""
+
+
+def _check_with_value(name: str) -> str | None:
+    """A check name that carries a value, in the report's language; None for any other name.
+
+    Such as ``balance of total``, ``placebo cutoff 3,750``, ``placebo year 2018``,
+    ``placebo outcome rainfall_mm``, ``2 placebo check(s)``.
+    """
+    if m := re.fullmatch(r"balance of (\w+)", name):
+        return _("balance of {covariate}", covariate=covariate_text(m[1]))
+    if m := re.fullmatch(r"placebo cutoff ([\d,]+)", name):
+        return _("placebo cutoff {cutoff}", cutoff=i18n.number(int(m[1].replace(",", ""))))
+    if m := re.fullmatch(r"placebo year (\d+)", name):
+        return _("placebo year {year}", year=m[1])
+    if m := re.fullmatch(r"placebo outcome (\w+)", name):
+        return _("placebo outcome {outcome}", outcome=outcome_label(m[1]))
+    if m := re.fullmatch(r"(\d+) placebo check\(s\)", name):
+        return i18n.ngettext("{n} placebo check", "{n} placebo checks", int(m[1]))
+    return None
+
+
+def check_text(name: str) -> str:
+    """A check's name as the verdict names it in the report's language.
+
+    The name is a code of ``failed_checks``, the same in every language; an unknown name is
+    shown as it is.
+    """
+    if name in CHECK_TEXT:
+        return _(CHECK_TEXT[name])
+    worded = _check_with_value(name)
+    return name if worded is None else worded
 
 
 DEMO_LINE = N_(
@@ -173,7 +205,7 @@ def verdict(
                 "The estimate for {outcome} is {estimate} (95% interval {low} to {high}), but no "
                 "direction is claimed because after correcting for several outcomes the p-value "
                 "is {p}.",
-                p=_fmt_p(adjusted_pvalue),
+                p=i18n.p_value(adjusted_pvalue),
                 **values,
             )
         )
@@ -190,13 +222,13 @@ def verdict(
         lines.append(
             _(
                 "Across the outcomes tested, the adjusted p-value is {p} ({adjustment}).",
-                p=_fmt_p(adjusted_pvalue),
+                p=i18n.p_value(adjusted_pvalue),
                 adjustment=adjustment,
             )
             if adjustment
             else _(
                 "Across the outcomes tested, the adjusted p-value is {p}.",
-                p=_fmt_p(adjusted_pvalue),
+                p=i18n.p_value(adjusted_pvalue),
             )
         )
     if honest is not None and flags["interval_direction"] != 0:
@@ -215,7 +247,8 @@ def _caution_lines(
     if estimate.extra.get("descriptive_only") and estimate.notes:
         warn.append(notes_text(estimate.notes))
     if flags["failed_checks"]:
-        warn.append(_("these checks failed: {checks}", checks=", ".join(flags["failed_checks"])))
+        checks = ", ".join(map(check_text, flags["failed_checks"]))
+        warn.append(_("these checks failed: {checks}", checks=checks))
     if not (warn or flags["descriptive_only"]):
         return []
     warn = warn or [_("the design's checks do not support a claim")]
@@ -338,14 +371,14 @@ def pre_period_verdict(
             _(
                 "Year by year before {year}, the groups' paths differ (joint test p = {p}).",
                 year=placebo_year,
-                p=_fmt_p(pretrend_pvalue),
+                p=i18n.p_value(pretrend_pvalue),
             )
             if pretrend_pvalue < alpha
             else _(
                 "Year by year before {year}, the groups' paths do not clearly differ (joint "
                 "test p = {p}).",
                 year=placebo_year,
-                p=_fmt_p(pretrend_pvalue),
+                p=i18n.p_value(pretrend_pvalue),
             )
         )
     m = _mde_value(mde)
@@ -431,7 +464,7 @@ def synthetic_verdict(
                 "Gaps this large relative to the pre-period fit are rare among unfunded donors "
                 "(placebo p = {p}; approximate 95% interval {low} to {high}). That is consistent "
                 "with an effect of the funding.",
-                p=_fmt_p(p),
+                p=i18n.p_value(p),
                 low=_v(sc.ci_low),
                 high=_v(sc.ci_high, u),
             )
@@ -443,7 +476,7 @@ def synthetic_verdict(
                     "Gaps this large relative to the pre-period fit are rare among unfunded "
                     "donors (placebo p = {p}), but no effect is claimed because the approximate "
                     "95% interval ({low} to {high}) includes zero.",
-                    p=_fmt_p(p),
+                    p=i18n.p_value(p),
                     low=_v(sc.ci_low),
                     high=_v(sc.ci_high, u),
                 )
@@ -454,7 +487,7 @@ def synthetic_verdict(
                     "Gaps this large relative to the pre-period fit are rare among unfunded "
                     "donors (placebo p = {p}), but no effect is claimed because no interval could "
                     "be computed for the size of the gap.",
-                    p=_fmt_p(p),
+                    p=i18n.p_value(p),
                 )
             )
     else:
@@ -465,7 +498,7 @@ def synthetic_verdict(
                     "No effect can be claimed: unfunded donors show gaps as large relative to "
                     "their fit (placebo p = {p}). With {donors} donors the smallest possible "
                     "p-value is {min_p}. This does not show that the funding had no effect.",
-                    p=_fmt_p(p),
+                    p=i18n.p_value(p),
                     donors=i18n.number(len(sc.placebos)),
                     min_p=i18n.number(minp, 3),
                 )
@@ -476,7 +509,7 @@ def synthetic_verdict(
                     "No effect can be claimed: unfunded donors show gaps as large relative to "
                     "their fit (placebo p = {p}). This does not show that the funding had no "
                     "effect.",
-                    p=_fmt_p(p),
+                    p=i18n.p_value(p),
                 )
             )
     lines.append(
@@ -544,12 +577,12 @@ def rdd_support_verdict(
             _(
                 "The density of log(count) jumps at the threshold, which could mean sorting (or "
                 "a lumpy distribution of few authorities) (p = {p}).",
-                p=_fmt_p(p),
+                p=i18n.p_value(p),
             )
             if np.isfinite(p) and p < alpha
             else _(
                 "The density of log(count) shows no clear jump at the threshold (p = {p}).",
-                p=_fmt_p(p),
+                p=i18n.p_value(p),
             )
         )
     return "\n\n".join(lines)
@@ -606,7 +639,7 @@ def synthetic_pre_period_verdict(
                 "{outcome} would mix such drifts with any effect.",
                 place=place,
                 gap=_sv(sc.att, u),
-                p=_fmt_p(p),
+                p=i18n.p_value(p),
                 outcome=outcome,
             )
         )
@@ -618,7 +651,7 @@ def synthetic_pre_period_verdict(
                 "{rmspe}). That is consistent with a usable comparison, not proof of one.",
                 place=place,
                 gap=_sv(sc.att, u),
-                p=_fmt_p(p),
+                p=i18n.p_value(p),
                 rmspe=_v(sc.pre_rmspe, u),
             )
         )

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import os
 import re
-import string
 from pathlib import Path
 
 import pytest
+from _english import english_of_the_catalog, html_cells, markdown_cells
 from bs4 import BeautifulSoup
 from conftest import _isolated_env
 
@@ -159,6 +159,27 @@ def output_text(ipynb: Path) -> str:
     return re.split(r"### (?:Herkomst|Provenance)\b", text)[0]
 
 
+def output_cells(ipynb: Path) -> list[str]:
+    """The table cells, headings and list items of a notebook's outputs (Markdown and HTML).
+
+    Without its closing provenance cell (parameter names are code).
+    """
+    import nbformat
+
+    nb = nbformat.read(str(ipynb), as_version=4)
+    cells: list[str] = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "text/markdown" in data:
+                if re.match(r"\s*### (?:Herkomst|Provenance)\b", data["text/markdown"]):
+                    continue
+                cells += markdown_cells(data["text/markdown"])
+            elif "text/html" in data:
+                cells += html_cells(data["text/html"])
+    return cells
+
+
 def test_both_languages_show_the_same_numbers(runs):
     notebooks = sorted(p.relative_to(runs["nl"]) for p in runs["nl"].rglob("*.ipynb"))
     assert Path("authorities") / f"{AUTHORITY}.ipynb" in notebooks
@@ -208,34 +229,28 @@ def csv_numbers(path: Path, language: str) -> list[float]:
 # --------------------------------------------------------------------------- Dutch only
 
 
-def _english_fragments() -> list[str]:
-    """Literal parts of the English messages that read differently in Dutch, of three words or more.
+def english_found(text: str, cells: list[str] = ()) -> list[str]:
+    """The English of the catalog (``tests/_english.py``) in a Dutch page's text and cells.
 
-    The literal parts are those between placeholders: none may appear in a Dutch report.
+    Sentences, two-word phrases and one-word table cells whose Dutch differs.
     """
-    from babel.messages.pofile import read_po
+    return english_of_the_catalog().found(text, cells)
 
-    with i18n.po_path("nl").open("rb") as fh:
-        nl = {(m.context, m.id): m.string for m in read_po(fh) if m.id}
-    fragments = set()
-    for (context, msgid), dutch in nl.items():
-        if context is not None:
-            continue
-        english = msgid if isinstance(msgid, tuple) else (msgid,)
-        dutch = dutch if isinstance(dutch, tuple) else (dutch,)
-        for text in english:
-            if text in dutch:
-                continue
-            for literal, *_rest in string.Formatter().parse(text):
-                literal = re.sub(r"<[^>]+>|[*`]", "", literal).strip(" .,;:()-—")
-                if len(literal.split()) >= 3:
-                    fragments.add(literal)
-    return sorted(fragments)
+
+def page_cells(html: str) -> list[str]:
+    """The table cells, headings and list items of an HTML page.
+
+    Without its closing provenance cell (its parameter names, ``year``, ``threshold``, are code).
+    """
+    soup = BeautifulSoup(html, "html.parser")
+    for heading in soup.find_all("h3", id=["Herkomst", "Provenance"]):
+        heading.parent.decompose()
+    return html_cells(str(soup))
 
 
 def test_dutch_reports_contain_no_english_sentence_of_the_catalog(runs):
-    fragments = _english_fragments()
-    assert len(fragments) > 100
+    english = english_of_the_catalog()
+    assert len(english.fragments) > 100 and len(english.phrases) > 50 and len(english.words) > 50
     folder = runs["nl"]
     pages = [
         Path("index.html"),
@@ -243,16 +258,35 @@ def test_dutch_reports_contain_no_english_sentence_of_the_catalog(runs):
         *(Path(f"{name}.html") for name in TRANSLATED),
     ]
     for page in pages:
-        text = " ".join(visible_text((folder / page).read_text(encoding="utf-8")).split())
-        found = [f for f in fragments if f in text]
+        html = (folder / page).read_text(encoding="utf-8")
+        found = english_found(visible_text(html), page_cells(html))
         assert found == [], f"{page}: English in the Dutch report: {found[:5]}"
 
 
 def test_english_check_catches_an_english_sentence():
-    """Negative control: an English sentence of the catalog is found."""
-    fragments = _english_fragments()
-    text = "Het bestuur. What these data cannot show. Einde."
-    assert [f for f in fragments if f in text] == ["What these data cannot show"]
+    """Negative control: English of the catalog is found; Dutch text and file names are not.
+
+    English sentences, short phrases and one-word cells, each once leaked into a Dutch report.
+    """
+    text = (
+        "Het bestuur. What these data cannot show. deze controles faalden: balance of total. "
+        "tijdstip van de run (UTC): not recorded in the report (see run.json). "
+        "DISCLOSURE CONTROL OFF — DEMOGEGEVENS. Work: labour market. Einde."
+    )
+    assert english_found(text) == [
+        "DISCLOSURE CONTROL OFF",
+        "What these data cannot show",
+        "Work: labour market",
+        "not recorded in the report (see run.json",
+        "balance of",
+    ]
+    html = (
+        "<table><tr><th>regime</th><th>grants</th><th>deelnemers</th></tr>"
+        "<tr><td>fragmented</td><td><a href='eligibility.html'>eligibility</a></td></tr>"
+        "</table>"
+    )
+    assert english_found("", html_cells(html)) == ["fragmented", "grants"]
+    assert english_found("Toekenningen, versnipperd tegenover gebundeld; regime, code.") == []
 
 
 def test_dutch_report_opens_for_its_reader_in_dutch_with_nl_be_formats(runs):
@@ -313,7 +347,7 @@ def test_committed_dutch_evaluation_notebooks_contain_no_english_sentence_of_the
     No English sentence of the catalog, and the Dutch headings are there.
     """
     text = " ".join(output_text(NOTEBOOKS / f"{name}.ipynb").split())
-    found = [f for f in _english_fragments() if f in text]
+    found = english_found(text, output_cells(NOTEBOOKS / f"{name}.ipynb"))
     assert found == [], f"{name}: English in the Dutch notebook: {found[:5]}"
     assert "Oordeel" in text and "DEMOGEGEVENS" in text
 
@@ -412,8 +446,7 @@ def test_threshold_rdd_steps_show_the_same_numbers_in_both_languages():
     assert numbers(texts["nl"], "nl") == numbers(texts["en"], "en")
     assert "Binnen ±750 van 7.500" in texts["nl"] and "Within ±750 of 7,500" in texts["en"]
     assert "Waarschuwing: te weinig besturen" in texts["nl"]
-    found = [f for f in _english_fragments() if f in " ".join(texts["nl"].split())]
-    assert found == []
+    assert english_found(texts["nl"]) == []
 
 
 def test_impact_did_steps_show_the_same_numbers_in_both_languages():
@@ -438,5 +471,4 @@ def test_impact_did_steps_show_the_same_numbers_in_both_languages():
     assert numbers(texts["nl"], "nl") == numbers(texts["en"], "en")
     assert "betrouwbaarheidsinterval 1,317 tot 1,515" in texts["nl"]
     assert "interval 1.317 to 1.515" in texts["en"]
-    found = [f for f in _english_fragments() if f in " ".join(texts["nl"].split())]
-    assert found == []
+    assert english_found(texts["nl"]) == []

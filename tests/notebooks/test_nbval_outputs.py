@@ -134,6 +134,9 @@ def test_sanitiser_patterns_on_provenance_text():
         "**Packages:** python==3.11.7, pandas==3.1.1\n"
         "run time (UTC): 2026-11-28T04:26:34Z\n"
         "run time (UTC): not recorded in the report (see run.json)\n"
+        "tijdstip van de run (UTC): 2026-11-28T04:26:34Z\n"
+        "tijdstip van de run (UTC): niet vastgelegd in het rapport (zie run.json)\n"
+        "Tijdstip van de run (UTC): 12:00\n"
         "/home/user/project/samenleven_analysis/build.py:212: DemoDataWarning\n"
         '<img src="data:image/png;base64,iVBORw0KGgo="> share 12.5 2022/2023 </td>'
     )
@@ -142,6 +145,9 @@ def test_sanitiser_patterns_on_provenance_text():
         "**Packages:** python==VERSION, pandas==VERSION\n"
         "run time (UTC): RUNTIME\n"
         "run time (UTC): RUNTIME\n"
+        "tijdstip van de run (UTC): RUNTIME\n"
+        "tijdstip van de run (UTC): RUNTIME\n"
+        "Tijdstip van de run (UTC): 12:00\n"
         "PATH:LINE: DemoDataWarning\n"
         '<img src="data:image/IMAGE"> share 12.5 2022/2023 </td>'
     )

@@ -239,3 +239,18 @@ def test_topic_report_sections_read_in_dutch(module):
         for message in (heading, intro):
             if message and len(message.split()) >= 2:
                 assert nl.gettext(message) != message, f"{module}: no Dutch for {message!r}"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("nl", ("0,054", "1,000", "< 0,001", "n.v.t.", "n.v.t.")),
+        ("en", ("0.054", "1.000", "< 0.001", "n/a", "n/a")),
+    ],
+)
+def test_p_values_have_three_decimals_and_a_floor_in_the_language(language, expected):
+    tr = i18n.translator(language)
+    got = tuple(tr.p_value(p) for p in (0.0541, 1.0, 0.0004, None, float("nan")))
+    assert got == expected
+    with i18n.using(language):
+        assert i18n.p_value(0.0004) == expected[2]

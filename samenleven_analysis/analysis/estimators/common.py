@@ -34,8 +34,8 @@ Shared helpers of the estimator modules (public names, #18; not part of the user
 above, so not in ``__all__``): input checks (:func:`check_columns`, missing ids
 via :func:`analysis_frame`, :func:`check_comparison`, :func:`normalise_cohort`,
 :func:`cohorts_within_panel`, :func:`integer_codes`), degenerate inference
-(:func:`check_se`, :func:`without_inference`), formatting (:func:`format_p`,
-:func:`z_critical`, :func:`tidy_row`, :func:`table_row`), library noise and threads
+(:func:`check_se`, :func:`without_inference`), formatting (:func:`z_critical`,
+:func:`tidy_row`, :func:`table_row`), library noise and threads
 (:func:`quiet`, :func:`single_thread_blas`) and randomisation inference
 (:func:`unit_strata`, :func:`permutation_indices`, :func:`perm_pvalue`,
 :func:`studentised_ri`).
@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from samenleven_analysis import i18n
 from samenleven_analysis.errors import DataError
 
 __all__ = [
@@ -108,6 +109,9 @@ class Fact:
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.values
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
@@ -186,7 +190,7 @@ class Estimate:
     def __str__(self) -> str:
         return (
             f"{self.estimate:.3f} (95% CI {self.ci_low:.3f} to {self.ci_high:.3f}; "
-            f"p = {format_p(self.pvalue)}; n = {self.n}) — {self.method}"
+            f"p = {i18n.translator('en').p_value(self.pvalue)}; n = {self.n}) — {self.method}"
             + (f" [{self.note}]" if self.notes else "")
         )
 
@@ -279,13 +283,6 @@ class MinimumDetectableEffect:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def format_p(p: float) -> str:
-    """A p-value for text: three decimals, "< 0.001" below that, "n/a" when missing."""
-    if p is None or not np.isfinite(p):
-        return "n/a"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def without_inference(est: Estimate, reason: Fact) -> Estimate:

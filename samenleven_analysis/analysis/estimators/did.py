@@ -27,7 +27,6 @@ from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
     check_se,
     fact,
     few_treated_warning,
-    format_p,
     integer_codes,
     normalise_cohort,
     perm_pvalue,

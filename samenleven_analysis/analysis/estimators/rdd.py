@@ -20,7 +20,6 @@ from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
     check_columns,
     check_se,
     fact,
-    format_p,
     integer_codes,
     normalise_cohort,
     quiet,

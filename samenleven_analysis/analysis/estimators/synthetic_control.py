@@ -25,7 +25,6 @@ from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
     analysis_frame,
     check_columns,
     fact,
-    format_p,
     integer_codes,
     normalise_cohort,
     quiet,

@@ -309,3 +309,29 @@ def test_provenance_markdown_escapes_parameter_values(tmp_path):
     assert not soup.find_all(["script", "img"]) and not soup.select('a[href^="javascript"]')
     cells = [td.get_text() for td in soup.find_all("td")]
     assert repr(ATTACKS[0]) in cells and repr(ATTACKS[1]) in cells
+
+
+def test_dutch_opt_out_stamps_and_run_time_hold_no_english_of_the_catalog(monkeypatch, tmp_path):
+    """Under the opt-out a Dutch report's banner, caption, provenance and CSV stamp are Dutch."""
+    from _english import english_of_the_catalog
+
+    from samenleven_analysis import i18n
+    from samenleven_analysis.reports.context import DataContext
+
+    ctx = DataContext(vintage=2025, processed=tmp_path, built_demo=True)
+    monkeypatch.setenv(disclosure.DISCLOSURE_ENV, disclosure.DISCLOSURE_OFF)
+    monkeypatch.delenv(provenance.SOURCE_DATE_EPOCH, raising=False)
+    with i18n.using("nl"):
+        frame = disclosure.stamp_csv(pd.DataFrame({"year": [2022]}))
+        texts = [ctx.banner_text(), ctx.caption(year=2022), ctx.provenance_markdown()]
+        texts.append(" | ".join(map(str, [*frame.columns, *frame.iloc[0]])))
+    text = "\n".join(texts)
+    assert "GEHEIMHOUDINGSCONTROLE UIT" in texts[0] and texts[1].startswith(
+        "GEHEIMHOUDINGSCONTROLE"
+    )
+    assert "tijdstip van de run (UTC): niet vastgelegd in het rapport (zie run.json)" in text
+    assert english_of_the_catalog().found(text) == []
+    with i18n.using("en"):
+        english = ctx.provenance_markdown() + ctx.caption(year=2022)
+    assert "run time (UTC): not recorded in the report (see run.json)" in english
+    assert "DISCLOSURE CONTROL OFF — " in english

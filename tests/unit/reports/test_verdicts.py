@@ -56,3 +56,44 @@ def test_synthetic_pre_period_verdict_never_claims_an_effect():
         )
         == 2
     )
+
+
+def test_failed_checks_are_named_in_the_report_language_and_stay_codes_in_the_summary():
+    """The verdict words each failed check (nl, en); ``failed_checks`` keeps the codes."""
+    import numpy as np
+
+    from samenleven_analysis import i18n
+    from samenleven_analysis.analysis.estimators.common import Estimate, Fact
+    from samenleven_analysis.analysis.verdicts import verdict_flags
+
+    codes = {
+        "balance of total": ("balans van totale bevolking", "balance of total population"),
+        "balance of pre_mean": (
+            "balans van niveau van de uitkomst vóór 2022",
+            "balance of outcome level before 2022",
+        ),
+        "placebo cutoff 3,750": ("placebodrempel 3.750", "placebo cutoff 3,750"),
+        "density test": ("dichtheidstest", "density test"),
+        "joint pre-trend test": ("gezamenlijke toets op voortrends", "joint pre-trend test"),
+        "placebo year 2018": ("placebojaar 2018", "placebo year 2018"),
+        "placebo outcome rainfall_mm": (
+            "placebo-uitkomst neerslag (mm)",
+            "placebo outcome rainfall (mm)",
+        ),
+        "2 placebo check(s)": ("2 placebocontroles", "2 placebo checks"),
+        "1 placebo check(s)": ("1 placebocontrole", "1 placebo check"),
+        "something new": ("something new", "something new"),
+    }
+    for code, (dutch, english) in codes.items():
+        with i18n.using("nl"):
+            assert verdicts.check_text(code) == dutch
+        with i18n.using("en"):
+            assert verdicts.check_text(code) == english
+    est = Estimate(1.0, 0.4, 0.2, 1.8, 0.01, 50, Fact("x"))
+    checks = {"balance of total": 0.01, "density test": 0.5}
+    with i18n.using("nl"):
+        text = verdicts.verdict(est, checks=checks, design="rdd")
+    assert "deze controles faalden: balans van totale bevolking." in text
+    assert "balance of" not in text and "dichtheidstest" not in text
+    assert verdict_flags(est, checks=checks)["failed_checks"] == ["balance of total"]
+    assert np.isfinite(est.pvalue)

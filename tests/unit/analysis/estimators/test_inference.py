@@ -409,3 +409,21 @@ def test_verdict_flags_follow_the_interval_and_the_checks():
     assert verdicts.verdict_flags(missing)["direction"] == 0
     text = prose.verdict(missing)
     assert "higher" not in text and "lower" not in text
+
+
+def test_fact_answers_in_for_its_values():
+    """``key in fact`` looks at the values (it used to fall back to ``fact[0]``: KeyError)."""
+    method = fact("rdrobust", design="sharp", h=4437.2)
+    assert "h" in method and "design" in method
+    assert "kernel" not in method and 0 not in method and "rdrobust" not in method
+    assert "anything" not in Fact("thin_support")
+    assert method["h"] == 4437.2 and method.get("kernel", "triangular") == "triangular"
+
+
+def test_estimate_str_is_english_for_logs_whatever_the_active_language():
+    from samenleven_analysis import i18n
+
+    e = Estimate(1.0, 0.1, 0.8, 1.2, 0.0004, 10, Fact("x"))
+    with i18n.using("nl"):
+        assert "p = < 0.001; n = 10" in str(e)
+    assert "p = 0.054;" in str(Estimate(1.0, 0.1, 0.8, 1.2, 0.0541, 10, Fact("x")))
