@@ -892,6 +892,8 @@ def impact_facts(
         "failed_checks": list(flags.get("failed_checks", [])),
         "descriptive_only": bool(flags.get("descriptive_only", False)),
         "mde": None if mde is None else rounded(mde.mde),
+        # the power simulation's rejection rate with no planted effect (its size in this panel)
+        "mde_null_rejection": None if mde is None else rounded(mde.null_rejection),
         "effect_claimed": bool(flags.get("effect_claimed", False)),
         "unit_codes": sorted(str(r) for r in units["refnis"]),
     }
