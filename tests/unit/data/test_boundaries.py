@@ -6,7 +6,6 @@ read once per session (``geo.read_layer`` memoises, the fixtures below are modul
 
 from __future__ import annotations
 
-import os
 import warnings
 
 import geopandas as gpd
@@ -19,27 +18,8 @@ from samenleven_analysis.data import boundaries as geo
 from samenleven_analysis.data import catalog
 from samenleven_analysis.errors import DataError, DataUnavailable
 
-MIRROR = os.environ.get("SAMENLEVEN_DATA_DIR")
-needs_mirror = pytest.mark.skipif(
-    not MIRROR,
-    reason="real-data test: SAMENLEVEN_DATA_DIR is not set (point it at the data mirror)",
-)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _isolated_dirs(tmp_path_factory):
-    """Set the temp folders here, as module-scoped fixtures run before conftest's per-test ones.
-
-    Module-scoped fixtures (layers read once) run before conftest's per-test folders are set, so set
-    the same temp folders here: cache and demo files never go into data/.
-    """
-    base = tmp_path_factory.getbasetemp()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SAMENLEVEN_RAW_DIR", str(base / "raw"))
-        mp.setenv("SAMENLEVEN_PROCESSED_DIR", str(base / "processed"))
-        mp.delenv("SAMENLEVEN_DEMO", raising=False)
-        mp.delenv("SAMENLEVEN_OFFLINE", raising=False)
-        yield
+pytestmark = pytest.mark.usefixtures("module_isolated_dirs")
+"""Module-scoped fixtures (layers read once) run before conftest's per-test folders are set."""
 
 
 def squares(codes, size=1000.0, **cols) -> gpd.GeoDataFrame:
