@@ -1,7 +1,6 @@
 """Boundaries per vintage, region from the code, dissolving along a crosswalk, the join report.
 
-Real-data tests (``realdata``) read the mirror named by SAMENLEVEN_DATA_DIR; every layer is
-read once per session (``geo.read_layer`` memoises, the fixtures below are module-scoped).
+Demoland and hand-made layers only; the real-mirror twin is tests/integration/test_geo_real.py.
 """
 
 from __future__ import annotations
@@ -208,18 +207,6 @@ def test_demo_mode_follows_the_environment(monkeypatch, demo_layers):
     monkeypatch.setenv("SAMENLEVEN_DEMO", "1")
     g = geo.load_boundaries(2025, "belgium")
     assert g.attrs["demo"] is True and len(g) == 59
-
-
-# --------------------------------------------------------------------------- real data
-
-
-@pytest.fixture(scope="module")
-def real_layers():
-    layers = {}
-    for v in (2018, 2019, 2025):
-        layers[("flanders_brussels", v)] = geo.load_boundaries(v, "flanders_brussels", demo=False)
-    layers[("belgium", 2019)] = geo.load_boundaries(2019, "belgium", demo=False)
-    return layers
 
 
 def test_region_rule_agrees_with_the_2025_and_demo_code_lists():
