@@ -43,6 +43,13 @@ def _notebooks_option(f):
     )(f)
 
 
+def _count_option(*decls: str, default: int, help: str):
+    """A whole-number option of at least 1, its default shown in ``--help``."""
+    return click.option(
+        *decls, type=click.IntRange(min=1), default=default, show_default=True, help=help
+    )
+
+
 def _fail(exc: Exception, code: int = 1) -> None:
     click.secho(f"error: {exc}", fg="red", err=True)
     sys.exit(code)
@@ -239,13 +246,7 @@ def demo(out, seed) -> None:
 
 @cli.command()
 @click.argument("notebooks", nargs=-1)
-@click.option(
-    "--timeout",
-    type=click.IntRange(min=1),
-    default=600,
-    show_default=True,
-    help="Seconds allowed per cell.",
-)
+@_count_option("--timeout", default=600, help="Seconds allowed per cell.")
 @_notebooks_option
 def refresh(notebooks, timeout, notebooks_dir) -> None:
     """Re-execute the committed notebooks on demo data, so the outputs nbval compares are fresh.
@@ -264,13 +265,7 @@ def bench() -> None:
 
 @bench.command("build")
 @_data_dir_option
-@click.option(
-    "--repeat",
-    type=click.IntRange(min=1),
-    default=3,
-    show_default=True,
-    help="Runs per side (the median is reported).",
-)
+@_count_option("--repeat", default=3, help="Runs per side (the median is reported).")
 def bench_build(data_dir, repeat) -> None:
     """Time `samenleven build` on the real 2009-2015 population files against a bare parse."""
     from samenleven_analysis.bench import build as bench_mod
@@ -279,13 +274,11 @@ def bench_build(data_dir, repeat) -> None:
 
 
 @bench.command("reports")
-@click.option(
+@_count_option(
     "-n",
     "--authorities",
     "n_authorities",
-    type=click.IntRange(min=1),
     default=4,
-    show_default=True,
     help="Authority reports in the --jobs comparison.",
 )
 @click.option(
@@ -293,13 +286,7 @@ def bench_build(data_dir, repeat) -> None:
     is_flag=True,
     help="Instead: `run --all --authorities all` on the real mirror (every municipality).",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=2,
-    show_default=True,
-    help="Parallel notebooks for --all-authorities.",
-)
+@_count_option("--jobs", default=2, help="Parallel notebooks for --all-authorities.")
 @click.option(
     "--sample",
     type=click.IntRange(min=1),
@@ -322,20 +309,12 @@ def bench_reports(n_authorities, all_authorities, jobs, sample, data_dir) -> Non
 
 
 @bench.command("simulation")
-@click.option(
-    "--draws",
-    type=click.IntRange(min=1),
-    default=200,
-    show_default=True,
-    help="Simulated draws per scenario.",
-)
+@_count_option("--draws", default=200, help="Simulated draws per scenario.")
 @click.option("--scenario", default="all", show_default=True, help="Scenario name, or all.")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Random seed.")
-@click.option(
+@_count_option(
     "--workers",
-    type=click.IntRange(min=1),
     default=2,
-    show_default=True,
     help="Local processes sharing the draws (results identical at any count).",
 )
 @click.option(

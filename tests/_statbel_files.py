@@ -1,6 +1,8 @@
-"""Test inputs shared by tests/unit/test_statbel.py and its real-mirror twin."""
+"""Test inputs shared by tests/unit/data/test_statbel.py and the real-mirror tests."""
 
 from __future__ import annotations
+
+from samenleven_analysis.data.demo import POPULATION_COLUMNS
 
 
 def _bad(lines, line, column, value):
@@ -12,55 +14,34 @@ def _bad(lines, line, column, value):
     return lines
 
 
-OLD = [
-    "CD_MUNTY_REFNIS",
-    "TX_MUNTY_DESCR_NL",
-    "TX_MUNTY_DESCR_FR",
-    "CD_DSTR_REFNIS",
-    "TX_ADM_DSTR_DESCR_NL",
-    "TX_ADM_DSTR_DESCR_FR",
-    "CD_PROV_REFNIS",
-    "TX_PROV_DESCR_NL",
-    "TX_PROV_DESCR_FR",
-    "CD_RGN_REFNIS",
-    "TX_RGN_DESCR_NL",
-    "TX_RGN_DESCR_FR",
-    "CD_SEX",
-    "CD_NATLTY",
-    "TX_NATLTY_FR",
-    "TX_NATLTY_NL",
-    "CD_CIV_STS",
-    "TX_CIV_STS_FR",
-    "TX_CIV_STS_NL",
-    "CD_AGE",
-    "MS_POPULATION",
-    "CD_YEAR",
-]
+NEW = list(POPULATION_COLUMNS)
+"""The 2016+ layout: the one the Demoland writer (:mod:`samenleven_analysis.data.demo`) writes."""
+
+_OLD_NAMES = {
+    "CD_REFNIS": "CD_MUNTY_REFNIS",
+    "TX_DESCR_NL": "TX_MUNTY_DESCR_NL",
+    "TX_DESCR_FR": "TX_MUNTY_DESCR_FR",
+    # the 2009-2015 files put the French description of nationality and civil status first
+    "TX_NATLTY_NL": "TX_NATLTY_FR",
+    "TX_NATLTY_FR": "TX_NATLTY_NL",
+    "TX_CIV_STS_NL": "TX_CIV_STS_FR",
+    "TX_CIV_STS_FR": "TX_CIV_STS_NL",
+}
+
+OLD = [_OLD_NAMES.get(c, c) for c in NEW] + ["CD_YEAR"]
+"""The 2009-2015 layout: municipality columns named ``*MUNTY*``, and a closing ``CD_YEAR``."""
 
 
-NEW = [
-    "CD_REFNIS",
-    "TX_DESCR_NL",
-    "TX_DESCR_FR",
-    "CD_DSTR_REFNIS",
-    "TX_ADM_DSTR_DESCR_NL",
-    "TX_ADM_DSTR_DESCR_FR",
-    "CD_PROV_REFNIS",
-    "TX_PROV_DESCR_NL",
-    "TX_PROV_DESCR_FR",
-    "CD_RGN_REFNIS",
-    "TX_RGN_DESCR_NL",
-    "TX_RGN_DESCR_FR",
-    "CD_SEX",
-    "CD_NATLTY",
-    "TX_NATLTY_NL",
-    "TX_NATLTY_FR",
-    "CD_CIV_STS",
-    "TX_CIV_STS_NL",
-    "TX_CIV_STS_FR",
-    "CD_AGE",
-    "MS_POPULATION",
-]
+REAL_TOTALS = {
+    2009: 10_753_080,
+    2010: 10_839_905,
+    2011: 10_951_266,
+    2012: 11_035_948,
+    2013: 11_099_554,
+    2014: 11_150_516,
+    2015: 11_209_044,
+}
+"""Belgium's population on 1 January per year, as the real Statbel files add up."""
 
 
 NAMES = {"11001": "Aartselaar", "11002": "Antwerpen", "21001": "Anderlecht", "1001": "Nulgem"}

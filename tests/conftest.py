@@ -97,6 +97,18 @@ def _isolated_env(base: Path, **extra: str):
         yield
 
 
+@pytest.fixture(scope="module")
+def module_isolated_dirs(tmp_path_factory):
+    """Module-scoped twin of ``_isolated_data_dirs``, for modules whose module fixtures read data.
+
+    Module-scoped fixtures run before the per-test ``_isolated_data_dirs``: a module that reads
+    a layer once in such a fixture marks itself ``pytest.mark.usefixtures("module_isolated_dirs")``
+    so that cache and demo files never go into data/ either.
+    """
+    with _isolated_env(tmp_path_factory.getbasetemp()):
+        yield
+
+
 @pytest.fixture(scope="session")
 def real_run(tmp_path_factory) -> tuple[Path, int]:
     """``(out_dir, exit status)`` of one ``samenleven run --all`` on the real mirror.

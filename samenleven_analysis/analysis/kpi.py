@@ -254,6 +254,30 @@ def _mean_interval(x: np.ndarray, seed: int) -> tuple[float, float]:
 
 COMPARE_COLUMNS = ("regime", "metric", "value", "low", "high", "uncertainty", "source")
 
+_PUBLISHED = "published count, no breakdown per authority; "
+_PUBLISHED_COUNTS = (
+    # (regime, metric, fact key, uncertainty)
+    (
+        "fragmented",
+        "projects",
+        "projects_before",
+        _PUBLISHED + "what counted as one project is not defined in the source",
+    ),
+    (
+        "fragmented",
+        "trainings",
+        "trainings_before",
+        _PUBLISHED + "trainings may overlap with projects",
+    ),
+    (
+        "consolidated",
+        "projects (published)",
+        "projects_after",
+        "published count of actions; each action is carried out by many authorities",
+    ),
+)
+"""The published counts :func:`compare_regimes` reports first, each with its fact and citation."""
+
 
 def compare_regimes(
     lines: pd.DataFrame | None,
@@ -290,28 +314,8 @@ def compare_regimes(
             }
         )
 
-    published = "published count, no breakdown per authority; "
-    add(
-        "fragmented",
-        "projects",
-        prog.fact("projects_before"),
-        uncertainty=published + "what counted as one project is not defined in the source",
-        source=prog.citation("projects_before"),
-    )
-    add(
-        "fragmented",
-        "trainings",
-        prog.fact("trainings_before"),
-        uncertainty=published + "trainings may overlap with projects",
-        source=prog.citation("trainings_before"),
-    )
-    add(
-        "consolidated",
-        "projects (published)",
-        prog.fact("projects_after"),
-        uncertainty="published count of actions; each action is carried out by many authorities",
-        source=prog.citation("projects_after"),
-    )
+    for regime, metric, key, uncertainty in _PUBLISHED_COUNTS:
+        add(regime, metric, prog.fact(key), uncertainty=uncertainty, source=prog.citation(key))
     if programmes is not None and len(programmes):
         frag = programmes[
             (programmes["regime"] == "fragmented") & (programmes["kind"] == "project")

@@ -68,26 +68,15 @@ def simulate_panel(
     a = rng.normal(0.0, 1.0, n_units)
     g = rng.normal(0.0, 0.5, n_t) + 0.1 * (years - years[0])
     slopes = rng.normal(0.0, trend_sd, n_units) if trend_sd > 0 else np.zeros(n_units)
-    e = np.empty((n_units, n_t))
-    e[:, 0] = rng.normal(0.0, sigma / np.sqrt(max(1e-12, 1 - rho**2)), n_units)
-    for k in range(1, n_t):
-        e[:, k] = rho * e[:, k - 1] + rng.normal(0.0, sigma, n_units)
-    rel = years[None, :] - cohort[:, None]  # NaN for never treated
-    d = np.where(np.isnan(rel), False, rel >= 0)
+    e = _ar1_errors(
+        rng.normal(0.0, sigma / np.sqrt(max(1e-12, 1 - rho**2)), n_units),
+        rho,
+        rng.normal(0.0, sigma, (n_t - 1, n_units)),
+    )
+    rel, d = _adoption(years, cohort)
     tau = np.where(d, effect + dynamic * np.nan_to_num(rel), 0.0)
     y = a[:, None] + g[None, :] + slopes[:, None] * (years - years.mean())[None, :] + tau + e
-    units = np.array([f"u{i:03d}" for i in range(n_units)])
-    frame = pd.DataFrame(
-        {
-            "unit": np.repeat(units, n_t),
-            "year": np.tile(years, n_units),
-            "cohort": np.repeat(cohort, n_t),
-            "treated": np.repeat(~np.isnan(cohort), n_t),
-            "post": d.ravel(),
-            "d": d.ravel().astype(int),
-            "y": y.ravel(),
-        }
-    )
+    frame = _panel_frame("u", years, cohort, d, y)
     frame.attrs["effect"] = float(tau[d].mean()) if d.any() else float(effect)
     return frame
 
@@ -123,11 +112,7 @@ def simulate_rdd(
     s = (x - cutoff) / spread
     y = 1.0 + 0.8 * s - 0.5 * s**2 + effect * treated + rng.normal(0.0, sigma, n)
     z = 3.0 + 0.5 * s + rng.normal(0.0, 0.5, n)
-    frame = pd.DataFrame(
-        {"running": x, "above": above, "treated": treated.astype(int), "y": y, "z": z}
-    )
-    frame.attrs["effect"] = float(effect)
-    return frame
+    return _rdd_frame(x, above, treated, y, effect, z=z)
 
 
 def simulate_flanders_rdd(
@@ -158,11 +143,7 @@ def simulate_flanders_rdd(
     lx = np.log(x / cutoff)
     y = 1.0 + 0.3 * lx + effect * treated + rng.normal(0.0, sigma, n)
     pre = 2.0 + 0.2 * lx + rng.normal(0.0, 0.5, n)
-    frame = pd.DataFrame(
-        {"running": x, "above": above, "treated": treated.astype(int), "y": y, "pre": pre}
-    )
-    frame.attrs["effect"] = float(effect)
-    return frame
+    return _rdd_frame(x, above, treated, y, effect, pre=pre)
 
 
 def simulate_factor_panel(
@@ -272,17 +253,66 @@ def simulate_flanders(
     sd = sigma / np.sqrt(size / 8000.0) if outcome == "rate" else sigma * np.sqrt(size / 8000.0)
     a = rng.normal(0.0, 1.0, n_units)
     g = rng.normal(0.0, 0.3, n_t) + 0.05 * (years - years[0])
-    e = np.empty((n_units, n_t))
-    e[:, 0] = rng.normal(0.0, 1.0, n_units) * sd / np.sqrt(1 - rho**2)
-    for k in range(1, n_t):
-        e[:, k] = rho * e[:, k - 1] + rng.normal(0.0, 1.0, n_units) * sd
-    rel = years[None, :] - cohort[:, None]
-    d = np.where(np.isnan(rel), False, rel >= 0)
+    e = _ar1_errors(
+        rng.normal(0.0, 1.0, n_units) * sd / np.sqrt(1 - rho**2),
+        rho,
+        rng.normal(0.0, 1.0, (n_t - 1, n_units)) * sd,
+    )
+    rel, d = _adoption(years, cohort)
     tau = np.where(d, effect * scale[:, None] * (1 + dynamic * np.nan_to_num(rel)), 0.0)
     drift = trend * (~np.isnan(cohort))[:, None] * (years - years[0])[None, :]
     y = a[:, None] + g[None, :] + drift + tau + e
-    units = np.array([f"m{i:03d}" for i in range(n_units)])
-    frame = pd.DataFrame(
+    frame = _panel_frame(
+        "m",
+        years,
+        cohort,
+        d,
+        y,
+        size=np.repeat(size, n_t),
+        size_class=np.repeat(
+            1 + np.searchsorted(np.quantile(size, [0.2, 0.4, 0.6, 0.8]), size), n_t
+        ),
+        eligible=np.repeat((size > THRESHOLD_RESIDENTS).astype(int), n_t),
+    )
+    frame.attrs["effect"] = float(tau[d].mean()) if d.any() else 0.0
+    return frame
+
+
+def _ar1_errors(start: np.ndarray, rho: float, shocks: np.ndarray) -> np.ndarray:
+    """AR(1) errors, unit × year: year 0 is ``start``, year k is ``rho`` × year k-1 + ``shocks[k-1]``.
+
+    ``shocks`` holds one row of innovations per year after the first (drawn in one call, the
+    same random stream as a draw per year).
+    """
+    e = np.empty((len(start), len(shocks) + 1))
+    e[:, 0] = start
+    for k, shock in enumerate(shocks, start=1):
+        e[:, k] = rho * e[:, k - 1] + shock
+    return e
+
+
+def _adoption(years: np.ndarray, cohort: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Years since adoption (NaN for never treated) and treated-and-post (bool), unit × year."""
+    rel = years[None, :] - cohort[:, None]
+    return rel, np.where(np.isnan(rel), False, rel >= 0)
+
+
+def _panel_frame(
+    prefix: str,
+    years: np.ndarray,
+    cohort: np.ndarray,
+    d: np.ndarray,
+    y: np.ndarray,
+    **extra: np.ndarray,
+) -> pd.DataFrame:
+    """The long staggered-adoption panel: units ``<prefix>000`` …, one row per unit and year.
+
+    Columns ``unit``, ``year``, ``cohort``, ``treated``, ``post``, ``d``, ``y``, then ``extra``
+    (already one value per row).
+    """
+    n_units, n_t = len(cohort), len(years)
+    units = np.array([f"{prefix}{i:03d}" for i in range(n_units)])
+    return pd.DataFrame(
         {
             "unit": np.repeat(units, n_t),
             "year": np.tile(years, n_units),
@@ -291,12 +321,25 @@ def simulate_flanders(
             "post": d.ravel(),
             "d": d.ravel().astype(int),
             "y": y.ravel(),
-            "size": np.repeat(size, n_t),
-            "size_class": np.repeat(
-                1 + np.searchsorted(np.quantile(size, [0.2, 0.4, 0.6, 0.8]), size), n_t
-            ),
-            "eligible": np.repeat((size > THRESHOLD_RESIDENTS).astype(int), n_t),
+            **extra,
         }
     )
-    frame.attrs["effect"] = float(tau[d].mean()) if d.any() else 0.0
+
+
+def _rdd_frame(
+    x: np.ndarray,
+    above: np.ndarray,
+    treated: np.ndarray,
+    y: np.ndarray,
+    effect: float,
+    **covariate: np.ndarray,
+) -> pd.DataFrame:
+    """The RDD cross-section: ``running``, ``above``, ``treated`` (0/1), ``y``, the covariate.
+
+    ``attrs["effect"]`` holds the planted ``effect``.
+    """
+    frame = pd.DataFrame(
+        {"running": x, "above": above, "treated": treated.astype(int), "y": y, **covariate}
+    )
+    frame.attrs["effect"] = float(effect)
     return frame

@@ -7,20 +7,11 @@ import shutil
 
 import pytest
 from _build_files import _rewrite, _set, hashes
+from _statbel_files import REAL_TOTALS
 
 from samenleven_analysis.data import build, statbel
 from samenleven_analysis.data import municipalities as mu
 from samenleven_analysis.errors import DataError, DataUnavailable
-
-REAL_TOTALS = {
-    2009: 10_753_080,
-    2010: 10_839_905,
-    2011: 10_951_266,
-    2012: 11_035_948,
-    2013: 11_099_554,
-    2014: 11_150_516,
-    2015: 11_209_044,
-}
 
 
 def test_no_data_falls_back_to_demo_loudly(demo_dir, tmp_path, monkeypatch):

@@ -19,20 +19,8 @@ needs_mirror = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _isolated_dirs(tmp_path_factory):
-    """Set the temp folders here, as module-scoped fixtures run before conftest's per-test ones.
-
-    Module-scoped fixtures (layers read once) run before conftest's per-test folders are set, so set
-    the same temp folders here: cache and demo files never go into data/.
-    """
-    base = tmp_path_factory.getbasetemp()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SAMENLEVEN_RAW_DIR", str(base / "raw"))
-        mp.setenv("SAMENLEVEN_PROCESSED_DIR", str(base / "processed"))
-        mp.delenv("SAMENLEVEN_DEMO", raising=False)
-        mp.delenv("SAMENLEVEN_OFFLINE", raising=False)
-        yield
+pytestmark = pytest.mark.usefixtures("module_isolated_dirs")
+"""Module-scoped fixtures (layers read once) run before conftest's per-test folders are set."""
 
 
 @pytest.fixture(scope="module")

@@ -8,28 +8,6 @@ import pytest
 from samenleven_analysis.data import catalog, statbel
 from samenleven_analysis.data import municipalities as mu
 
-FUSIES = (
-    "Fuserende gemeenten,\tNieuwe gemeenten\n"
-    "Antwerpen (11002) + Borsbeek (11007),\tAntwerpen (11002)\n"
-    "Beveren (46003) + Kruibeke (46013) + Zwijndrecht (11056),\t"
-    "Beveren-Kruibeke-Zwijndrecht (voorlopige naam) (46030)"
-)
-
-
-TINY_REFNIS = """LVL_REFNIS|CD_REFNIS|CD_SUP_REFNIS|TX_REFNIS_DE|TX_REFNIS_FR|TX_REFNIS_NL|DT_VLDT_START|DT_VLDT_END
-1|02000|-|N|Nord|Noord|01/01/1970|31/12/9999
-1|04000|-|H|Capitale|Hoofdstad|01/01/1970|31/12/9999
-2|10000|02000|P|Prov|Prov|01/01/1970|31/12/9999
-3|11000|10000|A|Arr A|Arr A|01/01/1970|31/12/9999
-3|12000|10000|B|Arr B|Arr B|01/01/1970|31/12/9999
-3|21000|04000|C|Arr C|Arr C|01/01/1970|31/12/9999
-4|11001|11000|Een|Un|Een|01/01/1970|31/12/9999
-4|11002|11000|Twee|Deux|Twee|01/01/1970|31/12/9999
-4|11003|11000|Drie|Trois|Drie|01/01/1970|31/12/2018
-4|12001|12000|Drie|Trois|Drie|01/01/2019|31/12/9999
-4|21001|21000|Stad|Ville|Stad|01/01/1970|31/12/9999
-"""
-
 
 @pytest.mark.realdata
 def test_real_tables_agree_with_builtin(real_data_dir):

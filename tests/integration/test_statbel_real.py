@@ -4,49 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import strategies as st
+from _statbel_files import REAL_TOTALS
 
 from samenleven_analysis.data import statbel
-
-
-def _bad(lines, line, column, value):
-    """Set ``column`` on physical line ``line`` (1-based; the header is line 1)."""
-    header = lines[0].split("|")
-    fields = lines[line - 1].split("|")
-    fields[header.index(column)] = value
-    lines[line - 1] = "|".join(fields)
-    return lines
-
-
-cell = st.tuples(
-    st.sampled_from(["11001", "11002", "21001", "44021"]),
-    st.sampled_from(["M", "F"]),
-    st.sampled_from(["BEL", "ETR"]),
-    st.sampled_from(["10", "20", "30", "40"]),
-    st.integers(0, 110),
-    st.integers(0, 5000),
-)
-
-
-REFNIS_TEXT = (
-    "LVL_REFNIS|CD_REFNIS|CD_SUP_REFNIS|TX_REFNIS_DE|TX_REFNIS_FR|TX_REFNIS_NL|DT_VLDT_START|DT_VLDT_END\r\n"
-    "1|02000|-|Flämische Region|Région flamande|Vlaams Gewest|01/01/1970|31/12/9999\r\n"
-    "2|10000|02000|Provinz Antwerpen|Province d'Anvers|Provincie Antwerpen|01/01/1970|31/12/9999\r\n"
-    "3|11000|10000|Bezirk Antwerpen|Arrondissement d'Anvers|Arrondissement Antwerpen|01/01/1970|31/12/9999\r\n"
-    "4|11001|11000|Aartselaar|Aartselaar|Aartselaar|01/01/1970|31/12/9999\r\n"
-    "4|11007|11000|Borsbeek|Borsbeek|Borsbeek|01/01/1970|31/12/2024\r\n"
-)
-
-
-REAL_TOTALS = {
-    2009: 10_753_080,
-    2010: 10_839_905,
-    2011: 10_951_266,
-    2012: 11_035_948,
-    2013: 11_099_554,
-    2014: 11_150_516,
-    2015: 11_209_044,
-}
 
 
 @pytest.mark.realdata

@@ -84,10 +84,7 @@ def did(
     """
     check_columns(panel, [treated, post])
     df = analysis_frame(panel, outcome, unit, time, cluster)
-    tr = panel.loc[df.index, treated].astype(bool).to_numpy()
-    po = panel.loc[df.index, post].astype(bool).to_numpy()
-    df["_d"] = (tr & po).astype(float)
-    df["_tr"] = tr
+    _mark_treatment(df, panel, treated, post)
     if df["_d"].nunique() < 2:
         raise ValueError("no variation in treated × post: nothing to estimate")
     check_comparison(df, df["_d"].to_numpy())
@@ -151,6 +148,14 @@ def did(
     if why:
         return without_inference(out, fact(why))
     return _ri_notes(out, cluster if cluster != unit else None, n_treated_clusters)
+
+
+def _mark_treatment(df: pd.DataFrame, panel: pd.DataFrame, treated: str, post: str) -> None:
+    """Add ``_d`` (treated × post, float) and ``_tr`` (ever treated) to the analysis frame ``df``."""
+    tr = panel.loc[df.index, treated].astype(bool).to_numpy()
+    po = panel.loc[df.index, post].astype(bool).to_numpy()
+    df["_d"] = (tr & po).astype(float)
+    df["_tr"] = tr
 
 
 def _cluster_result(
@@ -294,9 +299,7 @@ def randomization_inference(
     """
     check_columns(panel, [treated, post])
     df = analysis_frame(panel, outcome, unit, time, None)
-    tr = panel.loc[df.index, treated].astype(bool).to_numpy()
-    po = panel.loc[df.index, post].astype(bool).to_numpy()
-    df["_d"] = (tr & po).astype(float)
+    _mark_treatment(df, panel, treated, post)
     b_y, _, _, _ = _ri(df, int(reps), int(seed))
     null = b_y[1:][np.isfinite(b_y[1:])]
     return perm_pvalue(float(b_y[0]), null), null

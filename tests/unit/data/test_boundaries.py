@@ -1,12 +1,10 @@
 """Boundaries per vintage, region from the code, dissolving along a crosswalk, the join report.
 
-Real-data tests (``realdata``) read the mirror named by SAMENLEVEN_DATA_DIR; every layer is
-read once per session (``geo.read_layer`` memoises, the fixtures below are module-scoped).
+Demoland and hand-made layers only; the real-mirror twin is tests/integration/test_geo_real.py.
 """
 
 from __future__ import annotations
 
-import os
 import warnings
 
 import geopandas as gpd
@@ -19,27 +17,8 @@ from samenleven_analysis.data import boundaries as geo
 from samenleven_analysis.data import catalog
 from samenleven_analysis.errors import DataError, DataUnavailable
 
-MIRROR = os.environ.get("SAMENLEVEN_DATA_DIR")
-needs_mirror = pytest.mark.skipif(
-    not MIRROR,
-    reason="real-data test: SAMENLEVEN_DATA_DIR is not set (point it at the data mirror)",
-)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _isolated_dirs(tmp_path_factory):
-    """Set the temp folders here, as module-scoped fixtures run before conftest's per-test ones.
-
-    Module-scoped fixtures (layers read once) run before conftest's per-test folders are set, so set
-    the same temp folders here: cache and demo files never go into data/.
-    """
-    base = tmp_path_factory.getbasetemp()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SAMENLEVEN_RAW_DIR", str(base / "raw"))
-        mp.setenv("SAMENLEVEN_PROCESSED_DIR", str(base / "processed"))
-        mp.delenv("SAMENLEVEN_DEMO", raising=False)
-        mp.delenv("SAMENLEVEN_OFFLINE", raising=False)
-        yield
+pytestmark = pytest.mark.usefixtures("module_isolated_dirs")
+"""Module-scoped fixtures (layers read once) run before conftest's per-test folders are set."""
 
 
 def squares(codes, size=1000.0, **cols) -> gpd.GeoDataFrame:
@@ -228,18 +207,6 @@ def test_demo_mode_follows_the_environment(monkeypatch, demo_layers):
     monkeypatch.setenv("SAMENLEVEN_DEMO", "1")
     g = geo.load_boundaries(2025, "belgium")
     assert g.attrs["demo"] is True and len(g) == 59
-
-
-# --------------------------------------------------------------------------- real data
-
-
-@pytest.fixture(scope="module")
-def real_layers():
-    layers = {}
-    for v in (2018, 2019, 2025):
-        layers[("flanders_brussels", v)] = geo.load_boundaries(v, "flanders_brussels", demo=False)
-    layers[("belgium", 2019)] = geo.load_boundaries(2019, "belgium", demo=False)
-    return layers
 
 
 def test_region_rule_agrees_with_the_2025_and_demo_code_lists():
