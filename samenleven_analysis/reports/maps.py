@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
-import mapclassify
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -212,6 +211,8 @@ def make_classes(
     if pooled.size == 0:
         raise ValueError("no non-missing values to classify")
     name = "UserDefined" if bins is not None else _scheme_class(scheme)
+    import mapclassify  # here, not at the top: its import (scikit-learn, numba) takes seconds
+
     with warnings.catch_warnings():
         # mapclassify warns (and lowers k) when ties leave too few distinct values;
         # the Classes then simply have fewer classes, which the legend shows.
