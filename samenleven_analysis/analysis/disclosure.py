@@ -72,7 +72,7 @@ def check_min_cell(min_cell: object) -> int:
     )
     if isinstance(min_cell, bool) or not whole:
         raise ValueError(f"min_cell must be a whole number, not {min_cell!r}")
-    value = int(min_cell)  # type: ignore[arg-type]
+    value = int(min_cell)  # type: ignore[call-overload]
     floor = 0 if disclosure_off() else 1
     if value < floor:
         raise ValueError(

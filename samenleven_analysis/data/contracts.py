@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,7 +102,7 @@ def validate_contracts(
     """
     raw = _with_checked_header(raw, file)
     text = {c: raw[c].astype(str).str.strip() for c in COLUMNS}
-    lines = np.arange(len(raw)) + 2
+    lines: np.ndarray = np.arange(len(raw)) + 2
     # Checks run column by column but report the first failing cell in file order (row, then
     # column order), so that fixing errors top-down never skips one.
     problems: list[tuple[int, int, str, str]] = []  # (row index, column index, column, message)
@@ -206,7 +207,7 @@ def validate_contracts(
     # duplicates (after the key is known to be well-formed)
     key = pd.DataFrame({c: text[c] for c in KEY})
     dup = key.duplicated(keep="first").to_numpy()
-    first_of = {}
+    first_of: dict[Any, Any] = {}
     for i, k in enumerate(map(tuple, key.to_numpy())):
         first_of.setdefault(k, i)
     flag(

@@ -28,7 +28,7 @@ Regions are always derived from the code list's parent chain (municipality → a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -208,7 +208,7 @@ class Geography:
     demo: bool = False
     source: str = ""
     _tables: dict[int, pd.DataFrame] = field(default_factory=dict, repr=False)
-    _table_factory: object = field(default=None, repr=False)
+    _table_factory: Callable[[int], pd.DataFrame] | None = field(default=None, repr=False)
 
     def mapping(self, from_vintage: int, to_vintage: int) -> dict[str, str]:
         """Changed codes only: old code → code in ``to_vintage`` (chained over the steps)."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,7 +75,7 @@ def _prebuilt() -> dict[str, Path]:
     return out
 
 
-def encode_prebuilt(folders: dict[str, Path | str]) -> str:
+def encode_prebuilt(folders: Mapping[str, Path | str]) -> str:
     """Inverse of the ``SAMENLEVEN_PREBUILT`` parser (used by the runner)."""
     return os.pathsep.join(f"{k}={Path(v)}" for k, v in folders.items())
 

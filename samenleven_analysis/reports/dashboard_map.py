@@ -67,7 +67,7 @@ def svg_map(
     values: Mapping[str, float],
     *,
     highlight: Sequence[str] = (),
-    hrefs: Mapping[str, str] | None = None,
+    hrefs: Mapping[str, str | None] | None = None,
     titles: Mapping[str, str] | None = None,
     legend_title: str = "",
     fmt=lambda v: f"{v:,.0f}",

@@ -330,7 +330,7 @@ class ReusableKernel:
 
     def __init__(self, cwd: str) -> None:
         self.cwd = cwd
-        self.km = None
+        self.km: Any = None
         self._start()
 
     def _start(self) -> None:

@@ -29,7 +29,7 @@ import textwrap
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import matplotlib
@@ -531,8 +531,8 @@ def small_multiples(
             fontweight="bold",
         )
     _caption_and_stamp(fig, caption, is_demo)
-    fig.samenleven_colours = colours
-    fig.samenleven_classes = classes
+    cast(Any, fig).samenleven_colours = colours
+    cast(Any, fig).samenleven_classes = classes
     return fig
 
 
@@ -613,5 +613,5 @@ def choropleth(
         ncols=1,
         panel_width=panel_width,
     )
-    fig.samenleven_colours = fig.samenleven_colours[None]
+    cast(Any, fig).samenleven_colours = cast(Any, fig).samenleven_colours[None]
     return fig

@@ -12,7 +12,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from samenleven_analysis import i18n
+from samenleven_analysis.data.boundaries import Region
 from samenleven_analysis.data.codes import PROXY_DEFINITION, normalise_refnis
 from samenleven_analysis.i18n import N_, _
 from samenleven_analysis.reports.labels import definition_label
@@ -263,7 +264,9 @@ def prepare_inputs(
         year_, compare_ = compare_, year_
     wanted = [y for y in (compare_, year_) if y is not None]
     counts = origin.count(table, used, year=wanted)
-    counts = counts[in_region(counts["refnis"], region).to_numpy()].reset_index(drop=True)
+    counts = counts[in_region(counts["refnis"], cast(Region, region)).to_numpy()].reset_index(
+        drop=True
+    )
     return MapInputs(
         definition=used,
         requested_definition=definition,
@@ -638,7 +641,10 @@ class MigrationRootsMapReport:
         from samenleven_analysis.data import boundaries as geo
 
         shapes = geo.load_boundaries(
-            self.ctx.vintage, self.inputs.region, demo=self.ctx.demo, data_dir=self.ctx.data_dir
+            self.ctx.vintage,
+            cast(Region, self.inputs.region),
+            demo=self.ctx.demo,
+            data_dir=self.ctx.data_dir,
         )
         record_boundaries(self.ctx, shapes)
         return shapes

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import nbformat
 import yaml
@@ -406,7 +406,7 @@ def read_parameters(
             raw.pop(str(key), None)
     pairs: list[tuple[str, str]]
     if params and all(isinstance(p, str) for p in params):
-        flat = list(params)  # type: ignore[arg-type]
+        flat = cast(list[str], list(params))
         if len(flat) % 2:
             raise ParameterError("-p expects NAME VALUE pairs")
         pairs = list(zip(flat[::2], flat[1::2], strict=True))
