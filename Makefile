@@ -17,33 +17,33 @@ XDIST_NB = $(if $(filter 0,$(TEST_JOBS)),-p no:xdist,-n $(TEST_JOBS) --dist load
 NBVAL_BLAS ?= OPENBLAS_CORETYPE=Prescott OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1
 # prints how long a stage took: $(call timed,NAME,COMMAND)
 timed = @s=$$(date +%s); $(2); rc=$$?; echo "[make test] $(1): $$(( $$(date +%s) - s )) s" >&2; exit $$rc
-# uv, with the project's own environment in $(VENV), never a download of Python.
-# --compile-bytecode: every .pyc is written at install time, so that no process (pytest worker,
-# notebook kernel) compiles pandas & co. again where PYTHONDONTWRITEBYTECODE is set (CI images
-# set it; uv does not compile by default): about 15 s per fresh interpreter otherwise.
+# uv, with the project's own environment in $(VENV), never a download of Python (`make lock`).
 UV = UV_PROJECT_ENVIRONMENT=$(abspath $(VENV)) $(BIN)/uv
-UV_SYNC = $(UV) sync --frozen --compile-bytecode --no-python-downloads --python $(BIN)/python --extra dev --extra dask --quiet
 
 # Cache compiled modules (the package, the tests, pytest's assertion rewrites) in __pycache__ even
 # where the environment sets PYTHONDONTWRITEBYTECODE (CI images do): an empty value lets Python
 # write them, and each pytest worker and notebook kernel then starts seconds sooner.
 export PYTHONDONTWRITEBYTECODE =
 
-.DEFAULT_GOAL := help
+# plain `make` installs the environment from the lock (docs/environment.md); `make help` lists the rest
+.DEFAULT_GOAL := venv
 .PHONY: help reports test test-e2e test-unit test-notebooks test-simulation lint format venv kernel bench \
 	bench-simulation build demo lab clean-processed notebooks-refresh lock lock-upgrade wheel messages
 
 # Exactly the lock (uv.lock, every package pinned with the hashes of its files), this checkout
 # editable, nothing resolved (`--frozen`), nothing extra left (uv sync removes what the lock does
 # not list). uv itself comes from the lock, hash-checked, by pip: the awk line turns the lock's uv
-# entry into `uv==X --hash=sha256:…` for every file of that release.
+# entry into `uv==X --hash=sha256:…` for every file of that release. --compile-bytecode writes
+# every .pyc at install time (uv does not by default), so that no pytest worker or notebook kernel
+# compiles pandas & co. again where PYTHONDONTWRITEBYTECODE is set: ~15 s per interpreter otherwise.
 $(STAMP): uv.lock pyproject.toml setup.py Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	awk '/^name = "uv"$$/{p=1} p&&/^version = /{v=$$3} p&&/^$$/{exit} p{while (match($$0, /hash = "sha256:[0-9a-f]+"/)) \
 		{h=h " --hash=sha256:" substr($$0, RSTART+15, RLENGTH-16); $$0=substr($$0, RSTART+RLENGTH)}} \
 		END{gsub(/"/, "", v); print "uv==" v h}' uv.lock > $(VENV)/uv.requirements
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(VENV)/uv.requirements
-	$(UV_SYNC)
+	UV_PROJECT_ENVIRONMENT=$(abspath $(VENV)) $(BIN)/uv sync --frozen --compile-bytecode --no-python-downloads \
+		--python $(BIN)/python --extra dev --extra dask --quiet
 	$(BIN)/uv pip check --quiet --python $(BIN)/python
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (samenleven)" >/dev/null
 	touch $(STAMP)
@@ -52,8 +52,9 @@ $(STAMP): uv.lock pyproject.toml setup.py Makefile
 help:
 	@awk '/^## /{doc=substr($$0, 4); next} /^[a-z][a-z0-9-]*:/{if (doc) {split($$1, t, ":"); printf "  %-18s %s\n", t[1], doc}; doc=""} !/^## /{if (!/^[a-z]/) doc=""}' $(MAKEFILE_LIST)
 
-## Create or reuse .venv with the package, its dependencies and the Jupyter kernel.
+## Create or reuse .venv with the package, its dependencies and the Jupyter kernel (plain `make`).
 venv: $(STAMP)
+	@echo ".venv is the environment of uv.lock; \`make help\` lists the targets."
 
 ## Same as venv: registers the Jupyter kernel "samenleven".
 kernel: $(STAMP)
@@ -107,7 +108,7 @@ lock-upgrade:
 
 ## Build the wheel (with the notebooks and the lock inside) into dist/.
 wheel: $(STAMP)
-	$(BIN)/uv build --wheel --quiet --no-python-downloads --python $(BIN)/python -o dist .
+	$(BIN)/python -m pip wheel --no-deps --quiet -w dist .
 
 ## Format the code and apply ruff's safe fixes.
 format: $(STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from pathlib import Path
@@ -109,7 +110,9 @@ def test_environment_yml_keeps_the_same_version_ranges_as_pyproject():
 LOCK = ROOT / "uv.lock"
 
 
+@functools.cache
 def _lock() -> dict:
+    """uv.lock, parsed once (1 MB of TOML) for every test that reads it."""
     return tomllib.loads(LOCK.read_text(encoding="utf-8"))
 
 
