@@ -93,6 +93,15 @@ def _twfe(scenario: str, seed: int):
     return e, df.attrs["effect"]
 
 
+def _twfe_wild(scenario: str, seed: int):
+    """TWFE with the wild cluster bootstrap p-value: the impact notebook's "second opinion"."""
+    from samenleven_analysis.analysis.estimators.did import did
+
+    df = _panel(scenario, seed)
+    e = did(df, "y", "unit", "year", "treated", "post", "unit", inference="wild", reps=999, seed=seed)
+    return e, df.attrs["effect"]
+
+
 def _sdid(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.sdid import synthetic_did
 
@@ -158,6 +167,7 @@ def _synth(scenario: str, seed: int):
 ESTIMATORS: dict[str, tuple[Callable, tuple[str, ...], float]] = {
     "callaway_santanna": (_cs, PANEL, 1.0),
     "twfe": (_twfe, PANEL, 1.0),
+    "twfe_wild": (_twfe_wild, FLANDERS, 1.0),
     "event_study_pretrend": (
         _pretrend,
         ("baseline", "no_effect", "non_parallel", "six_treated"),
@@ -177,6 +187,7 @@ _COST = {
     "synthetic_did": 4.7,
     "synthetic_control": 0.7,
     "twfe": 0.3,
+    "twfe_wild": 0.3,
     "event_study_pretrend": 0.25,
     "callaway_santanna": 0.13,
     "rdd_sharp": 0.05,

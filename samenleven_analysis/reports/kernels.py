@@ -6,12 +6,14 @@ ports); a kernel that fails to start is retried once.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as cf
 import contextlib
 import functools
 import math
 import multiprocessing
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -136,6 +138,9 @@ class Job:
     output: str  # output .ipynb path
     parameters: dict[str, Any]
     kind: str = "notebook"  # or "authority"
+    # the run's output folder: papermill's paths and the injected output_dir are published
+    # relative to it (no absolute path of this machine in a report); None: left as they ran
+    publish_dir: str | None = None
 
 
 @dataclass
@@ -253,7 +258,6 @@ def _sanitizing_exporter_class():
 
 
 @functools.lru_cache(maxsize=1)
-@functools.lru_cache(maxsize=1)
 def _sanitizing_exporter():
     # once per process (templates, CSS); the same settings as _html_exporter
     return _sanitizing_exporter_class()(**_exporter_settings())
@@ -266,10 +270,12 @@ def export_report_html(ipynb: str | Path, html_path: str | Path | None = None) -
     """
     ipynb = Path(ipynb)
     html_path = Path(html_path) if html_path else ipynb.with_suffix(".html")
-    nb = nbformat.read(str(ipynb), as_version=4)
-    body, _ = _sanitizing_exporter().from_notebook_node(
-        nb, resources={"metadata": {"name": ipynb.stem}}
-    )
+    return _write_report_html(nbformat.read(str(ipynb), as_version=4), html_path, ipynb.stem)
+
+
+def _write_report_html(nb, html_path: Path, name: str) -> Path:
+    """:func:`export_report_html` of a notebook in memory; ``name``: the page title's notebook."""
+    body, _ = _sanitizing_exporter().from_notebook_node(nb, resources={"metadata": {"name": name}})
     from samenleven_analysis.reports import outputs
 
     outputs.write_text(html_path, body)
@@ -325,7 +331,12 @@ class ReusableKernel:
     cleared (``reset(new_session=True)``, as ``%reset -f``), figures are closed,
     matplotlib's rcParams, the warning filters and "already shown" registries and the
     execution counter are restored, so each report sees what a fresh kernel would (imported
-    modules stay cached; they hold no report state). After any failure the kernel is replaced before the next notebook.
+    modules stay cached; they hold no report state). After any failure the kernel is replaced
+    before the next notebook.
+
+    One kernel client serves the whole batch (the resets and every notebook): a new client
+    waits for its first IOPub message before it counts as ready, 0.2 s or more per
+    connection, paid twice per report before.
     """
 
     def __init__(self, cwd: str) -> None:
@@ -336,24 +347,22 @@ class ReusableKernel:
     def _start(self) -> None:
         from jupyter_core.utils import run_sync
 
-        self.km = kernel_manager_class()(kernel_name=config.KERNEL_NAME)
+        self.km = _shared_client_manager_class()(kernel_name=config.KERNEL_NAME)
         run_sync(self.km.start_kernel)(cwd=self.cwd)
+        client = self.km.client()
+        client.start_channels()
+        run_sync(client.wait_for_ready)(timeout=120)
         self._run(_PRIME_CODE)
         self._run(_SNAPSHOT_CODE)
 
     def _run(self, code: str, timeout: float = 120) -> None:
-        from jupyter_client import BlockingKernelClient
+        from jupyter_core.utils import run_sync
 
-        kc = BlockingKernelClient()
-        kc.load_connection_info(self.km.get_connection_info())
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=timeout)
-            reply = kc.execute_interactive(code, timeout=timeout, output_hook=lambda msg: None)
-            if reply["content"]["status"] != "ok":
-                raise RuntimeError(f"kernel reset failed: {reply['content'].get('evalue')}")
-        finally:
-            kc.stop_channels()
+        reply = run_sync(self.km.client().execute_interactive)(
+            code, timeout=timeout, output_hook=lambda msg: None, allow_stdin=False
+        )
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"kernel reset failed: {reply['content'].get('evalue')}")
 
     def reset(self) -> None:
         """Make the kernel look fresh for the next notebook (restart it if that fails)."""
@@ -372,10 +381,77 @@ class ReusableKernel:
 
         if self.km is not None:
             try:
+                self.km.close_shared_client()
                 run_sync(self.km.shutdown_kernel)(now=True)
             except Exception:  # already dead: nothing to stop
                 pass
             self.km = None
+
+
+def _shared_client_manager_class():
+    """:func:`kernel_manager_class` whose ``client()`` is one client, started once.
+
+    nbclient asks the manager for a client per notebook and starts its channels; the shared
+    client's channels start only the first time.
+    """
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    class SharedClient(AsyncKernelClient):
+        _ready = False
+
+        def start_channels(self, *args: Any, **kwargs: Any) -> None:
+            if not self.channels_running:
+                super().start_channels(*args, **kwargs)
+
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            # once ready, ready: each further wait cost 0.2 s (an IOPub poll that times out)
+            if not self._ready:
+                await super().wait_for_ready(timeout=timeout)
+                self._ready = True
+            elif not await self.is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+
+    class SharedClientKernelManager(kernel_manager_class()):
+        _shared: Any = None
+
+        def client(self, **kwargs: Any) -> Any:
+            if self._shared is None:
+                kw = {**self.get_connection_info(session=True), "parent": self}
+                kw["connection_file"] = self.connection_file
+                self._shared = SharedClient(**{**kw, **kwargs})
+            return self._shared
+
+        def close_shared_client(self) -> None:
+            if self._shared is not None and self._shared.channels_running:
+                self._shared.stop_channels()
+            self._shared = None
+
+    return SharedClientKernelManager
+
+
+@functools.lru_cache(maxsize=8)
+def _without_outputs(notebook: str, mtime_ns: int, size: int) -> str:
+    """A copy of ``notebook`` without its stored outputs, in this process's temporary folder.
+
+    Papermill reads, validates and deep-copies the notebook it runs; the committed notebooks carry
+    their demo outputs (for nbval), 98% of the file. Keyed by modification time and size, so an
+    edited notebook is copied again.
+    """
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    folder = Path(tempfile.mkdtemp(prefix="samenleven-nb-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / Path(notebook).name
+    nbformat.write(nb, str(path))
+    return str(path)
+
+
+def _runnable_copy(notebook: str) -> str:
+    stat = Path(notebook).stat()
+    return _without_outputs(str(Path(notebook).resolve()), stat.st_mtime_ns, stat.st_size)
 
 
 def execute_job(
@@ -395,9 +471,9 @@ def execute_job(
 
     start = time.perf_counter()
     error: str | None = None
-    # papermill saves the notebook cell by cell: into a hidden partial file, moved onto the
-    # report's name once papermill has written it whole (a killed run leaves only the
-    # partial file, and run.json says 'running')
+    # papermill writes the executed notebook once (not after every cell: that was a third of a
+    # report's time), into a hidden partial file; it is finished in memory and published under
+    # the report's name (a killed run leaves at most the partial file; run.json says 'running')
     final = Path(job.output)
     partial = final.with_name(f".{final.stem}.partial{final.suffix}")
     written = False
@@ -409,12 +485,11 @@ def execute_job(
                 extra["km"] = kernel.km
             else:
                 extra["kernel_manager_class"] = kernel_manager_class()
-                # outputs are saved cell by cell; a kernel stuck in a timed-out cell
-                # need not be waited for
+                # a kernel stuck in a timed-out cell need not be waited for
                 extra["shutdown_kernel"] = "immediate"
             try:
                 pm.execute_notebook(
-                    job.notebook,
+                    _runnable_copy(job.notebook),
                     str(partial),
                     parameters=job.parameters,
                     kernel_name=config.KERNEL_NAME,
@@ -422,6 +497,7 @@ def execute_job(
                     execution_timeout=timeout,
                     progress_bar=False,
                     log_output=False,
+                    request_save_on_cell_execute=False,
                     **extra,
                 )
                 error = None
@@ -441,14 +517,13 @@ def execute_job(
                     kernel.replace()
                 if attempt == 2:
                     error += "\n" + traceback.format_exc(limit=3)
-    written, error = _publish_partial(partial, final, job.output, written, error)
+    nb, error = _publish_partial(partial, job, written, error)
     html_path: str | None = None
     demo: bool | None = None
-    if written and final.is_file():
+    if nb is not None:
         try:
-            make_deterministic(job.output, job.parameters)
-            html_path = str(export_report_html(job.output))  # export + sanitise, one pass
-            demo = report_uses_demo(job.output)
+            html_path = str(_write_report_html(nb, final.with_suffix(".html"), final.stem))
+            demo = notebook_uses_demo(nb)
         except Exception as exc:  # must not hide the original failure
             error = (error + "; " if error else "") + f"HTML export failed: {exc}"
     return JobResult(
@@ -464,31 +539,80 @@ def execute_job(
 
 
 def _publish_partial(
-    partial: Path, final: Path, output_path: str, written: bool, error: str | None
-) -> tuple[bool, str | None]:
-    """Move papermill's partial notebook onto ``final``.
+    partial: Path, job: Job, written: bool, error: str | None
+) -> tuple[Any, str | None]:
+    """Finish papermill's partial notebook in memory and write it under the report's name.
 
-    Its recorded ``output_path`` is set to the report's name; a partial file papermill could not
-    finish is removed. Returns whether ``final`` now holds the notebook, and ``error`` (extended
-    when that failed).
+    Recorded paths as published (:func:`publish_paths`), no clock times, a fixed cell id
+    (:func:`deterministic`). A partial file papermill could not finish is removed. Returns the
+    published notebook (None when there is none) and ``error`` (extended when writing failed).
     """
     from samenleven_analysis.reports import outputs
 
+    final = Path(job.output)
     if not written or not partial.is_file():
         partial.unlink(missing_ok=True)
-        return False, error or f"{final.name} was not written"
+        return None, error or f"{final.name} was not written"
     try:
         nb = nbformat.read(str(partial), as_version=4)
-        if "papermill" in nb.metadata:
-            nb.metadata["papermill"]["output_path"] = output_path
+        publish_paths(nb, job)
+        deterministic(nb, job.parameters)
         text = nbformat.writes(nb)
         outputs.write_text(final, text if text.endswith("\n") else text + "\n")
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or exc
-        return False, (error + "; " if error else "") + f"writing {final.name} failed: {reason}"
+        return None, (error + "; " if error else "") + f"writing {final.name} failed: {reason}"
     finally:
         partial.unlink(missing_ok=True)
-    return True, error
+    return nb, error
+
+
+def publish_paths(nb, job: Job) -> None:
+    """Papermill's record of the run as published.
+
+    ``input_path`` is the notebook of this project (not the output-free copy that ran),
+    ``output_path`` the report; with ``job.publish_dir`` both, and the ``output_dir`` the runner
+    injected, are relative (no absolute path of this machine in a published report).
+    """
+    meta = nb.metadata.setdefault("papermill", {})
+    meta["input_path"] = job.notebook
+    meta["output_path"] = job.output
+    if job.publish_dir is None:
+        return
+    out_dir = Path(job.publish_dir)
+    _relative_output_dirs(nb, out_dir)
+    meta["output_path"] = os.path.relpath(Path(job.output).resolve(), out_dir.resolve())
+    meta["input_path"] = _project_relative(Path(job.notebook))
+
+
+def _relative_output_dirs(nb, out_dir: Path) -> None:
+    """Show the ``output_dir`` the runner injected relative to the output folder.
+
+    It ran as an absolute path. Shown so in the injected-parameters cell and papermill's parameter
+    record.
+    """
+    prefixes = sorted({str(out_dir), str(out_dir.resolve())}, key=len, reverse=True)
+
+    def rel(text: str) -> str:
+        for prefix in prefixes:
+            text = text.replace(prefix + os.sep, "").replace(prefix, ".")
+        return text
+
+    params = nb.metadata.get("papermill", {}).get("parameters", {})
+    for key, value in list(params.items()):
+        if isinstance(value, str):
+            params[key] = rel(value)
+    for cell in nb.cells:
+        if INJECTED_TAG in cell.metadata.get("tags", []):
+            cell.source = rel(cell.source)
+
+
+def _project_relative(path: Path) -> str:
+    """``notebooks/x.ipynb`` for a notebook of this project, else just the file name."""
+    try:
+        return path.resolve().relative_to(config.project_root().resolve()).as_posix()
+    except ValueError:
+        return path.name
 
 
 def report_uses_demo(ipynb: str | Path) -> bool | None:
@@ -496,9 +620,13 @@ def report_uses_demo(ipynb: str | Path) -> bool | None:
 
     None: no provenance cell output, e.g. the notebook failed before it.
     """
+    return notebook_uses_demo(nbformat.read(str(ipynb), as_version=4))
+
+
+def notebook_uses_demo(nb) -> bool | None:
+    """:func:`report_uses_demo` of a notebook in memory."""
     from samenleven_analysis.reports.context import PROVENANCE_METADATA
 
-    nb = nbformat.read(str(ipynb), as_version=4)
     for cell in reversed(nb.cells):
         for out in cell.get("outputs", []):
             record = out.get("metadata", {}).get(PROVENANCE_METADATA)
@@ -682,14 +810,20 @@ def deterministic_cell_id(nb, parameters: dict[str, Any] | None = None) -> str:
 
 
 def make_deterministic(ipynb: str | Path, parameters: dict[str, Any] | None = None) -> None:
-    """Rewrite an executed notebook so that two runs of the same inputs give the same bytes.
+    """Rewrite an executed notebook file with :func:`deterministic`."""
+    path = Path(ipynb)
+    nb = nbformat.read(str(path), as_version=4)
+    deterministic(nb, parameters)
+    nbformat.write(nb, str(path))
+
+
+def deterministic(nb, parameters: dict[str, Any] | None = None) -> None:
+    """Make an executed notebook (in place) give the same bytes for two runs of the same inputs.
 
     A fixed id for papermill's injected-parameters cell (:func:`deterministic_cell_id`) and no clock
     times (papermill's start/end times and durations, nbclient's cell timings). Run times live in
     ``run.json`` only.
     """
-    path = Path(ipynb)
-    nb = nbformat.read(str(path), as_version=4)
     meta = nb.metadata.get("papermill", {})
     for key in _TIMING_KEYS:
         meta.pop(key, None)
@@ -702,7 +836,6 @@ def make_deterministic(ipynb: str | Path, parameters: dict[str, Any] | None = No
         if cell.cell_type == "code":
             for output in cell.get("outputs", []):
                 output.get("metadata", {}).pop("execution", None)
-    nbformat.write(nb, str(path))
 
 
 def clean_notebook_metadata(nb) -> None:

@@ -543,6 +543,7 @@ def _run_into(
             str(p),
             str(out_dir / f"{p.stem}.ipynb"),
             _with_output_dir(nb_params[p], specs[p], out_dir / f"{p.stem}_files"),
+            publish_dir=str(out_dir),
         )
         for p in selected
     ]
@@ -561,6 +562,7 @@ def _run_into(
                         out_dir / "authorities" / f"{names[code]}_files",
                     ),
                     kind="authority",
+                    publish_dir=str(out_dir),
                 )
             )
 
@@ -594,7 +596,6 @@ def _run_into(
         scheduler=scheduler,
     )
     for r in ran:
-        relative_papermill_paths(r.ipynb, out_dir)
         r.error = public_error(r.error, out_dir)
     results = incremental.finish(reuse, run_jobs, dict(zip(reuse.to_run, ran, strict=True)))
     elapsed = time.perf_counter() - t0
@@ -679,67 +680,6 @@ def public_error(text: str | None, out_dir: Path) -> str | None:
     for prefix in sorted({str(out_dir.resolve()), str(out_dir.absolute())}, key=len, reverse=True):
         text = text.replace(prefix + os.sep, "").replace(prefix, ".")
     return _ABSOLUTE_PATH.sub(lambda m: m.group("name") or ".", text)
-
-
-def relative_papermill_paths(ipynb: str | Path, out_dir: Path) -> None:
-    """Rewrite papermill's ``input_path``/``output_path`` of an executed notebook as relative paths.
-
-    Relative to the output folder, so that no absolute path of this machine is published.
-    """
-    path = Path(ipynb)
-    if not path.is_file():
-        return
-    nb = nbformat.read(str(path), as_version=4)
-    meta = nb.metadata.get("papermill")
-    if not meta:
-        return
-    changed = _relative_output_dirs(nb, out_dir)
-    for key in ("input_path", "output_path"):
-        value = meta.get(key)
-        if value and Path(value).is_absolute():
-            meta[key] = (
-                os.path.relpath(value, out_dir.resolve())
-                if key == "output_path"
-                else (_project_relative(Path(value)))
-            )
-            changed = True
-    if changed:
-        nbformat.write(nb, str(path))
-
-
-def _relative_output_dirs(nb, out_dir: Path) -> bool:
-    """Show the ``output_dir`` the runner injected relative to the output folder.
-
-    It ran as an absolute path. Shown so in the injected-parameters cell and papermill's parameter
-    record.
-    """
-    prefixes = sorted({str(out_dir), str(out_dir.resolve())}, key=len, reverse=True)
-
-    def rel(text: str) -> str:
-        for prefix in prefixes:
-            text = text.replace(prefix + os.sep, "").replace(prefix, ".")
-        return text
-
-    changed = False
-    params = nb.metadata.get("papermill", {}).get("parameters", {})
-    for key, value in list(params.items()):
-        if isinstance(value, str) and rel(value) != value:
-            params[key], changed = rel(value), True
-    for cell in nb.cells:
-        if (
-            "injected-parameters" in cell.metadata.get("tags", [])
-            and rel(cell.source) != cell.source
-        ):
-            cell.source, changed = rel(cell.source), True
-    return changed
-
-
-def _project_relative(path: Path) -> str:
-    """``notebooks/x.ipynb`` for a notebook of this project, else just the file name."""
-    try:
-        return path.resolve().relative_to(config.project_root().resolve()).as_posix()
-    except ValueError:
-        return path.name
 
 
 PAIRED_FORMATS = "ipynb,py:percent"

@@ -178,16 +178,37 @@ def sanitize_fragment(fragment: str) -> str:
     Scripts, styles, frames, forms and event handlers are escaped or dropped; links may point to
     http(s), mailto or relative report files; images only to embedded PNG/JPEG/GIF/SVG.
     """
+    import secrets
+
     import bleach
 
-    return bleach.clean(
-        fragment,
+    # bleach's tokenizer walks an embedded image character by character (most of a report's
+    # export): each base64 payload stands in as a short token while bleach runs. A payload is
+    # letters, digits, "+/=" and spaces only, so putting it back cannot add markup. The token
+    # holds a fresh random nonce, so that no text of the fragment can pass for one.
+    payloads: list[str] = []
+    nonce = secrets.token_hex(8)
+
+    def stand_in(match: re.Match) -> str:
+        payloads.append(match.group(2))
+        return f"{match.group(1)}payload{nonce}n{len(payloads) - 1}x"
+
+    cleaned = bleach.clean(
+        _BASE64_PAYLOAD.sub(stand_in, fragment),
         tags=_ALLOWED_TAGS,
         attributes=_attribute_ok,
         protocols={"http", "https", "mailto", "data"},  # data: is narrowed to images above
         strip=False,
         strip_comments=True,
     )
+    if not payloads:
+        return cleaned
+    return re.sub(f"payload{nonce}n(\\d+)x", lambda m: payloads[int(m.group(1))], cleaned)
+
+
+_BASE64_PAYLOAD = re.compile(
+    r"(data:image/(?:png|jpeg|gif|svg\+xml);base64,)([A-Za-z0-9+/=\s]{64,})"
+)
 
 
 def sanitize_report_html(path: str | Path) -> Path:
