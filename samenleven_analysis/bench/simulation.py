@@ -98,7 +98,9 @@ def _twfe_wild(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.did import did
 
     df = _panel(scenario, seed)
-    e = did(df, "y", "unit", "year", "treated", "post", "unit", inference="wild", reps=999, seed=seed)
+    e = did(
+        df, "y", "unit", "year", "treated", "post", "unit", inference="wild", reps=999, seed=seed
+    )
     return e, df.attrs["effect"]
 
 
@@ -170,7 +172,13 @@ ESTIMATORS: dict[str, tuple[Callable, tuple[str, ...], float]] = {
     "twfe_wild": (_twfe_wild, FLANDERS, 1.0),
     "event_study_pretrend": (
         _pretrend,
-        ("baseline", "no_effect", "non_parallel", "six_treated"),
+        (
+            "baseline",
+            "no_effect",
+            "non_parallel",
+            "six_treated",
+            *(s for s in FLANDERS if s.endswith("_null")),
+        ),
         1.0,
     ),
     "synthetic_did": (_sdid, PANEL, 0.15),

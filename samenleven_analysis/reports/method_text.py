@@ -443,6 +443,16 @@ NOTES: dict[str, Callable[[Fact], str]] = {
     "sdid_placebo_se_undefined": _simple(
         N_("the placebo standard error is undefined for a cohort")
     ),
+    "sdid_interval_withheld": lambda f: _(
+        "no interval: in simulations of this design (285 authorities, the largest funded) the "
+        "placebo interval covered the true effect in {level_low} to {level_high} of {draws} "
+        "draws for outcomes in levels and in {rate} for rates, instead of 95% "
+        "(docs/inference.md); the estimate is descriptive",
+        level_low=i18n.percent(f["level_low"], 0),
+        level_high=i18n.percent(f["level_high"], 0),
+        draws=_n(f["draws"]),
+        rate=i18n.percent(f["rate_low"], 0),
+    ),
     "sdid_pooled_se_independent": _simple(
         N_(
             "the pooled standard error treats the cohorts as independent (they share the "

@@ -20,6 +20,11 @@ SVG_HASH_SALT = "samenleven-analysis"
 
 PNG_DPI = 150
 
+SVG_FONTTYPE = "none"
+"""Text in SVG files stays text (``<text>``, matplotlib escapes it), drawn in the reader's
+DejaVu Sans or sans-serif: selectable, editable in a drawing program, a third of the size,
+and half the time of writing every glyph as a path."""
+
 
 _SVG_METADATA = {"Date": None, "Creator": f"samenleven-analysis {__version__}"}
 
@@ -35,7 +40,7 @@ def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = PNG_DPI) -> bytes:
     if fmt not in ("png", "svg"):
         raise ValueError(f"format must be 'png' or 'svg', not {fmt!r}")
     buf = io.BytesIO()
-    rc = {"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": "path", "path.simplify": True}
+    rc = {"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": SVG_FONTTYPE, "path.simplify": True}
     with matplotlib.rc_context(rc):
         if fmt == "png":
             fig.savefig(buf, format="png", dpi=dpi, metadata=_PNG_METADATA, facecolor="white")

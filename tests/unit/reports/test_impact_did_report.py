@@ -1,0 +1,29 @@
+"""The impact report's choices of inference in the Plan's regime (issue 20)."""
+
+from __future__ import annotations
+
+import math
+
+from samenleven_analysis import i18n
+from samenleven_analysis.analysis.estimators.common import Estimate, fact
+from samenleven_analysis.analysis.estimators.sdid import FLANDERS_PLACEBO_COVERAGE
+from samenleven_analysis.reports.impact_did_report import sdid_without_interval
+from samenleven_analysis.reports.method_text import notes_text
+
+
+def test_synthetic_did_keeps_its_estimate_but_no_interval_its_coverage_does_not_support():
+    est = Estimate(1.5, 0.4, 0.7, 2.3, 0.01, 2850, fact("sdid"))
+    shown = sdid_without_interval(est)
+    assert shown.estimate == 1.5
+    assert all(math.isnan(v) for v in (shown.se, shown.ci_low, shown.ci_high, shown.pvalue))
+    assert shown.note == "sdid_interval_withheld"
+    # the measured coverage is far from 95% in levels: the reason the interval is withheld
+    assert (
+        max(c for (kind, _), (c, _se) in FLANDERS_PLACEBO_COVERAGE.items() if kind == "level") < 0.8
+    )
+    with i18n.using("en"):
+        english = notes_text(shown.notes)
+    with i18n.using("nl"):
+        dutch = notes_text(shown.notes)
+    assert "61% to 68% of 41 draws" in english
+    assert "geen interval" in dutch and "61%" in dutch and "68%" in dutch
