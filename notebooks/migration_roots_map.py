@@ -28,7 +28,7 @@ measure: Literal["count", "share"] = "share"
 definition: Literal["non_eu14", "non_eu27", "non_europe", "nationality_proxy"] = "non_eu14"
 scheme: Literal["quantiles", "fisher_jenks", "user_defined"] = "quantiles"
 k: int = 5  # range: 2..9
-bins: list | None = None  # upper class bounds for scheme="user_defined" (shares as fractions)
+bins: list | None = None  # upper class bounds when the scheme is user_defined (shares as fractions)
 highlight: str | list = "eligible"  # "eligible", REFNIS codes (list or "11002,44021"), or ""
 min_cell: int = 5  # range: 1..
 figure_dir = None  # folder for PNG + SVG files; None: display only
