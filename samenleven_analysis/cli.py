@@ -148,6 +148,12 @@ def build(data_dir, offline, vintage, demo, out) -> None:
     "slurm[:N] / pbs[:N] for a dask-jobqueue cluster (needs the 'dask' extra).",
 )
 @click.option(
+    "--fresh-kernels",
+    is_flag=True,
+    help="Run every notebook in a kernel of its own (slower; the same files as the default "
+    "batches of authority reports sharing a kernel, the reference that is tested).",
+)
+@click.option(
     "--language",
     type=click.Choice(["nl", "en"]),
     default=None,
@@ -172,6 +178,7 @@ def run(
     notebooks_dir,
     force,
     scheduler,
+    fresh_kernels,
     language,
 ) -> None:
     """Execute notebooks with papermill into dated report folders with an index.html.
@@ -200,6 +207,7 @@ def run(
             force=force,
             scheduler=scheduler,
             language=language,
+            fresh_kernels=fresh_kernels,
         )
     except ParameterError as exc:
         _fail(exc, 2)

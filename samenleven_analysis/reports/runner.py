@@ -355,6 +355,7 @@ def run_notebooks(
     force: bool = False,
     scheduler: str | None = None,
     language: str | None = None,
+    fresh_kernels: bool = False,
 ) -> int:
     """Execute report notebooks; return the exit status (0 all ran, 1 some failed).
 
@@ -385,6 +386,9 @@ def run_notebooks(
     ``reports/latest``) is reused; ``force`` recomputes every report. ``scheduler``: the
     address of a Dask distributed scheduler to run the notebooks on
     (:mod:`samenleven_analysis.reports.engines`); the local process pool otherwise.
+    ``fresh_kernels`` runs every notebook in a kernel of its own instead of authority reports in
+    batches sharing one (:class:`~samenleven_analysis.reports.kernels.ReusableKernel`): slower,
+    the same bytes (the reference the batched run is tested against).
     """
     from samenleven_analysis.reports import context as reporting
 
@@ -471,6 +475,7 @@ def run_notebooks(
                 specs=specs,
                 force=force,
                 scheduler=scheduler,
+                fresh_kernels=fresh_kernels,
                 language=i18n.check_language(
                     language or values.get("language") or DEFAULT_LANGUAGE
                 ),
@@ -534,6 +539,7 @@ def _run_into(
     specs,
     force=False,
     scheduler=None,
+    fresh_kernels: bool = False,
     language: str = DEFAULT_LANGUAGE,
 ) -> int:
     """The part of :func:`run_notebooks` that writes into ``out_dir`` (under its lock)."""
@@ -594,6 +600,7 @@ def _run_into(
         timeout=timeout,
         progress=progress,
         scheduler=scheduler,
+        reuse_kernels=not fresh_kernels,
     )
     for r in ran:
         r.error = public_error(r.error, out_dir)
@@ -617,6 +624,7 @@ def _run_into(
         "fallback_reason": prepared.fallback_reason,
         "git_commit": commit,
         "jobs": int(jobs),
+        "kernels": "one per notebook" if fresh_kernels else "shared by a batch of reports",
         "disclosure_control": "off" if disclosure_off else "on",
         "language": language,
     }
