@@ -186,6 +186,33 @@ def class_colours(k: int, cmap: str = CMAP) -> tuple[str, ...]:
     return tuple(to_hex(colormap(float(p))) for p in positions)
 
 
+def _mapclassify():
+    """mapclassify, imported here (not at the top: scikit-learn and numba take seconds).
+
+    mapclassify compiles its one numba function (Fisher–Jenks, typed signature) eagerly at every
+    import: 1.3 s per process, paid by every kernel that draws a map. It is imported with numba's
+    JIT off, so the function stays plain Python: 0.13 s for one Fisher–Jenks of 300 values, the
+    same bins (float32 arithmetic either way), and nothing for the other schemes.
+    """
+    import sys
+
+    if "mapclassify" in sys.modules:
+        return sys.modules["mapclassify"]
+    try:
+        from numba.core import config as numba_config
+    except ImportError:  # without numba mapclassify is plain Python anyway
+        import mapclassify
+
+        return mapclassify
+    saved = numba_config.DISABLE_JIT
+    numba_config.DISABLE_JIT = True
+    try:
+        import mapclassify
+    finally:
+        numba_config.DISABLE_JIT = saved
+    return mapclassify
+
+
 def make_classes(
     values: Iterable | Sequence[Iterable],
     scheme: str = "quantiles",
@@ -211,7 +238,7 @@ def make_classes(
     if pooled.size == 0:
         raise ValueError("no non-missing values to classify")
     name = "UserDefined" if bins is not None else _scheme_class(scheme)
-    import mapclassify  # here, not at the top: its import (scikit-learn, numba) takes seconds
+    mapclassify = _mapclassify()
 
     with warnings.catch_warnings():
         # mapclassify warns (and lowers k) when ties leave too few distinct values;

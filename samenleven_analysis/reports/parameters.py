@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-import nbformat
 import yaml
 
 from samenleven_analysis.errors import ParameterError
@@ -151,6 +150,10 @@ def parse_parameters(nb_path: str | Path) -> dict[str, ParamSpec]:
     Returns ``{}`` when the notebook has no such cell (it then accepts no parameters).
     IPython magics and shell lines are ignored.
     """
+    # imported here: nbformat loads jsonschema, whose format checkers take 1.5 s to import
+    # (rfc3987-syntax builds a grammar), and every report kernel imports this module
+    import nbformat
+
     nb = nbformat.read(str(nb_path), as_version=4)
     cell = next(
         (

@@ -1,0 +1,40 @@
+"""What a report kernel imports costs every notebook run (issue 22): keep the slow imports out."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+REPORT_MODULES = [
+    "authority_report",
+    "eligibility_report",
+    "impact_did_report",
+    "migration_roots_map_report",
+    "programme_consolidation_report",
+    "synthetic_control_report",
+    "threshold_rdd_report",
+]
+
+
+def test_report_modules_do_not_import_nbformat_or_jsonschema():
+    """The format checkers of jsonschema take 1.5 s to import (rfc3987-syntax builds a grammar)."""
+    code = "; ".join(f"import samenleven_analysis.reports.{m}" for m in REPORT_MODULES)
+    check = (
+        "import sys; print(sorted({'nbformat', 'jsonschema', 'mapclassify'} & set(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}; {check}"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_mapclassify_is_imported_without_compiling_and_classifies_the_same():
+    code = (
+        "import numpy as np, sys; from samenleven_analysis.reports import maps; "
+        "x = np.random.default_rng(1).lognormal(0, 1, 300); "
+        "c = maps.make_classes(x, 'fisher_jenks', 5); "
+        "import numba.core.config as nc; assert not nc.DISABLE_JIT; "
+        "import mapclassify; print(list(c.bins) == list(mapclassify.FisherJenks(x, k=5).bins))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
