@@ -510,7 +510,7 @@ def average_effects(design: ImpactDesign, estimators: list[str]) -> AverageEffec
             )
         if "synthetic_did" in estimators:
             res["synthetic DiD"] = sdid_without_interval(
-                synthetic_did(p, "value", "refnis", "year", "cohort")
+                synthetic_did(p, "value", "refnis", "year", "cohort", inference=False)
             )
     for name, e in res.items():
         lines.append(

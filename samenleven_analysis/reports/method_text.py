@@ -177,6 +177,14 @@ def _sdid(f: Fact) -> str:
     )
 
 
+def _sdid_point(f: Fact) -> str:
+    return _(
+        "Synthetic difference-in-differences (Arkhangelsky et al. 2021; diff-diff), per cohort "
+        "against the never-treated authorities: point estimate only (no placebo standard error "
+        "computed)."
+    )
+
+
 def _rdrobust(f: Fact) -> str:
     values = {
         "p": _n(f["p"]),
@@ -295,6 +303,7 @@ METHODS: dict[str, Callable[[Fact], str]] = {
     "twfe": _twfe,
     "callaway_santanna": _callaway_santanna,
     "sdid": _sdid,
+    "sdid_point": _sdid_point,
     "rdrobust": _rdrobust,
     "local_randomisation": _local_randomisation,
     "synthetic_control": _synthetic_control,

@@ -58,12 +58,18 @@ def synthetic_did(
     reps: int = 200,
     seed: int = DEFAULT_SEED,
     alpha: float = 0.05,
+    inference: bool = True,
 ) -> Estimate:
     """SDID ATT pooled over cohorts, with placebo standard errors (``reps`` placebo draws).
 
     ``extra["cohort"]``: per-cohort ``estimate, se, n_treated, post_years``. With no more
     never-treated than treated units in a cohort the placebo SE is undefined: that cohort's
     SE is NaN and so is the pooled inference (with a note).
+
+    ``inference=False``: the point estimate only (NaN SE, interval and p-value), without the
+    placebo draws (the same estimate: the placebo variance does not touch the weights), for a
+    design where the placebo interval is known not to hold its level
+    (:data:`FLANDERS_PLACEBO_COVERAGE`).
     """
     from diff_diff import SyntheticDiD
 
@@ -85,7 +91,11 @@ def synthetic_did(
         # One BLAS thread (threadpoolctl): no result may depend on the machine's thread count.
         with quiet(), single_thread_blas():
             r = SyntheticDiD(
-                variance_method="placebo", n_bootstrap=int(reps), seed=int(seed) + k, alpha=alpha
+                variance_method="placebo",
+                # diff-diff's minimum of 2 placebo draws when no SE is wanted
+                n_bootstrap=int(reps) if inference else 2,
+                seed=int(seed) + k,
+                alpha=alpha,
             ).fit(sub, outcome="_y", treatment="_tr", unit="_unit", time="_time", post_periods=post)
         rows.append(
             {
@@ -110,6 +120,9 @@ def synthetic_did(
         "placebo_reps": int(reps),
         "n_treated_units": int(tab.n_treated.sum()),
     }
+    if not inference:
+        nan = float("nan")
+        return Estimate(est, nan, nan, nan, nan, len(df), fact("sdid_point"), extra)
     method = fact("sdid", reps=int(reps))
     p = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else float("nan")
     out = check_se(Estimate(est, se, est - q * se, est + q * se, p, len(df), method, extra))

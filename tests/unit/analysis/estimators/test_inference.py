@@ -427,3 +427,12 @@ def test_estimate_str_is_english_for_logs_whatever_the_active_language():
     with i18n.using("nl"):
         assert "p = < 0.001; n = 10" in str(e)
     assert "p = 0.054;" in str(Estimate(1.0, 0.1, 0.8, 1.2, 0.0541, 10, Fact("x")))
+
+
+def test_synthetic_did_without_inference_gives_the_same_estimate_and_no_interval():
+    df = sim.simulate_panel(n_units=30, share_treated=0.3, effect=2.0, sigma=0.3, seed=SEED)
+    full = sdid.synthetic_did(df, "y", "unit", "year", "cohort", reps=20)
+    point = sdid.synthetic_did(df, "y", "unit", "year", "cohort", inference=False)
+    assert point.estimate == full.estimate
+    assert np.isnan([point.se, point.ci_low, point.ci_high, point.pvalue]).all()
+    assert point.method.code == "sdid_point"
