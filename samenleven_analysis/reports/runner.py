@@ -714,6 +714,34 @@ def notebook_from_script(ipynb: Path):
     return nb
 
 
+def stable_cell_ids(nb, previous) -> None:
+    """Give the cells of ``nb`` (built from the paired script) the ids they had in ``previous``.
+
+    jupytext makes random ids, so every refresh rewrote every id of the committed notebook. A cell
+    keeps the id of the first unused cell of ``previous`` with the same type and source; a new or
+    edited cell gets an id derived from its position and source (the same on every machine).
+    """
+    import hashlib
+
+    unused: dict[tuple[str, str], list[str]] = {}
+    for cell in previous.cells:
+        if "id" in cell:
+            unused.setdefault((cell.cell_type, cell.source), []).append(cell["id"])
+    taken: set[str] = set()
+    for index, cell in enumerate(nb.cells):
+        ids = unused.get((cell.cell_type, cell.source))
+        while ids and ids[0] in taken:
+            ids.pop(0)
+        if ids:
+            cell["id"] = ids.pop(0)
+        else:
+            digest = hashlib.sha256(f"{index}\n{cell.source}".encode()).hexdigest()
+            cell["id"] = next(
+                digest[k : k + 8] for k in range(0, 56) if digest[k : k + 8] not in taken
+            )
+        taken.add(cell["id"])
+
+
 def refresh_notebooks(
     names: Sequence[str] = (), *, timeout: int = DEFAULT_TIMEOUT, folder: Path | None = None
 ) -> int:
@@ -735,7 +763,10 @@ def refresh_notebooks(
             tmp = path.with_name(f".{path.stem}.refresh.ipynb")
             print(f"refreshing {path.name} ...", file=sys.stderr, flush=True)
             try:
-                nbformat.write(notebook_from_script(path), str(src))
+                fresh = notebook_from_script(path)
+                if path.is_file():
+                    stable_cell_ids(fresh, nbformat.read(str(path), as_version=4))
+                nbformat.write(fresh, str(src))
                 pm.execute_notebook(
                     str(src),
                     str(tmp),

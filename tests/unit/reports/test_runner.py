@@ -559,3 +559,21 @@ def test_opt_out_run_sets_min_cell_0_and_stamps_the_dashboard(tmp_path, monkeypa
     assert f"min_cell 0 {disclosure.DISCLOSURE_OFF}" in printed
     assert json.loads((out / "run.json").read_text())["disclosure_control"] == "off"
     assert 'id="disclosure-off-banner"' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_refresh_keeps_the_cell_ids_of_unchanged_cells_and_derives_new_ones():
+    v4 = nbformat.v4
+    previous = v4.new_notebook(
+        cells=[v4.new_markdown_cell("# T", id="keep0001"), v4.new_code_cell("x = 1", id="keep0002")]
+    )
+    fresh = v4.new_notebook(
+        cells=[v4.new_markdown_cell("# T"), v4.new_code_cell("x = 2"), v4.new_code_cell("x = 1")]
+    )
+    again = nbformat.from_dict(json.loads(json.dumps(fresh)))
+    runner.stable_cell_ids(fresh, previous)
+    runner.stable_cell_ids(again, previous)
+    ids = [c["id"] for c in fresh.cells]
+    assert ids[0] == "keep0001" and ids[2] == "keep0002"
+    assert ids[1] not in {"keep0001", "keep0002"} and len(set(ids)) == 3
+    assert [c["id"] for c in again.cells] == ids  # the new id is derived, not random
+    nbformat.validate(fresh)
