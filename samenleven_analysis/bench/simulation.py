@@ -94,7 +94,7 @@ def _twfe(scenario: str, seed: int):
 
 
 def _twfe_wild(scenario: str, seed: int):
-    """TWFE with the wild cluster bootstrap p-value: the impact notebook's "second opinion"."""
+    """TWFE with the wild cluster bootstrap p-value (its size is why the notebook does not show it)."""
     from samenleven_analysis.analysis.estimators.did import did
 
     df = _panel(scenario, seed)

@@ -7,7 +7,7 @@ import math
 from samenleven_analysis import i18n
 from samenleven_analysis.analysis.estimators.common import Estimate, fact
 from samenleven_analysis.analysis.estimators.sdid import FLANDERS_PLACEBO_COVERAGE
-from samenleven_analysis.reports.impact_did_report import sdid_without_interval
+from samenleven_analysis.reports.impact_did_report import sdid_without_interval, twfe_text
 from samenleven_analysis.reports.method_text import notes_text
 
 
@@ -27,3 +27,14 @@ def test_synthetic_did_keeps_its_estimate_but_no_interval_its_coverage_does_not_
         dutch = notes_text(shown.notes)
     assert "61% to 68% of 41 draws" in english
     assert "geen interval" in dutch and "61%" in dutch and "68%" in dutch
+
+
+def test_twfe_line_says_why_its_cluster_and_wild_p_values_are_not_shown():
+    est = Estimate(0.5, 0.2, 0.1, 0.9, 0.02, 100, fact("twfe"))
+    est.extra.update(n_treated_clusters=23, n_clusters=59)
+    with i18n.using("en"):
+        english = twfe_text(est)
+    with i18n.using("nl"):
+        dutch = twfe_text(est)
+    assert "23 treated of 59 clusters" in english and "up to 10% and 10%" in english
+    assert "23 gefinancierde van 59 clusters" in dutch and "10%" in dutch
