@@ -43,6 +43,23 @@ def plot_event_study(
     return ax
 
 
+def line_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least-squares line ``(slope, intercept)`` from exactly rounded sums (:func:`math.fsum`).
+
+    ``np.polyfit`` solves through LAPACK, whose last bits move with the BLAS kernel and thread
+    count: the drawn line, and so the figure's pixels, differed between machines.
+    """
+    import math
+
+    x_mean = math.fsum(x) / len(x)
+    y_mean = math.fsum(y) / len(y)
+    dx = [float(v) - x_mean for v in x]
+    dy = [float(v) - y_mean for v in y]
+    sxx = math.fsum(a * a for a in dx)
+    slope = math.fsum(a * b for a, b in zip(dx, dy, strict=True)) / sxx if sxx > 0 else 0.0
+    return slope, y_mean - slope * x_mean
+
+
 def plot_rdd(
     df: pd.DataFrame,
     outcome: str,
@@ -72,9 +89,9 @@ def plot_rdd(
             means = pd.Series(ys).groupby(idx).mean()
             mids = (edges[:-1] + edges[1:]) / 2
             ax.plot(mids[means.index], means.to_numpy(), "o", color="#1f4e79")
-            b = np.polyfit(xs, ys, 1)
+            slope, intercept = line_fit(xs, ys)
             grid = np.linspace(xs.min(), xs.max(), 50)
-            ax.plot(grid, np.polyval(b, grid), color="#c0504d")
+            ax.plot(grid, intercept + slope * grid, color="#c0504d")
     ax.axvline(cutoff, color="0.2", ls="--", lw=1)
     ax.set_xlabel(_t(running))
     ax.set_ylabel(_t(outcome))

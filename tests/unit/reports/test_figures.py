@@ -42,3 +42,17 @@ def test_figure_caption_with_dollars_draws_literally():
     figures.add_caption(fig, "cost $\\alpha$ and $\\notacommand$")
     figures.figure_bytes(fig)  # mathtext would raise on \notacommand
     plt.close(fig)
+
+
+def test_rdd_line_fit_is_least_squares_and_independent_of_summation_order():
+    import numpy as np
+
+    from samenleven_analysis.reports.figures.estimates import line_fit
+
+    rng = np.random.default_rng(0)
+    x = rng.lognormal(8, 1, 140)
+    y = 0.3 * x + rng.normal(0, 50, 140)
+    slope, intercept = line_fit(x, y)
+    assert np.allclose([slope, intercept], np.polyfit(x, y, 1), rtol=1e-12)
+    # exactly rounded sums: any order of the units gives the same bits (no BLAS in the way)
+    assert line_fit(x[::-1], y[::-1]) == (slope, intercept)
