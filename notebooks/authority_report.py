@@ -41,69 +41,47 @@ ctx.banner()
 
 # %%
 report.section("glance")
-
-# %%
 report.at_a_glance()
 
 # %%
 report.section("composition")
-
-# %%
 report.composition()
 
 # %%
 report.section("pyramid")
-
-# %%
 report.pyramid()
 
 # %%
 report.section("benchmark")
-
-# %%
 report.benchmark()
 
 # %%
 report.section("eligibility")
-
-# %%
 report.eligibility()
 
 # %%
 report.section("income")
-
-# %%
 report.income()
 
 # %%
 report.section("subsidy")
-
-# %%
 report.subsidy()
 
 # %%
 report.section("programmes")
-
-# %%
 report.programmes()
 report.outcomes()
 
 # %%
 report.section("contract")
-
-# %%
 report.contract()
 
 # %%
 report.section("limits")
-
-# %%
 report.limits()
 report.files()
 
 # %%
 report.section("provenance")
-
-# %%
 ctx.provenance_cell(dict(authority=authority, year=year, definition=definition, threshold=threshold,
                          vintage=vintage, min_cell=min_cell, language=language))
