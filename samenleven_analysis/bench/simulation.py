@@ -126,6 +126,20 @@ def _pretrend(scenario: str, seed: int):
     return Estimate(nan, nan, nan, nan, es.pretrend_pvalue, es.n, es.method), nan
 
 
+def _event_coefficient(scenario: str, seed: int):
+    """The event study's pointwise CRV1 interval of the first post period (relative time 0)."""
+    from samenleven_analysis.analysis.estimators.common import Estimate
+    from samenleven_analysis.analysis.estimators.event_study import event_study
+
+    df = _panel(scenario, seed)
+    es = event_study(df, "y", "unit", "year", "cohort", bootstrap_reps=0, seed=seed)
+    row = es.coefs.set_index("rel_time").loc[0]
+    nan = float("nan")
+    est = Estimate(row["estimate"], nan, row["ci_low"], row["ci_high"], nan, es.n, es.method)
+    truth = 0.0 if SCENARIOS[scenario].get("effect", 1.0) == 0.0 else nan
+    return est, truth
+
+
 def _rdd_sharp(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.rdd import rdd
 
@@ -181,6 +195,11 @@ ESTIMATORS: dict[str, tuple[Callable, tuple[str, ...], float]] = {
         ),
         1.0,
     ),
+    "event_study_coefficient": (
+        _event_coefficient,
+        tuple(s for s in FLANDERS if s.endswith("_null")),
+        0.5,
+    ),
     "synthetic_did": (_sdid, PANEL, 0.15),
     "rdd_sharp": (_rdd_sharp, ("rdd",), 1.0),
     "rdd_fuzzy": (_rdd_fuzzy, ("rdd",), 1.0),
@@ -198,6 +217,7 @@ _COST = {
     "twfe": 0.3,
     "twfe_wild": 3.0,
     "event_study_pretrend": 0.25,
+    "event_study_coefficient": 0.2,
     "callaway_santanna": 0.13,
     "rdd_sharp": 0.05,
     "rdd_fuzzy": 0.05,

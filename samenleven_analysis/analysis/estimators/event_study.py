@@ -27,6 +27,21 @@ from samenleven_analysis.facts import DEFAULT_SEED
 # --------------------------------------------------------------------------- event study
 
 
+FLANDERS_POINTWISE_COVERAGE: dict[tuple[str, int], tuple[float, float]] = {
+    ("level", 6): (0.891, 0.011),
+    ("level", 28): (0.927, 0.009),
+    ("rate", 6): (0.906, 0.010),
+    ("rate", 28): (0.935, 0.009),
+}
+"""(outcome kind, funded) → (coverage, MC s.e.) of the pointwise 95% CRV1 interval of the TWFE
+event-study coefficient at relative time 0 in the Plan's regime (scenarios
+``flanders_{kind}_{n}_null``, :data:`FLANDERS_POINTWISE_COVERAGE_DRAWS` draws; docs/inference.md):
+below 95% with few funded authorities, so the impact notebook shows the coefficients without
+intervals (the joint pre-trend test holds its level)."""
+
+FLANDERS_POINTWISE_COVERAGE_DRAWS = 800
+"""Simulated draws behind :data:`FLANDERS_POINTWISE_COVERAGE`."""
+
 DEFAULT_WINDOW = (-5, 3)
 """Default event window: leads before −5 are binned into −5, lags after 3 into 3 (three
 cohorts 2022–2024 observed to 2025 give at most lag 3; five leads keep the pre-trend test

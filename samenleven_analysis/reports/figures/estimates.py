@@ -174,9 +174,16 @@ def plot_group_means(means: pd.DataFrame, start: int, label: str, *, caption: st
 
 
 def plot_event_studies(
-    studies: Mapping[str, EventStudy], *, title: str | None = None, caption: str | None = None
+    studies: Mapping[str, EventStudy],
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+    intervals: bool = True,
 ):
-    """Several event studies side by side (small horizontal offsets), 95% intervals."""
+    """Several event studies side by side (small horizontal offsets), 95% intervals.
+
+    ``intervals=False``: the coefficients only (where the intervals do not hold their level).
+    """
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 4))
@@ -189,7 +196,7 @@ def plot_event_studies(
         ax.errorbar(
             c.rel_time + 0.15 * (k - (len(studies) - 1) / 2),
             c.estimate,
-            yerr=np.nan_to_num(err),
+            yerr=np.nan_to_num(err) if intervals else None,
             fmt="o",
             color=colours[k % 3],
             capsize=3,
@@ -205,8 +212,13 @@ def plot_event_studies(
     return ax
 
 
-def plot_cs_event(event: pd.DataFrame, label: str, *, caption: str | None = None):
-    """Callaway–Sant'Anna event-time aggregation with its (analytic) 95% intervals."""
+def plot_cs_event(
+    event: pd.DataFrame, label: str, *, caption: str | None = None, intervals: bool = True
+):
+    """Callaway–Sant'Anna event-time aggregation with its (analytic) 95% intervals.
+
+    ``intervals=False``: the estimates only (where the analytic intervals do not hold their level).
+    """
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -215,7 +227,7 @@ def plot_cs_event(event: pd.DataFrame, label: str, *, caption: str | None = None
     ax.errorbar(
         event.rel_time,
         event.estimate,
-        yerr=[event.estimate - event.ci_low, event.ci_high - event.estimate],
+        yerr=[event.estimate - event.ci_low, event.ci_high - event.estimate] if intervals else None,
         fmt="o",
         color="#1f4e79",
         capsize=3,

@@ -7,7 +7,11 @@ import math
 from samenleven_analysis import i18n
 from samenleven_analysis.analysis.estimators.common import Estimate, fact
 from samenleven_analysis.analysis.estimators.sdid import FLANDERS_PLACEBO_COVERAGE
-from samenleven_analysis.reports.impact_did_report import sdid_without_interval, twfe_text
+from samenleven_analysis.reports.impact_did_report import (
+    event_intervals_text,
+    sdid_without_interval,
+    twfe_text,
+)
 from samenleven_analysis.reports.method_text import notes_text
 
 
@@ -38,3 +42,12 @@ def test_twfe_line_says_why_its_cluster_and_wild_p_values_are_not_shown():
         dutch = twfe_text(est)
     assert "23 treated of 59 clusters" in english and "up to 10% and 10%" in english
     assert "23 gefinancierde van 59 clusters" in dutch and "10%" in dutch
+
+
+def test_event_figures_say_why_they_show_no_intervals_in_both_languages():
+    with i18n.using("en"):
+        english = event_intervals_text()
+    with i18n.using("nl"):
+        dutch = event_intervals_text()
+    assert "89% to 94%" in english and "66% to 96%" in english
+    assert "zonder interval" in dutch and "89%" in dutch and "66%" in dutch
