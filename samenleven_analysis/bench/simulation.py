@@ -171,6 +171,16 @@ def _rdd_flanders(scenario: str, seed: int):
     return est, cfg["effect"]
 
 
+def _rdd_flanders_sharp(scenario: str, seed: int):
+    """The sharp (eligibility, ITT) estimate of the same Flanders-like design; truth jump × effect."""
+    from samenleven_analysis.analysis.estimators.rdd import rdd
+
+    cfg = SCENARIOS[scenario]
+    df = simulate_flanders_rdd(jump=cfg["jump"], effect=cfg["effect"], seed=seed)
+    est = rdd(df, "y", "running", THRESHOLD_RESIDENTS + 0.5, covariates=["pre"])
+    return est, cfg["jump"] * cfg["effect"]
+
+
 def _synth(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.common import Estimate
     from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_control
@@ -204,6 +214,7 @@ ESTIMATORS: dict[str, tuple[Callable, tuple[str, ...], float]] = {
     "rdd_sharp": (_rdd_sharp, ("rdd",), 1.0),
     "rdd_fuzzy": (_rdd_fuzzy, ("rdd",), 1.0),
     "rdd_flanders": (_rdd_flanders, ("rdd_flanders", "rdd_flanders_null"), 1.0),
+    "rdd_flanders_sharp": (_rdd_flanders_sharp, ("rdd_flanders", "rdd_flanders_null"), 1.0),
     "synthetic_control": (_synth, ("synthetic",), 1.0),
 }
 """Name → (draw(scenario, seed) -> (Estimate, truth), scenarios, share of ``draws`` to run).
@@ -222,6 +233,7 @@ _COST = {
     "rdd_sharp": 0.05,
     "rdd_fuzzy": 0.05,
     "rdd_flanders": 0.3,
+    "rdd_flanders_sharp": 0.3,
 }
 """Seconds per draw on one core (for ordering the work only)."""
 

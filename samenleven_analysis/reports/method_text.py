@@ -462,6 +462,14 @@ NOTES: dict[str, Callable[[Fact], str]] = {
         draws=_n(f["draws"]),
         rate=i18n.percent(f["rate_low"], 0),
     ),
+    "rdd_sharp_interval_withheld": lambda f: _(
+        "no interval: in simulations of a Flanders-like threshold design (285 authorities, few "
+        "above 7,500) the interval of the sharp estimate covered the truth in {low} to {high} "
+        "of {draws} draws, instead of 95% (docs/inference.md)",
+        low=i18n.percent(f["low"], 0),
+        high=i18n.percent(f["high"], 0),
+        draws=_n(f["draws"]),
+    ),
     "sdid_pooled_se_independent": _simple(
         N_(
             "the pooled standard error treats the cohorts as independent (they share the "

@@ -20,7 +20,12 @@ from samenleven_analysis import i18n
 from samenleven_analysis.analysis import authorities, eligibility
 from samenleven_analysis.analysis import outcomes as oc
 from samenleven_analysis.analysis.estimators import rdd as rdd_mod
-from samenleven_analysis.analysis.estimators.common import estimates_table
+from samenleven_analysis.analysis.estimators.common import (
+    Estimate,
+    estimates_table,
+    fact,
+    without_inference,
+)
 from samenleven_analysis.analysis.verdicts import verdict_flags
 from samenleven_analysis.facts import PROGRAMME_START_YEAR as PROGRAMME_START
 from samenleven_analysis.i18n import N_, _
@@ -322,6 +327,22 @@ def _attempt(fn, *args, **kwargs):
         return None, _("Not estimable: {reason}", reason=str(exc).splitlines()[0])
 
 
+def sharp_without_interval(est: Estimate) -> Estimate:
+    """The sharp (ITT) estimate without its interval, with the reason.
+
+    In the Flanders-like design that interval covers the truth in about 90% of simulated draws
+    (:data:`~samenleven_analysis.analysis.estimators.rdd.FLANDERS_SHARP_COVERAGE`).
+    """
+    coverage = [c for c, _se in rdd_mod.FLANDERS_SHARP_COVERAGE.values()]
+    reason = fact(
+        "rdd_sharp_interval_withheld",
+        low=min(coverage),
+        high=max(coverage),
+        draws=rdd_mod.FLANDERS_SHARP_COVERAGE_DRAWS,
+    )
+    return without_inference(est, reason)
+
+
 def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
     """Sharp and fuzzy RD, the fuzzy fit's own first stage and the Anderson–Rubin test.
 
@@ -341,8 +362,9 @@ def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
     df, c, cl = design.frame, design.cutoff, design.cluster
     rd, msgs = {}, []
     if "sharp" in estimators:
-        rd["sharp (eligibility, ITT)"], m = _attempt(
-            rdd_mod.rdd, df, "change", "count", c, cluster=cl
+        sharp, m = _attempt(rdd_mod.rdd, df, "change", "count", c, cluster=cl)
+        rd["sharp (eligibility, ITT)"] = (
+            sharp_without_interval(sharp) if sharp is not None else None
         )
         msgs.append(m)
     fuzzy, m = _attempt(rdd_mod.rdd, df, "change", "count", c, treatment="treated", cluster=cl)
@@ -355,11 +377,10 @@ def rdd_estimates(design: RDDDesign, estimators: list[str]) -> dict[str, Any]:
         lines.append(
             _(
                 "First stage of the fuzzy fit (same bandwidth ±{bandwidth}): jump in participation "
-                "{jump} (95% CI {low} to {high}); Anderson–Rubin (reduced-form) p = {p}",
+                "{jump} (no interval: a sharp RD, see the note on the sharp estimate); "
+                "Anderson–Rubin (reduced-form) p = {p}",
                 bandwidth=i18n.number(fuzzy.extra["h_left"]),
                 jump=i18n.number(fs.estimate, 2),
-                low=i18n.number(fs.ci_low, 2),
-                high=i18n.number(fs.ci_high, 2),
                 p=i18n.number(fuzzy.extra["ar_pvalue"], 3),
             )
         )

@@ -37,6 +37,20 @@ MIN_SUPPORT = 10
 inference is not trusted and :func:`rdd` falls back to local randomisation inference; fewer
 than this on either side of the local-randomisation window: descriptive only."""
 
+FLANDERS_SHARP_COVERAGE: dict[str, tuple[float, float]] = {
+    "jump 0.55": (0.893, 0.018),
+    "no jump": (0.903, 0.017),
+}
+"""Coverage (MC s.e.) of the interval :func:`rdd` gives the *sharp* (eligibility, ITT) estimate
+(rdrobust's robust bias-corrected one, or the local-randomisation fallback) in the Flanders-like
+design (``simulate_flanders_rdd``: 285 log-normal sizes, few
+above 7,500; scenarios ``rdd_flanders`` and ``rdd_flanders_null``,
+:data:`FLANDERS_SHARP_COVERAGE_DRAWS` draws; docs/inference.md): about 0.90, so the threshold
+notebook shows the sharp estimate without its interval. The fuzzy interval covers 0.94."""
+
+FLANDERS_SHARP_COVERAGE_DRAWS = 300
+"""Simulated draws behind :data:`FLANDERS_SHARP_COVERAGE`."""
+
 WEAK_F = 3.84
 """Weak-first-stage threshold on the fuzzy design's own first-stage F (the squared
 conventional t of the jump in participation at the cutoff, same bandwidth and sample as the
