@@ -67,6 +67,16 @@ for _outcome in ("level", "rate"):
 funded, AR(1) ρ = 0.5, heterogeneous dynamic effects (``_null``: effect 0), outcome in
 levels (noise ∝ √size: the funded are the noisiest) or rates (noise ∝ 1/√size)."""
 
+for _outcome in ("level", "rate"):
+    SCENARIOS[f"sc_flanders_{_outcome}_null"] = {
+        **_FLANDERS,
+        "n_treated": 1,
+        "effect": 0.0,
+        "outcome": _outcome,
+    }
+"""``sc_flanders_*``: the synthetic-control notebook's design, the single largest of 285 authorities
+funded (no effect), donors the 30 most populous never-funded ones (``REAL_DONORS``)."""
+
 FLANDERS = tuple(k for k in SCENARIOS if k.startswith("flanders_"))
 PANEL = ("baseline", "no_effect", "non_parallel", "six_treated", "one_treated", *FLANDERS)
 
@@ -181,6 +191,22 @@ def _rdd_flanders_sharp(scenario: str, seed: int):
     return est, cfg["jump"] * cfg["effect"]
 
 
+def _synth_flanders(scenario: str, seed: int):
+    """The synthetic-control notebook's main analysis (demeaned) in the Plan's regime."""
+    from samenleven_analysis.analysis.estimators.common import Estimate
+    from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_control
+
+    df = _panel(scenario, seed)
+    units = df.drop_duplicates("unit")
+    city = units.loc[units["cohort"].notna(), "unit"].iloc[0]
+    never = units[units["cohort"].isna()].sort_values("size", ascending=False)
+    donors = list(never["unit"].iloc[:30])
+    start = int(units.loc[units["unit"] == city, "cohort"].iloc[0])
+    sc = synthetic_control(df, "y", "unit", "year", city, start, controls=donors, demean=True)
+    est = Estimate(sc.att, sc.se, sc.ci_low, sc.ci_high, sc.placebo_pvalue, sc.n, sc.method)
+    return est, 0.0
+
+
 def _synth(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.common import Estimate
     from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_control
@@ -216,6 +242,11 @@ ESTIMATORS: dict[str, tuple[Callable, tuple[str, ...], float]] = {
     "rdd_flanders": (_rdd_flanders, ("rdd_flanders", "rdd_flanders_null"), 1.0),
     "rdd_flanders_sharp": (_rdd_flanders_sharp, ("rdd_flanders", "rdd_flanders_null"), 1.0),
     "synthetic_control": (_synth, ("synthetic",), 1.0),
+    "synthetic_control_flanders": (
+        _synth_flanders,
+        ("sc_flanders_level_null", "sc_flanders_rate_null"),
+        0.25,
+    ),
 }
 """Name → (draw(scenario, seed) -> (Estimate, truth), scenarios, share of ``draws`` to run).
 Synthetic DiD's placebo variance costs ~3 s a draw on 300 units: it runs 15% of the draws; the
@@ -225,6 +256,7 @@ TWFE wild bootstrap (999 draws, ~3 s a draw) half of them, on the null scenarios
 _COST = {
     "synthetic_did": 4.7,
     "synthetic_control": 0.7,
+    "synthetic_control_flanders": 2.0,
     "twfe": 0.3,
     "twfe_wild": 3.0,
     "event_study_pretrend": 0.25,
