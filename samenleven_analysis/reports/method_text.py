@@ -385,6 +385,19 @@ def _simple(message: str, **numbers: str) -> Callable[[Fact], str]:
     return word
 
 
+def _coverage(message: str, **numbers: str) -> Callable[[Fact], str]:
+    """A note quoting a simulated coverage range: ``{low}``/``{high}`` as whole percentages.
+
+    ``numbers`` as in :func:`_simple`.
+    """
+
+    def word(f: Fact) -> str:
+        counts = {k: _n(f[key]) for k, key in numbers.items()}
+        return _(message, low=i18n.percent(f["low"], 0), high=i18n.percent(f["high"], 0), **counts)
+
+    return word
+
+
 NOTES: dict[str, Callable[[Fact], str]] = {
     "se_not_positive": _simple(
         N_("the standard error is not a positive number: no interval or p-value")
@@ -435,13 +448,13 @@ NOTES: dict[str, Callable[[Fact], str]] = {
         treated="treated",
         untreated="untreated",
     ),
-    "analytic_interval_coverage": lambda f: _(
-        "analytic interval: in simulations of funding to the largest authorities it covered "
-        "the true value in {low} to {high} of the draws with {funded} funded (randomisation "
-        "inference needs a balanced panel with never-treated controls)",
-        low=i18n.percent(f["low"], 0),
-        high=i18n.percent(f["high"], 0),
-        funded=_n(f["funded"]),
+    "analytic_interval_coverage": _coverage(
+        N_(
+            "analytic interval: in simulations of funding to the largest authorities it covered "
+            "the true value in {low} to {high} of the draws with {funded} funded (randomisation "
+            "inference needs a balanced panel with never-treated controls)"
+        ),
+        funded="funded",
     ),
     "ri_needs_never_treated": _simple(
         N_("randomisation inference is implemented for never-treated controls only")
@@ -462,13 +475,13 @@ NOTES: dict[str, Callable[[Fact], str]] = {
         draws=_n(f["draws"]),
         rate=i18n.percent(f["rate_low"], 0),
     ),
-    "rdd_sharp_interval_withheld": lambda f: _(
-        "no interval: in simulations of a Flanders-like threshold design (285 authorities, few "
-        "above 7,500) the interval of the sharp estimate covered the truth in {low} to {high} "
-        "of {draws} draws, instead of 95% (docs/inference.md)",
-        low=i18n.percent(f["low"], 0),
-        high=i18n.percent(f["high"], 0),
-        draws=_n(f["draws"]),
+    "rdd_sharp_interval_withheld": _coverage(
+        N_(
+            "no interval: in simulations of a Flanders-like threshold design (285 authorities, "
+            "few above 7,500) the interval of the sharp estimate covered the truth in {low} to "
+            "{high} of {draws} draws, instead of 95% (docs/inference.md)"
+        ),
+        draws="draws",
     ),
     "sdid_pooled_se_independent": _simple(
         N_(
