@@ -809,14 +809,6 @@ def deterministic_cell_id(nb, parameters: dict[str, Any] | None = None) -> str:
     return f"{INJECTED_TAG}-{digest.hexdigest()[:12]}"
 
 
-def make_deterministic(ipynb: str | Path, parameters: dict[str, Any] | None = None) -> None:
-    """Rewrite an executed notebook file with :func:`deterministic`."""
-    path = Path(ipynb)
-    nb = nbformat.read(str(path), as_version=4)
-    deterministic(nb, parameters)
-    nbformat.write(nb, str(path))
-
-
 def deterministic(nb, parameters: dict[str, Any] | None = None) -> None:
     """Make an executed notebook (in place) give the same bytes for two runs of the same inputs.
 
@@ -832,10 +824,7 @@ def deterministic(nb, parameters: dict[str, Any] | None = None) -> None:
             cell["id"] = deterministic_cell_id(nb, parameters)
         for key in _TIMING_KEYS:
             cell.metadata.get("papermill", {}).pop(key, None)
-        cell.metadata.pop("execution", None)
-        if cell.cell_type == "code":
-            for output in cell.get("outputs", []):
-                output.get("metadata", {}).pop("execution", None)
+    _drop_cell_timings(nb)
 
 
 def clean_notebook_metadata(nb) -> None:
@@ -846,6 +835,12 @@ def clean_notebook_metadata(nb) -> None:
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
+    _drop_cell_timings(nb)
+
+
+def _drop_cell_timings(nb) -> None:
+    """Drop the execution timings nbclient records on every cell and output, in place."""
+    for cell in nb.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
             for output in cell.get("outputs", []):
