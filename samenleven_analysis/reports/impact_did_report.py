@@ -27,6 +27,7 @@ from samenleven_analysis.analysis.estimators.common import (
     Fact,
     estimates_table,
     fact,
+    measured_range,
     without_inference,
 )
 from samenleven_analysis.analysis.estimators.honest import HonestSensitivity, honest_did
@@ -411,8 +412,8 @@ def event_intervals_text() -> str:
     from samenleven_analysis.analysis.estimators.event_study import FLANDERS_POINTWISE_COVERAGE
     from samenleven_analysis.analysis.estimators.staggered import ANALYTIC_COVERAGE
 
-    pointwise = [c for c, _se in FLANDERS_POINTWISE_COVERAGE.values()]
-    analytic = [c for c, _se in ANALYTIC_COVERAGE.values()]
+    low, high = measured_range(FLANDERS_POINTWISE_COVERAGE)
+    cs_low, cs_high = measured_range(ANALYTIC_COVERAGE)
     return _(
         "The event-study coefficients and the Callaway–Sant'Anna estimates by year are shown "
         "without intervals: in simulations of this design (285 authorities, the largest funded) "
@@ -420,10 +421,10 @@ def event_intervals_text() -> str:
         "pointwise) and {cs_low} to {cs_high} (Callaway–Sant'Anna, analytic) of draws "
         "(docs/inference.md). The joint pre-trend test and the randomisation interval of the "
         "average effect hold their level.",
-        low=i18n.percent(min(pointwise), 0),
-        high=i18n.percent(max(pointwise), 0),
-        cs_low=i18n.percent(min(analytic), 0),
-        cs_high=i18n.percent(max(analytic), 0),
+        low=i18n.percent(low, 0),
+        high=i18n.percent(high, 0),
+        cs_low=i18n.percent(cs_low, 0),
+        cs_high=i18n.percent(cs_high, 0),
     )
 
 
@@ -472,7 +473,7 @@ def twfe_text(est: Estimate) -> str:
     """
     from samenleven_analysis.analysis.estimators.did import FLANDERS_NULL_REJECTION
 
-    worst = {k: max(rate for rate, _se in v.values()) for k, v in FLANDERS_NULL_REJECTION.items()}
+    worst = {test: measured_range(rates)[1] for test, rates in FLANDERS_NULL_REJECTION.items()}
     return _(
         "TWFE: {treated} treated of {clusters} clusters. Its cluster-robust (CRV1) and "
         "wild-bootstrap p-values are not shown: in simulations of this design they rejected a "
@@ -497,13 +498,15 @@ def sdid_without_interval(est: Estimate) -> Estimate:
         FLANDERS_PLACEBO_COVERAGE_DRAWS,
     )
 
-    levels = [FLANDERS_PLACEBO_COVERAGE[("level", n)][0] for n in (6, 28)]
-    rates = [FLANDERS_PLACEBO_COVERAGE[("rate", n)][0] for n in (6, 28)]
+    def kind(name: str) -> tuple[float, float]:
+        return measured_range({k: v for k, v in FLANDERS_PLACEBO_COVERAGE.items() if k[0] == name})
+
+    level_low, level_high = kind("level")
     reason = fact(
         "sdid_interval_withheld",
-        level_low=min(levels),
-        level_high=max(levels),
-        rate_low=min(rates),
+        level_low=level_low,
+        level_high=level_high,
+        rate_low=kind("rate")[0],
         draws=FLANDERS_PLACEBO_COVERAGE_DRAWS,
     )
     return without_inference(est, reason)

@@ -24,6 +24,7 @@ from samenleven_analysis.analysis.estimators.common import (
     Estimate,
     estimates_table,
     fact,
+    measured_range,
     without_inference,
 )
 from samenleven_analysis.analysis.verdicts import verdict_flags
@@ -333,11 +334,11 @@ def sharp_without_interval(est: Estimate) -> Estimate:
     In the Flanders-like design that interval covers the truth in about 90% of simulated draws
     (:data:`~samenleven_analysis.analysis.estimators.rdd.FLANDERS_SHARP_COVERAGE`).
     """
-    coverage = [c for c, _se in rdd_mod.FLANDERS_SHARP_COVERAGE.values()]
+    low, high = measured_range(rdd_mod.FLANDERS_SHARP_COVERAGE)
     reason = fact(
         "rdd_sharp_interval_withheld",
-        low=min(coverage),
-        high=max(coverage),
+        low=low,
+        high=high,
         draws=rdd_mod.FLANDERS_SHARP_COVERAGE_DRAWS,
     )
     return without_inference(est, reason)

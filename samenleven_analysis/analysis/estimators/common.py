@@ -285,6 +285,17 @@ class MinimumDetectableEffect:
 # --------------------------------------------------------------------------- helpers
 
 
+def measured_range(table: Mapping[Any, tuple[float, float]]) -> tuple[float, float]:
+    """Lowest and highest measured value of a simulation table ``key → (value, MC s.e.)``.
+
+    The tables of coverage and rejection rates beside the estimators
+    (e.g. :data:`~samenleven_analysis.analysis.estimators.sdid.FLANDERS_PLACEBO_COVERAGE`) that the
+    reports quote when they withhold an interval.
+    """
+    values = [value for value, _mcse in table.values()]
+    return min(values), max(values)
+
+
 def without_inference(est: Estimate, reason: Fact) -> Estimate:
     """The point estimate with NaN SE/interval/p-value and a note saying why (never a 0-width CI)."""
     nan = float("nan")
