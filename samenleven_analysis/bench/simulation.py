@@ -195,12 +195,13 @@ def _synth_flanders(scenario: str, seed: int):
     """The synthetic-control notebook's main analysis (demeaned) in the Plan's regime."""
     from samenleven_analysis.analysis.estimators.common import Estimate
     from samenleven_analysis.analysis.estimators.synthetic_control import synthetic_control
+    from samenleven_analysis.reports.synthetic_control_report import REAL_DONORS
 
     df = _panel(scenario, seed)
     units = df.drop_duplicates("unit")
     city = units.loc[units["cohort"].notna(), "unit"].iloc[0]
     never = units[units["cohort"].isna()].sort_values("size", ascending=False)
-    donors = list(never["unit"].iloc[:30])
+    donors = list(never["unit"].iloc[:REAL_DONORS])
     start = int(units.loc[units["unit"] == city, "cohort"].iloc[0])
     sc = synthetic_control(df, "y", "unit", "year", city, start, controls=donors, demean=True)
     est = Estimate(sc.att, sc.se, sc.ci_low, sc.ci_high, sc.placebo_pvalue, sc.n, sc.method)
