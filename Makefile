@@ -19,6 +19,9 @@ NBVAL_BLAS ?= OPENBLAS_CORETYPE=Prescott OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=
 timed = @s=$$(date +%s); $(2); rc=$$?; echo "[make test] $(1): $$(( $$(date +%s) - s )) s" >&2; exit $$rc
 # uv, with the project's own environment in $(VENV), never a download of Python (`make lock`).
 UV = UV_PROJECT_ENVIRONMENT=$(abspath $(VENV)) $(BIN)/uv
+# uv.lock in pip's requirements format, with hashes: what `make` installs (`make lock` writes it)
+LOCK_TXT := requirements.txt
+EXPORT_LOCK = $(UV) export --frozen --no-emit-project --extra dev --extra dask --format requirements-txt --quiet -o $(LOCK_TXT)
 
 # Cache compiled modules (the package, the tests, pytest's assertion rewrites) in __pycache__ even
 # where the environment sets PYTHONDONTWRITEBYTECODE (CI images do): an empty value lets Python
@@ -30,20 +33,19 @@ export PYTHONDONTWRITEBYTECODE =
 .PHONY: help reports test test-e2e test-unit test-notebooks test-simulation lint format venv kernel bench \
 	bench-simulation build demo lab clean-processed notebooks-refresh lock lock-upgrade wheel messages
 
-# Exactly the lock (uv.lock, every package pinned with the hashes of its files), this checkout
-# editable, nothing resolved (`--frozen`), nothing extra left (uv sync removes what the lock does
-# not list). uv itself comes from the lock, hash-checked, by pip: the awk line turns the lock's uv
-# entry into `uv==X --hash=sha256:…` for every file of that release. --compile-bytecode writes
-# every .pyc at install time (uv does not by default), so that no pytest worker or notebook kernel
+# Exactly the lock, hash-checked, nothing resolved: requirements.txt is uv.lock exported in pip's
+# format (every package pinned with `--hash=sha256:` for each of its files; `make lock` writes both,
+# a test keeps them in step). uv itself comes from that file, hash-checked by pip (the awk line
+# takes its entry); `uv pip sync --require-hashes` then installs exactly the file and removes
+# anything it does not list, and the checkout goes in editable without dependencies.
+# --compile-bytecode writes every .pyc at install time, so that no pytest worker or notebook kernel
 # compiles pandas & co. again where PYTHONDONTWRITEBYTECODE is set: ~15 s per interpreter otherwise.
-$(STAMP): uv.lock pyproject.toml setup.py Makefile
+$(STAMP): $(LOCK_TXT) pyproject.toml setup.py Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	awk '/^name = "uv"$$/{p=1} p&&/^version = /{v=$$3} p&&/^$$/{exit} p{while (match($$0, /hash = "sha256:[0-9a-f]+"/)) \
-		{h=h " --hash=sha256:" substr($$0, RSTART+15, RLENGTH-16); $$0=substr($$0, RSTART+RLENGTH)}} \
-		END{gsub(/"/, "", v); print "uv==" v h}' uv.lock > $(VENV)/uv.requirements
+	awk '/^uv==/{p=1} p{print} p&&!/\\$$/{exit}' $(LOCK_TXT) > $(VENV)/uv.requirements
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(VENV)/uv.requirements
-	UV_PROJECT_ENVIRONMENT=$(abspath $(VENV)) $(BIN)/uv sync --frozen --compile-bytecode --no-python-downloads \
-		--python $(BIN)/python --extra dev --extra dask --quiet
+	$(BIN)/uv pip sync --quiet --require-hashes --compile-bytecode --python $(BIN)/python $(LOCK_TXT)
+	$(BIN)/uv pip install --quiet --no-deps --python $(BIN)/python -e .
 	$(BIN)/uv pip check --quiet --python $(BIN)/python
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (samenleven)" >/dev/null
 	touch $(STAMP)
@@ -100,11 +102,13 @@ lint: $(STAMP)
 lock:
 	test -x $(BIN)/uv || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); $(BIN)/python -m pip install --quiet uv; }
 	$(UV) lock --no-python-downloads
+	$(EXPORT_LOCK)
 
 ## Move every pin of uv.lock to the newest release the ranges allow.
 lock-upgrade:
 	test -x $(BIN)/uv || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); $(BIN)/python -m pip install --quiet uv; }
 	$(UV) lock --no-python-downloads --upgrade
+	$(EXPORT_LOCK)
 
 ## Build the wheel (with the notebooks and the lock inside) into dist/.
 wheel: $(STAMP)

@@ -147,24 +147,50 @@ def test_lock_pins_every_declared_dependency_within_its_range_with_hashes():
     assert [n for n, (_, hashes) in pins.items() if not hashes] == []
 
 
-def test_lock_is_in_step_with_pyproject():
-    """``uv lock --check`` (offline: nothing is resolved) agrees that the lock is current."""
+def _uv() -> str:
     import shutil
-    import subprocess
     import sys
 
     uv = Path(sys.executable).with_name("uv")
     uv_cmd = str(uv) if uv.exists() else shutil.which("uv")
     if uv_cmd is None:
         pytest.skip("uv is not installed in this environment")
+    return uv_cmd
+
+
+def test_lock_is_in_step_with_pyproject():
+    """``uv lock --check`` (offline: nothing is resolved) agrees that the lock is current."""
+    import subprocess
+
     done = subprocess.run(
-        [uv_cmd, "lock", "--check", "--offline", "--no-python-downloads"],
+        [_uv(), "lock", "--check", "--offline", "--no-python-downloads"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     )
     assert done.returncode == 0, "run `make lock`: " + done.stderr[-400:]
+
+
+def test_requirements_txt_is_the_lock_that_make_installs(tmp_path):
+    """``requirements.txt`` is uv.lock exported with hashes (``make lock``); ``make`` installs it."""
+    import subprocess
+
+    exported = tmp_path / "requirements.txt"
+    subprocess.run(
+        [_uv(), "export", "--frozen", "--no-emit-project", "--extra", "dev", "--extra", "dask"]
+        + ["--format", "requirements-txt", "--quiet", "--offline", "-o", str(exported)],
+        cwd=ROOT,
+        check=True,
+    )
+
+    def body(path: Path) -> list[str]:
+        return [line for line in path.read_text().splitlines() if not line.startswith("#")]
+
+    assert body(ROOT / "requirements.txt") == body(exported), "run `make lock`"
+    pins = [line for line in body(exported) if re.match(r"^[A-Za-z0-9]", line)]
+    assert len(pins) == len(_lock_pins()) and all(" ; " in p or "==" in p for p in pins)
+    assert "--require-hashes" in (ROOT / "Makefile").read_text()
 
 
 def test_lock_covers_linux_macos_and_windows():
@@ -174,7 +200,7 @@ def test_lock_covers_linux_macos_and_windows():
 
 
 def test_this_environment_has_exactly_the_locked_versions():
-    """``make`` installs the lock (``uv sync --frozen``); every applicable pin at its version."""
+    """``make`` installs the lock (``uv pip sync --require-hashes``); every pin at its version."""
     import importlib.metadata
 
     from packaging.markers import Marker
