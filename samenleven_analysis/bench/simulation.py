@@ -150,6 +150,29 @@ def _event_coefficient(scenario: str, seed: int):
     return est, truth
 
 
+def _honest_conventional(scenario: str, seed: int):
+    """HonestDiD's conventional interval (M = 0), the impact notebook's sensitivity target.
+
+    The average post-period effect of the two-stage (did2s) event study on the full window, ± 1.96
+    of its CRV1 standard error.
+    """
+    from samenleven_analysis.analysis.estimators.common import Estimate
+    from samenleven_analysis.analysis.estimators.event_study import event_study
+
+    df = _panel(scenario, seed)
+    es = event_study(
+        df, "y", "unit", "year", "cohort", estimator="did2s", window=None, bootstrap_reps=0
+    )
+    post = [int(r) for r in es.coefs.rel_time if r > es.reference]
+    weights = np.full(len(post), 1.0 / len(post))
+    beta = es.coefs.set_index("rel_time").loc[post, "estimate"].to_numpy()
+    vcov = es.extra["vcov"].loc[post, post].to_numpy()
+    estimate, se = float(weights @ beta), float(np.sqrt(weights @ vcov @ weights))
+    nan = float("nan")
+    est = Estimate(estimate, se, estimate - 1.96 * se, estimate + 1.96 * se, nan, es.n, es.method)
+    return est, 0.0
+
+
 def _rdd_sharp(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.rdd import rdd
 
@@ -237,6 +260,11 @@ ESTIMATORS: dict[str, tuple[Callable, tuple[str, ...], float]] = {
         tuple(s for s in FLANDERS if s.endswith("_null")),
         0.5,
     ),
+    "honest_conventional": (
+        _honest_conventional,
+        tuple(s for s in FLANDERS if s.endswith("_null")),
+        0.5,
+    ),
     "synthetic_did": (_sdid, PANEL, 0.15),
     "rdd_sharp": (_rdd_sharp, ("rdd",), 1.0),
     "rdd_fuzzy": (_rdd_fuzzy, ("rdd",), 1.0),
@@ -262,6 +290,7 @@ _COST = {
     "twfe_wild": 3.0,
     "event_study_pretrend": 0.25,
     "event_study_coefficient": 0.2,
+    "honest_conventional": 0.3,
     "callaway_santanna": 0.13,
     "rdd_sharp": 0.05,
     "rdd_fuzzy": 0.05,

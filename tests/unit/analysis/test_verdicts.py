@@ -204,7 +204,7 @@ def test_honest_did_on_the_notebook_path_reproduces_the_published_medicaid_inter
     h = honest.honest_did(full, m_grid=[0.0], weights=np.array([1.0, 0.0]))
     assert h.table.ci_low.iloc[0] == pytest.approx(0.0259, abs=6e-4)
     assert h.table.ci_high.iloc[0] == pytest.approx(0.0607, abs=6e-4)
-    # the notebook step reads the full-window study attached by event_studies()
+    # the step reads the full-window study that event_studies(..., full_window=True) attaches
     binned.extra["full_window"] = full
     s = impact.sensitivity({"TWFE": binned})
     direct = impact.coarse_honest(full)

@@ -143,3 +143,19 @@ def test_flanders_regime_scenarios_levels_are_noisiest_in_the_largest_and_report
     )
     assert {"coverage_mcse", "reject_mcse"} <= set(table.columns)
     assert np.isfinite(table["size"].iloc[0]) and np.isnan(table.power.iloc[0])
+
+
+def test_honest_conventional_draw_is_honest_dids_own_m0_interval():
+    """The bench's ``honest_conventional`` measures exactly the interval HonestDiD starts from."""
+    from samenleven_analysis.analysis.estimators.event_study import event_study
+    from samenleven_analysis.analysis.estimators.honest import honest_did
+
+    est, truth = sim._honest_conventional("flanders_level_6_null", 11)
+    df = sim._panel("flanders_level_6_null", 11)
+    es = event_study(
+        df, "y", "unit", "year", "cohort", estimator="did2s", window=None, bootstrap_reps=0
+    )
+    h = honest_did(es, m_grid=[0.0])
+    assert truth == 0.0
+    assert est.estimate == pytest.approx(h.estimate, rel=1e-12)
+    assert (est.ci_low, est.ci_high) == pytest.approx(h.original, rel=1e-3)  # 1.96 vs z_0.975

@@ -8,8 +8,10 @@ from samenleven_analysis import i18n
 from samenleven_analysis.analysis.estimators.common import Estimate, fact
 from samenleven_analysis.analysis.estimators.sdid import FLANDERS_PLACEBO_COVERAGE
 from samenleven_analysis.reports.impact_did_report import (
+    ImpactDidReport,
     event_intervals_text,
     sdid_without_interval,
+    sensitivity_withheld_text,
     twfe_text,
 )
 from samenleven_analysis.reports.method_text import notes_text
@@ -51,3 +53,25 @@ def test_event_figures_say_why_they_show_no_intervals_in_both_languages():
         dutch = event_intervals_text()
     assert "89% to 94%" in english and "66% to 96%" in english
     assert "zonder interval" in dutch and "89%" in dutch and "66%" in dutch
+
+
+def test_sensitivity_step_shows_no_honest_did_interval_and_says_why(monkeypatch):
+    """HonestDiD's conventional interval covers 83%–93% in the Plan's regime: nothing of it is shown.
+
+    The step displays the reason only: no interval, no breakdown value, no figure.
+    """
+    from samenleven_analysis.analysis.estimators.honest import FLANDERS_CONVENTIONAL_COVERAGE
+    from samenleven_analysis.reports import impact_did_report
+
+    assert max(c for c, _se in FLANDERS_CONVENTIONAL_COVERAGE.values()) < 0.935
+    with i18n.using("en"):
+        english = sensitivity_withheld_text()
+    with i18n.using("nl"):
+        dutch = sensitivity_withheld_text()
+    assert "83% to 93% of draws" in english and "breakdown value" in english
+    assert "83%" in dutch and "93%" in dutch and "omslagwaarde" in dutch
+    shown: list[str] = []
+    monkeypatch.setattr(impact_did_report, "show_text", shown.append)
+    monkeypatch.setattr(impact_did_report, "show_figure", lambda **k: shown.append("figure"))
+    ImpactDidReport.sensitivity(object.__new__(ImpactDidReport))  # the step reads no result
+    assert shown == [sensitivity_withheld_text()]
