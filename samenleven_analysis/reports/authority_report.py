@@ -276,7 +276,9 @@ class AuthorityReport:
         """Residents by origin group (or nationality) over time: stacked shares + counts."""
         source = self.source
         if source.proxy:
-            frame = source.frame.assign(origin=source.frame["nationality"])
+            # only the members' rows are summed: grouping the whole of Flanders first cost 0.1 s
+            frame = source.frame[source.frame["refnis"].astype(str).isin(self.members)]
+            frame = frame.assign(origin=frame["nationality"])
             comp = authorities.composition_over_time(
                 frame.groupby(["year", "refnis", "origin"], as_index=False)["population"].sum(),
                 self.members,
