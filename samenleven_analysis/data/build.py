@@ -104,6 +104,7 @@ _CODE_FILES = (
     "origin.py",
     "municipalities.py",
     "schemas.py",
+    "table_schemas.py",
     "tables.py",
     "call_rules.py",
     "contracts.py",
