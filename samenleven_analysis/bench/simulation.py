@@ -475,6 +475,101 @@ def simulation_study(
     return table
 
 
+def placebo_year_sizes(
+    draws: int, scenarios: Sequence[str] = (), *, inference: str = "auto", seed: int = DEFAULT_SEED
+) -> pd.DataFrame:
+    """Rejection rate at 5% of each fake year of :func:`~samenleven_analysis.analysis.estimators.did.placebo_years`.
+
+    The impact notebook's checks (fake starts 2018, 2019, 2020 before a 2022 start) on the null
+    scenarios of :data:`SCENARIOS` (default: the four ``flanders_*_null``); ``inference`` as
+    :func:`~samenleven_analysis.analysis.estimators.did.did` (``"auto"``: the studentised
+    randomisation test, permuted within ``eligible`` as the notebook does; ``"cluster"``: CRV1).
+    One row per scenario × fake year: ``draws``, ``rejects``, ``mcse``. The numbers of
+    ``did.FLANDERS_PLACEBO_YEAR_REJECTION``.
+    """
+    from samenleven_analysis.analysis.estimators.did import placebo_years
+
+    names = list(scenarios) or [s for s in FLANDERS if s.endswith("_null")]
+    strata = None if inference == "cluster" else "eligible"
+    rows = []
+    for name in names:
+        hits: dict[int, list[bool]] = {}
+        for s in draw_seeds(seed, draws):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                table = placebo_years(
+                    _panel(name, s),
+                    "y",
+                    "unit",
+                    "year",
+                    "treated",
+                    PROGRAMME_START_YEAR,
+                    [PROGRAMME_START_YEAR - k for k in (4, 3, 2)],
+                    inference=inference,
+                    strata=strata,
+                )
+            for r in table.itertuples():
+                if np.isfinite(r.pvalue):
+                    hits.setdefault(int(r.fake_year), []).append(bool(r.pvalue < 0.05))
+        for year, h in sorted(hits.items()):
+            arr = np.asarray(h)
+            rows.append(
+                {
+                    "scenario": name,
+                    "fake_year": year,
+                    "draws": len(arr),
+                    "rejects": float(arr.mean()),
+                    "mcse": _mcse(arr),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def rdd_check_sizes(draws: int, *, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """Rejection rate at 5% of the threshold notebook's checks with nothing wrong.
+
+    Flanders-like threshold design (``simulate_flanders_rdd``, jump 0.55, effect 1): the density
+    test on log(count), the balance of the smooth covariate ``pre`` and the placebo cutoffs at 0.5,
+    0.75, 1.5 and 2 × 7,500. One row per check: ``draws`` (estimable), ``rejects``, ``mcse``. The
+    numbers of ``rdd.FLANDERS_CHECK_REJECTION``.
+    """
+    from samenleven_analysis.analysis.estimators import rdd as rdd_mod
+
+    cutoff = THRESHOLD_RESIDENTS + 0.5
+    cuts = [round(THRESHOLD_RESIDENTS * f) for f in (0.5, 0.75, 1.5, 2.0)]
+    pvalues: dict[str, list[float]] = {"density": [], "balance": []}
+    for s in draw_seeds(seed, draws):
+        df = simulate_flanders_rdd(jump=0.55, effect=1.0, seed=s).rename(
+            columns={"running": "count"}
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                pvalues["density"].append(
+                    rdd_mod.rdd_density(df, "count", cutoff, log=True)["pvalue"]
+                )
+            except Exception:  # rddensity cannot run on this draw: not estimable
+                pvalues["density"].append(float("nan"))
+            balance = rdd_mod.rdd_balance(df, ["pre"], "count", cutoff)
+            pvalues["balance"].append(float(balance.pvalue.iloc[0]))
+            placebo = rdd_mod.placebo_cutoffs(df, "y", "count", cutoff, cuts)
+            for r in placebo.itertuples():
+                pvalues.setdefault(f"placebo cutoff {int(r.cutoff):,}", []).append(float(r.pvalue))
+    rows = []
+    for check, values in pvalues.items():
+        v = np.asarray(values, dtype=float)
+        arr = v[np.isfinite(v)] < 0.05
+        rows.append(
+            {
+                "check": check,
+                "draws": len(arr),
+                "rejects": float(arr.mean()) if len(arr) else float("nan"),
+                "mcse": _mcse(arr),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def main(
     draws: int = 200,
     scenario: str = "all",

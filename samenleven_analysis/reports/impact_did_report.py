@@ -727,6 +727,7 @@ def placebos(design: ImpactDesign) -> Placebos:
             design.start,
             fake,
             cluster=design.cluster,
+            strata=ri_strata(design.panel),
         )
         po, text = None, _("No placebo outcome exists in the real data.")
         if design.full_design:
@@ -747,8 +748,32 @@ def placebos(design: ImpactDesign) -> Placebos:
                     )
                     for o in others
                 }
-                po, text = did_mod.placebo_outcomes(panels, "refnis", "year", "cohort"), ""
-    return Placebos(py, po, text)
+                # the same authorities as the headline panel: the same strata
+                po = did_mod.placebo_outcomes(
+                    panels, "refnis", "year", "cohort", strata=ri_strata(design.panel)
+                )
+                text = ""
+    return Placebos(py, po, "\n".join(t for t in (placebo_inference_text(), text) if t))
+
+
+def placebo_inference_text() -> str:
+    """How the placebo checks are tested, and the size measured for the fake years.
+
+    Measured in the Plan's regime
+    (:data:`~samenleven_analysis.analysis.estimators.did.FLANDERS_PLACEBO_YEAR_REJECTION`).
+    """
+    from samenleven_analysis.analysis.estimators.did import FLANDERS_PLACEBO_YEAR_REJECTION
+
+    _low, high = measured_range(FLANDERS_PLACEBO_YEAR_REJECTION["ri"])
+    _low, crv1 = measured_range(FLANDERS_PLACEBO_YEAR_REJECTION["crv1"])
+    return _(
+        "Each placebo check is tested like the headline estimate: a studentised randomisation "
+        "test, funding reassigned within the eligibility strata. In simulations of this design "
+        "(285 authorities, the largest funded, no effect) a fake year rejected in at most {high} "
+        "of draws at the 5% level (the cluster-robust test: up to {crv1}; docs/inference.md).",
+        high=i18n.percent(high, 0),
+        crv1=i18n.percent(crv1, 0),
+    )
 
 
 def multiple_outcomes(design: ImpactDesign) -> pd.DataFrame | None:

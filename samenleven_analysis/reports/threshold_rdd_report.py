@@ -455,6 +455,7 @@ def rdd_checks(design: RDDDesign) -> dict[str, Any]:
             "tables": [],
         }
     covs = [v for v in ("pre_mean", "total") if v in df.columns]
+    text += "\n" + checks_size_text()
     balance = rdd_mod.rdd_balance(df, covs, "count", c, cluster=cl)
     cut = [round(design.threshold * f) for f in (0.5, 0.75, 1.5, 2.0)]
     plac = rdd_mod.placebo_cutoffs(df, "change", "count", c, cut, cluster=cl)
@@ -469,6 +470,29 @@ def rdd_checks(design: RDDDesign) -> dict[str, Any]:
             plac.round(3),
         ],
     }
+
+
+def checks_size_text() -> str:
+    """How often each check fails with nothing wrong, as measured.
+
+    :data:`~samenleven_analysis.analysis.estimators.rdd.FLANDERS_CHECK_REJECTION`.
+    """
+    size = rdd_mod.FLANDERS_CHECK_REJECTION
+    cut_low, cut_high = measured_range(
+        {k: v for k, v in size.items() if k.startswith("placebo cutoff")}
+    )
+    return _(
+        "How often these checks fail when nothing is wrong, in simulations of a Flanders-like "
+        "threshold design (docs/inference.md): the density test in {density} of draws, the "
+        "balance test in {balance} and the placebo cutoffs in {cut_low} to {cut_high}, against "
+        "5% promised. A failed balance or placebo check is therefore a warning (about one in ten "
+        "is a false alarm); the verdict still treats the estimate as descriptive only when one "
+        "fails.",
+        density=i18n.percent(size["density"][0], 0),
+        balance=i18n.percent(size["balance"][0], 0),
+        cut_low=i18n.percent(cut_low, 0),
+        cut_high=i18n.percent(cut_high, 0),
+    )
 
 
 def _rdd_inputs(design: RDDDesign, est: dict, checks: dict, near: dict, window: int) -> dict:

@@ -51,6 +51,27 @@ notebook shows the sharp estimate without its interval. The fuzzy interval cover
 FLANDERS_SHARP_COVERAGE_DRAWS = 300
 """Simulated draws behind :data:`FLANDERS_SHARP_COVERAGE`."""
 
+FLANDERS_CHECK_REJECTION: dict[str, tuple[float, float]] = {
+    "density": (0.030, 0.009),
+    "balance": (0.093, 0.015),
+    "placebo cutoff 3,750": (0.080, 0.014),
+    "placebo cutoff 5,625": (0.053, 0.011),
+    "placebo cutoff 11,250": (0.060, 0.012),
+    "placebo cutoff 15,000": (0.095, 0.015),
+}
+"""How often the threshold notebook's checks reject a true null at 5% (MC s.e.) in the
+Flanders-like design (``simulate_flanders_rdd``, jump 0.55, effect 1; no sorting, a smooth
+covariate ``pre``, nothing at the fake cutoffs; :data:`FLANDERS_CHECK_REJECTION_DRAWS` draws,
+docs/inference.md): :func:`rdd_density` on log(count), :func:`rdd_balance` of ``pre`` and
+:func:`placebo_cutoffs` at 0.5, 0.75, 1.5 and 2 × 7,500. The density test holds its level; the
+balance and placebo-cutoff tests are sharp RDs and over-reject as the sharp interval under-covers
+(:data:`FLANDERS_SHARP_COVERAGE`), up to about one draw in ten. Measured by
+:func:`samenleven_analysis.bench.simulation.rdd_check_sizes`."""
+
+FLANDERS_CHECK_REJECTION_DRAWS = 400
+"""Simulated draws behind :data:`FLANDERS_CHECK_REJECTION` (389 at the 15,000 cutoff, where a few
+draws cannot be estimated)."""
+
 WEAK_F = 3.84
 """Weak-first-stage threshold on the fuzzy design's own first-stage F (the squared
 conventional t of the jump in participation at the cutoff, same bandwidth and sample as the

@@ -159,3 +159,14 @@ def test_honest_conventional_draw_is_honest_dids_own_m0_interval():
     assert truth == 0.0
     assert est.estimate == pytest.approx(h.estimate, rel=1e-12)
     assert (est.ci_low, est.ci_high) == pytest.approx(h.original, rel=1e-3)  # 1.96 vs z_0.975
+
+
+def test_check_size_studies_run_and_count_every_estimable_draw():
+    """The functions behind ``did.FLANDERS_PLACEBO_YEAR_REJECTION`` and ``rdd.FLANDERS_CHECK_REJECTION``."""
+    years = sim.placebo_year_sizes(2, ["flanders_level_6_null"], inference="cluster")
+    assert list(years.fake_year) == [2018, 2019, 2020] and (years.draws == 2).all()
+    assert years.rejects.between(0, 1).all()
+    checks = sim.rdd_check_sizes(2)
+    assert list(checks.check[:2]) == ["density", "balance"]
+    assert {"placebo cutoff 3,750", "placebo cutoff 15,000"} <= set(checks.check)
+    assert (checks.draws <= 2).all() and checks.rejects.dropna().between(0, 1).all()

@@ -75,3 +75,14 @@ def test_sensitivity_step_shows_no_honest_did_interval_and_says_why(monkeypatch)
     monkeypatch.setattr(impact_did_report, "show_figure", lambda **k: shown.append("figure"))
     ImpactDidReport.sensitivity(object.__new__(ImpactDidReport))  # the step reads no result
     assert shown == [sensitivity_withheld_text()]
+
+
+def test_placebo_checks_say_how_they_are_tested_and_their_measured_size():
+    from samenleven_analysis.reports.impact_did_report import placebo_inference_text
+
+    with i18n.using("en"):
+        english = placebo_inference_text()
+    with i18n.using("nl"):
+        dutch = placebo_inference_text()
+    assert "randomisation test" in english and "at most 6%" in english and "13%" in english
+    assert "randomisatietoets" in dutch and "6%" in dutch and "13%" in dutch
