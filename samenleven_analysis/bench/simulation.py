@@ -74,8 +74,13 @@ for _outcome in ("level", "rate"):
         "effect": 0.0,
         "outcome": _outcome,
     }
+    SCENARIOS[f"sc_flanders_{_outcome}_null_long"] = {
+        **SCENARIOS[f"sc_flanders_{_outcome}_null"],
+        "years": tuple(range(2005, 2026)),
+    }
 """``sc_flanders_*``: the synthetic-control notebook's design, the single largest of 285 authorities
-funded (no effect), donors the 30 most populous never-funded ones (``REAL_DONORS``)."""
+funded (no effect), donors the 30 most populous never-funded ones (``REAL_DONORS``); ``_long``: the
+years 2005–2025 (17–19 pre-years, as the real fiscal-income series from 2005) instead of 2016–2025."""
 
 FLANDERS = tuple(k for k in SCENARIOS if k.startswith("flanders_"))
 PANEL = ("baseline", "no_effect", "non_parallel", "six_treated", "one_treated", *FLANDERS)
@@ -273,7 +278,12 @@ ESTIMATORS: dict[str, tuple[Callable, tuple[str, ...], float]] = {
     "synthetic_control": (_synth, ("synthetic",), 1.0),
     "synthetic_control_flanders": (
         _synth_flanders,
-        ("sc_flanders_level_null", "sc_flanders_rate_null"),
+        (
+            "sc_flanders_level_null",
+            "sc_flanders_rate_null",
+            "sc_flanders_level_null_long",
+            "sc_flanders_rate_null_long",
+        ),
         0.25,
     ),
 }

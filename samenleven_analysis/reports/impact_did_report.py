@@ -56,6 +56,7 @@ from samenleven_analysis.reports.method_text import (
     method_text,
     note_text,
     notes_text,
+    percent_range,
 )
 from samenleven_analysis.reports.parameters import check_choice
 from samenleven_analysis.reports.text import md_escape
@@ -420,8 +421,6 @@ def event_intervals_text() -> str:
     from samenleven_analysis.analysis.estimators.event_study import FLANDERS_POINTWISE_COVERAGE
     from samenleven_analysis.analysis.estimators.staggered import ANALYTIC_COVERAGE
 
-    low, high = measured_range(FLANDERS_POINTWISE_COVERAGE)
-    cs_low, cs_high = measured_range(ANALYTIC_COVERAGE)
     return _(
         "The event-study coefficients and the Callaway–Sant'Anna estimates by year are shown "
         "without intervals: in simulations of this design (285 authorities, the largest funded) "
@@ -429,10 +428,8 @@ def event_intervals_text() -> str:
         "pointwise) and {cs_low} to {cs_high} (Callaway–Sant'Anna, analytic) of draws "
         "(docs/inference.md). The joint pre-trend test and the randomisation interval of the "
         "average effect hold their level.",
-        low=i18n.percent(low, 0),
-        high=i18n.percent(high, 0),
-        cs_low=i18n.percent(cs_low, 0),
-        cs_high=i18n.percent(cs_high, 0),
+        **percent_range(FLANDERS_POINTWISE_COVERAGE),
+        **percent_range(ANALYTIC_COVERAGE, "cs_"),
     )
 
 
@@ -603,7 +600,6 @@ def sensitivity_withheld_text() -> str:
     """
     from samenleven_analysis.analysis.estimators.honest import FLANDERS_CONVENTIONAL_COVERAGE
 
-    low, high = measured_range(FLANDERS_CONVENTIONAL_COVERAGE)
     return _(
         "The sensitivity analysis is not shown. HonestDiD widens the conventional 95% interval "
         "of the average post-period effect (two-stage event study, cluster-robust standard "
@@ -611,8 +607,7 @@ def sensitivity_withheld_text() -> str:
         "interval covered the true effect in only {low} to {high} of draws (docs/inference.md), "
         "so its robust intervals and the breakdown value read from them would claim more "
         "certainty than the data give.",
-        low=i18n.percent(low, 0),
-        high=i18n.percent(high, 0),
+        **percent_range(FLANDERS_CONVENTIONAL_COVERAGE),
     )
 
 

@@ -385,6 +385,18 @@ def _simple(message: str, **numbers: str) -> Callable[[Fact], str]:
     return word
 
 
+def percent_range(table: Mapping[Any, tuple[float, float]], prefix: str = "") -> dict[str, str]:
+    """``{prefix}low`` and ``{prefix}high``: a simulation table's measured range in whole percent.
+
+    ``table``: ``key → (value, MC s.e.)`` as beside the estimators (:func:`measured_range`); the
+    keyword arguments of a message that quotes the range.
+    """
+    from samenleven_analysis.analysis.estimators.common import measured_range
+
+    low, high = measured_range(table)
+    return {f"{prefix}low": i18n.percent(low, 0), f"{prefix}high": i18n.percent(high, 0)}
+
+
 def _coverage(message: str, **numbers: str) -> Callable[[Fact], str]:
     """A note quoting a simulated coverage range: ``{low}``/``{high}`` as whole percentages.
 

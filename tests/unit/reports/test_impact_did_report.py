@@ -17,6 +17,15 @@ from samenleven_analysis.reports.impact_did_report import (
 from samenleven_analysis.reports.method_text import notes_text
 
 
+def in_both_languages(make_text) -> tuple[str, str]:
+    """``(English, Dutch)`` of ``make_text()``."""
+    with i18n.using("en"):
+        english = make_text()
+    with i18n.using("nl"):
+        dutch = make_text()
+    return english, dutch
+
+
 def test_synthetic_did_keeps_its_estimate_but_no_interval_its_coverage_does_not_support():
     est = Estimate(1.5, 0.4, 0.7, 2.3, 0.01, 2850, fact("sdid"))
     shown = sdid_without_interval(est)
@@ -47,10 +56,7 @@ def test_twfe_line_says_why_its_cluster_and_wild_p_values_are_not_shown():
 
 
 def test_event_figures_say_why_they_show_no_intervals_in_both_languages():
-    with i18n.using("en"):
-        english = event_intervals_text()
-    with i18n.using("nl"):
-        dutch = event_intervals_text()
+    english, dutch = in_both_languages(event_intervals_text)
     assert "89% to 94%" in english and "66% to 96%" in english
     assert "zonder interval" in dutch and "89%" in dutch and "66%" in dutch
 
@@ -64,10 +70,7 @@ def test_sensitivity_step_shows_no_honest_did_interval_and_says_why(monkeypatch)
     from samenleven_analysis.reports import impact_did_report
 
     assert max(c for c, _se in FLANDERS_CONVENTIONAL_COVERAGE.values()) < 0.935
-    with i18n.using("en"):
-        english = sensitivity_withheld_text()
-    with i18n.using("nl"):
-        dutch = sensitivity_withheld_text()
+    english, dutch = in_both_languages(sensitivity_withheld_text)
     assert "83% to 93% of draws" in english and "breakdown value" in english
     assert "83%" in dutch and "93%" in dutch and "omslagwaarde" in dutch
     shown: list[str] = []
@@ -80,9 +83,6 @@ def test_sensitivity_step_shows_no_honest_did_interval_and_says_why(monkeypatch)
 def test_placebo_checks_say_how_they_are_tested_and_their_measured_size():
     from samenleven_analysis.reports.impact_did_report import placebo_inference_text
 
-    with i18n.using("en"):
-        english = placebo_inference_text()
-    with i18n.using("nl"):
-        dutch = placebo_inference_text()
+    english, dutch = in_both_languages(placebo_inference_text)
     assert "randomisation test" in english and "at most 6%" in english and "13%" in english
     assert "randomisatietoets" in dutch and "6%" in dutch and "13%" in dutch

@@ -16,6 +16,12 @@ REPORT_MODULES = [
 ]
 
 
+def _python(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter (its imports start from nothing)."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
 def test_report_modules_do_not_import_nbformat_jsonschema_or_pandera():
     """The format checkers of jsonschema take 1.5 s to import (rfc3987-syntax builds a grammar).
 
@@ -24,10 +30,7 @@ def test_report_modules_do_not_import_nbformat_jsonschema_or_pandera():
     code = "; ".join(f"import samenleven_analysis.reports.{m}" for m in REPORT_MODULES)
     slow = "{'nbformat', 'jsonschema', 'mapclassify', 'pandera'}"
     check = f"import sys; print(sorted({slow} & set(sys.modules)))"
-    out = subprocess.run(
-        [sys.executable, "-c", f"{code}; {check}"], capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "[]"
+    assert _python(f"{code}; {check}") == "[]"
 
 
 def test_mapclassify_is_imported_without_compiling_and_classifies_the_same():
@@ -38,8 +41,7 @@ def test_mapclassify_is_imported_without_compiling_and_classifies_the_same():
         "import numba.core.config as nc; assert not nc.DISABLE_JIT; "
         "import mapclassify; print(list(c.bins) == list(mapclassify.FisherJenks(x, k=5).bins))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "True"
+    assert _python(code) == "True"
 
 
 def test_nbformat_after_the_package_skips_the_iri_format_grammars_and_still_validates():
@@ -53,5 +55,4 @@ def test_nbformat_after_the_package_skips_the_iri_format_grammars_and_still_vali
         "except nbformat.ValidationError: ok = True\n"
         "print(sys.modules.get('rfc3987_syntax'), 'iri' in jsonschema.FormatChecker.checkers, ok)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "None False True"
+    assert _python(code) == "None False True"
