@@ -158,23 +158,20 @@ def _event_coefficient(scenario: str, seed: int):
 def _honest_conventional(scenario: str, seed: int):
     """HonestDiD's conventional interval (M = 0), the impact notebook's sensitivity target.
 
-    The average post-period effect of the two-stage (did2s) event study on the full window, ± 1.96
-    of its CRV1 standard error.
+    The average post-period effect of the two-stage (did2s) event study on the full window, ± z
+    times its CRV1 standard error (:func:`~samenleven_analysis.analysis.estimators.honest.conventional_target`).
     """
-    from samenleven_analysis.analysis.estimators.common import Estimate
+    from samenleven_analysis.analysis.estimators.common import Estimate, z_critical
     from samenleven_analysis.analysis.estimators.event_study import event_study
+    from samenleven_analysis.analysis.estimators.honest import conventional_target
 
     df = _panel(scenario, seed)
     es = event_study(
         df, "y", "unit", "year", "cohort", estimator="did2s", window=None, bootstrap_reps=0
     )
-    post = [int(r) for r in es.coefs.rel_time if r > es.reference]
-    weights = np.full(len(post), 1.0 / len(post))
-    beta = es.coefs.set_index("rel_time").loc[post, "estimate"].to_numpy()
-    vcov = es.extra["vcov"].loc[post, post].to_numpy()
-    estimate, se = float(weights @ beta), float(np.sqrt(weights @ vcov @ weights))
-    nan = float("nan")
-    est = Estimate(estimate, se, estimate - 1.96 * se, estimate + 1.96 * se, nan, es.n, es.method)
+    _weights, estimate, se = conventional_target(es)
+    q, nan = z_critical(0.05), float("nan")
+    est = Estimate(estimate, se, estimate - q * se, estimate + q * se, nan, es.n, es.method)
     return est, 0.0
 
 
@@ -497,7 +494,7 @@ def placebo_year_sizes(
     One row per scenario × fake year: ``draws``, ``rejects``, ``mcse``. The numbers of
     ``did.FLANDERS_PLACEBO_YEAR_REJECTION``.
     """
-    from samenleven_analysis.analysis.estimators.did import placebo_years
+    from samenleven_analysis.analysis.estimators.did import PLACEBO_YEARS_BEFORE, placebo_years
 
     names = list(scenarios) or [s for s in FLANDERS if s.endswith("_null")]
     strata = None if inference == "cluster" else "eligible"
@@ -514,7 +511,7 @@ def placebo_year_sizes(
                     "year",
                     "treated",
                     PROGRAMME_START_YEAR,
-                    [PROGRAMME_START_YEAR - k for k in (4, 3, 2)],
+                    [PROGRAMME_START_YEAR - k for k in PLACEBO_YEARS_BEFORE],
                     inference=inference,
                     strata=strata,
                 )
@@ -546,7 +543,7 @@ def rdd_check_sizes(draws: int, *, seed: int = DEFAULT_SEED) -> pd.DataFrame:
     from samenleven_analysis.analysis.estimators import rdd as rdd_mod
 
     cutoff = THRESHOLD_RESIDENTS + 0.5
-    cuts = [round(THRESHOLD_RESIDENTS * f) for f in (0.5, 0.75, 1.5, 2.0)]
+    cuts = [round(THRESHOLD_RESIDENTS * f) for f in rdd_mod.PLACEBO_CUTOFF_FACTORS]
     pvalues: dict[str, list[float]] = {"density": [], "balance": []}
     for s in draw_seeds(seed, draws):
         df = simulate_flanders_rdd(jump=0.55, effect=1.0, seed=s).rename(

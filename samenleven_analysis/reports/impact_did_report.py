@@ -710,7 +710,8 @@ class Placebos:
 def placebos(design: ImpactDesign) -> Placebos:
     """Fake treatment years before the start, and outcomes the plan cannot change."""
     years = sorted(design.panel.year.unique())
-    fake = [y for y in (design.start - 4, design.start - 3, design.start - 2) if y - years[0] >= 2]
+    before = did_mod.PLACEBO_YEARS_BEFORE
+    fake = [design.start - k for k in before if design.start - k - years[0] >= 2]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         py = did_mod.placebo_years(

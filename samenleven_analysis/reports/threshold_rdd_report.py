@@ -44,7 +44,12 @@ from samenleven_analysis.reports.evaluation_shared import (
     unit_text,
 )
 from samenleven_analysis.reports.figures import estimates as figs
-from samenleven_analysis.reports.method_text import estimator_label, method_text, notes_text
+from samenleven_analysis.reports.method_text import (
+    estimator_label,
+    method_text,
+    notes_text,
+    percent_range,
+)
 from samenleven_analysis.reports.parameters import check_choice
 from samenleven_analysis.reports.text import md_escape
 from samenleven_analysis.reports.verdicts import rdd_support_verdict, verdict
@@ -457,7 +462,7 @@ def rdd_checks(design: RDDDesign) -> dict[str, Any]:
     covs = [v for v in ("pre_mean", "total") if v in df.columns]
     text += "\n" + checks_size_text()
     balance = rdd_mod.rdd_balance(df, covs, "count", c, cluster=cl)
-    cut = [round(design.threshold * f) for f in (0.5, 0.75, 1.5, 2.0)]
+    cut = [round(design.threshold * f) for f in rdd_mod.PLACEBO_CUTOFF_FACTORS]
     plac = rdd_mod.placebo_cutoffs(df, "change", "count", c, cut, cluster=cl)
     return {
         "density": dens,
@@ -478,9 +483,7 @@ def checks_size_text() -> str:
     :data:`~samenleven_analysis.analysis.estimators.rdd.FLANDERS_CHECK_REJECTION`.
     """
     size = rdd_mod.FLANDERS_CHECK_REJECTION
-    cut_low, cut_high = measured_range(
-        {k: v for k, v in size.items() if k.startswith("placebo cutoff")}
-    )
+    cutoffs = {k: v for k, v in size.items() if k.startswith("placebo cutoff")}
     return _(
         "How often these checks fail when nothing is wrong, in simulations of a Flanders-like "
         "threshold design (docs/inference.md): the density test in {density} of draws, the "
@@ -490,8 +493,7 @@ def checks_size_text() -> str:
         "fails.",
         density=i18n.percent(size["density"][0], 0),
         balance=i18n.percent(size["balance"][0], 0),
-        cut_low=i18n.percent(cut_low, 0),
-        cut_high=i18n.percent(cut_high, 0),
+        **percent_range(cutoffs, "cut_"),
     )
 
 

@@ -61,6 +61,10 @@ neither p-value; its TWFE p-value and interval come from the studentised randomi
 FLANDERS_NULL_REJECTION_DRAWS = {"crv1": 150, "wild": 100}
 """Simulated draws behind :data:`FLANDERS_NULL_REJECTION` (wild: 999 bootstrap draws each)."""
 
+PLACEBO_YEARS_BEFORE = (4, 3, 2)
+"""The impact notebook's fake treatment years: this many years before the start (2018, 2019 and
+2020 for a 2022 start), where at least two pre-years remain before each."""
+
 FLANDERS_PLACEBO_YEAR_REJECTION: dict[str, dict[tuple[str, int], tuple[float, float]]] = {
     "crv1": {
         ("level", 6): (0.130, 0.019),

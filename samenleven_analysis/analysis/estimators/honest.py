@@ -28,6 +28,7 @@ __all__ = [
     "FLANDERS_CONVENTIONAL_COVERAGE",
     "FLANDERS_CONVENTIONAL_COVERAGE_DRAWS",
     "HonestSensitivity",
+    "conventional_target",
     "honest_did",
 ]
 
@@ -111,6 +112,23 @@ DEFAULT_SE_GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 """Default grid of M in multiples of the target's SE."""
 
 
+def conventional_target(
+    es: EventStudy, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, float, float]:
+    """``(weights, estimate, SE)`` of the HonestDiD target without any restriction (``M = 0``).
+
+    The target is ``weights`` on the post-period coefficients of ``es`` (default equal: their
+    average); its SE comes from the event study's covariance (``extra["vcov"]``). What
+    :func:`honest_did` starts from, and what the simulation study measures
+    (:data:`FLANDERS_CONVENTIONAL_COVERAGE`).
+    """
+    post = sorted(int(r) for r in es.coefs.rel_time if r > es.reference)
+    lvec = np.full(len(post), 1.0 / len(post)) if weights is None else np.asarray(weights, float)
+    beta = es.coefs.set_index("rel_time").loc[post, "estimate"].to_numpy(dtype=float)
+    vpost = es.extra["vcov"].loc[post, post].to_numpy(dtype=float)
+    return lvec, float(lvec @ beta), float(np.sqrt(lvec @ vpost @ lvec))
+
+
 def honest_did(
     es: EventStudy,
     *,
@@ -135,14 +153,7 @@ def honest_did(
     from diff_diff.honest_did import HonestDiD
 
     res, post = _as_results(es)
-    lvec = np.full(len(post), 1.0 / len(post)) if weights is None else np.asarray(weights, float)
-    beta = np.array([res.period_effects[p].effect for p in post])
-    vpost = res.vcov[
-        np.ix_(
-            [res.interaction_indices[p] for p in post], [res.interaction_indices[p] for p in post]
-        )
-    ]
-    est, se = float(lvec @ beta), float(np.sqrt(lvec @ vpost @ lvec))
+    lvec, est, se = conventional_target(es, weights)
     grid = (
         [float(k) * se for k in se_grid]
         if m_grid is None

@@ -51,6 +51,9 @@ notebook shows the sharp estimate without its interval. The fuzzy interval cover
 FLANDERS_SHARP_COVERAGE_DRAWS = 300
 """Simulated draws behind :data:`FLANDERS_SHARP_COVERAGE`."""
 
+PLACEBO_CUTOFF_FACTORS = (0.5, 0.75, 1.5, 2.0)
+"""The threshold notebook's placebo cutoffs, as multiples of the real threshold."""
+
 FLANDERS_CHECK_REJECTION: dict[str, tuple[float, float]] = {
     "density": (0.030, 0.009),
     "balance": (0.093, 0.015),
