@@ -191,18 +191,16 @@ def _rdd_fuzzy(scenario: str, seed: int):
 
 
 def _rdd_flanders(scenario: str, seed: int):
-    """Flanders-like fuzzy RD: rdrobust, or the local-randomisation fallback.
+    """Flanders-like fuzzy RD as the threshold notebook runs it (no covariates).
 
-    285 skewed authorities, cutoff 7,500.5, few above; covariate ``pre`` for the local-randomisation
-    window. The fallback is used where rdrobust fails or support is thin.
+    285 skewed authorities, cutoff 7,500.5, few above: rdrobust with the Anderson–Rubin set, or the
+    local-randomisation fallback where rdrobust fails or support is thin.
     """
     from samenleven_analysis.analysis.estimators.rdd import rdd
 
     cfg = SCENARIOS[scenario]
     df = simulate_flanders_rdd(jump=cfg["jump"], effect=cfg["effect"], seed=seed)
-    est = rdd(
-        df, "y", "running", THRESHOLD_RESIDENTS + 0.5, treatment="treated", covariates=["pre"]
-    )
+    est = rdd(df, "y", "running", THRESHOLD_RESIDENTS + 0.5, treatment="treated")
     return est, cfg["effect"]
 
 
@@ -212,8 +210,14 @@ def _rdd_flanders_sharp(scenario: str, seed: int):
 
     cfg = SCENARIOS[scenario]
     df = simulate_flanders_rdd(jump=cfg["jump"], effect=cfg["effect"], seed=seed)
-    est = rdd(df, "y", "running", THRESHOLD_RESIDENTS + 0.5, covariates=["pre"])
+    est = rdd(df, "y", "running", THRESHOLD_RESIDENTS + 0.5)
     return est, cfg["jump"] * cfg["effect"]
+
+
+def _rdd_flanders_first_stage(scenario: str, seed: int):
+    """The fuzzy fit's own first stage (jump in participation) in the same design; truth the jump."""
+    est, _effect = _rdd_flanders(scenario, seed)
+    return est.extra["first_stage"], SCENARIOS[scenario]["jump"]
 
 
 def _synth_flanders(scenario: str, seed: int):
@@ -272,6 +276,11 @@ ESTIMATORS: dict[str, tuple[Callable, tuple[str, ...], float]] = {
     "rdd_fuzzy": (_rdd_fuzzy, ("rdd",), 1.0),
     "rdd_flanders": (_rdd_flanders, ("rdd_flanders", "rdd_flanders_null"), 1.0),
     "rdd_flanders_sharp": (_rdd_flanders_sharp, ("rdd_flanders", "rdd_flanders_null"), 1.0),
+    "rdd_flanders_first_stage": (
+        _rdd_flanders_first_stage,
+        ("rdd_flanders", "rdd_flanders_null"),
+        1.0,
+    ),
     "synthetic_control": (_synth, ("synthetic",), 1.0),
     "synthetic_control_flanders": (
         _synth_flanders,
@@ -303,6 +312,7 @@ _COST = {
     "rdd_fuzzy": 0.05,
     "rdd_flanders": 0.3,
     "rdd_flanders_sharp": 0.3,
+    "rdd_flanders_first_stage": 0.3,
 }
 """Seconds per draw on one core (for ordering the work only)."""
 

@@ -47,6 +47,16 @@ KERNEL_LABELS: dict[str, str] = {
 }
 """Reader label of rdrobust's kernels (rdrobust accepts these three, abbreviations too)."""
 
+VARIANCE_LABELS: dict[str, str] = {
+    "hc0": N_("HC0 variance"),
+    "hc1": N_("HC1 variance"),
+    "hc2": N_("HC2 variance"),
+    "hc3": N_("HC3 variance"),
+    "nn": N_("nearest-neighbour variance"),
+    "cluster": N_("cluster-robust variance"),
+}
+"""Reader label of rdrobust's variance estimators (``vce``; ``cluster``: by cluster)."""
+
 STRATA_LABELS: dict[str, str] = {"eligible": N_("eligibility")}
 """Reader label of the column whose strata the permutations keep."""
 
@@ -190,18 +200,20 @@ def _rdrobust(f: Fact) -> str:
         "p": _n(f["p"]),
         "kernel": _label(KERNEL_LABELS, f["kernel"]),
         "h": value(f["h"]),
+        "variance": _label(VARIANCE_LABELS, f.get("variance", "nn")),
     }
     if f["design"] == "fuzzy":
         return _(
             "Fuzzy regression discontinuity (rdrobust, local polynomial of order {p}, "
-            "{kernel}, bandwidth h = {h}): conventional estimate, robust "
-            "bias-corrected confidence interval.",
+            "{kernel}, bandwidth h = {h}, {variance}): conventional estimate; confidence set "
+            "and p-value of the Anderson–Rubin test (no jump in the outcome minus effect × "
+            "participation, robust bias-corrected).",
             **values,
         )
     return _(
         "Sharp regression discontinuity (rdrobust, local polynomial of order {p}, {kernel}, "
-        "bandwidth h = {h}): conventional estimate, robust bias-corrected confidence "
-        "interval.",
+        "bandwidth h = {h}, {variance}): conventional estimate, robust bias-corrected "
+        "confidence interval.",
         **values,
     )
 
@@ -487,14 +499,6 @@ NOTES: dict[str, Callable[[Fact], str]] = {
         draws=_n(f["draws"]),
         rate=i18n.percent(f["rate_low"], 0),
     ),
-    "rdd_sharp_interval_withheld": _coverage(
-        N_(
-            "no interval: in simulations of a Flanders-like threshold design (285 authorities, "
-            "few above 7,500) the interval of the sharp estimate covered the truth in {low} to "
-            "{high} of {draws} draws, instead of 95% (docs/inference.md)"
-        ),
-        draws="draws",
-    ),
     "sdid_pooled_se_independent": _simple(
         N_(
             "the pooled standard error treats the cohorts as independent (they share the "
@@ -521,14 +525,22 @@ NOTES: dict[str, Callable[[Fact], str]] = {
     ),
     "weak_first_stage": lambda f: _(
         "weak first stage (F = {F} < {threshold}): read the Anderson–Rubin (reduced-form) p-value",
-        F=i18n.number(f["F"], 1),
-        threshold=i18n.number(f["threshold"]),
+        F=i18n.number(f["F"], 2),
+        threshold=i18n.number(f["threshold"], 2),
     ),
     "weak_first_stage_window": lambda f: _(
         "weak first stage in the window (F = {F} < {threshold})",
-        F=i18n.number(f["F"], 1),
-        threshold=i18n.number(f["threshold"]),
+        F=i18n.number(f["F"], 2),
+        threshold=i18n.number(f["threshold"], 2),
     ),
+    "ar_set_unbounded": _simple(
+        N_(
+            "no interval: the Anderson–Rubin confidence set is unbounded (the jump in "
+            "participation at the threshold is not significant), so the data cannot bound the "
+            "effect"
+        )
+    ),
+    "ar_set_empty": _simple(N_("no interval: the Anderson–Rubin test rejects every effect")),
     "rdrobust_failed": lambda f: _(
         "rdrobust could not select a bandwidth or estimate ({error})", error=f["error"]
     ),

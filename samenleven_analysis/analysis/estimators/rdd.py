@@ -32,59 +32,86 @@ from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
 # --------------------------------------------------------------------------- RDD
 
 
+DEFAULT_VCE = "hc3"
+"""rdrobust's variance estimator in :func:`rdd` (without clusters): HC3, not rdrobust's own
+nearest-neighbour default (``"nn"``, with which the published rdrobust examples are computed).
+With ~10 authorities above 7,500 inside the bandwidth the NN variance is too small: in the
+Flanders-like design (600 draws, docs/inference.md) the sharp interval covered the truth in
+0.918 and 0.937 of draws with NN, 0.930 and 0.950 with HC3 (:data:`FLANDERS_SHARP_COVERAGE`),
+and the balance check rejected a true null in 8.8% against 6.7%."""
+
 MIN_SUPPORT = 10
 """Fewer effective units than this on either side inside rdrobust's bandwidth: local-polynomial
 inference is not trusted and :func:`rdd` falls back to local randomisation inference; fewer
 than this on either side of the local-randomisation window: descriptive only."""
 
+FLANDERS_DRAWS = 600
+"""Simulated draws behind the ``FLANDERS_*`` numbers of this module (Flanders-like threshold
+design ``simulate_flanders_rdd``: 285 log-normal sizes, about 40 above 7,500; seeds spawned from
+``DEFAULT_SEED``; docs/inference.md)."""
+
 FLANDERS_SHARP_COVERAGE: dict[str, tuple[float, float]] = {
-    "jump 0.55": (0.893, 0.018),
-    "no jump": (0.903, 0.017),
+    "jump 0.55": (0.930, 0.010),
+    "no jump": (0.950, 0.009),
 }
 """Coverage (MC s.e.) of the interval :func:`rdd` gives the *sharp* (eligibility, ITT) estimate
-(rdrobust's robust bias-corrected one, or the local-randomisation fallback) in the Flanders-like
-design (``simulate_flanders_rdd``: 285 log-normal sizes, few
-above 7,500; scenarios ``rdd_flanders`` and ``rdd_flanders_null``,
-:data:`FLANDERS_SHARP_COVERAGE_DRAWS` draws; docs/inference.md): about 0.90, so the threshold
-notebook shows the sharp estimate without its interval. The fuzzy interval covers 0.94."""
+(rdrobust's robust bias-corrected one with HC3 variance, or the local-randomisation fallback in
+2.5–2.7% of draws) in the Flanders-like design (scenarios ``rdd_flanders`` and
+``rdd_flanders_null`` of the bench's ``rdd_flanders_sharp``, :data:`FLANDERS_DRAWS` draws). With
+rdrobust's NN variance 0.918 and 0.937; with the covariate ``pre`` passed to rdrobust 0.90 and
+0.92."""
 
-FLANDERS_SHARP_COVERAGE_DRAWS = 300
-"""Simulated draws behind :data:`FLANDERS_SHARP_COVERAGE`."""
+FLANDERS_FUZZY_COVERAGE: dict[str, tuple[float, float]] = {
+    "interval reported": (0.387, 0.020),
+    "coverage when reported": (0.970, 0.011),
+    "Anderson–Rubin test rejects no effect when true": (0.052, 0.010),
+}
+"""The fuzzy estimate's Anderson–Rubin confidence set in the Flanders-like design (jump in
+participation 0.55, effect 1; the bench's ``rdd_flanders``, :data:`FLANDERS_DRAWS` draws): the set
+is bounded in 0.387 of draws (otherwise unbounded: no interval, with a note) and then covers the
+effect in 0.970; its test of "no effect" rejects a true null (no jump, no effect:
+``rdd_flanders_null``, draws with a p-value) in 5.2%. The delta-method interval it replaces covered 0.98 (too wide
+with a weak first stage), and 0.94 with the covariate ``pre`` passed to rdrobust."""
 
-PLACEBO_CUTOFF_FACTORS = (0.5, 0.75, 1.5, 2.0)
-"""The threshold notebook's placebo cutoffs, as multiples of the real threshold."""
+FLANDERS_FIRST_STAGE_COVERAGE: dict[str, tuple[float, float]] = {
+    "jump 0.55": (0.877, 0.013),
+    "no jump": (0.940, 0.010),
+}
+"""Coverage (MC s.e.) of the interval of the fuzzy fit's own first stage (the jump in
+participation at the fuzzy bandwidth) in the same draws (the bench's ``rdd_flanders_first_stage``):
+below 95% with a jump, so the threshold notebook shows the jump without its interval."""
+
+PLACEBO_CUTOFF_FACTORS = (0.5, 0.75, 1.5)
+"""The threshold notebook's placebo cutoffs, as multiples of the real threshold. Not 2 × 7,500:
+so few authorities lie above 15,000 that the test there compares units of very different sizes
+(local randomisation with 10 per side; a difference in means picks up the outcome's slope in
+size) and rejected a true null in 10.4% of :data:`FLANDERS_DRAWS` draws; removing a straight
+line inside the window made it never reject (0 of 400 draws) and left no interval in 12%."""
 
 FLANDERS_CHECK_REJECTION: dict[str, tuple[float, float]] = {
-    "density": (0.030, 0.009),
-    "balance": (0.093, 0.015),
-    "placebo cutoff 3,750": (0.080, 0.014),
-    "placebo cutoff 5,625": (0.053, 0.011),
-    "placebo cutoff 11,250": (0.060, 0.012),
-    "placebo cutoff 15,000": (0.095, 0.015),
+    "density": (0.030, 0.007),
+    "balance": (0.067, 0.010),
+    "placebo cutoff 3,750": (0.065, 0.010),
+    "placebo cutoff 5,625": (0.052, 0.009),
+    "placebo cutoff 11,250": (0.057, 0.009),
 }
 """How often the threshold notebook's checks reject a true null at 5% (MC s.e.) in the
 Flanders-like design (``simulate_flanders_rdd``, jump 0.55, effect 1; no sorting, a smooth
-covariate ``pre``, nothing at the fake cutoffs; :data:`FLANDERS_CHECK_REJECTION_DRAWS` draws,
+covariate ``pre``, nothing at the fake cutoffs; :data:`FLANDERS_DRAWS` draws,
 docs/inference.md): :func:`rdd_density` on log(count), :func:`rdd_balance` of ``pre`` and
-:func:`placebo_cutoffs` at 0.5, 0.75, 1.5 and 2 × 7,500. The density test holds its level; the
-balance and placebo-cutoff tests are sharp RDs and over-reject as the sharp interval under-covers
-(:data:`FLANDERS_SHARP_COVERAGE`), up to about one draw in ten. Measured by
+:func:`placebo_cutoffs` at :data:`PLACEBO_CUTOFF_FACTORS` × 7,500. All at most 7%. Measured by
 :func:`samenleven_analysis.bench.simulation.rdd_check_sizes`."""
-
-FLANDERS_CHECK_REJECTION_DRAWS = 400
-"""Simulated draws behind :data:`FLANDERS_CHECK_REJECTION` (389 at the 15,000 cutoff, where a few
-draws cannot be estimated)."""
 
 WEAK_F = 3.84
 """Weak-first-stage threshold on the fuzzy design's own first-stage F (the squared
 conventional t of the jump in participation at the cutoff, same bandwidth and sample as the
-fuzzy estimate): F < 3.84 = the jump is not significant at 5% (chi-squared(1)). Measured in
-docs/inference.md on a Flanders-like design (285 units, 120 draws, MC s.e. in brackets):
-with no jump a first stage is wrongly called strong in 5.1% (2.0%) of draws — the nominal
-5%; with a jump of 0.55 the flag fires in 43% (4.5%) (Stock–Yogo's F < 10: 69%; an HC3 F
-49%, F at the first stage's own MSE-optimal bandwidth 48%: no variant is more powerful).
-When it fires, read the Anderson–Rubin p-value (valid whatever the first stage; HC3
-variance, size 7.5% (2.4%) in the same draws)."""
+fuzzy estimate): F < 3.84 = the jump is not significant at 5% (chi-squared(1)). In the
+Flanders-like design (:data:`FLANDERS_DRAWS` draws, docs/inference.md) a first stage is wrongly
+called strong in 6.2% (MC s.e. 1.0%) of no-jump draws; with a jump of 0.55 the flag fires in 44%
+(with ~10 authorities above the cutoff in the bandwidth the jump is not reliably detectable;
+an earlier study found no first-stage statistic that fires less often). When it fires, the
+verdict reads the Anderson–Rubin p-value (the fuzzy estimate's own p-value, valid whatever the
+first stage: :data:`FLANDERS_FUZZY_COVERAGE`)."""
 
 LR_REPS = 1000
 """Permutations of the local-randomisation test (fixed seed :data:`LR_SEED`)."""
@@ -108,9 +135,12 @@ def _rdrobust_kwargs(
     covariates: Sequence[str] | None,
     cluster: str | None,
     bandwidth: float | None,
+    vce: str,
 ) -> dict[str, Any]:
     """The keyword arguments of :func:`rdd`'s ``rdrobust`` call on ``data``."""
     kwargs: dict[str, Any] = {"c": cutoff, "p": p, "kernel": kernel, "level": 100 * (1 - alpha)}
+    if not cluster:  # with clusters rdrobust's cluster-robust variance
+        kwargs["vce"] = vce
     if treatment:
         kwargs["fuzzy"] = data[treatment].astype(float).to_numpy()
     if covariates:
@@ -135,6 +165,7 @@ def rdd(
     p: int = 1,
     kernel: str = "triangular",
     alpha: float = 0.05,
+    vce: str = DEFAULT_VCE,
 ) -> Estimate:
     """Regression discontinuity at ``cutoff`` with rdrobust: sharp, or fuzzy if ``treatment``.
 
@@ -171,7 +202,7 @@ def rdd(
             f"too few observations on one side of the cutoff ({n_left} below, {n_right} at/above)"
         )
     kwargs = _rdrobust_kwargs(
-        data, cutoff, p, kernel, alpha, treatment, covariates, cluster, bandwidth
+        data, cutoff, p, kernel, alpha, treatment, covariates, cluster, bandwidth, vce
     )
     from rdrobust import rdrobust
 
@@ -229,6 +260,7 @@ def rdd(
         "cutoff": float(cutoff),
     }
     design = "fuzzy" if treatment else "sharp"
+    ar_note: Fact | None = None
     if treatment:
         fs_est = float(np.asarray(r.tau_T).ravel()[0])
         fs_se = float(np.asarray(r.se_T).ravel()[-1])
@@ -244,35 +276,49 @@ def rdd(
             sum(n_eff),
             fact("first_stage", where="bandwidth"),
         )
-        # Weak-instrument-robust (Anderson–Rubin) test of "no effect": with one instrument it
-        # is the reduced-form jump of the outcome at the same bandwidth.
-        # HC3 variance (not rdrobust's nearest-neighbour default): with ~10 authorities above
-        # 7,500 in the bandwidth the NN variance is too small and the test over-rejected a
-        # true null in 8.3% (MC s.e. 2.5%) of 120 Flanders-like draws; HC3: 7.5% (2.4%).
+        # Weak-instrument-robust (Anderson–Rubin) test of "effect = tau": with one instrument
+        # it is the reduced-form jump of outcome − tau × participation at the same bandwidth.
+        # Its p at tau = 0 is the p-value, and the set of tau it accepts the interval, of the
+        # fuzzy estimate: the delta-method interval covered the truth in 0.98 of Flanders-like
+        # draws (weak first stage: too wide), the Anderson–Rubin set in FLANDERS_FUZZY_COVERAGE.
         rf_kwargs = {k: v for k, v in kwargs.items() if k != "fuzzy"}
         rf_kwargs["h"] = h_l
-        if "cluster" not in rf_kwargs:
-            rf_kwargs["vce"] = "hc3"
-        with quiet():
-            rf = rdrobust(y, x, **rf_kwargs)
+        assert d is not None
+        rf, ar_lo, ar_hi, ar_note = _anderson_rubin(y, d, x, rf_kwargs, alpha)
         extra["reduced_form"] = Estimate(
             float(rf.coef.loc["Conventional"].iloc[0]),
             float(rf.se.loc["Robust"].iloc[0]),
             *(float(v) for v in rf.ci.loc["Robust"].to_numpy()),
             float(rf.pv.loc["Robust"].iloc[0]),
             int(sum(rf.N_h)),
-            fact("reduced_form", variance="hc3"),
+            fact("reduced_form", variance=vce if not cluster else "cluster"),
         )
         extra["ar_pvalue"] = extra["reduced_form"].pvalue
+        extra["ci_delta_method"] = (lo, hi)
+        lo, hi, pv = ar_lo, ar_hi, extra["ar_pvalue"]
+        se = (hi - lo) / (2 * z_critical(alpha)) if np.isfinite(lo) else float("nan")
         # The fuzzy fit's own first-stage F: squared conventional t of the jump in
         # participation (same bandwidth and sample as the fuzzy estimate).
         fs_se_conv = float(np.asarray(r.se_T).ravel()[0])
         fs_f = (fs_est / fs_se_conv) ** 2 if fs_se_conv > 0 else float("nan")
         extra["first_stage_F"] = fs_f
         extra["weak_first_stage"] = not (np.isfinite(fs_f) and fs_f >= WEAK_F)
-    # Conventional estimate, robust bias-corrected interval.
-    method = fact("rdrobust", design=design, p=int(p), kernel=str(kernel), h=h_l)
-    out = check_se(Estimate(est, se, lo, hi, pv, sum(n_eff), method, extra))
+    # Conventional estimate; sharp: robust bias-corrected interval; fuzzy: Anderson–Rubin set.
+    method = fact(
+        "rdrobust",
+        design=design,
+        p=int(p),
+        kernel=str(kernel),
+        h=h_l,
+        variance=vce if not cluster else "cluster",
+    )
+    out = Estimate(est, se, lo, hi, pv, sum(n_eff), method, extra)
+    if treatment and ar_note is not None:
+        out.add_note(ar_note)  # no interval; the Anderson–Rubin p at 0 stays valid
+        if ar_note.code == "ar_set_empty":
+            out.pvalue = float("nan")
+    else:
+        out = check_se(out)
     thin = min(n_eff) < MIN_SUPPORT
     extra["descriptive_only"] = thin
     if thin:
@@ -282,6 +328,45 @@ def rdd(
             fact("weak_first_stage", F=float(extra["first_stage_F"]), threshold=float(WEAK_F))
         )
     return out
+
+
+def _anderson_rubin(
+    y: np.ndarray, d: np.ndarray, x: np.ndarray, rf_kwargs: dict[str, Any], alpha: float
+) -> tuple[Any, float, float, Fact | None]:
+    """Anderson–Rubin confidence set of a fuzzy RD.
+
+    The effects tau whose reduced form (outcome − tau × participation) shows no jump at the
+    cutoff at level ``alpha``. At fixed bandwidths the robust bias-corrected jump is linear in tau and its variance
+    quadratic (the fit and its residuals are linear in the outcome), so three rdrobust fits
+    (tau = −1, 0, 1) give the test for every tau, and the set solves a quadratic inequality
+    (Fieller's form). Returns (rdrobust fit at tau = 0, low, high, note): NaN bounds with a
+    note when the set is unbounded (the jump in participation is not significant) or empty.
+    """
+    from rdrobust import rdrobust
+
+    fits = {}
+    for tau in (-1.0, 0.0, 1.0):
+        with quiet():
+            fits[tau] = rdrobust(y - tau * d, x, **rf_kwargs)
+    est = {t: float(f.coef.loc["Robust"].iloc[0]) for t, f in fits.items()}
+    var = {t: float(f.se.loc["Robust"].iloc[0]) ** 2 for t, f in fits.items()}
+    slope = (est[1.0] - est[-1.0]) / 2  # minus the bias-corrected jump in participation
+    lin = (var[1.0] - var[-1.0]) / 2
+    quad = (var[1.0] + var[-1.0]) / 2 - var[0.0]
+    q2 = z_critical(alpha) ** 2
+    # (est0 + slope·tau)² <= q2 · (var0 + lin·tau + quad·tau²)
+    a = slope**2 - q2 * quad
+    b = 2 * est[0.0] * slope - q2 * lin
+    c = est[0.0] ** 2 - q2 * var[0.0]
+    nan = float("nan")
+    disc = b * b - 4 * a * c
+    if a <= 0:
+        return fits[0.0], nan, nan, fact("ar_set_unbounded")
+    if disc < 0:
+        return fits[0.0], nan, nan, fact("ar_set_empty")
+    root = float(np.sqrt(disc))
+    low, high = sorted(((-b - root) / (2 * a), (-b + root) / (2 * a)))
+    return fits[0.0], float(low), float(high), None
 
 
 def _lr_fallback(cluster: str | None, *args, **kwargs) -> Estimate:

@@ -168,5 +168,5 @@ def test_check_size_studies_run_and_count_every_estimable_draw():
     assert years.rejects.between(0, 1).all()
     checks = sim.rdd_check_sizes(2)
     assert list(checks.check[:2]) == ["density", "balance"]
-    assert {"placebo cutoff 3,750", "placebo cutoff 15,000"} <= set(checks.check)
+    assert {"placebo cutoff 3,750", "placebo cutoff 11,250"} <= set(checks.check)
     assert (checks.draws <= 2).all() and checks.rejects.dropna().between(0, 1).all()

@@ -65,19 +65,3 @@ def test_rdd_estimates_reject_unknown_estimators():
 
     with pytest.raises(ParameterError):
         rdd_report.rdd_estimates(_design([1, 2, 3]), ["bogus"])
-
-
-def test_sharp_estimate_keeps_its_value_but_not_the_interval_its_coverage_does_not_support():
-    import math
-
-    from samenleven_analysis import i18n
-    from samenleven_analysis.analysis.estimators.common import Estimate, fact
-    from samenleven_analysis.reports.method_text import notes_text
-    from samenleven_analysis.reports.threshold_rdd_report import sharp_without_interval
-
-    shown = sharp_without_interval(Estimate(0.6, 0.2, 0.2, 1.0, 0.01, 285, fact("rdrobust")))
-    assert shown.estimate == 0.6 and math.isnan(shown.ci_low) and math.isnan(shown.pvalue)
-    with i18n.using("en"):
-        assert "89% to 90% of 300 draws" in notes_text(shown.notes)
-    with i18n.using("nl"):
-        assert "geen interval" in notes_text(shown.notes)

@@ -253,6 +253,38 @@ def test_fuzzy_rdd_has_its_own_first_stage_and_anderson_rubin_test():
     assert null.extra["ar_pvalue"] > 0.05
 
 
+def test_fuzzy_interval_is_the_anderson_rubin_set_of_its_own_p_value():
+    """Interval and p-value come from one test: the reduced form of outcome − tau × participation."""
+    from rdrobust import rdrobust
+
+    df = sim.simulate_rdd(n=1500, effect=1.0, fuzzy=True, seed=SEED)
+    e = rdd.rdd(df, "y", "running", 7500.0, treatment="treated")
+    assert e.ci_low < 1.0 < e.ci_high and e.pvalue == e.extra["ar_pvalue"] < 0.05
+    assert e.method["variance"] == rdd.DEFAULT_VCE and "ci_delta_method" in e.extra
+    y, d, x = (df[c].to_numpy(float) for c in ("y", "treated", "running"))
+
+    def ar_p(tau: float) -> float:
+        fit = rdrobust(y - tau * d, x, c=7500.0, h=e.extra["h_left"], vce=rdd.DEFAULT_VCE)
+        return float(fit.pv.loc["Robust"].iloc[0])
+
+    # The bounds are where the test's p crosses 5%; inside it accepts, outside it rejects.
+    assert ar_p(e.ci_low) == pytest.approx(0.05, abs=1e-6)
+    assert ar_p(e.ci_high) == pytest.approx(0.05, abs=1e-6)
+    mid, width = (e.ci_low + e.ci_high) / 2, e.ci_high - e.ci_low
+    assert ar_p(mid) > 0.05 and ar_p(e.ci_high + 0.1 * width) < 0.05
+    assert ar_p(0.0) == pytest.approx(e.pvalue, rel=1e-9)
+
+
+def test_fuzzy_interval_is_withheld_when_the_first_stage_cannot_bound_it():
+    # Flanders-like draw whose jump in participation is not significant: unbounded set.
+    df = sim.simulate_flanders_rdd(seed=3)
+    e = rdd.rdd(df, "y", "running", 7500.5, treatment="treated")
+    assert "fallback" not in e.extra
+    assert np.isnan(e.ci_low) and np.isnan(e.ci_high) and np.isnan(e.se)
+    assert "ar_set_unbounded" in e.note and 0 < e.pvalue == e.extra["ar_pvalue"] <= 1
+    assert np.isfinite(e.estimate) and all(np.isfinite(e.extra["ci_delta_method"]))
+
+
 def test_thin_support_falls_back_to_local_randomisation():
     small = rdd.rdd(sim.simulate_rdd(n=50, effect=1.0, seed=SEED), "y", "running", 7500.0)
     assert small.extra["fallback"] == "local_randomisation", small

@@ -508,7 +508,7 @@ def test_reference_rdrobust_senate_ccft_2017():
     from rdrobust import rdrobust_RDsenate
 
     senate = rdrobust_RDsenate()
-    e = rdd(senate, "vote", "margin", 0.0)
+    e = rdd(senate, "vote", "margin", 0.0, vce="nn")  # rdrobust's default variance
     assert e.estimate == pytest.approx(7.414, abs=5e-4)
     assert e.extra["se_conventional"] == pytest.approx(1.459, abs=5e-4)
     assert (e.ci_low, e.ci_high) == (
