@@ -87,7 +87,14 @@ PANEL = ("baseline", "no_effect", "non_parallel", "six_treated", "one_treated", 
 
 
 def _panel(scenario: str, seed: int) -> pd.DataFrame:
-    return simulate_flanders(seed=seed, **SCENARIOS[scenario])
+    """The scenario's panel with the notebooks' randomisation strata (size and eligibility)."""
+    from samenleven_analysis.analysis.estimators.common import SIZE_STRATUM, size_strata
+
+    df = simulate_flanders(seed=seed, **SCENARIOS[scenario])
+    units = df.drop_duplicates("unit").set_index("unit")
+    strata = size_strata(units["size"], units["cohort"].notna(), units["eligible"] == 1)
+    df[SIZE_STRATUM] = df["unit"].map(strata)
+    return df
 
 
 def _cs(scenario: str, seed: int):
@@ -95,7 +102,7 @@ def _cs(scenario: str, seed: int):
 
     df = _panel(scenario, seed)
     e = staggered_did(
-        df, "y", "unit", "year", "cohort", details=False, seed=seed, strata="eligible"
+        df, "y", "unit", "year", "cohort", details=False, seed=seed, strata="size_stratum"
     )
     return e, df.attrs["effect"]
 
@@ -104,7 +111,7 @@ def _twfe(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.did import did
 
     df = _panel(scenario, seed)
-    e = did(df, "y", "unit", "year", "treated", "post", reps=999, seed=seed, strata="eligible")
+    e = did(df, "y", "unit", "year", "treated", "post", reps=999, seed=seed, strata="size_stratum")
     return e, df.attrs["effect"]
 
 
@@ -500,14 +507,15 @@ def placebo_year_sizes(
     The impact notebook's checks (fake starts 2018, 2019, 2020 before a 2022 start) on the null
     scenarios of :data:`SCENARIOS` (default: the four ``flanders_*_null``); ``inference`` as
     :func:`~samenleven_analysis.analysis.estimators.did.did` (``"auto"``: the studentised
-    randomisation test, permuted within ``eligible`` as the notebook does; ``"cluster"``: CRV1).
+    randomisation test, permuted within the size and eligibility strata as the notebook does;
+    ``"cluster"``: CRV1).
     One row per scenario × fake year: ``draws``, ``rejects``, ``mcse``. The numbers of
     ``did.FLANDERS_PLACEBO_YEAR_REJECTION``.
     """
     from samenleven_analysis.analysis.estimators.did import PLACEBO_YEARS_BEFORE, placebo_years
 
     names = list(scenarios) or [s for s in FLANDERS if s.endswith("_null")]
-    strata = None if inference == "cluster" else "eligible"
+    strata = None if inference == "cluster" else "size_stratum"
     rows = []
     for name in names:
         hits: dict[int, list[bool]] = {}

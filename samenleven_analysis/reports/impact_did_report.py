@@ -22,12 +22,14 @@ from samenleven_analysis.analysis import outcomes as oc
 from samenleven_analysis.analysis.estimators import did as did_mod
 from samenleven_analysis.analysis.estimators import event_study as es_mod
 from samenleven_analysis.analysis.estimators.common import (
+    SIZE_STRATUM,
     Estimate,
     EventStudy,
     Fact,
     estimates_table,
     fact,
     measured_range,
+    size_strata,
     without_inference,
 )
 from samenleven_analysis.analysis.estimators.honest import HonestSensitivity, honest_did
@@ -240,8 +242,10 @@ def impact_design(
             else int(panel.loc[panel.treated, "cohort"].min())
         )
         used, word = outcome, "funded"
+        counted = ctx.has("population_origin") or ctx.has("population_nationality")
+        elig = proxy_groups(ctx, definition, threshold, year)[4] if counted else None
     else:
-        flemish, members, src, ref = proxy_groups(ctx, definition, threshold, year)[:4]
+        flemish, members, src, ref, elig = proxy_groups(ctx, definition, threshold, year)
         start = int(treatment_year) if treatment_year is not None else 2016
         income = oc.income_panel(
             ctx.load("income"), first_year=first_year, last_year=last_year, refnis=flemish
@@ -281,6 +285,7 @@ def impact_design(
                     "not the eligible group."
                 )
             )
+    panel = with_size_strata(panel, elig)
     cl = CLUSTERS[cluster]
     if cl != "refnis":
         panel = oc.with_geography(panel, ctx.load("municipalities"))
@@ -517,12 +522,44 @@ def sdid_without_interval(est: Estimate) -> Estimate:
     return without_inference(est, reason)
 
 
+def with_size_strata(panel: pd.DataFrame, elig: pd.DataFrame | None) -> pd.DataFrame:
+    """``panel`` with the randomisation strata of the Plan's design in :data:`SIZE_STRATUM`.
+
+    Funding went to eligible authorities, the largest first: the ``2 × n_funded`` authorities with
+    the largest eligibility count (of the applicant they belong to, from ``elig``, the frame of
+    :func:`~samenleven_analysis.analysis.eligibility.eligible`) form one stratum, the other eligible
+    and the not eligible ones two more (:func:`~samenleven_analysis.analysis.estimators.common.size_strata`).
+    Without counts (no origin table) or ``eligible`` the panel is returned unchanged and
+    :func:`ri_strata` falls back to eligibility.
+    """
+    if elig is None or elig.empty or "eligible" not in panel.columns:
+        return panel
+    counts = elig[["members", "count"]].explode("members")
+    size = counts.groupby(counts["members"].astype(str))["count"].max()
+    units = panel.drop_duplicates("refnis").set_index("refnis")
+    strata = size_strata(
+        units.index.to_series().map(size), units["cohort"].notna(), units["eligible"]
+    )
+    return panel.assign(**{SIZE_STRATUM: panel["refnis"].map(strata)})
+
+
+def with_strata_of(panel: pd.DataFrame, design_panel: pd.DataFrame) -> pd.DataFrame:
+    """Another outcome's ``panel`` with the strata of the headline ``design_panel``."""
+    if SIZE_STRATUM not in design_panel.columns or SIZE_STRATUM in panel.columns:
+        return panel
+    strata = design_panel.drop_duplicates("refnis").set_index("refnis")[SIZE_STRATUM]
+    return panel.assign(**{SIZE_STRATUM: panel["refnis"].map(strata)})
+
+
 def ri_strata(panel: pd.DataFrame) -> str | None:
     """The strata of randomisation inference for the Plan's design; the result names the scheme.
 
-    Funding could only go to eligible authorities, so labels are permuted within ``eligible`` (when
-    the panel has it with both values); else across all authorities.
+    :data:`SIZE_STRATUM` (size and eligibility, :func:`with_size_strata`) when the panel has it
+    for every authority; else ``eligible`` (funding could only go to eligible authorities) when
+    the panel has both values; else None (across all authorities).
     """
+    if SIZE_STRATUM in panel.columns and panel[SIZE_STRATUM].notna().all():
+        return SIZE_STRATUM
     if "eligible" not in panel.columns or panel["eligible"].isna().any():
         return None
     per_unit = panel.drop_duplicates("refnis")["eligible"]
@@ -735,12 +772,15 @@ def placebos(design: ImpactDesign) -> Placebos:
             text = _("No placebo outcome in the outcome table.")
             if others:
                 panels = {
-                    o: oc.panel(
-                        design.table,
-                        design.treat,
-                        o,
-                        first_year=design.first_year,
-                        last_year=design.last_year,
+                    o: with_strata_of(
+                        oc.panel(
+                            design.table,
+                            design.treat,
+                            o,
+                            first_year=design.first_year,
+                            last_year=design.last_year,
+                        ),
+                        design.panel,
                     )
                     for o in others
                 }
@@ -764,7 +804,7 @@ def placebo_inference_text() -> str:
     _low, crv1 = measured_range(FLANDERS_PLACEBO_YEAR_REJECTION["crv1"])
     return _(
         "Each placebo check is tested like the headline estimate: a studentised randomisation "
-        "test, funding reassigned within the eligibility strata. In simulations of this design "
+        "test, funding reassigned within strata of size and eligibility. In simulations of this design "
         "(285 authorities, the largest funded, no effect) a fake year rejected in at most {high} "
         "of draws at the 5% level (the cluster-robust test: up to {crv1}; docs/inference.md).",
         high=i18n.percent(high, 0),
@@ -784,12 +824,15 @@ def multiple_outcomes(design: ImpactDesign) -> pd.DataFrame | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         for o in names:
-            pan = oc.panel(
-                design.table,
-                design.treat,
-                o,
-                first_year=design.first_year,
-                last_year=design.last_year,
+            pan = with_strata_of(
+                oc.panel(
+                    design.table,
+                    design.treat,
+                    o,
+                    first_year=design.first_year,
+                    last_year=design.last_year,
+                ),
+                design.panel,
             )
             if design.cluster:
                 pan = pan.merge(

@@ -57,7 +57,13 @@ VARIANCE_LABELS: dict[str, str] = {
 }
 """Reader label of rdrobust's variance estimators (``vce``; ``cluster``: by cluster)."""
 
-STRATA_LABELS: dict[str, str] = {"eligible": N_("eligibility")}
+STRATA_LABELS: dict[str, str] = {
+    "eligible": N_("eligibility"),
+    "size_stratum": N_(
+        "size and eligibility (the largest authorities, twice as many as funded; the other "
+        "eligible ones; the rest)"
+    ),
+}
 """Reader label of the column whose strata the permutations keep."""
 
 
@@ -532,6 +538,17 @@ NOTES: dict[str, Callable[[Fact], str]] = {
         "weak first stage in the window (F = {F} < {threshold})",
         F=i18n.number(f["F"], 2),
         threshold=i18n.number(f["threshold"], 2),
+    ),
+    "sc_inference_withheld": lambda f: _(
+        "in simulations of this design (the largest of 285 authorities, 30 donors, no effect) "
+        "the placebo test rejected a true null in {reject_low} to {reject_high} of draws at "
+        "the 5% level and its interval covered the truth in {cover_low} to {cover_high}, "
+        "instead of 5% and 95% (docs/inference.md), so neither a p-value nor an interval is "
+        "shown",
+        reject_low=i18n.percent(f["reject_low"], 0),
+        reject_high=i18n.percent(f["reject_high"], 0),
+        cover_low=i18n.percent(f["cover_low"], 0),
+        cover_high=i18n.percent(f["cover_high"], 0),
     ),
     "ar_set_unbounded": _simple(
         N_(

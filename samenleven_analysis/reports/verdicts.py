@@ -490,6 +490,14 @@ def synthetic_verdict(
                     p=i18n.p_value(p),
                 )
             )
+    elif sc.extra.get("inference_withheld"):
+        lines.append(
+            _(
+                "No effect can be claimed: this design gives no valid test of the gap (see the "
+                "note on the main analysis), so it is descriptive; compare it with the donors' "
+                "placebo gaps in the figure. This does not show that the funding had no effect."
+            )
+        )
     else:
         minp = sc.extra.get("min_pvalue", float("nan"))
         if np.isfinite(minp) and minp > alpha:
@@ -631,7 +639,19 @@ def synthetic_pre_period_verdict(
         )
         return "\n\n".join(lines)
     p = sc.placebo_pvalue
-    if np.isfinite(p) and p <= alpha:
+    if sc.extra.get("inference_withheld"):
+        lines.append(
+            _(
+                "After the placebo year the mean gap between {place} and its synthetic control is "
+                "{gap} (pre-period RMSPE {rmspe}). This design gives no valid test of whether "
+                "that is more than donors show (see the note on the main analysis): compare it "
+                "with the donors' placebo gaps in the figure.",
+                place=place,
+                gap=_sv(sc.att, u),
+                rmspe=_v(sc.pre_rmspe, u),
+            )
+        )
+    elif np.isfinite(p) and p <= alpha:
         lines.append(
             _(
                 "After the placebo year the synthetic control drifts away from {place} (mean gap "

@@ -2,22 +2,22 @@
 
 **Inference rule** (one procedure gives the p-value, the interval and the verdict), chosen
 by coverage measured in the simulation study (issue 20; ``bench.simulation``, scenarios
-``flanders_*``: 285 authorities, the 6 or 28 largest funded, AR(1) ρ = 0.5, no effect,
-100 draws each, Monte Carlo s.e. in brackets):
+``flanders_*``: 285 authorities, the 6 or 28 largest funded, AR(1) ρ = 0.5, no effect;
+draws as stated, Monte Carlo s.e. in docs/inference.md):
 
 * ``inference="auto"`` (default) = **studentised randomisation inference** whenever it can
   run (never-treated controls, balanced panel), whatever the number of funded authorities:
   cohort labels are permuted across units — within the strata given by ``strata`` (the
-  notebooks and the simulation study use eligibility, more than 7,500 residents) — and the
-  statistic is the ATT divided by its cluster-robust (influence-function) SE, so that
-  funded authorities noisier or quieter than the others do not break the test's size
-  (Chung & Romano 2013). ``reps`` = 999 draws, fixed seed; the interval inverts the same
-  test for a constant effect; no SE. Measured 95% coverage of 0 with no effect, strata =
-  eligibility (150 draws, 199 permutations, MC s.e. in brackets): levels, 6 funded
-  0.94 (0.019); levels, 28 funded 0.97 (0.015); rates, 6 funded 0.98 (0.011); rates,
-  28 funded 0.97 (0.015). Within size quintiles (200 draws): levels 0.94 (0.017) /
-  0.98 (0.010) with 6 / 28 funded — the finer strata over-cover with 28 funded, hence
-  eligibility (docs/inference.md).
+  notebooks and the simulation study use size and eligibility,
+  :func:`~samenleven_analysis.analysis.estimators.common.size_strata`: the 2 × n_funded
+  largest authorities, the other eligible ones, the rest) — and the statistic is the ATT
+  divided by its cluster-robust (influence-function) SE, so that funded authorities noisier or
+  quieter than the others do not break the test's size (Chung & Romano 2013). ``reps`` = 999
+  draws, fixed seed; the interval inverts the same test for a constant effect; no SE.
+  Measured 95% coverage of 0 with no effect (:data:`MEASURED_COVERAGE`, 600 draws): levels
+  0.950 / 0.945 and rates 0.973 / 0.943 with 6 / 28 funded. Strata by eligibility alone gave
+  0.952 / 0.948 and 0.989 / 0.954 (1,000 draws): too wide with the 6 quietest funded in rates
+  (docs/inference.md).
 * ``"analytic"``: influence-function SE clustered by ``cluster``, normal interval. It
   under-covers where the Plan lives: measured 0.66 (0.047) / 0.92 (0.027) in levels and
   0.75 (0.043) / 0.96 (0.020) in rates with 6 / 28 funded (100 draws); ``auto`` uses it
@@ -61,17 +61,18 @@ from samenleven_analysis.analysis.estimators.common import (
 from samenleven_analysis.facts import DEFAULT_SEED
 
 MEASURED_COVERAGE: dict[tuple[str, int], tuple[float, float]] = {
-    ("level", 6): (0.94, 0.019),
-    ("level", 28): (0.967, 0.015),
-    ("rate", 6): (0.98, 0.011),
-    ("rate", 28): (0.967, 0.015),
+    ("level", 6): (0.950, 0.009),
+    ("level", 28): (0.945, 0.009),
+    ("rate", 6): (0.973, 0.007),
+    ("rate", 28): (0.943, 0.009),
 }
 """(outcome kind, funded authorities) → (coverage, MC s.e.) of the default studentised
-randomisation interval within eligibility (the notebooks' strata), scenario
-``flanders_{kind}_{n}_null``, :data:`MEASURED_COVERAGE_DRAWS` draws, 199 permutations
-(docs/inference.md)."""
+randomisation interval within size and eligibility strata (the notebooks' strata), scenario
+``flanders_{kind}_{n}_null``, :data:`MEASURED_COVERAGE_DRAWS` draws, 999 permutations
+(docs/inference.md). With the heterogeneous effect (``flanders_{kind}_{n}``): 0.950, 0.945,
+0.968 and 0.938."""
 
-MEASURED_COVERAGE_DRAWS = 150
+MEASURED_COVERAGE_DRAWS = 600
 """Draws behind :data:`MEASURED_COVERAGE`."""
 
 ANALYTIC_COVERAGE: dict[tuple[str, int], tuple[float, float]] = {

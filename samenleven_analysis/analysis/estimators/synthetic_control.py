@@ -36,6 +36,55 @@ from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
 
 # --------------------------------------------------------------------------- synthetic control
 
+FLANDERS_PLACEBO_REJECTION: dict[str, tuple[float, float]] = {
+    "levels, 6-8 pre-years": (0.0, 0.0),
+    "rates, 6-8 pre-years": (0.0, 0.0),
+    "levels, 17-19 pre-years": (0.003, 0.003),
+    "rates, 17-19 pre-years": (0.130, 0.019),
+}
+"""How often the in-space placebo test (p <= 0.05) rejects a true null (MC s.e.) in the
+synthetic-control notebook's design: the single largest of 285 authorities funded, the 30 most
+populous never-funded donors, demeaned fit, no effect (the bench's ``synthetic_control_flanders``
+on ``sc_flanders_{level,rate}_null`` (100 draws) and ``..._null_long`` (300 draws);
+docs/inference.md). In rates the largest authority is quieter than its donors, so its post/pre
+ratio is not exchangeable with theirs and the test rejects far too often; in levels (noisier
+than its donors) it almost never rejects. :func:`without_placebo_inference`."""
+
+FLANDERS_RANK_INTERVAL_COVERAGE: dict[str, tuple[float, float]] = {
+    "levels, 17-19 pre-years": (0.997, 0.003),
+    "rates, 17-19 pre-years": (0.913, 0.017),
+}
+"""Coverage (MC s.e.) of the rank-test interval in the same long-series draws where it is bounded
+(100% and 95% of draws); with 6-8 pre-years the donors fit exactly and it is never bounded."""
+
+
+def without_placebo_inference(sc: SyntheticControl) -> SyntheticControl:
+    """``sc`` without its placebo p-value and interval, with the reason as ``extra['ci_note']``.
+
+    In the Plan's design neither holds its level (:data:`FLANDERS_PLACEBO_REJECTION`,
+    :data:`FLANDERS_RANK_INTERVAL_COVERAGE`); the gap, the fit and the donors' placebo gaps stay
+    (descriptive). The withheld values are kept in ``extra`` (``*_unreliable``).
+    """
+    from dataclasses import replace
+
+    nan = float("nan")
+    reject = [v for v, _se in FLANDERS_PLACEBO_REJECTION.values()]
+    cover = [v for v, _se in FLANDERS_RANK_INTERVAL_COVERAGE.values()]
+    extra = dict(sc.extra)
+    extra.update(
+        placebo_pvalue_unreliable=sc.placebo_pvalue,
+        ci_unreliable=(sc.ci_low, sc.ci_high),
+        inference_withheld=True,
+        ci_note=fact(
+            "sc_inference_withheld",
+            reject_low=min(reject),
+            reject_high=max(reject),
+            cover_low=min(cover),
+            cover_high=max(cover),
+        ),
+    )
+    return replace(sc, placebo_pvalue=nan, ci_low=nan, ci_high=nan, se=nan, extra=extra)
+
 
 def synthetic_control(
     panel: pd.DataFrame,

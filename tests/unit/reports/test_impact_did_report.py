@@ -86,3 +86,35 @@ def test_placebo_checks_say_how_they_are_tested_and_their_measured_size():
     english, dutch = in_both_languages(placebo_inference_text)
     assert "randomisation test" in english and "at most 6%" in english and "13%" in english
     assert "randomisatietoets" in dutch and "6%" in dutch and "13%" in dutch
+
+
+def test_randomisation_strata_of_the_plan_are_size_and_eligibility():
+    """The applicant's eligibility count ranks the municipalities; partnership members share it."""
+    import pandas as pd
+
+    from samenleven_analysis.reports import impact_did_report as impact
+
+    panel = pd.DataFrame(
+        {
+            "refnis": ["1", "2", "3", "4", "5", "6"],
+            "cohort": [2022.0, None, None, None, None, None],
+            "eligible": [True, True, True, False, False, False],
+        }
+    )
+    elig = pd.DataFrame(
+        {"members": [["1"], ["2", "3"], ["4"], ["5"]], "count": [9000, 8000, 100, 50]}
+    )
+    strata = impact.with_size_strata(panel, elig)
+    assert impact.ri_strata(strata) == "size_stratum"
+    assert list(strata["size_stratum"]) == [
+        "largest",
+        "largest",
+        "eligible",
+        "not eligible",
+        "not eligible",
+        "not eligible",
+    ]
+    # Without counts: eligibility, as before.
+    assert impact.ri_strata(impact.with_size_strata(panel, None)) == "eligible"
+    other = impact.with_strata_of(panel.drop(columns="eligible"), strata)
+    assert list(other["size_stratum"]) == list(strata["size_stratum"])

@@ -102,3 +102,20 @@ def test_twfe_auto_uses_studentised_ri_with_many_treated_clusters():
     scheme = e.extra["ri_scheme"]
     assert (scheme["strata"], scheme["n_strata"]) == ("eligible", 2) and np.isnan(e.se)
     assert np.isfinite(e.extra["pvalue_cluster"])  # CRV1 p stays available as a second opinion
+
+
+def test_size_strata_put_twice_as_many_as_funded_largest_units_together():
+    import pandas as pd
+
+    from samenleven_analysis.analysis.estimators.common import SIZE_STRATUM, size_strata
+
+    size = pd.Series([100, 90, 80, 70, 60, 50, 40, np.nan], index=list("abcdefgh"))
+    funded = pd.Series([True, False, True, False, False, False, False, False], index=size.index)
+    eligible = size.fillna(0) >= 60
+    strata = size_strata(size, funded, eligible)
+    assert strata.name == SIZE_STRATUM
+    assert list(strata) == ["largest"] * 4 + ["eligible"] + ["not eligible"] * 3
+    # The strata depend on how many are funded, not on which: any assignment of two gives them.
+    assert size_strata(
+        size, funded.sample(frac=1, random_state=1).set_axis(size.index), eligible
+    ).equals(strata)
