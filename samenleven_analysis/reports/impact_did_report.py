@@ -466,10 +466,10 @@ def closest_scenario_text(n_treated: int) -> str:
         "{rate_se}) for rates; this design has {treated} funded authorities.",
         n=i18n.number(n),
         total=i18n.number(285),
-        level=i18n.number(lv, 2),
+        level=i18n.number(lv, 3),
         level_se=i18n.number(lv_se, 3),
         draws=i18n.number(MEASURED_COVERAGE_DRAWS),
-        rate=i18n.number(rt, 2),
+        rate=i18n.number(rt, 3),
         rate_se=i18n.number(rt_se, 3),
         treated=i18n.number(n_treated),
     )
@@ -541,6 +541,18 @@ def with_size_strata(panel: pd.DataFrame, elig: pd.DataFrame | None) -> pd.DataF
         units.index.to_series().map(size), units["cohort"].notna(), units["eligible"]
     )
     return panel.assign(**{SIZE_STRATUM: panel["refnis"].map(strata)})
+
+
+def outcome_panel(design: ImpactDesign, outcome: str) -> pd.DataFrame:
+    """Another outcome's panel (same years, funding) with the strata of the headline panel."""
+    panel = oc.panel(
+        design.table,
+        design.treat,
+        outcome,
+        first_year=design.first_year,
+        last_year=design.last_year,
+    )
+    return with_strata_of(panel, design.panel)
 
 
 def with_strata_of(panel: pd.DataFrame, design_panel: pd.DataFrame) -> pd.DataFrame:
@@ -771,19 +783,7 @@ def placebos(design: ImpactDesign) -> Placebos:
             ]
             text = _("No placebo outcome in the outcome table.")
             if others:
-                panels = {
-                    o: with_strata_of(
-                        oc.panel(
-                            design.table,
-                            design.treat,
-                            o,
-                            first_year=design.first_year,
-                            last_year=design.last_year,
-                        ),
-                        design.panel,
-                    )
-                    for o in others
-                }
+                panels = {o: outcome_panel(design, o) for o in others}
                 # the same authorities as the headline panel: the same strata
                 po = did_mod.placebo_outcomes(
                     panels, "refnis", "year", "cohort", strata=ri_strata(design.panel)
@@ -824,16 +824,7 @@ def multiple_outcomes(design: ImpactDesign) -> pd.DataFrame | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         for o in names:
-            pan = with_strata_of(
-                oc.panel(
-                    design.table,
-                    design.treat,
-                    o,
-                    first_year=design.first_year,
-                    last_year=design.last_year,
-                ),
-                design.panel,
-            )
+            pan = outcome_panel(design, o)
             if design.cluster:
                 pan = pan.merge(
                     design.panel[["refnis", design.cluster]].drop_duplicates(), on="refnis"

@@ -415,6 +415,16 @@ def percent_range(table: Mapping[Any, tuple[float, float]], prefix: str = "") ->
     return {f"{prefix}low": i18n.percent(low, 0), f"{prefix}high": i18n.percent(high, 0)}
 
 
+def _percents(message: str, *percents: str, **numbers: str) -> Callable[[Fact], str]:
+    """A note whose values ``percents`` are shares (whole percentages); ``numbers`` as :func:`_simple`."""
+
+    def word(f: Fact) -> str:
+        shares = {k: i18n.percent(f[k], 0) for k in percents}
+        return _(message, **shares, **{k: _n(f[key]) for k, key in numbers.items()})
+
+    return word
+
+
 def _coverage(message: str, **numbers: str) -> Callable[[Fact], str]:
     """A note quoting a simulated coverage range: ``{low}``/``{high}`` as whole percentages.
 
@@ -539,16 +549,18 @@ NOTES: dict[str, Callable[[Fact], str]] = {
         F=i18n.number(f["F"], 2),
         threshold=i18n.number(f["threshold"], 2),
     ),
-    "sc_inference_withheld": lambda f: _(
-        "in simulations of this design (the largest of 285 authorities, 30 donors, no effect) "
-        "the placebo test rejected a true null in {reject_low} to {reject_high} of draws at "
-        "the 5% level and its interval covered the truth in {cover_low} to {cover_high}, "
-        "instead of 5% and 95% (docs/inference.md), so neither a p-value nor an interval is "
-        "shown",
-        reject_low=i18n.percent(f["reject_low"], 0),
-        reject_high=i18n.percent(f["reject_high"], 0),
-        cover_low=i18n.percent(f["cover_low"], 0),
-        cover_high=i18n.percent(f["cover_high"], 0),
+    "sc_inference_withheld": _percents(
+        N_(
+            "in simulations of this design (the largest of 285 authorities, 30 donors, no "
+            "effect) the placebo test rejected a true null in {reject_low} to {reject_high} of "
+            "draws at the 5% level and its interval covered the truth in {cover_low} to "
+            "{cover_high}, instead of 5% and 95% (docs/inference.md), so neither a p-value nor "
+            "an interval is shown"
+        ),
+        "reject_low",
+        "reject_high",
+        "cover_low",
+        "cover_high",
     ),
     "ar_set_unbounded": _simple(
         N_(

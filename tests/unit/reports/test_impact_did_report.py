@@ -84,8 +84,9 @@ def test_placebo_checks_say_how_they_are_tested_and_their_measured_size():
     from samenleven_analysis.reports.impact_did_report import placebo_inference_text
 
     english, dutch = in_both_languages(placebo_inference_text)
-    assert "randomisation test" in english and "at most 6%" in english and "13%" in english
-    assert "randomisatietoets" in dutch and "6%" in dutch and "13%" in dutch
+    assert "randomisation test" in english and "at most 7%" in english and "13%" in english
+    assert "size and eligibility" in english and "grootte" in dutch
+    assert "randomisatietoets" in dutch and "7%" in dutch and "13%" in dutch
 
 
 def test_randomisation_strata_of_the_plan_are_size_and_eligibility():
