@@ -171,14 +171,19 @@ def rdd(
 
     Units with ``running >= cutoff`` are on the treated side (rdrobust's convention): for
     the Plan Samenleven rule "*more than* 7,500" on integer counts pass ``cutoff=7500.5``.
-    Local polynomial of order ``p`` with an MSE-optimal bandwidth (unless ``bandwidth``);
-    the reported ``estimate`` is the conventional point estimate and ``se``/interval/
+    Local polynomial of order ``p`` with an MSE-optimal bandwidth (unless ``bandwidth``),
+    variance ``vce`` (:data:`DEFAULT_VCE`; with ``cluster`` rdrobust's cluster-robust one);
+    the reported ``estimate`` is the conventional point estimate. Sharp: ``se``/interval/
     ``pvalue`` are the **robust bias-corrected** ones (Calonico, Cattaneo & Titiunik 2014).
-    ``n`` is the number of observations inside the bandwidth. ``extra`` holds bandwidths,
-    counts by side, the bias-corrected estimate, conventional SE/interval and, for a fuzzy
-    design, the first stage (jump in participation) as an :class:`Estimate`, its F
-    (``first_stage_F``), ``weak_first_stage`` (F < :data:`WEAK_F`) and the Anderson–Rubin
-    p-value (``ar_pvalue``).
+    Fuzzy: interval and ``pvalue`` are the **Anderson–Rubin** confidence set and test (robust
+    bias-corrected reduced form of outcome − effect × participation; :func:`_anderson_rubin`),
+    valid whatever the first stage; NaN + note ``ar_set_unbounded`` when the set is unbounded
+    (:data:`FLANDERS_FUZZY_COVERAGE`); the delta-method interval stays in
+    ``extra["ci_delta_method"]``. ``n`` is the number of observations inside the bandwidth.
+    ``extra`` holds bandwidths, counts by side, the bias-corrected estimate, conventional
+    SE/interval and, for a fuzzy design, the first stage (jump in participation) as an
+    :class:`Estimate`, its F (``first_stage_F``), ``weak_first_stage`` (F < :data:`WEAK_F`),
+    the reduced form and the Anderson–Rubin p-value (``ar_pvalue``).
 
     **Fallback.** When rdrobust cannot select a bandwidth or estimate, or (with a data-driven
     bandwidth) fewer than :data:`MIN_SUPPORT` effective units lie on either side, the result
