@@ -595,6 +595,64 @@ def rdd_check_sizes(draws: int, *, seed: int = DEFAULT_SEED) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def multiple_outcome_fwer(
+    draws: int, scenarios: Sequence[str] = (), *, outcomes: int = 3, seed: int = DEFAULT_SEED
+) -> pd.DataFrame:
+    """Family-wise error rate of the impact notebook's multiple-outcome table with no effect.
+
+    Each draw: the scenario's panel (its ``y``) plus ``outcomes - 1`` more null outcomes (the ``y``
+    of independent draws of the same scenario, so unrelated to these authorities' sizes); every
+    outcome is tested like the headline (Callaway–Sant'Anna, studentised randomisation within the
+    size and eligibility strata, the same permutations) and adjusted with
+    :func:`~samenleven_analysis.analysis.estimators.multiple_testing.adjust_pvalues`
+    (Romano–Wolf). One row per scenario: ``draws``, ``fwer`` (any adjusted p < 0.05), ``mcse``,
+    ``unadjusted`` (any raw p < 0.05). The numbers of ``multiple_testing.FLANDERS_FWER``.
+    """
+    from samenleven_analysis.analysis.estimators.multiple_testing import adjust_pvalues
+    from samenleven_analysis.analysis.estimators.staggered import staggered_did
+
+    names = list(scenarios) or [s for s in FLANDERS if s.endswith("_null")]
+    rows = []
+    for name in names:
+        adjusted, raw = [], []
+        for s in draw_seeds(seed, draws):
+            panel = _panel(name, s)
+            columns = ["y"]
+            for k in range(1, outcomes):
+                other = simulate_flanders(seed=(s + 7919 * k) % 2**32, **SCENARIOS[name])
+                panel[f"y{k}"] = other["y"].to_numpy()
+                columns.append(f"y{k}")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ests = {
+                    o: staggered_did(
+                        panel.assign(_y=panel[o]),
+                        "_y",
+                        "unit",
+                        "year",
+                        "cohort",
+                        details=False,
+                        seed=s,
+                        strata="size_stratum",
+                    )
+                    for o in columns
+                }
+            table = adjust_pvalues(ests)
+            adjusted.append(bool((table.pvalue_adjusted < 0.05).any()))
+            raw.append(bool((table.pvalue < 0.05).any()))
+        hits = np.asarray(adjusted)
+        rows.append(
+            {
+                "scenario": name,
+                "draws": len(hits),
+                "fwer": float(hits.mean()),
+                "mcse": _mcse(hits),
+                "unadjusted": float(np.mean(raw)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def main(
     draws: int = 200,
     scenario: str = "all",

@@ -15,7 +15,19 @@ import pandas as pd
 
 from samenleven_analysis.analysis.estimators.common import Estimate
 
-__all__ = ["adjust_pvalues", "holm", "romano_wolf"]
+__all__ = ["FLANDERS_FWER", "adjust_pvalues", "holm", "romano_wolf"]
+
+FLANDERS_FWER: dict[tuple[str, int], tuple[float, float]] = {
+    ("level", 6): (0.073, 0.015),
+    ("level", 28): (0.063, 0.014),
+    ("rate", 6): (0.047, 0.012),
+    ("rate", 28): (0.047, 0.012),
+}
+"""(outcome kind, funded) → (family-wise error rate, MC s.e.) of the impact notebook's table of
+three outcomes with no effect, Romano–Wolf on the shared randomisation distribution, in the
+Flanders-like scenarios ``flanders_{kind}_{n}_null`` (300 draws; unadjusted, at least one
+p < 0.05 in 11–15% of draws). Measured by
+:func:`samenleven_analysis.bench.simulation.multiple_outcome_fwer`; docs/inference.md."""
 
 
 def holm(pvalues: Mapping[str, float]) -> dict[str, float]:

@@ -170,3 +170,10 @@ def test_check_size_studies_run_and_count_every_estimable_draw():
     assert list(checks.check[:2]) == ["density", "balance"]
     assert {"placebo cutoff 3,750", "placebo cutoff 11,250"} <= set(checks.check)
     assert (checks.draws <= 2).all() and checks.rejects.dropna().between(0, 1).all()
+
+
+def test_multiple_outcome_fwer_study_runs_the_notebooks_adjustment():
+    """The function behind ``multiple_testing.FLANDERS_FWER``."""
+    table = sim.multiple_outcome_fwer(2, ["flanders_rate_6_null"])
+    assert list(table.scenario) == ["flanders_rate_6_null"] and (table.draws == 2).all()
+    assert table.fwer.between(0, 1).all() and (table.fwer <= table.unadjusted).all()
