@@ -65,3 +65,14 @@ def test_rdd_estimates_reject_unknown_estimators():
 
     with pytest.raises(ParameterError):
         rdd_report.rdd_estimates(_design([1, 2, 3]), ["bogus"])
+
+
+def test_estimates_name_the_closest_simulated_design_and_its_coverage():
+    from samenleven_analysis import i18n
+
+    with i18n.using("en"):
+        english = rdd_report.coverage_text()
+    with i18n.using("nl"):
+        dutch = rdd_report.coverage_text()
+    assert "93% to 95%" in english and "bounded in 39%" in english and "in 97%" in english
+    assert "600" in english and "93% tot 95%" in dutch and "97%" in dutch
