@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from samenleven_analysis.analysis.estimators.common import SIZE_STRATUM, size_strata
 from samenleven_analysis.bench.simulate import (
     simulate_factor_panel,
     simulate_flanders,
@@ -83,13 +84,12 @@ funded (no effect), donors the 30 most populous never-funded ones (``REAL_DONORS
 years 2005–2025 (17–19 pre-years, as the real fiscal-income series from 2005) instead of 2016–2025."""
 
 FLANDERS = tuple(k for k in SCENARIOS if k.startswith("flanders_"))
+FLANDERS_NULL = tuple(k for k in FLANDERS if k.endswith("_null"))
 PANEL = ("baseline", "no_effect", "non_parallel", "six_treated", "one_treated", *FLANDERS)
 
 
 def _panel(scenario: str, seed: int) -> pd.DataFrame:
     """The scenario's panel with the notebooks' randomisation strata (size and eligibility)."""
-    from samenleven_analysis.analysis.estimators.common import SIZE_STRATUM, size_strata
-
     df = simulate_flanders(seed=seed, **SCENARIOS[scenario])
     units = df.drop_duplicates("unit").set_index("unit")
     strata = size_strata(units["size"], units["cohort"].notna(), units["eligible"] == 1)
@@ -102,7 +102,7 @@ def _cs(scenario: str, seed: int):
 
     df = _panel(scenario, seed)
     e = staggered_did(
-        df, "y", "unit", "year", "cohort", details=False, seed=seed, strata="size_stratum"
+        df, "y", "unit", "year", "cohort", details=False, seed=seed, strata=SIZE_STRATUM
     )
     return e, df.attrs["effect"]
 
@@ -111,7 +111,7 @@ def _twfe(scenario: str, seed: int):
     from samenleven_analysis.analysis.estimators.did import did
 
     df = _panel(scenario, seed)
-    e = did(df, "y", "unit", "year", "treated", "post", reps=999, seed=seed, strata="size_stratum")
+    e = did(df, "y", "unit", "year", "treated", "post", reps=999, seed=seed, strata=SIZE_STRATUM)
     return e, df.attrs["effect"]
 
 
@@ -256,7 +256,7 @@ def _synth(scenario: str, seed: int):
 ESTIMATORS: dict[str, tuple[Callable, tuple[str, ...], float]] = {
     "callaway_santanna": (_cs, PANEL, 1.0),
     "twfe": (_twfe, PANEL, 1.0),
-    "twfe_wild": (_twfe_wild, tuple(s for s in FLANDERS if s.endswith("_null")), 0.5),
+    "twfe_wild": (_twfe_wild, FLANDERS_NULL, 0.5),
     "event_study_pretrend": (
         _pretrend,
         (
@@ -264,18 +264,18 @@ ESTIMATORS: dict[str, tuple[Callable, tuple[str, ...], float]] = {
             "no_effect",
             "non_parallel",
             "six_treated",
-            *(s for s in FLANDERS if s.endswith("_null")),
+            *FLANDERS_NULL,
         ),
         1.0,
     ),
     "event_study_coefficient": (
         _event_coefficient,
-        tuple(s for s in FLANDERS if s.endswith("_null")),
+        FLANDERS_NULL,
         0.5,
     ),
     "honest_conventional": (
         _honest_conventional,
-        tuple(s for s in FLANDERS if s.endswith("_null")),
+        FLANDERS_NULL,
         0.5,
     ),
     "synthetic_did": (_sdid, PANEL, 0.15),
@@ -331,6 +331,13 @@ def _mcse(hits: np.ndarray) -> float:
         return float("nan")
     q = float(np.mean(hits))
     return float(np.sqrt(q * (1 - q) / n))
+
+
+def _rejection(hits: Sequence[bool] | np.ndarray) -> dict[str, float]:
+    """``draws``, ``rejects`` (share of True, NaN without draws) and ``mcse`` of some draws."""
+    arr = np.asarray(hits, dtype=bool)
+    rate = float(arr.mean()) if len(arr) else float("nan")
+    return {"draws": len(arr), "rejects": rate, "mcse": _mcse(arr)}
 
 
 def draw_seeds(seed: int, draws: int) -> list[int]:
@@ -514,8 +521,8 @@ def placebo_year_sizes(
     """
     from samenleven_analysis.analysis.estimators.did import PLACEBO_YEARS_BEFORE, placebo_years
 
-    names = list(scenarios) or [s for s in FLANDERS if s.endswith("_null")]
-    strata = None if inference == "cluster" else "size_stratum"
+    names = list(scenarios) or list(FLANDERS_NULL)
+    strata = None if inference == "cluster" else SIZE_STRATUM
     rows = []
     for name in names:
         hits: dict[int, list[bool]] = {}
@@ -537,16 +544,7 @@ def placebo_year_sizes(
                 if np.isfinite(r.pvalue):
                     hits.setdefault(int(r.fake_year), []).append(bool(r.pvalue < 0.05))
         for year, h in sorted(hits.items()):
-            arr = np.asarray(h)
-            rows.append(
-                {
-                    "scenario": name,
-                    "fake_year": year,
-                    "draws": len(arr),
-                    "rejects": float(arr.mean()),
-                    "mcse": _mcse(arr),
-                }
-            )
+            rows.append({"scenario": name, "fake_year": year, **_rejection(h)})
     return pd.DataFrame(rows)
 
 
@@ -554,8 +552,8 @@ def rdd_check_sizes(draws: int, *, seed: int = DEFAULT_SEED) -> pd.DataFrame:
     """Rejection rate at 5% of the threshold notebook's checks with nothing wrong.
 
     Flanders-like threshold design (``simulate_flanders_rdd``, jump 0.55, effect 1): the density
-    test on log(count), the balance of the smooth covariate ``pre`` and the placebo cutoffs at 0.5,
-    0.75, 1.5 and 2 × 7,500. One row per check: ``draws`` (estimable), ``rejects``, ``mcse``. The
+    test on log(count), the balance of the smooth covariate ``pre`` and the placebo cutoffs at
+    ``rdd.PLACEBO_CUTOFF_FACTORS`` × 7,500. One row per check: ``draws`` (estimable), ``rejects``, ``mcse``. The
     numbers of ``rdd.FLANDERS_CHECK_REJECTION``.
     """
     from samenleven_analysis.analysis.estimators import rdd as rdd_mod
@@ -583,15 +581,7 @@ def rdd_check_sizes(draws: int, *, seed: int = DEFAULT_SEED) -> pd.DataFrame:
     rows = []
     for check, values in pvalues.items():
         v = np.asarray(values, dtype=float)
-        arr = v[np.isfinite(v)] < 0.05
-        rows.append(
-            {
-                "check": check,
-                "draws": len(arr),
-                "rejects": float(arr.mean()) if len(arr) else float("nan"),
-                "mcse": _mcse(arr),
-            }
-        )
+        rows.append({"check": check, **_rejection(v[np.isfinite(v)] < 0.05)})
     return pd.DataFrame(rows)
 
 
@@ -611,7 +601,7 @@ def multiple_outcome_fwer(
     from samenleven_analysis.analysis.estimators.multiple_testing import adjust_pvalues
     from samenleven_analysis.analysis.estimators.staggered import staggered_did
 
-    names = list(scenarios) or [s for s in FLANDERS if s.endswith("_null")]
+    names = list(scenarios) or list(FLANDERS_NULL)
     rows = []
     for name in names:
         adjusted, raw = [], []
@@ -633,7 +623,7 @@ def multiple_outcome_fwer(
                         "cohort",
                         details=False,
                         seed=s,
-                        strata="size_stratum",
+                        strata=SIZE_STRATUM,
                     )
                     for o in columns
                 }

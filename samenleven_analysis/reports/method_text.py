@@ -430,12 +430,7 @@ def _coverage(message: str, **numbers: str) -> Callable[[Fact], str]:
 
     ``numbers`` as in :func:`_simple`.
     """
-
-    def word(f: Fact) -> str:
-        counts = {k: _n(f[key]) for k, key in numbers.items()}
-        return _(message, low=i18n.percent(f["low"], 0), high=i18n.percent(f["high"], 0), **counts)
-
-    return word
+    return _percents(message, "low", "high", **numbers)
 
 
 NOTES: dict[str, Callable[[Fact], str]] = {

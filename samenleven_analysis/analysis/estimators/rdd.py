@@ -265,6 +265,7 @@ def rdd(
         "cutoff": float(cutoff),
     }
     design = "fuzzy" if treatment else "sharp"
+    variance = vce if not cluster else "cluster"
     ar_note: Fact | None = None
     if treatment:
         fs_est = float(np.asarray(r.tau_T).ravel()[0])
@@ -296,12 +297,12 @@ def rdd(
             *(float(v) for v in rf.ci.loc["Robust"].to_numpy()),
             float(rf.pv.loc["Robust"].iloc[0]),
             int(sum(rf.N_h)),
-            fact("reduced_form", variance=vce if not cluster else "cluster"),
+            fact("reduced_form", variance=variance),
         )
         extra["ar_pvalue"] = extra["reduced_form"].pvalue
         extra["ci_delta_method"] = (lo, hi)
         lo, hi, pv = ar_lo, ar_hi, extra["ar_pvalue"]
-        se = (hi - lo) / (2 * z_critical(alpha)) if np.isfinite(lo) else float("nan")
+        se = _half_width_se(lo, hi, alpha)
         # The fuzzy fit's own first-stage F: squared conventional t of the jump in
         # participation (same bandwidth and sample as the fuzzy estimate).
         fs_se_conv = float(np.asarray(r.se_T).ravel()[0])
@@ -315,7 +316,7 @@ def rdd(
         p=int(p),
         kernel=str(kernel),
         h=h_l,
-        variance=vce if not cluster else "cluster",
+        variance=variance,
     )
     out = Estimate(est, se, lo, hi, pv, sum(n_eff), method, extra)
     if treatment and ar_note is not None:
@@ -335,16 +336,24 @@ def rdd(
     return out
 
 
+def _half_width_se(low: float, high: float, alpha: float) -> float:
+    """Half an inverted test's interval in normal units, NaN without an interval.
+
+    An SE for display only: the inference is the test.
+    """
+    return (high - low) / (2 * z_critical(alpha)) if np.isfinite(low) else float("nan")
+
+
 def _anderson_rubin(
     y: np.ndarray, d: np.ndarray, x: np.ndarray, rf_kwargs: dict[str, Any], alpha: float
 ) -> tuple[Any, float, float, Fact | None]:
     """Anderson–Rubin confidence set of a fuzzy RD.
 
     The effects tau whose reduced form (outcome − tau × participation) shows no jump at the
-    cutoff at level ``alpha``. At fixed bandwidths the robust bias-corrected jump is linear in tau and its variance
-    quadratic (the fit and its residuals are linear in the outcome), so three rdrobust fits
-    (tau = −1, 0, 1) give the test for every tau, and the set solves a quadratic inequality
-    (Fieller's form). Returns (rdrobust fit at tau = 0, low, high, note): NaN bounds with a
+    cutoff at level ``alpha``. At fixed bandwidths the robust bias-corrected jump is linear in
+    tau and its variance quadratic (the fit and its residuals are linear in the outcome), so
+    three rdrobust fits (tau = −1, 0, 1) give the test for every tau, and the set solves a
+    quadratic inequality (Fieller's form). Returns (rdrobust fit at tau = 0, low, high, note): NaN bounds with a
     note when the set is unbounded (the jump in participation is not significant) or empty.
     """
     from rdrobust import rdrobust
@@ -613,8 +622,7 @@ def rdd_local_randomisation(
         )
     if d is not None:
         extra["ar_pvalue"] = p0
-    # se: half the interval width in normal units (for display only; inference is the test).
-    se = (hi - lo) / (2 * z_critical(alpha)) if np.isfinite(lo) else float("nan")
+    se = _half_width_se(lo, hi, alpha)
     thin = min(n0, n1) < MIN_SUPPORT
     extra["descriptive_only"] = thin
     head = fact("lr_window", low=wl, high=wr, below=n0, above=n1, reason=reason)

@@ -26,6 +26,7 @@ from samenleven_analysis.analysis.estimators.common import (  # noqa: F401
     check_columns,
     fact,
     integer_codes,
+    measured_range,
     normalise_cohort,
     quiet,
     single_thread_blas,
@@ -68,8 +69,8 @@ def without_placebo_inference(sc: SyntheticControl) -> SyntheticControl:
     from dataclasses import replace
 
     nan = float("nan")
-    reject = [v for v, _se in FLANDERS_PLACEBO_REJECTION.values()]
-    cover = [v for v, _se in FLANDERS_RANK_INTERVAL_COVERAGE.values()]
+    reject = measured_range(FLANDERS_PLACEBO_REJECTION)
+    cover = measured_range(FLANDERS_RANK_INTERVAL_COVERAGE)
     extra = dict(sc.extra)
     extra.update(
         placebo_pvalue_unreliable=sc.placebo_pvalue,
@@ -77,10 +78,10 @@ def without_placebo_inference(sc: SyntheticControl) -> SyntheticControl:
         inference_withheld=True,
         ci_note=fact(
             "sc_inference_withheld",
-            reject_low=min(reject),
-            reject_high=max(reject),
-            cover_low=min(cover),
-            cover_high=max(cover),
+            reject_low=reject[0],
+            reject_high=reject[1],
+            cover_low=cover[0],
+            cover_high=cover[1],
         ),
     )
     return replace(sc, placebo_pvalue=nan, ci_low=nan, ci_high=nan, se=nan, extra=extra)
