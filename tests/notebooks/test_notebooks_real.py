@@ -127,8 +127,11 @@ def _demoland_names() -> set[str]:
     return {str(n) for n in ctx.load("municipalities")["name_nl"] if len(str(n)) > 4}
 
 
-DEMO_CODE = r"(?<![\w.,])9[4-9]\d{3}(?![\d,])"
-"""A Demoland municipality code (94xxx-99xxx) standing alone; Flemish codes start with 1-4 or 7."""
+DEMO_CODE = r"(?<![\w.,])9[4-9]\d{3}(?![\w,])"
+"""A Demoland municipality code (94xxx-99xxx) standing alone; Flemish codes start with 1-4 or 7.
+
+A whole token: not glued to letters or digits on either side, so a git commit hash that happens
+to start with 94936 (the provenance line of every page) is not a place."""
 
 
 def _visible_text(html: str) -> str:
@@ -153,6 +156,7 @@ def test_real_run_shows_no_demoland_place(real_run):
         '<tr><td data-value="96599"><a href="authorities/99016.html">99016</a></td></tr>'
     )
     assert re.findall(DEMO_CODE, sample) == ["99016", "99016"]
+    assert not re.findall(DEMO_CODE, _visible_text("git-commit <code>94936d9648e8d350</code>"))
     pages = {
         "index.html": (out / "index.html").read_text(encoding="utf-8"),
         f"{AUTHORITY}.html": (out / "authorities" / f"{AUTHORITY}.html").read_text(
